@@ -1,0 +1,235 @@
+/**
+ * The case: one serialisable value holding everything one contract's computation needs
+ * (DESIGN: "the case is the unit"). The nightly batch builds it from the store, `billing simulate`
+ * reads it from a JSON file, audits replay the copy kept with each invoice. Documented in
+ * docs/case-format.md; its JSON Schema is exported by `pnpm schema:export`.
+ *
+ * Versioned: `formatVersion` is 1. A later version adds fields with defaults; a field's meaning
+ * never changes within a version.
+ *
+ * Numbers that are money, rates or kWh are decimal *strings* ("12.50"), never JSON numbers, so no
+ * binary floating point can creep in between a file and the engine.
+ */
+import { z } from "zod";
+import { isLocalDate } from "../primitives/dates.ts";
+
+export const CASE_FORMAT_VERSION = 1 as const;
+
+const isoDate = z
+  .string()
+  .refine(isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" })
+  .describe("Civil date in Europe/Paris, YYYY-MM-DD");
+
+const decimalString = (what: string) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, { message: `must be a decimal number written as a string, e.g. "12.50" (${what})` })
+    .describe(what);
+
+const nonNegativeDecimal = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { message: `must be a non-negative decimal number written as a string, e.g. "12.50" (${what})` })
+    .describe(what);
+
+/** `from` included, `to` excluded; `to` absent = until further notice. */
+const dated = {
+  from: isoDate.describe("First day in force"),
+  to: isoDate.optional().describe("First day no longer in force (exclusive); absent = until further notice"),
+  source: z.string().optional().describe("Where the figure comes from (decision, grid, offer reference)"),
+};
+
+function checkDatedOrder(entries: { from: string; to?: string | undefined }[], ctx: z.RefinementCtx) {
+  entries.forEach((e, i) => {
+    if (e.to !== undefined && e.to <= e.from) {
+      ctx.addIssue({ code: "custom", path: [i, "to"], message: `must be after from (${e.from})` });
+    }
+  });
+}
+
+function datedList<T extends z.ZodRawShape>(shape: T, what: string, overlapKey?: (e: z.infer<z.ZodObject<T>>) => string) {
+  return z
+    .array(z.object({ ...dated, ...shape }).strict())
+    .superRefine((entries, ctx) => {
+      checkDatedOrder(entries as { from: string; to?: string }[], ctx);
+      // Two entries of the same key in force on the same day make a price ambiguous: reject.
+      const byKey = new Map<string, { from: string; to?: string | undefined; i: number }[]>();
+      entries.forEach((e, i) => {
+        const k = overlapKey ? overlapKey(e as z.infer<z.ZodObject<T>>) : "";
+        const list = byKey.get(k) ?? [];
+        list.push({ from: (e as { from: string }).from, to: (e as { to?: string }).to, i });
+        byKey.set(k, list);
+      });
+      for (const list of byKey.values()) {
+        const sorted = [...list].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+        for (let j = 1; j < sorted.length; j++) {
+          const prev = sorted[j - 1]!;
+          const cur = sorted[j]!;
+          if (prev.to === undefined || prev.to > cur.from) {
+            ctx.addIssue({
+              code: "custom",
+              path: [cur.i, "from"],
+              message: `overlaps entry ${prev.i} (from ${prev.from}${prev.to ? ` to ${prev.to}` : ", open-ended"}): close it with "to" first`,
+            });
+          }
+        }
+      }
+    })
+    .describe(what);
+}
+
+export const KVA_VALUES = [3, 6, 9, 12, 15, 18, 24, 30, 36] as const;
+export const PRICE_OPTIONS = ["BASE", "HPHC"] as const;
+export const TARIFF_FORMULAS = ["BTINFCUST", "BTINFMUDT", "BTINFCU4", "BTINFMU4", "BTINFLU"] as const;
+/** Supplier-side registers (cadrans) per price option. */
+export const REGISTERS = ["BASE", "HP", "HC"] as const;
+/** Network time bands (plages) a TURPE energy price can be given for. */
+export const TIME_BANDS = ["BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB"] as const;
+export const READ_SOURCES = ["distributorActual", "teleRead", "selfRead", "connectedStation"] as const;
+
+const kva = z
+  .number()
+  .int()
+  .refine((n) => (KVA_VALUES as readonly number[]).includes(n), { message: `must be one of ${KVA_VALUES.join(", ")} kVA` });
+
+export const customerSchema = z
+  .object({
+    id: z.string().min(1),
+    kind: z.enum(["residential", "professional"]).describe("particulier or professionnel"),
+    name: z.string().min(1),
+    department: z.string().regex(/^(\d{2}|2A|2B|97\d)$/, { message: 'must be a French department code such as "75", "2A" or "974"' }).optional(),
+  })
+  .strict();
+
+export const contractSchema = z
+  .object({
+    id: z.string().min(1),
+    deliveryPoint: z.string().regex(/^\d{14}$/, { message: "must be the 14-digit PDL/PRM number" }),
+    start: isoDate.describe("First day of supply"),
+    end: isoDate.nullable().optional().describe("Last day of supply is the day before; null/absent = open-ended"),
+    subscribedKva: kva,
+    priceOption: z.enum(PRICE_OPTIONS),
+    tariffFormula: z.enum(TARIFF_FORMULAS).describe("FTA of the delivery point"),
+    billingMode: z.enum(["monthly"]).describe("Smoothed billing comes with the instalment-plan issue"),
+    billingDay: z.number().int().min(1).max(31).describe("Day of month of each invoice, clamped to the month's length"),
+    communicatingMeter: z.boolean(),
+    invoiceSeries: z.string().regex(/^[A-Z]{1,6}$/).default("FA"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.end != null && c.end <= c.start) ctx.addIssue({ code: "custom", path: ["end"], message: `must be after start (${c.start})` });
+  });
+
+export const offerSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    capacity: z
+      .enum(["included", "passThrough"])
+      .default("included")
+      .describe("R7: 'passThrough' adds reference.capacity to the kWh price; 'included' means the supply price already covers it"),
+    subscription: datedList(
+      { priceOption: z.enum(PRICE_OPTIONS), kva, monthlyHt: nonNegativeDecimal("supply part of the subscription, € HT per month") },
+      "Supply part of the subscription per price option and kVA",
+      (e) => `${e.priceOption}/${e.kva}`,
+    ),
+    energy: datedList(
+      { priceOption: z.enum(PRICE_OPTIONS), register: z.enum(REGISTERS), priceHt: nonNegativeDecimal("supply part of the kWh price, € HT per kWh") },
+      "Supply part of the kWh price per price option and register",
+      (e) => `${e.priceOption}/${e.register}`,
+    ),
+  })
+  .strict();
+
+export const networkTariffSchema = datedList(
+  {
+    tariffFormula: z.enum(TARIFF_FORMULAS),
+    version: z.string().optional().describe('e.g. "TURPE 7"'),
+    managementPerYear: nonNegativeDecimal("CG, € HT per year"),
+    meteringPerYear: nonNegativeDecimal("CC, € HT per year"),
+    withdrawalPerKvaPerYear: nonNegativeDecimal("b, power part of CS, € HT per kVA per year"),
+    energyPerKwh: z
+      .partialRecord(z.enum(TIME_BANDS), nonNegativeDecimal("c, energy part of CS, € HT per kWh"))
+      .describe("Energy part per time band (BASE for CUST/LU, HP/HC for MUDT, HPH/HCH/HPB/HCB for CU4/MU4)"),
+  },
+  "TURPE for BT ≤ 36 kVA, per tariff formula (R6)",
+  (e) => e.tariffFormula,
+);
+
+export const referenceSchema = z
+  .object({
+    networkTariff: networkTariffSchema,
+    excise: datedList({ eurPerMwh: nonNegativeDecimal("excise, € per MWh") }, "Excise on electricity (accise) for the contract's category"),
+    cta: datedList({ ratePct: nonNegativeDecimal("CTA rate, percent") }, "CTA rate on the TURPE fixed part"),
+    vat: datedList(
+      {
+        subscriptionPct: nonNegativeDecimal("VAT on the subscription, percent"),
+        ctaPct: nonNegativeDecimal("VAT on the CTA, percent"),
+        energyPct: nonNegativeDecimal("VAT on energy, percent"),
+        excisePct: nonNegativeDecimal("VAT on excise, percent"),
+      },
+      "VAT regime: rate per line kind (R1)",
+    ),
+    capacity: datedList(
+      {
+        priceOption: z.enum(PRICE_OPTIONS),
+        register: z.enum(REGISTERS),
+        referencePriceEurPerMw: nonNegativeDecimal("CRE capacity reference price of the year, € per MW"),
+        coefficientKwPerKwh: nonNegativeDecimal("obligation coefficient of the option, kW per kWh"),
+      },
+      "Capacity cost (R7), read only when the offer passes capacity through",
+      (e) => `${e.priceOption}/${e.register}`,
+    ).default([]),
+  })
+  .strict();
+
+export const readSchema = z
+  .object({
+    date: isoDate.describe("Day the index was read (the index at the start of that day)"),
+    source: z.enum(READ_SOURCES),
+    registers: z
+      .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("index, kWh"))
+      .refine((r) => Object.keys(r).length > 0, { message: "must hold at least one register" }),
+  })
+  .strict();
+
+export const eventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("powerChange"), date: isoDate, subscribedKva: kva }).strict(),
+]);
+
+export const caseSchema = z
+  .object({
+    formatVersion: z.literal(CASE_FORMAT_VERSION),
+    asOf: isoDate.describe("The computation date: documents due on or before it are issued"),
+    customer: customerSchema,
+    contract: contractSchema,
+    offer: offerSchema,
+    reference: referenceSchema,
+    reads: z.array(readSchema).default([]),
+    events: z.array(eventSchema).default([]),
+    billing: z
+      .object({
+        lastBillingDate: isoDate.nullable().default(null).describe("Billing date of the last invoice already issued; null = none yet"),
+      })
+      .strict()
+      .default({ lastBillingDate: null }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.offer.capacity === "passThrough" && c.reference.capacity.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["reference", "capacity"], message: "is empty but the offer passes capacity through (R7)" });
+    }
+    const ln = c.billing.lastBillingDate;
+    if (ln !== null && ln < c.contract.start) {
+      ctx.addIssue({ code: "custom", path: ["billing", "lastBillingDate"], message: `is before the contract start (${c.contract.start})` });
+    }
+  });
+
+/** A validated case: what the core computes from. */
+export type Case = z.output<typeof caseSchema>;
+/** What a case file may contain before defaults are applied. */
+export type CaseInput = z.input<typeof caseSchema>;
+export type Read = Case["reads"][number];
+export type NetworkTariffEntry = Case["reference"]["networkTariff"][number];
+export type Register = (typeof REGISTERS)[number];
+export type PriceOption = (typeof PRICE_OPTIONS)[number];

@@ -1,0 +1,126 @@
+/**
+ * Consumption between two dates from meter indexes (R1, CGV 6.2). An index dated d is the meter's
+ * value at the start of day d. Between two known indexes consumption is spread pro rata temporis
+ * (by days) — so an index on a price-change date splits the consumption exactly there, and without
+ * one the split is by days. Every split conserves the total (money.allocate).
+ *
+ * Which read counts when several sources read the same register the same day: the distributor's
+ * tele-read, then its on-site read, then the customer's self-read, then the connected station
+ * (the R2 estimation priority and its coherence checks come with the estimation issue).
+ */
+import type { Case, PriceOption, Register } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
+import { type Dec, ZERO, add, allocate, compare, dec, div, formatPlain, mul, sub } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+
+export function registersOf(option: PriceOption): Register[] {
+  return option === "BASE" ? ["BASE"] : ["HP", "HC"];
+}
+
+const SOURCE_RANK: Record<string, number> = { teleRead: 0, distributorActual: 1, selfRead: 2, connectedStation: 3 };
+
+export interface IndexPoint {
+  readonly date: LocalDate;
+  readonly index: Dec;
+  readonly source: string;
+}
+
+/** The register's known indexes, one per date (best source), sorted by date. */
+export function indexPoints(c: Case, register: Register): IndexPoint[] {
+  const byDate = new Map<LocalDate, IndexPoint & { rank: number }>();
+  for (const r of c.reads) {
+    const v = r.registers[register];
+    if (v === undefined) continue;
+    const rank = SOURCE_RANK[r.source] ?? 9;
+    const prev = byDate.get(r.date);
+    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, index: dec(v), source: r.source, rank });
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map(({ date, index, source }) => ({ date, index, source }));
+}
+
+export interface IndexAt {
+  readonly index: Dec;
+  readonly basis: "read" | "interpolated";
+  readonly source: string;
+}
+
+/** The index at the start of `date`: a read that day, or the pro-rata interpolation between the reads around it. */
+export function indexAt(points: readonly IndexPoint[], date: LocalDate, register: Register): IndexAt {
+  let before: IndexPoint | undefined;
+  let after: IndexPoint | undefined;
+  for (const p of points) {
+    if (p.date === date) return { index: p.index, basis: "read", source: p.source };
+    if (p.date < date) before = p;
+    else if (!after) after = p;
+  }
+  if (!before || !after) {
+    const missing = !before ? `on or before ${date}` : `on or after ${date}`;
+    throw new BillingError("NO_INDEX", `no index for register ${register} ${missing}: cannot bill consumption up to ${date}`);
+  }
+  const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
+  const index = add(before.index, mul(sub(after.index, before.index), share));
+  return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
+}
+
+/**
+ * Rejects an index going backwards among the reads the period uses: from the last read on or before
+ * its start to the first read on or after its end (meter changes are not modelled yet).
+ */
+export function assertNonDecreasing(points: readonly IndexPoint[], p: Period, register: Register): void {
+  let from = 0;
+  let to = points.length - 1;
+  points.forEach((pt, i) => {
+    if (pt.date <= p.start) from = i;
+  });
+  for (let i = points.length - 1; i >= 0; i--) if (points[i]!.date >= p.end) to = i;
+  for (let i = from + 1; i <= to; i++) {
+    const prev = points[i - 1]!;
+    const pt = points[i]!;
+    if (compare(pt.index, prev.index) < 0) {
+      throw new BillingError(
+        "INDEX_BACKWARDS",
+        `index of register ${register} goes backwards: ${formatPlain(pt.index)} on ${pt.date} after ${formatPlain(prev.index)} on ${prev.date}`,
+      );
+    }
+  }
+}
+
+/**
+ * kWh of `register` in each of `subPeriods` (which tile `p`). Consumption between consecutive known
+ * indexes (the ends of `p` and every read inside it) is allocated to sub-periods by days.
+ */
+export function consumptionBySubPeriod(
+  points: readonly IndexPoint[],
+  p: Period,
+  subPeriods: readonly Period[],
+  register: Register,
+): { kwh: Dec[]; start: IndexAt; end: IndexAt } {
+  assertNonDecreasing(points, p, register);
+  const start = indexAt(points, p.start, register);
+  const end = indexAt(points, p.end, register);
+  const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start.index }];
+  for (const pt of points) if (pt.date > p.start && pt.date < p.end) knots.push({ date: pt.date, index: pt.index });
+  knots.push({ date: p.end, index: end.index });
+
+  const kwh = subPeriods.map(() => ZERO);
+  for (let j = 0; j + 1 < knots.length; j++) {
+    const a = knots[j]!;
+    const b = knots[j + 1]!;
+    const delta = sub(b.index, a.index);
+    const targets: number[] = [];
+    const weights: number[] = [];
+    subPeriods.forEach((sp, i) => {
+      const days = daysBetween(maxDate(sp.start, a.date), minDate(sp.end, b.date));
+      if (days > 0) {
+        targets.push(i);
+        weights.push(days);
+      }
+    });
+    allocate(delta, weights).forEach((part, k) => {
+      const i = targets[k]!;
+      kwh[i] = add(kwh[i]!, part);
+    });
+  }
+  return { kwh, start, end };
+}

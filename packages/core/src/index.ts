@@ -1,0 +1,10 @@
+export * from "./case/schema.ts";
+export * from "./case/parse.ts";
+export * from "./errors.ts";
+export * from "./version.ts";
+export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind } from "./invoice/document.ts";
+export { monthlyInvoice, dueInvoices, type BillingOutcome } from "./invoice/monthly-invoice.ts";
+export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./invoice/schedule.ts";
+export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
+export * as dates from "./primitives/dates.ts";
+export { type LocalDate } from "./primitives/dates.ts";

@@ -1,0 +1,74 @@
+/**
+ * The documents the core issues. Every number is a canonical decimal string, so a document is a
+ * plain, frozen, JSON-serialisable value that the store can hash, keep and compare on replay.
+ */
+import type { LocalDate } from "../primitives/dates.ts";
+
+export type LineKind = "subscription" | "cta" | "energy" | "excise";
+
+export interface InvoiceLine {
+  /** 1-based position on the invoice. */
+  readonly lineNo: number;
+  readonly kind: LineKind;
+  /** Time-of-use register for energy and excise lines ("BASE", "HP", "HC"). */
+  readonly register: string | null;
+  /** Sub-period `[periodStart, periodEnd)` the line bills. */
+  readonly periodStart: LocalDate;
+  readonly periodEnd: LocalDate;
+  /** Quantity at full precision: kWh, or the fraction of a month for subscription and CTA lines. */
+  readonly quantity: string;
+  readonly quantityUnit: "kWh" | "month";
+  /** Unit price at full precision, € HT per unit; for CTA the prorated TURPE fixed base. */
+  readonly unitPrice: string;
+  /** Amount HT rounded to the cent (R1: each line rounded). */
+  readonly amount: string;
+  /** VAT rate in percent applied to this line's group ("20", "5.5"). */
+  readonly vatRate: string;
+  /** The rule the line applies, e.g. "R1 · Annexe Prix I". */
+  readonly rule: string;
+  /** Structured trace of the inputs: every figure the amount was computed from (STYLE 7). */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The same, as one sentence a customer-service agent can read out. */
+  readonly explanation: string;
+}
+
+export interface VatGroup {
+  readonly rate: string;
+  /** Sum of the rounded HT lines at this rate. */
+  readonly base: string;
+  /** base × rate, rounded once per group (R1). */
+  readonly amount: string;
+}
+
+export interface Invoice {
+  readonly kind: "monthlyInvoice";
+  readonly contractId: string;
+  readonly customerId: string;
+  readonly deliveryPoint: string;
+  /** The scheduled billing date this invoice belongs to: with contractId and kind, its idempotency key. */
+  readonly billingDate: LocalDate;
+  readonly issueDate: LocalDate;
+  /** R3: issue date + 15 calendar days, not moved at weekends. */
+  readonly dueDate: LocalDate;
+  /** Subscription billed in advance (à échoir), absent on a final invoice. */
+  readonly subscriptionPeriod: { readonly start: LocalDate; readonly end: LocalDate } | null;
+  /** Energy billed in arrears (échu), absent on the first invoice of a contract. */
+  readonly energyPeriod: { readonly start: LocalDate; readonly end: LocalDate } | null;
+  /** Index per register used at each end of the energy period, and how each was obtained. */
+  readonly indexes: readonly IndexUsed[];
+  readonly lines: readonly InvoiceLine[];
+  readonly vat: readonly VatGroup[];
+  readonly totalHt: string;
+  readonly totalVat: string;
+  readonly totalTtc: string;
+}
+
+export interface IndexUsed {
+  readonly register: string;
+  readonly date: LocalDate;
+  readonly index: string;
+  /** "read" when a meter read exists that day, "interpolated" when spread pro rata temporis between two reads. */
+  readonly basis: "read" | "interpolated";
+  /** Source of the read(s) it comes from, e.g. "teleRead". */
+  readonly source: string;
+}

@@ -1,0 +1,157 @@
+/**
+ * R1 — CGV 6.1, Annexe Prix I: energy (variable part) is billed in arrears (échu): kWh per register
+ * × unit price, where unit price = supply part (offer) + network part (TURPE, R6) + capacity part
+ * (R7) in force that day. The period splits wherever one of those, the excise rate or the VAT rate
+ * on energy or excise changes; consumption is spread over the sub-periods pro rata temporis unless
+ * an index exists at the change date (consumption/meter-index.ts). Each energy line is followed by
+ * its excise line (taxes/excise.ts); both are rounded to the cent per line.
+ */
+import type { Case, Register } from "../case/schema.ts";
+import type { IndexUsed } from "./document.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, add, formatCents, formatForDisplay, formatPlain, mul, roundToCent } from "../primitives/money.ts";
+import { type Period, formatPeriod } from "../primitives/period.ts";
+import { splitWhereValuesChange } from "../primitives/boundaries.ts";
+import { consumptionBySubPeriod, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { capacityChangeDates, capacityPrice } from "../pricing/capacity.ts";
+import { networkChangeDates, networkEnergyPrice } from "../pricing/network-tariff.ts";
+import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-price.ts";
+import { exciseAmount, exciseChangeDates, exciseRateAt } from "../taxes/excise.ts";
+import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
+import type { DraftLine } from "./draft-line.ts";
+
+interface RegisterPrice {
+  supply: Dec;
+  network: Dec;
+  band: string;
+  networkVersion: string;
+  capacity: Dec;
+  capacityReference: string | null;
+  capacityCoefficient: string | null;
+  unit: Dec;
+}
+
+interface EnergyValues {
+  prices: Map<Register, RegisterPrice>;
+  exciseMwh: Dec;
+  exciseKwh: Dec;
+  vatEnergy: Dec;
+  vatExcise: Dec;
+}
+
+function valuesAt(c: Case, date: LocalDate): EnergyValues {
+  const prices = new Map<Register, RegisterPrice>();
+  for (const r of registersOf(c.contract.priceOption)) {
+    const supply = supplyEnergyPrice(c, r, date);
+    const net = networkEnergyPrice(c, r, date);
+    const cap = capacityPrice(c, r, date);
+    prices.set(r, {
+      supply,
+      network: net.price,
+      band: net.band,
+      networkVersion: net.entry.version ?? net.entry.from,
+      capacity: cap.price,
+      capacityReference: cap.referencePriceEurPerMw,
+      capacityCoefficient: cap.coefficientKwPerKwh,
+      unit: add(add(supply, net.price), cap.price),
+    });
+  }
+  const excise = exciseRateAt(c, date);
+  return {
+    prices,
+    exciseMwh: excise.eurPerMwh,
+    exciseKwh: excise.eurPerKwh,
+    vatEnergy: vatRateAt(c, "energy", date),
+    vatExcise: vatRateAt(c, "excise", date),
+  };
+}
+
+const keyOf = (v: EnergyValues): string =>
+  [...[...v.prices.values()].map((p) => `${p.supply}/${p.network}/${p.capacity}`), v.exciseMwh, v.vatEnergy, v.vatExcise]
+    .map(String)
+    .join("|");
+
+export function energySubPeriods(c: Case, p: Period): Period[] {
+  const candidates = [
+    ...offerEnergyChangeDates(c, p),
+    ...networkChangeDates(c, p),
+    ...capacityChangeDates(c, p),
+    ...exciseChangeDates(c, p),
+    ...vatChangeDates(c, p),
+  ];
+  return splitWhereValuesChange(p, [], candidates, (d) => keyOf(valuesAt(c, d)));
+}
+
+/** Energy and excise lines for the energy period `p`, and the indexes used at its ends. */
+export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: IndexUsed[] } {
+  const subPeriods = energySubPeriods(c, p);
+  const registers = registersOf(c.contract.priceOption);
+  const indexes: IndexUsed[] = [];
+  const kwhByRegister = new Map<Register, Dec[]>();
+  for (const r of registers) {
+    const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r);
+    kwhByRegister.set(r, kwh);
+    indexes.push(
+      { register: r, date: p.start, index: formatPlain(start.index), basis: start.basis, source: start.source },
+      { register: r, date: p.end, index: formatPlain(end.index), basis: end.basis, source: end.source },
+    );
+  }
+
+  const lines: DraftLine[] = [];
+  subPeriods.forEach((sp, i) => {
+    const v = valuesAt(c, sp.start);
+    for (const r of registers) {
+      const kwh = kwhByRegister.get(r)![i]!;
+      const price = v.prices.get(r)!;
+      const amount = roundToCent(mul(kwh, price.unit));
+      const kwhShown = formatForDisplay(kwh, 3);
+      const capacityInputs: Record<string, string> =
+        price.capacityReference === null
+          ? { capacity: "included in supply price" }
+          : {
+              capacityPerKwh: formatPlain(price.capacity),
+              capacityReferencePriceEurPerMw: price.capacityReference,
+              capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
+            };
+      lines.push({
+        kind: "energy",
+        register: r,
+        period: sp,
+        quantity: kwh,
+        quantityUnit: "kWh",
+        unitPrice: price.unit,
+        amount,
+        vatRate: v.vatEnergy,
+        rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
+        inputs: {
+          kwh: formatPlain(kwh),
+          unitPriceHt: formatPlain(price.unit),
+          supplyPerKwh: formatPlain(price.supply),
+          networkPerKwh: formatPlain(price.network),
+          networkBand: price.band,
+          networkTariff: `${c.contract.tariffFormula} ${price.networkVersion}`,
+          ...capacityInputs,
+        },
+        explanation:
+          `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPlain(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
+          ` (supply ${formatPlain(price.supply)} + network ${formatPlain(price.network)} [${price.band}]` +
+          (price.capacityReference === null ? ")" : ` + capacity ${formatPlain(price.capacity)})`),
+      });
+      const excise = exciseAmount(kwh, v.exciseKwh);
+      lines.push({
+        kind: "excise",
+        register: r,
+        period: sp,
+        quantity: kwh,
+        quantityUnit: "kWh",
+        unitPrice: v.exciseKwh,
+        amount: excise,
+        vatRate: v.vatExcise,
+        rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
+        inputs: { kwh: formatPlain(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
+        explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPlain(v.exciseMwh)} €/MWh = ${formatCents(excise)} €`,
+      });
+    }
+  });
+  return { lines, indexes };
+}

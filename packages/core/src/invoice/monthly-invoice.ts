@@ -1,0 +1,78 @@
+/**
+ * R1 — CGV 6.1: the monthly invoice. On each scheduled billing date D (invoice/schedule.ts) it bills
+ * the subscription in advance for [D, next billing date) and the energy in arrears for
+ * [previous billing date, D). Total HT = sum of the rounded lines; VAT rounded once per rate group;
+ * total TTC = HT + VAT. Due date per R3.
+ */
+import type { Case } from "../case/schema.ts";
+import { BillingError, type BillingFailure } from "../errors.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { add, formatCents, sum } from "../primitives/money.ts";
+import { dueDate } from "../payment/due-date.ts";
+import { vatGroups } from "../taxes/vat.ts";
+import type { Invoice } from "./document.ts";
+import { type DraftLine, finishLine } from "./draft-line.ts";
+import { energyLines } from "./energy.ts";
+import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
+import { subscriptionLines } from "./subscription.ts";
+
+/** The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap. */
+export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: LocalDate): Invoice {
+  const contract = c.contract;
+  const prev = previousBillingDate(contract, billingDate);
+  const next = nextBillingDate(contract, billingDate);
+  const subscriptionPeriod = next === null ? null : { start: billingDate, end: next };
+  const energyPeriod = prev === null ? null : { start: prev, end: billingDate };
+
+  const drafts: DraftLine[] = [];
+  if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod));
+  let indexes: Invoice["indexes"] = [];
+  if (energyPeriod) {
+    const energy = energyLines(c, energyPeriod);
+    drafts.push(...energy.lines);
+    indexes = energy.indexes;
+  }
+
+  const totalHt = sum(drafts.map((l) => l.amount));
+  const vat = vatGroups(drafts);
+  return {
+    kind: "monthlyInvoice",
+    contractId: contract.id,
+    customerId: c.customer.id,
+    deliveryPoint: contract.deliveryPoint,
+    billingDate,
+    issueDate,
+    dueDate: dueDate(issueDate),
+    subscriptionPeriod,
+    energyPeriod,
+    indexes,
+    lines: drafts.map((l, i) => finishLine(l, i + 1)),
+    vat: vat.groups,
+    totalHt: formatCents(totalHt),
+    totalVat: formatCents(vat.total),
+    totalTtc: formatCents(add(totalHt, vat.total)),
+  };
+}
+
+export type BillingOutcome =
+  | { readonly ok: true; readonly invoices: readonly Invoice[]; readonly nextBillingDate: LocalDate | null }
+  | { readonly ok: false; readonly billingDate: LocalDate; readonly failure: BillingFailure };
+
+/**
+ * Every invoice due for the case on its `asOf` date: one per scheduled billing date after
+ * `billing.lastBillingDate` up to `asOf`, all issued on `asOf`. All or nothing: if one cannot be
+ * computed, none is issued and the failure says which billing date and why.
+ */
+export function dueInvoices(c: Case): BillingOutcome {
+  const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
+  const invoices: Invoice[] = [];
+  for (const d of dates) {
+    try {
+      invoices.push(monthlyInvoice(c, d, c.asOf));
+    } catch (e) {
+      if (e instanceof BillingError) return { ok: false, billingDate: d, failure: { code: e.code, message: e.message } };
+      throw e;
+    }
+  }
+  return { ok: true, invoices, nextBillingDate: nextBillingDate(c.contract, c.asOf) };
+}

@@ -1,0 +1,120 @@
+/**
+ * R1 — CGV 6.1, Annexe Prix I: the subscription (fixed part, abonnement) is billed in advance
+ * (à échoir). Reading: a whole calendar month costs the monthly price; part of a month costs
+ * `monthly × days / days_in_that_month`; one line per sub-period, each rounded to the cent. The
+ * period splits at every month start and wherever the monthly price (supply part + TURPE fixed
+ * part, R6), the subscribed power, the CTA rate or a VAT rate changes. Each subscription line is
+ * followed by its CTA line for the same days (taxes/cta.ts).
+ */
+import type { Case } from "../case/schema.ts";
+import { type LocalDate, daysInMonth } from "../primitives/dates.ts";
+import { type Dec, add, dec, div, formatCents, formatPlain, mul, roundToCent } from "../primitives/money.ts";
+import { type Period, formatPeriod, lengthInDays, monthStartsWithin } from "../primitives/period.ts";
+import { splitWhereValuesChange } from "../primitives/boundaries.ts";
+import { networkFixedMonthly } from "../pricing/network-tariff.ts";
+import { offerSubscriptionChangeDates, supplySubscriptionMonthly } from "../pricing/offer-price.ts";
+import { powerChangeDates, subscribedKvaAt } from "../pricing/subscribed-power.ts";
+import { changeDates } from "../primitives/series.ts";
+import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
+import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
+import type { DraftLine } from "./draft-line.ts";
+
+interface SubscriptionValues {
+  kva: number;
+  supply: Dec;
+  network: Dec;
+  networkVersion: string;
+  ctaRate: Dec;
+  vatSubscription: Dec;
+  vatCta: Dec;
+}
+
+function valuesAt(c: Case, date: LocalDate): SubscriptionValues {
+  const kva = subscribedKvaAt(c, date);
+  const network = networkFixedMonthly(c, date, kva);
+  return {
+    kva,
+    supply: supplySubscriptionMonthly(c, date, kva),
+    network: network.monthly,
+    networkVersion: network.entry.version ?? network.entry.from,
+    ctaRate: ctaRateAt(c, date),
+    vatSubscription: vatRateAt(c, "subscription", date),
+    vatCta: vatRateAt(c, "cta", date),
+  };
+}
+
+const keyOf = (v: SubscriptionValues): string =>
+  [v.kva, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
+
+export function subscriptionSubPeriods(c: Case, p: Period): Period[] {
+  const candidates = [
+    ...offerSubscriptionChangeDates(c, p),
+    ...changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === c.contract.tariffFormula), p),
+    ...ctaChangeDates(c, p),
+    ...vatChangeDates(c, p),
+    ...powerChangeDates(c, p),
+  ];
+  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(valuesAt(c, d)));
+}
+
+/** Subscription and CTA lines for the subscription period `p`. */
+export function subscriptionLines(c: Case, p: Period): DraftLine[] {
+  const lines: DraftLine[] = [];
+  for (const sp of subscriptionSubPeriods(c, p)) {
+    const v = valuesAt(c, sp.start);
+    const days = lengthInDays(sp);
+    const dim = daysInMonth(sp.start);
+    const fraction = div(dec(days), dec(dim));
+    const monthly = add(v.supply, v.network);
+    const amount = roundToCent(mul(monthly, fraction));
+    const option = c.contract.priceOption;
+    lines.push({
+      kind: "subscription",
+      register: null,
+      period: sp,
+      quantity: fraction,
+      quantityUnit: "month",
+      unitPrice: monthly,
+      amount,
+      vatRate: v.vatSubscription,
+      rule: "R1 · CGV 6.1 · Annexe Prix I (subscription in advance, prorated by days)",
+      inputs: {
+        subscribedKva: String(v.kva),
+        priceOption: option,
+        days: String(days),
+        daysInMonth: String(dim),
+        monthlyHt: formatPlain(monthly),
+        supplyMonthlyHt: formatPlain(v.supply),
+        networkMonthlyHt: formatPlain(v.network),
+        networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+      },
+      explanation:
+        `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${formatPlain(monthly)} €/month × ${days}/${dim}` +
+        ` = ${formatCents(amount)} € HT (supply ${formatPlain(v.supply)} + network ${formatPlain(v.network)} €/month)`,
+    });
+    const cta = ctaAmount(v.network, fraction, v.ctaRate);
+    lines.push({
+      kind: "cta",
+      register: null,
+      period: sp,
+      quantity: fraction,
+      quantityUnit: "month",
+      unitPrice: div(mul(v.network, v.ctaRate), dec(100)),
+      amount: cta.amount,
+      vatRate: v.vatCta,
+      rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
+      inputs: {
+        ratePct: formatPlain(v.ctaRate),
+        networkMonthlyHt: formatPlain(v.network),
+        days: String(days),
+        daysInMonth: String(dim),
+        baseHt: formatPlain(cta.base),
+        networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+      },
+      explanation:
+        `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${formatPlain(v.network)} €/month × ${days}/${dim}` +
+        ` = ${formatCents(cta.amount)} €`,
+    });
+  }
+  return lines;
+}

@@ -1,0 +1,93 @@
+/**
+ * R6 — Annexe Prix II-1.1: the network part (TURPE) of the subscription and of the kWh price,
+ * read from the TURPE version in force that day for the delivery point's tariff formula (FTA),
+ * subscribed kVA and register. A TURPE change moves the billed prices on its effective date.
+ *
+ * Reading (documented in docs/rules.md): for the 4-band formulas (CU4, MU4) the supplier's HP
+ * register takes the HPH band in winter (November–March) and HPB in summer, HC takes HCH / HCB;
+ * a BASE register on a 4-band formula, or on MUDT, needs a weighting the tariff does not define
+ * and fails loudly (UNSUPPORTED) until a dated mapping is configured.
+ */
+import type { Case, NetworkTariffEntry, Register } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import { type LocalDate, makeDate, parts } from "../primitives/dates.ts";
+import { type Dec, add, dec, div, mul } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+import { changeDates, entryAt } from "../primitives/series.ts";
+
+const TWELVE = dec(12);
+
+export function networkTariffAt(c: Case, date: LocalDate): NetworkTariffEntry {
+  const formula = c.contract.tariffFormula;
+  const e = entryAt(
+    c.reference.networkTariff.filter((t) => t.tariffFormula === formula),
+    date,
+  );
+  if (!e) throw new BillingError("MISSING_REFERENCE", `no network tariff (TURPE) for ${formula} on ${date} (R6)`);
+  return e;
+}
+
+export interface NetworkFixedPart {
+  /** (CG + CC + b × kVA) / 12, € HT per month, full precision. */
+  readonly monthly: Dec;
+  readonly entry: NetworkTariffEntry;
+}
+
+/** The TURPE fixed part per month for `kva`: management + metering + power part of withdrawal. */
+export function networkFixedMonthly(c: Case, date: LocalDate, kva: number): NetworkFixedPart {
+  const e = networkTariffAt(c, date);
+  const yearly = add(add(dec(e.managementPerYear), dec(e.meteringPerYear)), mul(dec(e.withdrawalPerKvaPerYear), dec(kva)));
+  return { monthly: div(yearly, TWELVE), entry: e };
+}
+
+/** Winter for the seasonal bands: November to March (H = hiver), summer April to October (B). */
+export function isWinter(date: LocalDate): boolean {
+  const m = parts(date).month;
+  return m >= 11 || m <= 3;
+}
+
+const FOUR_BAND = new Set(["BTINFCU4", "BTINFMU4"]);
+
+/** The TURPE time band whose energy price applies to a supplier register on a day. */
+export function timeBandFor(c: Case, register: Register, date: LocalDate): string {
+  const f = c.contract.tariffFormula;
+  if (f === "BTINFCUST" || f === "BTINFLU") return "BASE";
+  if (register === "BASE") {
+    throw new BillingError("UNSUPPORTED", `a BASE register on tariff formula ${f} needs a dated band mapping, none is configured (R6)`);
+  }
+  if (f === "BTINFMUDT") return register;
+  if (FOUR_BAND.has(f)) return `${register}${isWinter(date) ? "H" : "B"}`;
+  throw new BillingError("UNSUPPORTED", `tariff formula ${f} is not supported`);
+}
+
+export interface NetworkEnergyPrice {
+  readonly price: Dec;
+  readonly band: string;
+  readonly entry: NetworkTariffEntry;
+}
+
+export function networkEnergyPrice(c: Case, register: Register, date: LocalDate): NetworkEnergyPrice {
+  const entry = networkTariffAt(c, date);
+  const band = timeBandFor(c, register, date);
+  const p = entry.energyPerKwh[band as keyof typeof entry.energyPerKwh];
+  if (p === undefined) {
+    throw new BillingError("MISSING_REFERENCE", `TURPE ${entry.version ?? entry.from} for ${entry.tariffFormula} has no energy price for band ${band} (R6)`);
+  }
+  return { price: dec(p), band, entry };
+}
+
+/** Dates inside `p` where the network part changes: TURPE versions, and seasons for 4-band formulas. */
+export function networkChangeDates(c: Case, p: Period): LocalDate[] {
+  const out = changeDates(
+    c.reference.networkTariff.filter((t) => t.tariffFormula === c.contract.tariffFormula),
+    p,
+  );
+  if (FOUR_BAND.has(c.contract.tariffFormula)) {
+    const y0 = parts(p.start).year;
+    const y1 = parts(p.end).year;
+    for (let y = y0; y <= y1; y++) {
+      for (const d of [makeDate(y, 4, 1), makeDate(y, 11, 1)]) if (d > p.start && d < p.end) out.push(d);
+    }
+  }
+  return out;
+}

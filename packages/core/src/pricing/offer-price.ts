@@ -1,0 +1,39 @@
+/**
+ * The supply part of the contract's prices (Annexe Prix I), from its offer: the subscription per
+ * price option and kVA, the kWh price per register. The unit price billed is this supply part plus
+ * the network part (R6) and, for energy, the capacity part (R7): see unit-price.ts.
+ */
+import type { Case, Register } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, dec } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+import { changeDates, entryAt } from "../primitives/series.ts";
+
+export function supplySubscriptionMonthly(c: Case, date: LocalDate, kva: number): Dec {
+  const option = c.contract.priceOption;
+  const e = entryAt(
+    c.offer.subscription.filter((s) => s.priceOption === option && s.kva === kva),
+    date,
+  );
+  if (!e) throw new BillingError("MISSING_PRICE", `offer ${c.offer.id} has no subscription price for ${option} ${kva} kVA on ${date}`);
+  return dec(e.monthlyHt);
+}
+
+export function supplyEnergyPrice(c: Case, register: Register, date: LocalDate): Dec {
+  const option = c.contract.priceOption;
+  const e = entryAt(
+    c.offer.energy.filter((s) => s.priceOption === option && s.register === register),
+    date,
+  );
+  if (!e) throw new BillingError("MISSING_PRICE", `offer ${c.offer.id} has no kWh price for ${option}/${register} on ${date}`);
+  return dec(e.priceHt);
+}
+
+export function offerSubscriptionChangeDates(c: Case, p: Period): LocalDate[] {
+  return changeDates(c.offer.subscription.filter((s) => s.priceOption === c.contract.priceOption), p);
+}
+
+export function offerEnergyChangeDates(c: Case, p: Period): LocalDate[] {
+  return changeDates(c.offer.energy.filter((s) => s.priceOption === c.contract.priceOption), p);
+}

@@ -1,0 +1,84 @@
+/**
+ * Exact decimal arithmetic for euros and kWh. This is the only file that imports decimal.js
+ * (STYLE 1): every other module works through these free functions, so the rounding rule lives
+ * in one place (STYLE 2) and no binary floating point ever touches money.
+ */
+import { Decimal } from "decimal.js";
+
+// Enough significant digits that prorations (x × 17/31) and interpolated kWh never lose a cent.
+const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+
+/** An exact decimal value. Opaque outside this file: build it with {@link dec}. */
+export type Dec = Decimal;
+
+/** Parses a decimal string ("12.50", "-3", "0.1770"). Throws on anything else: callers validate first. */
+export function dec(value: string | number | Dec): Dec {
+  if (typeof value === "number" && !Number.isInteger(value)) {
+    throw new Error(`dec(): refusing a non-integer JavaScript number (${value}); pass a decimal string`);
+  }
+  return new D(value);
+}
+
+export const ZERO: Dec = dec(0);
+export const ONE: Dec = dec(1);
+
+export const add = (a: Dec, b: Dec): Dec => a.plus(b);
+export const sub = (a: Dec, b: Dec): Dec => a.minus(b);
+export const mul = (a: Dec, b: Dec): Dec => a.times(b);
+export const div = (a: Dec, b: Dec): Dec => a.dividedBy(b);
+export const neg = (a: Dec): Dec => a.negated();
+export const sum = (values: readonly Dec[]): Dec => values.reduce<Dec>((acc, v) => acc.plus(v), ZERO);
+export const percent = (a: Dec, ratePct: Dec): Dec => a.times(ratePct).dividedBy(100);
+
+export const isZero = (a: Dec): boolean => a.isZero();
+export const isNegative = (a: Dec): boolean => a.isNegative() && !a.isZero();
+export const compare = (a: Dec, b: Dec): -1 | 0 | 1 => a.comparedTo(b) as -1 | 0 | 1;
+export const eq = (a: Dec, b: Dec): boolean => a.equals(b);
+export const max = (a: Dec, b: Dec): Dec => (a.greaterThanOrEqualTo(b) ? a : b);
+export const min = (a: Dec, b: Dec): Dec => (a.lessThanOrEqualTo(b) ? a : b);
+
+/**
+ * The one rounding of money: to the cent, half away from zero ("half-up" in French invoicing
+ * practice: 0.545 → 0.55, −0.545 → −0.55). Call it only where RULES.md says a value is rounded.
+ */
+export function roundToCent(a: Dec): Dec {
+  return a.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** A rounded amount as its canonical string with exactly two decimals ("6.85", "-0.40"). */
+export function formatCents(a: Dec): string {
+  return a.toFixed(2, Decimal.ROUND_HALF_UP);
+}
+
+/** Canonical plain string of an exact value (no exponent, no trailing zeros): "170", "33.3333". */
+export function formatPlain(a: Dec): string {
+  const s = a.toFixed();
+  if (!s.includes(".")) return s;
+  const t = s.replace(/0+$/, "").replace(/\.$/, "");
+  return t === "-0" ? "0" : t;
+}
+
+/** Shows an exact value with at most `places` decimals for people (never used for stored values). */
+export function formatForDisplay(a: Dec, places: number): string {
+  return formatPlain(a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP));
+}
+
+/**
+ * Splits `total` into parts proportional to integer `weights`, conserving the total exactly
+ * (STYLE 3). Remainder rule: every part but the last is `total × w / Σw` at full precision;
+ * the last part takes `total − Σ(others)`, so the parts always add up to `total`.
+ */
+export function allocate(total: Dec, weights: readonly number[]): Dec[] {
+  const weightSum = weights.reduce((a, b) => a + b, 0);
+  if (weights.length === 0) return [];
+  if (weightSum <= 0) throw new Error("allocate(): weights must add up to a positive number");
+  const parts: Dec[] = [];
+  let allocated = ZERO;
+  for (let i = 0; i < weights.length - 1; i++) {
+    const part = total.times(weights[i]!).dividedBy(weightSum);
+    parts.push(part);
+    allocated = allocated.plus(part);
+  }
+  parts.push(total.minus(allocated));
+  return parts;
+}

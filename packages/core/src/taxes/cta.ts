@@ -1,0 +1,26 @@
+/**
+ * CTA — contribution tarifaire d'acheminement (R1; décret 2005-123 art. 1, CGV 5.4): the CTA rate
+ * × the HT fixed part of the network tariff for the same days, i.e. management (CG) + metering (CC)
+ * + the power part of withdrawal (b × kVA) of the contract's tariff formula, prorated exactly like
+ * the subscription line it accompanies, rounded to the cent once per line.
+ */
+import type { Case } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, dec, mul, percent, roundToCent } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+import { changeDates, entryAt } from "../primitives/series.ts";
+
+export function ctaRateAt(c: Case, date: LocalDate): Dec {
+  const e = entryAt(c.reference.cta, date);
+  if (!e) throw new BillingError("MISSING_REFERENCE", `no CTA rate on ${date} (R1)`);
+  return dec(e.ratePct);
+}
+
+/** CTA for a sub-period: `networkFixedMonthly × fraction × rate`, rounded once. */
+export function ctaAmount(networkFixedMonthly: Dec, fraction: Dec, ratePct: Dec): { base: Dec; amount: Dec } {
+  const base = mul(networkFixedMonthly, fraction);
+  return { base, amount: roundToCent(percent(base, ratePct)) };
+}
+
+export const ctaChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c.reference.cta, p);

@@ -1,0 +1,50 @@
+/**
+ * VAT (TVA) by rate group (R1, CGV 5.4). Each line takes the rate of its kind in force on its
+ * sub-period — VAT follows the supply period, so a subscription spanning 2025-08-01 splits there
+ * (5.5 % before on subscription and CTA, 20 % after). The VAT of an invoice is computed once per
+ * rate group on the sum of the rounded HT lines of that group, rounded to the cent.
+ */
+import type { Case } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import type { LineKind, VatGroup } from "../invoice/document.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, add, compare, dec, formatCents, formatPlain, percent, roundToCent, ZERO } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+import { changeDates, entryAt } from "../primitives/series.ts";
+
+export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
+  const e = entryAt(c.reference.vat, date);
+  if (!e) throw new BillingError("MISSING_REFERENCE", `no VAT regime on ${date} (R1)`);
+  switch (kind) {
+    case "subscription":
+      return dec(e.subscriptionPct);
+    case "cta":
+      return dec(e.ctaPct);
+    case "energy":
+      return dec(e.energyPct);
+    case "excise":
+      return dec(e.excisePct);
+  }
+}
+
+export const vatChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c.reference.vat, p);
+
+/** Groups rounded HT lines by VAT rate; one rounding per group. Groups sorted by rate. */
+export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec }[]): { groups: VatGroup[]; total: Dec } {
+  const byRate = new Map<string, { rate: Dec; base: Dec }>();
+  for (const l of lines) {
+    const key = formatPlain(l.vatRate);
+    const g = byRate.get(key);
+    if (g) g.base = add(g.base, l.amount);
+    else byRate.set(key, { rate: l.vatRate, base: l.amount });
+  }
+  let total = ZERO;
+  const groups = [...byRate.values()]
+    .sort((a, b) => compare(a.rate, b.rate))
+    .map(({ rate, base }) => {
+      const amount = roundToCent(percent(base, rate));
+      total = add(total, amount);
+      return { rate: formatPlain(rate), base: formatCents(base), amount: formatCents(amount) };
+    });
+  return { groups, total };
+}

@@ -11,7 +11,7 @@
 import type { Case, PriceOption, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, allocate, compare, dec, div, formatPlain, mul, sub } from "../primitives/money.ts";
+import { type Dec, ZERO, add, allocate, compare, dec, div, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 
 export function registersOf(option: PriceOption): Register[] {
@@ -59,7 +59,7 @@ export function indexAt(points: readonly IndexPoint[], date: LocalDate, register
     throw new BillingError("NO_INDEX", `no index for register ${register} ${missing}: cannot bill consumption up to ${date}`);
   }
   const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
-  const index = add(before.index, mul(sub(after.index, before.index), share));
+  const index = quantize(add(before.index, mul(sub(after.index, before.index), share)));
   return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
 }
 

@@ -64,9 +64,22 @@ export function formatForDisplay(a: Dec, places: number): string {
 }
 
 /**
+ * Decimal places kept for quantities that come out of a division — a kWh spread pro rata temporis,
+ * an interpolated index. Twelve places is far below anything that can move a cent, and a fixed
+ * scale keeps every later sum exact (no silent rounding at the precision limit).
+ */
+export const QUANTITY_SCALE = 12;
+
+/** A divided quantity brought to {@link QUANTITY_SCALE} places, half-up. */
+export function quantize(a: Dec): Dec {
+  return a.toDecimalPlaces(QUANTITY_SCALE, Decimal.ROUND_HALF_UP);
+}
+
+/**
  * Splits `total` into parts proportional to integer `weights`, conserving the total exactly
- * (STYLE 3). Remainder rule: every part but the last is `total × w / Σw` at full precision;
- * the last part takes `total − Σ(others)`, so the parts always add up to `total`.
+ * (STYLE 3). Remainder rule: every part but the last is `total × w / Σw` quantized to
+ * {@link QUANTITY_SCALE} places; the last part takes `total − Σ(others)`, so the parts always add
+ * up to `total`.
  */
 export function allocate(total: Dec, weights: readonly number[]): Dec[] {
   const weightSum = weights.reduce((a, b) => a + b, 0);
@@ -75,7 +88,7 @@ export function allocate(total: Dec, weights: readonly number[]): Dec[] {
   const parts: Dec[] = [];
   let allocated = ZERO;
   for (let i = 0; i < weights.length - 1; i++) {
-    const part = total.times(weights[i]!).dividedBy(weightSum);
+    const part = quantize(total.times(weights[i]!).dividedBy(weightSum));
     parts.push(part);
     allocated = allocated.plus(part);
   }

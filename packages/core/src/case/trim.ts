@@ -1,0 +1,67 @@
+/**
+ * The smallest case that still computes the same documents: what is stored with each invoice as
+ * the input it was computed from (DESIGN: reproducible by construction). Keeps the reads that
+ * bracket the energy periods and the series entries in force on at least one billed day; a
+ * property test checks that the trimmed case yields exactly the same invoices.
+ */
+import type { Invoice } from "../invoice/document.ts";
+import { registersOf } from "../consumption/meter-index.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import type { Period } from "../primitives/period.ts";
+import { entriesOverlapping } from "../primitives/series.ts";
+import type { Case } from "./schema.ts";
+
+function coveredPeriod(invoices: readonly Invoice[]): Period | null {
+  let start: LocalDate | null = null;
+  let end: LocalDate | null = null;
+  for (const inv of invoices) {
+    for (const p of [inv.subscriptionPeriod, inv.energyPeriod]) {
+      if (!p) continue;
+      if (start === null || p.start < start) start = p.start;
+      if (end === null || p.end > end) end = p.end;
+    }
+  }
+  return start === null || end === null ? null : { start, end };
+}
+
+function keptReads(c: Case, invoices: readonly Invoice[]): Case["reads"] {
+  const energy = invoices.map((i) => i.energyPeriod).filter((p): p is NonNullable<typeof p> => p !== null);
+  if (energy.length === 0) return [];
+  const from = energy.reduce((m, p) => (p.start < m ? p.start : m), energy[0]!.start);
+  const to = energy.reduce((m, p) => (p.end > m ? p.end : m), energy[0]!.end);
+  // Per register, the last read on or before `from` and the first on or after `to` bracket everything used.
+  let lo = from;
+  let hi = to;
+  for (const r of registersOf(c.contract.priceOption)) {
+    const dates = c.reads.filter((x) => x.registers[r] !== undefined).map((x) => x.date);
+    const before = dates.filter((d) => d <= from).sort().at(-1);
+    const after = dates.filter((d) => d >= to).sort()[0];
+    if (before !== undefined && before < lo) lo = before;
+    if (after !== undefined && after > hi) hi = after;
+  }
+  return c.reads.filter((x) => x.date >= lo && x.date <= hi);
+}
+
+export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
+  const p = coveredPeriod(invoices);
+  if (p === null) return c;
+  const option = c.contract.priceOption;
+  const formula = c.contract.tariffFormula;
+  return {
+    ...c,
+    offer: {
+      ...c.offer,
+      subscription: entriesOverlapping(c.offer.subscription.filter((e) => e.priceOption === option), p),
+      energy: entriesOverlapping(c.offer.energy.filter((e) => e.priceOption === option), p),
+    },
+    reference: {
+      networkTariff: entriesOverlapping(c.reference.networkTariff.filter((e) => e.tariffFormula === formula), p),
+      excise: entriesOverlapping(c.reference.excise, p),
+      cta: entriesOverlapping(c.reference.cta, p),
+      vat: entriesOverlapping(c.reference.vat, p),
+      capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => e.priceOption === option), p),
+    },
+    reads: keptReads(c, invoices),
+    events: c.events.filter((e) => e.date < p.end),
+  };
+}

@@ -8,3 +8,4 @@ export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./inv
 export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";
 export { type LocalDate } from "./primitives/dates.ts";
+export { trimCase } from "./case/trim.ts";

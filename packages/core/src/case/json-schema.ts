@@ -17,18 +17,18 @@ import { CASE_FORMAT_VERSION, KVA_VALUES, caseSchema } from "./schema.ts";
 export const CASE_JSON_SCHEMA_ID = "https://billing-engine.example/case.schema.json";
 
 /** The `custom` checks (refinements) zod keeps on a schema, with the predicate each runs. */
-function customChecks(schema: z.core.$ZodType): ((value: unknown) => unknown)[] {
+function customChecks(schema: z.core.$ZodType): ((value: never) => unknown)[] {
   const checks = (schema._zod.def as { checks?: z.core.$ZodCheck[] }).checks ?? [];
   return checks
     .map((c) => c._zod.def as { check: string; fn?: unknown })
     .filter((d) => d.check === "custom" && typeof d.fn === "function")
-    .map((d) => d.fn as (value: unknown) => unknown);
+    .map((d) => d.fn as (value: never) => unknown);
 }
 
 /** Runs a refinement predicate on a probe value; a predicate that cannot take it says no. */
-function accepts(fn: (value: unknown) => unknown, value: unknown): boolean {
+function accepts(fn: (value: never) => unknown, value: unknown): boolean {
   try {
-    return fn(value) === true;
+    return (fn as (value: unknown) => unknown)(value) === true;
   } catch {
     return false;
   }

@@ -9,7 +9,9 @@
 import type { Case, Register } from "../case/schema.ts";
 import type { IndexUsed } from "./document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, add, formatCents, formatForDisplay, formatPlain, mul, roundToCent } from "../primitives/money.ts";
+import { type Dec, add, formatCents, formatForDisplay, formatPlain, mul, quantize, roundToCent } from "../primitives/money.ts";
+
+const exact = (x: Dec): string => formatPlain(quantize(x));
 import { type Period, formatPeriod } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { consumptionBySubPeriod, indexPoints, registersOf } from "../consumption/meter-index.ts";
@@ -109,7 +111,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         price.capacityReference === null
           ? { capacity: "included in supply price" }
           : {
-              capacityPerKwh: formatPlain(price.capacity),
+              capacityPerKwh: exact(price.capacity),
               capacityReferencePriceEurPerMw: price.capacityReference,
               capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
             };
@@ -124,7 +126,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         vatRate: v.vatEnergy,
         rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
         inputs: {
-          kwh: formatPlain(kwh),
+          kwh: exact(kwh),
           unitPriceHt: formatPlain(price.unit),
           supplyPerKwh: formatPlain(price.supply),
           networkPerKwh: formatPlain(price.network),
@@ -148,7 +150,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         amount: excise,
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
-        inputs: { kwh: formatPlain(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
+        inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
         explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPlain(v.exciseMwh)} €/MWh = ${formatCents(excise)} €`,
       });
     }

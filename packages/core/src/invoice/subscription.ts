@@ -8,7 +8,12 @@
  */
 import type { Case } from "../case/schema.ts";
 import { type LocalDate, daysInMonth } from "../primitives/dates.ts";
-import { type Dec, add, dec, div, formatCents, formatPlain, mul, roundToCent } from "../primitives/money.ts";
+import { type Dec, add, dec, div, formatCents, formatForDisplay, formatPlain, mul, quantize, roundToCent } from "../primitives/money.ts";
+
+/** Exact value for the structured trace (12 places at most). */
+const exact = (x: Dec): string => formatPlain(quantize(x));
+/** Value for the sentence a person reads (6 places at most). */
+const shown = (x: Dec): string => formatForDisplay(x, 6);
 import { type Period, formatPeriod, lengthInDays, monthStartsWithin } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { networkFixedMonthly } from "../pricing/network-tariff.ts";
@@ -83,14 +88,14 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
         priceOption: option,
         days: String(days),
         daysInMonth: String(dim),
-        monthlyHt: formatPlain(monthly),
-        supplyMonthlyHt: formatPlain(v.supply),
-        networkMonthlyHt: formatPlain(v.network),
+        monthlyHt: exact(monthly),
+        supplyMonthlyHt: exact(v.supply),
+        networkMonthlyHt: exact(v.network),
         networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
       },
       explanation:
-        `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${formatPlain(monthly)} €/month × ${days}/${dim}` +
-        ` = ${formatCents(amount)} € HT (supply ${formatPlain(v.supply)} + network ${formatPlain(v.network)} €/month)`,
+        `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
+        ` = ${formatCents(amount)} € HT (supply ${shown(v.supply)} + network ${shown(v.network)} €/month)`,
     });
     const cta = ctaAmount(v.network, fraction, v.ctaRate);
     lines.push({
@@ -105,14 +110,14 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
       inputs: {
         ratePct: formatPlain(v.ctaRate),
-        networkMonthlyHt: formatPlain(v.network),
+        networkMonthlyHt: exact(v.network),
         days: String(days),
         daysInMonth: String(dim),
-        baseHt: formatPlain(cta.base),
+        baseHt: exact(cta.base),
         networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
       },
       explanation:
-        `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${formatPlain(v.network)} €/month × ${days}/${dim}` +
+        `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${shown(v.network)} €/month × ${days}/${dim}` +
         ` = ${formatCents(cta.amount)} €`,
     });
   }

@@ -1,0 +1,74 @@
+/** Contracts and their meter reads, as the nightly batch reads and advances them. */
+import { sql } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import type { ContractRow, Database, MeterReadRow } from "./schema.ts";
+
+export interface StreamDueOptions {
+  /** Contracts per chunk (default: 1000). */
+  chunkSize?: number;
+  /** Start after this contract id, exclusive — to resume a run or start a worker's range (default: from the first). */
+  afterId?: string | undefined;
+  /** Stop at this contract id, inclusive — the end of a worker's range (default: to the last). */
+  toId?: string | undefined;
+}
+
+/**
+ * Monthly-billed contracts whose next billing date is on or before `date`, in id order, in chunks:
+ * keyset pagination (one short query per chunk, no long-lived cursor), so memory stays constant and
+ * contracts whose date moves past `date` while the caller bills them are not seen twice.
+ */
+export async function* streamDueContracts(
+  db: Kysely<Database>,
+  date: string,
+  opts: StreamDueOptions = {},
+): AsyncGenerator<ContractRow[]> {
+  const chunkSize = opts.chunkSize ?? 1000;
+  if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
+  let after = opts.afterId;
+  for (;;) {
+    let q = db
+      .selectFrom("contract")
+      .selectAll()
+      .where("next_billing_date", "<=", date)
+      .where("billing_mode", "=", "monthly");
+    if (after !== undefined) q = q.where("id", ">", after);
+    if (opts.toId !== undefined) q = q.where("id", "<=", opts.toId);
+    const rows = await q.orderBy("id").limit(chunkSize).execute();
+    if (rows.length > 0) yield rows;
+    if (rows.length < chunkSize) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+/**
+ * Meter reads of the given contracts in one query, ordered by contract, register, date and source;
+ * `from` and `to` bound read_date, both inclusive (default: unbounded).
+ */
+export async function loadReadsFor(
+  db: Kysely<Database>,
+  contractIds: readonly string[],
+  from?: string,
+  to?: string,
+): Promise<MeterReadRow[]> {
+  if (contractIds.length === 0) return [];
+  let q = db
+    .selectFrom("meter_read")
+    .selectAll()
+    .where("contract_id", "=", sql<string>`any(${[...contractIds]}::text[])`);
+  if (from !== undefined) q = q.where("read_date", ">=", from);
+  if (to !== undefined) q = q.where("read_date", "<=", to);
+  return q.orderBy("contract_id").orderBy("register").orderBy("read_date").orderBy("source").execute();
+}
+
+/** Sets each contract's next billing date (null: nothing more to bill) in one statement; returns the rows updated. */
+export async function setNextBillingDates(
+  trx: Transaction<Database>,
+  rows: readonly { id: string; next: string | null }[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await sql`
+    update contract c set next_billing_date = u.next
+    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.next)}::date[]) as u(id, next)
+    where c.id = u.id`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}

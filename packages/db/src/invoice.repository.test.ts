@@ -1,0 +1,134 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canonicalJson } from "./canonical-json.ts";
+import {
+  InvoiceAlreadyIssuedError, findInvoiceByNumber, issueInvoices, verifyChain,
+} from "./invoice.repository.ts";
+import { fakeInvoice, newInvoice, seedContracts } from "./test-fixtures.ts";
+import { openTestStore } from "./testing.ts";
+import type { TestStore } from "./testing.ts";
+
+let t: TestStore;
+let contracts: string[];
+beforeAll(async () => {
+  t = await openTestStore();
+  contracts = await seedContracts(t.store.db, 120);
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+const IMMUTABLE = /is issued and cannot be changed \(corrections are new documents\)/;
+
+describe("issueInvoices", () => {
+  it("numbers invoices FA-<year>-000001… and stores the document so it reads back equal", async () => {
+    const issued = await t.store.db.transaction().execute((trx) =>
+      issueInvoices(trx, [newInvoice(contracts[0]!, "2024-12-01"), newInvoice(contracts[1]!, "2024-12-01")]),
+    );
+    expect(issued.map((i) => [i.number, i.seq])).toEqual([["FA-2024-000001", 1], ["FA-2024-000002", 2]]);
+    const stored = await findInvoiceByNumber(t.store.db, "FA-2024-000002");
+    expect(stored).toBeDefined();
+    expect(canonicalJson(stored!.document)).toBe(canonicalJson(fakeInvoice(contracts[1]!, "2024-12-01")));
+    expect(stored!.lines.map((l) => l.line_no)).toEqual([1, 2, 3]);
+    expect(stored!.vat.map((g) => g.rate)).toEqual(["20", "5.5"]);
+    expect(stored!.invoice.total_ttc).toBe("82.58");
+    expect(stored!.invoice.previous_hash).toBe(issued[0]!.hash);
+    expect(stored!.input?.shared_parts).toEqual({ offer: "offer-hash-1", reference: "reference-hash-1" });
+    const parts = await t.store.db.selectFrom("case_part").select("hash").orderBy("hash").execute();
+    expect(parts.map((p) => p.hash)).toEqual(["offer-hash-1", "reference-hash-1"]);
+    expect(await verifyChain(t.store.db, "FA-2024")).toEqual({ ok: true, count: 2 });
+  });
+
+  it("refuses to issue the same document (contract, kind, billing date) twice, consuming no number", async () => {
+    await expect(
+      t.store.db.transaction().execute((trx) => issueInvoices(trx, [newInvoice(contracts[0]!, "2024-12-01")])),
+    ).rejects.toThrow(InvoiceAlreadyIssuedError);
+    const series = await t.store.db.selectFrom("invoice_series").selectAll().where("id", "=", "FA-2024").executeTakeFirstOrThrow();
+    expect(series.last_seq).toBe(2);
+  });
+
+  it("refuses a document whose decimals the store would not give back exactly", async () => {
+    const bad = newInvoice(contracts[2]!, "2024-12-01");
+    bad.document = { ...bad.document, totalTtc: "8.258e1" };
+    await expect(t.store.db.transaction().execute((trx) => issueInvoices(trx, [bad]))).rejects.toThrow(
+      /totalTtc "8.258e1" is not a plain decimal string/,
+    );
+  });
+});
+
+describe("issued invoices are immutable", () => {
+  it("rejects UPDATE invoice SET total_ttc = 0 with the immutability message", async () => {
+    await expect(sql`update invoice set total_ttc = 0`.execute(t.store.db)).rejects.toThrow(IMMUTABLE);
+  });
+
+  it("rejects DELETE FROM invoice_line with the immutability message", async () => {
+    await expect(sql`delete from invoice_line`.execute(t.store.db)).rejects.toThrow(IMMUTABLE);
+  });
+
+  it("rejects TRUNCATE of invoice tables and changes to case parts", async () => {
+    await expect(sql`truncate invoice_vat`.execute(t.store.db)).rejects.toThrow(/cannot be changed/);
+    await expect(sql`update case_part set body = '{}'`.execute(t.store.db)).rejects.toThrow(/written once and cannot be changed/);
+  });
+});
+
+describe("numbering under concurrency", () => {
+  it("keeps numbers gapless and unique per series when two connections issue 50 invoices each at once", async () => {
+    const db = t.store.db;
+    const worker = async (ids: string[]): Promise<void> => {
+      for (const id of ids) {
+        await db.transaction().execute((trx) => issueInvoices(trx, [newInvoice(id, "2025-02-01")]));
+      }
+    };
+    const a = contracts.slice(0, 50);
+    const b = contracts.slice(50, 100);
+    if (t.store.kind === "postgres") {
+      await Promise.all([worker(a), worker(b)]); // two pool connections, interleaved transactions
+    } else {
+      await worker(a); // PGlite has a single connection: transactions run one after the other
+      await worker(b);
+    }
+    const rows = await db.selectFrom("invoice").select(["seq", "number", "contract_id"])
+      .where("series_id", "=", "FA-2025").orderBy("seq").execute();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.number)).size).toBe(100);
+    expect(new Set(rows.map((r) => r.contract_id)).size).toBe(100);
+    if (t.store.kind === "postgres") {
+      // The two workers really did interleave: b's first invoice comes before a's last.
+      const seqOf = new Map(rows.map((r) => [r.contract_id, r.seq]));
+      expect(seqOf.get(b[0]!)!).toBeLessThan(seqOf.get(a[49]!)!);
+    }
+    expect(await verifyChain(db, "FA-2025")).toEqual({ ok: true, count: 100 });
+  });
+});
+
+describe("verifyChain", () => {
+  it("reports the number of an invoice altered behind the triggers' back", async () => {
+    const db = t.store.db;
+    await db.transaction().execute(async (trx) => {
+      await sql`alter table invoice disable trigger invoice_immutable`.execute(trx);
+      await sql`update invoice set total_ttc = '0.01' where number = 'FA-2025-000042'`.execute(trx);
+      await sql`alter table invoice enable trigger invoice_immutable`.execute(trx);
+    });
+    const result = await verifyChain(db, "FA-2025", { chunkSize: 16 });
+    expect(result).toEqual({
+      ok: false,
+      brokenAt: "FA-2025-000042",
+      reason: "content does not match its hash (altered after issue)",
+    });
+  });
+
+  it("reports a line altered behind the triggers' back", async () => {
+    const db = t.store.db;
+    await db.transaction().execute(async (trx) => {
+      await sql`alter table invoice_line disable trigger invoice_line_immutable`.execute(trx);
+      await sql`update invoice_line set amount = '0' where line_no = 2 and invoice_id = (
+        select id from invoice where number = 'FA-2024-000001')`.execute(trx);
+      await sql`alter table invoice_line enable trigger invoice_line_immutable`.execute(trx);
+    });
+    expect(await verifyChain(db, "FA-2024")).toMatchObject({ ok: false, brokenAt: "FA-2024-000001" });
+  });
+
+  it("finds nothing to verify in an unknown series", async () => {
+    expect(await verifyChain(t.store.db, "XX-1999")).toEqual({ ok: true, count: 0 });
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Bulk writes and reads of the portfolio — customers, offers, contracts, meter reads — used by the
+ * demo seed, imports and the nightly batch. Multi-row `INSERT … SELECT FROM unnest(…)`: one
+ * statement per table and batch, the same SQL on PostgreSQL and PGlite.
+ */
+import { sql } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import type { CustomerRow, Database } from "./schema.ts";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewCustomer {
+  id: string;
+  kind: "residential" | "professional";
+  name: string;
+  department: string | null;
+}
+
+export async function insertCustomers(db: Db, rows: readonly NewCustomer[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into customer (id, kind, name, department)
+    select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.kind)}::text[],
+      ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.department)}::text[])`.execute(db);
+}
+
+export interface NewOfferPrice {
+  offer_id: string;
+  component: "subscription" | "energy";
+  price_option: "BASE" | "HPHC";
+  kva: number | null;
+  register: string | null;
+  valid_from: string;
+  valid_to: string | null;
+  amount: string;
+}
+
+export async function insertOffer(
+  db: Db,
+  offer: { id: string; name: string; capacity: "included" | "passThrough" },
+  prices: readonly NewOfferPrice[],
+): Promise<void> {
+  await db.insertInto("offer").values(offer).execute();
+  if (prices.length === 0) return;
+  await sql`
+    insert into offer_price (offer_id, component, price_option, kva, register, valid_from, valid_to, amount)
+    select * from unnest(${prices.map((r) => r.offer_id)}::text[], ${prices.map((r) => r.component)}::text[],
+      ${prices.map((r) => r.price_option)}::text[], ${prices.map((r) => r.kva)}::int[], ${prices.map((r) => r.register)}::text[],
+      ${prices.map((r) => r.valid_from)}::date[], ${prices.map((r) => r.valid_to)}::date[], ${prices.map((r) => r.amount)}::numeric[])`.execute(db);
+}
+
+export interface NewContract {
+  id: string;
+  customer_id: string;
+  delivery_point: string;
+  offer_id: string;
+  subscribed_kva: number;
+  price_option: "BASE" | "HPHC";
+  tariff_formula: string;
+  billing_day: number;
+  communicating_meter: boolean;
+  start_date: string;
+  end_date?: string | null;
+  next_billing_date: string | null;
+}
+
+export async function insertContracts(db: Db, rows: readonly NewContract[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
+      billing_day, communicating_meter, start_date, end_date, next_billing_date)
+    select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
+      ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
+      ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
+      ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
+      ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[])`.execute(db);
+}
+
+export interface NewRead {
+  contract_id: string;
+  read_date: string;
+  source: "distributorActual" | "teleRead" | "selfRead" | "connectedStation";
+  register: string;
+  index_value: string;
+}
+
+/** Inserts reads; a read already stored (same contract, date, register, source) is left as it was. */
+export async function insertMeterReads(db: Db, rows: readonly NewRead[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const r = await sql`
+    insert into meter_read (contract_id, read_date, source, register, index_value)
+    select * from unnest(${rows.map((r) => r.contract_id)}::text[], ${rows.map((r) => r.read_date)}::date[],
+      ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.register)}::text[], ${rows.map((r) => r.index_value)}::numeric[])
+    on conflict do nothing`.execute(db);
+  return Number(r.numAffectedRows ?? 0n);
+}
+
+/** Customers by id, in one query. */
+export async function loadCustomers(db: Db, ids: readonly string[]): Promise<CustomerRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom("customer").selectAll().where("id", "=", sql<string>`any(${[...ids]}::text[])`).execute();
+}
+
+/** How many monthly contracts are due on or before `date` (for a progress bar). */
+export async function countDueContracts(db: Db, date: string): Promise<number> {
+  const r = await db
+    .selectFrom("contract")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("next_billing_date", "<=", date)
+    .where("billing_mode", "=", "monthly")
+    .executeTakeFirstOrThrow();
+  return r.n;
+}
+
+export async function countContracts(db: Db): Promise<number> {
+  const r = await db.selectFrom("contract").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+  return r.n;
+}
+
+/**
+ * The last contract id of each of `parts` ranges of about equal size among the due contracts, in
+ * order: worker k bills ids after bound k−1 up to bound k (for a run split across processes).
+ */
+export async function dueRangeBounds(db: Db, date: string, parts: number): Promise<string[]> {
+  const r = await sql<{ id: string }>`
+    select max(id) as id from (
+      select id, ntile(${parts}::int) over (order by id) as tile
+      from contract where next_billing_date <= ${date}::date and billing_mode = 'monthly'
+    ) x group by tile order by 1`.execute(db);
+  return r.rows.map((x) => x.id);
+}

@@ -1,0 +1,233 @@
+/**
+ * Kysely table types for `migrations/0001_init.sql`, as the store returns them: `date` as
+ * "YYYY-MM-DD" strings, `numeric` as exact decimal strings, `int8` as JS numbers, `timestamptz` as
+ * Date, `jsonb` parsed. These row types stay in the shell (STYLE 10): jobs map them to the core's case.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+/** A civil date, "YYYY-MM-DD" (never a JS Date). */
+export type DateColumn = string;
+/** An exact decimal: read as a string; written from a decimal string (or a safe number). */
+export type Numeric = ColumnType<string, string | number, string | number>;
+/** `timestamptz` with a default. */
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** `jsonb`: parsed on read; written as a JSON text (pg turns JS arrays into SQL arrays, so serialise yourself). */
+export type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface CustomerTable {
+  id: string;
+  kind: "residential" | "professional";
+  name: string;
+  department: string | null;
+  created_at: Timestamp;
+}
+
+export interface OfferTable {
+  id: string;
+  name: string;
+  capacity: Generated<"included" | "passThrough">;
+}
+
+export interface OfferPriceTable {
+  id: Generated<number>;
+  offer_id: string;
+  component: "subscription" | "energy";
+  price_option: "BASE" | "HPHC";
+  /** Set for subscription prices. */
+  kva: number | null;
+  /** Set for energy prices. */
+  register: string | null;
+  valid_from: DateColumn;
+  /** Exclusive; null = open. */
+  valid_to: DateColumn | null;
+  /** € HT per month (subscription) or per kWh (energy), supply part. */
+  amount: Numeric;
+}
+
+export type ReferenceSeries = "networkTariff" | "excise" | "cta" | "vat" | "capacity";
+
+export interface ReferenceValueTable {
+  id: Generated<number>;
+  series: ReferenceSeries;
+  /** The tariff formula for networkTariff, "" otherwise. */
+  key: Generated<string>;
+  valid_from: DateColumn;
+  valid_to: DateColumn | null;
+  value: Json;
+  source: string;
+}
+
+export interface ContractTable {
+  id: string;
+  customer_id: string;
+  delivery_point: string;
+  offer_id: string;
+  subscribed_kva: number;
+  price_option: "BASE" | "HPHC";
+  tariff_formula: string;
+  billing_mode: Generated<"monthly" | "smoothed">;
+  billing_day: number;
+  communicating_meter: boolean;
+  start_date: DateColumn;
+  end_date: DateColumn | null;
+  invoice_series: Generated<string>;
+  /** The next scheduled billing date not yet invoiced; null = nothing more to bill. */
+  next_billing_date: DateColumn | null;
+  created_at: Timestamp;
+}
+
+export type ReadSource = "distributorActual" | "teleRead" | "selfRead" | "connectedStation";
+
+export interface MeterReadTable {
+  id: Generated<number>;
+  contract_id: string;
+  read_date: DateColumn;
+  source: ReadSource;
+  register: string;
+  index_value: Numeric;
+  received_at: Timestamp;
+}
+
+export interface InvoiceSeriesTable {
+  /** e.g. "FA-2025". */
+  id: string;
+  prefix: string;
+  year: number;
+  last_seq: Generated<number>;
+  last_hash: Generated<string>;
+}
+
+export type RunStatus = "running" | "finished" | "failed";
+
+export interface BillingRunTable {
+  id: Generated<number>;
+  run_date: DateColumn;
+  started_at: Timestamp;
+  finished_at: Date | null;
+  status: Generated<RunStatus>;
+  engine_version: string;
+  contracts_billed: Generated<number>;
+  contracts_unchanged: Generated<number>;
+  contracts_failed: Generated<number>;
+  invoices: Generated<number>;
+  lines: Generated<number>;
+}
+
+export type Outcome = "billed" | "unchanged" | "failed";
+
+export interface BillingRunOutcomeTable {
+  run_id: number;
+  contract_id: string;
+  outcome: Outcome;
+  reason: string | null;
+  invoices: Generated<number>;
+}
+
+export interface CasePartTable {
+  hash: string;
+  body: Json;
+}
+
+export interface InvoiceTable {
+  id: Generated<number>;
+  series_id: string;
+  seq: number;
+  number: string;
+  kind: "monthlyInvoice";
+  contract_id: string;
+  customer_id: string;
+  delivery_point: string;
+  billing_date: DateColumn;
+  issue_date: DateColumn;
+  due_date: DateColumn;
+  subscription_start: DateColumn | null;
+  subscription_end: DateColumn | null;
+  energy_start: DateColumn | null;
+  energy_end: DateColumn | null;
+  total_ht: Numeric;
+  total_vat: Numeric;
+  total_ttc: Numeric;
+  indexes: Json;
+  run_id: number | null;
+  engine_version: string;
+  input_hash: string;
+  previous_hash: string;
+  hash: string;
+  issued_at: Timestamp;
+}
+
+export interface InvoiceLineTable {
+  invoice_id: number;
+  line_no: number;
+  kind: "subscription" | "cta" | "energy" | "excise";
+  register: string | null;
+  period_start: DateColumn;
+  period_end: DateColumn;
+  quantity: Numeric;
+  quantity_unit: "kWh" | "month";
+  unit_price: Numeric;
+  amount: Numeric;
+  vat_rate: Numeric;
+  rule: string;
+  inputs: Json<Record<string, string>>;
+  explanation: string;
+}
+
+export interface InvoiceVatTable {
+  invoice_id: number;
+  /** 1-based position of the group on the document. */
+  group_no: number;
+  rate: Numeric;
+  base: Numeric;
+  amount: Numeric;
+}
+
+export interface InvoiceInputTable {
+  invoice_id: number;
+  case_hash: string;
+  contract_part: Json;
+  /** Part name → hash in case_part, e.g. {"offer": "…", "reference": "…"}. */
+  shared_parts: Json<Record<string, string>>;
+}
+
+export interface SchemaMigrationTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Timestamp;
+}
+
+export interface Database {
+  customer: CustomerTable;
+  offer: OfferTable;
+  offer_price: OfferPriceTable;
+  reference_value: ReferenceValueTable;
+  contract: ContractTable;
+  meter_read: MeterReadTable;
+  invoice_series: InvoiceSeriesTable;
+  billing_run: BillingRunTable;
+  billing_run_outcome: BillingRunOutcomeTable;
+  case_part: CasePartTable;
+  invoice: InvoiceTable;
+  invoice_line: InvoiceLineTable;
+  invoice_vat: InvoiceVatTable;
+  invoice_input: InvoiceInputTable;
+  schema_migration: SchemaMigrationTable;
+}
+
+export type CustomerRow = Selectable<CustomerTable>;
+export type NewCustomerRow = Insertable<CustomerTable>;
+export type OfferRow = Selectable<OfferTable>;
+export type OfferPriceRow = Selectable<OfferPriceTable>;
+export type ReferenceValueRow = Selectable<ReferenceValueTable>;
+export type ContractRow = Selectable<ContractTable>;
+export type NewContractRow = Insertable<ContractTable>;
+export type MeterReadRow = Selectable<MeterReadTable>;
+export type NewMeterReadRow = Insertable<MeterReadTable>;
+export type InvoiceSeriesRow = Selectable<InvoiceSeriesTable>;
+export type BillingRunRow = Selectable<BillingRunTable>;
+export type BillingRunOutcomeRow = Selectable<BillingRunOutcomeTable>;
+export type InvoiceRow = Selectable<InvoiceTable>;
+export type InvoiceLineRow = Selectable<InvoiceLineTable>;
+export type InvoiceVatRow = Selectable<InvoiceVatTable>;
+export type InvoiceInputRow = Selectable<InvoiceInputTable>;

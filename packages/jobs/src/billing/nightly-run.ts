@@ -1,0 +1,219 @@
+/**
+ * The nightly billing run (DESIGN job 1): bill every monthly contract whose next billing date is on
+ * or before the run date. Contracts are streamed in chunks by id; each chunk is computed in memory
+ * by the pure core, then written in one transaction — invoices, lines, inputs, the contracts' next
+ * billing dates and their outcomes — so a crash never leaves a contract half-billed, and a rerun
+ * finds nothing due (idempotent). The database also refuses a second document for the same
+ * (contract, kind, billing date). One bad contract is recorded as failed with its reason and never
+ * stops the run: if a chunk's transaction fails, its contracts are retried one by one.
+ */
+import { type Case, type Invoice, dueInvoices, ENGINE_VERSION } from "@billing/core";
+import {
+  type ContractOutcome,
+  type ContractRow,
+  type CustomerRow,
+  type MeterReadRow,
+  type NewInvoice,
+  type Store,
+  finishRun,
+  issueInvoices,
+  loadOffers,
+  loadCustomers,
+  loadReadsFor,
+  loadReference,
+  recordOutcomes,
+  setNextBillingDates,
+  startRun,
+  streamDueContracts,
+} from "@billing/db";
+import { buildCase, offerFromRows, referenceFromRows } from "./case-builder.ts";
+import { InputHasher } from "./stored-input.ts";
+import { dates } from "@billing/core";
+
+export interface RunOptions {
+  /** The run's "as of" date: contracts due on or before it are billed (never the wall clock). */
+  readonly date: string;
+  /** Contracts per chunk and transaction (default: 1000). */
+  readonly chunkSize?: number;
+  /** Contract id range for one worker of a split run: after `afterId` (exclusive) up to `toId` (inclusive). */
+  readonly afterId?: string | undefined;
+  readonly toId?: string | undefined;
+  /** Existing run id when this process is one worker of a run opened elsewhere (default: open a new run). */
+  readonly runId?: number;
+  /** Called after every chunk, for a progress bar or a log line. */
+  readonly onProgress?: (p: RunProgress) => void;
+}
+
+export interface RunProgress {
+  readonly contractsDone: number;
+  readonly billed: number;
+  readonly failed: number;
+  readonly invoices: number;
+  readonly lines: number;
+}
+
+export interface RunFailure {
+  readonly contractId: string;
+  readonly reason: string;
+}
+
+export interface RunSummary extends RunProgress {
+  readonly runId: number;
+  readonly date: string;
+  readonly unchanged: number;
+  readonly failures: readonly RunFailure[];
+  readonly seconds: number;
+}
+
+/** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
+const READ_WINDOW_DAYS = 70;
+
+interface Prepared {
+  readonly contract: ContractRow;
+  readonly invoices: readonly NewInvoice[];
+  readonly next: string | null;
+  readonly outcome: ContractOutcome;
+  readonly lines: number;
+}
+
+export async function runBilling(store: Store, opts: RunOptions): Promise<RunSummary> {
+  const started = process.hrtime.bigint();
+  const { db } = store;
+  const reference = referenceFromRows(await loadReference(db));
+  const offers = new Map((await loadOffers(db)).map((o) => [o.id, o]));
+  const parsedOffers = new Map<string, Case["offer"] | Error>();
+  const offerFor = (id: string): Case["offer"] => {
+    let o = parsedOffers.get(id);
+    if (o === undefined) {
+      const row = offers.get(id);
+      try {
+        o = row ? offerFromRows(row) : new Error(`offer ${id} not found`);
+      } catch (e) {
+        o = e as Error;
+      }
+      parsedOffers.set(id, o);
+    }
+    if (o instanceof Error) throw o;
+    return o;
+  };
+  const runId = opts.runId ?? (await startRun(db, opts.date, ENGINE_VERSION));
+  const hasher = new InputHasher();
+  const knownParts = new Set<string>();
+  const progress = { contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0 };
+  let unchanged = 0;
+  const failures: RunFailure[] = [];
+
+  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[]): Prepared => {
+    const fail = (reason: string): Prepared => ({
+      contract,
+      invoices: [],
+      next: contract.next_billing_date,
+      outcome: { contractId: contract.id, outcome: "failed", reason },
+      lines: 0,
+    });
+    try {
+      if (!customer) return fail(`customer ${contract.customer_id} not found`);
+      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date });
+      const out = dueInvoices(c);
+      if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
+      if (out.invoices.length === 0) {
+        return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0 };
+      }
+      const input = hasher.storedInput(c, out.invoices);
+      const invoices = out.invoices.map(
+        (document: Invoice): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion: ENGINE_VERSION, input }),
+      );
+      return {
+        contract,
+        invoices,
+        next: out.nextBillingDate,
+        outcome: { contractId: contract.id, outcome: "billed", invoices: invoices.length },
+        lines: out.invoices.reduce((n, i) => n + i.lines.length, 0),
+      };
+    } catch (e) {
+      return fail(`internal error: ${(e as Error).message}`);
+    }
+  };
+
+  const write = async (batch: readonly Prepared[]) => {
+    const issued = batch.flatMap((p) => p.invoices);
+    await db.transaction().execute(async (trx) => {
+      await issueInvoices(trx, issued, { knownParts });
+      await setNextBillingDates(
+        trx,
+        batch.filter((p) => p.outcome.outcome !== "failed").map((p) => ({ id: p.contract.id, next: p.next })),
+      );
+      await recordOutcomes(trx, runId, batch.map((p) => p.outcome));
+    });
+    for (const inv of issued) for (const part of Object.values(inv.input.sharedParts)) knownParts.add(part.hash);
+  };
+
+  const account = (p: Prepared) => {
+    progress.contractsDone += 1;
+    switch (p.outcome.outcome) {
+      case "billed":
+        progress.billed += 1;
+        progress.invoices += p.invoices.length;
+        progress.lines += p.lines;
+        break;
+      case "unchanged":
+        unchanged += 1;
+        break;
+      case "failed":
+        progress.failed += 1;
+        failures.push({ contractId: p.contract.id, reason: p.outcome.reason ?? "" });
+        break;
+    }
+  };
+
+  for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
+    const ids = chunk.map((c) => c.id);
+    const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
+    const [customers, reads] = await Promise.all([
+      loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
+      loadReadsFor(db, ids, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
+    ]);
+    const customerById = new Map(customers.map((c) => [c.id, c]));
+    const readsByContract = new Map<string, MeterReadRow[]>();
+    for (const r of reads) {
+      let list = readsByContract.get(r.contract_id);
+      if (!list) readsByContract.set(r.contract_id, (list = []));
+      list.push(r);
+    }
+    const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? []));
+    try {
+      await write(prepared);
+      prepared.forEach(account);
+    } catch (chunkError) {
+      // Isolate the contract that broke the chunk: each one alone, a failure recorded with its reason.
+      for (const p of prepared) {
+        try {
+          await write([p]);
+          account(p);
+        } catch (e) {
+          const failed: Prepared = {
+            ...p,
+            invoices: [],
+            outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
+          };
+          await write([failed]);
+          account(failed);
+        }
+      }
+      void chunkError;
+    }
+    opts.onProgress?.({ ...progress });
+  }
+
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (opts.runId === undefined) {
+    await finishRun(db, runId, {
+      contractsBilled: progress.billed,
+      contractsUnchanged: unchanged,
+      contractsFailed: progress.failed,
+      invoices: progress.invoices,
+      lines: progress.lines,
+    });
+  }
+  return { ...progress, runId, date: opts.date, unchanged, failures, seconds };
+}

@@ -1,0 +1,55 @@
+/**
+ * What is kept with each invoice to recompute it (DESIGN: reproducible by construction): the
+ * trimmed case split into a contract part, stored per invoice, and the offer and reference parts,
+ * content-addressed (sha256 of their canonical JSON) and stored once however many invoices share
+ * them. case hash = sha256 of the three hashes, so any change to any input changes it.
+ */
+import { createHash } from "node:crypto";
+import { type Case, type Invoice, trimCase } from "@billing/core";
+import { canonicalJson } from "@billing/db";
+
+export interface StoredInput {
+  readonly caseHash: string;
+  readonly contractPart: Omit<Case, "offer" | "reference">;
+  readonly sharedParts: Record<"offer" | "reference", { hash: string; body: unknown }>;
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/**
+ * Hashing the shared parts costs as much as computing an invoice, and thousands of contracts share
+ * them: a per-run memo keyed by what the trimmed parts depend on avoids redoing it.
+ */
+export class InputHasher {
+  private readonly memo = new Map<string, { hash: string; body: unknown }>();
+
+  private shared(key: string, body: unknown): { hash: string; body: unknown } {
+    let v = this.memo.get(key);
+    if (!v) {
+      v = { hash: sha256(canonicalJson(body)), body };
+      if (this.memo.size > 50_000) this.memo.clear();
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  storedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
+    const t = trimCase(c, invoices);
+    const { offer, reference, ...contractPart } = t;
+    const span = invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}`).join(",");
+    const k = c.contract;
+    const o = this.shared(`offer|${offer.id}|${k.priceOption}|${span}`, offer);
+    const r = this.shared(`ref|${k.tariffFormula}|${k.priceOption}|${offer.capacity}|${span}`, reference);
+    const contractHash = sha256(canonicalJson(contractPart));
+    return {
+      caseHash: sha256(`${contractHash}\n${o.hash}\n${r.hash}`),
+      contractPart,
+      sharedParts: { offer: o, reference: r },
+    };
+  }
+}
+
+/** Reassembles the case an invoice was computed from (for replay and audit). */
+export function caseFromStoredInput(contractPart: unknown, offer: unknown, reference: unknown): unknown {
+  return { ...(contractPart as object), offer, reference };
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `billing` command line. Every subcommand has --help. The store is PostgreSQL when
+ * --database-url or DATABASE_URL is given, else the embedded store (PGlite) in --data-dir.
+ */
+import { Command } from "commander";
+import { ENGINE_VERSION } from "@billing/core";
+import { UsageError } from "./commands/context.ts";
+import type { StoreOptions } from "./commands/context.ts";
+import { registerDb } from "./commands/db.ts";
+import { registerDemo } from "./commands/demo.ts";
+import { registerInvoice } from "./commands/invoice.ts";
+import { registerRun } from "./commands/run.ts";
+import { registerSimulate } from "./commands/simulate.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("billing")
+    .description("Contract and billing computation engine for French electricity suppliers")
+    .version(ENGINE_VERSION)
+    .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
+    .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
+    .showHelpAfterError();
+  const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
+  registerDb(program, storeOptions);
+  registerDemo(program, storeOptions);
+  registerRun(program, storeOptions);
+  registerInvoice(program, storeOptions);
+  registerSimulate(program);
+  return program;
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
+if (isMain) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      if (e instanceof UsageError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,44 @@
+/** What every store-backed command shares: opening the store the options name, and parsing dates. */
+import { dates } from "@billing/core";
+import { type Store, openStore } from "@billing/db";
+
+export interface StoreOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+/** `--database-url` or DATABASE_URL → PostgreSQL; otherwise the embedded store in `--data-dir`. */
+export async function storeFrom(opts: StoreOptions): Promise<Store> {
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+  return openStore({ databaseUrl: url && url.length > 0 ? url : undefined, dataDir: opts.dataDir ?? "./.billing" });
+}
+
+/** Today in Europe/Paris: the default date of a nightly run (the shell reads the clock, never the core). */
+export function todayInParis(): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+}
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export function parseDateOption(value: string, name = "--date"): string {
+  if (!dates.isLocalDate(value)) throw new UsageError(`${name}: "${value}" is not a calendar date written YYYY-MM-DD`);
+  return value;
+}
+
+export function parsePositiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
+  return n;
+}
+
+/** Runs `fn` with a store and always closes it. */
+export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await storeFrom(opts);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `billing demo` (what `pnpm demo` runs): migrate the store, seed the demo portfolio if the store
+ * has no contract yet, then run the nightly batch on the demo date and print one invoice.
+ * `billing demo seed` only seeds.
+ */
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import { countContracts, findInvoiceByNumber, migrateOrThrow } from "@billing/db";
+import { seedDemo } from "../demo/seed.ts";
+import { renderInvoice } from "../render/invoice-table.ts";
+import { type StoreOptions, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { formatSummary, runCommand } from "./run.ts";
+
+interface SeedCommandOptions {
+  contracts?: string;
+  date?: string;
+  seed?: string;
+}
+
+async function seedWithProgress(store: Parameters<typeof seedDemo>[0], contracts: number, date: string, seed: number) {
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: "seeding {bar} {value}/{total} contracts", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(contracts, 0);
+  const s = await seedDemo(store, { contracts, date, seed, onProgress: (n) => bar?.update(n) });
+  bar?.stop();
+  process.stdout.write(`Seeded ${s.contracts} contracts and ${s.reads} meter reads (due up to ${date}) in ${s.seconds.toFixed(1)} s into ${store.description}\n`);
+}
+
+export function registerDemo(program: Command, storeOptions: () => StoreOptions): void {
+  const demo = program
+    .command("demo")
+    .description("Try the engine: migrate, seed a demo portfolio if the store is empty, run the nightly batch, show one invoice")
+    .option("--contracts <n>", "contracts to seed when the store is empty (default: 1000)")
+    .option("--date <YYYY-MM-DD>", "the demo date (default: today in Europe/Paris)")
+    .action(async (o: SeedCommandOptions) => {
+      const date = parseDateOption(o.date ?? todayInParis());
+      const contracts = o.contracts ? parsePositiveInt(o.contracts, "--contracts") : 1000;
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        if ((await countContracts(store.db)) === 0) await seedWithProgress(store, contracts, date, 42);
+        else process.stdout.write(`${store.description} already holds contracts: not seeding again\n`);
+        const summary = await runCommand(store, { date });
+        process.stdout.write(formatSummary(summary) + "\n");
+        const sample = await store.db.selectFrom("invoice").select("number").where("run_id", "=", summary.runId).orderBy("id").limit(1).executeTakeFirst();
+        if (sample) {
+          const found = await findInvoiceByNumber(store.db, sample.number);
+          if (found) process.stdout.write(`\nOne of the invoices just issued (billing invoice show ${sample.number}):\n\n${renderInvoice(found.document, { number: sample.number })}\n`);
+        }
+        process.stdout.write(`\nRun it again for the same date: nothing new is billed (pnpm billing run --date ${date}).\n`);
+      });
+    });
+  demo
+    .command("seed")
+    .description("Seed a synthetic portfolio: residential and professional, 3–36 kVA, BASE and HP/HC, a year of meter reads")
+    .option("--contracts <n>", "how many contracts to add (default: 1000)")
+    .option("--date <YYYY-MM-DD>", "the demo date: reads up to it, every contract due on or before it (default: today in Europe/Paris)")
+    .option("--seed <n>", "random seed, for a reproducible portfolio (default: 42)")
+    .action(async (o: SeedCommandOptions) => {
+      const date = parseDateOption(o.date ?? todayInParis());
+      const contracts = o.contracts ? parsePositiveInt(o.contracts, "--contracts") : 1000;
+      const seed = o.seed ? parsePositiveInt(o.seed, "--seed") : 42;
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        await seedWithProgress(store, contracts, date, seed);
+      });
+    });
+}

@@ -1,0 +1,63 @@
+/** `billing invoice show <number>` and `billing invoice verify <series>`. */
+import type { Command } from "commander";
+import { findInvoiceByNumber, verifyChain } from "@billing/db";
+import { renderInvoice } from "../render/invoice-table.ts";
+import { type StoreOptions, withStore } from "./context.ts";
+
+export function registerInvoice(program: Command, storeOptions: () => StoreOptions): void {
+  const invoice = program.command("invoice").description("Read issued invoices");
+  invoice
+    .command("show <number>")
+    .description("Show an issued invoice with its explained lines, the indexes used and its chain hash")
+    .option("--json", "print the stored document and its inputs as JSON (default: a readable table)")
+    .action(async (number: string, o: { json?: boolean }) => {
+      await withStore(storeOptions(), async (store) => {
+        const found = await findInvoiceByNumber(store.db, number);
+        if (!found) {
+          process.stderr.write(`invoice ${number} not found\n`);
+          process.exitCode = 1;
+          return;
+        }
+        if (o.json) {
+          const { invoice: row, document, input } = found;
+          process.stdout.write(
+            JSON.stringify(
+              {
+                number: row.number,
+                series: row.series_id,
+                seq: row.seq,
+                engineVersion: row.engine_version,
+                hash: row.hash,
+                previousHash: row.previous_hash,
+                inputHash: row.input_hash,
+                runId: row.run_id,
+                document,
+                input,
+              },
+              null,
+              2,
+            ) + "\n",
+          );
+          return;
+        }
+        const r = found.invoice;
+        process.stdout.write(renderInvoice(found.document, { number }) + "\n");
+        process.stdout.write(
+          `\nEngine ${r.engine_version} · run ${r.run_id ?? "-"} · input ${r.input_hash.slice(0, 16)}… · hash ${r.hash.slice(0, 16)}… (previous ${r.previous_hash ? r.previous_hash.slice(0, 16) + "…" : "none: first of its series"})\n`,
+        );
+      });
+    });
+  invoice
+    .command("verify <series>")
+    .description("Recompute the hash chain of an invoice series (e.g. FA-2025) and report the first altered invoice")
+    .action(async (series: string) => {
+      await withStore(storeOptions(), async (store) => {
+        const r = await verifyChain(store.db, series);
+        if (r.ok) process.stdout.write(`series ${series}: ${r.count} invoices, chain intact\n`);
+        else {
+          process.stdout.write(`series ${series}: chain broken at ${r.brokenAt}: ${r.reason}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+}

@@ -1,0 +1,158 @@
+/**
+ * `billing run --date D`: the nightly batch. On a terminal it shows a progress bar; otherwise it
+ * writes one structured JSON log line per chunk on stderr. It ends with a summary: contracts billed,
+ * unchanged and failed (with reasons), invoices and lines, and throughput.
+ *
+ * `--workers N` (PostgreSQL only) splits the due contracts into N id ranges and bills them in N
+ * OS processes — one per core — under one run; invoice numbers stay gapless because each chunk
+ * takes its series row lock only for its short write transaction.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { type Command, Option } from "commander";
+import cliProgress from "cli-progress";
+import { ENGINE_VERSION } from "@billing/core";
+import { type Store, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
+import { type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+
+export interface RunCommandOptions extends StoreOptions {
+  date?: string;
+  chunkSize?: string;
+  workers?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
+  if (enabled && process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: "billing {bar} {percentage}% | {value}/{total} contracts | {invoices} invoices | {failed} failed | {eta_formatted} left", stream: process.stderr, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { invoices: 0, failed: 0 });
+    return { onProgress: (p) => bar.update(p.contractsDone, { invoices: p.invoices, failed: p.failed }), stop: () => bar.stop() };
+  }
+  let last = 0;
+  return {
+    onProgress: (p) => {
+      const now = Date.now();
+      if (now - last < 2000 && p.contractsDone < total) return;
+      last = now;
+      process.stderr.write(JSON.stringify({ level: "info", msg: "billing progress", total, ...p }) + "\n");
+    },
+    stop: () => undefined,
+  };
+}
+
+export function formatSummary(s: RunSummary): string {
+  const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
+  const out = [
+    `Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
+    `  billed     ${s.billed}`,
+    `  unchanged  ${s.unchanged}`,
+    `  failed     ${s.failed}`,
+    `  invoices   ${s.invoices} (${rate(s.invoices)}/s), lines ${s.lines} (${rate(s.lines)}/s), contracts ${rate(s.contractsDone)}/s`,
+  ];
+  if (s.failures.length > 0) {
+    out.push("Failed contracts (nothing was issued for them; they are retried on the next run):");
+    for (const f of s.failures.slice(0, 20)) out.push(`  ${f.contractId}: ${f.reason}`);
+    if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more (billing_run_outcome, run ${s.runId})`);
+  }
+  if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
+  return out.join("\n");
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL("../worker.ts", import.meta.url));
+
+interface WorkerResult {
+  summary: RunSummary;
+}
+
+async function runInWorkers(store: Store, opts: StoreOptions, date: string, workers: number, chunkSize: number, onProgress: (p: RunProgress) => void): Promise<RunSummary> {
+  if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
+  const started = process.hrtime.bigint();
+  const bounds = await dueRangeBounds(store.db, date, workers);
+  const runId = await startRun(store.db, date, ENGINE_VERSION);
+  const perWorker = new Map<number, RunProgress>();
+  const results = await Promise.all(
+    bounds.map(
+      (toId, k) =>
+        new Promise<WorkerResult>((resolve, reject) => {
+          const child = fork(WORKER_ENTRY, [], {
+            execArgv: process.execArgv,
+            env: { ...process.env, DATABASE_URL: opts.databaseUrl ?? process.env.DATABASE_URL },
+            stdio: ["ignore", "inherit", "inherit", "ipc"],
+          });
+          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId });
+          let result: WorkerResult | undefined;
+          child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
+            if (m.progress) {
+              perWorker.set(k, m.progress);
+              const sum = { contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0 };
+              for (const p of perWorker.values()) for (const key of Object.keys(sum) as (keyof RunProgress)[]) sum[key] += p[key];
+              onProgress(sum);
+            }
+            if (m.summary) result = { summary: m.summary };
+            if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
+          });
+          child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
+        }),
+    ),
+  );
+  const all = results.map((r) => r.summary);
+  const summary: RunSummary = {
+    runId,
+    date,
+    contractsDone: all.reduce((n, s) => n + s.contractsDone, 0),
+    billed: all.reduce((n, s) => n + s.billed, 0),
+    unchanged: all.reduce((n, s) => n + s.unchanged, 0),
+    failed: all.reduce((n, s) => n + s.failed, 0),
+    invoices: all.reduce((n, s) => n + s.invoices, 0),
+    lines: all.reduce((n, s) => n + s.lines, 0),
+    failures: all.flatMap((s) => s.failures),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+  await finishRun(store.db, runId, {
+    contractsBilled: summary.billed,
+    contractsUnchanged: summary.unchanged,
+    contractsFailed: summary.failed,
+    invoices: summary.invoices,
+    lines: summary.lines,
+  });
+  return summary;
+}
+
+/** The nightly run as a function (used by the command, `pnpm demo` and the benchmark). */
+export async function runCommand(store: Store, opts: RunCommandOptions & { date: string }): Promise<RunSummary> {
+  const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
+  const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
+  await migrateOrThrow(store);
+  const total = await countDueContracts(store.db, opts.date);
+  const reporter = progressReporter(total, opts.progress !== false && !opts.json);
+  try {
+    return workers > 1 && total > 0
+      ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress)
+      : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress });
+  } finally {
+    reporter.stop();
+  }
+}
+
+export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
+  program
+    .command("run")
+    .description("Run the nightly batch: bill every monthly contract whose next billing date is on or before --date")
+    .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
+    .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
+    .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
+    .option("--json", "print the summary as JSON (default: a readable summary)")
+    .option("--no-progress", "no progress bar or progress log lines")
+    .action(async (o: RunCommandOptions) => {
+      const date = parseDateOption(o.date ?? todayInParis());
+      await withStore(storeOptions(), async (store) => {
+        const summary = await runCommand(store, { ...storeOptions(), ...o, date });
+        process.stdout.write((o.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + "\n");
+      });
+    });
+}

@@ -1,0 +1,171 @@
+/**
+ * A realistic synthetic portfolio for the demo and the benchmark: residential and professional
+ * customers, 3–36 kVA, BASE and HP/HC on their usual tariff formulas, a year of monthly meter reads
+ * with a seasonal profile. Deterministic for a given seed and date.
+ *
+ * The contracts come "migrated from a previous system": each was billed up to its last billing date
+ * before the demo month, so `next_billing_date` is its scheduled date within the month ending on the
+ * demo date, and one run on that date bills every contract once. A few contracts carry bad data on
+ * purpose (an index going backwards, an offer without prices) to show failures recorded with their
+ * reason while the others are billed.
+ */
+import { dates, nextBillingDate } from "@billing/core";
+
+export const DEMO_OFFER = "VERTE-2025";
+export const LEGACY_OFFER = "LEGACY-2019";
+
+/** mulberry32: a tiny deterministic PRNG (the demo must be reproducible). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rnd: () => number, weighted: readonly (readonly [T, number])[]): T {
+  const total = weighted.reduce((s, [, w]) => s + w, 0);
+  let x = rnd() * total;
+  for (const [v, w] of weighted) {
+    x -= w;
+    if (x < 0) return v;
+  }
+  return weighted[weighted.length - 1]![0];
+}
+
+export interface DemoCustomer {
+  id: string;
+  kind: "residential" | "professional";
+  name: string;
+  department: string;
+}
+
+export interface DemoContract {
+  id: string;
+  customer_id: string;
+  delivery_point: string;
+  offer_id: string;
+  subscribed_kva: number;
+  price_option: "BASE" | "HPHC";
+  tariff_formula: string;
+  billing_day: number;
+  communicating_meter: boolean;
+  start_date: string;
+  next_billing_date: string | null;
+}
+
+export interface DemoRead {
+  contract_id: string;
+  read_date: string;
+  source: "teleRead" | "selfRead";
+  register: string;
+  index_value: string;
+}
+
+const FIRST = ["Camille", "Dominique", "Claude", "Alex", "Sacha", "Charlie", "Maxime", "Morgan", "Lou", "Noa"];
+const LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"];
+const COMPANY = ["Boulangerie", "Garage", "Cabinet", "Atelier", "Pharmacie", "Salon", "Épicerie", "Studio"];
+const DEPARTMENTS = ["75", "69", "13", "33", "31", "44", "59", "67", "57", "68", "35", "06", "2A", "974"];
+
+/** Generates contracts `from .. from+count-1` (ids are stable, so batches can be generated separately). */
+export function generateBatch(seed: number, demoDate: string, from: number, count: number) {
+  const customers: DemoCustomer[] = [];
+  const contracts: DemoContract[] = [];
+  const reads: DemoRead[] = [];
+  for (let i = from; i < from + count; i++) {
+    const rnd = prng(seed * 1_000_003 + i);
+    const n = String(i).padStart(7, "0");
+    const professional = rnd() < 0.15;
+    const option = rnd() < 0.55 ? "BASE" : "HPHC";
+    const kva = option === "BASE"
+      ? pick(rnd, [[3, 8], [6, 50], [9, 25], [12, 10], [15, 4], [18, 2], [24, 1]] as const)
+      : pick(rnd, [[6, 30], [9, 35], [12, 18], [15, 7], [18, 4], [24, 3], [30, 2], [36, 1]] as const);
+    const formula = option === "BASE" ? pick(rnd, [["BTINFCUST", 95], ["BTINFLU", 5]] as const) : pick(rnd, [["BTINFMUDT", 80], ["BTINFMU4", 15], ["BTINFCU4", 5]] as const);
+    const start = dates.addDays(demoDate, -(20 + Math.floor(rnd() * 1075)));
+    const billingDay = dates.parts(start).day;
+    const broken = rnd();
+    const offerId = broken < 0.001 ? LEGACY_OFFER : DEMO_OFFER;
+    const contract = { start, billingDay, end: null };
+    const monthBefore = dates.monthDay(demoDate, -1, dates.parts(demoDate).day);
+    const next = start > monthBefore ? start : nextBillingDate(contract, monthBefore);
+    const communicating = rnd() < 0.9;
+    customers.push({
+      id: `C${n}`,
+      kind: professional ? "professional" : "residential",
+      name: professional ? `${COMPANY[i % COMPANY.length]} ${LAST[(i >> 3) % LAST.length]}` : `${FIRST[i % FIRST.length]} ${LAST[(i >> 4) % LAST.length]}`,
+      department: DEPARTMENTS[i % DEPARTMENTS.length]!,
+    });
+    contracts.push({
+      id: `K${n}`,
+      customer_id: `C${n}`,
+      delivery_point: String(30_000_000_000_000 + i * 7),
+      offer_id: offerId,
+      subscribed_kva: kva,
+      price_option: option,
+      tariff_formula: formula,
+      billing_day: billingDay,
+      communicating_meter: communicating,
+      start_date: start,
+      next_billing_date: next,
+    });
+
+    // Monthly reads on every billing date of the last 13 months (and at the start), seasonal profile.
+    const registers = option === "BASE" ? ["BASE"] : ["HP", "HC"];
+    const dailyBase = kva * (professional ? 1.6 : 0.9) * (0.6 + rnd() * 0.8);
+    const index: Record<string, number> = { BASE: Math.floor(rnd() * 40000), HP: Math.floor(rnd() * 30000), HC: Math.floor(rnd() * 20000) };
+    const firstRead = start > dates.addDays(demoDate, -400) ? start : dates.monthDay(demoDate, -13, billingDay);
+    let d: string | null = firstRead;
+    let prev = firstRead;
+    const readDates: string[] = [];
+    while (d !== null && d <= demoDate) {
+      readDates.push(d);
+      d = nextBillingDate(contract, d);
+    }
+    readDates.forEach((date, k) => {
+      const days = dates.daysBetween(prev, date);
+      const month = dates.parts(date).month;
+      const season = month >= 11 || month <= 3 ? 1.35 : month >= 6 && month <= 8 ? 0.75 : 1;
+      const kwh = Math.round(dailyBase * days * season * (0.85 + rnd() * 0.3));
+      for (const r of registers) {
+        const share = r === "BASE" ? 1 : r === "HP" ? 0.62 : 0.38;
+        index[r] = index[r]! + Math.round(kwh * share);
+        // Bad data on purpose: the last read of ~0.2 % of contracts goes backwards.
+        const value = broken > 0.998 && k === readDates.length - 1 ? index[r]! - 500 : index[r]!;
+        reads.push({ contract_id: `K${n}`, read_date: date, source: communicating ? "teleRead" : "selfRead", register: r, index_value: String(Math.max(0, value)) });
+      }
+      prev = date;
+    });
+  }
+  return { customers, contracts, reads };
+}
+
+/** Supply-part prices of the demo offer (€ HT): a fixed part growing with kVA, and kWh prices. */
+export function demoOfferPrices() {
+  const kvas = [3, 6, 9, 12, 15, 18, 24, 30, 36];
+  const rows: { offer_id: string; component: "subscription" | "energy"; price_option: "BASE" | "HPHC"; kva: number | null; register: string | null; valid_from: string; valid_to: string | null; amount: string }[] = [];
+  const periods = [
+    { from: "2023-01-01", to: "2026-02-01", bump: 0 },
+    { from: "2026-02-01", to: null, bump: 1 },
+  ];
+  for (const p of periods) {
+    for (const option of ["BASE", "HPHC"] as const) {
+      for (const kva of kvas) {
+        const monthly = (2.4 + 0.32 * kva + (option === "HPHC" ? 0.6 : 0) + p.bump * 0.15).toFixed(2);
+        rows.push({ offer_id: DEMO_OFFER, component: "subscription", price_option: option, kva, register: null, valid_from: p.from, valid_to: p.to, amount: monthly });
+      }
+    }
+    const e = p.bump ? { BASE: "0.0912", HP: "0.1018", HC: "0.0745" } : { BASE: "0.0874", HP: "0.0979", HC: "0.0716" };
+    rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: p.from, valid_to: p.to, amount: e.BASE });
+    rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "HPHC", kva: null, register: "HP", valid_from: p.from, valid_to: p.to, amount: e.HP });
+    rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "HPHC", kva: null, register: "HC", valid_from: p.from, valid_to: p.to, amount: e.HC });
+  }
+  // The legacy offer's prices stopped at the end of 2024: its contracts fail with MISSING_PRICE.
+  for (const option of ["BASE", "HPHC"] as const) {
+    for (const kva of kvas) rows.push({ offer_id: LEGACY_OFFER, component: "subscription", price_option: option, kva, register: null, valid_from: "2019-01-01", valid_to: "2025-01-01", amount: "5.00" });
+  }
+  rows.push({ offer_id: LEGACY_OFFER, component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: "2019-01-01", valid_to: "2025-01-01", amount: "0.0800" });
+  return rows;
+}

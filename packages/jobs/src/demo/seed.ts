@@ -1,0 +1,49 @@
+/** Writes the synthetic portfolio of demo/portfolio.ts into a store, in bulk batches. */
+import type { Store } from "@billing/db";
+import { insertContracts, insertCustomers, insertMeterReads, insertOffer } from "@billing/db";
+import { DEMO_OFFER, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
+
+export interface SeedOptions {
+  readonly contracts: number;
+  /** The demo date: reads go up to it and every contract is due on or before it. */
+  readonly date: string;
+  /** PRNG seed (default: 42). */
+  readonly seed?: number;
+  /** Contracts per insert batch (default: 5000). */
+  readonly batchSize?: number;
+  readonly onProgress?: (done: number) => void;
+}
+
+export interface SeedSummary {
+  readonly contracts: number;
+  readonly reads: number;
+  readonly seconds: number;
+}
+
+export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSummary> {
+  const started = Date.now();
+  const seed = opts.seed ?? 42;
+  const batchSize = opts.batchSize ?? 5000;
+  const { db } = store;
+  const existing = await db.selectFrom("offer").select("id").where("id", "in", [DEMO_OFFER, LEGACY_OFFER]).execute();
+  if (existing.length === 0) {
+    const prices = demoOfferPrices();
+    await db.transaction().execute(async (trx) => {
+      await insertOffer(trx, { id: DEMO_OFFER, name: "Électricité verte 2025 (demo)", capacity: "included" }, prices.filter((p) => p.offer_id === DEMO_OFFER));
+      await insertOffer(trx, { id: LEGACY_OFFER, name: "Legacy 2019 (demo, prices ended 2024)", capacity: "included" }, prices.filter((p) => p.offer_id === LEGACY_OFFER));
+    });
+  }
+  const first = (await db.selectFrom("contract").select(db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+  let reads = 0;
+  for (let from = Number(first); from < Number(first) + opts.contracts; from += batchSize) {
+    const count = Math.min(batchSize, Number(first) + opts.contracts - from);
+    const batch = generateBatch(seed, opts.date, from, count);
+    await db.transaction().execute(async (trx) => {
+      await insertCustomers(trx, batch.customers);
+      await insertContracts(trx, batch.contracts);
+      for (let i = 0; i < batch.reads.length; i += 50_000) reads += await insertMeterReads(trx, batch.reads.slice(i, i + 50_000));
+    });
+    opts.onProgress?.(from + count - Number(first));
+  }
+  return { contracts: opts.contracts, reads, seconds: (Date.now() - started) / 1000 };
+}

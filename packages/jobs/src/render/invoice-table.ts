@@ -1,0 +1,173 @@
+/**
+ * Plain-text rendering of invoices for a terminal (`billing simulate`, dry runs): a header, the
+ * indexes used, one row per line with its explanation and rule underneath, VAT groups and totals.
+ * No colours, no terminal width detection: the output is the same in a pipe, a log and a test.
+ *
+ * Figures are shown as the document holds them (decimal strings) except kWh quantities, cut to at
+ * most 3 decimals for reading (the document keeps full precision), and subscription/CTA quantities,
+ * shown as the day fraction `days/daysInMonth` the line was prorated by (R1).
+ */
+import type { BillingOutcome, Invoice, InvoiceLine } from "@billing/core";
+
+type Align = "left" | "right";
+interface Column {
+  readonly title: string;
+  readonly align: Align;
+}
+
+/** Rows of cells as aligned text, columns separated by two spaces, no trailing spaces. */
+function table(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ""): string[] {
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((cell, i) => (columns[i]!.align === "right" ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), ...rows.map(line)];
+}
+
+/**
+ * A decimal string rounded half-up (away from zero) to at most `places` decimals, trailing zeros
+ * dropped: "219.35483870967741935…" → "219.355", "170" → "170". String arithmetic, no float.
+ */
+export function roundDecimalForDisplay(value: string, places: number): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!m) return value;
+  const [, sign, intPart, frac = ""] = m as unknown as [string, string, string, string | undefined];
+  let digits = (intPart + frac.slice(0, places).padEnd(places, "0")).split("").map(Number);
+  if ((frac[places] ?? "0") >= "5") {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === 9) digits[i--] = 0;
+    if (i < 0) digits = [1, ...digits];
+    else digits[i]! += 1;
+  }
+  const all = digits.join("");
+  const int = all.slice(0, all.length - places).replace(/^0+(?=\d)/, "");
+  const dec = all.slice(all.length - places).replace(/0+$/, "");
+  const out = dec === "" ? int : `${int}.${dec}`;
+  return sign === "-" && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+const KIND_LABEL: Record<InvoiceLine["kind"], string> = {
+  subscription: "Subscription",
+  cta: "CTA",
+  energy: "Energy",
+  excise: "Excise",
+};
+
+function description(l: InvoiceLine): string {
+  return l.register === null ? KIND_LABEL[l.kind] : `${KIND_LABEL[l.kind]} ${l.register}`;
+}
+
+/** "17/31" for a prorated month, "310 kWh" for energy; falls back to the raw quantity and unit. */
+function quantity(l: InvoiceLine): string {
+  if (l.quantityUnit === "month") {
+    const days = l.inputs["days"];
+    const dim = l.inputs["daysInMonth"];
+    return days !== undefined && dim !== undefined ? `${days}/${dim}` : `${roundDecimalForDisplay(l.quantity, 6)} month`;
+  }
+  return `${roundDecimalForDisplay(l.quantity, 3)} kWh`;
+}
+
+const period = (p: { readonly start: string; readonly end: string } | null, how: string): string =>
+  p === null ? "none" : `${p.start}..${p.end} (${how})`;
+
+/** One invoice as a readable table; `number` is the invoice number once the store has assigned one. */
+export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): string {
+  const out: string[] = [];
+  out.push(opts.number === undefined ? "Monthly invoice (not numbered)" : `Monthly invoice ${opts.number}`);
+  out.push(
+    ...table(
+      [
+        { title: "", align: "left" },
+        { title: "", align: "left" },
+      ],
+      [
+        ["Contract", inv.contractId],
+        ["Delivery point", inv.deliveryPoint],
+        ["Customer", inv.customerId],
+        ["Billing date", inv.billingDate],
+        ["Issue date", inv.issueDate],
+        ["Due date", inv.dueDate],
+        ["Subscription", period(inv.subscriptionPeriod, "in advance")],
+        ["Energy", period(inv.energyPeriod, "in arrears")],
+      ],
+      "  ",
+    ).slice(1),
+  );
+
+  if (inv.indexes.length > 0) {
+    out.push("", "Indexes used");
+    out.push(
+      ...table(
+        [
+          { title: "Register", align: "left" },
+          { title: "Date", align: "left" },
+          { title: "Index", align: "right" },
+          { title: "Basis", align: "left" },
+          { title: "Source", align: "left" },
+        ],
+        inv.indexes.map((x) => [x.register, x.date, roundDecimalForDisplay(x.index, 3), x.basis, x.source]),
+        "  ",
+      ),
+    );
+  }
+
+  out.push("", "Lines");
+  const columns: Column[] = [
+    { title: "#", align: "right" },
+    { title: "Description", align: "left" },
+    { title: "Period", align: "left" },
+    { title: "Quantity", align: "right" },
+    { title: "Unit price", align: "right" },
+    { title: "VAT", align: "right" },
+    { title: "Amount HT", align: "right" },
+  ];
+  const rows = inv.lines.map((l) => [
+    String(l.lineNo),
+    description(l),
+    `${l.periodStart}..${l.periodEnd}`,
+    quantity(l),
+    l.unitPrice,
+    `${l.vatRate} %`,
+    l.amount,
+  ]);
+  const [head, ...body] = table(columns, rows, "  ");
+  out.push(head!);
+  // The explanation and rule sit under the description column.
+  const numberWidth = Math.max(1, ...rows.map((r) => r[0]!.length));
+  const under = " ".repeat(2 + numberWidth + 2);
+  inv.lines.forEach((l, i) => {
+    out.push(body[i]!, `${under}${l.explanation}`, `${under}${l.rule}`);
+  });
+  const tableWidth = Math.max(...[head!, ...body].map((r) => r.length));
+
+  out.push("");
+  const totals: [string, string][] = [
+    ...inv.vat.map((g): [string, string] => [`VAT ${g.rate} % on ${g.base}`, g.amount]),
+    ["Total HT", inv.totalHt],
+    ["Total VAT", inv.totalVat],
+    ["Total TTC", inv.totalTtc],
+  ];
+  // Totals right-aligned on the amount column.
+  const labelWidth = Math.max(...totals.map(([label]) => label.length));
+  const amountWidth = Math.max(...totals.map(([, amount]) => amount.length));
+  for (const [label, amount] of totals) {
+    const text = `${label.padEnd(labelWidth)}  ${amount.padStart(amountWidth)}`;
+    out.push(text.padStart(Math.max(tableWidth, text.length)));
+  }
+  return `${out.join("\n")}\n`;
+}
+
+type Failure = Extract<BillingOutcome, { ok: false }>;
+
+/** A billing failure: which billing date could not be computed, the error code and the reason. */
+export function renderFailure(f: Failure, opts: { contractId?: string } = {}): string {
+  const who = opts.contractId === undefined ? "" : ` of contract ${opts.contractId}`;
+  return (
+    `Billing failed${who} at billing date ${f.billingDate}\n` +
+    `  ${f.failure.code}: ${f.failure.message}\n` +
+    "No invoice is issued for this case: the due invoices are issued all together or not at all.\n"
+  );
+}

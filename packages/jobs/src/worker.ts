@@ -1,0 +1,27 @@
+/**
+ * One worker process of a split nightly run (`billing run --workers N`): receives its id range over
+ * IPC, bills it under the parent's run id, reports progress and its summary back.
+ */
+import { openStore } from "@billing/db";
+import { runBilling } from "./billing/nightly-run.ts";
+
+interface Job {
+  date: string;
+  runId: number;
+  chunkSize: number;
+  afterId?: string;
+  toId: string;
+}
+
+process.once("message", async (job: Job) => {
+  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+  try {
+    const summary = await runBilling(store, { ...job, onProgress: (progress) => process.send?.({ progress }) });
+    process.send?.({ summary });
+  } catch (e) {
+    process.send?.({ error: (e as Error).message });
+  } finally {
+    await store.close();
+    process.disconnect?.();
+  }
+});

@@ -3,38 +3,47 @@
  * no whitespace, so equal values always give the same text — and the same hash.
  */
 export function canonicalJson(value: unknown): string {
-  const text = write(value);
+  const text = JSON.stringify(value, sortKeys);
   if (text === undefined) throw new Error("canonicalJson: the value has no JSON form");
   return text;
 }
 
-function write(value: unknown): string | undefined {
-  if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
-    value = (value as { toJSON: () => unknown }).toJSON();
-  }
-  if (value === null) return "null";
+/**
+ * JSON.stringify replacer returning each object with its keys sorted. The native serialiser does the
+ * rest (escaping, numbers, toJSON), which makes this several times faster than a hand-written
+ * writer on the hot path of the nightly batch (each invoice is hashed).
+ */
+function sortKeys(this: unknown, _key: string, value: unknown): unknown {
   switch (typeof value) {
-    case "string":
-    case "boolean":
-      return JSON.stringify(value);
-    case "number":
-      if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${value} has no JSON form`);
-      return JSON.stringify(value);
     case "bigint":
       throw new Error("canonicalJson: bigint has no JSON form; use a decimal string");
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined;
+    case "number":
+      if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${value} has no JSON form`);
+      return value;
+    case "object":
+      break;
+    default:
+      return value;
   }
-  if (Array.isArray(value)) {
-    return `[${value.map((v) => write(v) ?? "null").join(",")}]`;
-  }
+  if (value === null || Array.isArray(value)) return value;
   const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(obj).sort()) {
-    const v = write(obj[key]);
-    if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
+  const keys = Object.keys(obj);
+  for (const k of keys) {
+    // JS enumerates integer-like keys numerically whatever their insertion order: refuse them
+    // rather than emit a text that is not sorted.
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && /^\d+$/.test(k)) throw new Error(`canonicalJson: integer-like key "${k}" cannot be ordered canonically`);
   }
-  return `{${parts.join(",")}}`;
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return obj;
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = obj[k];
+  return out;
 }

@@ -87,7 +87,10 @@ export async function issueInvoices(
   opts: IssueOptions = {},
 ): Promise<IssuedInvoice[]> {
   if (invoices.length === 0) return [];
-  for (const inv of invoices) assertStorable(inv.document);
+  // The full round-trip check (document → rows → document) costs as much as computing the invoice:
+  // run it on the first document of each call — enough to catch a field the tables do not keep —
+  // and the cheap decimal checks on all of them.
+  invoices.forEach((inv, i) => assertStorable(inv.document, i === 0));
 
   const bySeries = new Map<string, { prefix: string; year: number; items: NewInvoice[] }>();
   for (const inv of invoices) {
@@ -279,7 +282,7 @@ const NEGATIVE_ZERO = /^-0(\.0+)?$/;
  * exactly: decimals as PostgreSQL prints them (no exponent, no "-0"), lines numbered 1..n in order,
  * and no field the tables do not hold. A document that would not come back equal is a bug upstream.
  */
-function assertStorable(doc: Invoice): void {
+function assertStorable(doc: Invoice, roundTrip: boolean): void {
   const where = `invoice of contract ${doc.contractId} for ${doc.billingDate}`;
   const decimal = (field: string, v: string): void => {
     if (!CANONICAL_DECIMAL.test(v) || NEGATIVE_ZERO.test(v)) {
@@ -296,6 +299,7 @@ function assertStorable(doc: Invoice): void {
   doc.vat.forEach((g, i) => {
     for (const f of ["rate", "base", "amount"] as const) decimal(`vat[${i}].${f}`, g[f]);
   });
+  if (!roundTrip) return;
   const back = documentFromRows(rowsOfDocument(doc));
   if (canonicalJson(back) !== canonicalJson(doc)) {
     throw new Error(`${where}: the document has fields the store does not keep; extend the invoice tables`);

@@ -19,7 +19,8 @@ export function buildProgram(): Command {
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
     .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .enablePositionalOptions();
   const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);

@@ -73,7 +73,17 @@ const keyOf = (v: EnergyValues): string =>
     .map(String)
     .join("|");
 
-export function energySubPeriods(c: Case, p: Period): Period[] {
+/** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
+function memoValues(c: Case): (date: LocalDate) => EnergyValues {
+  const memo = new Map<LocalDate, EnergyValues>();
+  return (date) => {
+    let v = memo.get(date);
+    if (!v) memo.set(date, (v = valuesAt(c, date)));
+    return v;
+  };
+}
+
+export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => EnergyValues = memoValues(c)): Period[] {
   const candidates = [
     ...offerEnergyChangeDates(c, p),
     ...networkChangeDates(c, p),
@@ -81,12 +91,13 @@ export function energySubPeriods(c: Case, p: Period): Period[] {
     ...exciseChangeDates(c, p),
     ...vatChangeDates(c, p),
   ];
-  return splitWhereValuesChange(p, [], candidates, (d) => keyOf(valuesAt(c, d)));
+  return splitWhereValuesChange(p, [], candidates, (d) => keyOf(at(d)));
 }
 
 /** Energy and excise lines for the energy period `p`, and the indexes used at its ends. */
 export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: IndexUsed[] } {
-  const subPeriods = energySubPeriods(c, p);
+  const at = memoValues(c);
+  const subPeriods = energySubPeriods(c, p, at);
   const registers = registersOf(c.contract.priceOption);
   const indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Dec[]>();
@@ -101,7 +112,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
 
   const lines: DraftLine[] = [];
   subPeriods.forEach((sp, i) => {
-    const v = valuesAt(c, sp.start);
+    const v = at(sp.start);
     for (const r of registers) {
       const kwh = kwhByRegister.get(r)![i]!;
       const price = v.prices.get(r)!;

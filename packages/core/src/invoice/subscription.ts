@@ -51,7 +51,17 @@ function valuesAt(c: Case, date: LocalDate): SubscriptionValues {
 const keyOf = (v: SubscriptionValues): string =>
   [v.kva, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
 
-export function subscriptionSubPeriods(c: Case, p: Period): Period[] {
+/** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
+function memoValues(c: Case): (date: LocalDate) => SubscriptionValues {
+  const memo = new Map<LocalDate, SubscriptionValues>();
+  return (date) => {
+    let v = memo.get(date);
+    if (!v) memo.set(date, (v = valuesAt(c, date)));
+    return v;
+  };
+}
+
+export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate) => SubscriptionValues = memoValues(c)): Period[] {
   const candidates = [
     ...offerSubscriptionChangeDates(c, p),
     ...changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === c.contract.tariffFormula), p),
@@ -59,14 +69,15 @@ export function subscriptionSubPeriods(c: Case, p: Period): Period[] {
     ...vatChangeDates(c, p),
     ...powerChangeDates(c, p),
   ];
-  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(valuesAt(c, d)));
+  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(at(d)));
 }
 
 /** Subscription and CTA lines for the subscription period `p`. */
 export function subscriptionLines(c: Case, p: Period): DraftLine[] {
   const lines: DraftLine[] = [];
-  for (const sp of subscriptionSubPeriods(c, p)) {
-    const v = valuesAt(c, sp.start);
+  const at = memoValues(c);
+  for (const sp of subscriptionSubPeriods(c, p, at)) {
+    const v = at(sp.start);
     const days = lengthInDays(sp);
     const dim = daysInMonth(sp.start);
     const fraction = div(dec(days), dec(dim));

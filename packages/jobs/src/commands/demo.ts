@@ -33,6 +33,7 @@ export function registerDemo(program: Command, storeOptions: () => StoreOptions)
     .description("Try the engine: migrate, seed a demo portfolio if the store is empty, run the nightly batch, show one invoice")
     .option("--contracts <n>", "contracts to seed when the store is empty (default: 1000)")
     .option("--date <YYYY-MM-DD>", "the demo date (default: today in Europe/Paris)")
+    .enablePositionalOptions()
     .action(async (o: SeedCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       const contracts = o.contracts ? parsePositiveInt(o.contracts, "--contracts") : 1000;

@@ -75,7 +75,7 @@ describe("billing simulate", () => {
     const r = simulateText(JSON.stringify(c), "backwards.json");
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("Billing failed of contract K1 at billing date 2025-08-15");
+    expect(r.stderr).toContain("Billing of contract K1 failed at billing date 2025-08-15");
     expect(r.stderr).toContain("INDEX_BACKWARDS: index of register BASE goes backwards: 900 on 2025-08-15 after 1000 on 2025-07-15");
   });
 
@@ -94,6 +94,15 @@ describe("billing simulate", () => {
     const r = simulateText(JSON.stringify(c), "none-due.json");
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe("No invoice due on 2025-08-20 (after the last billing date 2025-08-15). Next billing date: 2025-09-15.\n");
+  });
+
+  it("docs/case-format.md shows the real output for example A and invalid-case.json", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../../../../docs/case-format.md", import.meta.url)), "utf8");
+    const a = simulateFile(example("example-a.json"));
+    const bad = simulateFile(example("invalid-case.json"));
+    expect(doc).toContain("```\n" + a.stdout + "```");
+    // The first line names the file as given on the command line; the issue lines follow.
+    expect(doc).toContain(bad.stderr.slice(bad.stderr.indexOf("\n") + 1) + "```");
   });
 
   it("registers `simulate <case.json>` with --json and a description", () => {

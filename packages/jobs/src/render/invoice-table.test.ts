@@ -69,7 +69,7 @@ describe("renderFailure", () => {
       { ok: false, billingDate: "2025-02-15", failure: { code: "INDEX_BACKWARDS", message: "index of register BASE goes backwards" } },
       { contractId: "K1" },
     );
-    expect(text).toContain("Billing failed of contract K1 at billing date 2025-02-15");
+    expect(text).toContain("Billing of contract K1 failed at billing date 2025-02-15");
     expect(text).toContain("INDEX_BACKWARDS: index of register BASE goes backwards");
   });
 });

@@ -34,7 +34,9 @@ function table(columns: readonly Column[], rows: readonly (readonly string[])[],
 export function roundDecimalForDisplay(value: string, places: number): string {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
   if (!m) return value;
-  const [, sign, intPart, frac = ""] = m as unknown as [string, string, string, string | undefined];
+  const sign = m[1]!;
+  const intPart = m[2]!;
+  const frac = m[3] ?? "";
   let digits = (intPart + frac.slice(0, places).padEnd(places, "0")).split("").map(Number);
   if ((frac[places] ?? "0") >= "5") {
     let i = digits.length - 1;
@@ -166,7 +168,7 @@ type Failure = Extract<BillingOutcome, { ok: false }>;
 export function renderFailure(f: Failure, opts: { contractId?: string } = {}): string {
   const who = opts.contractId === undefined ? "" : ` of contract ${opts.contractId}`;
   return (
-    `Billing failed${who} at billing date ${f.billingDate}\n` +
+    `Billing${who} failed at billing date ${f.billingDate}\n` +
     `  ${f.failure.code}: ${f.failure.message}\n` +
     "No invoice is issued for this case: the due invoices are issued all together or not at all.\n"
   );

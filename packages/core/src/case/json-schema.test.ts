@@ -79,7 +79,7 @@ describe("example case files (docs/examples)", () => {
       'offer.energy[1].from: overlaps entry 0 (from 2020-01-01 to 2025-08-01): close it with "to" first',
       "reads[0].registers.BASE: Invalid input: expected string, received number",
       "reads[1].registers: must hold at least one register",
-      'billing: Unrecognized key: "lastBilingDate"',
+      'billing.lastBilingDate: is not a field of the case format (misspelt?)',
     ]);
   });
 });

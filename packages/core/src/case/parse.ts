@@ -20,7 +20,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function issuesOf(error: z.ZodError): CaseIssue[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  return error.issues.flatMap((i) =>
+    // An unknown key is reported on its parent by zod; name the key itself, one issue per key.
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => ({ path: formatPath([...i.path, k]), message: "is not a field of the case format (misspelt?)" }))
+      : [{ path: formatPath(i.path), message: i.message }],
+  );
 }
 
 /** Validates an untrusted value (a parsed JSON file, a request body) as a case. */

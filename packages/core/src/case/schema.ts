@@ -219,6 +219,21 @@ export const caseSchema = z
     if (c.offer.capacity === "passThrough" && c.reference.capacity.length === 0) {
       ctx.addIssue({ code: "custom", path: ["reference", "capacity"], message: "is empty but the offer passes capacity through (R7)" });
     }
+    // Reads: one per date and source, and only the registers of the contract's price option.
+    const registers = c.contract.priceOption === "BASE" ? ["BASE"] : ["HP", "HC"];
+    const seen = new Map<string, number>();
+    c.reads.forEach((r, i) => {
+      const key = `${r.date}|${r.source}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["reads", i], message: `duplicates reads[${first}] (same date ${r.date} and source ${r.source}): send one read per date and source` });
+      } else seen.set(key, i);
+      for (const reg of Object.keys(r.registers)) {
+        if (!registers.includes(reg)) {
+          ctx.addIssue({ code: "custom", path: ["reads", i, "registers", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+        }
+      }
+    });
     const ln = c.billing.lastBillingDate;
     if (ln !== null && ln < c.contract.start) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastBillingDate"], message: `is before the contract start (${c.contract.start})` });

@@ -18,7 +18,10 @@ export interface InvoiceLine {
   /** Quantity at full precision: kWh, or the fraction of a month for subscription and CTA lines. */
   readonly quantity: string;
   readonly quantityUnit: "kWh" | "month";
-  /** Unit price at full precision, € HT per unit; for CTA the prorated TURPE fixed base. */
+  /**
+   * Unit price, € HT per unit (12 decimal places at most), so that quantity × unitPrice, rounded,
+   * is the amount. For a CTA line: the month's CTA, i.e. TURPE fixed part per month × CTA rate.
+   */
   readonly unitPrice: string;
   /** Amount HT rounded to the cent (R1: each line rounded). */
   readonly amount: string;

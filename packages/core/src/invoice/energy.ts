@@ -9,9 +9,11 @@
 import type { Case, Register } from "../case/schema.ts";
 import type { IndexUsed } from "./document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, add, formatCents, formatForDisplay, formatPlain, mul, quantize, roundToCent } from "../primitives/money.ts";
+import { type Dec, add, formatCents, formatForDisplay, formatPlain, formatPrice, mul, quantize, roundToCent } from "../primitives/money.ts";
 
 const exact = (x: Dec): string => formatPlain(quantize(x));
+/** A €/kWh price for people: 4 to 6 decimals ("0.1770"). */
+const perKwh = (x: Dec): string => formatPrice(x, 4, 6);
 import { type Period, formatPeriod } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { consumptionBySubPeriod, indexPoints, registersOf } from "../consumption/meter-index.ts";
@@ -138,7 +140,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
         inputs: {
           kwh: exact(kwh),
-          unitPriceHt: formatPlain(price.unit),
+          unitPriceHt: exact(price.unit),
           supplyPerKwh: formatPlain(price.supply),
           networkPerKwh: formatPlain(price.network),
           networkBand: price.band,
@@ -146,9 +148,9 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
           ...capacityInputs,
         },
         explanation:
-          `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPlain(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
-          ` (supply ${formatPlain(price.supply)} + network ${formatPlain(price.network)} [${price.band}]` +
-          (price.capacityReference === null ? ")" : ` + capacity ${formatPlain(price.capacity)})`),
+          `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${perKwh(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
+          ` (supply ${perKwh(price.supply)} + network ${perKwh(price.network)} [${price.band}]` +
+          (price.capacityReference === null ? ")" : ` + capacity ${perKwh(price.capacity)})`),
       });
       const excise = exciseAmount(kwh, v.exciseKwh);
       lines.push({
@@ -162,7 +164,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
         inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
-        explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPlain(v.exciseMwh)} €/MWh = ${formatCents(excise)} €`,
+        explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.exciseMwh, 2, 6)} €/MWh = ${formatCents(excise)} €`,
       });
     }
   });

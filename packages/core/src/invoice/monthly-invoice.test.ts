@@ -210,7 +210,7 @@ describe("R1 monthly invoice — hand-checked cases", () => {
     }
     expect(inv.lines[0]!.inputs).toMatchObject({ days: "17", daysInMonth: "31", monthlyHt: "12.5", supplyMonthlyHt: "8", networkMonthlyHt: "4.5" });
     expect(inv.lines[0]!.explanation).toBe(
-      "Subscription 6 kVA BASE 2025-08-15..2025-09-01: 12.5 €/month × 17/31 = 6.85 € HT (supply 8 + network 4.5 €/month)",
+      "Subscription 6 kVA BASE 2025-08-15..2025-09-01: 12.50 €/month × 17/31 = 6.85 € HT (supply 8.00 + network 4.50 €/month)",
     );
   });
 });

@@ -8,12 +8,12 @@
  */
 import type { Case } from "../case/schema.ts";
 import { type LocalDate, daysInMonth } from "../primitives/dates.ts";
-import { type Dec, add, dec, div, formatCents, formatForDisplay, formatPlain, mul, quantize, roundToCent } from "../primitives/money.ts";
+import { type Dec, add, dec, div, formatCents, formatPlain, formatPrice, mul, quantize, roundToCent } from "../primitives/money.ts";
 
 /** Exact value for the structured trace (12 places at most). */
 const exact = (x: Dec): string => formatPlain(quantize(x));
 /** Value for the sentence a person reads (6 places at most). */
-const shown = (x: Dec): string => formatForDisplay(x, 6);
+const shown = (x: Dec): string => formatPrice(x, 2, 6);
 import { type Period, formatPeriod, lengthInDays, monthStartsWithin } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { networkFixedMonthly } from "../pricing/network-tariff.ts";

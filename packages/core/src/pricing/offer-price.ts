@@ -1,7 +1,8 @@
 /**
  * The supply part of the contract's prices (Annexe Prix I), from its offer: the subscription per
  * price option and kVA, the kWh price per register. The unit price billed is this supply part plus
- * the network part (R6) and, for energy, the capacity part (R7): see unit-price.ts.
+ * the network part (R6, pricing/network-tariff.ts) and, for energy, the capacity part (R7,
+ * pricing/capacity.ts); invoice/subscription.ts and invoice/energy.ts add them up.
  */
 import type { Case, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";

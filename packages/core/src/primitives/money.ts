@@ -64,6 +64,17 @@ export function formatForDisplay(a: Dec, places: number): string {
 }
 
 /**
+ * A price for people: at least `minPlaces` decimals as prices are printed ("12.50", "0.1770"), at
+ * most `maxPlaces` (half-up), trailing zeros beyond `minPlaces` dropped.
+ */
+export function formatPrice(a: Dec, minPlaces: number, maxPlaces: number): string {
+  const s = formatForDisplay(a, maxPlaces);
+  const dot = s.indexOf(".");
+  const places = dot === -1 ? 0 : s.length - dot - 1;
+  return places >= minPlaces ? s : a.toFixed(minPlaces, Decimal.ROUND_HALF_UP);
+}
+
+/**
  * Decimal places kept for quantities that come out of a division — a kWh spread pro rata temporis,
  * an interpolated index. Twelve places is far below anything that can move a cent, and a fixed
  * scale keeps every later sum exact (no silent rounding at the precision limit).

@@ -41,7 +41,7 @@ describe("renderInvoice — R1 example A (invoice of 2025-08-15)", () => {
   it("puts each line's explanation and rule under it", () => {
     const i = lines.findIndex((l) => /^ +1 +Subscription/.test(l));
     expect(lines[i + 1]!.trim()).toBe(
-      "Subscription 6 kVA BASE 2025-08-15..2025-09-01: 12.5 €/month × 17/31 = 6.85 € HT (supply 8 + network 4.5 €/month)",
+      "Subscription 6 kVA BASE 2025-08-15..2025-09-01: 12.50 €/month × 17/31 = 6.85 € HT (supply 8.00 + network 4.50 €/month)",
     );
     expect(lines[i + 2]!.trim()).toMatch(/^R1 /);
   });

@@ -122,13 +122,14 @@ export async function issueInvoices(
     for (const inv of group.items) {
       seq += 1;
       const number = formatInvoiceNumber(seriesId, seq);
+      // Keys in alphabetical order: canonicalJson then serialises without copying.
       const hash = chainHash(previousHash, {
-        number,
-        seq,
-        series: seriesId,
         document: inv.document,
         engineVersion: inv.engineVersion,
         inputHash: inv.input.caseHash,
+        number,
+        seq,
+        series: seriesId,
       });
       numbered.push({ inv, seriesId, seq, number, previousHash, hash });
       previousHash = hash;

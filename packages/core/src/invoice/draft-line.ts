@@ -21,20 +21,23 @@ export interface DraftLine {
   explanation: string;
 }
 
+/** Keys in alphabetical order, like the document (see monthly-invoice.ts): hashed without copying. */
 export function finishLine(l: DraftLine, lineNo: number): InvoiceLine {
+  const inputs: Record<string, string> = {};
+  for (const k of Object.keys(l.inputs).sort()) inputs[k] = l.inputs[k]!;
   return {
-    lineNo,
+    amount: formatCents(l.amount),
+    explanation: l.explanation,
+    inputs,
     kind: l.kind,
-    register: l.register,
-    periodStart: l.period.start,
+    lineNo,
     periodEnd: l.period.end,
+    periodStart: l.period.start,
     quantity: formatPlain(quantize(l.quantity)),
     quantityUnit: l.quantityUnit,
-    unitPrice: formatPlain(quantize(l.unitPrice)),
-    amount: formatCents(l.amount),
-    vatRate: formatPlain(l.vatRate),
+    register: l.register,
     rule: l.rule,
-    inputs: l.inputs,
-    explanation: l.explanation,
+    unitPrice: formatPlain(quantize(l.unitPrice)),
+    vatRate: formatPlain(l.vatRate),
   };
 }

@@ -107,8 +107,8 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
     const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r);
     kwhByRegister.set(r, kwh);
     indexes.push(
-      { register: r, date: p.start, index: formatPlain(start.index), basis: start.basis, source: start.source },
-      { register: r, date: p.end, index: formatPlain(end.index), basis: end.basis, source: end.source },
+      { basis: start.basis, date: p.start, index: formatPlain(start.index), register: r, source: start.source },
+      { basis: end.basis, date: p.end, index: formatPlain(end.index), register: r, source: end.source },
     );
   }
 

@@ -35,22 +35,24 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
 
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);
+  // Keys in alphabetical order: the store hashes documents as canonical JSON (sorted keys), and
+  // an object built sorted is serialised without being copied — it matters at millions of invoices.
   return {
-    kind: "monthlyInvoice",
+    billingDate,
     contractId: contract.id,
     customerId: c.customer.id,
     deliveryPoint: contract.deliveryPoint,
-    billingDate,
-    issueDate,
     dueDate: dueDate(issueDate),
-    subscriptionPeriod,
-    energyPeriod,
+    energyPeriod: energyPeriod && { end: energyPeriod.end, start: energyPeriod.start },
     indexes,
+    issueDate,
+    kind: "monthlyInvoice",
     lines: drafts.map((l, i) => finishLine(l, i + 1)),
-    vat: vat.groups,
+    subscriptionPeriod: subscriptionPeriod && { end: subscriptionPeriod.end, start: subscriptionPeriod.start },
     totalHt: formatCents(totalHt),
-    totalVat: formatCents(vat.total),
     totalTtc: formatCents(add(totalHt, vat.total)),
+    totalVat: formatCents(vat.total),
+    vat: vat.groups,
   };
 }
 

@@ -44,7 +44,7 @@ export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec }[]): { gr
     .map(({ rate, base }) => {
       const amount = roundToCent(percent(base, rate));
       total = add(total, amount);
-      return { rate: formatPlain(rate), base: formatCents(base), amount: formatCents(amount) };
+      return { amount: formatCents(amount), base: formatCents(base), rate: formatPlain(rate) };
     });
   return { groups, total };
 }

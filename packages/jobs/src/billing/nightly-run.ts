@@ -166,6 +166,34 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     }
   };
 
+  /** Writes one chunk; if its transaction fails, isolates the contract that broke it. */
+  const writeChunk = async (prepared: readonly Prepared[]) => {
+    try {
+      await write(prepared);
+      prepared.forEach(account);
+    } catch {
+      // Each contract alone; one the store refuses is recorded as failed with the store's reason.
+      for (const p of prepared) {
+        try {
+          await write([p]);
+          account(p);
+        } catch (e) {
+          const failed: Prepared = {
+            ...p,
+            invoices: [],
+            outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
+          };
+          await write([failed]);
+          account(failed);
+        }
+      }
+    }
+    opts.onProgress?.({ ...progress });
+  };
+
+  // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
+  // so the process does not sit idle waiting for the database. Writes stay strictly in order.
+  let pending: Promise<void> = Promise.resolve();
   for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
     const ids = chunk.map((c) => c.id);
     const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
@@ -181,29 +209,10 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       list.push(r);
     }
     const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? []));
-    try {
-      await write(prepared);
-      prepared.forEach(account);
-    } catch (chunkError) {
-      // Isolate the contract that broke the chunk: each one alone, a failure recorded with its reason.
-      for (const p of prepared) {
-        try {
-          await write([p]);
-          account(p);
-        } catch (e) {
-          const failed: Prepared = {
-            ...p,
-            invoices: [],
-            outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
-          };
-          await write([failed]);
-          account(failed);
-        }
-      }
-      void chunkError;
-    }
-    opts.onProgress?.({ ...progress });
+    await pending;
+    pending = writeChunk(prepared);
   }
+  await pending;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (opts.runId === undefined) {

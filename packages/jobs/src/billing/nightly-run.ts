@@ -63,6 +63,8 @@ export interface RunSummary extends RunProgress {
   readonly unchanged: number;
   readonly failures: readonly RunFailure[];
   readonly seconds: number;
+  /** Peak resident memory of each worker process, MiB (split runs only). */
+  readonly workerPeakRssMiB?: readonly number[];
 }
 
 /** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */

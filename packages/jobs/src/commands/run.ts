@@ -25,7 +25,8 @@ export interface RunCommandOptions extends StoreOptions {
 }
 
 function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
-  if (enabled && process.stderr.isTTY) {
+  if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
+  if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: "billing {bar} {percentage}% | {value}/{total} contracts | {invoices} invoices | {failed} failed | {eta_formatted} left", stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -54,6 +55,7 @@ export function formatSummary(s: RunSummary): string {
     `  failed     ${s.failed}`,
     `  invoices   ${s.invoices} (${rate(s.invoices)}/s), lines ${s.lines} (${rate(s.lines)}/s), contracts ${rate(s.contractsDone)}/s`,
   ];
+  if (s.workerPeakRssMiB?.length) out.push(`  workers    ${s.workerPeakRssMiB.length}, peak memory ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
   if (s.failures.length > 0) {
     out.push("Failed contracts (nothing was issued for them; they are retried on the next run):");
     for (const f of s.failures.slice(0, 20)) out.push(`  ${f.contractId}: ${f.reason}`);
@@ -112,6 +114,7 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
     lines: all.reduce((n, s) => n + s.lines, 0),
     failures: all.flatMap((s) => s.failures),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),
   };
   await finishRun(store.db, runId, {
     contractsBilled: summary.billed,

@@ -167,7 +167,7 @@ create index invoice_customer on invoice (customer_id);
 create index invoice_run on invoice (run_id) where run_id is not null;
 
 create table invoice_line (
-  invoice_id     bigint not null references invoice (id),
+  invoice_id     bigint not null references invoice (id) deferrable initially deferred,
   line_no        int not null check (line_no > 0),
   kind           text not null check (kind in ('subscription', 'cta', 'energy', 'excise')),
   register       text null,
@@ -185,7 +185,7 @@ create table invoice_line (
 );
 
 create table invoice_vat (
-  invoice_id  bigint not null references invoice (id),
+  invoice_id  bigint not null references invoice (id) deferrable initially deferred,
   -- Position of the group on the document (the document's order is part of what is hashed).
   group_no    int not null check (group_no > 0),
   rate        numeric not null,
@@ -195,7 +195,7 @@ create table invoice_vat (
 );
 
 create table invoice_input (
-  invoice_id     bigint primary key references invoice (id),
+  invoice_id     bigint primary key references invoice (id) deferrable initially deferred,
   case_hash      text not null,
   contract_part  jsonb not null,
   -- {"offer": "<hash>", "reference": "<hash>"} pointing into case_part.

@@ -778,7 +778,7 @@ ALTER TABLE ONLY public.invoice
 --
 
 ALTER TABLE ONLY public.invoice_input
-    ADD CONSTRAINT invoice_input_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
+    ADD CONSTRAINT invoice_input_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
@@ -786,7 +786,7 @@ ALTER TABLE ONLY public.invoice_input
 --
 
 ALTER TABLE ONLY public.invoice_line
-    ADD CONSTRAINT invoice_line_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
+    ADD CONSTRAINT invoice_line_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
@@ -810,7 +810,7 @@ ALTER TABLE ONLY public.invoice
 --
 
 ALTER TABLE ONLY public.invoice_vat
-    ADD CONSTRAINT invoice_vat_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
+    ADD CONSTRAINT invoice_vat_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --

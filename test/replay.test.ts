@@ -117,11 +117,11 @@ describe("billing invoice replay", () => {
     // Nothing else moved: the other lines, periods and indexes are identical; line 5's trace says why.
     expect(r.differences.map((d) => d.path)).toEqual([
       "input",
-      "lines[4].explanation",
-      "lines[4].inputs.supplyPerKwh",
-      "lines[4].inputs.unitPriceHt",
       "lines[4].unitPrice",
       "lines[4].amount",
+      "lines[4].inputs.supplyPerKwh",
+      "lines[4].inputs.unitPriceHt",
+      "lines[4].explanation",
       "vat[0].base",
       "vat[0].amount",
       "totalHt",

@@ -103,7 +103,20 @@ export async function issueInvoices(
     group.items.push(inv);
   }
 
-  const numbered: { inv: NewInvoice; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[] = [];
+  // Ids first (no lock), so lines, VAT groups, inputs and case parts are written before the series
+  // lock is taken: their foreign keys to invoice are checked at commit (deferred). The series row is
+  // locked only for numbering, hashing and the invoice rows themselves — the short critical section
+  // that several workers writing into the same series take in turn.
+  const order = [...bySeries.keys()].sort().flatMap((seriesId) => bySeries.get(seriesId)!.items.map((inv) => ({ inv, seriesId })));
+  const { rows: idRows } = await sql<{ id: number }>`
+    select nextval(pg_get_serial_sequence('invoice', 'id'))::int8 as id from generate_series(1, ${order.length}::int)`.execute(trx);
+  const idOfItem = new Map<NewInvoice, number>(order.map((o, i) => [o.inv, idRows[i]!.id]));
+
+  await writeCaseParts(trx, invoices, opts.knownParts);
+  await insertDetailRows(trx, order.map((o) => ({ id: idOfItem.get(o.inv)!, inv: o.inv })));
+
+  const numbered: { inv: NewInvoice; id: number; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[] = [];
+  const seriesUpdates: { id: string; seq: number; hash: string }[] = [];
   for (const seriesId of [...bySeries.keys()].sort()) {
     const group = bySeries.get(seriesId)!;
     await trx
@@ -131,25 +144,30 @@ export async function issueInvoices(
         seq,
         series: seriesId,
       });
-      numbered.push({ inv, seriesId, seq, number, previousHash, hash });
+      numbered.push({ inv, id: idOfItem.get(inv)!, seriesId, seq, number, previousHash, hash });
       previousHash = hash;
     }
-    await trx
-      .updateTable("invoice_series")
-      .set({ last_seq: seq, last_hash: previousHash })
-      .where("id", "=", seriesId)
-      .execute();
+    seriesUpdates.push({ id: seriesId, seq, hash: previousHash });
   }
 
-  await writeCaseParts(trx, invoices, opts.knownParts);
+  await insertInvoiceRows(trx, numbered);
+  for (const u of seriesUpdates) {
+    await trx.updateTable("invoice_series").set({ last_seq: u.seq, last_hash: u.hash }).where("id", "=", u.id).execute();
+  }
 
-  const ids = await insertInvoiceRows(trx, numbered);
-  const idOf = (number: string): number => {
-    const id = ids.get(number);
-    if (id === undefined) throw new Error(`invoice ${number} was not returned by its insert`);
-    return id;
-  };
+  return numbered.map((n) => ({
+    id: n.id,
+    number: n.number,
+    seriesId: n.seriesId,
+    seq: n.seq,
+    hash: n.hash,
+    contractId: n.inv.document.contractId,
+    billingDate: n.inv.document.billingDate,
+  }));
+}
 
+/** Lines, VAT groups and inputs of invoices whose ids are already allocated (one statement per table). */
+async function insertDetailRows(trx: Transaction<Database>, items: readonly { id: number; inv: NewInvoice }[]): Promise<void> {
   const line = {
     invoiceId: [] as number[], lineNo: [] as number[], kind: [] as string[], register: [] as (string | null)[],
     periodStart: [] as string[], periodEnd: [] as string[], quantity: [] as string[], quantityUnit: [] as string[],
@@ -158,8 +176,8 @@ export async function issueInvoices(
   };
   const vat = { invoiceId: [] as number[], groupNo: [] as number[], rate: [] as string[], base: [] as string[], amount: [] as string[] };
   const input = { invoiceId: [] as number[], caseHash: [] as string[], contractPart: [] as string[], sharedParts: [] as string[] };
-  for (const n of numbered) {
-    const id = idOf(n.number);
+  for (const n of items) {
+    const id = n.id;
     const doc = n.inv.document;
     for (const l of doc.lines) {
       line.invoiceId.push(id); line.lineNo.push(l.lineNo); line.kind.push(l.kind); line.register.push(l.register);
@@ -203,16 +221,6 @@ export async function issueInvoices(
     select invoice_id, case_hash, contract_part::jsonb, shared_parts::jsonb
     from unnest(${input.invoiceId}::int8[], ${input.caseHash}::text[], ${input.contractPart}::text[],
       ${input.sharedParts}::text[]) as u(invoice_id, case_hash, contract_part, shared_parts)`.execute(trx);
-
-  return numbered.map((n) => ({
-    id: idOf(n.number),
-    number: n.number,
-    seriesId: n.seriesId,
-    seq: n.seq,
-    hash: n.hash,
-    contractId: n.inv.document.contractId,
-    billingDate: n.inv.document.billingDate,
-  }));
 }
 
 async function writeCaseParts(
@@ -235,20 +243,20 @@ async function writeCaseParts(
 
 async function insertInvoiceRows(
   trx: Transaction<Database>,
-  numbered: readonly { inv: NewInvoice; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[],
-): Promise<Map<string, number>> {
+  numbered: readonly { inv: NewInvoice; id: number; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[],
+): Promise<void> {
   const col = <T>(f: (n: (typeof numbered)[number]) => T): T[] => numbered.map(f);
   const d = (n: (typeof numbered)[number]) => n.inv.document;
   try {
-    const { rows } = await sql<{ id: number; number: string }>`
-      insert into invoice (series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
+    await sql`
+      insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
         total_ttc, indexes, run_id, engine_version, input_hash, previous_hash, hash)
-      select series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
+      select id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
         total_ttc, indexes::jsonb, run_id, engine_version, input_hash, previous_hash, hash
       from unnest(
-        ${col((n) => n.seriesId)}::text[], ${col((n) => n.seq)}::int8[], ${col((n) => n.number)}::text[],
+        ${col((n) => n.id)}::int8[], ${col((n) => n.seriesId)}::text[], ${col((n) => n.seq)}::int8[], ${col((n) => n.number)}::text[],
         ${col((n) => d(n).kind)}::text[], ${col((n) => d(n).contractId)}::text[], ${col((n) => d(n).customerId)}::text[],
         ${col((n) => d(n).deliveryPoint)}::text[], ${col((n) => d(n).billingDate)}::date[],
         ${col((n) => d(n).issueDate)}::date[], ${col((n) => d(n).dueDate)}::date[],
@@ -258,11 +266,9 @@ async function insertInvoiceRows(
         ${col((n) => canonicalJson(d(n).indexes))}::text[], ${col((n) => n.inv.runId)}::int8[],
         ${col((n) => n.inv.engineVersion)}::text[], ${col((n) => n.inv.input.caseHash)}::text[],
         ${col((n) => n.previousHash)}::text[], ${col((n) => n.hash)}::text[]
-      ) as u(series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
+      ) as u(id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, run_id, engine_version, input_hash, previous_hash, hash)
-      returning id, number`.execute(trx);
-    return new Map(rows.map((r) => [r.number, r.id]));
+        total_ttc, indexes, run_id, engine_version, input_hash, previous_hash, hash)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
     if (err.code === "23505" && (err.constraint === "invoice_contract_id_kind_billing_date_key" ||

@@ -80,25 +80,27 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
     bodies[name] = bodyOf.get(hashes[name]!);
   }
 
-  const parsed = parseCase(caseFromStoredInput(input.contract_part, bodies["offer"], bodies["reference"]));
-  if (!parsed.ok) {
-    return unreplayable(
-      `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-    );
-  }
-  const out = dueInvoices(parsed.value);
-  if (!out.ok) {
-    return unreplayable(
-      `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`,
-    );
-  }
-
-  const differences: ReplayDifference[] = [];
   // The input hash as InputHasher computes it, from the stored bodies (not from the hashes that
   // name them): a body altered after issue no longer gives the hash stored on the invoice.
   const recomputedHash = sha256(
     [sha256(canonicalJson(input.contract_part)), ...SHARED_PARTS.map((n) => sha256(canonicalJson(bodies[n])))].join("\n"),
   );
+  const altered = recomputedHash === invoice.input_hash ? "" : " (and the stored input no longer matches its hash: altered after issue)";
+
+  const parsed = parseCase(caseFromStoredInput(input.contract_part, bodies["offer"], bodies["reference"]));
+  if (!parsed.ok) {
+    return unreplayable(
+      `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,
+    );
+  }
+  const out = dueInvoices(parsed.value);
+  if (!out.ok) {
+    return unreplayable(
+      `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}${altered}`,
+    );
+  }
+
+  const differences: ReplayDifference[] = [];
   if (recomputedHash !== invoice.input_hash) {
     differences.push({ path: "input", stored: invoice.input_hash, recomputed: recomputedHash });
   }
@@ -131,44 +133,48 @@ export function compareDocuments(stored: Invoice, recomputed: Invoice): ReplayDi
   const out: ReplayDifference[] = [];
   const { lines: storedLines, ...storedHead } = stored;
   const { lines: recomputedLines, ...recomputedHead } = recomputed;
-  diffValues("", storedHead, recomputedHead, out, ["lines"]);
+  const head: ReplayDifference[] = [];
+  diffValues("", storedHead, recomputedHead, head, HEAD_FIELDS);
   const byNo = (lines: Invoice["lines"]) => new Map(lines.map((l) => [l.lineNo, l]));
   const s = byNo(storedLines);
   const r = byNo(recomputedLines);
   const lineNos = [...new Set([...s.keys(), ...r.keys()])].sort((a, b) => a - b);
-  for (const no of lineNos) diffValues(`lines[${no - 1}]`, s.get(no), r.get(no), out);
-  return sortByDocumentOrder(out);
+  for (const no of lineNos) diffValues(`lines[${no - 1}]`, s.get(no), r.get(no), out, LINE_FIELDS);
+  // Lines go where the document has them: after the indexes, before the VAT groups and totals.
+  const afterLines = head.findIndex((d) => /^(vat|total)/.test(d.path));
+  return afterLines === -1 ? [...head, ...out] : [...head.slice(0, afterLines), ...out, ...head.slice(afterLines)];
 }
 
-/** Head fields first in the document's own order, then lines, then VAT groups and totals. */
-const FIELD_ORDER = [
+/** The order differences are listed in: the document's, amounts before their trace; other keys follow sorted. */
+const HEAD_FIELDS = [
   "kind", "contractId", "customerId", "deliveryPoint", "billingDate", "issueDate", "dueDate",
-  "subscriptionPeriod", "energyPeriod", "indexes", "lines", "vat", "totalHt", "totalVat", "totalTtc",
+  "subscriptionPeriod", "energyPeriod", "indexes", "vat", "totalHt", "totalVat", "totalTtc",
 ];
-
-function sortByDocumentOrder(diffs: ReplayDifference[]): ReplayDifference[] {
-  const rank = (path: string): number => {
-    const head = /^[A-Za-z]+/.exec(path)?.[0] ?? "";
-    const i = FIELD_ORDER.indexOf(head);
-    return i === -1 ? FIELD_ORDER.length : i;
-  };
-  // Array.prototype.sort is stable: within a field, the order of discovery is kept.
-  return diffs.sort((a, b) => rank(a.path) - rank(b.path));
-}
+const LINE_FIELDS = [
+  "lineNo", "kind", "register", "periodStart", "periodEnd", "quantity", "quantityUnit", "unitPrice", "amount", "vatRate",
+  "rule", "inputs", "explanation",
+];
+const NESTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  subscriptionPeriod: ["start", "end"],
+  energyPeriod: ["start", "end"],
+  indexes: ["register", "date", "index", "basis", "source"],
+  vat: ["rate", "base", "amount"],
+};
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Structural comparison of JSON values; decimals are compared as the canonical strings the store keeps. */
-function diffValues(path: string, a: unknown, b: unknown, out: ReplayDifference[], skip: readonly string[] = []): void {
+function diffValues(path: string, a: unknown, b: unknown, out: ReplayDifference[], order: readonly string[] = []): void {
   if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(`${path}[${i}]`, a[i], b[i], out);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(`${path}[${i}]`, a[i], b[i], out, order);
     return;
   }
   if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !skip.includes(k));
-    for (const k of keys) diffValues(path === "" ? k : `${path}.${k}`, a[k], b[k], out);
+    const all = new Set([...Object.keys(a), ...Object.keys(b)]);
+    const keys = [...order.filter((k) => all.has(k)), ...[...all].filter((k) => !order.includes(k)).sort()];
+    for (const k of keys) diffValues(path === "" ? k : `${path}.${k}`, a[k], b[k], out, NESTED_FIELDS[k] ?? []);
     return;
   }
   if (a === b) return;

@@ -36,10 +36,9 @@ export function registerReplay(invoiceCommand: Command, storeOptions: () => Stor
     .description("Recompute an issued invoice from its stored input and compare it with the stored document, field by field")
     .option("--json", "print the replay result as JSON (default: a readable report)")
     .action(async (number: string, o: { json?: boolean }) => {
-      await withStore(storeOptions(), async (store) => {
-        const r = await replayInvoice(store.db, number);
-        process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatReplayResult(r)) + "\n");
-        if (r.status !== "match") process.exitCode = 1;
-      });
+      const r = await withStore(storeOptions(), (store) => replayInvoice(store.db, number));
+      process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatReplayResult(r)) + "\n");
+      // Set once the store is closed: closing PGlite resets process.exitCode to 0.
+      if (r.status !== "match") process.exitCode = 1;
     });
 }

@@ -1,7 +1,8 @@
 /**
  * A realistic synthetic portfolio for the demo and the benchmark: residential and professional
  * customers, 3–36 kVA, BASE and HP/HC on their usual tariff formulas, a year of monthly meter reads
- * with a seasonal profile. Deterministic for a given seed and date.
+ * with a seasonal profile (and two months ahead, for the next runs). Deterministic for a given seed
+ * and date.
  *
  * The contracts come "migrated from a previous system": each was billed up to its last billing date
  * before the demo month, so `next_billing_date` is its scheduled date within the month ending on the
@@ -120,10 +121,15 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
     let d: string | null = firstRead;
     let prev = firstRead;
     const readDates: string[] = [];
-    while (d !== null && d <= demoDate) {
+    // Reads run two months past the demo date (the distributor's tele-reads of the coming months), so
+    // the next nightly runs (`billing run --date` a month later) have their indexes too. A run never
+    // looks at reads dated after its own date.
+    const lastRead = dates.monthDay(demoDate, 2, dates.parts(demoDate).day);
+    while (d !== null && d <= lastRead) {
       readDates.push(d);
       d = nextBillingDate(contract, d);
     }
+    const lastDueRead = readDates.filter((x) => x <= demoDate).length - 1;
     readDates.forEach((date, k) => {
       const days = dates.daysBetween(prev, date);
       const month = dates.parts(date).month;
@@ -132,8 +138,8 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
       for (const r of registers) {
         const share = r === "BASE" ? 1 : r === "HP" ? 0.62 : 0.38;
         index[r] = index[r]! + Math.round(kwh * share);
-        // Bad data on purpose: the last read of ~0.2 % of contracts goes backwards.
-        const value = broken > 0.998 && k === readDates.length - 1 ? index[r]! - 500 : index[r]!;
+        // Bad data on purpose: for ~0.2 % of contracts the last read up to the demo date goes backwards.
+        const value = broken > 0.998 && k === lastDueRead ? index[r]! - 500 : index[r]!;
         reads.push({ contract_id: `K${n}`, read_date: date, source: communicating ? "teleRead" : "selfRead", register: r, index_value: String(Math.max(0, value)) });
       }
       prev = date;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package has no dependency on kysely: reach the store package's copy (the same module).
-import { sql } from "../packages/db/node_modules/kysely/dist/esm/index.js";
+import { sql } from "kysely";
 import {
   findInvoiceByNumber,
   issueInvoices,
@@ -16,10 +16,10 @@ import {
   insertMeterReads,
   insertOffer,
   verifyChain,
-} from "../packages/db/src/index.ts";
-import { runBilling } from "../packages/jobs/src/billing/nightly-run.ts";
-import type { RunSummary } from "../packages/jobs/src/billing/nightly-run.ts";
-import { seedDemo } from "../packages/jobs/src/demo/seed.ts";
+} from "@billing/db";
+import { runBilling } from "@billing/jobs";
+import type { RunSummary } from "@billing/jobs";
+import { seedDemo } from "@billing/jobs";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";

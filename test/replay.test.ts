@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package has no dependency on kysely: reach the store package's copy (the same module).
-import { sql } from "../packages/db/node_modules/kysely/dist/esm/index.js";
-import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, verifyChain } from "../packages/db/src/index.ts";
-import { runBilling } from "../packages/jobs/src/billing/nightly-run.ts";
-import { replayInvoice } from "../packages/jobs/src/billing/replay.ts";
-import { formatReplayResult } from "../packages/jobs/src/commands/replay.ts";
-import { seedDemo } from "../packages/jobs/src/demo/seed.ts";
+import { sql } from "kysely";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, verifyChain } from "@billing/db";
+import { runBilling } from "@billing/jobs";
+import { replayInvoice } from "@billing/jobs";
+import { formatReplayResult } from "@billing/jobs";
+import { seedDemo } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 

@@ -133,8 +133,16 @@ async function openPglite(dataDir: string): Promise<Store> {
     db,
     kind: "pglite",
     description: dataDir === "memory://" ? "PGlite (in memory)" : `PGlite in ${dataDir}`,
-    // Destroying the Kysely driver closes PGlite too (kysely-pglite-dialect ≥ 1.3.1).
-    close: () => db.destroy(),
+    // Destroying the Kysely driver closes PGlite too (kysely-pglite-dialect ≥ 1.3.1). PGlite's
+    // shutdown resets process.exitCode to 0: keep the code a command set before closing.
+    close: async () => {
+      const code = process.exitCode;
+      try {
+        await db.destroy();
+      } finally {
+        process.exitCode = code;
+      }
+    },
   };
   pgliteOf.set(store, client);
   return store;

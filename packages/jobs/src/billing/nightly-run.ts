@@ -193,28 +193,44 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     opts.onProgress?.({ ...progress });
   };
 
-  // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
-  // so the process does not sit idle waiting for the database. Writes stay strictly in order.
-  let pending: Promise<void> = Promise.resolve();
-  for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
-    const ids = chunk.map((c) => c.id);
-    const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
-    const [customers, reads] = await Promise.all([
-      loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
-      loadReadsFor(db, ids, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
-    ]);
-    const customerById = new Map(customers.map((c) => [c.id, c]));
-    const readsByContract = new Map<string, MeterReadRow[]>();
-    for (const r of reads) {
-      let list = readsByContract.get(r.contract_id);
-      if (!list) readsByContract.set(r.contract_id, (list = []));
-      list.push(r);
+  try {
+    // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
+    // so the process does not sit idle waiting for the database. Writes stay strictly in order.
+    let pending: Promise<void> = Promise.resolve();
+    for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
+      const ids = chunk.map((c) => c.id);
+      const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
+      const [customers, reads] = await Promise.all([
+        loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
+        loadReadsFor(db, ids, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
+      ]);
+      const customerById = new Map(customers.map((c) => [c.id, c]));
+      const readsByContract = new Map<string, MeterReadRow[]>();
+      for (const r of reads) {
+        let list = readsByContract.get(r.contract_id);
+        if (!list) readsByContract.set(r.contract_id, (list = []));
+        list.push(r);
+      }
+      const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? []));
+      await pending;
+      pending = writeChunk(prepared);
     }
-    const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? []));
     await pending;
-    pending = writeChunk(prepared);
+
+  } catch (e) {
+    // The run cannot go on (e.g. the database went away): close it as failed, with what was done.
+    if (opts.runId === undefined) {
+      await finishRun(db, runId, {
+        contractsBilled: progress.billed,
+        contractsUnchanged: unchanged,
+        contractsFailed: progress.failed,
+        invoices: progress.invoices,
+        lines: progress.lines,
+        status: "failed",
+      }).catch(() => undefined);
+    }
+    throw e;
   }
-  await pending;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (opts.runId === undefined) {

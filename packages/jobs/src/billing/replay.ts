@@ -8,10 +8,9 @@
  * Never throws on bad stored data: a missing or invalid input is an `unreplayable` result with its
  * reason (STYLE 9). Reads only; the database is never written.
  */
-import { createHash } from "node:crypto";
 import { type Invoice, ENGINE_VERSION, dueInvoices, parseCase } from "@billing/core";
 import { type Store, canonicalJson, findInvoiceByNumber } from "@billing/db";
-import { caseFromStoredInput } from "./stored-input.ts";
+import { caseFromStoredInput, caseHashOf, partHash } from "./stored-input.ts";
 
 /** One field whose stored and recomputed values differ; `path` is a JSON path into the document, e.g. `lines[3].amount`. */
 export interface ReplayDifference {
@@ -43,7 +42,6 @@ export type ReplayResult =
     }
   | { readonly status: "unreplayable"; readonly number: string; readonly reason: string };
 
-const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 /** The names of the shared parts InputHasher stores, in the order they enter the case hash. */
 const SHARED_PARTS = ["offer", "reference"] as const;
@@ -82,9 +80,7 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
 
   // The input hash as InputHasher computes it, from the stored bodies (not from the hashes that
   // name them): a body altered after issue no longer gives the hash stored on the invoice.
-  const recomputedHash = sha256(
-    [sha256(canonicalJson(input.contract_part)), ...SHARED_PARTS.map((n) => sha256(canonicalJson(bodies[n])))].join("\n"),
-  );
+  const recomputedHash = caseHashOf(partHash(input.contract_part), partHash(bodies["offer"]), partHash(bodies["reference"]));
   const altered = recomputedHash === invoice.input_hash ? "" : " (and the stored input no longer matches its hash: altered after issue)";
 
   const parsed = parseCase(caseFromStoredInput(input.contract_part, bodies["offer"], bodies["reference"]));

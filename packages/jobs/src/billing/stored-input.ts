@@ -16,6 +16,16 @@ export interface StoredInput {
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
+/** The hash of a whole stored input: sha256 of the hashes of its contract, offer and reference parts. */
+export function caseHashOf(contractPartHash: string, offerHash: string, referenceHash: string): string {
+  return sha256(`${contractPartHash}\n${offerHash}\n${referenceHash}`);
+}
+
+/** sha256 of a part's canonical JSON: how every part of a stored input is addressed. */
+export function partHash(body: unknown): string {
+  return sha256(canonicalJson(body));
+}
+
 /**
  * Hashing the shared parts costs as much as computing an invoice, and thousands of contracts share
  * them: a per-run memo keyed by what the trimmed parts depend on avoids redoing it.
@@ -26,7 +36,7 @@ export class InputHasher {
   private shared(key: string, body: unknown): { hash: string; body: unknown } {
     let v = this.memo.get(key);
     if (!v) {
-      v = { hash: sha256(canonicalJson(body)), body };
+      v = { hash: partHash(body), body };
       if (this.memo.size > 50_000) this.memo.clear();
       this.memo.set(key, v);
     }
@@ -40,9 +50,8 @@ export class InputHasher {
     const k = c.contract;
     const o = this.shared(`offer|${offer.id}|${k.priceOption}|${span}`, offer);
     const r = this.shared(`ref|${k.tariffFormula}|${k.priceOption}|${offer.capacity}|${span}`, reference);
-    const contractHash = sha256(canonicalJson(contractPart));
     return {
-      caseHash: sha256(`${contractHash}\n${o.hash}\n${r.hash}`),
+      caseHash: caseHashOf(partHash(contractPart), o.hash, r.hash),
       contractPart,
       sharedParts: { offer: o, reference: r },
     };

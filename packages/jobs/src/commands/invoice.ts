@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { findInvoiceByNumber, verifyChain } from "@billing/db";
 import { renderInvoice } from "../render/invoice-table.ts";
 import { type StoreOptions, withStore } from "./context.ts";
+import { registerReplay } from "./replay.ts";
 
 export function registerInvoice(program: Command, storeOptions: () => StoreOptions): void {
   const invoice = program.command("invoice").description("Read issued invoices");
@@ -47,6 +48,7 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
         );
       });
     });
+  registerReplay(invoice, storeOptions);
   invoice
     .command("verify <series>")
     .description("Recompute the hash chain of an invoice series (e.g. FA-2025) and report the first altered invoice")

@@ -1,0 +1,10 @@
+/** The shell's jobs, for tests and for embedding the engine in another program. */
+export { runBilling, type RunOptions, type RunProgress, type RunSummary, type RunFailure } from "./billing/nightly-run.ts";
+export { replayInvoice, compareDocuments, type ReplayResult } from "./billing/replay.ts";
+export { InputHasher, caseFromStoredInput, caseHashOf, partHash } from "./billing/stored-input.ts";
+export { buildCase, offerFromRows, referenceFromRows, readsFromRows } from "./billing/case-builder.ts";
+export { seedDemo, type SeedOptions } from "./demo/seed.ts";
+export { formatReplayResult } from "./commands/replay.ts";
+export { formatSummary, runCommand } from "./commands/run.ts";
+export { renderInvoice, renderFailure } from "./render/invoice-table.ts";
+export { simulateFile, simulateText } from "./commands/simulate.ts";

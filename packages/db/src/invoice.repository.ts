@@ -22,6 +22,8 @@ export interface NewInvoice {
     caseHash: string;
     /** The contract-specific part of the case, stored with the invoice. */
     contractPart: unknown;
+    /** canonicalJson(contractPart) when the caller already has it (it hashed it): saves serialising twice. */
+    contractPartJson?: string;
     /** Shared, content-addressed parts by name (e.g. "offer", "reference"), written once to case_part. */
     sharedParts: Record<string, { hash: string; body: unknown }>;
   };
@@ -72,7 +74,24 @@ export function chainHash(
     inputHash: string;
   },
 ): string {
-  return createHash("sha256").update(`${previousHash}\n${canonicalJson(content)}`).digest("hex");
+  return chainHashOfDocumentJson(previousHash, canonicalJson(content.document), content);
+}
+
+/**
+ * {@link chainHash} from the document's canonical JSON, already computed: the content's canonical
+ * JSON is assembled around it with its keys in sorted order (document, engineVersion, inputHash,
+ * number, seq, series) — the very text canonicalJson(content) gives, without serialising the
+ * document twice.
+ */
+export function chainHashOfDocumentJson(
+  previousHash: string,
+  documentJson: string,
+  c: { number: string; seq: number; series: string; engineVersion: string; inputHash: string },
+): string {
+  const text =
+    `{"document":${documentJson},"engineVersion":${JSON.stringify(c.engineVersion)},"inputHash":${JSON.stringify(c.inputHash)},` +
+    `"number":${JSON.stringify(c.number)},"seq":${JSON.stringify(c.seq)},"series":${JSON.stringify(c.series)}}`;
+  return createHash("sha256").update(`${previousHash}\n${text}`).digest("hex");
 }
 
 /**
@@ -80,6 +99,13 @@ export function chainHash(
  * series row, series sorted by id so concurrent callers cannot deadlock), chains their hashes, and
  * writes invoices, lines, VAT groups, inputs and new case parts. Throws — leaving the transaction to
  * be rolled back — on a document the store cannot keep exactly or one already issued.
+ *
+ * Order of work, for throughput with several workers writing into one series: each document is
+ * serialised to canonical JSON once (it is both hashed and sent as the source of its rows); ids are
+ * allocated, then lines, VAT groups, inputs and case parts are written (their foreign keys to invoice
+ * are checked at commit); only then is the series row locked for numbering, hashing and the invoice
+ * rows — a short critical section. Rows travel as one JSON parameter per statement, expanded by
+ * jsonb_to_recordset in the database: the same SQL on PostgreSQL and PGlite.
  */
 export async function issueInvoices(
   trx: Transaction<Database>,
@@ -102,22 +128,21 @@ export async function issueInvoices(
     }
     group.items.push(inv);
   }
+  const seriesIds = [...bySeries.keys()].sort();
+  const order = seriesIds.flatMap((seriesId) => bySeries.get(seriesId)!.items);
 
-  // Ids first (no lock), so lines, VAT groups, inputs and case parts are written before the series
-  // lock is taken: their foreign keys to invoice are checked at commit (deferred). The series row is
-  // locked only for numbering, hashing and the invoice rows themselves — the short critical section
-  // that several workers writing into the same series take in turn.
-  const order = [...bySeries.keys()].sort().flatMap((seriesId) => bySeries.get(seriesId)!.items.map((inv) => ({ inv, seriesId })));
   const { rows: idRows } = await sql<{ id: number }>`
     select nextval(pg_get_serial_sequence('invoice', 'id'))::int8 as id from generate_series(1, ${order.length}::int)`.execute(trx);
-  const idOfItem = new Map<NewInvoice, number>(order.map((o, i) => [o.inv, idRows[i]!.id]));
+  const prepared = new Map<NewInvoice, { id: number; documentJson: string }>(
+    order.map((inv, i) => [inv, { id: idRows[i]!.id, documentJson: canonicalJson(inv.document) }]),
+  );
 
   await writeCaseParts(trx, invoices, opts.knownParts);
-  await insertDetailRows(trx, order.map((o) => ({ id: idOfItem.get(o.inv)!, inv: o.inv })));
+  await insertDetailRows(trx, order.map((inv) => ({ inv, ...prepared.get(inv)! })));
 
-  const numbered: { inv: NewInvoice; id: number; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[] = [];
+  const numbered: Numbered[] = [];
   const seriesUpdates: { id: string; seq: number; hash: string }[] = [];
-  for (const seriesId of [...bySeries.keys()].sort()) {
+  for (const seriesId of seriesIds) {
     const group = bySeries.get(seriesId)!;
     await trx
       .insertInto("invoice_series")
@@ -135,16 +160,15 @@ export async function issueInvoices(
     for (const inv of group.items) {
       seq += 1;
       const number = formatInvoiceNumber(seriesId, seq);
-      // Keys in alphabetical order: canonicalJson then serialises without copying.
-      const hash = chainHash(previousHash, {
-        document: inv.document,
-        engineVersion: inv.engineVersion,
-        inputHash: inv.input.caseHash,
+      const { id, documentJson } = prepared.get(inv)!;
+      const hash = chainHashOfDocumentJson(previousHash, documentJson, {
         number,
         seq,
         series: seriesId,
+        engineVersion: inv.engineVersion,
+        inputHash: inv.input.caseHash,
       });
-      numbered.push({ inv, id: idOfItem.get(inv)!, seriesId, seq, number, previousHash, hash });
+      numbered.push({ inv, id, seriesId, seq, number, previousHash, hash });
       previousHash = hash;
     }
     seriesUpdates.push({ id: seriesId, seq, hash: previousHash });
@@ -166,61 +190,57 @@ export async function issueInvoices(
   }));
 }
 
-/** Lines, VAT groups and inputs of invoices whose ids are already allocated (one statement per table). */
-async function insertDetailRows(trx: Transaction<Database>, items: readonly { id: number; inv: NewInvoice }[]): Promise<void> {
-  const line = {
-    invoiceId: [] as number[], lineNo: [] as number[], kind: [] as string[], register: [] as (string | null)[],
-    periodStart: [] as string[], periodEnd: [] as string[], quantity: [] as string[], quantityUnit: [] as string[],
-    unitPrice: [] as string[], amount: [] as string[], vatRate: [] as string[], rule: [] as string[],
-    inputs: [] as string[], explanation: [] as string[],
-  };
-  const vat = { invoiceId: [] as number[], groupNo: [] as number[], rate: [] as string[], base: [] as string[], amount: [] as string[] };
-  const input = { invoiceId: [] as number[], caseHash: [] as string[], contractPart: [] as string[], sharedParts: [] as string[] };
-  for (const n of items) {
-    const id = n.id;
-    const doc = n.inv.document;
-    for (const l of doc.lines) {
-      line.invoiceId.push(id); line.lineNo.push(l.lineNo); line.kind.push(l.kind); line.register.push(l.register);
-      line.periodStart.push(l.periodStart); line.periodEnd.push(l.periodEnd); line.quantity.push(l.quantity);
-      line.quantityUnit.push(l.quantityUnit); line.unitPrice.push(l.unitPrice); line.amount.push(l.amount);
-      line.vatRate.push(l.vatRate); line.rule.push(l.rule); line.inputs.push(canonicalJson(l.inputs));
-      line.explanation.push(l.explanation);
-    }
-    doc.vat.forEach((g, i) => {
-      vat.invoiceId.push(id); vat.groupNo.push(i + 1); vat.rate.push(g.rate); vat.base.push(g.base); vat.amount.push(g.amount);
-    });
-    input.invoiceId.push(id);
-    input.caseHash.push(n.inv.input.caseHash);
-    input.contractPart.push(canonicalJson(n.inv.input.contractPart));
-    input.sharedParts.push(
-      canonicalJson(Object.fromEntries(Object.entries(n.inv.input.sharedParts).map(([k, p]) => [k, p.hash]))),
-    );
-  }
+interface Numbered {
+  inv: NewInvoice;
+  id: number;
+  seriesId: string;
+  seq: number;
+  number: string;
+  previousHash: string;
+  hash: string;
+}
 
-  if (line.invoiceId.length > 0) {
-    await sql`
+/**
+ * Lines, VAT groups and inputs of invoices whose ids are allocated, in one statement: the documents'
+ * canonical JSON goes as one parameter and the database expands it into rows.
+ */
+async function insertDetailRows(
+  trx: Transaction<Database>,
+  items: readonly { id: number; inv: NewInvoice; documentJson: string }[],
+): Promise<void> {
+  const payload =
+    "[" +
+    items
+      .map((n) => {
+        const input = n.inv.input;
+        const contractPart = input.contractPartJson ?? canonicalJson(input.contractPart);
+        const shared = canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash])));
+        return `{"id":${n.id},"doc":${n.documentJson},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${contractPart},"sharedParts":${shared}}`;
+      })
+      .join(",") +
+    "]";
+  await sql`
+    with d as (
+      select (e->>'id')::int8 as id, e->'doc' as doc, e->>'caseHash' as case_hash,
+        e->'contractPart' as contract_part, e->'sharedParts' as shared_parts
+      from jsonb_array_elements(${payload}::jsonb) as e
+    ), lines as (
       insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity,
         quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation)
-      select invoice_id, line_no, kind, register, period_start, period_end, quantity,
-        quantity_unit, unit_price, amount, vat_rate, rule, inputs::jsonb, explanation
-      from unnest(${line.invoiceId}::int8[], ${line.lineNo}::int[], ${line.kind}::text[], ${line.register}::text[],
-        ${line.periodStart}::date[], ${line.periodEnd}::date[], ${line.quantity}::numeric[],
-        ${line.quantityUnit}::text[], ${line.unitPrice}::numeric[], ${line.amount}::numeric[],
-        ${line.vatRate}::numeric[], ${line.rule}::text[], ${line.inputs}::text[], ${line.explanation}::text[])
-        as u(invoice_id, line_no, kind, register, period_start, period_end, quantity,
-          quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation)`.execute(trx);
-  }
-  if (vat.invoiceId.length > 0) {
-    await sql`
+      select d.id, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
+        l."quantityUnit", l."unitPrice", l.amount, l."vatRate", l.rule, l.inputs, l.explanation
+      from d, jsonb_to_recordset(d.doc->'lines') as l("lineNo" int, kind text, register text,
+        "periodStart" date, "periodEnd" date, quantity numeric, "quantityUnit" text, "unitPrice" numeric,
+        amount numeric, "vatRate" numeric, rule text, inputs jsonb, explanation text)
+      returning 1
+    ), vat as (
       insert into invoice_vat (invoice_id, group_no, rate, base, amount)
-      select * from unnest(${vat.invoiceId}::int8[], ${vat.groupNo}::int[], ${vat.rate}::numeric[],
-        ${vat.base}::numeric[], ${vat.amount}::numeric[])`.execute(trx);
-  }
-  await sql`
+      select d.id, g.ord, (g.v->>'rate')::numeric, (g.v->>'base')::numeric, (g.v->>'amount')::numeric
+      from d, jsonb_array_elements(d.doc->'vat') with ordinality as g(v, ord)
+      returning 1
+    )
     insert into invoice_input (invoice_id, case_hash, contract_part, shared_parts)
-    select invoice_id, case_hash, contract_part::jsonb, shared_parts::jsonb
-    from unnest(${input.invoiceId}::int8[], ${input.caseHash}::text[], ${input.contractPart}::text[],
-      ${input.sharedParts}::text[]) as u(invoice_id, case_hash, contract_part, shared_parts)`.execute(trx);
+    select id, case_hash, contract_part, shared_parts from d`.execute(trx);
 }
 
 async function writeCaseParts(
@@ -241,34 +261,52 @@ async function writeCaseParts(
     on conflict (hash) do nothing`.execute(trx);
 }
 
-async function insertInvoiceRows(
-  trx: Transaction<Database>,
-  numbered: readonly { inv: NewInvoice; id: number; seriesId: string; seq: number; number: string; previousHash: string; hash: string }[],
-): Promise<void> {
-  const col = <T>(f: (n: (typeof numbered)[number]) => T): T[] => numbered.map(f);
-  const d = (n: (typeof numbered)[number]) => n.inv.document;
+/** The invoice rows, last, under the series lock: header fields only (lines went before). */
+async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[]): Promise<void> {
+  const payload = JSON.stringify(
+    numbered.map((n) => {
+      const d = n.inv.document;
+      return {
+        id: n.id,
+        seriesId: n.seriesId,
+        seq: n.seq,
+        number: n.number,
+        kind: d.kind,
+        contractId: d.contractId,
+        customerId: d.customerId,
+        deliveryPoint: d.deliveryPoint,
+        billingDate: d.billingDate,
+        issueDate: d.issueDate,
+        dueDate: d.dueDate,
+        subscriptionStart: d.subscriptionPeriod?.start ?? null,
+        subscriptionEnd: d.subscriptionPeriod?.end ?? null,
+        energyStart: d.energyPeriod?.start ?? null,
+        energyEnd: d.energyPeriod?.end ?? null,
+        totalHt: d.totalHt,
+        totalVat: d.totalVat,
+        totalTtc: d.totalTtc,
+        indexes: d.indexes,
+        runId: n.inv.runId,
+        engineVersion: n.inv.engineVersion,
+        inputHash: n.inv.input.caseHash,
+        previousHash: n.previousHash,
+        hash: n.hash,
+      };
+    }),
+  );
   try {
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
         total_ttc, indexes, run_id, engine_version, input_hash, previous_hash, hash)
-      select id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
-        issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes::jsonb, run_id, engine_version, input_hash, previous_hash, hash
-      from unnest(
-        ${col((n) => n.id)}::int8[], ${col((n) => n.seriesId)}::text[], ${col((n) => n.seq)}::int8[], ${col((n) => n.number)}::text[],
-        ${col((n) => d(n).kind)}::text[], ${col((n) => d(n).contractId)}::text[], ${col((n) => d(n).customerId)}::text[],
-        ${col((n) => d(n).deliveryPoint)}::text[], ${col((n) => d(n).billingDate)}::date[],
-        ${col((n) => d(n).issueDate)}::date[], ${col((n) => d(n).dueDate)}::date[],
-        ${col((n) => d(n).subscriptionPeriod?.start ?? null)}::date[], ${col((n) => d(n).subscriptionPeriod?.end ?? null)}::date[],
-        ${col((n) => d(n).energyPeriod?.start ?? null)}::date[], ${col((n) => d(n).energyPeriod?.end ?? null)}::date[],
-        ${col((n) => d(n).totalHt)}::numeric[], ${col((n) => d(n).totalVat)}::numeric[], ${col((n) => d(n).totalTtc)}::numeric[],
-        ${col((n) => canonicalJson(d(n).indexes))}::text[], ${col((n) => n.inv.runId)}::int8[],
-        ${col((n) => n.inv.engineVersion)}::text[], ${col((n) => n.inv.input.caseHash)}::text[],
-        ${col((n) => n.previousHash)}::text[], ${col((n) => n.hash)}::text[]
-      ) as u(id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
-        issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, run_id, engine_version, input_hash, previous_hash, hash)`.execute(trx);
+      select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
+        "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
+        "totalTtc", indexes, "runId", "engineVersion", "inputHash", "previousHash", hash
+      from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
+        "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
+        "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
+        "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
     if (err.code === "23505" && (err.constraint === "invoice_contract_id_kind_billing_date_key" ||

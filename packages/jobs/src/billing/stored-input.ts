@@ -11,6 +11,8 @@ import { canonicalJson } from "@billing/db";
 export interface StoredInput {
   readonly caseHash: string;
   readonly contractPart: Omit<Case, "offer" | "reference">;
+  /** canonicalJson(contractPart), computed once for its hash and reused by the store. */
+  readonly contractPartJson: string;
   readonly sharedParts: Record<"offer" | "reference", { hash: string; body: unknown }>;
 }
 
@@ -50,9 +52,11 @@ export class InputHasher {
     const k = c.contract;
     const o = this.shared(`offer|${offer.id}|${k.priceOption}|${span}`, offer);
     const r = this.shared(`ref|${k.tariffFormula}|${k.priceOption}|${offer.capacity}|${span}`, reference);
+    const contractPartJson = canonicalJson(contractPart);
     return {
-      caseHash: caseHashOf(partHash(contractPart), o.hash, r.hash),
+      caseHash: caseHashOf(sha256(contractPartJson), o.hash, r.hash),
       contractPart,
+      contractPartJson,
       sharedParts: { offer: o, reference: r },
     };
   }

@@ -19,8 +19,7 @@ export function buildProgram(): Command {
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
     .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
-    .showHelpAfterError()
-    .enablePositionalOptions();
+    .showHelpAfterError();
   const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);
@@ -32,6 +31,11 @@ export function buildProgram(): Command {
 
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
 if (isMain) {
+  // `billing … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   buildProgram()
     .parseAsync(process.argv)
     .catch((e: unknown) => {

@@ -33,7 +33,6 @@ export function registerDemo(program: Command, storeOptions: () => StoreOptions)
     .description("Try the engine: migrate, seed a demo portfolio if the store is empty, run the nightly batch, show one invoice")
     .option("--contracts <n>", "contracts to seed when the store is empty (default: 1000)")
     .option("--date <YYYY-MM-DD>", "the demo date (default: today in Europe/Paris)")
-    .enablePositionalOptions()
     .action(async (o: SeedCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       const contracts = o.contracts ? parsePositiveInt(o.contracts, "--contracts") : 1000;
@@ -57,7 +56,10 @@ export function registerDemo(program: Command, storeOptions: () => StoreOptions)
     .option("--contracts <n>", "how many contracts to add (default: 1000)")
     .option("--date <YYYY-MM-DD>", "the demo date: reads up to it, every contract due on or before it (default: today in Europe/Paris)")
     .option("--seed <n>", "random seed, for a reproducible portfolio (default: 42)")
-    .action(async (o: SeedCommandOptions) => {
+    .action(async (_o: SeedCommandOptions, cmd: Command) => {
+      // `demo` has --contracts and --date too, and commander gives an option written after `seed` to
+      // whichever command declares it first: read them merged with the parents'.
+      const o = cmd.optsWithGlobals<SeedCommandOptions>();
       const date = parseDateOption(o.date ?? todayInParis());
       const contracts = o.contracts ? parsePositiveInt(o.contracts, "--contracts") : 1000;
       const seed = o.seed ? parsePositiveInt(o.seed, "--seed") : 42;

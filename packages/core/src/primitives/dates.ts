@@ -4,6 +4,10 @@
  * object on the hot path (DESIGN, Scale): day arithmetic is integer arithmetic here.
  */
 
+import { DateTime } from "luxon";
+
+const PARIS = "Europe/Paris";
+
 /** A civil date, "YYYY-MM-DD". */
 export type LocalDate = string;
 
@@ -106,4 +110,11 @@ export function monthDay(d: LocalDate, n: number, day: number): LocalDate {
 export function isoWeekday(d: LocalDate): number {
   const n = toEpochDay(d); // 1970-01-01 was a Thursday (4)
   return ((((n + 3) % 7) + 7) % 7) + 1;
+}
+
+/** The civil date in Europe/Paris of an instant — the one place the core meets a time zone. */
+export function civilDateInParis(instant: Date | string): LocalDate {
+  const dt = typeof instant === "string" ? DateTime.fromISO(instant, { setZone: true }) : DateTime.fromJSDate(instant);
+  if (!dt.isValid) throw new Error(`civilDateInParis(): "${String(instant)}" is not an instant (${dt.invalidExplanation ?? dt.invalidReason})`);
+  return dt.setZone(PARIS).toISODate()!;
 }

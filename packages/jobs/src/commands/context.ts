@@ -15,7 +15,7 @@ export async function storeFrom(opts: StoreOptions): Promise<Store> {
 
 /** Today in Europe/Paris: the default date of a nightly run (the shell reads the clock, never the core). */
 export function todayInParis(): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  return dates.civilDateInParis(new Date());
 }
 
 export class UsageError extends Error {

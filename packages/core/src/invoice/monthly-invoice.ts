@@ -14,6 +14,7 @@ import type { Invoice } from "./document.ts";
 import { type DraftLine, finishLine } from "./draft-line.ts";
 import { energyLines } from "./energy.ts";
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
+import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
 
 /** The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap. */
@@ -37,7 +38,7 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
   const vat = vatGroups(drafts);
   // Keys in alphabetical order: the store hashes documents as canonical JSON (sorted keys), and
   // an object built sorted is serialised without being copied — it matters at millions of invoices.
-  return {
+  const invoice: Invoice = {
     billingDate,
     contractId: contract.id,
     customerId: c.customer.id,
@@ -54,6 +55,8 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
     totalVat: formatCents(vat.total),
     vat: vat.groups,
   };
+  assertSafetyBounds(invoice);
+  return invoice;
 }
 
 export type BillingOutcome =

@@ -1,0 +1,41 @@
+/**
+ * Safety bounds checked on every invoice before it leaves the core (STYLE 14, after Kill Bill's
+ * safetyBounds): no two lines bill the same kind, register and day, and each kind's lines tile its
+ * period exactly — no day billed twice, none skipped. A violation is a bug, not bad data: it throws,
+ * the batch records the contract as failed with the message and bills nothing for it.
+ */
+import type { Invoice, LineKind } from "./document.ts";
+
+export class InvariantViolation extends Error {
+  override readonly name = "InvariantViolation";
+}
+
+function assertTiles(inv: Invoice, kind: LineKind, register: string | null, period: { start: string; end: string }): void {
+  const lines = inv.lines.filter((l) => l.kind === kind && l.register === register);
+  let at = period.start;
+  for (const l of lines) {
+    if (l.periodStart !== at) {
+      throw new InvariantViolation(
+        `invoice of ${inv.contractId} for ${inv.billingDate}: ${kind}${register ? ` ${register}` : ""} lines ${l.periodStart < at ? "overlap" : "leave a gap"} at ${at}`,
+      );
+    }
+    at = l.periodEnd;
+  }
+  if (at !== period.end) {
+    throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: ${kind}${register ? ` ${register}` : ""} lines end on ${at}, not ${period.end}`);
+  }
+}
+
+export function assertSafetyBounds(inv: Invoice): void {
+  if (inv.subscriptionPeriod) {
+    assertTiles(inv, "subscription", null, inv.subscriptionPeriod);
+    assertTiles(inv, "cta", null, inv.subscriptionPeriod);
+  }
+  if (inv.energyPeriod) {
+    const registers = [...new Set(inv.lines.filter((l) => l.kind === "energy").map((l) => l.register))];
+    for (const r of registers) {
+      assertTiles(inv, "energy", r, inv.energyPeriod);
+      assertTiles(inv, "excise", r, inv.energyPeriod);
+    }
+  }
+}

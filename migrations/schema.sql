@@ -377,7 +377,7 @@ CREATE TABLE public.reference_value (
     value jsonb NOT NULL,
     source text NOT NULL,
     CONSTRAINT reference_value_period CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
-    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text])))
+    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
 );
 
 

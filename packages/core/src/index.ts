@@ -9,3 +9,8 @@ export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";
 export { type LocalDate } from "./primitives/dates.ts";
 export { trimCase } from "./case/trim.ts";
+export * from "./calendar/holidays.ts";
+export * from "./payment/legal-interest-rate.ts";
+export { fixedMonthlyOf, timeBandOf, isWinter } from "./pricing/network-tariff.ts";
+export { gapAt } from "./pricing/reference-gap.ts";
+export { networkPartAt, type NetworkPartView } from "./pricing/network-view.ts";

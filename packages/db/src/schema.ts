@@ -44,7 +44,12 @@ export interface OfferPriceTable {
   amount: Numeric;
 }
 
-export type ReferenceSeries = "networkTariff" | "excise" | "cta" | "vat" | "capacity";
+/**
+ * Series of `reference_value` (its CHECK is restated by each generated reference-data migration).
+ * `gap` rows record what is known to be unknown: key "<series>/<key>", value { series, key, reason }.
+ */
+export const REFERENCE_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "legalInterestRate", "distributorCatalogue", "gap"] as const;
+export type ReferenceSeries = (typeof REFERENCE_SERIES)[number];
 
 export interface ReferenceValueTable {
   id: Generated<number>;

@@ -10,6 +10,7 @@ import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerInvoice } from "./commands/invoice.ts";
+import { registerReference } from "./commands/reference.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerSimulate(program);
+  registerReference(program, storeOptions);
   return program;
 }
 

@@ -85,6 +85,8 @@ export const TARIFF_FORMULAS = ["BTINFCUST", "BTINFMUDT", "BTINFCU4", "BTINFMU4"
 export const REGISTERS = ["BASE", "HP", "HC"] as const;
 /** Network time bands (plages) a TURPE energy price can be given for. */
 export const TIME_BANDS = ["BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB"] as const;
+/** Reference series a gap can name (reference.gaps). */
+export const GAP_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity"] as const;
 export const READ_SOURCES = ["distributorActual", "teleRead", "selfRead", "connectedStation"] as const;
 
 const kva = z
@@ -180,6 +182,15 @@ export const referenceSchema = z
       "Capacity cost (R7), read only when the offer passes capacity through",
       (e) => `${e.priceOption}/${e.register}`,
     ).default([]),
+    gaps: datedList(
+      {
+        series: z.enum(GAP_SERIES),
+        key: z.string().optional().describe("tariff formula (networkTariff) or priceOption/register (capacity); absent = every key"),
+        reason: z.string().min(1).describe("why the value is unknown, shown in the failure"),
+      },
+      "Known gaps: days a series is known to have no published value. A day with no entry fails (MISSING_REFERENCE) with the gap's reason; over days that have an entry, a gap is only a warning",
+      (e) => `${e.series}/${e.key ?? ""}`,
+    ).optional(),
   })
   .strict();
 
@@ -248,3 +259,4 @@ export type Read = Case["reads"][number];
 export type NetworkTariffEntry = Case["reference"]["networkTariff"][number];
 export type Register = (typeof REGISTERS)[number];
 export type PriceOption = (typeof PRICE_OPTIONS)[number];
+export type ReferenceGap = NonNullable<Case["reference"]["gaps"]>[number];

@@ -42,6 +42,20 @@ function keptReads(c: Case, invoices: readonly Invoice[]): Case["reads"] {
   return c.reads.filter((x) => x.date >= lo && x.date <= hi);
 }
 
+/** Gaps kept with the input only where they concern it (a warning gap over billed days stays on record); none → no key. */
+function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]["gaps"]> } {
+  const formula = c.contract.tariffFormula;
+  const gaps = entriesOverlapping(
+    (c.reference.gaps ?? []).filter(
+      (g) =>
+        (g.series !== "networkTariff" || g.key === undefined || g.key === "" || g.key === formula) &&
+        (g.series !== "capacity" || c.offer.capacity === "passThrough"),
+    ),
+    p,
+  );
+  return gaps.length > 0 ? { gaps } : {};
+}
+
 export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
   const p = coveredPeriod(invoices);
   if (p === null) return c;
@@ -60,6 +74,7 @@ export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
       cta: entriesOverlapping(c.reference.cta, p),
       vat: entriesOverlapping(c.reference.vat, p),
       capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => e.priceOption === option), p),
+      ...trimmedGaps(c, p),
     },
     reads: keptReads(c, invoices),
     events: c.events.filter((e) => e.date < p.end),

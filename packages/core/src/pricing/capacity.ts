@@ -8,7 +8,7 @@
  * fails loudly (MISSING_REFERENCE) until the levy that replaces it is published as data.
  */
 import type { Case, Register } from "../case/schema.ts";
-import { BillingError } from "../errors.ts";
+import { missingReference } from "./reference-gap.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, ZERO, dec, div, mul } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -28,7 +28,10 @@ export function capacityPrice(c: Case, register: Register, date: LocalDate): Cap
     c.reference.capacity.filter((x) => x.priceOption === c.contract.priceOption && x.register === register),
     date,
   );
-  if (!e) throw new BillingError("MISSING_REFERENCE", `no capacity cost for ${c.contract.priceOption}/${register} on ${date} (R7)`);
+  if (!e) {
+    const key = `${c.contract.priceOption}/${register}`;
+    throw missingReference(c, "capacity", key, date, `no capacity cost for ${key} on ${date} (R7)`);
+  }
   return {
     price: div(mul(dec(e.referencePriceEurPerMw), dec(e.coefficientKwPerKwh)), THOUSAND),
     referencePriceEurPerMw: e.referencePriceEurPerMw,

@@ -10,6 +10,7 @@
  */
 import type { Case, NetworkTariffEntry, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
+import { missingReference } from "./reference-gap.ts";
 import { type LocalDate, makeDate, parts } from "../primitives/dates.ts";
 import { type Dec, add, dec, div, mul } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -23,7 +24,7 @@ export function networkTariffAt(c: Case, date: LocalDate): NetworkTariffEntry {
     c.reference.networkTariff.filter((t) => t.tariffFormula === formula),
     date,
   );
-  if (!e) throw new BillingError("MISSING_REFERENCE", `no network tariff (TURPE) for ${formula} on ${date} (R6)`);
+  if (!e) throw missingReference(c, "networkTariff", formula, date, `no network tariff (TURPE) for ${formula} on ${date} (R6)`);
   return e;
 }
 
@@ -36,8 +37,13 @@ export interface NetworkFixedPart {
 /** The TURPE fixed part per month for `kva`: management + metering + power part of withdrawal. */
 export function networkFixedMonthly(c: Case, date: LocalDate, kva: number): NetworkFixedPart {
   const e = networkTariffAt(c, date);
+  return { monthly: fixedMonthlyOf(e, kva), entry: e };
+}
+
+/** (CG + CC + b × kVA) / 12 of one TURPE entry, € HT per month, full precision. */
+export function fixedMonthlyOf(e: Pick<NetworkTariffEntry, "managementPerYear" | "meteringPerYear" | "withdrawalPerKvaPerYear">, kva: number): Dec {
   const yearly = add(add(dec(e.managementPerYear), dec(e.meteringPerYear)), mul(dec(e.withdrawalPerKvaPerYear), dec(kva)));
-  return { monthly: div(yearly, TWELVE), entry: e };
+  return div(yearly, TWELVE);
 }
 
 /** Winter for the seasonal bands: November to March (H = hiver), summer April to October (B). */
@@ -50,7 +56,11 @@ const FOUR_BAND = new Set(["BTINFCU4", "BTINFMU4"]);
 
 /** The TURPE time band whose energy price applies to a supplier register on a day. */
 export function timeBandFor(c: Case, register: Register, date: LocalDate): string {
-  const f = c.contract.tariffFormula;
+  return timeBandOf(c.contract.tariffFormula, register, date);
+}
+
+/** {@link timeBandFor} for a tariff formula (used by `billing reference show`). */
+export function timeBandOf(f: Case["contract"]["tariffFormula"], register: Register, date: LocalDate): string {
   if (f === "BTINFCUST" || f === "BTINFLU") return "BASE";
   if (register === "BASE") {
     throw new BillingError("UNSUPPORTED", `a BASE register on tariff formula ${f} needs a dated band mapping, none is configured (R6)`);

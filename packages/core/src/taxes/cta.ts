@@ -5,7 +5,7 @@
  * the subscription line it accompanies, rounded to the cent once per line.
  */
 import type { Case } from "../case/schema.ts";
-import { BillingError } from "../errors.ts";
+import { missingReference } from "../pricing/reference-gap.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, dec, mul, percent, roundToCent } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -13,7 +13,7 @@ import { changeDates, entryAt } from "../primitives/series.ts";
 
 export function ctaRateAt(c: Case, date: LocalDate): Dec {
   const e = entryAt(c.reference.cta, date);
-  if (!e) throw new BillingError("MISSING_REFERENCE", `no CTA rate on ${date} (R1)`);
+  if (!e) throw missingReference(c, "cta", undefined, date, `no CTA rate on ${date} (R1)`);
   return dec(e.ratePct);
 }
 

@@ -3,7 +3,7 @@
  * energy line's kWh, at the rate in force on the line's sub-period, rounded to the cent per line.
  */
 import type { Case } from "../case/schema.ts";
-import { BillingError } from "../errors.ts";
+import { missingReference } from "../pricing/reference-gap.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, dec, div, mul, roundToCent } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -13,7 +13,7 @@ const THOUSAND = dec(1000);
 
 export function exciseRateAt(c: Case, date: LocalDate): { eurPerMwh: Dec; eurPerKwh: Dec } {
   const e = entryAt(c.reference.excise, date);
-  if (!e) throw new BillingError("MISSING_REFERENCE", `no excise rate on ${date} (R1)`);
+  if (!e) throw missingReference(c, "excise", undefined, date, `no excise rate on ${date} (R1)`);
   const eurPerMwh = dec(e.eurPerMwh);
   return { eurPerMwh, eurPerKwh: div(eurPerMwh, THOUSAND) };
 }

@@ -5,7 +5,7 @@
  * rate group on the sum of the rounded HT lines of that group, rounded to the cent.
  */
 import type { Case } from "../case/schema.ts";
-import { BillingError } from "../errors.ts";
+import { missingReference } from "../pricing/reference-gap.ts";
 import type { LineKind, VatGroup } from "../invoice/document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, add, compare, dec, formatCents, formatPlain, percent, roundToCent, ZERO } from "../primitives/money.ts";
@@ -14,7 +14,7 @@ import { changeDates, entryAt } from "../primitives/series.ts";
 
 export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
   const e = entryAt(c.reference.vat, date);
-  if (!e) throw new BillingError("MISSING_REFERENCE", `no VAT regime on ${date} (R1)`);
+  if (!e) throw missingReference(c, "vat", undefined, date, `no VAT regime on ${date} (R1)`);
   switch (kind) {
     case "subscription":
       return dec(e.subscriptionPct);

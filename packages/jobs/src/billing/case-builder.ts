@@ -8,6 +8,7 @@ import {
   type LocalDate,
   type Read,
   CASE_FORMAT_VERSION,
+  GAP_SERIES,
   issuesOf,
   offerSchema,
   previousBillingDate,
@@ -23,6 +24,18 @@ type DatedRow = { valid_from: string; valid_to: string | null; source?: string }
 
 const dated = (r: DatedRow) => ({ from: r.valid_from, ...(r.valid_to ? { to: r.valid_to } : {}) });
 
+/**
+ * Gap rows (series "gap", value { series, key, reason }) of the series a case holds, as the case's
+ * `reference.gaps`: a day with no value then fails with the gap's reason (docs/reference-data.md).
+ * Gaps of series the case does not hold (legal interest rates, catalogue) stay in the store.
+ */
+function gapsFromRows(rows: readonly ReferenceValueRow[]): unknown[] {
+  return rows
+    .map((r) => ({ r, v: r.value as { series?: unknown; key?: unknown; reason?: unknown } }))
+    .filter(({ v }) => typeof v.series === "string" && (GAP_SERIES as readonly string[]).includes(v.series))
+    .map(({ r, v }) => ({ ...dated(r), source: r.source, series: v.series, ...(typeof v.key === "string" && v.key !== "" ? { key: v.key } : {}), reason: v.reason }));
+}
+
 /** The reference series of the store as the case's `reference` section, validated. */
 export function referenceFromRows(rows: Partial<Record<ReferenceSeries, ReferenceValueRow[]>>): Case["reference"] {
   const series = (name: ReferenceSeries) =>
@@ -33,6 +46,7 @@ export function referenceFromRows(rows: Partial<Record<ReferenceSeries, Referenc
     cta: series("cta"),
     vat: series("vat"),
     capacity: series("capacity"),
+    gaps: gapsFromRows(rows.gap ?? []),
   });
   if (!parsed.success) {
     throw new StoreDataError(

@@ -148,22 +148,60 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
   return { customers, contracts, reads };
 }
 
-/** Supply-part prices of the demo offer (€ HT): a fixed part growing with kVA, and kWh prices. */
+/*
+ * The demo offer is priced on the regulated blue tariff (TRV Bleu, EDF), so the demo bills realistic
+ * amounts: its supply part = the TRV's HT price minus the network part (TURPE) in force on the grid's
+ * date. The network part, CTA, excise and VAT are then added by the engine on each day (R6), so
+ * supply + TURPE + taxes ≈ the TRV's TTC price on the grid's date and follows TURPE afterwards.
+ * Derivation and approximations: docs/reference-data.md, "Demo offer".
+ */
+/** TRV Bleu BASE, fixed part € HT/year by kVA and kWh € HT (CRE open data Option_Base.csv, shared/reference/trv_bleu_base.csv). */
+const TRV_BASE = {
+  "2025-08-01": { fixedHtPerYear: { 3: 102.12, 6: 132.84, 9: 165.48, 12: 198.12, 15: 228.84 } as Record<number, number>, kwhHt: 0.1327 },
+  "2026-02-01": { fixedHtPerYear: { 6: 141.6, 9: 176.16 } as Record<number, number>, kwhHt: 0.1308 },
+};
+/** TRV Bleu HP/HC kWh € TTC (shared/reference/trv_bleu_hphc_energy.csv) with the excise in force on that date (€/kWh). */
+const TRV_HPHC_TTC = {
+  "2025-02-01": { HP: 0.2146, HC: 0.1696, excise: 0.0337 }, // confidence low
+  "2026-08-01": { HP: 0.2142, HC: 0.1589, excise: 0.03085 }, // confidence low-medium; the Aug 2026 excise is unconfirmed
+};
+/** TURPE (€ HT) of migrations/0002: BTINFCUST for BASE, BTINFMUDT for HP/HC. */
+const TURPE7_CUST = { fixedPerYear: 16.8 + 22, bPerKva: 11.07, kwh: 0.0484 };
+const TURPE6_2025_02_MUDT = { HP: 0.0504, HC: 0.0357 };
+const TURPE7_MUDT = { HP: 0.0494, HC: 0.035 };
+
+const round = (x: number, places: number) => (Math.round(x * 10 ** places) / 10 ** places).toFixed(places);
+
+/** Supply part of the subscription (€ HT/month) for a kVA: TRV fixed HT / 12 − TURPE 7 fixed part / 12. */
+function supplySubscription(grid: Record<number, number>, kva: number): number {
+  const known = Object.keys(grid).map(Number).sort((a, b) => a - b);
+  // kVA the grid does not list: the nearest listed kVA's supply part (documented approximation).
+  const k = known.reduce((best, x) => (Math.abs(x - kva) < Math.abs(best - kva) ? x : best), known[0]!);
+  return grid[k]! / 12 - (TURPE7_CUST.fixedPerYear + TURPE7_CUST.bPerKva * k) / 12;
+}
+
+/** Supply-part prices of the demo offer (€ HT), derived from the TRV Bleu grid (see above). */
 export function demoOfferPrices() {
   const kvas = [3, 6, 9, 12, 15, 18, 24, 30, 36];
   const rows: { offer_id: string; component: "subscription" | "energy"; price_option: "BASE" | "HPHC"; kva: number | null; register: string | null; valid_from: string; valid_to: string | null; amount: string }[] = [];
   const periods = [
-    { from: "2023-01-01", to: "2026-02-01", bump: 0 },
-    { from: "2026-02-01", to: null, bump: 1 },
+    { from: "2023-01-01", to: "2026-02-01", base: TRV_BASE["2025-08-01"], hphc: TRV_HPHC_TTC["2025-02-01"], mudt: TURPE6_2025_02_MUDT },
+    { from: "2026-02-01", to: null, base: TRV_BASE["2026-02-01"], hphc: TRV_HPHC_TTC["2026-08-01"], mudt: TURPE7_MUDT },
   ];
   for (const p of periods) {
     for (const option of ["BASE", "HPHC"] as const) {
       for (const kva of kvas) {
-        const monthly = (2.4 + 0.32 * kva + (option === "HPHC" ? 0.6 : 0) + p.bump * 0.15).toFixed(2);
+        // The TRV's HP/HC subscriptions are a gap after Jan 2023: HP/HC takes the BASE supply part
+        // (the supplier's fixed cost per contract does not depend on the option; TURPE differs by formula).
+        const monthly = round(Math.max(0, supplySubscription(p.base.fixedHtPerYear, kva)), 2);
         rows.push({ offer_id: DEMO_OFFER, component: "subscription", price_option: option, kva, register: null, valid_from: p.from, valid_to: p.to, amount: monthly });
       }
     }
-    const e = p.bump ? { BASE: "0.0912", HP: "0.1018", HC: "0.0745" } : { BASE: "0.0874", HP: "0.0979", HC: "0.0716" };
+    const e = {
+      BASE: round(p.base.kwhHt - TURPE7_CUST.kwh, 4),
+      HP: round(p.hphc.HP / 1.2 - p.hphc.excise - p.mudt.HP, 4),
+      HC: round(p.hphc.HC / 1.2 - p.hphc.excise - p.mudt.HC, 4),
+    };
     rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: p.from, valid_to: p.to, amount: e.BASE });
     rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "HPHC", kva: null, register: "HP", valid_from: p.from, valid_to: p.to, amount: e.HP });
     rows.push({ offer_id: DEMO_OFFER, component: "energy", price_option: "HPHC", kva: null, register: "HC", valid_from: p.from, valid_to: p.to, amount: e.HC });

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { BillingError } from "../errors.ts";
+import { formatPlain } from "../primitives/money.ts";
+import { type LegalInterestRateEntry, legalInterestRateAt } from "./legal-interest-rate.ts";
+
+// The shipped data file (loaded by migrations/0003) and, when present, the research CSV it comes from.
+const DATA = fileURLToPath(new URL("../../../db/reference-data/0003/legal-interest-rate.json", import.meta.url));
+const GAPS = fileURLToPath(new URL("../../../db/reference-data/0003/gaps.json", import.meta.url));
+const CSV = fileURLToPath(new URL("../../../../../shared/reference/legal_interest_rate.csv", import.meta.url));
+
+interface Row { validFrom: string; validTo: string | null; value: Record<string, string>; source: string }
+const rows = (JSON.parse(readFileSync(DATA, "utf8")) as { rows: Row[] }).rows;
+const series: LegalInterestRateEntry[] = rows.map((r) => ({
+  from: r.validFrom,
+  ...(r.validTo ? { to: r.validTo } : {}),
+  consumerPct: r.value["consumerPct"]!,
+  otherPct: r.value["otherPct"]!,
+  source: r.source,
+}));
+const gaps = (JSON.parse(readFileSync(GAPS, "utf8")) as { rows: (Row & { value: { series: string; reason: string } })[] }).rows
+  .filter((g) => g.value.series === "legalInterestRate")
+  .map((g) => ({ from: g.validFrom, ...(g.validTo ? { to: g.validTo } : {}), reason: g.value.reason }));
+
+const rate = (date: string, creditor: "consumer" | "other") => formatPlain(legalInterestRateAt(series, date, creditor, gaps).ratePct);
+
+describe("legal interest rate (R3, R4; CMF L313-2)", () => {
+  it("R3 example B: 'other cases' 3.71 % in 2025 S1 and 2.76 % in 2025 S2 (arrêtés of 17 Dec 2024 and 19 Jun 2025)", () => {
+    expect(rate("2025-06-30", "other")).toBe("3.71");
+    expect(rate("2025-07-01", "other")).toBe("2.76");
+  });
+
+  it("R4 example C5: natural-person creditor 7.21 % in 2025 S1 and 6.65 % in 2025 S2", () => {
+    expect(rate("2025-01-01", "consumer")).toBe("7.21");
+    expect(rate("2025-12-31", "consumer")).toBe("6.65");
+  });
+
+  it("R3 pins the first half of 2024 (arrêté du 21 décembre 2023): 8.01 % consumer, 5.07 % other", () => {
+    expect([rate("2024-03-15", "consumer"), rate("2024-03-15", "other")]).toEqual(["8.01", "5.07"]);
+    expect(legalInterestRateAt(series, "2024-03-15", "other").entry.source).toMatch(/Arrêté du 21 décembre 2023/);
+  });
+
+  it("R3 ships every half-year from 2019 S1 to 2026 S1, contiguous", () => {
+    expect(series[0]!.from).toBe("2019-01-01");
+    expect(series.at(-1)).toMatchObject({ from: "2026-01-01", to: "2026-07-01", consumerPct: "6.67", otherPct: "2.62" });
+    for (let i = 1; i < series.length; i++) expect(series[i]!.from).toBe(series[i - 1]!.to);
+  });
+
+  it("R3 a day with no published rate fails, naming the creditor kind, the day and the gap's reason", () => {
+    expect(() => legalInterestRateAt(series, "2026-09-15", "other", gaps)).toThrow(BillingError);
+    expect(() => legalInterestRateAt(series, "2026-09-15", "other", gaps)).toThrow(
+      /^no legal interest rate \(other cases\) on 2026-09-15 \(R3, CMF L313-2\) — unknown from 2026-07-01: legal interest rate of 2026 S2 not found/,
+    );
+    expect(() => legalInterestRateAt(series, "2018-12-31", "consumer")).toThrow("no legal interest rate (creditor a natural person (consumer)) on 2018-12-31 (R3, CMF L313-2)");
+  });
+
+  it.skipIf(!existsSync(CSV))("the data file equals ../shared/reference/legal_interest_rate.csv, row by row", () => {
+    const lines = readFileSync(CSV, "utf8").trim().split("\n").slice(1);
+    expect(lines).toHaveLength(series.length);
+    lines.forEach((line, i) => {
+      const [from, , consumer, other] = line.split(",");
+      expect([series[i]!.from, series[i]!.consumerPct, series[i]!.otherPct]).toEqual([from, consumer, other]);
+    });
+  });
+});

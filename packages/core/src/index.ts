@@ -9,3 +9,16 @@ export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";
 export { type LocalDate } from "./primitives/dates.ts";
 export { trimCase } from "./case/trim.ts";
+export type {
+  InstalmentPlan,
+  InstalmentNotice,
+  PlanReadjustment,
+  Settlement,
+  TrueUpSection,
+  EstimateBasis,
+} from "./smoothed/documents.ts";
+export { dueSmoothedDocuments, type SmoothedDocument, type SmoothedOutcome } from "./smoothed/smoothed-billing.ts";
+export { instalmentPlan, planDates, planReference, splitInstalments, smoothingSettings, type SmoothedHooks } from "./smoothed/instalment-plan.ts";
+export { readjustment } from "./smoothed/readjustment.ts";
+export { trueUpInvoice } from "./smoothed/true-up.ts";
+export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";

@@ -133,7 +133,7 @@ export interface InvoiceTable {
   series_id: string;
   seq: number;
   number: string;
-  kind: "monthlyInvoice";
+  kind: "monthlyInvoice" | "trueUpInvoice";
   contract_id: string;
   customer_id: string;
   delivery_point: string;

@@ -7,3 +7,4 @@ export * from "./contract.repository.ts";
 export * from "./run.repository.ts";
 export * from "./reference.repository.ts";
 export * from "./portfolio.repository.ts";
+export * from "./smoothed.repository.ts";

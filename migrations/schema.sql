@@ -45,6 +45,20 @@ end;
 $$;
 
 
+--
+-- Name: forbid_change_of_smoothed_document(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_smoothed_document() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% holds issued documents and cannot be changed (corrections are new documents)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -132,6 +146,7 @@ CREATE TABLE public.contract (
     invoice_series text DEFAULT 'FA'::text NOT NULL,
     next_billing_date date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    declared_annual_kwh jsonb,
     CONSTRAINT contract_billing_day_check CHECK (((billing_day >= 1) AND (billing_day <= 31))),
     CONSTRAINT contract_billing_mode_check CHECK ((billing_mode = ANY (ARRAY['monthly'::text, 'smoothed'::text]))),
     CONSTRAINT contract_delivery_point_check CHECK ((delivery_point ~ '^[0-9]{14}$'::text)),
@@ -152,6 +167,53 @@ CREATE TABLE public.customer (
     department text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customer_kind_check CHECK ((kind = ANY (ARRAY['residential'::text, 'professional'::text])))
+);
+
+
+--
+-- Name: instalment_notice; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.instalment_notice (
+    contract_id text NOT NULL,
+    plan_reference text NOT NULL,
+    instalment_no integer NOT NULL,
+    billing_date date NOT NULL,
+    issue_date date NOT NULL,
+    due_date date NOT NULL,
+    amount_ttc numeric NOT NULL,
+    credit_deducted_ttc numeric NOT NULL,
+    amount_due_ttc numeric NOT NULL,
+    run_id bigint,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT instalment_notice_amount_due_ttc_check CHECK ((amount_due_ttc >= (0)::numeric)),
+    CONSTRAINT instalment_notice_amount_ttc_check CHECK ((amount_ttc >= (0)::numeric)),
+    CONSTRAINT instalment_notice_credit_deducted_ttc_check CHECK ((credit_deducted_ttc >= (0)::numeric)),
+    CONSTRAINT instalment_notice_instalment_no_check CHECK (((instalment_no >= 1) AND (instalment_no <= 12)))
+);
+
+
+--
+-- Name: instalment_plan; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.instalment_plan (
+    reference text NOT NULL,
+    contract_id text NOT NULL,
+    start_date date NOT NULL,
+    end_date date NOT NULL,
+    issue_date date NOT NULL,
+    basis text NOT NULL,
+    basis_detail text NOT NULL,
+    estimated_kwh jsonb NOT NULL,
+    estimated_total_ht numeric NOT NULL,
+    estimated_total_ttc numeric NOT NULL,
+    amounts_ttc jsonb NOT NULL,
+    credit_to_deduct_ttc numeric NOT NULL,
+    rule text NOT NULL,
+    run_id bigint,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT instalment_plan_basis_check CHECK ((basis = ANY (ARRAY['history'::text, 'partialHistory'::text, 'peerAverage'::text, 'declared'::text])))
 );
 
 
@@ -185,10 +247,12 @@ CREATE TABLE public.invoice (
     previous_hash text NOT NULL,
     hash text NOT NULL,
     issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    true_up jsonb,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
-    CONSTRAINT invoice_kind_check CHECK ((kind = 'monthlyInvoice'::text)),
-    CONSTRAINT invoice_seq_check CHECK ((seq > 0))
+    CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text]))),
+    CONSTRAINT invoice_seq_check CHECK ((seq > 0)),
+    CONSTRAINT invoice_true_up_kind CHECK (((kind = 'trueUpInvoice'::text) = (true_up IS NOT NULL)))
 );
 
 
@@ -365,6 +429,25 @@ ALTER SEQUENCE public.offer_price_id_seq OWNED BY public.offer_price.id;
 
 
 --
+-- Name: plan_readjustment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.plan_readjustment (
+    contract_id text NOT NULL,
+    plan_reference text NOT NULL,
+    check_date date NOT NULL,
+    issue_date date NOT NULL,
+    applied boolean NOT NULL,
+    new_amount_ttc numeric,
+    amounts_ttc jsonb NOT NULL,
+    reason text NOT NULL,
+    document jsonb NOT NULL,
+    run_id bigint,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: reference_value; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -488,6 +571,30 @@ ALTER TABLE ONLY public.customer
 
 
 --
+-- Name: instalment_notice instalment_notice_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_notice
+    ADD CONSTRAINT instalment_notice_pkey PRIMARY KEY (contract_id, plan_reference, instalment_no);
+
+
+--
+-- Name: instalment_plan instalment_plan_contract_id_start_date_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_plan
+    ADD CONSTRAINT instalment_plan_contract_id_start_date_key UNIQUE (contract_id, start_date);
+
+
+--
+-- Name: instalment_plan instalment_plan_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_plan
+    ADD CONSTRAINT instalment_plan_pkey PRIMARY KEY (reference);
+
+
+--
 -- Name: invoice invoice_contract_id_kind_billing_date_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -584,6 +691,14 @@ ALTER TABLE ONLY public.offer_price
 
 
 --
+-- Name: plan_readjustment plan_readjustment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.plan_readjustment
+    ADD CONSTRAINT plan_readjustment_pkey PRIMARY KEY (plan_reference, check_date);
+
+
+--
 -- Name: reference_value reference_value_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -643,6 +758,13 @@ CREATE INDEX contract_offer ON public.contract USING btree (offer_id);
 
 
 --
+-- Name: instalment_plan_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX instalment_plan_contract ON public.instalment_plan USING btree (contract_id, start_date DESC);
+
+
+--
 -- Name: invoice_customer; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -675,6 +797,34 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: instalment_notice instalment_notice_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instalment_notice_immutable BEFORE DELETE OR UPDATE ON public.instalment_notice FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: instalment_notice instalment_notice_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instalment_notice_no_truncate BEFORE TRUNCATE ON public.instalment_notice FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: instalment_plan instalment_plan_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instalment_plan_immutable BEFORE DELETE OR UPDATE ON public.instalment_plan FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: instalment_plan instalment_plan_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER instalment_plan_no_truncate BEFORE TRUNCATE ON public.instalment_plan FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
 
 
 --
@@ -734,6 +884,20 @@ CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR
 
 
 --
+-- Name: plan_readjustment plan_readjustment_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.plan_readjustment FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: plan_readjustment plan_readjustment_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
 -- Name: billing_run_outcome billing_run_outcome_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -755,6 +919,46 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: instalment_notice instalment_notice_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_notice
+    ADD CONSTRAINT instalment_notice_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: instalment_notice instalment_notice_plan_reference_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_notice
+    ADD CONSTRAINT instalment_notice_plan_reference_fkey FOREIGN KEY (plan_reference) REFERENCES public.instalment_plan(reference) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: instalment_notice instalment_notice_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_notice
+    ADD CONSTRAINT instalment_notice_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: instalment_plan instalment_plan_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_plan
+    ADD CONSTRAINT instalment_plan_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: instalment_plan instalment_plan_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instalment_plan
+    ADD CONSTRAINT instalment_plan_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
 
 
 --
@@ -827,6 +1031,30 @@ ALTER TABLE ONLY public.meter_read
 
 ALTER TABLE ONLY public.offer_price
     ADD CONSTRAINT offer_price_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: plan_readjustment plan_readjustment_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.plan_readjustment
+    ADD CONSTRAINT plan_readjustment_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: plan_readjustment plan_readjustment_plan_reference_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.plan_readjustment
+    ADD CONSTRAINT plan_readjustment_plan_reference_fkey FOREIGN KEY (plan_reference) REFERENCES public.instalment_plan(reference) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: plan_readjustment plan_readjustment_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.plan_readjustment
+    ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
 
 
 --

@@ -9,6 +9,7 @@ export type BillingErrorCode =
   | "MISSING_REFERENCE" // no regulated figure (TURPE, tax, VAT, capacity) for a day
   | "NO_INDEX" // no meter index to bill a register up to a date
   | "INDEX_BACKWARDS" // a register's index decreases between two reads
+  | "NO_ESTIMATE" // smoothed billing: no history, peer average or declared estimate to make a plan from
   | "UNSUPPORTED"; // a combination the engine does not bill yet (named in the message)
 
 export class BillingError extends Error {

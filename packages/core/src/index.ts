@@ -14,3 +14,16 @@ export * from "./payment/legal-interest-rate.ts";
 export { fixedMonthlyOf, timeBandOf, isWinter } from "./pricing/network-tariff.ts";
 export { gapAt } from "./pricing/reference-gap.ts";
 export { networkPartAt, type NetworkPartView } from "./pricing/network-view.ts";
+export type {
+  InstalmentPlan,
+  InstalmentNotice,
+  PlanReadjustment,
+  Settlement,
+  TrueUpSection,
+  EstimateBasis,
+} from "./smoothed/documents.ts";
+export { dueSmoothedDocuments, type SmoothedDocument, type SmoothedOutcome } from "./smoothed/smoothed-billing.ts";
+export { instalmentPlan, planDates, planReference, splitInstalments, smoothingSettings, type SmoothedHooks } from "./smoothed/instalment-plan.ts";
+export { readjustment } from "./smoothed/readjustment.ts";
+export { trueUpInvoice } from "./smoothed/true-up.ts";
+export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";

@@ -13,7 +13,7 @@ export interface StreamDueOptions {
 }
 
 /**
- * Monthly-billed contracts whose next billing date is on or before `date`, in id order, in chunks:
+ * Contracts (monthly and smoothed) whose next billing date is on or before `date`, in id order, in chunks:
  * keyset pagination (one short query per chunk, no long-lived cursor), so memory stays constant and
  * contracts whose date moves past `date` while the caller bills them are not seen twice.
  */
@@ -29,8 +29,7 @@ export async function* streamDueContracts(
     let q = db
       .selectFrom("contract")
       .selectAll()
-      .where("next_billing_date", "<=", date)
-      .where("billing_mode", "=", "monthly");
+      .where("next_billing_date", "<=", date);
     if (after !== undefined) q = q.where("id", ">", after);
     if (opts.toId !== undefined) q = q.where("id", "<=", opts.toId);
     const rows = await q.orderBy("id").limit(chunkSize).execute();

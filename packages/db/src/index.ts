@@ -8,3 +8,4 @@ export * from "./run.repository.ts";
 export * from "./reference.repository.ts";
 export * from "./portfolio.repository.ts";
 export * from "./reference/data-file.ts";
+export * from "./smoothed.repository.ts";

@@ -62,18 +62,21 @@ export interface NewContract {
   start_date: string;
   end_date?: string | null;
   next_billing_date: string | null;
+  /** (default: "monthly") */
+  billing_mode?: "monthly" | "smoothed";
 }
 
 export async function insertContracts(db: Db, rows: readonly NewContract[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
-      billing_day, communicating_meter, start_date, end_date, next_billing_date)
+      billing_day, communicating_meter, start_date, end_date, next_billing_date, billing_mode)
     select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
       ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
       ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
       ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
-      ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[])`.execute(db);
+      ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
+      ${rows.map((r) => r.billing_mode ?? "monthly")}::text[])`.execute(db);
 }
 
 export interface NewRead {
@@ -101,13 +104,12 @@ export async function loadCustomers(db: Db, ids: readonly string[]): Promise<Cus
   return db.selectFrom("customer").selectAll().where("id", "=", sql<string>`any(${[...ids]}::text[])`).execute();
 }
 
-/** How many monthly contracts are due on or before `date` (for a progress bar). */
+/** How many contracts (monthly and smoothed) are due on or before `date` (for a progress bar). */
 export async function countDueContracts(db: Db, date: string): Promise<number> {
   const r = await db
     .selectFrom("contract")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("next_billing_date", "<=", date)
-    .where("billing_mode", "=", "monthly")
     .executeTakeFirstOrThrow();
   return r.n;
 }
@@ -125,7 +127,7 @@ export async function dueRangeBounds(db: Db, date: string, parts: number): Promi
   const r = await sql<{ id: string }>`
     select max(id) as id from (
       select id, ntile(${parts}::int) over (order by id) as tile
-      from contract where next_billing_date <= ${date}::date and billing_mode = 'monthly'
+      from contract where next_billing_date <= ${date}::date
     ) x group by tile order by 1`.execute(db);
   return r.rows.map((x) => x.id);
 }

@@ -11,7 +11,7 @@ let contracts: string[];
 beforeAll(async () => {
   t = await openTestStore();
   contracts = await seedContracts(t.store.db, 25, "2025-02-01");
-  // Not due: later date, smoothed billing, nothing more to bill.
+  // Not due: later date, nothing more to bill. C0004 is smoothed: due like any other (CGV 6.1).
   await t.store.db.updateTable("contract").set({ next_billing_date: "2025-03-01" }).where("id", "=", "C0003").execute();
   await t.store.db.updateTable("contract").set({ billing_mode: "smoothed" }).where("id", "=", "C0004").execute();
   await t.store.db.updateTable("contract").set({ next_billing_date: null }).where("id", "=", "C0005").execute();
@@ -27,11 +27,12 @@ async function collect<T>(gen: AsyncGenerator<T[]>): Promise<T[][]> {
 }
 
 describe("contract repository", () => {
-  it("streams monthly contracts due on or before the date in id order, in chunks", async () => {
+  it("streams contracts due on or before the date, monthly and smoothed, in id order, in chunks", async () => {
     const chunks = await collect(streamDueContracts(t.store.db, "2025-02-01", { chunkSize: 10 }));
-    expect(chunks.map((c) => c.length)).toEqual([10, 10, 2]);
+    expect(chunks.map((c) => c.length)).toEqual([10, 10, 3]);
     const ids = chunks.flat().map((c) => c.id);
-    expect(ids).toEqual(contracts.filter((id) => !["C0003", "C0004", "C0005"].includes(id)));
+    expect(ids).toEqual(contracts.filter((id) => !["C0003", "C0005"].includes(id)));
+    expect(chunks[0]!.find((c) => c.id === "C0004")!.billing_mode).toBe("smoothed");
     expect(chunks[0]![0]!.next_billing_date).toBe("2025-02-01");
   });
 

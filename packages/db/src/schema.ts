@@ -78,6 +78,8 @@ export interface ContractTable {
   invoice_series: Generated<string>;
   /** The next scheduled billing date not yet invoiced; null = nothing more to bill. */
   next_billing_date: DateColumn | null;
+  /** Declared annual kWh per register, for a smoothed plan without history (migration 0004). */
+  declared_annual_kwh: ColumnType<Partial<Record<"BASE" | "HP" | "HC", string>> | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -138,7 +140,7 @@ export interface InvoiceTable {
   series_id: string;
   seq: number;
   number: string;
-  kind: "monthlyInvoice";
+  kind: "monthlyInvoice" | "trueUpInvoice";
   contract_id: string;
   customer_id: string;
   delivery_point: string;
@@ -153,6 +155,8 @@ export interface InvoiceTable {
   total_vat: Numeric;
   total_ttc: Numeric;
   indexes: Json;
+  /** The true-up section of a trueUpInvoice (migration 0004); null on other kinds. */
+  true_up: Json | null;
   run_id: number | null;
   engine_version: string;
   input_hash: string;
@@ -195,6 +199,52 @@ export interface InvoiceInputTable {
   shared_parts: Json<Record<string, string>>;
 }
 
+export interface InstalmentPlanTable {
+  reference: string;
+  contract_id: string;
+  start_date: DateColumn;
+  end_date: DateColumn;
+  issue_date: DateColumn;
+  basis: "history" | "partialHistory" | "peerAverage" | "declared";
+  basis_detail: string;
+  estimated_kwh: Json<Record<string, string>>;
+  estimated_total_ht: Numeric;
+  estimated_total_ttc: Numeric;
+  amounts_ttc: Json<string[]>;
+  credit_to_deduct_ttc: Numeric;
+  rule: string;
+  run_id: number | null;
+  issued_at: Timestamp;
+}
+
+export interface InstalmentNoticeTable {
+  contract_id: string;
+  plan_reference: string;
+  instalment_no: number;
+  billing_date: DateColumn;
+  issue_date: DateColumn;
+  due_date: DateColumn;
+  amount_ttc: Numeric;
+  credit_deducted_ttc: Numeric;
+  amount_due_ttc: Numeric;
+  run_id: number | null;
+  issued_at: Timestamp;
+}
+
+export interface PlanReadjustmentTable {
+  contract_id: string;
+  plan_reference: string;
+  check_date: DateColumn;
+  issue_date: DateColumn;
+  applied: boolean;
+  new_amount_ttc: Numeric | null;
+  amounts_ttc: Json<string[]>;
+  reason: string;
+  document: Json;
+  run_id: number | null;
+  issued_at: Timestamp;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -218,6 +268,9 @@ export interface Database {
   invoice_vat: InvoiceVatTable;
   invoice_input: InvoiceInputTable;
   schema_migration: SchemaMigrationTable;
+  instalment_plan: InstalmentPlanTable;
+  instalment_notice: InstalmentNoticeTable;
+  plan_readjustment: PlanReadjustmentTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;

@@ -11,6 +11,7 @@ import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
+import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDemo(program, storeOptions);
   registerRun(program, storeOptions);
   registerInvoice(program, storeOptions);
+  registerPlan(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
   return program;

@@ -87,6 +87,7 @@ export const REGISTERS = ["BASE", "HP", "HC"] as const;
 export const TIME_BANDS = ["BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB"] as const;
 /** Reference series a gap can name (reference.gaps). */
 export const GAP_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity"] as const;
+export const BILLING_MODES = ["monthly", "smoothed"] as const;
 export const READ_SOURCES = ["distributorActual", "teleRead", "selfRead", "connectedStation"] as const;
 
 const kva = z
@@ -112,10 +113,16 @@ export const contractSchema = z
     subscribedKva: kva,
     priceOption: z.enum(PRICE_OPTIONS),
     tariffFormula: z.enum(TARIFF_FORMULAS).describe("FTA of the delivery point"),
-    billingMode: z.enum(["monthly"]).describe("Smoothed billing comes with the instalment-plan issue"),
+    billingMode: z
+      .enum(BILLING_MODES)
+      .describe("monthly: one invoice a month on real or estimated consumption; smoothed: 12 equal instalments a year and an annual true-up invoice (CGV 6.1)"),
     billingDay: z.number().int().min(1).max(31).describe("Day of month of each invoice, clamped to the month's length"),
     communicatingMeter: z.boolean(),
     invoiceSeries: z.string().regex(/^[A-Z]{1,6}$/).default("FA"),
+    declaredAnnualKwh: z
+      .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("declared annual consumption of the register, kWh"))
+      .optional()
+      .describe("Smoothed billing: the customer's declared annual consumption per register, used for an instalment plan when there is no usable history"),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -208,6 +215,31 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("powerChange"), date: isoDate, subscribedKva: kva }).strict(),
 ]);
 
+/** Where a smoothed contract's current instalment plan stands (CGV 6.1): what the next documents need. */
+export const planStateSchema = z
+  .object({
+    reference: z.string().min(1).describe("The plan's reference, printed on every instalment notice"),
+    start: isoDate.describe("First day of the plan year (the date of its first instalment)"),
+    estimatedTotalTtc: nonNegativeDecimal("TTC of the estimated year when the plan was made, €"),
+    amountsTtc: z
+      .array(nonNegativeDecimal("instalment, € TTC"))
+      .length(12)
+      .describe("The 12 instalments as scheduled now (readjustments change the ones not yet issued)"),
+    creditToDeductTtc: nonNegativeDecimal("credit carried from a true-up, still to deduct from the next documents, € TTC")
+      .optional()
+      .describe("R4: a credit under 25 € carried to the next instalment(s); absent = none"),
+  })
+  .strict();
+
+/** Smoothed-billing configuration (readings in docs/rules.md, "Smoothed billing"). */
+export const smoothingConfigSchema = z
+  .object({
+    readjustEveryMonths: z.number().int().min(1).max(11).optional().describe("Months between two readjustment checks (default: 3)"),
+    thresholdPct: nonNegativeDecimal("deviation of the projected year from the plan that triggers a readjustment, percent (default: 10)").optional(),
+    minHistoryDays: z.number().int().min(1).max(366).optional().describe("Fewest days of reads a partial history needs to be extrapolated (default: 90)"),
+  })
+  .strict();
+
 export const caseSchema = z
   .object({
     formatVersion: z.literal(CASE_FORMAT_VERSION),
@@ -221,6 +253,8 @@ export const caseSchema = z
     billing: z
       .object({
         lastBillingDate: isoDate.nullable().default(null).describe("Billing date of the last invoice already issued; null = none yet"),
+        plan: planStateSchema.optional().describe("Smoothed billing: the plan in force on lastBillingDate; absent = none yet"),
+        smoothing: smoothingConfigSchema.optional().describe("Smoothed billing: readjustment period, threshold and history rule; absent = the defaults"),
       })
       .strict()
       .default({ lastBillingDate: null }),
@@ -260,3 +294,6 @@ export type NetworkTariffEntry = Case["reference"]["networkTariff"][number];
 export type Register = (typeof REGISTERS)[number];
 export type PriceOption = (typeof PRICE_OPTIONS)[number];
 export type ReferenceGap = NonNullable<Case["reference"]["gaps"]>[number];
+export type BillingMode = (typeof BILLING_MODES)[number];
+export type PlanState = z.output<typeof planStateSchema>;
+export type SmoothingConfig = z.output<typeof smoothingConfigSchema>;

@@ -3,6 +3,7 @@
  * plain, frozen, JSON-serialisable value that the store can hash, keep and compare on replay.
  */
 import type { LocalDate } from "../primitives/dates.ts";
+import type { TrueUpSection } from "../smoothed/documents.ts";
 
 export type LineKind = "subscription" | "cta" | "energy" | "excise";
 
@@ -44,7 +45,8 @@ export interface VatGroup {
 }
 
 export interface Invoice {
-  readonly kind: "monthlyInvoice";
+  /** monthlyInvoice (R1) or trueUpInvoice (smoothed billing's annual invoice on real consumption). */
+  readonly kind: "monthlyInvoice" | "trueUpInvoice";
   readonly contractId: string;
   readonly customerId: string;
   readonly deliveryPoint: string;
@@ -64,6 +66,8 @@ export interface Invoice {
   readonly totalHt: string;
   readonly totalVat: string;
   readonly totalTtc: string;
+  /** On a trueUpInvoice only: the instalments deducted, the balance and how it is settled (absent otherwise). */
+  readonly trueUp?: TrueUpSection;
 }
 
 export interface IndexUsed {

@@ -27,6 +27,7 @@ export const sub = (a: Dec, b: Dec): Dec => a.minus(b);
 export const mul = (a: Dec, b: Dec): Dec => a.times(b);
 export const div = (a: Dec, b: Dec): Dec => a.dividedBy(b);
 export const neg = (a: Dec): Dec => a.negated();
+export const abs = (a: Dec): Dec => a.abs();
 export const sum = (values: readonly Dec[]): Dec => values.reduce<Dec>((acc, v) => acc.plus(v), ZERO);
 export const percent = (a: Dec, ratePct: Dec): Dec => a.times(ratePct).dividedBy(100);
 

@@ -6,6 +6,7 @@
 import {
   type Case,
   type LocalDate,
+  type PlanState,
   type Read,
   CASE_FORMAT_VERSION,
   GAP_SERIES,
@@ -97,6 +98,8 @@ export interface CaseParts {
   readonly reference: Case["reference"];
   readonly reads: readonly MeterReadRow[];
   readonly asOf: LocalDate;
+  /** A smoothed contract's plan in force (store: loadPlanStates); absent = none yet or monthly. */
+  readonly plan?: PlanState | undefined;
 }
 
 /** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
@@ -110,10 +113,11 @@ export function buildCase(p: CaseParts): Case {
     subscribedKva: k.subscribed_kva,
     priceOption: k.price_option,
     tariffFormula: k.tariff_formula as Case["contract"]["tariffFormula"],
-    billingMode: "monthly",
+    billingMode: k.billing_mode,
     billingDay: k.billing_day,
     communicatingMeter: k.communicating_meter,
     invoiceSeries: k.invoice_series,
+    ...(k.declared_annual_kwh ? { declaredAnnualKwh: k.declared_annual_kwh } : {}),
   };
   const next = k.next_billing_date;
   const lastBillingDate = next === null || next <= k.start_date ? null : previousBillingDate(contract, next);
@@ -131,6 +135,6 @@ export function buildCase(p: CaseParts): Case {
     reference: p.reference,
     reads: readsFromRows(p.reads),
     events: [],
-    billing: { lastBillingDate },
+    billing: p.plan ? { lastBillingDate, plan: p.plan } : { lastBillingDate },
   };
 }

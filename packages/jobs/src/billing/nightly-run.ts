@@ -7,7 +7,17 @@
  * (contract, kind, billing date). One bad contract is recorded as failed with its reason and never
  * stops the run: if a chunk's transaction fails, its contracts are retried one by one.
  */
-import { type Case, type Invoice, dueInvoices, ENGINE_VERSION } from "@billing/core";
+import {
+  type Case,
+  type InstalmentNotice,
+  type InstalmentPlan,
+  type Invoice,
+  type PlanReadjustment,
+  type PlanState,
+  dueInvoices,
+  dueSmoothedDocuments,
+  ENGINE_VERSION,
+} from "@billing/core";
 import {
   type ContractOutcome,
   type ContractRow,
@@ -16,8 +26,11 @@ import {
   type NewInvoice,
   type Store,
   finishRun,
+  type SmoothedDocuments,
   issueInvoices,
+  issueSmoothedDocuments,
   loadOffers,
+  loadPlanStates,
   loadCustomers,
   loadReadsFor,
   loadReference,
@@ -69,6 +82,10 @@ export interface RunSummary extends RunProgress {
 
 /** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
 const READ_WINDOW_DAYS = 70;
+/** Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. */
+const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
+
+const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };
 
 interface Prepared {
   readonly contract: ContractRow;
@@ -76,6 +93,8 @@ interface Prepared {
   readonly next: string | null;
   readonly outcome: ContractOutcome;
   readonly lines: number;
+  /** Plans, notices and readjustment checks of a smoothed contract. */
+  readonly smoothed: SmoothedDocuments;
 }
 
 export async function runBilling(store: Store, opts: RunOptions): Promise<RunSummary> {
@@ -105,21 +124,23 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   let unchanged = 0;
   const failures: RunFailure[] = [];
 
-  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[]): Prepared => {
+  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[], plan: PlanState | undefined): Prepared => {
     const fail = (reason: string): Prepared => ({
       contract,
       invoices: [],
       next: contract.next_billing_date,
       outcome: { contractId: contract.id, outcome: "failed", reason },
       lines: 0,
+      smoothed: NO_SMOOTHED,
     });
     try {
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
-      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date });
+      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan });
+      if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c);
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
       if (out.invoices.length === 0) {
-        return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0 };
+        return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
       }
       const input = hasher.storedInput(c, out.invoices);
       const invoices = out.invoices.map(
@@ -131,16 +152,70 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         next: out.nextBillingDate,
         outcome: { contractId: contract.id, outcome: "billed", invoices: invoices.length },
         lines: out.invoices.reduce((n, i) => n + i.lines.length, 0),
+        smoothed: NO_SMOOTHED,
       };
     } catch (e) {
       return fail(`internal error: ${(e as Error).message}`);
     }
   };
 
+  /** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
+  const prepareSmoothed = (contract: ContractRow, c: Case): Prepared => {
+    const out = dueSmoothedDocuments(c);
+    if (!out.ok) {
+      return {
+        contract, invoices: [], next: contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED,
+        outcome: { contractId: contract.id, outcome: "failed", reason: `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}` },
+      };
+    }
+    const docs: Invoice[] = [];
+    const plans: InstalmentPlan[] = [];
+    const notices: InstalmentNotice[] = [];
+    const readjustments: PlanReadjustment[] = [];
+    for (const d of out.documents) {
+      switch (d.kind) {
+        case "instalmentPlan":
+          plans.push(d);
+          break;
+        case "instalmentNotice":
+          notices.push(d);
+          break;
+        case "readjustment":
+          readjustments.push(d);
+          break;
+        case "monthlyInvoice":
+        case "trueUpInvoice":
+          docs.push(d);
+          break;
+      }
+    }
+    const count = out.documents.length;
+    const input = docs.length > 0 ? hasher.storedInput(c, docs) : null;
+    const invoices = docs.map((document): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion: ENGINE_VERSION, input: input! }));
+    return {
+      contract,
+      invoices,
+      next: out.nextBillingDate,
+      outcome: count === 0
+        ? { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }
+        : { contractId: contract.id, outcome: "billed", invoices: count },
+      lines: docs.reduce((n, i) => n + i.lines.length, 0),
+      smoothed: { plans, notices, readjustments },
+    };
+  };
+
   const write = async (batch: readonly Prepared[]) => {
     const issued = batch.flatMap((p) => p.invoices);
     await db.transaction().execute(async (trx) => {
       await issueInvoices(trx, issued, { knownParts });
+      const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
+      if (smoothed.length > 0) {
+        await issueSmoothedDocuments(trx, {
+          plans: smoothed.flatMap((p) => p.smoothed.plans),
+          notices: smoothed.flatMap((p) => p.smoothed.notices),
+          readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
+        }, runId);
+      }
       await setNextBillingDates(
         trx,
         batch.filter((p) => p.outcome.outcome !== "failed").map((p) => ({ id: p.contract.id, next: p.next })),
@@ -183,6 +258,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
           const failed: Prepared = {
             ...p,
             invoices: [],
+            smoothed: NO_SMOOTHED,
             outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
           };
           await write([failed]);
@@ -200,18 +276,25 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
       const ids = chunk.map((c) => c.id);
       const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
-      const [customers, reads] = await Promise.all([
+      // Smoothed contracts need their plan and a longer history of reads: loaded per chunk, and only
+      // when the chunk has some (a monthly-only chunk costs exactly what it did).
+      const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
+      const smoothedSet = new Set(smoothedIds);
+      const monthlyIds = smoothedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id));
+      const [customers, reads, smoothedReads, plans] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
-        loadReadsFor(db, ids, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
+        loadReadsFor(db, monthlyIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
+        smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date),
+        smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
       const readsByContract = new Map<string, MeterReadRow[]>();
-      for (const r of reads) {
+      for (const r of smoothedReads.length === 0 ? reads : [...reads, ...smoothedReads]) {
         let list = readsByContract.get(r.contract_id);
         if (!list) readsByContract.set(r.contract_id, (list = []));
         list.push(r);
       }
-      const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? []));
+      const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id)));
       await pending;
       pending = writeChunk(prepared);
     }

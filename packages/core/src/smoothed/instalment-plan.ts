@@ -1,0 +1,178 @@
+/**
+ * R1 — CGV 6.1: « Factures d'électricité lissées sur l'année, payées mensuellement » — the
+ * instalment plan. At the start of a smoothed contract and at each anniversary, the year's
+ * consumption is estimated and priced with the prices and taxes known that day; the year's TTC is
+ * split into 12 monthly instalments.
+ *
+ * Readings (docs/rules.md, "Smoothed billing"):
+ * - The plan year runs over 12 billing dates of the contract's schedule (billing day, clamped to the
+ *   month's length): instalment k is due on the k-th, the anniversary — the true-up and the next
+ *   plan — is the 13th. A contract end inside the year ends the plan there (final true-up).
+ * - Estimate, first source that works, per register: (1) **history**: index at the last read on or
+ *   before the plan start minus the index 12 months before it (interpolated between reads);
+ *   (2) **partial history**: at least `minHistoryDays` (default 90) of reads in those 12 months,
+ *   extrapolated pro rata temporis to the plan year; (3) the **peer average** of the price option
+ *   (a hook: `SmoothedHooks.peerAverageKwh`, wired with the estimation issue); (4) the customer's
+ *   **declared** annual estimate (`contract.declaredAnnualKwh`). None → NO_ESTIMATE.
+ * - Instalment = estimated TTC ÷ 12, rounded to the cent half-up; the 12th takes the rounding
+ *   remainder, so the 12 add up to the estimated TTC exactly (the remainder is at most 6 cents; the
+ *   plan total stays the priced estimate, which is what readjustments compare against).
+ */
+import type { Case, Register } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import { indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { type LocalDate, daysBetween, monthDay, parts } from "../primitives/dates.ts";
+import { type Dec, ZERO, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
+import { nextBillingDate } from "../invoice/schedule.ts";
+import type { EstimateBasis, InstalmentPlan } from "./documents.ts";
+import { priceEstimatedPeriod } from "./estimated-year.ts";
+
+export const INSTALMENTS_PER_YEAR = 12;
+
+/** Smoothed-billing configuration with its defaults (case `billing.smoothing`). */
+export interface SmoothingSettings {
+  readonly readjustEveryMonths: number;
+  readonly thresholdPct: Dec;
+  readonly minHistoryDays: number;
+}
+
+export function smoothingSettings(c: Case): SmoothingSettings {
+  const s = c.billing.smoothing;
+  return {
+    readjustEveryMonths: s?.readjustEveryMonths ?? 3,
+    thresholdPct: dec(s?.thresholdPct ?? "10"),
+    minHistoryDays: s?.minHistoryDays ?? 90,
+  };
+}
+
+/** Hooks for data the case does not carry yet. */
+export interface SmoothedHooks {
+  /** R2 3° peer average of the price option over the plan year, per register; null = not available (default). */
+  readonly peerAverageKwh?: (c: Case, year: { start: LocalDate; end: LocalDate }) => ReadonlyMap<Register, Dec> | null;
+}
+
+/**
+ * The billing dates of a plan starting on `start`: `instalments` (at most 12, fewer when the contract
+ * ends inside the year) and `end`, the anniversary or the contract's end date.
+ */
+export function planDates(contract: Case["contract"], start: LocalDate): { instalments: LocalDate[]; end: LocalDate } {
+  const instalments: LocalDate[] = [start];
+  let d: LocalDate | null = start;
+  for (;;) {
+    d = nextBillingDate(contract, d);
+    if (d === null) throw new Error(`plan of ${contract.id} from ${start}: the schedule ended without an end date`);
+    if (instalments.length === INSTALMENTS_PER_YEAR || (contract.end != null && d >= contract.end)) return { instalments, end: d };
+    instalments.push(d);
+  }
+}
+
+/** The reference of the plan starting on `start`: printed on its notices, part of their idempotency key. */
+export const planReference = (contractId: string, start: LocalDate): string => `${contractId}/${start}`;
+
+/**
+ * Splits `total` into `count` instalments: each rounded to the cent half-up, the last taking the
+ * remainder so they add up to `total` exactly. A negative total (already paid more) gives zeros.
+ */
+export function splitInstalments(total: Dec, count: number): Dec[] {
+  if (count <= 0) return [];
+  if (isNegative(total)) return Array.from({ length: count }, () => ZERO);
+  const each = roundToCent(div(total, dec(count)));
+  const out = Array.from({ length: count - 1 }, () => each);
+  out.push(sub(total, sum(out)));
+  return out;
+}
+
+interface Estimate {
+  basis: EstimateBasis;
+  detail: string;
+  kwh: Map<Register, Dec>;
+}
+
+/** The year's kWh per register for a plan over `year` (sources in the order of the file's reading). */
+export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }, hooks: SmoothedHooks = {}): Estimate {
+  const settings = smoothingSettings(c);
+  const yearDays = daysBetween(year.start, year.end);
+  const kwh = new Map<Register, Dec>();
+  const details: string[] = [];
+  let basis: EstimateBasis = "history";
+  const reasons: string[] = [];
+  for (const r of registersOf(c.contract.priceOption)) {
+    const points = indexPoints(c, r).filter((p) => p.date <= year.start);
+    const last = points.at(-1);
+    if (!last) {
+      reasons.push(`no read of register ${r} on or before ${year.start}`);
+      break;
+    }
+    const from = monthDay(last.date, -12, parts(last.date).day);
+    try {
+      const first = indexAt(points, from, r);
+      kwh.set(r, sub(last.index, first.index));
+      details.push(`${r}: ${from}..${last.date}`);
+      continue;
+    } catch (e) {
+      if (!(e instanceof BillingError)) throw e;
+    }
+    const firstInWindow = points.find((p) => p.date >= from)!;
+    const days = daysBetween(firstInWindow.date, last.date);
+    if (days >= settings.minHistoryDays) {
+      basis = "partialHistory";
+      kwh.set(r, quantize(div(mul(sub(last.index, firstInWindow.index), dec(yearDays)), dec(days))));
+      details.push(`${r}: ${firstInWindow.date}..${last.date} (${days} days) × ${yearDays}/${days}`);
+      continue;
+    }
+    reasons.push(`only ${days} days of reads of register ${r} before ${year.start} (fewer than ${settings.minHistoryDays})`);
+    break;
+  }
+  if (kwh.size === registersOf(c.contract.priceOption).length) {
+    for (const v of kwh.values()) {
+      if (isNegative(v)) throw new BillingError("INDEX_BACKWARDS", `history gives a negative consumption before ${year.start}`);
+    }
+    return { basis, detail: `${basis === "history" ? "12 months of reads" : "extrapolated reads"} — ${details.join("; ")}`, kwh };
+  }
+  const peer = hooks.peerAverageKwh?.(c, year) ?? null;
+  if (peer) return { basis: "peerAverage", detail: `peer average of option ${c.contract.priceOption} (${reasons.join("; ")})`, kwh: new Map(peer) };
+  const declared = c.contract.declaredAnnualKwh;
+  if (declared && registersOf(c.contract.priceOption).every((r) => declared[r] !== undefined)) {
+    const out = new Map<Register, Dec>();
+    for (const r of registersOf(c.contract.priceOption)) out.set(r, quantize(div(mul(dec(declared[r]!), dec(yearDays)), dec(365))));
+    return { basis: "declared", detail: `declared annual estimate × ${yearDays}/365 days (${reasons.join("; ")}; no peer average yet)`, kwh: out };
+  }
+  throw new BillingError("NO_ESTIMATE", `cannot estimate the plan year from ${year.start}: ${reasons.join("; ")}; no peer average and no declared annual estimate`);
+}
+
+/** The plan starting on `start`, issued on `issueDate`, with a credit carried from the year before. */
+export function instalmentPlan(
+  c: Case,
+  start: LocalDate,
+  issueDate: LocalDate,
+  creditToDeduct: Dec,
+  hooks: SmoothedHooks = {},
+): InstalmentPlan {
+  const { end } = planDates(c.contract, start);
+  // The plan estimates a whole year even when the contract ends inside it: the end is unknown when
+  // a plan is made, and the final true-up settles the difference.
+  const yearEnd = planDates({ ...c.contract, end: null }, start).end;
+  const year = { start, end: yearEnd };
+  const estimate = estimateYear(c, year, hooks);
+  const priced = priceEstimatedPeriod(c, year, estimate.kwh, start);
+  const total = priced.totalTtc;
+  const amounts = splitInstalments(total, INSTALMENTS_PER_YEAR);
+  const estimatedKwh: Record<string, string> = {};
+  for (const r of [...estimate.kwh.keys()].sort()) estimatedKwh[r] = formatPlain(quantize(estimate.kwh.get(r)!));
+  return {
+    amountsTtc: amounts.map(formatCents),
+    basis: estimate.basis,
+    basisDetail: estimate.detail,
+    contractId: c.contract.id,
+    creditToDeductTtc: formatCents(creditToDeduct),
+    end,
+    estimatedKwh,
+    estimatedTotalHt: formatCents(priced.totalHt),
+    estimatedTotalTtc: formatCents(total),
+    issueDate,
+    kind: "instalmentPlan",
+    reference: planReference(c.contract.id, start),
+    rule: "R1 · CGV 6.1 (smoothed billing: estimated year priced at the prices known that day ÷ 12, 12th takes the remainder)",
+    start,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * R1 — CGV 6.1, smoothed billing: every document due for a smoothed contract on the case's `asOf`.
+ * It walks the contract's billing dates after `billing.lastBillingDate` up to `asOf`, like the
+ * monthly schedule, and on each date issues, in order:
+ * - on the first smoothed date: the **instalment plan** and its first **instalment notice** (after a
+ *   switch from monthly billing, first a closing monthly invoice for the energy since the last one);
+ * - on the 4th, 7th and 10th instalment dates (configurable): a **readjustment** check;
+ * - on each instalment date: the **instalment notice** (R4: a carried credit deducted);
+ * - on the anniversary: the **true-up invoice**, then the next plan and its first notice;
+ * - on the contract's end date: the final true-up (any credit refunded, R4), nothing after.
+ * All documents are issued on `asOf` (catch-up like the monthly run). All or nothing: a data gap on
+ * any date fails the whole case with the date and reason.
+ */
+import type { Case, PlanState } from "../case/schema.ts";
+import { BillingError, type BillingFailure } from "../errors.ts";
+import type { Invoice } from "../invoice/document.ts";
+import { monthlyInvoice } from "../invoice/monthly-invoice.ts";
+import { billingDatesBetween, nextBillingDate } from "../invoice/schedule.ts";
+import { dueDate } from "../payment/due-date.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, ZERO, dec, formatCents, min, sub } from "../primitives/money.ts";
+import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./documents.ts";
+import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
+import { isReadjustmentDate, readjustment } from "./readjustment.ts";
+import { trueUpInvoice } from "./true-up.ts";
+
+export type SmoothedDocument = InstalmentPlan | InstalmentNotice | PlanReadjustment | Invoice;
+
+export type SmoothedOutcome =
+  | {
+      readonly ok: true;
+      /** In the order they are due. */
+      readonly documents: readonly SmoothedDocument[];
+      /** The plan in force after the last document (what the next case's billing.plan is). */
+      readonly plan: PlanState | null;
+      readonly nextBillingDate: LocalDate | null;
+    }
+  | { readonly ok: false; readonly billingDate: LocalDate; readonly failure: BillingFailure };
+
+const stateOf = (p: InstalmentPlan): PlanState => ({
+  amountsTtc: [...p.amountsTtc],
+  creditToDeductTtc: p.creditToDeductTtc,
+  estimatedTotalTtc: p.estimatedTotalTtc,
+  reference: p.reference,
+  start: p.start,
+});
+
+/** Every smoothed-billing document due for the case on its `asOf` date. */
+export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): SmoothedOutcome {
+  const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
+  const documents: SmoothedDocument[] = [];
+  let plan: PlanState | null = c.billing.plan ?? null;
+  let credit: Dec = dec(plan?.creditToDeductTtc ?? "0");
+  const issueDate = c.asOf;
+
+  const notice = (p: PlanState, no: number, billingDate: LocalDate): InstalmentNotice => {
+    const amount = dec(p.amountsTtc[no - 1]!);
+    const deducted = min(credit, amount);
+    credit = sub(credit, deducted);
+    return {
+      amountDueTtc: formatCents(sub(amount, deducted)),
+      amountTtc: formatCents(amount),
+      billingDate,
+      contractId: c.contract.id,
+      creditDeductedTtc: formatCents(deducted),
+      dueDate: dueDate(issueDate),
+      instalmentNo: no,
+      issueDate,
+      kind: "instalmentNotice",
+      planReference: p.reference,
+    };
+  };
+  const startPlan = (d: LocalDate) => {
+    const created = instalmentPlan(c, d, issueDate, credit, hooks);
+    plan = stateOf(created);
+    documents.push(created, notice(plan, 1, d));
+  };
+
+  for (const d of dates) {
+    try {
+      if (plan === null) {
+        // A switch from monthly billing: the energy since the last monthly invoice is billed first
+        // (its subscription was billed in advance up to this date).
+        if (c.billing.lastBillingDate !== null) {
+          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate));
+        }
+        startPlan(d);
+        continue;
+      }
+      const current: PlanState = plan;
+      const pd = planDates(c.contract, current.start);
+      if (d === pd.end) {
+        const inv = trueUpInvoice(c, current, d, issueDate, credit);
+        documents.push(inv);
+        const s = inv.trueUp!.settlement;
+        credit = s.kind === "carriedForward" ? dec(s.amountTtc) : ZERO;
+        if (inv.trueUp!.termination) {
+          plan = { ...current, creditToDeductTtc: formatCents(credit) };
+          break;
+        }
+        startPlan(d);
+        continue;
+      }
+      const k = pd.instalments.indexOf(d);
+      if (k <= 0) throw new Error(`${d} is not an instalment date of plan ${current.reference}`);
+      let p = current;
+      if (isReadjustmentDate(c, k)) {
+        const r = readjustment(c, p, d, k, issueDate);
+        documents.push(r);
+        if (r.applied) p = { ...p, amountsTtc: [...r.amountsTtc] };
+      }
+      documents.push(notice(p, k + 1, d));
+      plan = p;
+    } catch (e) {
+      if (e instanceof BillingError) return { ok: false, billingDate: d, failure: { code: e.code, message: e.message } };
+      throw e;
+    }
+  }
+  const finalPlan: PlanState | null = plan === null ? null : { ...(plan as PlanState), creditToDeductTtc: formatCents(credit) };
+  return { ok: true, documents, plan: finalPlan, nextBillingDate: nextBillingDate(c.contract, c.asOf) };
+}

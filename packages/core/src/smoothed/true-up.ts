@@ -1,0 +1,74 @@
+/**
+ * R1 — CGV 6.1: « … avec une facture de régularisation annuelle établie sur la base des
+ * consommations réelles du Client ». At the plan's anniversary — or at the contract's end inside the
+ * year (final true-up) — an invoice on real consumption for the whole plan year, computed exactly as
+ * R1 computes a monthly invoice: the subscription of `[plan start, end)` prorated per calendar month,
+ * the energy between the indexes at both ends, split at every price, tax and VAT-regime change, each
+ * line rounded, VAT once per rate group. The instalments billed on the plan are then deducted:
+ * balance = year's TTC − Σ instalments. A balance due is payable per R3; a credit follows R4
+ * (refund-threshold.ts). A credit carried from the previous true-up and not yet deducted from an
+ * instalment is deducted here.
+ *
+ * Reading: the instalments are payments on account (acomptes) without VAT of their own; the VAT of
+ * the year is on the true-up invoice, whose total TTC is the year's full TTC. The subscription of a
+ * smoothed contract is billed over the plan year, not month by month in advance.
+ */
+import type { Case, PlanState } from "../case/schema.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { type Dec, add, dec, formatCents, sub, sum } from "../primitives/money.ts";
+import { dueDate } from "../payment/due-date.ts";
+import { vatGroups } from "../taxes/vat.ts";
+import type { Invoice } from "../invoice/document.ts";
+import { type DraftLine, finishLine } from "../invoice/draft-line.ts";
+import { energyLines } from "../invoice/energy.ts";
+import { subscriptionLines } from "../invoice/subscription.ts";
+import { planDates } from "./instalment-plan.ts";
+import { settle } from "./refund-threshold.ts";
+
+/**
+ * The true-up invoice of `plan` over `[plan.start, end)`, issued on `issueDate`, deducting the
+ * instalments scheduled before `end` (all issued by then). Throws BillingError on a data gap.
+ */
+export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDate: LocalDate, creditCarriedIn: Dec): Invoice {
+  const period = { start: plan.start, end };
+  const drafts: DraftLine[] = [...subscriptionLines(c, period)];
+  const energy = energyLines(c, period);
+  drafts.push(...energy.lines);
+  const totalHt = sum(drafts.map((l) => l.amount));
+  const vat = vatGroups(drafts);
+  const totalTtc = add(totalHt, vat.total);
+
+  const dates = planDates({ ...c.contract, end: null }, plan.start).instalments.filter((d) => d < end);
+  const instalments = dates.map((billingDate, i) => ({ amountTtc: plan.amountsTtc[i]!, billingDate, no: i + 1 }));
+  const billed = sum(instalments.map((i) => dec(i.amountTtc)));
+  const balance = sub(totalTtc, billed);
+  const termination = c.contract.end != null && end >= c.contract.end;
+  return {
+    billingDate: end,
+    contractId: c.contract.id,
+    customerId: c.customer.id,
+    deliveryPoint: c.contract.deliveryPoint,
+    dueDate: dueDate(issueDate),
+    energyPeriod: { end, start: plan.start },
+    indexes: energy.indexes,
+    issueDate,
+    kind: "trueUpInvoice",
+    lines: drafts.map((l, i) => finishLine(l, i + 1)),
+    subscriptionPeriod: { end, start: plan.start },
+    totalHt: formatCents(totalHt),
+    totalTtc: formatCents(totalTtc),
+    totalVat: formatCents(vat.total),
+    trueUp: {
+      balanceTtc: formatCents(balance),
+      creditCarriedInTtc: formatCents(creditCarriedIn),
+      instalments,
+      instalmentsTotalTtc: formatCents(billed),
+      planEnd: end,
+      planReference: plan.reference,
+      planStart: plan.start,
+      settlement: settle(sub(balance, creditCarriedIn), issueDate, termination),
+      termination,
+    },
+    vat: vat.groups,
+  };
+}

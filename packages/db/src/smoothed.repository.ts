@@ -1,0 +1,94 @@
+/**
+ * Smoothed billing in the store (migration 0004): instalment plans, instalment notices and
+ * readjustment checks — issued documents, written in the caller's transaction in bulk, never
+ * changed (triggers). A notice's idempotency key (contract, plan, instalment number) and a check's
+ * (plan, date) are primary keys: a rerun cannot issue one twice.
+ */
+import { sql } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import type { InstalmentNotice, InstalmentPlan, PlanReadjustment, PlanState } from "@billing/core";
+import type { Database, InstalmentNoticeTable, InstalmentPlanTable, PlanReadjustmentTable } from "./schema.ts";
+import type { Selectable } from "kysely";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface SmoothedDocuments {
+  readonly plans: readonly InstalmentPlan[];
+  readonly notices: readonly InstalmentNotice[];
+  readonly readjustments: readonly PlanReadjustment[];
+}
+
+/** Writes plans, readjustment checks and notices in `trx` (one statement per table). */
+export async function issueSmoothedDocuments(trx: Transaction<Database>, docs: SmoothedDocuments, runId: number | null): Promise<void> {
+  if (docs.plans.length > 0) {
+    await sql`
+      insert into instalment_plan (reference, contract_id, start_date, end_date, issue_date, basis, basis_detail, estimated_kwh,
+        estimated_total_ht, estimated_total_ttc, amounts_ttc, credit_to_deduct_ttc, rule, run_id)
+      select reference, "contractId", start, "end", "issueDate", basis, "basisDetail", "estimatedKwh", "estimatedTotalHt",
+        "estimatedTotalTtc", "amountsTtc", "creditToDeductTtc", rule, ${runId}::int8
+      from jsonb_to_recordset(${JSON.stringify(docs.plans)}::jsonb) as x(reference text, "contractId" text, start date, "end" date,
+        "issueDate" date, basis text, "basisDetail" text, "estimatedKwh" jsonb, "estimatedTotalHt" numeric, "estimatedTotalTtc" numeric,
+        "amountsTtc" jsonb, "creditToDeductTtc" numeric, rule text)`.execute(trx);
+  }
+  if (docs.readjustments.length > 0) {
+    const rows = docs.readjustments.map((r) => ({ ...r, document: r }));
+    await sql`
+      insert into plan_readjustment (contract_id, plan_reference, check_date, issue_date, applied, new_amount_ttc, amounts_ttc, reason, document, run_id)
+      select "contractId", "planReference", date, "issueDate", applied, "newAmountTtc", "amountsTtc", reason, document, ${runId}::int8
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x("contractId" text, "planReference" text, date date, "issueDate" date,
+        applied boolean, "newAmountTtc" numeric, "amountsTtc" jsonb, reason text, document jsonb)`.execute(trx);
+  }
+  if (docs.notices.length > 0) {
+    await sql`
+      insert into instalment_notice (contract_id, plan_reference, instalment_no, billing_date, issue_date, due_date, amount_ttc,
+        credit_deducted_ttc, amount_due_ttc, run_id)
+      select "contractId", "planReference", "instalmentNo", "billingDate", "issueDate", "dueDate", "amountTtc", "creditDeductedTtc",
+        "amountDueTtc", ${runId}::int8
+      from jsonb_to_recordset(${JSON.stringify(docs.notices)}::jsonb) as x("contractId" text, "planReference" text, "instalmentNo" int,
+        "billingDate" date, "issueDate" date, "dueDate" date, "amountTtc" numeric, "creditDeductedTtc" numeric, "amountDueTtc" numeric)`.execute(trx);
+  }
+}
+
+/**
+ * The plan in force of each contract (its latest), as the case's `billing.plan`: the instalments
+ * after the latest applied readjustment, and the carried credit still to deduct. One query.
+ */
+export async function loadPlanStates(db: Db, contractIds: readonly string[]): Promise<Map<string, PlanState>> {
+  const out = new Map<string, PlanState>();
+  if (contractIds.length === 0) return out;
+  const r = await sql<{ contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; amounts_ttc: string[]; credit: string }>`
+    select distinct on (p.contract_id) p.contract_id, p.reference, p.start_date, p.estimated_total_ttc,
+      coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = p.reference and a.applied
+                order by a.check_date desc limit 1), p.amounts_ttc) as amounts_ttc,
+      (p.credit_to_deduct_ttc - coalesce((select sum(n.credit_deducted_ttc) from instalment_notice n
+                where n.contract_id = p.contract_id and n.plan_reference = p.reference), 0))::text as credit
+    from instalment_plan p
+    where p.contract_id = any(${[...contractIds]}::text[])
+    order by p.contract_id, p.start_date desc`.execute(db);
+  for (const row of r.rows) {
+    out.set(row.contract_id, {
+      reference: row.reference,
+      start: row.start_date,
+      estimatedTotalTtc: row.estimated_total_ttc,
+      amountsTtc: row.amounts_ttc,
+      ...(Number(row.credit) > 0 ? { creditToDeductTtc: row.credit } : {}),
+    });
+  }
+  return out;
+}
+
+export interface PlanHistory {
+  readonly plans: Selectable<InstalmentPlanTable>[];
+  readonly notices: Selectable<InstalmentNoticeTable>[];
+  readonly readjustments: Selectable<PlanReadjustmentTable>[];
+}
+
+/** Every plan of a contract with its notices and readjustment checks, in date order. */
+export async function planHistory(db: Db, contractId: string): Promise<PlanHistory> {
+  const [plans, notices, readjustments] = await Promise.all([
+    db.selectFrom("instalment_plan").selectAll().where("contract_id", "=", contractId).orderBy("start_date").execute(),
+    db.selectFrom("instalment_notice").selectAll().where("contract_id", "=", contractId).orderBy("billing_date").orderBy("instalment_no").execute(),
+    db.selectFrom("plan_readjustment").selectAll().where("contract_id", "=", contractId).orderBy("check_date").execute(),
+  ]);
+  return { plans, notices, readjustments };
+}

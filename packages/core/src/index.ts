@@ -27,3 +27,4 @@ export { instalmentPlan, planDates, planReference, splitInstalments, smoothingSe
 export { readjustment } from "./smoothed/readjustment.ts";
 export { trueUpInvoice } from "./smoothed/true-up.ts";
 export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";
+export { caseJsonSchema, caseJsonSchemaText, CASE_JSON_SCHEMA_ID } from "./case/json-schema.ts";

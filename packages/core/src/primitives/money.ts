@@ -46,14 +46,30 @@ export function roundToCent(a: Dec): Dec {
   return a.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }
 
+/**
+ * `a` rounded half-up to `places` decimals, written with exactly that many ("6.8" → "6.80"). Built
+ * from decimal.js's exact digits (never through a JavaScript number); the configured exponent limits
+ * keep toString() in plain notation for any amount the engine handles.
+ */
+function toPlaces(a: Dec, places: number): string {
+  const s = a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toString();
+  const negative = s.startsWith("-");
+  const body = negative ? s.slice(1) : s;
+  const dot = body.indexOf(".");
+  const int = dot === -1 ? body : body.slice(0, dot);
+  const frac = dot === -1 ? "" : body.slice(dot + 1);
+  const out = places === 0 ? int : `${int}.${frac.padEnd(places, "0")}`;
+  return negative && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
 /** A rounded amount as its canonical string with exactly two decimals ("6.85", "-0.40"). */
 export function formatCents(a: Dec): string {
-  return a.toFixed(2, Decimal.ROUND_HALF_UP);
+  return toPlaces(a, 2);
 }
 
 /** Canonical plain string of an exact value (no exponent, no trailing zeros): "170", "33.3333". */
 export function formatPlain(a: Dec): string {
-  const s = a.toFixed();
+  const s = a.toString();
   if (!s.includes(".")) return s;
   const t = s.replace(/0+$/, "").replace(/\.$/, "");
   return t === "-0" ? "0" : t;
@@ -72,7 +88,7 @@ export function formatPrice(a: Dec, minPlaces: number, maxPlaces: number): strin
   const s = formatForDisplay(a, maxPlaces);
   const dot = s.indexOf(".");
   const places = dot === -1 ? 0 : s.length - dot - 1;
-  return places >= minPlaces ? s : a.toFixed(minPlaces, Decimal.ROUND_HALF_UP);
+  return places >= minPlaces ? s : toPlaces(a, minPlaces);
 }
 
 /**

@@ -147,6 +147,7 @@ CREATE TABLE public.contract (
     next_billing_date date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     declared_annual_kwh jsonb,
+    switch_to_monthly_on date,
     CONSTRAINT contract_billing_day_check CHECK (((billing_day >= 1) AND (billing_day <= 31))),
     CONSTRAINT contract_billing_mode_check CHECK ((billing_mode = ANY (ARRAY['monthly'::text, 'smoothed'::text]))),
     CONSTRAINT contract_delivery_point_check CHECK ((delivery_point ~ '^[0-9]{14}$'::text)),

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { dates } from "@billing/core";
-import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, planHistory, verifyChain } from "@billing/db";
-import { runBilling, seedDemo } from "@billing/jobs";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, planHistory, requestSwitchToMonthly, verifyChain } from "@billing/db";
+import { replayInvoice, runBilling, seedDemo } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -39,8 +39,15 @@ beforeAll(async () => {
     contract("KS-HPHC", "HPHC", "2025-11-05", "98000000000002"),
     // No reads and no declared estimate: cannot be planned.
     contract("KS-NOEST", "BASE", "2025-11-05", "98000000000003"),
+    // Asks on 2026-06-20 to be billed monthly again: the switch waits for the anniversary, 2026-11-05.
+    contract("KS-SWITCH", "BASE", "2025-11-05", "98000000000004"),
   ]);
-  await insertMeterReads(db(), [...monthlyReads("KS-BASE", { BASE: 300 }, 26), ...monthlyReads("KS-HPHC", { HP: 180, HC: 120 }, 26)]);
+  await insertMeterReads(db(), [
+    ...monthlyReads("KS-BASE", { BASE: 300 }, 26), ...monthlyReads("KS-HPHC", { HP: 180, HC: 120 }, 26), ...monthlyReads("KS-SWITCH", { BASE: 300 }, 26),
+  ]);
+  expect(await requestSwitchToMonthly(db(), "KS-SWITCH", "2026-06-20")).toBe(true);
+  // Only a smoothed contract can ask.
+  expect(await requestSwitchToMonthly(db(), "K0000000", "2026-06-20")).toBe(false);
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -76,6 +83,26 @@ describe("nightly run over a mixed portfolio (monthly and smoothed)", () => {
       expect(billed + Math.round(Number(t1.balanceTtc) * 100)).toBe(Math.round(Number(inv.totalTtc) * 100));
       expect(inv.energyPeriod).toEqual({ start: "2025-11-05", end: "2026-11-05" });
     }
+  });
+
+  it("R1 · CGV 6.1 a switch to monthly billing at the anniversary: the true-up closes the year, no plan follows, the first monthly invoice bills no energy", async () => {
+    const h = await planHistory(db(), "KS-SWITCH");
+    expect(h.plans.map((p) => p.reference)).toEqual(["KS-SWITCH/2025-11-05"]);
+    expect(h.notices.map((n) => n.instalment_no)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const rows = await db().selectFrom("invoice").select(["number", "kind", "billing_date"]).where("contract_id", "=", "KS-SWITCH").orderBy("seq").execute();
+    expect(rows.map((r) => [r.kind, r.billing_date])).toEqual([["trueUpInvoice", "2026-11-05"], ["monthlyInvoice", "2026-11-05"]]);
+    const [trueUp, first] = await Promise.all(rows.map(async (r) => (await findInvoiceByNumber(db(), r.number))!.document));
+    expect(trueUp!.energyPeriod).toEqual({ start: "2025-11-05", end: "2026-11-05" });
+    expect(trueUp!.trueUp).toMatchObject({ planReference: "KS-SWITCH/2025-11-05", switchToMonthly: true, termination: false });
+    expect(trueUp!.trueUp!.settlement.kind).not.toBe("carriedForward");
+    // The subscription of 2026-11-05..12-05 in advance, no energy: the true-up billed it up to 2026-11-05.
+    expect([first!.subscriptionPeriod, first!.energyPeriod, first!.indexes]).toEqual([{ start: "2026-11-05", end: "2026-12-05" }, null, []]);
+    expect(new Set(first!.lines.map((l) => l.kind))).toEqual(new Set(["subscription", "cta"]));
+    // The contract is monthly now, its request cleared, next billed on 2026-12-05.
+    const k = await db().selectFrom("contract").select(["billing_mode", "switch_to_monthly_on", "next_billing_date"]).where("id", "=", "KS-SWITCH").executeTakeFirstOrThrow();
+    expect(k).toEqual({ billing_mode: "monthly", switch_to_monthly_on: null, next_billing_date: "2026-12-05" });
+    // Both replay from their stored input (the smoothed path), identical to the cent.
+    for (const r of rows) expect((await replayInvoice(db(), r.number)).status).toBe("match");
   });
 
   it("R1 on the demo date bills the monthly contracts and issues nothing more for the smoothed ones; a rerun issues nothing", async () => {
@@ -115,5 +142,19 @@ describe("nightly run over a mixed portfolio (monthly and smoothed)", () => {
     await expect(sql`update instalment_notice set amount_ttc = 0`.execute(db())).rejects.toThrow(/instalment_notice holds issued documents/);
     await expect(sql`delete from instalment_plan`.execute(db())).rejects.toThrow(/instalment_plan holds issued documents/);
     await expect(sql`truncate plan_readjustment`.execute(db())).rejects.toThrow(/plan_readjustment holds issued documents/);
+  });
+});
+
+describe("after a switch to monthly billing", () => {
+  it("R1 · CGV 6.1 the next billing date bills the energy from the anniversary on, as a monthly contract", async () => {
+    const run = await runBilling(t.store, { date: "2026-12-05" });
+    const row = await db().selectFrom("invoice").select("number").where("contract_id", "=", "KS-SWITCH").where("run_id", "=", run.runId).executeTakeFirstOrThrow();
+    const inv = (await findInvoiceByNumber(db(), row.number))!.document;
+    expect([inv.kind, inv.billingDate, inv.subscriptionPeriod, inv.energyPeriod]).toEqual([
+      "monthlyInvoice", "2026-12-05", { start: "2026-12-05", end: "2027-01-05" }, { start: "2026-11-05", end: "2026-12-05" },
+    ]);
+    // 300 kWh a month (monthlyReads), none of it billed twice.
+    expect(inv.lines.filter((l) => l.kind === "energy").map((l) => l.quantity)).toEqual(["300"]);
+    expect(await db().selectFrom("instalment_notice").select("instalment_no").where("contract_id", "=", "KS-SWITCH").execute()).toHaveLength(12);
   });
 });

@@ -71,3 +71,28 @@ export async function setNextBillingDates(
     where c.id = u.id`.execute(trx);
   return Number(result.numAffectedRows ?? 0n);
 }
+
+/**
+ * Records a smoothed contract's request to be billed monthly again, dated `date` (CGV 6.1): it takes
+ * effect at the first plan anniversary on or after that date (the nightly run then switches the
+ * contract). Returns false when the contract does not exist or is not billed smoothed.
+ */
+export async function requestSwitchToMonthly(db: Kysely<Database> | Transaction<Database>, contractId: string, date: string): Promise<boolean> {
+  const r = await db
+    .updateTable("contract")
+    .set({ switch_to_monthly_on: date })
+    .where("id", "=", contractId)
+    .where("billing_mode", "=", "smoothed")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Contracts whose switch to monthly billing took effect in this run: billed monthly from now on, request cleared. */
+export async function switchToMonthly(trx: Transaction<Database>, contractIds: readonly string[]): Promise<void> {
+  if (contractIds.length === 0) return;
+  await trx
+    .updateTable("contract")
+    .set({ billing_mode: "monthly", switch_to_monthly_on: null })
+    .where("id", "=", sql<string>`any(${[...contractIds]}::text[])`)
+    .execute();
+}

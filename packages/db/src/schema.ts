@@ -80,6 +80,11 @@ export interface ContractTable {
   next_billing_date: DateColumn | null;
   /** Declared annual kWh per register, for a smoothed plan without history (migration 0004). */
   declared_annual_kwh: ColumnType<Partial<Record<"BASE" | "HP" | "HC", string>> | null, string | null | undefined, string | null>;
+  /**
+   * A smoothed contract's dated request to be billed monthly again (migration 0005): it takes effect at
+   * the first plan anniversary on or after this date, then the run clears it; null = none.
+   */
+  switch_to_monthly_on: ColumnType<DateColumn | null, DateColumn | null | undefined, DateColumn | null>;
   created_at: Timestamp;
 }
 

@@ -213,6 +213,15 @@ export const readSchema = z
 
 export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("powerChange"), date: isoDate, subscribedKva: kva }).strict(),
+  z
+    .object({
+      type: z.literal("billingModeChange"),
+      date: isoDate.describe("Day the customer's switch is dated; it takes effect at the first plan anniversary on or after it"),
+      billingMode: z
+        .literal("monthly")
+        .describe("The mode from the anniversary on: smoothed → monthly (monthly → smoothed is contract.billingMode, from the next billing date)"),
+    })
+    .strict(),
 ]);
 
 /** Where a smoothed contract's current instalment plan stands (CGV 6.1): what the next documents need. */
@@ -297,3 +306,4 @@ export type ReferenceGap = NonNullable<Case["reference"]["gaps"]>[number];
 export type BillingMode = (typeof BILLING_MODES)[number];
 export type PlanState = z.output<typeof planStateSchema>;
 export type SmoothingConfig = z.output<typeof smoothingConfigSchema>;
+export type ContractEvent = Case["events"][number];

@@ -6,7 +6,7 @@
  */
 import type { Invoice } from "../invoice/document.ts";
 import { registersOf } from "../consumption/meter-index.ts";
-import type { LocalDate } from "../primitives/dates.ts";
+import { type LocalDate, addDays } from "../primitives/dates.ts";
 import type { Period } from "../primitives/period.ts";
 import { entriesOverlapping } from "../primitives/series.ts";
 import type { Case } from "./schema.ts";
@@ -59,6 +59,31 @@ function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]
 export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
   const p = coveredPeriod(invoices);
   if (p === null) return c;
+  return { ...seriesOver(c, p), reads: keptReads(c, invoices), events: c.events.filter((e) => e.date < p.end) };
+}
+
+/**
+ * The stored input of a smoothed contract's invoices (true-ups; the monthly invoices of a switch). A
+ * replay runs the night's smoothed computation again (smoothed/smoothed-billing.ts), and a night that
+ * issues a true-up also makes the next plan from a year of history, priced as known on the
+ * anniversary. So the reads are kept whole (the run loads a bounded window of them, about two years),
+ * and every series keeps the entries in force on a day of `[earliest period or plan start, asOf]` and of
+ * the invoices' periods — every day a document of that night was priced on, or known on.
+ */
+export function trimSmoothedCase(c: Case, invoices: readonly Invoice[]): Case {
+  const covered = coveredPeriod(invoices);
+  if (covered === null) return c;
+  const planStart = c.billing.plan?.start;
+  const dayAfter = addDays(c.asOf, 1);
+  const p: Period = {
+    start: planStart !== undefined && planStart < covered.start ? planStart : covered.start,
+    end: covered.end > dayAfter ? covered.end : dayAfter,
+  };
+  return { ...seriesOver(c, p), events: c.events.filter((e) => e.date < p.end) };
+}
+
+/** The case with its offer and reference series cut to the entries of the contract's keys overlapping `p`. */
+function seriesOver(c: Case, p: Period): Case {
   const option = c.contract.priceOption;
   const formula = c.contract.tariffFormula;
   return {
@@ -76,7 +101,5 @@ export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
       capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => e.priceOption === option), p),
       ...trimmedGaps(c, p),
     },
-    reads: keptReads(c, invoices),
-    events: c.events.filter((e) => e.date < p.end),
   };
 }

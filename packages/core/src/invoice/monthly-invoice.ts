@@ -17,10 +17,14 @@ import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./sch
 import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
 
-/** The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap. */
-export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: LocalDate): Invoice {
+/**
+ * The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap.
+ * `noEnergy`: bill no energy, as on the first monthly invoice after a smoothed plan year whose
+ * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false).
+ */
+export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: LocalDate, noEnergy = false): Invoice {
   const contract = c.contract;
-  const prev = previousBillingDate(contract, billingDate);
+  const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
   const next = nextBillingDate(contract, billingDate);
   const subscriptionPeriod = next === null ? null : { start: billingDate, end: next };
   const energyPeriod = prev === null ? null : { start: prev, end: billingDate };

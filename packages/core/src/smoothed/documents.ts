@@ -96,6 +96,11 @@ export interface TrueUpSection {
   /** The anniversary, or the termination date on a final true-up. */
   readonly planEnd: LocalDate;
   readonly termination: boolean;
+  /**
+   * Present (true) on the true-up that ends smoothed billing at an anniversary: the contract is billed
+   * monthly from `planEnd`, no plan follows, and any credit is refunded (R4).
+   */
+  readonly switchToMonthly?: true;
   /** The instalments billed on the plan, deducted from the year's TTC. */
   readonly instalments: readonly { readonly amountTtc: string; readonly billingDate: LocalDate; readonly no: number }[];
   readonly instalmentsTotalTtc: string;

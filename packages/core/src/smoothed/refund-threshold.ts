@@ -24,9 +24,11 @@ const RULE_R4 = "R4 · CGV 6.5 (refund of a credit: ≥ 25.00 € TTC or at term
 
 /**
  * How an invoice's amount to settle (positive: owed by the customer; negative: a credit) is settled.
- * `termination`: the invoice closes the contract, so any credit is refunded.
+ * `termination`: the invoice closes the contract, so any credit is refunded. `switchToMonthly`: the
+ * invoice closes smoothed billing (the contract goes on, billed monthly): no instalment is left to
+ * deduct a small credit from, so any credit is refunded too (default: false).
  */
-export function settle(amountTtc: Dec, issueDate: LocalDate, termination: boolean): Settlement {
+export function settle(amountTtc: Dec, issueDate: LocalDate, termination: boolean, switchToMonthly = false): Settlement {
   if (isZero(amountTtc)) {
     return { amountTtc: "0.00", dueDate: null, explanation: "Nothing to pay and nothing to refund.", kind: "settled", rule: RULE_R4 };
   }
@@ -47,6 +49,17 @@ export function settle(amountTtc: Dec, issueDate: LocalDate, termination: boolea
       amountTtc: formatCents(credit),
       dueDate: refundDue,
       explanation: `Credit of ${formatCents(credit)} € found at termination: refunded by ${refundDue} (issue date + 15 days), whatever its amount.`,
+      kind: "refund",
+      rule: RULE_R4,
+    };
+  }
+  if (switchToMonthly) {
+    return {
+      amountTtc: formatCents(credit),
+      dueDate: refundDue,
+      explanation:
+        `Credit of ${formatCents(credit)} € at the end of smoothed billing (switch to monthly billing): no instalment is left ` +
+        `to deduct it from, so it is refunded by ${refundDue} (issue date + 15 days), whatever its amount.`,
       kind: "refund",
       rule: RULE_R4,
     };

@@ -13,6 +13,7 @@ import { dueSmoothedDocuments } from "./smoothed-billing.ts";
 import { splitInstalments } from "./instalment-plan.ts";
 import { settle } from "./refund-threshold.ts";
 import { dec, formatCents } from "../primitives/money.ts";
+import { dueInvoices } from "../invoice/monthly-invoice.ts";
 
 const offer = {
   id: "O1",
@@ -254,5 +255,78 @@ describe("R1 · CGV 6.1 switching from monthly to smoothed billing", () => {
     expect(closing.subscriptionPeriod).toBeNull();
     expect(closing.energyPeriod).toEqual({ start: "2025-08-01", end: "2025-09-01" });
     expect(closing.lines.map((l) => [l.kind, l.quantity])).toEqual([["energy", "310"], ["excise", "310"]]);
+  });
+});
+
+describe("R1 · R4 · CGV 6.1, 6.5 switching from smoothed to monthly billing at an anniversary", () => {
+  // The plan year 2025-09-01..2026-09-01 of the true-up tests above (TTC 1,103.20), the customer asking
+  // on 2026-06-15 to be billed monthly: the switch waits for the anniversary, 2026-09-01.
+  const SWITCH = { type: "billingModeChange" as const, date: "2026-06-15", billingMode: "monthly" as const };
+  const READS = [...HISTORY, teleRead("2026-02-01", { BASE: "6110" }), teleRead("2026-09-01", { BASE: "8110" }), teleRead("2026-10-01", { BASE: "8410" })];
+  const switching = (over: { asOf: string; lastBillingDate: string; amountsTtc: string[]; events?: unknown[] }) => {
+    const c = smoothed({ asOf: over.asOf, lastBillingDate: over.lastBillingDate, plan: { ...PLAN_2025, amountsTtc: over.amountsTtc }, reads: READS });
+    const out = dueSmoothedDocuments({ ...c, events: (over.events ?? [SWITCH]) as typeof c.events });
+    if (!out.ok) throw new Error(out.failure.message);
+    return out;
+  };
+  const amounts = (first: string, last: string) => [...Array(11).fill(first), last];
+
+  it("R1 · CGV 6.1 on the anniversary: the true-up closes the year, no plan follows, the first monthly invoice bills the subscription in advance and no energy", () => {
+    const out = switching({ asOf: "2026-09-01", lastBillingDate: "2026-08-01", amountsTtc: amounts("85.00", "85.00") });
+    expect(out.documents.map((d) => d.kind)).toEqual(["trueUpInvoice", "monthlyInvoice"]);
+    const [trueUp, first] = out.documents as [Invoice, Invoice];
+    // The year as in the true-up tests: TTC 1,103.20 − 12 × 85.00 = 83.20 due; it says smoothed billing ends.
+    expect([trueUp.totalTtc, trueUp.energyPeriod]).toEqual(["1103.20", { start: "2025-09-01", end: "2026-09-01" }]);
+    expect(trueUp.trueUp).toMatchObject({ balanceTtc: "83.20", switchToMonthly: true, termination: false, settlement: { kind: "payment", amountTtc: "83.20", dueDate: "2026-09-16" } });
+    // First monthly invoice: subscription September in advance, 12.50 (8.00 + 4.50); CTA 21.93 % × 4.50 = 0.98685 → 0.99;
+    // no energy (the true-up billed it up to 2026-09-01). HT 13.49; VAT 20 % 2.698 → 2.70; TTC 16.19.
+    expect(first.subscriptionPeriod).toEqual({ start: "2026-09-01", end: "2026-10-01" });
+    expect(first.energyPeriod).toBeNull();
+    expect(first.indexes).toEqual([]);
+    expect(first.lines.map((l) => [l.kind, l.periodStart, l.periodEnd, l.amount])).toEqual([
+      ["subscription", "2026-09-01", "2026-10-01", "12.50"],
+      ["cta", "2026-09-01", "2026-10-01", "0.99"],
+    ]);
+    expect([first.billingDate, first.issueDate, first.dueDate, first.totalHt, first.totalVat, first.totalTtc]).toEqual(["2026-09-01", "2026-09-01", "2026-09-16", "13.49", "2.70", "16.19"]);
+    expect(out).toMatchObject({ plan: null, billingMode: "monthly", nextBillingDate: "2026-10-01" });
+  });
+
+  it("R1 · CGV 6.1 the next billing date bills the energy from the anniversary on the monthly schedule", () => {
+    // The same contract a month later, now monthly: energy 2026-09-01..10-01, 300 kWh × 0.1870 = 56.10,
+    // excise 300 × 0.0337 = 10.11; subscription October 12.50, CTA 0.99. HT 79.70; VAT 15.94; TTC 95.64.
+    const c = smoothed({ asOf: "2026-10-01", lastBillingDate: "2026-09-01", reads: READS });
+    const out = dueInvoices({ ...c, contract: { ...c.contract, billingMode: "monthly" } });
+    if (!out.ok) throw new Error(out.failure.message);
+    const inv = out.invoices[0]!;
+    expect(inv.energyPeriod).toEqual({ start: "2026-09-01", end: "2026-10-01" });
+    expect(inv.lines.map((l) => [l.kind, l.quantity, l.amount])).toEqual([
+      ["subscription", "1", "12.50"], ["cta", "1", "0.99"], ["energy", "300", "56.10"], ["excise", "300", "10.11"],
+    ]);
+    expect(inv.totalTtc).toBe("95.64");
+  });
+
+  it("R1 · CGV 6.1 a run catching up past the anniversary issues the true-up, the first monthly invoice and the next monthly one, in order", () => {
+    const out = switching({ asOf: "2026-10-01", lastBillingDate: "2026-08-01", amountsTtc: amounts("85.00", "85.00") });
+    expect(out.documents.map((d) => [d.kind, (d as Invoice).billingDate])).toEqual([
+      ["trueUpInvoice", "2026-09-01"], ["monthlyInvoice", "2026-09-01"], ["monthlyInvoice", "2026-10-01"],
+    ]);
+    const last = out.documents[2] as Invoice;
+    expect([last.energyPeriod, last.totalTtc]).toEqual([{ start: "2026-09-01", end: "2026-10-01" }, "95.64"]);
+    expect(out).toMatchObject({ plan: null, billingMode: "monthly", nextBillingDate: "2026-11-01" });
+  });
+
+  it("R4 · CGV 6.5 a credit under 25.00 at the switch is refunded: no instalment is left to deduct it from", () => {
+    // 11 × 94.02 + 93.97 = 1,128.19 billed; 1,103.20 − 1,128.19 = −24.99 (carried forward without a switch).
+    const out = switching({ asOf: "2026-09-01", lastBillingDate: "2026-08-01", amountsTtc: amounts("94.02", "93.97") });
+    const inv = out.documents[0] as Invoice;
+    expect(inv.trueUp).toMatchObject({ balanceTtc: "-24.99", settlement: { kind: "refund", amountTtc: "24.99", dueDate: "2026-09-16" } });
+    expect(inv.trueUp!.settlement.explanation).toMatch(/switch to monthly billing/);
+  });
+
+  it("R1 · CGV 6.1 a switch dated after the anniversary waits for the next one: the next plan starts as usual", () => {
+    const out = switching({ asOf: "2026-09-01", lastBillingDate: "2026-08-01", amountsTtc: amounts("85.00", "85.00"), events: [{ ...SWITCH, date: "2026-09-02" }] });
+    expect(out.documents.map((d) => d.kind)).toEqual(["trueUpInvoice", "instalmentPlan", "instalmentNotice"]);
+    expect((out.documents[0] as Invoice).trueUp).not.toHaveProperty("switchToMonthly");
+    expect(out.billingMode).toBe("smoothed");
   });
 });

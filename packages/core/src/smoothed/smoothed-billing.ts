@@ -7,11 +7,15 @@
  * - on the 4th, 7th and 10th instalment dates (configurable): a **readjustment** check;
  * - on each instalment date: the **instalment notice** (R4: a carried credit deducted);
  * - on the anniversary: the **true-up invoice**, then the next plan and its first notice;
- * - on the contract's end date: the final true-up (any credit refunded, R4), nothing after.
+ * - on the contract's end date: the final true-up (any credit refunded, R4), nothing after;
+ * - on the anniversary a **switch to monthly billing** takes effect (a `billingModeChange` event
+ *   dated on or before it): the true-up closes the year (any credit refunded, R4), no plan follows,
+ *   and the first monthly invoice bills the subscription in advance and no energy (the true-up
+ *   billed it up to that date); later dates are billed monthly (energy from the anniversary on).
  * All documents are issued on `asOf` (catch-up like the monthly run). All or nothing: a data gap on
  * any date fails the whole case with the date and reason.
  */
-import type { Case, PlanState } from "../case/schema.ts";
+import type { BillingMode, Case, PlanState } from "../case/schema.ts";
 import { BillingError, type BillingFailure } from "../errors.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { monthlyInvoice } from "../invoice/monthly-invoice.ts";
@@ -31,8 +35,10 @@ export type SmoothedOutcome =
       readonly ok: true;
       /** In the order they are due. */
       readonly documents: readonly SmoothedDocument[];
-      /** The plan in force after the last document (what the next case's billing.plan is). */
+      /** The plan in force after the last document (what the next case's billing.plan is); null after a switch to monthly. */
       readonly plan: PlanState | null;
+      /** The contract's billing mode after the last document: "monthly" once a switch took effect. */
+      readonly billingMode: BillingMode;
       readonly nextBillingDate: LocalDate | null;
     }
   | { readonly ok: false; readonly billingDate: LocalDate; readonly failure: BillingFailure };
@@ -76,8 +82,17 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
     documents.push(created, notice(plan, 1, d));
   };
 
+  // The switch to monthly billing, if the customer asked for one: it takes effect at the first
+  // anniversary on or after the date of the request.
+  let switchFrom: LocalDate | null = null;
+  for (const e of c.events) if (e.type === "billingModeChange" && (switchFrom === null || e.date < switchFrom)) switchFrom = e.date;
+  let mode: BillingMode = "smoothed";
   for (const d of dates) {
     try {
+      if (mode === "monthly") {
+        documents.push(monthlyInvoice(c, d, issueDate));
+        continue;
+      }
       if (plan === null) {
         // A switch from monthly billing: the energy since the last monthly invoice is billed first
         // (its subscription was billed in advance up to this date).
@@ -90,13 +105,22 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
       const current: PlanState = plan;
       const pd = planDates(c.contract, current.start);
       if (d === pd.end) {
-        const inv = trueUpInvoice(c, current, d, issueDate, credit);
+        const switching = switchFrom !== null && switchFrom <= d;
+        const inv = trueUpInvoice(c, current, d, issueDate, credit, switching);
         documents.push(inv);
         const s = inv.trueUp!.settlement;
         credit = s.kind === "carriedForward" ? dec(s.amountTtc) : ZERO;
         if (inv.trueUp!.termination) {
           plan = { ...current, creditToDeductTtc: formatCents(credit) };
           break;
+        }
+        if (switching) {
+          // Smoothed billing ends here: the subscription from the anniversary is billed in advance,
+          // the energy up to it is on the true-up just issued.
+          mode = "monthly";
+          plan = null;
+          documents.push(monthlyInvoice(c, d, issueDate, true));
+          continue;
         }
         startPlan(d);
         continue;
@@ -117,5 +141,5 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
     }
   }
   const finalPlan: PlanState | null = plan === null ? null : { ...(plan as PlanState), creditToDeductTtc: formatCents(credit) };
-  return { ok: true, documents, plan: finalPlan, nextBillingDate: nextBillingDate(c.contract, c.asOf) };
+  return { ok: true, documents, plan: finalPlan, billingMode: mode, nextBillingDate: nextBillingDate(c.contract, c.asOf) };
 }

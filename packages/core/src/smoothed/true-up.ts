@@ -27,9 +27,11 @@ import { settle } from "./refund-threshold.ts";
 
 /**
  * The true-up invoice of `plan` over `[plan.start, end)`, issued on `issueDate`, deducting the
- * instalments scheduled before `end` (all issued by then). Throws BillingError on a data gap.
+ * instalments scheduled before `end` (all issued by then). `switchToMonthly`: the last true-up
+ * before the contract is billed monthly (no next plan; any credit refunded) (default: false).
+ * Throws BillingError on a data gap.
  */
-export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDate: LocalDate, creditCarriedIn: Dec): Invoice {
+export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDate: LocalDate, creditCarriedIn: Dec, switchToMonthly = false): Invoice {
   const period = { start: plan.start, end };
   const drafts: DraftLine[] = [...subscriptionLines(c, period)];
   const energy = energyLines(c, period);
@@ -66,7 +68,9 @@ export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDat
       planEnd: end,
       planReference: plan.reference,
       planStart: plan.start,
-      settlement: settle(sub(balance, creditCarriedIn), issueDate, termination),
+      settlement: settle(sub(balance, creditCarriedIn), issueDate, termination, switchToMonthly && !termination),
+      // Present only on the true-up that ends smoothed billing, so every other true-up keeps its shape.
+      ...(switchToMonthly && !termination ? { switchToMonthly: true as const } : {}),
       termination,
     },
     vat: vat.groups,

@@ -134,7 +134,8 @@ export function buildCase(p: CaseParts): Case {
     offer: p.offer,
     reference: p.reference,
     reads: readsFromRows(p.reads),
-    events: [],
+    // A smoothed contract's request to be billed monthly again (CGV 6.1; smoothed-billing.ts).
+    events: k.switch_to_monthly_on ? [{ type: "billingModeChange", date: k.switch_to_monthly_on, billingMode: "monthly" }] : [],
     billing: p.plan ? { lastBillingDate, plan: p.plan } : { lastBillingDate },
   };
 }

@@ -38,6 +38,7 @@ import {
   setNextBillingDates,
   startRun,
   streamDueContracts,
+  switchToMonthly,
 } from "@billing/db";
 import { buildCase, offerFromRows, referenceFromRows } from "./case-builder.ts";
 import { InputHasher } from "./stored-input.ts";
@@ -61,9 +62,25 @@ export interface RunProgress {
   readonly contractsDone: number;
   readonly billed: number;
   readonly failed: number;
+  /** Invoices issued, monthly and true-up (trueUps counts the latter again). */
   readonly invoices: number;
   readonly lines: number;
+  /** Smoothed billing (CGV 6.1): true-up invoices, instalment plans, instalment notices and readjustment checks issued. */
+  readonly trueUps: number;
+  readonly plans: number;
+  readonly notices: number;
+  readonly readjustments: number;
+  /** Readjustment checks that changed the instalments. */
+  readonly readjustmentsApplied: number;
+  /** Smoothed contracts whose switch to monthly billing took effect. */
+  readonly switchedToMonthly: number;
 }
+
+/** A progress with every count at zero. */
+export const NO_PROGRESS: RunProgress = Object.freeze({
+  contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0,
+  trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0,
+});
 
 export interface RunFailure {
   readonly contractId: string;
@@ -95,6 +112,8 @@ interface Prepared {
   readonly lines: number;
   /** Plans, notices and readjustment checks of a smoothed contract. */
   readonly smoothed: SmoothedDocuments;
+  /** The contract's switch from smoothed to monthly billing took effect (CGV 6.1). */
+  readonly switchedToMonthly?: boolean;
 }
 
 export async function runBilling(store: Store, opts: RunOptions): Promise<RunSummary> {
@@ -120,7 +139,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const runId = opts.runId ?? (await startRun(db, opts.date, ENGINE_VERSION));
   const hasher = new InputHasher();
   const knownParts = new Set<string>();
-  const progress = { contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0 };
+  const progress: { -readonly [K in keyof RunProgress]: number } = { ...NO_PROGRESS };
   let unchanged = 0;
   const failures: RunFailure[] = [];
 
@@ -190,7 +209,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       }
     }
     const count = out.documents.length;
-    const input = docs.length > 0 ? hasher.storedInput(c, docs) : null;
+    const input = docs.length > 0 ? hasher.storedSmoothedInput(c, docs) : null;
     const invoices = docs.map((document): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion: ENGINE_VERSION, input: input! }));
     return {
       contract,
@@ -201,6 +220,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         : { contractId: contract.id, outcome: "billed", invoices: count },
       lines: docs.reduce((n, i) => n + i.lines.length, 0),
       smoothed: { plans, notices, readjustments },
+      switchedToMonthly: out.billingMode === "monthly",
     };
   };
 
@@ -216,6 +236,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
           readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
         }, runId);
       }
+      const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
+      if (switched.length > 0) await switchToMonthly(trx, switched);
       await setNextBillingDates(
         trx,
         batch.filter((p) => p.outcome.outcome !== "failed").map((p) => ({ id: p.contract.id, next: p.next })),
@@ -232,6 +254,14 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         progress.billed += 1;
         progress.invoices += p.invoices.length;
         progress.lines += p.lines;
+        if (p.smoothed !== NO_SMOOTHED) {
+          progress.trueUps += p.invoices.filter((i) => i.document.kind === "trueUpInvoice").length;
+          progress.plans += p.smoothed.plans.length;
+          progress.notices += p.smoothed.notices.length;
+          progress.readjustments += p.smoothed.readjustments.length;
+          progress.readjustmentsApplied += p.smoothed.readjustments.filter((r) => r.applied).length;
+          if (p.switchedToMonthly) progress.switchedToMonthly += 1;
+        }
         break;
       case "unchanged":
         unchanged += 1;
@@ -259,6 +289,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
             ...p,
             invoices: [],
             smoothed: NO_SMOOTHED,
+            switchedToMonthly: false,
             outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
           };
           await write([failed]);

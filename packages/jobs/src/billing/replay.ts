@@ -1,5 +1,5 @@
 /**
- * Audit replay (DESIGN job 3): recompute an issued invoice from what was stored with it — its
+ * Audit replay (DESIGN job 3): recompute an issued invoice — monthly or true-up — from what was stored with it — its
  * contract part and the content-addressed offer and reference parts — with the same pure core, and
  * compare the result with the stored document field by field (STYLE 8: replay is
  * recompute-and-compare). It also recomputes the input hash from the stored bodies, so an input
@@ -8,7 +8,7 @@
  * Never throws on bad stored data: a missing or invalid input is an `unreplayable` result with its
  * reason (STYLE 9). Reads only; the database is never written.
  */
-import { type Invoice, ENGINE_VERSION, dueInvoices, parseCase } from "@billing/core";
+import { type BillingOutcome, type Case, type Invoice, ENGINE_VERSION, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
 import { type Store, canonicalJson, findInvoiceByNumber } from "@billing/db";
 import { caseFromStoredInput, caseHashOf, partHash } from "./stored-input.ts";
 
@@ -89,7 +89,7 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
       `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,
     );
   }
-  const out = dueInvoices(parsed.value);
+  const out = recompute(parsed.value);
   if (!out.ok) {
     return unreplayable(
       `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}${altered}`,
@@ -104,12 +104,13 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
     differences.push({ path: "input.caseHash", stored: input.case_hash, recomputed: invoice.input_hash });
   }
 
-  const recomputed = out.invoices.find((i) => i.billingDate === invoice.billing_date);
+  // A switch night issues a true-up and a monthly invoice on the same billing date: match the kind too.
+  const recomputed = out.invoices.find((i) => i.billingDate === invoice.billing_date && i.kind === invoice.kind);
   if (!recomputed) {
     differences.push({
       path: "billingDate",
-      stored: invoice.billing_date,
-      recomputed: out.invoices.map((i) => i.billingDate),
+      stored: `${invoice.billing_date} (${invoice.kind})`,
+      recomputed: out.invoices.map((i) => `${i.billingDate} (${i.kind})`),
     });
   } else {
     differences.push(...compareDocuments(stored.document, recomputed));
@@ -118,6 +119,19 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
   const engine = { issued: invoice.engine_version, replayed: ENGINE_VERSION };
   if (differences.length > 0) return { status: "differs", number, differences, engine };
   return { status: "match", number, lines: stored.document.lines.length, totalTtc: stored.document.totalTtc, engine };
+}
+
+/**
+ * The invoices the engine computes from a stored case, through the path that issued them: a monthly
+ * contract's monthly invoices; a smoothed contract's whole night (plans, notices, readjustments, the
+ * true-up, and the monthly invoices of a switch), of which the invoices are kept.
+ */
+function recompute(c: Case): BillingOutcome {
+  if (c.contract.billingMode === "monthly") return dueInvoices(c);
+  const out = dueSmoothedDocuments(c);
+  if (!out.ok) return out;
+  const invoices = out.documents.filter((d): d is Invoice => d.kind === "monthlyInvoice" || d.kind === "trueUpInvoice");
+  return { ok: true, invoices, nextBillingDate: out.nextBillingDate };
 }
 
 /**
@@ -136,15 +150,15 @@ export function compareDocuments(stored: Invoice, recomputed: Invoice): ReplayDi
   const r = byNo(recomputedLines);
   const lineNos = [...new Set([...s.keys(), ...r.keys()])].sort((a, b) => a - b);
   for (const no of lineNos) diffValues(`lines[${no - 1}]`, s.get(no), r.get(no), out, LINE_FIELDS);
-  // Lines go where the document has them: after the indexes, before the VAT groups and totals.
-  const afterLines = head.findIndex((d) => /^(vat|total)/.test(d.path));
+  // Lines go where the document has them: after the indexes, before the VAT groups, totals and true-up section.
+  const afterLines = head.findIndex((d) => /^(vat|total|trueUp)/.test(d.path));
   return afterLines === -1 ? [...head, ...out] : [...head.slice(0, afterLines), ...out, ...head.slice(afterLines)];
 }
 
 /** The order differences are listed in: the document's, amounts before their trace; other keys follow sorted. */
 const HEAD_FIELDS = [
   "kind", "contractId", "customerId", "deliveryPoint", "billingDate", "issueDate", "dueDate",
-  "subscriptionPeriod", "energyPeriod", "indexes", "vat", "totalHt", "totalVat", "totalTtc",
+  "subscriptionPeriod", "energyPeriod", "indexes", "vat", "totalHt", "totalVat", "totalTtc", "trueUp",
 ];
 const LINE_FIELDS = [
   "lineNo", "kind", "register", "periodStart", "periodEnd", "quantity", "quantityUnit", "unitPrice", "amount", "vatRate",
@@ -155,6 +169,12 @@ const NESTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   energyPeriod: ["start", "end"],
   indexes: ["register", "date", "index", "basis", "source"],
   vat: ["rate", "base", "amount"],
+  trueUp: [
+    "planReference", "planStart", "planEnd", "termination", "switchToMonthly", "instalments", "instalmentsTotalTtc", "balanceTtc",
+    "creditCarriedInTtc", "settlement",
+  ],
+  instalments: ["no", "billingDate", "amountTtc"],
+  settlement: ["kind", "amountTtc", "dueDate", "rule", "explanation"],
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

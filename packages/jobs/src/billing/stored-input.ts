@@ -5,7 +5,7 @@
  * them. case hash = sha256 of the three hashes, so any change to any input changes it.
  */
 import { createHash } from "node:crypto";
-import { type Case, type Invoice, trimCase } from "@billing/core";
+import { type Case, type Invoice, trimCase, trimSmoothedCase } from "@billing/core";
 import { canonicalJson } from "@billing/db";
 
 export interface StoredInput {
@@ -46,10 +46,23 @@ export class InputHasher {
   }
 
   storedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
-    const t = trimCase(c, invoices);
-    const { offer, reference, ...contractPart } = t;
     const span = invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}`).join(",");
-    const k = c.contract;
+    return this.split(trimCase(c, invoices), span);
+  }
+
+  /**
+   * The stored input of a smoothed contract's invoices (true-ups, and the monthly invoices of a switch):
+   * trimmed so that the whole night's smoothed computation — plans, readjustments included — runs again
+   * on it (trimSmoothedCase), which is what a replay does.
+   */
+  storedSmoothedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
+    const t = trimSmoothedCase(c, invoices);
+    return this.split(t, `smoothed|${t.reads[0]?.date ?? ""}|${c.asOf}|${invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.energyPeriod?.start}`).join(",")}`);
+  }
+
+  private split(t: Case, span: string): StoredInput {
+    const { offer, reference, ...contractPart } = t;
+    const k = t.contract;
     const o = this.shared(`offer|${offer.id}|${k.priceOption}|${span}`, offer);
     const r = this.shared(`ref|${k.tariffFormula}|${k.priceOption}|${offer.capacity}|${span}`, reference);
     const contractPartJson = canonicalJson(contractPart);

@@ -13,7 +13,7 @@ import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { ENGINE_VERSION } from "@billing/core";
 import { type Store, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
-import { type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 export interface RunCommandOptions extends StoreOptions {
@@ -46,13 +46,26 @@ function progressReporter(total: number, enabled: boolean): { onProgress: (p: Ru
   };
 }
 
+/** Every count of several progress reports added up (the workers of a split run). */
+export function sumProgress(all: readonly RunProgress[]): RunProgress {
+  const sum: Record<keyof RunProgress, number> = { ...NO_PROGRESS };
+  for (const p of all) for (const key of Object.keys(sum) as (keyof RunProgress)[]) sum[key] += p[key];
+  return sum;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export function formatSummary(s: RunSummary): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
+  const monthly = s.invoices - s.trueUps;
   const out = [
     `Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
     `  failed     ${s.failed}`,
+    `  issued     ${plural(monthly, "monthly invoice")}, ${plural(s.trueUps, "true-up invoice")}, ${plural(s.notices, "instalment notice")}, ` +
+      `${plural(s.plans, "instalment plan")}, ${plural(s.readjustments, "readjustment check")} (${s.readjustmentsApplied} applied)` +
+      (s.switchedToMonthly > 0 ? `; ${plural(s.switchedToMonthly, "contract")} switched from smoothed to monthly billing` : ""),
     `  invoices   ${s.invoices} (${rate(s.invoices)}/s), lines ${s.lines} (${rate(s.lines)}/s), contracts ${rate(s.contractsDone)}/s`,
   ];
   if (s.workerPeakRssMiB?.length) out.push(`  workers    ${s.workerPeakRssMiB.length}, peak memory ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
@@ -91,9 +104,7 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
           child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
             if (m.progress) {
               perWorker.set(k, m.progress);
-              const sum = { contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0 };
-              for (const p of perWorker.values()) for (const key of Object.keys(sum) as (keyof RunProgress)[]) sum[key] += p[key];
-              onProgress(sum);
+              onProgress(sumProgress([...perWorker.values()]));
             }
             if (m.summary) result = { summary: m.summary };
             if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
@@ -106,12 +117,8 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
   const summary: RunSummary = {
     runId,
     date,
-    contractsDone: all.reduce((n, s) => n + s.contractsDone, 0),
-    billed: all.reduce((n, s) => n + s.billed, 0),
+    ...sumProgress(all),
     unchanged: all.reduce((n, s) => n + s.unchanged, 0),
-    failed: all.reduce((n, s) => n + s.failed, 0),
-    invoices: all.reduce((n, s) => n + s.invoices, 0),
-    lines: all.reduce((n, s) => n + s.lines, 0),
     failures: all.flatMap((s) => s.failures),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),

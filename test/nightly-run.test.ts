@@ -76,7 +76,8 @@ async function insertHandMadeContracts(): Promise<void> {
 
 beforeAll(async () => {
   t = await openTestStore();
-  await seedDemo(t.store, { contracts: DEMO_CONTRACTS, date: DEMO_DATE, seed: 7 });
+  // All monthly (the same portfolio as the default's monthly contracts): test/demo.test.ts covers the mix.
+  await seedDemo(t.store, { contracts: DEMO_CONTRACTS, date: DEMO_DATE, seed: 7, smoothedShare: 0 });
   await insertHandMadeContracts();
   // Small chunks, so the run spans several chunk transactions.
   first = await runBilling(t.store, { date: DEMO_DATE, chunkSize: 16 });

@@ -27,7 +27,7 @@ const db = () => t.store.db;
 
 beforeAll(async () => {
   t = await openTestStore();
-  await seedDemo(t.store, { contracts: DEMO_CONTRACTS, date: DEMO_DATE, seed: 7 });
+  await seedDemo(t.store, { contracts: DEMO_CONTRACTS, date: DEMO_DATE, seed: 7, smoothedShare: 0 });
   // A contract on its own offer, whose kWh price steps from 0.1000 to 0.1200 on 2026-10-16: its
   // stored offer part is its own, so altering it touches no other invoice.
   await insertCustomers(db(), [{ id: "CX1", kind: "residential", name: "Jeanne Test", department: "75" }]);

@@ -27,7 +27,7 @@ function monthlyReads(contract: string, registers: Record<string, number>, month
 
 beforeAll(async () => {
   t = await openTestStore();
-  await seedDemo(t.store, { contracts: 30, date: DEMO_DATE, seed: 11 });
+  await seedDemo(t.store, { contracts: 30, date: DEMO_DATE, seed: 11, smoothedShare: 0 });
   await insertCustomers(db(), [{ id: "CS1", kind: "residential", name: "Lou Lissé", department: "44" }]);
   const contract = (id: string, option: "BASE" | "HPHC", start: string, pdl: string) => ({
     id, customer_id: "CS1", delivery_point: pdl, offer_id: "VERTE-2025", subscribed_kva: 6, price_option: option,

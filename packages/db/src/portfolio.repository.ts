@@ -64,19 +64,26 @@ export interface NewContract {
   next_billing_date: string | null;
   /** (default: "monthly") */
   billing_mode?: "monthly" | "smoothed";
+  /** Smoothed billing: the customer's declared annual kWh per register (default: none). */
+  declared_annual_kwh?: Partial<Record<"BASE" | "HP" | "HC", string>> | null;
 }
 
 export async function insertContracts(db: Db, rows: readonly NewContract[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
-      billing_day, communicating_meter, start_date, end_date, next_billing_date, billing_mode)
-    select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
+      billing_day, communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared_annual_kwh)
+    select id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+      communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared::jsonb
+    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
       ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
       ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
       ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
       ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
-      ${rows.map((r) => r.billing_mode ?? "monthly")}::text[])`.execute(db);
+      ${rows.map((r) => r.billing_mode ?? "monthly")}::text[],
+      ${rows.map((r) => (r.declared_annual_kwh ? JSON.stringify(r.declared_annual_kwh) : null))}::text[])
+      as u(id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+        communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared)`.execute(db);
 }
 
 export interface NewRead {

@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { InstalmentNotice, InstalmentPlan, PlanReadjustment, PlanState } from "@billing/core";
+import type { InstalmentNotice, InstalmentPlan, PlanReadjustment, PlanState, TrueUpSection } from "@billing/core";
 import type { Database, InstalmentNoticeTable, InstalmentPlanTable, PlanReadjustmentTable } from "./schema.ts";
 import type { Selectable } from "kysely";
 
@@ -77,18 +77,40 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
   return out;
 }
 
+/** A true-up invoice as `billing plan show` lists it. */
+export interface TrueUpSummary {
+  readonly number: string;
+  readonly billing_date: string;
+  readonly issue_date: string;
+  readonly total_ttc: string;
+  readonly true_up: TrueUpSection;
+}
+
 export interface PlanHistory {
   readonly plans: Selectable<InstalmentPlanTable>[];
   readonly notices: Selectable<InstalmentNoticeTable>[];
   readonly readjustments: Selectable<PlanReadjustmentTable>[];
+  /** The contract's true-up invoices, in billing-date order. */
+  readonly trueUps: TrueUpSummary[];
+  /** The contract's billing mode now and its pending request to be billed monthly (null = none); null when unknown. */
+  readonly contract: { readonly billing_mode: "monthly" | "smoothed"; readonly switch_to_monthly_on: string | null } | null;
 }
 
-/** Every plan of a contract with its notices and readjustment checks, in date order. */
+/** Every plan of a contract with its notices, readjustment checks and true-ups, in date order. */
 export async function planHistory(db: Db, contractId: string): Promise<PlanHistory> {
-  const [plans, notices, readjustments] = await Promise.all([
+  const [plans, notices, readjustments, trueUps, contract] = await Promise.all([
     db.selectFrom("instalment_plan").selectAll().where("contract_id", "=", contractId).orderBy("start_date").execute(),
     db.selectFrom("instalment_notice").selectAll().where("contract_id", "=", contractId).orderBy("billing_date").orderBy("instalment_no").execute(),
     db.selectFrom("plan_readjustment").selectAll().where("contract_id", "=", contractId).orderBy("check_date").execute(),
+    db.selectFrom("invoice").select(["number", "billing_date", "issue_date", "total_ttc", "true_up"])
+      .where("contract_id", "=", contractId).where("kind", "=", "trueUpInvoice").orderBy("billing_date").execute(),
+    db.selectFrom("contract").select(["billing_mode", "switch_to_monthly_on"]).where("id", "=", contractId).executeTakeFirst(),
   ]);
-  return { plans, notices, readjustments };
+  return {
+    plans,
+    notices,
+    readjustments,
+    trueUps: trueUps.map((t) => ({ ...t, true_up: t.true_up as TrueUpSection })),
+    contract: contract ?? null,
+  };
 }

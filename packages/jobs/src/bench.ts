@@ -22,9 +22,12 @@ const program = new Command("bench")
   .option("--workers <n>", "processes billing in parallel, PostgreSQL only (default: 2 on PostgreSQL, 1 embedded)")
   .option("--chunk-size <n>", "contracts per chunk (default: 1000)", "1000")
   .option("--date <YYYY-MM-DD>", "run date (default: today in Europe/Paris)")
+  .option("--smoothed-share <0..1>", "share of smoothed contracts in the portfolio; 0 measures the monthly path, comparable with docs/performance.md (default: 0)", "0")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string }>();
+const smoothedShare = Number(o.smoothedShare);
+if (o.smoothedShare.trim() === "" || !(smoothedShare >= 0 && smoothedShare <= 1)) throw new Error(`--smoothed-share must be a number from 0 to 1, got "${o.smoothedShare}"`);
 const contracts = parsePositiveInt(o.contracts, "--contracts");
 const date = parseDateOption(o.date ?? todayInParis());
 const serverUrl = process.env.DATABASE_URL;
@@ -50,8 +53,8 @@ const store = await openStore({ databaseUrl, dataDir });
 try {
   await migrateOrThrow(store);
   process.stdout.write(`store: ${store.description}\nseeding ${contracts.toLocaleString("en-US")} contracts (date ${date})…\n`);
-  const seeded = await seedDemo(store, { contracts, date });
-  process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads)\n`);
+  const seeded = await seedDemo(store, { contracts, date, smoothedShare });
+  process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads, ${seeded.smoothed.toLocaleString("en-US")} smoothed contracts)\n`);
   peakRss = 0;
   const s = await runCommand(store, { date, chunkSize: o.chunkSize, workers, progress: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const per = (n: number) => Math.round(n / s.seconds).toLocaleString("en-US");
@@ -60,6 +63,7 @@ try {
     `  contracts  ${s.contractsDone.toLocaleString("en-US")} in ${s.seconds.toFixed(2)} s → ${per(s.contractsDone)} contracts/s`,
     `  invoices   ${s.invoices.toLocaleString("en-US")} → ${per(s.invoices)} invoices/s`,
     `  lines      ${s.lines.toLocaleString("en-US")} → ${per(s.lines)} lines/s`,
+    `  smoothed   ${s.plans.toLocaleString("en-US")} plans, ${s.notices.toLocaleString("en-US")} instalment notices`,
     `  failed     ${s.failed} (bad data seeded on purpose)`,
     `  peak RSS   ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process${Number(workers) > 1 ? "; each worker reports its own below" : ""})`,
   ];

@@ -3,8 +3,9 @@ export { runBilling, type RunOptions, type RunProgress, type RunSummary, type Ru
 export { replayInvoice, compareDocuments, type ReplayResult } from "./billing/replay.ts";
 export { InputHasher, caseFromStoredInput, caseHashOf, partHash } from "./billing/stored-input.ts";
 export { buildCase, offerFromRows, referenceFromRows, readsFromRows } from "./billing/case-builder.ts";
-export { seedDemo, type SeedOptions } from "./demo/seed.ts";
+export { seedDemo, type SeedOptions, type SeedSummary } from "./demo/seed.ts";
 export { formatReplayResult } from "./commands/replay.ts";
 export { formatSummary, runCommand } from "./commands/run.ts";
+export { formatPlanHistory } from "./commands/plan.ts";
 export { renderInvoice, renderFailure } from "./render/invoice-table.ts";
 export { simulateFile, simulateText } from "./commands/simulate.ts";

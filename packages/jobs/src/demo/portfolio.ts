@@ -9,6 +9,12 @@
  * demo date, and one run on that date bills every contract once. A few contracts carry bad data on
  * purpose (an index going backwards, an offer without prices) to show failures recorded with their
  * reason while the others are billed.
+ *
+ * About 30 % of the contracts (`smoothedShare`) are billed **smoothed** (CGV 6.1): migrated contracts
+ * switch from monthly billing on their billing date of the demo month (a closing monthly invoice, then
+ * an instalment plan from their year of reads and its first notice); a contract starting that month
+ * starts smoothed. One without a year of reads before that date (a young contract) comes with the
+ * customer's declared annual estimate, used when its history is under 90 days.
  */
 import { dates, nextBillingDate } from "@billing/core";
 
@@ -56,6 +62,9 @@ export interface DemoContract {
   communicating_meter: boolean;
   start_date: string;
   next_billing_date: string | null;
+  billing_mode: "monthly" | "smoothed";
+  /** Smoothed contracts without a year of reads: the customer's declared annual kWh per register. */
+  declared_annual_kwh: Partial<Record<"BASE" | "HP" | "HC", string>> | null;
 }
 
 export interface DemoRead {
@@ -71,8 +80,15 @@ const LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 const COMPANY = ["Boulangerie", "Garage", "Cabinet", "Atelier", "Pharmacie", "Salon", "Épicerie", "Studio"];
 const DEPARTMENTS = ["75", "69", "13", "33", "31", "44", "59", "67", "57", "68", "35", "06", "2A", "974"];
 
-/** Generates contracts `from .. from+count-1` (ids are stable, so batches can be generated separately). */
-export function generateBatch(seed: number, demoDate: string, from: number, count: number) {
+/** The demo's share of smoothed contracts (default of seedDemo's `smoothedShare`). */
+export const DEMO_SMOOTHED_SHARE = 0.3;
+
+/**
+ * Generates contracts `from .. from+count-1` (ids are stable, so batches can be generated separately).
+ * `smoothedShare` of them, drawn last per contract, are smoothed: a share of 0 gives exactly the
+ * monthly portfolio of the same seed.
+ */
+export function generateBatch(seed: number, demoDate: string, from: number, count: number, smoothedShare = DEMO_SMOOTHED_SHARE) {
   const customers: DemoCustomer[] = [];
   const contracts: DemoContract[] = [];
   const reads: DemoRead[] = [];
@@ -111,6 +127,8 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
       communicating_meter: communicating,
       start_date: start,
       next_billing_date: next,
+      billing_mode: "monthly",
+      declared_annual_kwh: null,
     });
 
     // Monthly reads on every billing date of the last 13 months (and at the start), seasonal profile.
@@ -144,6 +162,19 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
       }
       prev = date;
     });
+
+    // Drawn after everything else, so the rest of the contract is the same whatever the share.
+    if (rnd() < smoothedShare) {
+      const k = contracts[contracts.length - 1]!;
+      k.billing_mode = "smoothed";
+      // Less than a year of reads before the first smoothed date: the customer declared an estimate.
+      if (next !== null && dates.monthDay(next, -12, billingDay) < firstRead) {
+        const yearly = Math.round(dailyBase * 365);
+        k.declared_annual_kwh = option === "BASE"
+          ? { BASE: String(yearly) }
+          : { HC: String(Math.round(yearly * 0.38)), HP: String(Math.round(yearly * 0.62)) };
+      }
+    }
   }
   return { customers, contracts, reads };
 }

@@ -1,7 +1,7 @@
 /** Writes the synthetic portfolio of demo/portfolio.ts into a store, in bulk batches. */
 import type { Store } from "@billing/db";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer } from "@billing/db";
-import { DEMO_OFFER, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
+import { DEMO_OFFER, DEMO_SMOOTHED_SHARE, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
 
 export interface SeedOptions {
   readonly contracts: number;
@@ -9,6 +9,8 @@ export interface SeedOptions {
   readonly date: string;
   /** PRNG seed (default: 42). */
   readonly seed?: number;
+  /** Share of smoothed contracts, 0 to 1; 0 seeds the same portfolio all monthly (default: 0.3). */
+  readonly smoothedShare?: number;
   /** Contracts per insert batch (default: 5000). */
   readonly batchSize?: number;
   readonly onProgress?: (done: number) => void;
@@ -16,6 +18,8 @@ export interface SeedOptions {
 
 export interface SeedSummary {
   readonly contracts: number;
+  /** Of which billed smoothed. */
+  readonly smoothed: number;
   readonly reads: number;
   readonly seconds: number;
 }
@@ -34,10 +38,14 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
     });
   }
   const first = (await db.selectFrom("contract").select(db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+  const share = opts.smoothedShare ?? DEMO_SMOOTHED_SHARE;
+  if (!(share >= 0 && share <= 1)) throw new Error(`smoothedShare must be between 0 and 1, got ${share}`);
   let reads = 0;
+  let smoothed = 0;
   for (let from = Number(first); from < Number(first) + opts.contracts; from += batchSize) {
     const count = Math.min(batchSize, Number(first) + opts.contracts - from);
-    const batch = generateBatch(seed, opts.date, from, count);
+    const batch = generateBatch(seed, opts.date, from, count, share);
+    smoothed += batch.contracts.filter((k) => k.billing_mode === "smoothed").length;
     await db.transaction().execute(async (trx) => {
       await insertCustomers(trx, batch.customers);
       await insertContracts(trx, batch.contracts);
@@ -45,5 +53,5 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
     });
     opts.onProgress?.(from + count - Number(first));
   }
-  return { contracts: opts.contracts, reads, seconds: (Date.now() - started) / 1000 };
+  return { contracts: opts.contracts, smoothed, reads, seconds: (Date.now() - started) / 1000 };
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { dates } from "@billing/core";
-import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, planHistory } from "@billing/db";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, planHistory, requestSwitchToMonthly } from "@billing/db";
 import { type RunSummary, type SeedSummary, formatPlanHistory, formatSummary, replayInvoice, runBilling, seedDemo } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -130,6 +130,13 @@ describe("the default demo portfolio bills both kinds", () => {
     expect(h.plans.map((p) => [p.reference, p.basis])).toEqual([["KD-DECL/2025-11-05", "declared"], ["KD-DECL/2026-11-05", "history"]]);
     expect(formatPlanHistory("KD-DECL", h)).toContain(
       `  True-up    ${trueUps[0]!.number} (2026-11-05, issued ${DEMO_DATE}): year ${trueUp.totalTtc} € TTC − instalments ${trueUp.trueUp!.instalmentsTotalTtc} = ${trueUp.trueUp!.balanceTtc}\n`,
+    );
+  });
+
+  it("R1 · CGV 6.1 billing plan show names a pending request to be billed monthly", async () => {
+    expect(await requestSwitchToMonthly(db(), "KD-DECL", "2027-02-10")).toBe(true);
+    expect(formatPlanHistory("KD-DECL", await planHistory(db(), "KD-DECL")).split("\n")[0]).toBe(
+      "Contract KD-DECL  billed smoothed; asked on 2027-02-10 to be billed monthly (from the first plan anniversary on or after that date)",
     );
   });
 });

@@ -14,6 +14,7 @@ import { splitInstalments } from "./instalment-plan.ts";
 import { settle } from "./refund-threshold.ts";
 import { dec, formatCents } from "../primitives/money.ts";
 import { dueInvoices } from "../invoice/monthly-invoice.ts";
+import { trimCase, trimSmoothedCase } from "../case/trim.ts";
 
 const offer = {
   id: "O1",
@@ -328,5 +329,33 @@ describe("R1 · R4 · CGV 6.1, 6.5 switching from smoothed to monthly billing at
     expect(out.documents.map((d) => d.kind)).toEqual(["trueUpInvoice", "instalmentPlan", "instalmentNotice"]);
     expect((out.documents[0] as Invoice).trueUp).not.toHaveProperty("switchToMonthly");
     expect(out.billingMode).toBe("smoothed");
+  });
+});
+
+describe("R1 · CGV 6.1 the stored input of a smoothed night (trimSmoothedCase)", () => {
+  const invoicesOf = (docs: readonly { kind: string }[]) => docs.filter((d): d is Invoice => d.kind === "monthlyInvoice" || d.kind === "trueUpInvoice");
+  const sameNight = (c: Parameters<typeof dueSmoothedDocuments>[0]) => {
+    const full = dueSmoothedDocuments(c);
+    if (!full.ok) throw new Error(full.failure.message);
+    const trimmed = trimSmoothedCase(c, invoicesOf(full.documents));
+    expect(dueSmoothedDocuments(trimmed)).toEqual(full);
+    // What the monthly trim keeps is not enough for the night (asserted below per case).
+    return dueSmoothedDocuments(trimCase(c, invoicesOf(full.documents)));
+  };
+
+  it("R1 · CGV 6.1 an anniversary with a price change that very day: the next plan is priced with it, so the stored case keeps it", () => {
+    const c = smoothed({ asOf: "2026-09-01", lastBillingDate: "2026-08-01", plan: PLAN_2025, reads: [...HISTORY, teleRead("2026-09-01", { BASE: "8110" })] });
+    const energy = [
+      { from: "2020-01-01", to: "2026-09-01", priceOption: "BASE" as const, register: "BASE" as const, priceHt: "0.1370" },
+      { from: "2026-09-01", priceOption: "BASE" as const, register: "BASE" as const, priceHt: "0.1470" },
+    ];
+    const narrow = sameNight({ ...c, offer: { ...c.offer, energy } });
+    expect(narrow).toMatchObject({ ok: false, failure: { code: "MISSING_PRICE" } });
+  });
+
+  it("R1 · CGV 6.1 a switch from monthly billing: the plan made that night needs the year of reads before it", () => {
+    const c = smoothed({ asOf: "2025-09-01", lastBillingDate: "2025-08-01", reads: [...HISTORY, teleRead("2025-08-01", { BASE: "4300" })] });
+    const narrow = sameNight(c);
+    expect(narrow).toMatchObject({ ok: false, failure: { code: "NO_ESTIMATE" } });
   });
 });

@@ -18,6 +18,10 @@ export interface StoredInput {
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
+/** The periods of `invoices`, as a memo key: what their trimmed offer and reference parts depend on. */
+const spanOf = (invoices: readonly Invoice[]): string =>
+  invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}`).join(",");
+
 /** The hash of a whole stored input: sha256 of the hashes of its contract, offer and reference parts. */
 export function caseHashOf(contractPartHash: string, offerHash: string, referenceHash: string): string {
   return sha256(`${contractPartHash}\n${offerHash}\n${referenceHash}`);
@@ -46,8 +50,7 @@ export class InputHasher {
   }
 
   storedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
-    const span = invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}`).join(",");
-    return this.split(trimCase(c, invoices), span);
+    return this.split(trimCase(c, invoices), spanOf(invoices));
   }
 
   /**
@@ -56,8 +59,8 @@ export class InputHasher {
    * on it (trimSmoothedCase), which is what a replay does.
    */
   storedSmoothedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
-    const t = trimSmoothedCase(c, invoices);
-    return this.split(t, `smoothed|${t.reads[0]?.date ?? ""}|${c.asOf}|${invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.energyPeriod?.start}`).join(",")}`);
+    // The trimmed series depend on the invoices' periods, the plan start and the run date.
+    return this.split(trimSmoothedCase(c, invoices), `smoothed|${c.billing.plan?.start ?? ""}|${c.asOf}|${spanOf(invoices)}`);
   }
 
   private split(t: Case, span: string): StoredInput {

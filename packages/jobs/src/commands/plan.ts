@@ -1,7 +1,11 @@
-/** `billing plan show <contract>`: a smoothed contract's plans, instalments issued, readjustment checks with their reason, and true-ups. */
+/**
+ * `billing plan show <contract>`: a smoothed contract's plans, instalments issued, readjustment checks
+ * with their reason, and true-ups. `billing plan switch-to-monthly <contract> --date D`: record the
+ * customer's request to be billed monthly again, effective at the first plan anniversary on or after D.
+ */
 import type { Command } from "commander";
-import { type PlanHistory, planHistory } from "@billing/db";
-import { type StoreOptions, withStore } from "./context.ts";
+import { type PlanHistory, planHistory, requestSwitchToMonthly } from "@billing/db";
+import { type StoreOptions, parseDateOption, withStore } from "./context.ts";
 
 /** The readable report of `billing plan show`: one block per plan, in date order. */
 export function formatPlanHistory(contractId: string, h: PlanHistory): string {
@@ -57,5 +61,18 @@ export function registerPlan(program: Command, storeOptions: () => StoreOptions)
         }
         process.stdout.write(o.json ? JSON.stringify(h, null, 2) + "\n" : formatPlanHistory(contract, h));
       });
+    });
+  plan
+    .command("switch-to-monthly <contract>")
+    .description("Record a smoothed contract's request to be billed monthly again: it takes effect at the first plan anniversary on or after --date")
+    .requiredOption("--date <YYYY-MM-DD>", "the date of the customer's request")
+    .action(async (contract: string, o: { date: string }) => {
+      const date = parseDateOption(o.date);
+      const ok = await withStore(storeOptions(), (store) => requestSwitchToMonthly(store.db, contract, date));
+      if (ok) process.stdout.write(`${contract}: switch to monthly billing requested on ${date}; it takes effect at the first plan anniversary on or after that date\n`);
+      else {
+        process.stderr.write(`contract ${contract} is not billed smoothed (or does not exist): nothing recorded\n`);
+        process.exitCode = 1;
+      }
     });
 }

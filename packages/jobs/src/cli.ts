@@ -33,22 +33,28 @@ export function buildProgram(): Command {
   return program;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
-if (isMain) {
+/** Runs the command line on `argv` (process.argv layout): the `billing` bin and `tsx cli.ts` both land here. */
+export function main(argv: readonly string[] = process.argv): Promise<void> {
   // `billing … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((e: unknown) => {
-      if (e instanceof UsageError) {
-        process.stderr.write(`error: ${e.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exitCode = 1;
-    });
+  return buildProgram()
+    .parseAsync([...argv])
+    .then(
+      () => undefined,
+      (e: unknown) => {
+        if (e instanceof UsageError) {
+          process.stderr.write(`error: ${e.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+      },
+    );
 }
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
+if (isMain) void main();

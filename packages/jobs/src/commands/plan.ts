@@ -5,7 +5,34 @@
  */
 import type { Command } from "commander";
 import { type PlanHistory, planHistory, requestSwitchToMonthly } from "@billing/db";
+import { trueUpBalance } from "../render/invoice-table.ts";
+import { type NoticeView, type PlanView, noticeTable, planLines, readjustmentLine } from "../render/smoothed-documents.ts";
 import { type StoreOptions, parseDateOption, withStore } from "./context.ts";
+
+/** A stored plan row as the shared renderer reads it. */
+const planView = (p: PlanHistory["plans"][number]): PlanView => ({
+  amountsTtc: p.amounts_ttc,
+  basis: p.basis,
+  basisDetail: p.basis_detail,
+  creditToDeductTtc: p.credit_to_deduct_ttc,
+  end: p.end_date,
+  estimatedKwh: p.estimated_kwh,
+  estimatedTotalHt: p.estimated_total_ht,
+  estimatedTotalTtc: p.estimated_total_ttc,
+  issueDate: p.issue_date,
+  reference: p.reference,
+  start: p.start_date,
+});
+
+/** A stored notice row as the shared renderer reads it. */
+const noticeView = (n: PlanHistory["notices"][number]): NoticeView => ({
+  amountDueTtc: n.amount_due_ttc,
+  amountTtc: n.amount_ttc,
+  billingDate: n.billing_date,
+  creditDeductedTtc: n.credit_deducted_ttc,
+  dueDate: n.due_date,
+  instalmentNo: n.instalment_no,
+});
 
 /** The readable report of `billing plan show`: one block per plan, in date order. */
 export function formatPlanHistory(contractId: string, h: PlanHistory): string {
@@ -17,28 +44,17 @@ export function formatPlanHistory(contractId: string, h: PlanHistory): string {
     out.push("");
   }
   for (const p of h.plans) {
-    out.push(`Plan ${p.reference}  ${p.start_date}..${p.end_date}  issued ${p.issue_date}`);
-    out.push(`  Estimate   ${Object.entries(p.estimated_kwh).map(([r, v]) => `${r} ${v} kWh`).join(", ")} (${p.basis}: ${p.basis_detail})`);
-    out.push(`  Priced     ${p.estimated_total_ttc} € TTC (${p.estimated_total_ht} € HT) at the prices known on ${p.start_date}`);
-    out.push(`  Planned    ${p.amounts_ttc.join(" ")}`);
-    if (Number(p.credit_to_deduct_ttc) > 0) out.push(`  Credit     ${p.credit_to_deduct_ttc} € carried from the previous true-up (R4)`);
+    out.push(...planLines(planView(p)));
     out.push("  Instalments issued");
-    out.push("    #   Billing date  Due date    Amount  Credit   To pay");
-    for (const n of h.notices.filter((x) => x.plan_reference === p.reference)) {
-      out.push(`    ${String(n.instalment_no).padStart(2)}  ${n.billing_date}    ${n.due_date}  ${n.amount_ttc.padStart(6)}  ${n.credit_deducted_ttc.padStart(6)}  ${n.amount_due_ttc.padStart(7)}`);
-    }
+    out.push(...noticeTable(h.notices.filter((x) => x.plan_reference === p.reference).map(noticeView), "    "));
     const checks = h.readjustments.filter((r) => r.plan_reference === p.reference);
     if (checks.length > 0) {
       out.push("  Readjustments");
-      for (const r of checks) out.push(`    ${r.check_date}  ${r.applied ? "APPLIED" : "kept   "}  ${r.reason}`);
+      for (const r of checks) out.push(`    ${readjustmentLine({ applied: r.applied, date: r.check_date, reason: r.reason })}`);
     }
     for (const t of h.trueUps.filter((x) => x.true_up.planReference === p.reference)) {
-      const u = t.true_up;
-      out.push(
-        `  True-up    ${t.number} (${t.billing_date}, issued ${t.issue_date}): year ${t.total_ttc} € TTC − instalments ${u.instalmentsTotalTtc} = ${u.balanceTtc}` +
-          `${u.termination ? " (termination)" : ""}${u.switchToMonthly ? " (last: billed monthly from " + u.planEnd + ")" : ""}`,
-      );
-      out.push(`             ${u.settlement.explanation}`);
+      out.push(`  True-up    ${t.number} (${t.billing_date}, issued ${t.issue_date}): ${trueUpBalance(t.total_ttc, t.true_up)}`);
+      out.push(`             ${t.true_up.settlement.explanation}`);
     }
     out.push("");
   }

@@ -6,8 +6,11 @@
  * Figures are shown as the document holds them (decimal strings) except kWh quantities, cut to at
  * most 3 decimals for reading (the document keeps full precision), and subscription/CTA quantities,
  * shown as the day fraction `days/daysInMonth` the line was prorated by (R1).
+ *
+ * A true-up invoice (R1 · CGV 6.1, smoothed billing) is the same table over the plan year, followed by
+ * its true-up section: the instalments deducted, the balance and its settlement (R3 · CGV 6.4, R4 · CGV 6.5).
  */
-import type { BillingOutcome, Invoice, InvoiceLine } from "@billing/core";
+import type { BillingOutcome, Invoice, InvoiceLine, TrueUpSection } from "@billing/core";
 
 type Align = "left" | "right";
 interface Column {
@@ -75,10 +78,43 @@ function quantity(l: InvoiceLine): string {
 const period = (p: { readonly start: string; readonly end: string } | null, how: string): string =>
   p === null ? "none" : `${p.start}..${p.end} (${how})`;
 
+/** A decimal string that is not zero ("0", "0.00", "-0.00" are zero). String test, no float. */
+export const isNonZeroAmount = (value: string): boolean => /[1-9]/.test(value);
+
+/**
+ * R1 · CGV 6.1 a true-up's balance in one phrase, as `billing plan show` and the true-up section print it:
+ * "year 1103.20 € TTC − instalments 1020.00 = 83.20", then "(termination)" or "(last: billed monthly from D)".
+ */
+export function trueUpBalance(totalTtc: string, u: TrueUpSection): string {
+  return (
+    `year ${totalTtc} € TTC − instalments ${u.instalmentsTotalTtc} = ${u.balanceTtc}` +
+    `${u.termination ? " (termination)" : ""}${u.switchToMonthly ? " (last: billed monthly from " + u.planEnd + ")" : ""}`
+  );
+}
+
+/** R1 · R4 · CGV 6.1, 6.5 the section under a true-up invoice's totals: instalments deducted, balance, settlement. */
+function trueUpSection(inv: Invoice, u: TrueUpSection): string[] {
+  const first = u.instalments.at(0);
+  const last = u.instalments.at(-1);
+  const billed =
+    first && last ? `${u.instalments.map((i) => i.amountTtc).join(" ")} (${u.instalments.length}, ${first.billingDate}..${last.billingDate})` : "none";
+  const out = [
+    "",
+    `True-up of plan ${u.planReference}  ${u.planStart}..${u.planEnd}`,
+    `  Instalments  ${billed}`,
+    `  Balance      ${trueUpBalance(inv.totalTtc, u)}`,
+  ];
+  if (isNonZeroAmount(u.creditCarriedInTtc)) out.push(`  Credit in    ${u.creditCarriedInTtc} € carried from the previous true-up, deducted here (R4)`);
+  // The settlement's explanation names its kind, amount and date (refund-threshold.ts).
+  out.push(`  Settlement   ${u.settlement.explanation}`, `               ${u.settlement.rule}`);
+  return out;
+}
+
 /** One invoice as a readable table; `number` is the invoice number once the store has assigned one. */
 export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): string {
   const out: string[] = [];
-  out.push(opts.number === undefined ? "Monthly invoice (not numbered)" : `Monthly invoice ${opts.number}`);
+  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : "Monthly invoice";
+  out.push(opts.number === undefined ? `${title} (not numbered)` : `${title} ${opts.number}`);
   out.push(
     ...table(
       [
@@ -92,8 +128,9 @@ export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): str
         ["Billing date", inv.billingDate],
         ["Issue date", inv.issueDate],
         ["Due date", inv.dueDate],
-        ["Subscription", period(inv.subscriptionPeriod, "in advance")],
-        ["Energy", period(inv.energyPeriod, "in arrears")],
+        // A true-up bills both over the plan year (R1 · CGV 6.1), neither in advance nor month by month.
+        ["Subscription", period(inv.subscriptionPeriod, inv.kind === "trueUpInvoice" ? "plan year" : "in advance")],
+        ["Energy", period(inv.energyPeriod, inv.kind === "trueUpInvoice" ? "plan year" : "in arrears")],
       ],
       "  ",
     ).slice(1),
@@ -159,17 +196,21 @@ export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): str
     const text = `${label.padEnd(labelWidth)}  ${amount.padStart(amountWidth)}`;
     out.push(text.padStart(Math.max(tableWidth, text.length)));
   }
+  if (inv.trueUp) out.push(...trueUpSection(inv, inv.trueUp));
   return `${out.join("\n")}\n`;
 }
 
 type Failure = Extract<BillingOutcome, { ok: false }>;
 
-/** A billing failure: which billing date could not be computed, the error code and the reason. */
-export function renderFailure(f: Failure, opts: { contractId?: string } = {}): string {
+/**
+ * A billing failure: which billing date could not be computed, the error code and the reason.
+ * `documents`: the case is billed smoothed, so what is withheld is every document due, plans and
+ * notices included (default: false, invoices).
+ */
+export function renderFailure(f: Failure, opts: { contractId?: string; documents?: boolean } = {}): string {
   const who = opts.contractId === undefined ? "" : ` of contract ${opts.contractId}`;
-  return (
-    `Billing${who} failed at billing date ${f.billingDate}\n` +
-    `  ${f.failure.code}: ${f.failure.message}\n` +
-    "No invoice is issued for this case: the due invoices are issued all together or not at all.\n"
-  );
+  const none = opts.documents
+    ? "No document is issued for this case: the documents due are issued all together or not at all.\n"
+    : "No invoice is issued for this case: the due invoices are issued all together or not at all.\n";
+  return `Billing${who} failed at billing date ${f.billingDate}\n` + `  ${f.failure.code}: ${f.failure.message}\n` + none;
 }

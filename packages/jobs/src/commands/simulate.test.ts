@@ -214,6 +214,11 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toBe(simulateText(text, "start.json").stdout);
     });
+
+    it("docs/case-format.md shows the real output of example-smoothed.json", () => {
+      const doc = readFileSync(fileURLToPath(new URL("../../../../docs/case-format.md", import.meta.url)), "utf8");
+      expect(doc).toContain("```\n" + simulateFile(example("example-smoothed.json")).stdout + "```");
+    });
   });
 
   describe("at an anniversary: the true-up invoice, its balance and the next plan", () => {

@@ -635,6 +635,73 @@ describe("R1 independent cases — power change", () => {
   });
 });
 
+describe("R1 independent cases — offer price change mid-month, interpolated index", () => {
+  it("R1 a supply subscription change on 03-15 splits the subscription inside March (5/31 and 17/31 of the month); 300 × 0.03085 = 9.255 → 9.26; TTC 91.81", () => {
+    // Supply 8.00 → 9.00 €/month from 2026-03-15 (monthly price 12.50 → 13.50). Invoice of 2026-03-10:
+    //   03-10..03-15: 12.50 × 5/31 = 2.0161 → 2.02;  CTA 4.50 × 5/31 × 15 % = 0.10887 → 0.11
+    //   03-15..04-01: 13.50 × 17/31 = 7.4032 → 7.40; CTA 4.50 × 17/31 × 15 % = 0.37016 → 0.37
+    //   04-01..04-10: 13.50 × 9/30 = 4.05;           CTA 4.50 × 9/30 × 15 % = 0.2025 → 0.20
+    //   energy [02-10, 03-10): 300 kWh × 0.1770 = 53.10; excise 300 × 0.03085 = 9.255 → 9.26
+    // HT 76.51; VAT 15.302 → 15.30; TTC 91.81.
+    const c = exampleCase({
+      asOf: "2026-03-10",
+      contract: { start: "2025-09-10", billingDay: 10 },
+      offer: {
+        id: "OS",
+        name: "Subscription change",
+        capacity: "included",
+        subscription: [
+          { from: "2020-01-01", to: "2026-03-15", priceOption: "BASE", kva: 6, monthlyHt: "8.00" },
+          { from: "2026-03-15", priceOption: "BASE", kva: 6, monthlyHt: "9.00" },
+        ],
+        energy: [{ from: "2020-01-01", priceOption: "BASE", register: "BASE", priceHt: "0.1370" }],
+      },
+      reference: REF_2026,
+      reads: [teleRead("2026-02-10", { BASE: "1000" }), teleRead("2026-03-10", { BASE: "1300" })],
+      billing: { lastBillingDate: "2026-02-10" },
+    });
+    const inv = billed(only(c)[0]);
+    expect(lines(inv).map(([k, , p, a]) => [k, p, a])).toEqual([
+      ["subscription", "2026-03-10..2026-03-15", "2.02"],
+      ["cta", "2026-03-10..2026-03-15", "0.11"],
+      ["subscription", "2026-03-15..2026-04-01", "7.40"],
+      ["cta", "2026-03-15..2026-04-01", "0.37"],
+      ["subscription", "2026-04-01..2026-04-10", "4.05"],
+      ["cta", "2026-04-01..2026-04-10", "0.20"],
+      ["energy", "2026-02-10..2026-03-10", "53.10"],
+      ["excise", "2026-02-10..2026-03-10", "9.26"],
+    ]);
+    expect(totals(inv)).toEqual(["76.51", "15.30", "91.81"]);
+  });
+
+  it("R1 no read on the billing date: the index is interpolated by days, and the next invoice bills the rest exactly (TTC 92.04 then 101.72)", () => {
+    // Billing day 1; reads 05-01 1,000, 06-05 1,345 (35 days), 07-01 1,650. A catch-up run on 07-01.
+    //  2026-06-01: index(06-01) = 1,000 + 345 × 31/35 = 1,305.571428571429 (12 places)
+    //              energy 305.571428571429 × 0.1770 = 54.0861 → 54.09; excise × 0.03085 = 9.42688 → 9.43
+    //              subscription June 12.50; CTA 4.50 × 15 % = 0.675 → 0.68 (half-up)
+    //              HT 76.70; VAT 15.34; TTC 92.04
+    //  2026-07-01: energy 1,650 − 1,305.571428571429 = 344.428571428571 × 0.1770 = 60.9639 → 60.96;
+    //              excise × 0.03085 = 10.6256 → 10.63; subscription 12.50; CTA 0.68
+    //              HT 84.77; VAT 16.954 → 16.95; TTC 101.72
+    //  The two energy quantities add up to 650 kWh exactly.
+    const c = exampleCase({
+      asOf: "2026-07-01",
+      contract: { start: "2026-01-01", billingDay: 1 },
+      reference: REF_2026,
+      reads: [teleRead("2026-05-01", { BASE: "1000" }), teleRead("2026-06-05", { BASE: "1345" }), teleRead("2026-07-01", { BASE: "1650" })],
+      billing: { lastBillingDate: "2026-05-01" },
+    });
+    const [june, july] = only(c).map(billed);
+    expect(june!.indexes.find((i) => i.date === "2026-06-01")).toMatchObject({ basis: "interpolated", index: "1305.571428571429" });
+    expect(june!.lines.map((l) => l.amount)).toEqual(["12.50", "0.68", "54.09", "9.43"]);
+    expect(totals(june!)).toEqual(["76.70", "15.34", "92.04"]);
+    expect(july!.lines.map((l) => l.amount)).toEqual(["12.50", "0.68", "60.96", "10.63"]);
+    expect(totals(july!)).toEqual(["84.77", "16.95", "101.72"]);
+    const kwh = [june!, july!].map((i) => i.lines.find((l) => l.kind === "energy")!.quantity);
+    expect(kwh).toEqual(["305.571428571429", "344.428571428571"]);
+  });
+});
+
 describe("R1 independent cases — a missing reference series fails, naming the series and the date", () => {
   const base = (reference: Ref) =>
     exampleCase({

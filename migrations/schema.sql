@@ -307,7 +307,7 @@ CREATE TABLE public.invoice_line (
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
-    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text]))),
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text])))
 );
@@ -461,7 +461,7 @@ CREATE TABLE public.reference_value (
     value jsonb NOT NULL,
     source text NOT NULL,
     CONSTRAINT reference_value_period CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
-    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
+    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
 );
 
 

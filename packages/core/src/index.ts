@@ -28,3 +28,4 @@ export { readjustment } from "./smoothed/readjustment.ts";
 export { trueUpInvoice } from "./smoothed/true-up.ts";
 export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";
 export { caseJsonSchema, caseJsonSchemaText, CASE_JSON_SCHEMA_ID } from "./case/json-schema.ts";
+export { CAPACITY_LEVY_FROM } from "./taxes/capacity-levy.ts";

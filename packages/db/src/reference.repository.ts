@@ -46,3 +46,25 @@ export async function loadOffers(db: Kysely<Database>): Promise<OfferWithPrices[
   }
   return offers.map((o) => ({ ...o, prices: byOffer.get(o.id) ?? [] }));
 }
+
+export interface NewReferenceValue {
+  series: ReferenceSeries;
+  key: string;
+  validFrom: string;
+  validTo: string | null;
+  value: Record<string, unknown>;
+  source: string;
+}
+
+/**
+ * Adds reference rows outside the shipped migrations (the demo store's illustrative values). A row
+ * already there for the same series, key and start is left as it is.
+ */
+export async function insertReferenceValues(db: Kysely<Database>, rows: readonly NewReferenceValue[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("reference_value")
+    .values(rows.map((r) => ({ series: r.series, key: r.key, valid_from: r.validFrom, valid_to: r.validTo, value: JSON.stringify(r.value), source: r.source })))
+    .onConflict((oc) => oc.columns(["series", "key", "valid_from"]).doNothing())
+    .execute();
+}

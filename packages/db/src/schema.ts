@@ -48,7 +48,7 @@ export interface OfferPriceTable {
  * Series of `reference_value` (its CHECK is restated by each generated reference-data migration).
  * `gap` rows record what is known to be unknown: key "<series>/<key>", value { series, key, reason }.
  */
-export const REFERENCE_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "legalInterestRate", "distributorCatalogue", "gap"] as const;
+export const REFERENCE_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "capacityLevy", "legalInterestRate", "distributorCatalogue", "gap"] as const;
 export type ReferenceSeries = (typeof REFERENCE_SERIES)[number];
 
 export interface ReferenceValueTable {
@@ -173,7 +173,7 @@ export interface InvoiceTable {
 export interface InvoiceLineTable {
   invoice_id: number;
   line_no: number;
-  kind: "subscription" | "cta" | "energy" | "excise";
+  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy";
   register: string | null;
   period_start: DateColumn;
   period_end: DateColumn;

@@ -86,7 +86,7 @@ export const REGISTERS = ["BASE", "HP", "HC"] as const;
 /** Network time bands (plages) a TURPE energy price can be given for. */
 export const TIME_BANDS = ["BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB"] as const;
 /** Reference series a gap can name (reference.gaps). */
-export const GAP_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity"] as const;
+export const GAP_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "capacityLevy"] as const;
 export const BILLING_MODES = ["monthly", "smoothed"] as const;
 export const READ_SOURCES = ["distributorActual", "teleRead", "selfRead", "connectedStation"] as const;
 
@@ -186,8 +186,12 @@ export const referenceSchema = z
         referencePriceEurPerMw: nonNegativeDecimal("CRE capacity reference price of the year, € per MW"),
         coefficientKwPerKwh: nonNegativeDecimal("obligation coefficient of the option, kW per kWh"),
       },
-      "Capacity cost (R7), read only when the offer passes capacity through",
+      "Capacity cost (R7), read only when the offer passes capacity through, on days before 2026-11-01",
       (e) => `${e.priceOption}/${e.register}`,
+    ).default([]),
+    capacityLevy: datedList(
+      { eurPerMwh: nonNegativeDecimal("capacity levy, € per MWh") },
+      "Capacity levy (R7 transition, CGV 5.4): the tax replacing the capacity obligation from 2026-11-01, billed on every offer; a day from 2026-11-01 without a rate fails",
     ).default([]),
     gaps: datedList(
       {

@@ -99,6 +99,7 @@ function seriesOver(c: Case, p: Period): Case {
       cta: entriesOverlapping(c.reference.cta, p),
       vat: entriesOverlapping(c.reference.vat, p),
       capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => e.priceOption === option), p),
+      capacityLevy: entriesOverlapping(c.reference.capacityLevy, p),
       ...trimmedGaps(c, p),
     },
   };

@@ -5,7 +5,7 @@
 import type { LocalDate } from "../primitives/dates.ts";
 import type { TrueUpSection } from "../smoothed/documents.ts";
 
-export type LineKind = "subscription" | "cta" | "energy" | "excise";
+export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy";
 
 export interface InvoiceLine {
   /** 1-based position on the invoice. */

@@ -20,6 +20,7 @@ import { consumptionBySubPeriod, indexPoints, registersOf } from "../consumption
 import { capacityChangeDates, capacityPrice } from "../pricing/capacity.ts";
 import { networkChangeDates, networkEnergyPrice } from "../pricing/network-tariff.ts";
 import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-price.ts";
+import { capacityLevyAmount, capacityLevyChangeDates, capacityLevyRateAt, type CapacityLevyRate } from "../taxes/capacity-levy.ts";
 import { exciseAmount, exciseChangeDates, exciseRateAt } from "../taxes/excise.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
@@ -30,6 +31,7 @@ interface RegisterPrice {
   band: string;
   networkVersion: string;
   capacity: Dec;
+  capacityBasis: "included" | "passThrough" | "replacedByLevy";
   capacityReference: string | null;
   capacityCoefficient: string | null;
   unit: Dec;
@@ -39,6 +41,8 @@ interface EnergyValues {
   prices: Map<Register, RegisterPrice>;
   exciseMwh: Dec;
   exciseKwh: Dec;
+  /** R7 transition: the capacity levy, from 2026-11-01 (null before). */
+  levy: CapacityLevyRate | null;
   vatEnergy: Dec;
   vatExcise: Dec;
 }
@@ -55,6 +59,7 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
       band: net.band,
       networkVersion: net.entry.version ?? net.entry.from,
       capacity: cap.price,
+      capacityBasis: cap.basis,
       capacityReference: cap.referencePriceEurPerMw,
       capacityCoefficient: cap.coefficientKwPerKwh,
       unit: add(add(supply, net.price), cap.price),
@@ -65,13 +70,14 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
     prices,
     exciseMwh: excise.eurPerMwh,
     exciseKwh: excise.eurPerKwh,
+    levy: capacityLevyRateAt(c, date),
     vatEnergy: vatRateAt(c, "energy", date),
     vatExcise: vatRateAt(c, "excise", date),
   };
 }
 
 const keyOf = (v: EnergyValues): string =>
-  [...[...v.prices.values()].map((p) => `${p.supply}/${p.network}/${p.capacity}`), v.exciseMwh, v.vatEnergy, v.vatExcise]
+  [...[...v.prices.values()].map((p) => `${p.supply}/${p.network}/${p.capacity}`), v.exciseMwh, v.levy?.eurPerMwh ?? "-", v.vatEnergy, v.vatExcise]
     .map(String)
     .join("|");
 
@@ -91,6 +97,7 @@ export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => En
     ...networkChangeDates(c, p),
     ...capacityChangeDates(c, p),
     ...exciseChangeDates(c, p),
+    ...capacityLevyChangeDates(c, p),
     ...vatChangeDates(c, p),
   ];
   return splitWhereValuesChange(p, [], candidates, (d) => keyOf(at(d)));
@@ -121,11 +128,13 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
       const amount = roundToCent(mul(kwh, price.unit));
       const kwhShown = formatForDisplay(kwh, 3);
       const capacityInputs: Record<string, string> =
-        price.capacityReference === null
+        price.capacityBasis === "replacedByLevy"
+          ? { capacity: "none: replaced by the capacity levy from 2026-11-01 (R7)" }
+          : price.capacityBasis === "included"
           ? { capacity: "included in supply price" }
           : {
               capacityPerKwh: exact(price.capacity),
-              capacityReferencePriceEurPerMw: price.capacityReference,
+              capacityReferencePriceEurPerMw: price.capacityReference ?? "",
               capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
             };
       lines.push({
@@ -150,7 +159,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         explanation:
           `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${perKwh(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
           ` (supply ${perKwh(price.supply)} + network ${perKwh(price.network)} [${price.band}]` +
-          (price.capacityReference === null ? ")" : ` + capacity ${perKwh(price.capacity)})`),
+          (price.capacityBasis === "passThrough" ? ` + capacity ${perKwh(price.capacity)})` : ")"),
       });
       const excise = exciseAmount(kwh, v.exciseKwh);
       lines.push({
@@ -166,6 +175,22 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
         explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.exciseMwh, 2, 6)} €/MWh = ${formatCents(excise)} €`,
       });
+      if (v.levy !== null) {
+        const levy = capacityLevyAmount(kwh, v.levy.eurPerKwh);
+        lines.push({
+          kind: "capacityLevy",
+          register: r,
+          period: sp,
+          quantity: kwh,
+          quantityUnit: "kWh",
+          unitPrice: v.levy.eurPerKwh,
+          amount: levy,
+          vatRate: v.vatExcise,
+          rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
+          inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.levy.eurPerMwh) },
+          explanation: `Capacity levy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.levy.eurPerMwh, 2, 6)} €/MWh = ${formatCents(levy)} €`,
+        });
+      }
     }
   });
   return { lines, indexes };

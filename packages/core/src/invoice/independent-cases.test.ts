@@ -34,6 +34,8 @@ const REF_2026: Ref = {
     { from: "2026-02-01", ratePct: "15" },
   ],
   vat: VAT_2025,
+  // R7 transition: an illustrative levy of 4.50 €/MWh from 2026-11-01 (the real rate is unpublished).
+  capacityLevy: [{ from: "2026-11-01", eurPerMwh: "4.50" }],
 };
 
 function billed(inv: Invoice | undefined): Invoice {
@@ -48,13 +50,14 @@ function only(c: ReturnType<typeof exampleCase>): Invoice[] {
 }
 
 describe("R1 independent cases — subscription proration over February", () => {
-  it("R1 leap year: invoice of 2028-02-15 bills 15/29 of February and 14/31 of March, TTC 115.09", () => {
+  it("R1 leap year: invoice of 2028-02-15 bills 15/29 of February and 14/31 of March, TTC 117.25", () => {
     // Subscription [2028-02-15, 2028-03-15), 2028 is a leap year: 02-15..03-01 is 15 days (15th to 29th)
     // of a 29-day month. (This auditor first wrote 14/29 here; the engine's 15/29 is right.)
     //   Feb: 12.50 × 15/29 = 6.4655 → 6.47     CTA 4.50 × 15/29 × 15 % = 0.34914 → 0.35
     //   Mar: 12.50 × 14/31 = 5.6452 → 5.65     CTA 4.50 × 14/31 × 15 % = 0.30484 → 0.30
-    // Energy [2028-01-15, 2028-02-15): 400 kWh × 0.1770 = 70.80; excise 400 × 30.85/1000 = 12.34
-    // HT 95.91; VAT 20 % = 19.182 → 19.18; TTC 115.09.
+    // Energy [2028-01-15, 2028-02-15): 400 kWh × 0.1770 = 70.80; excise 400 × 30.85/1000 = 12.34;
+    // capacity levy (R7) 400 × 4.50/1000 = 1.80
+    // HT 97.71; VAT 20 % = 19.542 → 19.54; TTC 117.25.
     const c = exampleCase({
       asOf: "2028-02-15",
       contract: { start: "2027-01-15", billingDay: 15 },
@@ -71,16 +74,17 @@ describe("R1 independent cases — subscription proration over February", () => 
       ["cta", null, "2028-03-01..2028-03-15", "0.30", "20"],
       ["energy", "BASE", "2028-01-15..2028-02-15", "70.80", "20"],
       ["excise", "BASE", "2028-01-15..2028-02-15", "12.34", "20"],
+      ["capacityLevy", "BASE", "2028-01-15..2028-02-15", "1.80", "20"],
     ]);
     expect(billed(inv).lines[0]!.inputs).toMatchObject({ days: "15", daysInMonth: "29" });
-    expect(totals(billed(inv))).toEqual(["95.91", "19.18", "115.09"]);
+    expect(totals(billed(inv))).toEqual(["97.71", "19.54", "117.25"]);
   });
 
-  it("R1 non-leap year: the same invoice on 2027-02-15 bills 14/28 = half a month, TTC 114.82", () => {
+  it("R1 non-leap year: the same invoice on 2027-02-15 bills 14/28 = half a month, TTC 116.98", () => {
     //   02-15..03-01 is 14 days of a 28-day month.
     //   Feb: 12.50 × 14/28 = 6.25              CTA 4.50 × 0.5 × 15 % = 0.3375 → 0.34
-    //   Mar: 5.65 and 0.30 as above; energy 70.80, excise 12.34
-    // HT 95.68; VAT 19.136 → 19.14; TTC 114.82.
+    //   Mar: 5.65 and 0.30 as above; energy 70.80, excise 12.34, capacity levy 1.80
+    // HT 97.48; VAT 19.496 → 19.50; TTC 116.98.
     const c = exampleCase({
       asOf: "2027-02-15",
       contract: { start: "2026-06-15", billingDay: 15 },
@@ -89,17 +93,18 @@ describe("R1 independent cases — subscription proration over February", () => 
       billing: { lastBillingDate: "2027-01-15" },
     });
     const inv = billed(only(c)[0]);
-    expect(inv.lines.map((l) => l.amount)).toEqual(["6.25", "0.34", "5.65", "0.30", "70.80", "12.34"]);
-    expect(totals(inv)).toEqual(["95.68", "19.14", "114.82"]);
+    expect(inv.lines.map((l) => l.amount)).toEqual(["6.25", "0.34", "5.65", "0.30", "70.80", "12.34", "1.80"]);
+    expect(totals(inv)).toEqual(["97.48", "19.50", "116.98"]);
   });
 
-  it("R1 billing day 31 in a leap year bills on 29 February: subscription 1/29 of February + 30/31 of March, TTC 88.18", () => {
+  it("R1 billing day 31 in a leap year bills on 29 February: subscription 1/29 of February + 30/31 of March, TTC 89.75", () => {
     // Billing day 31 clamps to 2028-02-29; the next billing date is 2028-03-31.
     // Subscription [2028-02-29, 2028-03-31):
     //   Feb: 12.50 × 1/29 = 0.43103 → 0.43     CTA 4.50 × 1/29 × 15 % = 0.02328 → 0.02
     //   Mar: 12.50 × 30/31 = 12.0968 → 12.10   CTA 4.50 × 30/31 × 15 % = 0.65323 → 0.65
-    // Energy [2028-01-31, 2028-02-29): 290 kWh × 0.1770 = 51.33; excise 290 × 0.03085 = 8.9465 → 8.95
-    // HT 73.48; VAT 14.696 → 14.70; TTC 88.18.
+    // Energy [2028-01-31, 2028-02-29): 290 kWh × 0.1770 = 51.33; excise 290 × 0.03085 = 8.9465 → 8.95;
+    // capacity levy 290 × 0.0045 = 1.305 → 1.31 (half-up)
+    // HT 74.79; VAT 14.958 → 14.96; TTC 89.75.
     const c = exampleCase({
       asOf: "2028-02-29",
       contract: { start: "2027-10-31", billingDay: 31 },
@@ -118,8 +123,9 @@ describe("R1 independent cases — subscription proration over February", () => 
       ["cta", null, "2028-03-01..2028-03-31", "0.65", "20"],
       ["energy", "BASE", "2028-01-31..2028-02-29", "51.33", "20"],
       ["excise", "BASE", "2028-01-31..2028-02-29", "8.95", "20"],
+      ["capacityLevy", "BASE", "2028-01-31..2028-02-29", "1.31", "20"],
     ]);
-    expect(totals(inv)).toEqual(["73.48", "14.70", "88.18"]);
+    expect(totals(inv)).toEqual(["74.79", "14.96", "89.75"]);
   });
 });
 
@@ -577,13 +583,66 @@ describe("R7 independent cases — capacity", () => {
     expect(totals(inv)).toEqual(["159.85", "31.97", "191.82"]);
   });
 
-  it("R7 a period after 2026-10-31 with no capacity/levy data fails, naming the series, the key and the first missing day; a catch-up issues nothing", () => {
+  it("R7 transition: on 2026-11-01 the capacity component ends and the capacity levy starts, as its own line per register; TTC 192.29", () => {
+    // Invoice of 2026-11-10: energy [10-10, 11-10), 31 days, splits at 11-01: 22 days before, 9 after.
+    //   HP 400 → 283.870967741935 + 116.129032258065; HC 250 → 177.419354838710 + 72.580645161290
+    //   before (capacity 0.0015 HP / 0.0005 HC in the kWh price):
+    //     HP 283.87… × 0.2015 = 57.1999… → 57.20; excise × 0.03085 = 8.7574… → 8.76
+    //     HC 177.42… × 0.1405 = 24.9274… → 24.93; excise 5.4734… → 5.47
+    //   after (no capacity component; levy 4.50 €/MWh on its own line):
+    //     HP 116.13… × 0.2000 = 23.2258… → 23.23; excise 3.5826… → 3.58; levy × 0.0045 = 0.52258… → 0.52
+    //     HC  72.58… × 0.1400 = 10.1613… → 10.16; excise 2.2391… → 2.24; levy 0.32661… → 0.33
+    // Subscription [11-10, 12-10): Nov 22.233333 × 21/30 = 15.5633 → 15.56; CTA 12.233333 × 21/30 × 15 % = 1.28449… → 1.28
+    //                              Dec 22.233333 × 9/31 = 6.4548 → 6.45;   CTA 12.233333 × 9/31 × 15 % = 0.53274… → 0.53
+    // HT 23.82 + 96.36 + 40.06 = 160.24; VAT 20 % = 32.048 → 32.05; TTC 192.29.
+    const inv = billed(only(capacityCase({ asOf: "2026-11-10", lastBillingDate: "2026-10-10", reads: lateReads.slice(0, 2) }))[0]);
+    expect(lines(inv).filter(([k]) => k !== "subscription" && k !== "cta").map(([k, r, p, a]) => [k, r, p, a])).toEqual([
+      ["energy", "HP", "2026-10-10..2026-11-01", "57.20"],
+      ["excise", "HP", "2026-10-10..2026-11-01", "8.76"],
+      ["energy", "HC", "2026-10-10..2026-11-01", "24.93"],
+      ["excise", "HC", "2026-10-10..2026-11-01", "5.47"],
+      ["energy", "HP", "2026-11-01..2026-11-10", "23.23"],
+      ["excise", "HP", "2026-11-01..2026-11-10", "3.58"],
+      ["capacityLevy", "HP", "2026-11-01..2026-11-10", "0.52"],
+      ["energy", "HC", "2026-11-01..2026-11-10", "10.16"],
+      ["excise", "HC", "2026-11-01..2026-11-10", "2.24"],
+      ["capacityLevy", "HC", "2026-11-01..2026-11-10", "0.33"],
+    ]);
+    const levy = inv.lines.find((l) => l.kind === "capacityLevy")!;
+    expect(levy).toMatchObject({ unitPrice: "0.0045", vatRate: "20", inputs: { eurPerMwh: "4.5" } });
+    expect(levy.rule).toMatch(/^R7 · CGV 5\.4/);
+    expect(inv.lines.filter((l) => l.kind === "energy").map((l) => l.inputs["capacity"] ?? l.inputs["capacityPerKwh"])).toEqual([
+      "0.0015", "0.0005", "none: replaced by the capacity levy from 2026-11-01 (R7)", "none: replaced by the capacity levy from 2026-11-01 (R7)",
+    ]);
+    expect(totals(inv)).toEqual(["160.24", "32.05", "192.29"]);
+  });
+
+  it("R7 a period after 2026-10-31 with no levy rate fails, naming the series, the first missing day and the gap's reason; a catch-up issues nothing", () => {
     const c = capacityCase({ asOf: "2026-12-10", lastBillingDate: "2026-10-10", reads: lateReads });
-    expect(dueInvoices(c)).toEqual({
+    const noLevy = {
+      ...c,
+      reference: { ...c.reference, capacityLevy: [], gaps: [{ from: "2026-11-01", series: "capacityLevy" as const, reason: "rate not published" }] },
+    };
+    expect(dueInvoices(noLevy)).toEqual({
       ok: false,
       billingDate: "2026-11-10",
-      failure: { code: "MISSING_REFERENCE", message: "no capacity cost for HPHC/HP on 2026-11-01 (R7)" },
+      failure: {
+        code: "MISSING_REFERENCE",
+        message: "no capacity levy rate on 2026-11-01 (R7: the levy replaces the capacity obligation from 2026-11-01) — unknown from 2026-11-01: rate not published",
+      },
     });
+  });
+
+  it("R7 the levy applies whatever the offer: an offer whose supply price includes capacity fails the same way without a levy rate", () => {
+    const c = exampleCase({
+      asOf: "2026-11-15",
+      contract: { start: "2026-01-15", billingDay: 15 },
+      reference: { ...REF_2026, capacityLevy: [] },
+      reads: [teleRead("2026-10-15", { BASE: "1000" }), teleRead("2026-11-15", { BASE: "1300" })],
+      billing: { lastBillingDate: "2026-10-15" },
+    });
+    expect(c.offer.capacity).toBe("included");
+    expect(dueInvoices(c)).toMatchObject({ ok: false, billingDate: "2026-11-15", failure: { code: "MISSING_REFERENCE" } });
   });
 });
 

@@ -86,6 +86,7 @@ const arbCase = fc
         ],
         vat: VAT_2025,
         capacity: [],
+        capacityLevy: [{ from: "2026-11-01", eurPerMwh: "4.50" }],
       },
       reads,
       billing: { lastBillingDate: null },

@@ -5,6 +5,7 @@
  * the batch records the contract as failed with the message and bills nothing for it.
  */
 import type { Invoice, LineKind } from "./document.ts";
+import { CAPACITY_LEVY_FROM } from "../taxes/capacity-levy.ts";
 
 export class InvariantViolation extends Error {
   override readonly name = "InvariantViolation";
@@ -36,6 +37,10 @@ export function assertSafetyBounds(inv: Invoice): void {
     for (const r of registers) {
       assertTiles(inv, "energy", r, inv.energyPeriod);
       assertTiles(inv, "excise", r, inv.energyPeriod);
+      // The capacity levy exists from 2026-11-01 only: its lines tile the energy period's days from then.
+      const levyFrom = inv.energyPeriod.start > CAPACITY_LEVY_FROM ? inv.energyPeriod.start : CAPACITY_LEVY_FROM;
+      if (levyFrom < inv.energyPeriod.end) assertTiles(inv, "capacityLevy", r, { start: levyFrom, end: inv.energyPeriod.end });
+      else if (inv.lines.some((l) => l.kind === "capacityLevy")) throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: capacity levy lines before ${CAPACITY_LEVY_FROM}`);
     }
   }
 }

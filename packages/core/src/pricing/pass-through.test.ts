@@ -155,20 +155,24 @@ describe("R6 R7 price pass-through on the invoice", () => {
     });
   });
 
-  it("R7 capacity after the end of the obligation (2026-10-31) fails with the levy gap's reason", () => {
+  it("R7 after the end of the obligation (2026-10-31) a day without a capacity levy rate fails with the levy gap's reason", () => {
     const c = caseOf({
       asOf: "2026-11-15",
       reads: [...input().reads!, { date: "2026-10-15", source: "teleRead", registers: { BASE: "9000" } }, { date: "2026-11-15", source: "teleRead", registers: { BASE: "9300" } }],
       billing: { lastBillingDate: "2026-10-15" },
       reference: {
         ...input().reference,
-        gaps: [{ from: "2026-11-01", series: "capacity", reason: "the levy that replaces the capacity obligation has no published rate or base" }],
+        capacityLevy: [],
+        gaps: [{ from: "2026-11-01", series: "capacityLevy", reason: "the levy that replaces the capacity obligation has no published rate or base" }],
       },
     });
     expect(dueInvoices(c)).toMatchObject({
       ok: false,
       billingDate: "2026-11-15",
-      failure: { code: "MISSING_REFERENCE", message: "no capacity cost for BASE/BASE on 2026-11-01 (R7) — unknown from 2026-11-01: the levy that replaces the capacity obligation has no published rate or base" },
+      failure: {
+        code: "MISSING_REFERENCE",
+        message: "no capacity levy rate on 2026-11-01 (R7: the levy replaces the capacity obligation from 2026-11-01) — unknown from 2026-11-01: the levy that replaces the capacity obligation has no published rate or base",
+      },
     });
   });
 

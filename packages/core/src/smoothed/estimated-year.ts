@@ -11,8 +11,16 @@
  * readjustment on date R prices the months already past with their real prices and the rest at R's.
  * Power changes after `knownOn` are ignored too. The estimated kWh of a register are spread over the
  * year pro rata temporis (by days), like any consumption between two indexes.
+ *
+ * The capacity levy (R7 transition, taxes/capacity-levy.ts) exists from 2026-11-01. When no rate of it
+ * is known on `knownOn` (the levy not yet in force, or in force with its rate unpublished — a gap),
+ * there is nothing to price it with: the estimate leaves it out, an explicit zero rate whose source
+ * says why, and the true-up bills it on real consumption. An invoice never does this: a billed day
+ * without a levy rate fails (R7).
  */
 import type { Case, Register } from "../case/schema.ts";
+import { CAPACITY_LEVY_FROM } from "../taxes/capacity-levy.ts";
+import { entryAt } from "../primitives/series.ts";
 import { registersOf } from "../consumption/meter-index.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, add, formatPlain, quantize, sum } from "../primitives/money.ts";
@@ -34,6 +42,13 @@ export function knownOn<T extends { from: LocalDate; to?: LocalDate | undefined 
   return out;
 }
 
+/** The levy series known on `date`, or an explicit zero rate when no rate is known that day (see the header). */
+function levyKnownOn(series: Case["reference"]["capacityLevy"], date: LocalDate): Case["reference"]["capacityLevy"] {
+  const at = date < CAPACITY_LEVY_FROM ? CAPACITY_LEVY_FROM : date;
+  if (date >= CAPACITY_LEVY_FROM && entryAt(series, at) !== undefined) return knownOn(series, date);
+  return [{ from: CAPACITY_LEVY_FROM, eurPerMwh: "0", source: `no capacity levy rate known on ${date}: left out of the estimate, billed by the true-up` }];
+}
+
 /** The case as known on `date`: every series cut by {@link knownOn}, later power changes dropped. */
 export function caseKnownOn(c: Case, date: LocalDate): Case {
   return {
@@ -45,6 +60,7 @@ export function caseKnownOn(c: Case, date: LocalDate): Case {
       cta: knownOn(c.reference.cta, date),
       vat: knownOn(c.reference.vat, date),
       capacity: knownOn(c.reference.capacity, date),
+      capacityLevy: levyKnownOn(c.reference.capacityLevy, date),
     },
     events: c.events.filter((e) => e.date <= date),
   };

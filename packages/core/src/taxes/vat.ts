@@ -23,6 +23,7 @@ export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
     case "energy":
       return dec(e.energyPct);
     case "excise":
+    case "capacityLevy": // a per-kWh tax, like the excise (taxes/capacity-levy.ts)
       return dec(e.excisePct);
   }
 }

@@ -55,6 +55,8 @@ export function baseCaseInput(): CaseInput {
       cta: [{ from: "2020-01-01", ratePct: "21.93" }],
       vat: VAT_2025,
       capacity: [],
+      // R7 transition: a zero levy from 2026-11-01 keeps later test periods billable with unchanged totals.
+      capacityLevy: [{ from: "2026-11-01", eurPerMwh: "0" }],
     },
     reads: [],
     events: [],

@@ -47,6 +47,7 @@ export function referenceFromRows(rows: Partial<Record<ReferenceSeries, Referenc
     cta: series("cta"),
     vat: series("vat"),
     capacity: series("capacity"),
+    capacityLevy: series("capacityLevy"),
     gaps: gapsFromRows(rows.gap ?? []),
   });
   if (!parsed.success) {

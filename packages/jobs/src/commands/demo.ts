@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { countContracts, findInvoiceByNumber, migrateOrThrow } from "@billing/db";
 import { seedDemo } from "../demo/seed.ts";
+import { DEMO_CAPACITY_LEVY } from "../demo/portfolio.ts";
 import { renderInvoice } from "../render/invoice-table.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { formatSummary, runCommand } from "./run.ts";
@@ -34,7 +35,9 @@ async function seedWithProgress(store: Parameters<typeof seedDemo>[0], contracts
   const s = await seedDemo(store, { contracts, date, seed, ...(smoothedShare === undefined ? {} : { smoothedShare }), onProgress: (n) => bar?.update(n) });
   bar?.stop();
   process.stdout.write(
-    `Seeded ${s.contracts} contracts (${s.smoothed} billed smoothed, ${s.contracts - s.smoothed} monthly) and ${s.reads} meter reads (due up to ${date}) in ${s.seconds.toFixed(1)} s into ${store.description}\n`,
+    `Seeded ${s.contracts} contracts (${s.smoothed} billed smoothed, ${s.contracts - s.smoothed} monthly) and ${s.reads} meter reads (due up to ${date}) in ${s.seconds.toFixed(1)} s into ${store.description}\n` +
+      `Demo assumption: the capacity levy that replaces the capacity obligation from ${DEMO_CAPACITY_LEVY.validFrom} (R7) has no published rate;` +
+      ` this demo store bills an illustrative ${DEMO_CAPACITY_LEVY.value.eurPerMwh} €/MWh (a store without it fails those days: billing reference show).\n`,
   );
 }
 

@@ -20,8 +20,21 @@ afterAll(() => t?.cleanup());
 
 describe("R6 R7 reference data shipped by the migrations", () => {
   it("R6 every data file row under packages/db/reference-data is in the store, with its source and confidence, and nothing else", async () => {
+    // Folder by folder, as the migrations apply them: a later file's `close` ends a row, its `remove` deletes one.
     const files = await readAllReferenceData();
-    const expected = files.flatMap((f) => f.rows).map((r) => [r.series, r.key, r.validFrom, r.validTo, r.value, `${r.source} (confidence ${r.confidence})`]);
+    const same = (r: { series: string; key: string; validFrom: string }, x: { series: string; key: string; validFrom: string }) =>
+      r.series === x.series && r.key === x.key && r.validFrom === x.validFrom;
+    let applied: (typeof files)[number]["rows"][number][] = [];
+    for (const f of files) {
+      applied = applied
+        .filter((r) => !f.remove.some((x) => same(r, x)))
+        .map((r) => {
+          const c = f.close.find((x) => same(r, x));
+          return c ? { ...r, validTo: c.validTo } : r;
+        })
+        .concat(f.rows);
+    }
+    const expected = applied.map((r) => [r.series, r.key, r.validFrom, r.validTo, r.value, `${r.source} (confidence ${r.confidence})`]);
     const stored = Object.values(rows).flat().map((r) => [r.series, r.key, r.valid_from, r.valid_to, r.value, r.source]);
     const order = (x: unknown[]) => `${x[0]}|${x[1]}|${x[2]}`;
     expect(stored.sort((a, b) => (order(a) < order(b) ? -1 : 1))).toEqual(expected.sort((a, b) => (order(a) < order(b) ? -1 : 1)));
@@ -92,7 +105,9 @@ describe("R6 R7 gaps stay gaps", () => {
   it("R7 R3 capacity, the capacity levy and the 2026 S2 legal rate are shown as unknown with their reason", () => {
     const r = referenceReport(rows, { at: "2026-11-25" });
     const get = (s: string) => r.items.find((i) => i.series === s)!;
-    expect(get("capacity")).toMatchObject({ status: "unknown", from: "2026-11-01", reason: expect.stringMatching(/taxe de répartition/) });
+    expect(get("capacityLevy")).toMatchObject({ status: "unknown", from: "2026-11-01", reason: expect.stringMatching(/taxe de répartition/) });
+    expect(r.items.some((i) => i.series === "capacity")).toBe(false); // the obligation ended on 2026-10-31 (R7)
+    expect(referenceReport(rows, { at: "2026-10-31" }).items.some((i) => i.series === "capacityLevy")).toBe(false);
     expect(get("legalInterestRate")).toMatchObject({ status: "unknown", from: "2026-07-01", reason: expect.stringMatching(/2026 S2 not found/) });
     expect(referenceReport(rows, { at: "2025-01-01" }).items.find((i) => i.series === "capacity")).toMatchObject({ status: "unknown", reason: expect.stringMatching(/prix de référence/) });
     expect(formatReferenceReport(r)).toMatch(/^ {2}legalInterestRate: unknown \(legal interest rate of 2026 S2 not found/m);

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import {
   type Case,
   type PriceOption,
+  CAPACITY_LEVY_FROM,
   TARIFF_FORMULAS,
   networkPartAt,
   publicHolidays,
@@ -48,7 +49,7 @@ export interface ReferenceShowOptions {
   readonly department?: string | undefined;
 }
 
-const SHOWN: readonly ReferenceSeries[] = ["networkTariff", "excise", "cta", "vat", "capacity", "legalInterestRate", "distributorCatalogue"];
+const SHOWN: readonly ReferenceSeries[] = ["networkTariff", "excise", "cta", "vat", "capacity", "capacityLevy", "legalInterestRate", "distributorCatalogue"];
 
 const inForce = (r: { valid_from: string; valid_to: string | null }, d: string) => r.valid_from <= d && (r.valid_to === null || d < r.valid_to);
 
@@ -59,6 +60,9 @@ export function referenceReport(rows: Rows, o: ReferenceShowOptions): ReferenceR
   const gapFor = (series: string, key: string) => gaps.find((g) => g.v.series === series && (g.v.key === "" || g.v.key === key));
   const items: ReferenceItem[] = [];
   for (const series of SHOWN) {
+    // The levy has no value to show before it exists (R7 transition), the capacity obligation none after.
+    if (series === "capacityLevy" && d < CAPACITY_LEVY_FROM) continue;
+    if (series === "capacity" && d >= CAPACITY_LEVY_FROM) continue;
     const list = rows[series] ?? [];
     const keys = [...new Set([...list.map((r) => r.key), ...gaps.filter((g) => g.v.series === series && g.v.key !== "").map((g) => g.v.key)])].sort();
     if (keys.length === 0) keys.push("");
@@ -101,6 +105,7 @@ function formatValue(series: ReferenceSeries, v: unknown): string {
       return `${o["version"] ?? ""}: CG ${o["managementPerYear"]} + CC ${o["meteringPerYear"]} €/yr, b ${o["withdrawalPerKvaPerYear"]} €/kVA/yr, energy ${Object.entries(e).map(([b, p]) => `${b} ${p}`).join(" · ")} €/kWh (HT)`;
     }
     case "excise":
+    case "capacityLevy":
       return `${o["eurPerMwh"]} €/MWh`;
     case "cta":
       return `${o["ratePct"]} % of the TURPE fixed part`;

@@ -21,6 +21,21 @@ import { dates, nextBillingDate } from "@billing/core";
 export const DEMO_OFFER = "VERTE-2025";
 export const LEGACY_OFFER = "LEGACY-2019";
 
+/**
+ * The capacity levy that replaces the capacity obligation from 2026-11-01 (R7) has no published rate:
+ * the shipped reference data records it as a gap, so real invoices with energy from that day fail
+ * until the rate is added. The demo store gets an illustrative rate instead, so that the demo bills on
+ * today's date; its source says so, `billing reference show` prints it, and no migration ships it.
+ */
+export const DEMO_CAPACITY_LEVY = {
+  series: "capacityLevy",
+  key: "",
+  validFrom: "2026-11-01",
+  validTo: null,
+  value: { eurPerMwh: "4.50" },
+  source: "DEMO ONLY: illustrative rate seeded by `billing demo seed` so that the demo bills after 2026-10-31; the real rate of the taxe de répartition des coûts du mécanisme de capacité (CIBS L.322-5) is unpublished (shipped as a gap)",
+} as const;
+
 /** mulberry32: a tiny deterministic PRNG (the demo must be reproducible). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

@@ -1,7 +1,7 @@
 /** Writes the synthetic portfolio of demo/portfolio.ts into a store, in bulk batches. */
 import type { Store } from "@billing/db";
-import { insertContracts, insertCustomers, insertMeterReads, insertOffer } from "@billing/db";
-import { DEMO_OFFER, DEMO_SMOOTHED_SHARE, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
+import { insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues } from "@billing/db";
+import { DEMO_CAPACITY_LEVY, DEMO_OFFER, DEMO_SMOOTHED_SHARE, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
 
 export interface SeedOptions {
   readonly contracts: number;
@@ -35,6 +35,7 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
     await db.transaction().execute(async (trx) => {
       await insertOffer(trx, { id: DEMO_OFFER, name: "Électricité verte 2025 (demo)", capacity: "included" }, prices.filter((p) => p.offer_id === DEMO_OFFER));
       await insertOffer(trx, { id: LEGACY_OFFER, name: "Legacy 2019 (demo, prices ended 2024)", capacity: "included" }, prices.filter((p) => p.offer_id === LEGACY_OFFER));
+      await insertReferenceValues(trx, [DEMO_CAPACITY_LEVY]);
     });
   }
   const first = (await db.selectFrom("contract").select(db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;

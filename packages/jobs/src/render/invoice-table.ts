@@ -59,6 +59,7 @@ const KIND_LABEL: Record<InvoiceLine["kind"], string> = {
   cta: "CTA",
   energy: "Energy",
   excise: "Excise",
+  capacityLevy: "Capacity levy",
 };
 
 function description(l: InvoiceLine): string {

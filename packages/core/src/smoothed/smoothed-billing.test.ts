@@ -50,6 +50,23 @@ const PLAN_2025: PlanState = {
 const byKind = <K extends string>(docs: readonly { kind: string }[], kind: K) => docs.filter((d) => d.kind === kind);
 
 describe("R1 · CGV 6.1 instalment plan", () => {
+  it("R7 · CGV 6.1 a plan made when no capacity levy rate is known prices the year without it; the same day an invoice would fail", () => {
+    const history = [teleRead("2025-12-01", { BASE: "1000" }), teleRead("2026-12-01", { BASE: "4610" })];
+    const base = smoothed({ asOf: "2026-12-01", lastBillingDate: null, reads: history });
+    const start = { ...base.contract, start: "2026-12-01" };
+    const unknown = { ...base, contract: start, reference: { ...base.reference, capacityLevy: [], gaps: [{ from: "2026-11-01", series: "capacityLevy" as const, reason: "unpublished" }] } };
+    const zero = { ...base, contract: start, reference: { ...base.reference, capacityLevy: [{ from: "2026-11-01", eurPerMwh: "0" }] } };
+    const out = dueSmoothedDocuments(unknown);
+    const ref = dueSmoothedDocuments(zero);
+    if (!out.ok || !ref.ok) throw new Error("the plan should be made");
+    const [plan] = out.documents as [InstalmentPlan];
+    expect(plan.kind).toBe("instalmentPlan");
+    expect(plan.estimatedTotalTtc).toBe((ref.documents[0] as InstalmentPlan).estimatedTotalTtc);
+    // A monthly invoice with energy on those days cannot leave the levy out (R7: fails loudly).
+    const monthly = { ...unknown, contract: { ...unknown.contract, start: "2025-12-01", billingMode: "monthly" as const }, billing: { lastBillingDate: "2026-11-01" } };
+    expect(dueInvoices({ ...monthly, reads: [teleRead("2026-11-01", { BASE: "4300" }), ...history] })).toMatchObject({ ok: false, failure: { code: "MISSING_REFERENCE" } });
+  });
+
   it("R1 · CGV 6.1 a plan from 12 months of history: 3,610 kWh priced at the prices of the plan date → 12 × 92.25, the 12th 92.26", () => {
     // A contract starting smoothed on 2025-09-01 at a delivery point with 12 months of reads.
     const c = smoothed({ asOf: "2025-09-01", lastBillingDate: null, reads: HISTORY });

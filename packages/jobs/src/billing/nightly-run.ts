@@ -1,5 +1,5 @@
 /**
- * The nightly billing run (DESIGN job 1): bill every monthly contract whose next billing date is on
+ * The nightly billing run (DESIGN job 1): bill every contract (monthly or smoothed) whose next billing date is on
  * or before the run date. Contracts are streamed in chunks by id; each chunk is computed in memory
  * by the pure core, then written in one transaction — invoices, lines, inputs, the contracts' next
  * billing dates and their outcomes — so a crash never leaves a contract half-billed, and a rerun

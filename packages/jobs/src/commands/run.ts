@@ -152,7 +152,7 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
   program
     .command("run")
-    .description("Run the nightly batch: bill every monthly contract whose next billing date is on or before --date")
+    .description("Run the nightly batch: bill every contract whose next billing date is on or before --date (monthly invoices; smoothed plans, instalment notices, readjustments and true-ups)")
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))

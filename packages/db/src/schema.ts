@@ -48,7 +48,7 @@ export interface OfferPriceTable {
  * Series of `reference_value` (its CHECK is restated by each generated reference-data migration).
  * `gap` rows record what is known to be unknown: key "<series>/<key>", value { series, key, reason }.
  */
-export const REFERENCE_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "capacityLevy", "legalInterestRate", "distributorCatalogue", "gap"] as const;
+export const REFERENCE_SERIES = ["networkTariff", "networkBandMapping", "excise", "cta", "vat", "capacity", "capacityLevy", "legalInterestRate", "distributorCatalogue", "gap"] as const;
 export type ReferenceSeries = (typeof REFERENCE_SERIES)[number];
 
 export interface ReferenceValueTable {

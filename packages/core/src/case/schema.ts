@@ -86,7 +86,7 @@ export const REGISTERS = ["BASE", "HP", "HC"] as const;
 /** Network time bands (plages) a TURPE energy price can be given for. */
 export const TIME_BANDS = ["BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB"] as const;
 /** Reference series a gap can name (reference.gaps). */
-export const GAP_SERIES = ["networkTariff", "excise", "cta", "vat", "capacity", "capacityLevy"] as const;
+export const GAP_SERIES = ["networkTariff", "networkBandMapping", "excise", "cta", "vat", "capacity", "capacityLevy"] as const;
 export const BILLING_MODES = ["monthly", "smoothed"] as const;
 export const READ_SOURCES = ["distributorActual", "teleRead", "selfRead", "connectedStation"] as const;
 
@@ -165,9 +165,24 @@ export const networkTariffSchema = datedList(
   (e) => e.tariffFormula,
 );
 
+/** A share from 0 to 1 written as a decimal string ("0.7", "1"). */
+const share = (what: string) =>
+  z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { message: `must be a decimal from 0 to 1 written as a string, e.g. "0.7" (${what})` })
+    .describe(what);
+
 export const referenceSchema = z
   .object({
     networkTariff: networkTariffSchema,
+    networkBandMapping: datedList(
+      {
+        tariffFormula: z.enum(TARIFF_FORMULAS),
+        hpShare: share("share of a BASE register's kWh priced at the network HP band (HPH/HPB by season on CU4/MU4); the rest at HC"),
+      },
+      "R6: how the network energy part of a BASE supplier register is weighted over the HP/HC bands of a formula that has them (MUDT, CU4, MU4); a supplier's documented choice, dated",
+      (e) => e.tariffFormula,
+    ).default([]),
     excise: datedList({ eurPerMwh: nonNegativeDecimal("excise, € per MWh") }, "Excise on electricity (accise) for the contract's category"),
     cta: datedList({ ratePct: nonNegativeDecimal("CTA rate, percent") }, "CTA rate on the TURPE fixed part"),
     vat: datedList(

@@ -95,6 +95,7 @@ function seriesOver(c: Case, p: Period): Case {
     },
     reference: {
       networkTariff: entriesOverlapping(c.reference.networkTariff.filter((e) => e.tariffFormula === formula), p),
+      networkBandMapping: option === "BASE" ? entriesOverlapping(c.reference.networkBandMapping.filter((e) => e.tariffFormula === formula), p) : [],
       excise: entriesOverlapping(c.reference.excise, p),
       cta: entriesOverlapping(c.reference.cta, p),
       vat: entriesOverlapping(c.reference.vat, p),

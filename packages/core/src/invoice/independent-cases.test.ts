@@ -799,3 +799,47 @@ describe("R1 independent cases — a missing reference series fails, naming the 
     expect(dueInvoices(c)).toEqual({ ok: false, billingDate: "2026-08-15", failure: { code: "MISSING_REFERENCE", message: "no CTA rate on 2026-08-15 (R1)" } });
   });
 });
+
+describe("R6 a BASE register on a 4-band formula (CU4)", () => {
+  const CU4 = {
+    from: "2025-08-01", tariffFormula: "BTINFCU4" as const, version: "T", managementPerYear: "16.80", meteringPerYear: "22.00",
+    withdrawalPerKvaPerYear: "10.00", energyPerKwh: { HPH: "0.0700", HCH: "0.0400", HPB: "0.0200", HCB: "0.0100" },
+  };
+  const baseOnCu4 = (mapping: { from: string; tariffFormula: "BTINFCU4"; hpShare: string }[]) =>
+    exampleCase({
+      asOf: "2025-11-15",
+      contract: { start: "2025-01-15", billingDay: 15, tariffFormula: "BTINFCU4" },
+      offer: {
+        id: "OB", name: "Base", capacity: "included",
+        subscription: [{ from: "2025-01-01", priceOption: "BASE", kva: 6, monthlyHt: "10.00" }],
+        energy: [{ from: "2025-01-01", priceOption: "BASE", register: "BASE", priceHt: "0.1000" }],
+      },
+      reference: { networkTariff: [CU4], networkBandMapping: mapping, ...REF_2026 },
+      reads: [teleRead("2025-10-15", { BASE: "2000" }), teleRead("2025-11-15", { BASE: "2310" })],
+      billing: { lastBillingDate: "2025-10-15" },
+    });
+
+  it("R6 the dated mapping weights the season's HP and HC bands (hpShare 0.7), and the energy splits on 1 November; TTC 85.75", () => {
+    // Energy [10-15, 11-15): 310 kWh over 31 days → 170 (summer, 17 days) + 140 (winter, 14 days).
+    //   summer network 0.7 × HPB 0.0200 + 0.3 × HCB 0.0100 = 0.0170 → 0.1170; 170 × 0.1170 = 19.89; excise 170 × 0.02998 = 5.0966 → 5.10
+    //   winter network 0.7 × HPH 0.0700 + 0.3 × HCH 0.0400 = 0.0610 → 0.1610; 140 × 0.1610 = 22.54; excise 140 × 0.02998 = 4.1972 → 4.20
+    // Subscription [11-15, 12-15): 10.00 + (16.80 + 22.00 + 6 × 10.00) / 12 = 18.233333 €/month
+    //   16/30 → 9.7244 → 9.72; CTA 8.233333 × 16/30 × 21.93 % = 0.96297 → 0.96
+    //   14/31 → 8.2344 → 8.23; CTA 8.233333 × 14/31 × 21.93 % = 0.81542 → 0.82
+    // HT 19.73 + 51.73 = 71.46; VAT 20 % = 14.292 → 14.29; TTC 85.75.
+    const inv = billed(only(baseOnCu4([{ from: "2025-01-01", tariffFormula: "BTINFCU4", hpShare: "0.7" }]))[0]);
+    expect(inv.lines.filter((l) => l.kind === "energy").map((l) => [l.periodStart, l.unitPrice, l.amount, l.inputs["networkBand"], l.inputs["networkPerKwh"]])).toEqual([
+      ["2025-10-15", "0.117", "19.89", "HPB 0.7 + HCB 0.3", "0.017"],
+      ["2025-11-01", "0.161", "22.54", "HPH 0.7 + HCH 0.3", "0.061"],
+    ]);
+    expect(totals(inv)).toEqual(["71.46", "14.29", "85.75"]);
+  });
+
+  it("R6 without a mapping a BASE register on CU4 fails, naming the series, the formula and the day", () => {
+    expect(dueInvoices(baseOnCu4([]))).toEqual({
+      ok: false,
+      billingDate: "2025-11-15",
+      failure: { code: "MISSING_REFERENCE", message: "no network band mapping for a BASE register on BTINFCU4 on 2025-10-15 (R6)" },
+    });
+  });
+});

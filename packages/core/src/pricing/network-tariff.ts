@@ -4,15 +4,17 @@
  * subscribed kVA and register. A TURPE change moves the billed prices on its effective date.
  *
  * Reading (documented in docs/rules.md): for the 4-band formulas (CU4, MU4) the supplier's HP
- * register takes the HPH band in winter (November–March) and HPB in summer, HC takes HCH / HCB;
- * a BASE register on a 4-band formula, or on MUDT, needs a weighting the tariff does not define
- * and fails loudly (UNSUPPORTED) until a dated mapping is configured.
+ * register takes the HPH band in winter (November–March) and HPB in summer, HC takes HCH / HCB.
+ * A BASE register on a formula with HP/HC bands (MUDT, CU4, MU4) takes the dated mapping of
+ * `reference.networkBandMapping`: hpShare × the HP band's price + (1 − hpShare) × the HC band's
+ * (seasonal bands on CU4/MU4). The tariff defines no such weighting, so none is shipped: a day
+ * without a mapping fails loudly (MISSING_REFERENCE) naming the formula and the day.
  */
 import type { Case, NetworkTariffEntry, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { missingReference } from "./reference-gap.ts";
 import { type LocalDate, makeDate, parts } from "../primitives/dates.ts";
-import { type Dec, add, dec, div, mul } from "../primitives/money.ts";
+import { type Dec, ONE, add, dec, div, formatPlain, mul, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { changeDates, entryAt } from "../primitives/series.ts";
 
@@ -63,7 +65,7 @@ export function timeBandFor(c: Case, register: Register, date: LocalDate): strin
 export function timeBandOf(f: Case["contract"]["tariffFormula"], register: Register, date: LocalDate): string {
   if (f === "BTINFCUST" || f === "BTINFLU") return "BASE";
   if (register === "BASE") {
-    throw new BillingError("UNSUPPORTED", `a BASE register on tariff formula ${f} needs a dated band mapping, none is configured (R6)`);
+    throw new BillingError("UNSUPPORTED", `a BASE register on tariff formula ${f} is weighted over its HP/HC bands by reference.networkBandMapping (R6)`);
   }
   if (f === "BTINFMUDT") return register;
   if (FOUR_BAND.has(f)) return `${register}${isWinter(date) ? "H" : "B"}`;
@@ -76,22 +78,44 @@ export interface NetworkEnergyPrice {
   readonly entry: NetworkTariffEntry;
 }
 
-export function networkEnergyPrice(c: Case, register: Register, date: LocalDate): NetworkEnergyPrice {
-  const entry = networkTariffAt(c, date);
-  const band = timeBandFor(c, register, date);
+function bandPrice(entry: NetworkTariffEntry, band: string): Dec {
   const p = entry.energyPerKwh[band as keyof typeof entry.energyPerKwh];
   if (p === undefined) {
     throw new BillingError("MISSING_REFERENCE", `TURPE ${entry.version ?? entry.from} for ${entry.tariffFormula} has no energy price for band ${band} (R6)`);
   }
-  return { price: dec(p), band, entry };
+  return dec(p);
+}
+
+/** A BASE register on a formula with HP/HC bands uses the band mapping in force that day. */
+const weightsBase = (f: Case["contract"]["tariffFormula"], register: Register): boolean =>
+  register === "BASE" && f !== "BTINFCUST" && f !== "BTINFLU";
+
+export function networkEnergyPrice(c: Case, register: Register, date: LocalDate): NetworkEnergyPrice {
+  const entry = networkTariffAt(c, date);
+  const f = c.contract.tariffFormula;
+  if (weightsBase(f, register)) {
+    const m = entryAt(c.reference.networkBandMapping.filter((x) => x.tariffFormula === f), date);
+    if (!m) {
+      throw missingReference(c, "networkBandMapping", f, date, `no network band mapping for a BASE register on ${f} on ${date} (R6)`);
+    }
+    const hpBand = timeBandOf(f, "HP", date);
+    const hcBand = timeBandOf(f, "HC", date);
+    const hpShare = dec(m.hpShare);
+    const price = add(mul(hpShare, bandPrice(entry, hpBand)), mul(sub(ONE, hpShare), bandPrice(entry, hcBand)));
+    return { price, band: `${hpBand} ${m.hpShare} + ${hcBand} ${formatPlain(sub(ONE, hpShare))}`, entry };
+  }
+  const band = timeBandFor(c, register, date);
+  return { price: bandPrice(entry, band), band, entry };
 }
 
 /** Dates inside `p` where the network part changes: TURPE versions, and seasons for 4-band formulas. */
 export function networkChangeDates(c: Case, p: Period): LocalDate[] {
+  const f = c.contract.tariffFormula;
   const out = changeDates(
-    c.reference.networkTariff.filter((t) => t.tariffFormula === c.contract.tariffFormula),
+    c.reference.networkTariff.filter((t) => t.tariffFormula === f),
     p,
   );
+  if (c.contract.priceOption === "BASE") out.push(...changeDates(c.reference.networkBandMapping.filter((m) => m.tariffFormula === f), p));
   if (FOUR_BAND.has(c.contract.tariffFormula)) {
     const y0 = parts(p.start).year;
     const y1 = parts(p.end).year;

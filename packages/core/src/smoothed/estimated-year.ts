@@ -56,6 +56,7 @@ export function caseKnownOn(c: Case, date: LocalDate): Case {
     offer: { ...c.offer, subscription: knownOn(c.offer.subscription, date), energy: knownOn(c.offer.energy, date) },
     reference: {
       networkTariff: knownOn(c.reference.networkTariff, date),
+      networkBandMapping: knownOn(c.reference.networkBandMapping, date),
       excise: knownOn(c.reference.excise, date),
       cta: knownOn(c.reference.cta, date),
       vat: knownOn(c.reference.vat, date),

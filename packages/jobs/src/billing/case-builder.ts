@@ -43,6 +43,7 @@ export function referenceFromRows(rows: Partial<Record<ReferenceSeries, Referenc
     (rows[name] ?? []).map((r) => ({ ...dated(r), source: r.source, ...(r.value as Record<string, unknown>) }));
   const parsed = referenceSchema.safeParse({
     networkTariff: series("networkTariff"),
+    networkBandMapping: series("networkBandMapping"),
     excise: series("excise"),
     cta: series("cta"),
     vat: series("vat"),

@@ -21,10 +21,20 @@ export interface DraftLine {
   explanation: string;
 }
 
+/** `o` itself when its keys are already in order (the usual case), else a sorted copy. */
+function sortedKeys(o: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(o);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (sorted) return o;
+  const out: Record<string, string> = {};
+  for (const k of keys.sort()) out[k] = o[k]!;
+  return out;
+}
+
 /** Keys in alphabetical order, like the document (see monthly-invoice.ts): hashed without copying. */
 export function finishLine(l: DraftLine, lineNo: number): InvoiceLine {
-  const inputs: Record<string, string> = {};
-  for (const k of Object.keys(l.inputs).sort()) inputs[k] = l.inputs[k]!;
+  const inputs = sortedKeys(l.inputs);
   return {
     amount: formatCents(l.amount),
     explanation: l.explanation,

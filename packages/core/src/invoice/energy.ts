@@ -133,9 +133,9 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
           : price.capacityBasis === "included"
           ? { capacity: "included in supply price" }
           : {
+              capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
               capacityPerKwh: exact(price.capacity),
               capacityReferencePriceEurPerMw: price.capacityReference ?? "",
-              capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
             };
       lines.push({
         kind: "energy",
@@ -147,14 +147,15 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         amount,
         vatRate: v.vatEnergy,
         rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
+        // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts).
         inputs: {
-          kwh: exact(kwh),
-          unitPriceHt: exact(price.unit),
-          supplyPerKwh: formatPlain(price.supply),
-          networkPerKwh: formatPlain(price.network),
-          networkBand: price.band,
-          networkTariff: `${c.contract.tariffFormula} ${price.networkVersion}`,
           ...capacityInputs,
+          kwh: exact(kwh),
+          networkBand: price.band,
+          networkPerKwh: formatPlain(price.network),
+          networkTariff: `${c.contract.tariffFormula} ${price.networkVersion}`,
+          supplyPerKwh: formatPlain(price.supply),
+          unitPriceHt: exact(price.unit),
         },
         explanation:
           `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${perKwh(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
@@ -172,7 +173,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         amount: excise,
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
-        inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.exciseMwh) },
+        inputs: { eurPerMwh: formatPlain(v.exciseMwh), kwh: exact(kwh) },
         explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.exciseMwh, 2, 6)} €/MWh = ${formatCents(excise)} €`,
       });
       if (v.levy !== null) {
@@ -187,7 +188,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
           amount: levy,
           vatRate: v.vatExcise,
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
-          inputs: { kwh: exact(kwh), eurPerMwh: formatPlain(v.levy.eurPerMwh) },
+          inputs: { eurPerMwh: formatPlain(v.levy.eurPerMwh), kwh: exact(kwh) },
           explanation: `Capacity levy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.levy.eurPerMwh, 2, 6)} €/MWh = ${formatCents(levy)} €`,
         });
       }

@@ -95,14 +95,14 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       vatRate: v.vatSubscription,
       rule: "R1 · CGV 6.1 · Annexe Prix I (subscription in advance, prorated by days)",
       inputs: {
-        subscribedKva: String(v.kva),
-        priceOption: option,
         days: String(days),
         daysInMonth: String(dim),
         monthlyHt: exact(monthly),
-        supplyMonthlyHt: exact(v.supply),
         networkMonthlyHt: exact(v.network),
         networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+        priceOption: option,
+        subscribedKva: String(v.kva),
+        supplyMonthlyHt: exact(v.supply),
       },
       explanation:
         `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
@@ -120,12 +120,12 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       vatRate: v.vatCta,
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
       inputs: {
-        ratePct: formatPlain(v.ctaRate),
-        networkMonthlyHt: exact(v.network),
+        baseHt: exact(cta.base),
         days: String(days),
         daysInMonth: String(dim),
-        baseHt: exact(cta.base),
+        networkMonthlyHt: exact(v.network),
         networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+        ratePct: formatPlain(v.ctaRate),
       },
       explanation:
         `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${shown(v.network)} €/month × ${days}/${dim}` +

@@ -70,7 +70,8 @@ export function formatCents(a: Dec): string {
 /** Canonical plain string of an exact value (no exponent, no trailing zeros): "170", "33.3333". */
 export function formatPlain(a: Dec): string {
   const s = a.toString();
-  if (!s.includes(".")) return s;
+  // decimal.js already drops trailing zeros; the slow path is only a safeguard.
+  if (s.indexOf(".") === -1 || s.charCodeAt(s.length - 1) !== 48 /* "0" */) return s === "-0" ? "0" : s;
   const t = s.replace(/0+$/, "").replace(/\.$/, "");
   return t === "-0" ? "0" : t;
 }

@@ -48,12 +48,17 @@ export function planLines(p: PlanView, title = "Plan"): string[] {
 
 /** The instalments table: number, billing and due dates, amount, R4 credit deducted, amount to pay. */
 export function noticeTable(notices: readonly NoticeView[], indent: string): string[] {
+  // Columns as wide as their widest amount (1,000.00 € and more for professional contracts), never narrower than the header.
+  const w = (min: number, values: readonly string[]) => Math.max(min, ...values.map((v) => v.length));
+  const a = w(6, notices.map((n) => n.amountTtc));
+  const c = w(6, notices.map((n) => n.creditDeductedTtc));
+  const t = w(7, notices.map((n) => n.amountDueTtc));
   return [
-    `${indent}#   Billing date  Due date    Amount  Credit   To pay`,
+    `${indent}#   Billing date  Due date    ${"Amount".padStart(a)}  ${"Credit".padStart(c)}  ${"To pay".padStart(t)}`,
     ...notices.map(
       (n) =>
-        `${indent}${String(n.instalmentNo).padStart(2)}  ${n.billingDate}    ${n.dueDate}  ${n.amountTtc.padStart(6)}  ` +
-        `${n.creditDeductedTtc.padStart(6)}  ${n.amountDueTtc.padStart(7)}`,
+        `${indent}${String(n.instalmentNo).padStart(2)}  ${n.billingDate}    ${n.dueDate}  ${n.amountTtc.padStart(a)}  ` +
+        `${n.creditDeductedTtc.padStart(c)}  ${n.amountDueTtc.padStart(t)}`,
     ),
   ];
 }

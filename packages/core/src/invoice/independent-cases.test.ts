@@ -15,6 +15,7 @@ import type { CaseInput } from "../case/schema.ts";
 import { VAT_2025, exampleCase, teleRead } from "../testing/example-case.ts";
 import type { Invoice } from "./document.ts";
 import { dueInvoices, monthlyInvoice } from "./monthly-invoice.ts";
+import { networkPartAt } from "../pricing/network-view.ts";
 
 type Ref = Partial<CaseInput["reference"]>;
 
@@ -833,6 +834,14 @@ describe("R6 a BASE register on a 4-band formula (CU4)", () => {
       ["2025-11-01", "0.161", "22.54", "HPH 0.7 + HCH 0.3", "0.061"],
     ]);
     expect(totals(inv)).toEqual(["71.46", "14.29", "85.75"]);
+  });
+
+  it("R6 the network view (billing reference show) weights the same bands with the same mapping", () => {
+    const c = baseOnCu4([{ from: "2025-01-01", tariffFormula: "BTINFCU4", hpShare: "0.7" }]);
+    expect(networkPartAt(c.reference, "BTINFCU4", "2025-11-01", { option: "BASE" })).toMatchObject({ energy: [{ register: "BASE", band: "HPH 0.7 + HCH 0.3", perKwhHt: "0.061" }] });
+    expect(networkPartAt(baseOnCu4([]).reference, "BTINFCU4", "2025-10-31", { option: "BASE" })).toMatchObject({
+      energy: [{ register: "BASE", perKwhHt: null, error: "no network band mapping for a BASE register on BTINFCU4 on 2025-10-31 (R6)" }],
+    });
   });
 
   it("R6 without a mapping a BASE register on CU4 fails, naming the series, the formula and the day", () => {

@@ -87,8 +87,21 @@ function bandPrice(entry: NetworkTariffEntry, band: string): Dec {
 }
 
 /** A BASE register on a formula with HP/HC bands uses the band mapping in force that day. */
-const weightsBase = (f: Case["contract"]["tariffFormula"], register: Register): boolean =>
+export const weightsBase = (f: Case["contract"]["tariffFormula"], register: Register): boolean =>
   register === "BASE" && f !== "BTINFCUST" && f !== "BTINFLU";
+
+/** R6: the network energy price of a BASE register weighted over the day's HP and HC bands of `entry`. */
+export function weightedBasePrice(entry: NetworkTariffEntry, date: LocalDate, hpShareText: string): { price: Dec; band: string } {
+  const f = entry.tariffFormula;
+  const hpBand = timeBandOf(f, "HP", date);
+  const hcBand = timeBandOf(f, "HC", date);
+  const hpShare = dec(hpShareText);
+  const hcShare = sub(ONE, hpShare);
+  return {
+    price: add(mul(hpShare, bandPrice(entry, hpBand)), mul(hcShare, bandPrice(entry, hcBand))),
+    band: `${hpBand} ${hpShareText} + ${hcBand} ${formatPlain(hcShare)}`,
+  };
+}
 
 export function networkEnergyPrice(c: Case, register: Register, date: LocalDate): NetworkEnergyPrice {
   const entry = networkTariffAt(c, date);
@@ -98,11 +111,7 @@ export function networkEnergyPrice(c: Case, register: Register, date: LocalDate)
     if (!m) {
       throw missingReference(c, "networkBandMapping", f, date, `no network band mapping for a BASE register on ${f} on ${date} (R6)`);
     }
-    const hpBand = timeBandOf(f, "HP", date);
-    const hcBand = timeBandOf(f, "HC", date);
-    const hpShare = dec(m.hpShare);
-    const price = add(mul(hpShare, bandPrice(entry, hpBand)), mul(sub(ONE, hpShare), bandPrice(entry, hcBand)));
-    return { price, band: `${hpBand} ${m.hpShare} + ${hcBand} ${formatPlain(sub(ONE, hpShare))}`, entry };
+    return { ...weightedBasePrice(entry, date, m.hpShare), entry };
   }
   const band = timeBandFor(c, register, date);
   return { price: bandPrice(entry, band), band, entry };

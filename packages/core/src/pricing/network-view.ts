@@ -8,7 +8,7 @@ import type { Case, NetworkTariffEntry, PriceOption, Register } from "../case/sc
 import type { LocalDate } from "../primitives/dates.ts";
 import { dec, formatPlain, quantize } from "../primitives/money.ts";
 import { entryAt } from "../primitives/series.ts";
-import { fixedMonthlyOf, timeBandOf } from "./network-tariff.ts";
+import { fixedMonthlyOf, timeBandOf, weightedBasePrice, weightsBase } from "./network-tariff.ts";
 import { gapSuffix } from "./reference-gap.ts";
 
 export interface NetworkPartView {
@@ -24,7 +24,7 @@ const REGISTERS_OF: Record<PriceOption, readonly Register[]> = { BASE: ["BASE"],
 
 /** The network part on `date`, or an error message naming the series, formula and day (with the gap's reason). */
 export function networkPartAt(
-  reference: Pick<Case["reference"], "networkTariff" | "gaps">,
+  reference: Pick<Case["reference"], "networkTariff" | "gaps"> & Partial<Pick<Case["reference"], "networkBandMapping">>,
   formula: Case["contract"]["tariffFormula"],
   date: LocalDate,
   opts: { kva?: number | undefined; option?: PriceOption | undefined },
@@ -39,6 +39,16 @@ export function networkPartAt(
     fixedMonthlyHt: opts.kva === undefined ? null : formatPlain(quantize(fixedMonthlyOf(e, opts.kva))),
     energy: registers.map((register) => {
       try {
+        if (weightsBase(formula, register)) {
+          // R6: a BASE register on a banded formula takes the dated mapping (network-tariff.ts).
+          const m = entryAt((reference.networkBandMapping ?? []).filter((x) => x.tariffFormula === formula), date);
+          if (!m) {
+            const gap = gapSuffix(reference.gaps ?? [], "networkBandMapping", formula, date);
+            return { register, band: "-", perKwhHt: null, error: `no network band mapping for a BASE register on ${formula} on ${date} (R6)${gap}` };
+          }
+          const w = weightedBasePrice(e, date, m.hpShare);
+          return { register, band: w.band, perKwhHt: formatPlain(quantize(w.price)) };
+        }
         const band = timeBandOf(formula, register, date);
         const p = e.energyPerKwh[band as keyof typeof e.energyPerKwh];
         return { register, band, perKwhHt: p === undefined ? null : formatPlain(dec(p)) };

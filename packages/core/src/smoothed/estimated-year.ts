@@ -44,8 +44,7 @@ export function knownOn<T extends { from: LocalDate; to?: LocalDate | undefined 
 
 /** The levy series known on `date`, or an explicit zero rate when no rate is known that day (see the header). */
 function levyKnownOn(series: Case["reference"]["capacityLevy"], date: LocalDate): Case["reference"]["capacityLevy"] {
-  const at = date < CAPACITY_LEVY_FROM ? CAPACITY_LEVY_FROM : date;
-  if (date >= CAPACITY_LEVY_FROM && entryAt(series, at) !== undefined) return knownOn(series, date);
+  if (date >= CAPACITY_LEVY_FROM && entryAt(series, date) !== undefined) return knownOn(series, date);
   return [{ from: CAPACITY_LEVY_FROM, eurPerMwh: "0", source: `no capacity levy rate known on ${date}: left out of the estimate, billed by the true-up` }];
 }
 

@@ -227,6 +227,59 @@ export const readSchema = z
     registers: z
       .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("index, kWh"))
       .refine((r) => Object.keys(r).length > 0, { message: "must hold at least one register" }),
+    receivedOn: isoDate.optional().describe("Day the supplier received the read; absent = known on its read date"),
+  })
+  .strict();
+
+/** One day of the supplier's connected station (station connectée): kWh consumed that day per register. */
+export const stationDaySchema = z
+  .object({
+    date: isoDate.describe("The day measured"),
+    registers: z
+      .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("kWh consumed that day"))
+      .refine((r) => Object.keys(r).length > 0, { message: "must hold at least one register" }),
+  })
+  .strict();
+
+/** Average daily consumption of the customers with the same price option (R2 3.3), one month and register. */
+export const peerAverageSchema = z
+  .object({
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: "must be a month written YYYY-MM" }),
+    register: z.enum(REGISTERS),
+    kwhPerDay: nonNegativeDecimal("average kWh per day"),
+    version: isoDate.describe("Day the averages were computed (the set known at issue time)"),
+    sampleSize: z.number().int().min(0).optional().describe("Delivery points the average was computed from"),
+  })
+  .strict();
+
+/** R2 estimation configuration and data (docs/rules.md, "Estimation"). */
+export const estimationSchema = z
+  .object({
+    selfReadWindowDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(28)
+      .optional()
+      .describe("Days before a billing date during which the customer may send a self-read for it (default: 5)"),
+    selfReadMaxFactor: nonNegativeDecimal("a self-read implying more than this × the expected daily consumption is rejected (default: 3)").optional(),
+    selfReadMinFactor: nonNegativeDecimal("a self-read implying less than this × the expected daily consumption is rejected (default: off)").optional(),
+    peerAverages: z
+      .array(peerAverageSchema)
+      .default([])
+      .describe("Peer averages for the contract's price option (and kVA band), the version known on asOf"),
+  })
+  .strict();
+
+/** What the last invoice billed up to, per register: the index at `billing.lastBillingDate`. */
+export const billedIndexSchema = z
+  .object({
+    index: nonNegativeDecimal("index billed up to, kWh"),
+    estimated: z.boolean().describe("true when the index was estimated (R2), false when read or interpolated between actual reads"),
+    source: z.string().min(1).describe("Where it came from: teleRead, distributorActual, selfRead, connectedStation, history, peerAverage…"),
+    actualReadDate: isoDate
+      .nullable()
+      .describe("Date of the latest distributor index it accounts for; a later actual read is new information (R2 reconciliation)"),
   })
   .strict();
 
@@ -277,10 +330,16 @@ export const caseSchema = z
     offer: offerSchema,
     reference: referenceSchema,
     reads: z.array(readSchema).default([]),
+    stationDays: z.array(stationDaySchema).default([]).describe("Connected-station data (R2 3.2), one entry per day measured"),
+    estimation: estimationSchema.default({ peerAverages: [] }),
     events: z.array(eventSchema).default([]),
     billing: z
       .object({
         lastBillingDate: isoDate.nullable().default(null).describe("Billing date of the last invoice already issued; null = none yet"),
+        lastIndexes: z
+          .partialRecord(z.enum(REGISTERS), billedIndexSchema)
+          .optional()
+          .describe("R2: per register, the index the last invoice billed up to (at lastBillingDate); absent = taken from the reads"),
         plan: planStateSchema.optional().describe("Smoothed billing: the plan in force on lastBillingDate; absent = none yet"),
         smoothing: smoothingConfigSchema.optional().describe("Smoothed billing: readjustment period, threshold and history rule; absent = the defaults"),
       })
@@ -307,6 +366,32 @@ export const caseSchema = z
         }
       }
     });
+    const stationSeen = new Map<string, number>();
+    c.stationDays.forEach((d, i) => {
+      const first = stationSeen.get(d.date);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["stationDays", i], message: `duplicates stationDays[${first}] (same date ${d.date})` });
+      else stationSeen.set(d.date, i);
+      for (const reg of Object.keys(d.registers)) {
+        if (!registers.includes(reg)) {
+          ctx.addIssue({ code: "custom", path: ["stationDays", i, "registers", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+        }
+      }
+    });
+    const peerSeen = new Map<string, number>();
+    c.estimation.peerAverages.forEach((a, i) => {
+      const key = `${a.month}|${a.register}`;
+      const first = peerSeen.get(key);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["estimation", "peerAverages", i], message: `duplicates peerAverages[${first}] (same month ${a.month} and register ${a.register})` });
+      else peerSeen.set(key, i);
+    });
+    for (const reg of Object.keys(c.billing.lastIndexes ?? {})) {
+      if (!registers.includes(reg)) {
+        ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+      }
+    }
+    if (c.billing.lastIndexes !== undefined && c.billing.lastBillingDate === null) {
+      ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes"], message: "needs billing.lastBillingDate (the date they were billed up to)" });
+    }
     const ln = c.billing.lastBillingDate;
     if (ln !== null && ln < c.contract.start) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastBillingDate"], message: `is before the contract start (${c.contract.start})` });
@@ -318,6 +403,10 @@ export type Case = z.output<typeof caseSchema>;
 /** What a case file may contain before defaults are applied. */
 export type CaseInput = z.input<typeof caseSchema>;
 export type Read = Case["reads"][number];
+export type StationDay = Case["stationDays"][number];
+export type PeerAverage = Case["estimation"]["peerAverages"][number];
+export type EstimationConfig = Case["estimation"];
+export type BilledIndex = z.output<typeof billedIndexSchema>;
 export type NetworkTariffEntry = Case["reference"]["networkTariff"][number];
 export type Register = (typeof REGISTERS)[number];
 export type PriceOption = (typeof PRICE_OPTIONS)[number];

@@ -68,14 +68,52 @@ export interface Invoice {
   readonly totalTtc: string;
   /** On a trueUpInvoice only: the instalments deducted, the balance and how it is settled (absent otherwise). */
   readonly trueUp?: TrueUpSection;
+  /**
+   * R2: where the consumption at the end of the energy period comes from, and why each source of
+   * higher priority was not used (present on a monthly invoice that bills energy).
+   */
+  readonly consumption?: ConsumptionBasis;
+  /**
+   * R2 (CGV 6.2): the days during which the customer may send a self-read for the next invoice
+   * (both included); null for a communicating meter (tele-read always wins) or a last invoice.
+   */
+  readonly selfReadWindow?: { readonly from: LocalDate; readonly to: LocalDate } | null;
+}
+
+/** The sources of R2, best first. `actualReads`: an index interpolated between two distributor reads. */
+export type ConsumptionSource =
+  | "teleRead"
+  | "distributorActual"
+  | "actualReads"
+  | "selfRead"
+  | "connectedStation"
+  | "history"
+  | "peerAverage";
+
+export interface ConsumptionBasis {
+  readonly source: ConsumptionSource;
+  /** false when the end index is a distributor index (read, or interpolated between two of them). */
+  readonly estimated: boolean;
+  readonly rule: string;
+  /** Each source of higher priority that was not used, best first, and why. */
+  readonly notUsed: readonly { readonly source: ConsumptionSource; readonly reason: string }[];
+  /** Date of the latest distributor index the end index accounts for (null: none known). */
+  readonly actualReadDate: LocalDate | null;
+  /** Structured trace: the figures the estimate was made from. */
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly explanation: string;
 }
 
 export interface IndexUsed {
   readonly register: string;
   readonly date: LocalDate;
   readonly index: string;
-  /** "read" when a meter read exists that day, "interpolated" when spread pro rata temporis between two reads. */
-  readonly basis: "read" | "interpolated";
+  /**
+   * "read" when a distributor read exists that day, "interpolated" when spread pro rata temporis
+   * between two distributor reads, "estimated" when R2's estimation gave it, "billed" when it is the
+   * index the previous invoice billed up to (estimated or not: `source` says where it came from).
+   */
+  readonly basis: "read" | "interpolated" | "estimated" | "billed";
   /** Source of the read(s) it comes from, e.g. "teleRead". */
   readonly source: string;
 }

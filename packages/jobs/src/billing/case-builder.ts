@@ -102,6 +102,12 @@ export interface CaseParts {
   readonly asOf: LocalDate;
   /** A smoothed contract's plan in force (store: loadPlanStates); absent = none yet or monthly. */
   readonly plan?: PlanState | undefined;
+  /** R2: connected-station days of the contract (absent = none). */
+  readonly stationDays?: Case["stationDays"] | undefined;
+  /** R2: estimation settings and the peer averages known on asOf (absent = defaults, no averages). */
+  readonly estimation?: Case["estimation"] | undefined;
+  /** R2: the indexes the last invoice billed up to (absent = taken from the reads). */
+  readonly lastIndexes?: Case["billing"]["lastIndexes"] | undefined;
 }
 
 /** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
@@ -136,8 +142,14 @@ export function buildCase(p: CaseParts): Case {
     offer: p.offer,
     reference: p.reference,
     reads: readsFromRows(p.reads),
+    stationDays: p.stationDays ?? [],
+    estimation: p.estimation ?? { peerAverages: [] },
     // A smoothed contract's request to be billed monthly again (CGV 6.1; smoothed-billing.ts).
     events: k.switch_to_monthly_on ? [{ type: "billingModeChange", date: k.switch_to_monthly_on, billingMode: "monthly" }] : [],
-    billing: p.plan ? { lastBillingDate, plan: p.plan } : { lastBillingDate },
+    billing: {
+      lastBillingDate,
+      ...(p.lastIndexes && lastBillingDate !== null ? { lastIndexes: p.lastIndexes } : {}),
+      ...(p.plan ? { plan: p.plan } : {}),
+    },
   };
 }

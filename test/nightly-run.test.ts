@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package has no dependency on kysely: reach the store package's copy (the same module).
-import { sql } from "kysely";
+import { type NotNull, sql } from "kysely";
 import {
   findInvoiceByNumber,
   issueInvoices,
@@ -244,6 +244,8 @@ describe("nightly run rerun, earlier and one month later", () => {
     // The next month's meter reads: one per register on each contract's next billing date, 250 kWh
     // after the last read before it (a read already there is kept: the demo may ship them).
     const reads = await db().selectFrom("meter_read").select(["contract_id", "register", "source", "index_value", "read_date"])
+      .where("status", "=", "accepted")
+      .$narrowType<{ contract_id: NotNull; register: NotNull; source: NotNull; index_value: NotNull; read_date: NotNull }>()
       .orderBy("read_date").execute();
     const last = new Map<string, (typeof reads)[number]>();
     for (const r of reads) if (r.read_date < nextOf.get(r.contract_id)!) last.set(`${r.contract_id}|${r.register}`, r);

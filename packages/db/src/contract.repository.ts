@@ -40,23 +40,29 @@ export async function* streamDueContracts(
 }
 
 /**
- * Meter reads of the given contracts in one query, ordered by contract, register, date and source;
- * `from` and `to` bound read_date, both inclusive (default: unbounded).
+ * Accepted meter reads of the given contracts in one query, ordered by contract, register, date and
+ * source; `from` and `to` bound read_date, both inclusive (default: unbounded); `receivedBy` keeps
+ * only the reads received on or before that day (default: every one). Rejected rows never reach a case.
  */
 export async function loadReadsFor(
   db: Kysely<Database>,
   contractIds: readonly string[],
   from?: string,
   to?: string,
+  opts: { receivedBy?: string } = {},
 ): Promise<MeterReadRow[]> {
   if (contractIds.length === 0) return [];
   let q = db
     .selectFrom("meter_read")
-    .selectAll()
-    .where("contract_id", "=", sql<string>`any(${[...contractIds]}::text[])`);
+    .select(["id", "contract_id", "read_date", "source", "register", "index_value", "received_on"])
+    .where("contract_id", "=", sql<string>`any(${[...contractIds]}::text[])`)
+    .where("status", "=", "accepted");
   if (from !== undefined) q = q.where("read_date", ">=", from);
   if (to !== undefined) q = q.where("read_date", "<=", to);
-  return q.orderBy("contract_id").orderBy("register").orderBy("read_date").orderBy("source").execute();
+  if (opts.receivedBy !== undefined) q = q.where("received_on", "<=", opts.receivedBy);
+  const rows = await q.orderBy("contract_id").orderBy("register").orderBy("read_date").orderBy("source").execute();
+  // status = 'accepted' guarantees every column (CHECK meter_read_accepted_complete).
+  return rows as MeterReadRow[];
 }
 
 /** Sets each contract's next billing date (null: nothing more to bill) in one statement; returns the rows updated. */

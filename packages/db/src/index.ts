@@ -9,3 +9,5 @@ export * from "./reference.repository.ts";
 export * from "./portfolio.repository.ts";
 export * from "./reference/data-file.ts";
 export * from "./smoothed.repository.ts";
+export * from "./read.repository.ts";
+export * from "./peer-average.repository.ts";

@@ -92,15 +92,22 @@ export interface NewRead {
   source: "distributorActual" | "teleRead" | "selfRead" | "connectedStation";
   register: string;
   index_value: string;
+  /** Day the supplier received it (default: its read date). */
+  received_on?: string;
 }
 
-/** Inserts reads; a read already stored (same contract, date, register, source) is left as it was. */
+/**
+ * Inserts accepted reads for their contracts (the demo seed, tests); a read already stored (same
+ * contract, date, register, source) is left as it was. Files of received reads go through
+ * storeReceivedRows (read.repository.ts), which keeps rejected rows too.
+ */
 export async function insertMeterReads(db: Db, rows: readonly NewRead[]): Promise<number> {
   if (rows.length === 0) return 0;
   const r = await sql`
-    insert into meter_read (contract_id, read_date, source, register, index_value)
-    select * from unnest(${rows.map((r) => r.contract_id)}::text[], ${rows.map((r) => r.read_date)}::date[],
-      ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.register)}::text[], ${rows.map((r) => r.index_value)}::numeric[])
+    insert into meter_read (contract_id, read_date, source, register, index_value, received_on)
+    select c, d, s, r, v, coalesce(ro, d) from unnest(${rows.map((r) => r.contract_id)}::text[], ${rows.map((r) => r.read_date)}::date[],
+      ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.register)}::text[], ${rows.map((r) => r.index_value)}::numeric[],
+      ${rows.map((r) => r.received_on ?? null)}::date[]) as u(c, d, s, r, v, ro)
     on conflict do nothing`.execute(db);
   return Number(r.numAffectedRows ?? 0n);
 }

@@ -90,14 +90,64 @@ export interface ContractTable {
 
 export type ReadSource = "distributorActual" | "teleRead" | "selfRead" | "connectedStation";
 
+export type ReadStatus = "accepted" | "rejected";
+
+/**
+ * Every index received, accepted or rejected (migration 0008): a rejected row keeps what could be read
+ * of it (nullable columns), its reason and raw line. Append-only.
+ */
 export interface MeterReadTable {
   id: Generated<number>;
-  contract_id: string;
-  read_date: DateColumn;
-  source: ReadSource;
-  register: string;
-  index_value: Numeric;
+  contract_id: string | null;
+  read_date: DateColumn | null;
+  source: ReadSource | null;
+  register: string | null;
+  index_value: ColumnType<string | null, string | number | null, string | number | null>;
   received_at: Timestamp;
+  /** Day the supplier received it; defaults to read_date (trigger) when not given. */
+  received_on: ColumnType<DateColumn, DateColumn | undefined, DateColumn>;
+  status: Generated<ReadStatus>;
+  rejection_reason: string | null;
+  /** The delivery point as received; null when written for its contract directly (seed, older rows). */
+  delivery_point: ColumnType<string | null, string | null | undefined, string | null>;
+  origin: ColumnType<string | null, string | null | undefined, string | null>;
+  line_no: ColumnType<number | null, number | null | undefined, number | null>;
+  raw: ColumnType<string | null, string | null | undefined, string | null>;
+  fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Connected-station kWh per day and register (migration 0008), accepted or rejected. Append-only. */
+export interface StationConsumptionTable {
+  id: Generated<number>;
+  contract_id: string | null;
+  delivery_point: string | null;
+  day: DateColumn | null;
+  register: string | null;
+  kwh: ColumnType<string | null, string | number | null, string | number | null>;
+  received_on: DateColumn;
+  status: Generated<ReadStatus>;
+  rejection_reason: string | null;
+  origin: string | null;
+  line_no: number | null;
+  raw: string | null;
+  fingerprint: string | null;
+  received_at: Timestamp;
+}
+
+/** R2 3.3 peer averages, versioned by the day they were computed (migration 0008). Append-only. */
+export interface PeerAverageTable {
+  version: DateColumn;
+  price_option: "BASE" | "HPHC";
+  register: string;
+  /** First day of the month. */
+  month: DateColumn;
+  /** "" = every subscribed power. */
+  kva_band: Generated<string>;
+  kwh_per_day: Numeric;
+  kwh: Numeric;
+  contract_days: number;
+  sample_size: number;
+  computed_at: Timestamp;
 }
 
 export interface InvoiceSeriesTable {
@@ -162,6 +212,8 @@ export interface InvoiceTable {
   indexes: Json;
   /** The true-up section of a trueUpInvoice (migration 0004); null on other kinds. */
   true_up: Json | null;
+  /** R2 (migration 0008): the document's `consumption` and `selfReadWindow`, keys as present; null = neither. */
+  r2: ColumnType<unknown, string | null | undefined, string | null>;
   run_id: number | null;
   engine_version: string;
   input_hash: string;
@@ -264,6 +316,8 @@ export interface Database {
   reference_value: ReferenceValueTable;
   contract: ContractTable;
   meter_read: MeterReadTable;
+  station_consumption: StationConsumptionTable;
+  peer_average: PeerAverageTable;
   invoice_series: InvoiceSeriesTable;
   billing_run: BillingRunTable;
   billing_run_outcome: BillingRunOutcomeTable;
@@ -285,7 +339,20 @@ export type OfferPriceRow = Selectable<OfferPriceTable>;
 export type ReferenceValueRow = Selectable<ReferenceValueTable>;
 export type ContractRow = Selectable<ContractTable>;
 export type NewContractRow = Insertable<ContractTable>;
-export type MeterReadRow = Selectable<MeterReadTable>;
+/** An accepted read as the nightly batch loads it (loadReadsFor): every field known. */
+export interface MeterReadRow {
+  id: number;
+  contract_id: string;
+  read_date: DateColumn;
+  source: ReadSource;
+  register: string;
+  index_value: string;
+  received_on: DateColumn;
+}
+/** Any row of meter_read, accepted or rejected. */
+export type ReceivedReadRow = Selectable<MeterReadTable>;
+export type StationConsumptionRow = Selectable<StationConsumptionTable>;
+export type PeerAverageRow = Selectable<PeerAverageTable>;
 export type NewMeterReadRow = Insertable<MeterReadTable>;
 export type InvoiceSeriesRow = Selectable<InvoiceSeriesTable>;
 export type BillingRunRow = Selectable<BillingRunTable>;

@@ -12,6 +12,8 @@ import { registerDemo } from "./commands/demo.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
 import { registerPlan } from "./commands/plan.ts";
+import { registerPeers } from "./commands/peers.ts";
+import { registerReads } from "./commands/reads.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerPlan(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
+  registerReads(program, storeOptions);
+  registerPeers(program, storeOptions);
   return program;
 }
 

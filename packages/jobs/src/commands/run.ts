@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { ENGINE_VERSION } from "@billing/core";
-import { type Store, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
+import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
 import { NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
@@ -22,6 +22,8 @@ export interface RunCommandOptions extends StoreOptions {
   workers?: string;
   json?: boolean;
   progress?: boolean;
+  /** false: skip computing the R2 peer averages of the run date before billing (default: computed). */
+  peers?: boolean;
 }
 
 function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
@@ -138,6 +140,8 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
   await migrateOrThrow(store);
+  // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
+  if (opts.peers !== false) await computePeerAverages(store.db, opts.date);
   const total = await countDueContracts(store.db, opts.date);
   const reporter = progressReporter(total, opts.progress !== false && !opts.json);
   try {
@@ -158,6 +162,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--json", "print the summary as JSON (default: a readable summary)")
     .option("--no-progress", "no progress bar or progress log lines")
+    .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       await withStore(storeOptions(), async (store) => {

@@ -1,0 +1,92 @@
+/**
+ * `billing reads import <file.csv> [--received-on D]`: store a file of meter reads and connected-station
+ * days (R2 — CGV 6.2; docs/reads.md). Every row is kept: valid rows accepted, the others rejected with
+ * their reason (reported as `line N: column: reason`); the file is stored in one transaction; a row
+ * already on record adds nothing, so importing the same file again stores nothing new.
+ * `billing reads list <deliveryPoint|contractId>`: everything received, with status and reason.
+ */
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { type ImportResult, type ReceivedEntry, type Store, listReceived, migrateOrThrow, storeReceivedRows } from "@billing/db";
+import { ReadsFileError, parseReadsCsv } from "../reads/reads-csv.ts";
+import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
+
+/** Parses and stores one reads file; `receivedOn` is the reception day of rows without one. */
+export async function importReadsFile(store: Store, path: string, receivedOn: string): Promise<ImportResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  let rows;
+  try {
+    rows = parseReadsCsv(text, receivedOn);
+  } catch (e) {
+    if (e instanceof ReadsFileError) throw new UsageError(`${path}: ${e.message}; nothing stored`);
+    throw e;
+  }
+  return store.db.transaction().execute((trx) => storeReceivedRows(trx, path, rows));
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The import's report: counts, then one `line N: column: reason` per rejected row. */
+export function formatImport(path: string, r: ImportResult): string {
+  const out = [
+    `${path}: ${plural(r.rows, "row")} — stored ${plural(r.acceptedReads, "read")} and ${plural(r.acceptedStationDays, "station day")} accepted, ` +
+      `${plural(r.storedRejected, "row")} rejected; ${plural(r.alreadyKnown, "row")} already known (nothing new stored for them)`,
+  ];
+  for (const x of r.rejected) out.push(`line ${x.lineNo}: ${x.reason}${x.alreadyKnown ? " (already on record)" : ""}`);
+  return out.join("\n");
+}
+
+/** `billing reads list`: one line per row received, by date. */
+export function formatReceived(key: string, entries: readonly ReceivedEntry[]): string {
+  if (entries.length === 0) return `nothing received for ${key}`;
+  const rows = entries.map((e) => [
+    e.date ?? "?",
+    e.kind === "stationDay" ? "station day" : (e.source ?? "?"),
+    e.register ?? "?",
+    e.value ?? "?",
+    e.contractId ?? "-",
+    e.receivedOn,
+    e.status,
+    e.origin === null ? "" : `${e.origin}${e.lineNo === null ? "" : `:${e.lineNo}`}`,
+    e.reason ?? "",
+  ]);
+  const head = ["Date", "Source", "Register", "Value", "Contract", "Received", "Status", "From", "Reason"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const rejected = entries.filter((e) => e.status === "rejected").length;
+  return [`Received for ${key}: ${plural(entries.length, "row")}, ${rejected} rejected`, line(head), ...rows.map(line)].join("\n");
+}
+
+export function registerReads(program: Command, storeOptions: () => StoreOptions): void {
+  const reads = program.command("reads").description("Meter reads and connected-station days received (R2, CGV 6.2)");
+  reads
+    .command("import <file>")
+    .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 3 when a row is rejected")
+    .option("--received-on <YYYY-MM-DD>", "reception day of rows without a received_on (default: today in Europe/Paris)")
+    .option("--json", "print the result as JSON (default: a readable report)")
+    .action(async (file: string, o: { receivedOn?: string; json?: boolean }) => {
+      const receivedOn = parseDateOption(o.receivedOn ?? todayInParis(), "--received-on");
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        const r = await importReadsFile(store, file, receivedOn);
+        process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatImport(file, r)) + "\n");
+        if (r.rejected.length > 0) process.exitCode = 3;
+      });
+    });
+  reads
+    .command("list <deliveryPointOrContract>")
+    .description("Show every read and station day received for a delivery point or a contract, accepted or rejected with the reason")
+    .option("--json", "print the rows as JSON (default: a table)")
+    .action(async (key: string, o: { json?: boolean }) => {
+      await withStore(storeOptions(), async (store) => {
+        const entries = await listReceived(store.db, key);
+        process.stdout.write((o.json ? JSON.stringify(entries, null, 2) : formatReceived(key, entries)) + "\n");
+        if (entries.length === 0) process.exitCode = 1;
+      });
+    });
+}

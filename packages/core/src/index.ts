@@ -2,8 +2,18 @@ export * from "./case/schema.ts";
 export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
-export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind } from "./invoice/document.ts";
-export { monthlyInvoice, dueInvoices, type BillingOutcome } from "./invoice/monthly-invoice.ts";
+export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
+export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
+export {
+  meterEnds,
+  selfReadWindow,
+  knownReads,
+  RULE_R2,
+  SELF_READ_WINDOW_DAYS,
+  SELF_READ_MAX_FACTOR,
+  type BilledIndexes,
+} from "./consumption/estimation-priority.ts";
+export { historyEstimate, peerEstimate, expectedDaily, oneYearEarlier } from "./consumption/comparable-consumption.ts";
 export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./invoice/schedule.ts";
 export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";

@@ -5,8 +5,9 @@
  * one the split is by days. Every split conserves the total (money.allocate).
  *
  * Which read counts when several sources read the same register the same day: the distributor's
- * tele-read, then its on-site read, then the customer's self-read, then the connected station
- * (the R2 estimation priority and its coherence checks come with the estimation issue).
+ * tele-read, then its on-site read, then the customer's self-read, then the connected station. This
+ * is how a true-up (smoothed billing) and a first invoice find their indexes; a monthly invoice's end
+ * index follows R2's priority and checks (consumption/estimation-priority.ts).
  */
 import type { Case, PriceOption, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
@@ -99,9 +100,20 @@ export function consumptionBySubPeriod(
   assertNonDecreasing(points, p, register);
   const start = indexAt(points, p.start, register);
   const end = indexAt(points, p.end, register);
-  const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start.index }];
-  for (const pt of points) if (pt.date > p.start && pt.date < p.end) knots.push({ date: pt.date, index: pt.index });
-  knots.push({ date: p.end, index: end.index });
+  const inside = points.filter((pt) => pt.date > p.start && pt.date < p.end);
+  return { kwh: spreadBetweenIndexes(p, start.index, inside, end.index, subPeriods), start, end };
+}
+
+/**
+ * kWh in each of `subPeriods` (which tile `p`) from the index `start` at p.start, the indexes
+ * `inside` the period and `end` at p.end: the consumption between consecutive indexes is allocated
+ * to sub-periods by days (money.allocate conserves it). A decrease (an estimate above the actual
+ * index that follows it, R2) is allocated the same way, as negative kWh.
+ */
+export function spreadBetweenIndexes(p: Period, start: Dec, inside: readonly IndexPoint[], end: Dec, subPeriods: readonly Period[]): Dec[] {
+  const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start }];
+  for (const pt of inside) knots.push({ date: pt.date, index: pt.index });
+  knots.push({ date: p.end, index: end });
 
   const kwh = subPeriods.map(() => ZERO);
   for (let j = 0; j + 1 < knots.length; j++) {
@@ -122,5 +134,5 @@ export function consumptionBySubPeriod(
       kwh[i] = add(kwh[i]!, part);
     });
   }
-  return { kwh, start, end };
+  return kwh;
 }

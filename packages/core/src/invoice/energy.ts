@@ -9,14 +9,15 @@
 import type { Case, Register } from "../case/schema.ts";
 import type { IndexUsed } from "./document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, add, formatCents, formatForDisplay, formatPlain, formatPrice, mul, quantize, roundToCent } from "../primitives/money.ts";
+import { type Dec, add, isNegative, formatCents, formatForDisplay, formatPlain, formatPrice, mul, quantize, roundToCent } from "../primitives/money.ts";
 
 const exact = (x: Dec): string => formatPlain(quantize(x));
 /** A €/kWh price for people: 4 to 6 decimals ("0.1770"). */
 const perKwh = (x: Dec): string => formatPrice(x, 4, 6);
 import { type Period, formatPeriod } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
-import { consumptionBySubPeriod, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { consumptionBySubPeriod, indexPoints, registersOf, spreadBetweenIndexes } from "../consumption/meter-index.ts";
+import type { MeterEnds } from "../consumption/estimation-priority.ts";
 import { capacityChangeDates, capacityPrice } from "../pricing/capacity.ts";
 import { networkChangeDates, networkEnergyPrice } from "../pricing/network-tariff.ts";
 import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-price.ts";
@@ -103,14 +104,24 @@ export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => En
   return splitWhereValuesChange(p, [], candidates, (d) => keyOf(at(d)));
 }
 
-/** Energy and excise lines for the energy period `p`, and the indexes used at its ends. */
-export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: IndexUsed[] } {
+/**
+ * Energy and excise lines for the energy period `p`, and the indexes used at its ends. `ends`: the
+ * indexes R2 chose (consumption/estimation-priority.ts, a monthly invoice); absent = the reads
+ * bracketing the period (a true-up, an estimated year).
+ */
+export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: DraftLine[]; indexes: IndexUsed[] } {
   const at = memoValues(c);
   const subPeriods = energySubPeriods(c, p, at);
   const registers = registersOf(c.contract.priceOption);
-  const indexes: IndexUsed[] = [];
+  let indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Dec[]>();
   for (const r of registers) {
+    const chosen = ends?.registers.get(r);
+    if (chosen) {
+      // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
+      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods));
+      continue;
+    }
     const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r);
     kwhByRegister.set(r, kwh);
     indexes.push(
@@ -118,6 +129,7 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
       { basis: end.basis, date: p.end, index: formatPlain(end.index), register: r, source: end.source },
     );
   }
+  if (ends) indexes = [...ends.indexes];
 
   const lines: DraftLine[] = [];
   subPeriods.forEach((sp, i) => {
@@ -160,7 +172,8 @@ export function energyLines(c: Case, p: Period): { lines: DraftLine[]; indexes: 
         explanation:
           `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${perKwh(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
           ` (supply ${perKwh(price.supply)} + network ${perKwh(price.network)} [${price.band}]` +
-          (price.capacityBasis === "passThrough" ? ` + capacity ${perKwh(price.capacity)})` : ")"),
+          (price.capacityBasis === "passThrough" ? ` + capacity ${perKwh(price.capacity)})` : ")") +
+          (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
       });
       const excise = exciseAmount(kwh, v.exciseKwh);
       lines.push({

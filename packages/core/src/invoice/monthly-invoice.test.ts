@@ -230,9 +230,19 @@ describe("R1 monthly invoice — data gaps fail loudly, naming what is missing",
     if (!out.ok) expect(out.failure.message).toBe("index of register BASE goes backwards: 900 on 2025-02-15 after 1000 on 2025-01-15");
   });
 
-  it("no index at the end of the energy period", () => {
+  it("R2 no index at the end of the energy period and no estimate: every source says why", () => {
     const c = exampleCase({ asOf: "2025-02-15", billing: { lastBillingDate: "2025-01-15" }, reads: [teleRead("2025-01-15", { BASE: "1000" })] });
-    expect(dueInvoices(c)).toMatchObject({ ok: false, failure: { code: "NO_INDEX", message: "no index for register BASE on or after 2025-02-15: cannot bill consumption up to 2025-02-15" } });
+    expect(dueInvoices(c)).toMatchObject({
+      ok: false,
+      failure: {
+        code: "NO_ESTIMATE",
+        message:
+          "no consumption up to 2025-02-15 (R2): teleRead: no tele-read of 2025-02-15 received; distributorActual: no distributor index on 2025-02-15; " +
+          "selfRead: no self-read received for 2025-02-10..2025-02-15; connectedStation: no connected-station data; " +
+          "history: no distributor index of register BASE on or before 2024-01-15 (comparable period 2024-01-15..2024-02-15); " +
+          "peerAverage: no peer average for register BASE in 2025-01",
+      },
+    });
   });
 
   it("no TURPE for the tariff formula", () => {

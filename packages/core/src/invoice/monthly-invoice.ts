@@ -4,7 +4,7 @@
  * [previous billing date, D). Total HT = sum of the rounded lines; VAT rounded once per rate group;
  * total TTC = HT + VAT. Due date per R3.
  */
-import type { Case } from "../case/schema.ts";
+import type { Case, Register } from "../case/schema.ts";
 import { BillingError, type BillingFailure } from "../errors.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { add, formatCents, sum } from "../primitives/money.ts";
@@ -13,6 +13,8 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "./document.ts";
 import { type DraftLine, finishLine } from "./draft-line.ts";
 import { energyLines } from "./energy.ts";
+import type { ConsumptionBasis } from "./document.ts";
+import { type BilledIndexes, meterEnds, selfReadWindow } from "../consumption/estimation-priority.ts";
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
 import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
@@ -22,7 +24,13 @@ import { subscriptionLines } from "./subscription.ts";
  * `noEnergy`: bill no energy, as on the first monthly invoice after a smoothed plan year whose
  * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false).
  */
-export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: LocalDate, noEnergy = false): Invoice {
+export function monthlyInvoice(
+  c: Case,
+  billingDate: LocalDate,
+  issueDate: LocalDate,
+  noEnergy = false,
+  billed: BilledIndexes | null = null,
+): Invoice {
   const contract = c.contract;
   const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
   const next = nextBillingDate(contract, billingDate);
@@ -32,10 +40,14 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
   const drafts: DraftLine[] = [];
   if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod));
   let indexes: Invoice["indexes"] = [];
+  let consumption: ConsumptionBasis | undefined;
   if (energyPeriod) {
-    const energy = energyLines(c, energyPeriod);
+    // R2: the end index by the estimation priority; the start is what the previous invoice billed.
+    const ends = meterEnds(c, energyPeriod, billed);
+    const energy = energyLines(c, energyPeriod, ends);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
+    consumption = ends.basis;
   }
 
   const totalHt = sum(drafts.map((l) => l.amount));
@@ -44,6 +56,7 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
   // an object built sorted is serialised without being copied — it matters at millions of invoices.
   const invoice: Invoice = {
     billingDate,
+    ...(consumption ? { consumption } : {}),
     contractId: contract.id,
     customerId: c.customer.id,
     deliveryPoint: contract.deliveryPoint,
@@ -53,6 +66,7 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
     issueDate,
     kind: "monthlyInvoice",
     lines: drafts.map((l, i) => finishLine(l, i + 1)),
+    selfReadWindow: next === null || contract.communicatingMeter ? null : selfReadWindow(c, next),
     subscriptionPeriod: subscriptionPeriod && { end: subscriptionPeriod.end, start: subscriptionPeriod.start },
     totalHt: formatCents(totalHt),
     totalTtc: formatCents(add(totalHt, vat.total)),
@@ -61,6 +75,19 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
   };
   assertSafetyBounds(invoice);
   return invoice;
+}
+
+/** What an invoice billed up to, per register: the next invoice's start (R2); null without energy. */
+export function billedIndexesOf(invoice: Invoice): BilledIndexes | null {
+  const p = invoice.energyPeriod;
+  const basis = invoice.consumption;
+  if (!p || !basis) return null;
+  const out: BilledIndexes = {};
+  for (const i of invoice.indexes) {
+    if (i.date !== p.end) continue;
+    out[i.register as Register] = { actualReadDate: basis.actualReadDate, estimated: basis.estimated, index: i.index, source: i.source };
+  }
+  return out;
 }
 
 export type BillingOutcome =
@@ -75,9 +102,15 @@ export type BillingOutcome =
 export function dueInvoices(c: Case): BillingOutcome {
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
   const invoices: Invoice[] = [];
+  // R2: each invoice starts where the previous one billed up to (estimated or not).
+  let billed: BilledIndexes | null = c.billing.lastIndexes ?? null;
+  let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
     try {
-      invoices.push(monthlyInvoice(c, d, c.asOf));
+      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null);
+      invoices.push(invoice);
+      billed = billedIndexesOf(invoice);
+      billedAt = d;
     } catch (e) {
       if (e instanceof BillingError) return { ok: false, billingDate: d, failure: { code: e.code, message: e.message } };
       throw e;

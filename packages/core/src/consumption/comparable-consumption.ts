@@ -1,0 +1,107 @@
+/**
+ * R2 3.3 — CGV 6.2: the two estimates that need no fresh index — the customer's **history** over a
+ * comparable period (« les mêmes dates un an plus tôt ») and the **average consumption of customers
+ * with the same price option** over the same period (peer averages, computed nightly by the shell
+ * and carried in the case as the version known on its asOf) — and, from them, the **expected daily
+ * consumption** R2's coherence checks compare a self-read or station data with.
+ *
+ * Readings (docs/rules.md, "Estimation"):
+ * - History takes the distributor indexes only (tele-reads and on-site reads, never estimates nor
+ *   self-reads). The comparable period of `[a, b)` is `[a − 1 year, b − 1 year)` (29 February → 28).
+ *   Its consumption is the index at its end minus the index at its start, each read that day or
+ *   interpolated pro rata temporis between the distributor reads around it ("pro rata when reads do
+ *   not align"), then scaled by days to the current period (365 vs 366 days, 28 vs 29 February).
+ *   Without a distributor index on or before its start and one on or after its end, there is no history.
+ * - Peer average: Σ over the months the period touches of (days in that month × the month's average
+ *   kWh per day for the register). A month without an average → no peer estimate.
+ */
+import type { Case, PeerAverage, Register } from "../case/schema.ts";
+import { type LocalDate, daysBetween, firstOfNextMonth, minDate, monthDay, parts } from "../primitives/dates.ts";
+import { type Dec, ZERO, add, dec, div, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
+import type { IndexPoint } from "./meter-index.ts";
+
+/** The same day one year earlier (29 February → 28 February). */
+export function oneYearEarlier(d: LocalDate): LocalDate {
+  return monthDay(d, -12, parts(d).day);
+}
+
+export type Estimate =
+  | { readonly ok: true; readonly kwh: Dec; readonly inputs: Record<string, string>; readonly detail: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** The index at the start of `date` from distributor points: a read that day, or interpolated; else which side lacks a read. */
+function actualIndexAt(points: readonly IndexPoint[], date: LocalDate): { index: Dec; read: boolean; from: LocalDate; to: LocalDate } | "before" | "after" {
+  let before: IndexPoint | undefined;
+  let after: IndexPoint | undefined;
+  for (const p of points) {
+    if (p.date === date) return { index: p.index, read: true, from: date, to: date };
+    if (p.date < date) before = p;
+    else if (!after) after = p;
+  }
+  if (!before) return "before";
+  if (!after) return "after";
+  const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
+  return { index: quantize(add(before.index, mul(sub(after.index, before.index), share))), read: false, from: before.date, to: after.date };
+}
+
+/** R2 3.3 — history: the register's consumption over `[from, to)` one year earlier, scaled to the days of `[from, to)`. */
+export function historyEstimate(actual: readonly IndexPoint[], register: Register, from: LocalDate, to: LocalDate): Estimate {
+  const a = oneYearEarlier(from);
+  const b = oneYearEarlier(to);
+  const start = actualIndexAt(actual, a);
+  const end = actualIndexAt(actual, b);
+  if (start === "before" || start === "after") {
+    return { ok: false, reason: `no distributor index of register ${register} on or ${start === "after" ? "after" : "before"} ${a} (comparable period ${a}..${b})` };
+  }
+  if (end === "before" || end === "after") {
+    return { ok: false, reason: `no distributor index of register ${register} on or ${end === "before" ? "before" : "after"} ${b} (comparable period ${a}..${b})` };
+  }
+  const pastKwh = sub(end.index, start.index);
+  const days = daysBetween(from, to);
+  const pastDays = daysBetween(a, b);
+  const kwh = days === pastDays ? pastKwh : quantize(div(mul(pastKwh, dec(days)), dec(pastDays)));
+  const aligned = start.read && end.read;
+  return {
+    ok: true,
+    kwh,
+    inputs: {
+      comparablePeriod: `${a}..${b}`,
+      comparableKwh: formatPlain(pastKwh),
+      indexes: aligned ? `read on ${a} and ${b}` : `pro rata between distributor reads (${start.from}..${start.to}, ${end.from}..${end.to})`,
+    },
+    detail: `history ${a}..${b}: ${formatPlain(pastKwh)} kWh${days === pastDays ? "" : ` over ${pastDays} days, scaled to ${days}`}${aligned ? "" : " (indexes pro rata between reads)"}`,
+  };
+}
+
+/** R2 3.3 — peer average: Σ days × average kWh per day of each month of `[from, to)` for the register. */
+export function peerEstimate(averages: readonly PeerAverage[], register: Register, from: LocalDate, to: LocalDate): Estimate {
+  let kwh = ZERO;
+  const used: string[] = [];
+  for (let d = from; d < to; ) {
+    const next = minDate(firstOfNextMonth(d), to);
+    const month = d.slice(0, 7);
+    const avg = averages.find((x) => x.month === month && x.register === register);
+    if (!avg) return { ok: false, reason: `no peer average for register ${register} in ${month}` };
+    const days = daysBetween(d, next);
+    kwh = add(kwh, mul(dec(days), dec(avg.kwhPerDay)));
+    used.push(`${month} ${days} d × ${avg.kwhPerDay} (v${avg.version})`);
+    d = next;
+  }
+  return { ok: true, kwh, inputs: { peerAverages: used.join("; ") }, detail: `peer average ${used.join(" + ")}` };
+}
+
+export interface ExpectedDaily {
+  readonly kwhPerDay: Dec;
+  readonly source: "history" | "peerAverage";
+}
+
+/** R2 (checks): the expected daily consumption over `[from, to)` — history, else peer average, else none. */
+export function expectedDaily(c: Case, actual: readonly IndexPoint[], register: Register, from: LocalDate, to: LocalDate): ExpectedDaily | null {
+  const days = daysBetween(from, to);
+  if (days <= 0) return null;
+  const h = historyEstimate(actual, register, from, to);
+  if (h.ok) return { kwhPerDay: div(h.kwh, dec(days)), source: "history" };
+  const p = peerEstimate(c.estimation.peerAverages, register, from, to);
+  if (p.ok) return { kwhPerDay: div(p.kwh, dec(days)), source: "peerAverage" };
+  return null;
+}

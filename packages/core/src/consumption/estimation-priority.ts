@@ -1,0 +1,391 @@
+/**
+ * R2 — CGV 6.2 (« Modalités de facturation »), Synthèse 2.1 §4 and 2.2 §3: which consumption an invoice
+ * bills. The index at the end of the energy period comes from, in this order — the first that passes
+ * its checks wins:
+ *   0. a communicating meter's tele-read of that day (« Compteur communicant : … télé-relevés »);
+ *   1. a distributor index of that day, or one interpolated pro rata temporis between the distributor
+ *      reads around it (when the invoice is computed after a later read arrived);
+ *   2. the customer's self-read (auto-relevé) sent during the self-read window, rejected when below the
+ *      last distributor index or when its implied daily consumption exceeds `selfReadMaxFactor` (3) ×
+ *      the expected one (and, when configured, below `selfReadMinFactor` ×);
+ *   3. the supplier's connected station, rejected when it misses a day of the period or implies more
+ *      than `selfReadMaxFactor` × the expected daily consumption;
+ *   4. the history over the same dates one year earlier;
+ *   5. the average consumption of customers with the same price option (peer averages).
+ * The invoice records the source used and, for each source of higher priority, why it was not used.
+ *
+ * Reconciliation (R2, last point): the start index of an invoice is the index the previous invoice
+ * billed up to (`billing.lastIndexes`), estimated or not. Estimates grow from a **base**: that billed
+ * index, unless a distributor index has arrived since (a date later than the one the billed index
+ * accounts for): then the base is that distributor index. The invoice bills end − start: an actual
+ * index after estimated invoices bills actual minus already-billed kWh, and a negative difference
+ * is billed as negative energy lines — a credit (consumption/meter-index.ts spreads it). R5 hook: the
+ * 14-month cap applies to the kWh such a reconciliation adds; `RegisterEnds.reconciles` flags it, and
+ * invoice/energy.ts is where the regularisation issue caps it (not applied yet: R2 alone).
+ *
+ * Readings: docs/rules.md, "Estimation (R2)".
+ */
+import type { BilledIndex, Case, Read, Register } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import type { ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/document.ts";
+import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
+import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
+import type { Period } from "../primitives/period.ts";
+import { type Estimate, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
+import { type IndexPoint, assertNonDecreasing, indexAt, indexPoints, registersOf } from "./meter-index.ts";
+
+export const RULE_R2 = "R2 · CGV 6.2 (consumption: tele-read, distributor index, self-read, connected station, history, peer average)";
+
+/** R2 defaults (case.estimation). */
+export const SELF_READ_WINDOW_DAYS = 5;
+export const SELF_READ_MAX_FACTOR = "3";
+
+/** Per register, what an invoice billed up to: the next invoice's start (case billing.lastIndexes). */
+export type BilledIndexes = Partial<Record<Register, BilledIndex>>;
+
+export interface RegisterEnds {
+  readonly start: Dec;
+  readonly end: Dec;
+  /** Distributor indexes strictly inside the period: consumption is spread between them (R1). */
+  readonly inside: readonly IndexPoint[];
+  /** The start was estimated and a distributor index arrived since: end − start reconciles estimates (R2, R5 hook). */
+  readonly reconciles: boolean;
+}
+
+export interface MeterEnds {
+  readonly registers: ReadonlyMap<Register, RegisterEnds>;
+  /** The indexes used at both ends, as printed on the invoice. */
+  readonly indexes: readonly IndexUsed[];
+  readonly basis: ConsumptionBasis;
+  /** What the invoice bills up to: the next invoice's start. */
+  readonly billed: BilledIndexes;
+}
+
+const ACTUAL_RANK: Record<string, number> = { teleRead: 0, distributorActual: 1 };
+
+/** Reads the supplier had received on `asOf` (a read received later, or dated later, is not known yet). */
+export function knownReads(c: Case): Read[] {
+  return c.reads.filter((r) => (r.receivedOn ?? r.date) <= c.asOf);
+}
+
+/** The register's distributor indexes (tele-read, then on-site read, per date), sorted by date. */
+export function distributorPoints(reads: readonly Read[], register: Register): IndexPoint[] {
+  const byDate = new Map<LocalDate, IndexPoint & { rank: number }>();
+  for (const r of reads) {
+    const rank = ACTUAL_RANK[r.source];
+    const v = r.registers[register];
+    if (rank === undefined || v === undefined) continue;
+    const prev = byDate.get(r.date);
+    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, index: dec(v), source: r.source, rank });
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map(({ date, index, source }) => ({ date, index, source }));
+}
+
+
+/** R2 (CGV 6.2): the days the customer may send a self-read for the invoice of `billingDate` (both included). */
+export function selfReadWindow(c: Case, billingDate: LocalDate): { from: LocalDate; to: LocalDate } {
+  return { from: addDays(billingDate, -(c.estimation.selfReadWindowDays ?? SELF_READ_WINDOW_DAYS)), to: billingDate };
+}
+
+interface Start {
+  readonly index: Dec;
+  readonly used: IndexUsed;
+  readonly estimated: boolean;
+  readonly actualReadDate: LocalDate | null;
+}
+
+interface Base {
+  readonly date: LocalDate;
+  readonly index: Dec;
+  readonly label: string;
+}
+
+interface Candidate {
+  readonly end: ReadonlyMap<Register, Dec>;
+  readonly inputs: Record<string, string>;
+  readonly detail: string;
+}
+
+type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string };
+
+const kwhText = (x: Dec): string => formatForDisplay(x, 3);
+
+/**
+ * R2: the start and end indexes of the energy period `p` and how they were obtained. `billed` is
+ * what the previous invoice billed up to (null: the start comes from the reads, as on a first invoice).
+ * Throws BillingError NO_INDEX when no start index exists, NO_ESTIMATE when no source gives an end.
+ */
+export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): MeterEnds {
+  const registers = registersOf(c.contract.priceOption);
+  const reads = knownReads(c);
+  const known = reads.length === c.reads.length ? c : { ...c, reads };
+  const actual = new Map(registers.map((r) => [r, distributorPoints(reads, r)]));
+  const D = p.end;
+  // Distributor indexes never go backwards (meter changes are not modelled yet); estimates may be above them.
+  for (const r of registers) assertNonDecreasing(actual.get(r)!, p, r);
+
+  // Start of the period: what the previous invoice billed, else the reads (first invoice).
+  const starts = new Map<Register, Start>();
+  for (const r of registers) {
+    const b = billed?.[r];
+    if (b) {
+      starts.set(r, {
+        index: dec(b.index),
+        used: { basis: "billed", date: p.start, index: b.index, register: r, source: b.source },
+        estimated: b.estimated,
+        actualReadDate: b.actualReadDate,
+      });
+    } else {
+      const at = indexAt(indexPoints(known, r), p.start, r);
+      const lastActual = actual.get(r)!.filter((x) => x.date <= p.start).at(-1);
+      starts.set(r, {
+        index: at.index,
+        used: { basis: at.basis, date: p.start, index: formatPlain(at.index), register: r, source: at.source },
+        estimated: !(at.source in ACTUAL_RANK),
+        actualReadDate: lastActual?.date ?? null,
+      });
+    }
+  }
+
+  const notUsed: { source: ConsumptionSource; reason: string }[] = [];
+  const finish = (source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds => {
+    const byRegister = new Map<Register, RegisterEnds>();
+    const indexes: IndexUsed[] = [];
+    const next: BilledIndexes = {};
+    let actualReadDate = null as LocalDate | null;
+    for (const r of registers) {
+      const s = starts.get(r)!;
+      const e = end.get(r)!;
+      const inside = actual.get(r)!.filter((x) => x.date > p.start && x.date < D);
+      const lastActual = actual.get(r)!.filter((x) => x.date <= D).at(-1);
+      const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
+      byRegister.set(r, { start: s.index, end: e, inside, reconciles });
+      indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
+      // The latest distributor index the end accounts for (the earliest over registers).
+      const latest = estimated ? maxOrNull(actual.get(r)!.filter((x) => x.date <= D).at(-1)?.date ?? null, s.actualReadDate) : D;
+      actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
+    }
+    for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
+    const basis: ConsumptionBasis = {
+      actualReadDate,
+      estimated,
+      explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
+      inputs,
+      notUsed,
+      rule: RULE_R2,
+      source,
+    };
+    return { basis, billed: next, indexes, registers: byRegister };
+  };
+
+  // 0. Communicating meter: the tele-read of D.
+  if (c.contract.communicatingMeter) {
+    const tele = reads.find((x) => x.date === D && x.source === "teleRead" && registers.every((r) => x.registers[r] !== undefined));
+    if (tele) {
+      const end = new Map(registers.map((r) => [r, dec(tele.registers[r]!)]));
+      return finish("teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
+    }
+    notUsed.push({ source: "teleRead", reason: `no tele-read of ${D} received` });
+  } else {
+    notUsed.push({ source: "teleRead", reason: "not a communicating meter" });
+  }
+
+  // 1. A distributor index of D, or interpolated between distributor reads around D.
+  const distributor = distributorEnd(registers, actual, D);
+  if (distributor) {
+    const interpolated = distributor.interpolated;
+    return finish(
+      interpolated ? "actualReads" : "distributorActual",
+      false,
+      distributor.end,
+      interpolated ? { interpolation: distributor.detail } : {},
+      interpolated ? `distributor indexes pro rata temporis (${distributor.detail})` : `distributor index of ${D}`,
+      () => (interpolated ? "interpolated" : "read"),
+    );
+  }
+  notUsed.push({ source: "distributorActual", reason: `no distributor index on ${D}` });
+
+  // The base estimates grow from, per register.
+  const bases = new Map<Register, Base>();
+  for (const r of registers) {
+    const s = starts.get(r)!;
+    const last = actual.get(r)!.filter((x) => x.date < D).at(-1);
+    const newInformation = last !== undefined && (s.actualReadDate === null || last.date > s.actualReadDate) && last.date !== p.start;
+    bases.set(
+      r,
+      newInformation
+        ? { date: last.date, index: last.index, label: `distributor index ${formatPlain(last.index)} of ${last.date}` }
+        : { date: p.start, index: s.index, label: `index ${formatPlain(s.index)} of ${p.start} (${s.used.basis === "billed" ? "billed" : s.used.basis}, ${s.used.source})` },
+    );
+  }
+
+  const attempts: [ConsumptionSource, () => Attempt][] = [
+    ["selfRead", () => selfReadAttempt(c, reads, registers, actual, starts, p)],
+    ["connectedStation", () => stationAttempt(c, registers, actual, bases, D)],
+    ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
+    ["peerAverage", () => estimateAttempt(registers, bases, D, (r, from) => peerEstimate(c.estimation.peerAverages, r, from, D))],
+  ];
+  for (const [source, attempt] of attempts) {
+    const a = attempt();
+    if (a.ok) return finish(source, true, a.value.end, a.value.inputs, a.value.detail, () => "estimated");
+    notUsed.push({ source, reason: a.reason });
+  }
+  throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
+}
+
+function maxOrNull(a: LocalDate | null, b: LocalDate | null): LocalDate | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+function distributorEnd(
+  registers: readonly Register[],
+  actual: ReadonlyMap<Register, IndexPoint[]>,
+  D: LocalDate,
+): { end: Map<Register, Dec>; interpolated: boolean; detail: string } | null {
+  const end = new Map<Register, Dec>();
+  let interpolated = false;
+  const details: string[] = [];
+  for (const r of registers) {
+    const points = actual.get(r)!;
+    const at = points.find((x) => x.date === D);
+    if (at) {
+      end.set(r, at.index);
+      continue;
+    }
+    const before = points.filter((x) => x.date < D).at(-1);
+    const after = points.find((x) => x.date > D);
+    if (!before || !after) return null;
+    const share = div(dec(daysBetween(before.date, D)), dec(daysBetween(before.date, after.date)));
+    end.set(r, quantize(add(before.index, mul(sub(after.index, before.index), share))));
+    interpolated = true;
+    details.push(`${r} ${before.date}..${after.date}`);
+  }
+  return { end, interpolated, detail: details.join(", ") };
+}
+
+/** R2 3.1: the customer's self-read sent in the window, checked for coherence. */
+function selfReadAttempt(
+  c: Case,
+  reads: readonly Read[],
+  registers: readonly Register[],
+  actual: ReadonlyMap<Register, IndexPoint[]>,
+  starts: ReadonlyMap<Register, Start>,
+  p: Period,
+): Attempt {
+  const D = p.end;
+  const window = selfReadWindow(c, D);
+  const inWindow = reads.filter((x) => x.source === "selfRead" && x.date >= window.from && x.date <= window.to);
+  if (inWindow.length === 0) return { ok: false, reason: `no self-read received for ${window.from}..${window.to}` };
+  const read = inWindow.reduce((a, b) => (b.date > a.date ? b : a));
+  const s = read.date;
+  const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
+  const minFactor = c.estimation.selfReadMinFactor === undefined ? null : dec(c.estimation.selfReadMinFactor);
+  const end = new Map<Register, Dec>();
+  const inputs: Record<string, string> = { selfReadDate: s };
+  for (const r of registers) {
+    const v = read.registers[r];
+    if (v === undefined) return { ok: false, reason: `self-read of ${s} lacks register ${r}` };
+    const x = dec(v);
+    const last = actual.get(r)!.filter((a) => a.date <= s).at(-1);
+    if (last && compare(x, last.index) < 0) {
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}` };
+    }
+    // Implied daily consumption since the last distributor index (else since the period's start index).
+    const ref = last ?? { date: p.start, index: starts.get(r)!.index };
+    const days = daysBetween(ref.date, s);
+    let rate: Dec | null = null;
+    if (days > 0) {
+      rate = div(sub(x, ref.index), dec(days));
+      const expected = expectedDaily(c, actual.get(r)!, r, ref.date, s);
+      inputs[`${r}.impliedKwhPerDay`] = formatForDisplay(rate, 3);
+      if (expected === null) {
+        inputs[`${r}.expectedKwhPerDay`] = "unknown (no history, no peer average): not checked";
+      } else {
+        inputs[`${r}.expectedKwhPerDay`] = `${formatForDisplay(expected.kwhPerDay, 3)} (${expected.source})`;
+        if (compare(rate, mul(maxFactor, expected.kwhPerDay)) > 0) {
+          return {
+            ok: false,
+            reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
+          };
+        }
+        if (minFactor !== null && compare(rate, mul(minFactor, expected.kwhPerDay)) < 0) {
+          return {
+            ok: false,
+            reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, less than ${formatPlain(minFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
+          };
+        }
+      }
+    }
+    // A self-read dated before D is carried to D at its own implied daily rate (0 when it has none).
+    const carry = s < D && rate !== null ? quantize(mul(rate, dec(daysBetween(s, D)))) : ZERO;
+    inputs[`${r}.selfRead`] = formatPlain(x);
+    if (s < D) inputs[`${r}.carriedKwh`] = formatPlain(carry);
+    end.set(r, add(x, carry));
+  }
+  return { ok: true, value: { end, inputs, detail: `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}` } };
+}
+
+/** R2 3.2: the connected station's daily kWh over every day from the base to D. */
+function stationAttempt(
+  c: Case,
+  registers: readonly Register[],
+  actual: ReadonlyMap<Register, IndexPoint[]>,
+  bases: ReadonlyMap<Register, Base>,
+  D: LocalDate,
+): Attempt {
+  if (c.stationDays.length === 0) return { ok: false, reason: "no connected-station data" };
+  const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
+  const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
+  const end = new Map<Register, Dec>();
+  const inputs: Record<string, string> = {};
+  for (const r of registers) {
+    const base = bases.get(r)!;
+    let kwh = ZERO;
+    const missing: LocalDate[] = [];
+    for (let d = base.date; d < D; d = addDays(d, 1)) {
+      const v = byDate.get(d)?.registers[r];
+      if (v === undefined) missing.push(d);
+      else kwh = add(kwh, dec(v));
+    }
+    if (missing.length > 0) {
+      return { ok: false, reason: `incomplete: no ${r} data for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more day(s)` : ""} of ${base.date}..${D}` };
+    }
+    const days = daysBetween(base.date, D);
+    const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
+    if (expected !== null && days > 0) {
+      const rate = div(kwh, dec(days));
+      if (compare(rate, mul(maxFactor, expected.kwhPerDay)) > 0) {
+        return { ok: false, reason: `incoherent: ${r} ${kwhText(rate)} kWh/day, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})` };
+      }
+    }
+    inputs[`${r}.base`] = base.label;
+    inputs[`${r}.stationKwh`] = formatPlain(kwh);
+    end.set(r, add(base.index, kwh));
+  }
+  return { ok: true, value: { end, inputs, detail: `connected-station days up to ${addDays(D, -1)}` } };
+}
+
+/** R2 3.3: base + an estimate of the kWh from the base's date to D. */
+function estimateAttempt(
+  registers: readonly Register[],
+  bases: ReadonlyMap<Register, Base>,
+  D: LocalDate,
+  estimate: (r: Register, from: LocalDate) => Estimate,
+): Attempt {
+  const end = new Map<Register, Dec>();
+  const inputs: Record<string, string> = {};
+  const details: string[] = [];
+  for (const r of registers) {
+    const base = bases.get(r)!;
+    const e = base.date < D ? estimate(r, base.date) : ({ ok: true, kwh: ZERO, inputs: {}, detail: "no day to estimate" } as const);
+    if (!e.ok) return { ok: false, reason: e.reason };
+    inputs[`${r}.base`] = base.label;
+    inputs[`${r}.estimatedKwh`] = formatPlain(e.kwh);
+    for (const [k, v] of Object.entries(e.inputs)) inputs[`${r}.${k}`] = v;
+    details.push(`${r} ${kwhText(e.kwh)} kWh from ${base.date} (${e.detail})`);
+    end.set(r, add(base.index, e.kwh));
+  }
+  return { ok: true, value: { end, inputs, detail: details.join("; ") } };
+}

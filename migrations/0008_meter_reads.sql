@@ -1,7 +1,7 @@
 -- 0008 — meter reads as first-class data (R2, CGV 6.2): every index received is kept as it came, with
 -- its reception date and a status (accepted / rejected with the reason); connected-station daily kWh;
--- peer averages per price option, register and month, versioned by the day they were computed; the
--- invoice's R2 consumption basis and self-read window. Reads, station days and peer averages are
+-- peer averages per price option, register and month, versioned by the day they were computed.
+-- Reads, station days and peer averages are
 -- append-only: a correction or a status change is a new row (docs/reads.md).
 
 -- meter_read: every row received -------------------------------------------------------------------
@@ -132,11 +132,3 @@ create trigger peer_average_append_only before update or delete on peer_average
   for each row execute function forbid_change_of_received();
 create trigger peer_average_no_truncate before truncate on peer_average
   for each statement execute function forbid_change_of_received();
-
--- The invoice's R2 section --------------------------------------------------------------------------
-
--- The document's `consumption` (R2 basis: source used, sources not used and why) and `selfReadWindow`,
--- with the keys the document has (absent keys stay absent); null = neither (older engine, smoothed
--- documents). The nightly run reads the previous invoice's end indexes and this section back as the
--- case's billing.lastIndexes.
-alter table invoice add column r2 jsonb null;

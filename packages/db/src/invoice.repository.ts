@@ -287,7 +287,6 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
         totalTtc: d.totalTtc,
         indexes: d.indexes,
         trueUp: d.trueUp ?? null,
-        r2: r2Of(d),
         runId: n.inv.runId,
         engineVersion: n.inv.engineVersion,
         inputHash: n.inv.input.caseHash,
@@ -300,14 +299,14 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, r2, run_id, engine_version, input_hash, previous_hash, hash)
+        total_ttc, indexes, true_up, run_id, engine_version, input_hash, previous_hash, hash)
       select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
         "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", r2, "runId", "engineVersion", "inputHash", "previousHash", hash
+        "totalTtc", indexes, "trueUp", "runId", "engineVersion", "inputHash", "previousHash", hash
       from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
         "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
         "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, r2 jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
         "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
@@ -356,7 +355,7 @@ function assertStorable(doc: Invoice, roundTrip: boolean): void {
 interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "r2">;
+    | "total_vat" | "total_ttc" | "indexes" | "true_up">;
   lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
@@ -371,7 +370,6 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
       total_ht: doc.totalHt, total_vat: doc.totalVat, total_ttc: doc.totalTtc,
       indexes: JSON.parse(JSON.stringify(doc.indexes)) as unknown,
       true_up: doc.trueUp === undefined ? null : (JSON.parse(JSON.stringify(doc.trueUp)) as unknown),
-      r2: r2Of(doc),
     },
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
@@ -412,20 +410,7 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     totalTtc: i.total_ttc,
     // Only a true-up carries the section: a monthly invoice's document (and hash) has no such key.
     ...(i.true_up === null || i.true_up === undefined ? {} : { trueUp: i.true_up as TrueUpSection }),
-    // R2: `consumption` and `selfReadWindow` come back with exactly the keys the document had.
-    ...(i.r2 === null || i.r2 === undefined ? {} : (i.r2 as Pick<Invoice, "consumption" | "selfReadWindow">)),
   };
-}
-
-/**
- * The document's R2 section as stored in invoice.r2: its `consumption` and `selfReadWindow` keys when
- * present (a null window stays null), or null when it has neither (so older documents hash the same).
- */
-function r2Of(doc: Invoice): Pick<Invoice, "consumption" | "selfReadWindow"> | null {
-  const out: { consumption?: Invoice["consumption"]; selfReadWindow?: Invoice["selfReadWindow"] } = {};
-  if (doc.consumption !== undefined) out.consumption = JSON.parse(JSON.stringify(doc.consumption)) as Invoice["consumption"];
-  if (doc.selfReadWindow !== undefined) out.selfReadWindow = doc.selfReadWindow === null ? null : { ...doc.selfReadWindow };
-  return out.consumption === undefined && !("selfReadWindow" in out) ? null : out;
 }
 
 // Reading -------------------------------------------------------------------------------------------

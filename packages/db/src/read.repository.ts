@@ -356,22 +356,22 @@ export interface BilledIndexRow {
 /**
  * R2: per contract, the indexes its invoice of `billingDate` billed up to (the `indexes` entries dated
  * the end of its energy period, which must be that billing date), with whether they were estimated —
- * read from the invoice and its R2 section, in one query on the invoice's (contract, kind, billing
- * date) key. A contract whose invoice has no energy period or no R2 section (an older engine) gets none.
+ * read from the invoice and its consumption basis (migration 0011), in one query on the invoice's (contract, kind, billing
+ * date) key. A contract whose invoice has no energy period or no consumption basis (an older engine) gets none.
  */
 export async function loadBilledIndexes(
   db: Kysely<Database>,
   contracts: readonly { id: string; billingDate: string }[],
 ): Promise<BilledIndexRow[]> {
   if (contracts.length === 0) return [];
-  const r = await sql<{ contract_id: string; energy_end: string; indexes: unknown; r2: unknown }>`
-    select i.contract_id, i.energy_end, i.indexes, i.r2
+  const r = await sql<{ contract_id: string; energy_end: string; indexes: unknown; consumption: unknown }>`
+    select i.contract_id, i.energy_end, i.indexes, i.consumption
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.billingDate)}::date[]) as u(id, billing_date)
     join invoice i on i.contract_id = u.id and i.kind in ('monthlyInvoice', 'trueUpInvoice') and i.billing_date = u.billing_date
-    where i.energy_end = u.billing_date and i.r2 -> 'consumption' is not null`.execute(db);
+    where i.energy_end = u.billing_date and i.consumption is not null`.execute(db);
   const out: BilledIndexRow[] = [];
   for (const row of r.rows) {
-    const consumption = (row.r2 as { consumption: { estimated?: boolean; actualReadDate?: string | null } }).consumption;
+    const consumption = row.consumption as { estimated?: boolean; actualReadDate?: string | null };
     for (const x of row.indexes as { register: string; date: string; index: string; basis: string; source: string }[]) {
       if (x.date !== row.energy_end) continue;
       out.push({

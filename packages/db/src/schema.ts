@@ -212,8 +212,6 @@ export interface InvoiceTable {
   indexes: Json;
   /** The true-up section of a trueUpInvoice (migration 0004); null on other kinds. */
   true_up: Json | null;
-  /** R2 (migration 0008): the document's `consumption` and `selfReadWindow`, keys as present; null = neither. */
-  r2: ColumnType<unknown, string | null | undefined, string | null>;
   run_id: number | null;
   engine_version: string;
   input_hash: string;

@@ -249,6 +249,8 @@ CREATE TABLE public.invoice (
     hash text NOT NULL,
     issued_at timestamp with time zone DEFAULT now() NOT NULL,
     true_up jsonb,
+    consumption jsonb,
+    self_read_window jsonb,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text]))),
@@ -461,7 +463,7 @@ CREATE TABLE public.reference_value (
     value jsonb NOT NULL,
     source text NOT NULL,
     CONSTRAINT reference_value_period CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
-    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
+    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'networkBandMapping'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
 );
 
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
+import type { ConsumptionBasis, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
@@ -287,6 +287,8 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
         totalTtc: d.totalTtc,
         indexes: d.indexes,
         trueUp: d.trueUp ?? null,
+        consumption: d.consumption ?? null,
+        selfReadWindow: d.selfReadWindow ?? null,
         runId: n.inv.runId,
         engineVersion: n.inv.engineVersion,
         inputHash: n.inv.input.caseHash,
@@ -299,14 +301,14 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, run_id, engine_version, input_hash, previous_hash, hash)
+        total_ttc, indexes, true_up, consumption, self_read_window, run_id, engine_version, input_hash, previous_hash, hash)
       select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
         "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", "runId", "engineVersion", "inputHash", "previousHash", hash
+        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", "runId", "engineVersion", "inputHash", "previousHash", hash
       from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
         "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
         "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
         "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
@@ -355,7 +357,7 @@ function assertStorable(doc: Invoice, roundTrip: boolean): void {
 interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up">;
+    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window">;
   lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
@@ -370,6 +372,8 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
       total_ht: doc.totalHt, total_vat: doc.totalVat, total_ttc: doc.totalTtc,
       indexes: JSON.parse(JSON.stringify(doc.indexes)) as unknown,
       true_up: doc.trueUp === undefined ? null : (JSON.parse(JSON.stringify(doc.trueUp)) as unknown),
+      consumption: doc.consumption === undefined ? null : (JSON.parse(JSON.stringify(doc.consumption)) as unknown),
+      self_read_window: doc.selfReadWindow === undefined ? null : (JSON.parse(JSON.stringify(doc.selfReadWindow)) as unknown),
     },
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
@@ -410,6 +414,9 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     totalTtc: i.total_ttc,
     // Only a true-up carries the section: a monthly invoice's document (and hash) has no such key.
     ...(i.true_up === null || i.true_up === undefined ? {} : { trueUp: i.true_up as TrueUpSection }),
+    // R2 (migration 0011): absent on documents issued before it, and on invoices without energy / a window.
+    ...(i.consumption === null || i.consumption === undefined ? {} : { consumption: i.consumption as ConsumptionBasis }),
+    ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
   };
 }
 

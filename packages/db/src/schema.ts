@@ -212,6 +212,10 @@ export interface InvoiceTable {
   indexes: Json;
   /** The true-up section of a trueUpInvoice (migration 0004); null on other kinds. */
   true_up: Json | null;
+  /** R2: the invoice's consumption basis (migration 0011); null before it and without energy. */
+  consumption: Json | null;
+  /** R2: the self-read window for the next invoice (migration 0011); null when none. */
+  self_read_window: Json | null;
   run_id: number | null;
   engine_version: string;
   input_hash: string;

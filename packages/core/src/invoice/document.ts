@@ -75,9 +75,9 @@ export interface Invoice {
   readonly consumption?: ConsumptionBasis;
   /**
    * R2 (CGV 6.2): the days during which the customer may send a self-read for the next invoice
-   * (both included); null for a communicating meter (tele-read always wins) or a last invoice.
+   * (both included); absent for a communicating meter (tele-read always wins) and on a last invoice.
    */
-  readonly selfReadWindow?: { readonly from: LocalDate; readonly to: LocalDate } | null;
+  readonly selfReadWindow?: { readonly from: LocalDate; readonly to: LocalDate };
 }
 
 /** The sources of R2, best first. `actualReads`: an index interpolated between two distributor reads. */

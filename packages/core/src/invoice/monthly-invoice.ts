@@ -66,7 +66,7 @@ export function monthlyInvoice(
     issueDate,
     kind: "monthlyInvoice",
     lines: drafts.map((l, i) => finishLine(l, i + 1)),
-    selfReadWindow: next === null || contract.communicatingMeter ? null : selfReadWindow(c, next),
+    ...(next === null || contract.communicatingMeter ? {} : { selfReadWindow: selfReadWindow(c, next) }),
     subscriptionPeriod: subscriptionPeriod && { end: subscriptionPeriod.end, start: subscriptionPeriod.start },
     totalHt: formatCents(totalHt),
     totalTtc: formatCents(add(totalHt, vat.total)),

@@ -1,8 +1,8 @@
 -- 0008 — meter reads as first-class data (R2, CGV 6.2): every index received is kept as it came, with
 -- its reception date and a status (accepted / rejected with the reason); connected-station daily kWh;
 -- peer averages per price option, register and month, versioned by the day they were computed.
--- Reads, station days and peer averages are
--- append-only: a correction or a status change is a new row (docs/reads.md).
+-- Reads, station days and peer averages are append-only: a correction or a status change is a new
+-- row (docs/reads.md).
 
 -- meter_read: every row received -------------------------------------------------------------------
 

@@ -324,20 +324,30 @@ export interface StationDayRow {
 }
 
 /**
- * Accepted station days of each contract from its `since` day to `until` (both included), received by
- * `receivedBy`, in one query; ordered by contract, day and register.
+ * Accepted station days of each contract, received by `receivedBy`, up to `until` (included), from its
+ * `since` day — moved back to the contract's last accepted distributor read when that is older (an
+ * estimate may grow from it: R2 reconciliation) but never before `floor` — in one query; ordered by
+ * contract, day and register.
  */
 export async function loadStationDays(
   db: Kysely<Database>,
   contracts: readonly { id: string; since: string }[],
   until: string,
   receivedBy: string,
+  floor?: string,
 ): Promise<StationDayRow[]> {
   if (contracts.length === 0) return [];
   const r = await sql<StationDayRow>`
     select s.contract_id, s.day, s.register, s.kwh
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.since)}::date[]) as u(id, since)
-    join station_consumption s on s.contract_id = u.id and s.status = 'accepted' and s.day >= u.since
+    cross join lateral (
+      select least(u.since, coalesce((
+        select max(m.read_date) from meter_read m
+        where m.contract_id = u.id and m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
+          and m.read_date <= ${until}::date and m.received_on <= ${receivedBy}::date), u.since)) as since
+    ) b
+    join station_consumption s on s.contract_id = u.id and s.status = 'accepted'
+      and s.day >= greatest(b.since, coalesce(${floor ?? null}::date, b.since))
     where s.day <= ${until}::date and s.received_on <= ${receivedBy}::date
     order by s.contract_id, s.day, s.register`.execute(db);
   return r.rows;

@@ -6,8 +6,10 @@
 import {
   type Case,
   type LocalDate,
+  type PeerAverage,
   type PlanState,
   type Read,
+  type Register,
   CASE_FORMAT_VERSION,
   GAP_SERIES,
   issuesOf,
@@ -15,7 +17,17 @@ import {
   previousBillingDate,
   referenceSchema,
 } from "@billing/core";
-import type { ContractRow, CustomerRow, MeterReadRow, OfferWithPrices, ReferenceSeries, ReferenceValueRow } from "@billing/db";
+import type {
+  BilledIndexRow,
+  ContractRow,
+  CustomerRow,
+  MeterReadRow,
+  OfferWithPrices,
+  PeerAverageRow,
+  ReferenceSeries,
+  ReferenceValueRow,
+  StationDayRow,
+} from "@billing/db";
 
 export class StoreDataError extends Error {
   override readonly name = "StoreDataError";
@@ -78,9 +90,12 @@ export function offerFromRows(o: OfferWithPrices): Case["offer"] {
   return parsed.data;
 }
 
-/** Groups read rows (one per register) into the case's reads (one per date and source). */
+/**
+ * Groups read rows (one per register) into the case's reads (one per date and source). `receivedOn`
+ * is the latest reception day of its registers, left out when it is the read date (the case's default).
+ */
 export function readsFromRows(rows: readonly MeterReadRow[]): Read[] {
-  const byKey = new Map<string, Read>();
+  const byKey = new Map<string, { -readonly [K in keyof Read]: Read[K] }>();
   for (const r of rows) {
     const key = `${r.read_date}|${r.source}`;
     let read = byKey.get(key);
@@ -89,8 +104,44 @@ export function readsFromRows(rows: readonly MeterReadRow[]): Read[] {
       byKey.set(key, read);
     }
     (read.registers as Record<string, string>)[r.register] = r.index_value;
+    const received = r.received_on;
+    if (received !== undefined && received !== r.read_date && (read.receivedOn === undefined || received > read.receivedOn)) read.receivedOn = received;
   }
   return [...byKey.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/** R2: station rows (one per day and register) as the case's stationDays (one per day). */
+export function stationDaysFromRows(rows: readonly StationDayRow[]): Case["stationDays"] {
+  const byDay = new Map<string, { date: string; registers: Record<string, string> }>();
+  for (const r of rows) {
+    let d = byDay.get(r.day);
+    if (!d) byDay.set(r.day, (d = { date: r.day, registers: {} }));
+    d.registers[r.register] = r.kwh;
+  }
+  return [...byDay.values()].sort((a, b) => (a.date < b.date ? -1 : 1)) as Case["stationDays"];
+}
+
+/** R2 3.3: the stored peer averages of one price option (every kVA, band ""), as the case's estimation.peerAverages. */
+export function peerAveragesFromRows(rows: readonly PeerAverageRow[], priceOption: string): PeerAverage[] {
+  return rows
+    .filter((r) => r.price_option === priceOption && r.kva_band === "")
+    .map((r) => ({ month: r.month.slice(0, 7), register: r.register as PeerAverage["register"], kwhPerDay: r.kwh_per_day, version: r.version, sampleSize: r.sample_size }));
+}
+
+/** R2: the previous invoice's billed indexes of one contract as the case's billing.lastIndexes; undefined when none. */
+export function lastIndexesFromRows(rows: readonly BilledIndexRow[]): Case["billing"]["lastIndexes"] {
+  if (rows.length === 0) return undefined;
+  const out: NonNullable<Case["billing"]["lastIndexes"]> = {};
+  for (const r of rows) {
+    out[r.register as Register] = { index: r.index, estimated: r.estimated, source: r.source, actualReadDate: r.actualReadDate };
+  }
+  return out;
+}
+
+/** The billing date of the last invoice of a contract row (the one before next_billing_date); null = none yet. */
+export function lastBillingDateOf(k: ContractRow): LocalDate | null {
+  const next = k.next_billing_date;
+  return next === null || next <= k.start_date ? null : previousBillingDate(contractFromRow(k), next);
 }
 
 export interface CaseParts {
@@ -110,10 +161,9 @@ export interface CaseParts {
   readonly lastIndexes?: Case["billing"]["lastIndexes"] | undefined;
 }
 
-/** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
-export function buildCase(p: CaseParts): Case {
-  const k = p.contract;
-  const contract: Case["contract"] = {
+/** The case's contract section of a contract row. */
+function contractFromRow(k: ContractRow): Case["contract"] {
+  return {
     id: k.id,
     deliveryPoint: k.delivery_point,
     start: k.start_date,
@@ -127,6 +177,12 @@ export function buildCase(p: CaseParts): Case {
     invoiceSeries: k.invoice_series,
     ...(k.declared_annual_kwh ? { declaredAnnualKwh: k.declared_annual_kwh } : {}),
   };
+}
+
+/** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
+export function buildCase(p: CaseParts): Case {
+  const k = p.contract;
+  const contract = contractFromRow(k);
   const next = k.next_billing_date;
   const lastBillingDate = next === null || next <= k.start_date ? null : previousBillingDate(contract, next);
   return {

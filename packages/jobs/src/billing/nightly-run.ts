@@ -12,6 +12,7 @@ import {
   type InstalmentNotice,
   type InstalmentPlan,
   type Invoice,
+  type PeerAverage,
   type PlanReadjustment,
   type PlanState,
   dueInvoices,
@@ -19,7 +20,13 @@ import {
   ENGINE_VERSION,
 } from "@billing/core";
 import {
+  type BilledIndexRow,
   type ContractOutcome,
+  type StationDayRow,
+  loadBilledIndexes,
+  loadLastActualReadsBefore,
+  loadPeerAverages,
+  loadStationDays,
   type ContractRow,
   type CustomerRow,
   type MeterReadRow,
@@ -40,7 +47,15 @@ import {
   streamDueContracts,
   switchToMonthly,
 } from "@billing/db";
-import { buildCase, offerFromRows, referenceFromRows } from "./case-builder.ts";
+import {
+  buildCase,
+  lastBillingDateOf,
+  lastIndexesFromRows,
+  offerFromRows,
+  peerAveragesFromRows,
+  referenceFromRows,
+  stationDaysFromRows,
+} from "./case-builder.ts";
 import { InputHasher } from "./stored-input.ts";
 import { dates } from "@billing/core";
 
@@ -101,6 +116,14 @@ export interface RunSummary extends RunProgress {
 const READ_WINDOW_DAYS = 70;
 /** Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. */
 const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
+/**
+ * R2 3.3: a meter that is not communicating may be estimated from its history over the same dates one
+ * year earlier: its reads go back a year before the earliest energy period (plus the last distributor
+ * read before that, loaded apart). A communicating meter is billed on its tele-reads (R2 1): the short window.
+ */
+const HISTORY_READ_WINDOW_DAYS = 31 + 366 + 31;
+/** R2: station days are loaded back to the last billing date or last distributor read, at most this far. */
+const STATION_WINDOW_DAYS = 13 * 31;
 
 const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };
 
@@ -114,6 +137,26 @@ interface Prepared {
   readonly smoothed: SmoothedDocuments;
   /** The contract's switch from smoothed to monthly billing took effect (CGV 6.1). */
   readonly switchedToMonthly?: boolean;
+}
+
+/** R2 data of one contract, loaded per chunk. */
+interface R2Parts {
+  readonly station: readonly StationDayRow[];
+  readonly billed: readonly BilledIndexRow[];
+}
+
+/** R2: a monthly contract whose meter is not communicating may be estimated (self-read, station, history, peers). */
+const estimated = (k: ContractRow): boolean => k.billing_mode === "monthly" && !k.communicating_meter;
+
+function groupByContract<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
 }
 
 export async function runBilling(store: Store, opts: RunOptions): Promise<RunSummary> {
@@ -143,7 +186,22 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   let unchanged = 0;
   const failures: RunFailure[] = [];
 
-  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[], plan: PlanState | undefined): Prepared => {
+  // R2 3.3: the peer averages known on the run date (latest version on or before it), once per run.
+  const peerRows = await loadPeerAverages(db, opts.date);
+  const peersByOption = new Map<string, PeerAverage[]>();
+  const peersOf = (option: string): PeerAverage[] => {
+    let list = peersByOption.get(option);
+    if (!list) peersByOption.set(option, (list = peerAveragesFromRows(peerRows, option)));
+    return list;
+  };
+
+  const prepare = (
+    contract: ContractRow,
+    customer: CustomerRow | undefined,
+    reads: readonly MeterReadRow[],
+    plan: PlanState | undefined,
+    r2: R2Parts,
+  ): Prepared => {
     const fail = (reason: string): Prepared => ({
       contract,
       invoices: [],
@@ -154,7 +212,14 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     });
     try {
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
-      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan });
+      const c = buildCase({
+        customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan,
+        // R2: only a monthly meter that is not communicating is estimated; a tele-read always wins (R2 1).
+        ...(estimated(contract)
+          ? { stationDays: stationDaysFromRows(r2.station), estimation: { peerAverages: peersOf(contract.price_option) } }
+          : {}),
+        lastIndexes: lastIndexesFromRows(r2.billed),
+      });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c);
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
@@ -307,25 +372,46 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
       const ids = chunk.map((c) => c.id);
       const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
-      // Smoothed contracts need their plan and a longer history of reads: loaded per chunk, and only
-      // when the chunk has some (a monthly-only chunk costs exactly what it did).
+      // Smoothed contracts need their plan and a longer history of reads, monthly meters that may be
+      // estimated (R2) a year of history and their station days: loaded per chunk, and only when the
+      // chunk has some (a chunk of communicating monthly meters costs what it did).
       const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
       const smoothedSet = new Set(smoothedIds);
-      const monthlyIds = smoothedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id));
-      const [customers, reads, smoothedReads, plans] = await Promise.all([
+      const estimatedRows = chunk.filter(estimated);
+      const estimatedIds = estimatedRows.map((c) => c.id);
+      const estimatedSet = new Set(estimatedIds);
+      const shortIds = smoothedIds.length === 0 && estimatedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
+      const historyFrom = dates.addDays(earliest, -HISTORY_READ_WINDOW_DAYS);
+      const received = { receivedBy: opts.date };
+      const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
+      const [customers, reads, smoothedReads, historyReads, anchors, plans, station, billed] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
-        loadReadsFor(db, monthlyIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
-        smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date),
+        loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
+        smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date, received),
+        estimatedIds.length === 0 ? [] : loadReadsFor(db, estimatedIds, historyFrom, opts.date, received),
+        estimatedIds.length === 0 ? [] : loadLastActualReadsBefore(db, estimatedIds, historyFrom, opts.date),
         smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
+        estimatedIds.length === 0
+          ? []
+          : loadStationDays(
+            db,
+            estimatedRows.map((k) => ({ id: k.id, since: lastBillingDateOf(k) ?? k.start_date })),
+            opts.date,
+            opts.date,
+            dates.addDays(opts.date, -STATION_WINDOW_DAYS),
+          ),
+        loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
-      const readsByContract = new Map<string, MeterReadRow[]>();
-      for (const r of smoothedReads.length === 0 ? reads : [...reads, ...smoothedReads]) {
-        let list = readsByContract.get(r.contract_id);
-        if (!list) readsByContract.set(r.contract_id, (list = []));
-        list.push(r);
-      }
-      const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id)));
+      const readsByContract = groupByContract<MeterReadRow>([...anchors, ...reads, ...smoothedReads, ...historyReads], (r) => r.contract_id);
+      const stationByContract = groupByContract(station, (r) => r.contract_id);
+      const billedByContract = groupByContract(billed, (r) => r.contractId);
+      const prepared = chunk.map((k) =>
+        prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id), {
+          station: stationByContract.get(k.id) ?? [],
+          billed: billedByContract.get(k.id) ?? [],
+        }),
+      );
       await pending;
       pending = writeChunk(prepared);
     }

@@ -88,3 +88,25 @@ describe("roundDecimalForDisplay", () => {
     expect(roundDecimalForDisplay(value, 3)).toBe(shown);
   });
 });
+
+describe("renderInvoice — R2 consumption basis and self-read window", () => {
+  // Example A on a meter that is not communicating: the distributor's read of 2025-08-15 is used.
+  const parsed = parseCase({ ...exampleA, contract: { ...exampleA.contract, communicatingMeter: false } });
+  if (!parsed.ok) throw new Error("example A should parse");
+  const out = dueInvoices(parsed.value);
+  if (!out.ok) throw new Error("example A should bill");
+  const text = renderInvoice(out.invoices[0]!, { number: "FA-000043" });
+
+  it("R2 prints the source used, each source not used with its reason and the latest distributor index", () => {
+    expect(text).toMatch(/^Consumption$/m);
+    expect(text).toMatch(/^ {2}Source +distributorActual \(not estimated\)$/m);
+    expect(text).toMatch(/^ {2}Not used +teleRead: not a communicating meter$/m);
+    expect(text).toMatch(/^ {2}Distributor index +latest accounted for: 2025-08-15$/m);
+    expect(text).toContain("R2 · CGV 6.2");
+  });
+
+  it("R2 prints the self-read window for the next invoice, absent for a communicating meter", () => {
+    expect(text).toContain("Self-read window for the next invoice: 2025-09-10..2025-09-15 (both included; R2 · CGV 6.2)");
+    expect(renderInvoice(invoiceOfExampleA())).not.toContain("Self-read window");
+  });
+});

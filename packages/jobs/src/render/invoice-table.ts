@@ -7,10 +7,13 @@
  * most 3 decimals for reading (the document keeps full precision), and subscription/CTA quantities,
  * shown as the day fraction `days/daysInMonth` the line was prorated by (R1).
  *
+ * A monthly invoice shows where its consumption comes from (R2 · CGV 6.2: the source used, the sources
+ * not used and why) and the self-read window for the next invoice.
+ *
  * A true-up invoice (R1 · CGV 6.1, smoothed billing) is the same table over the plan year, followed by
  * its true-up section: the instalments deducted, the balance and its settlement (R3 · CGV 6.4, R4 · CGV 6.5).
  */
-import type { BillingOutcome, Invoice, InvoiceLine, TrueUpSection } from "@billing/core";
+import type { BillingOutcome, ConsumptionBasis, Invoice, InvoiceLine, TrueUpSection } from "@billing/core";
 
 type Align = "left" | "right";
 interface Column {
@@ -154,6 +157,11 @@ export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): str
     );
   }
 
+  if (inv.consumption) out.push(...consumptionSection(inv.consumption));
+  if (inv.selfReadWindow) {
+    out.push("", `Self-read window for the next invoice: ${inv.selfReadWindow.from}..${inv.selfReadWindow.to} (both included; R2 · CGV 6.2)`);
+  }
+
   out.push("", "Lines");
   const columns: Column[] = [
     { title: "#", align: "right" },
@@ -199,6 +207,24 @@ export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): str
   }
   if (inv.trueUp) out.push(...trueUpSection(inv, inv.trueUp));
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * R2 · CGV 6.2 where the consumption comes from: the source used (estimated or not), each source of
+ * higher priority that was not used and why, the latest distributor index it accounts for, the figures.
+ */
+function consumptionSection(b: ConsumptionBasis): string[] {
+  const out = ["", "Consumption"];
+  const rows: [string, string][] = [
+    ["Source", `${b.source} (${b.estimated ? "estimated" : "not estimated"})`],
+    ...b.notUsed.map((n, i): [string, string] => [i === 0 ? "Not used" : "", `${n.source}: ${n.reason}`]),
+    ["Distributor index", b.actualReadDate === null ? "none known" : `latest accounted for: ${b.actualReadDate}`],
+    ...Object.entries(b.inputs).map(([k, v], i): [string, string] => [i === 0 ? "Inputs" : "", `${k} ${v}`]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, text] of rows) out.push(`  ${label.padEnd(width)}  ${text}`.trimEnd());
+  out.push(`  ${b.explanation}`, `  ${b.rule}`);
+  return out;
 }
 
 type Failure = Extract<BillingOutcome, { ok: false }>;

@@ -43,9 +43,9 @@ alter table meter_read add constraint meter_read_accepted_complete check (
 alter table meter_read drop constraint meter_read_contract_id_read_date_register_source_key;
 create unique index meter_read_accepted_key on meter_read (contract_id, read_date, register, source) where status = 'accepted';
 create unique index meter_read_accepted_fingerprint on meter_read (fingerprint) where status = 'accepted' and fingerprint is not null;
--- A rejected row received again for the same reason adds nothing; once its cause is fixed (the contract
--- now exists) the same row received again is accepted as a new row, the rejected one staying on record.
-create unique index meter_read_rejected_fingerprint on meter_read (fingerprint, rejection_reason) where status = 'rejected';
+-- A rejected row received again adds nothing (whatever the reason now); once its cause is fixed (the
+-- contract now exists) the same row received again is accepted as a new row, the rejected one staying.
+create unique index meter_read_rejected_fingerprint on meter_read (fingerprint) where status = 'rejected';
 create index meter_read_delivery_point on meter_read (delivery_point) where delivery_point is not null;
 -- The import finds contracts by delivery point.
 create index contract_delivery_point on contract (delivery_point);
@@ -86,7 +86,7 @@ create table station_consumption (
 );
 create unique index station_consumption_accepted_key on station_consumption (contract_id, day, register) where status = 'accepted';
 create unique index station_consumption_accepted_fingerprint on station_consumption (fingerprint) where status = 'accepted' and fingerprint is not null;
-create unique index station_consumption_rejected_fingerprint on station_consumption (fingerprint, rejection_reason) where status = 'rejected';
+create unique index station_consumption_rejected_fingerprint on station_consumption (fingerprint) where status = 'rejected';
 create index station_consumption_delivery_point on station_consumption (delivery_point) where delivery_point is not null;
 
 -- peer_average: R2 3.3, average daily kWh of the customers with the same price option ---------------

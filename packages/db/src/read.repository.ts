@@ -38,7 +38,7 @@ export interface RowReport {
   readonly lineNo: number;
   /** "column: reason", several joined by "; ". */
   readonly reason: string;
-  /** The same row (same reason) was already on record: nothing new stored for it. */
+  /** The same row was already on record as rejected: nothing new stored for it. */
   readonly alreadyKnown: boolean;
 }
 
@@ -49,7 +49,7 @@ export interface ImportResult {
   readonly acceptedStationDays: number;
   /** Rows stored now as rejected (their reason is in `rejected`). */
   readonly storedRejected: number;
-  /** Rows already on record (accepted or rejected for the same reason): nothing stored. */
+  /** Rows already on record (accepted with the same value, or rejected): nothing stored. */
   readonly alreadyKnown: number;
   /** Every row rejected, in line order, with its reason (also those already on record). */
   readonly rejected: readonly RowReport[];
@@ -211,8 +211,9 @@ async function existingAccepted(trx: Transaction<Database>, rows: readonly Decid
 }
 
 /**
- * Inserts decided rows into `table`; a row whose fingerprint is on record (accepted, or rejected for
- * the same reason) is skipped by the partial unique indexes. Returns the line numbers inserted.
+ * Inserts decided rows into `table`; a row whose fingerprint is on record with the same status is
+ * skipped by the partial unique indexes (a rejected row received again adds nothing; one accepted now
+ * after an earlier rejection is a new row). Returns the line numbers inserted.
  */
 async function insertRows(trx: Transaction<Database>, table: "meter_read" | "station_consumption", origin: string, rows: readonly Decided[]): Promise<number[]> {
   if (rows.length === 0) return [];

@@ -46,6 +46,20 @@ $$;
 
 
 --
+-- Name: forbid_change_of_received(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_received() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is append-only: what was received or computed stays on record (a correction is a new row)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_smoothed_document(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -55,6 +69,20 @@ CREATE FUNCTION public.forbid_change_of_smoothed_document() RETURNS trigger
 begin
   raise exception '% holds issued documents and cannot be changed (corrections are new documents)', TG_TABLE_NAME
     using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
+-- Name: meter_read_default_received_on(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.meter_read_default_received_on() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  new.received_on := new.read_date;
+  return new;
 end;
 $$;
 
@@ -349,14 +377,26 @@ CREATE TABLE public.invoice_vat (
 
 CREATE TABLE public.meter_read (
     id bigint NOT NULL,
-    contract_id text NOT NULL,
-    read_date date NOT NULL,
-    source text NOT NULL,
-    register text NOT NULL,
-    index_value numeric NOT NULL,
+    contract_id text,
+    read_date date,
+    source text,
+    register text,
+    index_value numeric,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
+    received_on date NOT NULL,
+    status text DEFAULT 'accepted'::text NOT NULL,
+    rejection_reason text,
+    delivery_point text,
+    origin text,
+    line_no integer,
+    raw text,
+    fingerprint text,
+    CONSTRAINT meter_read_accepted_complete CHECK (((status = 'rejected'::text) OR ((contract_id IS NOT NULL) AND (read_date IS NOT NULL) AND (source IS NOT NULL) AND (register IS NOT NULL) AND (index_value IS NOT NULL)))),
     CONSTRAINT meter_read_index_value_check CHECK ((index_value >= (0)::numeric)),
-    CONSTRAINT meter_read_source_check CHECK ((source = ANY (ARRAY['distributorActual'::text, 'teleRead'::text, 'selfRead'::text, 'connectedStation'::text])))
+    CONSTRAINT meter_read_register_check CHECK ((register = ANY (ARRAY['BASE'::text, 'HP'::text, 'HC'::text]))),
+    CONSTRAINT meter_read_source_check CHECK ((source = ANY (ARRAY['distributorActual'::text, 'teleRead'::text, 'selfRead'::text, 'connectedStation'::text]))),
+    CONSTRAINT meter_read_status_check CHECK ((status = ANY (ARRAY['accepted'::text, 'rejected'::text]))),
+    CONSTRAINT meter_read_status_reason CHECK (((status = 'rejected'::text) = (rejection_reason IS NOT NULL)))
 );
 
 
@@ -432,6 +472,30 @@ ALTER SEQUENCE public.offer_price_id_seq OWNED BY public.offer_price.id;
 
 
 --
+-- Name: peer_average; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_average (
+    version date NOT NULL,
+    price_option text NOT NULL,
+    register text NOT NULL,
+    month date NOT NULL,
+    kva_band text DEFAULT ''::text NOT NULL,
+    kwh_per_day numeric NOT NULL,
+    kwh numeric NOT NULL,
+    contract_days integer NOT NULL,
+    sample_size integer NOT NULL,
+    computed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT peer_average_contract_days_check CHECK ((contract_days > 0)),
+    CONSTRAINT peer_average_kwh_per_day_check CHECK ((kwh_per_day >= (0)::numeric)),
+    CONSTRAINT peer_average_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+    CONSTRAINT peer_average_price_option_check CHECK ((price_option = ANY (ARRAY['BASE'::text, 'HPHC'::text]))),
+    CONSTRAINT peer_average_register_check CHECK ((register = ANY (ARRAY['BASE'::text, 'HP'::text, 'HC'::text]))),
+    CONSTRAINT peer_average_sample_size_check CHECK ((sample_size > 0))
+);
+
+
+--
 -- Name: plan_readjustment; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -499,6 +563,52 @@ CREATE TABLE public.schema_migration (
 
 
 --
+-- Name: station_consumption; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.station_consumption (
+    id bigint NOT NULL,
+    contract_id text,
+    delivery_point text,
+    day date,
+    register text,
+    kwh numeric,
+    received_on date NOT NULL,
+    status text DEFAULT 'accepted'::text NOT NULL,
+    rejection_reason text,
+    origin text,
+    line_no integer,
+    raw text,
+    fingerprint text,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT station_consumption_check CHECK (((status = 'rejected'::text) = (rejection_reason IS NOT NULL))),
+    CONSTRAINT station_consumption_check1 CHECK (((status = 'rejected'::text) OR ((contract_id IS NOT NULL) AND (day IS NOT NULL) AND (register IS NOT NULL) AND (kwh IS NOT NULL)))),
+    CONSTRAINT station_consumption_kwh_check CHECK ((kwh >= (0)::numeric)),
+    CONSTRAINT station_consumption_register_check CHECK ((register = ANY (ARRAY['BASE'::text, 'HP'::text, 'HC'::text]))),
+    CONSTRAINT station_consumption_status_check CHECK ((status = ANY (ARRAY['accepted'::text, 'rejected'::text])))
+);
+
+
+--
+-- Name: station_consumption_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.station_consumption_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: station_consumption_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.station_consumption_id_seq OWNED BY public.station_consumption.id;
+
+
+--
 -- Name: billing_run id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -531,6 +641,13 @@ ALTER TABLE ONLY public.offer_price ALTER COLUMN id SET DEFAULT nextval('public.
 --
 
 ALTER TABLE ONLY public.reference_value ALTER COLUMN id SET DEFAULT nextval('public.reference_value_id_seq'::regclass);
+
+
+--
+-- Name: station_consumption id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.station_consumption ALTER COLUMN id SET DEFAULT nextval('public.station_consumption_id_seq'::regclass);
 
 
 --
@@ -662,14 +779,6 @@ ALTER TABLE ONLY public.invoice_vat
 
 
 --
--- Name: meter_read meter_read_contract_id_read_date_register_source_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.meter_read
-    ADD CONSTRAINT meter_read_contract_id_read_date_register_source_key UNIQUE (contract_id, read_date, register, source);
-
-
---
 -- Name: meter_read meter_read_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -691,6 +800,14 @@ ALTER TABLE ONLY public.offer
 
 ALTER TABLE ONLY public.offer_price
     ADD CONSTRAINT offer_price_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: peer_average peer_average_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_average
+    ADD CONSTRAINT peer_average_pkey PRIMARY KEY (version, price_option, register, month, kva_band);
 
 
 --
@@ -726,6 +843,14 @@ ALTER TABLE ONLY public.schema_migration
 
 
 --
+-- Name: station_consumption station_consumption_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.station_consumption
+    ADD CONSTRAINT station_consumption_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: billing_run_date; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -744,6 +869,13 @@ CREATE INDEX billing_run_outcome_contract ON public.billing_run_outcome USING bt
 --
 
 CREATE INDEX contract_customer ON public.contract USING btree (customer_id);
+
+
+--
+-- Name: contract_delivery_point; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contract_delivery_point ON public.contract USING btree (delivery_point);
 
 
 --
@@ -782,10 +914,73 @@ CREATE INDEX invoice_run ON public.invoice USING btree (run_id) WHERE (run_id IS
 
 
 --
+-- Name: meter_read_accepted_fingerprint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX meter_read_accepted_fingerprint ON public.meter_read USING btree (fingerprint) WHERE ((status = 'accepted'::text) AND (fingerprint IS NOT NULL));
+
+
+--
+-- Name: meter_read_accepted_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX meter_read_accepted_key ON public.meter_read USING btree (contract_id, read_date, register, source) WHERE (status = 'accepted'::text);
+
+
+--
+-- Name: meter_read_actual_by_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX meter_read_actual_by_date ON public.meter_read USING btree (read_date) WHERE ((status = 'accepted'::text) AND (source = ANY (ARRAY['distributorActual'::text, 'teleRead'::text])));
+
+
+--
+-- Name: meter_read_delivery_point; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX meter_read_delivery_point ON public.meter_read USING btree (delivery_point) WHERE (delivery_point IS NOT NULL);
+
+
+--
+-- Name: meter_read_rejected_fingerprint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX meter_read_rejected_fingerprint ON public.meter_read USING btree (fingerprint) WHERE (status = 'rejected'::text);
+
+
+--
 -- Name: offer_price_key; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id, component, price_option, COALESCE(kva, 0), COALESCE(register, ''::text), valid_from);
+
+
+--
+-- Name: station_consumption_accepted_fingerprint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX station_consumption_accepted_fingerprint ON public.station_consumption USING btree (fingerprint) WHERE ((status = 'accepted'::text) AND (fingerprint IS NOT NULL));
+
+
+--
+-- Name: station_consumption_accepted_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX station_consumption_accepted_key ON public.station_consumption USING btree (contract_id, day, register) WHERE (status = 'accepted'::text);
+
+
+--
+-- Name: station_consumption_delivery_point; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX station_consumption_delivery_point ON public.station_consumption USING btree (delivery_point) WHERE (delivery_point IS NOT NULL);
+
+
+--
+-- Name: station_consumption_rejected_fingerprint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX station_consumption_rejected_fingerprint ON public.station_consumption USING btree (fingerprint) WHERE (status = 'rejected'::text);
 
 
 --
@@ -887,6 +1082,41 @@ CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR
 
 
 --
+-- Name: meter_read meter_read_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER meter_read_append_only BEFORE DELETE OR UPDATE ON public.meter_read FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: meter_read meter_read_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER meter_read_no_truncate BEFORE TRUNCATE ON public.meter_read FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: meter_read meter_read_received_on; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER meter_read_received_on BEFORE INSERT ON public.meter_read FOR EACH ROW WHEN ((new.received_on IS NULL)) EXECUTE FUNCTION public.meter_read_default_received_on();
+
+
+--
+-- Name: peer_average peer_average_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER peer_average_append_only BEFORE DELETE OR UPDATE ON public.peer_average FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: peer_average peer_average_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER peer_average_no_truncate BEFORE TRUNCATE ON public.peer_average FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
 -- Name: plan_readjustment plan_readjustment_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -898,6 +1128,20 @@ CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.pla
 --
 
 CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: station_consumption station_consumption_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER station_consumption_append_only BEFORE DELETE OR UPDATE ON public.station_consumption FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: station_consumption station_consumption_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER station_consumption_no_truncate BEFORE TRUNCATE ON public.station_consumption FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_received();
 
 
 --
@@ -1058,6 +1302,14 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: station_consumption station_consumption_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.station_consumption
+    ADD CONSTRAINT station_consumption_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
 
 
 --

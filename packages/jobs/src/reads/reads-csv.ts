@@ -53,7 +53,7 @@ function headerOf(line: string): Column[] {
     ...(twice.length > 0 ? [`column${twice.length > 1 ? "s" : ""} given twice: ${twice.join(", ")}`] : []),
   ];
   if (problems.length > 0) {
-    throw new ReadsFileError(`line 1: header: ${problems.join("; ")} (expected ${[...READS_CSV_REQUIRED, `[${READS_CSV_OPTIONAL.join(",")}]`].join(",")})`);
+    throw new ReadsFileError(`line 1: header: ${problems.join("; ")} (expected ${READS_CSV_REQUIRED.join(",")}[,${READS_CSV_OPTIONAL.join(",")}])`);
   }
   return names as Column[];
 }

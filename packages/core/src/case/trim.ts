@@ -6,6 +6,8 @@
  */
 import type { Invoice } from "../invoice/document.ts";
 import { registersOf } from "../consumption/meter-index.ts";
+import { distributorPoints, knownReads, selfReadWindow } from "../consumption/estimation-priority.ts";
+import { oneYearEarlier } from "../consumption/comparable-consumption.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
 import type { Period } from "../primitives/period.ts";
 import { entriesOverlapping } from "../primitives/series.ts";
@@ -24,22 +26,86 @@ function coveredPeriod(invoices: readonly Invoice[]): Period | null {
   return start === null || end === null ? null : { start, end };
 }
 
-function keptReads(c: Case, invoices: readonly Invoice[]): Case["reads"] {
+/**
+ * The reads an invoice's computation can look at (R2, consumption/estimation-priority.ts): per register,
+ * the reads bracketing the energy periods (any source, for a start taken from the reads and the
+ * self-reads of each window), the distributor reads bracketing them (interpolation at a billing
+ * date), and — when an invoice is estimated — the distributor reads from one year before the earliest
+ * day an estimate can start from (history and the expected consumption of the checks), bracket included.
+ * Reads not yet received on asOf are dropped: the computation ignores them.
+ */
+function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWindow | null): Case["reads"] {
   const energy = invoices.map((i) => i.energyPeriod).filter((p): p is NonNullable<typeof p> => p !== null);
   if (energy.length === 0) return [];
-  const from = energy.reduce((m, p) => (p.start < m ? p.start : m), energy[0]!.start);
+  const known = knownReads(c);
+  const from = earliestLook(c, energy);
   const to = energy.reduce((m, p) => (p.end > m ? p.end : m), energy[0]!.end);
-  // Per register, the last read on or before `from` and the first on or after `to` bracket everything used.
   let lo = from;
   let hi = to;
   for (const r of registersOf(c.contract.priceOption)) {
-    const dates = c.reads.filter((x) => x.registers[r] !== undefined).map((x) => x.date);
-    const before = dates.filter((d) => d <= from).sort().at(-1);
-    const after = dates.filter((d) => d >= to).sort()[0];
-    if (before !== undefined && before < lo) lo = before;
-    if (after !== undefined && after > hi) hi = after;
+    const any = known.filter((x) => x.registers[r] !== undefined).map((x) => x.date);
+    const actual = distributorPoints(known, r).map((x) => x.date);
+    const marks = [...bracket(any, from, to), ...bracket(actual, from, to)];
+    if (window) marks.push(...bracket(actual, window.historyFrom, window.historyFrom));
+    for (const d of marks) {
+      if (d < lo) lo = d;
+      if (d > hi) hi = d;
+    }
   }
-  return c.reads.filter((x) => x.date >= lo && x.date <= hi);
+  if (window && window.historyFrom < lo) lo = window.historyFrom;
+  return known.filter((x) => x.date >= lo && x.date <= hi);
+}
+
+/** The last date on or before `from` and the first on or after `to` (those that exist). */
+function bracket(dates: readonly string[], from: string, to: string): string[] {
+  const out: string[] = [];
+  let before: string | undefined;
+  let after: string | undefined;
+  for (const d of dates) {
+    if (d <= from && (before === undefined || d > before)) before = d;
+    if (d >= to && (after === undefined || d < after)) after = d;
+  }
+  if (before !== undefined) out.push(before);
+  if (after !== undefined) out.push(after);
+  return out;
+}
+
+/** The earliest of the periods' starts and their self-read windows' first days. */
+function earliestLook(c: Case, periods: readonly { start: LocalDate; end: LocalDate }[]): LocalDate {
+  let from = periods[0]!.start;
+  for (const p of periods) {
+    const w = selfReadWindow(c, p.end).from;
+    if (p.start < from) from = p.start;
+    if (w < from) from = w;
+  }
+  return from;
+}
+
+interface EstimationWindow {
+  /** The earliest day an estimate of these invoices can start from (a base, a self-read's reference). */
+  readonly estimateFrom: LocalDate;
+  /** One year before it: where history and expected consumption can look. */
+  readonly historyFrom: LocalDate;
+  readonly to: LocalDate;
+}
+
+/**
+ * When an invoice is estimated (R2): an estimate starts from the index billed at the period start or
+ * from a distributor read after the last one billed, never before the last distributor read on or
+ * before the earliest period start.
+ */
+function estimationWindow(c: Case, invoices: readonly Invoice[]): EstimationWindow | null {
+  const estimated = invoices.filter((i) => i.consumption?.estimated === true && i.energyPeriod !== null);
+  if (estimated.length === 0) return null;
+  const from = earliestLook(c, estimated.map((i) => i.energyPeriod!));
+  const to = estimated.reduce((m, i) => (i.energyPeriod!.end > m ? i.energyPeriod!.end : m), estimated[0]!.energyPeriod!.end);
+  const known = knownReads(c);
+  let estimateFrom = from;
+  for (const r of registersOf(c.contract.priceOption)) {
+    const last = distributorPoints(known, r).filter((x) => x.date <= from).at(-1);
+    if (last && last.date < estimateFrom) estimateFrom = last.date;
+  }
+  return { estimateFrom, historyFrom: oneYearEarlier(estimateFrom), to };
 }
 
 /** Gaps kept with the input only where they concern it (a warning gap over billed days stays on record); none → no key. */
@@ -59,7 +125,20 @@ function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]
 export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
   const p = coveredPeriod(invoices);
   if (p === null) return c;
-  return { ...seriesOver(c, p), reads: keptReads(c, invoices), events: c.events.filter((e) => e.date < p.end) };
+  const window = estimationWindow(c, invoices);
+  return {
+    ...seriesOver(c, p),
+    reads: keptReads(c, invoices, window),
+    // R2: station days and peer averages only matter to estimated invoices, from their earliest base on.
+    stationDays: window ? c.stationDays.filter((d) => d.date >= window.estimateFrom && d.date < window.to) : [],
+    estimation: {
+      ...c.estimation,
+      peerAverages: window
+        ? c.estimation.peerAverages.filter((a) => a.month >= window.estimateFrom.slice(0, 7) && a.month <= addDays(window.to, -1).slice(0, 7))
+        : [],
+    },
+    events: c.events.filter((e) => e.date < p.end),
+  };
 }
 
 /**

@@ -335,7 +335,6 @@ function stationAttempt(
   bases: ReadonlyMap<Register, Base>,
   D: LocalDate,
 ): Attempt {
-  if (c.stationDays.length === 0) return { ok: false, reason: "no connected-station data" };
   const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
   const end = new Map<Register, Dec>();
@@ -349,10 +348,11 @@ function stationAttempt(
       if (v === undefined) missing.push(d);
       else kwh = add(kwh, dec(v));
     }
+    const days = daysBetween(base.date, D);
+    if (days > 0 && missing.length === days) return { ok: false, reason: `no connected-station data for ${base.date}..${D}` };
     if (missing.length > 0) {
       return { ok: false, reason: `incomplete: no ${r} data for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more day(s)` : ""} of ${base.date}..${D}` };
     }
-    const days = daysBetween(base.date, D);
     const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
     if (expected !== null && days > 0) {
       const rate = div(kwh, dec(days));

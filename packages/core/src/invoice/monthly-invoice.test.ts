@@ -238,7 +238,7 @@ describe("R1 monthly invoice — data gaps fail loudly, naming what is missing",
         code: "NO_ESTIMATE",
         message:
           "no consumption up to 2025-02-15 (R2): teleRead: no tele-read of 2025-02-15 received; distributorActual: no distributor index on 2025-02-15; " +
-          "selfRead: no self-read received for 2025-02-10..2025-02-15; connectedStation: no connected-station data; " +
+          "selfRead: no self-read received for 2025-02-10..2025-02-15; connectedStation: no connected-station data for 2025-01-15..2025-02-15; " +
           "history: no distributor index of register BASE on or before 2024-01-15 (comparable period 2024-01-15..2024-02-15); " +
           "peerAverage: no peer average for register BASE in 2025-01",
       },

@@ -12,7 +12,9 @@
  *   before the plan start minus the index 12 months before it (interpolated between reads);
  *   (2) **partial history**: at least `minHistoryDays` (default 90) of reads in those 12 months,
  *   extrapolated pro rata temporis to the plan year; (3) the **peer average** of the price option
- *   (a hook: `SmoothedHooks.peerAverageKwh`, wired with the estimation issue); (4) the customer's
+ *   (`estimation.peerAverages`, R2: for each month of the plan year the average of that month, else of
+ *   the same month one or two years earlier — a plan looks ahead, averages look back; a hook
+ *   `SmoothedHooks.peerAverageKwh` can replace it); (4) the customer's
  *   **declared** annual estimate (`contract.declaredAnnualKwh`). None → NO_ESTIMATE.
  * - Instalment = estimated TTC ÷ 12, rounded to the cent half-up; the 12th takes the rounding
  *   remainder, so the 12 add up to the estimated TTC exactly (the remainder is at most 6 cents; the
@@ -21,8 +23,8 @@
 import type { Case, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
-import { type LocalDate, daysBetween, monthDay, parts } from "../primitives/dates.ts";
-import { type Dec, ZERO, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
+import { type LocalDate, daysBetween, firstOfNextMonth, monthDay, parts } from "../primitives/dates.ts";
+import { type Dec, ZERO, add, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import { nextBillingDate } from "../invoice/schedule.ts";
 import type { EstimateBasis, InstalmentPlan } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
@@ -88,6 +90,29 @@ interface Estimate {
   kwh: Map<Register, Dec>;
 }
 
+/** R2 3.3 for a plan year: Σ days × the month's peer average (else the same month 1 or 2 years earlier); null if a month has none. */
+export function peerYearKwh(c: Case, year: { start: LocalDate; end: LocalDate }): ReadonlyMap<Register, Dec> | null {
+  const averages = c.estimation.peerAverages;
+  if (averages.length === 0) return null;
+  const out = new Map<Register, Dec>();
+  for (const r of registersOf(c.contract.priceOption)) {
+    let total = ZERO;
+    for (let d = year.start; d < year.end; ) {
+      const next = firstOfNextMonth(d) < year.end ? firstOfNextMonth(d) : year.end;
+      const { year: y, month: m } = parts(d);
+      const avg = [0, 1, 2]
+        .map((back) => `${y - back}-${String(m).padStart(2, "0")}`)
+        .map((month) => averages.find((a) => a.month === month && a.register === r))
+        .find((a) => a !== undefined);
+      if (!avg) return null;
+      total = add(total, mul(dec(daysBetween(d, next)), dec(avg.kwhPerDay)));
+      d = next;
+    }
+    out.set(r, total);
+  }
+  return out;
+}
+
 /** The year's kWh per register for a plan over `year` (sources in the order of the file's reading). */
 export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }, hooks: SmoothedHooks = {}): Estimate {
   const settings = smoothingSettings(c);
@@ -129,13 +154,13 @@ export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }
     }
     return { basis, detail: `${basis === "history" ? "12 months of reads" : "extrapolated reads"} — ${details.join("; ")}`, kwh };
   }
-  const peer = hooks.peerAverageKwh?.(c, year) ?? null;
+  const peer = (hooks.peerAverageKwh ?? peerYearKwh)(c, year);
   if (peer) return { basis: "peerAverage", detail: `peer average of option ${c.contract.priceOption} (${reasons.join("; ")})`, kwh: new Map(peer) };
   const declared = c.contract.declaredAnnualKwh;
   if (declared && registersOf(c.contract.priceOption).every((r) => declared[r] !== undefined)) {
     const out = new Map<Register, Dec>();
     for (const r of registersOf(c.contract.priceOption)) out.set(r, quantize(div(mul(dec(declared[r]!), dec(yearDays)), dec(365))));
-    return { basis: "declared", detail: `declared annual estimate × ${yearDays}/365 days (${reasons.join("; ")}; no peer average yet)`, kwh: out };
+    return { basis: "declared", detail: `declared annual estimate × ${yearDays}/365 days (${reasons.join("; ")})`, kwh: out };
   }
   throw new BillingError("NO_ESTIMATE", `cannot estimate the plan year from ${year.start}: ${reasons.join("; ")}; no peer average and no declared annual estimate`);
 }

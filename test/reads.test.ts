@@ -146,7 +146,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
     }
     // KR-PEER's reasons name what each better source lacked.
     const peer = (await invoiceOf("KR-PEER", "2026-08-15")).document.consumption!;
-    expect(peer.notUsed.find((n) => n.source === "connectedStation")!.reason).toBe("no connected-station data");
+    expect(peer.notUsed.find((n) => n.source === "connectedStation")!.reason).toBe("no connected-station data for 2026-07-15..2026-08-15");
     expect(peer.notUsed.find((n) => n.source === "history")!.reason).toMatch(/^no distributor index of register BASE on or before 2025-07-15/);
     // `billing invoice show` prints the basis and the window for the next self-read.
     const shown = renderInvoice((await invoiceOf("KR-SELF", "2026-08-15")).document);
@@ -155,11 +155,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
     expect(shown).toContain("Self-read window for the next invoice: 2026-09-10..2026-09-15");
   });
 
-  // FOR THE INTEGRATOR (core/case/trim.ts): trimCase keeps only the reads bracketing the energy period,
-  // so the comparable period's reads one year earlier are not stored with a history-estimated invoice
-  // and its replay falls back to the peer average (7318.045199 instead of 7310). `it.fails` until
-  // trim.ts keeps them; then this test fails, and `.fails` should go.
-  it.fails("R2 a history-estimated invoice replays to the cent from its stored input (needs trim.ts to keep the comparable period's reads)", async () => {
+  it("R2 a history-estimated invoice replays to the cent from its stored input (the comparable period's reads are kept with it)", async () => {
     const { invoice } = await invoiceOf("KR-HIST", "2026-08-15");
     expect(await replayInvoice(db(), invoice.number)).toMatchObject({ status: "match" });
   });

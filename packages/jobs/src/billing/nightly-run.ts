@@ -214,10 +214,13 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
       const c = buildCase({
         customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan,
-        // R2: only a monthly meter that is not communicating is estimated; a tele-read always wins (R2 1).
+        // R2: only a monthly meter that is not communicating is estimated (a tele-read always wins, R2 1);
+        // a smoothed plan without history takes the peer average too (CGV 6.1, instalment-plan.ts).
         ...(estimated(contract)
           ? { stationDays: stationDaysFromRows(r2.station), estimation: { peerAverages: peersOf(contract.price_option) } }
-          : {}),
+          : contract.billing_mode === "smoothed"
+            ? { estimation: { peerAverages: peersOf(contract.price_option) } }
+            : {}),
         lastIndexes: lastIndexesFromRows(r2.billed),
       });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);

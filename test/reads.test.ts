@@ -1,8 +1,9 @@
 /**
  * R2 end to end on a real store (STYLE 15, third tier): a reads file with good and bad rows is imported
  * (every row kept, the bad ones rejected with `line N: column: reason`), the nightly run computes the
- * peer averages and bills five contracts whose consumption comes from five different sources — tele-read,
- * self-read, connected station, history, peer average — each invoice recording the source it used and
+ * peer averages and bills six contracts whose consumption comes from five different sources — tele-read,
+ * self-read, connected station, history (twice: one is a communicating meter whose tele-read is late),
+ * peer average — each invoice recording the source it used and
  * why the better ones were not; importing the same file again stores nothing; next month, the invoice
  * starts from the index the previous one billed up to.
  */
@@ -26,6 +27,7 @@ const PDL = {
   station: "99000000000203",
   history: "99000000000204",
   peer: "99000000000205",
+  teleLate: "99000000000206",
 } as const;
 
 /** 31 station days of 8.5 kWh, 2026-07-15 to 2026-08-14, each received the day after. */
@@ -55,6 +57,10 @@ const FILE = [
   `${PDL.peer},2026-08-14,estimate,BASE,4100,2026-08-15`,
   `${PDL.peer},2026-08-14,selfRead`,
   `${PDL.tele},2026-08-15,teleRead,BASE,1311,2026-08-16`,
+  // A communicating meter whose tele-read of 2026-08-15 has not arrived: estimated from its history.
+  `${PDL.teleLate},2025-07-15,teleRead,BASE,100,2025-07-15`,
+  `${PDL.teleLate},2025-08-15,teleRead,BASE,400,2025-08-15`,
+  `${PDL.teleLate},2026-07-15,teleRead,BASE,5000,2026-07-15`,
 ].join("\n") + "\n";
 
 const REJECTED = [
@@ -87,6 +93,7 @@ beforeAll(async () => {
     contract("KR-STATION", PDL.station, false),
     contract("KR-HIST", PDL.history, false),
     contract("KR-PEER", PDL.peer, false),
+    contract("KR-TELE-LATE", PDL.teleLate, true),
   ]);
 }, 120_000);
 
@@ -105,9 +112,9 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
     const path = join(dir, "reads.csv");
     await writeFile(path, FILE);
     const r = await importReadsFile(t.store, path, "2026-08-15");
-    expect(r).toMatchObject({ rows: 47, acceptedReads: 9, acceptedStationDays: 31, storedRejected: 7, alreadyKnown: 0 });
+    expect(r).toMatchObject({ rows: 50, acceptedReads: 12, acceptedStationDays: 31, storedRejected: 7, alreadyKnown: 0 });
     const report = formatImport("reads.csv", r).split("\n");
-    expect(report[0]).toBe("reads.csv: 47 rows — stored 9 reads and 31 station days accepted, 7 rows rejected; 0 rows already known (nothing new stored for them)");
+    expect(report[0]).toBe("reads.csv: 50 rows — stored 12 reads and 31 station days accepted, 7 rows rejected; 0 rows already known (nothing new stored for them)");
     expect(report.slice(1)).toEqual(REJECTED);
     // Nothing received is dropped: the unknown delivery point's row is there, with its reason and raw line.
     const unknown = await listReceived(db(), "12345678901234");
@@ -119,7 +126,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
   it("R2 the nightly run computes the peer averages, then bills each contract from the best source that passes its checks", async () => {
     first = await runCommand(t.store, { date: "2026-08-15", progress: false });
     expect(first.failures).toEqual([]);
-    expect(first).toMatchObject({ billed: 5, failed: 0, invoices: 5 });
+    expect(first).toMatchObject({ billed: 6, failed: 0, invoices: 6 });
     const peers = await db().selectFrom("peer_average").select(["version", "month", "kwh_per_day", "sample_size"]).orderBy("month").execute();
     expect(peers.map((p) => p.version)).toEqual(peers.map(() => "2026-08-15"));
     expect(peers.map((p) => p.month)).toContain("2026-07-01");
@@ -130,6 +137,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
       "KR-STATION": { source: "connectedStation", estimated: true, end: "763.5", notUsed: ["teleRead", "distributorActual", "selfRead"] },
       "KR-HIST": { source: "history", estimated: true, end: "7310", notUsed: ["teleRead", "distributorActual", "selfRead", "connectedStation"] },
       "KR-PEER": { source: "peerAverage", estimated: true, notUsed: ["teleRead", "distributorActual", "selfRead", "connectedStation", "history"] },
+      "KR-TELE-LATE": { source: "history", estimated: true, end: "5300", notUsed: ["teleRead", "distributorActual", "selfRead", "connectedStation"] },
     };
     for (const [id, e] of Object.entries(expected)) {
       const { document } = await invoiceOf(id, "2026-08-15");
@@ -140,7 +148,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
       expect(end.source, id).toBe(e.source);
     }
     // Audit replay from the stored input: the station days and peer averages are kept with the invoice.
-    for (const id of ["KR-TELE", "KR-SELF", "KR-STATION", "KR-PEER"]) {
+    for (const id of ["KR-TELE", "KR-SELF", "KR-STATION", "KR-PEER", "KR-TELE-LATE"]) {
       const { invoice } = await invoiceOf(id, "2026-08-15");
       expect(await replayInvoice(db(), invoice.number), id).toMatchObject({ status: "match" });
     }
@@ -166,12 +174,12 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
       db().selectFrom("station_consumption").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]).then((r) => r.map((x) => Number(x.n)));
     const before = await counts();
-    expect(before).toEqual([9 + 7, 31]);
+    expect(before).toEqual([12 + 7, 31]);
     const path = join(dir, "reads.csv");
     const again = await importReadsFile(t.store, path, "2026-08-20");
-    expect(again).toMatchObject({ rows: 47, acceptedReads: 0, acceptedStationDays: 0, storedRejected: 0, alreadyKnown: 47 });
+    expect(again).toMatchObject({ rows: 50, acceptedReads: 0, acceptedStationDays: 0, storedRejected: 0, alreadyKnown: 50 });
     expect(formatImport("reads.csv", again).split("\n")[0]).toBe(
-      "reads.csv: 47 rows — stored 0 reads and 0 station days accepted, 0 rows rejected; 47 rows already known (nothing new stored for them)",
+      "reads.csv: 50 rows — stored 0 reads and 0 station days accepted, 0 rows rejected; 50 rows already known (nothing new stored for them)",
     );
     expect(await counts()).toEqual(before);
     const rerun = await runCommand(t.store, { date: "2026-08-15", progress: false });

@@ -119,7 +119,8 @@ const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
 /**
  * R2 3.3: a meter that is not communicating may be estimated from its history over the same dates one
  * year earlier: its reads go back a year before the earliest energy period (plus the last distributor
- * read before that, loaded apart). A communicating meter is billed on its tele-reads (R2 1): the short window.
+ * read before that, loaded apart). A communicating meter is billed on its tele-reads (R2 1): the short
+ * window, and the long one only when its invoice has to be estimated (a late tele-read).
  */
 const HISTORY_READ_WINDOW_DAYS = 31 + 366 + 31;
 /** R2: station days are loaded back to the last billing date or last distributor read, at most this far. */
@@ -195,6 +196,24 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     return list;
   };
 
+  const received = { receivedBy: opts.date };
+  /**
+   * R2: what estimating `rows` needs — reads from a year before the earliest energy period (history),
+   * the last distributor read before that, and station days since the last billing date (or the last
+   * distributor read if older, at most STATION_WINDOW_DAYS back) — in one query per table.
+   */
+  const loadEstimationData = async (rows: readonly ContractRow[], earliest: string): Promise<{ reads: MeterReadRow[]; station: StationDayRow[] }> => {
+    if (rows.length === 0) return { reads: [], station: [] };
+    const ids = rows.map((k) => k.id);
+    const historyFrom = dates.addDays(earliest, -HISTORY_READ_WINDOW_DAYS);
+    const [history, anchors, station] = await Promise.all([
+      loadReadsFor(db, ids, historyFrom, opts.date, received),
+      loadLastActualReadsBefore(db, ids, historyFrom, opts.date),
+      loadStationDays(db, rows.map((k) => ({ id: k.id, since: lastBillingDateOf(k) ?? k.start_date })), opts.date, opts.date, dates.addDays(opts.date, -STATION_WINDOW_DAYS)),
+    ]);
+    return { reads: [...anchors, ...history], station };
+  };
+
   const prepare = (
     contract: ContractRow,
     customer: CustomerRow | undefined,
@@ -214,13 +233,11 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
       const c = buildCase({
         customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan,
-        // R2: only a monthly meter that is not communicating is estimated (a tele-read always wins, R2 1);
-        // a smoothed plan without history takes the peer average too (CGV 6.1, instalment-plan.ts).
-        ...(estimated(contract)
-          ? { stationDays: stationDaysFromRows(r2.station), estimation: { peerAverages: peersOf(contract.price_option) } }
-          : contract.billing_mode === "smoothed"
-            ? { estimation: { peerAverages: peersOf(contract.price_option) } }
-            : {}),
+        // R2: station days for the contracts loaded for estimation; the peer averages for every contract
+        // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
+        // without history takes them, CGV 6.1).
+        stationDays: stationDaysFromRows(r2.station),
+        estimation: { peerAverages: peersOf(contract.price_option) },
         lastIndexes: lastIndexesFromRows(r2.billed),
       });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
@@ -381,40 +398,40 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
       const smoothedSet = new Set(smoothedIds);
       const estimatedRows = chunk.filter(estimated);
-      const estimatedIds = estimatedRows.map((c) => c.id);
-      const estimatedSet = new Set(estimatedIds);
-      const shortIds = smoothedIds.length === 0 && estimatedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
-      const historyFrom = dates.addDays(earliest, -HISTORY_READ_WINDOW_DAYS);
-      const received = { receivedBy: opts.date };
+      const estimatedSet = new Set(estimatedRows.map((c) => c.id));
+      const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
       const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
-      const [customers, reads, smoothedReads, historyReads, anchors, plans, station, billed] = await Promise.all([
+      const [customers, reads, smoothedReads, forEstimation, plans, billed] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
         smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date, received),
-        estimatedIds.length === 0 ? [] : loadReadsFor(db, estimatedIds, historyFrom, opts.date, received),
-        estimatedIds.length === 0 ? [] : loadLastActualReadsBefore(db, estimatedIds, historyFrom, opts.date),
+        loadEstimationData(estimatedRows, earliest),
         smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
-        estimatedIds.length === 0
-          ? []
-          : loadStationDays(
-            db,
-            estimatedRows.map((k) => ({ id: k.id, since: lastBillingDateOf(k) ?? k.start_date })),
-            opts.date,
-            opts.date,
-            dates.addDays(opts.date, -STATION_WINDOW_DAYS),
-          ),
         loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
-      const readsByContract = groupByContract<MeterReadRow>([...anchors, ...reads, ...smoothedReads, ...historyReads], (r) => r.contract_id);
-      const stationByContract = groupByContract(station, (r) => r.contract_id);
+      const readsByContract = groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id);
+      const stationByContract = groupByContract(forEstimation.station, (r) => r.contract_id);
       const billedByContract = groupByContract(billed, (r) => r.contractId);
-      const prepared = chunk.map((k) =>
-        prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id), {
-          station: stationByContract.get(k.id) ?? [],
+      const prepareOne = (k: ContractRow, contractReads: Map<string, MeterReadRow[]>, station: Map<string, StationDayRow[]>) =>
+        prepare(k, customerById.get(k.customer_id), contractReads.get(k.id) ?? [], plans.get(k.id), {
+          station: station.get(k.id) ?? [],
           billed: billedByContract.get(k.id) ?? [],
-        }),
-      );
+        });
+      const prepared = chunk.map((k) => prepareOne(k, readsByContract, stationByContract));
+      // A communicating meter whose tele-read of the billing date has not arrived goes down R2's list
+      // (docs/rules.md, "Estimation"): the few estimated (or not estimable) from the short window are
+      // computed again with a year of history and their station days, as a non-communicating one is.
+      const retry = prepared
+        .map((p, i) => ({ p, i }))
+        .filter(({ p }) => p.contract.billing_mode === "monthly" && p.contract.communicating_meter &&
+          (p.outcome.reason?.startsWith("NO_ESTIMATE") || p.invoices.some((inv) => inv.document.consumption?.estimated === true)));
+      if (retry.length > 0) {
+        const more = await loadEstimationData(retry.map(({ p }) => p.contract), earliest);
+        const moreReads = groupByContract<MeterReadRow>(more.reads, (r) => r.contract_id);
+        const moreStation = groupByContract(more.station, (r) => r.contract_id);
+        for (const { p, i } of retry) prepared[i] = prepareOne(p.contract, moreReads, moreStation);
+      }
       await pending;
       pending = writeChunk(prepared);
     }

@@ -31,3 +31,5 @@ export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed
 export { caseJsonSchema, caseJsonSchemaText, CASE_JSON_SCHEMA_ID } from "./case/json-schema.ts";
 export { CAPACITY_LEVY_FROM } from "./taxes/capacity-levy.ts";
 export * from "./payment/ledger.ts";
+export * from "./payment/late-payment-penalty.ts";
+export * from "./payment/refund.ts";

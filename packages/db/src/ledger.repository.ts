@@ -212,6 +212,8 @@ export interface NewCharge {
   readonly itemRef: string;
   readonly amount: string;
   readonly computedOn: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
   readonly rule: string;
   readonly inputs: Readonly<Record<string, string>>;
   readonly explanation: string;
@@ -225,6 +227,7 @@ export async function insertCharges(db: Db, charges: readonly NewCharge[]): Prom
     .insertInto("ledger_charge")
     .values(charges.map((c) => ({
       customer_id: c.customerId, contract_id: c.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, computed_on: c.computedOn,
+      period_start: c.periodStart, period_end: c.periodEnd,
       rule: c.rule, inputs: JSON.stringify(c.inputs), explanation: c.explanation, computation: JSON.stringify(c.computation),
     })))
     .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())

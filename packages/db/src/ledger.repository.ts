@@ -136,7 +136,11 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
       label: `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
     });
   }
-  for (const list of out.values()) list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  // Date order; on one day documents first, each invoice followed by the charges it bills, then money.
+  const rank = (e: LedgerEntry) => (e.kind === "invoice" || e.kind === "instalment" ? 0 : e.kind === "payment" || e.kind === "refund" ? 2 : 1);
+  for (const list of out.values()) {
+    list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : rank(a) - rank(b) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)));
+  }
   return out;
 }
 

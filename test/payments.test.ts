@@ -54,7 +54,7 @@ describe("customer account on the store (R3, R4)", () => {
   it("R3 the first invoices are due 15 days after issue; unpaid, they are overdue items the day after (loadOverdueItems)", async () => {
     const s = await runBilling(t.store, { date: "2025-05-01" });
     expect(s.failures).toEqual([]);
-    [first] = await invoicesOf("KP1");
+    first = (await invoicesOf("KP1"))[0]!;
     expect(first!.due_date).toBe("2025-05-16");
     expect(await loadOverdueItems(t.store, "2025-05-16")).toEqual([]);
     const overdue = await loadOverdueItems(t.store, "2025-05-17");

@@ -8,8 +8,9 @@
  * next invoice. Every step rerun creates nothing new.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertContracts, insertCustomers, insertMeterReads, insertOffer, loadOverdueItems, loadRefundsDue, recordRefundPayment } from "@billing/db";
-import { accountStatement, importPayments, requestRefund, runBilling, runPaymentsNightly } from "@billing/jobs";
+import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
+import { insertContracts, insertCustomers, issueInvoices, insertMeterReads, insertOffer, loadOverdueItems, loadRefundsDue, recordRefundPayment } from "@billing/db";
+import { accountStatement, importPayments, replayInvoice, requestRefund, runBilling, runPaymentsNightly } from "@billing/jobs";
 import { add, dec, div, formatCents, mul, roundToCent, sub } from "../packages/core/src/primitives/money.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -144,6 +145,8 @@ describe("customer account on the store (R3, R4)", () => {
     expect(st.lines.map((l) => l.kind)).toEqual(["invoice", "payment", "payment", "invoice", "invoice", "latePaymentPenalty"]);
     expect(st.lines.at(-2)!.amount).toBe(formatCents(sub(dec(second!.total_ttc), dec("7.50"))));
     expect(st.balance).toBe(formatCents(add(dec((await invoicesOf("KP1"))[1]!.total_ttc), dec(second!.total_ttc))));
+    // The audit replay recomputes the invoice with its charge line from the stored input (the case keeps pendingCharges).
+    expect(await replayInvoice(db(), second!.number)).toMatchObject({ status: "match" });
   });
 
   let refundId: number;
@@ -175,6 +178,21 @@ describe("customer account on the store (R3, R4)", () => {
     const lines = await db().selectFrom("invoice_line").select(["kind", "amount"]).where("invoice_id", "=", fourth!.id).where("quantity_unit", "=", "charge").execute();
     expect(lines).toEqual([{ kind: "lateRefundPenalty", amount: "-7.50" }]);
     expect(await loadRefundsDue(db(), "2025-08-01")).toEqual([]);
+  });
+
+  it("R3 a late day without a published legal rate (2026 S2) fails that customer, naming the day; the others go on", async () => {
+    await insertCustomers(db(), [{ id: "CP3", kind: "residential", name: "Paul Sansdate", department: "75" }]);
+    await insertContracts(db(), [{
+      id: "KP3", customer_id: "CP3", delivery_point: "98000000000003", offer_id: "PAY-2025", subscribed_kva: 6, price_option: "BASE",
+      tariff_formula: "BTINFCUST", billing_day: 20, communicating_meter: true, start_date: "2026-05-20", next_billing_date: null,
+    }]);
+    const doc = { ...fakeInvoice("KP3", "2026-06-20"), customerId: "CP3", issueDate: "2026-06-20", dueDate: "2026-07-05" };
+    await db().transaction().execute((trx) => issueInvoices(trx, [{ ...newInvoice("KP3", "2026-06-20"), document: doc }]));
+    await importPayments(t.store, csv(["VIR-300,CP3,2026-07-10,82.58,transfer"]));
+    const s = await runPaymentsNightly(t.store, "2026-07-11");
+    expect(s.failures).toEqual([{ customerId: "CP3", reason: expect.stringMatching(/^MISSING_REFERENCE: no legal interest rate \(other cases\) on 2026-07-06 .*2026 S2/) }]);
+    expect(s.customers).toBe(3);
+    expect(await db().selectFrom("ledger_charge").select("id").where("customer_id", "=", "CP3").execute()).toEqual([]);
   });
 
   it("R3 account history is append-only: payments and charges cannot be changed", async () => {

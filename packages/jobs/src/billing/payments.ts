@@ -114,7 +114,7 @@ export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}
     if (raw.trim() === "") continue;
     const cells = splitCsvLine(raw);
     if (cells.length !== header.length) {
-      errors.push({ line: i + 1, field: "row", reason: `has ${cells.length} fields, the header ${header.length}` });
+      errors.push({ line: i + 1, field: "row", reason: `has ${cells.length} field${cells.length === 1 ? "" : "s"}, the header ${header.length}` });
       continue;
     }
     const record: Record<string, string | undefined> = {};
@@ -123,7 +123,13 @@ export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}
     if ((record["method"] ?? "").trim() === "") delete record["method"];
     const parsed = paymentRowSchema.safeParse(record);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ line: i + 1, field: issue.path.join(".") || "row", reason: issue.message });
+      // The first reason per field: "is empty" says it all, without the format checks that follow it.
+      const fields = new Set<string>();
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.join(".") || "row";
+        if (!fields.has(field)) errors.push({ line: i + 1, field, reason: issue.message });
+        fields.add(field);
+      }
       continue;
     }
     const prev = seen.get(parsed.data.reference);

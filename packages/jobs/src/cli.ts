@@ -11,6 +11,7 @@ import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
+import { registerPayments } from "./commands/payments.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSimulate } from "./commands/simulate.ts";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerPlan(program, storeOptions);
+  registerPayments(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
   return program;

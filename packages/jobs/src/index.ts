@@ -9,3 +9,5 @@ export { formatSummary, runCommand } from "./commands/run.ts";
 export { formatPlanHistory } from "./commands/plan.ts";
 export { renderInvoice, renderFailure } from "./render/invoice-table.ts";
 export { simulateFile, simulateText } from "./commands/simulate.ts";
+export * from "./billing/payments.ts";
+export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";

@@ -6,6 +6,7 @@
 import {
   type Case,
   type LocalDate,
+  type PendingCharge,
   type PlanState,
   type Read,
   CASE_FORMAT_VERSION,
@@ -65,6 +66,7 @@ export function offerFromRows(o: OfferWithPrices): Case["offer"] {
     id: o.id,
     name: o.name,
     capacity: o.capacity,
+    ...(o.late_payment_rate_pct != null ? { latePaymentRatePct: o.late_payment_rate_pct } : {}),
     subscription: o.prices
       .filter((p) => p.component === "subscription")
       .map((p) => ({ ...dated(p), priceOption: p.price_option, kva: p.kva, monthlyHt: p.amount })),
@@ -108,6 +110,8 @@ export interface CaseParts {
   readonly estimation?: Case["estimation"] | undefined;
   /** R2: the indexes the last invoice billed up to (absent = taken from the reads). */
   readonly lastIndexes?: Case["billing"]["lastIndexes"] | undefined;
+  /** R3/R4 charges of the account not yet billed (store: loadPendingCharges); absent = none. */
+  readonly pendingCharges?: readonly PendingCharge[] | undefined;
 }
 
 /** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
@@ -149,6 +153,7 @@ export function buildCase(p: CaseParts): Case {
     billing: {
       lastBillingDate,
       ...(p.lastIndexes && lastBillingDate !== null ? { lastIndexes: p.lastIndexes } : {}),
+      ...(p.pendingCharges && p.pendingCharges.length > 0 ? { pendingCharges: [...p.pendingCharges] } : {}),
       ...(p.plan ? { plan: p.plan } : {}),
     },
   };

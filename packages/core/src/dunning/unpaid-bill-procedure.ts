@@ -322,10 +322,6 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     }
   }
 
-  // After an FSL decision the procedure resumes the next day.
-  if (fund.lastDecision !== null) {
-    base = atLeast(base, addDays(fund.lastDecision, 1), "housingFundPending", `the FSL decided on ${fund.lastDecision}: the procedure resumes the next day`);
-  }
   // A pending FSL application holds everything for 2 months; then a cut needs a letter received 20 days before.
   if (fund.pending && fund.windowEnd) {
     inputs["housingFundFiledOn"] = fund.pending.filedOn;
@@ -355,6 +351,10 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     }
   }
 
+  // After an FSL decision the procedure resumes the next day.
+  if (fund.lastDecision !== null) {
+    base = atLeast(base, addDays(fund.lastDecision, 1), "housingFundPending", `the FSL decided on ${fund.lastDecision}: the procedure resumes the next day`);
+  }
   // The day on or after max(base, today) the step may be taken: the truce may forbid it, and step 2's kind depends on the day.
   let earliest: LocalDate | null = null;
   let kind: DunningStepKind = step === "restriction" ? restrictionModeOn(maxDate(base ?? today, today), situation, p, policy) : step;

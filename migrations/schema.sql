@@ -20,6 +20,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_account_history() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is account history and cannot be changed (record a new entry instead)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_issued(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -154,6 +168,20 @@ CREATE TABLE public.contract (
     CONSTRAINT contract_period CHECK (((end_date IS NULL) OR (end_date >= start_date))),
     CONSTRAINT contract_price_option_check CHECK ((price_option = ANY (ARRAY['BASE'::text, 'HPHC'::text]))),
     CONSTRAINT contract_subscribed_kva_check CHECK ((subscribed_kva = ANY (ARRAY[3, 6, 9, 12, 15, 18, 24, 30, 36])))
+);
+
+
+--
+-- Name: credit_review; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.credit_review (
+    invoice_id bigint NOT NULL,
+    reviewed_on date NOT NULL,
+    credit numeric NOT NULL,
+    outcome text NOT NULL,
+    explanation text NOT NULL,
+    CONSTRAINT credit_review_outcome_check CHECK ((outcome = ANY (ARRAY['none'::text, 'refund'::text, 'carriedForward'::text])))
 );
 
 
@@ -307,9 +335,9 @@ CREATE TABLE public.invoice_line (
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
-    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text]))),
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
-    CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text])))
+    CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
 );
 
 
@@ -339,6 +367,58 @@ CREATE TABLE public.invoice_vat (
     amount numeric NOT NULL,
     CONSTRAINT invoice_vat_group_no_check CHECK ((group_no > 0))
 );
+
+
+--
+-- Name: ledger_charge; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_charge (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    contract_id text NOT NULL,
+    kind text NOT NULL,
+    item_ref text NOT NULL,
+    amount numeric NOT NULL,
+    computed_on date NOT NULL,
+    rule text NOT NULL,
+    inputs jsonb NOT NULL,
+    explanation text NOT NULL,
+    computation jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ledger_charge_check CHECK (((kind = 'lateRefundPenalty'::text) = (amount < (0)::numeric))),
+    CONSTRAINT ledger_charge_kind_check CHECK ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text])))
+);
+
+
+--
+-- Name: ledger_charge_billing; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_charge_billing (
+    charge_id bigint NOT NULL,
+    invoice_id bigint NOT NULL,
+    line_no integer NOT NULL
+);
+
+
+--
+-- Name: ledger_charge_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.ledger_charge_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: ledger_charge_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.ledger_charge_id_seq OWNED BY public.ledger_charge.id;
 
 
 --
@@ -430,6 +510,22 @@ ALTER SEQUENCE public.offer_price_id_seq OWNED BY public.offer_price.id;
 
 
 --
+-- Name: payment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payment (
+    reference text NOT NULL,
+    customer_id text NOT NULL,
+    received_on date NOT NULL,
+    amount numeric NOT NULL,
+    method text,
+    source_file text,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_amount_check CHECK ((amount > (0)::numeric))
+);
+
+
+--
 -- Name: plan_readjustment; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -461,7 +557,7 @@ CREATE TABLE public.reference_value (
     value jsonb NOT NULL,
     source text NOT NULL,
     CONSTRAINT reference_value_period CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
-    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
+    CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'networkBandMapping'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
 );
 
 
@@ -482,6 +578,69 @@ CREATE SEQUENCE public.reference_value_id_seq
 --
 
 ALTER SEQUENCE public.reference_value_id_seq OWNED BY public.reference_value.id;
+
+
+--
+-- Name: refund; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    contract_id text,
+    trigger_ref text NOT NULL,
+    reason text NOT NULL,
+    amount numeric NOT NULL,
+    decided_on date NOT NULL,
+    due_date date NOT NULL,
+    rule text NOT NULL,
+    explanation text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT refund_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT refund_reason_check CHECK ((reason = ANY (ARRAY['threshold'::text, 'termination'::text, 'request'::text])))
+);
+
+
+--
+-- Name: refund_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.refund_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: refund_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.refund_id_seq OWNED BY public.refund.id;
+
+
+--
+-- Name: refund_payment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_payment (
+    refund_id bigint NOT NULL,
+    paid_on date NOT NULL,
+    execution_date_only boolean DEFAULT false NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: refund_request; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_request (
+    customer_id text NOT NULL,
+    requested_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
 
 
 --
@@ -511,6 +670,13 @@ ALTER TABLE ONLY public.invoice ALTER COLUMN id SET DEFAULT nextval('public.invo
 
 
 --
+-- Name: ledger_charge id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge ALTER COLUMN id SET DEFAULT nextval('public.ledger_charge_id_seq'::regclass);
+
+
+--
 -- Name: meter_read id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -529,6 +695,13 @@ ALTER TABLE ONLY public.offer_price ALTER COLUMN id SET DEFAULT nextval('public.
 --
 
 ALTER TABLE ONLY public.reference_value ALTER COLUMN id SET DEFAULT nextval('public.reference_value_id_seq'::regclass);
+
+
+--
+-- Name: refund id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund ALTER COLUMN id SET DEFAULT nextval('public.refund_id_seq'::regclass);
 
 
 --
@@ -561,6 +734,14 @@ ALTER TABLE ONLY public.case_part
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: credit_review credit_review_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_review
+    ADD CONSTRAINT credit_review_pkey PRIMARY KEY (invoice_id);
 
 
 --
@@ -660,6 +841,38 @@ ALTER TABLE ONLY public.invoice_vat
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_invoice_id_line_no_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_invoice_id_line_no_key UNIQUE (invoice_id, line_no);
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_pkey PRIMARY KEY (charge_id);
+
+
+--
+-- Name: ledger_charge ledger_charge_item_ref_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_item_ref_kind_key UNIQUE (item_ref, kind);
+
+
+--
+-- Name: ledger_charge ledger_charge_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: meter_read meter_read_contract_id_read_date_register_source_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -692,6 +905,14 @@ ALTER TABLE ONLY public.offer_price
 
 
 --
+-- Name: payment payment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment
+    ADD CONSTRAINT payment_pkey PRIMARY KEY (reference);
+
+
+--
 -- Name: plan_readjustment plan_readjustment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -713,6 +934,38 @@ ALTER TABLE ONLY public.reference_value
 
 ALTER TABLE ONLY public.reference_value
     ADD CONSTRAINT reference_value_series_key_valid_from_key UNIQUE (series, key, valid_from);
+
+
+--
+-- Name: refund_payment refund_payment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_payment
+    ADD CONSTRAINT refund_payment_pkey PRIMARY KEY (refund_id);
+
+
+--
+-- Name: refund refund_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: refund_request refund_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_request
+    ADD CONSTRAINT refund_request_pkey PRIMARY KEY (customer_id, requested_on);
+
+
+--
+-- Name: refund refund_trigger_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_trigger_ref_key UNIQUE (trigger_ref);
 
 
 --
@@ -780,10 +1033,38 @@ CREATE INDEX invoice_run ON public.invoice USING btree (run_id) WHERE (run_id IS
 
 
 --
+-- Name: ledger_charge_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ledger_charge_contract ON public.ledger_charge USING btree (contract_id);
+
+
+--
+-- Name: ledger_charge_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ledger_charge_customer ON public.ledger_charge USING btree (customer_id);
+
+
+--
 -- Name: offer_price_key; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id, component, price_option, COALESCE(kva, 0), COALESCE(register, ''::text), valid_from);
+
+
+--
+-- Name: payment_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_customer ON public.payment USING btree (customer_id, received_on);
+
+
+--
+-- Name: refund_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refund_customer ON public.refund USING btree (customer_id);
 
 
 --
@@ -798,6 +1079,20 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: credit_review credit_review_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_review_immutable BEFORE DELETE OR UPDATE ON public.credit_review FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: credit_review credit_review_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_review_no_truncate BEFORE TRUNCATE ON public.credit_review FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -885,6 +1180,48 @@ CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_billing_immutable BEFORE DELETE OR UPDATE ON public.ledger_charge_billing FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_billing_no_truncate BEFORE TRUNCATE ON public.ledger_charge_billing FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge ledger_charge_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_immutable BEFORE DELETE OR UPDATE ON public.ledger_charge FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge ledger_charge_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_no_truncate BEFORE TRUNCATE ON public.ledger_charge FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: payment payment_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_immutable BEFORE DELETE OR UPDATE ON public.payment FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: payment payment_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_no_truncate BEFORE TRUNCATE ON public.payment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
 -- Name: plan_readjustment plan_readjustment_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -896,6 +1233,48 @@ CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.pla
 --
 
 CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: refund refund_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_immutable BEFORE DELETE OR UPDATE ON public.refund FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund refund_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_no_truncate BEFORE TRUNCATE ON public.refund FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_payment refund_payment_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_payment_immutable BEFORE DELETE OR UPDATE ON public.refund_payment FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_payment refund_payment_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_payment_no_truncate BEFORE TRUNCATE ON public.refund_payment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_request refund_request_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_request_immutable BEFORE DELETE OR UPDATE ON public.refund_request FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_request refund_request_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_request_no_truncate BEFORE TRUNCATE ON public.refund_request FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -920,6 +1299,14 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: credit_review credit_review_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_review
+    ADD CONSTRAINT credit_review_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
 
 
 --
@@ -1019,6 +1406,38 @@ ALTER TABLE ONLY public.invoice_vat
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_charge_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_charge_id_fkey FOREIGN KEY (charge_id) REFERENCES public.ledger_charge(id);
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: ledger_charge ledger_charge_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: ledger_charge ledger_charge_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
 -- Name: meter_read meter_read_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1032,6 +1451,14 @@ ALTER TABLE ONLY public.meter_read
 
 ALTER TABLE ONLY public.offer_price
     ADD CONSTRAINT offer_price_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: payment payment_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment
+    ADD CONSTRAINT payment_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
 
 
 --
@@ -1056,6 +1483,38 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: refund refund_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: refund refund_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: refund_payment refund_payment_refund_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_payment
+    ADD CONSTRAINT refund_payment_refund_id_fkey FOREIGN KEY (refund_id) REFERENCES public.refund(id);
+
+
+--
+-- Name: refund_request refund_request_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_request
+    ADD CONSTRAINT refund_request_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
 
 
 --

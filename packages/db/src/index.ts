@@ -9,3 +9,4 @@ export * from "./reference.repository.ts";
 export * from "./portfolio.repository.ts";
 export * from "./reference/data-file.ts";
 export * from "./smoothed.repository.ts";
+export * from "./ledger.repository.ts";

@@ -173,12 +173,12 @@ export interface InvoiceTable {
 export interface InvoiceLineTable {
   invoice_id: number;
   line_no: number;
-  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy";
+  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
   register: string | null;
   period_start: DateColumn;
   period_end: DateColumn;
   quantity: Numeric;
-  quantity_unit: "kWh" | "month";
+  quantity_unit: "kWh" | "month" | "charge";
   unit_price: Numeric;
   amount: Numeric;
   vat_rate: Numeric;
@@ -250,6 +250,80 @@ export interface PlanReadjustmentTable {
   issued_at: Timestamp;
 }
 
+/** A payment received (migration 0009); the reference is its idempotency key. */
+export interface PaymentTable {
+  reference: string;
+  customer_id: string;
+  /** R3: the day the supplier received it. */
+  received_on: DateColumn;
+  amount: Numeric;
+  method: string | null;
+  source_file: string | null;
+  imported_at: Timestamp;
+}
+
+export type ChargeKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
+
+/** A charge of the nightly payments step (R3, R4), billed on the contract's next invoice (migration 0009). */
+export interface LedgerChargeTable {
+  id: Generated<number>;
+  customer_id: string;
+  contract_id: string;
+  kind: ChargeKind;
+  /** The late item: "invoice:<number>", "instalment:<contract>/<plan>/<no>", "refund:<id>". */
+  item_ref: string;
+  /** Positive: owed by the customer; negative (lateRefundPenalty): owed to the customer. */
+  amount: Numeric;
+  computed_on: DateColumn;
+  rule: string;
+  inputs: Json<Record<string, string>>;
+  explanation: string;
+  computation: Json;
+  created_at: Timestamp;
+}
+
+export interface LedgerChargeBillingTable {
+  charge_id: number;
+  invoice_id: number;
+  line_no: number;
+}
+
+export interface RefundRequestTable {
+  customer_id: string;
+  requested_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+export interface RefundTable {
+  id: Generated<number>;
+  customer_id: string;
+  contract_id: string | null;
+  /** "invoice:<number>" or "request:<customer>/<date>": one refund per trigger. */
+  trigger_ref: string;
+  reason: "threshold" | "termination" | "request";
+  amount: Numeric;
+  decided_on: DateColumn;
+  due_date: DateColumn;
+  rule: string;
+  explanation: string;
+  created_at: Timestamp;
+}
+
+export interface RefundPaymentTable {
+  refund_id: number;
+  paid_on: DateColumn;
+  execution_date_only: Generated<boolean>;
+  recorded_at: Timestamp;
+}
+
+export interface CreditReviewTable {
+  invoice_id: number;
+  reviewed_on: DateColumn;
+  credit: Numeric;
+  outcome: "none" | "refund" | "carriedForward";
+  explanation: string;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -276,6 +350,13 @@ export interface Database {
   instalment_plan: InstalmentPlanTable;
   instalment_notice: InstalmentNoticeTable;
   plan_readjustment: PlanReadjustmentTable;
+  payment: PaymentTable;
+  ledger_charge: LedgerChargeTable;
+  ledger_charge_billing: LedgerChargeBillingTable;
+  refund_request: RefundRequestTable;
+  refund: RefundTable;
+  refund_payment: RefundPaymentTable;
+  credit_review: CreditReviewTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;

@@ -66,7 +66,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     // Mid-way the engine names what it waits for.
     const midway = nextDunningStep({
       customerId: "CU1",
-      overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-04-15", balanceTtc: "120.00" },
+      overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-04-15", amountOwedTtc: "120.00" }],
       steps: taken.slice(0, 3).map((s) => ({ step: s.step, takenOn: s.takenOn, letterSentOn: s.letterSentOn ?? null, letterReceivedOn: s.receiptOn })),
       situation: energyCheque,
       today: "2025-06-20",
@@ -96,7 +96,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     ]);
     const dec1201 = nextDunningStep({
       customerId: "CU1",
-      overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-10-20", balanceTtc: "120.00" },
+      overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-10-20", amountOwedTtc: "120.00" }],
       steps: taken.slice(0, 3).map((s) => ({ step: s.step, takenOn: s.takenOn, letterSentOn: s.letterSentOn ?? null, letterReceivedOn: s.receiptOn })),
       situation: ordinary,
       today: "2025-12-10",
@@ -125,7 +125,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     ]);
     const onNov4 = nextDunningStep({
       customerId: "CU1",
-      overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-10-01", balanceTtc: "120.00" },
+      overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-10-01", amountOwedTtc: "120.00" }],
       steps: [{ step: "reminder", takenOn: "2025-10-02", letterSentOn: "2025-10-02", letterReceivedOn: "2025-10-04" }],
       situation: energyCheque,
       today: "2025-11-04",
@@ -176,7 +176,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     expect(taken[1]!.decision.legalBasis).toMatch(/^CGV 8.2/);
     const held = nextDunningStep({
       customerId: "CU1",
-      overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-05-16", balanceTtc: "120.00" },
+      overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-05-16", amountOwedTtc: "120.00" }],
       steps: [{ step: "reminder", takenOn: "2025-05-17", letterSentOn: "2025-05-17", letterReceivedOn: "2025-05-19" }],
       situation,
       today: "2025-06-10",
@@ -212,7 +212,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     ]);
     const waiting = nextDunningStep({
       customerId: "CU1",
-      overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-05-16", balanceTtc: "120.00" },
+      overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-05-16", amountOwedTtc: "120.00" }],
       steps: taken.map((s) => ({ step: s.step, takenOn: s.takenOn, letterSentOn: s.letterSentOn ?? null })),
       situation: ordinary,
       today: "2025-09-30",
@@ -229,7 +229,22 @@ describe("R10 unpaid-bill procedure — timelines", () => {
 
   it("R10 nothing overdue: no procedure; a balance under the threshold does not open one", () => {
     const base = { customerId: "CU1", steps: [], situation: ordinary, today: "2025-06-01" };
-    expect(nextDunningStep({ ...base, overdue: null }).outcome).toBe("nothingOverdue");
-    expect(nextDunningStep({ ...base, overdue: { oldestItemRef: "FA-1", oldestDueDate: "2025-05-16", balanceTtc: "4.99" }, policy: { minimumBalanceTtc: "5.00" } }).outcome).toBe("nothingOverdue");
+    expect(nextDunningStep({ ...base, overdue: [] }).outcome).toBe("nothingOverdue");
+    expect(nextDunningStep({ ...base, overdue: [{ itemRef: "invoice:FA-1", dueDate: "2025-05-16", amountOwedTtc: "4.99" }], policy: { minimumBalanceTtc: "5.00" } }).outcome).toBe("nothingOverdue");
+  });
+
+  it("R10 runs on the customer's overdue balance, opened on the oldest item", () => {
+    const d = nextDunningStep({
+      customerId: "CU1",
+      overdue: [
+        { itemRef: "invoice:FA-000031", dueDate: "2025-06-16", amountOwedTtc: "82.58" },
+        { itemRef: "instalment:K1/K1-2025-01-01/5", dueDate: "2025-05-16", amountOwedTtc: "40.1" },
+      ],
+      steps: [],
+      situation: ordinary,
+      today: "2025-06-20",
+    });
+    expect(d).toMatchObject({ step: "reminder", earliestDate: "2025-06-20", mayTakeToday: true });
+    expect(d.inputs).toMatchObject({ oldestItemRef: "instalment:K1/K1-2025-01-01/5", oldestDueDate: "2025-05-16", balanceTtc: "122.68" });
   });
 });

@@ -19,7 +19,7 @@
  * the customer's situation and the day: a pure function, never a step that breaks R10.
  */
 import { type LocalDate, addDays, maxDate, monthDay, parts } from "../primitives/dates.ts";
-import { compare, dec, formatCents } from "../primitives/money.ts";
+import { compare, dec, formatCents, sum } from "../primitives/money.ts";
 import { type CustomerSituation, type HousingFundApplication, type Protections, protectionsOf } from "./customer-situation.ts";
 import { addDaysOutsideTruce, isInWinterTruce, winterTruceEnd } from "./winter-truce.ts";
 
@@ -61,13 +61,30 @@ export interface RecordedDunningStep {
   readonly letterReceivedOn?: LocalDate | null;
 }
 
+/** One item of the customer's account past its due date and still (partly) unpaid on the day. */
+export interface OverdueItem {
+  /** The ledger's reference of the item (e.g. "invoice:FA-000123", "instalment:K1/K1-2025-09-01/4"). */
+  readonly itemRef: string;
+  readonly dueDate: LocalDate;
+  /** What is still owed on it, € TTC, a decimal string. */
+  readonly amountOwedTtc: string;
+}
+
 /** The customer's overdue balance on the day: what the procedure is run on. */
 export interface OverdueBalance {
-  /** The oldest overdue item (invoice number, instalment…), which opened the procedure. */
+  /** The oldest overdue item (invoice, instalment…): it opens the procedure. */
   readonly oldestItemRef: string;
   readonly oldestDueDate: LocalDate;
   /** Σ amounts still owed on items past their due date, € TTC, a decimal string. */
   readonly balanceTtc: string;
+}
+
+/** The balance of `items` and its oldest item (earliest due date, then item reference); null when none. */
+export function overdueBalanceOf(items: readonly OverdueItem[]): OverdueBalance | null {
+  if (items.length === 0) return null;
+  let oldest = items[0]!;
+  for (const i of items) if (i.dueDate < oldest.dueDate || (i.dueDate === oldest.dueDate && i.itemRef < oldest.itemRef)) oldest = i;
+  return { oldestItemRef: oldest.itemRef, oldestDueDate: oldest.dueDate, balanceTtc: formatCents(sum(items.map((i) => dec(i.amountOwedTtc)))) };
 }
 
 /** What a supplier chooses where R10 leaves room. */
@@ -92,8 +109,8 @@ export const DEFAULT_DUNNING_POLICY: DunningPolicy = {
 
 export interface DunningInput {
   readonly customerId: string;
-  /** The overdue balance on `today`; null when nothing is overdue. */
-  readonly overdue: OverdueBalance | null;
+  /** The customer's items past their due date and still owed on `today` (empty: nothing overdue). */
+  readonly overdue: readonly OverdueItem[];
   /** The procedure's recorded steps (empty: none opened yet). */
   readonly steps: readonly RecordedDunningStep[];
   readonly situation: CustomerSituation;
@@ -224,21 +241,22 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   const find = (k: DunningStepKind): RecordedDunningStep | undefined => steps.find((s) => s.step === k);
 
   if (find("settled")) return closedOrNothing("closed", input, "The procedure was closed when the overdue balance was paid.");
-  const owed = input.overdue ? dec(input.overdue.balanceTtc) : null;
+  const balance = overdueBalanceOf(input.overdue);
+  const owed = balance ? dec(balance.balanceTtc) : null;
   if (owed === null || compare(owed, dec(policy.minimumBalanceTtc)) < 0) {
     if (steps.length === 0) return closedOrNothing("nothingOverdue", input, "Nothing overdue: no procedure.");
-    const balance = owed === null ? "0.00" : formatCents(owed);
+    const left = owed === null ? "0.00" : formatCents(owed);
     return {
       ...closedOrNothing("closed", input, ""),
       outcome: "settle",
       step: "settled",
       earliestDate: today,
       mayTakeToday: true,
-      explanation: `The overdue balance is ${balance} € on ${today} (under ${policy.minimumBalanceTtc} €): the procedure stops.`,
-      inputs: { today, balanceTtc: balance, minimumBalanceTtc: policy.minimumBalanceTtc },
+      explanation: `The overdue balance is ${left} € on ${today} (under ${policy.minimumBalanceTtc} €): the procedure stops.`,
+      inputs: { today, balanceTtc: left, minimumBalanceTtc: policy.minimumBalanceTtc },
     };
   }
-  const overdue = input.overdue!;
+  const overdue = balance!;
   if (find("interruption")) {
     return closedOrNothing("complete", input, "Interruption requested: nothing further until the overdue balance is paid.");
   }

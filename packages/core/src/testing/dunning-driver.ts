@@ -50,7 +50,7 @@ export function driveProcedure(o: DriveOptions): TakenStep[] {
   for (let day = o.from; day <= o.to; day = addDays(day, 1)) {
     const situation = typeof o.situation === "function" ? o.situation(day) : o.situation;
     for (let guard = 0; guard < 10; guard++) {
-      const overdue = o.paidOn !== undefined && day >= o.paidOn ? null : { oldestItemRef: "FA-1", oldestDueDate: o.dueDate, balanceTtc: o.balanceTtc ?? "120.00" };
+      const overdue = o.paidOn !== undefined && day >= o.paidOn ? [] : [{ itemRef: "invoice:FA-1", dueDate: o.dueDate, amountOwedTtc: o.balanceTtc ?? "120.00" }];
       const d = nextDunningStep({ customerId: "CU1", overdue, steps: visibleSteps(taken, day), situation, today: day, ...(o.policy ? { policy: o.policy } : {}) });
       if (!d.mayTakeToday || d.step === null) break;
       const step: DunningStepKind = d.step;

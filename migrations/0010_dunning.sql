@@ -120,3 +120,13 @@ create trigger dunning_step_no_truncate before truncate on dunning_step
   for each statement execute function forbid_change_of_dunning_record();
 create trigger dunning_letter_receipt_no_truncate before truncate on dunning_letter_receipt
   for each statement execute function forbid_change_of_dunning_record();
+
+-- A customer the nightly dunning step could not process, with the reason (the step goes on).
+create table dunning_run_failure (
+  id           bigserial primary key,
+  run_date     date not null,
+  customer_id  text not null,
+  reason       text not null,
+  recorded_at  timestamptz not null default now()
+);
+create index dunning_run_failure_date on dunning_run_failure (run_date);

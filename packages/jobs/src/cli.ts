@@ -9,6 +9,7 @@ import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
 import { registerPlan } from "./commands/plan.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPlan(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
+  registerDunning(program, storeOptions);
   return program;
 }
 

@@ -19,3 +19,4 @@ export {
   type OverdueLoader,
   type CustomerOverdueItems,
 } from "./dunning/dunning-run.ts";
+export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";

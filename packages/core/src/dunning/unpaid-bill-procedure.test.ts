@@ -46,7 +46,7 @@ describe("R10 unpaid-bill procedure — timelines", () => {
     expect(suspension.legalBasis).toMatch(/^CGV 9.1, 8.3; décret 2008-780/);
     expect(suspension.inputs).toMatchObject({ reminderReceivedOn: "2025-05-19", reminderDelayDays: "15", balanceTtc: "120.00" });
     expect(suspension.explanation).toBe(
-      "Suspension request may be taken today: the reminder received on 2025-05-19 went unanswered 15 days. The distributor's visit fee is re-billed (R9).",
+      "Suspension request on 2025-06-04: the reminder received on 2025-05-19 went unanswered 15 days; overdue balance 120.00 €. The distributor's visit fee is re-billed (R9).",
     );
     expect(taken[0]!.decision.feeRebillable).toBeNull();
   });

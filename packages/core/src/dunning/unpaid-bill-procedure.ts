@@ -405,7 +405,8 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     interruption: "Interruption request",
     settled: "Settled",
   };
-  const when = earliest === null ? "cannot be dated yet" : mayTakeToday ? "may be taken today" : `may be taken from ${earliest}`;
+  const when = earliest === null ? "cannot be dated yet" : mayTakeToday ? `on ${today}` : `may be taken from ${earliest}`;
+  why.push(`overdue balance ${formatCents(owed)} €`);
   const fee = feeRebillable === null ? "" : feeRebillable ? " The distributor's visit fee is re-billed (R9)." : " The distributor's visit fee is not re-billed (CGV 9.1: protected or vulnerable customer).";
   const blockText = blocks.length > 0 && !mayTakeToday ? ` Blocked: ${blocks.map((b) => b.message).join("; ")}.` : "";
   return {

@@ -95,7 +95,7 @@ describe.skipIf(!databaseUrl)("migrate on PostgreSQL (DATABASE_URL)", () => {
     try {
       const [ra, rb] = await Promise.all([migrateOrThrow(a), migrateOrThrow(b)]);
       const versions = (await readMigrations()).map((f) => f.version);
-      expect([...ra, ...rb].sort()).toEqual(versions);
+      expect([...ra, ...rb].sort((x, y) => x - y)).toEqual(versions);
       const rows = await a.db.selectFrom("schema_migration").select("version").execute();
       expect(rows.length).toBe(versions.length);
     } finally {

@@ -32,6 +32,9 @@ create table ledger_charge (
   item_ref      text not null,
   amount        numeric not null,
   computed_on   date not null,
+  -- The late days [period_start, period_end): the charge line's period on the invoice.
+  period_start  date not null,
+  period_end    date not null,
   rule          text not null,
   -- Structured trace (strings) and its sentence, copied onto the invoice line.
   inputs        jsonb not null,
@@ -52,6 +55,10 @@ create table ledger_charge_billing (
   line_no     int not null,
   unique (invoice_id, line_no)
 );
+
+-- R3 professional customers (Code de commerce L441-10): the offer's late-payment rate, percent a year;
+-- null = 3 × the legal rate ("other cases"), which is also the minimum.
+alter table offer add column late_payment_rate_pct numeric null check (late_payment_rate_pct >= 0);
 
 -- The customer's request to be refunded a small carried credit (R4), dated.
 create table refund_request (

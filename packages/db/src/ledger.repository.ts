@@ -136,7 +136,11 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
       label: `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
     });
   }
-  for (const list of out.values()) list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  // Date order; on one day documents first, each invoice followed by the charges it bills, then money.
+  const rank = (e: LedgerEntry) => (e.kind === "invoice" || e.kind === "instalment" ? 0 : e.kind === "payment" || e.kind === "refund" ? 2 : 1);
+  for (const list of out.values()) {
+    list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : rank(a) - rank(b) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)));
+  }
   return out;
 }
 
@@ -212,6 +216,8 @@ export interface NewCharge {
   readonly itemRef: string;
   readonly amount: string;
   readonly computedOn: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
   readonly rule: string;
   readonly inputs: Readonly<Record<string, string>>;
   readonly explanation: string;
@@ -225,6 +231,7 @@ export async function insertCharges(db: Db, charges: readonly NewCharge[]): Prom
     .insertInto("ledger_charge")
     .values(charges.map((c) => ({
       customer_id: c.customerId, contract_id: c.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, computed_on: c.computedOn,
+      period_start: c.periodStart, period_end: c.periodEnd,
       rule: c.rule, inputs: JSON.stringify(c.inputs), explanation: c.explanation, computation: JSON.stringify(c.computation),
     })))
     .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())

@@ -26,6 +26,8 @@ export interface OfferTable {
   id: string;
   name: string;
   capacity: Generated<"included" | "passThrough">;
+  /** R3 professional late-payment rate, percent a year (migration 0009); null = 3 × the legal rate. */
+  late_payment_rate_pct: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OfferPriceTable {
@@ -275,6 +277,9 @@ export interface LedgerChargeTable {
   /** Positive: owed by the customer; negative (lateRefundPenalty): owed to the customer. */
   amount: Numeric;
   computed_on: DateColumn;
+  /** The late days [period_start, period_end): the invoice line's period. */
+  period_start: DateColumn;
+  period_end: DateColumn;
   rule: string;
   inputs: Json<Record<string, string>>;
   explanation: string;

@@ -12,6 +12,7 @@ import { registerDemo } from "./commands/demo.ts";
 import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
+import { registerPayments } from "./commands/payments.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSimulate } from "./commands/simulate.ts";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerPlan(program, storeOptions);
+  registerPayments(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
   registerDunning(program, storeOptions);

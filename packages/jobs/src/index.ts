@@ -20,3 +20,5 @@ export {
   type CustomerOverdueItems,
 } from "./dunning/dunning-run.ts";
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
+export * from "./billing/payments.ts";
+export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";

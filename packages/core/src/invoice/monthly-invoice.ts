@@ -12,6 +12,7 @@ import { dueDate } from "../payment/due-date.ts";
 import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "./document.ts";
 import { type DraftLine, finishLine } from "./draft-line.ts";
+import { carriedChargeLines } from "./carried-charges.ts";
 import { energyLines } from "./energy.ts";
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
 import { assertSafetyBounds } from "./safety-bounds.ts";
@@ -37,6 +38,7 @@ export function monthlyInvoice(c: Case, billingDate: LocalDate, issueDate: Local
     drafts.push(...energy.lines);
     indexes = energy.indexes;
   }
+  drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
 
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);

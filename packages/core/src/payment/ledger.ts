@@ -132,3 +132,23 @@ export function totalsByKind(entries: readonly LedgerEntry[], asOf: LocalDate): 
   for (const e of entries) if (e.date <= asOf) out[e.kind] = add(out[e.kind], dec(e.amount));
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, formatCents(v)])) as Record<LedgerEntryKind, string>;
 }
+
+/**
+ * R4: the account's credit at the end of `date` still to be decided on — minus the balance, less the
+ * refunds already decided and not paid by then (`unpaidRefunds`, amounts > 0). ≤ 0: no credit.
+ */
+export function availableCredit(entries: readonly LedgerEntry[], date: LocalDate, unpaidRefunds: readonly string[]): string {
+  return formatCents(sub(neg(balanceAt(entries, date)), sum(unpaidRefunds.map((a) => dec(a)))));
+}
+
+/** The balance after each entry, in the given order (for statements). */
+export function runningBalances(entries: readonly LedgerEntry[]): string[] {
+  let b = ZERO;
+  return entries.map((e) => formatCents((b = add(b, dec(e.amount)))));
+}
+
+/** A decimal string strictly above zero (no arithmetic: "0.00", "-3" are not). */
+export const isPositiveAmount = (s: string): boolean => !s.trim().startsWith("-") && /[1-9]/.test(s);
+
+/** Two decimal strings compare equal as amounts ("12.5" = "12.50"). */
+export const sameAmount = (a: string, b: string): boolean => compare(dec(a), dec(b)) === 0;

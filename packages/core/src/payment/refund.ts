@@ -26,8 +26,8 @@ export const RULE_R4_LATE = "R4 · CGV 6.5, 6.4 (late refund: 1.5 × legal rate 
  * R4: what a credit of `creditTtc` (≥ 0, the account's credit after the invoice) found on an invoice
  * issued on `issueDate` leads to: "refund" (with its due date), "carriedForward" or "settled".
  */
-export function refundDecision(creditTtc: Dec, issueDate: LocalDate, termination: boolean, switchToMonthly = false): Settlement {
-  return settle(neg(creditTtc), issueDate, termination, switchToMonthly);
+export function refundDecision(creditTtc: Dec | string, issueDate: LocalDate, termination: boolean, switchToMonthly = false): Settlement {
+  return settle(neg(dec(creditTtc)), issueDate, termination, switchToMonthly);
 }
 
 /** R4: a carried credit the customer asks to be refunded is due 15 days after the request. */

@@ -6,6 +6,7 @@
 import {
   type Case,
   type LocalDate,
+  type PendingCharge,
   type PlanState,
   type Read,
   CASE_FORMAT_VERSION,
@@ -65,6 +66,7 @@ export function offerFromRows(o: OfferWithPrices): Case["offer"] {
     id: o.id,
     name: o.name,
     capacity: o.capacity,
+    ...(o.late_payment_rate_pct != null ? { latePaymentRatePct: o.late_payment_rate_pct } : {}),
     subscription: o.prices
       .filter((p) => p.component === "subscription")
       .map((p) => ({ ...dated(p), priceOption: p.price_option, kva: p.kva, monthlyHt: p.amount })),
@@ -102,6 +104,8 @@ export interface CaseParts {
   readonly asOf: LocalDate;
   /** A smoothed contract's plan in force (store: loadPlanStates); absent = none yet or monthly. */
   readonly plan?: PlanState | undefined;
+  /** R3/R4 charges of the account not yet billed (store: loadPendingCharges); absent = none. */
+  readonly pendingCharges?: readonly PendingCharge[] | undefined;
 }
 
 /** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
@@ -138,6 +142,10 @@ export function buildCase(p: CaseParts): Case {
     reads: readsFromRows(p.reads),
     // A smoothed contract's request to be billed monthly again (CGV 6.1; smoothed-billing.ts).
     events: k.switch_to_monthly_on ? [{ type: "billingModeChange", date: k.switch_to_monthly_on, billingMode: "monthly" }] : [],
-    billing: p.plan ? { lastBillingDate, plan: p.plan } : { lastBillingDate },
+    billing: {
+      lastBillingDate,
+      ...(p.plan ? { plan: p.plan } : {}),
+      ...(p.pendingCharges && p.pendingCharges.length > 0 ? { pendingCharges: [...p.pendingCharges] } : {}),
+    },
   };
 }

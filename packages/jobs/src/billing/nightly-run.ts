@@ -13,6 +13,7 @@ import {
   type InstalmentPlan,
   type Invoice,
   type PlanReadjustment,
+  type PendingCharge,
   type PlanState,
   dueInvoices,
   dueSmoothedDocuments,
@@ -30,6 +31,9 @@ import {
   issueInvoices,
   issueSmoothedDocuments,
   loadOffers,
+  loadPendingCharges,
+  recordChargeBillings,
+  type IssuedInvoice,
   loadPlanStates,
   loadCustomers,
   loadReadsFor,
@@ -42,6 +46,7 @@ import {
 } from "@billing/db";
 import { buildCase, offerFromRows, referenceFromRows } from "./case-builder.ts";
 import { InputHasher } from "./stored-input.ts";
+import { pendingChargeOf } from "./payments.ts";
 import { dates } from "@billing/core";
 
 export interface RunOptions {
@@ -143,7 +148,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   let unchanged = 0;
   const failures: RunFailure[] = [];
 
-  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[], plan: PlanState | undefined): Prepared => {
+  const prepare = (contract: ContractRow, customer: CustomerRow | undefined, reads: readonly MeterReadRow[], plan: PlanState | undefined, pendingCharges?: readonly PendingCharge[]): Prepared => {
     const fail = (reason: string): Prepared => ({
       contract,
       invoices: [],
@@ -154,7 +159,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     });
     try {
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
-      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan });
+      const c = buildCase({ customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan, pendingCharges });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c);
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
@@ -227,7 +232,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const write = async (batch: readonly Prepared[]) => {
     const issued = batch.flatMap((p) => p.invoices);
     await db.transaction().execute(async (trx) => {
-      await issueInvoices(trx, issued, { knownParts });
+      const numbered = await issueInvoices(trx, issued, { knownParts });
+      await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
       const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
       if (smoothed.length > 0) {
         await issueSmoothedDocuments(trx, {
@@ -312,11 +318,12 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
       const smoothedSet = new Set(smoothedIds);
       const monthlyIds = smoothedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id));
-      const [customers, reads, smoothedReads, plans] = await Promise.all([
+      const [customers, reads, smoothedReads, plans, charges] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, monthlyIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date),
         smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date),
         smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
+        loadPendingCharges(db, monthlyIds, opts.date),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
       const readsByContract = new Map<string, MeterReadRow[]>();
@@ -325,7 +332,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         if (!list) readsByContract.set(r.contract_id, (list = []));
         list.push(r);
       }
-      const prepared = chunk.map((k) => prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id)));
+      const prepared = chunk.map((k) =>
+        prepare(k, customerById.get(k.customer_id), readsByContract.get(k.id) ?? [], plans.get(k.id), charges.get(k.id)?.map(pendingChargeOf)));
       await pending;
       pending = writeChunk(prepared);
     }
@@ -357,4 +365,17 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     });
   }
   return { ...progress, runId, date: opts.date, unchanged, failures, seconds };
+}
+
+/** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
+function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
+  const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
+  const withCharges = issued.filter((i) => i.document.kind === "monthlyInvoice" && i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
+  if (withCharges.length === 0) return out;
+  const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}`, n.id]));
+  for (const inv of withCharges) {
+    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}`)!;
+    for (const l of inv.document.lines) if (l.inputs["chargeId"] !== undefined) out.push({ chargeId: l.inputs["chargeId"], invoiceId, lineNo: l.lineNo });
+  }
+  return out;
 }

@@ -597,6 +597,8 @@ CREATE TABLE public.ledger_charge (
     item_ref text NOT NULL,
     amount numeric NOT NULL,
     computed_on date NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
@@ -681,7 +683,9 @@ CREATE TABLE public.offer (
     id text NOT NULL,
     name text NOT NULL,
     capacity text DEFAULT 'included'::text NOT NULL,
-    CONSTRAINT offer_capacity_check CHECK ((capacity = ANY (ARRAY['included'::text, 'passThrough'::text])))
+    late_payment_rate_pct numeric,
+    CONSTRAINT offer_capacity_check CHECK ((capacity = ANY (ARRAY['included'::text, 'passThrough'::text]))),
+    CONSTRAINT offer_late_payment_rate_pct_check CHECK ((late_payment_rate_pct >= (0)::numeric))
 );
 
 

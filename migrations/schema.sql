@@ -34,6 +34,20 @@ $$;
 
 
 --
+-- Name: forbid_change_of_dunning_record(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_dunning_record() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is append-only: record a new row instead (R10 history never changes)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_issued(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -196,6 +210,208 @@ CREATE TABLE public.customer (
     department text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customer_kind_check CHECK ((kind = ANY (ARRAY['residential'::text, 'professional'::text])))
+);
+
+
+--
+-- Name: customer_situation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customer_situation (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    effective_from date NOT NULL,
+    social_tariff boolean DEFAULT false NOT NULL,
+    energy_cheque boolean DEFAULT false NOT NULL,
+    housing_fund_aid boolean DEFAULT false NOT NULL,
+    vulnerable boolean DEFAULT false NOT NULL,
+    main_residence boolean NOT NULL,
+    source text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: customer_situation_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.customer_situation_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: customer_situation_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.customer_situation_id_seq OWNED BY public.customer_situation.id;
+
+
+--
+-- Name: dunning_letter_receipt; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_letter_receipt (
+    step_id bigint NOT NULL,
+    received_on date NOT NULL,
+    source text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_procedure; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_procedure (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    item_ref text NOT NULL,
+    item_due_date date NOT NULL,
+    opened_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_procedure_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_procedure_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_procedure_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_procedure_id_seq OWNED BY public.dunning_procedure.id;
+
+
+--
+-- Name: dunning_run_failure; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_run_failure (
+    id bigint NOT NULL,
+    run_date date NOT NULL,
+    customer_id text NOT NULL,
+    reason text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_run_failure_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_run_failure_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_run_failure_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_run_failure_id_seq OWNED BY public.dunning_run_failure.id;
+
+
+--
+-- Name: dunning_step; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_step (
+    id bigint NOT NULL,
+    procedure_id bigint NOT NULL,
+    customer_id text NOT NULL,
+    step text NOT NULL,
+    earliest_date date NOT NULL,
+    taken_on date NOT NULL,
+    letter_sent_on date,
+    balance_ttc numeric NOT NULL,
+    fee_rebillable boolean,
+    rule text NOT NULL,
+    legal_basis text NOT NULL,
+    inputs jsonb NOT NULL,
+    explanation text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dunning_step_check CHECK (((letter_sent_on IS NOT NULL) = (step = ANY (ARRAY['reminder'::text, 'housingFundLetter'::text, 'formalNotice'::text])))),
+    CONSTRAINT dunning_step_check1 CHECK ((earliest_date <= taken_on)),
+    CONSTRAINT dunning_step_step_check CHECK ((step = ANY (ARRAY['reminder'::text, 'housingFundLetter'::text, 'limitation'::text, 'suspension'::text, 'formalNotice'::text, 'interruption'::text, 'settled'::text])))
+);
+
+
+--
+-- Name: dunning_step_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_step_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_step_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_step_id_seq OWNED BY public.dunning_step.id;
+
+
+--
+-- Name: housing_fund_application; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.housing_fund_application (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    filed_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: housing_fund_application_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.housing_fund_application_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: housing_fund_application_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.housing_fund_application_id_seq OWNED BY public.housing_fund_application.id;
+
+
+--
+-- Name: housing_fund_decision; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.housing_fund_decision (
+    application_id bigint NOT NULL,
+    decided_on date NOT NULL,
+    decision text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT housing_fund_decision_decision_check CHECK ((decision = ANY (ARRAY['granted'::text, 'refused'::text])))
 );
 
 
@@ -669,6 +885,41 @@ ALTER TABLE ONLY public.billing_run ALTER COLUMN id SET DEFAULT nextval('public.
 
 
 --
+-- Name: customer_situation id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation ALTER COLUMN id SET DEFAULT nextval('public.customer_situation_id_seq'::regclass);
+
+
+--
+-- Name: dunning_procedure id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure ALTER COLUMN id SET DEFAULT nextval('public.dunning_procedure_id_seq'::regclass);
+
+
+--
+-- Name: dunning_run_failure id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_run_failure ALTER COLUMN id SET DEFAULT nextval('public.dunning_run_failure_id_seq'::regclass);
+
+
+--
+-- Name: dunning_step id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step ALTER COLUMN id SET DEFAULT nextval('public.dunning_step_id_seq'::regclass);
+
+
+--
+-- Name: housing_fund_application id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application ALTER COLUMN id SET DEFAULT nextval('public.housing_fund_application_id_seq'::regclass);
+
+
+--
 -- Name: invoice id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -756,6 +1007,86 @@ ALTER TABLE ONLY public.credit_review
 
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: customer_situation customer_situation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation
+    ADD CONSTRAINT customer_situation_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_letter_receipt
+    ADD CONSTRAINT dunning_letter_receipt_pkey PRIMARY KEY (step_id);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_customer_id_item_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_customer_id_item_ref_key UNIQUE (customer_id, item_ref);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_run_failure dunning_run_failure_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_run_failure
+    ADD CONSTRAINT dunning_run_failure_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_step dunning_step_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_step dunning_step_procedure_id_step_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_procedure_id_step_key UNIQUE (procedure_id, step);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_customer_id_filed_on_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_customer_id_filed_on_key UNIQUE (customer_id, filed_on);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_decision
+    ADD CONSTRAINT housing_fund_decision_pkey PRIMARY KEY (application_id);
 
 
 --
@@ -1018,6 +1349,27 @@ CREATE INDEX contract_offer ON public.contract USING btree (offer_id);
 
 
 --
+-- Name: customer_situation_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_situation_customer ON public.customer_situation USING btree (customer_id, effective_from);
+
+
+--
+-- Name: dunning_run_failure_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_run_failure_date ON public.dunning_run_failure USING btree (run_date);
+
+
+--
+-- Name: dunning_step_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_step_customer ON public.dunning_step USING btree (customer_id);
+
+
+--
 -- Name: instalment_plan_contract; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1099,6 +1451,90 @@ CREATE TRIGGER credit_review_immutable BEFORE DELETE OR UPDATE ON public.credit_
 --
 
 CREATE TRIGGER credit_review_no_truncate BEFORE TRUNCATE ON public.credit_review FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: customer_situation customer_situation_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_situation_append_only BEFORE DELETE OR UPDATE ON public.customer_situation FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: customer_situation customer_situation_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_situation_no_truncate BEFORE TRUNCATE ON public.customer_situation FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_letter_receipt_append_only BEFORE DELETE OR UPDATE ON public.dunning_letter_receipt FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_letter_receipt_no_truncate BEFORE TRUNCATE ON public.dunning_letter_receipt FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_procedure dunning_procedure_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_procedure_append_only BEFORE DELETE OR UPDATE ON public.dunning_procedure FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_procedure dunning_procedure_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_procedure_no_truncate BEFORE TRUNCATE ON public.dunning_procedure FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_step dunning_step_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_step_append_only BEFORE DELETE OR UPDATE ON public.dunning_step FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_step dunning_step_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_step_no_truncate BEFORE TRUNCATE ON public.dunning_step FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_application housing_fund_application_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_application_append_only BEFORE DELETE OR UPDATE ON public.housing_fund_application FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_application housing_fund_application_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_application_no_truncate BEFORE TRUNCATE ON public.housing_fund_application FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_decision_append_only BEFORE DELETE OR UPDATE ON public.housing_fund_decision FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_decision_no_truncate BEFORE TRUNCATE ON public.housing_fund_decision FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
 
 
 --
@@ -1313,6 +1749,62 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.credit_review
     ADD CONSTRAINT credit_review_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
+
+
+--
+-- Name: customer_situation customer_situation_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation
+    ADD CONSTRAINT customer_situation_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_step_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_letter_receipt
+    ADD CONSTRAINT dunning_letter_receipt_step_id_fkey FOREIGN KEY (step_id) REFERENCES public.dunning_step(id);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_step dunning_step_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_step dunning_step_procedure_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_procedure_id_fkey FOREIGN KEY (procedure_id) REFERENCES public.dunning_procedure(id);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_decision
+    ADD CONSTRAINT housing_fund_decision_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.housing_fund_application(id);
 
 
 --

@@ -10,3 +10,4 @@ export * from "./portfolio.repository.ts";
 export * from "./reference/data-file.ts";
 export * from "./smoothed.repository.ts";
 export * from "./ledger.repository.ts";
+export * from "./dunning.repository.ts";

@@ -340,6 +340,83 @@ export interface SchemaMigrationTable {
   applied_at: Timestamp;
 }
 
+/** A customer's situation from a date (migration 0010, R10). */
+export interface CustomerSituationTable {
+  id: Generated<number>;
+  customer_id: string;
+  effective_from: DateColumn;
+  social_tariff: Generated<boolean>;
+  energy_cheque: Generated<boolean>;
+  housing_fund_aid: Generated<boolean>;
+  vulnerable: Generated<boolean>;
+  main_residence: boolean;
+  source: string;
+  recorded_at: Timestamp;
+}
+
+/** A housing-fund (FSL) application (migration 0010). */
+export interface HousingFundApplicationTable {
+  id: Generated<number>;
+  customer_id: string;
+  filed_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+/** The FSL's decision on an application, recorded once (migration 0010). */
+export interface HousingFundDecisionTable {
+  application_id: number;
+  decided_on: DateColumn;
+  decision: "granted" | "refused";
+  recorded_at: Timestamp;
+}
+
+/** An unpaid-bill procedure: one customer account, opened on its oldest overdue item (migration 0010). */
+export interface DunningProcedureTable {
+  id: Generated<number>;
+  customer_id: string;
+  item_ref: string;
+  item_due_date: DateColumn;
+  opened_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+export type DunningStepName = "reminder" | "housingFundLetter" | "limitation" | "suspension" | "formalNotice" | "interruption" | "settled";
+
+/** A step of a procedure, recorded once (unique per procedure and step; migration 0010). */
+export interface DunningStepTable {
+  id: Generated<number>;
+  procedure_id: number;
+  customer_id: string;
+  step: DunningStepName;
+  earliest_date: DateColumn;
+  taken_on: DateColumn;
+  letter_sent_on: DateColumn | null;
+  balance_ttc: Numeric;
+  fee_rebillable: boolean | null;
+  rule: string;
+  legal_basis: string;
+  inputs: Json<Record<string, string>>;
+  explanation: string;
+  recorded_at: Timestamp;
+}
+
+/** A letter's receipt by the customer, recorded once (migration 0010). */
+export interface DunningLetterReceiptTable {
+  step_id: number;
+  received_on: DateColumn;
+  source: string;
+  recorded_at: Timestamp;
+}
+
+/** A customer the nightly dunning step could not process, and why (migration 0010). */
+export interface DunningRunFailureTable {
+  id: Generated<number>;
+  run_date: DateColumn;
+  customer_id: string;
+  reason: string;
+  recorded_at: Timestamp;
+}
+
 export interface Database {
   customer: CustomerTable;
   offer: OfferTable;
@@ -366,6 +443,13 @@ export interface Database {
   refund: RefundTable;
   refund_payment: RefundPaymentTable;
   credit_review: CreditReviewTable;
+  customer_situation: CustomerSituationTable;
+  housing_fund_application: HousingFundApplicationTable;
+  housing_fund_decision: HousingFundDecisionTable;
+  dunning_procedure: DunningProcedureTable;
+  dunning_step: DunningStepTable;
+  dunning_letter_receipt: DunningLetterReceiptTable;
+  dunning_run_failure: DunningRunFailureTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;

@@ -9,6 +9,7 @@ import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
 import { registerPayments } from "./commands/payments.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPayments(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
+  registerDunning(program, storeOptions);
   return program;
 }
 

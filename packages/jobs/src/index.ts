@@ -9,5 +9,16 @@ export { formatSummary, runCommand } from "./commands/run.ts";
 export { formatPlanHistory } from "./commands/plan.ts";
 export { renderInvoice, renderFailure } from "./render/invoice-table.ts";
 export { simulateFile, simulateText } from "./commands/simulate.ts";
+export {
+  runDunning,
+  dunningOutlook,
+  ledgerOverdueLoader,
+  type DunningRunOptions,
+  type DunningRunSummary,
+  type DunningOutlook,
+  type OverdueLoader,
+  type CustomerOverdueItems,
+} from "./dunning/dunning-run.ts";
+export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";

@@ -20,6 +20,34 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_account_history() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is account history and cannot be changed (record a new entry instead)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
+-- Name: forbid_change_of_dunning_record(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_dunning_record() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is append-only: record a new row instead (R10 history never changes)', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_issued(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -186,6 +214,20 @@ CREATE TABLE public.contract (
 
 
 --
+-- Name: credit_review; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.credit_review (
+    invoice_id bigint NOT NULL,
+    reviewed_on date NOT NULL,
+    credit numeric NOT NULL,
+    outcome text NOT NULL,
+    explanation text NOT NULL,
+    CONSTRAINT credit_review_outcome_check CHECK ((outcome = ANY (ARRAY['none'::text, 'refund'::text, 'carriedForward'::text])))
+);
+
+
+--
 -- Name: customer; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -196,6 +238,208 @@ CREATE TABLE public.customer (
     department text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customer_kind_check CHECK ((kind = ANY (ARRAY['residential'::text, 'professional'::text])))
+);
+
+
+--
+-- Name: customer_situation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customer_situation (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    effective_from date NOT NULL,
+    social_tariff boolean DEFAULT false NOT NULL,
+    energy_cheque boolean DEFAULT false NOT NULL,
+    housing_fund_aid boolean DEFAULT false NOT NULL,
+    vulnerable boolean DEFAULT false NOT NULL,
+    main_residence boolean NOT NULL,
+    source text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: customer_situation_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.customer_situation_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: customer_situation_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.customer_situation_id_seq OWNED BY public.customer_situation.id;
+
+
+--
+-- Name: dunning_letter_receipt; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_letter_receipt (
+    step_id bigint NOT NULL,
+    received_on date NOT NULL,
+    source text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_procedure; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_procedure (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    item_ref text NOT NULL,
+    item_due_date date NOT NULL,
+    opened_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_procedure_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_procedure_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_procedure_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_procedure_id_seq OWNED BY public.dunning_procedure.id;
+
+
+--
+-- Name: dunning_run_failure; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_run_failure (
+    id bigint NOT NULL,
+    run_date date NOT NULL,
+    customer_id text NOT NULL,
+    reason text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: dunning_run_failure_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_run_failure_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_run_failure_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_run_failure_id_seq OWNED BY public.dunning_run_failure.id;
+
+
+--
+-- Name: dunning_step; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dunning_step (
+    id bigint NOT NULL,
+    procedure_id bigint NOT NULL,
+    customer_id text NOT NULL,
+    step text NOT NULL,
+    earliest_date date NOT NULL,
+    taken_on date NOT NULL,
+    letter_sent_on date,
+    balance_ttc numeric NOT NULL,
+    fee_rebillable boolean,
+    rule text NOT NULL,
+    legal_basis text NOT NULL,
+    inputs jsonb NOT NULL,
+    explanation text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT dunning_step_check CHECK (((letter_sent_on IS NOT NULL) = (step = ANY (ARRAY['reminder'::text, 'housingFundLetter'::text, 'formalNotice'::text])))),
+    CONSTRAINT dunning_step_check1 CHECK ((earliest_date <= taken_on)),
+    CONSTRAINT dunning_step_step_check CHECK ((step = ANY (ARRAY['reminder'::text, 'housingFundLetter'::text, 'limitation'::text, 'suspension'::text, 'formalNotice'::text, 'interruption'::text, 'settled'::text])))
+);
+
+
+--
+-- Name: dunning_step_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dunning_step_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: dunning_step_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dunning_step_id_seq OWNED BY public.dunning_step.id;
+
+
+--
+-- Name: housing_fund_application; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.housing_fund_application (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    filed_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: housing_fund_application_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.housing_fund_application_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: housing_fund_application_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.housing_fund_application_id_seq OWNED BY public.housing_fund_application.id;
+
+
+--
+-- Name: housing_fund_decision; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.housing_fund_decision (
+    application_id bigint NOT NULL,
+    decided_on date NOT NULL,
+    decision text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT housing_fund_decision_decision_check CHECK ((decision = ANY (ARRAY['granted'::text, 'refused'::text])))
 );
 
 
@@ -337,9 +581,9 @@ CREATE TABLE public.invoice_line (
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
-    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text]))),
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
-    CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text])))
+    CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
 );
 
 
@@ -369,6 +613,60 @@ CREATE TABLE public.invoice_vat (
     amount numeric NOT NULL,
     CONSTRAINT invoice_vat_group_no_check CHECK ((group_no > 0))
 );
+
+
+--
+-- Name: ledger_charge; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_charge (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    contract_id text NOT NULL,
+    kind text NOT NULL,
+    item_ref text NOT NULL,
+    amount numeric NOT NULL,
+    computed_on date NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    rule text NOT NULL,
+    inputs jsonb NOT NULL,
+    explanation text NOT NULL,
+    computation jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ledger_charge_check CHECK (((kind = 'lateRefundPenalty'::text) = (amount < (0)::numeric))),
+    CONSTRAINT ledger_charge_kind_check CHECK ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text])))
+);
+
+
+--
+-- Name: ledger_charge_billing; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_charge_billing (
+    charge_id bigint NOT NULL,
+    invoice_id bigint NOT NULL,
+    line_no integer NOT NULL
+);
+
+
+--
+-- Name: ledger_charge_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.ledger_charge_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: ledger_charge_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.ledger_charge_id_seq OWNED BY public.ledger_charge.id;
 
 
 --
@@ -427,7 +725,9 @@ CREATE TABLE public.offer (
     id text NOT NULL,
     name text NOT NULL,
     capacity text DEFAULT 'included'::text NOT NULL,
-    CONSTRAINT offer_capacity_check CHECK ((capacity = ANY (ARRAY['included'::text, 'passThrough'::text])))
+    late_payment_rate_pct numeric,
+    CONSTRAINT offer_capacity_check CHECK ((capacity = ANY (ARRAY['included'::text, 'passThrough'::text]))),
+    CONSTRAINT offer_late_payment_rate_pct_check CHECK ((late_payment_rate_pct >= (0)::numeric))
 );
 
 
@@ -469,6 +769,22 @@ CREATE SEQUENCE public.offer_price_id_seq
 --
 
 ALTER SEQUENCE public.offer_price_id_seq OWNED BY public.offer_price.id;
+
+
+--
+-- Name: payment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payment (
+    reference text NOT NULL,
+    customer_id text NOT NULL,
+    received_on date NOT NULL,
+    amount numeric NOT NULL,
+    method text,
+    source_file text,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_amount_check CHECK ((amount > (0)::numeric))
+);
 
 
 --
@@ -551,6 +867,69 @@ ALTER SEQUENCE public.reference_value_id_seq OWNED BY public.reference_value.id;
 
 
 --
+-- Name: refund; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund (
+    id bigint NOT NULL,
+    customer_id text NOT NULL,
+    contract_id text,
+    trigger_ref text NOT NULL,
+    reason text NOT NULL,
+    amount numeric NOT NULL,
+    decided_on date NOT NULL,
+    due_date date NOT NULL,
+    rule text NOT NULL,
+    explanation text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT refund_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT refund_reason_check CHECK ((reason = ANY (ARRAY['threshold'::text, 'termination'::text, 'request'::text])))
+);
+
+
+--
+-- Name: refund_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.refund_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: refund_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.refund_id_seq OWNED BY public.refund.id;
+
+
+--
+-- Name: refund_payment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_payment (
+    refund_id bigint NOT NULL,
+    paid_on date NOT NULL,
+    execution_date_only boolean DEFAULT false NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: refund_request; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_request (
+    customer_id text NOT NULL,
+    requested_on date NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: schema_migration; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -616,10 +995,52 @@ ALTER TABLE ONLY public.billing_run ALTER COLUMN id SET DEFAULT nextval('public.
 
 
 --
+-- Name: customer_situation id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation ALTER COLUMN id SET DEFAULT nextval('public.customer_situation_id_seq'::regclass);
+
+
+--
+-- Name: dunning_procedure id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure ALTER COLUMN id SET DEFAULT nextval('public.dunning_procedure_id_seq'::regclass);
+
+
+--
+-- Name: dunning_run_failure id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_run_failure ALTER COLUMN id SET DEFAULT nextval('public.dunning_run_failure_id_seq'::regclass);
+
+
+--
+-- Name: dunning_step id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step ALTER COLUMN id SET DEFAULT nextval('public.dunning_step_id_seq'::regclass);
+
+
+--
+-- Name: housing_fund_application id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application ALTER COLUMN id SET DEFAULT nextval('public.housing_fund_application_id_seq'::regclass);
+
+
+--
 -- Name: invoice id; Type: DEFAULT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.invoice ALTER COLUMN id SET DEFAULT nextval('public.invoice_id_seq'::regclass);
+
+
+--
+-- Name: ledger_charge id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge ALTER COLUMN id SET DEFAULT nextval('public.ledger_charge_id_seq'::regclass);
 
 
 --
@@ -641,6 +1062,13 @@ ALTER TABLE ONLY public.offer_price ALTER COLUMN id SET DEFAULT nextval('public.
 --
 
 ALTER TABLE ONLY public.reference_value ALTER COLUMN id SET DEFAULT nextval('public.reference_value_id_seq'::regclass);
+
+
+--
+-- Name: refund id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund ALTER COLUMN id SET DEFAULT nextval('public.refund_id_seq'::regclass);
 
 
 --
@@ -683,11 +1111,99 @@ ALTER TABLE ONLY public.contract
 
 
 --
+-- Name: credit_review credit_review_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_review
+    ADD CONSTRAINT credit_review_pkey PRIMARY KEY (invoice_id);
+
+
+--
 -- Name: customer customer_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.customer
     ADD CONSTRAINT customer_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: customer_situation customer_situation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation
+    ADD CONSTRAINT customer_situation_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_letter_receipt
+    ADD CONSTRAINT dunning_letter_receipt_pkey PRIMARY KEY (step_id);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_customer_id_item_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_customer_id_item_ref_key UNIQUE (customer_id, item_ref);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_run_failure dunning_run_failure_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_run_failure
+    ADD CONSTRAINT dunning_run_failure_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_step dunning_step_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: dunning_step dunning_step_procedure_id_step_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_procedure_id_step_key UNIQUE (procedure_id, step);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_customer_id_filed_on_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_customer_id_filed_on_key UNIQUE (customer_id, filed_on);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_decision
+    ADD CONSTRAINT housing_fund_decision_pkey PRIMARY KEY (application_id);
 
 
 --
@@ -779,6 +1295,38 @@ ALTER TABLE ONLY public.invoice_vat
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_invoice_id_line_no_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_invoice_id_line_no_key UNIQUE (invoice_id, line_no);
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_pkey PRIMARY KEY (charge_id);
+
+
+--
+-- Name: ledger_charge ledger_charge_item_ref_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_item_ref_kind_key UNIQUE (item_ref, kind);
+
+
+--
+-- Name: ledger_charge ledger_charge_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: meter_read meter_read_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -800,6 +1348,14 @@ ALTER TABLE ONLY public.offer
 
 ALTER TABLE ONLY public.offer_price
     ADD CONSTRAINT offer_price_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: payment payment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment
+    ADD CONSTRAINT payment_pkey PRIMARY KEY (reference);
 
 
 --
@@ -832,6 +1388,38 @@ ALTER TABLE ONLY public.reference_value
 
 ALTER TABLE ONLY public.reference_value
     ADD CONSTRAINT reference_value_series_key_valid_from_key UNIQUE (series, key, valid_from);
+
+
+--
+-- Name: refund_payment refund_payment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_payment
+    ADD CONSTRAINT refund_payment_pkey PRIMARY KEY (refund_id);
+
+
+--
+-- Name: refund refund_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: refund_request refund_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_request
+    ADD CONSTRAINT refund_request_pkey PRIMARY KEY (customer_id, requested_on);
+
+
+--
+-- Name: refund refund_trigger_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_trigger_ref_key UNIQUE (trigger_ref);
 
 
 --
@@ -893,6 +1481,27 @@ CREATE INDEX contract_offer ON public.contract USING btree (offer_id);
 
 
 --
+-- Name: customer_situation_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_situation_customer ON public.customer_situation USING btree (customer_id, effective_from);
+
+
+--
+-- Name: dunning_run_failure_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_run_failure_date ON public.dunning_run_failure USING btree (run_date);
+
+
+--
+-- Name: dunning_step_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_step_customer ON public.dunning_step USING btree (customer_id);
+
+
+--
 -- Name: instalment_plan_contract; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -911,6 +1520,20 @@ CREATE INDEX invoice_customer ON public.invoice USING btree (customer_id);
 --
 
 CREATE INDEX invoice_run ON public.invoice USING btree (run_id) WHERE (run_id IS NOT NULL);
+
+
+--
+-- Name: ledger_charge_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ledger_charge_contract ON public.ledger_charge USING btree (contract_id);
+
+
+--
+-- Name: ledger_charge_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ledger_charge_customer ON public.ledger_charge USING btree (customer_id);
 
 
 --
@@ -956,6 +1579,20 @@ CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id,
 
 
 --
+-- Name: payment_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_customer ON public.payment USING btree (customer_id, received_on);
+
+
+--
+-- Name: refund_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refund_customer ON public.refund USING btree (customer_id);
+
+
+--
 -- Name: station_consumption_accepted_fingerprint; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -995,6 +1632,104 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: credit_review credit_review_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_review_immutable BEFORE DELETE OR UPDATE ON public.credit_review FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: credit_review credit_review_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_review_no_truncate BEFORE TRUNCATE ON public.credit_review FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: customer_situation customer_situation_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_situation_append_only BEFORE DELETE OR UPDATE ON public.customer_situation FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: customer_situation customer_situation_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customer_situation_no_truncate BEFORE TRUNCATE ON public.customer_situation FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_letter_receipt_append_only BEFORE DELETE OR UPDATE ON public.dunning_letter_receipt FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_letter_receipt_no_truncate BEFORE TRUNCATE ON public.dunning_letter_receipt FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_procedure dunning_procedure_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_procedure_append_only BEFORE DELETE OR UPDATE ON public.dunning_procedure FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_procedure dunning_procedure_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_procedure_no_truncate BEFORE TRUNCATE ON public.dunning_procedure FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_step dunning_step_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_step_append_only BEFORE DELETE OR UPDATE ON public.dunning_step FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: dunning_step dunning_step_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dunning_step_no_truncate BEFORE TRUNCATE ON public.dunning_step FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_application housing_fund_application_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_application_append_only BEFORE DELETE OR UPDATE ON public.housing_fund_application FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_application housing_fund_application_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_application_no_truncate BEFORE TRUNCATE ON public.housing_fund_application FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_decision_append_only BEFORE DELETE OR UPDATE ON public.housing_fund_decision FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER housing_fund_decision_no_truncate BEFORE TRUNCATE ON public.housing_fund_decision FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
 
 
 --
@@ -1082,6 +1817,34 @@ CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_billing_immutable BEFORE DELETE OR UPDATE ON public.ledger_charge_billing FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_billing_no_truncate BEFORE TRUNCATE ON public.ledger_charge_billing FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge ledger_charge_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_immutable BEFORE DELETE OR UPDATE ON public.ledger_charge FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: ledger_charge ledger_charge_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_charge_no_truncate BEFORE TRUNCATE ON public.ledger_charge FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
 -- Name: meter_read meter_read_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1100,6 +1863,20 @@ CREATE TRIGGER meter_read_no_truncate BEFORE TRUNCATE ON public.meter_read FOR E
 --
 
 CREATE TRIGGER meter_read_received_on BEFORE INSERT ON public.meter_read FOR EACH ROW WHEN ((new.received_on IS NULL)) EXECUTE FUNCTION public.meter_read_default_received_on();
+
+
+--
+-- Name: payment payment_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_immutable BEFORE DELETE OR UPDATE ON public.payment FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: payment payment_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_no_truncate BEFORE TRUNCATE ON public.payment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -1128,6 +1905,48 @@ CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.pla
 --
 
 CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: refund refund_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_immutable BEFORE DELETE OR UPDATE ON public.refund FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund refund_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_no_truncate BEFORE TRUNCATE ON public.refund FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_payment refund_payment_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_payment_immutable BEFORE DELETE OR UPDATE ON public.refund_payment FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_payment refund_payment_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_payment_no_truncate BEFORE TRUNCATE ON public.refund_payment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_request refund_request_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_request_immutable BEFORE DELETE OR UPDATE ON public.refund_request FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_request refund_request_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_request_no_truncate BEFORE TRUNCATE ON public.refund_request FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -1166,6 +1985,70 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: credit_review credit_review_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_review
+    ADD CONSTRAINT credit_review_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id);
+
+
+--
+-- Name: customer_situation customer_situation_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_situation
+    ADD CONSTRAINT customer_situation_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_letter_receipt dunning_letter_receipt_step_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_letter_receipt
+    ADD CONSTRAINT dunning_letter_receipt_step_id_fkey FOREIGN KEY (step_id) REFERENCES public.dunning_step(id);
+
+
+--
+-- Name: dunning_procedure dunning_procedure_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_procedure
+    ADD CONSTRAINT dunning_procedure_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_step dunning_step_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: dunning_step dunning_step_procedure_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dunning_step
+    ADD CONSTRAINT dunning_step_procedure_id_fkey FOREIGN KEY (procedure_id) REFERENCES public.dunning_procedure(id);
+
+
+--
+-- Name: housing_fund_application housing_fund_application_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_application
+    ADD CONSTRAINT housing_fund_application_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: housing_fund_decision housing_fund_decision_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.housing_fund_decision
+    ADD CONSTRAINT housing_fund_decision_application_id_fkey FOREIGN KEY (application_id) REFERENCES public.housing_fund_application(id);
 
 
 --
@@ -1265,6 +2148,38 @@ ALTER TABLE ONLY public.invoice_vat
 
 
 --
+-- Name: ledger_charge_billing ledger_charge_billing_charge_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_charge_id_fkey FOREIGN KEY (charge_id) REFERENCES public.ledger_charge(id);
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge_billing
+    ADD CONSTRAINT ledger_charge_billing_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: ledger_charge ledger_charge_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: ledger_charge ledger_charge_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_charge
+    ADD CONSTRAINT ledger_charge_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
 -- Name: meter_read meter_read_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1278,6 +2193,14 @@ ALTER TABLE ONLY public.meter_read
 
 ALTER TABLE ONLY public.offer_price
     ADD CONSTRAINT offer_price_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: payment payment_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment
+    ADD CONSTRAINT payment_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
 
 
 --
@@ -1302,6 +2225,38 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: refund refund_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: refund refund_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund
+    ADD CONSTRAINT refund_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: refund_payment refund_payment_refund_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_payment
+    ADD CONSTRAINT refund_payment_refund_id_fkey FOREIGN KEY (refund_id) REFERENCES public.refund(id);
+
+
+--
+-- Name: refund_request refund_request_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_request
+    ADD CONSTRAINT refund_request_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
 
 
 --

@@ -62,7 +62,7 @@ describe("R1 · CGV 6.1 a plan from the customer's declared annual estimate, ent
       "Contract KD-DECL  billed smoothed",
       "",
       "Plan KD-DECL/2025-11-05  2025-11-05..2026-11-05  issued 2025-11-05",
-      "  Estimate   BASE 3650 kWh (declared: declared annual estimate × 365/365 days (only 0 days of reads of register BASE before 2025-11-05 (fewer than 90)))",
+      "  Estimate   BASE 3650 kWh (declared: declared annual estimate × 365/365 days (only 0 days of reads of register BASE before 2025-11-05 (fewer than 90); no peer average for every month))",
       "  Priced     899.62 € TTC (749.68 € HT) at the prices known on 2025-11-05",
       `  Planned    ${[...Array(11).fill("74.97"), "74.95"].join(" ")}`,
       "  Instalments issued",

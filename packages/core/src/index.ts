@@ -2,7 +2,7 @@ export * from "./case/schema.ts";
 export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
-export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
+export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export {
   meterEnds,
@@ -14,6 +14,7 @@ export {
   type BilledIndexes,
 } from "./consumption/estimation-priority.ts";
 export { historyEstimate, peerEstimate, expectedDaily, oneYearEarlier } from "./consumption/comparable-consumption.ts";
+export { CHARGE_LINE_KINDS } from "./invoice/document.ts";
 export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./invoice/schedule.ts";
 export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";
@@ -39,3 +40,9 @@ export { trueUpInvoice } from "./smoothed/true-up.ts";
 export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";
 export { caseJsonSchema, caseJsonSchemaText, CASE_JSON_SCHEMA_ID } from "./case/json-schema.ts";
 export { CAPACITY_LEVY_FROM } from "./taxes/capacity-levy.ts";
+export * from "./dunning/customer-situation.ts";
+export { isInWinterTruce, winterTruceEnd, addDaysOutsideTruce } from "./dunning/winter-truce.ts";
+export * from "./dunning/unpaid-bill-procedure.ts";
+export * from "./payment/ledger.ts";
+export * from "./payment/late-payment-penalty.ts";
+export * from "./payment/refund.ts";

@@ -26,6 +26,8 @@ export interface OfferTable {
   id: string;
   name: string;
   capacity: Generated<"included" | "passThrough">;
+  /** R3 professional late-payment rate, percent a year (migration 0009); null = 3 × the legal rate. */
+  late_payment_rate_pct: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OfferPriceTable {
@@ -227,12 +229,12 @@ export interface InvoiceTable {
 export interface InvoiceLineTable {
   invoice_id: number;
   line_no: number;
-  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy";
+  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
   register: string | null;
   period_start: DateColumn;
   period_end: DateColumn;
   quantity: Numeric;
-  quantity_unit: "kWh" | "month";
+  quantity_unit: "kWh" | "month" | "charge";
   unit_price: Numeric;
   amount: Numeric;
   vat_rate: Numeric;
@@ -304,11 +306,165 @@ export interface PlanReadjustmentTable {
   issued_at: Timestamp;
 }
 
+/** A payment received (migration 0009); the reference is its idempotency key. */
+export interface PaymentTable {
+  reference: string;
+  customer_id: string;
+  /** R3: the day the supplier received it. */
+  received_on: DateColumn;
+  amount: Numeric;
+  method: string | null;
+  source_file: string | null;
+  imported_at: Timestamp;
+}
+
+export type ChargeKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
+
+/** A charge of the nightly payments step (R3, R4), billed on the contract's next invoice (migration 0009). */
+export interface LedgerChargeTable {
+  id: Generated<number>;
+  customer_id: string;
+  contract_id: string;
+  kind: ChargeKind;
+  /** The late item: "invoice:<number>", "instalment:<contract>/<plan>/<no>", "refund:<id>". */
+  item_ref: string;
+  /** Positive: owed by the customer; negative (lateRefundPenalty): owed to the customer. */
+  amount: Numeric;
+  computed_on: DateColumn;
+  /** The late days [period_start, period_end): the invoice line's period. */
+  period_start: DateColumn;
+  period_end: DateColumn;
+  rule: string;
+  inputs: Json<Record<string, string>>;
+  explanation: string;
+  computation: Json;
+  created_at: Timestamp;
+}
+
+export interface LedgerChargeBillingTable {
+  charge_id: number;
+  invoice_id: number;
+  line_no: number;
+}
+
+export interface RefundRequestTable {
+  customer_id: string;
+  requested_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+export interface RefundTable {
+  id: Generated<number>;
+  customer_id: string;
+  contract_id: string | null;
+  /** "invoice:<number>" or "request:<customer>/<date>": one refund per trigger. */
+  trigger_ref: string;
+  reason: "threshold" | "termination" | "request";
+  amount: Numeric;
+  decided_on: DateColumn;
+  due_date: DateColumn;
+  rule: string;
+  explanation: string;
+  created_at: Timestamp;
+}
+
+export interface RefundPaymentTable {
+  refund_id: number;
+  paid_on: DateColumn;
+  execution_date_only: Generated<boolean>;
+  recorded_at: Timestamp;
+}
+
+export interface CreditReviewTable {
+  invoice_id: number;
+  reviewed_on: DateColumn;
+  credit: Numeric;
+  outcome: "none" | "refund" | "carriedForward";
+  explanation: string;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
   checksum: string;
   applied_at: Timestamp;
+}
+
+/** A customer's situation from a date (migration 0010, R10). */
+export interface CustomerSituationTable {
+  id: Generated<number>;
+  customer_id: string;
+  effective_from: DateColumn;
+  social_tariff: Generated<boolean>;
+  energy_cheque: Generated<boolean>;
+  housing_fund_aid: Generated<boolean>;
+  vulnerable: Generated<boolean>;
+  main_residence: boolean;
+  source: string;
+  recorded_at: Timestamp;
+}
+
+/** A housing-fund (FSL) application (migration 0010). */
+export interface HousingFundApplicationTable {
+  id: Generated<number>;
+  customer_id: string;
+  filed_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+/** The FSL's decision on an application, recorded once (migration 0010). */
+export interface HousingFundDecisionTable {
+  application_id: number;
+  decided_on: DateColumn;
+  decision: "granted" | "refused";
+  recorded_at: Timestamp;
+}
+
+/** An unpaid-bill procedure: one customer account, opened on its oldest overdue item (migration 0010). */
+export interface DunningProcedureTable {
+  id: Generated<number>;
+  customer_id: string;
+  item_ref: string;
+  item_due_date: DateColumn;
+  opened_on: DateColumn;
+  recorded_at: Timestamp;
+}
+
+export type DunningStepName = "reminder" | "housingFundLetter" | "limitation" | "suspension" | "formalNotice" | "interruption" | "settled";
+
+/** A step of a procedure, recorded once (unique per procedure and step; migration 0010). */
+export interface DunningStepTable {
+  id: Generated<number>;
+  procedure_id: number;
+  customer_id: string;
+  step: DunningStepName;
+  earliest_date: DateColumn;
+  taken_on: DateColumn;
+  letter_sent_on: DateColumn | null;
+  balance_ttc: Numeric;
+  fee_rebillable: boolean | null;
+  rule: string;
+  legal_basis: string;
+  inputs: Json<Record<string, string>>;
+  explanation: string;
+  recorded_at: Timestamp;
+}
+
+/** A letter's receipt by the customer, recorded once (migration 0010). */
+export interface DunningLetterReceiptTable {
+  step_id: number;
+  received_on: DateColumn;
+  source: string;
+  recorded_at: Timestamp;
+}
+
+/** A customer the nightly dunning step could not process, and why (migration 0010). */
+export interface DunningRunFailureTable {
+  id: Generated<number>;
+  run_date: DateColumn;
+  customer_id: string;
+  reason: string;
+  recorded_at: Timestamp;
 }
 
 export interface Database {
@@ -332,6 +488,20 @@ export interface Database {
   instalment_plan: InstalmentPlanTable;
   instalment_notice: InstalmentNoticeTable;
   plan_readjustment: PlanReadjustmentTable;
+  payment: PaymentTable;
+  ledger_charge: LedgerChargeTable;
+  ledger_charge_billing: LedgerChargeBillingTable;
+  refund_request: RefundRequestTable;
+  refund: RefundTable;
+  refund_payment: RefundPaymentTable;
+  credit_review: CreditReviewTable;
+  customer_situation: CustomerSituationTable;
+  housing_fund_application: HousingFundApplicationTable;
+  housing_fund_decision: HousingFundDecisionTable;
+  dunning_procedure: DunningProcedureTable;
+  dunning_step: DunningStepTable;
+  dunning_letter_receipt: DunningLetterReceiptTable;
+  dunning_run_failure: DunningRunFailureTable;
 }
 
 export type CustomerRow = Selectable<CustomerTable>;

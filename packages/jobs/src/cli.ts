@@ -9,8 +9,10 @@ import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
 import { registerReference } from "./commands/reference.ts";
+import { registerPayments } from "./commands/payments.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerPeers } from "./commands/peers.ts";
 import { registerReads } from "./commands/reads.ts";
@@ -30,10 +32,12 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerPlan(program, storeOptions);
+  registerPayments(program, storeOptions);
   registerSimulate(program);
   registerReference(program, storeOptions);
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
+  registerDunning(program, storeOptions);
   return program;
 }
 

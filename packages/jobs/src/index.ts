@@ -12,3 +12,16 @@ export { simulateFile, simulateText } from "./commands/simulate.ts";
 export { importReadsFile, formatImport, formatReceived } from "./commands/reads.ts";
 export { peersCommand, formatPeers } from "./commands/peers.ts";
 export { parseReadsCsv, ReadsFileError, rowFingerprint } from "./reads/reads-csv.ts";
+export {
+  runDunning,
+  dunningOutlook,
+  ledgerOverdueLoader,
+  type DunningRunOptions,
+  type DunningRunSummary,
+  type DunningOutlook,
+  type OverdueLoader,
+  type CustomerOverdueItems,
+} from "./dunning/dunning-run.ts";
+export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
+export * from "./billing/payments.ts";
+export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";

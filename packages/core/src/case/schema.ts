@@ -147,6 +147,9 @@ export const offerSchema = z
       "Supply part of the kWh price per price option and register",
       (e) => `${e.priceOption}/${e.register}`,
     ),
+    latePaymentRatePct: nonNegativeDecimal("late-payment interest rate of a professional offer, percent a year")
+      .optional()
+      .describe("R3 (Code de commerce L441-10): a professional customer's late-payment rate; never below 3 × the legal rate, which applies when absent"),
   })
   .strict();
 
@@ -312,6 +315,24 @@ export const planStateSchema = z
   })
   .strict();
 
+/**
+ * A charge of the customer account computed by the nightly payments step (R3 late-payment penalty,
+ * professional recovery indemnity, R4 late-refund penalty — negative, owed to the customer), billed
+ * as its own line, outside VAT, on the contract's next monthly invoice (invoice/carried-charges.ts).
+ */
+export const pendingChargeSchema = z
+  .object({
+    id: z.string().min(1).describe("The charge's id in the store: the invoice line names it, so it is billed once"),
+    kind: z.enum(["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"]),
+    amount: decimalString("€, outside VAT; negative for a late-refund penalty (owed to the customer)"),
+    periodStart: isoDate.describe("First late day"),
+    periodEnd: isoDate.describe("Day after the last late day (exclusive)"),
+    rule: z.string().min(1),
+    inputs: z.record(z.string(), z.string()).describe("The computation: days, balances, rates, raw sum, floor"),
+    explanation: z.string().min(1),
+  })
+  .strict();
+
 /** Smoothed-billing configuration (readings in docs/rules.md, "Smoothed billing"). */
 export const smoothingConfigSchema = z
   .object({
@@ -342,6 +363,10 @@ export const caseSchema = z
           .describe("R2: per register, the index the last invoice billed up to (at lastBillingDate); absent = taken from the reads"),
         plan: planStateSchema.optional().describe("Smoothed billing: the plan in force on lastBillingDate; absent = none yet"),
         smoothing: smoothingConfigSchema.optional().describe("Smoothed billing: readjustment period, threshold and history rule; absent = the defaults"),
+        pendingCharges: z
+          .array(pendingChargeSchema)
+          .optional()
+          .describe("R3/R4: charges of the customer account not yet billed, put on the next monthly invoice as lines outside VAT; absent = none"),
       })
       .strict()
       .default({ lastBillingDate: null }),
@@ -415,3 +440,4 @@ export type BillingMode = (typeof BILLING_MODES)[number];
 export type PlanState = z.output<typeof planStateSchema>;
 export type SmoothingConfig = z.output<typeof smoothingConfigSchema>;
 export type ContractEvent = Case["events"][number];
+export type PendingCharge = z.output<typeof pendingChargeSchema>;

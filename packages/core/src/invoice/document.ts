@@ -5,7 +5,15 @@
 import type { LocalDate } from "../primitives/dates.ts";
 import type { TrueUpSection } from "../smoothed/documents.ts";
 
-export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy";
+export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeLineKind;
+
+/**
+ * Charges carried onto an invoice from the customer account (invoice/carried-charges.ts; R3, R4):
+ * indemnities outside the scope of VAT (CGI art. 256) — their vatRate is "0", they are left out of
+ * the VAT groups and counted in the totals HT and TTC as they are.
+ */
+export type ChargeLineKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
+export const CHARGE_LINE_KINDS: readonly ChargeLineKind[] = ["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"];
 
 export interface InvoiceLine {
   /** 1-based position on the invoice. */
@@ -18,7 +26,8 @@ export interface InvoiceLine {
   readonly periodEnd: LocalDate;
   /** Quantity at full precision: kWh, or the fraction of a month for subscription and CTA lines. */
   readonly quantity: string;
-  readonly quantityUnit: "kWh" | "month";
+  /** "charge" on a carried charge (quantity 1, unit price = amount). */
+  readonly quantityUnit: "kWh" | "month" | "charge";
   /**
    * Unit price, € HT per unit (12 decimal places at most), so that quantity × unitPrice, rounded,
    * is the amount. For a CTA line: the month's CTA, i.e. TURPE fixed part per month × CTA rate.

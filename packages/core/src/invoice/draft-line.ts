@@ -12,7 +12,7 @@ export interface DraftLine {
   register: string | null;
   period: Period;
   quantity: Dec;
-  quantityUnit: "kWh" | "month";
+  quantityUnit: "kWh" | "month" | "charge";
   unitPrice: Dec;
   amount: Dec;
   vatRate: Dec;

@@ -12,6 +12,7 @@ import { dueDate } from "../payment/due-date.ts";
 import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "./document.ts";
 import { type DraftLine, finishLine } from "./draft-line.ts";
+import { carriedChargeLines } from "./carried-charges.ts";
 import { energyLines } from "./energy.ts";
 import type { ConsumptionBasis } from "./document.ts";
 import { type BilledIndexes, meterEnds, selfReadWindow } from "../consumption/estimation-priority.ts";
@@ -49,6 +50,7 @@ export function monthlyInvoice(
     indexes = energy.indexes;
     consumption = ends.basis;
   }
+  drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
 
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);

@@ -160,7 +160,7 @@ export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }
   if (declared && registersOf(c.contract.priceOption).every((r) => declared[r] !== undefined)) {
     const out = new Map<Register, Dec>();
     for (const r of registersOf(c.contract.priceOption)) out.set(r, quantize(div(mul(dec(declared[r]!), dec(yearDays)), dec(365))));
-    return { basis: "declared", detail: `declared annual estimate × ${yearDays}/365 days (${reasons.join("; ")})`, kwh: out };
+    return { basis: "declared", detail: `declared annual estimate × ${yearDays}/365 days (${reasons.join("; ")}; no peer average for every month)`, kwh: out };
   }
   throw new BillingError("NO_ESTIMATE", `cannot estimate the plan year from ${year.start}: ${reasons.join("; ")}; no peer average and no declared annual estimate`);
 }

@@ -6,7 +6,7 @@
  */
 import type { Case } from "../case/schema.ts";
 import { missingReference } from "../pricing/reference-gap.ts";
-import type { LineKind, VatGroup } from "../invoice/document.ts";
+import { CHARGE_LINE_KINDS, type LineKind, type VatGroup } from "../invoice/document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, add, compare, dec, formatCents, formatPlain, percent, roundToCent, ZERO } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -25,15 +25,24 @@ export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
     case "excise":
     case "capacityLevy": // a per-kWh tax, like the excise (taxes/capacity-levy.ts)
       return dec(e.excisePct);
+    case "latePaymentPenalty":
+    case "recoveryIndemnity":
+    case "lateRefundPenalty":
+      return ZERO; // indemnities, outside the scope of VAT (CGI art. 256); left out of the VAT groups
+
   }
 }
 
 export const vatChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c.reference.vat, p);
 
-/** Groups rounded HT lines by VAT rate; one rounding per group. Groups sorted by rate. */
-export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec }[]): { groups: VatGroup[]; total: Dec } {
+/**
+ * Groups rounded HT lines by VAT rate; one rounding per group. Groups sorted by rate. Lines of the
+ * charge kinds (R3/R4 indemnities, outside the scope of VAT) belong to no group.
+ */
+export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec; kind?: LineKind }[]): { groups: VatGroup[]; total: Dec } {
   const byRate = new Map<string, { rate: Dec; base: Dec }>();
   for (const l of lines) {
+    if (l.kind !== undefined && (CHARGE_LINE_KINDS as readonly string[]).includes(l.kind)) continue;
     const key = formatPlain(l.vatRate);
     const g = byRate.get(key);
     if (g) g.base = add(g.base, l.amount);

@@ -7,6 +7,7 @@ import {
   type Case,
   type LocalDate,
   type PeerAverage,
+  type PendingCharge,
   type PlanState,
   type Read,
   type Register,
@@ -77,6 +78,7 @@ export function offerFromRows(o: OfferWithPrices): Case["offer"] {
     id: o.id,
     name: o.name,
     capacity: o.capacity,
+    ...(o.late_payment_rate_pct != null ? { latePaymentRatePct: o.late_payment_rate_pct } : {}),
     subscription: o.prices
       .filter((p) => p.component === "subscription")
       .map((p) => ({ ...dated(p), priceOption: p.price_option, kva: p.kva, monthlyHt: p.amount })),
@@ -159,6 +161,8 @@ export interface CaseParts {
   readonly estimation?: Case["estimation"] | undefined;
   /** R2: the indexes the last invoice billed up to (absent = taken from the reads). */
   readonly lastIndexes?: Case["billing"]["lastIndexes"] | undefined;
+  /** R3/R4 charges of the account not yet billed (store: loadPendingCharges); absent = none. */
+  readonly pendingCharges?: readonly PendingCharge[] | undefined;
 }
 
 /** The case's contract section of a contract row. */
@@ -205,6 +209,7 @@ export function buildCase(p: CaseParts): Case {
     billing: {
       lastBillingDate,
       ...(p.lastIndexes && lastBillingDate !== null ? { lastIndexes: p.lastIndexes } : {}),
+      ...(p.pendingCharges && p.pendingCharges.length > 0 ? { pendingCharges: [...p.pendingCharges] } : {}),
       ...(p.plan ? { plan: p.plan } : {}),
     },
   };

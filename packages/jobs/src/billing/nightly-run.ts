@@ -14,6 +14,7 @@ import {
   type Invoice,
   type PeerAverage,
   type PlanReadjustment,
+  type PendingCharge,
   type PlanState,
   dueInvoices,
   dueSmoothedDocuments,
@@ -37,6 +38,9 @@ import {
   issueInvoices,
   issueSmoothedDocuments,
   loadOffers,
+  loadPendingCharges,
+  recordChargeBillings,
+  type IssuedInvoice,
   loadPlanStates,
   loadCustomers,
   loadReadsFor,
@@ -57,6 +61,7 @@ import {
   stationDaysFromRows,
 } from "./case-builder.ts";
 import { InputHasher } from "./stored-input.ts";
+import { pendingChargeOf } from "./payments.ts";
 import { dates } from "@billing/core";
 
 export interface RunOptions {
@@ -220,6 +225,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     reads: readonly MeterReadRow[],
     plan: PlanState | undefined,
     r2: R2Parts,
+    pendingCharges?: readonly PendingCharge[],
   ): Prepared => {
     const fail = (reason: string): Prepared => ({
       contract,
@@ -239,6 +245,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         stationDays: stationDaysFromRows(r2.station),
         estimation: { peerAverages: peersOf(contract.price_option) },
         lastIndexes: lastIndexesFromRows(r2.billed),
+        pendingCharges,
       });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c);
@@ -312,7 +319,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const write = async (batch: readonly Prepared[]) => {
     const issued = batch.flatMap((p) => p.invoices);
     await db.transaction().execute(async (trx) => {
-      await issueInvoices(trx, issued, { knownParts });
+      const numbered = await issueInvoices(trx, issued, { knownParts });
+      await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
       const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
       if (smoothed.length > 0) {
         await issueSmoothedDocuments(trx, {
@@ -401,13 +409,15 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const estimatedSet = new Set(estimatedRows.map((c) => c.id));
       const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
       const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
-      const [customers, reads, smoothedReads, forEstimation, plans, billed] = await Promise.all([
+      const monthlyIds = smoothedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id));
+      const [customers, reads, smoothedReads, forEstimation, plans, billed, charges] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
         smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date, received),
         loadEstimationData(estimatedRows, earliest),
         smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
         loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
+        loadPendingCharges(db, monthlyIds, opts.date),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
       const readsByContract = groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id);
@@ -417,7 +427,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         prepare(k, customerById.get(k.customer_id), contractReads.get(k.id) ?? [], plans.get(k.id), {
           station: station.get(k.id) ?? [],
           billed: billedByContract.get(k.id) ?? [],
-        });
+        }, charges.get(k.id)?.map(pendingChargeOf));
       const prepared = chunk.map((k) => prepareOne(k, readsByContract, stationByContract));
       // A communicating meter whose tele-read of the billing date has not arrived goes down R2's list
       // (docs/rules.md, "Estimation"): the few estimated (or not estimable) from the short window are
@@ -463,4 +473,17 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     });
   }
   return { ...progress, runId, date: opts.date, unchanged, failures, seconds };
+}
+
+/** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
+function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
+  const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
+  const withCharges = issued.filter((i) => i.document.kind === "monthlyInvoice" && i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
+  if (withCharges.length === 0) return out;
+  const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}`, n.id]));
+  for (const inv of withCharges) {
+    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}`)!;
+    for (const l of inv.document.lines) if (l.inputs["chargeId"] !== undefined) out.push({ chargeId: l.inputs["chargeId"], invoiceId, lineNo: l.lineNo });
+  }
+  return out;
 }

@@ -14,6 +14,8 @@ import cliProgress from "cli-progress";
 import { ENGINE_VERSION } from "@billing/core";
 import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
 import { NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
+import { formatPaymentsSummary } from "./payments.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 export interface RunCommandOptions extends StoreOptions {
@@ -24,6 +26,8 @@ export interface RunCommandOptions extends StoreOptions {
   progress?: boolean;
   /** false: skip computing the R2 peer averages of the run date before billing (default: computed). */
   peers?: boolean;
+  /** false: skip the payments step after billing (default: run it). */
+  payments?: boolean;
 }
 
 function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
@@ -57,7 +61,7 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatSummary(s: RunSummary): string {
+export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary }): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
   const out = [
@@ -77,6 +81,7 @@ export function formatSummary(s: RunSummary): string {
     if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more (billing_run_outcome, run ${s.runId})`);
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
+  if (s.payments) out.push(formatPaymentsSummary(s.payments));
   return out.join("\n");
 }
 
@@ -136,7 +141,7 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
 }
 
 /** The nightly run as a function (used by the command, `pnpm demo` and the benchmark). */
-export async function runCommand(store: Store, opts: RunCommandOptions & { date: string }): Promise<RunSummary> {
+export async function runCommand(store: Store, opts: RunCommandOptions & { date: string }): Promise<RunSummary & { payments?: PaymentsNightlySummary }> {
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
   await migrateOrThrow(store);
@@ -144,13 +149,16 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
   if (opts.peers !== false) await computePeerAverages(store.db, opts.date);
   const total = await countDueContracts(store.db, opts.date);
   const reporter = progressReporter(total, opts.progress !== false && !opts.json);
+  let summary: RunSummary;
   try {
-    return workers > 1 && total > 0
+    summary = workers > 1 && total > 0
       ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress)
       : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress });
   } finally {
     reporter.stop();
   }
+  // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
+  return opts.payments === false ? summary : { ...summary, payments: await runPaymentsNightly(store, opts.date) };
 }
 
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
@@ -163,6 +171,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--json", "print the summary as JSON (default: a readable summary)")
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
+    .option("--no-payments", "skip the payments step after billing (default: run `billing payments nightly` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       await withStore(storeOptions(), async (store) => {

@@ -63,6 +63,9 @@ const KIND_LABEL: Record<InvoiceLine["kind"], string> = {
   energy: "Energy",
   excise: "Excise",
   capacityLevy: "Capacity levy",
+  latePaymentPenalty: "Late-payment penalty (no VAT)",
+  recoveryIndemnity: "Recovery indemnity (no VAT)",
+  lateRefundPenalty: "Late-refund penalty (no VAT)",
 };
 
 function description(l: InvoiceLine): string {
@@ -76,6 +79,7 @@ function quantity(l: InvoiceLine): string {
     const dim = l.inputs["daysInMonth"];
     return days !== undefined && dim !== undefined ? `${days}/${dim}` : `${roundDecimalForDisplay(l.quantity, 6)} month`;
   }
+  if (l.quantityUnit === "charge") return l.inputs["daysLate"] !== undefined ? `${l.inputs["daysLate"]} days late` : "1";
   return `${roundDecimalForDisplay(l.quantity, 3)} kWh`;
 }
 

@@ -1,0 +1,423 @@
+/**
+ * The customer account in the store (migration 0009; R3 · CGV 6.4, R4 · CGV 6.5): payments, charges
+ * (penalties, indemnities, late-refund penalties) and the invoice lines that bill them, refunds, their
+ * payments, refund requests and credit reviews. Every table is append-only (triggers); idempotency is
+ * a unique key per row (payment reference, charge per late item and kind, refund per trigger,
+ * review per invoice), so a rerun inserts nothing new.
+ *
+ * The account's entries are read here and handed to the pure core (`payment/ledger.ts`) as
+ * `LedgerEntry` values: the balance at a date and the allocation of payments are computed there.
+ */
+import { sql } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import { type AllocatedItem, type LedgerEntry, overdueItems } from "@billing/core";
+import type { ChargeKind, Database, RefundTable } from "./schema.ts";
+import type { Selectable } from "kysely";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Payments -------------------------------------------------------------------------------------------
+
+export interface NewPayment {
+  readonly reference: string;
+  readonly customerId: string;
+  readonly receivedOn: string;
+  /** Decimal string, > 0. */
+  readonly amount: string;
+  readonly method?: string | null | undefined;
+}
+
+export type PaymentInsertOutcome =
+  | { readonly status: "inserted" }
+  | { readonly status: "unchanged" }
+  | { readonly status: "conflict"; readonly reason: string };
+
+/**
+ * Stores one payment on its own (one statement: atomic). The same reference with the same customer,
+ * date and amount is `unchanged` (a re-import); with anything else it is a `conflict`, nothing written.
+ */
+export async function insertPayment(db: Db, p: NewPayment, sourceFile: string | null): Promise<PaymentInsertOutcome> {
+  const inserted = await db
+    .insertInto("payment")
+    .values({ reference: p.reference, customer_id: p.customerId, received_on: p.receivedOn, amount: p.amount, method: p.method ?? null, source_file: sourceFile })
+    .onConflict((oc) => oc.column("reference").doNothing())
+    .returning("reference")
+    .executeTakeFirst();
+  if (inserted) return { status: "inserted" };
+  const existing = await db
+    .selectFrom("payment")
+    .select(["customer_id", "received_on", sql<boolean>`amount = ${p.amount}::numeric`.as("same_amount")])
+    .where("reference", "=", p.reference)
+    .executeTakeFirstOrThrow();
+  const diffs: string[] = [];
+  if (!existing.same_amount) diffs.push("another amount");
+  if (existing.customer_id !== p.customerId) diffs.push(`customer ${existing.customer_id}`);
+  if (existing.received_on !== p.receivedOn) diffs.push(`received on ${existing.received_on}`);
+  if (diffs.length === 0) return { status: "unchanged" };
+  return { status: "conflict", reason: `already imported with ${diffs.join(", ")}` };
+}
+
+/** Payments already stored under these references, with their amounts (for the import's checks). */
+export async function loadPaymentsByReference(db: Db, references: readonly string[]) {
+  if (references.length === 0) return [];
+  return db.selectFrom("payment").selectAll().where("reference", "in", [...references]).execute();
+}
+
+export async function existingCustomerIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom("customer").select("id").where("id", "in", [...new Set(ids)]).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+// The account's entries ----------------------------------------------------------------------------
+
+/**
+ * Every entry of the accounts of `customerIds` dated on or before `asOf` (all when omitted), per
+ * customer. Invoices count for their amount to settle: a monthly invoice its TTC, a true-up its
+ * balance after the instalments (the instalments are entries of their own), less the charges it
+ * bills, which are entries of their own; instalment notices count for their scheduled amount (a
+ * credit deducted from one is the true-up credit already in the account).
+ */
+export async function loadLedgerEntries(db: Db, customerIds: readonly string[], asOf?: string): Promise<Map<string, LedgerEntry[]>> {
+  const out = new Map<string, LedgerEntry[]>();
+  if (customerIds.length === 0) return out;
+  const ids = [...new Set(customerIds)];
+  for (const id of ids) out.set(id, []);
+  const until = asOf ?? "9999-12-31";
+  const [invoices, notices, charges, payments, refunds] = await Promise.all([
+    sql<{ customer_id: string; contract_id: string; number: string; kind: string; issue_date: string; due_date: string; amount: string }>`
+      select i.customer_id, i.contract_id, i.number, i.kind, i.issue_date, i.due_date,
+        ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric else i.total_ttc end)
+          - coalesce((select sum(c.amount) from ledger_charge_billing b join ledger_charge c on c.id = b.charge_id
+                      where b.invoice_id = i.id), 0))::text as amount
+      from invoice i
+      where i.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
+    sql<{ customer_id: string; contract_id: string; plan_reference: string; instalment_no: number; issue_date: string; due_date: string; amount_ttc: string }>`
+      select k.customer_id, n.contract_id, n.plan_reference, n.instalment_no, n.issue_date, n.due_date, n.amount_ttc::text
+      from instalment_notice n join contract k on k.id = n.contract_id
+      where k.customer_id = any(${ids}::text[]) and n.issue_date <= ${until}::date`.execute(db),
+    sql<{ id: number; customer_id: string; contract_id: string; kind: ChargeKind; amount: string; explanation: string; number: string; issue_date: string; due_date: string }>`
+      select c.id::int8 as id, c.customer_id, c.contract_id, c.kind, c.amount::text, c.explanation, i.number, i.issue_date, i.due_date
+      from ledger_charge c join ledger_charge_billing b on b.charge_id = c.id join invoice i on i.id = b.invoice_id
+      where c.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
+    sql<{ customer_id: string; reference: string; received_on: string; amount: string; method: string | null }>`
+      select customer_id, reference, received_on, amount::text, method from payment
+      where customer_id = any(${ids}::text[]) and received_on <= ${until}::date`.execute(db),
+    sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
+      select r.customer_id, r.contract_id, r.id::int8 as id, p.paid_on, r.amount::text, p.execution_date_only
+      from refund r join refund_payment p on p.refund_id = r.id
+      where r.customer_id = any(${ids}::text[]) and p.paid_on <= ${until}::date`.execute(db),
+  ]);
+  const push = (customerId: string, e: LedgerEntry) => out.get(customerId)!.push(e);
+  for (const r of invoices.rows) {
+    push(r.customer_id, {
+      kind: "invoice", ref: `invoice:${r.number}`, date: r.issue_date, dueDate: r.due_date, amount: r.amount, contractId: r.contract_id,
+      label: r.kind === "trueUpInvoice" ? `true-up invoice ${r.number} (balance after instalments)` : `invoice ${r.number}`,
+    });
+  }
+  for (const r of notices.rows) {
+    push(r.customer_id, {
+      kind: "instalment", ref: `instalment:${r.contract_id}/${r.plan_reference}/${r.instalment_no}`, date: r.issue_date, dueDate: r.due_date,
+      amount: r.amount_ttc, contractId: r.contract_id, label: `instalment ${r.instalment_no}/12 of plan ${r.plan_reference}`,
+    });
+  }
+  for (const r of charges.rows) {
+    push(r.customer_id, {
+      kind: r.kind, ref: `charge:${r.id}`, date: r.issue_date, dueDate: r.due_date, amount: r.amount, contractId: r.contract_id,
+      label: `${CHARGE_LABEL[r.kind]} billed on invoice ${r.number}`,
+    });
+  }
+  for (const r of payments.rows) {
+    push(r.customer_id, { kind: "payment", ref: `payment:${r.reference}`, date: r.received_on, amount: negate(r.amount), label: `payment ${r.reference}${r.method ? ` (${r.method})` : ""}` });
+  }
+  for (const r of refunds.rows) {
+    push(r.customer_id, {
+      kind: "refund", ref: `refund:${r.id}`, date: r.paid_on, amount: r.amount, contractId: r.contract_id ?? undefined,
+      label: `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
+    });
+  }
+  // Date order; on one day documents first, each invoice followed by the charges it bills, then money.
+  const rank = (e: LedgerEntry) => (e.kind === "invoice" || e.kind === "instalment" ? 0 : e.kind === "payment" || e.kind === "refund" ? 2 : 1);
+  for (const list of out.values()) {
+    list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : rank(a) - rank(b) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)));
+  }
+  return out;
+}
+
+const CHARGE_LABEL: Record<ChargeKind, string> = {
+  latePaymentPenalty: "late-payment penalty",
+  recoveryIndemnity: "recovery indemnity",
+  lateRefundPenalty: "late-refund penalty",
+};
+
+/** "12.30" → "-12.30" on a decimal string (no arithmetic: the core does that). */
+function negate(amount: string): string {
+  return amount.startsWith("-") ? amount.slice(1) : `-${amount}`;
+}
+
+/** Customers with at least one entry dated on or before `asOf`, in id order. */
+export async function customersWithEntries(db: Db, asOf: string, opts: { afterId?: string; limit?: number } = {}): Promise<string[]> {
+  const r = await sql<{ customer_id: string }>`
+    select customer_id from (
+      select customer_id from invoice where issue_date <= ${asOf}::date
+      union select k.customer_id from instalment_notice n join contract k on k.id = n.contract_id where n.issue_date <= ${asOf}::date
+      union select customer_id from payment where received_on <= ${asOf}::date
+      union select customer_id from refund where decided_on <= ${asOf}::date
+    ) x
+    where customer_id > ${opts.afterId ?? ""}
+    order by customer_id
+    limit ${opts.limit ?? 1_000_000}`.execute(db);
+  return r.rows.map((x) => x.customer_id);
+}
+
+/** Streams customers with entries in chunks (constant memory whatever their number). */
+export async function* customerChunks(db: Db, asOf: string, chunkSize = 1000): AsyncGenerator<string[]> {
+  let after = "";
+  for (;;) {
+    const ids = await customersWithEntries(db, asOf, { afterId: after, limit: chunkSize });
+    if (ids.length === 0) return;
+    yield ids;
+    after = ids.at(-1)!;
+  }
+}
+
+export interface CustomerOverdue {
+  readonly customerId: string;
+  /** Items due before the date, still (partly) unpaid, oldest first; `open` is what is still owed. */
+  readonly items: readonly AllocatedItem[];
+}
+
+/**
+ * For R10 (unpaid bills): per customer, the items of the account past their due date on `date`
+ * (due date < date) with the amount still owed after allocating every payment received up to
+ * `date` to the oldest items. Customers with nothing overdue are left out.
+ */
+export async function loadOverdueItems(store: { db: Db } | Db, date: string, opts: { customerIds?: readonly string[] } = {}): Promise<CustomerOverdue[]> {
+  const db = "db" in store ? store.db : store;
+  const out: CustomerOverdue[] = [];
+  const handle = async (ids: readonly string[]) => {
+    const entries = await loadLedgerEntries(db, ids, date);
+    for (const [customerId, list] of entries) {
+      const items = overdueItems(list, date);
+      if (items.length > 0) out.push({ customerId, items });
+    }
+  };
+  if (opts.customerIds) await handle(opts.customerIds);
+  else for await (const ids of customerChunks(db, date)) await handle(ids);
+  return out.sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
+}
+
+// Charges ------------------------------------------------------------------------------------------
+
+export interface NewCharge {
+  readonly customerId: string;
+  readonly contractId: string;
+  readonly kind: ChargeKind;
+  readonly itemRef: string;
+  readonly amount: string;
+  readonly computedOn: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly rule: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly explanation: string;
+  readonly computation: unknown;
+}
+
+/** Inserts charges; one already recorded for the same item and kind is kept as is. Returns how many were new. */
+export async function insertCharges(db: Db, charges: readonly NewCharge[]): Promise<number> {
+  if (charges.length === 0) return 0;
+  const r = await db
+    .insertInto("ledger_charge")
+    .values(charges.map((c) => ({
+      customer_id: c.customerId, contract_id: c.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, computed_on: c.computedOn,
+      period_start: c.periodStart, period_end: c.periodEnd,
+      rule: c.rule, inputs: JSON.stringify(c.inputs), explanation: c.explanation, computation: JSON.stringify(c.computation),
+    })))
+    .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
+    .returning("id")
+    .execute();
+  return r.length;
+}
+
+/** Item references that already have a charge of `kind`. */
+export async function chargedItems(db: Db, itemRefs: readonly string[], kind: ChargeKind): Promise<Set<string>> {
+  if (itemRefs.length === 0) return new Set();
+  const rows = await db.selectFrom("ledger_charge").select("item_ref").where("kind", "=", kind).where("item_ref", "in", [...itemRefs]).execute();
+  return new Set(rows.map((r) => r.item_ref));
+}
+
+export type ChargeRow = Selectable<Database["ledger_charge"]>;
+
+/** Charges computed on or before `asOf` and not yet billed, per contract, oldest first. */
+export async function loadPendingCharges(db: Db, contractIds: readonly string[], asOf: string): Promise<Map<string, ChargeRow[]>> {
+  const out = new Map<string, ChargeRow[]>();
+  if (contractIds.length === 0) return out;
+  const rows = await db
+    .selectFrom("ledger_charge as c")
+    .selectAll("c")
+    .where("c.contract_id", "in", [...contractIds])
+    .where("c.computed_on", "<=", asOf)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom("ledger_charge_billing as b").select("b.charge_id").whereRef("b.charge_id", "=", "c.id"))))
+    .orderBy("c.id")
+    .execute();
+  for (const r of rows) {
+    let list = out.get(r.contract_id);
+    if (!list) out.set(r.contract_id, (list = []));
+    list.push(r);
+  }
+  return out;
+}
+
+/** Every charge of a customer with the invoice that billed it (null while pending). */
+export async function chargesOf(db: Db, customerId: string) {
+  return db
+    .selectFrom("ledger_charge as c")
+    .leftJoin("ledger_charge_billing as b", "b.charge_id", "c.id")
+    .leftJoin("invoice as i", "i.id", "b.invoice_id")
+    .select(["c.id", "c.kind", "c.item_ref", "c.amount", "c.computed_on", "c.explanation", "c.contract_id", "i.number as invoice_number"])
+    .where("c.customer_id", "=", customerId)
+    .orderBy("c.id")
+    .execute();
+}
+
+/**
+ * Records which invoice line billed each charge, from the issued invoices' charge lines (their
+ * `inputs.chargeId`). The primary key on the charge refuses a second billing.
+ */
+export async function recordChargeBillings(trx: Transaction<Database>, billed: readonly { chargeId: string; invoiceId: number; lineNo: number }[]): Promise<void> {
+  if (billed.length === 0) return;
+  await trx
+    .insertInto("ledger_charge_billing")
+    .values(billed.map((b) => ({ charge_id: Number(b.chargeId), invoice_id: b.invoiceId, line_no: b.lineNo })))
+    .execute();
+}
+
+// Refunds --------------------------------------------------------------------------------------------
+
+export interface NewRefund {
+  readonly customerId: string;
+  readonly contractId: string | null;
+  readonly triggerRef: string;
+  readonly reason: "threshold" | "termination" | "request";
+  readonly amount: string;
+  readonly decidedOn: string;
+  readonly dueDate: string;
+  readonly rule: string;
+  readonly explanation: string;
+}
+
+export type RefundRow = Selectable<RefundTable>;
+
+/** Inserts a refund once per trigger; returns its id, or null when that trigger already has one. */
+export async function insertRefund(db: Db, r: NewRefund): Promise<number | null> {
+  const row = await db
+    .insertInto("refund")
+    .values({
+      customer_id: r.customerId, contract_id: r.contractId, trigger_ref: r.triggerRef, reason: r.reason, amount: r.amount,
+      decided_on: r.decidedOn, due_date: r.dueDate, rule: r.rule, explanation: r.explanation,
+    })
+    .onConflict((oc) => oc.column("trigger_ref").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row ? Number(row.id) : null;
+}
+
+export interface RefundWithPayment extends RefundRow {
+  readonly paid_on: string | null;
+  readonly execution_date_only: boolean | null;
+}
+
+const refundsWithPayment = (db: Db) =>
+  db
+    .selectFrom("refund as r")
+    .leftJoin("refund_payment as p", "p.refund_id", "r.id")
+    .selectAll("r")
+    .select(["p.paid_on", "p.execution_date_only"]);
+
+/** A customer's refunds (decided on or before `asOf`), with their payment if recorded. */
+export async function refundsOf(db: Db, customerIds: readonly string[], asOf = "9999-12-31"): Promise<RefundWithPayment[]> {
+  if (customerIds.length === 0) return [];
+  const rows = await refundsWithPayment(db).where("r.customer_id", "in", [...customerIds]).where("r.decided_on", "<=", asOf).orderBy("r.id").execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** Refunds decided on or before `date` and not paid yet: the payment file's list, oldest due first. */
+export async function loadRefundsDue(db: Db, date: string): Promise<RefundWithPayment[]> {
+  const rows = await refundsWithPayment(db).where("r.decided_on", "<=", date).where("p.refund_id", "is", null).orderBy("r.due_date").orderBy("r.id").execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function loadRefund(db: Db, id: number): Promise<RefundWithPayment | undefined> {
+  const r = await refundsWithPayment(db).where("r.id", "=", id).executeTakeFirst();
+  return r && { ...r, id: Number(r.id) };
+}
+
+/** Records a refund as paid, once; returns false when it was already recorded (nothing changed). */
+export async function recordRefundPayment(db: Db, refundId: number, paidOn: string, executionDateOnly: boolean): Promise<boolean> {
+  const r = await db
+    .insertInto("refund_payment")
+    .values({ refund_id: refundId, paid_on: paidOn, execution_date_only: executionDateOnly })
+    .onConflict((oc) => oc.column("refund_id").doNothing())
+    .returning("refund_id")
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+/** Records the customer's dated refund request; false when that day's request is already recorded. */
+export async function insertRefundRequest(db: Db, customerId: string, requestedOn: string): Promise<boolean> {
+  const r = await db
+    .insertInto("refund_request")
+    .values({ customer_id: customerId, requested_on: requestedOn })
+    .onConflict((oc) => oc.columns(["customer_id", "requested_on"]).doNothing())
+    .returning("customer_id")
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+// Credit reviews (R4) ----------------------------------------------------------------------------------
+
+export interface InvoiceToReview {
+  readonly id: number;
+  readonly number: string;
+  readonly customer_id: string;
+  readonly contract_id: string;
+  readonly issue_date: string;
+  /** The invoice closes the contract (a final invoice or a terminating true-up): any credit is refunded. */
+  readonly termination: boolean;
+  /** A true-up ending smoothed billing: any credit is refunded too (smoothed/refund-threshold.ts). */
+  readonly switch_to_monthly: boolean;
+}
+
+/** Invoices of these customers issued on or before `date` that no credit review has examined yet, in issue order. */
+export async function invoicesToReview(db: Db, customerIds: readonly string[], date: string): Promise<InvoiceToReview[]> {
+  if (customerIds.length === 0) return [];
+  const r = await sql<InvoiceToReview>`
+    select i.id::int8 as id, i.number, i.customer_id, i.contract_id, i.issue_date,
+      (case when i.kind = 'trueUpInvoice' then coalesce((i.true_up->>'termination')::boolean, false)
+            else i.subscription_start is null end) as termination,
+      coalesce((i.true_up->>'switchToMonthly')::boolean, false) as switch_to_monthly
+    from invoice i
+    where i.customer_id = any(${[...customerIds]}::text[]) and i.issue_date <= ${date}::date
+      and not exists (select 1 from credit_review r where r.invoice_id = i.id)
+    order by i.issue_date, i.id`.execute(db);
+  return r.rows.map((x) => ({ ...x, id: Number(x.id) }));
+}
+
+export interface NewCreditReview {
+  readonly invoiceId: number;
+  readonly reviewedOn: string;
+  readonly credit: string;
+  readonly outcome: "none" | "refund" | "carriedForward";
+  readonly explanation: string;
+}
+
+export async function insertCreditReview(db: Db, r: NewCreditReview): Promise<boolean> {
+  const row = await db
+    .insertInto("credit_review")
+    .values({ invoice_id: r.invoiceId, reviewed_on: r.reviewedOn, credit: r.credit, outcome: r.outcome, explanation: r.explanation })
+    .onConflict((oc) => oc.column("invoice_id").doNothing())
+    .returning("invoice_id")
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,426 @@
+/**
+ * The customer account's jobs (issue 8; R3 · CGV 6.4, R4 · CGV 6.5): the payment file import, the
+ * nightly payments step (credit reviews → refunds due, late-payment penalties and indemnities,
+ * late-refund penalties), refund requests and payments, and the account statement.
+ *
+ * Every step is idempotent through the store's unique keys (payment reference, one review per
+ * invoice, one refund per trigger, one charge per late item and kind): a rerun creates nothing new.
+ * One customer's failure (e.g. a late day without a published legal rate) is recorded with its reason
+ * and never stops the step; each customer's writes are one transaction.
+ */
+import { z } from "zod";
+import {
+  type ComputedCharge,
+  type LedgerEntry,
+  type LegalInterestRateEntry,
+  type LegalInterestRateGap,
+  type PendingCharge,
+  BillingError,
+  allocate,
+  availableCredit,
+  isPositiveAmount,
+  runningBalances,
+  sameAmount,
+  dates,
+  latePaymentCharges,
+  lateRefundPenalty,
+  refundDecision,
+  refundDueOnRequest,
+} from "@billing/core";
+import {
+  type ChargeRow,
+  type NewCharge,
+  type NewRefund,
+  type RefundWithPayment,
+  type Store,
+  chargedItems,
+  chargesOf,
+  customerChunks,
+  existingCustomerIds,
+  insertCharges,
+  insertCreditReview,
+  insertPayment,
+  insertRefund,
+  insertRefundRequest,
+  invoicesToReview,
+  loadLedgerEntries,
+  loadReference,
+  refundsOf,
+} from "@billing/db";
+
+// The payment file ----------------------------------------------------------------------------------
+
+/** Columns of the payment CSV, in this order, with a header line (docs/payments.md). */
+export const PAYMENT_CSV_COLUMNS = ["reference", "customer_id", "received_on", "amount", "method"] as const;
+
+const paymentRowSchema = z.object({
+  reference: z.string().trim().min(1, "is empty").max(100, "is longer than 100 characters").regex(/^[A-Za-z0-9._:/-]+$/, "may hold letters, digits and . _ : / - only"),
+  customer_id: z.string().trim().min(1, "is empty"),
+  received_on: z.string().trim().refine(dates.isLocalDate, "is not a calendar date written YYYY-MM-DD"),
+  amount: z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d{1,2})?$/, "is not an amount in euros with at most 2 decimals, e.g. 120.50")
+    .refine((s) => !s.startsWith("-") && /[1-9]/.test(s), "must be greater than 0"),
+  method: z.string().trim().max(40, "is longer than 40 characters").optional(),
+});
+export type PaymentRow = z.output<typeof paymentRowSchema>;
+
+export interface RowError {
+  /** 1-based line of the file (the header is line 1). */
+  readonly line: number;
+  readonly field: string;
+  readonly reason: string;
+}
+
+export const formatRowError = (e: RowError): string => `line ${e.line}: ${e.field}: ${e.reason}`;
+
+/** Splits one CSV line (comma-separated, fields may be "quoted" with "" for a quote). */
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") out.push(cur), (cur = "");
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Parses and validates the payment file, row by row. `receivedOn` fills an empty received_on
+ * (a file of one bank statement day). Rows repeating a reference of the same file with the same
+ * values are dropped; with other values they are errors.
+ */
+export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}): { rows: { line: number; row: PaymentRow }[]; errors: RowError[] } {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const errors: RowError[] = [];
+  const rows: { line: number; row: PaymentRow }[] = [];
+  const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
+  const missing = PAYMENT_CSV_COLUMNS.slice(0, 4).filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    return { rows, errors: [{ line: 1, field: "header", reason: `must name the columns ${PAYMENT_CSV_COLUMNS.join(",")} (missing: ${missing.join(", ")})` }] };
+  }
+  const seen = new Map<string, { line: number; row: PaymentRow }>();
+  for (let i = 1; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (raw.trim() === "") continue;
+    const cells = splitCsvLine(raw);
+    if (cells.length !== header.length) {
+      errors.push({ line: i + 1, field: "row", reason: `has ${cells.length} field${cells.length === 1 ? "" : "s"}, the header ${header.length}` });
+      continue;
+    }
+    const record: Record<string, string | undefined> = {};
+    header.forEach((h, j) => (record[h] = cells[j]));
+    if ((record["received_on"] ?? "").trim() === "" && opts.receivedOn) record["received_on"] = opts.receivedOn;
+    if ((record["method"] ?? "").trim() === "") delete record["method"];
+    const parsed = paymentRowSchema.safeParse(record);
+    if (!parsed.success) {
+      // The first reason per field: "is empty" says it all, without the format checks that follow it.
+      const fields = new Set<string>();
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.join(".") || "row";
+        if (!fields.has(field)) errors.push({ line: i + 1, field, reason: issue.message });
+        fields.add(field);
+      }
+      continue;
+    }
+    const prev = seen.get(parsed.data.reference);
+    if (prev) {
+      const same = prev.row.customer_id === parsed.data.customer_id && prev.row.received_on === parsed.data.received_on && sameAmount(prev.row.amount, parsed.data.amount);
+      if (!same) errors.push({ line: i + 1, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
+      continue;
+    }
+    const entry = { line: i + 1, row: parsed.data };
+    seen.set(parsed.data.reference, entry);
+    rows.push(entry);
+  }
+  return { rows, errors };
+}
+
+export interface ImportReport {
+  readonly inserted: number;
+  /** Rows already stored with the same values (a re-import). */
+  readonly unchanged: number;
+  readonly errors: readonly RowError[];
+}
+
+/**
+ * `billing payments import`: validates every row, then stores each good row atomically (its own
+ * statement): a bad row never stops the good ones and is never half-written. Unknown customers and
+ * a reference already stored with another amount, customer or date are reported with their line.
+ */
+export async function importPayments(store: Store, text: string, opts: { sourceFile?: string; receivedOn?: string } = {}): Promise<ImportReport> {
+  const { rows, errors } = parsePaymentCsv(text, opts);
+  const all: RowError[] = [...errors];
+  const known = await existingCustomerIds(store.db, rows.map((r) => r.row.customer_id));
+  let inserted = 0;
+  let unchanged = 0;
+  for (const { line, row } of rows) {
+    if (!known.has(row.customer_id)) {
+      all.push({ line, field: "customer_id", reason: `unknown customer ${row.customer_id}` });
+      continue;
+    }
+    const out = await insertPayment(store.db, { reference: row.reference, customerId: row.customer_id, receivedOn: row.received_on, amount: row.amount, method: row.method }, opts.sourceFile ?? null);
+    if (out.status === "inserted") inserted++;
+    else if (out.status === "unchanged") unchanged++;
+    else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
+  }
+  all.sort((a, b) => a.line - b.line);
+  return { inserted, unchanged, errors: all };
+}
+
+// Legal rates -----------------------------------------------------------------------------------------
+
+export interface LegalRates {
+  readonly rates: LegalInterestRateEntry[];
+  readonly gaps: LegalInterestRateGap[];
+}
+
+/** The legal interest rate series and its gaps, from the store's reference data. */
+export async function loadLegalRates(store: Store): Promise<LegalRates> {
+  const ref = await loadReference(store.db);
+  const rates = (ref.legalInterestRate ?? []).map((r) => {
+    const v = r.value as { consumerPct: string; otherPct: string };
+    return { from: r.valid_from, ...(r.valid_to ? { to: r.valid_to } : {}), consumerPct: v.consumerPct, otherPct: v.otherPct, source: r.source };
+  });
+  const gaps = (ref.gap ?? [])
+    .filter((g) => (g.value as { series?: string }).series === "legalInterestRate")
+    .map((g) => ({ from: g.valid_from, ...(g.valid_to ? { to: g.valid_to } : {}), reason: (g.value as { reason: string }).reason }));
+  return { rates, gaps };
+}
+
+// The nightly payments step ---------------------------------------------------------------------------
+
+export interface PaymentsNightlySummary {
+  readonly date: string;
+  readonly customers: number;
+  readonly creditReviews: number;
+  readonly refundsDecided: number;
+  readonly penalties: number;
+  readonly indemnities: number;
+  readonly lateRefundPenalties: number;
+  readonly failures: readonly { readonly customerId: string; readonly reason: string }[];
+}
+
+interface CustomerFacts {
+  readonly kind: "residential" | "professional";
+  /** contract id → the offer's late-payment rate (null = 3 × legal). */
+  readonly offerRate: Map<string, string | null>;
+  /** The contract a customer-level charge goes on: the latest started. */
+  readonly mainContract: string | null;
+}
+
+async function customerFacts(store: Store, ids: readonly string[]): Promise<Map<string, CustomerFacts>> {
+  const rows = await store.db
+    .selectFrom("customer as c")
+    .leftJoin("contract as k", "k.customer_id", "c.id")
+    .leftJoin("offer as o", "o.id", "k.offer_id")
+    .select(["c.id", "c.kind", "k.id as contract_id", "k.start_date", "o.late_payment_rate_pct"])
+    .where("c.id", "in", [...ids])
+    .orderBy("c.id")
+    .orderBy("k.start_date")
+    .orderBy("k.id")
+    .execute();
+  const out = new Map<string, { kind: "residential" | "professional"; offerRate: Map<string, string | null>; mainContract: string | null }>();
+  for (const r of rows) {
+    let f = out.get(r.id);
+    if (!f) out.set(r.id, (f = { kind: r.kind, offerRate: new Map(), mainContract: null }));
+    if (r.contract_id) {
+      f.offerRate.set(r.contract_id, r.late_payment_rate_pct ?? null);
+      f.mainContract = r.contract_id;
+    }
+  }
+  return out;
+}
+
+const toNewCharge = (customerId: string, contractId: string, itemRef: string, date: string, c: ComputedCharge): NewCharge => ({
+  customerId,
+  contractId,
+  kind: c.kind,
+  itemRef,
+  amount: c.amount,
+  computedOn: date,
+  periodStart: dates.addDays(c.inputs["dueDate"]!, 1),
+  periodEnd: dates.addDays(c.inputs["settledOn"]!, 1),
+  rule: c.rule,
+  inputs: c.inputs,
+  explanation: c.explanation,
+  computation: c.computation,
+});
+
+/**
+ * `billing payments nightly --date D` (also run by `billing run` after billing): for every customer
+ * with an account, (1) reviews each invoice issued up to D not yet reviewed — the account's credit
+ * after it, less refunds already decided and unpaid, is refunded by issue + 15 if ≥ 25.00 € or at
+ * termination, else carried (R4); (2) computes the penalty (and a professional's indemnity) of every
+ * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4).
+ */
+export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number } = {}): Promise<PaymentsNightlySummary> {
+  const legal = await loadLegalRates(store);
+  const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
+  const failures: { customerId: string; reason: string }[] = [];
+  for await (const ids of customerChunks(store.db, date, opts.chunkSize ?? 500)) {
+    const [entries, facts, refunds, reviews] = await Promise.all([
+      loadLedgerEntries(store.db, ids, date),
+      customerFacts(store, ids),
+      refundsOf(store.db, ids, date),
+      invoicesToReview(store.db, ids, date),
+    ]);
+    const itemRefs = [...entries.values()].flat().filter((e) => e.kind === "invoice" || e.kind === "instalment").map((e) => e.ref);
+    const [penalised, indemnified, refundPenalised] = await Promise.all([
+      chargedItems(store.db, itemRefs, "latePaymentPenalty"),
+      chargedItems(store.db, itemRefs, "recoveryIndemnity"),
+      chargedItems(store.db, refunds.map((r) => `refund:${r.id}`), "lateRefundPenalty"),
+    ]);
+    for (const customerId of ids) {
+      counts.customers++;
+      const f = facts.get(customerId);
+      if (!f) continue;
+      try {
+        const list = entries.get(customerId) ?? [];
+        const mine = refunds.filter((r) => r.customer_id === customerId);
+        const newRefunds: NewRefund[] = [];
+        const reviewRows: Parameters<typeof insertCreditReview>[1][] = [];
+        // (1) R4 credit reviews, in issue order; refunds decided here count for the next ones.
+        for (const inv of reviews.filter((r) => r.customer_id === customerId)) {
+          const d = inv.issue_date;
+          const unpaid = [...mine, ...newRefunds.map((r) => ({ amount: r.amount, decided_on: r.decidedOn, paid_on: null as string | null }))]
+            .filter((r) => r.decided_on <= d && (r.paid_on === null || r.paid_on > d))
+            .map((r) => r.amount);
+          const credit = availableCredit(list, d, unpaid);
+          if (!isPositiveAmount(credit)) {
+            reviewRows.push({ invoiceId: inv.id, reviewedOn: date, credit: "0", outcome: "none", explanation: `No credit on the account after ${inv.number}.` });
+            continue;
+          }
+          const s = refundDecision(credit, d, inv.termination, inv.switch_to_monthly);
+          if (s.kind === "refund") {
+            newRefunds.push({
+              customerId, contractId: inv.contract_id, triggerRef: `invoice:${inv.number}`, reason: inv.termination ? "termination" : "threshold",
+              amount: s.amountTtc, decidedOn: d, dueDate: s.dueDate!, rule: s.rule, explanation: `Account credit after invoice ${inv.number}: ${s.explanation}`,
+            });
+          }
+          reviewRows.push({ invoiceId: inv.id, reviewedOn: date, credit: s.amountTtc, outcome: s.kind === "refund" ? "refund" : "carriedForward", explanation: s.explanation });
+        }
+        // (2) R3 items settled late.
+        const charges: NewCharge[] = [];
+        for (const it of allocate(list, date).items) {
+          if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
+          if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
+          if (penalised.has(it.entry.ref) && (f.kind === "residential" || indemnified.has(it.entry.ref))) continue;
+          const contractId = it.entry.contractId ?? f.mainContract!;
+          const computed = latePaymentCharges({
+            itemRef: it.entry.ref, itemLabel: it.entry.label, amount: it.entry.amount, dueDate: it.dueDate, settledOn: it.settledOn,
+            receipts: it.allocations.map((a) => ({ date: a.date, amount: a.amount })), customerKind: f.kind,
+            offerRatePct: f.offerRate.get(contractId) ?? undefined, rates: legal.rates, gaps: legal.gaps,
+          });
+          for (const c of computed) charges.push(toNewCharge(customerId, contractId, it.entry.ref, date, c));
+        }
+        // (3) R4 refunds paid late.
+        for (const r of mine) {
+          if (r.paid_on === null || r.paid_on > date || refundPenalised.has(`refund:${r.id}`)) continue;
+          const c = lateRefundPenalty({
+            refundRef: `refund:${r.id}`, amount: r.amount, dueDate: r.due_date, paidOn: r.paid_on, executionDateOnly: r.execution_date_only === true,
+            customerKind: f.kind, rates: legal.rates, gaps: legal.gaps,
+          });
+          if (c) charges.push(toNewCharge(customerId, r.contract_id ?? f.mainContract!, `refund:${r.id}`, date, c));
+        }
+        if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0) continue;
+        await store.db.transaction().execute(async (trx) => {
+          for (const r of newRefunds) if ((await insertRefund(trx, r)) !== null) counts.refundsDecided++;
+          for (const r of reviewRows) if (await insertCreditReview(trx, r)) counts.creditReviews++;
+          const added = await insertCharges(trx, charges);
+          if (added === charges.length) {
+            for (const c of charges) {
+              if (c.kind === "latePaymentPenalty") counts.penalties++;
+              else if (c.kind === "recoveryIndemnity") counts.indemnities++;
+              else counts.lateRefundPenalties++;
+            }
+          }
+        });
+      } catch (e) {
+        const reason = e instanceof BillingError ? `${e.code}: ${e.message}` : `internal error: ${(e as Error).message}`;
+        failures.push({ customerId, reason });
+      }
+    }
+  }
+  return { date, ...counts, failures };
+}
+
+// Refunds ---------------------------------------------------------------------------------------------------
+
+export type RefundRequestOutcome =
+  | { readonly status: "refund"; readonly refundId: number; readonly amount: string; readonly dueDate: string }
+  | { readonly status: "nothing"; readonly reason: string };
+
+/**
+ * `billing refunds request`: the customer asks for their credit (R4): recorded with its date, and the
+ * account's credit that day, less refunds already decided and unpaid, is due 15 days later.
+ */
+export async function requestRefund(store: Store, customerId: string, on: string): Promise<RefundRequestOutcome> {
+  const known = await existingCustomerIds(store.db, [customerId]);
+  if (!known.has(customerId)) return { status: "nothing", reason: `unknown customer ${customerId}` };
+  const [entries, refunds, facts] = await Promise.all([loadLedgerEntries(store.db, [customerId], on), refundsOf(store.db, [customerId], on), customerFacts(store, [customerId])]);
+  const unpaid = refunds.filter((r) => r.paid_on === null || r.paid_on > on).map((r) => r.amount);
+  const credit = availableCredit(entries.get(customerId) ?? [], on, unpaid);
+  return store.db.transaction().execute(async (trx) => {
+    await insertRefundRequest(trx, customerId, on);
+    if (!isPositiveAmount(credit)) return { status: "nothing", reason: `no credit to refund on ${on} (account credit less refunds already due)` } as const;
+    const due = refundDueOnRequest(on);
+    const amount = credit;
+    const id = await insertRefund(trx, {
+      customerId, contractId: facts.get(customerId)?.mainContract ?? null, triggerRef: `request:${customerId}/${on}`, reason: "request", amount,
+      decidedOn: on, dueDate: due, rule: "R4 · CGV 6.5 (a carried credit refunded within 15 days of the customer's request)",
+      explanation: `Credit of ${amount} € refunded at the customer's request of ${on}: due by ${due} (request date + 15 days).`,
+    });
+    if (id === null) return { status: "nothing", reason: `a request of ${on} was already recorded` } as const;
+    return { status: "refund", refundId: id, amount, dueDate: due } as const;
+  });
+}
+
+// Statement -----------------------------------------------------------------------------------------------
+
+export interface AccountStatement {
+  readonly customerId: string;
+  readonly asOf: string;
+  /** Entries in date order with the running balance after each. */
+  readonly lines: readonly (LedgerEntry & { readonly balance: string; readonly open?: string })[];
+  readonly balance: string;
+  readonly refunds: readonly RefundWithPayment[];
+  /** Charges computed, with the invoice that billed them (null: pending, on the next invoice). */
+  readonly charges: readonly { id: number; kind: string; amount: string; explanation: string; invoice_number: string | null; computed_on: string }[];
+}
+
+export async function accountStatement(store: Store, customerId: string, asOf: string): Promise<AccountStatement> {
+  const [entries, refunds, charges] = await Promise.all([
+    loadLedgerEntries(store.db, [customerId], asOf),
+    refundsOf(store.db, [customerId], asOf),
+    chargesOf(store.db, customerId),
+  ]);
+  const list = entries.get(customerId) ?? [];
+  const alloc = allocate(list, asOf);
+  const open = new Map(alloc.items.map((i) => [i.entry.ref, i.open]));
+  const balances = runningBalances(list);
+  const lines = list.map((e, i) => ({ ...e, balance: balances[i]!, ...(open.has(e.ref) ? { open: open.get(e.ref)! } : {}) }));
+  return {
+    customerId, asOf, lines, balance: alloc.balance, refunds,
+    charges: charges.filter((c) => c.computed_on <= asOf).map((c) => ({ id: Number(c.id), kind: c.kind, amount: c.amount, explanation: c.explanation, invoice_number: c.invoice_number ?? null, computed_on: c.computed_on })),
+  };
+}
+
+// Charges on the next invoice (used by the nightly billing run) -------------------------------------------
+
+/** A stored charge as the case's pending charge. */
+export function pendingChargeOf(r: ChargeRow): PendingCharge {
+  return {
+    id: String(r.id), kind: r.kind, amount: r.amount, periodStart: r.period_start, periodEnd: r.period_end, rule: r.rule,
+    inputs: r.inputs, explanation: r.explanation,
+  };
+}

@@ -14,12 +14,14 @@ import { type DunningOutlook, type DunningRunSummary, dunningOutlook, runDunning
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 /** The readable summary of `billing dunning run`. */
-export function formatDunningSummary(s: DunningRunSummary): string {
+/** `limit`: at most this many steps listed, the rest counted (default: all). */
+export function formatDunningSummary(s: DunningRunSummary, limit = Infinity): string {
   const out = [`Dunning ${s.date}${s.dryRun ? " (dry run: nothing recorded)" : ""}: ${s.customers} customer(s) with an overdue balance or an open procedure`];
   const counted = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
   out.push(`  steps ${s.dryRun ? "due" : "recorded"}: ${counted.length > 0 ? counted.join(", ") : "none"}`);
   out.push(`  waiting (delay, receipt, truce, FSL): ${s.waiting}`);
-  for (const t of s.taken) out.push(`  ${t.customerId}  ${t.step.padEnd(17)} ${t.stepId !== null ? `#${t.stepId} ` : ""}${t.explanation}`);
+  for (const t of s.taken.slice(0, limit)) out.push(`  ${t.customerId}  ${t.step.padEnd(17)} ${t.stepId !== null ? `#${t.stepId} ` : ""}${t.explanation}`);
+  if (s.taken.length > limit) out.push(`  … and ${s.taken.length - limit} more (billing dunning show <customer>)`);
   if (s.failures.length > 0) {
     out.push(`  failed: ${s.failures.length}`);
     for (const f of s.failures) out.push(`  ${f.customerId}  FAILED  ${f.reason}`);

@@ -16,6 +16,8 @@ import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, fin
 import { NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
+import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
+import { formatDunningSummary } from "./dunning.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 export interface RunCommandOptions extends StoreOptions {
@@ -28,6 +30,8 @@ export interface RunCommandOptions extends StoreOptions {
   peers?: boolean;
   /** false: skip the payments step after billing (default: run it). */
   payments?: boolean;
+  /** false: skip the unpaid-bill procedure step after payments (default: run it). */
+  dunning?: boolean;
 }
 
 function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
@@ -61,7 +65,7 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary }): string {
+export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
   const out = [
@@ -82,6 +86,7 @@ export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummar
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
+  if (s.dunning) out.push(formatDunningSummary(s.dunning, 20));
   return out.join("\n");
 }
 
@@ -141,7 +146,10 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
 }
 
 /** The nightly run as a function (used by the command, `pnpm demo` and the benchmark). */
-export async function runCommand(store: Store, opts: RunCommandOptions & { date: string }): Promise<RunSummary & { payments?: PaymentsNightlySummary }> {
+export async function runCommand(
+  store: Store,
+  opts: RunCommandOptions & { date: string },
+): Promise<RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }> {
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
   await migrateOrThrow(store);
@@ -158,7 +166,10 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
     reporter.stop();
   }
   // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
-  return opts.payments === false ? summary : { ...summary, payments: await runPaymentsNightly(store, opts.date) };
+  const payments = opts.payments === false ? undefined : await runPaymentsNightly(store, opts.date);
+  // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
+  const dunning = opts.dunning === false ? undefined : await runDunning(store, opts.date);
+  return { ...summary, ...(payments ? { payments } : {}), ...(dunning ? { dunning } : {}) };
 }
 
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
@@ -172,6 +183,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
     .option("--no-payments", "skip the payments step after billing (default: run `billing payments nightly` for the same date)")
+    .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       await withStore(storeOptions(), async (store) => {

@@ -3,7 +3,7 @@
  * IPC, bills it under the parent's run id, reports progress and its summary back.
  */
 import { openStore } from "@billing/db";
-import { runBilling } from "./billing/nightly-run.ts";
+import { type EstimationSettings, runBilling } from "./billing/nightly-run.ts";
 
 interface Job {
   date: string;
@@ -11,6 +11,7 @@ interface Job {
   chunkSize: number;
   afterId?: string;
   toId: string;
+  estimation?: EstimationSettings;
 }
 
 process.once("message", async (job: Job) => {

@@ -9,6 +9,7 @@
  */
 import {
   type Case,
+  type EstimationConfig,
   type InstalmentNotice,
   type InstalmentPlan,
   type Invoice,
@@ -76,7 +77,12 @@ export interface RunOptions {
   readonly runId?: number;
   /** Called after every chunk, for a progress bar or a log line. */
   readonly onProgress?: (p: RunProgress) => void;
+  /** R2 settings of the supplier: self-read window and coherence factors (default: the core's defaults). */
+  readonly estimation?: EstimationSettings | undefined;
 }
+
+/** R2 settings a supplier chooses (case `estimation` without its data). */
+export type EstimationSettings = Omit<EstimationConfig, "peerAverages">;
 
 export interface RunProgress {
   readonly contractsDone: number;
@@ -243,7 +249,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
         // without history takes them, CGV 6.1).
         stationDays: stationDaysFromRows(r2.station),
-        estimation: { peerAverages: peersOf(contract.price_option) },
+        estimation: { ...opts.estimation, peerAverages: peersOf(contract.price_option) },
         lastIndexes: lastIndexesFromRows(r2.billed),
         pendingCharges,
       });

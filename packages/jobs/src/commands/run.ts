@@ -11,9 +11,9 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { ENGINE_VERSION } from "@billing/core";
+import { ENGINE_VERSION, estimationSchema } from "@billing/core";
 import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
-import { NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
@@ -32,6 +32,26 @@ export interface RunCommandOptions extends StoreOptions {
   payments?: boolean;
   /** false: skip the unpaid-bill procedure step after payments (default: run it). */
   dunning?: boolean;
+  /** R2 settings (strings as given on the command line). */
+  selfReadWindowDays?: string;
+  selfReadMaxFactor?: string;
+  selfReadMinFactor?: string;
+}
+
+/** R2 settings from the command line, validated with the case's own schema; bad values are a usage error. */
+export function estimationSettingsOf(o: RunCommandOptions): EstimationSettings | undefined {
+  const raw = {
+    ...(o.selfReadWindowDays !== undefined ? { selfReadWindowDays: Number(o.selfReadWindowDays) } : {}),
+    ...(o.selfReadMaxFactor !== undefined ? { selfReadMaxFactor: o.selfReadMaxFactor } : {}),
+    ...(o.selfReadMinFactor !== undefined ? { selfReadMinFactor: o.selfReadMinFactor } : {}),
+  };
+  if (Object.keys(raw).length === 0) return undefined;
+  const parsed = estimationSchema.omit({ peerAverages: true }).safeParse(raw);
+  if (!parsed.success) {
+    const flag = (k: string) => "--" + k.replace(/[A-Z]/g, (m) => "-" + m.toLowerCase());
+    throw new UsageError(parsed.error.issues.map((i) => `${flag(String(i.path[0]))}: ${i.message}`).join("; "));
+  }
+  return parsed.data;
 }
 
 function progressReporter(total: number, enabled: boolean): { onProgress: (p: RunProgress) => void; stop: () => void } {
@@ -96,7 +116,15 @@ interface WorkerResult {
   summary: RunSummary;
 }
 
-async function runInWorkers(store: Store, opts: StoreOptions, date: string, workers: number, chunkSize: number, onProgress: (p: RunProgress) => void): Promise<RunSummary> {
+async function runInWorkers(
+  store: Store,
+  opts: StoreOptions,
+  date: string,
+  workers: number,
+  chunkSize: number,
+  onProgress: (p: RunProgress) => void,
+  estimation: EstimationSettings | undefined,
+): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const started = process.hrtime.bigint();
   const bounds = await dueRangeBounds(store.db, date, workers);
@@ -111,7 +139,7 @@ async function runInWorkers(store: Store, opts: StoreOptions, date: string, work
             env: { ...process.env, DATABASE_URL: opts.databaseUrl ?? process.env.DATABASE_URL },
             stdio: ["ignore", "inherit", "inherit", "ipc"],
           });
-          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId });
+          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation });
           let result: WorkerResult | undefined;
           child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
             if (m.progress) {
@@ -151,6 +179,7 @@ export async function runCommand(
   opts: RunCommandOptions & { date: string },
 ): Promise<RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }> {
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
+  const estimation = estimationSettingsOf(opts);
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
   await migrateOrThrow(store);
   // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
@@ -160,8 +189,8 @@ export async function runCommand(
   let summary: RunSummary;
   try {
     summary = workers > 1 && total > 0
-      ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress)
-      : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress });
+      ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress, estimation)
+      : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
   } finally {
     reporter.stop();
   }
@@ -183,6 +212,9 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
     .option("--no-payments", "skip the payments step after billing (default: run `billing payments nightly` for the same date)")
+    .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: 5)")
+    .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: 3)")
+    .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: no lower bound)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());

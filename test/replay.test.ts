@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package has no dependency on kysely: reach the store package's copy (the same module).
 import { sql } from "kysely";
-import { dates } from "@billing/core";
+import { ENGINE_VERSION, dates } from "@billing/core";
 import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, verifyChain } from "@billing/db";
 import { runBilling } from "@billing/jobs";
 import { replayInvoice } from "@billing/jobs";
@@ -93,7 +93,7 @@ describe("billing invoice replay", () => {
       const r = await replayInvoice(db(), number);
       const stored = (await findInvoiceByNumber(db(), number))!.document;
       expect(r).toEqual({
-        status: "match", number, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: "0.1.0", replayed: "0.1.0" },
+        status: "match", number, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION },
       });
     }
   });
@@ -184,7 +184,7 @@ describe("billing invoice replay of a true-up invoice (R1 · CGV 6.1)", () => {
     expect(stored.kind).toBe("trueUpInvoice");
     expect(stored.trueUp).toMatchObject({ planReference: "KS-TRUEUP/2025-11-25", planStart: "2025-11-25", planEnd: "2026-11-25" });
     expect(stored.trueUp!.instalments).toHaveLength(12);
-    expect(r).toEqual({ status: "match", number: trueUpNumber, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: "0.1.0", replayed: "0.1.0" } });
+    expect(r).toEqual({ status: "match", number: trueUpNumber, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION } });
   });
 
   it("R1 · CGV 6.1 recomputes the closing monthly invoice of a switch to smoothed billing, whose night also made a plan from a year of reads", async () => {

@@ -98,7 +98,8 @@ export function lateInterest(args: {
   const segments: { from: LocalDate; to: LocalDate; days: number; balance: Dec; legal: Dec; applied: Dec }[] = [];
   for (let i = 1; i <= daysLate; i++) {
     const day = addDays(dueDate, i);
-    const balance = args.receipts.reduce((owed, r) => (r.date < day ? sub(owed, dec(r.amount)) : owed), total);
+    // Never below zero: money beyond the item's amount is a credit of the account, not negative interest.
+    const balance = max(ZERO, args.receipts.reduce((owed, r) => (r.date < day ? sub(owed, dec(r.amount)) : owed), total));
     const legal = legalInterestRateAt(args.rates, day, args.creditor, args.gaps ?? []).ratePct;
     const last = segments.at(-1);
     if (last && eq(last.balance, balance) && eq(last.legal, legal)) {

@@ -89,6 +89,24 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     expect(kwhBilled(inv)).toBe("310");
   });
 
+  it("R2 self-read below the customer's previous self-read: a negative consumption, rejected", () => {
+    const inv = invoiceOf({
+      reads: [...HISTORY, selfRead("2026-03-13", "5080")],
+      lastIndex: { index: "5100", estimated: true, source: "selfRead", actualReadDate: "2026-02-15" },
+    });
+    expect(inv.consumption!.notUsed[2]).toEqual({ source: "selfRead", reason: "self-read BASE 5080 of 2026-03-13 is below the customer's previous self-read 5100 billed on 2026-02-15" });
+    expect(inv.consumption!.source).toBe("history");
+  });
+
+  it("R2 self-read below an index the supplier estimated: accepted, the difference is credited", () => {
+    const inv = invoiceOf({
+      reads: [...HISTORY, selfRead("2026-03-15", "5080")],
+      lastIndex: { index: "5100", estimated: true, source: "history", actualReadDate: "2026-02-15" },
+    });
+    expect(inv.consumption!.source).toBe("selfRead");
+    expect(inv.lines.filter((l) => l.kind === "energy").map((l) => [l.quantity, l.amount])).toEqual([["-20", "-3.54"]]);
+  });
+
   it("R2 self-read implying 5 × the usual consumption: rejected (> 3 ×), the history is used", () => {
     // 26 days × 11.071 × 5 ≈ 1,439 kWh → 55.35 kWh/day against 3 × 11.071 = 33.21.
     const inv = invoiceOf({ reads: [...HISTORY, selfRead("2026-03-13", "6439")] });

@@ -292,6 +292,12 @@ function selfReadAttempt(
     if (last && compare(x, last.index) < 0) {
       return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}` };
     }
+    // Below the customer's own previous self-read: a negative consumption, incoherent (a self-read below
+    // an index the supplier estimated is a correction, kept: the difference is credited).
+    const start = starts.get(r)!;
+    if (start.used.source === "selfRead" && start.used.date < s && compare(x, start.index) < 0) {
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(start.index)} billed on ${start.used.date}` };
+    }
     // Implied daily consumption since the last distributor index (else since the period's start index).
     const ref = last ?? { date: p.start, index: starts.get(r)!.index };
     const days = daysBetween(ref.date, s);

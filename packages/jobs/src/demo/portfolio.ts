@@ -85,7 +85,7 @@ export interface DemoContract {
 export interface DemoRead {
   contract_id: string;
   read_date: string;
-  source: "teleRead" | "selfRead";
+  source: "teleRead" | "distributorActual" | "selfRead";
   register: string;
   index_value: string;
 }
@@ -173,7 +173,10 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
         index[r] = index[r]! + Math.round(kwh * share);
         // Bad data on purpose: for ~0.2 % of contracts the last read up to the demo date goes backwards.
         const value = broken > 0.998 && k === lastDueRead ? index[r]! - 500 : index[r]!;
-        reads.push({ contract_id: `K${n}`, read_date: date, source: communicating ? "teleRead" : "selfRead", register: r, index_value: String(Math.max(0, value)) });
+        // A meter without remote reading is read on site by the distributor every 6 months (a cyclic
+        // read); the customer sends a self-read in the months between (R2).
+        const source = communicating ? "teleRead" : k % 6 === 0 ? "distributorActual" : "selfRead";
+        reads.push({ contract_id: `K${n}`, read_date: date, source, register: r, index_value: String(Math.max(0, value)) });
       }
       prev = date;
     });

@@ -214,6 +214,18 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     expect(inv.selfReadWindow).toEqual({ from: "2026-04-10", to: "2026-04-15" });
   });
 
+  it("R2 a self-read counts by the day it was sent: read before the window but sent in it, it is used", () => {
+    // Read 2026-03-08 (250 kWh over 21 days), sent 2026-03-11: carried 7 days: 250 × 7 / 21 = 83.333333333333 (12 places).
+    const inv = invoiceOf({ reads: [...HISTORY, { ...selfRead("2026-03-08", "5250"), receivedOn: "2026-03-11" }] });
+    expect(inv.consumption!.source).toBe("selfRead");
+    expect(inv.indexes.at(-1)!.index).toBe("5333.333333333333");
+  });
+
+  it("R2 a self-read sent before the window is not used, whatever its date", () => {
+    const inv = invoiceOf({ reads: [...HISTORY, { ...selfRead("2026-03-08", "5250"), receivedOn: "2026-03-09" }] });
+    expect(inv.consumption!.notUsed[2]).toEqual(NO_SELF_READ);
+  });
+
   it("R2 a read received after the invoice's date is not known to it", () => {
     const inv = invoiceOf({ reads: [...HISTORY, { ...actual("2026-03-15", "5333"), receivedOn: "2026-03-16" }] });
     expect(inv.consumption!.source).toBe("history");

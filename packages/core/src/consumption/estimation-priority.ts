@@ -276,7 +276,11 @@ function selfReadAttempt(
 ): Attempt {
   const D = p.end;
   const window = selfReadWindow(c, D);
-  const inWindow = reads.filter((x) => x.source === "selfRead" && x.date >= window.from && x.date <= window.to);
+  // « Auto-relevé transmis pendant la période indiquée »: sent (received) in the window, read on or before D.
+  const inWindow = reads.filter((x) => {
+    const sent = x.receivedOn ?? x.date;
+    return x.source === "selfRead" && sent >= window.from && sent <= window.to && x.date <= D;
+  });
   if (inWindow.length === 0) return { ok: false, reason: `no self-read received for ${window.from}..${window.to}` };
   const read = inWindow.reduce((a, b) => (b.date > a.date ? b : a));
   const s = read.date;

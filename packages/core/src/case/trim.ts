@@ -53,7 +53,8 @@ function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWind
     }
   }
   if (window && window.historyFrom < lo) lo = window.historyFrom;
-  return known.filter((x) => x.date >= lo && x.date <= hi);
+  // A self-read counts by the day it was sent (R2): one sent in a window may be dated before it.
+  return known.filter((x) => (x.date >= lo && x.date <= hi) || (x.source === "selfRead" && (x.receivedOn ?? x.date) >= from && x.date <= to));
 }
 
 /** The last date on or before `from` and the first on or after `to` (those that exist). */

@@ -20,6 +20,8 @@ type Month = {
   selfReadFactor: number;
   stationGap: boolean;
   midMonthActual: boolean;
+  /** The self-read is read 8 days before the billing date and sent 7 days later (inside the window). */
+  selfReadSentLate: boolean;
 };
 
 const arbMonth: fc.Arbitrary<Month> = fc.record({
@@ -28,6 +30,7 @@ const arbMonth: fc.Arbitrary<Month> = fc.record({
   selfReadFactor: fc.constantFrom(0.5, 1, 1, 1.3, 8),
   stationGap: fc.boolean(),
   midMonthActual: fc.boolean(),
+  selfReadSentLate: fc.boolean(),
 });
 
 function scenario(months: Month[], peerKwhPerDay: number): { input: CaseInput; dates: string[]; actualAt: Map<string, number> } {
@@ -55,7 +58,13 @@ function scenario(months: Month[], peerKwhPerDay: number): { input: CaseInput; d
     }
     if (m.kind === "selfRead") {
       const consumed = m.dailyKwh * days;
-      reads.push({ date: addDays(to, -1), source: "selfRead", registers: { BASE: String(Math.round(index - m.dailyKwh + consumed * (m.selfReadFactor - 1))) } });
+      const back = m.selfReadSentLate ? 8 : 1;
+      reads.push({
+        date: addDays(to, -back),
+        source: "selfRead",
+        registers: { BASE: String(Math.round(index - back * m.dailyKwh + consumed * (m.selfReadFactor - 1))) },
+        ...(m.selfReadSentLate ? { receivedOn: addDays(to, -1) } : {}),
+      });
     }
   });
   const peerAverages = Array.from({ length: months.length + 2 }, (_, k) => ({
@@ -104,7 +113,7 @@ describe("R2 reconciliation — property", () => {
           billing = { lastBillingDate: date, ...(lastIndexes ? { lastIndexes } : {}) };
         }
       }),
-      { numRuns: 80 },
+      { numRuns: 100 },
     );
   });
 });

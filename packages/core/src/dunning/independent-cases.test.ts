@@ -165,6 +165,25 @@ describe("R10 independent cases — housing fund and payment", () => {
     ]);
   });
 
+  it("R10 an FSL aid granted after a suspension (communicating meter): supply limited to 1 kVA the day after the decision, interruption 60 days later", () => {
+    // Suspended 05-21; FSL filed 06-01 (interruption held), granted 06-20: the customer is now an FSL
+    // beneficiary with a communicating meter → 1 kVA for 60 days before any interruption. Limitation
+    // 06-21 (the day after the decision); 60 days 06-22 … 08-20 → interruption 08-21. No visit fee.
+    // (The engine first waited forever here: "no limitation was recorded".)
+    const situation = (d: string): CustomerSituation =>
+      d < "2025-06-01" ? ordinary : { ...ordinary, housingFundApplications: [d >= "2025-06-20" ? { filedOn: "2025-06-01", decidedOn: "2025-06-20", decision: "granted" } : { filedOn: "2025-06-01" }] };
+    const taken = driveProcedure({ dueDate: "2025-05-02", from: "2025-05-01", to: "2025-10-31", situation, receiptAfter: receipts });
+    expect(datesOf(taken)).toEqual([
+      ["2025-05-03", "reminder"],
+      ["2025-05-21", "suspension"],
+      ["2025-05-21", "formalNotice"],
+      ["2025-06-21", "limitation"],
+      ["2025-08-21", "interruption"],
+    ]);
+    expect(taken[3]!.decision).toMatchObject({ feeRebillable: false, inputs: { limitKva: "1" } });
+    expect(taken[4]!.decision.inputs).toMatchObject({ limitedSince: "2025-06-21", limitationServedOn: "2025-08-21" });
+  });
+
   it("R10 a payment between the formal notice and the interruption closes the procedure; nothing follows", () => {
     // Due 2025-06-02 → reminder 06-03, received 06-05; suspension and notice 06-21, received 06-24 →
     // interruption would be 07-15; paid on 07-10 → settled 07-10.

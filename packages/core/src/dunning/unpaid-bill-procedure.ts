@@ -328,7 +328,16 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     }
     if (p.limitedFirst) {
       const limitation = find("limitation");
-      if (!limitation) {
+      if (!limitation && restriction.step === "suspension") {
+        // Suspended before the customer became protected (energy cheque, FSL aid granted later): the
+        // 60 days at 1 kVA still come before any interruption (décret 2008-780) — the next step is
+        // the limitation (supply restored at 1 kVA), from today; the interruption counts from it.
+        step = "limitation";
+        base = today;
+        why.length = 0;
+        blocks.length = 0;
+        why.push(`the customer, suspended on ${restriction.takenOn}, is now an energy-cheque or FSL beneficiary with a communicating meter: limited to ${PROTECTED_LIMITATION_KVA} kVA for ${LIMITATION_BEFORE_INTERRUPTION_DAYS} days before any interruption`);
+      } else if (!limitation) {
         base = waitFor("limitationNotServed", `an energy-cheque or FSL beneficiary with a communicating meter is limited to ${PROTECTED_LIMITATION_KVA} kVA for ${LIMITATION_BEFORE_INTERRUPTION_DAYS} days before any interruption; no limitation was recorded`);
       } else {
         const served = addDays(addDaysOutsideTruce(limitation.takenOn, LIMITATION_BEFORE_INTERRUPTION_DAYS), 1);

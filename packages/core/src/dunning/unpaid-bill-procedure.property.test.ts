@@ -104,17 +104,19 @@ describe("R10 unpaid-bill procedure — properties", () => {
           // No step on an FSL decision day; nothing at all while an application is pending under 2 months.
           expect(s.housingFundApplications.some((a) => a.decidedOn === d && t.step !== "settled")).toBe(false);
           const pending = pendingOn(s, d);
-          if (t.step !== "settled") for (const w of pending) expect(d >= w.windowEnd).toBe(true);
+          if (t.step !== "settled" && !relimit(t)) for (const w of pending) expect(d >= w.windowEnd).toBe(true);
           if (isRestrictionStep(t.step)) {
             expect(t.decision.feeRebillable).toBe(!(p.energyChequeLike || p.housingFundAid || s.vulnerable));
-            for (const w of pending) {
+            // A pending FSL application never holds back a restoration at 1 kVA.
+            if (!relimit(t)) for (const w of pending) {
               const letter = at("housingFundLetter");
               expect(letter).toBeDefined();
               expect(letter!.takenOn >= w.windowEnd).toBe(true);
               expect(d >= addDays(receipt("housingFundLetter")!, 21)).toBe(true);
             }
           }
-          if (t.step === "limitation" || t.step === "suspension") {
+          // (A limitation after a suspension restores supply at 1 kVA: it never waits for the 30 days.)
+          if ((t.step === "limitation" && !relimit(t)) || t.step === "suspension") {
             const delay = p.energyChequeLike || p.housingFundAid ? 30 : 15;
             expect(d >= addDays(receipt("reminder")!, delay + 1)).toBe(true);
           }

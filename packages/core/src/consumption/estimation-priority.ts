@@ -210,7 +210,9 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
   for (const r of registers) {
     const s = starts.get(r)!;
     const last = actual.get(r)!.filter((x) => x.date < D).at(-1);
-    const newInformation = last !== undefined && (s.actualReadDate === null || last.date > s.actualReadDate) && last.date !== p.start;
+    // A distributor index dated the period start counts as new only when the billed start was an
+    // estimate (it arrived after the previous invoice): an actual start is that index already.
+    const newInformation = last !== undefined && (s.actualReadDate === null || last.date > s.actualReadDate) && (last.date !== p.start || s.estimated);
     bases.set(
       r,
       newInformation

@@ -1,7 +1,8 @@
 /**
  * R10 — CGV 8, 9; décret 2008-780; CASF L115-3 property (fast-check): whatever the situation, the
  * dates, the FSL applications, the letters' receipts and the payment, a procedure driven day by day
- * never takes a step that breaks R10: in order, each once; no limitation or suspension before the
+ * never takes a step that breaks R10: in order, each once (a limitation may follow a suspension when
+ * the customer became protected since, docs/rules.md); no limitation or suspension before the
  * reminder's receipt + 15 (30) days; no interruption before the notice's receipt + 20 days; no cut of
  * a main residence and no limitation of an energy-cheque beneficiary in the truce; 60 days at 1 kVA
  * outside the truce first for protected customers with a communicating meter; nothing while an FSL
@@ -78,9 +79,17 @@ describe("R10 unpaid-bill procedure — properties", () => {
         };
         const order = ["reminder", "restriction", "formalNotice", "interruption"];
         const rank = (k: string) => order.indexOf(k === "limitation" || k === "suspension" ? "restriction" : k);
-        const main = taken.filter((t) => rank(t.step) >= 0);
+        // A limitation after a suspension: the customer became protected (FSL aid granted) after being
+        // suspended — 1 kVA for 60 days before any interruption; it comes after the formal notice.
+        const relimit = (t: (typeof taken)[number]) => t.step === "limitation" && at("suspension") !== undefined;
+        const main = taken.filter((t) => rank(t.step) >= 0 && !relimit(t));
         main.forEach((t, i) => expect(rank(t.step)).toBe(i)); // in order, none skipped
-        expect(taken.filter((t) => t.step === "limitation" || t.step === "suspension").length).toBeLessThanOrEqual(1);
+        expect(main.filter((t) => t.step === "limitation" || t.step === "suspension").length).toBeLessThanOrEqual(1);
+        for (const t of taken.filter(relimit)) {
+          expect(protectionsOf(s, t.takenOn).limitedFirst).toBe(true);
+          expect(at("formalNotice")!.takenOn <= t.takenOn).toBe(true);
+          expect(taken.indexOf(t)).toBeGreaterThan(taken.indexOf(at("formalNotice")!));
+        }
         const settled = at("settled");
         if (settled) {
           expect(paidOn).toBeDefined();
@@ -95,17 +104,19 @@ describe("R10 unpaid-bill procedure — properties", () => {
           // No step on an FSL decision day; nothing at all while an application is pending under 2 months.
           expect(s.housingFundApplications.some((a) => a.decidedOn === d && t.step !== "settled")).toBe(false);
           const pending = pendingOn(s, d);
-          if (t.step !== "settled") for (const w of pending) expect(d >= w.windowEnd).toBe(true);
+          if (t.step !== "settled" && !relimit(t)) for (const w of pending) expect(d >= w.windowEnd).toBe(true);
           if (isRestrictionStep(t.step)) {
             expect(t.decision.feeRebillable).toBe(!(p.energyChequeLike || p.housingFundAid || s.vulnerable));
-            for (const w of pending) {
+            // A pending FSL application never holds back a restoration at 1 kVA.
+            if (!relimit(t)) for (const w of pending) {
               const letter = at("housingFundLetter");
               expect(letter).toBeDefined();
               expect(letter!.takenOn >= w.windowEnd).toBe(true);
               expect(d >= addDays(receipt("housingFundLetter")!, 21)).toBe(true);
             }
           }
-          if (t.step === "limitation" || t.step === "suspension") {
+          // (A limitation after a suspension restores supply at 1 kVA: it never waits for the 30 days.)
+          if ((t.step === "limitation" && !relimit(t)) || t.step === "suspension") {
             const delay = p.energyChequeLike || p.housingFundAid ? 30 : 15;
             expect(d >= addDays(receipt("reminder")!, delay + 1)).toBe(true);
           }

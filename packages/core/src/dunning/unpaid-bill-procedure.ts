@@ -293,6 +293,8 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   // The step that comes next in the sequence, and the day its legal delay ends.
   let step: DunningStepKind | "restriction";
   let base: LocalDate | null;
+  /** The step is a limitation that restores a suspended customer's supply at 1 kVA: never held back by an FSL application. */
+  let restoring = false;
   if (!reminder) {
     step = "reminder";
     base = addDays(overdue.oldestDueDate, 1);
@@ -328,7 +330,17 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     }
     if (p.limitedFirst) {
       const limitation = find("limitation");
-      if (!limitation) {
+      if (!limitation && restriction.step === "suspension") {
+        // Suspended before the customer became protected (energy cheque, FSL aid granted later): the
+        // 60 days at 1 kVA still come before any interruption (décret 2008-780) — the next step is
+        // the limitation (supply restored at 1 kVA), from today; the interruption counts from it.
+        step = "limitation";
+        restoring = true;
+        base = today;
+        why.length = 0;
+        blocks.length = 0;
+        why.push(`the customer, suspended on ${restriction.takenOn}, is now an energy-cheque or FSL beneficiary with a communicating meter: limited to ${PROTECTED_LIMITATION_KVA} kVA for ${LIMITATION_BEFORE_INTERRUPTION_DAYS} days before any interruption`);
+      } else if (!limitation) {
         base = waitFor("limitationNotServed", `an energy-cheque or FSL beneficiary with a communicating meter is limited to ${PROTECTED_LIMITATION_KVA} kVA for ${LIMITATION_BEFORE_INTERRUPTION_DAYS} days before any interruption; no limitation was recorded`);
       } else {
         const served = addDays(addDaysOutsideTruce(limitation.takenOn, LIMITATION_BEFORE_INTERRUPTION_DAYS), 1);
@@ -341,7 +353,7 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   }
 
   // A pending FSL application holds everything for 2 months; then a cut needs a letter received 20 days before.
-  if (fund.pending && fund.windowEnd) {
+  if (fund.pending && fund.windowEnd && !restoring) {
     inputs["housingFundFiledOn"] = fund.pending.filedOn;
     inputs["housingFundWindowEnd"] = fund.windowEnd;
     if (step === "restriction" || step === "interruption") {

@@ -17,9 +17,11 @@
  * default (3 × other): 15.21 · 14.76 · 11.13 · 8.28. Late refund to a residential customer
  * (1.5 × natural person): 12.015 · 12.24 · 10.815 · 9.975.
  */
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { addDays } from "../primitives/dates.ts";
 import { dec, formatCents } from "../primitives/money.ts";
 import { dueDate } from "./due-date.ts";
 import { type InterestComputation, type Receipt, latePaymentCharges } from "./late-payment-penalty.ts";
@@ -290,5 +292,52 @@ describe("R4 independent cases: refunds (CGV 6.5)", () => {
     expect(refundDueOnRequest("2024-02-14")).toBe("2024-02-29");
     expect(refundDueOnRequest("2025-02-14")).toBe("2025-03-01");
     expect(refundDueOnRequest("2024-12-20")).toBe("2025-01-04");
+  });
+});
+
+describe("R3 independent oracle: exact integer arithmetic (property)", () => {
+  // An oracle that shares nothing with the engine but the rate table: cents and thousandths of a
+  // percent as BigInt, the late days walked one by one, N = Σ balance¢ × 1.5 × rate (in 10⁻⁴ %) over
+  // the days, then one half-up division to the cent: cents = ⌊(2N + D) ÷ 2D⌋ with D = 365 × 10⁶.
+  const milliPct = (pct: string) => BigInt(Math.round(Number(pct) * 1000)); // table values have ≤ 2 decimals
+  const otherOn = (day: string) => RATES.find((r) => r.from <= day && (r.to === undefined || day < r.to))!.otherPct;
+  const cents = (s: string) => BigInt(s.replace(".", ""));
+  const fmt = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, "0")}`;
+
+  it("R3 residential penalty = max(7.50, round-half-up(Σ owed × 1.5 × legal ÷ 36,500)) for any partial payments in 2024–2025", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600 }), // due date: days after 2024-01-01
+        fc.integer({ min: 1, max: 2_000_000 }), // amount in cents
+        fc.array(fc.record({ offset: fc.integer({ min: -5, max: 90 }), share: fc.integer({ min: 1, max: 100 }) }), { minLength: 0, maxLength: 4 }),
+        fc.integer({ min: 1, max: 90 }), // the last payment, days after the due date
+        (dueOffset, amountCents, parts, lastOffset) => {
+          const due = addDays("2024-01-01", dueOffset);
+          const amount = BigInt(amountCents);
+          let left = amount;
+          const receipts: Receipt[] = [];
+          for (const p of parts) {
+            const a = (left * BigInt(p.share)) / 200n;
+            if (a <= 0n || p.offset > lastOffset) continue;
+            receipts.push({ date: addDays(due, p.offset), amount: fmt(a) });
+            left -= a;
+          }
+          receipts.push({ date: addDays(due, lastOffset), amount: fmt(left) });
+          let n = 0n;
+          for (let i = 1; i <= lastOffset; i++) {
+            const day = addDays(due, i);
+            const owed = receipts.reduce((o, r) => (r.date < day ? o - cents(r.amount) : o), amount);
+            n += owed * milliPct(otherOn(day)) * 15n; // 1.5 × rate: ×15 in ten-thousandths of a percent
+          }
+          // In cents: N × 10⁻² € × 10⁻⁴ % ÷ 100 ÷ 365 × 100 ¢ = N ÷ (365 × 10⁶).
+          const d = 365n * 1_000_000n;
+          const rounded = (2n * n + d) / (2n * d);
+          const expected = fmt(rounded < 750n ? 750n : rounded);
+          const [p] = residential(fmt(amount), due, receipts);
+          expect(p!.amount).toBe(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

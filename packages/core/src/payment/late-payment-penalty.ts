@@ -109,11 +109,15 @@ export function lateInterest(args: {
       segments.push({ from: day, to: day, days: 1, balance, legal, applied: args.appliedRate(legal) });
     }
   }
-  const withInterest = segments.map((s) => ({
-    ...s,
-    interest: div(mul(mul(s.balance, s.applied), dec(s.days)), dec(100 * DAYS_PER_YEAR)),
-  }));
-  const rawSum = sum(withInterest.map((s) => s.interest));
+  // Σ balance × rate × days is exact (finite decimals); it is divided by 36,500 once. Dividing each
+  // segment first and adding the quotients (each cut at the working precision, 36,500 = 2² × 5³ × 73)
+  // can land a total of exactly x.xx5 on x.xx4999…, a cent short after the half-up rounding.
+  const divisor = dec(100 * DAYS_PER_YEAR);
+  const withInterest = segments.map((s) => {
+    const numerator = mul(mul(s.balance, s.applied), dec(s.days));
+    return { ...s, numerator, interest: div(numerator, divisor) };
+  });
+  const rawSum = div(sum(withInterest.map((s) => s.numerator)), divisor);
   const rounded = roundToCent(rawSum);
   const amount = daysLate === 0 ? ZERO : args.floor === null ? rounded : max(dec(args.floor), rounded);
   return {

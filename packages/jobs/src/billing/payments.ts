@@ -314,7 +314,9 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
         for (const it of allocate(list, date).items) {
           if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
           if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
-          if (penalised.has(it.entry.ref) && (f.kind === "residential" || indemnified.has(it.entry.ref))) continue;
+          // Done once: a residential item has its penalty; a professional item its indemnity, written in the
+          // same transaction as its penalty (or without one when the interest rounds to 0.00).
+          if (f.kind === "residential" ? penalised.has(it.entry.ref) : indemnified.has(it.entry.ref)) continue;
           const contractId = it.entry.contractId ?? f.mainContract!;
           const computed = latePaymentCharges({
             itemRef: it.entry.ref, itemLabel: it.entry.label, amount: it.entry.amount, dueDate: it.dueDate, settledOn: it.settledOn,

@@ -24,10 +24,14 @@ import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
 
+const TWELVE = dec(12);
+
 interface SubscriptionValues {
   kva: number;
   supply: Dec;
   network: Dec;
+  /** The TURPE fixed part per year, exact (network = networkYearly / 12). */
+  networkYearly: Dec;
   networkVersion: string;
   ctaRate: Dec;
   vatSubscription: Dec;
@@ -41,6 +45,7 @@ function valuesAt(c: Case, date: LocalDate): SubscriptionValues {
     kva,
     supply: supplySubscriptionMonthly(c, date, kva),
     network: network.monthly,
+    networkYearly: network.yearly,
     networkVersion: network.entry.version ?? network.entry.from,
     ctaRate: ctaRateAt(c, date),
     vatSubscription: vatRateAt(c, "subscription", date),
@@ -82,7 +87,9 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
     const dim = daysInMonth(sp.start);
     const fraction = div(dec(days), dec(dim));
     const monthly = add(v.supply, v.network);
-    const amount = roundToCent(mul(monthly, fraction));
+    // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
+    // one rounding, even when the monthly network part or days / month has no finite decimal form.
+    const amount = roundToCent(div(mul(add(mul(v.supply, TWELVE), v.networkYearly), dec(days)), dec(12 * dim)));
     const option = c.contract.priceOption;
     lines.push({
       kind: "subscription",
@@ -108,7 +115,7 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
         `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
         ` = ${formatCents(amount)} € HT (supply ${shown(v.supply)} + network ${shown(v.network)} €/month)`,
     });
-    const cta = ctaAmount(v.network, fraction, v.ctaRate);
+    const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
     lines.push({
       kind: "cta",
       register: null,

@@ -33,19 +33,26 @@ export function networkTariffAt(c: Case, date: LocalDate): NetworkTariffEntry {
 export interface NetworkFixedPart {
   /** (CG + CC + b × kVA) / 12, € HT per month, full precision. */
   readonly monthly: Dec;
+  /** CG + CC + b × kVA, € HT per year, exact: prorations divide it once (no rounding drift). */
+  readonly yearly: Dec;
   readonly entry: NetworkTariffEntry;
 }
 
 /** The TURPE fixed part per month for `kva`: management + metering + power part of withdrawal. */
 export function networkFixedMonthly(c: Case, date: LocalDate, kva: number): NetworkFixedPart {
   const e = networkTariffAt(c, date);
-  return { monthly: fixedMonthlyOf(e, kva), entry: e };
+  const yearly = fixedYearlyOf(e, kva);
+  return { monthly: div(yearly, TWELVE), yearly, entry: e };
+}
+
+/** CG + CC + b × kVA of one TURPE entry, € HT per year, exact. */
+export function fixedYearlyOf(e: Pick<NetworkTariffEntry, "managementPerYear" | "meteringPerYear" | "withdrawalPerKvaPerYear">, kva: number): Dec {
+  return add(add(dec(e.managementPerYear), dec(e.meteringPerYear)), mul(dec(e.withdrawalPerKvaPerYear), dec(kva)));
 }
 
 /** (CG + CC + b × kVA) / 12 of one TURPE entry, € HT per month, full precision. */
 export function fixedMonthlyOf(e: Pick<NetworkTariffEntry, "managementPerYear" | "meteringPerYear" | "withdrawalPerKvaPerYear">, kva: number): Dec {
-  const yearly = add(add(dec(e.managementPerYear), dec(e.meteringPerYear)), mul(dec(e.withdrawalPerKvaPerYear), dec(kva)));
-  return div(yearly, TWELVE);
+  return div(fixedYearlyOf(e, kva), TWELVE);
 }
 
 /** Winter for the seasonal bands: November to March (H = hiver), summer April to October (B). */

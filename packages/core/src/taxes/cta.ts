@@ -7,7 +7,7 @@
 import type { Case } from "../case/schema.ts";
 import { missingReference } from "../pricing/reference-gap.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, dec, mul, percent, roundToCent } from "../primitives/money.ts";
+import { type Dec, dec, div, mul, roundToCent } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { changeDates, entryAt } from "../primitives/series.ts";
 
@@ -17,10 +17,14 @@ export function ctaRateAt(c: Case, date: LocalDate): Dec {
   return dec(e.ratePct);
 }
 
-/** CTA for a sub-period: `networkFixedMonthly × fraction × rate`, rounded once. */
-export function ctaAmount(networkFixedMonthly: Dec, fraction: Dec, ratePct: Dec): { base: Dec; amount: Dec } {
-  const base = mul(networkFixedMonthly, fraction);
-  return { base, amount: roundToCent(percent(base, ratePct)) };
+/**
+ * CTA for a sub-period of `days` in a month of `daysInMonth`: the TURPE fixed part per year × days /
+ * (12 × daysInMonth) × rate, divided once (exact before the one rounding to the cent).
+ */
+export function ctaAmount(networkFixedYearly: Dec, days: number, daysInMonth: number, ratePct: Dec): { base: Dec; amount: Dec } {
+  const numerator = mul(networkFixedYearly, dec(days));
+  const base = div(numerator, dec(12 * daysInMonth));
+  return { base, amount: roundToCent(div(mul(numerator, ratePct), dec(1200 * daysInMonth))) };
 }
 
 export const ctaChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c.reference.cta, p);

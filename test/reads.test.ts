@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findInvoiceByNumber, insertContracts, insertCustomers, insertOffer, listReceived } from "@billing/db";
-import { formatImport, importReadsFile, renderInvoice, replayInvoice, runCommand } from "@billing/jobs";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertOffer, listReceived, loadConsumptionUses } from "@billing/db";
+import { billingUseOf, formatImport, importReadsFile, renderInvoice, replayInvoice, runCommand } from "@billing/jobs";
 import type { RunSummary } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -203,5 +203,17 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
     expect(self.consumption).toMatchObject({ source: "distributorActual", estimated: false, actualReadDate: "2026-09-15" });
     // 2590 − 2300 already billed = 290 kWh.
     expect(self.lines.filter((l) => l.kind === "energy").map((l) => l.quantity)).toEqual(["290"]);
+  });
+
+  it("R2 billing reads list says which invoice used each read, and which rejected a self-read and why", async () => {
+    const august = (await invoiceOf("KR-SELF", "2026-08-15")).invoice.number;
+    const september = (await invoiceOf("KR-SELF", "2026-09-15")).invoice.number;
+    const entries = (await listReceived(db(), PDL.self)).filter((e) => e.status === "accepted");
+    const uses = await loadConsumptionUses(db(), ["KR-SELF"]);
+    expect(entries.map((e) => [e.date, e.source, billingUseOf(e, uses)])).toEqual([
+      ["2026-07-15", "distributorActual", ""],
+      ["2026-08-15", "selfRead", `used by ${august}`],
+      ["2026-09-15", "distributorActual", `used by ${september}`],
+    ]);
   });
 });

@@ -7,6 +7,7 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, ReadSource } from "./schema.ts";
+import type { ConsumptionBasis } from "@billing/core";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -293,6 +294,27 @@ export async function listReceived(db: Db, key: string): Promise<ReceivedEntry[]
     kind: x.kind, contractId: x.contract_id, deliveryPoint: x.delivery_point, date: x.date, source: x.source, register: x.register,
     value: x.value, receivedOn: x.received_on, status: x.status, reason: x.rejection_reason, origin: x.origin, lineNo: x.line_no, raw: x.raw,
   }));
+}
+
+/** An issued monthly invoice's R2 consumption basis: which read it used, which it rejected and why. */
+export interface InvoiceConsumptionUse {
+  readonly number: string;
+  readonly contractId: string;
+  readonly energyEnd: string | null;
+  readonly consumption: ConsumptionBasis;
+}
+
+/** The consumption bases of the invoices of `contractIds` (R2), by issue order; invoices before migration 0011 have none. */
+export async function loadConsumptionUses(db: Db, contractIds: readonly string[]): Promise<InvoiceConsumptionUse[]> {
+  if (contractIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("invoice")
+    .select(["number", "contract_id", "energy_end", "consumption"])
+    .where("contract_id", "in", [...contractIds])
+    .where("consumption", "is not", null)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ number: r.number, contractId: r.contract_id, energyEnd: r.energy_end, consumption: r.consumption as ConsumptionBasis }));
 }
 
 // What the nightly batch loads ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ export { formatSummary, runCommand } from "./commands/run.ts";
 export { formatPlanHistory } from "./commands/plan.ts";
 export { renderInvoice, renderFailure } from "./render/invoice-table.ts";
 export { simulateFile, simulateText } from "./commands/simulate.ts";
-export { importReadsFile, formatImport, formatReceived } from "./commands/reads.ts";
+export { importReadsFile, formatImport, formatReceived, billingUseOf } from "./commands/reads.ts";
 export { peersCommand, formatPeers } from "./commands/peers.ts";
 export { parseReadsCsv, ReadsFileError, rowFingerprint } from "./reads/reads-csv.ts";
 export {

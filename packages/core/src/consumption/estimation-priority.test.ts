@@ -83,7 +83,7 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     const inv = invoiceOf({ reads: [...HISTORY, selfRead("2026-03-13", "4990")] });
     expect(inv.consumption).toMatchObject({
       source: "history",
-      notUsed: [NOT_COMMUNICATING, NO_DISTRIBUTOR, { source: "selfRead", reason: "self-read BASE 4990 of 2026-03-13 is below the last distributor index 5000 of 2026-02-15" }, NO_STATION],
+      notUsed: [NOT_COMMUNICATING, NO_DISTRIBUTOR, { source: "selfRead", reason: "self-read BASE 4990 of 2026-03-13 is below the last distributor index 5000 of 2026-02-15", readDate: "2026-03-13" }, NO_STATION],
     });
     expect(inv.indexes.at(-1)!.index).toBe("5310");
     expect(kwhBilled(inv)).toBe("310");
@@ -94,7 +94,7 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
       reads: [...HISTORY, selfRead("2026-03-13", "5080")],
       lastIndex: { index: "5100", estimated: true, source: "selfRead", actualReadDate: "2026-02-15" },
     });
-    expect(inv.consumption!.notUsed[2]).toEqual({ source: "selfRead", reason: "self-read BASE 5080 of 2026-03-13 is below the customer's previous self-read 5100 billed on 2026-02-15" });
+    expect(inv.consumption!.notUsed[2]).toEqual({ source: "selfRead", reason: "self-read BASE 5080 of 2026-03-13 is below the customer's previous self-read 5100 billed on 2026-02-15", readDate: "2026-03-13" });
     expect(inv.consumption!.source).toBe("history");
   });
 
@@ -113,6 +113,7 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     expect(inv.consumption!.source).toBe("history");
     expect(inv.consumption!.notUsed[2]).toEqual({
       source: "selfRead",
+      readDate: "2026-03-13",
       reason: "self-read BASE of 2026-03-13 implies 55.346 kWh/day since 2026-02-15, more than 3 × the expected 11.071 kWh/day (history)",
     });
     expect(inv.indexes.at(-1)!.index).toBe("5310");

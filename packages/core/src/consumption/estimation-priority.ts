@@ -106,7 +106,7 @@ interface Candidate {
   readonly detail: string;
 }
 
-type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string };
+type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string; readDate?: LocalDate };
 
 const kwhText = (x: Dec): string => formatForDisplay(x, 3);
 
@@ -147,7 +147,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
     }
   }
 
-  const notUsed: { source: ConsumptionSource; reason: string }[] = [];
+  const notUsed: ConsumptionBasis["notUsed"][number][] = [];
   const finish = (source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds => {
     const byRegister = new Map<Register, RegisterEnds>();
     const indexes: IndexUsed[] = [];
@@ -230,7 +230,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
   for (const [source, attempt] of attempts) {
     const a = attempt();
     if (a.ok) return finish(source, true, a.value.end, a.value.inputs, a.value.detail, () => "estimated");
-    notUsed.push({ source, reason: a.reason });
+    notUsed.push(a.readDate === undefined ? { source, reason: a.reason } : { readDate: a.readDate, reason: a.reason, source });
   }
   throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
 }
@@ -292,17 +292,17 @@ function selfReadAttempt(
   const inputs: Record<string, string> = { selfReadDate: s };
   for (const r of registers) {
     const v = read.registers[r];
-    if (v === undefined) return { ok: false, reason: `self-read of ${s} lacks register ${r}` };
+    if (v === undefined) return { ok: false, reason: `self-read of ${s} lacks register ${r}`, readDate: s };
     const x = dec(v);
     const last = actual.get(r)!.filter((a) => a.date <= s).at(-1);
     if (last && compare(x, last.index) < 0) {
-      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}` };
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}`, readDate: s };
     }
     // Below the customer's own previous self-read: a negative consumption, incoherent (a self-read below
     // an index the supplier estimated is a correction, kept: the difference is credited).
     const start = starts.get(r)!;
     if (start.used.source === "selfRead" && start.used.date < s && compare(x, start.index) < 0) {
-      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(start.index)} billed on ${start.used.date}` };
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(start.index)} billed on ${start.used.date}`, readDate: s };
     }
     // Implied daily consumption since the last distributor index (else since the period's start index).
     const ref = last ?? { date: p.start, index: starts.get(r)!.index };
@@ -319,12 +319,14 @@ function selfReadAttempt(
         if (compare(rate, mul(maxFactor, expected.kwhPerDay)) > 0) {
           return {
             ok: false,
+            readDate: s,
             reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
           };
         }
         if (minFactor !== null && compare(rate, mul(minFactor, expected.kwhPerDay)) < 0) {
           return {
             ok: false,
+            readDate: s,
             reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, less than ${formatPlain(minFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
           };
         }

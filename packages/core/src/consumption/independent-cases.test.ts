@@ -128,7 +128,7 @@ describe("R2 independent cases — HP/HC contracts", () => {
     expect(inv.consumption).toMatchObject({
       source: "history",
       estimated: true,
-      notUsed: [NOT_COMMUNICATING, NO_DISTRIBUTOR, { source: "selfRead", reason: "self-read of 2026-03-14 lacks register HC" }, NO_STATION],
+      notUsed: [NOT_COMMUNICATING, NO_DISTRIBUTOR, { source: "selfRead", reason: "self-read of 2026-03-14 lacks register HC", readDate: "2026-03-14" }, NO_STATION],
     });
     expect(endIndexes(inv)).toEqual({ HP: "10196", HC: "8112" });
     expect(energy(inv)).toEqual([
@@ -181,6 +181,7 @@ describe("R2 independent cases — HP/HC contracts", () => {
     expect(inv.consumption!.source).toBe("peerAverage");
     expect(inv.consumption!.notUsed[2]).toEqual({
       source: "selfRead",
+      readDate: "2026-03-13",
       reason: "self-read HC of 2026-03-13 implies 15.385 kWh/day since 2026-02-15, more than 3 × the expected 4.538 kWh/day (peerAverage)",
     });
     expect(endIndexes(inv)).toEqual({ HP: "10196", HC: "8126" });
@@ -199,7 +200,7 @@ describe("R2 independent cases — HP/HC contracts", () => {
       reads: [actual("2026-02-15", { HP: "10000", HC: "8000" }), ...HISTORY_HPHC, selfRead("2026-03-12", { HP: "10150", HC: "7990" })],
       lastIndexes: BILLED_HPHC,
     });
-    expect(inv.consumption!.notUsed[2]).toEqual({ source: "selfRead", reason: "self-read HC 7990 of 2026-03-12 is below the last distributor index 8000 of 2026-02-15" });
+    expect(inv.consumption!.notUsed[2]).toEqual({ source: "selfRead", reason: "self-read HC 7990 of 2026-03-12 is below the last distributor index 8000 of 2026-02-15", readDate: "2026-03-12" });
     expect(endIndexes(inv)).toEqual({ HP: "10196", HC: "8112" });
   });
 });

@@ -104,8 +104,11 @@ export interface ConsumptionBasis {
   /** false when the end index is a distributor index (read, or interpolated between two of them). */
   readonly estimated: boolean;
   readonly rule: string;
-  /** Each source of higher priority that was not used, best first, and why. */
-  readonly notUsed: readonly { readonly source: ConsumptionSource; readonly reason: string }[];
+  /**
+   * Each source of higher priority that was not used, best first, and why; `readDate`: the self-read
+   * that was examined and rejected (absent when none was sent in the window).
+   */
+  readonly notUsed: readonly { readonly source: ConsumptionSource; readonly reason: string; readonly readDate?: LocalDate }[];
   /** Date of the latest distributor index the end index accounts for (null: none known). */
   readonly actualReadDate: LocalDate | null;
   /** Structured trace: the figures the estimate was made from. */

@@ -7,7 +7,16 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { type ImportResult, type ReceivedEntry, type Store, listReceived, migrateOrThrow, storeReceivedRows } from "@billing/db";
+import {
+  type ImportResult,
+  type InvoiceConsumptionUse,
+  type ReceivedEntry,
+  type Store,
+  listReceived,
+  loadConsumptionUses,
+  migrateOrThrow,
+  storeReceivedRows,
+} from "@billing/db";
 import { ReadsFileError, parseReadsCsv } from "../reads/reads-csv.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
 
@@ -41,8 +50,30 @@ export function formatImport(path: string, r: ImportResult): string {
   return out.join("\n");
 }
 
-/** `billing reads list`: one line per row received, by date. */
-export function formatReceived(key: string, entries: readonly ReceivedEntry[]): string {
+/**
+ * R2: what billing made of an accepted read — the invoice that used it as its end index, or the one
+ * whose checks rejected it and why (a self-read incoherent with the usual consumption stays "accepted"
+ * as received; its rejection is the invoice's). "" when no invoice looked at it.
+ */
+export function billingUseOf(e: ReceivedEntry, uses: readonly InvoiceConsumptionUse[]): string {
+  if (e.kind !== "index" || e.status !== "accepted" || e.contractId === null || e.date === null) return "";
+  const out: string[] = [];
+  for (const u of uses) {
+    if (u.contractId !== e.contractId) continue;
+    const c = u.consumption;
+    if (e.source === "selfRead") {
+      if (c.source === "selfRead" && c.inputs["selfReadDate"] === e.date) out.push(`used by ${u.number}`);
+      const rejected = c.notUsed.find((n) => n.source === "selfRead" && n.readDate === e.date);
+      if (rejected) out.push(`not used by ${u.number}: ${rejected.reason}`);
+    } else if ((e.source === "teleRead" || e.source === "distributorActual") && u.energyEnd === e.date && (c.source === "teleRead" || c.source === "distributorActual")) {
+      out.push(`used by ${u.number}`);
+    }
+  }
+  return [...new Set(out)].join("; ");
+}
+
+/** `billing reads list`: one line per row received, by date; `uses`: the invoices' consumption bases (R2). */
+export function formatReceived(key: string, entries: readonly ReceivedEntry[], uses: readonly InvoiceConsumptionUse[] = []): string {
   if (entries.length === 0) return `nothing received for ${key}`;
   const rows = entries.map((e) => [
     e.date ?? "?",
@@ -54,8 +85,9 @@ export function formatReceived(key: string, entries: readonly ReceivedEntry[]): 
     e.status,
     e.origin === null ? "" : `${e.origin}${e.lineNo === null ? "" : `:${e.lineNo}`}`,
     e.reason ?? "",
+    billingUseOf(e, uses),
   ]);
-  const head = ["Date", "Source", "Register", "Value", "Contract", "Received", "Status", "From", "Reason"];
+  const head = ["Date", "Source", "Register", "Value", "Contract", "Received", "Status", "From", "Reason", "Billing"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   const rejected = entries.filter((e) => e.status === "rejected").length;
@@ -85,7 +117,9 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
     .action(async (key: string, o: { json?: boolean }) => {
       await withStore(storeOptions(), async (store) => {
         const entries = await listReceived(store.db, key);
-        process.stdout.write((o.json ? JSON.stringify(entries, null, 2) : formatReceived(key, entries)) + "\n");
+        const uses = await loadConsumptionUses(store.db, [...new Set(entries.map((e) => e.contractId).filter((x): x is string => x !== null))]);
+        const out = o.json ? JSON.stringify(entries.map((e) => ({ ...e, billing: billingUseOf(e, uses) })), null, 2) : formatReceived(key, entries, uses);
+        process.stdout.write(out + "\n");
         if (entries.length === 0) process.exitCode = 1;
       });
     });

@@ -37,6 +37,8 @@ export interface IssuedInvoice {
   readonly hash: string;
   readonly contractId: string;
   readonly billingDate: string;
+  /** A switch night issues a true-up and a monthly invoice on the same billing date: the kind tells them apart. */
+  readonly kind: Invoice["kind"];
 }
 
 export interface IssueOptions {
@@ -187,6 +189,7 @@ export async function issueInvoices(
     hash: n.hash,
     contractId: n.inv.document.contractId,
     billingDate: n.inv.document.billingDate,
+    kind: n.inv.document.kind,
   }));
 }
 

@@ -57,7 +57,7 @@ describe("R3/R4 charges carried onto the next monthly invoice", () => {
     expect(out.invoices.map((i) => i.lines.filter((l) => l.quantityUnit === "charge").length)).toEqual([2, 0]);
   });
 
-  it("R3 a smoothed contract's monthly invoices do not take them (they wait, docs/rules.md)", () => {
+  it("R3 a smoothed contract's monthly invoices do not take them (its true-up does, docs/rules.md)", () => {
     const c = exampleCase({ offer, reference, reads, asOf: "2025-08-15", billing: { lastBillingDate: "2025-07-15", pendingCharges: charges } });
     const out = dueInvoices({ ...c, contract: { ...c.contract, billingMode: "smoothed" } });
     if (!out.ok) throw new Error(out.failure.message);

@@ -6,9 +6,8 @@
  *
  * Outside the scope of VAT (indemnities, CGI art. 256): vatRate "0", left out of the VAT groups
  * (taxes/vat.ts), counted in the totals HT and TTC as they are. Only the first invoice a case issues
- * takes them (a catch-up run issuing several invoices bills each charge once), and only on a
- * contract billed monthly: a smoothed contract's charges wait for its next monthly invoice (reading
- * in docs/rules.md). The line names the charge id (`inputs.chargeId`): the store links the charge to
+ * takes them (a catch-up run issuing several invoices bills each charge once); a smoothed contract's
+ * go on its next true-up invoice (reading in docs/rules.md). The line names the charge id (`inputs.chargeId`): the store links the charge to
  * that invoice line, once.
  */
 import type { Case } from "../case/schema.ts";
@@ -21,6 +20,21 @@ export function carriedChargeLines(c: Case, billingDate: LocalDate): DraftLine[]
   const charges = c.billing.pendingCharges ?? [];
   if (charges.length === 0 || c.contract.billingMode !== "monthly") return [];
   if (billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf)[0] !== billingDate) return [];
+  return chargeLines(charges);
+}
+
+/**
+ * A smoothed contract's charges go on its next invoice, the true-up: the one closing the plan in
+ * force when the night starts (`billing.plan`), so a catch-up night with two true-ups bills them once.
+ * Instalment notices keep their fixed amounts.
+ */
+export function trueUpChargeLines(c: Case, planStart: LocalDate): DraftLine[] {
+  const charges = c.billing.pendingCharges ?? [];
+  if (charges.length === 0 || c.billing.plan?.start !== planStart) return [];
+  return chargeLines(charges);
+}
+
+function chargeLines(charges: NonNullable<Case["billing"]["pendingCharges"]>): DraftLine[] {
   return charges.map((ch) => ({
     kind: ch.kind,
     register: null,

@@ -202,6 +202,25 @@ describe("R1 · R4 · CGV 6.1, 6.5 annual true-up", () => {
     expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["919.33", "183.87", "1103.20"]);
   });
 
+  it("R3 R4 a smoothed contract's pending charges go on its true-up, outside VAT: 1,103.20 + 8.77 − 7.50 = 1,104.47, balance 84.47", () => {
+    const c = smoothed({ asOf: "2026-09-01", lastBillingDate: "2026-08-01", plan: { ...PLAN_2025, amountsTtc: amountsFor("85.00", "85.00") }, reads: YEAR_READS });
+    const pendingCharges = [
+      { id: "21", kind: "latePaymentPenalty" as const, amount: "8.77", periodStart: "2026-02-17", periodEnd: "2026-03-01", rule: "R3 · CGV 6.4", inputs: { daysLate: "12" }, explanation: "Late-payment penalty …" },
+      { id: "22", kind: "lateRefundPenalty" as const, amount: "-7.50", periodStart: "2026-04-21", periodEnd: "2026-05-01", rule: "R4 · CGV 6.5", inputs: { daysLate: "10" }, explanation: "Late-refund penalty in your favour …" },
+    ];
+    const out = dueSmoothedDocuments({ ...c, billing: { ...c.billing, pendingCharges } });
+    if (!out.ok) throw new Error(out.failure.message);
+    const inv = out.documents.find((d) => d.kind === "trueUpInvoice") as Invoice;
+    expect(inv.lines.filter((l) => l.quantityUnit === "charge").map((l) => [l.kind, l.amount, l.vatRate, l.inputs["chargeId"]])).toEqual([
+      ["latePaymentPenalty", "8.77", "0", "21"],
+      ["lateRefundPenalty", "-7.50", "0", "22"],
+    ]);
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["920.60", "183.87", "1104.47"]);
+    expect(inv.trueUp).toMatchObject({ instalmentsTotalTtc: "1020.00", balanceTtc: "84.47" });
+    // The instalment notices of the next plan keep their amounts: the charges are billed once, here.
+    expect(out.documents.filter((d) => d.kind !== "trueUpInvoice").every((d) => !("lines" in d) || (d as Invoice).lines.every((l) => l.quantityUnit !== "charge"))).toBe(true);
+  });
+
   it("R3 · CGV 6.4 a balance due: 12 × 85.00 = 1,020.00 billed → 83.20 due 15 days after issue", () => {
     const inv = trueUpWith(amountsFor("85.00", "85.00")).documents[0] as Invoice;
     expect(inv.trueUp).toMatchObject({

@@ -21,6 +21,7 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { type DraftLine, finishLine } from "../invoice/draft-line.ts";
 import { energyLines } from "../invoice/energy.ts";
+import { trueUpChargeLines } from "../invoice/carried-charges.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
 import { planDates } from "./instalment-plan.ts";
 import { settle } from "./refund-threshold.ts";
@@ -36,6 +37,7 @@ export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDat
   const drafts: DraftLine[] = [...subscriptionLines(c, period)];
   const energy = energyLines(c, period);
   drafts.push(...energy.lines);
+  drafts.push(...trueUpChargeLines(c, plan.start)); // R3/R4 charges of the account, outside VAT
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);
   const totalTtc = add(totalHt, vat.total);

@@ -415,7 +415,6 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const estimatedSet = new Set(estimatedRows.map((c) => c.id));
       const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
       const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
-      const monthlyIds = smoothedIds.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id));
       const [customers, reads, smoothedReads, forEstimation, plans, billed, charges] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
@@ -423,7 +422,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         loadEstimationData(estimatedRows, earliest),
         smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
         loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
-        loadPendingCharges(db, monthlyIds, opts.date),
+        // R3/R4 charges: on a monthly contract's next invoice, on a smoothed one's next true-up.
+        loadPendingCharges(db, ids, opts.date),
       ]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
       const readsByContract = groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id);
@@ -484,11 +484,11 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
 /** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
 function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
   const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
-  const withCharges = issued.filter((i) => i.document.kind === "monthlyInvoice" && i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
+  const withCharges = issued.filter((i) => i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
   if (withCharges.length === 0) return out;
-  const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}`, n.id]));
+  const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}|${n.kind}`, n.id]));
   for (const inv of withCharges) {
-    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}`)!;
+    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}|${inv.document.kind}`)!;
     for (const l of inv.document.lines) if (l.inputs["chargeId"] !== undefined) out.push({ chargeId: l.inputs["chargeId"], invoiceId, lineNo: l.lineNo });
   }
   return out;

@@ -27,6 +27,17 @@ describe("billing simulate", () => {
     expect(r.stdout).toMatch(/Energy HC +2026-02-01\.\.2026-03-01 +310 kWh/);
   });
 
+  it("R2 example-estimated.json: the self-read implies 5 × the usual consumption, so the history estimates the month (310 kWh), and the invoice says why", () => {
+    const r = simulateFile(example("example-estimated.json"));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}Source +history \(estimated\)$/m);
+    expect(r.stdout).toContain(
+      "selfRead: self-read BASE of 2026-03-13 implies 55.346 kWh/day since 2026-02-15, more than 3 × the expected 11.071 kWh/day (history)",
+    );
+    expect(r.stdout).toMatch(/BASE +2026-03-15 +5310 +estimated +history/);
+    expect(r.stdout).toContain("Self-read window for the next invoice: 2026-04-10..2026-04-15");
+  });
+
   it("--json prints the invoices and the next billing date as one JSON document", () => {
     const r = simulateFile(example("example-a.json"), { json: true });
     expect(r.exitCode).toBe(0);

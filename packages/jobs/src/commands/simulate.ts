@@ -212,6 +212,7 @@ export function registerSimulate(program: Command): void {
         "Examples:",
         "  billing simulate docs/examples/example-a.json         # monthly: one invoice",
         "  billing simulate docs/examples/example-smoothed.json  # smoothed (CGV 6.1): the instalment plan and its first notice",
+        "  billing simulate docs/examples/example-estimated.json # R2: a self-read rejected, the month estimated from history",
       ].join("\n"),
     )
     .action((file: string, options: { json?: boolean }) => {

@@ -10,6 +10,26 @@ import type { Database, PeerAverageRow } from "./schema.ts";
 /** Months averaged before the version's month (that month included as well). */
 export const PEER_MONTHS = 24;
 
+/**
+ * kVA bands the averages are also computed for (R2 3.3, « optionally per kVA band »): a 36 kVA home
+ * does not consume like a 3 kVA flat. The band of a contract is the one holding its subscribed kVA.
+ */
+export const KVA_BANDS = [
+  { band: "3-6", from: 3, to: 6 },
+  { band: "9-12", from: 9, to: 12 },
+  { band: "15-18", from: 15, to: 18 },
+  { band: "24-36", from: 24, to: 36 },
+] as const;
+
+/** The kVA band of a subscribed power ("" when outside every band). */
+export function kvaBandOf(kva: number): string {
+  return KVA_BANDS.find((b) => kva >= b.from && kva <= b.to)?.band ?? "";
+}
+
+const BAND_SQL = sql.raw(
+  `case ${KVA_BANDS.map((b) => `when c.subscribed_kva between ${b.from} and ${b.to} then '${b.band}'`).join(" ")} else '' end`,
+);
+
 export interface PeerComputation {
   readonly version: string;
   /** Rows stored by this call: 0 when the version already existed. */
@@ -24,7 +44,7 @@ export interface PeerComputation {
  * `version` and dated on or before it give a daily rate over [a, b); each interval's kWh are spread over
  * the months it covers pro rata temporis by days; per price option × register × month,
  * kWh per day = Σ kWh falling in the month ÷ Σ contract-days covered in it, rounded half-up to 6
- * decimals. Months: the version's month and the 24 before it. An interval whose index goes backwards
+ * decimals — once over every contract of the option (kva_band '') and once per kVA band. Months: the version's month and the 24 before it. An interval whose index goes backwards
  * (a meter change) is left out. Idempotent: a version already stored is left as it is.
  */
 export async function computePeerAverages(db: Kysely<Database>, version: string): Promise<PeerComputation> {
@@ -34,7 +54,7 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
       select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
         date_trunc('month', ${version}::date::timestamp)::date as last_month
     ), actual as (
-      select distinct on (m.contract_id, m.register, m.read_date) m.contract_id, c.price_option, m.register, m.read_date, m.index_value
+      select distinct on (m.contract_id, m.register, m.read_date) m.contract_id, c.price_option, ${BAND_SQL} as kva_band, m.register, m.read_date, m.index_value
       from meter_read m
       join contract c on c.id = m.contract_id
       where m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
@@ -43,24 +63,26 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
         and m.read_date >= (select first_month from bounds) - interval '13 months'
       order by m.contract_id, m.register, m.read_date, m.source desc
     ), intervals as (
-      select contract_id, price_option, register, lag(read_date) over w as a, read_date as b,
+      select contract_id, price_option, kva_band, register, lag(read_date) over w as a, read_date as b,
         index_value - lag(index_value) over w as kwh
       from actual
       window w as (partition by contract_id, register order by read_date)
     ), spread as (
-      select i.contract_id, i.price_option, i.register, mo::date as month,
+      select i.contract_id, i.price_option, i.kva_band, i.register, mo::date as month,
         least(i.b, (mo + interval '1 month')::date) - greatest(i.a, mo::date) as days,
         i.kwh, i.b - i.a as span
       from intervals i,
         generate_series(date_trunc('month', i.a::timestamp), date_trunc('month', (i.b - 1)::timestamp), interval '1 month') as mo
       where i.a is not null and i.kwh >= 0
     )
-    select ${version}::date, s.price_option, s.register, s.month, '',
+    select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
       round(sum(s.kwh * s.days / s.span) / sum(s.days), 6), round(sum(s.kwh * s.days / s.span), 6), sum(s.days), count(distinct s.contract_id)
     from spread s, bounds b
     where s.month between b.first_month and b.last_month and s.days > 0
       and not exists (select 1 from peer_average p where p.version = ${version}::date)
-    group by s.price_option, s.register, s.month
+    -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
+    group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
+    having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''
     on conflict do nothing`.execute(db);
   const stored = Number(r.numAffectedRows ?? 0n);
   if (stored > 0) return { version, stored, alreadyComputed: false };

@@ -165,28 +165,52 @@ describe("R2 3.3 peer averages", () => {
     ]);
     // Other rows already in this store: C0001's single tele-read (no interval), C0004's actual read of
     // 2025-01-01 (alone before 03-01), C0099's self-read: none adds an interval.
-    expect(await computePeerAverages(db(), "2025-03-01")).toEqual({ version: "2025-03-01", stored: 2, alreadyComputed: false });
-    const rows = await db().selectFrom("peer_average").selectAll().orderBy("month").execute();
+    // Every contract here is 6 kVA: the "3-6" band averages the same contracts as the whole option.
+    expect(await computePeerAverages(db(), "2025-03-01")).toEqual({ version: "2025-03-01", stored: 4, alreadyComputed: false });
+    const rows = await db().selectFrom("peer_average").selectAll().orderBy("month").orderBy("kva_band").execute();
     expect(rows.map((r) => [r.version, r.price_option, r.register, r.month, r.kva_band, r.kwh_per_day, r.kwh, r.contract_days, r.sample_size])).toEqual([
       // (170 + 186) / (17 + 31) = 7.4166666… → 7.416667
       ["2025-03-01", "BASE", "BASE", "2025-01-01", "", "7.416667", "356.000000", 48, 2],
+      ["2025-03-01", "BASE", "BASE", "2025-01-01", "3-6", "7.416667", "356.000000", 48, 2],
       // (140 + 196) / (14 + 28) = 8
       ["2025-03-01", "BASE", "BASE", "2025-02-01", "", "8.000000", "336.000000", 42, 2],
+      ["2025-03-01", "BASE", "BASE", "2025-02-01", "3-6", "8.000000", "336.000000", 42, 2],
     ]);
   });
 
   it("R2 a rerun on the same date adds and replaces nothing; a run uses the latest version on or before its date", async () => {
     expect(await computePeerAverages(db(), "2025-03-01")).toEqual({ version: "2025-03-01", stored: 0, alreadyComputed: true });
-    expect(Number((await db().selectFrom("peer_average").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)).toBe(2);
+    expect(Number((await db().selectFrom("peer_average").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)).toBe(4);
     expect((await loadPeerAverages(db(), "2025-02-28")).length).toBe(0);
-    expect((await loadPeerAverages(db(), "2025-03-10")).map((r) => [r.version, r.month, r.kwh_per_day])).toEqual([
+    const option = (rows: Awaited<ReturnType<typeof loadPeerAverages>>) => rows.filter((r) => r.kva_band === "");
+    expect(option(await loadPeerAverages(db(), "2025-03-10")).map((r) => [r.version, r.month, r.kwh_per_day])).toEqual([
       ["2025-03-01", "2025-01-01", "7.416667"], ["2025-03-01", "2025-02-01", "8.000000"],
     ]);
     // A later version sees C0004's late read: 4900 kWh over [01-01, 03-01), 59 days, 31 in January
     // and 28 in February: (356 + 4900 × 31/59) / 79 = 37.0959021… and (336 + 4900 × 28/59) / 70 = 38.0203389….
-    expect((await computePeerAverages(db(), "2025-03-02")).stored).toBe(2);
-    expect((await loadPeerAverages(db(), "2025-03-10")).map((r) => [r.version, r.month, r.kwh_per_day, r.sample_size])).toEqual([
+    expect((await computePeerAverages(db(), "2025-03-02")).stored).toBe(4);
+    expect(option(await loadPeerAverages(db(), "2025-03-10")).map((r) => [r.version, r.month, r.kwh_per_day, r.sample_size])).toEqual([
       ["2025-03-02", "2025-01-01", "37.095902", 3], ["2025-03-02", "2025-02-01", "38.020339", 3],
+    ]);
+  });
+
+  it("R2 averages per kVA band too: a 12 kVA contract has its own band, and counts in its option's average", async () => {
+    await db().insertInto("contract").values({
+      id: "C0120", customer_id: "CU1", delivery_point: "99999999999120", offer_id: "OF1", subscribed_kva: 12, price_option: "BASE",
+      tariff_formula: "BTINFCU4", billing_day: 1, communicating_meter: true, start_date: "2025-01-01", next_billing_date: "2025-02-01",
+    }).execute();
+    // 620 kWh over January (20/day) and 560 over February (20/day).
+    await insertMeterReads(db(), [
+      { contract_id: "C0120", read_date: "2025-01-01", source: "teleRead", register: "BASE", index_value: "0" },
+      { contract_id: "C0120", read_date: "2025-02-01", source: "teleRead", register: "BASE", index_value: "620" },
+      { contract_id: "C0120", read_date: "2025-03-01", source: "teleRead", register: "BASE", index_value: "1180" },
+    ]);
+    expect((await computePeerAverages(db(), "2025-03-03")).stored).toBe(6);
+    const rows = (await loadPeerAverages(db(), "2025-03-10")).map((r) => [r.month, r.kva_band, r.kwh_per_day, r.sample_size]);
+    expect(rows).toEqual([
+      // Every kVA: (356 + 4900 × 31/59 + 620) / (79 + 31) = 32.2779661… ; (336 + 4900 × 28/59 + 560) / (70 + 28) = 32.8716707…
+      ["2025-01-01", "", "32.277966", 4], ["2025-01-01", "3-6", "37.095902", 3], ["2025-01-01", "9-12", "20.000000", 1],
+      ["2025-02-01", "", "32.871671", 4], ["2025-02-01", "3-6", "38.020339", 3], ["2025-02-01", "9-12", "20.000000", 1],
     ]);
   });
 });

@@ -252,6 +252,7 @@ export const peerAverageSchema = z
     kwhPerDay: nonNegativeDecimal("average kWh per day"),
     version: isoDate.describe("Day the averages were computed (the set known at issue time)"),
     sampleSize: z.number().int().min(0).optional().describe("Delivery points the average was computed from"),
+    kvaBand: z.string().min(1).optional().describe('The subscribed-power band it averages, e.g. "3-6"; absent = every kVA of the option'),
   })
   .strict();
 

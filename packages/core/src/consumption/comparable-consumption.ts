@@ -84,7 +84,7 @@ export function peerEstimate(averages: readonly PeerAverage[], register: Registe
     if (!avg) return { ok: false, reason: `no peer average for register ${register} in ${month}` };
     const days = daysBetween(d, next);
     kwh = add(kwh, mul(dec(days), dec(avg.kwhPerDay)));
-    used.push(`${month} ${days} d × ${avg.kwhPerDay} (v${avg.version})`);
+    used.push(`${month} ${days} d × ${avg.kwhPerDay} (v${avg.version}${avg.kvaBand ? `, ${avg.kvaBand} kVA` : ""})`);
     d = next;
   }
   return { ok: true, kwh, inputs: { peerAverages: used.join("; ") }, detail: `peer average ${used.join(" + ")}` };

@@ -124,11 +124,28 @@ export function stationDaysFromRows(rows: readonly StationDayRow[]): Case["stati
 }
 
 /** R2 3.3: the stored peer averages of one price option (every kVA, band ""), as the case's estimation.peerAverages. */
-export function peerAveragesFromRows(rows: readonly PeerAverageRow[], priceOption: string): PeerAverage[] {
-  return rows
-    .filter((r) => r.price_option === priceOption && r.kva_band === "")
-    .map((r) => ({ month: r.month.slice(0, 7), register: r.register as PeerAverage["register"], kwhPerDay: r.kwh_per_day, version: r.version, sampleSize: r.sample_size }));
+/**
+ * R2 3.3: the peer averages of a contract's price option, per register and month: its kVA band's when
+ * that band has at least `minBandSample` delivery points that month, else every kVA of the option.
+ */
+export function peerAveragesFromRows(rows: readonly PeerAverageRow[], priceOption: string, kvaBand = "", minBandSample = MIN_BAND_SAMPLE): PeerAverage[] {
+  const mine = rows.filter((r) => r.price_option === priceOption);
+  const band = new Map(mine.filter((r) => kvaBand !== "" && r.kva_band === kvaBand && r.sample_size >= minBandSample).map((r) => [`${r.register}|${r.month}`, r]));
+  return mine
+    .filter((r) => r.kva_band === "")
+    .map((all) => band.get(`${all.register}|${all.month}`) ?? all)
+    .map((r) => ({
+      ...(r.kva_band !== "" ? { kvaBand: r.kva_band } : {}),
+      kwhPerDay: r.kwh_per_day,
+      month: r.month.slice(0, 7),
+      register: r.register as PeerAverage["register"],
+      sampleSize: r.sample_size,
+      version: r.version,
+    }));
 }
+
+/** Fewest delivery points a kVA band's monthly average needs to be used instead of the whole option's. */
+export const MIN_BAND_SAMPLE = 10;
 
 /** R2: the previous invoice's billed indexes of one contract as the case's billing.lastIndexes; undefined when none. */
 export function lastIndexesFromRows(rows: readonly BilledIndexRow[]): Case["billing"]["lastIndexes"] {

@@ -25,6 +25,7 @@ import {
   type BilledIndexRow,
   type ContractOutcome,
   type StationDayRow,
+  kvaBandOf,
   loadBilledIndexes,
   loadLastActualReadsBefore,
   loadPeerAverages,
@@ -201,9 +202,10 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   // R2 3.3: the peer averages known on the run date (latest version on or before it), once per run.
   const peerRows = await loadPeerAverages(db, opts.date);
   const peersByOption = new Map<string, PeerAverage[]>();
-  const peersOf = (option: string): PeerAverage[] => {
-    let list = peersByOption.get(option);
-    if (!list) peersByOption.set(option, (list = peerAveragesFromRows(peerRows, option)));
+  const peersOf = (option: string, kva: number): PeerAverage[] => {
+    const key = `${option}|${kvaBandOf(kva)}`;
+    let list = peersByOption.get(key);
+    if (!list) peersByOption.set(key, (list = peerAveragesFromRows(peerRows, option, kvaBandOf(kva))));
     return list;
   };
 
@@ -249,7 +251,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
         // without history takes them, CGV 6.1).
         stationDays: stationDaysFromRows(r2.station),
-        estimation: { ...opts.estimation, peerAverages: peersOf(contract.price_option) },
+        estimation: { ...opts.estimation, peerAverages: peersOf(contract.price_option, contract.subscribed_kva) },
         lastIndexes: lastIndexesFromRows(r2.billed),
         pendingCharges,
       });

@@ -205,6 +205,27 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
     expect(self.lines.filter((l) => l.kind === "energy").map((l) => l.quantity)).toEqual(["290"]);
   });
 
+  it("R2 a file imported in batches stores the same rows as in one go; a conflict across batches is caught against what is on record", async () => {
+    const path = join(dir, "batched.csv");
+    await writeFile(path, [
+      "delivery_point,date,source,register,value,received_on",
+      `${PDL.peer},2026-09-01,selfRead,BASE,4500,2026-09-01`,
+      `${PDL.peer},2026-09-02,selfRead,BASE,4510,2026-09-02`,
+      `${PDL.peer},2026-09-03,selfRead,BASE,4520,2026-09-03`,
+      `${PDL.peer},2026-09-01,selfRead,BASE,4501,2026-09-03`,
+      `${PDL.peer},2026-09-04,selfRead,oops,4530,2026-09-04`,
+    ].join("\n"));
+    // Two rows per transaction: lines 2–3, 4–5, 6.
+    const r = await importReadsFile(t.store, path, "2026-09-04", 2);
+    expect(r).toMatchObject({ rows: 5, acceptedReads: 3, storedRejected: 2, alreadyKnown: 0 });
+    expect(r.rejected.map((x) => [x.lineNo, x.reason])).toEqual([
+      [5, "value: conflicts with the index already received on 2026-09-01 for 2026-09-01 BASE (selfRead): 4500 (here 4501)"],
+      [6, 'register: "oops" must be one of BASE, HP, HC'],
+    ]);
+    // Again, in one batch: every row already on record.
+    expect(await importReadsFile(t.store, path, "2026-09-04")).toMatchObject({ rows: 5, acceptedReads: 0, storedRejected: 0, alreadyKnown: 5 });
+  });
+
   it("R2 billing reads list says which invoice used each read, and which rejected a self-read and why", async () => {
     const august = (await invoiceOf("KR-SELF", "2026-08-15")).invoice.number;
     const september = (await invoiceOf("KR-SELF", "2026-09-15")).invoice.number;

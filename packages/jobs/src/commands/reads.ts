@@ -1,42 +1,74 @@
 /**
  * `billing reads import <file.csv> [--received-on D]`: store a file of meter reads and connected-station
  * days (R2 — CGV 6.2; docs/reads.md). Every row is kept: valid rows accepted, the others rejected with
- * their reason (reported as `line N: column: reason`); the file is stored in one transaction; a row
- * already on record adds nothing, so importing the same file again stores nothing new.
+ * their reason (reported as `line N: column: reason`); the file is read as a stream and stored in
+ * batches of {@link IMPORT_BATCH_ROWS} rows, each in one transaction (constant memory whatever its size);
+ * a row already on record adds nothing, so importing the same file again stores nothing new — and an
+ * import interrupted between two batches is completed by importing the file again.
  * `billing reads list <deliveryPoint|contractId>`: everything received, with status and reason.
  */
-import { readFile } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import {
   type ImportResult,
   type InvoiceConsumptionUse,
   type ReceivedEntry,
+  type ReceivedRow,
   type Store,
   listReceived,
   loadConsumptionUses,
   migrateOrThrow,
   storeReceivedRows,
 } from "@billing/db";
-import { ReadsFileError, parseReadsCsv } from "../reads/reads-csv.ts";
+import { ReadsFileError, readsLineParser } from "../reads/reads-csv.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
 
 /** Parses and stores one reads file; `receivedOn` is the reception day of rows without one. */
-export async function importReadsFile(store: Store, path: string, receivedOn: string): Promise<ImportResult> {
-  let text: string;
+export async function importReadsFile(store: Store, path: string, receivedOn: string, batchRows = IMPORT_BATCH_ROWS): Promise<ImportResult> {
   try {
-    text = await readFile(path, "utf8");
+    await access(path, constants.R_OK);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  let rows;
+  const parse = readsLineParser(receivedOn);
+  const total: { -readonly [K in keyof ImportResult]: ImportResult[K] } = { rows: 0, acceptedReads: 0, acceptedStationDays: 0, storedRejected: 0, alreadyKnown: 0, rejected: [] };
+  const rejected: ImportResult["rejected"][number][] = [];
+  const flush = async (rows: ReceivedRow[]) => {
+    if (rows.length === 0) return;
+    const r = await store.db.transaction().execute((trx) => storeReceivedRows(trx, path, rows));
+    total.rows += r.rows;
+    total.acceptedReads += r.acceptedReads;
+    total.acceptedStationDays += r.acceptedStationDays;
+    total.storedRejected += r.storedRejected;
+    total.alreadyKnown += r.alreadyKnown;
+    rejected.push(...r.rejected);
+  };
+  let batch: ReceivedRow[] = [];
+  let lineNo = 0;
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
   try {
-    rows = parseReadsCsv(text, receivedOn);
+    for await (const line of lines) {
+      const row = parse(line, ++lineNo);
+      if (row) batch.push(row);
+      if (batch.length >= batchRows) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    parse.end();
   } catch (e) {
+    // A bad header is found on the first line, before anything is stored.
     if (e instanceof ReadsFileError) throw new UsageError(`${path}: ${e.message}; nothing stored`);
     throw e;
   }
-  return store.db.transaction().execute((trx) => storeReceivedRows(trx, path, rows));
+  await flush(batch);
+  return { ...total, rejected };
 }
+
+/** Rows per transaction of a reads import (default of importReadsFile). */
+export const IMPORT_BATCH_ROWS = 50_000;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -63,17 +63,36 @@ function headerOf(line: string): Column[] {
  * import's --received-on). Blank lines are skipped; line numbers are the file's (header = line 1).
  */
 export function parseReadsCsv(text: string, receivedOn: string): ReceivedRow[] {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const headerAt = lines.findIndex((l) => l.trim() !== "");
-  if (headerAt < 0) throw new ReadsFileError("the file is empty: expected a header line delivery_point,date,source,register,value[,received_on]");
-  const header = headerOf(lines[headerAt]!);
   const rows: ReceivedRow[] = [];
-  for (let i = headerAt + 1; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (raw.trim() === "") continue;
-    rows.push(parseRow(raw, i + 1, header, receivedOn));
-  }
+  const parser = readsLineParser(receivedOn);
+  text.split(/\r?\n/).forEach((line, i) => {
+    const row = parser(line, i + 1);
+    if (row) rows.push(row);
+  });
+  parser.end();
   return rows;
+}
+
+/**
+ * A line-by-line parser of a reads file (streamed imports): the first non-empty line is the header
+ * (a bad one throws ReadsFileError), every later non-empty line a row; `end()` throws on an empty file.
+ */
+export function readsLineParser(receivedOn: string): ((line: string, lineNo: number) => ReceivedRow | null) & { end: () => void } {
+  let header: Column[] | null = null;
+  const parse = (line: string, lineNo: number): ReceivedRow | null => {
+    const raw = lineNo === 1 ? line.replace(/^\uFEFF/, "") : line;
+    if (raw.trim() === "") return null;
+    if (header === null) {
+      header = headerOf(raw);
+      return null;
+    }
+    return parseRow(raw, lineNo, header, receivedOn);
+  };
+  return Object.assign(parse, {
+    end: () => {
+      if (header === null) throw new ReadsFileError("the file is empty: expected a header line delivery_point,date,source,register,value[,received_on]");
+    },
+  });
 }
 
 function parseRow(raw: string, lineNo: number, header: readonly Column[], defaultReceivedOn: string): ReceivedRow {

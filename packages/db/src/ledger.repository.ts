@@ -170,12 +170,17 @@ export async function customersWithEntries(db: Db, asOf: string, opts: { afterId
   return r.rows.map((x) => x.customer_id);
 }
 
-/** Streams customers with entries in chunks (constant memory whatever their number). */
-export async function* customerChunks(db: Db, asOf: string, chunkSize = 1000): AsyncGenerator<string[]> {
+/**
+ * Streams every customer in chunks, by a keyset walk of the customer table (constant memory, and a
+ * chunk costs the same whatever the size of the store); a customer without entries yields an empty
+ * account. (`customersWithEntries` filters, but scans every entry table per call: for one-off lists.)
+ */
+export async function* customerChunks(db: Db, _asOf: string, chunkSize = 1000): AsyncGenerator<string[]> {
   let after = "";
   for (;;) {
-    const ids = await customersWithEntries(db, asOf, { afterId: after, limit: chunkSize });
-    if (ids.length === 0) return;
+    const rows = await db.selectFrom("customer").select("id").where("id", ">", after).orderBy("id").limit(chunkSize).execute();
+    if (rows.length === 0) return;
+    const ids = rows.map((r) => r.id);
     yield ids;
     after = ids.at(-1)!;
   }
@@ -410,6 +415,18 @@ export interface NewCreditReview {
   readonly credit: string;
   readonly outcome: "none" | "refund" | "carriedForward";
   readonly explanation: string;
+}
+
+/** Inserts credit reviews in one statement; an invoice already reviewed is left as it is. Returns how many were new. */
+export async function insertCreditReviews(db: Db, rows: readonly NewCreditReview[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const r = await db
+    .insertInto("credit_review")
+    .values(rows.map((x) => ({ invoice_id: x.invoiceId, reviewed_on: x.reviewedOn, credit: x.credit, outcome: x.outcome, explanation: x.explanation })))
+    .onConflict((oc) => oc.column("invoice_id").doNothing())
+    .returning("invoice_id")
+    .execute();
+  return r.length;
 }
 
 export async function insertCreditReview(db: Db, r: NewCreditReview): Promise<boolean> {

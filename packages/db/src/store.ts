@@ -98,7 +98,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
 async function openPostgres(url: string, poolSize: number): Promise<Store> {
   const description = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // No JIT: the store's statements are many short ones (a chunk's reads, an account's ledger) whose
+  // row estimates can cross jit_above_cost; compiling them cost more than running them (the payments
+  // step over 100,000 accounts: 37 s with JIT, 14 s without — docs/performance.md).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, options: "-c jit=off" });
   // An idle client that errors (server restart) must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

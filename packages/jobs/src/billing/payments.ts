@@ -8,6 +8,7 @@
  * One customer's failure (e.g. a late day without a published legal rate) is recorded with its reason
  * and never stops the step; each customer's writes are one transaction.
  */
+import type { Transaction } from "kysely";
 import { z } from "zod";
 import {
   type ComputedCharge,
@@ -29,7 +30,9 @@ import {
 } from "@billing/core";
 import {
   type ChargeRow,
+  type Database,
   type NewCharge,
+  type NewCreditReview,
   type NewRefund,
   type RefundWithPayment,
   type Store,
@@ -38,7 +41,7 @@ import {
   customerChunks,
   existingCustomerIds,
   insertCharges,
-  insertCreditReview,
+  insertCreditReviews,
   insertPayment,
   insertRefund,
   insertRefundRequest,
@@ -280,6 +283,7 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
       chargedItems(store.db, itemRefs, "recoveryIndemnity"),
       chargedItems(store.db, refunds.map((r) => `refund:${r.id}`), "lateRefundPenalty"),
     ]);
+    const pending: AccountWrites[] = [];
     for (const customerId of ids) {
       counts.customers++;
       const f = facts.get(customerId);
@@ -288,7 +292,7 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
         const list = entries.get(customerId) ?? [];
         const mine = refunds.filter((r) => r.customer_id === customerId);
         const newRefunds: NewRefund[] = [];
-        const reviewRows: Parameters<typeof insertCreditReview>[1][] = [];
+        const reviewRows: NewCreditReview[] = [];
         // (1) R4 credit reviews, in issue order; refunds decided here count for the next ones.
         for (const inv of reviews.filter((r) => r.customer_id === customerId)) {
           const d = inv.issue_date;
@@ -335,25 +339,58 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
           if (c) charges.push(toNewCharge(customerId, r.contract_id ?? f.mainContract!, `refund:${r.id}`, date, c));
         }
         if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0) continue;
-        await store.db.transaction().execute(async (trx) => {
-          for (const r of newRefunds) if ((await insertRefund(trx, r)) !== null) counts.refundsDecided++;
-          for (const r of reviewRows) if (await insertCreditReview(trx, r)) counts.creditReviews++;
-          const added = await insertCharges(trx, charges);
-          if (added === charges.length) {
-            for (const c of charges) {
-              if (c.kind === "latePaymentPenalty") counts.penalties++;
-              else if (c.kind === "recoveryIndemnity") counts.indemnities++;
-              else counts.lateRefundPenalties++;
-            }
-          }
-        });
+        pending.push({ customerId, refunds: newRefunds, reviews: reviewRows, charges });
       } catch (e) {
         const reason = e instanceof BillingError ? `${e.code}: ${e.message}` : `internal error: ${(e as Error).message}`;
         failures.push({ customerId, reason });
       }
     }
+    // The chunk's writes in one transaction; if it fails, customer by customer, so one bad account
+    // never holds back the others.
+    const tally = (added: WriteCounts) => {
+      for (const k of Object.keys(added) as (keyof WriteCounts)[]) counts[k] += added[k];
+    };
+    try {
+      tally(await store.db.transaction().execute((trx) => writeAccounts(trx, pending)));
+    } catch {
+      for (const w of pending) {
+        try {
+          tally(await store.db.transaction().execute((trx) => writeAccounts(trx, [w])));
+        } catch (e) {
+          failures.push({ customerId: w.customerId, reason: `store refused the account's documents: ${(e as Error).message}` });
+        }
+      }
+    }
   }
   return { date, ...counts, failures };
+}
+
+interface AccountWrites {
+  readonly customerId: string;
+  readonly refunds: readonly NewRefund[];
+  readonly reviews: readonly NewCreditReview[];
+  readonly charges: readonly NewCharge[];
+}
+
+type WriteCounts = Record<"refundsDecided" | "creditReviews" | "penalties" | "indemnities" | "lateRefundPenalties", number>;
+
+/** Writes what the nightly step decided for some accounts; counts only what was new (a rerun adds nothing). */
+async function writeAccounts(trx: Transaction<Database>, accounts: readonly AccountWrites[]): Promise<WriteCounts> {
+  const add: WriteCounts = { refundsDecided: 0, creditReviews: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
+  for (const a of accounts) for (const r of a.refunds) if ((await insertRefund(trx, r)) !== null) add.refundsDecided++;
+  add.creditReviews += await insertCreditReviews(trx, accounts.flatMap((a) => a.reviews));
+  for (const a of accounts) {
+    if (a.charges.length === 0) continue;
+    const added = await insertCharges(trx, a.charges);
+    if (added === a.charges.length) {
+      for (const c of a.charges) {
+        if (c.kind === "latePaymentPenalty") add.penalties++;
+        else if (c.kind === "recoveryIndemnity") add.indemnities++;
+        else add.lateRefundPenalties++;
+      }
+    }
+  }
+  return add;
 }
 
 // Refunds ---------------------------------------------------------------------------------------------------

@@ -104,11 +104,33 @@ export async function runDunning(store: Store, date: string, opts: DunningRunOpt
   for (let i = 0; i < customers.length; i += chunkSize) {
     const chunk = customers.slice(i, i + chunkSize);
     const [situations, procedures] = await Promise.all([loadCustomerSituations(db, chunk, date), loadOpenProcedures(db, chunk, date)]);
+    const one = (customerId: string, trx?: Trx) => {
+      const situation = situations.get(customerId);
+      if (!situation) throw new Error(`customer ${customerId} is not in the store`);
+      return dunCustomer(store, date, customerId, itemsOf.get(customerId) ?? [], situation, procedures.get(customerId) ?? null, opts.policy, dryRun, trx);
+    };
+    // The chunk's steps in one transaction; if it fails, customer by customer (one transaction each),
+    // so one bad customer is recorded as failed and never holds back the others.
+    if (!dryRun) {
+      const all = await db
+        .transaction()
+        .execute(async (trx) => {
+          const out: Awaited<ReturnType<typeof dunCustomer>>[] = [];
+          for (const customerId of chunk) out.push(await one(customerId, trx));
+          return out;
+        })
+        .catch(() => null);
+      if (all !== null) {
+        for (const r of all) {
+          taken.push(...r.taken);
+          if (r.waiting) waiting++;
+        }
+        continue;
+      }
+    }
     for (const customerId of chunk) {
       try {
-        const situation = situations.get(customerId);
-        if (!situation) throw new Error(`customer ${customerId} is not in the store`);
-        const r = await dunCustomer(store, date, customerId, itemsOf.get(customerId) ?? [], situation, procedures.get(customerId) ?? null, opts.policy, dryRun);
+        const r = await one(customerId);
         taken.push(...r.taken);
         if (r.waiting) waiting++;
       } catch (e) {
@@ -132,6 +154,8 @@ async function dunCustomer(
   procedure: StoredDunningProcedure | null,
   policy: Partial<DunningPolicy> | undefined,
   dryRun: boolean,
+  /** The caller's transaction (a chunk written at once); absent = one of its own. */
+  inTransaction?: Trx,
 ): Promise<{ taken: TakenDunningStep[]; waiting: boolean }> {
   const steps: RecordedDunningStep[] = [...(procedure?.steps ?? [])];
   const decide = (): DunningDecision => nextDunningStep({ customerId, overdue: items, steps, situation, today: date, ...(policy ? { policy } : {}) });
@@ -170,6 +194,7 @@ async function dunCustomer(
     return { taken: out, waiting: d.outcome === "step" && !d.mayTakeToday };
   };
   if (dryRun) return run(null);
+  if (inTransaction) return run((fn) => fn(inTransaction));
   // One transaction per customer: its steps of the night are written together or not at all.
   return store.db.transaction().execute((trx) => run((fn) => fn(trx)));
 }

@@ -143,3 +143,10 @@ describe("R4 · CGV 6.5 independent cases — due dates", () => {
     expect(settle(dec("0.00"), "2025-05-10", false)).toMatchObject({ kind: "settled", amountTtc: "0.00", dueDate: null });
   });
 });
+
+describe("R4 threshold on a credit with more than two decimals", () => {
+  it("R4 24.995 € compares as 25.00 (rounded to the cent, half-up): refunded", () => {
+    expect(settle(dec("-24.995"), "2025-03-10", false)).toMatchObject({ kind: "refund", amountTtc: "25.00", dueDate: "2025-03-25" });
+    expect(settle(dec("-24.994"), "2025-03-10", false)).toMatchObject({ kind: "carriedForward" });
+  });
+});

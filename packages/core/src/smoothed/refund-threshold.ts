@@ -11,7 +11,7 @@
  * the 25 € threshold (RULES.md R4).
  */
 import { type LocalDate, addDays } from "../primitives/dates.ts";
-import { type Dec, compare, dec, formatCents, isNegative, isZero, neg } from "../primitives/money.ts";
+import { type Dec, compare, dec, formatCents, isNegative, isZero, neg, roundToCent } from "../primitives/money.ts";
 import { dueDate } from "../payment/due-date.ts";
 import type { Settlement } from "./documents.ts";
 
@@ -64,7 +64,8 @@ export function settle(amountTtc: Dec, issueDate: LocalDate, termination: boolea
       rule: RULE_R4,
     };
   }
-  if (compare(credit, dec(REFUND_THRESHOLD_TTC)) >= 0) {
+  // "≥ 25.00 € TTC" compares the credit as rounded to the cent (the header's reading).
+  if (compare(roundToCent(credit), dec(REFUND_THRESHOLD_TTC)) >= 0) {
     return {
       amountTtc: formatCents(credit),
       dueDate: refundDue,

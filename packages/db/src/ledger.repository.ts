@@ -155,27 +155,12 @@ function negate(amount: string): string {
   return amount.startsWith("-") ? amount.slice(1) : `-${amount}`;
 }
 
-/** Customers with at least one entry dated on or before `asOf`, in id order. */
-export async function customersWithEntries(db: Db, asOf: string, opts: { afterId?: string; limit?: number } = {}): Promise<string[]> {
-  const r = await sql<{ customer_id: string }>`
-    select customer_id from (
-      select customer_id from invoice where issue_date <= ${asOf}::date
-      union select k.customer_id from instalment_notice n join contract k on k.id = n.contract_id where n.issue_date <= ${asOf}::date
-      union select customer_id from payment where received_on <= ${asOf}::date
-      union select customer_id from refund where decided_on <= ${asOf}::date
-    ) x
-    where customer_id > ${opts.afterId ?? ""}
-    order by customer_id
-    limit ${opts.limit ?? 1_000_000}`.execute(db);
-  return r.rows.map((x) => x.customer_id);
-}
-
 /**
  * Streams every customer in chunks, by a keyset walk of the customer table (constant memory, and a
  * chunk costs the same whatever the size of the store); a customer without entries yields an empty
- * account. (`customersWithEntries` filters, but scans every entry table per call: for one-off lists.)
+ * account.
  */
-export async function* customerChunks(db: Db, _asOf: string, chunkSize = 1000): AsyncGenerator<string[]> {
+export async function* customerChunks(db: Db, chunkSize = 1000): AsyncGenerator<string[]> {
   let after = "";
   for (;;) {
     const rows = await db.selectFrom("customer").select("id").where("id", ">", after).orderBy("id").limit(chunkSize).execute();
@@ -208,7 +193,7 @@ export async function loadOverdueItems(store: { db: Db } | Db, date: string, opt
     }
   };
   if (opts.customerIds) await handle(opts.customerIds);
-  else for await (const ids of customerChunks(db, date)) await handle(ids);
+  else for await (const ids of customerChunks(db)) await handle(ids);
   return out.sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
 }
 
@@ -429,12 +414,3 @@ export async function insertCreditReviews(db: Db, rows: readonly NewCreditReview
   return r.length;
 }
 
-export async function insertCreditReview(db: Db, r: NewCreditReview): Promise<boolean> {
-  const row = await db
-    .insertInto("credit_review")
-    .values({ invoice_id: r.invoiceId, reviewed_on: r.reviewedOn, credit: r.credit, outcome: r.outcome, explanation: r.explanation })
-    .onConflict((oc) => oc.column("invoice_id").doNothing())
-    .returning("invoice_id")
-    .executeTakeFirst();
-  return row !== undefined;
-}

@@ -270,7 +270,7 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
   const legal = await loadLegalRates(store);
   const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
   const failures: { customerId: string; reason: string }[] = [];
-  for await (const ids of customerChunks(store.db, date, opts.chunkSize ?? 500)) {
+  for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
     const [entries, facts, refunds, reviews] = await Promise.all([
       loadLedgerEntries(store.db, ids, date),
       customerFacts(store, ids),

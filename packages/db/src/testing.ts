@@ -14,6 +14,8 @@ import type { Store } from "./store.ts";
 
 export interface TestStore {
   readonly store: Store;
+  /** The database's connection URL when it is a PostgreSQL server (for tools with their own connections, e.g. the job queue); undefined on PGlite. */
+  readonly url?: string;
   /** Closes the store and throws its database away. */
   cleanup(): Promise<void>;
 }
@@ -98,9 +100,11 @@ async function cloneOfTemplate(url: string): Promise<TestStore> {
   }
   const name = `billing_t_${randomBytes(6).toString("hex")}`;
   await withAdmin(url, (admin) => admin.query(`create database "${name}" template "${template}"`));
-  const store = await openStore({ databaseUrl: withDatabase(url, name) });
+  const databaseUrl = withDatabase(url, name);
+  const store = await openStore({ databaseUrl });
   return {
     store,
+    url: databaseUrl,
     cleanup: async () => {
       await store.close();
       await withAdmin(url, (admin) => admin.query(`drop database if exists "${name}" with (force)`));
@@ -138,6 +142,7 @@ async function inContainer(): Promise<TestStore> {
     await migrateOrThrow(store);
     return {
       store,
+      url: container.getConnectionUri(),
       cleanup: async () => {
         await store.close();
         await container.stop();

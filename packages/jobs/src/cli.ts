@@ -17,6 +17,7 @@ import { registerPlan } from "./commands/plan.ts";
 import { registerPeers } from "./commands/peers.ts";
 import { registerReads } from "./commands/reads.ts";
 import { registerRun } from "./commands/run.ts";
+import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);
   registerRun(program, storeOptions);
+  registerWorker(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerPlan(program, storeOptions);
   registerPayments(program, storeOptions);

@@ -18,12 +18,17 @@ import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/paym
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
 import { formatDunningSummary } from "./dunning.ts";
+import { runQueued } from "./queue.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 export interface RunCommandOptions extends StoreOptions {
   date?: string;
   chunkSize?: string;
   workers?: string;
+  /** Bill through the job queue (graphile-worker): `billing worker` processes on any machine do the billing. */
+  queue?: boolean;
+  /** Contract id ranges, i.e. queue jobs (default: 8). */
+  ranges?: string;
   json?: boolean;
   progress?: boolean;
   /** false: skip computing the R2 peer averages of the run date before billing (default: computed). */
@@ -181,6 +186,10 @@ export async function runCommand(
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
   const estimation = estimationSettingsOf(opts);
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
+  const ranges = opts.ranges ? parsePositiveInt(opts.ranges, "--ranges") : 8;
+  if (opts.ranges && !opts.queue) throw new UsageError("--ranges goes with --queue");
+  if (opts.queue && opts.workers) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
+  if (opts.queue && store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   await migrateOrThrow(store);
   // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
   if (opts.peers !== false) await computePeerAverages(store.db, opts.date);
@@ -188,7 +197,9 @@ export async function runCommand(
   const reporter = progressReporter(total, opts.progress !== false && !opts.json);
   let summary: RunSummary;
   try {
-    summary = workers > 1 && total > 0
+    summary = opts.queue
+      ? await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress })
+      : workers > 1 && total > 0
       ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress, estimation)
       : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
   } finally {
@@ -208,6 +219,8 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
+    .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")
+    .option("--ranges <n>", "with --queue: contract id ranges, one queue job each (default: 8)")
     .option("--json", "print the summary as JSON (default: a readable summary)")
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")

@@ -1,0 +1,163 @@
+/**
+ * The nightly run on the job queue (graphile-worker), PostgreSQL only: the demo portfolio queued in
+ * three ranges and billed by an in-process worker, compared with a plain run on an identical store;
+ * queueing the same date again adds nothing; a range that exhausts its attempts is reported.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { openStore } from "@billing/db";
+import { type TestStore, openTestStore } from "@billing/db/testing";
+import { runBilling, type RunSummary } from "../billing/nightly-run.ts";
+import { runCommand } from "../commands/run.ts";
+import { UsageError } from "../commands/context.ts";
+import { seedDemo } from "../demo/seed.ts";
+import { MAX_ATTEMPTS, type EnqueuedRun, enqueueRun, jobKeyOf, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "./nightly-queue.ts";
+
+const databaseUrl = process.env["DATABASE_URL"];
+const DATE = "2026-11-25";
+const NEXT_MONTH = "2026-12-25";
+const CONTRACTS = 40;
+const quiet = queueLogger(true);
+
+let queued: TestStore;
+let plain: TestStore;
+let plainSummary: RunSummary;
+let run: EnqueuedRun;
+
+interface QueueRow {
+  key: string;
+  task_identifier: string;
+  max_attempts: number;
+  attempts: number;
+  last_error: string | null;
+}
+const queueRows = async (prefix: string): Promise<QueueRow[]> =>
+  (await sql<QueueRow>`select key, task_identifier, max_attempts, attempts, last_error from graphile_worker.jobs
+    where key like ${prefix + "%"} order by key`.execute(queued.store.db)).rows;
+const invoiceCount = async (): Promise<number> =>
+  Number((await queued.store.db.selectFrom("invoice").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
+
+describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", () => {
+  beforeAll(async () => {
+    [queued, plain] = await Promise.all([openTestStore(), openTestStore()]);
+    await Promise.all([queued, plain].map((t) => seedDemo(t.store, { contracts: CONTRACTS, date: DATE, seed: 11, smoothedShare: 0 })));
+    plainSummary = await runBilling(plain.store, { date: DATE, chunkSize: 7 });
+  });
+  afterAll(async () => {
+    await Promise.all([queued?.cleanup(), plain?.cleanup()]);
+  });
+
+  it("R1 queues one bill_range job per range, keyed by date, run and range, with 5 attempts", async () => {
+    run = await enqueueRun(queued.store, DATE, { connectionString: queued.url!, ranges: 3, chunkSize: 7, logger: quiet });
+    expect(run.resumed).toBe(false);
+    expect(run.jobKeys).toEqual([0, 1, 2].map((k) => jobKeyOf(DATE, run.runId, k)));
+    expect(run.jobKeys[0]).toBe(`billing:${DATE}:${run.runId}:0`);
+    const rows = await queueRows(`billing:${DATE}:`);
+    expect(rows.map((r) => [r.key, r.task_identifier, r.max_attempts, r.attempts])).toEqual(
+      run.jobKeys.map((key) => [key, "bill_range", MAX_ATTEMPTS, 0]),
+    );
+    const open = await queued.store.db.selectFrom("billing_run").selectAll().where("id", "=", run.runId).executeTakeFirstOrThrow();
+    expect(open).toMatchObject({ run_date: DATE, status: "running" });
+  });
+
+  it("R1 a worker bills every due contract exactly once: the same figures as a plain run", async () => {
+    await runQueueWorker(queued.url!, { concurrency: 2, once: true, logger: quiet });
+    expect(await waitForRun(queued.store, run, { date: DATE, pollMs: 50 })).toEqual([]);
+    expect(await queueRows(`billing:${DATE}:`)).toEqual([]);
+
+    const summary = await runSummaryOf(queued.store, run.runId, DATE, 0);
+    const counts = (s: RunSummary) => ({ ...s, runId: 0, seconds: 0, workerPeakRssMiB: undefined });
+    expect(counts(summary)).toEqual(counts(plainSummary));
+    expect(summary.contractsDone).toBe(CONTRACTS);
+    expect(summary.billed + summary.failed).toBe(CONTRACTS);
+
+    const perContract = await queued.store.db.selectFrom("invoice").select(["contract_id", (eb) => eb.fn.countAll<string>().as("n")])
+      .where("run_id", "=", run.runId).groupBy("contract_id").execute();
+    expect(perContract).toHaveLength(summary.billed);
+    expect(perContract.every((r) => Number(r.n) === 1)).toBe(true);
+    // Every contract moved past the date, or recorded as failed in this run.
+    const failed = new Set(summary.failures.map((f) => f.contractId));
+    const stillDue = await queued.store.db.selectFrom("contract").select("id").where("next_billing_date", "<=", DATE).orderBy("id").execute();
+    expect(stillDue.map((c) => c.id)).toEqual([...failed].sort());
+    // Same amounts as the plain run, contract by contract.
+    const totals = async (t: TestStore) =>
+      (await sql<{ contract_id: string; total: string }>`select contract_id, sum(amount)::text as total from invoice_line l
+        join invoice i on i.id = l.invoice_id group by contract_id order by contract_id`.execute(t.store.db)).rows;
+    expect(await totals(queued)).toEqual(await totals(plain));
+  });
+
+  it("R1 queueing the same date again issues nothing: only the failed contracts, still due, are queued again", async () => {
+    const before = await invoiceCount();
+    const failedBefore = (await runSummaryOf(queued.store, run.runId, DATE, 0)).failures.map((f) => f.contractId);
+    expect(failedBefore.length).toBeGreaterThan(0); // the demo's bad data on purpose
+    const again = await enqueueRun(queued.store, DATE, { connectionString: queued.url!, ranges: 3, logger: quiet });
+    expect(again.resumed).toBe(false);
+    // ntile over the still-due contracts: at most one range per failed contract, never the billed ones.
+    expect(again.jobKeys.length).toBe(Math.min(3, failedBefore.length));
+    await runQueueWorker(queued.url!, { once: true, logger: quiet });
+    expect(await waitForRun(queued.store, again, { date: DATE, pollMs: 50 })).toEqual([]);
+    expect(await invoiceCount()).toBe(before);
+    const rerun = await runSummaryOf(queued.store, again.runId, DATE, 0);
+    expect(rerun).toMatchObject({ contractsDone: failedBefore.length, billed: 0, failed: failedBefore.length, invoices: 0 });
+    // A third time, with one range: one job for the same failed contracts, and still nothing issued.
+    const third = await enqueueRun(queued.store, DATE, { connectionString: queued.url!, ranges: 1, logger: quiet });
+    expect(third.jobKeys).toEqual([jobKeyOf(DATE, third.runId, 0)]);
+    await runQueueWorker(queued.url!, { once: true, logger: quiet });
+    expect(await invoiceCount()).toBe(before);
+  });
+
+  it("R1 queueing a date where nothing is due adds no job", async () => {
+    const early = "2026-01-01";
+    const none = await enqueueRun(queued.store, early, { connectionString: queued.url!, ranges: 3, logger: quiet });
+    expect(none).toMatchObject({ resumed: false, jobKeys: [] });
+    expect(await queueRows(`billing:${early}:`)).toEqual([]);
+  });
+
+  it("R1 a run whose jobs are still queued is resumed, not queued twice", async () => {
+    const first = await enqueueRun(queued.store, NEXT_MONTH, { connectionString: queued.url!, ranges: 2, logger: quiet });
+    expect(first.jobKeys).toHaveLength(2);
+    const second = await enqueueRun(queued.store, NEXT_MONTH, { connectionString: queued.url!, ranges: 4, logger: quiet });
+    expect(second).toEqual({ ...first, resumed: true });
+    expect((await queueRows(`billing:${NEXT_MONTH}:`)).map((r) => r.key)).toEqual(first.jobKeys);
+    await runQueueWorker(queued.url!, { once: true, logger: quiet });
+    expect(await waitForRun(queued.store, first, { date: NEXT_MONTH, pollMs: 50 })).toEqual([]);
+  });
+
+  it("R1 a range that exhausted its attempts stays in the queue with its error and is reported", async () => {
+    const date = "2027-01-25";
+    const fake: EnqueuedRun = { runId: 999, jobKeys: [jobKeyOf(date, 999, 0)], resumed: false };
+    await sql`select graphile_worker.add_job('bill_range', ${JSON.stringify({ date, runId: 999, chunkSize: 0 })}::json,
+      max_attempts => 1, job_key => ${fake.jobKeys[0]!}::text)`.execute(queued.store.db);
+    await runQueueWorker(queued.url!, { once: true, logger: quiet });
+    const failed = await waitForRun(queued.store, fake, { date, pollMs: 50 });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ jobKey: fake.jobKeys[0], attempts: 1 });
+    expect(failed[0]!.lastError).toMatch(/bad bill_range payload: chunkSize: .*; toId: /);
+  });
+
+  it("R1 billing run --queue waits for the workers, closes the run, then runs payments and dunning", async () => {
+    const date = "2027-02-25";
+    const command = runCommand(queued.store, { date, queue: true, ranges: "2", progress: false, databaseUrl: queued.url! });
+    // A worker started once the run's jobs are in the queue (another machine, in real life).
+    while ((await queueRows(`billing:${date}:`).catch(() => [])).length === 0) await new Promise((r) => setTimeout(r, 50));
+    await runQueueWorker(queued.url!, { once: true, logger: quiet });
+    const summary = await command;
+    expect(summary.contractsDone).toBeGreaterThan(0);
+    expect(summary.payments).toBeDefined();
+    expect(summary.dunning).toBeDefined();
+    const closed = await queued.store.db.selectFrom("billing_run").selectAll().where("id", "=", summary.runId).executeTakeFirstOrThrow();
+    expect(closed).toMatchObject({ status: "finished", contracts_billed: summary.billed, contracts_failed: summary.failed, invoices: summary.invoices, lines: summary.lines });
+  });
+
+  it("billing run --queue refuses the embedded store and --workers with a usage error", async () => {
+    const embedded = await openStore({ dataDir: "memory://" });
+    try {
+      await expect(runCommand(embedded, { date: DATE, queue: true })).rejects.toThrow(UsageError);
+      await expect(runCommand(embedded, { date: DATE, queue: true })).rejects.toThrow(/--queue needs PostgreSQL/);
+    } finally {
+      await embedded.close();
+    }
+    await expect(runCommand(queued.store, { date: DATE, queue: true, workers: "2" })).rejects.toThrow(/choose one/);
+    await expect(runCommand(queued.store, { date: DATE, ranges: "2" })).rejects.toThrow(/--ranges goes with --queue/);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * The nightly run on graphile-worker (DESIGN "Scale": several machines run the same job code as
+ * workers of an existing Postgres-backed job queue; no home-made scheduler).
+ *
+ * - `enqueueRun` opens the run and adds one `bill_range` job per contract id range (never one per
+ *   contract), keyed `billing:<date>:<runId>:<k>`, in one transaction with the run;
+ * - a worker (`runQueueWorker`, `billing worker`) claims a job and calls `runBilling` for its range;
+ *   the queue retries a failed range (up to MAX_ATTEMPTS): safe, a range is idempotent per contract
+ *   and billing date, and the outcomes are per contract in billing_run_outcome;
+ * - `waitForRun` polls the queue for the run's job keys: graphile-worker deletes a job when it
+ *   succeeds, a job that exhausted its attempts stays with its last_error;
+ * - `runSummaryOf` rebuilds the run's summary from the database (the workers report nothing back).
+ */
+import { type Logger, type TaskList, Logger as GraphileLogger, makeWorkerUtils, run, runOnce } from "graphile-worker";
+import { sql } from "kysely";
+import { z } from "zod";
+import { ENGINE_VERSION, estimationSchema } from "@billing/core";
+import { type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
+import { type EstimationSettings, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+
+export const BILL_RANGE = "bill_range";
+/** Attempts of one range before the queue gives up on it (then `billing run --queue` reports it and fails). */
+export const MAX_ATTEMPTS = 5;
+
+/** A `bill_range` job's payload, checked at the edge: a worker never trusts what the queue hands it. */
+export const billRangePayload = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"),
+  runId: z.number().int().positive(),
+  chunkSize: z.number().int().positive(),
+  afterId: z.string().min(1).optional(),
+  toId: z.string().min(1),
+  estimation: estimationSchema.omit({ peerAverages: true }).optional(),
+});
+export type BillRangePayload = z.infer<typeof billRangePayload>;
+
+/** The job key prefix of a date's runs, and of one run. */
+export const jobKeyPrefix = (date: string, runId?: number): string => `billing:${date}:${runId === undefined ? "" : `${runId}:`}`;
+export const jobKeyOf = (date: string, runId: number, k: number): string => `${jobKeyPrefix(date, runId)}${k}`;
+
+/** Graphile-worker's own log lines, as JSON lines on stderr like the run's (debug dropped; `quiet`: errors only). */
+export function queueLogger(quiet = false): Logger {
+  return new GraphileLogger(() => (level, message) => {
+    if (level === "debug" || (quiet && level !== "error")) return;
+    process.stderr.write(JSON.stringify({ level, msg: message, source: "graphile-worker" }) + "\n");
+  });
+}
+
+/** The task list of a worker: `bill_range` bills its range with the worker's store. */
+export function billingTasks(store: Store): TaskList {
+  return {
+    [BILL_RANGE]: async (raw) => {
+      const parsed = billRangePayload.safeParse(raw);
+      if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      const p = parsed.data;
+      const estimation: EstimationSettings | undefined = p.estimation;
+      await runBilling(store, {
+        date: p.date,
+        runId: p.runId,
+        chunkSize: p.chunkSize,
+        afterId: p.afterId,
+        toId: p.toId,
+        ...(estimation ? { estimation } : {}),
+      });
+    },
+  };
+}
+
+export interface EnqueueOptions {
+  /** Connection URL of the PostgreSQL database holding both the store and the queue. */
+  readonly connectionString: string;
+  /** Contract id ranges, i.e. jobs (default: 8). */
+  readonly ranges?: number;
+  readonly chunkSize?: number;
+  readonly estimation?: EstimationSettings | undefined;
+  readonly logger?: Logger;
+}
+
+export interface EnqueuedRun {
+  readonly runId: number;
+  /** The run's job keys (empty when nothing is due). */
+  readonly jobKeys: readonly string[];
+  /** True when a run of this date still had jobs in the queue: that run is returned and nothing is added. */
+  readonly resumed: boolean;
+}
+
+interface QueueJobRow {
+  id: string;
+  key: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  locked_at: Date | null;
+}
+
+async function jobsWithPrefix(store: Store, prefix: string): Promise<QueueJobRow[]> {
+  const r = await sql<QueueJobRow>`
+    select id::text as id, key, attempts, max_attempts, last_error, locked_at
+    from graphile_worker.jobs where key like ${prefix.replace(/[\\%_]/g, "\\$&") + "%"} order by key`.execute(store.db);
+  return r.rows;
+}
+
+const exhausted = (j: QueueJobRow): boolean => j.attempts >= j.max_attempts && j.locked_at === null;
+
+/**
+ * Opens the date's run and queues its ranges, in one transaction (a crash leaves neither a run
+ * without jobs nor jobs without a run). A run of the same date whose jobs are still queued is
+ * returned as is (so a waiting `billing run --queue` that was stopped can be started again);
+ * jobs of an earlier run that exhausted their attempts are dropped: their contracts are still due
+ * and fall in the new ranges.
+ */
+export async function enqueueRun(store: Store, date: string, opts: EnqueueOptions): Promise<EnqueuedRun> {
+  if (store.kind !== "postgres") throw new Error("the job queue needs PostgreSQL: the embedded store is single-process");
+  const utils = await makeWorkerUtils({ connectionString: opts.connectionString, logger: opts.logger ?? queueLogger(true) });
+  try {
+    await utils.migrate();
+    const earlier = await jobsWithPrefix(store, jobKeyPrefix(date));
+    const live = earlier.filter((j) => !exhausted(j));
+    if (live.length > 0) {
+      const runId = Number(live[0]!.key.split(":")[2]);
+      return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
+    }
+    if (earlier.length > 0) await utils.completeJobs(earlier.map((j) => j.id));
+    const chunkSize = opts.chunkSize ?? 1000;
+    return await store.db.transaction().execute(async (trx) => {
+      const bounds = await dueRangeBounds(trx, date, opts.ranges ?? 8);
+      const runId = await startRun(trx, date, ENGINE_VERSION);
+      const jobKeys: string[] = [];
+      for (const [k, toId] of bounds.entries()) {
+        const payload: BillRangePayload = {
+          date,
+          runId,
+          chunkSize,
+          ...(k > 0 ? { afterId: bounds[k - 1]! } : {}),
+          toId,
+          ...(opts.estimation ? { estimation: opts.estimation } : {}),
+        };
+        const key = jobKeyOf(date, runId, k);
+        await sql`select graphile_worker.add_job(${BILL_RANGE}, ${JSON.stringify(payload)}::json,
+          max_attempts => ${MAX_ATTEMPTS}::int, job_key => ${key}::text)`.execute(trx);
+        jobKeys.push(key);
+      }
+      return { runId, jobKeys, resumed: false };
+    });
+  } finally {
+    await utils.release();
+  }
+}
+
+export interface FailedRange {
+  readonly jobKey: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+}
+
+/**
+ * Waits until every job of the run has left the queue (succeeded) or exhausted its attempts;
+ * returns the latter. `onPoll` gets the run's progress from billing_run_outcome at each poll.
+ */
+export async function waitForRun(
+  store: Store,
+  run: EnqueuedRun,
+  opts: { pollMs?: number; onPoll?: (p: RunProgress) => void; date: string } ,
+): Promise<FailedRange[]> {
+  const pollMs = opts.pollMs ?? 1000;
+  for (;;) {
+    const jobs = await jobsWithPrefix(store, jobKeyPrefix(opts.date, run.runId));
+    opts.onPoll?.(await runProgressOf(store, run.runId));
+    if (jobs.every(exhausted)) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** The counts of a run, from what its workers wrote (outcomes and documents carry the run id). */
+export async function runProgressOf(store: Store, runId: number): Promise<RunProgress> {
+  const r = await sql<{ [K in keyof RunProgress]: string }>`
+    select
+      (select count(*) from billing_run_outcome where run_id = ${runId}) as "contractsDone",
+      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'billed') as billed,
+      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'failed') as failed,
+      (select count(*) from invoice where run_id = ${runId}) as invoices,
+      (select count(*) from invoice_line l join invoice i on i.id = l.invoice_id where i.run_id = ${runId}) as lines,
+      (select count(*) from invoice where run_id = ${runId} and kind = 'trueUpInvoice') as "trueUps",
+      (select count(*) from instalment_plan where run_id = ${runId}) as plans,
+      (select count(*) from instalment_notice where run_id = ${runId}) as notices,
+      (select count(*) from plan_readjustment where run_id = ${runId}) as readjustments,
+      (select count(*) from plan_readjustment where run_id = ${runId} and applied) as "readjustmentsApplied",
+      0 as "switchedToMonthly"`.execute(store.db);
+  const row = r.rows[0]!;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunProgress;
+}
+
+/** The summary of a queued run, rebuilt from the database. */
+export async function runSummaryOf(store: Store, runId: number, date: string, seconds: number): Promise<RunSummary> {
+  const progress = await runProgressOf(store, runId);
+  const outcomes = await store.db
+    .selectFrom("billing_run_outcome")
+    .select(["contract_id", "outcome", "reason"])
+    .where("run_id", "=", runId)
+    .where("outcome", "in", ["failed", "unchanged"])
+    .orderBy("contract_id")
+    .execute();
+  const failures: RunFailure[] = outcomes.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "" }));
+  return { runId, date, ...progress, unchanged: outcomes.length - failures.length, failures, seconds };
+}
+
+export interface WorkerOptions {
+  readonly concurrency?: number;
+  /** Process what is queued, then return (default: run until SIGINT/SIGTERM). */
+  readonly once?: boolean;
+  readonly logger?: Logger;
+}
+
+/** A queue worker: graphile-worker running `bill_range` with one store shared by its concurrent jobs. */
+export async function runQueueWorker(connectionString: string, opts: WorkerOptions = {}): Promise<void> {
+  const concurrency = opts.concurrency ?? 1;
+  const store = await openStore({ databaseUrl: connectionString, poolSize: concurrency + 1 });
+  try {
+    const options = {
+      connectionString,
+      concurrency,
+      maxPoolSize: concurrency + 2,
+      taskList: billingTasks(store),
+      logger: opts.logger ?? queueLogger(),
+      ...(opts.once ? { noHandleSignals: true } : {}),
+    };
+    if (opts.once) await runOnce(options);
+    else await (await run(options)).promise;
+  } finally {
+    await store.close();
+  }
+}

@@ -12,10 +12,10 @@
  * - `runSummaryOf` rebuilds the run's summary from the database (the workers report nothing back).
  */
 import { type Logger, type TaskList, Logger as GraphileLogger, makeWorkerUtils, run, runOnce } from "graphile-worker";
-import { sql } from "kysely";
+import { type Transaction, sql } from "kysely";
 import { z } from "zod";
 import { ENGINE_VERSION, estimationSchema } from "@billing/core";
-import { type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
+import { type Database, type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
 import { type EstimationSettings, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 
 export const BILL_RANGE = "bill_range";
@@ -92,7 +92,7 @@ interface QueueJobRow {
   locked_at: Date | null;
 }
 
-async function jobsWithPrefix(store: Store, prefix: string): Promise<QueueJobRow[]> {
+async function jobsWithPrefix(store: Store | { db: Transaction<Database> }, prefix: string): Promise<QueueJobRow[]> {
   const r = await sql<QueueJobRow>`
     select id::text as id, key, attempts, max_attempts, last_error, locked_at
     from graphile_worker.jobs where key like ${prefix.replace(/[\\%_]/g, "\\$&") + "%"} order by key`.execute(store.db);
@@ -113,15 +113,18 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
   const utils = await makeWorkerUtils({ connectionString: opts.connectionString, logger: opts.logger ?? queueLogger(true) });
   try {
     await utils.migrate();
-    const earlier = await jobsWithPrefix(store, jobKeyPrefix(date));
-    const live = earlier.filter((j) => !exhausted(j));
-    if (live.length > 0) {
-      const runId = Number(live[0]!.key.split(":")[2]);
-      return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
-    }
-    if (earlier.length > 0) await utils.completeJobs(earlier.map((j) => j.id));
     const chunkSize = opts.chunkSize ?? 1000;
     return await store.db.transaction().execute(async (trx) => {
+      // Two `billing run --queue` for the same date at the same moment: the second waits here, then
+      // finds the first one's jobs and resumes it instead of opening a second run.
+      await sql`select pg_advisory_xact_lock(hashtext(${`billing:queue:${date}`}))`.execute(trx);
+      const earlier = await jobsWithPrefix({ db: trx }, jobKeyPrefix(date));
+      const live = earlier.filter((j) => !exhausted(j));
+      if (live.length > 0) {
+        const runId = Number(live[0]!.key.split(":")[2]);
+        return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
+      }
+      if (earlier.length > 0) await sql`select graphile_worker.complete_jobs(${earlier.map((j) => j.id)}::bigint[])`.execute(trx);
       const bounds = await dueRangeBounds(trx, date, opts.ranges ?? 8);
       const runId = await startRun(trx, date, ENGINE_VERSION);
       const jobKeys: string[] = [];

@@ -215,7 +215,7 @@ export async function runCommand(
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
   program
     .command("run")
-    .description("Run the nightly batch: bill every contract whose next billing date is on or before --date (monthly invoices; smoothed plans, instalment notices, readjustments and true-ups)")
+    .description("Run the nightly batch for --date: R2 peer averages, then bill every contract whose next billing date is on or before it (monthly invoices; smoothed plans, notices, readjustments, true-ups), then the payments step (R3 penalties, R4 refunds) and the unpaid-bill procedure (R10)")
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))

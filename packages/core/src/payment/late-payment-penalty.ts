@@ -19,8 +19,9 @@
  * balance, legal rate, applied rate, interest before rounding), the raw sum, the floor and the result.
  */
 import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, compare, dec, div, eq, formatCents, formatPlain, max, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
+import { type Dec, ZERO, add, compare, dec, div, eq, formatCents, formatPlain, max, mul, quantize, roundToCent, sum } from "../primitives/money.ts";
 import { type CreditorKind, type LegalInterestRateEntry, type LegalInterestRateGap, legalInterestRateAt } from "./legal-interest-rate.ts";
+import { owedAtStartOf } from "./ledger.ts";
 
 export const RULE_R3 = "R3 · CGV 6.4 (late-payment penalty: 1.5 × legal rate ÷ 365 per late day, floor 7.50 €, no VAT)";
 export const RULE_R3_PRO = "R3 · Code de commerce L441-10 (professional: offer rate ≥ 3 × legal rate ÷ 365 per late day, no floor, no VAT)";
@@ -99,7 +100,7 @@ export function lateInterest(args: {
   for (let i = 1; i <= daysLate; i++) {
     const day = addDays(dueDate, i);
     // Never below zero: money beyond the item's amount is a credit of the account, not negative interest.
-    const balance = max(ZERO, args.receipts.reduce((owed, r) => (r.date < day ? sub(owed, dec(r.amount)) : owed), total));
+    const balance = max(ZERO, owedAtStartOf({ amount: total, allocations: args.receipts }, day));
     const legal = legalInterestRateAt(args.rates, day, args.creditor, args.gaps ?? []).ratePct;
     const last = segments.at(-1);
     if (last && eq(last.balance, balance) && eq(last.legal, legal)) {

@@ -27,3 +27,6 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { importBook, IMPORT_MODES, BOOK_BATCH_ROWS, type ImportMode, type BookImportOptions, type BookImportResult } from "./import/book-import.ts";
+export * from "./import/book-rows.ts";
+export { bookImportCommand, formatBookImport, commandGroup } from "./commands/book.ts";

@@ -406,20 +406,23 @@ const offersBatch: BatchFn<OfferPriceImport> = async (trx, batch, t) => {
       continue;
     }
     const prev = list.filter((v) => v.from < p.from).sort((a, b) => (a.from < b.from ? 1 : -1))[0];
-    if (prev && prev.to !== null && prev.to > p.from) {
-      reject("from", `falls inside the version from ${prev.from} to ${prev.to} (${prev.amount}): versions never overlap`);
+    // A new price from a day inside the version before it ends that version on that day and runs to
+    // where it ran (or the next version): the days before keep their price.
+    const prevEnd = prev && (prev.to === null || prev.to > p.from) ? prev.to : undefined;
+    if (prevEnd !== undefined && prevEnd !== null && p.to !== null && p.to !== prevEnd) {
+      reject("to", `a version from ${p.from} inside the one from ${prev!.from} to ${prevEnd} (${prev!.amount}) runs to ${prevEnd}: leave "to" empty`);
       continue;
     }
     if (p.to !== null && next && p.to > next.from) {
       reject("to", `overlaps the version from ${next.from} (${next.amount}): versions never overlap`);
       continue;
     }
-    if (prev && prev.to === null) {
+    if (prev && prevEnd !== undefined) {
       prev.to = p.from;
       t.closedVersions++;
       if (prev.id !== null) closes.set(prev.id, p.from);
     }
-    const version: Version = { id: null, from: p.from, to: p.to ?? next?.from ?? null, amount: p.amount, line: row.line };
+    const version: Version = { id: null, from: p.from, to: p.to ?? prevEnd ?? next?.from ?? null, amount: p.amount, line: row.line };
     list.push(version);
     inserts.push({ key, version, offerId: p.offer.id, p });
     changedHead.delete(p.offer.id);

@@ -3,9 +3,10 @@
  * The `billing` command line. Every subcommand has --help. The store is PostgreSQL when
  * --database-url or DATABASE_URL is given, else the embedded store (PGlite) in --data-dir.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
+import { EXIT, EXIT_CODES_HELP, reachExitCode } from "./commands/exit-codes.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
@@ -26,7 +27,9 @@ export function buildProgram(): Command {
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
     .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
+    .exitOverride();
   const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);
@@ -40,6 +43,12 @@ export function buildProgram(): Command {
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
+  // Every command's --help ends with the exit-code contract.
+  const withHelp = (c: Command): void => {
+    c.addHelpText("after", EXIT_CODES_HELP);
+    c.commands.forEach(withHelp);
+  };
+  withHelp(program);
   return program;
 }
 
@@ -50,18 +59,24 @@ export function main(argv: readonly string[] = process.argv): Promise<void> {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
-  return buildProgram()
-    .parseAsync([...argv])
+  // Commander's exitOverride may throw synchronously: start from a promise so every error lands below.
+  return Promise.resolve()
+    .then(() => buildProgram().parseAsync([...argv]))
     .then(
       () => undefined,
       (e: unknown) => {
-        if (e instanceof UsageError) {
-          process.stderr.write(`error: ${e.message}\n`);
-          process.exitCode = 2;
+        if (e instanceof CommanderError) {
+          // --help and --version end with 0; commander already printed its message for the others.
+          reachExitCode(e.exitCode === 0 ? EXIT.done : EXIT.usage);
           return;
         }
-        process.stderr.write(`error: ${(e as Error).message}\n`);
-        process.exitCode = 1;
+        if (e instanceof UsageError) {
+          process.stderr.write(`error: ${e.message}\n`);
+          reachExitCode(EXIT.usage);
+          return;
+        }
+        process.stderr.write(`error: a step failed: ${(e as Error).message}\n`);
+        reachExitCode(EXIT.stepFailed);
       },
     );
 }

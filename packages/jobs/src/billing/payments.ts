@@ -102,14 +102,25 @@ function splitCsvLine(line: string): string[] {
  * (a file of one bank statement day). Rows repeating a reference of the same file with the same
  * values are dropped; with other values they are errors.
  */
-export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}): { rows: { line: number; row: PaymentRow }[]; errors: RowError[] } {
+/** A row repeating an earlier row of the same file exactly (same reference and values): stored once, reported. */
+export interface DuplicateRow {
+  readonly line: number;
+  readonly reference: string;
+  readonly sameAsLine: number;
+}
+
+export function parsePaymentCsv(
+  text: string,
+  opts: { receivedOn?: string } = {},
+): { rows: { line: number; row: PaymentRow }[]; errors: RowError[]; duplicates: DuplicateRow[] } {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const errors: RowError[] = [];
   const rows: { line: number; row: PaymentRow }[] = [];
+  const duplicates: DuplicateRow[] = [];
   const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
   const missing = PAYMENT_CSV_COLUMNS.slice(0, 4).filter((c) => !header.includes(c));
   if (missing.length > 0) {
-    return { rows, errors: [{ line: 1, field: "header", reason: `must name the columns ${PAYMENT_CSV_COLUMNS.join(",")} (missing: ${missing.join(", ")})` }] };
+    return { rows, duplicates, errors: [{ line: 1, field: "header", reason: `must name the columns ${PAYMENT_CSV_COLUMNS.join(",")} (missing: ${missing.join(", ")})` }] };
   }
   const seen = new Map<string, { line: number; row: PaymentRow }>();
   for (let i = 1; i < lines.length; i++) {
@@ -139,13 +150,14 @@ export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}
     if (prev) {
       const same = prev.row.customer_id === parsed.data.customer_id && prev.row.received_on === parsed.data.received_on && sameAmount(prev.row.amount, parsed.data.amount);
       if (!same) errors.push({ line: i + 1, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
+      else duplicates.push({ line: i + 1, reference: parsed.data.reference, sameAsLine: prev.line });
       continue;
     }
     const entry = { line: i + 1, row: parsed.data };
     seen.set(parsed.data.reference, entry);
     rows.push(entry);
   }
-  return { rows, errors };
+  return { rows, errors, duplicates };
 }
 
 export interface ImportReport {
@@ -153,6 +165,8 @@ export interface ImportReport {
   /** Rows already stored with the same values (a re-import). */
   readonly unchanged: number;
   readonly errors: readonly RowError[];
+  /** Rows repeating an earlier row of the file exactly: the payment is stored once, each repeat listed. */
+  readonly duplicates: readonly DuplicateRow[];
 }
 
 /**
@@ -161,7 +175,7 @@ export interface ImportReport {
  * a reference already stored with another amount, customer or date are reported with their line.
  */
 export async function importPayments(store: Store, text: string, opts: { sourceFile?: string; receivedOn?: string } = {}): Promise<ImportReport> {
-  const { rows, errors } = parsePaymentCsv(text, opts);
+  const { rows, errors, duplicates } = parsePaymentCsv(text, opts);
   const all: RowError[] = [...errors];
   const known = await existingCustomerIds(store.db, rows.map((r) => r.row.customer_id));
   let inserted = 0;
@@ -177,7 +191,7 @@ export async function importPayments(store: Store, text: string, opts: { sourceF
     else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
   }
   all.sort((a, b) => a.line - b.line);
-  return { inserted, unchanged, errors: all };
+  return { inserted, unchanged, errors: all, duplicates };
 }
 
 // Legal rates -----------------------------------------------------------------------------------------

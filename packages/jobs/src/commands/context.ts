@@ -33,6 +33,12 @@ export function parsePositiveInt(value: string, name: string): number {
   return n;
 }
 
+export function parseNonNegativeInt(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${name}: "${value}" is not a whole number of 0 or more`);
+  return n;
+}
+
 /** Runs `fn` with a store and always closes it. */
 export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await storeFrom(opts);

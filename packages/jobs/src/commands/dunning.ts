@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { type StoredDunningProcedure, recordCustomerSituation, recordHousingFundApplication, recordHousingFundDecision, recordLetterReceipt } from "@billing/db";
 import { type DunningOutlook, type DunningRunSummary, dunningOutlook, runDunning } from "../dunning/dunning-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 /** The readable summary of `billing dunning run`. */
 /** `limit`: at most this many steps listed, the rest counted (default: all). */
@@ -19,6 +20,7 @@ export function formatDunningSummary(s: DunningRunSummary, limit = Infinity): st
   const out = [`Dunning ${s.date}${s.dryRun ? " (dry run: nothing recorded)" : ""}: ${s.customers} customer(s) with an overdue balance or an open procedure`];
   const counted = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
   out.push(`  steps ${s.dryRun ? "due" : "recorded"}: ${counted.length > 0 ? counted.join(", ") : "none"}`);
+  if (s.notRecorded) out.push(`  nothing recorded: ${s.notRecorded}`);
   out.push(`  waiting (delay, receipt, truce, FSL): ${s.waiting}`);
   for (const t of s.taken.slice(0, limit)) out.push(`  ${t.customerId}  ${t.step.padEnd(17)} ${t.stepId !== null ? `#${t.stepId} ` : ""}${t.explanation}`);
   if (s.taken.length > limit) out.push(`  … and ${s.taken.length - limit} more (billing dunning show <customer>)`);
@@ -76,7 +78,7 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
       const date = parseDateOption(o.date ?? todayInParis());
       const s = await withStore(storeOptions(), (store) => runDunning(store, date, { dryRun: o.dryRun ?? false }));
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + "\n" : formatDunningSummary(s));
-      if (s.failures.length > 0) process.exitCode = 3;
+      if (s.failures.length > 0) reachExitCode(s.failures.length === s.customers ? EXIT.stepFailed : EXIT.rejected);
     });
   dunning
     .command("show <customer>")
@@ -87,8 +89,8 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
       const asOf = parseDateOption(o.asOf ?? todayInParis(), "--as-of");
       const outlook = await withStore(storeOptions(), (store) => dunningOutlook(store, customer, asOf));
       if (!outlook) {
-        process.stderr.write(`customer ${customer} does not exist\n`);
-        process.exitCode = 1;
+        process.stderr.write(`error: customer ${customer} does not exist\n`);
+        reachExitCode(EXIT.usage);
         return;
       }
       process.stdout.write(o.json ? JSON.stringify(outlook, null, 2) + "\n" : formatDunningOutlook(outlook));

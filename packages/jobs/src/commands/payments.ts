@@ -18,13 +18,16 @@ import {
   accountStatement,
   formatRowError,
   importPayments,
+  parsePaymentCsv,
   requestRefund,
   runPaymentsNightly,
 } from "../billing/payments.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 export function formatImportReport(file: string, r: ImportReport): string {
-  const out = [`Payments ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.errors.length} rejected`];
+  const out = [`Payments ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.duplicates.length} duplicate rows, ${r.errors.length} rejected`];
+  for (const d of r.duplicates) out.push(`  line ${d.line}: duplicate of line ${d.sameAsLine} (${d.reference}, same values): stored once`);
   for (const e of r.errors) out.push(`  ${formatRowError(e)}`);
   return out.join("\n");
 }
@@ -75,11 +78,14 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
       const text = await readFile(file, "utf8").catch((e: Error) => {
         throw new UsageError(`cannot read ${file}: ${e.message}`);
       });
+      // A bad header is an input error (exit 2), found before the store is opened: nothing stored.
+      const header = parsePaymentCsv(text.split(/\r?\n/, 1)[0] ?? "").errors.find((e) => e.field === "header");
+      if (header) throw new UsageError(`${file}: ${formatRowError(header)}; nothing stored`);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
         const report = await importPayments(store, text, { sourceFile: basename(file), ...(receivedOn ? { receivedOn } : {}) });
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatImportReport(file, report)) + "\n");
-        if (report.errors.length > 0) process.exitCode = 1;
+        if (report.errors.length > 0) reachExitCode(EXIT.rejected);
       });
     });
   payments
@@ -93,6 +99,7 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
         await migrateOrThrow(store);
         const s = await runPaymentsNightly(store, date);
         process.stdout.write((o.json ? JSON.stringify(s, null, 2) : formatPaymentsSummary(s)) + "\n");
+        if (s.failures.length > 0) reachExitCode(s.failures.length === s.customers ? EXIT.stepFailed : EXIT.rejected);
       });
     });
 
@@ -123,7 +130,7 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
         if (r.status === "refund") process.stdout.write(`Refund #${r.refundId} of ${r.amount} € for ${customerId}, due ${r.dueDate}\n`);
         else {
           process.stdout.write(`No refund: ${r.reason}\n`);
-          if (r.reason.startsWith("unknown customer")) process.exitCode = 1;
+          if (r.reason.startsWith("unknown customer")) reachExitCode(EXIT.usage);
         }
       });
     });

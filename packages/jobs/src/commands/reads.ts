@@ -24,6 +24,13 @@ import {
 } from "@billing/db";
 import { ReadsFileError, readsLineParser } from "../reads/reads-csv.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
+
+/** A delivery point or contract id the store knows. */
+async function knownKey(store: Store, key: string): Promise<boolean> {
+  const row = await store.db.selectFrom("contract").select("id").where((eb) => eb.or([eb("id", "=", key), eb("delivery_point", "=", key)])).executeTakeFirst();
+  return row !== undefined;
+}
 
 /** Parses and stores one reads file; `receivedOn` is the reception day of rows without one. */
 export async function importReadsFile(store: Store, path: string, receivedOn: string, batchRows = IMPORT_BATCH_ROWS): Promise<ImportResult> {
@@ -65,6 +72,33 @@ export async function importReadsFile(store: Store, path: string, receivedOn: st
   }
   await flush(batch);
   return { ...total, rejected };
+}
+
+/**
+ * The file is readable and its header (first non-empty line) right: checked before the store is
+ * opened, so a bad file is an input error (exit 2) that costs nothing and stores nothing.
+ */
+export async function checkReadsFile(path: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  const parse = readsLineParser("2000-01-01");
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  let lineNo = 0;
+  try {
+    for await (const line of lines) {
+      parse(line, ++lineNo);
+      if (line.trim() !== "") break;
+    }
+    parse.end();
+  } catch (e) {
+    if (e instanceof ReadsFileError) throw new UsageError(`${path}: ${e.message}; nothing stored`);
+    throw e;
+  } finally {
+    lines.close();
+  }
 }
 
 /** Rows per transaction of a reads import (default of importReadsFile). */
@@ -130,16 +164,17 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
   const reads = program.command("reads").description("Meter reads and connected-station days received (R2, CGV 6.2)");
   reads
     .command("import <file>")
-    .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 3 when a row is rejected")
+    .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 1 when a row is rejected (each listed), 2 when the file or its header is bad (nothing stored)")
     .option("--received-on <YYYY-MM-DD>", "reception day of rows without a received_on (default: today in Europe/Paris)")
     .option("--json", "print the result as JSON (default: a readable report)")
     .action(async (file: string, o: { receivedOn?: string; json?: boolean }) => {
       const receivedOn = parseDateOption(o.receivedOn ?? todayInParis(), "--received-on");
+      await checkReadsFile(file);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
         const r = await importReadsFile(store, file, receivedOn);
         process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatImport(file, r)) + "\n");
-        if (r.rejected.length > 0) process.exitCode = 3;
+        if (r.rejected.length > 0) reachExitCode(EXIT.rejected);
       });
     });
   reads
@@ -152,7 +187,10 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
         const uses = await loadConsumptionUses(store.db, [...new Set(entries.map((e) => e.contractId).filter((x): x is string => x !== null))]);
         const out = o.json ? JSON.stringify(entries.map((e) => ({ ...e, billing: billingUseOf(e, uses) })), null, 2) : formatReceived(key, entries, uses);
         process.stdout.write(out + "\n");
-        if (entries.length === 0) process.exitCode = 1;
+        if (entries.length === 0 && !(await knownKey(store, key))) {
+          process.stderr.write(`error: ${key} is neither a delivery point nor a contract of the store\n`);
+          reachExitCode(EXIT.usage);
+        }
       });
     });
 }

@@ -23,9 +23,7 @@ const USAGE_ERRORS: readonly (readonly [readonly string[], RegExp])[] = [
   [["run", "--date", "2026-12-25", "--ranges", "4"], /--ranges goes with --queue/],
   [["run", "--chunk-size", "-3"], /--chunk-size: "-3" is not a positive whole number/],
   [["run", "--workers", "2"], /--workers needs PostgreSQL/],
-  [["run", "--date", "2026-02-30"], /--date: "2026-02-30" is not a calendar date/],
   [["run", "--date-tolerance-days", "soon"], /--date-tolerance-days: "soon"/],
-  [["run", "--self-read-max-factor", "abc"], /--self-read-max-factor/],
   [["run", "--bogus"], /unknown option '--bogus'/],
   [["worker"], /the job queue needs PostgreSQL/],
   [["frobnicate"], /unknown command 'frobnicate'/],
@@ -33,20 +31,17 @@ const USAGE_ERRORS: readonly (readonly [readonly string[], RegExp])[] = [
   [["reads", "import", join(dir, "missing.csv")], /cannot read/],
   [["reads", "import", badReadsHeader], /header/],
   [["payments", "import", badHeader], /line 1: header: must name the columns .*nothing stored/],
-  [["payments", "import", join(dir, "missing.csv")], /cannot read/],
   [["payments", "nightly", "--date", "tomorrow"], /--date: "tomorrow"/],
-  [["dunning", "run", "--date", "2026-1-5"], /--date: "2026-1-5"/],
   [["dunning", "receipt", "x", "--on", "2026-01-05"], /stepId: "x" is not a positive whole number/],
   [["refunds", "paid", "0", "--on", "2026-01-05"], /<refundId>: "0"/],
   [["demo", "--smoothed-share", "2"], /--smoothed-share must be a number from 0 to 1/],
-  [["peers", "compute", "--date", "x"], /--date: "x"/],
   [["account", "show", "C1", "--as-of", "x"], /--as-of: "x"/],
   [["simulate", join(dir, "missing.json")], /cannot read|no such file/i],
 ];
 
 describe("every command exits with 2 and its reason on a usage error (issue 13 · exit codes)", () => {
   it("runs each usage error in a child process on the embedded store: it exits by itself, code 2, with the message", async () => {
-    const results = await limited(3, USAGE_ERRORS.map(([args], i) => () => runCli(["--data-dir", join(dir, `store-${i}`), ...args], { timeoutMs: 90_000 })));
+    const results = await limited(4, USAGE_ERRORS.map(([args], i) => () => runCli(["--data-dir", join(dir, `store-${i}`), ...args], { timeoutMs: 90_000 })));
     const wrong = results
       .map((r, i) => ({ r, args: USAGE_ERRORS[i]![0], message: USAGE_ERRORS[i]![1] }))
       .filter(({ r, message }) => r.timedOut || r.code !== 2 || !message.test(r.stderr))
@@ -67,9 +62,9 @@ describe("a store opened and never queried is closed (issue 13 · every command 
     const script = `import { openStore } from "@billing/db"; const s = await openStore({ dataDir: "memory://" }); await s.close(); process.stdout.write("closed\\n");`;
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
       child.on("exit", (c) => (clearTimeout(timer), resolve(c)));
     });
     expect(code).toBe(0);
-  }, 120_000);
+  }, 200_000);
 });

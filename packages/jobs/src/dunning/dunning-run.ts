@@ -234,7 +234,8 @@ export async function dunningOutlook(
   const loader = opts.loadOverdue ?? ledgerOverdueLoader;
   const [overdue, procedures, open] = await Promise.all([
     loader(db, asOf, [customerId]),
-    dunningHistory(db, customerId, asOf),
+    // Every step recorded, whatever `asOf` (issue 13: a view of today hid the steps a run dated later had recorded).
+    dunningHistory(db, customerId),
     loadOpenProcedures(db, [customerId], asOf),
   ]);
   const items = overdue.find((c) => c.customerId === customerId)?.items ?? [];

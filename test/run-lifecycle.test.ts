@@ -101,3 +101,30 @@ describe("a run's lifecycle: running, finished, failed, interrupted (issue 13)",
     }
   }, 300_000);
 });
+
+describe("billing run --dry-run (issue 13)", () => {
+  it("takes every step through the same code and stores nothing: the documents it would issue are listed, the store is unchanged", async () => {
+    const d = await storeToday(db());
+    const fresh = await openTestStore();
+    try {
+      await seedDemo(fresh.store, { contracts: 10, date: d, seed: 5 });
+      const count = async (table: "invoice" | "billing_run" | "instalment_plan" | "peer_average" | "dunning_step" | "ledger_charge") =>
+        Number((await fresh.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+      const tables = ["invoice", "billing_run", "instalment_plan", "peer_average", "dunning_step", "ledger_charge"] as const;
+      const before = await Promise.all(tables.map(count));
+      const dry = await runCommand(fresh.store, { date: d, progress: false, dryRun: true });
+      expect(await Promise.all(tables.map(count))).toEqual(before);
+      expect(dry.dryRun).toBe(true);
+      expect(dry.steps.map((x) => [x.step, x.status])).toEqual([["peers", "done"], ["billing", "done"], ["payments", "done"], ["dunning", "done"]]);
+      expect(dry.planned!.documents.length).toBe(dry.invoices);
+      expect(dry.invoices).toBeGreaterThan(0);
+      // The real night then issues exactly what the dry run listed, numbers included.
+      const real = await runCommand(fresh.store, { date: d, progress: false });
+      const issued = await fresh.store.db.selectFrom("invoice").select(["contract_id as contractId", "kind", "billing_date as billingDate", "number"]).orderBy("id").execute();
+      expect(issued).toEqual(dry.planned!.documents.map(({ totalTtc: _t, ...rest }) => rest));
+      expect(real.invoices).toBe(dry.invoices);
+    } finally {
+      await fresh.cleanup();
+    }
+  }, 300_000);
+});

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .description("Contract and billing computation engine for French electricity suppliers")
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
-    .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
+    .option("--data-dir <dir>", "folder of the embedded store (default: $BILLING_DATA_DIR, else ./.billing)")
     .showHelpAfterError()
     // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
     .exitOverride();

@@ -24,7 +24,9 @@ import {
   migrateOrThrow,
   startClaimedRun,
   storeToday,
+  withRolledBackStore,
 } from "@billing/db";
+import { sql } from "kysely";
 import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
@@ -58,6 +60,8 @@ export interface RunCommandOptions extends StoreOptions {
   allowDate?: boolean;
   /** Days the run date may be from the store's today (default: 3). */
   dateToleranceDays?: string;
+  /** Take every step in one transaction rolled back at the end: show what the night would do, store nothing. */
+  dryRun?: boolean;
 }
 
 /** Days a run date may be from the store's today before it is refused without --allow-date (default). */
@@ -156,11 +160,13 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; steps?: readonly StepReport[]; interrupted?: readonly InterruptedRun[] }): string {
+export function formatSummary(
+  s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; steps?: readonly StepReport[]; interrupted?: readonly InterruptedRun[]; dryRun?: boolean; planned?: PlannedDocuments },
+): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
   const out = [
-    `Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
+    `${s.dryRun ? "DRY RUN (nothing stored) — " : ""}Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
     `  failed     ${s.failed}`,
@@ -177,7 +183,13 @@ export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummar
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
-  if (s.dunning) out.push(formatDunningSummary(s.dunning, 20));
+  if (s.dunning) out.push(formatDunningSummary(s.dunning, s.dryRun ? Infinity : 20));
+  if (s.planned) {
+    out.push(`Would issue ${plural(s.planned.documents.length, "document")}, ${plural(s.planned.plans.length, "instalment plan")}, ${plural(s.planned.charges.length, "charge")}:`);
+    for (const d of s.planned.documents) out.push(`  ${d.contractId}  ${d.kind.padEnd(15)} ${d.billingDate}  ${d.number}  ${d.totalTtc} €`);
+    for (const p of s.planned.plans) out.push(`  ${p.contractId}  instalment plan from ${p.startDate}`);
+    for (const c of s.planned.charges) out.push(`  ${c.customerId}  ${c.kind} ${c.amount} € on ${c.itemRef}`);
+  }
   for (const r of s.interrupted ?? []) out.push(`Run #${r.id} of ${r.runDate} had lost its process: marked interrupted; this run billed what it left.`);
   const failed = (s.steps ?? []).filter((t) => t.status === "failed");
   if (failed.length > 0) {
@@ -259,6 +271,9 @@ export type NightSummary = RunSummary & {
   steps: readonly StepReport[];
   /** Runs found dead (their process gone) and marked interrupted; this run bills what they left. */
   interrupted?: readonly InterruptedRun[];
+  /** --dry-run: nothing was stored; what would have been issued. */
+  dryRun?: boolean;
+  planned?: PlannedDocuments;
 };
 
 /**
@@ -291,6 +306,43 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
   const { chunkSize, workers, ranges, estimation } = checked;
   await migrateOrThrow(store);
   await checkRunDate(store, opts.date, { allowDate: opts.allowDate, toleranceDays: checked.toleranceDays });
+  if (opts.dryRun) {
+    if (opts.queue || workers > 1) throw new UsageError("--dry-run runs the night in one transaction of one process: not with --queue or --workers");
+    // The same code, in one transaction rolled back at the end: every step taken, nothing stored.
+    return withRolledBackStore(store, async (dry) => {
+      const before = await sql<{ id: number | null }>`select max(id) as id from ledger_charge`.execute(dry.db);
+      const s = await night(dry, opts, checked, false);
+      return { ...s, dryRun: true, planned: await plannedDocuments(dry, s.runId, Number(before.rows[0]?.id ?? 0)) };
+    });
+  }
+  return night(store, opts, checked, true);
+}
+
+/** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
+export interface PlannedDocuments {
+  readonly documents: readonly { contractId: string; kind: string; billingDate: string; number: string; totalTtc: string }[];
+  readonly plans: readonly { contractId: string; startDate: string }[];
+  readonly charges: readonly { customerId: string; kind: string; amount: string; itemRef: string }[];
+}
+
+async function plannedDocuments(dry: Store, runId: number, chargesAfterId: number): Promise<PlannedDocuments> {
+  const documents = await dry.db
+    .selectFrom("invoice")
+    .select(["contract_id as contractId", "kind", "billing_date as billingDate", "number", "total_ttc as totalTtc"])
+    .where("run_id", "=", runId)
+    .orderBy("id")
+    .execute();
+  const plans = await dry.db.selectFrom("instalment_plan").select(["contract_id as contractId", "start_date as startDate"]).where("run_id", "=", runId).orderBy("contract_id").execute();
+  const charges = (
+    await sql<{ customerId: string; kind: string; amount: string; itemRef: string }>`
+      select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
+      where id > ${chargesAfterId} order by id`.execute(dry.db)
+  ).rows;
+  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges };
+}
+
+async function night(store: Store, opts: RunCommandOptions & { date: string }, checked: CheckedRunOptions, claimed: boolean): Promise<NightSummary> {
+  const { chunkSize, workers, ranges, estimation } = checked;
   const steps: StepReport[] = [];
   const step = async <T>(name: StepReport["step"], skip: boolean, fn: () => Promise<T>): Promise<T | undefined> => {
     if (skip) {
@@ -316,6 +368,8 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
     const reporter = progressReporter(total, opts.progress !== false && !opts.json);
     try {
       if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress });
+      // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
+      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
       // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
       const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
       interrupted = claim.interrupted;
@@ -371,6 +425,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--allow-date", "bill a --date far from the store's today or after the last meter data received (default: refused, exit 2)")
     .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: ${DEFAULT_DATE_TOLERANCE_DAYS})`)
+    .option("--dry-run", "take every step of the night (peers, billing, payments, dunning) through the same code in one transaction rolled back at the end: print what it would issue and record, store nothing")
     .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
 import { EXIT, EXIT_CODES_HELP, reachExitCode } from "./commands/exit-codes.ts";
+import { LOG_LEVELS, type LogLevel, createLogger, setLogger } from "./log.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
@@ -26,10 +27,17 @@ export function buildProgram(): Command {
     .description("Contract and billing computation engine for French electricity suppliers")
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
+    .option("--log-level <level>", `log events on stderr from this level: ${LOG_LEVELS.join(", ")} (default: $BILLING_LOG_LEVEL, else info); JSON lines, human text on a terminal`)
     .option("--data-dir <dir>", "folder of the embedded store (default: $BILLING_DATA_DIR, else ./.billing)")
     .showHelpAfterError()
     // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", () => {
+      const level = program.opts<{ logLevel?: string }>().logLevel;
+      if (level === undefined) return;
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
+      setLogger(createLogger(level as LogLevel));
+    });
   const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);

@@ -35,6 +35,7 @@ import { formatDunningSummary } from "./dunning.ts";
 import { runQueued } from "./queue.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
+import { log } from "../log.ts";
 
 export interface RunCommandOptions extends StoreOptions {
   date?: string;
@@ -139,13 +140,14 @@ function progressReporter(total: number, enabled: boolean): { onProgress: (p: Ru
     bar.start(total, 0, { invoices: 0, failed: 0 });
     return { onProgress: (p) => bar.update(p.contractsDone, { invoices: p.invoices, failed: p.failed }), stop: () => bar.stop() };
   }
+  // Not a terminal: structured progress events (log lines), at most one every 2 s.
   let last = 0;
   return {
     onProgress: (p) => {
       const now = Date.now();
       if (now - last < 2000 && p.contractsDone < total) return;
       last = now;
-      process.stderr.write(JSON.stringify({ level: "info", msg: "billing progress", total, ...p }) + "\n");
+      log().info({ event: "progress", total, ...p }, "billing progress");
     },
     stop: () => undefined,
   };
@@ -271,6 +273,8 @@ export type NightSummary = RunSummary & {
   steps: readonly StepReport[];
   /** Runs found dead (their process gone) and marked interrupted; this run bills what they left. */
   interrupted?: readonly InterruptedRun[];
+  /** Failures that are retries: the contract failed with the same reason in an earlier run (already reported). */
+  knownFailures?: number;
   /** --dry-run: nothing was stored; what would have been issued. */
   dryRun?: boolean;
   planned?: PlannedDocuments;
@@ -280,11 +284,13 @@ export type NightSummary = RunSummary & {
  * The exit code of a night (README "Exit codes"): 3 when a step failed — it stopped, or every
  * contract it attempted failed (nothing went through: a systemic cause such as missing reference
  * data, not a bad contract); 1 when some contracts, accounts or customers failed while others went
- * through (each is listed); else 0. "Already issued by another run" is not a failure.
+ * through (each is listed), or when they all failed but only retried failures an earlier run already
+ * recorded with the same reason (the night's bad contracts, due again); else 0. "Already issued by
+ * another run" is not a failure.
  */
 export function nightExitCode(s: NightSummary): ExitCode {
   if (s.steps.some((t) => t.status === "failed")) return EXIT.stepFailed;
-  if (s.failed > 0 && s.billed + s.unchanged === 0) return EXIT.stepFailed;
+  if (s.failed > 0 && s.billed + s.unchanged === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
   const paymentsFailed = s.payments?.failures.length ?? 0;
   if (paymentsFailed > 0 && paymentsFailed === s.payments!.customers) return EXIT.stepFailed;
   const dunningFailed = s.dunning?.failures.length ?? 0;
@@ -316,6 +322,20 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
     });
   }
   return night(store, opts, checked, true);
+}
+
+/** The night's events as log lines: one per failed item with its reason, one per step, one at the end. */
+function logNight(s: NightSummary, exitCode: ExitCode): void {
+  const l = log().child({ runId: s.runId, date: s.date, ...(s.dryRun ? { dryRun: true } : {}) });
+  for (const r of s.interrupted ?? []) l.warn({ event: "run interrupted", interruptedRunId: r.id, interruptedRunDate: r.runDate }, "a run had lost its process: marked interrupted");
+  for (const f of s.failures) l.warn({ event: "item failed", step: "billing", contractId: f.contractId, reason: f.reason }, "contract failed");
+  for (const f of s.payments?.failures ?? []) l.warn({ event: "item failed", step: "payments", customerId: f.customerId, reason: f.reason }, "account failed");
+  for (const f of s.dunning?.failures ?? []) l.warn({ event: "item failed", step: "dunning", customerId: f.customerId, reason: f.reason }, "dunning failed");
+  for (const t of s.steps) {
+    if (t.status === "failed") l.error({ event: "step failed", step: t.step, error: t.error }, `step ${t.step} failed`);
+    else l.info({ event: `step ${t.status}`, step: t.step }, `step ${t.step} ${t.status}`);
+  }
+  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
 }
 
 /** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
@@ -397,13 +417,30 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
   const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date));
+  const billed = summary ?? partial ?? emptySummary(opts.date, 0);
+  const knownFailures = await countKnownFailures(store, billed).catch(() => 0);
   return {
-    ...(summary ?? partial ?? emptySummary(opts.date, 0)),
+    ...billed,
+    knownFailures,
     ...(payments ? { payments } : {}),
     ...(dunning ? { dunning } : {}),
     steps,
     ...(interrupted.length > 0 ? { interrupted } : {}),
   };
+}
+
+/** Failures of this run that an earlier run already recorded for the same contract with the same reason. */
+async function countKnownFailures(store: Store, s: RunSummary): Promise<number> {
+  if (s.failures.length === 0) return 0;
+  const earlier = await store.db
+    .selectFrom("billing_run_outcome")
+    .select(["contract_id", "reason"])
+    .where("outcome", "=", "failed")
+    .where("run_id", "<>", s.runId)
+    .where("contract_id", "in", s.failures.map((f) => f.contractId))
+    .execute();
+  const seen = new Set(earlier.map((r) => `${r.contract_id}\u0000${r.reason ?? ""}`));
+  return s.failures.filter((f) => seen.has(`${f.contractId}\u0000${f.reason}`)).length;
 }
 
 const countsOf = (s: RunSummary) => ({
@@ -443,9 +480,12 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
       const all = { ...storeOptions(), ...o, date };
       checkRunOptions(all); // usage errors before the store is opened
       await withStore(storeOptions(), async (store) => {
+        log().info({ event: "night started", date, dryRun: o.dryRun === true }, "night started");
         const summary = await runCommand(store, all);
+        const code = nightExitCode(summary);
+        logNight(summary, code);
         process.stdout.write((o.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + "\n");
-        reachExitCode(nightExitCode(summary));
+        reachExitCode(code);
       });
     });
 }

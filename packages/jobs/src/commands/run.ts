@@ -325,7 +325,7 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
 }
 
 /** The night's events as log lines: one per failed item with its reason, one per step, one at the end. */
-function logNight(s: NightSummary, exitCode: ExitCode): void {
+export function logNight(s: NightSummary, exitCode: ExitCode): void {
   const l = log().child({ runId: s.runId, date: s.date, ...(s.dryRun ? { dryRun: true } : {}) });
   for (const r of s.interrupted ?? []) l.warn({ event: "run interrupted", interruptedRunId: r.id, interruptedRunDate: r.runDate }, "a run had lost its process: marked interrupted");
   for (const f of s.failures) l.warn({ event: "item failed", step: "billing", contractId: f.contractId, reason: f.reason }, "contract failed");

@@ -14,7 +14,7 @@ import {
   recordHousingFundApplication,
   recordLetterReceipt,
 } from "@billing/db";
-import { dunningOutlook, runDunning } from "@billing/jobs";
+import { dunningOutlook, formatDunningOutlook, runDunning } from "@billing/jobs";
 import { fakeInvoice, newInvoice, seedContracts } from "../packages/db/src/test-fixtures.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -144,5 +144,16 @@ describe("R10 nightly unpaid-bill step on the store", () => {
     const s = await runDunning(t.store, "2025-06-30", { dryRun: true });
     expect(s.taken.map((x) => [x.customerId, x.step])).toEqual([["CU2", "limitation"], ["CU2", "formalNotice"]]);
     expect((await stepRows()).length).toBe(before);
+  });
+
+  it("R10 dunning show lists every step recorded, even those dated after the as-of date, and the next step as of that date (issue 13)", async () => {
+    const recorded = await dunningHistory(db(), "CU2");
+    const last = recorded.flatMap((p) => p.steps.map((x) => x.takenOn)).sort().at(-1)!;
+    expect(last > "2025-02-20").toBe(true);
+    const early = await dunningOutlook(t.store, "CU2", "2025-02-20");
+    expect(early!.procedures.flatMap((p) => p.steps.map((x) => x.takenOn))).toEqual(recorded.flatMap((p) => p.steps.map((x) => x.takenOn)));
+    const text = formatDunningOutlook(early!);
+    expect(text).toContain(`${last} (after the as-of date)`);
+    expect(text).toMatch(/^Customer CU2 as of 2025-02-20/);
   });
 });

@@ -124,7 +124,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
   });
 
   it("R2 the nightly run computes the peer averages, then bills each contract from the best source that passes its checks", async () => {
-    first = await runCommand(t.store, { date: "2026-08-15", progress: false });
+    first = await runCommand(t.store, { date: "2026-08-15", progress: false, allowDate: true });
     expect(first.failures).toEqual([]);
     expect(first).toMatchObject({ billed: 6, failed: 0, invoices: 6 });
     const peers = await db().selectFrom("peer_average").select(["version", "month", "kwh_per_day", "sample_size"]).orderBy("month").execute();
@@ -182,7 +182,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
       "reads.csv: 50 rows — stored 0 reads and 0 station days accepted, 0 rows rejected; 50 rows already known (nothing new stored for them)",
     );
     expect(await counts()).toEqual(before);
-    const rerun = await runCommand(t.store, { date: "2026-08-15", progress: false });
+    const rerun = await runCommand(t.store, { date: "2026-08-15", progress: false, allowDate: true });
     expect(rerun).toMatchObject({ contractsDone: 0, invoices: 0 });
   });
 
@@ -194,7 +194,7 @@ describe("R2 reads import, peer averages and estimation on the store", () => {
       `${PDL.self},2026-09-15,distributorActual,BASE,2590`,
     ].join("\n"));
     expect(await importReadsFile(t.store, path, "2026-09-15")).toMatchObject({ acceptedReads: 2, rejected: [] });
-    const s = await runCommand(t.store, { date: "2026-09-15", progress: false });
+    const s = await runCommand(t.store, { date: "2026-09-15", progress: false, allowDate: true });
     expect(s.failures).toEqual([]);
     const tele = (await invoiceOf("KR-TELE", "2026-09-15")).document;
     expect(tele.indexes.find((x) => x.date === "2026-08-15")).toMatchObject({ basis: "billed", index: "1310", source: "teleRead" });

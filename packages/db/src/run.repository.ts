@@ -4,7 +4,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Outcome } from "./schema.ts";
 
 /** Opens a run for `date` (the run's "as of", not the wall clock); returns its id. */
-export async function startRun(db: Kysely<Database>, date: string, engineVersion: string): Promise<number> {
+export async function startRun(db: Kysely<Database> | Transaction<Database>, date: string, engineVersion: string): Promise<number> {
   const row = await db
     .insertInto("billing_run")
     .values({ run_date: date, engine_version: engineVersion })
@@ -68,4 +68,129 @@ export async function finishRun(db: Kysely<Database>, runId: number, counts: Run
     .where("id", "=", runId)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new Error(`billing run ${runId} does not exist`);
+}
+
+// Run lifecycle (issue 13; docs/architecture.md "Run lifecycle") ------------------------------------
+
+/** Advisory-lock class of billing runs: a live run holds (RUN_LOCK_CLASS, its id) for its whole life. */
+const RUN_LOCK_CLASS = 1_300_013;
+
+/** A run found dead and marked `interrupted` by the run that opened after it. */
+export interface InterruptedRun {
+  readonly id: number;
+  readonly runDate: string;
+}
+
+/** A run opened by this process: its id, the dead runs it found, and `release` to call when it ends. */
+export interface ClaimedRun {
+  readonly runId: number;
+  readonly interrupted: readonly InterruptedRun[];
+  /** Releases the run's liveness lock (after finishRun; idempotent). */
+  release(): Promise<void>;
+}
+
+// PGlite is single-process: a run is live when this process opened it and has not released it.
+const liveInProcess = new WeakMap<object, Set<number>>();
+
+/**
+ * Opens a run for `date` and proves it alive for as long as it lasts; marks `interrupted` every other
+ * run still `running` whose process is gone, and records the latest of them as the one this run resumes.
+ *
+ * PostgreSQL: the run's row is inserted and its session advisory lock taken in one transaction on a
+ * connection kept for the run, so no other run ever sees it unlocked; a `running` row whose lock can be
+ * taken has lost its process (a killed process's session ends and frees it). Two concurrent runs
+ * hold their locks and never mark each other. PGlite (one process per data folder): the runs this
+ * process has open are live, any other `running` row is dead. A queued run whose jobs are still in the
+ * queue is left alone (its workers bill it; `billing run --queue` resumes it).
+ */
+export async function startClaimedRun(db: Kysely<Database>, date: string, engineVersion: string, kind: "postgres" | "pglite"): Promise<ClaimedRun> {
+  if (kind === "pglite") {
+    const live = liveInProcess.get(db) ?? new Set<number>();
+    liveInProcess.set(db, live);
+    const runId = await startRun(db, date, engineVersion);
+    live.add(runId);
+    const interrupted = await markInterrupted(db, runId, async (id) => !live.has(id));
+    return { runId, interrupted, release: async () => void live.delete(runId) };
+  }
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let claimed!: (v: { runId: number; interrupted: InterruptedRun[] }) => void;
+  let failed!: (e: unknown) => void;
+  const ready = new Promise<{ runId: number; interrupted: InterruptedRun[] }>((resolve, reject) => ((claimed = resolve), (failed = reject)));
+  const held = db
+    .connection()
+    .execute(async (conn) => {
+      const runId = await conn.transaction().execute(async (trx) => {
+        const id = await startRun(trx, date, engineVersion);
+        await sql`select pg_advisory_lock(${RUN_LOCK_CLASS}::int, ${id}::int)`.execute(trx);
+        return id;
+      });
+      try {
+        const interrupted = await markInterrupted(conn, runId, async (id) => {
+          const r = await sql<{ free: boolean }>`select pg_try_advisory_lock(${RUN_LOCK_CLASS}::int, ${id}::int) as free`.execute(conn);
+          if (r.rows[0]?.free) await sql`select pg_advisory_unlock(${RUN_LOCK_CLASS}::int, ${id}::int)`.execute(conn);
+          return r.rows[0]?.free === true;
+        });
+        claimed({ runId, interrupted });
+        await released;
+      } finally {
+        await sql`select pg_advisory_unlock(${RUN_LOCK_CLASS}::int, ${runId}::int)`.execute(conn).catch(() => undefined);
+      }
+    })
+    .catch((e: unknown) => failed(e));
+  const { runId, interrupted } = await ready;
+  return {
+    runId,
+    interrupted,
+    release: async () => {
+      release();
+      await held;
+    },
+  };
+}
+
+/** Marks the `running` runs other than `runId` that `isDead` says lost their process; returns them. */
+async function markInterrupted(db: Kysely<Database>, runId: number, isDead: (id: number) => Promise<boolean>): Promise<InterruptedRun[]> {
+  const running = await db.selectFrom("billing_run").select(["id", "run_date"]).where("status", "=", "running").where("id", "<>", runId).orderBy("id").execute();
+  if (running.length === 0) return [];
+  const queued = await queuedRunIds(db);
+  const dead: InterruptedRun[] = [];
+  for (const r of running) {
+    if (queued.has(r.id) || !(await isDead(r.id))) continue;
+    const updated = await db
+      .updateTable("billing_run")
+      .set({ status: "interrupted", interrupted_at: sql<Date>`now()`, interrupted_by: runId })
+      .where("id", "=", r.id)
+      .where("status", "=", "running")
+      .executeTakeFirst();
+    if (updated.numUpdatedRows > 0n) dead.push({ id: r.id, runDate: r.run_date });
+  }
+  if (dead.length > 0) await db.updateTable("billing_run").set({ resumes_run_id: dead[dead.length - 1]!.id }).where("id", "=", runId).execute();
+  return dead;
+}
+
+/** Runs with jobs still in the job queue (graphile-worker keys `billing:<date>:<runId>:<k>`), if the queue exists. */
+async function queuedRunIds(db: Kysely<Database>): Promise<Set<number>> {
+  const exists = await sql<{ t: string | null }>`select to_regclass('graphile_worker.jobs')::text as t`.execute(db);
+  if (!exists.rows[0]?.t) return new Set();
+  const r = await sql<{ key: string }>`select key from graphile_worker.jobs where key like 'billing:%'`.execute(db);
+  return new Set(r.rows.map((x) => Number(x.key.split(":")[2])).filter(Number.isFinite));
+}
+
+/** The runs a command may report on: status, dates, counts, and the lifecycle links. */
+export async function loadRun(db: Kysely<Database>, runId: number) {
+  return db.selectFrom("billing_run").selectAll().where("id", "=", runId).executeTakeFirst();
+}
+
+/** The store's today in Europe/Paris, from the database's clock (`now()`), never the process's. */
+export async function storeToday(db: Kysely<Database> | Transaction<Database>): Promise<string> {
+  const r = await sql<{ today: string }>`select to_char(now() at time zone 'Europe/Paris', 'YYYY-MM-DD') as today`.execute(db);
+  return r.rows[0]!.today;
+}
+
+/** The latest day meter data (reads or connected-station days, accepted or not) was received; null when none. */
+export async function lastMeterDataReceived(db: Kysely<Database>): Promise<string | null> {
+  const r = await sql<{ last: string | null }>`
+    select to_char(greatest((select max(received_on) from meter_read), (select max(received_on) from station_consumption)), 'YYYY-MM-DD') as last`.execute(db);
+  return r.rows[0]?.last ?? null;
 }

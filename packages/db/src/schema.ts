@@ -161,7 +161,7 @@ export interface InvoiceSeriesTable {
   last_hash: Generated<string>;
 }
 
-export type RunStatus = "running" | "finished" | "failed";
+export type RunStatus = "running" | "finished" | "failed" | "interrupted";
 
 export interface BillingRunTable {
   id: Generated<number>;
@@ -175,6 +175,11 @@ export interface BillingRunTable {
   contracts_failed: Generated<number>;
   invoices: Generated<number>;
   lines: Generated<number>;
+  /** Issue 13: when the next run found this one's process dead, and which run that was. */
+  interrupted_at: Date | null;
+  interrupted_by: number | null;
+  /** The interrupted run this one took over (it bills what that one left). */
+  resumes_run_id: number | null;
 }
 
 export type Outcome = "billed" | "unchanged" | "failed";

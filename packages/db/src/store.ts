@@ -143,7 +143,13 @@ async function openPglite(dataDir: string): Promise<Store> {
       try {
         await db.destroy();
       } finally {
-        process.exitCode = code;
+        // Kysely destroys its driver only once a query has initialised it: a store opened and never
+        // queried (a usage error found after opening) would keep PGlite alive and the process with it.
+        try {
+          if (!client.closed) await client.close();
+        } finally {
+          process.exitCode = code;
+        }
       }
     },
   };

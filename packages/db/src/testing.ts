@@ -40,6 +40,17 @@ async function inMemory(): Promise<TestStore> {
 
 let templateReady: Promise<string> | undefined;
 
+/**
+ * `BILLING_TEST_DB_TAG` (letters, digits, underscore; set by `.ci/run`): the databases this process
+ * creates are named `billing_t_<tag>_…` and `billing_tpl_<tag>_…`, so a cleanup drops only its own
+ * and never another run's in progress. Unset: `billing_t_…` / `billing_tpl_…`.
+ */
+export function testDatabaseNames(): { test: string; template: string } {
+  const tag = process.env["BILLING_TEST_DB_TAG"] ?? "";
+  if (tag !== "" && !/^[a-z0-9_]{1,24}$/.test(tag)) throw new Error(`BILLING_TEST_DB_TAG "${tag}": lower-case letters, digits and _ only, at most 24`);
+  return tag === "" ? { test: "billing_t_", template: "billing_tpl_" } : { test: `billing_t_${tag}_`, template: `billing_tpl_${tag}_` };
+}
+
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -61,7 +72,7 @@ async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>):
 }
 
 async function ensureTemplate(url: string): Promise<string> {
-  const name = `billing_tpl_${(await migrationsFingerprint()).slice(0, 8)}`;
+  const name = `${testDatabaseNames().template}${(await migrationsFingerprint()).slice(0, 8)}`;
   await withAdmin(url, async (admin) => {
     await admin.query("select pg_advisory_lock($1)", [TEMPLATE_LOCK_KEY]);
     try {
@@ -98,7 +109,7 @@ async function cloneOfTemplate(url: string): Promise<TestStore> {
     templateReady = undefined;
     throw e;
   }
-  const name = `billing_t_${randomBytes(6).toString("hex")}`;
+  const name = `${testDatabaseNames().test}${randomBytes(6).toString("hex")}`;
   await withAdmin(url, (admin) => admin.query(`create database "${name}" template "${template}"`));
   const databaseUrl = withDatabase(url, name);
   const store = await openStore({ databaseUrl });

@@ -56,7 +56,7 @@ try {
   const seeded = await seedDemo(store, { contracts, date, smoothedShare });
   process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads, ${seeded.smoothed.toLocaleString("en-US")} smoothed contracts)\n`);
   peakRss = 0;
-  const s = await runCommand(store, { date, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const per = (n: number) => Math.round(n / s.seconds).toLocaleString("en-US");
   const lines = [
     `nightly run on ${store.kind}, ${workers} process(es), chunk ${o.chunkSize}, node ${process.version}`,

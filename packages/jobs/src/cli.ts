@@ -3,9 +3,11 @@
  * The `billing` command line. Every subcommand has --help. The store is PostgreSQL when
  * --database-url or DATABASE_URL is given, else the embedded store (PGlite) in --data-dir.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
+import { EXIT, EXIT_CODES_HELP, reachExitCode } from "./commands/exit-codes.ts";
+import { LOG_LEVELS, type LogLevel, createLogger, setLogger } from "./log.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerBook } from "./commands/book.ts";
 import { registerDb } from "./commands/db.ts";
@@ -26,8 +28,17 @@ export function buildProgram(): Command {
     .description("Contract and billing computation engine for French electricity suppliers")
     .version(ENGINE_VERSION)
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
-    .option("--data-dir <dir>", "folder of the embedded store (default: ./.billing)")
-    .showHelpAfterError();
+    .option("--log-level <level>", `log events on stderr from this level: ${LOG_LEVELS.join(", ")} (default: $BILLING_LOG_LEVEL, else info); JSON lines, human text on a terminal`)
+    .option("--data-dir <dir>", "folder of the embedded store (default: $BILLING_DATA_DIR, else ./.billing)")
+    .showHelpAfterError()
+    // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
+    .exitOverride()
+    .hook("preAction", () => {
+      const level = program.opts<{ logLevel?: string }>().logLevel;
+      if (level === undefined) return;
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(", ")}`);
+      setLogger(createLogger(level as LogLevel));
+    });
   const storeOptions = (): StoreOptions => program.opts<StoreOptions>();
   registerDb(program, storeOptions);
   registerDemo(program, storeOptions);
@@ -42,6 +53,12 @@ export function buildProgram(): Command {
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
   registerBook(program, storeOptions);
+  // Every command's --help ends with the exit-code contract.
+  const withHelp = (c: Command): void => {
+    c.addHelpText("after", EXIT_CODES_HELP);
+    c.commands.forEach(withHelp);
+  };
+  withHelp(program);
   return program;
 }
 
@@ -52,18 +69,24 @@ export function main(argv: readonly string[] = process.argv): Promise<void> {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
-  return buildProgram()
-    .parseAsync([...argv])
+  // Commander's exitOverride may throw synchronously: start from a promise so every error lands below.
+  return Promise.resolve()
+    .then(() => buildProgram().parseAsync([...argv]))
     .then(
       () => undefined,
       (e: unknown) => {
-        if (e instanceof UsageError) {
-          process.stderr.write(`error: ${e.message}\n`);
-          process.exitCode = 2;
+        if (e instanceof CommanderError) {
+          // --help and --version end with 0; commander already printed its message for the others.
+          reachExitCode(e.exitCode === 0 ? EXIT.done : EXIT.usage);
           return;
         }
-        process.stderr.write(`error: ${(e as Error).message}\n`);
-        process.exitCode = 1;
+        if (e instanceof UsageError) {
+          process.stderr.write(`error: ${e.message}\n`);
+          reachExitCode(EXIT.usage);
+          return;
+        }
+        process.stderr.write(`error: a step failed: ${(e as Error).message}\n`);
+        reachExitCode(EXIT.stepFailed);
       },
     );
 }

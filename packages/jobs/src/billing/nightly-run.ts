@@ -157,7 +157,23 @@ interface Prepared {
   readonly smoothed: SmoothedDocuments;
   /** The contract's switch from smoothed to monthly billing took effect (CGV 6.1). */
   readonly switchedToMonthly?: boolean;
+  /** Another run issued its documents meanwhile: leave its next billing date as that run set it. */
+  readonly keepNext?: boolean;
 }
+
+/** The billing step stopped (e.g. the database went away); `summary` is what it had done by then. */
+export class RunStoppedError extends Error {
+  override readonly name = "RunStoppedError";
+  constructor(message: string, readonly summary: RunSummary, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A unique violation: the document (contract, kind, billing date) or plan is already stored. */
+const isUniqueViolation = (e: unknown): boolean => {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | null;
+  return err?.code === "23505" || err?.cause?.code === "23505";
+};
 
 /** R2 data of one contract, loaded per chunk. */
 interface R2Parts {
@@ -351,7 +367,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       if (switched.length > 0) await switchToMonthly(trx, switched);
       await setNextBillingDates(
         trx,
-        batch.filter((p) => p.outcome.outcome !== "failed").map((p) => ({ id: p.contract.id, next: p.next })),
+        batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
       );
       await recordOutcomes(trx, runId, batch.map((p) => p.outcome));
     });
@@ -384,6 +400,15 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     }
   };
 
+  /**
+   * A concurrent run billed the contract after this one read it: its next billing date moved. (A
+   * document already stored while the contract is still due is an inconsistency: a failure.)
+   */
+  const billedMeanwhile = async (k: ContractRow): Promise<boolean> => {
+    const now = await db.selectFrom("contract").select("next_billing_date").where("id", "=", k.id).executeTakeFirst();
+    return now !== undefined && now.next_billing_date !== k.next_billing_date;
+  };
+
   /** Writes one chunk; if its transaction fails, isolates the contract that broke it. */
   const writeChunk = async (prepared: readonly Prepared[]) => {
     try {
@@ -396,6 +421,17 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
           await write([p]);
           account(p);
         } catch (e) {
+          if (isUniqueViolation(e) && (await billedMeanwhile(p.contract))) {
+            // A concurrent run (or a worker of another run) issued this contract's documents first:
+            // nothing is missing, so it is not a failure (issue 13: "already issued" is no error).
+            const already: Prepared = {
+              ...p, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0,
+              outcome: { contractId: p.contract.id, outcome: "unchanged", reason: "already issued by another run" },
+            };
+            await write([already]);
+            account(already);
+            continue;
+          }
           const failed: Prepared = {
             ...p,
             invoices: [],
@@ -477,7 +513,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         status: "failed",
       }).catch(() => undefined);
     }
-    throw e;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    throw new RunStoppedError(`billing run #${runId} stopped: ${(e as Error).message}`, { ...progress, runId, date: opts.date, unchanged, failures, seconds }, { cause: e });
   }
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -91,9 +91,10 @@ export const PAYMENT_COLUMNS = { required: PAYMENT_CSV_COLUMNS.slice(0, 4), opti
 export async function parsePaymentCsv(
   source: string | ImportSource,
   opts: { receivedOn?: string; format?: ImportFormat } = {},
-): Promise<{ rows: { line: number; row: PaymentRow }[]; errors: RowError[] }> {
+): Promise<{ rows: { line: number; row: PaymentRow }[]; errors: RowError[]; duplicates: DuplicateRow[] }> {
   const errors: RowError[] = [];
   const rows: { line: number; row: PaymentRow }[] = [];
+  const duplicates: DuplicateRow[] = [];
   const seen = new Map<string, { line: number; row: PaymentRow }>();
   const input: ImportSource = typeof source === "string" ? { text: source } : source;
   for await (const item of readRecords(input, { columns: PAYMENT_COLUMNS, format: opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name)) })) {
@@ -120,13 +121,14 @@ export async function parsePaymentCsv(
     if (prev) {
       const same = prev.row.customer_id === parsed.data.customer_id && prev.row.received_on === parsed.data.received_on && sameAmount(prev.row.amount, parsed.data.amount);
       if (!same) errors.push({ line, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
+      else duplicates.push({ line, reference: parsed.data.reference, sameAsLine: prev.line });
       continue;
     }
     const entry = { line, row: parsed.data };
     seen.set(parsed.data.reference, entry);
     rows.push(entry);
   }
-  return { rows, errors };
+  return { rows, errors, duplicates };
 }
 
 export interface ImportReport {
@@ -134,6 +136,15 @@ export interface ImportReport {
   /** Rows already stored with the same values (a re-import). */
   readonly unchanged: number;
   readonly errors: readonly RowError[];
+  /** Rows repeating an earlier row of the file exactly: the payment is stored once, each repeat listed. */
+  readonly duplicates: readonly DuplicateRow[];
+}
+
+/** A row repeating an earlier row of the same file exactly (same reference and values): stored once, reported. */
+export interface DuplicateRow {
+  readonly line: number;
+  readonly reference: string;
+  readonly sameAsLine: number;
 }
 
 /**
@@ -146,7 +157,7 @@ export async function importPayments(
   source: string | ImportSource,
   opts: { sourceFile?: string; receivedOn?: string; format?: ImportFormat } = {},
 ): Promise<ImportReport> {
-  const { rows, errors } = await parsePaymentCsv(source, opts);
+  const { rows, errors, duplicates } = await parsePaymentCsv(source, opts);
   const all: RowError[] = [...errors];
   const known = await existingCustomerIds(store.db, rows.map((r) => r.row.customer_id));
   let inserted = 0;
@@ -162,7 +173,7 @@ export async function importPayments(
     else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
   }
   all.sort((a, b) => a.line - b.line);
-  return { inserted, unchanged, errors: all };
+  return { inserted, unchanged, errors: all, duplicates };
 }
 
 // Legal rates -----------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ export interface StoreOptions {
   dataDir?: string;
 }
 
-/** `--database-url` or DATABASE_URL → PostgreSQL; otherwise the embedded store in `--data-dir`. */
+/** `--database-url` or DATABASE_URL → PostgreSQL; otherwise the embedded store in `--data-dir` (else $BILLING_DATA_DIR, else ./.billing). */
 export async function storeFrom(opts: StoreOptions): Promise<Store> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-  return openStore({ databaseUrl: url && url.length > 0 ? url : undefined, dataDir: opts.dataDir ?? "./.billing" });
+  const dataDir = opts.dataDir ?? (process.env["BILLING_DATA_DIR"] || "./.billing");
+  return openStore({ databaseUrl: url && url.length > 0 ? url : undefined, dataDir });
 }
 
 /** Today in Europe/Paris: the default date of a nightly run (the shell reads the clock, never the core). */
@@ -30,6 +31,12 @@ export function parseDateOption(value: string, name = "--date"): string {
 export function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
+  return n;
+}
+
+export function parseNonNegativeInt(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${name}: "${value}" is not a whole number of 0 or more`);
   return n;
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { migrate } from "@billing/db";
 import { type StoreOptions, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 export function registerDb(program: Command, storeOptions: () => StoreOptions): void {
   const db = program.command("db").description("Manage the store");
@@ -13,7 +14,7 @@ export function registerDb(program: Command, storeOptions: () => StoreOptions): 
         const applied = result.results?.filter((r) => r.status === "Success") ?? [];
         if (result.error) {
           process.stderr.write(`migration failed: ${(result.error as Error).message ?? String(result.error)}\n`);
-          process.exitCode = 1;
+          reachExitCode(EXIT.stepFailed);
           return;
         }
         process.stdout.write(

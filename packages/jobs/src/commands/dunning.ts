@@ -9,9 +9,10 @@
  *   situation from a date; `billing customers fsl-application` / `fsl-decision`: FSL applications.
  */
 import type { Command } from "commander";
-import { type StoredDunningProcedure, recordCustomerSituation, recordHousingFundApplication, recordHousingFundDecision, recordLetterReceipt } from "@billing/db";
+import { type StoredDunningProcedure, dunningHistory, recordCustomerSituation, recordHousingFundApplication, recordHousingFundDecision, recordLetterReceipt } from "@billing/db";
 import { type DunningOutlook, type DunningRunSummary, dunningOutlook, runDunning } from "../dunning/dunning-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 /** The readable summary of `billing dunning run`. */
 /** `limit`: at most this many steps listed, the rest counted (default: all). */
@@ -19,6 +20,7 @@ export function formatDunningSummary(s: DunningRunSummary, limit = Infinity): st
   const out = [`Dunning ${s.date}${s.dryRun ? " (dry run: nothing recorded)" : ""}: ${s.customers} customer(s) with an overdue balance or an open procedure`];
   const counted = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
   out.push(`  steps ${s.dryRun ? "due" : "recorded"}: ${counted.length > 0 ? counted.join(", ") : "none"}`);
+  if (s.notRecorded) out.push(`  nothing recorded: ${s.notRecorded}`);
   out.push(`  waiting (delay, receipt, truce, FSL): ${s.waiting}`);
   for (const t of s.taken.slice(0, limit)) out.push(`  ${t.customerId}  ${t.step.padEnd(17)} ${t.stepId !== null ? `#${t.stepId} ` : ""}${t.explanation}`);
   if (s.taken.length > limit) out.push(`  … and ${s.taken.length - limit} more (billing dunning show <customer>)`);
@@ -29,12 +31,12 @@ export function formatDunningSummary(s: DunningRunSummary, limit = Infinity): st
   return out.join("\n") + "\n";
 }
 
-function procedureLines(p: StoredDunningProcedure): string[] {
+function procedureLines(p: StoredDunningProcedure, asOf?: string): string[] {
   const out = [`Procedure #${p.id} opened ${p.openedOn} on ${p.itemRef} (due ${p.itemDueDate})`];
   for (const s of p.steps) {
     const letter = s.letterSentOn ? `  sent ${s.letterSentOn}, received ${s.letterReceivedOn ?? "not recorded"}` : "";
     const fee = s.feeRebillable === null ? "" : s.feeRebillable ? "  visit fee re-billed" : "  visit fee not re-billed";
-    out.push(`  #${String(s.id).padEnd(5)} ${s.takenOn}  ${s.step.padEnd(17)} balance ${s.balanceTtc} €  (earliest ${s.earliestDate})${letter}${fee}`);
+    out.push(`  #${String(s.id).padEnd(5)} ${s.takenOn}${asOf !== undefined && s.takenOn > asOf ? " (after the as-of date)" : ""}  ${s.step.padEnd(17)} balance ${s.balanceTtc} €  (earliest ${s.earliestDate})${letter}${fee}`);
     out.push(`         ${s.legalBasis}`);
     out.push(`         ${s.explanation}`);
   }
@@ -52,7 +54,7 @@ export function formatDunningOutlook(o: DunningOutlook): string {
   for (const a of s.housingFundApplications) out.push(`  FSL application filed ${a.filedOn}${a.decidedOn ? `, ${a.decision} on ${a.decidedOn}` : ", undecided"}`);
   out.push(o.overdue.length > 0 ? `  Overdue: ${o.overdue.map((i) => `${i.itemRef} due ${i.dueDate}: ${i.amountOwedTtc} €`).join("; ")}` : "  Nothing overdue");
   out.push("");
-  for (const p of o.procedures) out.push(...procedureLines(p), "");
+  for (const p of o.procedures) out.push(...procedureLines(p, o.asOf), "");
   const n = o.next;
   if (n.outcome === "step" || n.outcome === "settle") {
     out.push(`Next: ${n.step} ${n.mayTakeToday ? "may be taken today" : n.earliestDate ? `from ${n.earliestDate}` : "cannot be dated yet"}`);
@@ -76,19 +78,27 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
       const date = parseDateOption(o.date ?? todayInParis());
       const s = await withStore(storeOptions(), (store) => runDunning(store, date, { dryRun: o.dryRun ?? false }));
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + "\n" : formatDunningSummary(s));
-      if (s.failures.length > 0) process.exitCode = 3;
+      if (s.failures.length > 0) reachExitCode(s.failures.length === s.customers ? EXIT.stepFailed : EXIT.rejected);
     });
   dunning
     .command("show <customer>")
     .description("A customer's procedures: each step with its legal basis, dates and letters, and the next step with its earliest date or what blocks it")
-    .option("--as-of <YYYY-MM-DD>", "the day to look from (default: today in Europe/Paris)")
+    .option("--as-of <YYYY-MM-DD>", "the day the next step is computed for (default: today in Europe/Paris, or the last step recorded if later); every recorded step is shown whatever the date")
     .option("--json", "print as JSON (default: readable text)")
     .action(async (customer: string, o: { asOf?: string; json?: boolean }) => {
-      const asOf = parseDateOption(o.asOf ?? todayInParis(), "--as-of");
-      const outlook = await withStore(storeOptions(), (store) => dunningOutlook(store, customer, asOf));
+      const given = o.asOf === undefined ? undefined : parseDateOption(o.asOf, "--as-of");
+      const outlook = await withStore(storeOptions(), async (store) => {
+        let asOf = given ?? todayInParis();
+        if (given === undefined) {
+          // The last step recorded may be dated after today (a run for a later date): look from there.
+          const last = (await dunningHistory(store.db, customer)).flatMap((p) => p.steps.map((s) => s.takenOn)).sort().at(-1);
+          if (last !== undefined && last > asOf) asOf = last;
+        }
+        return dunningOutlook(store, customer, asOf);
+      });
       if (!outlook) {
-        process.stderr.write(`customer ${customer} does not exist\n`);
-        process.exitCode = 1;
+        process.stderr.write(`error: customer ${customer} does not exist\n`);
+        reachExitCode(EXIT.usage);
         return;
       }
       process.stdout.write(o.json ? JSON.stringify(outlook, null, 2) + "\n" : formatDunningOutlook(outlook));

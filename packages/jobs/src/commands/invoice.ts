@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { findInvoiceByNumber, verifyChain } from "@billing/db";
 import { renderInvoice } from "../render/invoice-table.ts";
 import { type StoreOptions, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 import { registerReplay } from "./replay.ts";
 
 export function registerInvoice(program: Command, storeOptions: () => StoreOptions): void {
@@ -15,8 +16,8 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
       await withStore(storeOptions(), async (store) => {
         const found = await findInvoiceByNumber(store.db, number);
         if (!found) {
-          process.stderr.write(`invoice ${number} not found\n`);
-          process.exitCode = 1;
+          process.stderr.write(`error: invoice ${number} not found\n`);
+          reachExitCode(EXIT.usage);
           return;
         }
         if (o.json) {
@@ -58,7 +59,7 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
         if (r.ok) process.stdout.write(`series ${series}: ${r.count} invoices, chain intact\n`);
         else {
           process.stdout.write(`series ${series}: chain broken at ${r.brokenAt}: ${r.reason}\n`);
-          process.exitCode = 1;
+          reachExitCode(EXIT.rejected);
         }
       });
     });

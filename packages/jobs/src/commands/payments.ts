@@ -19,13 +19,17 @@ import {
   importPayments,
   requestRefund,
   runPaymentsNightly,
+  PAYMENT_COLUMNS,
 } from "../billing/payments.ts";
 import { ImportFileError } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
+import { checkImportFile } from "./import-check.ts";
 
 export function formatImportReport(file: string, r: ImportReport): string {
-  const out = [`Payments ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.errors.length} rejected`];
+  const out = [`Payments ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.duplicates.length} duplicate rows, ${r.errors.length} rejected`];
+  for (const d of r.duplicates) out.push(`  line ${d.line}: duplicate of line ${d.sameAsLine} (${d.reference}, same values): stored once`);
   for (const e of r.errors) out.push(`  ${formatRowError(e)}`);
   return out.join("\n");
 }
@@ -75,13 +79,15 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
     .action(async (file: string, o: { receivedOn?: string; format?: string; json?: boolean }) => {
       const receivedOn = o.receivedOn ? parseDateOption(o.receivedOn, "--received-on") : undefined;
       const format = formatOption(file, o.format);
+      // A bad file or header is an input error (exit 2), found before the store is opened: nothing stored.
+      await checkImportFile(file, PAYMENT_COLUMNS, format);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
         const report = await importPayments(store, { path: file }, { sourceFile: basename(file), format, ...(receivedOn ? { receivedOn } : {}) }).catch((e: unknown) => {
           throw e instanceof ImportFileError ? new UsageError(`${file}: ${e.message}; nothing stored`) : e;
         });
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatImportReport(file, report)) + "\n");
-        if (report.errors.length > 0) process.exitCode = 1;
+        if (report.errors.length > 0) reachExitCode(EXIT.rejected);
       });
     });
   payments
@@ -95,6 +101,7 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
         await migrateOrThrow(store);
         const s = await runPaymentsNightly(store, date);
         process.stdout.write((o.json ? JSON.stringify(s, null, 2) : formatPaymentsSummary(s)) + "\n");
+        if (s.failures.length > 0) reachExitCode(s.failures.length === s.customers ? EXIT.stepFailed : EXIT.rejected);
       });
     });
 
@@ -125,7 +132,7 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
         if (r.status === "refund") process.stdout.write(`Refund #${r.refundId} of ${r.amount} € for ${customerId}, due ${r.dueDate}\n`);
         else {
           process.stdout.write(`No refund: ${r.reason}\n`);
-          if (r.reason.startsWith("unknown customer")) process.exitCode = 1;
+          if (r.reason.startsWith("unknown customer")) reachExitCode(EXIT.usage);
         }
       });
     });

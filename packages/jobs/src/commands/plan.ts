@@ -8,6 +8,7 @@ import { type PlanHistory, planHistory, requestSwitchToMonthly } from "@billing/
 import { trueUpBalance } from "../render/invoice-table.ts";
 import { type NoticeView, type PlanView, noticeTable, planLines, readjustmentLine } from "../render/smoothed-documents.ts";
 import { type StoreOptions, parseDateOption, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 /** A stored plan row as the shared renderer reads it. */
 const planView = (p: PlanHistory["plans"][number]): PlanView => ({
@@ -71,8 +72,8 @@ export function registerPlan(program: Command, storeOptions: () => StoreOptions)
       await withStore(storeOptions(), async (store) => {
         const h = await planHistory(store.db, contract);
         if (h.plans.length === 0) {
-          process.stderr.write(`contract ${contract} has no instalment plan\n`);
-          process.exitCode = 1;
+          process.stderr.write(`error: contract ${contract} has no instalment plan\n`);
+          reachExitCode(EXIT.usage);
           return;
         }
         process.stdout.write(o.json ? JSON.stringify(h, null, 2) + "\n" : formatPlanHistory(contract, h));
@@ -87,8 +88,8 @@ export function registerPlan(program: Command, storeOptions: () => StoreOptions)
       const ok = await withStore(storeOptions(), (store) => requestSwitchToMonthly(store.db, contract, date));
       if (ok) process.stdout.write(`${contract}: switch to monthly billing requested on ${date}; it takes effect at the first plan anniversary on or after that date\n`);
       else {
-        process.stderr.write(`contract ${contract} is not billed smoothed (or does not exist): nothing recorded\n`);
-        process.exitCode = 1;
+        process.stderr.write(`error: contract ${contract} is not billed smoothed (or does not exist): nothing recorded\n`);
+        reachExitCode(EXIT.usage);
       }
     });
 }

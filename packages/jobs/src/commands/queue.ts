@@ -11,6 +11,7 @@ import type { Store } from "@billing/db";
 import type { EstimationSettings, RunProgress, RunSummary } from "../billing/nightly-run.ts";
 import { enqueueRun, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { type StoreOptions, UsageError, parsePositiveInt } from "./context.ts";
+import { log } from "../log.ts";
 
 /** The database URL of the queue: the store's (--database-url, else DATABASE_URL); the embedded store has none. */
 export function queueUrlOf(opts: StoreOptions): string {
@@ -30,9 +31,7 @@ export async function runQueued(
   const connectionString = queueUrlOf(opts);
   const started = process.hrtime.bigint();
   const run = await enqueueRun(store, date, { connectionString, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation });
-  process.stderr.write(
-    JSON.stringify({ level: "info", msg: run.resumed ? "waiting for a queued run" : "run queued", runId: run.runId, jobs: run.jobKeys.length }) + "\n",
-  );
+  log().info({ event: run.resumed ? "run resumed" : "run queued", runId: run.runId, jobs: run.jobKeys.length }, run.resumed ? "waiting for a queued run" : "run queued");
   const failed = await waitForRun(store, run, { date, onPoll: o.onProgress, ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}) });
   const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);
   await finishRun(store.db, run.runId, {

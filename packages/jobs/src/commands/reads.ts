@@ -23,6 +23,14 @@ import { type ImportFormat, ImportFileError, readRecords } from "../import/recor
 import { formatOption } from "../import/options.ts";
 import { READS_COLUMNS, receivedRowOf } from "../reads/reads-csv.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
+import { checkImportFile } from "./import-check.ts";
+
+/** A delivery point or contract id the store knows. */
+async function knownKey(store: Store, key: string): Promise<boolean> {
+  const row = await store.db.selectFrom("contract").select("id").where((eb) => eb.or([eb("id", "=", key), eb("delivery_point", "=", key)])).executeTakeFirst();
+  return row !== undefined;
+}
 
 /**
  * Parses and stores one reads file (CSV, or JSON Lines by its extension or `format`); `receivedOn` is
@@ -131,18 +139,19 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
   const reads = program.command("reads").description("Meter reads and connected-station days received (R2, CGV 6.2)");
   reads
     .command("import <file>")
-    .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 3 when a row is rejected")
+    .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 1 when a row is rejected (each listed), 2 when the file or its header is bad (nothing stored)")
     .option("--received-on <YYYY-MM-DD>", "reception day of rows without a received_on (default: today in Europe/Paris)")
     .option("--format <csv|jsonl>", "the file's format (default: jsonl for a .jsonl file, else csv)")
     .option("--json", "print the result as JSON (default: a readable report)")
     .action(async (file: string, o: { receivedOn?: string; format?: string; json?: boolean }) => {
       const receivedOn = parseDateOption(o.receivedOn ?? todayInParis(), "--received-on");
       const format = formatOption(file, o.format);
+      await checkImportFile(file, READS_COLUMNS, format);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
         const r = await importReadsFile(store, file, receivedOn, IMPORT_BATCH_ROWS, format);
         process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatImport(file, r)) + "\n");
-        if (r.rejected.length > 0) process.exitCode = 3;
+        if (r.rejected.length > 0) reachExitCode(EXIT.rejected);
       });
     });
   reads
@@ -155,7 +164,10 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
         const uses = await loadConsumptionUses(store.db, [...new Set(entries.map((e) => e.contractId).filter((x): x is string => x !== null))]);
         const out = o.json ? JSON.stringify(entries.map((e) => ({ ...e, billing: billingUseOf(e, uses) })), null, 2) : formatReceived(key, entries, uses);
         process.stdout.write(out + "\n");
-        if (entries.length === 0) process.exitCode = 1;
+        if (entries.length === 0 && !(await knownKey(store, key))) {
+          process.stderr.write(`error: ${key} is neither a delivery point nor a contract of the store\n`);
+          reachExitCode(EXIT.usage);
+        }
       });
     });
 }

@@ -12,14 +12,30 @@ import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import { ENGINE_VERSION, estimationSchema } from "@billing/core";
-import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
-import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { dates } from "@billing/core";
+import {
+  type InterruptedRun,
+  type Store,
+  computePeerAverages,
+  countDueContracts,
+  dueRangeBounds,
+  finishRun,
+  lastMeterDataReceived,
+  migrateOrThrow,
+  startClaimedRun,
+  storeToday,
+  withRolledBackStore,
+} from "@billing/db";
+import { sql } from "kysely";
+import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
 import { formatDunningSummary } from "./dunning.ts";
 import { runQueued } from "./queue.ts";
-import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { type StoreOptions, UsageError, parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
+import { log } from "../log.ts";
 
 export interface RunCommandOptions extends StoreOptions {
   date?: string;
@@ -41,6 +57,61 @@ export interface RunCommandOptions extends StoreOptions {
   selfReadWindowDays?: string;
   selfReadMaxFactor?: string;
   selfReadMinFactor?: string;
+  /** Bill a date far from the store's clock or after the last meter data received (default: refused). */
+  allowDate?: boolean;
+  /** Days the run date may be from the store's today (default: 3). */
+  dateToleranceDays?: string;
+  /** Take every step in one transaction rolled back at the end: show what the night would do, store nothing. */
+  dryRun?: boolean;
+}
+
+/** Days a run date may be from the store's today before it is refused without --allow-date (default). */
+export const DEFAULT_DATE_TOLERANCE_DAYS = 3;
+
+/** The run's options once checked (every usage error is found before the store is opened). */
+export interface CheckedRunOptions {
+  readonly chunkSize: number;
+  readonly workers: number;
+  readonly ranges: number;
+  readonly toleranceDays: number;
+  readonly estimation: EstimationSettings | undefined;
+}
+
+/** Checks the options that need no store; throws a UsageError naming the option. */
+export function checkRunOptions(opts: RunCommandOptions): CheckedRunOptions {
+  const chunkSize = opts.chunkSize !== undefined ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
+  const estimation = estimationSettingsOf(opts);
+  const workers = opts.workers !== undefined ? parsePositiveInt(opts.workers, "--workers") : 1;
+  const ranges = opts.ranges !== undefined ? parsePositiveInt(opts.ranges, "--ranges") : 8;
+  const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : DEFAULT_DATE_TOLERANCE_DAYS;
+  if (opts.ranges !== undefined && !opts.queue) throw new UsageError("--ranges goes with --queue");
+  if (opts.queue && opts.workers !== undefined) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
+  const postgres = Boolean(opts.databaseUrl ?? process.env["DATABASE_URL"]);
+  if (opts.queue && !postgres) throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
+  if (workers > 1 && !postgres) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
+  return { chunkSize, workers, ranges, toleranceDays, estimation };
+}
+
+/**
+ * Guard on an irreversible step (issue 13): a run date more than `toleranceDays` from the store's
+ * today (its database clock, not this process's), or after the last meter data received by more than
+ * as many days, is refused with the reason unless `allowDate`.
+ */
+export async function checkRunDate(store: Store, date: string, o: { allowDate?: boolean | undefined; toleranceDays: number }): Promise<void> {
+  if (o.allowDate) return;
+  const today = await storeToday(store.db);
+  const apart = Math.abs(dates.daysBetween(today, date));
+  if (apart > o.toleranceDays) {
+    throw new UsageError(
+      `--date ${date} is ${apart} days ${date > today ? "after" : "before"} the store's today (${today}), more than ${o.toleranceDays}: refused (--allow-date to bill it anyway, --date-tolerance-days to widen)`,
+    );
+  }
+  const last = await lastMeterDataReceived(store.db);
+  if (last !== null && dates.daysBetween(last, date) > o.toleranceDays) {
+    throw new UsageError(
+      `--date ${date} is after the last meter data received (${last}) by more than ${o.toleranceDays} days: is the reads feed stopped? refused (--allow-date to bill it anyway)`,
+    );
+  }
 }
 
 /** R2 settings from the command line, validated with the case's own schema; bad values are a usage error. */
@@ -69,13 +140,14 @@ function progressReporter(total: number, enabled: boolean): { onProgress: (p: Ru
     bar.start(total, 0, { invoices: 0, failed: 0 });
     return { onProgress: (p) => bar.update(p.contractsDone, { invoices: p.invoices, failed: p.failed }), stop: () => bar.stop() };
   }
+  // Not a terminal: structured progress events (log lines), at most one every 2 s.
   let last = 0;
   return {
     onProgress: (p) => {
       const now = Date.now();
       if (now - last < 2000 && p.contractsDone < total) return;
       last = now;
-      process.stderr.write(JSON.stringify({ level: "info", msg: "billing progress", total, ...p }) + "\n");
+      log().info({ event: "progress", total, ...p }, "billing progress");
     },
     stop: () => undefined,
   };
@@ -90,11 +162,13 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }): string {
+export function formatSummary(
+  s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; steps?: readonly StepReport[]; interrupted?: readonly InterruptedRun[]; dryRun?: boolean; planned?: PlannedDocuments },
+): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
   const out = [
-    `Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
+    `${s.dryRun ? "DRY RUN (nothing stored) — " : ""}Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
     `  failed     ${s.failed}`,
@@ -111,7 +185,20 @@ export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummar
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
-  if (s.dunning) out.push(formatDunningSummary(s.dunning, 20));
+  if (s.dunning) out.push(formatDunningSummary(s.dunning, s.dryRun ? Infinity : 20));
+  if (s.planned) {
+    out.push(`Would issue ${plural(s.planned.documents.length, "document")}, ${plural(s.planned.plans.length, "instalment plan")}, ${plural(s.planned.charges.length, "charge")}:`);
+    for (const d of s.planned.documents) out.push(`  ${d.contractId}  ${d.kind.padEnd(15)} ${d.billingDate}  ${d.number}  ${d.totalTtc} €`);
+    for (const p of s.planned.plans) out.push(`  ${p.contractId}  instalment plan from ${p.startDate}`);
+    for (const c of s.planned.charges) out.push(`  ${c.customerId}  ${c.kind} ${c.amount} € on ${c.itemRef}`);
+  }
+  for (const r of s.interrupted ?? []) out.push(`Run #${r.id} of ${r.runDate} had lost its process: marked interrupted; this run billed what it left.`);
+  const failed = (s.steps ?? []).filter((t) => t.status === "failed");
+  if (failed.length > 0) {
+    for (const t of failed) out.push(`Step ${t.step} FAILED: ${t.error}`);
+    const ran = (s.steps ?? []).filter((t) => t.status === "done").map((t) => t.step);
+    out.push(`Steps that still ran: ${ran.length > 0 ? ran.join(", ") : "none"}`);
+  }
   return out.join("\n");
 }
 
@@ -125,6 +212,7 @@ async function runInWorkers(
   store: Store,
   opts: StoreOptions,
   date: string,
+  runId: number,
   workers: number,
   chunkSize: number,
   onProgress: (p: RunProgress) => void,
@@ -133,7 +221,6 @@ async function runInWorkers(
   if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const started = process.hrtime.bigint();
   const bounds = await dueRangeBounds(store.db, date, workers);
-  const runId = await startRun(store.db, date, ENGINE_VERSION);
   const perWorker = new Map<number, RunProgress>();
   const results = await Promise.all(
     bounds.map(
@@ -168,55 +255,214 @@ async function runInWorkers(
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),
   };
-  await finishRun(store.db, runId, {
-    contractsBilled: summary.billed,
-    contractsUnchanged: summary.unchanged,
-    contractsFailed: summary.failed,
-    invoices: summary.invoices,
-    lines: summary.lines,
-  });
   return summary;
 }
 
-/** The nightly run as a function (used by the command, `pnpm demo` and the benchmark). */
-export async function runCommand(
-  store: Store,
-  opts: RunCommandOptions & { date: string },
-): Promise<RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }> {
-  const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
-  const estimation = estimationSettingsOf(opts);
-  const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
-  const ranges = opts.ranges ? parsePositiveInt(opts.ranges, "--ranges") : 8;
-  if (opts.ranges && !opts.queue) throw new UsageError("--ranges goes with --queue");
-  if (opts.queue && opts.workers) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
-  if (opts.queue && store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
-  await migrateOrThrow(store);
-  // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
-  if (opts.peers !== false) await computePeerAverages(store.db, opts.date);
-  const total = await countDueContracts(store.db, opts.date);
-  const reporter = progressReporter(total, opts.progress !== false && !opts.json);
-  let summary: RunSummary;
-  try {
-    summary = opts.queue
-      ? await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress })
-      : workers > 1 && total > 0
-      ? await runInWorkers(store, opts, opts.date, workers, chunkSize, reporter.onProgress, estimation)
-      : await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
-  } finally {
-    reporter.stop();
-  }
-  // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
-  const payments = opts.payments === false ? undefined : await runPaymentsNightly(store, opts.date);
-  // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
-  const dunning = opts.dunning === false ? undefined : await runDunning(store, opts.date);
-  return { ...summary, ...(payments ? { payments } : {}), ...(dunning ? { dunning } : {}) };
+/** One step of the night and how it went. */
+export interface StepReport {
+  readonly step: "peers" | "billing" | "payments" | "dunning";
+  readonly status: "done" | "failed" | "skipped";
+  /** Why it failed (status "failed"). */
+  readonly error?: string;
 }
+
+export type NightSummary = RunSummary & {
+  payments?: PaymentsNightlySummary;
+  dunning?: DunningRunSummary;
+  /** Every step of the night in order, with the one that failed and why. */
+  steps: readonly StepReport[];
+  /** Runs found dead (their process gone) and marked interrupted; this run bills what they left. */
+  interrupted?: readonly InterruptedRun[];
+  /** Failures that are retries: the contract failed with the same reason in an earlier run (already reported). */
+  knownFailures?: number;
+  /** --dry-run: nothing was stored; what would have been issued. */
+  dryRun?: boolean;
+  planned?: PlannedDocuments;
+};
+
+/**
+ * The exit code of a night (README "Exit codes"): 3 when a step failed — it stopped, or every
+ * contract it attempted failed (nothing went through: a systemic cause such as missing reference
+ * data, not a bad contract); 1 when some contracts, accounts or customers failed while others went
+ * through (each is listed), or when they all failed but only retried failures an earlier run already
+ * recorded with the same reason (the night's bad contracts, due again); else 0. "Already issued by
+ * another run" is not a failure.
+ */
+export function nightExitCode(s: NightSummary): ExitCode {
+  if (s.steps.some((t) => t.status === "failed")) return EXIT.stepFailed;
+  if (s.failed > 0 && s.billed + s.unchanged === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
+  const paymentsFailed = s.payments?.failures.length ?? 0;
+  if (paymentsFailed > 0 && paymentsFailed === s.payments!.customers) return EXIT.stepFailed;
+  const dunningFailed = s.dunning?.failures.length ?? 0;
+  if (dunningFailed > 0 && dunningFailed === s.dunning!.customers) return EXIT.stepFailed;
+  return s.failed + paymentsFailed + dunningFailed > 0 ? EXIT.rejected : EXIT.done;
+}
+
+const emptySummary = (date: string, runId: number): RunSummary => ({ ...NO_PROGRESS, runId, date, unchanged: 0, failures: [], seconds: 0 });
+
+/**
+ * The nightly run as a function (used by the command, `pnpm demo` and the benchmark): peers, billing,
+ * payments, dunning, in this order. A step that throws is reported (`steps`) and the next ones still
+ * run; a usage error (bad option, refused date) throws before anything is done.
+ */
+export async function runCommand(store: Store, opts: RunCommandOptions & { date: string }): Promise<NightSummary> {
+  const checked = checkRunOptions(opts);
+  if (opts.queue && store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
+  if (checked.workers > 1 && store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
+  const { chunkSize, workers, ranges, estimation } = checked;
+  await migrateOrThrow(store);
+  await checkRunDate(store, opts.date, { allowDate: opts.allowDate, toleranceDays: checked.toleranceDays });
+  if (opts.dryRun) {
+    if (opts.queue || workers > 1) throw new UsageError("--dry-run runs the night in one transaction of one process: not with --queue or --workers");
+    // The same code, in one transaction rolled back at the end: every step taken, nothing stored.
+    return withRolledBackStore(store, async (dry) => {
+      const before = await sql<{ id: number | null }>`select max(id) as id from ledger_charge`.execute(dry.db);
+      const s = await night(dry, opts, checked, false);
+      return { ...s, dryRun: true, planned: await plannedDocuments(dry, s.runId, Number(before.rows[0]?.id ?? 0)) };
+    });
+  }
+  return night(store, opts, checked, true);
+}
+
+/** The night's events as log lines: one per failed item with its reason, one per step, one at the end. */
+export function logNight(s: NightSummary, exitCode: ExitCode): void {
+  const l = log().child({ runId: s.runId, date: s.date, ...(s.dryRun ? { dryRun: true } : {}) });
+  for (const r of s.interrupted ?? []) l.warn({ event: "run interrupted", interruptedRunId: r.id, interruptedRunDate: r.runDate }, "a run had lost its process: marked interrupted");
+  for (const f of s.failures) l.warn({ event: "item failed", step: "billing", contractId: f.contractId, reason: f.reason }, "contract failed");
+  for (const f of s.payments?.failures ?? []) l.warn({ event: "item failed", step: "payments", customerId: f.customerId, reason: f.reason }, "account failed");
+  for (const f of s.dunning?.failures ?? []) l.warn({ event: "item failed", step: "dunning", customerId: f.customerId, reason: f.reason }, "dunning failed");
+  for (const t of s.steps) {
+    if (t.status === "failed") l.error({ event: "step failed", step: t.step, error: t.error }, `step ${t.step} failed`);
+    else l.info({ event: `step ${t.status}`, step: t.step }, `step ${t.step} ${t.status}`);
+  }
+  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
+}
+
+/** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
+export interface PlannedDocuments {
+  readonly documents: readonly { contractId: string; kind: string; billingDate: string; number: string; totalTtc: string }[];
+  readonly plans: readonly { contractId: string; startDate: string }[];
+  readonly charges: readonly { customerId: string; kind: string; amount: string; itemRef: string }[];
+}
+
+async function plannedDocuments(dry: Store, runId: number, chargesAfterId: number): Promise<PlannedDocuments> {
+  const documents = await dry.db
+    .selectFrom("invoice")
+    .select(["contract_id as contractId", "kind", "billing_date as billingDate", "number", "total_ttc as totalTtc"])
+    .where("run_id", "=", runId)
+    .orderBy("id")
+    .execute();
+  const plans = await dry.db.selectFrom("instalment_plan").select(["contract_id as contractId", "start_date as startDate"]).where("run_id", "=", runId).orderBy("contract_id").execute();
+  const charges = (
+    await sql<{ customerId: string; kind: string; amount: string; itemRef: string }>`
+      select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
+      where id > ${chargesAfterId} order by id`.execute(dry.db)
+  ).rows;
+  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges };
+}
+
+async function night(store: Store, opts: RunCommandOptions & { date: string }, checked: CheckedRunOptions, claimed: boolean): Promise<NightSummary> {
+  const { chunkSize, workers, ranges, estimation } = checked;
+  const steps: StepReport[] = [];
+  const step = async <T>(name: StepReport["step"], skip: boolean, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (skip) {
+      steps.push({ step: name, status: "skipped" });
+      return undefined;
+    }
+    try {
+      const out = await fn();
+      steps.push({ step: name, status: "done" });
+      return out;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      steps.push({ step: name, status: "failed", error: (e as Error).message });
+      return undefined;
+    }
+  };
+  // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
+  await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date));
+  let interrupted: readonly InterruptedRun[] = [];
+  let partial: RunSummary | undefined;
+  const summary = await step("billing", false, async () => {
+    const total = await countDueContracts(store.db, opts.date);
+    const reporter = progressReporter(total, opts.progress !== false && !opts.json);
+    try {
+      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress });
+      // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
+      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
+      // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
+      const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
+      interrupted = claim.interrupted;
+      try {
+        let s: RunSummary;
+        try {
+          s = workers > 1 && total > 0
+            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation)
+            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation });
+        } catch (e) {
+          partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
+          await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
+          throw e;
+        }
+        await finishRun(store.db, claim.runId, countsOf(s));
+        return s;
+      } finally {
+        await claim.release();
+      }
+    } finally {
+      reporter.stop();
+    }
+  });
+  // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
+  const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
+  // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
+  const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date));
+  const billed = summary ?? partial ?? emptySummary(opts.date, 0);
+  const knownFailures = await countKnownFailures(store, billed).catch(() => 0);
+  return {
+    ...billed,
+    knownFailures,
+    ...(payments ? { payments } : {}),
+    ...(dunning ? { dunning } : {}),
+    steps,
+    ...(interrupted.length > 0 ? { interrupted } : {}),
+  };
+}
+
+/** Failures of this run that an earlier run already recorded for the same contract with the same reason. */
+async function countKnownFailures(store: Store, s: RunSummary): Promise<number> {
+  if (s.failures.length === 0) return 0;
+  const earlier = await store.db
+    .selectFrom("billing_run_outcome")
+    .select(["contract_id", "reason"])
+    .where("outcome", "=", "failed")
+    .where("run_id", "<>", s.runId)
+    .where("contract_id", "in", s.failures.map((f) => f.contractId))
+    .execute();
+  const seen = new Set(earlier.map((r) => `${r.contract_id}\u0000${r.reason ?? ""}`));
+  return s.failures.filter((f) => seen.has(`${f.contractId}\u0000${f.reason}`)).length;
+}
+
+const countsOf = (s: RunSummary) => ({
+  contractsBilled: s.billed,
+  contractsUnchanged: s.unchanged,
+  contractsFailed: s.failed,
+  invoices: s.invoices,
+  lines: s.lines,
+});
 
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
   program
     .command("run")
-    .description("Run the nightly batch for --date: R2 peer averages, then bill every contract whose next billing date is on or before it (monthly invoices; smoothed plans, notices, readjustments, true-ups), then the payments step (R3 penalties, R4 refunds) and the unpaid-bill procedure (R10)")
+    .description(
+      "Run the nightly batch for --date: R2 peer averages, then bill every contract whose next billing date is on or before it (monthly invoices; smoothed plans, notices, readjustments, true-ups), then the payments step (R3 penalties, R4 refunds) and the unpaid-bill procedure (R10). " +
+        "A date more than --date-tolerance-days from the store's today, or after the last meter data received by as much, is refused unless --allow-date; dunning never records a step dated after the store's today. " +
+        "A run left `running` by a dead process is marked `interrupted` and what it left is billed.",
+    )
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
+    .option("--allow-date", "bill a --date far from the store's today or after the last meter data received (default: refused, exit 2)")
+    .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: ${DEFAULT_DATE_TOLERANCE_DAYS})`)
+    .option("--dry-run", "take every step of the night (peers, billing, payments, dunning) through the same code in one transaction rolled back at the end: print what it would issue and record, store nothing")
     .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")
@@ -231,9 +477,15 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
+      const all = { ...storeOptions(), ...o, date };
+      checkRunOptions(all); // usage errors before the store is opened
       await withStore(storeOptions(), async (store) => {
-        const summary = await runCommand(store, { ...storeOptions(), ...o, date });
+        log().info({ event: "night started", date, dryRun: o.dryRun === true }, "night started");
+        const summary = await runCommand(store, all);
+        const code = nightExitCode(summary);
+        logNight(summary, code);
         process.stdout.write((o.json ? JSON.stringify(summary, null, 2) : formatSummary(summary)) + "\n");
+        reachExitCode(code);
       });
     });
 }

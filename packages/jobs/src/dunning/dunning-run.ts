@@ -29,6 +29,7 @@ import {
   openDunningProcedure,
   recordDunningFailure,
   recordDunningStep,
+  storeToday,
 } from "@billing/db";
 
 type Db = Store["db"];
@@ -81,6 +82,8 @@ export interface DunningRunSummary {
   /** Customers whose next step is blocked today (truce, FSL, a receipt awaited, a delay running). */
   readonly waiting: number;
   readonly failures: readonly { readonly customerId: string; readonly reason: string }[];
+  /** Why nothing was recorded (the date is in the future of the store's clock); absent otherwise. */
+  readonly notRecorded?: string;
 }
 
 /** At most this many steps per customer in one night (reminder … interruption is 5). */
@@ -90,6 +93,15 @@ const MAX_STEPS_PER_NIGHT = DUNNING_STEPS.length;
 export async function runDunning(store: Store, date: string, opts: DunningRunOptions = {}): Promise<DunningRunSummary> {
   const db = store.db;
   const dryRun = opts.dryRun ?? false;
+  // Issue 13: a step is never recorded dated in the future of the store's clock (a mistyped or
+  // --allow-date run date): the step records nothing and says why. A dry run may look ahead.
+  if (!dryRun) {
+    const today = await storeToday(db);
+    if (date > today) {
+      const counts = Object.fromEntries(DUNNING_STEPS.map((k) => [k, 0])) as Record<DunningStepKind, number>;
+      return { date, dryRun, customers: 0, taken: [], counts, waiting: 0, failures: [], notRecorded: `${date} is after the store's today (${today}): no dunning step is recorded dated in the future` };
+    }
+  }
   const loader = opts.loadOverdue ?? ledgerOverdueLoader;
   const overdue = await loader(db, date, opts.customerIds);
   const itemsOf = new Map(overdue.map((c) => [c.customerId, c.items]));
@@ -222,7 +234,8 @@ export async function dunningOutlook(
   const loader = opts.loadOverdue ?? ledgerOverdueLoader;
   const [overdue, procedures, open] = await Promise.all([
     loader(db, asOf, [customerId]),
-    dunningHistory(db, customerId, asOf),
+    // Every step recorded, whatever `asOf` (issue 13: a view of today hid the steps a run dated later had recorded).
+    dunningHistory(db, customerId),
     loadOpenProcedures(db, [customerId], asOf),
   ]);
   const items = overdue.find((c) => c.customerId === customerId)?.items ?? [];

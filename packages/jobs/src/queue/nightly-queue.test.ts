@@ -137,7 +137,7 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
 
   it("R1 billing run --queue waits for the workers, closes the run, then runs payments and dunning", async () => {
     const date = "2027-02-25";
-    const command = runCommand(queued.store, { date, queue: true, ranges: "2", progress: false, databaseUrl: queued.url! });
+    const command = runCommand(queued.store, { date, queue: true, ranges: "2", progress: false, allowDate: true, databaseUrl: queued.url! });
     // A worker started once the run's jobs are in the queue (another machine, in real life).
     while ((await queueRows(`billing:${date}:`).catch(() => [])).length === 0) await new Promise((r) => setTimeout(r, 50));
     await runQueueWorker(queued.url!, { once: true, logger: quiet });

@@ -25,3 +25,21 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { checkCreditNote } from "./billing/replay.ts";
+export {
+  recalculate,
+  commitRecalculation,
+  parseRecalcRequest,
+  requestKeyOf,
+  storedCaseOf,
+  recalcRequestSchema,
+  RecalcRequestError,
+  type RecalcRequest,
+  type RecalcRequestInput,
+  type RecalculationPlan,
+  type PlannedCorrection,
+  type CommitResult,
+  type CommitOptions,
+  type CommittedCorrection,
+  type CommittedDocuments,
+} from "./correction/recalc.ts";

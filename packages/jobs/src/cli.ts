@@ -16,6 +16,8 @@ import { registerPayments } from "./commands/payments.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerPeers } from "./commands/peers.ts";
 import { registerReads } from "./commands/reads.ts";
+import { registerRecalc } from "./commands/recalc.ts";
+import { registerCase } from "./commands/case.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
+  registerRecalc(program, storeOptions);
+  registerCase(program, storeOptions);
   return program;
 }
 

@@ -43,3 +43,4 @@ export {
   type CommittedCorrection,
   type CommittedDocuments,
 } from "./correction/recalc.ts";
+export { exportCase, CaseExportError } from "./billing/case-export.ts";

@@ -14,7 +14,7 @@
  * R5's 14-month cap and its exceptions are applied by the core's billing itself; a request records
  * the exceptions (registered letter, fraud) in the case it recomputes, with their evidence.
  */
-import type { Case, PriceOption, Register } from "../case/schema.ts";
+import type { Case, PriceOption, RegularisationException, Register } from "../case/schema.ts";
 import { parseCase } from "../case/parse.ts";
 import { BillingError } from "../errors.ts";
 import type { CorrectionSection, DocumentReference, IndexUsed, Invoice, InvoiceLine } from "../invoice/document.ts";
@@ -34,12 +34,8 @@ export interface WhatIfRead {
   readonly source: "selfRead" | "distributorActual" | "teleRead";
 }
 
-/** R5 exceptions to the 14-month cap, with the evidence that establishes them. */
-export interface RegularisationException {
-  readonly kind: "registeredLetter" | "fraud";
-  readonly evidence: string;
-  readonly recordedOn: LocalDate;
-}
+/** R5 exceptions to the 14-month cap, with the evidence that establishes them (case schema). */
+export type { RegularisationException };
 
 /** The changes a recalculation applies to each invoice's stored case. */
 export interface WhatIf {
@@ -146,7 +142,7 @@ export function applyWhatIf(c: Case, w: WhatIf): unknown {
     billing = rest as Case["billing"];
   }
   if (w.exceptions.length > 0) {
-    const existing = (c.contract as { regularisationExceptions?: RegularisationException[] }).regularisationExceptions ?? [];
+    const existing = c.contract.regularisationExceptions ?? [];
     contract = { ...contract, regularisationExceptions: [...existing, ...w.exceptions.map((e) => ({ ...e }))] };
   }
   return { ...c, contract, reads, billing, ...(w.offer ? { offer: w.offer } : {}) };

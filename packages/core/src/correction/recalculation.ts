@@ -117,7 +117,8 @@ export function describeWhatIf(w: WhatIf, before?: Case["contract"]): string[] {
 /**
  * The stored case with the what-if applied (not yet validated): reads added (a read of the same date
  * and source has the given registers replaced), subscribed power, price option (registers of the old
- * option dropped from reads and billed indexes), R5 exceptions recorded on the contract.
+ * option dropped from reads and billed indexes), R5 exceptions recorded on the contract (dated no later
+ * than the case's asOf, so that they apply to the invoice recomputed).
  */
 export function applyWhatIf(c: Case, w: WhatIf): unknown {
   let reads = c.reads.map((r) => ({ ...r, registers: { ...r.registers } }));
@@ -143,7 +144,11 @@ export function applyWhatIf(c: Case, w: WhatIf): unknown {
   }
   if (w.exceptions.length > 0) {
     const existing = c.contract.regularisationExceptions ?? [];
-    contract = { ...contract, regularisationExceptions: [...existing, ...w.exceptions.map((e) => ({ ...e }))] };
+    // The recomputation asks what the invoice should have been had the exception been known when it was
+    // computed: in its case the exception counts from that day (the core ignores one recorded after asOf);
+    // the request, and the new invoice's correction section, keep the day it was actually recorded.
+    const recorded = (e: RegularisationException) => ({ ...e, recordedOn: e.recordedOn < c.asOf ? e.recordedOn : c.asOf });
+    contract = { ...contract, regularisationExceptions: [...existing, ...w.exceptions.map(recorded)] };
   }
   return { ...c, contract, reads, billing, ...(w.offer ? { offer: w.offer } : {}) };
 }

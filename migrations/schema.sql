@@ -34,6 +34,20 @@ $$;
 
 
 --
+-- Name: forbid_change_of_correction(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_correction() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception '% is a record of issued corrections and cannot be changed', TG_TABLE_NAME
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_dunning_record(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -211,6 +225,53 @@ CREATE TABLE public.contract (
     CONSTRAINT contract_price_option_check CHECK ((price_option = ANY (ARRAY['BASE'::text, 'HPHC'::text]))),
     CONSTRAINT contract_subscribed_kva_check CHECK ((subscribed_kva = ANY (ARRAY[3, 6, 9, 12, 15, 18, 24, 30, 36])))
 );
+
+
+--
+-- Name: correction; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.correction (
+    id bigint NOT NULL,
+    request_key text NOT NULL,
+    contract_id text NOT NULL,
+    requested_on date NOT NULL,
+    initiated_by text NOT NULL,
+    request jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT correction_initiated_by_check CHECK ((initiated_by = ANY (ARRAY['customer'::text, 'supplier'::text])))
+);
+
+
+--
+-- Name: correction_document; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.correction_document (
+    correction_id bigint NOT NULL,
+    replaced_invoice_id bigint NOT NULL,
+    credit_note_id bigint NOT NULL,
+    new_invoice_id bigint NOT NULL
+);
+
+
+--
+-- Name: correction_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.correction_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: correction_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.correction_id_seq OWNED BY public.correction.id;
 
 
 --
@@ -523,9 +584,14 @@ CREATE TABLE public.invoice (
     true_up jsonb,
     consumption jsonb,
     self_read_window jsonb,
+    correction jsonb,
+    cancels_invoice_id bigint,
+    replaces_invoice_id bigint,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
-    CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text]))),
+    CONSTRAINT invoice_correction_section CHECK (((correction IS NOT NULL) = ((cancels_invoice_id IS NOT NULL) OR (replaces_invoice_id IS NOT NULL)))),
+    CONSTRAINT invoice_credit_note_cancels CHECK (((kind = 'creditNote'::text) = (cancels_invoice_id IS NOT NULL))),
+    CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text, 'creditNote'::text]))),
     CONSTRAINT invoice_seq_check CHECK ((seq > 0)),
     CONSTRAINT invoice_true_up_kind CHECK (((kind = 'trueUpInvoice'::text) = (true_up IS NOT NULL)))
 );
@@ -995,6 +1061,13 @@ ALTER TABLE ONLY public.billing_run ALTER COLUMN id SET DEFAULT nextval('public.
 
 
 --
+-- Name: correction id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction ALTER COLUMN id SET DEFAULT nextval('public.correction_id_seq'::regclass);
+
+
+--
 -- Name: customer_situation id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1108,6 +1181,54 @@ ALTER TABLE ONLY public.case_part
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: correction_document correction_document_credit_note_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_credit_note_id_key UNIQUE (credit_note_id);
+
+
+--
+-- Name: correction_document correction_document_new_invoice_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_new_invoice_id_key UNIQUE (new_invoice_id);
+
+
+--
+-- Name: correction_document correction_document_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_pkey PRIMARY KEY (correction_id, replaced_invoice_id);
+
+
+--
+-- Name: correction_document correction_document_replaced_invoice_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_replaced_invoice_id_key UNIQUE (replaced_invoice_id);
+
+
+--
+-- Name: correction correction_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction
+    ADD CONSTRAINT correction_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: correction correction_request_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction
+    ADD CONSTRAINT correction_request_key_key UNIQUE (request_key);
 
 
 --
@@ -1228,14 +1349,6 @@ ALTER TABLE ONLY public.instalment_plan
 
 ALTER TABLE ONLY public.instalment_plan
     ADD CONSTRAINT instalment_plan_pkey PRIMARY KEY (reference);
-
-
---
--- Name: invoice invoice_contract_id_kind_billing_date_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.invoice
-    ADD CONSTRAINT invoice_contract_id_kind_billing_date_key UNIQUE (contract_id, kind, billing_date);
 
 
 --
@@ -1481,6 +1594,13 @@ CREATE INDEX contract_offer ON public.contract USING btree (offer_id);
 
 
 --
+-- Name: correction_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX correction_contract ON public.correction USING btree (contract_id);
+
+
+--
 -- Name: customer_situation_customer; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1509,10 +1629,31 @@ CREATE INDEX instalment_plan_contract ON public.instalment_plan USING btree (con
 
 
 --
+-- Name: invoice_cancelled_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invoice_cancelled_once ON public.invoice USING btree (cancels_invoice_id) WHERE (cancels_invoice_id IS NOT NULL);
+
+
+--
+-- Name: invoice_contract_id_kind_billing_date_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invoice_contract_id_kind_billing_date_key ON public.invoice USING btree (contract_id, kind, billing_date) WHERE ((kind <> 'creditNote'::text) AND (replaces_invoice_id IS NULL));
+
+
+--
 -- Name: invoice_customer; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX invoice_customer ON public.invoice USING btree (customer_id);
+
+
+--
+-- Name: invoice_replaced_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invoice_replaced_once ON public.invoice USING btree (replaces_invoice_id) WHERE (replaces_invoice_id IS NOT NULL);
 
 
 --
@@ -1632,6 +1773,34 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: correction_document correction_document_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER correction_document_immutable BEFORE DELETE OR UPDATE ON public.correction_document FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_correction();
+
+
+--
+-- Name: correction_document correction_document_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER correction_document_no_truncate BEFORE TRUNCATE ON public.correction_document FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_correction();
+
+
+--
+-- Name: correction correction_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER correction_immutable BEFORE DELETE OR UPDATE ON public.correction FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_correction();
+
+
+--
+-- Name: correction correction_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER correction_no_truncate BEFORE TRUNCATE ON public.correction FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_correction();
 
 
 --
@@ -1988,6 +2157,46 @@ ALTER TABLE ONLY public.contract
 
 
 --
+-- Name: correction correction_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction
+    ADD CONSTRAINT correction_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: correction_document correction_document_correction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_correction_id_fkey FOREIGN KEY (correction_id) REFERENCES public.correction(id);
+
+
+--
+-- Name: correction_document correction_document_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.invoice(id);
+
+
+--
+-- Name: correction_document correction_document_new_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_new_invoice_id_fkey FOREIGN KEY (new_invoice_id) REFERENCES public.invoice(id);
+
+
+--
+-- Name: correction_document correction_document_replaced_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.correction_document
+    ADD CONSTRAINT correction_document_replaced_invoice_id_fkey FOREIGN KEY (replaced_invoice_id) REFERENCES public.invoice(id);
+
+
+--
 -- Name: credit_review credit_review_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2092,6 +2301,14 @@ ALTER TABLE ONLY public.instalment_plan
 
 
 --
+-- Name: invoice invoice_cancels_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice
+    ADD CONSTRAINT invoice_cancels_invoice_id_fkey FOREIGN KEY (cancels_invoice_id) REFERENCES public.invoice(id);
+
+
+--
 -- Name: invoice invoice_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2121,6 +2338,14 @@ ALTER TABLE ONLY public.invoice_input
 
 ALTER TABLE ONLY public.invoice_line
     ADD CONSTRAINT invoice_line_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: invoice invoice_replaces_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice
+    ADD CONSTRAINT invoice_replaces_invoice_id_fkey FOREIGN KEY (replaces_invoice_id) REFERENCES public.invoice(id);
 
 
 --

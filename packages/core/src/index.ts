@@ -47,3 +47,23 @@ export * from "./dunning/unpaid-bill-procedure.ts";
 export * from "./payment/ledger.ts";
 export * from "./payment/late-payment-penalty.ts";
 export * from "./payment/refund.ts";
+export type { CorrectionSection, DocumentReference } from "./invoice/document.ts";
+export { creditNoteFor, negateDecimal, referenceOf, RULE_CORRECTION } from "./correction/credit-note.ts";
+export * from "./correction/regularisation-limits.ts";
+export {
+  recalculate,
+  replacementInvoice,
+  applyWhatIf,
+  describeWhatIf,
+  lineDifferences,
+  lineKey,
+  totalsDifference,
+  type WhatIf,
+  type WhatIfRead,
+  type RecalculationRequest,
+  type IssuedInvoice as IssuedForRecalculation,
+  type InvoiceRecalculation,
+  type LineDifference,
+  type LineFigures,
+  type TotalsDifference,
+} from "./correction/recalculation.ts";

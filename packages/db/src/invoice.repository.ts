@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { ConsumptionBasis, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
+import type { ConsumptionBasis, CorrectionSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
@@ -17,6 +17,10 @@ export interface NewInvoice {
   seriesPrefix: string;
   runId: number | null;
   engineVersion: string;
+  /** R5 · CGV 6.6: a credit note's cancelled invoice id (required on a credit note). */
+  cancelsInvoiceId?: number;
+  /** R5 · CGV 6.6: the id of the invoice a correction's new invoice replaces. */
+  replacesInvoiceId?: number;
   input: {
     /** Hash of the whole case the document was computed from. */
     caseHash: string;
@@ -292,6 +296,9 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
         trueUp: d.trueUp ?? null,
         consumption: d.consumption ?? null,
         selfReadWindow: d.selfReadWindow ?? null,
+        correction: d.correction ?? null,
+        cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
+        replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
         runId: n.inv.runId,
         engineVersion: n.inv.engineVersion,
         inputHash: n.inv.input.caseHash,
@@ -304,14 +311,15 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, consumption, self_read_window, run_id, engine_version, input_hash, previous_hash, hash)
+        total_ttc, indexes, true_up, consumption, self_read_window, correction, cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash, previous_hash, hash)
       select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
         "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", "runId", "engineVersion", "inputHash", "previousHash", hash
+        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", correction, "cancelsInvoiceId", "replacesInvoiceId", "runId", "engineVersion", "inputHash", "previousHash", hash
       from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
         "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
         "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, correction jsonb,
+        "cancelsInvoiceId" int8, "replacesInvoiceId" int8, "runId" int8, "engineVersion" text, "inputHash" text,
         "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
@@ -360,7 +368,7 @@ function assertStorable(doc: Invoice, roundTrip: boolean): void {
 interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window">;
+    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction">;
   lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
@@ -377,6 +385,7 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
       true_up: doc.trueUp === undefined ? null : (JSON.parse(JSON.stringify(doc.trueUp)) as unknown),
       consumption: doc.consumption === undefined ? null : (JSON.parse(JSON.stringify(doc.consumption)) as unknown),
       self_read_window: doc.selfReadWindow === undefined ? null : (JSON.parse(JSON.stringify(doc.selfReadWindow)) as unknown),
+      correction: doc.correction === undefined ? null : (JSON.parse(JSON.stringify(doc.correction)) as unknown),
     },
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
@@ -420,6 +429,8 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     // R2 (migration 0011): absent on documents issued before it, and on invoices without energy / a window.
     ...(i.consumption === null || i.consumption === undefined ? {} : { consumption: i.consumption as ConsumptionBasis }),
     ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
+    // R5 · CGV 6.6 (migration 0013): only on credit notes and the invoices that replace a corrected one.
+    ...(i.correction === null || i.correction === undefined ? {} : { correction: i.correction as CorrectionSection }),
   };
 }
 

@@ -85,8 +85,10 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
   for (const id of ids) out.set(id, []);
   const until = asOf ?? "9999-12-31";
   const [invoices, notices, charges, payments, refunds] = await Promise.all([
-    sql<{ customer_id: string; contract_id: string; number: string; kind: string; issue_date: string; due_date: string; amount: string }>`
+    sql<{ customer_id: string; contract_id: string; number: string; kind: string; issue_date: string; due_date: string; amount: string; cancels: string | null; replaces: string | null }>`
       select i.customer_id, i.contract_id, i.number, i.kind, i.issue_date, i.due_date,
+        (select x.number from invoice x where x.id = i.cancels_invoice_id) as cancels,
+        (select x.number from invoice x where x.id = i.replaces_invoice_id) as replaces,
         ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric else i.total_ttc end)
           - coalesce((select sum(c.amount) from ledger_charge_billing b join ledger_charge c on c.id = b.charge_id
                       where b.invoice_id = i.id), 0))::text as amount
@@ -112,7 +114,9 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
   for (const r of invoices.rows) {
     push(r.customer_id, {
       kind: "invoice", ref: `invoice:${r.number}`, date: r.issue_date, dueDate: r.due_date, amount: r.amount, contractId: r.contract_id,
-      label: r.kind === "trueUpInvoice" ? `true-up invoice ${r.number} (balance after instalments)` : `invoice ${r.number}`,
+      label: r.kind === "trueUpInvoice" ? `true-up invoice ${r.number} (balance after instalments)`
+        : r.kind === "creditNote" ? `credit note ${r.number} (cancels ${r.cancels ?? "?"})`
+        : r.replaces ? `invoice ${r.number} (replaces ${r.replaces})` : `invoice ${r.number}`,
     });
   }
   for (const r of notices.rows) {
@@ -385,6 +389,7 @@ export async function invoicesToReview(db: Db, customerIds: readonly string[], d
   const r = await sql<InvoiceToReview>`
     select i.id::int8 as id, i.number, i.customer_id, i.contract_id, i.issue_date,
       (case when i.kind = 'trueUpInvoice' then coalesce((i.true_up->>'termination')::boolean, false)
+            when i.kind = 'creditNote' then false
             else i.subscription_start is null end) as termination,
       coalesce((i.true_up->>'switchToMonthly')::boolean, false) as switch_to_monthly
     from invoice i

@@ -401,7 +401,9 @@ export async function loadBilledIndexes(
     select i.contract_id, i.energy_end, i.indexes, i.consumption
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.billingDate)}::date[]) as u(id, billing_date)
     join invoice i on i.contract_id = u.id and i.kind in ('monthlyInvoice', 'trueUpInvoice') and i.billing_date = u.billing_date
-    where i.energy_end = u.billing_date and i.consumption is not null`.execute(db);
+    where i.energy_end = u.billing_date and i.consumption is not null
+      -- R5 · CGV 6.6: an invoice cancelled by a credit note no longer counts; the one replacing it does.
+      and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)`.execute(db);
   const out: BilledIndexRow[] = [];
   for (const row of r.rows) {
     const consumption = row.consumption as { estimated?: boolean; actualReadDate?: string | null };

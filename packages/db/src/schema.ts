@@ -202,7 +202,7 @@ export interface InvoiceTable {
   series_id: string;
   seq: number;
   number: string;
-  kind: "monthlyInvoice" | "trueUpInvoice";
+  kind: "monthlyInvoice" | "trueUpInvoice" | "creditNote";
   contract_id: string;
   customer_id: string;
   delivery_point: string;
@@ -223,6 +223,12 @@ export interface InvoiceTable {
   consumption: Json | null;
   /** R2: the self-read window for the next invoice (migration 0011); null when none. */
   self_read_window: Json | null;
+  /** R5 · CGV 6.6 (migration 0013): the correction section of a credit note or a replacing invoice; null otherwise. */
+  correction: Json | null;
+  /** A credit note: the invoice it cancels in full (migration 0013). */
+  cancels_invoice_id: number | null;
+  /** An invoice issued by a correction: the invoice it replaces (migration 0013). */
+  replaces_invoice_id: number | null;
   run_id: number | null;
   engine_version: string;
   input_hash: string;
@@ -388,6 +394,25 @@ export interface CreditReviewTable {
   explanation: string;
 }
 
+/** A committed recalculation (migration 0013): its request, keyed so that committing it twice issues once. */
+export interface CorrectionTable {
+  id: Generated<number>;
+  request_key: string;
+  contract_id: string;
+  requested_on: DateColumn;
+  initiated_by: "customer" | "supplier";
+  request: Json;
+  created_at: Generated<Timestamp>;
+}
+
+/** The documents a correction issued, per replaced invoice (migration 0013). */
+export interface CorrectionDocumentTable {
+  correction_id: number;
+  replaced_invoice_id: number;
+  credit_note_id: number;
+  new_invoice_id: number;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -500,6 +525,8 @@ export interface Database {
   refund: RefundTable;
   refund_payment: RefundPaymentTable;
   credit_review: CreditReviewTable;
+  correction: CorrectionTable;
+  correction_document: CorrectionDocumentTable;
   customer_situation: CustomerSituationTable;
   housing_fund_application: HousingFundApplicationTable;
   housing_fund_decision: HousingFundDecisionTable;

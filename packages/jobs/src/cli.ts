@@ -19,6 +19,8 @@ import { registerPayments } from "./commands/payments.ts";
 import { registerPlan } from "./commands/plan.ts";
 import { registerPeers } from "./commands/peers.ts";
 import { registerReads } from "./commands/reads.ts";
+import { registerRecalc } from "./commands/recalc.ts";
+import { registerCase } from "./commands/case.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
@@ -53,6 +55,8 @@ export function buildProgram(): Command {
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
   registerBook(program, storeOptions);
+  registerRecalc(program, storeOptions);
+  registerCase(program, storeOptions);
   // Every command's --help ends with the exit-code contract.
   const withHelp = (c: Command): void => {
     c.addHelpText("after", EXIT_CODES_HELP);

@@ -32,3 +32,22 @@ export { formatImportReport, formatPaymentsSummary, formatStatement } from "./co
 export { importBook, IMPORT_MODES, BOOK_BATCH_ROWS, type ImportMode, type BookImportOptions, type BookImportResult } from "./import/book-import.ts";
 export * from "./import/book-rows.ts";
 export { bookImportCommand, formatBookImport, commandGroup } from "./commands/book.ts";
+export { checkCreditNote } from "./billing/replay.ts";
+export {
+  recalculate,
+  commitRecalculation,
+  parseRecalcRequest,
+  requestKeyOf,
+  storedCaseOf,
+  recalcRequestSchema,
+  RecalcRequestError,
+  type RecalcRequest,
+  type RecalcRequestInput,
+  type RecalculationPlan,
+  type PlannedCorrection,
+  type CommitResult,
+  type CommitOptions,
+  type CommittedCorrection,
+  type CommittedDocuments,
+} from "./correction/recalc.ts";
+export { exportCase, CaseExportError } from "./billing/case-export.ts";

@@ -54,8 +54,11 @@ export interface VatGroup {
 }
 
 export interface Invoice {
-  /** monthlyInvoice (R1) or trueUpInvoice (smoothed billing's annual invoice on real consumption). */
-  readonly kind: "monthlyInvoice" | "trueUpInvoice";
+  /**
+   * monthlyInvoice (R1), trueUpInvoice (smoothed billing's annual invoice on real consumption) or
+   * creditNote (avoir, R5 · CGV 6.6: cancels an issued invoice in full; correction/credit-note.ts).
+   */
+  readonly kind: "monthlyInvoice" | "trueUpInvoice" | "creditNote";
   readonly contractId: string;
   readonly customerId: string;
   readonly deliveryPoint: string;
@@ -87,7 +90,45 @@ export interface Invoice {
    * (both included); absent for a communicating meter (tele-read always wins) and on a last invoice.
    */
   readonly selfReadWindow?: { readonly from: LocalDate; readonly to: LocalDate };
+  /**
+   * R5 · CGV 6.6: on a credit note, the invoice it cancels; on an invoice issued by a correction, the
+   * invoice it replaces and the credit note that cancelled it (absent on every other document).
+   */
+  readonly correction?: CorrectionSection;
 }
+
+/** The issued document a correction refers to. */
+export interface DocumentReference {
+  readonly number: string;
+  readonly issueDate: LocalDate;
+  readonly billingDate: LocalDate;
+  readonly totalTtc: string;
+}
+
+/** R5 · CGV 6.6: how a correction document relates to the documents it corrects (correction/). */
+export type CorrectionSection =
+  | {
+      readonly kind: "cancellation";
+      /** The invoice this credit note cancels in full. */
+      readonly cancels: DocumentReference;
+      readonly rule: string;
+      readonly reason: string;
+      readonly explanation: string;
+    }
+  | {
+      readonly kind: "replacement";
+      /** The invoice this one replaces (cancelled by `creditNote`). */
+      readonly replaces: DocumentReference;
+      readonly creditNote: string;
+      /** Who asked for the correction (R5: a customer's contest or the supplier's regularisation). */
+      readonly initiatedBy: "customer" | "supplier";
+      /** The changes the recomputation applied to the invoice's stored case, one sentence each. */
+      readonly changes: readonly string[];
+      /** This invoice's TTC minus the replaced one's: what the customer's account moves by. */
+      readonly differenceTtc: string;
+      readonly rule: string;
+      readonly explanation: string;
+    };
 
 /** The sources of R2, best first. `actualReads`: an index interpolated between two distributor reads. */
 export type ConsumptionSource =

@@ -132,18 +132,18 @@ export interface RunSummary extends RunProgress {
 }
 
 /** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
-const READ_WINDOW_DAYS = 70;
+export const READ_WINDOW_DAYS = 70;
 /** Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. */
-const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
+export const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
 /**
  * R2 3.3: a meter that is not communicating may be estimated from its history over the same dates one
  * year earlier: its reads go back a year before the earliest energy period (plus the last distributor
  * read before that, loaded apart). A communicating meter is billed on its tele-reads (R2 1): the short
  * window, and the long one only when its invoice has to be estimated (a late tele-read).
  */
-const HISTORY_READ_WINDOW_DAYS = 31 + 366 + 31;
+export const HISTORY_READ_WINDOW_DAYS = 31 + 366 + 31;
 /** R2: station days are loaded back to the last billing date or last distributor read, at most this far. */
-const STATION_WINDOW_DAYS = 13 * 31;
+export const STATION_WINDOW_DAYS = 13 * 31;
 
 const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };
 

@@ -18,9 +18,11 @@ import {
   type Case,
   type Invoice,
   ENGINE_VERSION,
+  creditNoteFor,
   dueInvoices,
   dueSmoothedDocuments,
   parseCase,
+  replacementInvoice,
   rulesetOrReason,
 } from "@billing/core";
 import { type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber } from "@billing/db";
@@ -90,6 +92,8 @@ export async function replayStored(db: Store["db"], stored: StoredInvoice, optio
   const number = stored.invoice.number;
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
   const { invoice, input } = stored;
+  // R5 · CGV 6.6: a credit note is checked against the invoice it cancels (no rules of its own to replay).
+  if (invoice.kind === "creditNote") return checkCreditNote(db, stored);
   const rulesVersion = options.rules === "today" ? ENGINE_VERSION : invoice.engine_version;
   const ruleset = rulesetOrReason(rulesVersion);
   if (typeof ruleset === "string") return unreplayable(`no rules for the engine that issued ${number}: ${ruleset}`);
@@ -141,7 +145,14 @@ export async function replayStored(db: Store["db"], stored: StoredInvoice, optio
   }
 
   // A switch night issues a true-up and a monthly invoice on the same billing date: match the kind too.
-  const recomputed = out.invoices.find((i) => i.billingDate === invoice.billing_date && i.kind === invoice.kind);
+  const found = out.invoices.find((i) => i.billingDate === invoice.billing_date && i.kind === invoice.kind);
+  // R5 · CGV 6.6: an invoice issued by a correction is its recomputation issued on the correction's
+  // date with its correction section (what it replaces, who asked, the changes): the section is part
+  // of the hashed document, the amounts are what the replay proves.
+  const c = stored.document.correction;
+  const recomputed = found && c?.kind === "replacement"
+    ? replacementInvoice(found, { issueDate: invoice.issue_date, replaces: c.replaces, creditNote: c.creditNote, initiatedBy: c.initiatedBy, changes: c.changes })
+    : found;
   if (!recomputed) {
     differences.push({
       path: "billingDate",
@@ -153,6 +164,34 @@ export async function replayStored(db: Store["db"], stored: StoredInvoice, optio
   }
 
   const engine = { issued: invoice.engine_version, replayed: ENGINE_VERSION, rules: rulesVersion };
+  if (differences.length > 0) return { status: "differs", number, differences, engine };
+  return { status: "match", number, lines: stored.document.lines.length, totalTtc: stored.document.totalTtc, engine };
+}
+
+/**
+ * R5 · CGV 6.6: a stored credit note checked against the invoice it cancels — it must be that
+ * invoice's every line, VAT group and total negated (core `creditNoteFor`), and its stored input must
+ * name that invoice and its hash as issued. Used by `billing invoice replay AV-…` and the audit.
+ */
+export async function checkCreditNote(db: Store["db"], stored: StoredInvoice): Promise<ReplayResult> {
+  const number = stored.invoice.number;
+  const engine = { issued: stored.invoice.engine_version, replayed: ENGINE_VERSION, rules: stored.invoice.engine_version };
+  const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
+  const cancelledId = stored.invoice.cancels_invoice_id;
+  if (cancelledId === null) return unreplayable(`credit note ${number} names no invoice it cancels`);
+  const row = await db.selectFrom("invoice").select("number").where("id", "=", cancelledId).executeTakeFirst();
+  if (!row) return unreplayable(`invoice id ${cancelledId}, cancelled by ${number}, is missing`);
+  const cancelled = await findInvoiceByNumber(db, row.number);
+  if (!cancelled) return unreplayable(`invoice ${row.number}, cancelled by ${number}, is missing`);
+  const c = stored.document.correction;
+  if (c?.kind !== "cancellation") return unreplayable(`credit note ${number} has no cancellation section`);
+  const differences: ReplayDifference[] = [];
+  const part = (stored.input?.contract_part ?? null) as { cancels?: unknown; cancelledHash?: unknown } | null;
+  if (part?.cancels !== row.number) differences.push({ path: "input.cancels", stored: part?.cancels, recomputed: row.number });
+  if (part?.cancelledHash !== cancelled.invoice.hash) {
+    differences.push({ path: "input.cancelledHash", stored: part?.cancelledHash, recomputed: cancelled.invoice.hash });
+  }
+  differences.push(...compareDocuments(stored.document, creditNoteFor(row.number, cancelled.document, stored.invoice.issue_date, c.reason)));
   if (differences.length > 0) return { status: "differs", number, differences, engine };
   return { status: "match", number, lines: stored.document.lines.length, totalTtc: stored.document.totalTtc, engine };
 }
@@ -194,7 +233,7 @@ export function compareDocuments(stored: Invoice, recomputed: Invoice): ReplayDi
 /** The order differences are listed in: the document's, amounts before their trace; other keys follow sorted. */
 const HEAD_FIELDS = [
   "kind", "contractId", "customerId", "deliveryPoint", "billingDate", "issueDate", "dueDate",
-  "subscriptionPeriod", "energyPeriod", "indexes", "vat", "totalHt", "totalVat", "totalTtc", "trueUp",
+  "subscriptionPeriod", "energyPeriod", "indexes", "vat", "totalHt", "totalVat", "totalTtc", "trueUp", "correction",
 ];
 const LINE_FIELDS = [
   "lineNo", "kind", "register", "periodStart", "periodEnd", "quantity", "quantityUnit", "unitPrice", "amount", "vatRate",

@@ -121,8 +121,11 @@ function trueUpSection(inv: Invoice, u: TrueUpSection): string[] {
 /** One invoice as a readable table; `number` is the invoice number once the store has assigned one. */
 export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): string {
   const out: string[] = [];
-  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : "Monthly invoice";
+  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : inv.kind === "creditNote" ? "Credit note" : "Monthly invoice";
   out.push(opts.number === undefined ? `${title} (not numbered)` : `${title} ${opts.number}`);
+  // R5 · CGV 6.6: what a correction document cancels or replaces, and why.
+  const c = inv.correction;
+  if (c) out.push(`  ${c.kind === "cancellation" ? "Cancels" : "Replaces"}  ${c.kind === "cancellation" ? c.cancels.number : c.replaces.number}`, `  ${c.explanation}`, `  ${c.rule}`);
   out.push(
     ...table(
       [

@@ -104,6 +104,7 @@ export function renderSmoothedDocument(d: SmoothedDocument): string {
       return renderReadjustment(d);
     case "monthlyInvoice":
     case "trueUpInvoice":
+    case "creditNote":
       return renderInvoice(d);
   }
 }

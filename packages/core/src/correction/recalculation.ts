@@ -1,0 +1,307 @@
+/**
+ * R5 — CGV 6.6 (« la régularisation … fait apparaître le détail du calcul »): customer service's
+ * recalculation, as recompute-then-diff (STYLE 6). Each issued invoice is recomputed from the case it
+ * was computed from (stored with it) with the requested what-if changes applied; the result is
+ * compared with the issued document line by line; only an invoice whose amounts, quantities or
+ * indexes change is corrected — by a credit note cancelling it (credit-note.ts) and a new invoice
+ * replacing it (`replacementInvoice`). Pure: the shell loads the invoices and their cases, calls
+ * `recalculate`, and stores what it returns.
+ *
+ * Invoices chain: each starts where the previous one billed up to (R2). When an earlier invoice of the
+ * range is recomputed, the next one starts from the recomputed end (its case's billing.lastIndexes is
+ * replaced), so a corrected index flows through every later invoice of the range.
+ *
+ * R5's 14-month cap and its exceptions are applied by the core's billing itself; a request records
+ * the exceptions (registered letter, fraud) in the case it recomputes, with their evidence.
+ */
+import type { Case, PriceOption, RegularisationException, Register } from "../case/schema.ts";
+import { parseCase } from "../case/parse.ts";
+import { BillingError } from "../errors.ts";
+import type { CorrectionSection, DocumentReference, IndexUsed, Invoice, InvoiceLine } from "../invoice/document.ts";
+import { billedIndexesOf, dueInvoices } from "../invoice/monthly-invoice.ts";
+import { dueDate } from "../payment/due-date.ts";
+import type { LocalDate } from "../primitives/dates.ts";
+import { dec, formatCents, sub } from "../primitives/money.ts";
+import { RULE_CORRECTION } from "./credit-note.ts";
+import { type Initiator, checkRegularisationLimit } from "./regularisation-limits.ts";
+
+/** A meter index the correction adds to the case (e.g. the customer's self-read the invoice missed). */
+export interface WhatIfRead {
+  readonly date: LocalDate;
+  readonly register: Register;
+  readonly index: string;
+  /** Where it comes from (default in the shell: selfRead). */
+  readonly source: "selfRead" | "distributorActual" | "teleRead";
+}
+
+/** R5 exceptions to the 14-month cap, with the evidence that establishes them (case schema). */
+export type { RegularisationException };
+
+/** The changes a recalculation applies to each invoice's stored case. */
+export interface WhatIf {
+  readonly reads: readonly WhatIfRead[];
+  readonly subscribedKva?: number | undefined;
+  readonly priceOption?: PriceOption | undefined;
+  /** The offer to price with when the price option changes (a stored case keeps only its own option's prices). */
+  readonly offer?: Case["offer"] | undefined;
+  readonly exceptions: readonly RegularisationException[];
+}
+
+export interface RecalculationRequest {
+  readonly requestedOn: LocalDate;
+  readonly initiatedBy: Initiator;
+  /** Supplier-initiated: the day the supplier knew or should have known the facts (default: see regularisation-limits.ts). */
+  readonly knownOn?: LocalDate | undefined;
+}
+
+/** An issued invoice with the case it was computed from. */
+export interface IssuedInvoice {
+  readonly number: string;
+  readonly document: Invoice;
+  readonly storedCase: Case;
+}
+
+/** What one line of the invoice becomes; `issued`/`recomputed` absent when the line exists on one side only. */
+export interface LineDifference {
+  readonly key: string;
+  readonly label: string;
+  readonly issued?: LineFigures | undefined;
+  readonly recomputed?: LineFigures | undefined;
+  /** recomputed amount − issued amount, € HT. */
+  readonly difference: string;
+}
+
+export interface LineFigures {
+  readonly quantity: string;
+  readonly unitPrice: string;
+  readonly amount: string;
+}
+
+export interface TotalsDifference {
+  readonly ht: string;
+  readonly vat: string;
+  readonly ttc: string;
+}
+
+export type InvoiceRecalculation =
+  | {
+      readonly status: "corrected" | "unchanged";
+      readonly number: string;
+      readonly issued: Invoice;
+      readonly recomputed: Invoice;
+      /** Lines that differ (empty when unchanged). */
+      readonly lines: readonly LineDifference[];
+      readonly totals: TotalsDifference;
+      /** The what-if case the invoice was recomputed from, and every invoice it gives (for the stored input). */
+      readonly case: Case;
+      readonly caseInvoices: readonly Invoice[];
+    }
+  | { readonly status: "refused"; readonly number: string; readonly issued: Invoice; readonly rule: string; readonly reason: string }
+  | { readonly status: "failed"; readonly number: string; readonly issued: Invoice; readonly reason: string };
+
+const OPTION_REGISTERS: Record<PriceOption, readonly Register[]> = { BASE: ["BASE"], HPHC: ["HP", "HC"] };
+
+/** The sentences a correction prints for its what-if changes. */
+export function describeWhatIf(w: WhatIf, before?: Case["contract"]): string[] {
+  const out: string[] = [];
+  for (const r of w.reads) out.push(`${r.source} index of ${r.date}, register ${r.register}: ${r.index}`);
+  if (w.subscribedKva !== undefined) out.push(`subscribed power ${w.subscribedKva} kVA${before ? ` (was ${before.subscribedKva})` : ""}`);
+  if (w.priceOption !== undefined) out.push(`price option ${w.priceOption}${before ? ` (was ${before.priceOption})` : ""}`);
+  for (const e of w.exceptions) {
+    out.push(e.kind === "fraud" ? `R5 exception: fraud established (evidence ${e.evidence}, recorded ${e.recordedOn})`
+      : `R5 exception: registered letter about meter access (evidence ${e.evidence}, recorded ${e.recordedOn})`);
+  }
+  return out;
+}
+
+/**
+ * The stored case with the what-if applied (not yet validated): reads added (a read of the same date
+ * and source has the given registers replaced), subscribed power, price option (registers of the old
+ * option dropped from reads and billed indexes), R5 exceptions recorded on the contract (dated no later
+ * than the case's asOf, so that they apply to the invoice recomputed).
+ */
+export function applyWhatIf(c: Case, w: WhatIf): unknown {
+  let reads = c.reads.map((r) => ({ ...r, registers: { ...r.registers } }));
+  for (const x of w.reads) {
+    const same = reads.find((r) => r.date === x.date && r.source === x.source);
+    if (same) {
+      (same.registers as Record<string, string>)[x.register] = x.index;
+      delete (same as { receivedOn?: string }).receivedOn;
+    } else reads.push({ date: x.date, source: x.source, registers: { [x.register]: x.index } });
+  }
+  reads.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.source < b.source ? -1 : 1));
+  let contract: Record<string, unknown> = { ...c.contract };
+  let billing: Case["billing"] = c.billing;
+  if (w.subscribedKva !== undefined) contract = { ...contract, subscribedKva: w.subscribedKva };
+  if (w.priceOption !== undefined && w.priceOption !== c.contract.priceOption) {
+    const keep = OPTION_REGISTERS[w.priceOption];
+    contract = { ...contract, priceOption: w.priceOption };
+    reads = reads
+      .map((r) => ({ ...r, registers: Object.fromEntries(Object.entries(r.registers).filter(([k]) => keep.includes(k as Register))) }))
+      .filter((r) => Object.keys(r.registers).length > 0);
+    const { lastIndexes: _dropped, ...rest } = billing;
+    billing = rest as Case["billing"];
+  }
+  if (w.exceptions.length > 0) {
+    const existing = c.contract.regularisationExceptions ?? [];
+    // The recomputation asks what the invoice should have been had the exception been known when it was
+    // computed: in its case the exception counts from that day (the core ignores one recorded after asOf);
+    // the request, and the new invoice's correction section, keep the day it was actually recorded.
+    const recorded = (e: RegularisationException) => ({ ...e, recordedOn: e.recordedOn < c.asOf ? e.recordedOn : c.asOf });
+    contract = { ...contract, regularisationExceptions: [...existing, ...w.exceptions.map(recorded)] };
+  }
+  return { ...c, contract, reads, billing, ...(w.offer ? { offer: w.offer } : {}) };
+}
+
+/** How a line is matched between the issued and the recomputed invoice, and its label — per kind of line. */
+export function lineKey(l: InvoiceLine): { key: string; label: string } {
+  const period = `${l.periodStart}..${l.periodEnd}`;
+  switch (l.kind) {
+    case "subscription":
+    case "cta":
+      return { key: `${l.kind}|${period}`, label: `${l.kind} ${period}` };
+    case "energy":
+    case "excise":
+    case "capacityLevy":
+      return { key: `${l.kind}|${l.register ?? ""}|${period}`, label: `${l.kind} ${l.register ?? ""} ${period}`.replace("  ", " ") };
+    case "latePaymentPenalty":
+    case "recoveryIndemnity":
+    case "lateRefundPenalty":
+      return { key: `${l.kind}|${l.inputs["chargeId"] ?? period}`, label: `${l.kind} ${period}` };
+    default: {
+      const never: never = l.kind;
+      throw new Error(`unknown line kind ${String(never)}`);
+    }
+  }
+}
+
+const figures = (l: InvoiceLine): LineFigures => ({ amount: l.amount, quantity: l.quantity, unitPrice: l.unitPrice });
+const sameNumber = (a: string, b: string): boolean => dec(a).equals(dec(b));
+
+/** The lines of `recomputed` that differ from `issued` (quantity, unit price or amount), in the recomputed order, then the removed ones. */
+export function lineDifferences(issued: Invoice, recomputed: Invoice): LineDifference[] {
+  const keyed = (lines: readonly InvoiceLine[]) => {
+    const m = new Map<string, { line: InvoiceLine; label: string }>();
+    for (const l of lines) {
+      const { key, label } = lineKey(l);
+      let k = key;
+      for (let n = 2; m.has(k); n++) k = `${key}#${n}`;
+      m.set(k, { line: l, label });
+    }
+    return m;
+  };
+  const before = keyed(issued.lines);
+  const after = keyed(recomputed.lines);
+  const out: LineDifference[] = [];
+  for (const [key, a] of after) {
+    const b = before.get(key);
+    if (b && sameNumber(b.line.amount, a.line.amount) && sameNumber(b.line.quantity, a.line.quantity) && sameNumber(b.line.unitPrice, a.line.unitPrice)) continue;
+    out.push({
+      key, label: a.label, ...(b ? { issued: figures(b.line) } : {}), recomputed: figures(a.line),
+      difference: formatCents(sub(dec(a.line.amount), dec(b?.line.amount ?? "0"))),
+    });
+  }
+  for (const [key, b] of before) {
+    if (after.has(key)) continue;
+    out.push({ key, label: b.label, issued: figures(b.line), difference: formatCents(sub(dec("0"), dec(b.line.amount))) });
+  }
+  return out;
+}
+
+export function totalsDifference(issued: Invoice, recomputed: Invoice): TotalsDifference {
+  const d = (a: string, b: string) => formatCents(sub(dec(b), dec(a)));
+  return { ht: d(issued.totalHt, recomputed.totalHt), vat: d(issued.totalVat, recomputed.totalVat), ttc: d(issued.totalTtc, recomputed.totalTtc) };
+}
+
+const indexKey = (xs: readonly IndexUsed[]): string =>
+  xs.map((x) => `${x.register}|${x.date}|${dec(x.index).toString()}|${x.basis}|${x.source}`).join(";");
+
+/**
+ * Recomputes each issued invoice (sorted by billing date, the contract's current invoices of the
+ * range) from its stored case with `whatIf` applied, and compares. Refuses an invoice outside R5's
+ * limits (regularisation-limits.ts); a case the engine cannot compute is `failed` with the reason.
+ * Neither stops the others: later invoices then start from the issued one.
+ */
+export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, request: RecalculationRequest): InvoiceRecalculation[] {
+  const sorted = [...issued].sort((a, b) => (a.document.billingDate < b.document.billingDate ? -1 : 1));
+  const firstReadDate = whatIf.reads.reduce<LocalDate | undefined>((m, r) => (m === undefined || r.date < m ? r.date : m), undefined);
+  /** Recomputed invoices by billing date: what the next invoice starts from. */
+  const recomputedAt = new Map<LocalDate, Invoice>();
+  const out: InvoiceRecalculation[] = [];
+  for (const inv of sorted) {
+    const doc = inv.document;
+    const knownOn = request.knownOn ?? firstReadDate ?? doc.issueDate;
+    const limit = checkRegularisationLimit({
+      number: inv.number, issueDate: doc.issueDate, requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn,
+      knownFrom: request.knownOn !== undefined ? "as given" : firstReadDate !== undefined ? `read of ${firstReadDate}` : `issue of ${inv.number}`,
+    });
+    if (!limit.ok) {
+      out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: limit.reason });
+      continue;
+    }
+    if (doc.kind !== "monthlyInvoice" || inv.storedCase.contract.billingMode !== "monthly") {
+      out.push({ status: "failed", number: inv.number, issued: doc, reason: `UNSUPPORTED: correcting a smoothed contract's ${doc.kind} is not supported yet` });
+      continue;
+    }
+    let base: Case = inv.storedCase;
+    const prev = base.billing.lastBillingDate === null ? undefined : recomputedAt.get(base.billing.lastBillingDate);
+    if (prev) {
+      const billed = billedIndexesOf(prev);
+      const { lastIndexes: _old, ...rest } = base.billing;
+      base = { ...base, billing: billed ? { ...rest, lastIndexes: billed } : rest };
+    }
+    const parsed = parseCase(applyWhatIf(base, whatIf));
+    if (!parsed.ok) {
+      out.push({ status: "failed", number: inv.number, issued: doc, reason: `the what-if case is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` });
+      continue;
+    }
+    let computed;
+    try {
+      computed = dueInvoices(parsed.value);
+    } catch (e) {
+      if (e instanceof BillingError) computed = { ok: false as const, billingDate: doc.billingDate, failure: { code: e.code, message: e.message } };
+      else throw e;
+    }
+    if (!computed.ok) {
+      out.push({ status: "failed", number: inv.number, issued: doc, reason: `${computed.failure.code} (billing date ${computed.billingDate}): ${computed.failure.message}` });
+      continue;
+    }
+    const recomputed = computed.invoices.find((i) => i.billingDate === doc.billingDate && i.kind === doc.kind);
+    if (!recomputed) {
+      out.push({ status: "failed", number: inv.number, issued: doc, reason: `the recomputed case gives no ${doc.kind} for billing date ${doc.billingDate}` });
+      continue;
+    }
+    recomputedAt.set(doc.billingDate, recomputed);
+    const lines = lineDifferences(doc, recomputed);
+    const totals = totalsDifference(doc, recomputed);
+    const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes);
+    out.push({ status: changed ? "corrected" : "unchanged", number: inv.number, issued: doc, recomputed, lines, totals, case: parsed.value, caseInvoices: computed.invoices });
+  }
+  return out;
+}
+
+/**
+ * The invoice replacing `replaces` (cancelled by credit note `creditNote`): the recomputed invoice,
+ * issued on `issueDate` (due per R3 from it), with its correction section — what it replaces, who
+ * asked, the changes applied and the difference it makes.
+ */
+export function replacementInvoice(
+  recomputed: Invoice,
+  p: { issueDate: LocalDate; replaces: DocumentReference; creditNote: string; initiatedBy: Initiator; changes: readonly string[] },
+): Invoice {
+  const differenceTtc = formatCents(sub(dec(recomputed.totalTtc), dec(p.replaces.totalTtc)));
+  const correction: CorrectionSection = {
+    changes: [...p.changes],
+    creditNote: p.creditNote,
+    differenceTtc,
+    explanation:
+      `Replaces invoice ${p.replaces.number} of ${p.replaces.issueDate} (TTC ${p.replaces.totalTtc}), cancelled by credit note ${p.creditNote}: ` +
+      `recomputed from the case it was computed from${p.changes.length > 0 ? ` with ${p.changes.join("; ")}` : ""}; ` +
+      `each line shows its calculation; difference TTC ${differenceTtc} (${p.initiatedBy === "customer" ? "customer's contest" : "supplier's regularisation"})`,
+    initiatedBy: p.initiatedBy,
+    kind: "replacement",
+    replaces: { ...p.replaces },
+    rule: RULE_CORRECTION,
+  };
+  return { ...recomputed, correction, dueDate: dueDate(p.issueDate), issueDate: p.issueDate };
+}

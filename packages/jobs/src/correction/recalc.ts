@@ -1,0 +1,374 @@
+/**
+ * Customer-service recalculation (DESIGN job 2; R5 · CGV 6.6): the application functions the
+ * `billing recalc` command — and later the HTTP API — call. They load, call the pure core
+ * (`recalculate`, `creditNoteFor`, `replacementInvoice`: recompute-then-diff) and, on commit, store.
+ *
+ * - `recalculate(store, request)`: a dry run. Reads only; the store is never written.
+ * - `commitRecalculation(store, request)`: issues, in ONE transaction, a credit note (series AV by
+ *   default) cancelling each invoice whose recomputation differs, and a new invoice replacing it, and
+ *   records the correction under a key of its request, so committing the same request twice issues once.
+ *
+ * The request is validated with zod at this edge (`parseRecalcRequest`): a bad one is a
+ * `RecalcRequestError` naming each field and reason.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import {
+  type Case,
+  type Invoice,
+  type InvoiceRecalculation,
+  type IssuedForRecalculation,
+  type WhatIf,
+  ENGINE_VERSION,
+  KVA_VALUES,
+  PRICE_OPTIONS,
+  REGISTERS,
+  billedIndexesOf,
+  creditNoteFor,
+  dates,
+  describeWhatIf,
+  formatPath,
+  parseCase,
+  recalculate as recalculateCore,
+  referenceOf,
+  replacementInvoice,
+} from "@billing/core";
+import { type IssuedInvoice as IssuedRow, type NewInvoice, type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, issueInvoices, loadOffers } from "@billing/db";
+import { sql } from "kysely";
+import { offerFromRows } from "../billing/case-builder.ts";
+import { InputHasher, caseFromStoredInput } from "../billing/stored-input.ts";
+
+const isoDate = z.string().refine(dates.isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" });
+
+/** A recalculation request as the CLI or an HTTP body gives it. */
+export const recalcRequestSchema = z
+  .object({
+    contractId: z.string().min(1),
+    from: isoDate.describe("First billing date of the range (included)"),
+    to: isoDate.optional().describe("Last billing date of the range (included); absent = every invoice from `from` on"),
+    requestedOn: isoDate.describe("The day of the request: the correction documents' issue date, and the date R5's limits are checked on"),
+    initiatedBy: z.enum(["customer", "supplier"]).default("customer").describe("R5: a customer's contest (5 years) or the supplier's regularisation (2 years) (default: customer)"),
+    knownOn: isoDate.optional().describe("Supplier: the day it knew or should have known the facts (default: the earliest what-if read, else each invoice's issue date)"),
+    reads: z
+      .array(
+        z.object({
+          date: isoDate,
+          register: z.enum(REGISTERS),
+          index: z.string().regex(/^\d+(\.\d+)?$/, { message: 'must be a non-negative decimal number, e.g. "12345"' }),
+          source: z.enum(["selfRead", "distributorActual", "teleRead"]).default("selfRead"),
+        }).strict(),
+      )
+      .default([]),
+    subscribedKva: z.number().int().refine((n) => (KVA_VALUES as readonly number[]).includes(n), { message: `must be one of ${KVA_VALUES.join(", ")} kVA` }).optional(),
+    priceOption: z.enum(PRICE_OPTIONS).optional(),
+    fraud: z.string().min(1).optional().describe("R5 exception (b): the evidence reference establishing fraud"),
+    registeredLetter: z.string().min(1).optional().describe("R5 exception (a): the reference of the distributor's registered letter about meter access"),
+    creditNoteSeries: z.string().regex(/^[A-Z]{1,6}$/, { message: "must be 1 to 6 capital letters" }).default("AV"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.to !== undefined && r.to < r.from) ctx.addIssue({ code: "custom", path: ["to"], message: `must be on or after from (${r.from})` });
+    if (r.knownOn !== undefined && r.initiatedBy !== "supplier") ctx.addIssue({ code: "custom", path: ["knownOn"], message: "applies to a supplier-initiated regularisation only (initiatedBy: supplier)" });
+  });
+
+export type RecalcRequest = z.output<typeof recalcRequestSchema>;
+export type RecalcRequestInput = z.input<typeof recalcRequestSchema>;
+
+/** A request that cannot be processed: each issue names the field and the reason (exit code 2 on the command line). */
+export class RecalcRequestError extends Error {
+  override readonly name = "RecalcRequestError";
+  constructor(readonly issues: readonly { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
+  }
+}
+
+export function parseRecalcRequest(input: unknown): RecalcRequest {
+  const r = recalcRequestSchema.safeParse(input);
+  if (!r.success) throw new RecalcRequestError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  return r.data;
+}
+
+/** The documents a corrected invoice leads to. */
+export interface PlannedCorrection {
+  readonly replaces: string;
+  readonly creditNote: Invoice;
+  readonly newInvoice: Invoice;
+}
+
+export interface RecalculationPlan {
+  readonly request: RecalcRequest;
+  /** sha256 of the canonical request: the correction's idempotency key. */
+  readonly requestKey: string;
+  /** The what-if changes, one sentence each. */
+  readonly changes: readonly string[];
+  /** Per current invoice of the range, by billing date: what it would become. */
+  readonly invoices: readonly InvoiceRecalculation[];
+  /** Credit note + new invoice per corrected invoice (numbers assigned on commit). */
+  readonly documents: readonly PlannedCorrection[];
+  /** Why the plan cannot be committed as it is (e.g. a later invoice outside the range starts from a changed index). */
+  readonly blockers: readonly string[];
+  /** Net change of the customer's account, € TTC (sum of the corrected invoices' differences). */
+  readonly netTtc: string;
+  /** The correction already committed under this request's key, if any. */
+  readonly committed?: CommittedCorrection | undefined;
+}
+
+export interface CommittedDocuments {
+  readonly replaced: string;
+  readonly creditNote: string;
+  readonly newInvoice: string;
+  readonly differenceTtc: string;
+}
+
+export interface CommittedCorrection {
+  readonly id: number;
+  readonly requestedOn: string;
+  readonly documents: readonly CommittedDocuments[];
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** The key of a request: what it asks, not when (a second commit of the same request the next day still finds the first). */
+export function requestKeyOf(r: RecalcRequest): string {
+  const { requestedOn: _on, ...what } = r;
+  return sha256(canonicalJson(what));
+}
+
+/** The contract's current invoices (not cancelled by a credit note) with billing dates in [from, to]. */
+async function currentInvoiceNumbers(db: Store["db"], contractId: string, from: string, to: string | undefined): Promise<string[]> {
+  const r = await sql<{ number: string }>`
+    select i.number from invoice i
+    where i.contract_id = ${contractId} and i.kind <> 'creditNote' and i.billing_date >= ${from}::date
+      and (${to ?? null}::date is null or i.billing_date <= ${to ?? null}::date)
+      and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)
+    order by i.billing_date, i.id`.execute(db);
+  return r.rows.map((x) => x.number);
+}
+
+/** The case an issued invoice was computed from, reassembled from its stored input and validated. */
+export async function storedCaseOf(db: Store["db"], stored: StoredInvoice): Promise<{ ok: true; value: Case } | { ok: false; reason: string }> {
+  const number = stored.invoice.number;
+  const input = stored.input;
+  if (!input) return { ok: false, reason: `invoice ${number} has no stored input` };
+  const refs = (input.shared_parts ?? {}) as Record<string, unknown>;
+  const hashes = ["offer", "reference"].map((k) => refs[k]);
+  if (hashes.some((h) => typeof h !== "string")) return { ok: false, reason: `stored input of ${number} names no offer or reference part` };
+  const rows = await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", hashes as string[]).execute();
+  const body = new Map(rows.map((r) => [r.hash, r.body as unknown]));
+  if (!body.has(hashes[0] as string) || !body.has(hashes[1] as string)) return { ok: false, reason: `a case part of ${number} is missing` };
+  const parsed = parseCase(caseFromStoredInput(input.contract_part, body.get(hashes[0] as string), body.get(hashes[1] as string)));
+  if (!parsed.ok) return { ok: false, reason: `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
+  return { ok: true, value: parsed.value };
+}
+
+function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
+  return {
+    reads: r.reads.map((x) => ({ date: x.date, register: x.register, index: x.index, source: x.source })),
+    subscribedKva: r.subscribedKva,
+    priceOption: r.priceOption,
+    offer,
+    exceptions: [
+      ...(r.registeredLetter ? [{ kind: "registeredLetter" as const, evidence: r.registeredLetter, recordedOn: r.requestedOn }] : []),
+      ...(r.fraud ? [{ kind: "fraud" as const, evidence: r.fraud, recordedOn: r.requestedOn }] : []),
+    ],
+  };
+}
+
+const sameBilled = (a: Invoice, b: Invoice): boolean => canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
+
+async function committedUnder(db: Store["db"], requestKey: string): Promise<CommittedCorrection | undefined> {
+  const c = await db.selectFrom("correction").select(["id", "requested_on"]).where("request_key", "=", requestKey).executeTakeFirst();
+  if (!c) return undefined;
+  const r = await sql<{ replaced: string; credit_note: string; new_invoice: string; new_ttc: string; old_ttc: string; difference: string }>`
+    select o.number as replaced, cn.number as credit_note, n.number as new_invoice,
+      (n.correction->>'differenceTtc') as difference
+    from correction_document d
+    join invoice o on o.id = d.replaced_invoice_id
+    join invoice cn on cn.id = d.credit_note_id
+    join invoice n on n.id = d.new_invoice_id
+    where d.correction_id = ${c.id}
+    order by o.billing_date, o.id`.execute(db);
+  return {
+    id: Number(c.id),
+    requestedOn: c.requested_on,
+    documents: r.rows.map((x) => ({ replaced: x.replaced, creditNote: x.credit_note, newInvoice: x.new_invoice, differenceTtc: x.difference })),
+  };
+}
+
+interface Loaded {
+  readonly plan: RecalculationPlan;
+  readonly stored: ReadonlyMap<string, StoredInvoice>;
+}
+
+async function plan(store: Store, input: unknown): Promise<Loaded> {
+  const request = parseRecalcRequest(input);
+  const db = store.db;
+  const contract = await db.selectFrom("contract").select(["id", "offer_id"]).where("id", "=", request.contractId).executeTakeFirst();
+  if (!contract) throw new RecalcRequestError([{ path: "contractId", message: `contract ${request.contractId} not found` }]);
+  const numbers = await currentInvoiceNumbers(db, request.contractId, request.from, request.to);
+  const stored = new Map<string, StoredInvoice>();
+  const issued: IssuedForRecalculation[] = [];
+  const failures: InvoiceRecalculation[] = [];
+  for (const number of numbers) {
+    const s = (await findInvoiceByNumber(db, number))!;
+    stored.set(number, s);
+    const c = await storedCaseOf(db, s);
+    if (c.ok) issued.push({ number, document: s.document, storedCase: c.value });
+    else failures.push({ status: "failed", number, issued: s.document, reason: c.reason });
+  }
+  let offer: Case["offer"] | undefined;
+  if (request.priceOption !== undefined) {
+    const row = (await loadOffers(db)).find((o) => o.id === contract.offer_id);
+    if (row) offer = offerFromRows(row);
+  }
+  const whatIf = whatIfOf(request, offer);
+  const results = [...recalculateCore(issued, whatIf, { requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn: request.knownOn }), ...failures]
+    .sort((a, b) => (a.issued.billingDate < b.issued.billingDate ? -1 : a.issued.billingDate > b.issued.billingDate ? 1 : 0));
+  const changes = describeWhatIf(whatIf, issued[0]?.storedCase.contract);
+
+  const blockers: string[] = [];
+  // The invoice after the range starts where the last one of the range billed up to (R2): if the
+  // recalculation moves that index, the range must include it, or kWh would be billed twice or never.
+  if (request.to !== undefined) {
+    const last = [...results].reverse().find((x) => x.status === "corrected" || x.status === "unchanged");
+    if (last && (last.status === "corrected") && !sameBilled(last.issued, last.recomputed)) {
+      const after = await currentInvoiceNumbers(db, request.contractId, dates.addDays(request.to, 1), undefined);
+      if (after.length > 0) {
+        blockers.push(
+          `invoice ${after[0]} (after the range) starts from the index ${last.number} billed up to, which the recalculation changes: extend --to to include it`,
+        );
+      }
+    }
+  }
+
+  const reason = `recalculation ${request.initiatedBy === "customer" ? "after the customer's contest" : "on the supplier's regularisation"} of ${request.requestedOn}` +
+    (changes.length > 0 ? ` (${changes.join("; ")})` : "");
+  const documents: PlannedCorrection[] = results.flatMap((x) => {
+    if (x.status !== "corrected") return [];
+    const creditNote = creditNoteFor(x.number, x.issued, request.requestedOn, reason);
+    const newInvoice = replacementInvoice(x.recomputed, {
+      issueDate: request.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: `${request.creditNoteSeries}-${request.requestedOn.slice(0, 4)}-…`,
+      initiatedBy: request.initiatedBy, changes,
+    });
+    return [{ replaces: x.number, creditNote, newInvoice }];
+  });
+  const netTtc = sumTtc(documents.map((d) => d.newInvoice.correction?.kind === "replacement" ? d.newInvoice.correction.differenceTtc : "0"));
+  const requestKey = requestKeyOf(request);
+  const committed = await committedUnder(db, requestKey);
+  return { plan: { request, requestKey, changes, invoices: results, documents, blockers, netTtc, committed }, stored };
+}
+
+function sumTtc(amounts: readonly string[]): string {
+  // Cents as integers (BigInt): the shell does no decimal arithmetic of its own.
+  const cents = amounts.reduce((s, a) => {
+    const neg = a.startsWith("-");
+    const [i, f = ""] = a.replace("-", "").split(".");
+    const v = BigInt(i!) * 100n + BigInt((f + "00").slice(0, 2));
+    return s + (neg ? -v : v);
+  }, 0n);
+  const abs = cents < 0n ? -cents : cents;
+  return `${cents < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+}
+
+/**
+ * The dry run: per current invoice of the range, what it would become (recomputed from its stored
+ * case with the what-if changes), the differences per line and in total, and the documents a commit
+ * would issue. Writes nothing.
+ */
+export async function recalculate(store: Store, request: unknown): Promise<RecalculationPlan> {
+  return (await plan(store, request)).plan;
+}
+
+export type CommitResult =
+  | { readonly status: "committed"; readonly plan: RecalculationPlan; readonly correction: CommittedCorrection }
+  | { readonly status: "alreadyCommitted"; readonly plan: RecalculationPlan; readonly correction: CommittedCorrection }
+  | { readonly status: "nothingToCorrect"; readonly plan: RecalculationPlan }
+  | { readonly status: "blocked"; readonly plan: RecalculationPlan; readonly reasons: readonly string[] };
+
+export interface CommitOptions {
+  /** Test hook: called inside the transaction after the credit notes are written, before the new invoices. */
+  readonly afterCreditNotes?: () => Promise<void>;
+}
+
+/**
+ * Issues the plan's documents atomically: per corrected invoice a credit note cancelling it in full
+ * and a new invoice replacing it (referencing the invoice and the credit note), numbered in their
+ * series and chained, with the correction recorded under the request's key — all in ONE transaction,
+ * so a failure leaves none of them. The same request committed again issues nothing and returns the
+ * first commit's documents. A plan with a refused or failed invoice still commits the others (they are
+ * listed); a blocked plan commits nothing.
+ */
+export async function commitRecalculation(store: Store, request: unknown, opts: CommitOptions = {}): Promise<CommitResult> {
+  const { plan: p, stored } = await plan(store, request);
+  if (p.committed) return { status: "alreadyCommitted", plan: p, correction: p.committed };
+  if (p.blockers.length > 0) return { status: "blocked", plan: p, reasons: p.blockers };
+  type Recomputed = Extract<InvoiceRecalculation, { recomputed: Invoice }>;
+  const corrected = p.invoices.filter((x): x is Recomputed => x.status === "corrected");
+  if (corrected.length === 0) return { status: "nothingToCorrect", plan: p };
+  const r = p.request;
+  const reasonOf = (number: string) => p.documents.find((d) => d.replaces === number)!.creditNote.correction!;
+  try {
+    const correction = await store.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto("correction")
+        .values({ request_key: p.requestKey, contract_id: r.contractId, requested_on: r.requestedOn, initiated_by: r.initiatedBy, request: JSON.stringify(r) })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const creditNotes: NewInvoice[] = corrected.map((x) => {
+        const original = stored.get(x.number)!;
+        const contractPart = { cancels: x.number, cancelledHash: original.invoice.hash };
+        const reason = reasonOf(x.number);
+        return {
+          document: creditNoteFor(x.number, original.document, r.requestedOn, reason.kind === "cancellation" ? reason.reason : ""),
+          seriesPrefix: r.creditNoteSeries,
+          runId: null,
+          engineVersion: ENGINE_VERSION,
+          cancelsInvoiceId: original.invoice.id,
+          input: { caseHash: sha256(canonicalJson(contractPart)), contractPart, sharedParts: {} },
+        };
+      });
+      const issuedNotes = await issueInvoices(trx, creditNotes);
+      await opts.afterCreditNotes?.();
+      // One series per call (the request's credit-note series and issue year): numbered in the order given.
+      const noteOf = new Map(corrected.map((x, i) => [x.number, inOrder(issuedNotes, creditNotes, i)]));
+      const hasher = new InputHasher();
+      const newInvoices: NewInvoice[] = corrected.map((x) => {
+        const original = stored.get(x.number)!;
+        const document = replacementInvoice(x.recomputed, {
+          issueDate: r.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: noteOf.get(x.number)!.number, initiatedBy: r.initiatedBy, changes: p.changes,
+        });
+        return {
+          document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: ENGINE_VERSION,
+          replacesInvoiceId: original.invoice.id, input: hasher.storedInput(x.case, x.caseInvoices),
+        };
+      });
+      const issuedInvoices = await issueInvoices(trx, newInvoices);
+      const docs = corrected.map((x, i) => ({
+        correction_id: Number(row.id),
+        replaced_invoice_id: stored.get(x.number)!.invoice.id,
+        credit_note_id: noteOf.get(x.number)!.id,
+        new_invoice_id: inOrder(issuedInvoices, newInvoices, i).id,
+      }));
+      await trx.insertInto("correction_document").values(docs).execute();
+      return Number(row.id);
+    });
+    const committed = await committedUnder(store.db, p.requestKey);
+    if (!committed || committed.id !== correction) throw new Error(`correction ${correction} was committed but cannot be read back`);
+    return { status: "committed", plan: p, correction: committed };
+  } catch (e) {
+    // A concurrent commit of the same request got there first: report its documents.
+    const other = await committedUnder(store.db, p.requestKey);
+    if (other) return { status: "alreadyCommitted", plan: p, correction: other };
+    throw e;
+  }
+}
+
+/** The issued row of `asked[i]`: issueInvoices numbers one series in the order given. */
+function inOrder(issued: readonly IssuedRow[], asked: readonly NewInvoice[], i: number): IssuedRow {
+  const n = issued[i];
+  const d = asked[i]!.document;
+  if (!n || issued.length !== asked.length || n.billingDate !== d.billingDate || n.contractId !== d.contractId) {
+    throw new Error("issued documents do not come back in the order given (several series in one call?)");
+  }
+  return n;
+}

@@ -46,3 +46,5 @@ export * from "./dunning/unpaid-bill-procedure.ts";
 export * from "./payment/ledger.ts";
 export * from "./payment/late-payment-penalty.ts";
 export * from "./payment/refund.ts";
+export * as connection from "./connection/index.ts";
+export * as distributor from "./distributor/index.ts";

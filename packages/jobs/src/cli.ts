@@ -19,6 +19,8 @@ import { registerReads } from "./commands/reads.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
+import { registerQuote } from "./commands/quote.ts";
+import { registerProducer } from "./commands/producer.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
+  registerQuote(program);
+  registerProducer(program);
   return program;
 }
 

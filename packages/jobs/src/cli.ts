@@ -21,6 +21,7 @@ import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 import { registerQuote } from "./commands/quote.ts";
 import { registerProducer } from "./commands/producer.ts";
+import { registerDistributor } from "./commands/distributor.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerDunning(program, storeOptions);
   registerQuote(program);
   registerProducer(program);
+  registerDistributor(program, storeOptions);
   return program;
 }
 

@@ -25,3 +25,7 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { importDistributorFile, loadDistributorReference, DISTRIBUTOR_COLUMNS, type DistributorImportSummary } from "./distributor/import.ts";
+export { formatDistributorImport } from "./commands/distributor.ts";
+export { quoteFile } from "./commands/quote.ts";
+export { producerCheckFile } from "./commands/producer.ts";

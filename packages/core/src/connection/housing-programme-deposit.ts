@@ -43,7 +43,9 @@ export function housingProgrammeDeposit(contributionTtc: string, alreadyPaid = "
   const c = dec(contributionTtc);
   const ma = dec(alreadyPaid);
   const { tier, raw, formula } = tierOf(c);
-  const a = roundToCent(sub(raw, ma));
+  // MA is a paid amount, in cents: rounding the formula then subtracting MA is rounding A (half-up),
+  // without turning a half cent above MA into a -0.01 (half away from zero on a negative).
+  const a = sub(roundToCent(raw), ma);
   const negative = isNegative(a);
   const deposit = negative ? ZERO : a;
   const carried = negative ? neg(a) : ZERO;

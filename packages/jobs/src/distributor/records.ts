@@ -73,7 +73,7 @@ export async function readDistributorRecords(source: RecordSource, columns: read
   if (unknown !== undefined) throw new DistributorFileError(`${name || "file"}: line 1: column "${unknown}" is not a column of the distributor file (${columns.join(", ")})`);
   const out: DistributorRecord[] = [];
   for (const r of rows.slice(1)) {
-    const raw = (r.info.raw ?? r.record.join(delimiter)).replace(/\r?\n$/, "");
+    const raw = (r.info.raw ?? r.record.join(delimiter)).replace(/^(\r?\n)+/, "").replace(/\r?\n$/, "");
     const line = r.info.lines;
     if (r.record.every((c) => c.trim() === "")) continue;
     if (r.record.length !== header.length) {

@@ -17,7 +17,7 @@ const db = () => t.store.db;
 const PDL1 = "98000000000161";
 const PDL2 = "98000000000162";
 const header =
-  "reference,type,deliveryPoint,service,option,requestedAt,status,performedOn,cutAt,restoredAt,subscribedKva,transmissionExclusion,appointmentOn,missedBy,informedOn,movedOrCancelledOn,forceMajeure";
+  "reference,type,delivery_point,service,option,requested_at,status,performed_on,cut_at,restored_at,subscribed_kva,transmission_exclusion,appointment_on,missed_by,informed_on,moved_or_cancelled_on,force_majeure";
 const file = [
   header,
   `S-1,service,${PDL1},activation,standard,2026-02-09T10:00,completed,2026-02-10,,,,,,,,,`,
@@ -81,8 +81,8 @@ describe("distributor file on the store (R9)", () => {
     expect(s.rejected.map((r) => [r.reference, r.field])).toEqual([
       ["S-2", "service"],
       ["S-4", "service"],
-      ["S-6", "requestedAt"],
-      ["A-1", "appointmentOn"],
+      ["S-6", "requested_at"],
+      ["A-1", "appointment_on"],
       ["X-1", "type"],
     ]);
     expect(s.rejected[0]!.reason).toContain("rétablissement « dans la journée » not found");

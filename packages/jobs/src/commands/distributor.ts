@@ -8,7 +8,8 @@
 import type { Command } from "commander";
 import { distributorEventsOf } from "@billing/db";
 import { type DistributorImportSummary, importDistributorFile } from "../distributor/import.ts";
-import { DistributorFileError } from "../distributor/records.ts";
+import { ImportFileError } from "../import/records.ts";
+import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
 
 export function formatDistributorImport(s: DistributorImportSummary, importedOn: string): string {
@@ -34,6 +35,7 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
     )
     .argument("<file>", "CSV (header line, ',' or ';') or JSON Lines (.jsonl); columns in docs/distributor.md")
     .option("--date <YYYY-MM-DD>", "the import day: the next nightly run on or after it bills the charges (default: today in Europe/Paris)")
+    .option("--format <csv|jsonl>", "the file's format (default: from its extension: .jsonl/.ndjson → JSON Lines, else CSV)")
     .option("--json", "print the summary as JSON (default: text)")
     .addHelpText(
       "after",
@@ -42,21 +44,22 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
         "Exit codes:",
         "  0  every record decided and stored (or already imported)",
         "  1  done, with rejected records (each listed: line, field, reason — e.g. a catalogue price that is a known gap)",
-        "  2  usage or input error: unreadable file, unknown column, bad --date",
+        "  2  usage or input error: unreadable file, header without reference/type/delivery_point or with an unknown column, bad --date or --format",
         "  3  a step failed (the records before it are stored; import the file again to finish)",
         "",
         "Example:",
         "  billing distributor import docs/examples/distributor-events.csv --date 2026-03-15",
       ].join("\n"),
     )
-    .action(async (file: string, o: { date?: string; json?: boolean }) => {
+    .action(async (file: string, o: { date?: string; json?: boolean; format?: string }) => {
       const importedOn = o.date ? parseDateOption(o.date) : todayInParis();
+      const format = formatOption(file, o.format);
       try {
-        const s = await withStore(storeOptions(), (store) => importDistributorFile(store, { path: file }, { importedOn }));
+        const s = await withStore(storeOptions(), (store) => importDistributorFile(store, { path: file }, { importedOn, format }));
         process.stdout.write(o.json ? `${JSON.stringify({ importedOn, ...s }, null, 2)}\n` : formatDistributorImport(s, importedOn));
         process.exitCode = s.rejected.length > 0 ? 1 : 0;
       } catch (e) {
-        if (e instanceof DistributorFileError) throw new UsageError(e.message);
+        if (e instanceof ImportFileError) throw new UsageError(`${file}: ${e.message}`);
         process.stderr.write(`error: the import stopped: ${(e as Error).message} (records before it are stored; import the file again to finish)\n`);
         process.exitCode = 3;
       }

@@ -27,28 +27,29 @@ import {
   loadReference,
   recordDistributorEvent,
 } from "@billing/db";
-import { type DistributorRecord, type RecordSource, readDistributorRecords } from "./records.ts";
+import { type ImportFormat, type ImportItem, type ImportSource, readRecords } from "../import/records.ts";
 import { parseParisTime } from "./paris-time.ts";
 
-export const DISTRIBUTOR_COLUMNS = [
-  "reference",
-  "type",
-  "deliveryPoint",
-  "service",
-  "option",
-  "requestedAt",
-  "status",
-  "performedOn",
-  "cutAt",
-  "restoredAt",
-  "subscribedKva",
-  "transmissionExclusion",
-  "appointmentOn",
-  "missedBy",
-  "informedOn",
-  "movedOrCancelledOn",
-  "forceMajeure",
-] as const;
+/** The file's columns (snake_case like every import, docs/imports.md): required, then optional. */
+export const DISTRIBUTOR_COLUMNS = {
+  required: ["reference", "type", "delivery_point"],
+  optional: [
+    "service",
+    "option",
+    "requested_at",
+    "status",
+    "performed_on",
+    "cut_at",
+    "restored_at",
+    "subscribed_kva",
+    "transmission_exclusion",
+    "appointment_on",
+    "missed_by",
+    "informed_on",
+    "moved_or_cancelled_on",
+    "force_majeure",
+  ],
+} as const;
 
 const date = z.string().refine(dates.isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" });
 const optDate = z.union([z.literal("").transform(() => undefined), date]).optional();
@@ -66,7 +67,7 @@ const time = z.string().transform((s, ctx) => {
 });
 const base = {
   reference: z.string().min(1, { message: "is required (the distributor's reference)" }),
-  deliveryPoint: z.string().regex(/^\d{14}$/, { message: "must be the 14 digits of the delivery point (PRM)" }),
+  delivery_point: z.string().regex(/^\d{14}$/, { message: "must be the 14 digits of the delivery point (PRM)" }),
 };
 const serviceSchema = z
   .object({
@@ -74,32 +75,32 @@ const serviceSchema = z
     type: z.literal("service"),
     service: z.enum(rules.SERVICE_KINDS),
     option: z.union([z.literal("").transform(() => "standard" as const), z.enum(rules.SERVICE_OPTIONS)]).default("standard"),
-    requestedAt: time,
+    requested_at: time,
     status: z.enum(rules.SERVICE_STATUSES),
-    performedOn: optDate,
+    performed_on: optDate,
   })
   .superRefine((r, ctx) => {
-    if (r.status !== "abandoned" && r.performedOn === undefined) ctx.addIssue({ code: "custom", path: ["performedOn"], message: `is required when the status is ${r.status}` });
+    if (r.status !== "abandoned" && r.performed_on === undefined) ctx.addIssue({ code: "custom", path: ["performed_on"], message: `is required when the status is ${r.status}` });
   });
 const outageSchema = z
   .object({
     ...base,
     type: z.literal("outage"),
-    cutAt: time,
-    restoredAt: time,
-    subscribedKva: z
+    cut_at: time,
+    restored_at: time,
+    subscribed_kva: z
       .union([z.literal("").transform(() => undefined), z.string().regex(/^\d+$/, { message: "must be a whole number of kVA" }).transform(Number)])
       .optional(),
-    transmissionExclusion: bool,
+    transmission_exclusion: bool,
   });
 const appointmentSchema = z.object({
   ...base,
   type: z.literal("appointment"),
-  appointmentOn: date,
-  missedBy: z.enum(["distributor", "customer", "supplier"]),
-  informedOn: optDate,
-  movedOrCancelledOn: optDate,
-  forceMajeure: bool,
+  appointment_on: date,
+  missed_by: z.enum(["distributor", "customer", "supplier"]),
+  informed_on: optDate,
+  moved_or_cancelled_on: optDate,
+  force_majeure: bool,
 });
 const recordSchema = z.discriminatedUnion("type", [serviceSchema, outageSchema, appointmentSchema], {
   error: () => "must be service, outage or appointment",
@@ -130,6 +131,8 @@ export interface DistributorImportOptions {
   /** The import day: the charges count from it (the next nightly run on or after it bills them) (default: today in Paris). */
   readonly importedOn: LocalDate;
   readonly sourceFile?: string;
+  /** (default: from the file's extension: .jsonl / .ndjson → JSON Lines, else CSV) */
+  readonly format?: ImportFormat;
 }
 
 /** The catalogue and the normal VAT rate as the rules read them, from the store's reference data. */
@@ -148,19 +151,19 @@ export async function loadDistributorReference(store: Store): Promise<{ catalogu
 }
 
 const eventDateOf = (r: ParsedRecord): LocalDate =>
-  r.type === "service" ? (r.performedOn ?? r.requestedAt.wall.date) : r.type === "outage" ? r.cutAt.wall.date : r.appointmentOn;
+  r.type === "service" ? (r.performed_on ?? r.requested_at.wall.date) : r.type === "outage" ? r.cut_at.wall.date : r.appointment_on;
 
 /** The record as stored: canonical, so the same row imported again compares equal. */
 function storedRecord(r: ParsedRecord): Record<string, unknown> {
   switch (r.type) {
     case "service":
-      return { type: r.type, deliveryPoint: r.deliveryPoint, service: r.service, option: r.option, requestedAt: r.requestedAt.instant, status: r.status, performedOn: r.performedOn ?? null };
+      return { type: r.type, deliveryPoint: r.delivery_point, service: r.service, option: r.option, requestedAt: r.requested_at.instant, status: r.status, performedOn: r.performed_on ?? null };
     case "outage":
-      return { type: r.type, deliveryPoint: r.deliveryPoint, cutAt: r.cutAt.instant, restoredAt: r.restoredAt.instant, subscribedKva: r.subscribedKva ?? null, transmissionExclusion: r.transmissionExclusion };
+      return { type: r.type, deliveryPoint: r.delivery_point, cutAt: r.cut_at.instant, restoredAt: r.restored_at.instant, subscribedKva: r.subscribed_kva ?? null, transmissionExclusion: r.transmission_exclusion };
     case "appointment":
       return {
-        type: r.type, deliveryPoint: r.deliveryPoint, appointmentOn: r.appointmentOn, missedBy: r.missedBy, informedOn: r.informedOn ?? null,
-        movedOrCancelledOn: r.movedOrCancelledOn ?? null, forceMajeure: r.forceMajeure,
+        type: r.type, deliveryPoint: r.delivery_point, appointmentOn: r.appointment_on, missedBy: r.missed_by, informedOn: r.informed_on ?? null,
+        movedOrCancelledOn: r.moved_or_cancelled_on ?? null, forceMajeure: r.force_majeure,
       };
   }
 }
@@ -171,8 +174,10 @@ function contractOn(list: readonly DeliveryPointContract[] | undefined, day: Loc
   return list?.find((k) => k.startDate <= day && (k.endDate === null || day < k.endDate));
 }
 
-export async function importDistributorFile(store: Store, source: RecordSource, opts: DistributorImportOptions): Promise<DistributorImportSummary> {
-  const items: DistributorRecord[] = await readDistributorRecords(source, DISTRIBUTOR_COLUMNS);
+export async function importDistributorFile(store: Store, source: ImportSource, opts: DistributorImportOptions): Promise<DistributorImportSummary> {
+  // The shared reader of every import (docs/imports.md); the file is small (a day's events): read whole.
+  const items: ImportItem[] = [];
+  for await (const it of readRecords(source, { columns: DISTRIBUTOR_COLUMNS, ...(opts.format ? { format: opts.format } : {}) })) items.push(it);
   const rejected: DistributorRejection[] = [];
   const parsed: { line: number; record: ParsedRecord }[] = [];
   for (const it of items) {
@@ -200,7 +205,7 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
   });
   const [already, contracts, reference] = await Promise.all([
     importedDistributorEvents(store.db, unique.map((p) => p.record.reference)),
-    contractsOfDeliveryPoints(store.db, unique.map((p) => p.record.deliveryPoint)),
+    contractsOfDeliveryPoints(store.db, unique.map((p) => p.record.delivery_point)),
     loadDistributorReference(store),
   ]);
   let charged = 0;
@@ -217,9 +222,9 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
       continue;
     }
     const day = eventDateOf(record);
-    const contract = contractOn(contracts.get(record.deliveryPoint), day);
+    const contract = contractOn(contracts.get(record.delivery_point), day);
     if (!contract) {
-      reject("deliveryPoint", `no contract of ours supplies ${record.deliveryPoint} on ${day}`);
+      reject("delivery_point", `no contract of ours supplies ${record.delivery_point} on ${day}`);
       continue;
     }
     let outcome: rules.DistributorOutcome;
@@ -228,7 +233,7 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
       const decision = rules.decideService({
         kind: record.service,
         option: record.option,
-        requestedAt: record.requestedAt.wall,
+        requestedAt: record.requested_at.wall,
         communicatingMeter: contract.communicatingMeter,
         department: contract.department ?? undefined,
       });
@@ -236,7 +241,7 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
         reject("option", decision.reason);
         continue;
       }
-      const performedOn = record.performedOn ?? decision.takenOn;
+      const performedOn = record.performed_on ?? decision.takenOn;
       const situation = (await loadCustomerSituations(store.db, [contract.customerId], performedOn)).get(contract.customerId);
       const noVisitFee = situation ? protectionsOf(situation, performedOn).noVisitFee : false;
       outcome = rules.serviceRebilling({ reference: record.reference, decision, status: record.status, performedOn, noVisitFee }, reference.catalogue, reference.vat);
@@ -245,10 +250,10 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
       outcome = rules.longOutageCredit(
         {
           reference: record.reference,
-          cutAt: record.cutAt.instant,
-          restoredAt: record.restoredAt.instant,
-          subscribedKva: record.subscribedKva ?? contract.subscribedKva,
-          transmissionExclusion: record.transmissionExclusion,
+          cutAt: record.cut_at.instant,
+          restoredAt: record.restored_at.instant,
+          subscribedKva: record.subscribed_kva ?? contract.subscribedKva,
+          transmissionExclusion: record.transmission_exclusion,
         },
         reference.catalogue,
       );
@@ -257,11 +262,11 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
       outcome = rules.missedAppointment(
         {
           reference: record.reference,
-          appointmentOn: record.appointmentOn,
-          missedBy: record.missedBy,
-          informedOn: record.informedOn,
-          movedOrCancelledOn: record.movedOrCancelledOn,
-          forceMajeure: record.forceMajeure,
+          appointmentOn: record.appointment_on,
+          missedBy: record.missed_by,
+          informedOn: record.informed_on,
+          movedOrCancelledOn: record.moved_or_cancelled_on,
+          forceMajeure: record.force_majeure,
           department: contract.department ?? undefined,
         },
         reference.catalogue,
@@ -270,7 +275,7 @@ export async function importDistributorFile(store: Store, source: RecordSource, 
       rule = rules.RULE_R9_APPOINTMENT;
     }
     if (outcome.outcome === "failed") {
-      reject(record.type === "outage" ? "cutAt" : record.type === "service" ? "service" : "appointmentOn", outcome.reason);
+      reject(record.type === "outage" ? "cut_at" : record.type === "service" ? "service" : "appointment_on", outcome.reason);
       continue;
     }
     const event: NewDistributorEvent = {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { readDistributorRecords } from "./records.ts";
 import { parseParisTime } from "./paris-time.ts";
 
 describe("R9 request times at the edge (Europe/Paris, DST days)", () => {
@@ -22,21 +21,5 @@ describe("R9 request times at the edge (Europe/Paris, DST days)", () => {
   it("R9: an instant in UTC is brought to the Paris wall clock", () => {
     expect(parseParisTime("2026-03-10T20:00:00Z")).toMatchObject({ ok: true, value: { wall: { date: "2026-03-10", time: "21:00:00" } } });
     expect(parseParisTime("21:00").ok).toBe(false);
-  });
-});
-
-describe("the distributor file reader", () => {
-  const cols = ["reference", "type", "deliveryPoint"];
-  it("reads CSV with ';', a BOM and quotes, with line numbers; a short row is reported in its place", async () => {
-    const r = await readDistributorRecords({ text: '\uFEFFreference;type;deliveryPoint\n"A;1";service;12345678901234\n\nB;outage\n', name: "f.csv" }, cols);
-    expect(r).toEqual([
-      { ok: true, line: 2, fields: { reference: "A;1", type: "service", deliveryPoint: "12345678901234" }, raw: '"A;1";service;12345678901234' },
-      { ok: false, line: 4, field: "row", reason: "has 2 fields, the header 3", raw: "B;outage" },
-    ]);
-  });
-  it("reads JSON Lines; an unknown key is reported", async () => {
-    const r = await readDistributorRecords({ text: '{"reference":"A","type":"service","deliveryPoint":"12345678901234"}\n{"reference":"B","colour":"red"}\n', name: "f.jsonl" }, cols);
-    expect(r.map((x) => x.ok)).toEqual([true, false]);
-    expect(r[1]).toMatchObject({ field: "colour" });
   });
 });

@@ -5,6 +5,10 @@
  * (outside VAT) once on the contract's next invoice; a rerun and the next month bill nothing again;
  * the invoice replays to the cent.
  */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributorEventsOf, insertContracts, insertCustomers, insertMeterReads, insertOffer, recordCustomerSituation } from "@billing/db";
 import { importDistributorFile, replayInvoice, runBilling } from "@billing/jobs";
@@ -123,4 +127,25 @@ describe("distributor file on the store (R9)", () => {
     const listed = await distributorEventsOf(db(), PDL1);
     expect(listed.filter((e) => e.outcome === "charge").map((e) => e.invoiceNumber)).toEqual([inv.number, inv.number, inv.number]);
   });
+});
+
+describe("billing distributor import on the command line (exit codes)", () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "packages/jobs/src/cli.ts", "--database-url", t.url!, ...args], { cwd: join(import.meta.dirname, ".."), encoding: "utf8" });
+  const tmp = (name: string, text: string) => {
+    const p = join(tmpdir(), `i16-${process.pid}-${name}`);
+    writeFileSync(p, text);
+    return p;
+  };
+  it.skipIf(!process.env["DATABASE_URL"])("R9 exit 1 when records are rejected (each listed), 2 for a header with an unknown column, 0 when all is already imported", () => {
+    const again = cli(["distributor", "import", tmp("again.csv", file), "--date", "2026-03-02"]);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain("7 already imported");
+    expect(again.stdout).toContain("line 7 (S-2): service: no distributor catalogue price for restorationSameDay");
+    const bad = cli(["distributor", "import", tmp("bad.csv", "reference,type,delivery_point,colour\nZ,service,98000000000161,red\n")]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("colour");
+    const ok = cli(["distributor", "import", tmp("ok.csv", [header, `S-1,service,${PDL1},activation,standard,2026-02-09T10:00,completed,2026-02-10,,,,,,,,,`].join("\n")), "--date", "2026-03-02"]);
+    expect(ok.status).toBe(0);
+  }, 60_000);
 });

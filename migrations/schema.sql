@@ -340,6 +340,30 @@ ALTER SEQUENCE public.customer_situation_id_seq OWNED BY public.customer_situati
 
 
 --
+-- Name: distributor_event; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.distributor_event (
+    reference text NOT NULL,
+    type text NOT NULL,
+    contract_id text NOT NULL,
+    customer_id text NOT NULL,
+    event_date date NOT NULL,
+    record jsonb NOT NULL,
+    outcome text NOT NULL,
+    charge_id bigint,
+    rule text NOT NULL,
+    explanation text NOT NULL,
+    source_file text,
+    imported_on date NOT NULL,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT distributor_event_check CHECK (((outcome = 'charge'::text) = (charge_id IS NOT NULL))),
+    CONSTRAINT distributor_event_outcome_check CHECK ((outcome = ANY (ARRAY['charge'::text, 'none'::text]))),
+    CONSTRAINT distributor_event_type_check CHECK ((type = ANY (ARRAY['service'::text, 'outage'::text, 'appointment'::text])))
+);
+
+
+--
 -- Name: dunning_letter_receipt; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -647,7 +671,7 @@ CREATE TABLE public.invoice_line (
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
-    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text]))),
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
 );
@@ -700,8 +724,11 @@ CREATE TABLE public.ledger_charge (
     explanation text NOT NULL,
     computation jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT ledger_charge_check CHECK (((kind = 'lateRefundPenalty'::text) = (amount < (0)::numeric))),
-    CONSTRAINT ledger_charge_kind_check CHECK ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text])))
+    vat_rate numeric DEFAULT 0 NOT NULL,
+    CONSTRAINT ledger_charge_kind_check CHECK ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
+    CONSTRAINT ledger_charge_sign_check CHECK (((kind = ANY (ARRAY['lateRefundPenalty'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text])) = (amount < (0)::numeric))),
+    CONSTRAINT ledger_charge_vat_check CHECK (((vat_rate = (0)::numeric) OR (kind = 'distributorService'::text))),
+    CONSTRAINT ledger_charge_vat_rate_check CHECK ((vat_rate >= (0)::numeric))
 );
 
 
@@ -1256,6 +1283,14 @@ ALTER TABLE ONLY public.customer_situation
 
 
 --
+-- Name: distributor_event distributor_event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.distributor_event
+    ADD CONSTRAINT distributor_event_pkey PRIMARY KEY (reference);
+
+
+--
 -- Name: dunning_letter_receipt dunning_letter_receipt_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1608,6 +1643,13 @@ CREATE INDEX customer_situation_customer ON public.customer_situation USING btre
 
 
 --
+-- Name: distributor_event_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX distributor_event_contract ON public.distributor_event USING btree (contract_id, event_date);
+
+
+--
 -- Name: dunning_run_failure_date; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1829,6 +1871,20 @@ CREATE TRIGGER customer_situation_append_only BEFORE DELETE OR UPDATE ON public.
 --
 
 CREATE TRIGGER customer_situation_no_truncate BEFORE TRUNCATE ON public.customer_situation FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_dunning_record();
+
+
+--
+-- Name: distributor_event distributor_event_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER distributor_event_immutable BEFORE DELETE OR UPDATE ON public.distributor_event FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: distributor_event distributor_event_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER distributor_event_no_truncate BEFORE TRUNCATE ON public.distributor_event FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -2210,6 +2266,30 @@ ALTER TABLE ONLY public.credit_review
 
 ALTER TABLE ONLY public.customer_situation
     ADD CONSTRAINT customer_situation_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: distributor_event distributor_event_charge_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.distributor_event
+    ADD CONSTRAINT distributor_event_charge_id_fkey FOREIGN KEY (charge_id) REFERENCES public.ledger_charge(id);
+
+
+--
+-- Name: distributor_event distributor_event_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.distributor_event
+    ADD CONSTRAINT distributor_event_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: distributor_event distributor_event_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.distributor_event
+    ADD CONSTRAINT distributor_event_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
 
 
 --

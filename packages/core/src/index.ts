@@ -67,3 +67,5 @@ export {
   type LineFigures,
   type TotalsDifference,
 } from "./correction/recalculation.ts";
+export * as connection from "./connection/index.ts";
+export * as distributor from "./distributor/index.ts";

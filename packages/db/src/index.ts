@@ -15,3 +15,4 @@ export * from "./ledger.repository.ts";
 export * from "./dunning.repository.ts";
 export * from "./book.repository.ts";
 export * from "./rolled-back.ts";
+export * from "./distributor.repository.ts";

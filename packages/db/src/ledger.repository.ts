@@ -152,6 +152,9 @@ const CHARGE_LABEL: Record<ChargeKind, string> = {
   latePaymentPenalty: "late-payment penalty",
   recoveryIndemnity: "recovery indemnity",
   lateRefundPenalty: "late-refund penalty",
+  distributorService: "distributor service (HT; its VAT is in the invoice)",
+  longOutageCredit: "long-outage compensation",
+  missedAppointmentCredit: "missed-appointment compensation",
 };
 
 /** "12.30" → "-12.30" on a decimal string (no arithmetic: the core does that). */

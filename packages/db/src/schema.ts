@@ -240,7 +240,7 @@ export interface InvoiceTable {
 export interface InvoiceLineTable {
   invoice_id: number;
   line_no: number;
-  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
+  kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeKind;
   register: string | null;
   period_start: DateColumn;
   period_end: DateColumn;
@@ -329,7 +329,8 @@ export interface PaymentTable {
   imported_at: Timestamp;
 }
 
-export type ChargeKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
+/** R3/R4 indemnities (0009); R9 distributor services re-billed and compensation credits (0018). */
+export type ChargeKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty" | "distributorService" | "longOutageCredit" | "missedAppointmentCredit";
 
 /** A charge of the nightly payments step (R3, R4), billed on the contract's next invoice (migration 0009). */
 export interface LedgerChargeTable {
@@ -339,8 +340,10 @@ export interface LedgerChargeTable {
   kind: ChargeKind;
   /** The late item: "invoice:<number>", "instalment:<contract>/<plan>/<no>", "refund:<id>". */
   item_ref: string;
-  /** Positive: owed by the customer; negative (lateRefundPenalty): owed to the customer. */
+  /** € HT. Positive: owed by the customer; negative (lateRefundPenalty, R9 credits): owed to the customer. */
   amount: Numeric;
+  /** VAT rate of the line, percent: 0 = outside VAT (indemnities); a distributor service's rate (0018). */
+  vat_rate: ColumnType<string, string | number | undefined, string | number>;
   computed_on: DateColumn;
   /** The late days [period_start, period_end): the invoice line's period. */
   period_start: DateColumn;
@@ -350,6 +353,23 @@ export interface LedgerChargeTable {
   explanation: string;
   computation: Json;
   created_at: Timestamp;
+}
+
+/** An event of the distributor's file (R9, migration 0018): decided once per distributor reference. */
+export interface DistributorEventTable {
+  reference: string;
+  type: "service" | "outage" | "appointment";
+  contract_id: string;
+  customer_id: string;
+  event_date: DateColumn;
+  record: Json;
+  outcome: "charge" | "none";
+  charge_id: number | null;
+  rule: string;
+  explanation: string;
+  source_file: string | null;
+  imported_on: DateColumn;
+  imported_at: Generated<Timestamp>;
 }
 
 export interface LedgerChargeBillingTable {
@@ -521,6 +541,7 @@ export interface Database {
   payment: PaymentTable;
   ledger_charge: LedgerChargeTable;
   ledger_charge_billing: LedgerChargeBillingTable;
+  distributor_event: DistributorEventTable;
   refund_request: RefundRequestTable;
   refund: RefundTable;
   refund_payment: RefundPaymentTable;

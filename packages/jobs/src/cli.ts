@@ -24,6 +24,9 @@ import { registerCase } from "./commands/case.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerWorker } from "./commands/queue.ts";
 import { registerSimulate } from "./commands/simulate.ts";
+import { registerQuote } from "./commands/quote.ts";
+import { registerProducer } from "./commands/producer.ts";
+import { registerDistributor } from "./commands/distributor.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -57,6 +60,9 @@ export function buildProgram(): Command {
   registerBook(program, storeOptions);
   registerRecalc(program, storeOptions);
   registerCase(program, storeOptions);
+  registerQuote(program);
+  registerProducer(program);
+  registerDistributor(program, storeOptions);
   // Every command's --help ends with the exit-code contract.
   const withHelp = (c: Command): void => {
     c.addHelpText("after", EXIT_CODES_HELP);

@@ -51,3 +51,7 @@ export {
   type CommittedDocuments,
 } from "./correction/recalc.ts";
 export { exportCase, CaseExportError } from "./billing/case-export.ts";
+export { importDistributorFile, loadDistributorReference, DISTRIBUTOR_COLUMNS, type DistributorImportSummary } from "./distributor/import.ts";
+export { formatDistributorImport } from "./commands/distributor.ts";
+export { quoteFile } from "./commands/quote.ts";
+export { producerCheckFile } from "./commands/producer.ts";

@@ -343,8 +343,9 @@ export const planStateSchema = z
 export const pendingChargeSchema = z
   .object({
     id: z.string().min(1).describe("The charge's id in the store: the invoice line names it, so it is billed once"),
-    kind: z.enum(["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"]),
-    amount: decimalString("€, outside VAT; negative for a late-refund penalty (owed to the customer)"),
+    kind: z.enum(["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty", "longOutageCredit", "missedAppointmentCredit", "distributorService"]),
+    amount: decimalString("€ HT; negative for a late-refund penalty or a compensation credit (owed to the customer)"),
+    vatRate: decimalString("VAT rate of the line, percent: a re-billed distributor service (R9); absent or 0 = outside the scope of VAT").optional(),
     periodStart: isoDate.describe("First late day"),
     periodEnd: isoDate.describe("Day after the last late day (exclusive)"),
     rule: z.string().min(1),

@@ -5,7 +5,10 @@
  * contract's next monthly invoice — each its own line with its computation (inputs) and sentence.
  *
  * Outside the scope of VAT (indemnities, CGI art. 256): vatRate "0", left out of the VAT groups
- * (taxes/vat.ts), counted in the totals HT and TTC as they are. Only the first invoice a case issues
+ * (taxes/vat.ts), counted in the totals HT and TTC as they are. R9 — Synthèse 2.2: the same way,
+ * a distributor service re-billed (kind `distributorService`, its own VAT rate, in the VAT groups)
+ * and a compensation credit (long outage, missed appointment: negative, outside VAT) reach the
+ * next invoice once, each its own line naming the distributor's reference. Only the first invoice a case issues
  * takes them (a catch-up run issuing several invoices bills each charge once); a smoothed contract's
  * go on its next true-up invoice (reading in docs/rules.md). The line names the charge id (`inputs.chargeId`): the store links the charge to
  * that invoice line, once.
@@ -43,7 +46,7 @@ function chargeLines(charges: NonNullable<Case["billing"]["pendingCharges"]>): D
     quantityUnit: "charge",
     unitPrice: dec(ch.amount),
     amount: dec(ch.amount),
-    vatRate: ZERO,
+    vatRate: ch.vatRate === undefined ? ZERO : dec(ch.vatRate),
     rule: ch.rule,
     inputs: { ...ch.inputs, chargeId: ch.id },
     explanation: ch.explanation,

@@ -5,15 +5,22 @@
 import type { LocalDate } from "../primitives/dates.ts";
 import type { TrueUpSection } from "../smoothed/documents.ts";
 
-export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeLineKind;
+export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeLineKind | "distributorService";
 
 /**
  * Charges carried onto an invoice from the customer account (invoice/carried-charges.ts; R3, R4):
  * indemnities outside the scope of VAT (CGI art. 256) — their vatRate is "0", they are left out of
  * the VAT groups and counted in the totals HT and TTC as they are.
  */
-export type ChargeLineKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty";
-export const CHARGE_LINE_KINDS: readonly ChargeLineKind[] = ["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"];
+export type ChargeLineKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty" | "longOutageCredit" | "missedAppointmentCredit";
+/** Charge lines outside the scope of VAT (indemnities): left out of the VAT groups. */
+export const CHARGE_LINE_KINDS: readonly ChargeLineKind[] = ["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty", "longOutageCredit", "missedAppointmentCredit"];
+/**
+ * Every kind a charge of the customer account can have (invoice/carried-charges.ts): the indemnities
+ * above, and a distributor service re-billed (R9) — with VAT at its own rate, so in the VAT groups.
+ */
+export type AccountChargeKind = ChargeLineKind | "distributorService";
+export const ACCOUNT_CHARGE_KINDS: readonly AccountChargeKind[] = [...CHARGE_LINE_KINDS, "distributorService"];
 
 export interface InvoiceLine {
   /** 1-based position on the invoice. */

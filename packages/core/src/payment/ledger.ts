@@ -22,6 +22,9 @@ export const LEDGER_ENTRY_KINDS = [
   "latePaymentPenalty",
   "recoveryIndemnity",
   "lateRefundPenalty",
+  "distributorService",
+  "longOutageCredit",
+  "missedAppointmentCredit",
   "payment",
   "refund",
 ] as const;

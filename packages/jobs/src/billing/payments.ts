@@ -457,5 +457,6 @@ export function pendingChargeOf(r: ChargeRow): PendingCharge {
   return {
     id: String(r.id), kind: r.kind, amount: r.amount, periodStart: r.period_start, periodEnd: r.period_end, rule: r.rule,
     inputs: r.inputs, explanation: r.explanation,
+    ...(r.vat_rate !== undefined && r.vat_rate !== null && !/^0(\.0*)?$/.test(String(r.vat_rate)) ? { vatRate: String(r.vat_rate) } : {}),
   };
 }

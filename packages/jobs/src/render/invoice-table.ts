@@ -66,6 +66,9 @@ const KIND_LABEL: Record<InvoiceLine["kind"], string> = {
   latePaymentPenalty: "Late-payment penalty (no VAT)",
   recoveryIndemnity: "Recovery indemnity (no VAT)",
   lateRefundPenalty: "Late-refund penalty (no VAT)",
+  distributorService: "Distributor service",
+  longOutageCredit: "Long-outage compensation (no VAT)",
+  missedAppointmentCredit: "Missed-appointment compensation (no VAT)",
 };
 
 function description(l: InvoiceLine): string {

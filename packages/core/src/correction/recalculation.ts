@@ -167,6 +167,9 @@ export function lineKey(l: InvoiceLine): { key: string; label: string } {
     case "latePaymentPenalty":
     case "recoveryIndemnity":
     case "lateRefundPenalty":
+    case "distributorService":
+    case "longOutageCredit":
+    case "missedAppointmentCredit":
       return { key: `${l.kind}|${l.inputs["chargeId"] ?? period}`, label: `${l.kind} ${period}` };
     default: {
       const never: never = l.kind;

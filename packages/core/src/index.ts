@@ -2,7 +2,7 @@ export * from "./case/schema.ts";
 export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
-export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
+export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export {
   meterEnds,
@@ -46,3 +46,8 @@ export * from "./dunning/unpaid-bill-procedure.ts";
 export * from "./payment/ledger.ts";
 export * from "./payment/late-payment-penalty.ts";
 export * from "./payment/refund.ts";
+export * from "./contract/withdrawal.ts";
+export * from "./contract/termination.ts";
+export * from "./contract/power-change.ts";
+export * from "./contract/final-index.ts";
+export * from "./contract/subscription-adjustment.ts";

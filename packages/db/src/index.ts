@@ -13,3 +13,4 @@ export * from "./read.repository.ts";
 export * from "./peer-average.repository.ts";
 export * from "./ledger.repository.ts";
 export * from "./dunning.repository.ts";
+export * from "./contract-event.repository.ts";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { ConsumptionBasis, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
+import type { ConsumptionBasis, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
@@ -292,6 +292,7 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
         trueUp: d.trueUp ?? null,
         consumption: d.consumption ?? null,
         selfReadWindow: d.selfReadWindow ?? null,
+        final: d.final ?? null,
         runId: n.inv.runId,
         engineVersion: n.inv.engineVersion,
         inputHash: n.inv.input.caseHash,
@@ -304,14 +305,14 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, consumption, self_read_window, run_id, engine_version, input_hash, previous_hash, hash)
+        total_ttc, indexes, true_up, consumption, self_read_window, final, run_id, engine_version, input_hash, previous_hash, hash)
       select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
         "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", "runId", "engineVersion", "inputHash", "previousHash", hash
+        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", final, "runId", "engineVersion", "inputHash", "previousHash", hash
       from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
         "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
         "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, final jsonb, "runId" int8, "engineVersion" text, "inputHash" text,
         "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
     const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
@@ -360,7 +361,7 @@ function assertStorable(doc: Invoice, roundTrip: boolean): void {
 interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window">;
+    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "final">;
   lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
@@ -377,6 +378,7 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
       true_up: doc.trueUp === undefined ? null : (JSON.parse(JSON.stringify(doc.trueUp)) as unknown),
       consumption: doc.consumption === undefined ? null : (JSON.parse(JSON.stringify(doc.consumption)) as unknown),
       self_read_window: doc.selfReadWindow === undefined ? null : (JSON.parse(JSON.stringify(doc.selfReadWindow)) as unknown),
+      final: doc.final === undefined ? null : (JSON.parse(JSON.stringify(doc.final)) as unknown),
     },
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
@@ -420,6 +422,8 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     // R2 (migration 0011): absent on documents issued before it, and on invoices without energy / a window.
     ...(i.consumption === null || i.consumption === undefined ? {} : { consumption: i.consumption as ConsumptionBasis }),
     ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
+    // R8 (migration 0017): only a final invoice carries the section.
+    ...(i.final === null || i.final === undefined ? {} : { final: i.final as FinalSection }),
   };
 }
 

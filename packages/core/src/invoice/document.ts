@@ -5,7 +5,7 @@
 import type { LocalDate } from "../primitives/dates.ts";
 import type { TrueUpSection } from "../smoothed/documents.ts";
 
-export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeLineKind;
+export type LineKind = "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | "distributorService" | ChargeLineKind;
 
 /**
  * Charges carried onto an invoice from the customer account (invoice/carried-charges.ts; R3, R4):
@@ -59,6 +59,11 @@ export interface Invoice {
   readonly contractId: string;
   readonly customerId: string;
   readonly deliveryPoint: string;
+  /**
+   * R8 (CGV 10.3): present on a contract's final invoice — why and when it ended, and what the
+   * subscription credit and final index rest on (absent otherwise).
+   */
+  readonly final?: FinalSection;
   /** The scheduled billing date this invoice belongs to: with contractId and kind, its idempotency key. */
   readonly billingDate: LocalDate;
   readonly issueDate: LocalDate;
@@ -87,6 +92,16 @@ export interface Invoice {
    * (both included); absent for a communicating meter (tele-read always wins) and on a last invoice.
    */
   readonly selfReadWindow?: { readonly from: LocalDate; readonly to: LocalDate };
+}
+
+export interface FinalSection {
+  /** First day no longer supplied. */
+  readonly end: LocalDate;
+  /** supplierSwitch, termination, moveOut, withdrawal — absent when the end came with the contract. */
+  readonly reason?: string;
+  readonly requestedBy?: string;
+  readonly rule: string;
+  readonly explanation: string;
 }
 
 /** The sources of R2, best first. `actualReads`: an index interpolated between two distributor reads. */

@@ -20,6 +20,18 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: contract_event_append_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.contract_event_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception 'contract_event is append-only (% refused)', tg_op;
+end $$;
+
+
+--
 -- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -211,6 +223,46 @@ CREATE TABLE public.contract (
     CONSTRAINT contract_price_option_check CHECK ((price_option = ANY (ARRAY['BASE'::text, 'HPHC'::text]))),
     CONSTRAINT contract_subscribed_kva_check CHECK ((subscribed_kva = ANY (ARRAY[3, 6, 9, 12, 15, 18, 24, 30, 36])))
 );
+
+
+--
+-- Name: contract_event; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contract_event (
+    id bigint NOT NULL,
+    contract_id text NOT NULL,
+    kind text NOT NULL,
+    effective_date date NOT NULL,
+    requested_by text NOT NULL,
+    notice_on date,
+    received_on date NOT NULL,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    explanation text NOT NULL,
+    origin text,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contract_event_kind_check CHECK ((kind = ANY (ARRAY['supplierSwitch'::text, 'termination'::text, 'moveOut'::text, 'moveIn'::text, 'powerChange'::text, 'withdrawal'::text]))),
+    CONSTRAINT contract_event_requested_by_check CHECK ((requested_by = ANY (ARRAY['customer'::text, 'newSupplier'::text, 'distributor'::text, 'agent'::text])))
+);
+
+
+--
+-- Name: contract_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.contract_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: contract_event_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.contract_event_id_seq OWNED BY public.contract_event.id;
 
 
 --
@@ -523,6 +575,7 @@ CREATE TABLE public.invoice (
     true_up jsonb,
     consumption jsonb,
     self_read_window jsonb,
+    final jsonb,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text]))),
@@ -581,7 +634,7 @@ CREATE TABLE public.invoice_line (
     rule text NOT NULL,
     inputs jsonb NOT NULL,
     explanation text NOT NULL,
-    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text]))),
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'distributorService'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
 );
@@ -995,6 +1048,13 @@ ALTER TABLE ONLY public.billing_run ALTER COLUMN id SET DEFAULT nextval('public.
 
 
 --
+-- Name: contract_event id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event ALTER COLUMN id SET DEFAULT nextval('public.contract_event_id_seq'::regclass);
+
+
+--
 -- Name: customer_situation id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1100,6 +1160,22 @@ ALTER TABLE ONLY public.billing_run
 
 ALTER TABLE ONLY public.case_part
     ADD CONSTRAINT case_part_pkey PRIMARY KEY (hash);
+
+
+--
+-- Name: contract_event contract_event_contract_id_kind_effective_date_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_contract_id_kind_effective_date_key UNIQUE (contract_id, kind, effective_date);
+
+
+--
+-- Name: contract_event contract_event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_pkey PRIMARY KEY (id);
 
 
 --
@@ -1474,6 +1550,13 @@ CREATE INDEX contract_due ON public.contract USING btree (next_billing_date, id)
 
 
 --
+-- Name: contract_event_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contract_event_contract ON public.contract_event USING btree (contract_id, received_on);
+
+
+--
 -- Name: contract_offer; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1632,6 +1715,13 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: contract_event contract_event_no_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contract_event_no_update BEFORE DELETE OR UPDATE ON public.contract_event FOR EACH ROW EXECUTE FUNCTION public.contract_event_append_only();
 
 
 --
@@ -1977,6 +2067,14 @@ ALTER TABLE ONLY public.billing_run_outcome
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: contract_event contract_event_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
 
 
 --

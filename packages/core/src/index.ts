@@ -51,3 +51,4 @@ export * from "./contract/termination.ts";
 export * from "./contract/power-change.ts";
 export * from "./contract/final-index.ts";
 export * from "./contract/subscription-adjustment.ts";
+export * from "./contract/yearly-real-read.ts";

@@ -8,6 +8,7 @@ import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerDb } from "./commands/db.ts";
+import { registerContractEvents } from "./commands/contract-events.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
+  registerContractEvents(program, storeOptions);
   return program;
 }
 

@@ -17,7 +17,7 @@ import type { Case, ContractEvent } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { oneYearEarlier } from "../consumption/comparable-consumption.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
-import { ONE, dec, formatCents, formatPlain } from "../primitives/money.ts";
+import { ONE, add, dec, div, formatCents, formatPlain, roundToCent } from "../primitives/money.ts";
 import { subscribedKvaAt } from "../pricing/subscribed-power.ts";
 import { vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "../invoice/draft-line.ts";
@@ -100,4 +100,17 @@ export function powerChangeLines(c: Case, billingDate: LocalDate): DraftLine[] {
     }
   }
   return out;
+}
+
+/**
+ * The HT price of a catalogue item (R9: re-billed at the catalogue price, no markup). A price
+ * published TTC is taken back to HT at the normal VAT rate of the day, rounded half-up to the cent —
+ * the invoice then adds that VAT again (Reading, docs/rules.md "Contract life").
+ */
+export function catalogueFeeHt(price: string, taxBasis: string, normalVatPct: string): { amountHt: string; detail: string } {
+  if (/^TTC/i.test(taxBasis.trim())) {
+    const ht = roundToCent(div(dec(price), add(ONE, div(dec(normalVatPct), dec(100)))));
+    return { amountHt: formatCents(ht), detail: `${price} € TTC / (1 + ${normalVatPct} %) = ${formatCents(ht)} € HT` };
+  }
+  return { amountHt: formatCents(dec(price)), detail: `${price} € HT` };
 }

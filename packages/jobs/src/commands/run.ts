@@ -11,8 +11,8 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { ENGINE_VERSION, estimationSchema } from "@billing/core";
-import { type Store, computePeerAverages, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
+import { ENGINE_VERSION, estimationSchema, yearlyRealReadSince } from "@billing/core";
+import { type MissingRealRead, type Store, computePeerAverages, contractsWithoutRealRead, countDueContracts, dueRangeBounds, finishRun, migrateOrThrow, startRun } from "@billing/db";
 import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
@@ -37,6 +37,8 @@ export interface RunCommandOptions extends StoreOptions {
   payments?: boolean;
   /** false: skip the unpaid-bill procedure step after payments (default: run it). */
   dunning?: boolean;
+  /** R1: list the contracts without an actual index for 12 months (default: true). */
+  yearlyRead?: boolean;
   /** R2 settings (strings as given on the command line). */
   selfReadWindowDays?: string;
   selfReadMaxFactor?: string;
@@ -90,7 +92,13 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }): string {
+/** R1 · CGV 6.2: the contracts the run found without an actual index for 12 months. */
+export interface YearlyReadSummary {
+  readonly since: string;
+  readonly contracts: readonly MissingRealRead[];
+}
+
+export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; yearlyRead?: YearlyReadSummary }): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
   const out = [
@@ -112,6 +120,11 @@ export function formatSummary(s: RunSummary & { payments?: PaymentsNightlySummar
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
   if (s.dunning) out.push(formatDunningSummary(s.dunning, 20));
+  if (s.yearlyRead && s.yearlyRead.contracts.length > 0) {
+    const list = s.yearlyRead.contracts;
+    out.push(`Special reads to ask for (R1 · CGV 6.2: no actual index since ${s.yearlyRead.since}): ${plural(list.length, "contract")}` +
+      ` — ${list.slice(0, 20).map((c) => c.contractId).join(", ")}${list.length > 20 ? `, … (billing reads missing --as-of ${s.date})` : ""}`);
+  }
   return out.join("\n");
 }
 
@@ -182,7 +195,7 @@ async function runInWorkers(
 export async function runCommand(
   store: Store,
   opts: RunCommandOptions & { date: string },
-): Promise<RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary }> {
+): Promise<RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; yearlyRead?: YearlyReadSummary }> {
   const chunkSize = opts.chunkSize ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
   const estimation = estimationSettingsOf(opts);
   const workers = opts.workers ? parsePositiveInt(opts.workers, "--workers") : 1;
@@ -209,7 +222,10 @@ export async function runCommand(
   const payments = opts.payments === false ? undefined : await runPaymentsNightly(store, opts.date);
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
   const dunning = opts.dunning === false ? undefined : await runDunning(store, opts.date);
-  return { ...summary, ...(payments ? { payments } : {}), ...(dunning ? { dunning } : {}) };
+  // R1 · CGV 6.2: contracts without an actual index for 12 months, so the supplier asks for a special read.
+  const since = yearlyRealReadSince(opts.date);
+  const yearlyRead = opts.yearlyRead === false ? undefined : { since, contracts: await contractsWithoutRealRead(store.db, opts.date, since) };
+  return { ...summary, ...(payments ? { payments } : {}), ...(dunning ? { dunning } : {}), ...(yearlyRead ? { yearlyRead } : {}) };
 }
 
 export function registerRun(program: Command, storeOptions: () => StoreOptions): void {
@@ -229,6 +245,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: 3)")
     .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: no lower bound)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
+    .option("--no-yearly-read", "do not list the contracts without an actual index for 12 months (default: listed, R1 · CGV 6.2; also `billing reads missing`)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
       await withStore(storeOptions(), async (store) => {

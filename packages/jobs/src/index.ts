@@ -25,3 +25,5 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { recordContractEvent, contractEventInputSchema, CONTRACT_EVENT_KINDS, type ContractEventInput, type RecordOutcome } from "./contracts/contract-events.ts";
+export { formatOutcome as formatContractEventOutcome } from "./commands/contract-events.ts";

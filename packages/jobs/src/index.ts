@@ -12,6 +12,8 @@ export { simulateFile, simulateText } from "./commands/simulate.ts";
 export { importReadsFile, formatImport, formatReceived, billingUseOf } from "./commands/reads.ts";
 export { peersCommand, formatPeers } from "./commands/peers.ts";
 export { parseReadsCsv, ReadsFileError, rowFingerprint } from "./reads/reads-csv.ts";
+export * from "./import/records.ts";
+export * from "./import/rejects.ts";
 export {
   runDunning,
   dunningOutlook,

@@ -6,8 +6,9 @@
  * every final document replays. On PostgreSQL with DATABASE_URL, else PGlite.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, refundsOf } from "@billing/db";
-import { importPayments, recordContractEvent, replayInvoice, runBilling, runCommand, runPaymentsNightly } from "@billing/jobs";
+import { contractsWithoutRealRead, insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, refundsOf } from "@billing/db";
+import { formatSummary, importPayments, recordContractEvent, replayInvoice, runBilling, runCommand, runPaymentsNightly } from "@billing/jobs";
+import { formatEventsImport, importContractEvents } from "../packages/jobs/src/contracts/contract-events-import.ts";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -41,6 +42,8 @@ beforeAll(async () => {
     tariff_formula: "BTINFCUST", billing_day: 1, communicating_meter: true, start_date: "2025-04-01", next_billing_date: "2025-05-01",
   });
   await insertContracts(db(), [contract("KL1", "CL1", "97000000000001"), contract("KL2", "CL2", "97000000000002")]);
+  // A contract supplied since June 2024 without any read, not due before 2030: R1's yearly read list.
+  await insertContracts(db(), [{ ...contract("KL3", "CL2", "97000000000003"), start_date: "2024-06-01", next_billing_date: "2030-01-01" }]);
   const days = ["2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01", "2025-09-01"];
   await insertMeterReads(db(), days.flatMap((d, i) => ["KL1", "KL2"].map((k) => ({ contract_id: k, read_date: d, source: "teleRead" as const, register: "BASE", index_value: String(1000 + 300 * i) }))));
   // The distributor's tele-read of the switch date.
@@ -140,9 +143,42 @@ describe("contract life on the store (R8, R1, R4)", () => {
     expect((await runBilling(t.store, { date: "2025-09-01" })).invoices).toBe(0);
   });
 
-  it("R1 · CGV 6.2 the run lists contracts without an actual index for 12 months", async () => {
-    const s = await runCommand(t.store, { date: "2026-09-02", progress: false, payments: false, dunning: false, peers: false });
-    expect(s.yearlyRead?.contracts.map((c) => [c.contractId, c.lastActualRead])).toEqual([["KL2", "2025-09-01"]]);
+  it("R1 · CGV 6.2 billing reads missing lists the contracts in supply without an actual index for 12 months (not the ended one)", async () => {
+    const rows = await contractsWithoutRealRead(db(), "2026-09-02", "2025-09-02");
+    expect(rows.map((c) => [c.contractId, c.lastActualRead])).toEqual([["KL2", "2025-09-01"], ["KL3", null]]);
+  });
+
+  it("R8 contracts events import: a ';' file with a BOM — a termination capped at notice + 30 days recorded, bad rows rejected with line and field, an unknown contract refused; a reimport records nothing", async () => {
+    const text = "\uFEFFcontract;kind;date;notice_on;received_on;kva\n" +
+      "KL2;termination;2025-12-31;2025-09-20;2025-09-20;\n" +
+      "KL9;termination;2025-12-31;2025-09-20;2025-09-20;\n" +
+      "KL2;powerChange;2025-10-05;;2025-09-20;\n" +
+      "KL2;optionChange;2025-10-05;;2025-09-20;\n";
+    const first = await importContractEvents(t.store, { text, name: "events.csv" }, { today: "2025-09-21" });
+    expect(first).toMatchObject({ rows: 4, recorded: 1, unchanged: 0, refused: [{ line: 3, contract: "KL9", reason: "unknown contract KL9" }] });
+    expect(first.rejected.map((r) => [r.line, r.field])).toEqual([[4, "kva"], [5, "kind"]]);
+    expect(formatEventsImport("events.csv", first).split("\n")[0]).toBe("events.csv: 4 rows — 1 events recorded, 0 already on record, 1 refused, 2 rejected");
+    const again = await importContractEvents(t.store, { text, name: "events.csv" }, { today: "2025-09-21" });
+    expect(again).toMatchObject({ recorded: 0, unchanged: 1 });
+    const k = await db().selectFrom("contract").select(["end_date"]).where("id", "=", "KL2").executeTakeFirstOrThrow();
+    expect(k.end_date).toBe("2025-10-20");
+  });
+
+  it("R8 a termination known before the last invoice: that invoice bills the subscription up to the end, the final invoice has nothing to credit; the run lists R1's special reads to ask for", async () => {
+    await insertMeterReads(db(), [
+      { contract_id: "KL2", read_date: "2025-10-01", source: "teleRead", register: "BASE", index_value: "2800" },
+      { contract_id: "KL2", read_date: "2025-10-20", source: "teleRead", register: "BASE", index_value: "2990" },
+    ]);
+    expect((await runBilling(t.store, { date: "2025-10-01" })).failures).toEqual([]);
+    const october = (await invoicesOf("KL2")).at(-1)!;
+    expect(october).toMatchObject({ billing_date: "2025-10-01", subscription_start: "2025-10-01" });
+    const s = await runCommand(t.store, { date: "2025-10-20", progress: false, payments: false, dunning: false, peers: false });
+    expect(s.failures).toEqual([]);
+    const final = (await invoicesOf("KL2")).at(-1)!;
+    expect(final).toMatchObject({ billing_date: "2025-10-20", final: { end: "2025-10-20", reason: "termination", requestedBy: "customer" } });
+    expect((await linesOf(final.number)).map((l) => l[0])).toEqual(["energy", "excise"]);
+    expect(s.yearlyRead?.contracts.map((c) => [c.contractId, c.lastActualRead])).toEqual([["KL3", null]]);
+    expect(formatSummary(s)).toMatch(/Special reads to ask for \(R1 · CGV 6\.2: no actual index since 2024-10-20\): 1 contract — KL3/);
   });
 });
 

@@ -9,6 +9,10 @@ import { contractEventsOf, migrateOrThrow } from "@billing/db";
 import { issuesOf } from "@billing/core";
 import { CONTRACT_EVENT_KINDS, type RecordOutcome, contractEventInputSchema, recordContractEvent } from "../contracts/contract-events.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
+import { ImportFileError } from "../import/records.ts";
+import { formatOption } from "../import/options.ts";
+import { openRejectsFile } from "../import/rejects.ts";
+import { EVENT_COLUMNS, formatEventsImport, importContractEvents } from "../contracts/contract-events-import.ts";
 
 interface EventOptions {
   date?: string;
@@ -90,6 +94,35 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     });
 
   const events = contracts.command("events").description("A contract's events (R8)");
+  events
+    .command("import <file>")
+    .description(
+      `Record a CSV (',' or ';') or JSON Lines file of contract events (docs/contract-life.md), each row as \`contracts event\` would, in file order: ` +
+        `columns ${EVENT_COLUMNS.required.join(", ")} [, ${EVENT_COLUMNS.optional.join(", ")}]. Importing the file again records nothing new. ` +
+        "Exit 1 when a row is rejected or refused (each listed with its line)",
+    )
+    .option("--received-on <YYYY-MM-DD>", "reception day of rows without a received_on (default: today in Europe/Paris)")
+    .option("--format <csv|jsonl>", "the file's format (default: from its extension, .jsonl → JSON Lines, else CSV)")
+    .option("--rejects <file>", "write the rejected rows to this CSV (line,field,reason,row) (default: none)")
+    .option("--json", "print the report as JSON (default: a readable report)")
+    .action(async (file: string, o: { receivedOn?: string; format?: string; rejects?: string; json?: boolean }) => {
+      const today = parseDateOption(o.receivedOn ?? todayInParis(), "--received-on");
+      const format = formatOption(file, o.format);
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        const rejects = o.rejects ? await openRejectsFile(o.rejects) : undefined;
+        try {
+          const r = await importContractEvents(store, { path: file }, { today, format, rejects });
+          process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEventsImport(file, r)) + "\n");
+          if (r.rejected.length > 0 || r.refused.length > 0) process.exitCode = 1;
+        } catch (e) {
+          if (e instanceof ImportFileError) throw new UsageError(`${file}: ${e.message}`);
+          throw e;
+        } finally {
+          await rejects?.close();
+        }
+      });
+    });
   events
     .command("list <contract>")
     .description("Show a contract's events: kind, effective date, who asked, when received, what they carry")

@@ -51,7 +51,7 @@ export function reversedChange(c: Pick<Case, "contract" | "events">, change: { d
 }
 
 /** The fee and annual-character lines of the power changes whose date's energy the invoice of `billingDate` bills. */
-export function powerChangeLines(c: Case, billingDate: LocalDate): DraftLine[] {
+export function powerChangeLines(c: Case, billingDate: LocalDate, annualCharacter = true): DraftLine[] {
   const prev = previousBillingDate(c.contract, billingDate);
   const out: DraftLine[] = [];
   for (const e of c.events) {
@@ -75,7 +75,7 @@ export function powerChangeLines(c: Case, billingDate: LocalDate): DraftLine[] {
         explanation: `Distributor's fee for the power change of ${e.date} (${from} → ${e.subscribedKva} kVA, ${e.fee.item}): ${formatCents(amount)} € HT, catalogue price re-billed without markup`,
       });
     }
-    const reversed = reversedChange(c, e);
+    const reversed = annualCharacter ? reversedChange(c, e) : null;
     if (reversed) {
       if (e.annualChargeHt === undefined) {
         throw new BillingError(

@@ -23,11 +23,13 @@ import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment
 import { powerChangeLines } from "../contract/power-change.ts";
 import { RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
+import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 
 /**
  * The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap.
  * `noEnergy`: bill no energy, as on the first monthly invoice after a smoothed plan year whose
- * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false).
+ * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false). `rules`: the
+ * engine behaviour to apply (ruleset.ts; default: today's).
  */
 export function monthlyInvoice(
   c: Case,
@@ -35,6 +37,7 @@ export function monthlyInvoice(
   issueDate: LocalDate,
   noEnergy = false,
   billed: BilledIndexes | null = null,
+  rules: Ruleset = CURRENT_RULES,
 ): Invoice {
   const contract = c.contract;
   const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
@@ -43,7 +46,7 @@ export function monthlyInvoice(
   const energyPeriod = prev === null ? null : { start: prev, end: billingDate };
 
   // R8 · CGV 10.3: the invoice of the contract's end is its final invoice.
-  const isFinal = contract.end != null && billingDate === contract.end;
+  const isFinal = contract.end != null && billingDate === contract.end && rules.contractLife;
   const ending = isFinal ? c.events.find((e) => e.type === "contractEnd" && e.date === billingDate) : undefined;
   const drafts: DraftLine[] = [];
   if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod));
@@ -55,12 +58,12 @@ export function monthlyInvoice(
     // R2: the end index by the estimation priority (R8's order on a final invoice); the start is what the previous invoice billed.
     const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
     const ends = meterEnds(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null);
-    const energy = energyLines(c, energyPeriod, ends);
+    const energy = energyLines(c, energyPeriod, ends, rules);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
     consumption = ends.basis;
   }
-  drafts.push(...powerChangeLines(c, billingDate)); // R8 · CGV 4: the distributor's fee, annual-character charge
+  drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
   const final: FinalSection | undefined = isFinal ? finalSection(c, billingDate, ending, drafts) : undefined;
 
@@ -129,9 +132,12 @@ export type BillingOutcome =
 /**
  * Every invoice due for the case on its `asOf` date: one per scheduled billing date after
  * `billing.lastBillingDate` up to `asOf`, all issued on `asOf`. All or nothing: if one cannot be
- * computed, none is issued and the failure says which billing date and why.
+ * computed, none is issued and the failure says which billing date and why. `options.engineVersion`:
+ * compute with the rules of that engine version (ruleset.ts), as a replay of its documents does
+ * (default: this engine's).
  */
-export function dueInvoices(c: Case): BillingOutcome {
+export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome {
+  const rules = rulesOf(options);
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
   const invoices: Invoice[] = [];
   // R2: each invoice starts where the previous one billed up to (estimated or not).
@@ -139,9 +145,9 @@ export function dueInvoices(c: Case): BillingOutcome {
   let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
     // R8 · CGV 10.3: the final invoice waits a few days for an actual index of the end date.
-    if (d === c.contract.end && finalIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
+    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {
-      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null);
+      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules);
       invoices.push(invoice);
       billed = billedIndexesOf(invoice);
       billedAt = d;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractsWithoutRealRead, insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, refundsOf } from "@billing/db";
-import { formatSummary, importPayments, recordContractEvent, replayInvoice, runBilling, runCommand, runPaymentsNightly } from "@billing/jobs";
+import { formatSummary, importPayments, recordContractEvent, replayInvoice, runBilling, runCommand, runDunning, runPaymentsNightly } from "@billing/jobs";
 import { formatEventsImport, importContractEvents } from "../packages/jobs/src/contracts/contract-events-import.ts";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { openTestStore } from "./helpers/store.ts";
@@ -31,6 +31,7 @@ beforeAll(async () => {
   await insertCustomers(db(), [
     { id: "CL1", kind: "residential", name: "Louise Départ", department: "67" },
     { id: "CL2", kind: "residential", name: "Paul Puissance", department: "75" },
+    { id: "CL3", kind: "residential", name: "Rémi Relevé", department: "13" },
   ]);
   await insertOffer(db(), { id: "LIFE-2025", name: "Test offer", capacity: "included" }, [
     { offer_id: "LIFE-2025", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2025-01-01", valid_to: null, amount: "8.00" },
@@ -43,7 +44,7 @@ beforeAll(async () => {
   });
   await insertContracts(db(), [contract("KL1", "CL1", "97000000000001"), contract("KL2", "CL2", "97000000000002")]);
   // A contract supplied since June 2024 without any read, not due before 2030: R1's yearly read list.
-  await insertContracts(db(), [{ ...contract("KL3", "CL2", "97000000000003"), start_date: "2024-06-01", next_billing_date: "2030-01-01" }]);
+  await insertContracts(db(), [{ ...contract("KL3", "CL3", "97000000000003"), start_date: "2024-06-01", next_billing_date: "2030-01-01" }]);
   const days = ["2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01", "2025-09-01"];
   await insertMeterReads(db(), days.flatMap((d, i) => ["KL1", "KL2"].map((k) => ({ contract_id: k, read_date: d, source: "teleRead" as const, register: "BASE", index_value: String(1000 + 300 * i) }))));
   // The distributor's tele-read of the switch date.
@@ -179,6 +180,16 @@ describe("contract life on the store (R8, R1, R4)", () => {
     expect((await linesOf(final.number)).map((l) => l[0])).toEqual(["energy", "excise"]);
     expect(s.yearlyRead?.contracts.map((c) => [c.contractId, c.lastActualRead])).toEqual([["KL3", null]]);
     expect(formatSummary(s)).toMatch(/Special reads to ask for \(R1 · CGV 6\.2: no actual index since 2024-10-20\): 1 contract — KL3/);
+  });
+
+  it("R10 · R8 the ended contract's unpaid invoices follow the procedure to the end without the steps that act on supply: reminder, formal notice, then nothing to request", async () => {
+    // CL2 never paid KL2's invoices; KL2 ended on 2025-10-20 and CL2 has no other contract.
+    await runDunning(t.store, "2025-11-10");
+    await runDunning(t.store, "2025-12-31");
+    await runDunning(t.store, "2026-04-15");
+    const steps = await db().selectFrom("dunning_step").select(["step", "taken_on"]).where("customer_id", "=", "CL2").orderBy("id").execute();
+    expect(steps.map((x) => x.step)).toEqual(["reminder", "formalNotice"]);
+    expect(steps[0]!.taken_on).toBe("2025-11-10");
   });
 });
 

@@ -116,23 +116,28 @@ export interface MissingRealRead {
  * (accepted by R2's checks) — is dated on or before `since` (asOf − 12 months), or that have none.
  */
 export async function contractsWithoutRealRead(db: Db, asOf: string, since: string, limit?: number): Promise<MissingRealRead[]> {
+  // Anti-joins on the (contract, date) indexes first — the listed contracts are few — then the latest
+  // actual index of each listed one.
   const rows = await sql<{ id: string; delivery_point: string; communicating_meter: boolean; start_date: string; last_read: string | null }>`
-    select k.id, k.delivery_point, k.communicating_meter, k.start_date::text as start_date, r.last_read::text as last_read
-    from contract k
-    left join lateral (
-      select max(d) as last_read from (
-        select max(m.read_date) as d from meter_read m
-         where m.contract_id = k.id and m.status = 'accepted' and m.source in ('teleRead', 'distributorActual')
-           and m.read_date <= ${asOf}::date and m.received_on <= ${asOf}::date
-        union all
-        select max(i.energy_end) from invoice i
-         where i.contract_id = k.id and i.issue_date <= ${asOf}::date and i.consumption->>'source' = 'selfRead'
-      ) x
-    ) r on true
-    where k.start_date <= ${since}::date and (k.end_date is null or k.end_date > ${asOf}::date)
-      and (r.last_read is null or r.last_read <= ${since}::date)
-    order by k.id
-    ${limit !== undefined ? sql`limit ${limit}` : sql``}`.execute(db);
+    with due as (
+      select k.id, k.delivery_point, k.communicating_meter, k.start_date from contract k
+      where k.start_date <= ${since}::date and (k.end_date is null or k.end_date > ${asOf}::date)
+        and not exists (select 1 from meter_read m where m.contract_id = k.id and m.status = 'accepted'
+                          and m.source in ('teleRead', 'distributorActual') and m.read_date > ${since}::date
+                          and m.read_date <= ${asOf}::date and m.received_on <= ${asOf}::date)
+        and not exists (select 1 from invoice i where i.contract_id = k.id and i.kind = 'monthlyInvoice'
+                          and i.billing_date > ${since}::date and i.issue_date <= ${asOf}::date
+                          and i.energy_end > ${since}::date and i.consumption->>'source' = 'selfRead')
+      order by k.id
+      ${limit !== undefined ? sql`limit ${limit}` : sql``}
+    )
+    select d.id, d.delivery_point, d.communicating_meter, d.start_date::text as start_date,
+      greatest(
+        (select max(m.read_date) from meter_read m where m.contract_id = d.id and m.status = 'accepted'
+           and m.source in ('teleRead', 'distributorActual') and m.read_date <= ${asOf}::date and m.received_on <= ${asOf}::date),
+        (select max(i.energy_end) from invoice i where i.contract_id = d.id and i.issue_date <= ${asOf}::date
+           and i.consumption->>'source' = 'selfRead'))::text as last_read
+    from due d order by d.id`.execute(db);
   return rows.rows.map((r) => ({
     contractId: r.id,
     deliveryPoint: r.delivery_point,

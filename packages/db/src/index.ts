@@ -14,3 +14,4 @@ export * from "./peer-average.repository.ts";
 export * from "./ledger.repository.ts";
 export * from "./dunning.repository.ts";
 export * from "./contract-event.repository.ts";
+export * from "./book.repository.ts";

@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
+import { registerBook } from "./commands/book.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerContractEvents } from "./commands/contract-events.ts";
 import { registerDemo } from "./commands/demo.ts";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerReads(program, storeOptions);
   registerPeers(program, storeOptions);
   registerDunning(program, storeOptions);
+  registerBook(program, storeOptions);
   registerContractEvents(program, storeOptions);
   return program;
 }

@@ -99,14 +99,16 @@ export interface ReadRecordsOptions {
   readonly columns: ImportColumns;
   /** (default: from the file name, see {@link formatOf}) */
   readonly format?: ImportFormat;
+  /** Called with the bytes read so far from a file, as it is read (a progress bar; default: none). */
+  readonly onRead?: (bytes: number) => void;
 }
 
 /** The records of a CSV or JSON Lines file, in file order, one at a time (constant memory). */
 export async function* readRecords(source: ImportSource, opts: ReadRecordsOptions): AsyncGenerator<ImportItem> {
   const name = "path" in source ? source.path : source.name;
   const format = opts.format ?? formatOf(name);
-  if (format === "jsonl") yield* readJsonLines(source, opts.columns);
-  else yield* readCsv(source, opts.columns);
+  if (format === "jsonl") yield* readJsonLines(source, opts.columns, opts.onRead);
+  else yield* readCsv(source, opts.columns, opts.onRead);
 }
 
 /** Reads a whole source into an array (small files and tests). */
@@ -118,11 +120,11 @@ export async function collectRecords(source: ImportSource, opts: ReadRecordsOpti
 
 // CSV ----------------------------------------------------------------------------------------------
 
-async function* readCsv(source: ImportSource, columns: ImportColumns): AsyncGenerator<ImportItem> {
+async function* readCsv(source: ImportSource, columns: ImportColumns, onRead?: (bytes: number) => void): AsyncGenerator<ImportItem> {
   const head = await firstLine(source);
   if (head === null) throw new ImportFileError(`the file is empty: expected a header line ${expected(columns)}`, 1);
   const delimiter = separatorOf(head);
-  const parser = textStream(source)
+  const parser = textStream(source, onRead)
     .pipe(crlfToLf())
     .pipe(
       parse({
@@ -222,9 +224,13 @@ async function firstLine(source: ImportSource): Promise<string | null> {
   return line ?? null;
 }
 
-function textStream(source: ImportSource): Readable {
+function textStream(source: ImportSource, onRead?: (bytes: number) => void): Readable {
   if ("text" in source) return Readable.from([source.text]);
-  const s = createReadStream(source.path);
+  const s = createReadStream(source.path, { highWaterMark: 256 * 1024 });
+  if (onRead) {
+    let bytes = 0;
+    s.on("data", (chunk: Buffer | string) => onRead((bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length)));
+  }
   s.setEncoding("utf8");
   return s;
 }
@@ -249,7 +255,7 @@ function crlfToLf(): Transform {
 
 // JSON Lines ---------------------------------------------------------------------------------------
 
-async function* readJsonLines(source: ImportSource, columns: ImportColumns): AsyncGenerator<ImportItem> {
+async function* readJsonLines(source: ImportSource, columns: ImportColumns, onRead?: (bytes: number) => void): AsyncGenerator<ImportItem> {
   if ("path" in source) {
     try {
       await open(source.path, "r").then((fh) => fh.close());
@@ -258,7 +264,7 @@ async function* readJsonLines(source: ImportSource, columns: ImportColumns): Asy
     }
   }
   const known = new Set([...columns.required, ...(columns.optional ?? [])]);
-  const lines = createInterface({ input: textStream(source), crlfDelay: Infinity });
+  const lines = createInterface({ input: textStream(source, onRead), crlfDelay: Infinity });
   let line = 0;
   let any = false;
   for await (const text of lines) {

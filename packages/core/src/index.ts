@@ -3,7 +3,7 @@ export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
 export * from "./ruleset.ts";
-export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
+export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export {
   meterEnds,
@@ -69,3 +69,9 @@ export {
 } from "./correction/recalculation.ts";
 export * as connection from "./connection/index.ts";
 export * as distributor from "./distributor/index.ts";
+export * from "./contract/withdrawal.ts";
+export * from "./contract/termination.ts";
+export * from "./contract/power-change.ts";
+export * from "./contract/final-index.ts";
+export * from "./contract/subscription-adjustment.ts";
+export * from "./contract/yearly-real-read.ts";

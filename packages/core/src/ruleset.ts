@@ -9,6 +9,10 @@
  * |-----------------|-------------|----------------|------------------------------------------------------|
  * | 0.1.0 … 0.2.x   | "quantized" | false          | (the behaviour of the first releases)                |
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
+ *
+ * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
+ * (self-read of the end date only, no connected station) after waiting for an actual index, and the
+ * annual-character charge of a power change that reverses one of less than a year.
  */
 import { ENGINE_VERSION } from "./version.ts";
 
@@ -28,12 +32,14 @@ export interface Ruleset {
    * (consumption/back-billing-cap.ts). false (≤ 0.2.x): a catch-up of any age billed in full.
    */
   readonly backBillingCap: boolean;
+  /** R8 — CGV 4, 10.3: the final index's order and wait, the annual-character charge (false ≤ 0.2.x). */
+  readonly contractLife: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true },
 ];
 
 /** Options every due-document function takes: the engine version whose rules to apply (default: this engine's, {@link ENGINE_VERSION}). */

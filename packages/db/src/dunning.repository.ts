@@ -77,8 +77,11 @@ export async function loadCustomerSituations(db: Db, customerIds: readonly strin
   if (customerIds.length === 0) return out;
   const ids = [...new Set(customerIds)];
   const [base, apps] = await Promise.all([
-    sql<{ id: string; kind: string; social_tariff: boolean | null; energy_cheque: boolean | null; housing_fund_aid: boolean | null; vulnerable: boolean | null; main_residence: boolean | null; meter: boolean | null }>`
+    sql<{ id: string; kind: string; social_tariff: boolean | null; energy_cheque: boolean | null; housing_fund_aid: boolean | null; vulnerable: boolean | null; main_residence: boolean | null; meter: boolean | null; ended: boolean }>`
       select c.id, c.kind, s.social_tariff, s.energy_cheque, s.housing_fund_aid, s.vulnerable, s.main_residence,
+        -- R8/R10: every contract of the customer has ended on that day (none in supply, at least one ended).
+        (exists (select 1 from contract k where k.customer_id = c.id and k.end_date is not null and k.end_date <= ${day}::date)
+          and not exists (select 1 from contract k where k.customer_id = c.id and (k.end_date is null or k.end_date > ${day}::date))) as ended,
         coalesce(
           (select bool_or(k.communicating_meter) from contract k where k.customer_id = c.id and k.start_date <= ${day}::date
              and (k.end_date is null or k.end_date > ${day}::date)),
@@ -108,6 +111,7 @@ export async function loadCustomerSituations(db: Db, customerIds: readonly strin
       mainResidence: r.main_residence ?? r.kind === "residential",
       communicatingMeter: r.meter ?? false,
       housingFundApplications: byCustomer.get(r.id) ?? [],
+      ...(r.ended ? { supplied: false } : {}),
     });
   }
   return out;

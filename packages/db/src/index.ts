@@ -13,6 +13,7 @@ export * from "./read.repository.ts";
 export * from "./peer-average.repository.ts";
 export * from "./ledger.repository.ts";
 export * from "./dunning.repository.ts";
+export * from "./contract-event.repository.ts";
 export * from "./book.repository.ts";
 export * from "./rolled-back.ts";
 export * from "./distributor.repository.ts";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { ConsumptionBasis, CorrectionSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
+import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
@@ -299,6 +299,7 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
         correction: d.correction ?? null,
         cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
         replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
+        final: d.final ?? null,
         runId: n.inv.runId,
         engineVersion: n.inv.engineVersion,
         inputHash: n.inv.input.caseHash,
@@ -311,14 +312,14 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, consumption, self_read_window, correction, cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash, previous_hash, hash)
+        total_ttc, indexes, true_up, consumption, self_read_window, correction, final, cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash, previous_hash, hash)
       select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
         "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", correction, "cancelsInvoiceId", "replacesInvoiceId", "runId", "engineVersion", "inputHash", "previousHash", hash
+        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", correction, final, "cancelsInvoiceId", "replacesInvoiceId", "runId", "engineVersion", "inputHash", "previousHash", hash
       from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
         "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
         "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, correction jsonb,
+        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, correction jsonb, final jsonb,
         "cancelsInvoiceId" int8, "replacesInvoiceId" int8, "runId" int8, "engineVersion" text, "inputHash" text,
         "previousHash" text, hash text)`.execute(trx);
   } catch (e) {
@@ -368,7 +369,7 @@ function assertStorable(doc: Invoice, roundTrip: boolean): void {
 interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction">;
+    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction" | "final">;
   lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
@@ -386,6 +387,7 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
       consumption: doc.consumption === undefined ? null : (JSON.parse(JSON.stringify(doc.consumption)) as unknown),
       self_read_window: doc.selfReadWindow === undefined ? null : (JSON.parse(JSON.stringify(doc.selfReadWindow)) as unknown),
       correction: doc.correction === undefined ? null : (JSON.parse(JSON.stringify(doc.correction)) as unknown),
+      final: doc.final === undefined ? null : (JSON.parse(JSON.stringify(doc.final)) as unknown),
     },
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
@@ -431,6 +433,8 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
     // R5 · CGV 6.6 (migration 0013): only on credit notes and the invoices that replace a corrected one.
     ...(i.correction === null || i.correction === undefined ? {} : { correction: i.correction as CorrectionSection }),
+    // R8 (migration 0017): only a final invoice carries the section.
+    ...(i.final === null || i.final === undefined ? {} : { final: i.final as FinalSection }),
   };
 }
 

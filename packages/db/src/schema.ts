@@ -90,6 +90,25 @@ export interface ContractTable {
   created_at: Timestamp;
 }
 
+export type ContractEventKind = "supplierSwitch" | "termination" | "moveOut" | "moveIn" | "powerChange" | "withdrawal";
+export type ContractEventRequester = "customer" | "newSupplier" | "distributor" | "agent";
+
+/** R8: one event of a contract's life (migration 0017). Append-only. */
+export interface ContractEventTable {
+  id: Generated<number>;
+  contract_id: string;
+  kind: ContractEventKind;
+  /** Ending kinds: the contract's end (exclusive); powerChange: first day at the new power; moveIn: first day of supply. */
+  effective_date: DateColumn;
+  requested_by: ContractEventRequester;
+  notice_on: DateColumn | null;
+  received_on: DateColumn;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  explanation: string;
+  origin: string | null;
+  recorded_at: Timestamp;
+}
+
 export type ReadSource = "distributorActual" | "teleRead" | "selfRead" | "connectedStation";
 
 export type ReadStatus = "accepted" | "rejected";
@@ -229,6 +248,8 @@ export interface InvoiceTable {
   cancels_invoice_id: number | null;
   /** An invoice issued by a correction: the invoice it replaces (migration 0013). */
   replaces_invoice_id: number | null;
+  /** R8: the final invoice's section (migration 0017); null on other invoices. */
+  final: Json | null;
   run_id: number | null;
   engine_version: string;
   input_hash: string;
@@ -523,6 +544,7 @@ export interface Database {
   offer_price: OfferPriceTable;
   reference_value: ReferenceValueTable;
   contract: ContractTable;
+  contract_event: ContractEventTable;
   meter_read: MeterReadTable;
   station_consumption: StationConsumptionTable;
   peer_average: PeerAverageTable;
@@ -564,6 +586,7 @@ export type OfferPriceRow = Selectable<OfferPriceTable>;
 export type ReferenceValueRow = Selectable<ReferenceValueTable>;
 export type ContractRow = Selectable<ContractTable>;
 export type NewContractRow = Insertable<ContractTable>;
+export type ContractEventRow = Selectable<ContractEventTable>;
 /** An accepted read as the nightly batch loads it (loadReadsFor): every field known. */
 export interface MeterReadRow {
   id: number;

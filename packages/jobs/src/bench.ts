@@ -3,8 +3,10 @@
  * times one nightly run over them, printing contracts/s, invoices/s, lines/s and peak memory.
  * A script that prints figures, not a timed test (figures recorded in docs/performance.md).
  *
- * Store: with DATABASE_URL, a fresh database `billing_bench` is created on that server (dropped and
- * recreated on each run); without it, a fresh embedded store in a temporary folder.
+ * Store: with DATABASE_URL, a fresh database `billing_bench` (`--database`) is created on that server
+ * (dropped and recreated on each run); without it, a fresh embedded store in a temporary folder.
+ * `--events-share x`: before the run, contract events (R8) on that share of the contracts, half power
+ * changes in the period the night bills, half supplier switches ending in it (docs/performance.md).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +14,8 @@ import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { openStore, migrateOrThrow } from "@billing/db";
+import { dates, previousBillingDate } from "@billing/core";
+import { recordContractEvent } from "./contracts/contract-events.ts";
 import { seedDemo } from "./demo/seed.ts";
 import { runCommand } from "./commands/run.ts";
 import { parseDateOption, parsePositiveInt, todayInParis } from "./commands/context.ts";
@@ -23,9 +27,14 @@ const program = new Command("bench")
   .option("--chunk-size <n>", "contracts per chunk (default: 1000)", "1000")
   .option("--date <YYYY-MM-DD>", "run date (default: today in Europe/Paris)")
   .option("--smoothed-share <0..1>", "share of smoothed contracts in the portfolio; 0 measures the monthly path, comparable with docs/performance.md (default: 0)", "0")
+  .option("--events-share <0..1>", "share of contracts given a contract event before the run (R8): half power changes, half supplier switches (default: 0)", "0")
+  .option("--database <name>", "name of the database created on the DATABASE_URL server (default: billing_bench)", "billing_bench")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string }>();
+const eventsShare = Number(o.eventsShare);
+if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
+if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
 const smoothedShare = Number(o.smoothedShare);
 if (o.smoothedShare.trim() === "" || !(smoothedShare >= 0 && smoothedShare <= 1)) throw new Error(`--smoothed-share must be a number from 0 to 1, got "${o.smoothedShare}"`);
 const contracts = parsePositiveInt(o.contracts, "--contracts");
@@ -38,11 +47,11 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 async function freshDatabaseUrl(url: string): Promise<string> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query("drop database if exists billing_bench with (force)");
-  await admin.query("create database billing_bench");
+  await admin.query(`drop database if exists ${o.database} with (force)`);
+  await admin.query(`create database ${o.database}`);
   await admin.end();
   const u = new URL(url);
-  u.pathname = "/billing_bench";
+  u.pathname = `/${o.database}`;
   return u.toString();
 }
 
@@ -55,6 +64,10 @@ try {
   process.stdout.write(`store: ${store.description}\nseeding ${contracts.toLocaleString("en-US")} contracts (date ${date})…\n`);
   const seeded = await seedDemo(store, { contracts, date, smoothedShare });
   process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads, ${seeded.smoothed.toLocaleString("en-US")} smoothed contracts)\n`);
+  if (eventsShare > 0) {
+    const recorded = await seedEvents(eventsShare);
+    process.stdout.write(`recorded ${recorded.toLocaleString("en-US")} contract events\n`);
+  }
   peakRss = 0;
   const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const per = (n: number) => Math.round(n / s.seconds).toLocaleString("en-US");
@@ -73,4 +86,26 @@ try {
   clearInterval(sampler);
   await store.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** R8 events on every (1 / share)-th due contract: power changes and switches inside the period the night bills. */
+async function seedEvents(share: number): Promise<number> {
+  const every = Math.max(1, Math.round(1 / share));
+  const due = await store.db.selectFrom("contract").select(["id", "start_date", "billing_day", "next_billing_date", "subscribed_kva"])
+    .where("next_billing_date", "<=", date).orderBy("id").execute();
+  let recorded = 0;
+  for (let i = 0; i < due.length; i += every) {
+    const k = due[i]!;
+    const next = k.next_billing_date!;
+    const last = previousBillingDate({ start: k.start_date, end: null, billingDay: k.billing_day }, next);
+    if (last === null) continue;
+    const receivedOn = dates.addDays(date, -1);
+    const powerChange = (i / every) % 2 === 0;
+    const input = powerChange
+      ? { contract: k.id, kind: "powerChange" as const, date: dates.addDays(last, 10), kva: k.subscribed_kva === 9 ? 12 : 9, feeHt: "3.51", receivedOn }
+      : { contract: k.id, kind: "supplierSwitch" as const, date: dates.addDays(last, 5), receivedOn };
+    const out = await recordContractEvent(store, input, receivedOn, "bench");
+    if (out.status === "recorded") recorded += 1;
+  }
+  return recorded;
 }

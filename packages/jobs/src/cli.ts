@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel, createLogger, setLogger } from "./log.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerBook } from "./commands/book.ts";
 import { registerDb } from "./commands/db.ts";
+import { registerContractEvents } from "./commands/contract-events.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerDunning } from "./commands/dunning.ts";
 import { registerInvoice } from "./commands/invoice.ts";
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerQuote(program);
   registerProducer(program);
   registerDistributor(program, storeOptions);
+  registerContractEvents(program, storeOptions);
   // Every command's --help ends with the exit-code contract.
   const withHelp = (c: Command): void => {
     c.addHelpText("after", EXIT_CODES_HELP);

@@ -29,6 +29,8 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { recordContractEvent, contractEventInputSchema, CONTRACT_EVENT_KINDS, type ContractEventInput, type RecordOutcome } from "./contracts/contract-events.ts";
+export { formatOutcome as formatContractEventOutcome } from "./commands/contract-events.ts";
 export { importBook, IMPORT_MODES, BOOK_BATCH_ROWS, type ImportMode, type BookImportOptions, type BookImportResult } from "./import/book-import.ts";
 export * from "./import/book-rows.ts";
 export { bookImportCommand, formatBookImport, commandGroup } from "./commands/book.ts";

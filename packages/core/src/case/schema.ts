@@ -306,8 +306,47 @@ export const billedIndexSchema = z
   })
   .strict();
 
+/** Who or what asked for a contract event (R8): the customer, the new supplier (switch), the distributor, an agent. */
+export const EVENT_REQUESTERS = ["customer", "newSupplier", "distributor", "agent"] as const;
+/** Why a contract ends (R8 — CGV 3.6, 10): each sets `contract.end` to the event's date. */
+export const END_REASONS = ["supplierSwitch", "termination", "moveOut", "withdrawal"] as const;
+
+const eventReceivedOn = isoDate
+  .optional()
+  .describe("Day the supplier received the event; absent = known to every invoice (it was in the contract from the start)");
+
+/** A distributor service re-billed at the catalogue price in force on its date, no markup (R8, R9 — CGV 4, 5.2). */
+export const distributorFeeSchema = z
+  .object({
+    item: z.string().min(1).describe('Catalogue item, e.g. "powerChangeRemote"'),
+    amountHt: nonNegativeDecimal("price HT re-billed, €"),
+    source: z.string().min(1).describe("Where the price comes from: the catalogue row (and its source) or the distributor's invoice"),
+  })
+  .strict();
+
 export const eventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("powerChange"), date: isoDate, subscribedKva: kva }).strict(),
+  z
+    .object({
+      type: z.literal("powerChange"),
+      date: isoDate.describe("First day at the new subscribed power"),
+      subscribedKva: kva,
+      receivedOn: eventReceivedOn,
+      requestedBy: z.enum(EVENT_REQUESTERS).optional(),
+      fee: distributorFeeSchema.optional().describe("R8 · CGV 4: the distributor's fee for the change, re-billed on the invoice billing the change date's energy"),
+      annualChargeHt: nonNegativeDecimal("R8 · CGV 4: the distributor's annual-character charge, € HT, passed through at no markup when the change reverses one of the opposite direction made less than a year before")
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("contractEnd"),
+      date: isoDate.describe("First day no longer supplied (the contract's end, exclusive)"),
+      reason: z.enum(END_REASONS),
+      receivedOn: eventReceivedOn,
+      requestedBy: z.enum(EVENT_REQUESTERS).optional(),
+      specialRead: z.boolean().optional().describe("R8 · CGV 10.3: the customer asked for a paid special read of the end date"),
+    })
+    .strict(),
   z
     .object({
       type: z.literal("billingModeChange"),
@@ -384,6 +423,9 @@ export const caseSchema = z
           .describe("R2: per register, the index the last invoice billed up to (at lastBillingDate); absent = taken from the reads"),
         plan: planStateSchema.optional().describe("Smoothed billing: the plan in force on lastBillingDate; absent = none yet"),
         smoothing: smoothingConfigSchema.optional().describe("Smoothed billing: readjustment period, threshold and history rule; absent = the defaults"),
+        lastIssueDate: isoDate
+          .optional()
+          .describe("Issue date of the last invoice already issued: events received after it were unknown to it (its subscription in advance is re-priced or credited, R1/R8); absent = every event was known"),
         pendingCharges: z
           .array(pendingChargeSchema)
           .optional()
@@ -438,6 +480,11 @@ export const caseSchema = z
     if (c.billing.lastIndexes !== undefined && c.billing.lastBillingDate === null) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes"], message: "needs billing.lastBillingDate (the date they were billed up to)" });
     }
+    c.events.forEach((e, i) => {
+      if (e.type === "contractEnd" && (c.contract.end ?? null) !== e.date) {
+        ctx.addIssue({ code: "custom", path: ["events", i, "date"], message: `must equal contract.end (${c.contract.end ?? "absent"}): a contractEnd event is the contract's end` });
+      }
+    });
     const ln = c.billing.lastBillingDate;
     if (ln !== null && ln < c.contract.start) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastBillingDate"], message: `is before the contract start (${c.contract.start})` });
@@ -462,4 +509,6 @@ export type PlanState = z.output<typeof planStateSchema>;
 export type SmoothingConfig = z.output<typeof smoothingConfigSchema>;
 export type ContractEvent = Case["events"][number];
 export type PendingCharge = z.output<typeof pendingChargeSchema>;
+export type EventRequester = (typeof EVENT_REQUESTERS)[number];
+export type EndReason = (typeof END_REASONS)[number];
 export type RegularisationException = z.output<typeof regularisationExceptionSchema>;

@@ -22,6 +22,12 @@ function coveredPeriod(invoices: readonly Invoice[]): Period | null {
       if (start === null || p.start < start) start = p.start;
       if (end === null || p.end > end) end = p.end;
     }
+    // R1/R8 adjustment lines (contract/subscription-adjustment.ts) re-price days outside both periods.
+    for (const l of inv.lines) {
+      if (l.inputs["adjustment"] === undefined) continue;
+      if (start === null || l.periodStart < start) start = l.periodStart;
+      if (end === null || l.periodEnd > end) end = l.periodEnd;
+    }
   }
   return start === null || end === null ? null : { start, end };
 }
@@ -138,7 +144,8 @@ export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
         ? c.estimation.peerAverages.filter((a) => a.month >= window.estimateFrom.slice(0, 7) && a.month <= addDays(window.to, -1).slice(0, 7))
         : [],
     },
-    events: c.events.filter((e) => e.date < p.end),
+    // A contract's end is kept whatever its date: the final invoice (and its credit) rests on it.
+    events: c.events.filter((e) => e.date < p.end || e.type === "contractEnd"),
   };
 }
 
@@ -159,7 +166,7 @@ export function trimSmoothedCase(c: Case, invoices: readonly Invoice[]): Case {
     start: planStart !== undefined && planStart < covered.start ? planStart : covered.start,
     end: covered.end > dayAfter ? covered.end : dayAfter,
   };
-  return { ...seriesOver(c, p), events: c.events.filter((e) => e.date < p.end) };
+  return { ...seriesOver(c, p), events: c.events.filter((e) => e.date < p.end || e.type === "contractEnd") };
 }
 
 /** The case with its offer and reference series cut to the entries of the contract's keys overlapping `p`. */

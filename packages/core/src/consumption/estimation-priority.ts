@@ -110,12 +110,19 @@ type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string; rea
 
 const kwhText = (x: Dec): string => formatForDisplay(x, 3);
 
+/** R8 · CGV 10.3: the final index of a contract's end (contract/final-index.ts): its order and rule. */
+export interface FinalMode {
+  /** The customer asked for a paid special read of the end date. */
+  readonly specialRead: boolean;
+  readonly rule: string;
+}
+
 /**
  * R2: the start and end indexes of the energy period `p` and how they were obtained. `billed` is
  * what the previous invoice billed up to (null: the start comes from the reads, as on a first invoice).
  * Throws BillingError NO_INDEX when no start index exists, NO_ESTIMATE when no source gives an end.
  */
-export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): MeterEnds {
+export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null = null): MeterEnds {
   const registers = registersOf(c.contract.priceOption);
   const reads = knownReads(c);
   const known = reads.length === c.reads.length ? c : { ...c, reads };
@@ -172,7 +179,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
       explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
       inputs,
       notUsed,
-      rule: RULE_R2,
+      rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
       source,
     };
     return { basis, billed: next, indexes, registers: byRegister };
@@ -199,11 +206,13 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
       false,
       distributor.end,
       interpolated ? { interpolation: distributor.detail } : {},
-      interpolated ? `distributor indexes pro rata temporis (${distributor.detail})` : `distributor index of ${D}`,
+      interpolated
+        ? `distributor indexes pro rata temporis (${distributor.detail})`
+        : final?.specialRead ? `special read of ${D} asked by the customer (distributor index)` : `distributor index of ${D}`,
       () => (interpolated ? "interpolated" : "read"),
     );
   }
-  notUsed.push({ source: "distributorActual", reason: `no distributor index on ${D}` });
+  notUsed.push({ source: "distributorActual", reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}` });
 
   // The base estimates grow from, per register.
   const bases = new Map<Register, Base>();
@@ -222,8 +231,9 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null): Met
   }
 
   const attempts: [ConsumptionSource, () => Attempt][] = [
-    ["selfRead", () => selfReadAttempt(c, reads, registers, actual, starts, p)],
-    ["connectedStation", () => stationAttempt(c, registers, actual, bases, D)],
+    ["selfRead", () => selfReadAttempt(c, reads, registers, actual, starts, p, final !== null)],
+    // R8 · CGV 10.3: the connected station is not one of the final index's options.
+    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D))],
     ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
     ["peerAverage", () => estimateAttempt(registers, bases, D, (r, from) => peerEstimate(c.estimation.peerAverages, r, from, D))],
   ];
@@ -275,15 +285,17 @@ function selfReadAttempt(
   actual: ReadonlyMap<Register, IndexPoint[]>,
   starts: ReadonlyMap<Register, Start>,
   p: Period,
+  final = false,
 ): Attempt {
   const D = p.end;
   const window = selfReadWindow(c, D);
   // « Auto-relevé transmis pendant la période indiquée »: sent (received) in the window, read on or before D.
+  // R8 · CGV 10.3: a final index is the self-read « réalisé le jour de la résiliation », received by the issue date.
   const inWindow = reads.filter((x) => {
     const sent = x.receivedOn ?? x.date;
-    return x.source === "selfRead" && sent >= window.from && sent <= window.to && x.date <= D;
+    return x.source === "selfRead" && (final ? x.date === D : sent >= window.from && sent <= window.to && x.date <= D);
   });
-  if (inWindow.length === 0) return { ok: false, reason: `no self-read received for ${window.from}..${window.to}` };
+  if (inWindow.length === 0) return { ok: false, reason: final ? `no self-read of the end date ${D} received` : `no self-read received for ${window.from}..${window.to}` };
   const read = inWindow.reduce((a, b) => (b.date > a.date ? b : a));
   const s = read.date;
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);

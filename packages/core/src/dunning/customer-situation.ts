@@ -31,6 +31,11 @@ export interface CustomerSituation {
   readonly communicatingMeter: boolean;
   /** FSL applications, in any order. */
   readonly housingFundApplications: readonly HousingFundApplication[];
+  /**
+   * R8/R10: false when every contract of the customer has ended (switch, termination, withdrawal): there
+   * is no supply left to limit, suspend or interrupt (absent = supplied).
+   */
+  readonly supplied?: boolean;
 }
 
 /** An ordinary residential customer: main residence, no support scheme, no FSL application. */

@@ -17,6 +17,12 @@
  * 20 days before; the distributor's visit fee is not re-billed to protected or vulnerable customers.
  * Each step is computed from the steps already recorded (with their letters' sent / received dates),
  * the customer's situation and the day: a pure function, never a step that breaks R10.
+ *
+ * A customer no longer supplied (every contract ended — switch, termination, withdrawal; R8 · CGV 10.3:
+ * « l'obligation pour le Client de payer l'intégralité des sommes dues ») keeps its procedure to the
+ * end, without the steps that act on supply: reminder, then the formal notice once the reminder went
+ * unanswered 15 days (30 under CGV 8.3) after its receipt, then nothing further to request — the
+ * balance stays owed (recovery). Steps taken while supplied are kept (Reading, docs/rules.md).
  */
 import { type LocalDate, addDays, maxDate, monthDay, parts } from "../primitives/dates.ts";
 import { compare, dec, formatCents, sum } from "../primitives/money.ts";
@@ -217,6 +223,9 @@ function truceForbids(step: DunningStepKind, d: LocalDate, s: CustomerSituation,
   return false;
 }
 
+/** The legal basis of a procedure whose customer is no longer supplied. */
+const LEGAL_BASIS_NOT_SUPPLIED = "CGV 9.1, 10.3 — contract ended: the sums due stay owed; no supply left to limit, suspend or interrupt";
+
 const closedOrNothing = (outcome: "nothingOverdue" | "closed" | "complete", input: DunningInput, explanation: string): DunningDecision => ({
   outcome,
   customerId: input.customerId,
@@ -300,6 +309,26 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
     base = addDays(overdue.oldestDueDate, 1);
     why.push(`the oldest overdue item ${overdue.oldestItemRef} was due on ${overdue.oldestDueDate}`);
     if (base > today) blocks.push({ reason: "delay", until: base, message: `not overdue before ${base}` });
+  } else if (notice && situation.supplied === false) {
+    return {
+      ...closedOrNothing("complete", input, `No contract of the customer is in supply on ${today}: no limitation, suspension or interruption to request; after the formal notice of ${notice.takenOn} the overdue balance stays owed until paid (recovery).`),
+      legalBasis: LEGAL_BASIS_NOT_SUPPLIED,
+    };
+  } else if (!restriction && situation.supplied === false) {
+    // R8/R10: nothing to limit or suspend; the formal notice follows the reminder's delay.
+    step = "formalNotice";
+    const delay = p.extendedDelay ? EXTENDED_REMINDER_DELAY_DAYS : REMINDER_DELAY_DAYS;
+    inputs["reminderDelayDays"] = String(delay);
+    inputs["supplied"] = "false";
+    const r = receiptOf(reminder, "reminder", policy);
+    if (r === null) {
+      base = waitFor("awaitingReceipt", `the reminder sent on ${reminder.letterSentOn ?? reminder.takenOn} has no recorded receipt`);
+    } else {
+      inputs["reminderReceivedOn"] = r.on + (r.presumed ? " (presumed)" : "");
+      base = addDays(r.on, delay + 1);
+      why.push(`no contract in supply (ended): no limitation or suspension to request; the reminder received on ${r.on}${r.presumed ? " (presumed)" : ""} went unanswered ${delay} days`);
+      if (base > today) blocks.push({ reason: "delay", until: base, message: `${delay} days from the reminder's receipt on ${r.on} run to ${addDays(base, -1)}` });
+    }
   } else if (!restriction) {
     step = "restriction";
     const delay = p.extendedDelay ? EXTENDED_REMINDER_DELAY_DAYS : REMINDER_DELAY_DAYS;

@@ -69,6 +69,11 @@ export interface Invoice {
   readonly contractId: string;
   readonly customerId: string;
   readonly deliveryPoint: string;
+  /**
+   * R8 (CGV 10.3): present on a contract's final invoice — why and when it ended, and what the
+   * subscription credit and final index rest on (absent otherwise).
+   */
+  readonly final?: FinalSection;
   /** The scheduled billing date this invoice belongs to: with contractId and kind, its idempotency key. */
   readonly billingDate: LocalDate;
   readonly issueDate: LocalDate;
@@ -136,6 +141,16 @@ export type CorrectionSection =
       readonly rule: string;
       readonly explanation: string;
     };
+
+export interface FinalSection {
+  /** First day no longer supplied. */
+  readonly end: LocalDate;
+  /** supplierSwitch, termination, moveOut, withdrawal — absent when the end came with the contract. */
+  readonly reason?: string;
+  readonly requestedBy?: string;
+  readonly rule: string;
+  readonly explanation: string;
+}
 
 /** The sources of R2, best first. `actualReads`: an index interpolated between two distributor reads. */
 export type ConsumptionSource =

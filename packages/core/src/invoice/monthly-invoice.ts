@@ -19,6 +19,10 @@ import { type BilledIndexes, meterEnds, selfReadWindow } from "../consumption/es
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
 import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
+import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment.ts";
+import { powerChangeLines } from "../contract/power-change.ts";
+import { RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
+import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 
 /**
@@ -41,19 +45,27 @@ export function monthlyInvoice(
   const subscriptionPeriod = next === null ? null : { start: billingDate, end: next };
   const energyPeriod = prev === null ? null : { start: prev, end: billingDate };
 
+  // R8 · CGV 10.3: the invoice of the contract's end is its final invoice.
+  const isFinal = contract.end != null && billingDate === contract.end && rules.contractLife;
+  const ending = isFinal ? c.events.find((e) => e.type === "contractEnd" && e.date === billingDate) : undefined;
   const drafts: DraftLine[] = [];
   if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod));
+  // R1/R8: events the last invoice did not know re-price or credit the subscription it billed in advance.
+  drafts.push(...subscriptionAdjustmentLines(c, billingDate));
   let indexes: Invoice["indexes"] = [];
   let consumption: ConsumptionBasis | undefined;
   if (energyPeriod) {
-    // R2: the end index by the estimation priority; the start is what the previous invoice billed.
-    const ends = meterEnds(c, energyPeriod, billed);
+    // R2: the end index by the estimation priority (R8's order on a final invoice); the start is what the previous invoice billed.
+    const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
+    const ends = meterEnds(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null);
     const energy = energyLines(c, energyPeriod, ends, rules);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
     consumption = ends.basis;
   }
+  drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
+  const final: FinalSection | undefined = isFinal ? finalSection(c, billingDate, ending, drafts) : undefined;
 
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);
@@ -67,6 +79,7 @@ export function monthlyInvoice(
     deliveryPoint: contract.deliveryPoint,
     dueDate: dueDate(issueDate),
     energyPeriod: energyPeriod && { end: energyPeriod.end, start: energyPeriod.start },
+    ...(final ? { final } : {}),
     indexes,
     issueDate,
     kind: "monthlyInvoice",
@@ -80,6 +93,23 @@ export function monthlyInvoice(
   };
   assertSafetyBounds(invoice);
   return invoice;
+}
+
+/** R8 · CGV 10.3: what the final invoice says about the end. */
+function finalSection(c: Case, end: LocalDate, ending: Case["events"][number] | undefined, drafts: readonly DraftLine[]): FinalSection {
+  const credit = sum(drafts.filter((l) => l.inputs["adjustment"] === "credit").map((l) => l.amount));
+  const e = ending?.type === "contractEnd" ? ending : undefined;
+  return {
+    end,
+    explanation:
+      `Final invoice: the contract ended on ${end}` + (e ? ` (${e.reason}${e.requestedBy ? `, requested by ${e.requestedBy}` : ""})` : "") +
+      `; energy billed up to the end on the final index (R8's order)` +
+      (credit.isZero() ? "" : `; subscription billed in advance beyond the end credited: ${formatCents(credit)} € HT`) +
+      `; any credit is refunded whatever its amount (R4).`,
+    ...(e ? { reason: e.reason } : {}),
+    ...(e?.requestedBy ? { requestedBy: e.requestedBy } : {}),
+    rule: "R8 · CGV 10.3 (final invoice within 4 weeks of the end)",
+  };
 }
 
 /** What an invoice billed up to, per register: the next invoice's start (R2); null without energy. */
@@ -114,6 +144,8 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
   let billed: BilledIndexes | null = c.billing.lastIndexes ?? null;
   let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
+    // R8 · CGV 10.3: the final invoice waits a few days for an actual index of the end date.
+    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {
       const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules);
       invoices.push(invoice);

@@ -12,7 +12,8 @@ export class InvariantViolation extends Error {
 }
 
 function assertTiles(inv: Invoice, kind: LineKind, register: string | null, period: { start: string; end: string }): void {
-  const lines = inv.lines.filter((l) => l.kind === kind && l.register === register);
+  // Adjustment lines (contract/subscription-adjustment.ts) re-price days billed earlier: outside the tiling.
+  const lines = inv.lines.filter((l) => l.kind === kind && l.register === register && l.inputs["adjustment"] === undefined);
   let at = period.start;
   for (const l of lines) {
     if (l.periodStart !== at) {

@@ -21,6 +21,7 @@ export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
     case "cta":
       return dec(e.ctaPct);
     case "energy":
+    case "distributorService": // a service re-billed (R8, R9): the normal rate, as energy
       return dec(e.energyPct);
     case "excise":
     case "capacityLevy": // a per-kWh tax, like the excise (taxes/capacity-levy.ts)

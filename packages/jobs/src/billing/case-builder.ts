@@ -20,6 +20,7 @@ import {
 } from "@billing/core";
 import type {
   BilledIndexRow,
+  ContractEventRow,
   ContractRow,
   CustomerRow,
   MeterReadRow,
@@ -180,6 +181,53 @@ export interface CaseParts {
   readonly lastIndexes?: Case["billing"]["lastIndexes"] | undefined;
   /** R3/R4 charges of the account not yet billed (store: loadPendingCharges); absent = none. */
   readonly pendingCharges?: readonly PendingCharge[] | undefined;
+  /** R8: the contract's events (store: loadContractEvents, any reception day); absent = none. */
+  readonly events?: readonly ContractEventRow[] | undefined;
+  /** R1/R8: issue date of the contract's last monthly invoice (store: loadLastIssueDates); absent = unknown. */
+  readonly lastIssueDate?: string | undefined;
+}
+
+const ENDING_KINDS = new Set(["supplierSwitch", "termination", "moveOut", "withdrawal"]);
+
+/**
+ * R8: the contract's events known on `asOf` (received on or before it) as the case's events, and its
+ * end: an ending event's date once received; before that, an end recorded on the row by that event is
+ * not known yet to the night.
+ */
+export function lifeFromRows(rows: readonly ContractEventRow[], rowEnd: LocalDate | null, asOf: LocalDate): { events: Case["events"]; end: LocalDate | null } {
+  const events: Case["events"] = [];
+  let end = rowEnd;
+  for (const r of rows) {
+    const d = r.details as Record<string, unknown>;
+    const known = r.received_on <= asOf;
+    if (ENDING_KINDS.has(r.kind)) {
+      if (!known) {
+        if (end === r.effective_date) end = null;
+        continue;
+      }
+      end = r.effective_date;
+      events.push({
+        type: "contractEnd",
+        date: r.effective_date,
+        reason: r.kind as "supplierSwitch" | "termination" | "moveOut" | "withdrawal",
+        receivedOn: r.received_on,
+        requestedBy: r.requested_by,
+        ...(d["specialRead"] === true ? { specialRead: true } : {}),
+      });
+    } else if (r.kind === "powerChange" && known) {
+      const fee = d["fee"] as { item: string; amountHt: string; source: string } | undefined;
+      events.push({
+        type: "powerChange",
+        date: r.effective_date,
+        subscribedKva: Number(d["subscribedKva"]),
+        receivedOn: r.received_on,
+        requestedBy: r.requested_by,
+        ...(fee ? { fee } : {}),
+        ...(typeof d["annualChargeHt"] === "string" ? { annualChargeHt: d["annualChargeHt"] } : {}),
+      });
+    }
+  }
+  return { events, end };
 }
 
 /** The case's contract section of a contract row. */
@@ -203,7 +251,8 @@ function contractFromRow(k: ContractRow): Case["contract"] {
 /** One contract's case for a run on `asOf`. Its last billing date is the one before `next_billing_date`. */
 export function buildCase(p: CaseParts): Case {
   const k = p.contract;
-  const contract = contractFromRow(k);
+  const life = p.events && p.events.length > 0 ? lifeFromRows(p.events, k.end_date, p.asOf) : null;
+  const contract = life ? { ...contractFromRow(k), end: life.end } : contractFromRow(k);
   const next = k.next_billing_date;
   const lastBillingDate = next === null || next <= k.start_date ? null : previousBillingDate(contract, next);
   return {
@@ -222,9 +271,13 @@ export function buildCase(p: CaseParts): Case {
     stationDays: p.stationDays ?? [],
     estimation: p.estimation ?? { peerAverages: [] },
     // A smoothed contract's request to be billed monthly again (CGV 6.1; smoothed-billing.ts).
-    events: k.switch_to_monthly_on ? [{ type: "billingModeChange", date: k.switch_to_monthly_on, billingMode: "monthly" }] : [],
+    events: [
+      ...(k.switch_to_monthly_on ? [{ type: "billingModeChange" as const, date: k.switch_to_monthly_on, billingMode: "monthly" as const }] : []),
+      ...(life?.events ?? []),
+    ],
     billing: {
       lastBillingDate,
+      ...(p.lastIssueDate !== undefined && lastBillingDate !== null && life && life.events.length > 0 ? { lastIssueDate: p.lastIssueDate } : {}),
       ...(p.lastIndexes && lastBillingDate !== null ? { lastIndexes: p.lastIndexes } : {}),
       ...(p.pendingCharges && p.pendingCharges.length > 0 ? { pendingCharges: [...p.pendingCharges] } : {}),
       ...(p.plan ? { plan: p.plan } : {}),

@@ -32,6 +32,9 @@ import {
   loadPeerAverages,
   loadStationDays,
   type ContractRow,
+  type ContractEventRow,
+  loadContractEvents,
+  loadLastIssueDates,
   type CustomerRow,
   type MeterReadRow,
   type NewInvoice,
@@ -179,6 +182,9 @@ const isUniqueViolation = (e: unknown): boolean => {
 interface R2Parts {
   readonly station: readonly StationDayRow[];
   readonly billed: readonly BilledIndexRow[];
+  /** R8: the contract's events and its last invoice's issue date (absent: none). */
+  readonly events?: readonly ContractEventRow[] | undefined;
+  readonly lastIssueDate?: string | undefined;
 }
 
 /** R2: a monthly contract whose meter is not communicating may be estimated (self-read, station, history, peers). */
@@ -280,6 +286,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         estimation: { ...opts.estimation, peerAverages: peersOf(contract.price_option, contract.subscribed_kva) },
         lastIndexes: lastIndexesFromRows(r2.billed),
         pendingCharges,
+        events: r2.events,
+        lastIssueDate: r2.lastIssueDate,
       });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c, rules);
@@ -463,7 +471,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const estimatedSet = new Set(estimatedRows.map((c) => c.id));
       const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
       const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
-      const [customers, reads, smoothedReads, forEstimation, plans, billed, charges] = await Promise.all([
+      const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
         smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date, received),
@@ -472,7 +480,11 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
         // R3/R4 charges: on a monthly contract's next invoice, on a smoothed one's next true-up.
         loadPendingCharges(db, ids, opts.date),
+        // R8: contract events (switches, terminations, power changes…) of the chunk, one indexed query.
+        loadContractEvents(db, ids),
       ]);
+      // R1/R8: the last invoice's issue date, only for contracts with events (what it knew of them).
+      const lastIssued = events.size === 0 ? new Map<string, string>() : await loadLastIssueDates(db, [...events.keys()]);
       const customerById = new Map(customers.map((c) => [c.id, c]));
       const readsByContract = groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id);
       const stationByContract = groupByContract(forEstimation.station, (r) => r.contract_id);
@@ -481,6 +493,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         prepare(k, customerById.get(k.customer_id), contractReads.get(k.id) ?? [], plans.get(k.id), {
           station: station.get(k.id) ?? [],
           billed: billedByContract.get(k.id) ?? [],
+          events: events.get(k.id),
+          lastIssueDate: lastIssued.get(k.id),
         }, charges.get(k.id)?.map(pendingChargeOf));
       const prepared = chunk.map((k) => prepareOne(k, readsByContract, stationByContract));
       // A communicating meter whose tele-read of the billing date has not arrived goes down R2's list

@@ -20,7 +20,14 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** The periods of `invoices`, as a memo key: what their trimmed offer and reference parts depend on. */
 const spanOf = (invoices: readonly Invoice[]): string =>
-  invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}`).join(",");
+  invoices.map((i) => `${i.subscriptionPeriod?.start}-${i.subscriptionPeriod?.end}-${i.energyPeriod?.start}-${i.energyPeriod?.end}${adjustedSpan(i)}`).join(",");
+
+/** The days R1/R8 adjustment lines re-price (they widen the trimmed series, core case/trim.ts); "" when none. */
+function adjustedSpan(i: Invoice): string {
+  let out = "";
+  for (const l of i.lines) if (l.inputs["adjustment"] !== undefined) out += `|${l.periodStart}-${l.periodEnd}`;
+  return out;
+}
 
 /** The hash of a whole stored input: sha256 of the hashes of its contract, offer and reference parts. */
 export function caseHashOf(contractPartHash: string, offerHash: string, referenceHash: string): string {

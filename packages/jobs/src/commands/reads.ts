@@ -15,10 +15,12 @@ import {
   type ReceivedRow,
   type Store,
   listReceived,
+  contractsWithoutRealRead,
   loadConsumptionUses,
   migrateOrThrow,
   storeReceivedRows,
 } from "@billing/db";
+import { RULE_R1_YEARLY_READ, yearlyRealReadSince } from "@billing/core";
 import { type ImportFormat, ImportFileError, readRecords } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
 import { READS_COLUMNS, receivedRowOf } from "../reads/reads-csv.ts";
@@ -170,4 +172,25 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
         }
       });
     });
+  reads
+    .command("missing")
+    .description("R1 · CGV 6.2: contracts in supply with no actual index (tele-read, distributor read, or self-read accepted by an invoice) for 12 months — ask the distributor for a special read")
+    .option("--as-of <YYYY-MM-DD>", "the day to check (default: today in Europe/Paris)")
+    .option("--json", "print the contracts as JSON (default: a table)")
+    .action(async (o: { asOf?: string; json?: boolean }) => {
+      const asOf = parseDateOption(o.asOf ?? todayInParis(), "--as-of");
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        const since = yearlyRealReadSince(asOf);
+        const rows = await contractsWithoutRealRead(store.db, asOf, since);
+        if (o.json) process.stdout.write(JSON.stringify({ asOf, since, rule: RULE_R1_YEARLY_READ, contracts: rows }, null, 2) + "\n");
+        else process.stdout.write(formatMissingReads(asOf, since, rows) + "\n");
+      });
+    });
+}
+
+/** `billing reads missing`: one line per contract due a special read (R1). */
+export function formatMissingReads(asOf: string, since: string, rows: readonly { contractId: string; deliveryPoint: string; communicatingMeter: boolean; startDate: string; lastActualRead: string | null }[]): string {
+  const head = `${RULE_R1_YEARLY_READ}: ${plural(rows.length, "contract")} without an actual index since ${since} (as of ${asOf})`;
+  return [head, ...rows.map((r) => `${r.contractId}  ${r.deliveryPoint}  ${r.communicatingMeter ? "communicating" : "not communicating"}  started ${r.startDate}  last actual index ${r.lastActualRead ?? "none"}`)].join("\n");
 }

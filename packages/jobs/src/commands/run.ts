@@ -11,11 +11,13 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { ENGINE_VERSION, estimationSchema } from "@billing/core";
+import { ENGINE_VERSION, estimationSchema, yearlyRealReadSince } from "@billing/core";
 import { dates } from "@billing/core";
 import {
   type InterruptedRun,
+  type MissingRealRead,
   type Store,
+  contractsWithoutRealRead,
   computePeerAverages,
   countDueContracts,
   dueRangeBounds,
@@ -53,6 +55,8 @@ export interface RunCommandOptions extends StoreOptions {
   payments?: boolean;
   /** false: skip the unpaid-bill procedure step after payments (default: run it). */
   dunning?: boolean;
+  /** R1: list the contracts without an actual index for 12 months (default: true). */
+  yearlyRead?: boolean;
   /** R2 settings (strings as given on the command line). */
   selfReadWindowDays?: string;
   selfReadMaxFactor?: string;
@@ -162,8 +166,14 @@ export function sumProgress(all: readonly RunProgress[]): RunProgress {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** R1 · CGV 6.2: the contracts the run found without an actual index for 12 months. */
+export interface YearlyReadSummary {
+  readonly since: string;
+  readonly contracts: readonly MissingRealRead[];
+}
+
 export function formatSummary(
-  s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; steps?: readonly StepReport[]; interrupted?: readonly InterruptedRun[]; dryRun?: boolean; planned?: PlannedDocuments },
+  s: RunSummary & { payments?: PaymentsNightlySummary; dunning?: DunningRunSummary; yearlyRead?: YearlyReadSummary; steps?: readonly StepReport[]; interrupted?: readonly InterruptedRun[]; dryRun?: boolean; planned?: PlannedDocuments },
 ): string {
   const rate = (n: number) => (s.seconds > 0 ? Math.round(n / s.seconds).toLocaleString("en-US") : "-");
   const monthly = s.invoices - s.trueUps;
@@ -186,6 +196,11 @@ export function formatSummary(
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
   if (s.dunning) out.push(formatDunningSummary(s.dunning, s.dryRun ? Infinity : 20));
+  if (s.yearlyRead && s.yearlyRead.contracts.length > 0) {
+    const list = s.yearlyRead.contracts;
+    out.push(`Special reads to ask for (R1 · CGV 6.2: no actual index since ${s.yearlyRead.since}): ${plural(list.length, "contract")}` +
+      ` — ${list.slice(0, 20).map((c) => c.contractId).join(", ")}${list.length > 20 ? `, … (billing reads missing --as-of ${s.date})` : ""}`);
+  }
   if (s.planned) {
     out.push(`Would issue ${plural(s.planned.documents.length, "document")}, ${plural(s.planned.plans.length, "instalment plan")}, ${plural(s.planned.charges.length, "charge")}:`);
     for (const d of s.planned.documents) out.push(`  ${d.contractId}  ${d.kind.padEnd(15)} ${d.billingDate}  ${d.number}  ${d.totalTtc} €`);
@@ -269,6 +284,8 @@ export interface StepReport {
 export type NightSummary = RunSummary & {
   payments?: PaymentsNightlySummary;
   dunning?: DunningRunSummary;
+  /** R1 · CGV 6.2: contracts without an actual index for 12 months (the supplier asks for a special read). */
+  yearlyRead?: YearlyReadSummary;
   /** Every step of the night in order, with the one that failed and why. */
   steps: readonly StepReport[];
   /** Runs found dead (their process gone) and marked interrupted; this run bills what they left. */
@@ -417,6 +434,9 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
   const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date));
+  // R1 · CGV 6.2: contracts without an actual index for 12 months, so the supplier asks for a special read.
+  const since = yearlyRealReadSince(opts.date);
+  const yearlyRead = opts.yearlyRead === false ? undefined : { since, contracts: await contractsWithoutRealRead(store.db, opts.date, since) };
   const billed = summary ?? partial ?? emptySummary(opts.date, 0);
   const knownFailures = await countKnownFailures(store, billed).catch(() => 0);
   return {
@@ -424,6 +444,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     knownFailures,
     ...(payments ? { payments } : {}),
     ...(dunning ? { dunning } : {}),
+    ...(yearlyRead ? { yearlyRead } : {}),
     steps,
     ...(interrupted.length > 0 ? { interrupted } : {}),
   };
@@ -474,6 +495,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: 5)")
     .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: 3)")
     .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: no lower bound)")
+    .option("--no-yearly-read", "do not list the contracts without an actual index for 12 months (default: listed, R1 · CGV 6.2; also `billing reads missing`)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());

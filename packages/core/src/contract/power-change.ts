@@ -1,0 +1,116 @@
+/**
+ * R8 — CGV 4 (puissance souscrite), 5.2: a change of subscribed power takes effect on its date (the
+ * subscription and its network part split there, R1 — pricing/subscribed-power.ts); the distributor's
+ * fee for it is re-billed at the catalogue price in force that day, no markup; and when the change
+ * reverses one of the opposite direction made less than a year before (an increase after a decrease,
+ * or the reverse), the amount the distributor bills the supplier « au titre du caractère annuel de la
+ * puissance souscrite » is passed through too, at no markup.
+ *
+ * Readings (docs/rules.md, "Contract life"): both go on the invoice that bills the energy of the
+ * change date (the first billing date after it), each its own line at the normal VAT rate of that day
+ * (a service, like energy); the fee's price is fixed when the event is recorded (catalogue row in
+ * force on the change date, or the distributor's invoice when the catalogue has a gap) and travels
+ * with the event. "Less than a year": the previous change is dated after the same day one year
+ * earlier.
+ */
+import type { Case, ContractEvent } from "../case/schema.ts";
+import { BillingError } from "../errors.ts";
+import { oneYearEarlier } from "../consumption/comparable-consumption.ts";
+import { type LocalDate, addDays } from "../primitives/dates.ts";
+import { ONE, add, dec, div, formatCents, formatPlain, roundToCent } from "../primitives/money.ts";
+import { subscribedKvaAt } from "../pricing/subscribed-power.ts";
+import { vatRateAt } from "../taxes/vat.ts";
+import type { DraftLine } from "../invoice/draft-line.ts";
+import { previousBillingDate } from "../invoice/schedule.ts";
+
+export const RULE_R8_POWER_FEE = "R8 · CGV 4 · CGV 5.2 (distributor's fee for a power change, catalogue price, no markup)";
+export const RULE_R8_ANNUAL_CHARGE = "R8 · CGV 4 (annual character of the subscribed power: the distributor's charge passed through, no markup)";
+
+type PowerChange = Extract<ContractEvent, { type: "powerChange" }>;
+
+/** The subscribed power the day before `date`, given the contract and its earlier power changes. */
+function kvaBefore(c: Pick<Case, "contract" | "events">, date: LocalDate): number {
+  return subscribedKvaAt(c as Case, addDays(date, -1));
+}
+
+/**
+ * The earlier change of the opposite direction, less than a year before `change`, that `change`
+ * reverses (CGV 4); null when there is none. `events` are the contract's power changes.
+ */
+export function reversedChange(c: Pick<Case, "contract" | "events">, change: { date: LocalDate; subscribedKva: number }): PowerChange | null {
+  const before = kvaBefore(c, change.date);
+  const direction = Math.sign(change.subscribedKva - before);
+  if (direction === 0) return null;
+  const previous = c.events
+    .filter((e): e is PowerChange => e.type === "powerChange" && e.date < change.date)
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+    .at(-1);
+  if (!previous || previous.date <= oneYearEarlier(change.date)) return null;
+  const previousDirection = Math.sign(previous.subscribedKva - kvaBefore(c, previous.date));
+  return previousDirection === -direction ? previous : null;
+}
+
+/** The fee and annual-character lines of the power changes whose date's energy the invoice of `billingDate` bills. */
+export function powerChangeLines(c: Case, billingDate: LocalDate, annualCharacter = true): DraftLine[] {
+  const prev = previousBillingDate(c.contract, billingDate);
+  const out: DraftLine[] = [];
+  for (const e of c.events) {
+    if (e.type !== "powerChange") continue;
+    if (!(e.date < billingDate && (prev === null || e.date >= prev))) continue;
+    const day = { start: e.date, end: addDays(e.date, 1) };
+    const from = kvaBefore(c, e.date);
+    if (e.fee) {
+      const amount = dec(e.fee.amountHt);
+      out.push({
+        kind: "distributorService",
+        register: null,
+        period: day,
+        quantity: ONE,
+        quantityUnit: "charge",
+        unitPrice: amount,
+        amount,
+        vatRate: vatRateAt(c, "distributorService", e.date),
+        rule: RULE_R8_POWER_FEE,
+        inputs: { eventDate: e.date, fromKva: String(from), item: e.fee.item, priceHt: formatPlain(amount), source: e.fee.source, toKva: String(e.subscribedKva) },
+        explanation: `Distributor's fee for the power change of ${e.date} (${from} → ${e.subscribedKva} kVA, ${e.fee.item}): ${formatCents(amount)} € HT, catalogue price re-billed without markup`,
+      });
+    }
+    const reversed = annualCharacter ? reversedChange(c, e) : null;
+    if (reversed) {
+      if (e.annualChargeHt === undefined) {
+        throw new BillingError(
+          "MISSING_REFERENCE",
+          `power change of ${e.date} (${from} → ${e.subscribedKva} kVA) reverses the change of ${reversed.date} less than a year before: the distributor's annual-character charge is needed (CGV 4)`,
+        );
+      }
+      const amount = dec(e.annualChargeHt);
+      out.push({
+        kind: "distributorService",
+        register: null,
+        period: day,
+        quantity: ONE,
+        quantityUnit: "charge",
+        unitPrice: amount,
+        amount,
+        vatRate: vatRateAt(c, "distributorService", e.date),
+        rule: RULE_R8_ANNUAL_CHARGE,
+        inputs: { eventDate: e.date, fromKva: String(from), item: "powerAnnualCharacter", priceHt: formatPlain(amount), reverses: reversed.date, toKva: String(e.subscribedKva) },
+        explanation: `Annual character of the subscribed power: the change of ${e.date} (${from} → ${e.subscribedKva} kVA) reverses the change of ${reversed.date}, less than a year before; the distributor's charge of ${formatCents(amount)} € HT is passed through without markup`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The HT price of a catalogue item (R9: re-billed at the catalogue price, no markup). A price
+ * published TTC is taken back to HT at the normal VAT rate of the day, rounded half-up to the cent —
+ * the invoice then adds that VAT again (Reading, docs/rules.md "Contract life").
+ */
+export function catalogueFeeHt(price: string, taxBasis: string, normalVatPct: string): { amountHt: string; detail: string } {
+  if (/^TTC/i.test(taxBasis.trim())) {
+    const ht = roundToCent(div(dec(price), add(ONE, div(dec(normalVatPct), dec(100)))));
+    return { amountHt: formatCents(ht), detail: `${price} € TTC / (1 + ${normalVatPct} %) = ${formatCents(ht)} € HT` };
+  }
+  return { amountHt: formatCents(dec(price)), detail: `${price} € HT` };
+}

@@ -1516,6 +1516,13 @@ CREATE INDEX invoice_customer ON public.invoice USING btree (customer_id);
 
 
 --
+-- Name: invoice_issue_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_issue_date ON public.invoice USING btree (issue_date, id);
+
+
+--
 -- Name: invoice_run; Type: INDEX; Schema: public; Owner: -
 --
 

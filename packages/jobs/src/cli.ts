@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
 import type { StoreOptions } from "./commands/context.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerDunning } from "./commands/dunning.ts";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerWorker(program, storeOptions);
   registerInvoice(program, storeOptions);
+  registerAudit(program, storeOptions);
   registerPlan(program, storeOptions);
   registerPayments(program, storeOptions);
   registerSimulate(program);

@@ -27,3 +27,6 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { auditRange, auditDocument, type AuditOptions, type AuditReport, type AuditMismatch, type AuditProgress, type AuditedChain } from "./billing/audit.ts";
+export { formatAuditReport } from "./commands/audit.ts";
+export { formatChainVerification } from "./commands/invoice.ts";

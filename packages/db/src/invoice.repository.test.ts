@@ -112,8 +112,10 @@ describe("verifyChain", () => {
     const result = await verifyChain(db, "FA-2025", { chunkSize: 16 });
     expect(result).toEqual({
       ok: false,
+      count: 100,
       brokenAt: "FA-2025-000042",
       reason: "content does not match its hash (altered after issue)",
+      problems: [{ kind: "content", number: "FA-2025-000042", reason: "content does not match its hash (altered after issue)" }],
     });
   });
 
@@ -126,6 +128,25 @@ describe("verifyChain", () => {
       await sql`alter table invoice_line enable trigger invoice_line_immutable`.execute(trx);
     });
     expect(await verifyChain(db, "FA-2024")).toMatchObject({ ok: false, brokenAt: "FA-2024-000001" });
+  });
+
+  it("lists every problem, not only the first: two removed invoices (a gap each) and an altered one", async () => {
+    const db = t.store.db;
+    // As a superuser bypassing the triggers would (session_replication_role = replica skips them).
+    await db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`delete from invoice where number in ('FA-2025-000010', 'FA-2025-000011', 'FA-2025-000070')`.execute(trx);
+    });
+    const result = await verifyChain(db, "FA-2025", { chunkSize: 16 });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.count).toBe(97);
+    expect(result.problems.map((p) => [p.kind, p.number])).toEqual([
+      ["gap", "FA-2025-000010"],
+      ["content", "FA-2025-000042"],
+      ["gap", "FA-2025-000070"],
+    ]);
+    expect(result.problems[0]!.reason).toBe("FA-2025-000010 … FA-2025-000011 are missing (seq 10–11, 2 numbers; FA-2025-000012 follows)");
   });
 
   it("finds nothing to verify in an unknown series", async () => {

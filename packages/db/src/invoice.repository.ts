@@ -461,13 +461,40 @@ export async function findInvoiceByNumber(db: Kysely<Database>, number: string):
   return { invoice, lines, vat, input: input ?? null, document: documentFromRows({ invoice, lines, vat }) };
 }
 
+/** One problem of a series' chain (issue 13 point 5: every one is listed, not only the first). */
+export interface ChainProblem {
+  /**
+   * gap: numbers missing from the series; number: a number that does not match its seq; link: an
+   * invoice whose previous_hash is not the hash of the invoice before it; content: an invoice whose
+   * stored content no longer gives its hash (altered after issue); head: the series' last seq or hash
+   * disagrees with its last invoice (invoices removed at the end).
+   */
+  readonly kind: "gap" | "number" | "link" | "content" | "head";
+  /** The invoice concerned (for a gap: the first missing number). */
+  readonly number: string;
+  readonly reason: string;
+}
+
 export type ChainVerification =
   | { readonly ok: true; readonly count: number }
-  | { readonly ok: false; readonly brokenAt: string; readonly reason: string };
+  | {
+      readonly ok: false;
+      /** Invoices found in the series. */
+      readonly count: number;
+      /** The first problem's invoice and reason. */
+      readonly brokenAt: string;
+      readonly reason: string;
+      /** Every problem, in seq order. */
+      readonly problems: readonly ChainProblem[];
+    };
 
 /**
- * Recomputes every hash of a series in seq order from the stored rows, checking numbers are
- * gapless and each invoice links to its predecessor. Reads in chunks: memory stays constant.
+ * Recomputes every hash of a series in seq order from the stored rows and lists every problem:
+ * each gap in the numbering, each number that does not match its seq, each broken link (an invoice
+ * whose previous_hash is not its predecessor's hash) and each invoice whose content no longer gives
+ * its hash. Each invoice's hash is recomputed from its own stored previous_hash, so one altered
+ * invoice is reported once, not with every invoice after it. Reads in chunks (keyset on seq): memory
+ * stays constant.
  */
 export async function verifyChain(
   db: Kysely<Database>,
@@ -475,15 +502,17 @@ export async function verifyChain(
   opts: { chunkSize?: number } = {},
 ): Promise<ChainVerification> {
   const chunkSize = opts.chunkSize ?? 500;
+  const problems: ChainProblem[] = [];
   let expectedSeq = 1;
   let previousHash = "";
-  let lastNumber = seriesId;
+  let count = 0;
+  let lastSeq = 0;
   for (;;) {
     const invoices = await db
       .selectFrom("invoice")
       .selectAll()
       .where("series_id", "=", seriesId)
-      .where("seq", ">=", expectedSeq)
+      .where("seq", ">", lastSeq)
       .orderBy("seq")
       .limit(chunkSize)
       .execute();
@@ -498,14 +527,24 @@ export async function verifyChain(
     const linesOf = groupBy(lines, (l) => l.invoice_id);
     const vatOf = groupBy(vat, (g) => g.invoice_id);
     for (const inv of invoices) {
-      const broken = (reason: string): ChainVerification => ({ ok: false, brokenAt: inv.number, reason });
-      if (inv.seq !== expectedSeq) {
-        return { ok: false, brokenAt: inv.number, reason: `seq ${expectedSeq} is missing (found ${inv.seq} next)` };
+      const problem = (kind: ChainProblem["kind"], reason: string, number = inv.number) => problems.push({ kind, number, reason });
+      const afterGap = inv.seq !== expectedSeq;
+      if (afterGap) {
+        const first = formatInvoiceNumber(seriesId, expectedSeq);
+        const missing = inv.seq - expectedSeq;
+        problem(
+          "gap",
+          missing === 1
+            ? `${first} is missing (seq ${expectedSeq}; ${inv.number} follows)`
+            : `${first} … ${formatInvoiceNumber(seriesId, inv.seq - 1)} are missing (seq ${expectedSeq}–${inv.seq - 1}, ${missing} numbers; ${inv.number} follows)`,
+          first,
+        );
       }
-      if (inv.number !== formatInvoiceNumber(seriesId, inv.seq)) return broken(`number does not match seq ${inv.seq}`);
-      if (inv.previous_hash !== previousHash) return broken("previous_hash is not the hash of the invoice before");
+      if (inv.number !== formatInvoiceNumber(seriesId, inv.seq)) problem("number", `number does not match seq ${inv.seq}`);
+      // After a gap the predecessor is missing: the gap already says why the link cannot hold.
+      if (!afterGap && inv.previous_hash !== previousHash) problem("link", "previous_hash is not the hash of the invoice before");
       const document = documentFromRows({ invoice: inv, lines: linesOf.get(inv.id) ?? [], vat: vatOf.get(inv.id) ?? [] });
-      const hash = chainHash(previousHash, {
+      const hash = chainHash(inv.previous_hash, {
         number: inv.number,
         seq: inv.seq,
         series: seriesId,
@@ -513,26 +552,35 @@ export async function verifyChain(
         engineVersion: inv.engine_version,
         inputHash: inv.input_hash,
       });
-      if (hash !== inv.hash) return broken("content does not match its hash (altered after issue)");
+      if (hash !== inv.hash) problem("content", "content does not match its hash (altered after issue)");
       previousHash = inv.hash;
-      lastNumber = inv.number;
-      expectedSeq += 1;
+      expectedSeq = inv.seq + 1;
+      lastSeq = inv.seq;
+      count += 1;
     }
   }
-  const count = expectedSeq - 1;
   const series = await db
     .selectFrom("invoice_series")
     .select(["last_seq", "last_hash"])
     .where("id", "=", seriesId)
     .executeTakeFirst();
-  if ((series?.last_seq ?? 0) !== count || (series?.last_hash ?? "") !== previousHash) {
-    return {
-      ok: false,
-      brokenAt: lastNumber,
-      reason: `series ${seriesId} records ${series?.last_seq ?? 0} invoices but ${count} chain from seq 1`,
-    };
+  const recordedSeq = series?.last_seq ?? 0;
+  if (recordedSeq > lastSeq) {
+    const first = formatInvoiceNumber(seriesId, lastSeq + 1);
+    problems.push({
+      kind: "gap",
+      number: first,
+      reason: `${first}${recordedSeq > lastSeq + 1 ? ` … ${formatInvoiceNumber(seriesId, recordedSeq)} are` : " is"} missing: the series records ${recordedSeq} invoices, the last found is seq ${lastSeq}`,
+    });
+  } else if (recordedSeq !== lastSeq || (series?.last_hash ?? "") !== previousHash) {
+    problems.push({
+      kind: "head",
+      number: lastSeq > 0 ? formatInvoiceNumber(seriesId, lastSeq) : seriesId,
+      reason: `series ${seriesId} records last seq ${recordedSeq} and a last hash that ${(series?.last_hash ?? "") === previousHash ? "matches" : "does not match"} its last invoice (seq ${lastSeq})`,
+    });
   }
-  return { ok: true, count };
+  if (problems.length === 0) return { ok: true, count };
+  return { ok: false, count, brokenAt: problems[0]!.number, reason: problems[0]!.reason, problems };
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

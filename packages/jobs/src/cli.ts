@@ -10,6 +10,7 @@ import { EXIT, EXIT_CODES_HELP, reachExitCode } from "./commands/exit-codes.ts";
 import { LOG_LEVELS, type LogLevel, createLogger, setLogger } from "./log.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerBook } from "./commands/book.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerContractEvents } from "./commands/contract-events.ts";
 import { registerDemo } from "./commands/demo.ts";
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerWorker(program, storeOptions);
   registerInvoice(program, storeOptions);
+  registerAudit(program, storeOptions);
   registerPlan(program, storeOptions);
   registerPayments(program, storeOptions);
   registerSimulate(program);

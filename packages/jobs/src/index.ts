@@ -57,3 +57,6 @@ export { importDistributorFile, loadDistributorReference, DISTRIBUTOR_COLUMNS, t
 export { formatDistributorImport } from "./commands/distributor.ts";
 export { quoteFile } from "./commands/quote.ts";
 export { producerCheckFile } from "./commands/producer.ts";
+export { auditRange, auditDocument, type AuditOptions, type AuditReport, type AuditMismatch, type AuditProgress, type AuditedChain } from "./billing/audit.ts";
+export { formatAuditReport } from "./commands/audit.ts";
+export { formatChainVerification } from "./commands/invoice.ts";

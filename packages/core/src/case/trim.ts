@@ -53,6 +53,9 @@ function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWind
     const actual = distributorPoints(known, r).map((x) => x.date);
     const marks = [...bracket(any, from, to), ...bracket(actual, from, to)];
     if (window) marks.push(...bracket(actual, window.historyFrom, window.historyFrom));
+    // R5: the distributor read the billed estimates grew from (the cap of a reconciliation starts there).
+    const grewFrom = c.billing.lastIndexes?.[r]?.actualReadDate;
+    if (grewFrom && actual.includes(grewFrom)) marks.push(grewFrom);
     for (const d of marks) {
       if (d < lo) lo = d;
       if (d > hi) hi = d;

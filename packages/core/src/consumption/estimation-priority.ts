@@ -20,8 +20,9 @@
  * accounts for): then the base is that distributor index. The invoice bills end − start: an actual
  * index after estimated invoices bills actual minus already-billed kWh, and a negative difference
  * is billed as negative energy lines — a credit (consumption/meter-index.ts spreads it). R5 hook: the
- * 14-month cap applies to the kWh such a reconciliation adds; `RegisterEnds.reconciles` flags it, and
- * invoice/energy.ts is where the regularisation issue caps it (not applied yet: R2 alone).
+ * 14-month cap applies to the kWh such a reconciliation adds; `RegisterEnds.reconciles` flags it,
+ * `RegisterEnds.reconciliation` names the reads, and invoice/energy.ts caps it
+ * (consumption/back-billing-cap.ts; engine 0.3.0+).
  *
  * Readings: docs/rules.md, "Estimation (R2)".
  */
@@ -50,6 +51,12 @@ export interface RegisterEnds {
   readonly inside: readonly IndexPoint[];
   /** The start was estimated and a distributor index arrived since: end − start reconciles estimates (R2, R5 hook). */
   readonly reconciles: boolean;
+  /**
+   * When it reconciles (R5, consumption/back-billing-cap.ts): `a`, the distributor index the billed
+   * estimates grew from (null when the case does not hold it), and `b`, the latest distributor index on
+   * or before the period's end. The estimates billed since `a` are start − index(a), up to the period's start.
+   */
+  readonly reconciliation?: { readonly a: IndexPoint | null; readonly b: IndexPoint };
 }
 
 export interface MeterEnds {
@@ -166,7 +173,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       const inside = actual.get(r)!.filter((x) => x.date > p.start && x.date < D);
       const lastActual = actual.get(r)!.filter((x) => x.date <= D).at(-1);
       const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
-      byRegister.set(r, { start: s.index, end: e, inside, reconciles });
+      const a = reconciles && s.actualReadDate !== null ? (actual.get(r)!.find((x) => x.date === s.actualReadDate) ?? null) : null;
+      byRegister.set(r, { start: s.index, end: e, inside, reconciles, ...(reconciles ? { reconciliation: { a, b: lastActual! } } : {}) });
       indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
       // The latest distributor index the end accounts for (the earliest over registers).
       const latest = estimated ? maxOrNull(actual.get(r)!.filter((x) => x.date <= D).at(-1)?.date ?? null, s.actualReadDate) : D;

@@ -12,7 +12,24 @@
 import type { Case, PriceOption, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
-import { type Dec, type Ratio, add, addRatio, allocate, compare, dec, div, formatPlain, mul, quantize, ratio, sub } from "../primitives/money.ts";
+import {
+  type Dec,
+  type Ratio,
+  add,
+  addRatio,
+  allocate,
+  compare,
+  dec,
+  div,
+  formatPlain,
+  mul,
+  quantize,
+  ratio,
+  ratioValue,
+  shareOfRatio,
+  sub,
+  subRatio,
+} from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import type { Ruleset } from "../ruleset.ts";
 
@@ -116,6 +133,9 @@ export function consumptionBySubPeriod(
  * delta × days / segment days — the shares add up to the total exactly, and the line that prices a
  * share divides once, at its rounding; "quantized" (≤ 0.2.x) cuts each share to 12 places
  * (money.allocate, the last share taking the remainder), as those engines billed.
+ *
+ * `heldBack` (R5, consumption/back-billing-cap.ts): kWh of a reconciliation the 14-month cap does not
+ * bill, taken off the first segment (the one that starts from the billed estimate) (default: none).
  */
 export function spreadBetweenIndexes(
   p: Period,
@@ -124,6 +144,7 @@ export function spreadBetweenIndexes(
   end: Dec,
   subPeriods: readonly Period[],
   shares: Ruleset["kwhShares"],
+  heldBack?: Ratio,
 ): Ratio[] {
   const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start }];
   for (const pt of inside) knots.push({ date: pt.date, index: pt.index });
@@ -133,7 +154,8 @@ export function spreadBetweenIndexes(
   for (let j = 0; j + 1 < knots.length; j++) {
     const a = knots[j]!;
     const b = knots[j + 1]!;
-    const delta = sub(b.index, a.index);
+    const raw = sub(b.index, a.index);
+    const delta = j === 0 && heldBack ? subRatio(ratio(raw), heldBack) : ratio(raw);
     const targets: number[] = [];
     const weights: number[] = [];
     subPeriods.forEach((sp, i) => {
@@ -146,8 +168,8 @@ export function spreadBetweenIndexes(
     const segmentDays = weights.reduce((x, y) => x + y, 0);
     const parts: Ratio[] =
       shares === "quantized"
-        ? allocate(delta, weights).map((q) => ratio(q))
-        : weights.map((w) => (w === segmentDays ? ratio(delta) : ratio(mul(delta, dec(w)), segmentDays)));
+        ? allocate(quantize(ratioValue(delta)), weights).map((q) => ratio(q))
+        : weights.map((w) => shareOfRatio(delta, w, segmentDays));
     parts.forEach((part, k) => {
       const i = targets[k]!;
       kwh[i] = addRatio(kwh[i]!, part);

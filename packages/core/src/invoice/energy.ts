@@ -28,9 +28,13 @@ import {
   isRepeating,
   quantize,
   ratioValue,
+  isZero,
+  ratio,
   roundRatioTimesToCent,
+  sub,
 } from "../primitives/money.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
+import { type BackBillingCap, RULE_R5, backBillingCap } from "../consumption/back-billing-cap.ts";
 
 const exact = (x: Dec): string => formatPlain(quantize(x));
 /** A €/kWh price for people: 4 to 6 decimals ("0.1770"). */
@@ -38,7 +42,7 @@ const perKwh = (x: Dec): string => formatPrice(x, 4, 6);
 import { type Period, formatPeriod } from "../primitives/period.ts";
 import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { consumptionBySubPeriod, indexPoints, registersOf, spreadBetweenIndexes } from "../consumption/meter-index.ts";
-import type { MeterEnds } from "../consumption/estimation-priority.ts";
+import type { MeterEnds, RegisterEnds } from "../consumption/estimation-priority.ts";
 import { capacityChangeDates, capacityPrice } from "../pricing/capacity.ts";
 import { networkChangeDates, networkEnergyPrice } from "../pricing/network-tariff.ts";
 import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-price.ts";
@@ -137,11 +141,14 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
   const registers = registersOf(c.contract.priceOption);
   let indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Ratio[]>();
+  const capByRegister = new Map<Register, BackBillingCap>();
   for (const r of registers) {
     const chosen = ends?.registers.get(r);
     if (chosen) {
       // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
-      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods, rules.kwhShares));
+      const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen) : null;
+      if (cap) capByRegister.set(r, cap);
+      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods, rules.kwhShares, cap?.notBilled));
       continue;
     }
     const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r, rules.kwhShares);
@@ -154,6 +161,12 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
   if (ends) indexes = [...ends.indexes];
 
   const lines: DraftLine[] = [];
+  // R5: every per-kWh line of a capped register explains the cap (inputs, rule and a sentence).
+  const withCap = (r: Register, l: DraftLine): DraftLine => {
+    const cap = capByRegister.get(r);
+    return cap ? { ...l, rule: `${l.rule} · ${RULE_R5}`, inputs: { ...l.inputs, ...capInputs(cap) }, explanation: `${l.explanation} — ${capSentence(cap)}` } : l;
+  };
+  const push = (r: Register, l: DraftLine) => lines.push(withCap(r, l));
   subPeriods.forEach((sp, i) => {
     const v = at(sp.start);
     for (const r of registers) {
@@ -174,7 +187,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
               capacityPerKwh: exact(price.capacity),
               capacityReferencePriceEurPerMw: price.capacityReference ?? "",
             };
-      lines.push({
+      push(r, {
         kind: "energy",
         register: r,
         period: sp,
@@ -202,7 +215,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
       });
       const excise = roundRatioTimesToCent(share, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
-      lines.push({
+      push(r, {
         kind: "excise",
         register: r,
         period: sp,
@@ -217,7 +230,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
       });
       if (v.levy !== null) {
         const levy = roundRatioTimesToCent(share, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
-        lines.push({
+        push(r, {
           kind: "capacityLevy",
           register: r,
           period: sp,
@@ -234,4 +247,50 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
     }
   });
   return { lines, indexes };
+}
+
+/**
+ * R5 (consumption/back-billing-cap.ts): the 14-month cap on a register whose start reconciles
+ * estimates, when the reads bracket a part older than the floor; null when nothing is older than 14
+ * months (or the case does not hold the read the estimates grew from: then nothing can be dated old).
+ */
+function reconciliationCap(c: Case, p: Period, ends: RegisterEnds): BackBillingCap | null {
+  const rec = ends.reconciliation;
+  if (!rec || rec.a === null) return null;
+  const { a, b } = rec;
+  const exceptions = [...(c.contract.regularisationExceptions ?? [])].filter((e) => e.recordedOn <= c.asOf);
+  const cap = backBillingCap({ a, b, billed: { kwh: ratio(sub(ends.start, a.index)), upTo: p.start }, exceptions });
+  return cap.floor > a.date ? cap : null;
+}
+
+const kwh2 = (r: Ratio): string => formatForDisplay(ratioValue(r), 2);
+
+/** The cap's figures for a line's trace: exact kWh (fractions where they have no finite decimal). */
+function capInputs(cap: BackBillingCap): Record<string, string> {
+  return {
+    r5BilledNewKwh: formatRatio(cap.billedNew),
+    r5BilledOldKwh: formatRatio(cap.billedOld),
+    r5ConsumptionKwh: formatRatio(cap.consumption),
+    r5ConsumptionNewKwh: formatRatio(cap.consumptionNew),
+    r5ConsumptionOldKwh: formatRatio(cap.consumptionOld),
+    ...(cap.exception ? { r5Exception: `${cap.exception.kind}: ${cap.exception.evidence} (recorded ${cap.exception.recordedOn})` } : {}),
+    r5Floor: cap.floor,
+    r5NotBilledKwh: formatRatio(cap.notBilled),
+    r5ReadA: `${cap.a.date}: ${formatPlain(cap.a.index)}`,
+    r5ReadB: `${cap.b.date}: ${formatPlain(cap.b.index)}`,
+    r5RegularisationKwh: formatRatio(cap.regularisation),
+  };
+}
+
+function capSentence(cap: BackBillingCap): string {
+  const head =
+    `R5 (CGV 6.6): actual reads ${cap.a.date} and ${cap.b.date}, consumption C ${kwh2(cap.consumption)} kWh; ` +
+    `14 months before ${cap.b.date} is ${cap.floor}: C_old ${kwh2(cap.consumptionOld)} / C_new ${kwh2(cap.consumptionNew)} kWh, ` +
+    `already billed E_old ${kwh2(cap.billedOld)} / E_new ${kwh2(cap.billedNew)} kWh; regularisation ${kwh2(cap.regularisation)} kWh`;
+  if (cap.exception) {
+    const why = cap.exception.kind === "fraud" ? "fraud" : "the distributor's registered letter (meter not accessible, no index sent)";
+    return `${head}, uncapped: ${why}, evidence ${cap.exception.evidence}`;
+  }
+  if (isZero(cap.notBilled.num)) return `${head}: nothing older than 14 months to hold back (an over-billing is credited back)`;
+  return `${head}: ${kwh2(cap.notBilled)} kWh consumed before ${cap.floor} not billed (14-month cap)`;
 }

@@ -210,3 +210,19 @@ export const sumRatios = (values: readonly Ratio[]): Ratio => values.reduce<Rati
 
 /** True when the ratio `r` equals the decimal `d` exactly (num = d × den, no division). */
 export const ratioEquals = (r: Ratio, d: Dec): boolean => r.num.equals(d.times(r.den));
+
+/** −r. */
+export const negRatio = (r: Ratio): Ratio => ({ num: r.num.negated(), den: r.den });
+/** a − b, exactly. */
+export const subRatio = (a: Ratio, b: Ratio): Ratio => addRatio(a, negRatio(b));
+/** r × w / of for whole numbers w ≥ 0 and of > 0 (a pro-rata share of r), exactly. */
+export function shareOfRatio(r: Ratio, w: number, of: number): Ratio {
+  if (w === of) return r;
+  return ratio(r.num.times(w), r.den.times(of));
+}
+/** Compares two ratios exactly (no division). */
+export const compareRatio = (a: Ratio, b: Ratio): -1 | 0 | 1 => a.num.times(b.den).comparedTo(b.num.times(a.den)) as -1 | 0 | 1;
+/** The smaller of two ratios. */
+export const minRatio = (a: Ratio, b: Ratio): Ratio => (compareRatio(a, b) <= 0 ? a : b);
+/** The larger of two ratios. */
+export const maxRatio = (a: Ratio, b: Ratio): Ratio => (compareRatio(a, b) >= 0 ? a : b);

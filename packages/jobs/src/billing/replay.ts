@@ -89,6 +89,35 @@ export async function replayInvoice(db: Store["db"], number: string, options: Re
 
 /** {@link replayInvoice} on an invoice already loaded (the audit loads them page by page). */
 export async function replayStored(db: Store["db"], stored: StoredInvoice, options: ReplayOptions = {}): Promise<ReplayResult> {
+
+  const hashes = sharedPartHashes(stored);
+  const rows = typeof hashes === "string" ? [] : await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [...new Set(Object.values(hashes))]).execute();
+  return replayWithParts(stored, new Map(rows.map((r) => [r.hash, r.body as unknown])), options);
+}
+
+/** The hashes of the shared parts a stored input names, or why it names none. */
+export function sharedPartHashes(stored: StoredInvoice): Record<(typeof SHARED_PARTS)[number], string> | string {
+  const refs = stored.input?.shared_parts as Record<string, unknown> | null | undefined;
+  const hashes: Record<string, string> = {};
+  for (const name of SHARED_PARTS) {
+    const h = refs?.[name];
+    if (typeof h !== "string") return `stored input of ${stored.invoice.number} names no ${name} part (shared_parts.${name})`;
+    hashes[name] = h;
+  }
+  return hashes as Record<(typeof SHARED_PARTS)[number], string>;
+}
+
+/**
+ * {@link replayStored} with the shared parts already loaded (`bodyOf`: case_part hash → body), without
+ * I/O: the audit loads a page's parts once. `partHashOf` recomputes a part's hash from its body
+ * (default: partHash; the audit memoises it per stored hash, as thousands of invoices share a part).
+ */
+export function replayWithParts(
+  stored: StoredInvoice,
+  bodyOf: ReadonlyMap<string, unknown>,
+  options: ReplayOptions = {},
+  partHashOf: (storedHash: string, body: unknown) => string = (_h, body) => partHash(body),
+): ReplayResult {
   const number = stored.invoice.number;
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
   const { invoice, input } = stored;
@@ -98,29 +127,17 @@ export async function replayStored(db: Store["db"], stored: StoredInvoice, optio
   const ruleset = rulesetOrReason(rulesVersion);
   if (typeof ruleset === "string") return unreplayable(`no rules for the engine that issued ${number}: ${ruleset}`);
   if (!input) return unreplayable(`invoice ${number} has no stored input (invoice_input row missing)`);
-
-  const refs = input.shared_parts as Record<string, unknown> | null;
-  const hashes: Record<string, string> = {};
-  for (const name of SHARED_PARTS) {
-    const h = refs?.[name];
-    if (typeof h !== "string") return unreplayable(`stored input of ${number} names no ${name} part (shared_parts.${name})`);
-    hashes[name] = h;
-  }
-  const rows = await db
-    .selectFrom("case_part")
-    .select(["hash", "body"])
-    .where("hash", "in", [...new Set(Object.values(hashes))])
-    .execute();
-  const bodyOf = new Map(rows.map((r) => [r.hash, r.body as unknown]));
+  const hashes = sharedPartHashes(stored);
+  if (typeof hashes === "string") return unreplayable(hashes);
   const bodies: Record<string, unknown> = {};
   for (const name of SHARED_PARTS) {
-    if (!bodyOf.has(hashes[name]!)) return unreplayable(`case part ${hashes[name]} (${name} of ${number}) is missing from case_part`);
-    bodies[name] = bodyOf.get(hashes[name]!);
+    if (!bodyOf.has(hashes[name])) return unreplayable(`case part ${hashes[name]} (${name} of ${number}) is missing from case_part`);
+    bodies[name] = bodyOf.get(hashes[name]);
   }
 
   // The input hash as InputHasher computes it, from the stored bodies (not from the hashes that
   // name them): a body altered after issue no longer gives the hash stored on the invoice.
-  const recomputedHash = caseHashOf(partHash(input.contract_part), partHash(bodies["offer"]), partHash(bodies["reference"]));
+  const recomputedHash = caseHashOf(partHash(input.contract_part), partHashOf(hashes.offer, bodies["offer"]), partHashOf(hashes.reference, bodies["reference"]));
   const altered = recomputedHash === invoice.input_hash ? "" : " (and the stored input no longer matches its hash: altered after issue)";
 
   const parsed = parseCase(caseFromStoredInput(input.contract_part, bodies["offer"], bodies["reference"]));

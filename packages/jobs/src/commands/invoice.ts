@@ -1,6 +1,6 @@
 /** `billing invoice show <number>` and `billing invoice verify <series>`. */
 import type { Command } from "commander";
-import { findInvoiceByNumber, verifyChain } from "@billing/db";
+import { type ChainVerification, findInvoiceByNumber, verifyChain } from "@billing/db";
 import { renderInvoice } from "../render/invoice-table.ts";
 import { type StoreOptions, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
@@ -52,15 +52,23 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
   registerReplay(invoice, storeOptions);
   invoice
     .command("verify <series>")
-    .description("Recompute the hash chain of an invoice series (e.g. FA-2025) and report the first altered invoice")
+    .description(
+      "Recompute the hash chain of an invoice series (e.g. FA-2025) and list every problem: each gap in the numbering, each broken link, each invoice altered after issue (exit 1 when there is one)",
+    )
     .action(async (series: string) => {
       await withStore(storeOptions(), async (store) => {
         const r = await verifyChain(store.db, series);
-        if (r.ok) process.stdout.write(`series ${series}: ${r.count} invoices, chain intact\n`);
-        else {
-          process.stdout.write(`series ${series}: chain broken at ${r.brokenAt}: ${r.reason}\n`);
-          reachExitCode(EXIT.rejected);
-        }
+        process.stdout.write(formatChainVerification(series, r) + "\n");
+        if (!r.ok) reachExitCode(EXIT.rejected);
       });
     });
+}
+
+/** The readable report of a chain check: one line per problem. */
+export function formatChainVerification(series: string, r: ChainVerification): string {
+  if (r.ok) return `series ${series}: ${r.count} invoices, chain intact`;
+  return [
+    `series ${series}: ${r.count} invoices, ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}:`,
+    ...r.problems.map((p) => `  ${p.kind.padEnd(7)} ${p.number}: ${p.reason}`),
+  ].join("\n");
 }

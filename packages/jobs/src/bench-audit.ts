@@ -1,0 +1,71 @@
+/**
+ * `pnpm bench:audit [--contracts N] [--workers W] [--date D]`: seeds N demo contracts into a fresh
+ * store, times one nightly run over them (W processes, as `pnpm bench`), then times `billing audit`
+ * over the documents that night issued, on the same store in the same session — documents/s against
+ * the night's contracts/s (issue 12: the audit must be at least as fast). Prints figures; not a test.
+ *
+ * Store: with DATABASE_URL, a fresh database `billing_i12_core_audit_bench` on that server (dropped and
+ * recreated on each run, dropped at the end); without it, a temporary embedded store.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import pg from "pg";
+import { openStore, migrateOrThrow } from "@billing/db";
+import { seedDemo } from "./demo/seed.ts";
+import { runCommand } from "./commands/run.ts";
+import { auditRange } from "./billing/audit.ts";
+import { parseDateOption, parsePositiveInt, todayInParis } from "./commands/context.ts";
+
+const o = new Command("bench:audit")
+  .option("--contracts <n>", "contracts to seed (default: 20000)", "20000")
+  .option("--workers <n>", "processes of the nightly run, PostgreSQL only (default: 2 on PostgreSQL, 1 embedded)")
+  .option("--date <YYYY-MM-DD>", "run date (default: today in Europe/Paris)")
+  .parse(process.argv)
+  .opts<{ contracts: string; workers?: string; date?: string }>();
+const contracts = parsePositiveInt(o.contracts, "--contracts");
+const date = parseDateOption(o.date ?? todayInParis());
+const serverUrl = process.env.DATABASE_URL;
+const DB = "billing_i12_core_audit_bench";
+
+async function admin(url: string, q: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(q);
+  await c.end();
+}
+const dbUrl = (url: string) => {
+  const u = new URL(url);
+  u.pathname = `/${DB}`;
+  return u.toString();
+};
+
+const dataDir = serverUrl ? undefined : mkdtempSync(join(tmpdir(), "billing-bench-audit-"));
+if (serverUrl) {
+  await admin(serverUrl, `drop database if exists ${DB} with (force)`);
+  await admin(serverUrl, `create database ${DB}`);
+}
+const databaseUrl = serverUrl ? dbUrl(serverUrl) : undefined;
+const workers = o.workers ?? (databaseUrl ? "2" : "1");
+const store = await openStore({ databaseUrl, dataDir });
+try {
+  await migrateOrThrow(store);
+  const seeded = await seedDemo(store, { contracts, date, smoothedShare: 0 });
+  process.stdout.write(`store ${store.kind}: seeded ${contracts} contracts in ${seeded.seconds.toFixed(1)} s\n`);
+  const night = await runCommand(store, { date, chunkSize: "1000", workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  const nightRate = night.contractsDone / night.seconds;
+  process.stdout.write(`nightly run: ${night.contractsDone} contracts, ${night.invoices} invoices in ${night.seconds.toFixed(2)} s → ${nightRate.toFixed(0)} contracts/s (${workers} processes)\n`);
+  const started = process.hrtime.bigint();
+  const r = await auditRange(store, { from: date, to: date, pageSize: 1000 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const auditRate = r.documents / seconds;
+  process.stdout.write(
+    `audit: ${r.documents} documents (${r.matches} match, ${r.mismatches.length} mismatches, chains ${r.chains.every((c) => c.ok) ? "intact" : "BROKEN"}) in ${seconds.toFixed(2)} s → ${auditRate.toFixed(0)} documents/s (1 process)\n` +
+      `ratio audit/night: ${(auditRate / nightRate).toFixed(2)}\n`,
+  );
+} finally {
+  await store.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (serverUrl) await admin(serverUrl, `drop database if exists ${DB} with (force)`);
+}

@@ -46,3 +46,5 @@ export * from "./dunning/unpaid-bill-procedure.ts";
 export * from "./payment/ledger.ts";
 export * from "./payment/late-payment-penalty.ts";
 export * from "./payment/refund.ts";
+export { networkShareOf, networkShareOfLine, centsText, sumCentsText, displayDecimal } from "./invoice/network-share.ts";
+export * from "./case/company-identifiers.ts";

@@ -146,7 +146,7 @@ export function facturXInvoiceData(number: string, inv: Invoice, p: PartiesView,
       },
       "cac:AccountingCustomerParty": {
         "cac:Party": {
-          ...(c.siret !== undefined ? { "cac:PartyIdentification": [{ "cbc:ID": c.siret, "cbc:ID@schemeID": "0009" }] } : {}),
+          ...(c.siret !== undefined ? { "cac:PartyIdentification": { "cbc:ID": c.siret, "cbc:ID@schemeID": "0009" } } : {}),
           "cac:PartyName": { "cbc:Name": c.name },
           "cac:PostalAddress": buyerAddress,
           ...(c.vatNumber !== undefined ? { "cac:PartyTaxScheme": { "cbc:CompanyID": c.vatNumber, "cac:TaxScheme": { "cbc:ID": "VAT" } } } : {}),
@@ -193,12 +193,15 @@ function negate(s: string): string {
 }
 
 const noLogger = { log() {}, warn() {}, error() {}, debug() {}, verbose() {} };
+/** One service for the process: it compiles its JSON Schema validator once. It holds no per-invoice state. */
+let service: InvoiceService | undefined;
 
 /** The EN 16931 CII XML of an invoice to a professional customer (what factur-x.xml holds). */
 export async function facturXXml(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity): Promise<string> {
   const data = facturXInvoiceData(number, inv, p, supplier);
   try {
-    const out = await new InvoiceService(noLogger as never).generate(data as never, { format: "CII", lang: "fr-fr", noWarnings: true });
+    service ??= new InvoiceService(noLogger as never);
+    const out = await service.generate(data as never, { format: "CII", lang: "fr-fr", noWarnings: true });
     return typeof out === "string" ? out : new TextDecoder().decode(out);
   } catch (e) {
     throw new FacturXError(`invoice ${number}: the EN 16931 data was rejected: ${(e as Error).message}${detail(e)}`);

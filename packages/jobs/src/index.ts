@@ -25,3 +25,4 @@ export {
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
+export { loadInvoiceDocument, loadNoticeDocument, renderPdf, type LoadResult } from "./documents/printable.ts";

@@ -35,7 +35,7 @@ const RULE = "#bbbbbb";
 const ACCENT = "#1f4e79";
 
 /** XMP and the Info dictionary carry these strings: keep them free of markup characters. */
-const plain = (s: string) => s.replace(/[<>&"]/g, " ");
+const plain = (s: string) => s.replace(/&/g, "et").replace(/[<>"]/g, "");
 
 /** Renders the content to PDF bytes. */
 export function layoutPdf(content: PrintedContent, embed?: EmbeddedXml): Promise<Uint8Array> {

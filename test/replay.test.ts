@@ -93,7 +93,7 @@ describe("billing invoice replay", () => {
       const r = await replayInvoice(db(), number);
       const stored = (await findInvoiceByNumber(db(), number))!.document;
       expect(r).toEqual({
-        status: "match", number, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION },
+        status: "match", number, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION, rules: ENGINE_VERSION },
       });
     }
   });
@@ -184,7 +184,7 @@ describe("billing invoice replay of a true-up invoice (R1 · CGV 6.1)", () => {
     expect(stored.kind).toBe("trueUpInvoice");
     expect(stored.trueUp).toMatchObject({ planReference: "KS-TRUEUP/2025-11-25", planStart: "2025-11-25", planEnd: "2026-11-25" });
     expect(stored.trueUp!.instalments).toHaveLength(12);
-    expect(r).toEqual({ status: "match", number: trueUpNumber, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION } });
+    expect(r).toEqual({ status: "match", number: trueUpNumber, lines: stored.lines.length, totalTtc: stored.totalTtc, engine: { issued: ENGINE_VERSION, replayed: ENGINE_VERSION, rules: ENGINE_VERSION } });
   });
 
   it("R1 · CGV 6.1 recomputes the closing monthly invoice of a switch to smoothed billing, whose night also made a plan from a year of reads", async () => {

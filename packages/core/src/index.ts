@@ -2,6 +2,7 @@ export * from "./case/schema.ts";
 export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
+export * from "./ruleset.ts";
 export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export {

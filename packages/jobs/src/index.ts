@@ -1,6 +1,6 @@
 /** The shell's jobs, for tests and for embedding the engine in another program. */
 export { runBilling, type RunOptions, type RunProgress, type RunSummary, type RunFailure } from "./billing/nightly-run.ts";
-export { replayInvoice, compareDocuments, type ReplayResult } from "./billing/replay.ts";
+export { replayInvoice, replayStored, compareDocuments, type ReplayResult, type ReplayEngines, type ReplayOptions } from "./billing/replay.ts";
 export { InputHasher, caseFromStoredInput, caseHashOf, partHash } from "./billing/stored-input.ts";
 export { buildCase, offerFromRows, referenceFromRows, readsFromRows } from "./billing/case-builder.ts";
 export { seedDemo, type SeedOptions, type SeedSummary } from "./demo/seed.ts";
@@ -12,6 +12,8 @@ export { simulateFile, simulateText } from "./commands/simulate.ts";
 export { importReadsFile, formatImport, formatReceived, billingUseOf } from "./commands/reads.ts";
 export { peersCommand, formatPeers } from "./commands/peers.ts";
 export { parseReadsCsv, ReadsFileError, rowFingerprint } from "./reads/reads-csv.ts";
+export * from "./import/records.ts";
+export * from "./import/rejects.ts";
 export {
   runDunning,
   dunningOutlook,

@@ -150,6 +150,19 @@ export const customerSchema = z
     }
   });
 
+/**
+ * R5 — CGV 6.6, Synthèse 2.2.3: an exception to the 14-month cap, recorded with its evidence. The
+ * cap does not apply when (a) the distributor notified the customer by registered letter that the
+ * meter could not be accessed and no index was sent, or (b) fraud.
+ */
+export const regularisationExceptionSchema = z
+  .object({
+    kind: z.enum(["registeredLetter", "fraud"]).describe("registeredLetter: the distributor's registered letter about meter access, no index sent; fraud"),
+    evidence: z.string().min(1).describe("Reference of the evidence (letter number, fraud report), printed on the lines it uncaps"),
+    recordedOn: isoDate.describe("Day the exception was recorded"),
+  })
+  .strict();
+
 export const contractSchema = z
   .object({
     id: z.string().min(1),
@@ -169,6 +182,12 @@ export const contractSchema = z
       .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("declared annual consumption of the register, kWh"))
       .optional()
       .describe("Smoothed billing: the customer's declared annual consumption per register, used for an instalment plan when there is no usable history"),
+    regularisationExceptions: z
+      .array(regularisationExceptionSchema)
+      .optional()
+      .describe(
+        "R5 (CGV 6.6, Synthèse 2.2.3): the recorded exceptions that lift the 14-month cap on back-billing — a distributor's registered letter about meter access with no index sent, or fraud; absent = none",
+      ),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -490,3 +509,4 @@ export type ContractEvent = Case["events"][number];
 export type PendingCharge = z.output<typeof pendingChargeSchema>;
 export type Customer = Case["customer"];
 export type PostalAddress = z.output<typeof postalAddressSchema>;
+export type RegularisationException = z.output<typeof regularisationExceptionSchema>;

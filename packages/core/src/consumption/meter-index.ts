@@ -12,8 +12,9 @@
 import type { Case, PriceOption, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, allocate, compare, dec, div, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
+import { type Dec, type Ratio, add, addRatio, allocate, compare, dec, div, formatPlain, mul, quantize, ratio, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
+import type { Ruleset } from "../ruleset.ts";
 
 export function registersOf(option: PriceOption): Register[] {
   return option === "BASE" ? ["BASE"] : ["HP", "HC"];
@@ -96,26 +97,39 @@ export function consumptionBySubPeriod(
   p: Period,
   subPeriods: readonly Period[],
   register: Register,
-): { kwh: Dec[]; start: IndexAt; end: IndexAt } {
+  shares: Ruleset["kwhShares"],
+): { kwh: Ratio[]; start: IndexAt; end: IndexAt } {
   assertNonDecreasing(points, p, register);
   const start = indexAt(points, p.start, register);
   const end = indexAt(points, p.end, register);
   const inside = points.filter((pt) => pt.date > p.start && pt.date < p.end);
-  return { kwh: spreadBetweenIndexes(p, start.index, inside, end.index, subPeriods), start, end };
+  return { kwh: spreadBetweenIndexes(p, start.index, inside, end.index, subPeriods, shares), start, end };
 }
 
 /**
  * kWh in each of `subPeriods` (which tile `p`) from the index `start` at p.start, the indexes
  * `inside` the period and `end` at p.end: the consumption between consecutive indexes is allocated
- * to sub-periods by days (money.allocate conserves it). A decrease (an estimate above the actual
- * index that follows it, R2) is allocated the same way, as negative kWh.
+ * to sub-periods by days. A decrease (an estimate above the actual index that follows it, R2) is
+ * allocated the same way, as negative kWh.
+ *
+ * `shares` (ruleset.ts): "exact" (engine 0.3.0+) keeps each share the exact fraction
+ * delta × days / segment days — the shares add up to the total exactly, and the line that prices a
+ * share divides once, at its rounding; "quantized" (≤ 0.2.x) cuts each share to 12 places
+ * (money.allocate, the last share taking the remainder), as those engines billed.
  */
-export function spreadBetweenIndexes(p: Period, start: Dec, inside: readonly IndexPoint[], end: Dec, subPeriods: readonly Period[]): Dec[] {
+export function spreadBetweenIndexes(
+  p: Period,
+  start: Dec,
+  inside: readonly IndexPoint[],
+  end: Dec,
+  subPeriods: readonly Period[],
+  shares: Ruleset["kwhShares"],
+): Ratio[] {
   const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start }];
   for (const pt of inside) knots.push({ date: pt.date, index: pt.index });
   knots.push({ date: p.end, index: end });
 
-  const kwh = subPeriods.map(() => ZERO);
+  const kwh: Ratio[] = subPeriods.map(() => ratio(dec(0)));
   for (let j = 0; j + 1 < knots.length; j++) {
     const a = knots[j]!;
     const b = knots[j + 1]!;
@@ -129,9 +143,14 @@ export function spreadBetweenIndexes(p: Period, start: Dec, inside: readonly Ind
         weights.push(days);
       }
     });
-    allocate(delta, weights).forEach((part, k) => {
+    const segmentDays = weights.reduce((x, y) => x + y, 0);
+    const parts: Ratio[] =
+      shares === "quantized"
+        ? allocate(delta, weights).map((q) => ratio(q))
+        : weights.map((w) => (w === segmentDays ? ratio(delta) : ratio(mul(delta, dec(w)), segmentDays)));
+    parts.forEach((part, k) => {
       const i = targets[k]!;
-      kwh[i] = add(kwh[i]!, part);
+      kwh[i] = addRatio(kwh[i]!, part);
     });
   }
   return kwh;

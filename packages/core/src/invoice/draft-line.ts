@@ -1,10 +1,12 @@
 /**
  * A line while it is computed, with exact values; finished into an InvoiceLine of strings. The
  * amount is computed from the exact values; the stored quantity and unit price keep 12 decimal
- * places (money.QUANTITY_SCALE), far more than can move a cent.
+ * places (money.QUANTITY_SCALE). A kWh share with no finite decimal expansion (777 × 25/31) is
+ * priced exactly (energy.ts) and its trace carries the exact fraction (`kwhExact`, see
+ * {@link exactQuantityOf}): the 12-place quantity is for people.
  */
 import type { InvoiceLine, LineKind } from "./document.ts";
-import { type Dec, formatCents, formatPlain, quantize } from "../primitives/money.ts";
+import { type Dec, type Ratio, dec, formatCents, formatPlain, parseRatio, quantize, ratio } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 
 export interface DraftLine {
@@ -50,4 +52,13 @@ export function finishLine(l: DraftLine, lineNo: number): InvoiceLine {
     unitPrice: formatPlain(quantize(l.unitPrice)),
     vatRate: formatPlain(l.vatRate),
   };
+}
+
+/**
+ * The exact quantity of a finished line: its `kwhExact` trace when it has one (a kWh share with no
+ * finite decimal expansion, R1 exact shares), else its stored quantity (then exact).
+ */
+export function exactQuantityOf(l: Pick<InvoiceLine, "quantity" | "inputs">): Ratio {
+  const e = l.inputs["kwhExact"];
+  return e === undefined ? ratio(dec(l.quantity)) : parseRatio(e);
 }

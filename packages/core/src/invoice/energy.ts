@@ -5,11 +5,32 @@
  * on energy or excise changes; consumption is spread over the sub-periods pro rata temporis unless
  * an index exists at the change date (consumption/meter-index.ts). Each energy line is followed by
  * its excise line (taxes/excise.ts); both are rounded to the cent per line.
+ *
+ * Exact kWh shares (engine 0.3.0+, ruleset.ts `kwhShares`): a share spread pro rata temporis is an
+ * exact fraction (777 × 25/31 kWh); every per-kWh line (energy, excise, capacity levy) multiplies it
+ * by its price and divides once, at the line's one rounding — 777 × 25/31 × 0.1302 = 81.585 exactly
+ * bills 81.59. The line's trace gives the fraction (`kwhExact`) when the kWh has no finite decimal
+ * expansion; the stored quantity shows it to 12 places.
  */
 import type { Case, Register } from "../case/schema.ts";
 import type { IndexUsed } from "./document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, add, isNegative, formatCents, formatForDisplay, formatPlain, formatPrice, mul, quantize, roundToCent } from "../primitives/money.ts";
+import {
+  type Dec,
+  type Ratio,
+  add,
+  formatCents,
+  formatForDisplay,
+  formatPlain,
+  formatPrice,
+  formatRatio,
+  isNegative,
+  isRepeating,
+  quantize,
+  ratioValue,
+  roundRatioTimesToCent,
+} from "../primitives/money.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 
 const exact = (x: Dec): string => formatPlain(quantize(x));
 /** A €/kWh price for people: 4 to 6 decimals ("0.1770"). */
@@ -21,8 +42,8 @@ import type { MeterEnds } from "../consumption/estimation-priority.ts";
 import { capacityChangeDates, capacityPrice } from "../pricing/capacity.ts";
 import { networkChangeDates, networkEnergyPrice } from "../pricing/network-tariff.ts";
 import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-price.ts";
-import { capacityLevyAmount, capacityLevyChangeDates, capacityLevyRateAt, type CapacityLevyRate } from "../taxes/capacity-levy.ts";
-import { exciseAmount, exciseChangeDates, exciseRateAt } from "../taxes/excise.ts";
+import { capacityLevyChangeDates, capacityLevyRateAt, type CapacityLevyRate } from "../taxes/capacity-levy.ts";
+import { exciseChangeDates, exciseRateAt } from "../taxes/excise.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
 
@@ -107,22 +128,23 @@ export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => En
 /**
  * Energy and excise lines for the energy period `p`, and the indexes used at its ends. `ends`: the
  * indexes R2 chose (consumption/estimation-priority.ts, a monthly invoice); absent = the reads
- * bracketing the period (a true-up, an estimated year).
+ * bracketing the period (a true-up, an estimated year). `rules`: the engine's behaviour to apply
+ * (ruleset.ts; default: today's).
  */
-export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: DraftLine[]; indexes: IndexUsed[] } {
+export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset = CURRENT_RULES): { lines: DraftLine[]; indexes: IndexUsed[] } {
   const at = memoValues(c);
   const subPeriods = energySubPeriods(c, p, at);
   const registers = registersOf(c.contract.priceOption);
   let indexes: IndexUsed[] = [];
-  const kwhByRegister = new Map<Register, Dec[]>();
+  const kwhByRegister = new Map<Register, Ratio[]>();
   for (const r of registers) {
     const chosen = ends?.registers.get(r);
     if (chosen) {
       // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
-      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods));
+      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods, rules.kwhShares));
       continue;
     }
-    const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r);
+    const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r, rules.kwhShares);
     kwhByRegister.set(r, kwh);
     indexes.push(
       { basis: start.basis, date: p.start, index: formatPlain(start.index), register: r, source: start.source },
@@ -135,9 +157,12 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: Draf
   subPeriods.forEach((sp, i) => {
     const v = at(sp.start);
     for (const r of registers) {
-      const kwh = kwhByRegister.get(r)![i]!;
+      const share = kwhByRegister.get(r)![i]!;
+      const kwh = ratioValue(share);
+      // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding.
+      const kwhExact: Record<string, string> = isRepeating(share) ? { kwhExact: formatRatio(share) } : {};
       const price = v.prices.get(r)!;
-      const amount = roundToCent(mul(kwh, price.unit));
+      const amount = roundRatioTimesToCent(share, price.unit);
       const kwhShown = formatForDisplay(kwh, 3);
       const capacityInputs: Record<string, string> =
         price.capacityBasis === "replacedByLevy"
@@ -163,6 +188,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: Draf
         inputs: {
           ...capacityInputs,
           kwh: exact(kwh),
+          ...kwhExact,
           networkBand: price.band,
           networkPerKwh: formatPlain(price.network),
           networkTariff: `${c.contract.tariffFormula} ${price.networkVersion}`,
@@ -175,7 +201,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: Draf
           (price.capacityBasis === "passThrough" ? ` + capacity ${perKwh(price.capacity)})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
       });
-      const excise = exciseAmount(kwh, v.exciseKwh);
+      const excise = roundRatioTimesToCent(share, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
       lines.push({
         kind: "excise",
         register: r,
@@ -186,11 +212,11 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: Draf
         amount: excise,
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
-        inputs: { eurPerMwh: formatPlain(v.exciseMwh), kwh: exact(kwh) },
+        inputs: { eurPerMwh: formatPlain(v.exciseMwh), kwh: exact(kwh), ...kwhExact },
         explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.exciseMwh, 2, 6)} €/MWh = ${formatCents(excise)} €`,
       });
       if (v.levy !== null) {
-        const levy = capacityLevyAmount(kwh, v.levy.eurPerKwh);
+        const levy = roundRatioTimesToCent(share, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
         lines.push({
           kind: "capacityLevy",
           register: r,
@@ -201,7 +227,7 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds): { lines: Draf
           amount: levy,
           vatRate: v.vatExcise,
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
-          inputs: { eurPerMwh: formatPlain(v.levy.eurPerMwh), kwh: exact(kwh) },
+          inputs: { eurPerMwh: formatPlain(v.levy.eurPerMwh), kwh: exact(kwh), ...kwhExact },
           explanation: `Capacity levy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.levy.eurPerMwh, 2, 6)} €/MWh = ${formatCents(levy)} €`,
         });
       }

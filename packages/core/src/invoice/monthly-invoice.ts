@@ -19,11 +19,13 @@ import { type BilledIndexes, meterEnds, selfReadWindow } from "../consumption/es
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
 import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
+import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 
 /**
  * The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap.
  * `noEnergy`: bill no energy, as on the first monthly invoice after a smoothed plan year whose
- * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false).
+ * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false). `rules`: the
+ * engine behaviour to apply (ruleset.ts; default: today's).
  */
 export function monthlyInvoice(
   c: Case,
@@ -31,6 +33,7 @@ export function monthlyInvoice(
   issueDate: LocalDate,
   noEnergy = false,
   billed: BilledIndexes | null = null,
+  rules: Ruleset = CURRENT_RULES,
 ): Invoice {
   const contract = c.contract;
   const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
@@ -45,7 +48,7 @@ export function monthlyInvoice(
   if (energyPeriod) {
     // R2: the end index by the estimation priority; the start is what the previous invoice billed.
     const ends = meterEnds(c, energyPeriod, billed);
-    const energy = energyLines(c, energyPeriod, ends);
+    const energy = energyLines(c, energyPeriod, ends, rules);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
     consumption = ends.basis;
@@ -99,9 +102,12 @@ export type BillingOutcome =
 /**
  * Every invoice due for the case on its `asOf` date: one per scheduled billing date after
  * `billing.lastBillingDate` up to `asOf`, all issued on `asOf`. All or nothing: if one cannot be
- * computed, none is issued and the failure says which billing date and why.
+ * computed, none is issued and the failure says which billing date and why. `options.engineVersion`:
+ * compute with the rules of that engine version (ruleset.ts), as a replay of its documents does
+ * (default: this engine's).
  */
-export function dueInvoices(c: Case): BillingOutcome {
+export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome {
+  const rules = rulesOf(options);
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
   const invoices: Invoice[] = [];
   // R2: each invoice starts where the previous one billed up to (estimated or not).
@@ -109,7 +115,7 @@ export function dueInvoices(c: Case): BillingOutcome {
   let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
     try {
-      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null);
+      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules);
       invoices.push(invoice);
       billed = billedIndexesOf(invoice);
       billedAt = d;

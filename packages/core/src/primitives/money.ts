@@ -124,3 +124,89 @@ export function allocate(total: Dec, weights: readonly number[]): Dec[] {
   parts.push(total.minus(allocated));
   return parts;
 }
+
+/**
+ * An exact quotient `num / den` (`den` a positive whole number): a kWh share spread pro rata
+ * temporis (R1), kept exact until the one rounding of the line that prices it. `777 × 25/31` kWh is
+ * `{ num: 19425, den: 31 }`; a decimal quantity is `{ num: q, den: 1 }`. Dividing only at the
+ * rounding ("multiply before dividing once", as the R3 penalty does) means an exact x.xx5 is seen
+ * as such and rounds up; a share first cut to {@link QUANTITY_SCALE} places can land on x.xx4999….
+ */
+export interface Ratio {
+  readonly num: Dec;
+  readonly den: Dec;
+}
+
+/** `num / den` as a {@link Ratio} (den: a positive whole number, default 1). */
+export function ratio(num: Dec, den: Dec | number = 1): Ratio {
+  const d = new D(den);
+  if (!d.isInteger() || !d.isPositive() || d.isZero()) throw new Error(`ratio(): the denominator must be a positive whole number (${d.toString()})`);
+  return { num, den: d };
+}
+
+const gcdBig = (a: bigint, b: bigint): bigint => {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+};
+
+/** a + b, exactly, over the least common denominator. */
+export function addRatio(a: Ratio, b: Ratio): Ratio {
+  if (a.den.equals(b.den)) return { num: a.num.plus(b.num), den: a.den };
+  const da = BigInt(a.den.toFixed(0));
+  const db = BigInt(b.den.toFixed(0));
+  const g = gcdBig(da, db);
+  const l = (da / g) * db;
+  return { num: a.num.times(new D((l / da).toString())).plus(b.num.times(new D((l / db).toString()))), den: new D(l.toString()) };
+}
+
+/** The value of `r` (one division at the working precision: for display and comparison, never before a rounding). */
+export function ratioValue(r: Ratio): Dec {
+  return r.den.equals(1) ? r.num : r.num.dividedBy(r.den);
+}
+
+/** `r × k` rounded once to the cent, half-up: the numerator is multiplied first, divided once. */
+export function roundRatioTimesToCent(r: Ratio, k: Dec): Dec {
+  return roundToCent(r.num.times(k).dividedBy(r.den));
+}
+
+/** `r` as a reduced fraction of whole numbers (numerator as a Dec, denominator as a bigint). */
+function reduced(r: Ratio): { num: Dec; den: bigint } {
+  const places = Math.max(0, r.num.decimalPlaces());
+  const scale = 10n ** BigInt(places);
+  const n = BigInt(r.num.times(new D(scale.toString())).toFixed(0));
+  const d = BigInt(r.den.toFixed(0)) * scale;
+  const g = gcdBig(n, d) || 1n;
+  return { num: new D((n / g).toString()), den: d / g };
+}
+
+/**
+ * `r` for a line's trace: its exact decimal when it has one ("626.5"), else the reduced fraction
+ * "19425/31" (numerator and denominator whole numbers).
+ */
+export function formatRatio(r: Ratio): string {
+  const { num, den } = reduced(r);
+  let rest = den;
+  while (rest % 2n === 0n) rest /= 2n;
+  while (rest % 5n === 0n) rest /= 5n;
+  if (rest === 1n) return formatPlain(num.dividedBy(new D(den.toString())));
+  return `${formatPlain(num)}/${den.toString()}`;
+}
+
+/** True when `r` has no finite decimal expansion (a share such as 777 × 25/31). */
+export function isRepeating(r: Ratio): boolean {
+  return formatRatio(r).includes("/");
+}
+
+/** Parses {@link formatRatio}'s output ("19425/31", "626.5") back to a {@link Ratio}. */
+export function parseRatio(s: string): Ratio {
+  const slash = s.indexOf("/");
+  return slash === -1 ? ratio(dec(s)) : ratio(dec(s.slice(0, slash)), dec(s.slice(slash + 1)));
+}
+
+/** Σ ratios, exactly. */
+export const sumRatios = (values: readonly Ratio[]): Ratio => values.reduce<Ratio>((acc, v) => addRatio(acc, v), ratio(ZERO));
+
+/** True when the ratio `r` equals the decimal `d` exactly (num = d × den, no division). */
+export const ratioEquals = (r: Ratio, d: Dec): boolean => r.num.equals(d.times(r.den));

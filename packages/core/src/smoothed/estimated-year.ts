@@ -26,6 +26,7 @@ import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, add, formatPlain, quantize, sum } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { energyLines } from "../invoice/energy.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
 import { vatGroups } from "../taxes/vat.ts";
 
@@ -75,7 +76,13 @@ export interface PricedYear {
  * The TTC of `kwh` per register consumed over `p`, with the subscription of `p`, priced on the case
  * as known on `knownOn` — R1's lines, each rounded, VAT once per rate group.
  */
-export function priceEstimatedPeriod(c: Case, p: Period, kwh: ReadonlyMap<Register, Dec>, knownOnDate: LocalDate): PricedYear {
+export function priceEstimatedPeriod(
+  c: Case,
+  p: Period,
+  kwh: ReadonlyMap<Register, Dec>,
+  knownOnDate: LocalDate,
+  rules: Ruleset = CURRENT_RULES,
+): PricedYear {
   const known = caseKnownOn(c, knownOnDate);
   const start: Record<string, string> = {};
   const end: Record<string, string> = {};
@@ -90,7 +97,7 @@ export function priceEstimatedPeriod(c: Case, p: Period, kwh: ReadonlyMap<Regist
       { date: p.end, source: "distributorActual", registers: end },
     ],
   };
-  const lines = [...subscriptionLines(estimated, p), ...energyLines(estimated, p).lines];
+  const lines = [...subscriptionLines(estimated, p), ...energyLines(estimated, p, undefined, rules).lines];
   const totalHt = sum(lines.map((l) => l.amount));
   return { totalHt, totalTtc: add(totalHt, vatGroups(lines).total) };
 }

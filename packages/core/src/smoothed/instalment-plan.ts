@@ -28,6 +28,7 @@ import { type Dec, ZERO, add, dec, div, formatCents, formatPlain, isNegative, mu
 import { nextBillingDate } from "../invoice/schedule.ts";
 import type { EstimateBasis, InstalmentPlan } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 
 export const INSTALMENTS_PER_YEAR = 12;
 
@@ -172,6 +173,7 @@ export function instalmentPlan(
   issueDate: LocalDate,
   creditToDeduct: Dec,
   hooks: SmoothedHooks = {},
+  rules: Ruleset = CURRENT_RULES,
 ): InstalmentPlan {
   const { end } = planDates(c.contract, start);
   // The plan estimates a whole year even when the contract ends inside it: the end is unknown when
@@ -179,7 +181,7 @@ export function instalmentPlan(
   const yearEnd = planDates({ ...c.contract, end: null }, start).end;
   const year = { start, end: yearEnd };
   const estimate = estimateYear(c, year, hooks);
-  const priced = priceEstimatedPeriod(c, year, estimate.kwh, start);
+  const priced = priceEstimatedPeriod(c, year, estimate.kwh, start, rules);
   const total = priced.totalTtc;
   const amounts = splitInstalments(total, INSTALMENTS_PER_YEAR);
   const estimatedKwh: Record<string, string> = {};

@@ -25,6 +25,7 @@ import { type LocalDate, daysBetween } from "../primitives/dates.ts";
 import { type Dec, abs, compare, dec, div, formatCents, formatPlain, isZero, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import type { PlanReadjustment } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { INSTALMENTS_PER_YEAR, planDates, smoothingSettings, splitInstalments } from "./instalment-plan.ts";
 
 /** True when the `k`-th billing date of a plan (0-based; k = instalments already issued) is a check date. */
@@ -34,7 +35,14 @@ export function isReadjustmentDate(c: Case, k: number): boolean {
 }
 
 /** The check on `date`, when `issued` instalments of `plan` have been issued. */
-export function readjustment(c: Case, plan: PlanState, date: LocalDate, issued: number, issueDate: LocalDate): PlanReadjustment {
+export function readjustment(
+  c: Case,
+  plan: PlanState,
+  date: LocalDate,
+  issued: number,
+  issueDate: LocalDate,
+  rules: Ruleset = CURRENT_RULES,
+): PlanReadjustment {
   const settings = smoothingSettings(c);
   const yearEnd = planDates({ ...c.contract, end: null }, plan.start).end;
   const yearDays = daysBetween(plan.start, yearEnd);
@@ -75,7 +83,7 @@ export function readjustment(c: Case, plan: PlanState, date: LocalDate, issued: 
     projected.set(r, quantize(div(mul(kwh, dec(yearDays)), dec(daysBetween(plan.start, last.date)))));
     measuredTo[r] = last.date;
   }
-  const priced = priceEstimatedPeriod(c, { start: plan.start, end: yearEnd }, projected, date).totalTtc;
+  const priced = priceEstimatedPeriod(c, { start: plan.start, end: yearEnd }, projected, date, rules).totalTtc;
   const deviation = isZero(planTotal) ? dec(isZero(priced) ? 0 : 100) : div(mul(sub(priced, planTotal), dec(100)), planTotal);
   const deviationPct = formatPlain(roundToCent(deviation));
   const record = (m: Map<Register, Dec>) => Object.fromEntries([...m.entries()].sort().map(([r, v]) => [r, formatPlain(quantize(v))]));

@@ -27,6 +27,7 @@ import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./docum
 import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
 import { isReadjustmentDate, readjustment } from "./readjustment.ts";
 import { trueUpInvoice } from "./true-up.ts";
+import { type RulesOption, rulesOf } from "../ruleset.ts";
 
 export type SmoothedDocument = InstalmentPlan | InstalmentNotice | PlanReadjustment | Invoice;
 
@@ -51,8 +52,12 @@ const stateOf = (p: InstalmentPlan): PlanState => ({
   start: p.start,
 });
 
-/** Every smoothed-billing document due for the case on its `asOf` date. */
-export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): SmoothedOutcome {
+/**
+ * Every smoothed-billing document due for the case on its `asOf` date. `options.engineVersion`: compute
+ * with the rules of that engine version (ruleset.ts), as a replay of its documents does (default: this engine's).
+ */
+export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options: RulesOption = {}): SmoothedOutcome {
+  const rules = rulesOf(options);
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
   const documents: SmoothedDocument[] = [];
   let plan: PlanState | null = c.billing.plan ?? null;
@@ -77,7 +82,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
     };
   };
   const startPlan = (d: LocalDate) => {
-    const created = instalmentPlan(c, d, issueDate, credit, hooks);
+    const created = instalmentPlan(c, d, issueDate, credit, hooks, rules);
     plan = stateOf(created);
     documents.push(created, notice(plan, 1, d));
   };
@@ -90,14 +95,14 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
   for (const d of dates) {
     try {
       if (mode === "monthly") {
-        documents.push(monthlyInvoice(c, d, issueDate));
+        documents.push(monthlyInvoice(c, d, issueDate, false, null, rules));
         continue;
       }
       if (plan === null) {
         // A switch from monthly billing: the energy since the last monthly invoice is billed first
         // (its subscription was billed in advance up to this date).
         if (c.billing.lastBillingDate !== null) {
-          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate));
+          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate, false, null, rules));
         }
         startPlan(d);
         continue;
@@ -106,7 +111,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
       const pd = planDates(c.contract, current.start);
       if (d === pd.end) {
         const switching = switchFrom !== null && switchFrom <= d;
-        const inv = trueUpInvoice(c, current, d, issueDate, credit, switching);
+        const inv = trueUpInvoice(c, current, d, issueDate, credit, switching, rules);
         documents.push(inv);
         const s = inv.trueUp!.settlement;
         credit = s.kind === "carriedForward" ? dec(s.amountTtc) : ZERO;
@@ -119,7 +124,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
           // the energy up to it is on the true-up just issued.
           mode = "monthly";
           plan = null;
-          documents.push(monthlyInvoice(c, d, issueDate, true));
+          documents.push(monthlyInvoice(c, d, issueDate, true, null, rules));
           continue;
         }
         startPlan(d);
@@ -129,7 +134,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}): Smooth
       if (k <= 0) throw new Error(`${d} is not an instalment date of plan ${current.reference}`);
       let p = current;
       if (isReadjustmentDate(c, k)) {
-        const r = readjustment(c, p, d, k, issueDate);
+        const r = readjustment(c, p, d, k, issueDate, rules);
         documents.push(r);
         if (r.applied) p = { ...p, amountsTtc: [...r.amountsTtc] };
       }

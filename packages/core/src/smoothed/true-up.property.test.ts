@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import type { CaseInput, PlanState } from "../case/schema.ts";
 import { caseSchema } from "../case/schema.ts";
 import { addDays, monthDay } from "../primitives/dates.ts";
-import { add, dec, formatCents, formatPlain, sum } from "../primitives/money.ts";
+import { add, dec, formatCents, formatPlain, formatRatio, sum, sumRatios } from "../primitives/money.ts";
+import { exactQuantityOf } from "../invoice/draft-line.ts";
 import { baseCaseInput } from "../testing/example-case.ts";
 import type { Invoice } from "../invoice/document.ts";
 import type { InstalmentNotice } from "./documents.ts";
@@ -109,8 +110,8 @@ describe("R1 · CGV 6.1 smoothed billing — properties", () => {
         expect(formatCents(sum(trueUp!.lines.map((l) => dec(l.amount))))).toBe(trueUp!.totalHt);
         expect(formatCents(add(dec(trueUp!.totalHt), sum(trueUp!.vat.map((v) => dec(v.amount)))))).toBe(trueUp!.totalTtc);
         // Every kWh of the year is on it.
-        const kwh = sum(trueUp!.lines.filter((l) => l.kind === "energy").map((l) => dec(l.quantity)));
-        expect(formatPlain(kwh)).toBe(String(Number(reads.find((r) => r.date === monthDay(start, 12, day))!.registers.BASE) - Number(reads.find((r) => r.date === start)!.registers.BASE)));
+        const kwh = sumRatios(trueUp!.lines.filter((l) => l.kind === "energy").map(exactQuantityOf));
+        expect(formatRatio(kwh)).toBe(String(Number(reads.find((r) => r.date === monthDay(start, 12, day))!.registers.BASE) - Number(reads.find((r) => r.date === start)!.registers.BASE)));
       }),
       { numRuns: 60 },
     );

@@ -21,6 +21,7 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { type DraftLine, finishLine } from "../invoice/draft-line.ts";
 import { energyLines } from "../invoice/energy.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { trueUpChargeLines } from "../invoice/carried-charges.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
 import { planDates } from "./instalment-plan.ts";
@@ -32,10 +33,18 @@ import { settle } from "./refund-threshold.ts";
  * before the contract is billed monthly (no next plan; any credit refunded) (default: false).
  * Throws BillingError on a data gap.
  */
-export function trueUpInvoice(c: Case, plan: PlanState, end: LocalDate, issueDate: LocalDate, creditCarriedIn: Dec, switchToMonthly = false): Invoice {
+export function trueUpInvoice(
+  c: Case,
+  plan: PlanState,
+  end: LocalDate,
+  issueDate: LocalDate,
+  creditCarriedIn: Dec,
+  switchToMonthly = false,
+  rules: Ruleset = CURRENT_RULES,
+): Invoice {
   const period = { start: plan.start, end };
   const drafts: DraftLine[] = [...subscriptionLines(c, period)];
-  const energy = energyLines(c, period);
+  const energy = energyLines(c, period, undefined, rules);
   drafts.push(...energy.lines);
   drafts.push(...trueUpChargeLines(c, plan.start)); // R3/R4 charges of the account, outside VAT
   const totalHt = sum(drafts.map((l) => l.amount));

@@ -20,6 +20,7 @@ import {
   dueInvoices,
   dueSmoothedDocuments,
   ENGINE_VERSION,
+  rulesetFor,
 } from "@billing/core";
 import {
   type BilledIndexRow,
@@ -80,6 +81,12 @@ export interface RunOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** R2 settings of the supplier: self-read window and coherence factors (default: the core's defaults). */
   readonly estimation?: EstimationSettings | undefined;
+  /**
+   * Bill with the rules of an earlier engine version (core ruleset.ts), recorded as that version on the
+   * run and its documents — to reproduce what an older release issued, in tests or an incident
+   * analysis (default: this engine's, ENGINE_VERSION).
+   */
+  readonly engineVersion?: string;
 }
 
 /** R2 settings a supplier chooses (case `estimation` without its data). */
@@ -192,7 +199,10 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     if (o instanceof Error) throw o;
     return o;
   };
-  const runId = opts.runId ?? (await startRun(db, opts.date, ENGINE_VERSION));
+  const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
+  rulesetFor(engineVersion); // an unknown version fails here, before anything is written
+  const rules = { engineVersion };
+  const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
   const hasher = new InputHasher();
   const knownParts = new Set<string>();
   const progress: { -readonly [K in keyof RunProgress]: number } = { ...NO_PROGRESS };
@@ -256,14 +266,14 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         pendingCharges,
       });
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
-      const out = dueInvoices(c);
+      const out = dueInvoices(c, rules);
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
       if (out.invoices.length === 0) {
         return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
       }
       const input = hasher.storedInput(c, out.invoices);
       const invoices = out.invoices.map(
-        (document: Invoice): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion: ENGINE_VERSION, input }),
+        (document: Invoice): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion, input }),
       );
       return {
         contract,
@@ -280,7 +290,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
 
   /** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
   const prepareSmoothed = (contract: ContractRow, c: Case): Prepared => {
-    const out = dueSmoothedDocuments(c);
+    const out = dueSmoothedDocuments(c, {}, rules);
     if (!out.ok) {
       return {
         contract, invoices: [], next: contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED,
@@ -310,7 +320,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     }
     const count = out.documents.length;
     const input = docs.length > 0 ? hasher.storedSmoothedInput(c, docs) : null;
-    const invoices = docs.map((document): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion: ENGINE_VERSION, input: input! }));
+    const invoices = docs.map((document): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion, input: input! }));
     return {
       contract,
       invoices,

@@ -10,6 +10,7 @@
  */
 import type { Transaction } from "kysely";
 import { z } from "zod";
+import { type ImportFormat, type ImportSource, formatOf, readRecords } from "../import/records.ts";
 import {
   type ComputedCharge,
   type LedgerEntry,
@@ -78,59 +79,39 @@ export interface RowError {
 
 export const formatRowError = (e: RowError): string => `line ${e.line}: ${e.field}: ${e.reason}`;
 
-/** Splits one CSV line (comma-separated, fields may be "quoted" with "" for a quote). */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") out.push(cur), (cur = "");
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
+/** The payment file's columns for the shared reader (method optional). */
+export const PAYMENT_COLUMNS = { required: PAYMENT_CSV_COLUMNS.slice(0, 4), optional: PAYMENT_CSV_COLUMNS.slice(4) } as const;
 
 /**
- * Parses and validates the payment file, row by row. `receivedOn` fills an empty received_on
- * (a file of one bank statement day). Rows repeating a reference of the same file with the same
- * values are dropped; with other values they are errors.
+ * Parses and validates the payment file, row by row (the shared reader, import/records.ts: CSV with
+ * `,` or `;`, BOM, quotes, or JSON Lines). `receivedOn` fills an empty received_on (a file of one bank
+ * statement day). Rows repeating a reference of the same file with the same values are dropped; with
+ * other values they are errors. A file that cannot be read (its header) throws ImportFileError.
  */
-export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}): { rows: { line: number; row: PaymentRow }[]; errors: RowError[] } {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+export async function parsePaymentCsv(
+  source: string | ImportSource,
+  opts: { receivedOn?: string; format?: ImportFormat } = {},
+): Promise<{ rows: { line: number; row: PaymentRow }[]; errors: RowError[] }> {
   const errors: RowError[] = [];
   const rows: { line: number; row: PaymentRow }[] = [];
-  const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
-  const missing = PAYMENT_CSV_COLUMNS.slice(0, 4).filter((c) => !header.includes(c));
-  if (missing.length > 0) {
-    return { rows, errors: [{ line: 1, field: "header", reason: `must name the columns ${PAYMENT_CSV_COLUMNS.join(",")} (missing: ${missing.join(", ")})` }] };
-  }
   const seen = new Map<string, { line: number; row: PaymentRow }>();
-  for (let i = 1; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (raw.trim() === "") continue;
-    const cells = splitCsvLine(raw);
-    if (cells.length !== header.length) {
-      errors.push({ line: i + 1, field: "row", reason: `has ${cells.length} field${cells.length === 1 ? "" : "s"}, the header ${header.length}` });
+  const input: ImportSource = typeof source === "string" ? { text: source } : source;
+  for await (const item of readRecords(input, { columns: PAYMENT_COLUMNS, format: opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name)) })) {
+    const line = item.line;
+    if (!item.ok) {
+      errors.push(item.shape ? { line, field: "row", reason: `has ${item.shape.cells.length} field${item.shape.cells.length === 1 ? "" : "s"}, the header ${item.shape.header.length}` } : { line, field: item.field, reason: item.reason });
       continue;
     }
-    const record: Record<string, string | undefined> = {};
-    header.forEach((h, j) => (record[h] = cells[j]));
-    if ((record["received_on"] ?? "").trim() === "" && opts.receivedOn) record["received_on"] = opts.receivedOn;
-    if ((record["method"] ?? "").trim() === "") delete record["method"];
+    const record: Record<string, string | undefined> = { ...item.fields };
+    if ((record["received_on"] ?? "") === "" && opts.receivedOn) record["received_on"] = opts.receivedOn;
+    if ((record["method"] ?? "") === "") delete record["method"];
     const parsed = paymentRowSchema.safeParse(record);
     if (!parsed.success) {
       // The first reason per field: "is empty" says it all, without the format checks that follow it.
       const fields = new Set<string>();
       for (const issue of parsed.error.issues) {
         const field = issue.path.join(".") || "row";
-        if (!fields.has(field)) errors.push({ line: i + 1, field, reason: issue.message });
+        if (!fields.has(field)) errors.push({ line, field, reason: record[field] === undefined && field !== "row" ? "is empty" : issue.message });
         fields.add(field);
       }
       continue;
@@ -138,10 +119,10 @@ export function parsePaymentCsv(text: string, opts: { receivedOn?: string } = {}
     const prev = seen.get(parsed.data.reference);
     if (prev) {
       const same = prev.row.customer_id === parsed.data.customer_id && prev.row.received_on === parsed.data.received_on && sameAmount(prev.row.amount, parsed.data.amount);
-      if (!same) errors.push({ line: i + 1, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
+      if (!same) errors.push({ line, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
       continue;
     }
-    const entry = { line: i + 1, row: parsed.data };
+    const entry = { line, row: parsed.data };
     seen.set(parsed.data.reference, entry);
     rows.push(entry);
   }
@@ -160,8 +141,12 @@ export interface ImportReport {
  * statement): a bad row never stops the good ones and is never half-written. Unknown customers and
  * a reference already stored with another amount, customer or date are reported with their line.
  */
-export async function importPayments(store: Store, text: string, opts: { sourceFile?: string; receivedOn?: string } = {}): Promise<ImportReport> {
-  const { rows, errors } = parsePaymentCsv(text, opts);
+export async function importPayments(
+  store: Store,
+  source: string | ImportSource,
+  opts: { sourceFile?: string; receivedOn?: string; format?: ImportFormat } = {},
+): Promise<ImportReport> {
+  const { rows, errors } = await parsePaymentCsv(source, opts);
   const all: RowError[] = [...errors];
   const known = await existingCustomerIds(store.db, rows.map((r) => r.row.customer_id));
   let inserted = 0;

@@ -5,11 +5,25 @@
  * recompute-and-compare). It also recomputes the input hash from the stored bodies, so an input
  * altered after issue is reported even when the amounts happen to come out the same.
  *
+ * Rules that change over time (issue 12 point 5): by default a replay runs the rules of the engine
+ * version stored on the invoice (core ruleset.ts), so a document issued before a rule change still
+ * replays to its issued amounts; `rules: "today"` runs this engine's rules instead and reports what
+ * they would give.
+ *
  * Never throws on bad stored data: a missing or invalid input is an `unreplayable` result with its
  * reason (STYLE 9). Reads only; the database is never written.
  */
-import { type BillingOutcome, type Case, type Invoice, ENGINE_VERSION, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
-import { type Store, canonicalJson, findInvoiceByNumber } from "@billing/db";
+import {
+  type BillingOutcome,
+  type Case,
+  type Invoice,
+  ENGINE_VERSION,
+  dueInvoices,
+  dueSmoothedDocuments,
+  parseCase,
+  rulesetOrReason,
+} from "@billing/core";
+import { type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber } from "@billing/db";
 import { caseFromStoredInput, caseHashOf, partHash } from "./stored-input.ts";
 
 /** One field whose stored and recomputed values differ; `path` is a JSON path into the document, e.g. `lines[3].amount`. */
@@ -19,10 +33,24 @@ export interface ReplayDifference {
   readonly recomputed: unknown;
 }
 
-/** The engine that issued the invoice and the one that replayed it: a difference may come from a change between them. */
+/**
+ * The engine that issued the invoice, the one that replayed it, and the engine version whose rules
+ * the replay ran (`rules`: the issued version by default, this engine's with `rules: "today"`).
+ */
 export interface ReplayEngines {
   readonly issued: string;
   readonly replayed: string;
+  readonly rules: string;
+}
+
+/** Which rules a replay runs (default: "issued"). */
+export interface ReplayOptions {
+  /**
+   * "issued": the rules of the engine version stored on the document (ruleset.ts) — proves it was
+   * computed right by the engine that issued it; "today": this engine's rules — what the document
+   * would be now (default: "issued").
+   */
+  readonly rules?: "issued" | "today";
 }
 
 export type ReplayResult =
@@ -51,12 +79,20 @@ const SHARED_PARTS = ["offer", "reference"] as const;
  * `match` means identical in every field (amounts, quantities, prices, periods, indexes, rules and
  * explanations) and an input hash that still matches the stored input.
  */
-export async function replayInvoice(db: Store["db"], number: string): Promise<ReplayResult> {
-  const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
-
+export async function replayInvoice(db: Store["db"], number: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   const stored = await findInvoiceByNumber(db, number);
-  if (!stored) return unreplayable(`invoice ${number} not found`);
+  if (!stored) return { status: "unreplayable", number, reason: `invoice ${number} not found` };
+  return replayStored(db, stored, options);
+}
+
+/** {@link replayInvoice} on an invoice already loaded (the audit loads them page by page). */
+export async function replayStored(db: Store["db"], stored: StoredInvoice, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const number = stored.invoice.number;
+  const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
   const { invoice, input } = stored;
+  const rulesVersion = options.rules === "today" ? ENGINE_VERSION : invoice.engine_version;
+  const ruleset = rulesetOrReason(rulesVersion);
+  if (typeof ruleset === "string") return unreplayable(`no rules for the engine that issued ${number}: ${ruleset}`);
   if (!input) return unreplayable(`invoice ${number} has no stored input (invoice_input row missing)`);
 
   const refs = input.shared_parts as Record<string, unknown> | null;
@@ -89,7 +125,7 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
       `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,
     );
   }
-  const out = recompute(parsed.value);
+  const out = recompute(parsed.value, rulesVersion);
   if (!out.ok) {
     return unreplayable(
       `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}${altered}`,
@@ -116,7 +152,7 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
     differences.push(...compareDocuments(stored.document, recomputed));
   }
 
-  const engine = { issued: invoice.engine_version, replayed: ENGINE_VERSION };
+  const engine = { issued: invoice.engine_version, replayed: ENGINE_VERSION, rules: rulesVersion };
   if (differences.length > 0) return { status: "differs", number, differences, engine };
   return { status: "match", number, lines: stored.document.lines.length, totalTtc: stored.document.totalTtc, engine };
 }
@@ -126,9 +162,9 @@ export async function replayInvoice(db: Store["db"], number: string): Promise<Re
  * contract's monthly invoices; a smoothed contract's whole night (plans, notices, readjustments, the
  * true-up, and the monthly invoices of a switch), of which the invoices are kept.
  */
-function recompute(c: Case): BillingOutcome {
-  if (c.contract.billingMode === "monthly") return dueInvoices(c);
-  const out = dueSmoothedDocuments(c);
+function recompute(c: Case, engineVersion: string): BillingOutcome {
+  if (c.contract.billingMode === "monthly") return dueInvoices(c, { engineVersion });
+  const out = dueSmoothedDocuments(c, {}, { engineVersion });
   if (!out.ok) return out;
   const invoices = out.documents.filter((d): d is Invoice => d.kind === "monthlyInvoice" || d.kind === "trueUpInvoice");
   return { ok: true, invoices, nextBillingDate: out.nextBillingDate };

@@ -1,13 +1,12 @@
 /**
  * The customer account on the command line (R3 · CGV 6.4, R4 · CGV 6.5; docs/payments.md):
- *   billing payments import <file.csv> [--received-on D]
+ *   billing payments import <file.csv|file.jsonl> [--received-on D] [--format csv|jsonl]
  *   billing payments nightly --date D
  *   billing account show <customerId> [--as-of D]
  *   billing refunds request <customerId> --on D
  *   billing refunds due --date D
  *   billing refunds paid <refundId> --on D [--execution-date-only]
  */
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { loadRefund, loadRefundsDue, migrateOrThrow, recordRefundPayment } from "@billing/db";
@@ -21,6 +20,8 @@ import {
   requestRefund,
   runPaymentsNightly,
 } from "../billing/payments.ts";
+import { ImportFileError } from "../import/records.ts";
+import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 
 export function formatImportReport(file: string, r: ImportReport): string {
@@ -67,17 +68,18 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
   const payments = program.command("payments").description("Payments received and the nightly payments step (R3 penalties, R4 refunds)");
   payments
     .command("import <file>")
-    .description("Import a payment CSV (reference,customer_id,received_on,amount[,method]; docs/payments.md): each good row stored once, bad rows reported with line and reason")
+    .description("Import a payment file, CSV or JSON Lines (reference,customer_id,received_on,amount[,method]; docs/payments.md, docs/imports.md): each good row stored once, bad rows reported with line and reason")
     .option("--received-on <YYYY-MM-DD>", "receipt date for rows whose received_on is empty (default: none, such rows are rejected)")
+    .option("--format <csv|jsonl>", "the file's format (default: jsonl for a .jsonl file, else csv)")
     .option("--json", "print the report as JSON (default: readable)")
-    .action(async (file: string, o: { receivedOn?: string; json?: boolean }) => {
+    .action(async (file: string, o: { receivedOn?: string; format?: string; json?: boolean }) => {
       const receivedOn = o.receivedOn ? parseDateOption(o.receivedOn, "--received-on") : undefined;
-      const text = await readFile(file, "utf8").catch((e: Error) => {
-        throw new UsageError(`cannot read ${file}: ${e.message}`);
-      });
+      const format = formatOption(file, o.format);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
-        const report = await importPayments(store, text, { sourceFile: basename(file), ...(receivedOn ? { receivedOn } : {}) });
+        const report = await importPayments(store, { path: file }, { sourceFile: basename(file), format, ...(receivedOn ? { receivedOn } : {}) }).catch((e: unknown) => {
+          throw e instanceof ImportFileError ? new UsageError(`${file}: ${e.message}; nothing stored`) : e;
+        });
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatImportReport(file, report)) + "\n");
         if (report.errors.length > 0) process.exitCode = 1;
       });

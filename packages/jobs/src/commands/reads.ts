@@ -1,15 +1,12 @@
 /**
  * `billing reads import <file.csv> [--received-on D]`: store a file of meter reads and connected-station
- * days (R2 — CGV 6.2; docs/reads.md). Every row is kept: valid rows accepted, the others rejected with
+ * days (R2 — CGV 6.2; docs/reads.md), CSV or JSON Lines through the shared reader (docs/imports.md). Every row is kept: valid rows accepted, the others rejected with
  * their reason (reported as `line N: column: reason`); the file is read as a stream and stored in
  * batches of {@link IMPORT_BATCH_ROWS} rows, each in one transaction (constant memory whatever its size);
  * a row already on record adds nothing, so importing the same file again stores nothing new — and an
  * import interrupted between two batches is completed by importing the file again.
  * `billing reads list <deliveryPoint|contractId>`: everything received, with status and reason.
  */
-import { constants, createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import {
   type ImportResult,
@@ -22,17 +19,22 @@ import {
   migrateOrThrow,
   storeReceivedRows,
 } from "@billing/db";
-import { ReadsFileError, readsLineParser } from "../reads/reads-csv.ts";
+import { type ImportFormat, ImportFileError, readRecords } from "../import/records.ts";
+import { formatOption } from "../import/options.ts";
+import { READS_COLUMNS, receivedRowOf } from "../reads/reads-csv.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
 
-/** Parses and stores one reads file; `receivedOn` is the reception day of rows without one. */
-export async function importReadsFile(store: Store, path: string, receivedOn: string, batchRows = IMPORT_BATCH_ROWS): Promise<ImportResult> {
-  try {
-    await access(path, constants.R_OK);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  const parse = readsLineParser(receivedOn);
+/**
+ * Parses and stores one reads file (CSV, or JSON Lines by its extension or `format`); `receivedOn` is
+ * the reception day of rows without one.
+ */
+export async function importReadsFile(
+  store: Store,
+  path: string,
+  receivedOn: string,
+  batchRows = IMPORT_BATCH_ROWS,
+  format?: ImportFormat,
+): Promise<ImportResult> {
   const total: { -readonly [K in keyof ImportResult]: ImportResult[K] } = { rows: 0, acceptedReads: 0, acceptedStationDays: 0, storedRejected: 0, alreadyKnown: 0, rejected: [] };
   const rejected: ImportResult["rejected"][number][] = [];
   const flush = async (rows: ReceivedRow[]) => {
@@ -46,21 +48,20 @@ export async function importReadsFile(store: Store, path: string, receivedOn: st
     rejected.push(...r.rejected);
   };
   let batch: ReceivedRow[] = [];
-  let lineNo = 0;
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  let stored = 0;
   try {
-    for await (const line of lines) {
-      const row = parse(line, ++lineNo);
-      if (row) batch.push(row);
+    for await (const item of readRecords({ path }, { columns: READS_COLUMNS, ...(format ? { format } : {}) })) {
+      batch.push(receivedRowOf(item, receivedOn));
       if (batch.length >= batchRows) {
         await flush(batch);
+        stored += batch.length;
         batch = [];
       }
     }
-    parse.end();
   } catch (e) {
-    // A bad header is found on the first line, before anything is stored.
-    if (e instanceof ReadsFileError) throw new UsageError(`${path}: ${e.message}; nothing stored`);
+    // A bad header is found on the first line, before anything is stored; broken quoting further down
+    // stops the import after the batches already stored (importing the fixed file again completes it).
+    if (e instanceof ImportFileError) throw new UsageError(`${path}: ${e.message}; ${stored === 0 ? "nothing stored" : `the ${stored} rows before it were stored`}`);
     throw e;
   }
   await flush(batch);
@@ -132,12 +133,14 @@ export function registerReads(program: Command, storeOptions: () => StoreOptions
     .command("import <file>")
     .description("Store a CSV of reads (delivery_point,date,source,register,value[,received_on]; docs/reads.md): every row kept, invalid ones as rejected with their reason; exit 3 when a row is rejected")
     .option("--received-on <YYYY-MM-DD>", "reception day of rows without a received_on (default: today in Europe/Paris)")
+    .option("--format <csv|jsonl>", "the file's format (default: jsonl for a .jsonl file, else csv)")
     .option("--json", "print the result as JSON (default: a readable report)")
-    .action(async (file: string, o: { receivedOn?: string; json?: boolean }) => {
+    .action(async (file: string, o: { receivedOn?: string; format?: string; json?: boolean }) => {
       const receivedOn = parseDateOption(o.receivedOn ?? todayInParis(), "--received-on");
+      const format = formatOption(file, o.format);
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
-        const r = await importReadsFile(store, file, receivedOn);
+        const r = await importReadsFile(store, file, receivedOn, IMPORT_BATCH_ROWS, format);
         process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatImport(file, r)) + "\n");
         if (r.rejected.length > 0) process.exitCode = 3;
       });

@@ -4,23 +4,30 @@
  * identical, 1 when it differs or cannot be replayed (unknown number, missing or invalid input).
  */
 import type { Command } from "commander";
-import { type ReplayResult, replayInvoice } from "../billing/replay.ts";
+import { type ReplayEngines, type ReplayResult, replayInvoice } from "../billing/replay.ts";
 import { type StoreOptions, withStore } from "./context.ts";
 
 const show = (v: unknown): string => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
+
+/** Said when the rules run are not those of the engine that issued the invoice (`--today-rules`) or of this engine. */
+function rulesNote(e: ReplayEngines): string {
+  if (e.rules !== e.issued) return ` with the rules of engine ${e.rules} (issued by ${e.issued})`;
+  if (e.issued !== e.replayed) return ` with the rules of engine ${e.issued} that issued it`;
+  return "";
+}
 
 /** The readable report of a replay, one line per difference. */
 export function formatReplayResult(r: ReplayResult): string {
   switch (r.status) {
     case "match":
-      return `${r.number}: recomputed from its stored input, identical to the cent (${r.lines} lines, TTC ${r.totalTtc})`;
+      return `${r.number}: recomputed from its stored input, identical to the cent (${r.lines} lines, TTC ${r.totalTtc})` + rulesNote(r.engine);
     case "differs": {
       const out = [
         `${r.number}: recomputed from its stored input, ${r.differences.length} field${r.differences.length === 1 ? "" : "s"} differ:`,
         ...r.differences.map((d) => `  ${d.path}: stored ${show(d.stored)}, recomputed ${show(d.recomputed)}`),
       ];
-      if (r.engine.issued !== r.engine.replayed) {
-        out.push(`(issued by engine ${r.engine.issued}, replayed with engine ${r.engine.replayed})`);
+      if (r.engine.issued !== r.engine.replayed || r.engine.rules !== r.engine.issued) {
+        out.push(`(issued by engine ${r.engine.issued}, replayed with engine ${r.engine.replayed} running the rules of ${r.engine.rules})`);
       }
       return out.join("\n");
     }
@@ -35,8 +42,9 @@ export function registerReplay(invoiceCommand: Command, storeOptions: () => Stor
     .command("replay <number>")
     .description("Recompute an issued invoice from its stored input and compare it with the stored document, field by field")
     .option("--json", "print the replay result as JSON (default: a readable report)")
-    .action(async (number: string, o: { json?: boolean }) => {
-      const r = await withStore(storeOptions(), (store) => replayInvoice(store.db, number));
+    .option("--today-rules", "run this engine's rules instead of those of the engine version that issued the invoice (default: the issued version's)")
+    .action(async (number: string, o: { json?: boolean; todayRules?: boolean }) => {
+      const r = await withStore(storeOptions(), (store) => replayInvoice(store.db, number, { rules: o.todayRules ? "today" : "issued" }));
       process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatReplayResult(r)) + "\n");
       // Set once the store is closed: closing PGlite resets process.exitCode to 0.
       if (r.status !== "match") process.exitCode = 1;

@@ -3,21 +3,24 @@
  * `delivery_point,date,source,register,value[,received_on]`, one register of one read (or, for a
  * connectedStation row, one register's kWh of one day) per line. Each row is checked with zod; a row
  * that fails is not dropped: it goes to the store as rejected, with its reasons ("column: reason")
- * and its raw text. Only a file whose header cannot be read is refused whole.
+ * and its raw text. Only a file whose header cannot be read is refused whole. Read by the shared
+ * importer (import/records.ts): `,` or `;`, quoted fields, BOM, CRLF, or JSON Lines with the same keys.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { READ_SOURCES, REGISTERS, dates } from "@billing/core";
 import type { ReadSource, ReceivedRow } from "@billing/db";
+import { type ImportItem, readRecords } from "../import/records.ts";
 
 export const READS_CSV_REQUIRED = ["delivery_point", "date", "source", "register", "value"] as const;
 export const READS_CSV_OPTIONAL = ["received_on"] as const;
 type Column = (typeof READS_CSV_REQUIRED)[number] | (typeof READS_CSV_OPTIONAL)[number];
 
-/** The file cannot be read as a reads file at all (its header): nothing is stored. */
-export class ReadsFileError extends Error {
-  override readonly name = "ReadsFileError";
-}
+/** The file cannot be read as a reads file at all (its header, its quoting): nothing is stored. */
+export { ImportFileError as ReadsFileError } from "../import/records.ts";
+
+/** The columns of a reads file, for the shared reader. */
+export const READS_COLUMNS = { required: READS_CSV_REQUIRED, optional: READS_CSV_OPTIONAL } as const;
 
 const isoDate = z.string().refine(dates.isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" });
 
@@ -41,76 +44,36 @@ export function rowFingerprint(f: Record<(typeof READS_CSV_REQUIRED)[number], st
   return sha256(READS_CSV_REQUIRED.map((c) => f[c]).join("\u001f"));
 }
 
-function headerOf(line: string): Column[] {
-  const names = line.split(",").map((h) => h.trim().toLowerCase());
-  const known: readonly string[] = [...READS_CSV_REQUIRED, ...READS_CSV_OPTIONAL];
-  const unknown = names.filter((n) => !known.includes(n));
-  const missing = READS_CSV_REQUIRED.filter((c) => !names.includes(c));
-  const twice = names.filter((n, i) => names.indexOf(n) !== i);
-  const problems = [
-    ...(missing.length > 0 ? [`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`] : []),
-    ...(unknown.length > 0 ? [`unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")}`] : []),
-    ...(twice.length > 0 ? [`column${twice.length > 1 ? "s" : ""} given twice: ${twice.join(", ")}`] : []),
-  ];
-  if (problems.length > 0) {
-    throw new ReadsFileError(`line 1: header: ${problems.join("; ")} (expected ${READS_CSV_REQUIRED.join(",")}[,${READS_CSV_OPTIONAL.join(",")}])`);
-  }
-  return names as Column[];
-}
-
 /**
- * The rows of a reads file. `receivedOn`: the reception day of rows without a received_on (the
- * import's --received-on). Blank lines are skipped; line numbers are the file's (header = line 1).
+ * The rows of a reads file given as text (tests, small files). `receivedOn`: the reception day of rows
+ * without a received_on (the import's --received-on). Line numbers are the file's (header = line 1).
  */
-export function parseReadsCsv(text: string, receivedOn: string): ReceivedRow[] {
+export async function parseReadsCsv(text: string, receivedOn: string): Promise<ReceivedRow[]> {
   const rows: ReceivedRow[] = [];
-  const parser = readsLineParser(receivedOn);
-  text.split(/\r?\n/).forEach((line, i) => {
-    const row = parser(line, i + 1);
-    if (row) rows.push(row);
-  });
-  parser.end();
+  for await (const item of readRecords({ text }, { columns: READS_COLUMNS, format: "csv" })) rows.push(receivedRowOf(item, receivedOn));
   return rows;
 }
 
-/**
- * A line-by-line parser of a reads file (streamed imports): the first non-empty line is the header
- * (a bad one throws ReadsFileError), every later non-empty line a row; `end()` throws on an empty file.
- */
-export function readsLineParser(receivedOn: string): ((line: string, lineNo: number) => ReceivedRow | null) & { end: () => void } {
-  let header: Column[] | null = null;
-  const parse = (line: string, lineNo: number): ReceivedRow | null => {
-    const raw = lineNo === 1 ? line.replace(/^\uFEFF/, "") : line;
-    if (raw.trim() === "") return null;
-    if (header === null) {
-      header = headerOf(raw);
-      return null;
-    }
-    return parseRow(raw, lineNo, header, receivedOn);
-  };
-  return Object.assign(parse, {
-    end: () => {
-      if (header === null) throw new ReadsFileError("the file is empty: expected a header line delivery_point,date,source,register,value[,received_on]");
-    },
-  });
-}
-
-function parseRow(raw: string, lineNo: number, header: readonly Column[], defaultReceivedOn: string): ReceivedRow {
-  const cells = raw.split(",").map((c) => c.trim());
-  const at = (c: Column): string | undefined => {
-    const i = header.indexOf(c);
-    return i < 0 ? undefined : cells[i];
-  };
-  if (cells.length !== header.length) {
-    const pdl = at("delivery_point");
+/** One record of the shared reader as a received row: a malformed record is a rejected row with its reason. */
+export function receivedRowOf(item: ImportItem, receivedOn: string): ReceivedRow {
+  if (!item.ok) {
+    const pdl = item.fields["delivery_point"];
+    const problem = item.shape
+      ? `line: expected ${item.shape.header.length} fields (${item.shape.header.join(",")}), got ${item.shape.cells.length}`
+      : `${item.field}: ${item.reason}`;
     return {
-      lineNo, raw, fingerprint: sha256(`raw\u001f${raw.trim()}`),
+      lineNo: item.line, raw: item.raw, fingerprint: sha256(`raw\u001f${item.raw.trim()}`),
       deliveryPoint: pdl !== undefined && /^\d{14}$/.test(pdl) ? pdl : null,
-      date: null, source: null, register: null, value: null, receivedOn: defaultReceivedOn,
-      problems: [`line: expected ${header.length} fields (${header.join(",")}), got ${cells.length}`],
+      date: null, source: null, register: null, value: null, receivedOn,
+      problems: [problem],
     };
   }
-  const fields = Object.fromEntries(header.map((c, i) => [c, cells[i]!])) as Record<Column, string>;
+  return parseRow(item.fields, item.raw, item.line, receivedOn);
+}
+
+function parseRow(cells: Readonly<Record<string, string>>, raw: string, lineNo: number, defaultReceivedOn: string): ReceivedRow {
+  // JSON Lines may leave a column out: it reads as empty.
+  const fields = Object.fromEntries([...READS_CSV_REQUIRED, ...READS_CSV_OPTIONAL].map((c) => [c, cells[c] ?? ""])) as Record<Column, string>;
   const given = { ...fields, ...(fields.received_on === "" ? { received_on: undefined } : {}) };
   const parsed = rowSchema.safeParse(given);
   const problems: string[] = [];

@@ -1,0 +1,84 @@
+/**
+ * Rules that change over time (issue 12 point 5): every document records the engine version that
+ * computed it, and a document issued by an older engine still replays to its issued amounts. This
+ * file is the one place that maps engine versions to behaviours: each rule change adds a field to
+ * {@link Ruleset} and a row to {@link RULESETS}; the core takes a ruleset (default: today's) and
+ * never reads a version anywhere else.
+ *
+ * | engine version  | kwhShares   | backBillingCap | what changed                                         |
+ * |-----------------|-------------|----------------|------------------------------------------------------|
+ * | 0.1.0 … 0.2.x   | "quantized" | false          | (the behaviour of the first releases)                |
+ * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
+ */
+import { ENGINE_VERSION } from "./version.ts";
+
+export interface Ruleset {
+  /** The first engine version with this behaviour (what the table row starts at). */
+  readonly since: string;
+  /**
+   * R1 — kWh spread pro rata temporis over the sub-periods of a split energy period:
+   * - "quantized" (≤ 0.2.x): each share cut to 12 decimal places (money.QUANTITY_SCALE) before it is
+   *   priced, the last share taking the remainder — an exact half-cent could round down;
+   * - "exact" (0.3.0+): each share kept as an exact fraction, multiplied by its price and divided
+   *   once at the line's rounding (an exact x.xx5 rounds up).
+   */
+  readonly kwhShares: "quantized" | "exact";
+  /**
+   * R5 — CGV 6.6, Synthèse 2.2.3: the 14-month cap on the kWh a reconciliation bills
+   * (consumption/back-billing-cap.ts). false (≤ 0.2.x): a catch-up of any age billed in full.
+   */
+  readonly backBillingCap: boolean;
+}
+
+/** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
+export const RULESETS: readonly Ruleset[] = [
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true },
+];
+
+/** Options every due-document function takes: the engine version whose rules to apply (default: this engine's, {@link ENGINE_VERSION}). */
+export interface RulesOption {
+  readonly engineVersion?: string;
+}
+
+type Semver = readonly [number, number, number];
+
+/** "0.2.0", "0.1.0-test" → [0, 2, 0], [0, 1, 0] (a pre-release tag is ignored: it has its release's rules); null when not a version. */
+function parseVersion(v: string): Semver | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+function compareVersions(a: Semver, b: Semver): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * The rules engine version `engineVersion` applied. Throws on a string that is not a version, and
+ * on a version newer than this engine (it cannot know that engine's rules): callers that take the
+ * version from stored data check with {@link rulesetOrReason} first.
+ */
+export function rulesetFor(engineVersion: string = ENGINE_VERSION): Ruleset {
+  const r = rulesetOrReason(engineVersion);
+  if (typeof r === "string") throw new Error(r);
+  return r;
+}
+
+/** {@link rulesetFor}, or the reason there is none, as a value (for replay and audit). */
+export function rulesetOrReason(engineVersion: string): Ruleset | string {
+  const v = parseVersion(engineVersion);
+  if (v === null) return `engine version "${engineVersion}" is not a version (major.minor.patch)`;
+  if (compareVersions(v, parseVersion(ENGINE_VERSION)!) > 0) {
+    return `engine version ${engineVersion} is newer than this engine (${ENGINE_VERSION}): its rules are unknown here`;
+  }
+  let out = RULESETS[0]!;
+  for (const r of RULESETS) if (compareVersions(v, parseVersion(r.since)!) >= 0) out = r;
+  return out;
+}
+
+/** Today's rules: those of {@link ENGINE_VERSION}. */
+export const CURRENT_RULES: Ruleset = rulesetFor(ENGINE_VERSION);
+
+/** The ruleset an options object selects (default: today's). */
+export const rulesOf = (o: RulesOption = {}): Ruleset => (o.engineVersion === undefined ? CURRENT_RULES : rulesetFor(o.engineVersion));

@@ -298,7 +298,15 @@ CREATE TABLE public.customer (
     name text NOT NULL,
     department text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT customer_kind_check CHECK ((kind = ANY (ARRAY['residential'::text, 'professional'::text])))
+    siren text,
+    siret text,
+    vat_number text,
+    address jsonb,
+    CONSTRAINT customer_identifiers_professional CHECK (((kind = 'professional'::text) OR ((siren IS NULL) AND (siret IS NULL) AND (vat_number IS NULL)))),
+    CONSTRAINT customer_kind_check CHECK ((kind = ANY (ARRAY['residential'::text, 'professional'::text]))),
+    CONSTRAINT customer_siren_check CHECK ((siren ~ '^[0-9]{9}$'::text)),
+    CONSTRAINT customer_siret_check CHECK ((siret ~ '^[0-9]{14}$'::text)),
+    CONSTRAINT customer_vat_number_check CHECK ((vat_number ~ '^FR[0-9]{11}$'::text))
 );
 
 

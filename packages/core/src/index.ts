@@ -75,3 +75,5 @@ export * from "./contract/power-change.ts";
 export * from "./contract/final-index.ts";
 export * from "./contract/subscription-adjustment.ts";
 export * from "./contract/yearly-real-read.ts";
+export { networkShareOf, networkShareOfLine, centsText, sumCentsText, displayDecimal } from "./invoice/network-share.ts";
+export * from "./case/company-identifiers.ts";

@@ -14,14 +14,24 @@ export interface NewCustomer {
   kind: "residential" | "professional";
   name: string;
   department: string | null;
+  /** Professional customer's identifiers (migration 0019; absent = null). */
+  siren?: string | null;
+  siret?: string | null;
+  vat_number?: string | null;
+  /** Billing address (absent = null). */
+  address?: { lines: string[]; postcode: string; city: string; countryCode?: string } | null;
 }
 
 export async function insertCustomers(db: Db, rows: readonly NewCustomer[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    insert into customer (id, kind, name, department)
-    select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.kind)}::text[],
-      ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.department)}::text[])`.execute(db);
+    insert into customer (id, kind, name, department, siren, siret, vat_number, address)
+    select id, kind, name, department, siren, siret, vat_number, address::jsonb
+    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.kind)}::text[],
+      ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.department)}::text[],
+      ${rows.map((r) => r.siren ?? null)}::text[], ${rows.map((r) => r.siret ?? null)}::text[],
+      ${rows.map((r) => r.vat_number ?? null)}::text[], ${rows.map((r) => (r.address ? JSON.stringify(r.address) : null))}::text[])
+      as t(id, kind, name, department, siren, siret, vat_number, address)`.execute(db);
 }
 
 export interface NewOfferPrice {

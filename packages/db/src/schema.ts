@@ -19,6 +19,12 @@ export interface CustomerTable {
   kind: "residential" | "professional";
   name: string;
   department: string | null;
+  /** Professional customer: SIREN, SIRET, VAT number (migration 0019); null otherwise or before it. */
+  siren: Generated<string | null>;
+  siret: Generated<string | null>;
+  vat_number: Generated<string | null>;
+  /** Billing address {lines, postcode, city, countryCode?} (migration 0019); null when unknown. */
+  address: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -60,3 +60,4 @@ export { producerCheckFile } from "./commands/producer.ts";
 export { auditRange, auditDocument, type AuditOptions, type AuditReport, type AuditMismatch, type AuditProgress, type AuditedChain } from "./billing/audit.ts";
 export { formatAuditReport } from "./commands/audit.ts";
 export { formatChainVerification } from "./commands/invoice.ts";
+export { loadInvoiceDocument, loadNoticeDocument, renderPdf, type LoadResult } from "./documents/printable.ts";

@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { isLocalDate } from "../primitives/dates.ts";
+import { isValidFrenchVatNumber, isValidSiren, isValidSiret } from "./company-identifiers.ts";
 
 export const CASE_FORMAT_VERSION = 1 as const;
 
@@ -95,14 +96,59 @@ const kva = z
   .int()
   .refine((n) => (KVA_VALUES as readonly number[]).includes(n), { message: `must be one of ${KVA_VALUES.join(", ")} kVA` });
 
+/** The customer's billing address, printed on the invoice (and the buyer's address of a Factur-X, BG-8). */
+export const postalAddressSchema = z
+  .object({
+    lines: z.array(z.string().min(1)).min(1).max(3).describe("Street lines (number, street, building), 1 to 3"),
+    postcode: z.string().min(1).describe('Postal code, e.g. "75011"'),
+    city: z.string().min(1),
+    countryCode: z.string().regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code such as "FR"' }).optional().describe("ISO 3166-1 alpha-2 (default: FR)"),
+  })
+  .strict();
+
 export const customerSchema = z
   .object({
     id: z.string().min(1),
     kind: z.enum(["residential", "professional"]).describe("particulier or professionnel"),
     name: z.string().min(1),
     department: z.string().regex(/^(\d{2}|2A|2B|97\d)$/, { message: 'must be a French department code such as "75", "2A" or "974"' }).optional(),
+    address: postalAddressSchema.optional().describe("Billing address printed on the invoice; absent = the invoice shows the name only"),
+    siren: z
+      .string()
+      .regex(/^\d{9}$/, { message: "must be the 9-digit SIREN" })
+      .refine(isValidSiren, { message: "is not a valid SIREN (Luhn checksum fails)" })
+      .optional()
+      .describe("Professional customer: SIREN (9 digits, Luhn). Needed for a Factur-X invoice (BT-47)"),
+    siret: z
+      .string()
+      .regex(/^\d{14}$/, { message: "must be the 14-digit SIRET" })
+      .refine(isValidSiret, { message: "is not a valid SIRET (Luhn checksum fails; La Poste establishments: digit sum not a multiple of 5)" })
+      .optional()
+      .describe("Professional customer: SIRET of the establishment billed (14 digits, Luhn; La Poste: digit sum a multiple of 5); starts with the SIREN"),
+    vatNumber: z
+      .string()
+      .regex(/^FR\d{11}$/, { message: 'must be a French VAT number "FR" + 11 digits' })
+      .refine(isValidFrenchVatNumber, { message: "is not a valid French VAT number (its key does not match the SIREN)" })
+      .optional()
+      .describe("Professional customer: intra-community VAT number FR + key + SIREN (BT-48)"),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const ids = (["siren", "siret", "vatNumber"] as const).filter((k) => c[k] !== undefined);
+    if (c.kind === "residential") {
+      for (const k of ids) ctx.addIssue({ code: "custom", path: [k], message: "is for a professional customer only (kind is residential)" });
+      return;
+    }
+    if ((c.siret !== undefined || c.vatNumber !== undefined) && c.siren === undefined) {
+      ctx.addIssue({ code: "custom", path: ["siren"], message: "is required with siret or vatNumber" });
+    }
+    if (c.siren !== undefined && c.siret !== undefined && !c.siret.startsWith(c.siren)) {
+      ctx.addIssue({ code: "custom", path: ["siret"], message: `must start with the SIREN (${c.siren})` });
+    }
+    if (c.siren !== undefined && c.vatNumber !== undefined && !c.vatNumber.endsWith(c.siren)) {
+      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: `must end with the SIREN (${c.siren})` });
+    }
+  });
 
 /**
  * R5 — CGV 6.6, Synthèse 2.2.3: an exception to the 14-month cap, recorded with its evidence. The
@@ -511,4 +557,6 @@ export type ContractEvent = Case["events"][number];
 export type PendingCharge = z.output<typeof pendingChargeSchema>;
 export type EventRequester = (typeof EVENT_REQUESTERS)[number];
 export type EndReason = (typeof END_REASONS)[number];
+export type Customer = Case["customer"];
+export type PostalAddress = z.output<typeof postalAddressSchema>;
 export type RegularisationException = z.output<typeof regularisationExceptionSchema>;

@@ -1,6 +1,9 @@
-/** `billing invoice show <number>` and `billing invoice verify <series>`. */
+/** `billing invoice show <number>`, `billing invoice pdf <number>` and `billing invoice verify <series>`. */
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { type ChainVerification, findInvoiceByNumber, verifyChain } from "@billing/db";
+import { FacturXError } from "@billing/documents";
+import { type LoadResult, loadInvoiceDocument, renderPdf } from "../documents/printable.ts";
 import { renderInvoice } from "../render/invoice-table.ts";
 import { type StoreOptions, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
@@ -49,6 +52,19 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
         );
       });
     });
+  invoice
+    .command("pdf <number>")
+    .description(
+      "Render an issued invoice (monthly or true-up) as the PDF the customer receives, from the stored invoice alone: the same bytes every time. " +
+        "A professional customer's invoice is a Factur-X (PDF/A-3 with its EN 16931 CII XML embedded). Exit 0 written, 2 unknown invoice, 3 not renderable (e.g. no SIREN for a Factur-X)",
+    )
+    .option("--out <file>", "where to write the PDF (default: ./<number>.pdf)")
+    .option("--no-factur-x", "a plain PDF even for a professional customer (default: Factur-X for professional customers)")
+    .action(async (number: string, o: { out?: string; facturX: boolean }) => {
+      await withStore(storeOptions(), async (store) => {
+        await writePdf(await loadInvoiceDocument(store.db, number), o.out ?? `${number}.pdf`, o.facturX);
+      });
+    });
   registerReplay(invoice, storeOptions);
   invoice
     .command("verify <series>")
@@ -71,4 +87,26 @@ export function formatChainVerification(series: string, r: ChainVerification): s
     `series ${series}: ${r.count} invoices, ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}:`,
     ...r.problems.map((p) => `  ${p.kind.padEnd(7)} ${p.number}: ${p.reason}`),
   ].join("\n");
+}
+
+/** Renders a loaded document to `out`, with the exit-code contract: 2 when not found, 3 when not renderable. */
+export async function writePdf(loaded: LoadResult, out: string, facturX = true): Promise<void> {
+  if (!loaded.ok) {
+    process.stderr.write(`${loaded.reason}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await renderPdf(loaded.document, { facturX });
+  } catch (e) {
+    if (!(e instanceof FacturXError)) throw e;
+    process.stderr.write(`${e.message} (nothing written; --no-factur-x renders the plain PDF)\n`);
+    process.exitCode = 3;
+    return;
+  }
+  writeFileSync(out, bytes);
+  const d = loaded.document;
+  const fx = facturX && d.kind === "invoice" && d.parties.customer.kind === "professional";
+  process.stdout.write(`wrote ${out} (${bytes.length} bytes${fx ? ", Factur-X EN 16931: factur-x.xml embedded" : ""})\n`);
 }

@@ -7,8 +7,10 @@ import type { Command } from "commander";
 import { type PlanHistory, planHistory, requestSwitchToMonthly } from "@billing/db";
 import { trueUpBalance } from "../render/invoice-table.ts";
 import { type NoticeView, type PlanView, noticeTable, planLines, readjustmentLine } from "../render/smoothed-documents.ts";
-import { type StoreOptions, parseDateOption, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
+import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, withStore } from "./context.ts";
+import { loadNoticeDocument } from "../documents/printable.ts";
+import { writePdf } from "./invoice.ts";
 
 /** A stored plan row as the shared renderer reads it. */
 const planView = (p: PlanHistory["plans"][number]): PlanView => ({
@@ -77,6 +79,20 @@ export function registerPlan(program: Command, storeOptions: () => StoreOptions)
           return;
         }
         process.stdout.write(o.json ? JSON.stringify(h, null, 2) + "\n" : formatPlanHistory(contract, h));
+      });
+    });
+  plan
+    .command("pdf <contract> <instalment>")
+    .description("Render an instalment notice (avis d'échéance) of a smoothed contract as PDF. Exit 0 written, 2 unknown notice or bad number")
+    .option("--plan <reference>", "the plan, e.g. K0000001/2026-01-15 (default: the latest plan with that instalment)")
+    .option("--out <file>", "where to write the PDF (default: ./<contract>-<plan start>-<instalment>.pdf)")
+    .action(async (contract: string, instalment: string, o: { plan?: string; out?: string }) => {
+      const no = parsePositiveInt(instalment, "<instalment>");
+      if (no > 12) throw new UsageError(`<instalment>: ${no} is not an instalment number (1 to 12)`);
+      await withStore(storeOptions(), async (store) => {
+        const loaded = await loadNoticeDocument(store.db, contract, no, o.plan);
+        const out = o.out ?? (loaded.ok && loaded.document.kind === "instalmentNotice" ? `${loaded.document.notice.planReference.replace(/\//g, "-")}-${String(no).padStart(2, "0")}.pdf` : "notice.pdf");
+        await writePdf(loaded, out);
       });
     });
   plan

@@ -16,7 +16,7 @@
  * starts smoothed. One without a year of reads before that date (a young contract) comes with the
  * customer's declared annual estimate, used when its history is under 90 days.
  */
-import { dates, nextBillingDate } from "@billing/core";
+import { dates, frenchVatNumberOf, luhnValid, nextBillingDate } from "@billing/core";
 
 export const DEMO_OFFER = "VERTE-2025";
 export const LEGACY_OFFER = "LEGACY-2019";
@@ -63,6 +63,12 @@ export interface DemoCustomer {
   kind: "residential" | "professional";
   name: string;
   department: string;
+  /** A made-up billing address (deterministic from the customer's number). */
+  address: { lines: string[]; postcode: string; city: string };
+  /** Professional customers: made-up but valid SIREN (Luhn), SIRET (Luhn) and VAT number. */
+  siren: string | null;
+  siret: string | null;
+  vat_number: string | null;
 }
 
 export interface DemoContract {
@@ -92,6 +98,29 @@ export interface DemoRead {
 
 const FIRST = ["Camille", "Dominique", "Claude", "Alex", "Sacha", "Charlie", "Maxime", "Morgan", "Lou", "Noa"];
 const LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"];
+const STREETS = ["rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "place de l'Église", "boulevard Pasteur", "rue des Écoles", "allée des Tilleuls", "chemin du Moulin"];
+const CITIES: Record<string, string> = {
+  "75": "Paris", "69": "Lyon", "13": "Marseille", "33": "Bordeaux", "31": "Toulouse", "44": "Nantes", "59": "Lille",
+  "67": "Strasbourg", "57": "Metz", "68": "Colmar", "35": "Rennes", "06": "Nice", "2A": "Ajaccio", "974": "Saint-Denis",
+};
+const POSTCODES: Record<string, string> = {
+  "75": "75011", "69": "69003", "13": "13006", "33": "33000", "31": "31000", "44": "44000", "59": "59000",
+  "67": "67000", "57": "57000", "68": "68000", "35": "35000", "06": "06000", "2A": "20000", "974": "97400",
+};
+
+/** The digits `body` followed by the Luhn check digit that makes the whole valid. */
+function withLuhnDigit(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return `${body}${d}`;
+  throw new Error("unreachable: one check digit always fits");
+}
+
+/** A made-up company identity for demo customer `i` (no random draw: the portfolio's figures stay as they were). */
+function demoCompany(i: number): { siren: string; siret: string; vat_number: string } {
+  const siren = withLuhnDigit(String(40_000_000 + ((i * 7919) % 50_000_000)).padStart(8, "0"));
+  const siret = withLuhnDigit(`${siren}0001`);
+  return { siren, siret, vat_number: frenchVatNumberOf(siren) };
+}
+
 const COMPANY = ["Boulangerie", "Garage", "Cabinet", "Atelier", "Pharmacie", "Salon", "Épicerie", "Studio"];
 const DEPARTMENTS = ["75", "69", "13", "33", "31", "44", "59", "67", "57", "68", "35", "06", "2A", "974"];
 
@@ -129,6 +158,12 @@ export function generateBatch(seed: number, demoDate: string, from: number, coun
       kind: professional ? "professional" : "residential",
       name: professional ? `${COMPANY[i % COMPANY.length]} ${LAST[(i >> 3) % LAST.length]}` : `${FIRST[i % FIRST.length]} ${LAST[(i >> 4) % LAST.length]}`,
       department: DEPARTMENTS[i % DEPARTMENTS.length]!,
+      address: {
+        lines: [`${1 + (i % 97)} ${STREETS[i % STREETS.length]}`],
+        postcode: POSTCODES[DEPARTMENTS[i % DEPARTMENTS.length]!]!,
+        city: CITIES[DEPARTMENTS[i % DEPARTMENTS.length]!]!,
+      },
+      ...(professional ? demoCompany(i) : { siren: null, siret: null, vat_number: null }),
     });
     contracts.push({
       id: `K${n}`,

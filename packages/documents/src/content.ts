@@ -1,0 +1,386 @@
+/**
+ * CGV 6 (invoice contents), 6.3–6.6, 3.3, 12.3; Synthèse 2.2 — what a printed document says, as a
+ * plain value: headings, label/value rows, tables and mentions, each mention with the clause that
+ * requires it. Pure: the same stored document gives the same content; the PDF layout (pdf.ts) only
+ * places it. docs/invoice-document.md lists every mention and why it is there.
+ */
+import { type Invoice, type InstalmentNotice, networkShareOf, sumCentsText } from "@billing/core";
+import {
+  INDEX_BASIS_LABEL,
+  PRICE_OPTION_LABEL,
+  REGISTER_LABEL,
+  SOURCE_LABEL,
+  SOURCE_SHORT,
+  euros,
+  frDate,
+  frNumber,
+  frPeriod,
+  lineLabel,
+  lineQuantity,
+  lineUnitPrice,
+  lineVat,
+  quantity,
+} from "./format-fr.ts";
+import type { PartiesView, StoredDocument } from "./printable.ts";
+import type { SupplierIdentity } from "./supplier.ts";
+
+/** A sentence the document must carry, and the clause that requires it. */
+export interface Mention {
+  readonly text: string;
+  readonly clause: string;
+}
+
+export interface Table {
+  readonly columns: readonly { readonly label: string; readonly width: number; readonly align: "left" | "right" }[];
+  readonly rows: readonly (readonly string[])[];
+  /** Rows printed bold (indexes into rows), e.g. totals. */
+  readonly bold?: readonly number[];
+}
+
+export interface Section {
+  readonly heading: string;
+  readonly rows?: readonly (readonly [string, string])[];
+  readonly table?: Table;
+  readonly mentions?: readonly Mention[];
+}
+
+export interface PrintedContent {
+  /** "Facture", "Facture de régularisation annuelle", "Avis d'échéance". */
+  readonly title: string;
+  /** "N° FA-2026-000001". */
+  readonly reference: string;
+  readonly meta: readonly (readonly [string, string])[];
+  readonly supplier: readonly string[];
+  readonly customer: readonly string[];
+  readonly sections: readonly Section[];
+  /** Document information: fixed by the document, so the bytes are too. */
+  readonly info: { readonly title: string; readonly subject: string; readonly author: string; readonly issueDate: string };
+}
+
+/** The content of any stored document (exhaustive over its kinds). */
+export function documentContent(doc: StoredDocument, supplier: SupplierIdentity): PrintedContent {
+  switch (doc.kind) {
+    case "invoice":
+      return invoiceContent(doc.number, doc.invoice, doc.parties, supplier);
+    case "instalmentNotice":
+      return noticeContent(doc.notice, doc.parties, supplier);
+  }
+}
+
+function supplierLines(s: SupplierIdentity): string[] {
+  const siren = s.siren.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3");
+  return [
+    s.name,
+    s.legalForm,
+    ...s.address.lines,
+    `${s.address.postcode} ${s.address.city}`,
+    `RCS ${s.rcs} ${siren} · SIREN ${s.siren}`,
+    `N° TVA intracommunautaire : ${s.vatNumber}`,
+  ];
+}
+
+function customerLines(p: PartiesView): string[] {
+  const c = p.customer;
+  const out = [c.name];
+  if (c.address) {
+    out.push(...c.address.lines, `${c.address.postcode} ${c.address.city}`);
+    if (c.address.countryCode && c.address.countryCode !== "FR") out.push(c.address.countryCode);
+  }
+  if (c.kind === "professional") {
+    if (c.siren) out.push(`SIREN : ${c.siren}`);
+    if (c.siret) out.push(`SIRET : ${c.siret}`);
+    if (c.vatNumber) out.push(`N° TVA : ${c.vatNumber}`);
+  }
+  return out;
+}
+
+function contractRows(p: PartiesView): [string, string][] {
+  const k = p.contract;
+  const rows: [string, string][] = [
+    ["Point de livraison (PDL)", k.deliveryPoint],
+    ["Puissance souscrite", `${k.subscribedKva} kVA`],
+    ["Option tarifaire", PRICE_OPTION_LABEL[k.priceOption] ?? k.priceOption],
+    ["Formule tarifaire d'acheminement", k.tariffFormula],
+    ["Offre", p.offer.name],
+    ["Mode de facturation", k.billingMode === "smoothed" ? "paiement lissé (mensualités et régularisation annuelle)" : "facture mensuelle"],
+  ];
+  // CGV 3.3: « La date de prise d'effet figure sur la première facture adressée au Client. »
+  if (p.firstInvoice) rows.push(["Date de prise d'effet du contrat", frDate(k.start)]);
+  return rows;
+}
+
+/** CGV 6.3, 6.4 (residential) or Code de commerce L441-10, D441-5 (professional). */
+function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIdentity): Mention[] {
+  const out: Mention[] = [
+    { text: `À payer au plus tard le ${frDate(dueDate)}, net et sans escompte ; aucune réduction n'est accordée en cas de paiement anticipé.`, clause: "CGV 6.4, 6.5" },
+    { text: `Modes de paiement : ${supplier.paymentMethods}. Le paiement est réputé fait à sa date de réception.`, clause: "CGV 6.3, 6.4" },
+  ];
+  if (p.customer.kind === "professional") {
+    const rate = p.offer.latePaymentRatePct;
+    out.push({
+      text:
+        `Pénalités de retard : à défaut de paiement à l'échéance, les sommes dues portent intérêt de plein droit, du jour suivant l'échéance au jour du paiement, ` +
+        (rate !== undefined
+          ? `au taux de ${frNumber(rate)} % l'an, sans pouvoir être inférieur à trois fois le taux de l'intérêt légal`
+          : "au taux de trois fois le taux de l'intérêt légal") +
+        `, et une indemnité forfaitaire pour frais de recouvrement de 40 € est due pour chaque facture payée en retard (articles L441-10 et D441-5 du Code de commerce).`,
+      clause: "Code de commerce L441-10, D441-5",
+    });
+  } else {
+    out.push({
+      text:
+        "Pénalités de retard : à défaut de paiement intégral à l'échéance, les sommes restant dues sont majorées de plein droit, sans mise en demeure préalable, " +
+        "de pénalités calculées sur la base d'une fois et demie (1,5 fois) le taux de l'intérêt légal appliqué au montant TTC de la créance, " +
+        "d'un montant minimum de 7,50 € TTC, exigibles du jour suivant la date d'échéance jusqu'à la date de réception du paiement.",
+      clause: "CGV 6.4",
+    });
+  }
+  return out;
+}
+
+/** Synthèse 2.2 (troubleshooting number, Enedis), CGV 12.3 (mediator), 6.6.1 (contesting), 13 (energy info). */
+function informationMentions(p: PartiesView, supplier: SupplierIdentity): Mention[] {
+  const d = supplier.distributor;
+  const dept = p.customer.department;
+  const phone = dept !== undefined ? d.troubleshootingPhone.replace("{department}", dept) : d.troubleshootingFallback;
+  const m = supplier.mediator;
+  return [
+    { text: `Dépannage électricité 24h/24 : ${phone} — coordonnées de ${d.name}, le distributeur (gestionnaire du réseau).`, clause: "Synthèse 2.2" },
+    {
+      text:
+        `Réclamations : ${supplier.customerService}. Si votre réclamation écrite n'est pas résolue dans un délai de deux mois, vous pouvez saisir gratuitement le ` +
+        `${m.name} (${p.customer.kind === "professional" ? "ouvert aux consommateurs et aux micro-entreprises" : "dans les dix mois suivants"}) : ` +
+        `${m.website} ou ${m.postalAddress}. Informations pratiques : ${m.infoWebsite}.`,
+      clause: "CGV 12.3",
+    },
+    { text: "Vous pouvez contester cette facture pendant cinq ans à compter du jour où vous avez eu connaissance de votre droit à agir.", clause: "CGV 6.6.1" },
+  ];
+}
+
+function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity): PrintedContent {
+  const trueUp = inv.kind === "trueUpInvoice";
+  const title = trueUp ? "Facture de régularisation annuelle" : "Facture";
+  const share = networkShareOf(inv);
+
+  const periodRows: [string, string][] = [];
+  if (inv.subscriptionPeriod) periodRows.push(["Abonnement facturé d'avance (à échoir)", frPeriod(inv.subscriptionPeriod.start, inv.subscriptionPeriod.end)]);
+  if (inv.energyPeriod) periodRows.push(["Consommation facturée (terme échu)", frPeriod(inv.energyPeriod.start, inv.energyPeriod.end)]);
+
+  const lineRows = inv.lines.map((l) => [
+    `${lineLabel(l, p.contract.subscribedKva, p.contract.priceOption)}\n${frPeriod(l.periodStart, l.periodEnd)}`,
+    lineQuantity(l),
+    lineUnitPrice(l),
+    share.lines.has(l.lineNo) ? euros(share.lines.get(l.lineNo)!) : "",
+    euros(l.amount),
+    lineVat(l),
+  ]);
+
+  const totals: string[][] = [["Total HT", euros(inv.totalHt)]];
+  for (const g of inv.vat) totals.push([`TVA ${frNumber(g.rate)} % sur ${euros(g.base)}`, euros(g.amount)]);
+  const outsideVat = inv.lines.filter((l) => l.kind === "latePaymentPenalty" || l.kind === "recoveryIndemnity" || l.kind === "lateRefundPenalty");
+  if (outsideVat.length > 0) totals.push(["dont hors champ de la TVA (indemnités)", euros(sumCentsText(outsideVat.map((l) => l.amount)))]);
+  totals.push(["Total TVA", euros(inv.totalVat)], ["Total TTC", euros(inv.totalTtc)]);
+  const bold = [0, totals.length - 1];
+  if (trueUp && inv.trueUp) {
+    const u = inv.trueUp;
+    totals.push([`Mensualités facturées sur le plan ${u.planReference} (${u.instalments.length})`, euros(`-${u.instalmentsTotalTtc}`)]);
+    if (u.creditCarriedInTtc !== "0" && u.creditCarriedInTtc !== "0.00") totals.push(["Trop-perçu reporté de la régularisation précédente", euros(`-${u.creditCarriedInTtc}`)]);
+    totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(u.balanceTtc)]);
+    bold.push(totals.length - 1);
+  }
+  totals.push(["dont part acheminement (TURPE) incluse dans les montants HT", euros(share.total)]);
+
+  const sections: Section[] = [
+    { heading: "Votre contrat", rows: [...contractRows(p), ...periodRows] },
+    {
+      heading: "Détail de la facture",
+      table: {
+        columns: [
+          { label: "Désignation", width: 0.34, align: "left" },
+          { label: "Quantité", width: 0.12, align: "right" },
+          { label: "Prix unitaire HT", width: 0.16, align: "right" },
+          { label: "dont TURPE", width: 0.12, align: "right" },
+          { label: "Montant HT", width: 0.14, align: "right" },
+          { label: "TVA", width: 0.12, align: "right" },
+        ],
+        rows: lineRows,
+      },
+      mentions: [
+        {
+          text:
+            "Le prix de l'abonnement et du kWh comprend une part fourniture et une part acheminement (TURPE, fixée par les pouvoirs publics, colonne « dont TURPE »). " +
+            "Taxes et contributions (CTA, accise sur l'électricité, TVA) appliquées selon la réglementation en vigueur.",
+          clause: "Annexe Prix II-1.1, CGV 5.4",
+        },
+      ],
+    },
+    {
+      heading: "Récapitulatif",
+      table: {
+        columns: [
+          { label: "", width: 0.7, align: "left" },
+          { label: "Montant", width: 0.3, align: "right" },
+        ],
+        rows: totals,
+        bold,
+      },
+    },
+  ];
+
+  if (inv.trueUp) sections.push(trueUpSection(inv));
+
+  const consumption = consumptionSection(inv);
+  if (consumption) sections.push(consumption);
+
+  const amountDue = inv.trueUp ? settlementMention(inv) : { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
+  sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier)] });
+  sections.push({ heading: "Informations", mentions: informationMentions(p, supplier) });
+
+  return {
+    title,
+    reference: `N° ${number}`,
+    meta: [
+      ["Date d'émission", frDate(inv.issueDate)],
+      ["Date d'échéance", frDate(inv.dueDate)],
+      ["Référence client", p.customer.id],
+      ["Contrat", p.contract.id],
+    ],
+    supplier: supplierLines(supplier),
+    customer: customerLines(p),
+    sections,
+    info: { title: `${title} ${number}`, subject: `${title} ${number} — ${p.customer.name}`, author: supplier.name, issueDate: inv.issueDate },
+  };
+}
+
+function trueUpSection(inv: Invoice): Section {
+  const u = inv.trueUp!;
+  return {
+    heading: `Mensualités du plan ${u.planReference} (${frPeriod(u.planStart, u.planEnd)})`,
+    table: {
+      columns: [
+        { label: "Mensualité", width: 0.25, align: "left" },
+        { label: "Date", width: 0.35, align: "left" },
+        { label: "Montant TTC", width: 0.4, align: "right" },
+      ],
+      rows: [...u.instalments.map((i) => [`n° ${i.no}`, frDate(i.billingDate), euros(i.amountTtc)]), ["Total", "", euros(u.instalmentsTotalTtc)]],
+      bold: [u.instalments.length],
+    },
+    mentions: [
+      {
+        text: u.termination
+          ? "Facture de résiliation : la consommation réelle de la période est facturée et les mensualités déjà facturées sont déduites."
+          : "Régularisation annuelle : la consommation réelle de l'année est facturée et les mensualités déjà facturées sont déduites.",
+        clause: "CGV 6.1",
+      },
+    ],
+  };
+}
+
+/** R3 · R4 — what the true-up's balance leads to (CGV 6.4, 6.5). */
+function settlementMention(inv: Invoice): Mention {
+  const s = inv.trueUp!.settlement;
+  switch (s.kind) {
+    case "payment":
+      return { text: `Solde à payer : ${euros(s.amountTtc)} TTC, au plus tard le ${frDate(s.dueDate ?? inv.dueDate)}.`, clause: "CGV 6.4" };
+    case "refund":
+      return {
+        text: `Trop-perçu en votre faveur : ${euros(s.amountTtc)} TTC, remboursé au plus tard le ${frDate(s.dueDate!)} (quinze jours après l'émission de la facture).`,
+        clause: "CGV 6.5",
+      };
+    case "carriedForward":
+      return {
+        text: `Trop-perçu en votre faveur : ${euros(s.amountTtc)} TTC, inférieur à 25 € : déduit de votre prochaine facture, ou remboursé sous quinze jours si vous en faites la demande.`,
+        clause: "CGV 6.5",
+      };
+    case "settled":
+      return { text: "Solde nul : rien à payer, rien à rembourser.", clause: "CGV 6.1" };
+  }
+}
+
+/** R2 (CGV 6.2): the consumption's source, the indexes used and the next self-read window. */
+function consumptionSection(inv: Invoice): Section | null {
+  if (!inv.energyPeriod && !inv.selfReadWindow) return null;
+  const mentions: Mention[] = [];
+  const c = inv.consumption;
+  if (c) {
+    mentions.push({
+      text: `Consommation ${c.estimated ? "estimée" : "réelle"} : ${SOURCE_LABEL[c.source]}.`,
+      clause: "CGV 6.2",
+    });
+    if (c.notUsed.length > 0) {
+      mentions.push({
+        text: `Sources prioritaires non retenues : ${c.notUsed.map((n) => `${SOURCE_SHORT[n.source] ?? n.source}${n.readDate ? ` du ${frDate(n.readDate)}` : ""}`).join(", ")} (absentes, incohérentes ou incomplètes).`,
+        clause: "CGV 6.2",
+      });
+    }
+  } else if (inv.indexes.length > 0) {
+    const sources = [...new Set(inv.indexes.filter((i) => i.basis !== "billed").map((i) => SOURCE_SHORT[i.source] ?? i.source))];
+    mentions.push({ text: `Consommation établie sur : ${sources.join(", ")}.`, clause: "CGV 6.2" });
+  }
+  if (inv.selfReadWindow) {
+    mentions.push({
+      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(inv.selfReadWindow.from)} au ${frDate(inv.selfReadWindow.to)}.`,
+      clause: "CGV 6.2",
+    });
+  }
+  const rows = inv.indexes.map((i) => [REGISTER_LABEL[i.register] ?? i.register, frDate(i.date), quantity(i.index), `${INDEX_BASIS_LABEL[i.basis] ?? i.basis} (${SOURCE_SHORT[i.source] ?? i.source})`]);
+  return {
+    heading: "Votre consommation",
+    ...(rows.length > 0
+      ? {
+          table: {
+            columns: [
+              { label: "Cadran", width: 0.25, align: "left" as const },
+              { label: "Date", width: 0.2, align: "left" as const },
+              { label: "Index (kWh)", width: 0.2, align: "right" as const },
+              { label: "Origine", width: 0.35, align: "left" as const },
+            ],
+            rows,
+          },
+        }
+      : {}),
+    mentions,
+  };
+}
+
+function noticeContent(n: InstalmentNotice, p: PartiesView, supplier: SupplierIdentity): PrintedContent {
+  const rows: string[][] = [[`Mensualité n° ${n.instalmentNo}/12 du plan ${n.planReference}`, euros(n.amountTtc)]];
+  if (n.creditDeductedTtc !== "0" && n.creditDeductedTtc !== "0.00") rows.push(["Trop-perçu déduit (régularisation précédente)", euros(`-${n.creditDeductedTtc}`)]);
+  rows.push(["Montant à payer TTC", euros(n.amountDueTtc)]);
+  const reference = `${n.planReference}-${String(n.instalmentNo).padStart(2, "0")}`;
+  return {
+    title: "Avis d'échéance",
+    reference: `N° ${reference}`,
+    meta: [
+      ["Date d'émission", frDate(n.issueDate)],
+      ["Date d'échéance", frDate(n.dueDate)],
+      ["Référence client", p.customer.id],
+      ["Contrat", p.contract.id],
+    ],
+    supplier: supplierLines(supplier),
+    customer: customerLines(p),
+    sections: [
+      { heading: "Votre contrat", rows: contractRows(p) },
+      {
+        heading: "Votre mensualité",
+        table: {
+          columns: [
+            { label: "", width: 0.7, align: "left" },
+            { label: "Montant TTC", width: 0.3, align: "right" },
+          ],
+          rows,
+          bold: [rows.length - 1],
+        },
+        mentions: [
+          {
+            text: "Paiement lissé : vos mensualités sont calculées sur votre consommation annuelle estimée et peuvent être réajustées tous les trois mois ; votre consommation réelle est facturée sur la facture de régularisation annuelle, qui déduit les mensualités payées.",
+            clause: "CGV 6.1",
+          },
+        ],
+      },
+      { heading: "Paiement", mentions: [{ text: `Montant à payer : ${euros(n.amountDueTtc)} TTC, au plus tard le ${frDate(n.dueDate)}.`, clause: "CGV 6.4" }, ...paymentMentions(p, n.dueDate, supplier)] },
+      { heading: "Informations", mentions: informationMentions(p, supplier).slice(0, 2) },
+    ],
+    info: { title: `Avis d'échéance ${reference}`, subject: `Avis d'échéance ${reference} — ${p.customer.name}`, author: supplier.name, issueDate: n.issueDate },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The shell side of the invoice document: load what a stored document is printed from, then call
+ * @billing/documents' pure renderer. Used by `billing invoice pdf` and `billing plan pdf`; an HTTP
+ * route calls the same functions (DESIGN: one application function, two thin shells).
+ *
+ * - An invoice (monthly, true-up) is printed from its stored rows and the case stored with it: the
+ *   customer, contract and offer exactly as they were when it was issued.
+ * - An instalment notice has no stored case: it is printed from its stored row and the customer,
+ *   contract and offer rows as they are now (docs/invoice-document.md).
+ */
+import { type InstalmentNotice, parseCase } from "@billing/core";
+import { type Store, findInvoiceByNumber } from "@billing/db";
+import { type RenderOptions, type StoredDocument, partiesOf, renderDocumentPdf } from "@billing/documents";
+import { caseFromStoredInput } from "../billing/stored-input.ts";
+
+type Db = Store["db"];
+
+export type LoadResult = { readonly ok: true; readonly document: StoredDocument } | { readonly ok: false; readonly reason: string };
+
+/** An issued invoice (or true-up) with the parties of its stored case; a reason when it cannot be. */
+export async function loadInvoiceDocument(db: Db, number: string): Promise<LoadResult> {
+  const stored = await findInvoiceByNumber(db, number);
+  if (!stored) return { ok: false, reason: `invoice ${number} not found` };
+  if (!stored.input) return { ok: false, reason: `invoice ${number} has no stored input (invoice_input row missing)` };
+  const refs = stored.input.shared_parts as Record<string, unknown> | null;
+  const hashes = { offer: refs?.["offer"], reference: refs?.["reference"] };
+  if (typeof hashes.offer !== "string" || typeof hashes.reference !== "string") return { ok: false, reason: `stored input of ${number} names no offer or reference part` };
+  const rows = await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [hashes.offer, hashes.reference]).execute();
+  const body = new Map(rows.map((r) => [r.hash, r.body as unknown]));
+  const parsed = parseCase(caseFromStoredInput(stored.input.contract_part, body.get(hashes.offer), body.get(hashes.reference)));
+  if (!parsed.ok) return { ok: false, reason: `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
+  return { ok: true, document: { kind: "invoice", number, invoice: stored.document, parties: partiesOf(parsed.value) } };
+}
+
+/**
+ * Instalment notice `no` of a contract's plan: the plan given, else the latest plan that has it.
+ */
+export async function loadNoticeDocument(db: Db, contractId: string, no: number, planReference?: string): Promise<LoadResult> {
+  let q = db.selectFrom("instalment_notice").selectAll().where("contract_id", "=", contractId).where("instalment_no", "=", no);
+  if (planReference !== undefined) q = q.where("plan_reference", "=", planReference);
+  const row = await q.orderBy("billing_date", "desc").limit(1).executeTakeFirst();
+  if (!row) return { ok: false, reason: `contract ${contractId} has no instalment notice n° ${no}${planReference ? ` in plan ${planReference}` : ""}` };
+  const contract = await db.selectFrom("contract").selectAll().where("id", "=", contractId).executeTakeFirstOrThrow();
+  const [customer, offer] = await Promise.all([
+    db.selectFrom("customer").selectAll().where("id", "=", contract.customer_id).executeTakeFirstOrThrow(),
+    db.selectFrom("offer").selectAll().where("id", "=", contract.offer_id).executeTakeFirstOrThrow(),
+  ]);
+  const notice: InstalmentNotice = {
+    kind: "instalmentNotice",
+    contractId,
+    planReference: row.plan_reference,
+    instalmentNo: row.instalment_no,
+    billingDate: row.billing_date,
+    issueDate: row.issue_date,
+    dueDate: row.due_date,
+    amountTtc: row.amount_ttc,
+    creditDeductedTtc: row.credit_deducted_ttc,
+    amountDueTtc: row.amount_due_ttc,
+  };
+  const parties = partiesOf({
+    customer: {
+      id: customer.id,
+      kind: customer.kind,
+      name: customer.name,
+      ...(customer.department ? { department: customer.department } : {}),
+      ...(customer.address ? { address: customer.address as { lines: string[]; postcode: string; city: string } } : {}),
+      ...(customer.siren ? { siren: customer.siren } : {}),
+      ...(customer.siret ? { siret: customer.siret } : {}),
+      ...(customer.vat_number ? { vatNumber: customer.vat_number } : {}),
+    },
+    contract: {
+      id: contract.id,
+      deliveryPoint: contract.delivery_point,
+      start: contract.start_date,
+      end: contract.end_date,
+      subscribedKva: contract.subscribed_kva as 6,
+      priceOption: contract.price_option,
+      tariffFormula: contract.tariff_formula as "BTINFCUST",
+      billingMode: contract.billing_mode,
+      billingDay: contract.billing_day,
+      communicatingMeter: contract.communicating_meter,
+      invoiceSeries: contract.invoice_series,
+    },
+    offer: {
+      id: offer.id,
+      name: offer.name,
+      capacity: offer.capacity,
+      subscription: [],
+      energy: [],
+      ...(offer.late_payment_rate_pct !== null ? { latePaymentRatePct: offer.late_payment_rate_pct } : {}),
+    },
+    // A notice is never a contract's first invoice: the effective date goes on the first invoice.
+    billing: { lastBillingDate: row.billing_date },
+  });
+  return { ok: true, document: { kind: "instalmentNotice", notice, parties } };
+}
+
+/** Renders a loaded document (the pure renderer; Factur-X for a professional customer's invoice). */
+export function renderPdf(doc: StoredDocument, options: RenderOptions = {}): Promise<Uint8Array> {
+  return renderDocumentPdf(doc, options);
+}

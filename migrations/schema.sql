@@ -20,6 +20,18 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: contract_event_append_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.contract_event_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception 'contract_event is append-only (% refused)', tg_op;
+end $$;
+
+
+--
 -- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -149,7 +161,10 @@ CREATE TABLE public.billing_run (
     contracts_failed integer DEFAULT 0 NOT NULL,
     invoices integer DEFAULT 0 NOT NULL,
     lines integer DEFAULT 0 NOT NULL,
-    CONSTRAINT billing_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text])))
+    interrupted_at timestamp with time zone,
+    interrupted_by bigint,
+    resumes_run_id bigint,
+    CONSTRAINT billing_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text, 'interrupted'::text])))
 );
 
 
@@ -225,6 +240,46 @@ CREATE TABLE public.contract (
     CONSTRAINT contract_price_option_check CHECK ((price_option = ANY (ARRAY['BASE'::text, 'HPHC'::text]))),
     CONSTRAINT contract_subscribed_kva_check CHECK ((subscribed_kva = ANY (ARRAY[3, 6, 9, 12, 15, 18, 24, 30, 36])))
 );
+
+
+--
+-- Name: contract_event; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contract_event (
+    id bigint NOT NULL,
+    contract_id text NOT NULL,
+    kind text NOT NULL,
+    effective_date date NOT NULL,
+    requested_by text NOT NULL,
+    notice_on date,
+    received_on date NOT NULL,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    explanation text NOT NULL,
+    origin text,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT contract_event_kind_check CHECK ((kind = ANY (ARRAY['supplierSwitch'::text, 'termination'::text, 'moveOut'::text, 'moveIn'::text, 'powerChange'::text, 'withdrawal'::text]))),
+    CONSTRAINT contract_event_requested_by_check CHECK ((requested_by = ANY (ARRAY['customer'::text, 'newSupplier'::text, 'distributor'::text, 'agent'::text])))
+);
+
+
+--
+-- Name: contract_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.contract_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: contract_event_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.contract_event_id_seq OWNED BY public.contract_event.id;
 
 
 --
@@ -619,6 +674,7 @@ CREATE TABLE public.invoice (
     correction jsonb,
     cancels_invoice_id bigint,
     replaces_invoice_id bigint,
+    final jsonb,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_correction_section CHECK (((correction IS NOT NULL) = ((cancels_invoice_id IS NOT NULL) OR (replaces_invoice_id IS NOT NULL)))),
@@ -1096,6 +1152,13 @@ ALTER TABLE ONLY public.billing_run ALTER COLUMN id SET DEFAULT nextval('public.
 
 
 --
+-- Name: contract_event id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event ALTER COLUMN id SET DEFAULT nextval('public.contract_event_id_seq'::regclass);
+
+
+--
 -- Name: correction id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1208,6 +1271,22 @@ ALTER TABLE ONLY public.billing_run
 
 ALTER TABLE ONLY public.case_part
     ADD CONSTRAINT case_part_pkey PRIMARY KEY (hash);
+
+
+--
+-- Name: contract_event contract_event_contract_id_kind_effective_date_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_contract_id_kind_effective_date_key UNIQUE (contract_id, kind, effective_date);
+
+
+--
+-- Name: contract_event contract_event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_pkey PRIMARY KEY (id);
 
 
 --
@@ -1609,6 +1688,13 @@ CREATE INDEX billing_run_outcome_contract ON public.billing_run_outcome USING bt
 
 
 --
+-- Name: billing_run_running; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX billing_run_running ON public.billing_run USING btree (id) WHERE (status = 'running'::text);
+
+
+--
 -- Name: contract_customer; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1627,6 +1713,13 @@ CREATE INDEX contract_delivery_point ON public.contract USING btree (delivery_po
 --
 
 CREATE INDEX contract_due ON public.contract USING btree (next_billing_date, id);
+
+
+--
+-- Name: contract_event_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contract_event_contract ON public.contract_event USING btree (contract_id, received_on);
 
 
 --
@@ -1697,6 +1790,13 @@ CREATE UNIQUE INDEX invoice_contract_id_kind_billing_date_key ON public.invoice 
 --
 
 CREATE INDEX invoice_customer ON public.invoice USING btree (customer_id);
+
+
+--
+-- Name: invoice_issue_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_issue_date ON public.invoice USING btree (issue_date, id);
 
 
 --
@@ -1823,6 +1923,13 @@ CREATE TRIGGER case_part_immutable BEFORE DELETE OR UPDATE ON public.case_part F
 --
 
 CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: contract_event contract_event_no_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER contract_event_no_update BEFORE DELETE OR UPDATE ON public.contract_event FOR EACH ROW EXECUTE FUNCTION public.contract_event_append_only();
 
 
 --
@@ -2197,6 +2304,14 @@ CREATE TRIGGER station_consumption_no_truncate BEFORE TRUNCATE ON public.station
 
 
 --
+-- Name: billing_run billing_run_interrupted_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run
+    ADD CONSTRAINT billing_run_interrupted_by_fkey FOREIGN KEY (interrupted_by) REFERENCES public.billing_run(id);
+
+
+--
 -- Name: billing_run_outcome billing_run_outcome_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2205,11 +2320,27 @@ ALTER TABLE ONLY public.billing_run_outcome
 
 
 --
+-- Name: billing_run billing_run_resumes_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run
+    ADD CONSTRAINT billing_run_resumes_run_id_fkey FOREIGN KEY (resumes_run_id) REFERENCES public.billing_run(id);
+
+
+--
 -- Name: contract contract_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: contract_event contract_event_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_event
+    ADD CONSTRAINT contract_event_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
 
 
 --

@@ -86,6 +86,12 @@ export function lineLabel(l: InvoiceLine, kva: number | undefined, option: strin
       return "Indemnité forfaitaire pour frais de recouvrement";
     case "lateRefundPenalty":
       return "Pénalités de retard de remboursement (en votre faveur)";
+    case "distributorService":
+      return `Prestation du distributeur${typeof l.inputs["service"] === "string" ? ` (${l.inputs["service"]})` : ""}`;
+    case "longOutageCredit":
+      return "Indemnisation coupure longue (en votre faveur)";
+    case "missedAppointmentCredit":
+      return "Indemnisation rendez-vous manqué (en votre faveur)";
   }
 }
 

@@ -89,6 +89,8 @@ export async function replayInvoice(db: Store["db"], number: string, options: Re
 
 /** {@link replayInvoice} on an invoice already loaded (the audit loads them page by page). */
 export async function replayStored(db: Store["db"], stored: StoredInvoice, options: ReplayOptions = {}): Promise<ReplayResult> {
+  // R5 · CGV 6.6: a credit note is checked against the invoice it cancels (no rules of its own to replay).
+  if (stored.invoice.kind === "creditNote") return checkCreditNote(db, stored);
 
   const hashes = sharedPartHashes(stored);
   const rows = typeof hashes === "string" ? [] : await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [...new Set(Object.values(hashes))]).execute();
@@ -122,7 +124,7 @@ export function replayWithParts(
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
   const { invoice, input } = stored;
   // R5 · CGV 6.6: a credit note is checked against the invoice it cancels (no rules of its own to replay).
-  if (invoice.kind === "creditNote") return checkCreditNote(db, stored);
+  if (invoice.kind === "creditNote") return unreplayable(`credit note ${number}: checked against the invoice it cancels (replayStored / checkCreditNote), not replayed from parts`);
   const rulesVersion = options.rules === "today" ? ENGINE_VERSION : invoice.engine_version;
   const ruleset = rulesetOrReason(rulesVersion);
   if (typeof ruleset === "string") return unreplayable(`no rules for the engine that issued ${number}: ${ruleset}`);

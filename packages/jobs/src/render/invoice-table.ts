@@ -63,7 +63,6 @@ const KIND_LABEL: Record<InvoiceLine["kind"], string> = {
   energy: "Energy",
   excise: "Excise",
   capacityLevy: "Capacity levy",
-  distributorService: "Distributor service",
   latePaymentPenalty: "Late-payment penalty (no VAT)",
   recoveryIndemnity: "Recovery indemnity (no VAT)",
   lateRefundPenalty: "Late-refund penalty (no VAT)",

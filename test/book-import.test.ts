@@ -128,7 +128,7 @@ describe("issue 14 · loading a book: customers, contracts, offers", () => {
   it("R1 a price change imported as a new version: the old version is closed, never rewritten, and invoices issued on it replay unchanged", async () => {
     await importReadsFile(t.store, join(examples, "reads.csv"), "2025-08-16");
     await importReadsFile(t.store, join(examples, "book-reads.csv"), "2025-08-16");
-    const night = await runCommand(t.store, { date: "2025-08-15", progress: false, payments: false, dunning: false });
+    const night = await runCommand(t.store, { date: "2025-08-15", allowDate: true, progress: false, payments: false, dunning: false });
     expect(night.failures).toEqual([]);
     const issued = await db().selectFrom("invoice").select(["number", "total_ttc"]).where("contract_id", "in", ["CT-0001", "CT-0002", "CT-0003"]).orderBy("number").execute();
     expect(issued.length).toBe(6);

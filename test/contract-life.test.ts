@@ -173,7 +173,7 @@ describe("contract life on the store (R8, R1, R4)", () => {
     expect((await runBilling(t.store, { date: "2025-10-01" })).failures).toEqual([]);
     const october = (await invoicesOf("KL2")).at(-1)!;
     expect(october).toMatchObject({ billing_date: "2025-10-01", subscription_start: "2025-10-01" });
-    const s = await runCommand(t.store, { date: "2025-10-20", progress: false, payments: false, dunning: false, peers: false });
+    const s = await runCommand(t.store, { date: "2025-10-20", allowDate: true, progress: false, payments: false, dunning: false, peers: false });
     expect(s.failures).toEqual([]);
     const final = (await invoicesOf("KL2")).at(-1)!;
     expect(final).toMatchObject({ billing_date: "2025-10-20", final: { end: "2025-10-20", reason: "termination", requestedBy: "customer" } });

@@ -45,7 +45,7 @@ describe("R7 capacity levy on the store", () => {
     expect(Number(n.n)).toBe(0);
   });
 
-  it("R7 once the rate is data, the levy is billed on the days from 2026-11-01 as its own line: TTC 91.18, and the invoice replays", async () => {
+  it("R7 once the rate is data, the levy is billed on the days from 2026-11-01 as its own line: TTC 91.10, and the invoice replays", async () => {
     await insertReferenceValues(db(), [
       { series: "capacityLevy", key: "", validFrom: "2026-11-01", validTo: null, value: { eurPerMwh: "4.50" }, source: "test: a rate as it would be published" },
     ]);
@@ -53,19 +53,19 @@ describe("R7 capacity levy on the store", () => {
     expect(s).toMatchObject({ billed: 1, failed: 0, invoices: 1 });
     // Energy [10-15, 11-15): 310 kWh, 31 days → 170 before 11-01 (17 days), 140 after (14 days); kWh price
     // 0.1000 + TURPE 7 CUST 0.0484 = 0.1484 (capacity included in the offer's price before 11-01, none after):
-    //   170 × 0.1484 = 25.228 → 25.23; excise 170 × 0.03085 = 5.2445 → 5.24
-    //   140 × 0.1484 = 20.776 → 20.78; excise 140 × 0.03085 = 4.319 → 4.32; levy 140 × 0.0045 = 0.63
+    //   170 × 0.1484 = 25.228 → 25.23; excise 170 × 0.03062 = 5.2054 → 5.21 (excise 30.62 €/MWh from 2026-08-01)
+    //   140 × 0.1484 = 20.776 → 20.78; excise 140 × 0.03062 = 4.2868 → 4.29; levy 140 × 0.0045 = 0.63
     // Subscription [11-15, 12-15), 10.00 + TURPE fixed (16.80 + 22.00 + 6 × 11.07) / 12 = 18.768333 €/month:
     //   16/30 → 10.0098 → 10.01, CTA 8.768333 × 16/30 × 15 % = 0.70147 → 0.70
     //   14/31 →  8.4760 →  8.48, CTA 8.768333 × 14/31 × 15 % = 0.59398 → 0.59
-    // HT 19.78 + 56.20 = 75.98; VAT 20 % = 15.196 → 15.20; TTC 91.18.
+    // HT 19.78 + 56.14 = 75.92; VAT 20 % = 15.184 → 15.18; TTC 91.10.
     const inv = await db().selectFrom("invoice").select(["id", "number", "total_ht", "total_ttc"]).executeTakeFirstOrThrow();
-    expect([inv.total_ht, inv.total_ttc]).toEqual(["75.98", "91.18"]);
+    expect([inv.total_ht, inv.total_ttc]).toEqual(["75.92", "91.10"]);
     const levy = await db().selectFrom("invoice_line").select(["period_start", "period_end", "quantity", "unit_price", "amount", "rule"])
       .where("invoice_id", "=", inv.id).where("kind", "=", "capacityLevy").execute();
     expect(levy).toEqual([
       { period_start: "2026-11-01", period_end: "2026-11-15", quantity: "140", unit_price: "0.0045", amount: "0.63", rule: expect.stringMatching(/^R7 · CGV 5\.4/) },
     ]);
-    expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match", totalTtc: "91.18" });
+    expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match", totalTtc: "91.10" });
   });
 });

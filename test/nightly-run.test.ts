@@ -189,19 +189,19 @@ describe("nightly run on the demo date", () => {
     // 6 kVA BASE, BTINFCUST TURPE 7: fixed part (16.80 + 22.00 + 11.07 × 6) / 12 = 105.22 / 12 = 8.768333… €/month.
     // Subscription Nov (whole month): 10.00 + 8.768333… = 18.768333… → 18.77; CTA 15 % × 8.768333… = 1.31525 → 1.32.
     // Energy 2026-10-01..11-01: 310 kWh read, spread pro rata temporis over 15 + 16 days → 150 + 160 kWh.
-    //   10-01..10-16: 150 × (0.1000 supply + 0.0484 network) = 150 × 0.1484 = 22.26; excise 150 × 0.03085 = 4.6275 → 4.63
-    //   10-16..11-01: 160 × (0.1200 + 0.0484) = 160 × 0.1684 = 26.944 → 26.94; excise 160 × 0.03085 = 4.936 → 4.94
-    // HT 18.77 + 1.32 + 22.26 + 4.63 + 26.94 + 4.94 = 78.86; VAT 20 % = 15.772 → 15.77; TTC 94.63.
+    //   10-01..10-16: 150 × (0.1000 supply + 0.0484 network) = 150 × 0.1484 = 22.26; excise 150 × 0.03062 = 4.593 → 4.59 (excise 30.62 €/MWh from 2026-08-01)
+    //   10-16..11-01: 160 × (0.1200 + 0.0484) = 160 × 0.1684 = 26.944 → 26.94; excise 160 × 0.03062 = 4.8992 → 4.90
+    // HT 18.77 + 1.32 + 22.26 + 4.59 + 26.94 + 4.90 = 78.78; VAT 20 % = 15.756 → 15.76; TTC 94.54.
     expect(inv.lines.map((l) => [l.kind, l.register, `${l.periodStart}..${l.periodEnd}`, l.quantity, l.unitPrice, l.amount, l.vatRate])).toEqual([
       ["subscription", null, "2026-11-01..2026-12-01", "1", "18.768333333333", "18.77", "20"],
       ["cta", null, "2026-11-01..2026-12-01", "1", "1.31525", "1.32", "20"],
       ["energy", "BASE", "2026-10-01..2026-10-16", "150", "0.1484", "22.26", "20"],
-      ["excise", "BASE", "2026-10-01..2026-10-16", "150", "0.03085", "4.63", "20"],
+      ["excise", "BASE", "2026-10-01..2026-10-16", "150", "0.03062", "4.59", "20"],
       ["energy", "BASE", "2026-10-16..2026-11-01", "160", "0.1684", "26.94", "20"],
-      ["excise", "BASE", "2026-10-16..2026-11-01", "160", "0.03085", "4.94", "20"],
+      ["excise", "BASE", "2026-10-16..2026-11-01", "160", "0.03062", "4.90", "20"],
     ]);
-    expect(inv.vat).toEqual([{ rate: "20", base: "78.86", amount: "15.77" }]);
-    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["78.86", "15.77", "94.63"]);
+    expect(inv.vat).toEqual([{ rate: "20", base: "78.78", amount: "15.76" }]);
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["78.78", "15.76", "94.54"]);
     expect([inv.billingDate, inv.issueDate, inv.dueDate]).toEqual(["2026-11-01", DEMO_DATE, "2026-12-10"]);
     expect(inv.indexes).toEqual([
       { register: "BASE", date: "2026-10-01", index: "10000", basis: "read", source: "teleRead" },

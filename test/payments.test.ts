@@ -180,17 +180,17 @@ describe("customer account on the store (R3, R4)", () => {
     expect(await loadRefundsDue(db(), "2025-08-01")).toEqual([]);
   });
 
-  it("R3 a late day without a published legal rate (2026 S2) fails that customer, naming the day; the others go on", async () => {
+  it("R3 a late day without a published legal rate (2027 S1, not yet published) fails that customer, naming the day; the others go on", async () => {
     await insertCustomers(db(), [{ id: "CP3", kind: "residential", name: "Paul Sansdate", department: "75" }]);
     await insertContracts(db(), [{
       id: "KP3", customer_id: "CP3", delivery_point: "98000000000003", offer_id: "PAY-2025", subscribed_kva: 6, price_option: "BASE",
-      tariff_formula: "BTINFCUST", billing_day: 20, communicating_meter: true, start_date: "2026-05-20", next_billing_date: null,
+      tariff_formula: "BTINFCUST", billing_day: 20, communicating_meter: true, start_date: "2026-11-20", next_billing_date: null,
     }]);
-    const doc = { ...fakeInvoice("KP3", "2026-06-20"), customerId: "CP3", issueDate: "2026-06-20", dueDate: "2026-07-05" };
-    await db().transaction().execute((trx) => issueInvoices(trx, [{ ...newInvoice("KP3", "2026-06-20"), document: doc }]));
-    await importPayments(t.store, csv(["VIR-300,CP3,2026-07-10,82.58,transfer"]));
-    const s = await runPaymentsNightly(t.store, "2026-07-11");
-    expect(s.failures).toEqual([{ customerId: "CP3", reason: expect.stringMatching(/^MISSING_REFERENCE: no legal interest rate \(other cases\) on 2026-07-06 .*2026 S2/) }]);
+    const doc = { ...fakeInvoice("KP3", "2026-12-20"), customerId: "CP3", issueDate: "2026-12-20", dueDate: "2027-01-04" };
+    await db().transaction().execute((trx) => issueInvoices(trx, [{ ...newInvoice("KP3", "2026-12-20"), document: doc }]));
+    await importPayments(t.store, csv(["VIR-300,CP3,2027-01-10,82.58,transfer"]));
+    const s = await runPaymentsNightly(t.store, "2027-01-11");
+    expect(s.failures).toEqual([{ customerId: "CP3", reason: expect.stringMatching(/^MISSING_REFERENCE: no legal interest rate \(other cases\) on 2027-01-05 .*2027 S1 not published yet/) }]);
     expect(s.customers).toBe(3);
     expect(await db().selectFrom("ledger_charge").select("id").where("customer_id", "=", "CP3").execute()).toEqual([]);
   });

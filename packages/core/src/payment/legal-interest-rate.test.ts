@@ -1,27 +1,39 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BillingError } from "../errors.ts";
 import { formatPlain } from "../primitives/money.ts";
 import { type LegalInterestRateEntry, legalInterestRateAt } from "./legal-interest-rate.ts";
 
-// The shipped data file (loaded by migrations/0003) and, when present, the research CSV it comes from.
-const DATA = fileURLToPath(new URL("../../../db/reference-data/0003/legal-interest-rate.json", import.meta.url));
-const GAPS = fileURLToPath(new URL("../../../db/reference-data/0003/gaps.json", import.meta.url));
+// The shipped data files (loaded by migrations 0003 and 0015, in that order: a later file's `close` and
+// `remove` apply to the rows before it) and, when present, the research CSV they come from.
+const DATA_DIR = fileURLToPath(new URL("../../../db/reference-data/", import.meta.url));
 const CSV = fileURLToPath(new URL("../../../../../shared/reference/legal_interest_rate.csv", import.meta.url));
 
-interface Row { validFrom: string; validTo: string | null; value: Record<string, string>; source: string }
-const rows = (JSON.parse(readFileSync(DATA, "utf8")) as { rows: Row[] }).rows;
-const series: LegalInterestRateEntry[] = rows.map((r) => ({
+interface Row { series: string; key: string; validFrom: string; validTo: string | null; value: Record<string, string>; source: string }
+interface DataFile { rows: Row[]; close?: Omit<Row, "value" | "source">[]; remove?: Pick<Row, "series" | "key" | "validFrom">[] }
+const shipped: Row[] = [];
+for (const folder of readdirSync(DATA_DIR).sort()) {
+  for (const name of readdirSync(join(DATA_DIR, folder)).filter((n) => n.endsWith(".json")).sort()) {
+    const file = JSON.parse(readFileSync(join(DATA_DIR, folder, name), "utf8")) as DataFile;
+    const same = (r: Row, c: { series: string; key: string; validFrom: string }) => r.series === c.series && r.key === c.key && r.validFrom === c.validFrom;
+    for (const c of file.close ?? []) shipped.filter((r) => same(r, c) && r.validTo === null).forEach((r) => (r.validTo = c.validTo));
+    for (const c of file.remove ?? []) shipped.splice(0, shipped.length, ...shipped.filter((r) => !same(r, c)));
+    shipped.push(...file.rows);
+  }
+}
+const byFrom = (a: Row, b: Row) => a.validFrom.localeCompare(b.validFrom);
+const series: LegalInterestRateEntry[] = shipped.filter((r) => r.series === "legalInterestRate").sort(byFrom).map((r) => ({
   from: r.validFrom,
   ...(r.validTo ? { to: r.validTo } : {}),
   consumerPct: r.value["consumerPct"]!,
   otherPct: r.value["otherPct"]!,
   source: r.source,
 }));
-const gaps = (JSON.parse(readFileSync(GAPS, "utf8")) as { rows: (Row & { value: { series: string; reason: string } })[] }).rows
-  .filter((g) => g.value.series === "legalInterestRate")
-  .map((g) => ({ from: g.validFrom, ...(g.validTo ? { to: g.validTo } : {}), reason: g.value.reason }));
+const gaps = shipped
+  .filter((g) => g.series === "gap" && g.value["series"] === "legalInterestRate")
+  .map((g) => ({ from: g.validFrom, ...(g.validTo ? { to: g.validTo } : {}), reason: g.value["reason"]! }));
 
 const rate = (date: string, creditor: "consumer" | "other") => formatPlain(legalInterestRateAt(series, date, creditor, gaps).ratePct);
 
@@ -41,16 +53,17 @@ describe("legal interest rate (R3, R4; CMF L313-2)", () => {
     expect(legalInterestRateAt(series, "2024-03-15", "other").entry.source).toMatch(/Arrêté du 21 décembre 2023/);
   });
 
-  it("R3 ships every half-year from 2019 S1 to 2026 S1, contiguous", () => {
+  it("R3 ships every half-year from 2019 S1 to 2026 S2, contiguous (2026 S2: arrêté du 26 juin 2026, 0015)", () => {
     expect(series[0]!.from).toBe("2019-01-01");
-    expect(series.at(-1)).toMatchObject({ from: "2026-01-01", to: "2026-07-01", consumerPct: "6.67", otherPct: "2.62" });
+    expect(series.at(-2)).toMatchObject({ from: "2026-01-01", to: "2026-07-01", consumerPct: "6.67", otherPct: "2.62" });
+    expect(series.at(-1)).toMatchObject({ from: "2026-07-01", to: "2027-01-01", consumerPct: "6.84", otherPct: "2.75" });
     for (let i = 1; i < series.length; i++) expect(series[i]!.from).toBe(series[i - 1]!.to);
   });
 
   it("R3 a day with no published rate fails, naming the creditor kind, the day and the gap's reason", () => {
-    expect(() => legalInterestRateAt(series, "2026-09-15", "other", gaps)).toThrow(BillingError);
-    expect(() => legalInterestRateAt(series, "2026-09-15", "other", gaps)).toThrow(
-      /^no legal interest rate \(other cases\) on 2026-09-15 \(R3, CMF L313-2\) — unknown from 2026-07-01: legal interest rate of 2026 S2 not found/,
+    expect(() => legalInterestRateAt(series, "2027-02-15", "other", gaps)).toThrow(BillingError);
+    expect(() => legalInterestRateAt(series, "2027-02-15", "other", gaps)).toThrow(
+      /^no legal interest rate \(other cases\) on 2027-02-15 \(R3, CMF L313-2\) — unknown from 2027-01-01: legal interest rate of 2027 S1 not published yet/,
     );
     expect(() => legalInterestRateAt(series, "2018-12-31", "consumer")).toThrow("no legal interest rate (creditor a natural person (consumer)) on 2018-12-31 (R3, CMF L313-2)");
   });

@@ -45,7 +45,7 @@ describe("R6 R7 reference data shipped by the migrations", () => {
     expect(r.network).toMatchObject({ version: "TURPE 7 (initial grid)", fixedMonthlyHt: "8.768333333333", energy: [{ register: "BASE", band: "BASE", perKwhHt: "0.0484" }] });
     const cust = r.items.find((i) => i.series === "networkTariff" && i.key === "BTINFCUST")!;
     expect(cust).toMatchObject({ status: "inForce", from: "2025-08-01", to: null, value: { managementPerYear: "16.8", meteringPerYear: "22", withdrawalPerKvaPerYear: "11.07", energyPerKwh: { BASE: "0.0484" } } });
-    expect(cust.source).toMatch(/^Délibération CRE n° 2025-40/);
+    expect(cust.source).toMatch(/^Délibération CRE n° 2025-78 du 13 mars 2025/); // re-cited by 0015 (the source row named délib. 2025-40)
     // The day before, TURPE 6 of 1 Feb 2025: b 11.28, 4.93 c€/kWh.
     expect(referenceReport(rows, { at: "2025-07-31", kva: 6, option: "BASE" }).network).toMatchObject({ fixedMonthlyHt: "8.92", energy: [{ perKwhHt: "0.0493" }] });
   });
@@ -57,8 +57,12 @@ describe("R6 R7 reference data shipped by the migrations", () => {
     expect(winter).toMatchObject({ energy: [{ register: "HP", band: "HPH", perKwhHt: "0.07" }, { register: "HC", band: "HCH", perKwhHt: "0.0373" }] });
   });
 
-  it("R1 pins the excise: 30.85 €/MWh from 2026-02-01, 29.98 the day before (accise_electricite.csv)", () => {
+  it("R1 pins the excise: 30.62 €/MWh from 2026-08-01, 30.85 from 2026-02-01, 29.98 the day before (accise_electricite.csv)", () => {
     const excise = (at: string) => referenceReport(rows, { at }).items.find((i) => i.series === "excise")!;
+    expect(excise("2026-08-01")).toMatchObject({ status: "inForce", from: "2026-08-01", to: null, value: { eurPerMwh: "30.62" } });
+    expect(excise("2026-08-01").source).toMatch(/\(confidence low-medium\)$/);
+    expect(excise("2026-07-31")).toMatchObject({ status: "inForce", from: "2026-02-01", to: "2026-08-01", value: { eurPerMwh: "30.85" } });
+    expect(excise("2026-07-31").warning).toBeUndefined();
     expect(excise("2026-02-01")).toMatchObject({ status: "inForce", from: "2026-02-01", value: { eurPerMwh: "30.85" } });
     expect(excise("2026-01-31")).toMatchObject({ value: { eurPerMwh: "29.98" } });
     expect(excise("2026-02-01").source).toMatch(/LF 2026/);
@@ -102,20 +106,27 @@ describe("R6 R7 gaps stay gaps", () => {
     });
   });
 
-  it("R7 R3 capacity, the capacity levy and the 2026 S2 legal rate are shown as unknown with their reason", () => {
+  it("R3 pins the legal interest rate of 2026 S2 (arrêté du 26 juin 2026, 0015): 6.84 % consumer, 2.75 % other cases", () => {
+    const legal = referenceReport(rows, { at: "2026-11-25" }).items.find((i) => i.series === "legalInterestRate")!;
+    expect(legal).toMatchObject({ status: "inForce", from: "2026-07-01", to: "2027-01-01", value: { consumerPct: "6.84", otherPct: "2.75" } });
+    expect(legal.source).toMatch(/^Arrêté du 26 juin 2026 .*\(confidence other cases: medium; consumer: low-medium\)$/);
+  });
+
+  it("R7 R3 capacity, the capacity levy and the 2027 S1 legal rate are shown as unknown with their reason", () => {
     const r = referenceReport(rows, { at: "2026-11-25" });
     const get = (s: string) => r.items.find((i) => i.series === s)!;
     expect(get("capacityLevy")).toMatchObject({ status: "unknown", from: "2026-11-01", reason: expect.stringMatching(/taxe de répartition/) });
     expect(r.items.some((i) => i.series === "capacity")).toBe(false); // the obligation ended on 2026-10-31 (R7)
     expect(referenceReport(rows, { at: "2026-10-31" }).items.some((i) => i.series === "capacityLevy")).toBe(false);
-    expect(get("legalInterestRate")).toMatchObject({ status: "unknown", from: "2026-07-01", reason: expect.stringMatching(/2026 S2 not found/) });
+    const s1 = referenceReport(rows, { at: "2027-01-01" }).items.find((i) => i.series === "legalInterestRate")!;
+    expect(s1).toMatchObject({ status: "unknown", from: "2027-01-01", reason: expect.stringMatching(/2027 S1 not published yet/) });
     expect(referenceReport(rows, { at: "2025-01-01" }).items.find((i) => i.series === "capacity")).toMatchObject({ status: "unknown", reason: expect.stringMatching(/prix de référence/) });
-    expect(formatReferenceReport(r)).toMatch(/^ {2}legalInterestRate: unknown \(legal interest rate of 2026 S2 not found/m);
+    expect(formatReferenceReport(referenceReport(rows, { at: "2027-01-01" }))).toMatch(/^ {2}legalInterestRate: unknown \(legal interest rate of 2027 S1 not published yet/m);
   });
 
   it("R6 an expected update not found is a warning on the value still applied (TURPE 7 after 2026-08-01)", () => {
     const r = referenceReport(rows, { at: "2026-11-25", kva: 9, option: "HPHC" });
-    expect(r.items.find((i) => i.key === "BTINFMUDT")).toMatchObject({ status: "inForce", warning: expect.stringMatching(/^unconfirmed: TURPE 7 annual update of 1 Aug 2026 not found/) });
+    expect(r.items.find((i) => i.key === "BTINFMUDT")).toMatchObject({ status: "inForce", warning: expect.stringMatching(/^unconfirmed: TURPE 7 annual update of 1 Aug 2026 \(délib\. CRE n° 2026-105 .*coefficients were not found/) });
     expect(r.network).toMatchObject({ tariffFormula: "BTINFMUDT", fixedMonthlyHt: "13.350833333333", energy: [{ register: "HP", perKwhHt: "0.0494" }, { register: "HC", perKwhHt: "0.035" }] });
   });
 });

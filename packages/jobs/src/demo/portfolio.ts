@@ -247,7 +247,7 @@ const TRV_BASE = {
 /** TRV Bleu HP/HC kWh € TTC (shared/reference/trv_bleu_hphc_energy.csv) with the excise in force on that date (€/kWh). */
 const TRV_HPHC_TTC = {
   "2025-02-01": { HP: 0.2146, HC: 0.1696, excise: 0.0337 }, // confidence low
-  "2026-08-01": { HP: 0.2142, HC: 0.1589, excise: 0.03085 }, // confidence low-medium; the Aug 2026 excise is unconfirmed
+  "2026-08-01": { HP: 0.2142, HC: 0.1589, excise: 0.03062 }, // confidence low-medium; the excise of 2026-08-01 (30.62 €/MWh, migration 0015) is low-medium too
 };
 /** TURPE (€ HT) of migrations/0002: BTINFCUST for BASE, BTINFMUDT for HP/HC. */
 const TURPE7_CUST = { fixedPerYear: 16.8 + 22, bPerKva: 11.07, kwh: 0.0484 };

@@ -234,4 +234,27 @@ describe("billing recalc — R5 · CGV 6.6 recompute-then-diff", () => {
     const unknown = await recalculate(t.store, { contractId: "NOPE", from: "2026-02-01", requestedOn: "2026-02-20" }).catch((x: unknown) => x);
     expect((unknown as RecalcRequestError).issues).toEqual([{ path: "contractId", message: "contract NOPE not found" }]);
   });
+
+  it("R3 · CGV 6.6 an unpaid invoice cancelled by a credit note after its due date bears no late-payment penalty; the replacing invoice has its own due date", async () => {
+    // K-READ's February invoice is paid on time; its March invoice (due 2026-03-16) is not paid, and on
+    // 2026-03-25 a correction (9 kVA) cancels it and replaces it; the customer pays the new one on 2026-04-01.
+    const feb = (await findInvoiceByNumber(db(), await numberOf("K-READ", "2026-02-01")))!.document;
+    const mar = (await findInvoiceByNumber(db(), await numberOf("K-READ", "2026-03-01")))!.document;
+    expect(mar.dueDate).toBe("2026-03-16");
+    await db().insertInto("payment").values({ reference: "VIR-READ-FEB", customer_id: "CR-READ", received_on: "2026-02-10", amount: feb.totalTtc, method: "transfer", source_file: null }).execute();
+    const c = await commitRecalculation(t.store, { contractId: "K-READ", from: "2026-03-01", to: "2026-03-01", requestedOn: "2026-03-25", subscribedKva: 9 });
+    expect(c.status).toBe("committed");
+    if (c.status !== "committed") return;
+    const replacing = c.plan.documents[0]!.newInvoice;
+    expect(replacing.dueDate).toBe("2026-04-09");
+    await db().insertInto("payment").values({ reference: "VIR-READ-MAR", customer_id: "CR-READ", received_on: "2026-04-01", amount: replacing.totalTtc, method: "transfer", source_file: null }).execute();
+    const s = await runPaymentsNightly(t.store, "2026-04-02");
+    expect(s.failures).toEqual([]);
+    // Without the cancellation reading, the credit note would "settle" the March invoice on 2026-03-25, nine days
+    // late, and the customer would owe the 7.50 € floor on an invoice that was never due.
+    const penalties = await db().selectFrom("ledger_charge").select(["kind", "amount"]).where("customer_id", "=", "CR-READ").execute();
+    expect(penalties).toEqual([]);
+    const entries = (await loadLedgerEntries(db(), ["CR-READ"], "2026-04-02")).get("CR-READ")!;
+    expect(balanceAt(entries, "2026-04-02").toFixed(2)).toBe("0.00");
+  });
 });

@@ -114,6 +114,7 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
   for (const r of invoices.rows) {
     push(r.customer_id, {
       kind: "invoice", ref: `invoice:${r.number}`, date: r.issue_date, dueDate: r.due_date, amount: r.amount, contractId: r.contract_id,
+      ...(r.kind === "creditNote" && r.cancels ? { cancels: `invoice:${r.cancels}` } : {}),
       label: r.kind === "trueUpInvoice" ? `true-up invoice ${r.number} (balance after instalments)`
         : r.kind === "creditNote" ? `credit note ${r.number} (cancels ${r.cancels ?? "?"})`
         : r.replaces ? `invoice ${r.number} (replaces ${r.replaces})` : `invoice ${r.number}`,

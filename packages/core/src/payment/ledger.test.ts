@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays } from "../primitives/dates.ts";
 import { add, dec, div, formatCents, neg, sub, sum, ZERO } from "../primitives/money.ts";
-import { type LedgerEntry, allocate, balanceAt, overdueItems, totalsByKind } from "./ledger.ts";
+import { type LedgerEntry, allocate, balanceAt, overdueItems, owedAtStartOf, owedPart, totalsByKind } from "./ledger.ts";
 
 const inv = (ref: string, date: string, amount: string): LedgerEntry => ({ kind: "invoice", ref: `invoice:${ref}`, date, dueDate: addDays(date, 15), amount, label: ref });
 const pay = (ref: string, date: string, amount: string): LedgerEntry => ({ kind: "payment", ref: `payment:${ref}`, date, amount: `-${amount}`, label: ref });
@@ -62,6 +62,34 @@ const arbEntries = fc
     ...debits.map((d, i) => ({ kind: d.kind, ref: `${d.kind}:${i}`, date: d.date, dueDate: addDays(d.date, 15), amount: d.amount, label: "" })),
     ...payments.map((p, i) => ({ kind: "payment" as const, ref: `payment:${i}`, date: p.date, amount: `-${p.amount}`, label: "" })),
   ]);
+
+describe("credit notes cancel the invoice they name (CGV 6.6, R3, R10)", () => {
+  // X unpaid (due 02-16); A (due 03-16) partly paid on 03-10; on 03-25 credit note AV1 cancels A and A2 replaces it (due 04-09); P2 pays the rest on 04-05.
+  const av = (ref: string, date: string, amount: string, cancels: string): LedgerEntry => ({ kind: "invoice", ref: `invoice:${ref}`, date, amount: `-${amount}`, cancels: `invoice:${cancels}`, label: ref });
+  const e = [inv("X", "2025-02-01", "50.00"), inv("A", "2025-03-01", "100.00"), pay("P1", "2025-03-10", "30.00"), av("AV1", "2025-03-25", "100.00", "A"), inv("A2", "2025-03-25", "80.00"), pay("P2", "2025-04-05", "100.00")];
+
+  it("CGV 6.6 the credit note goes to its invoice first, as a cancellation; the money moves on to the oldest open items", () => {
+    const a = allocate(e, "2025-04-30");
+    expect(a.items.map((i) => [i.entry.ref, i.open, i.cancelled, i.settledOn, i.allocations.map((x) => `${x.sourceRef} ${x.amount}${x.cancellation ? " (cancels)" : ""}`)])).toEqual([
+      ["invoice:X", "0.00", "0.00", "2025-04-05", ["payment:P1 30.00", "payment:P2 20.00"]],
+      ["invoice:A", "0.00", "100.00", "2025-03-01", ["invoice:AV1 100.00 (cancels)"]],
+      ["invoice:A2", "0.00", "0.00", "2025-04-05", ["payment:P2 80.00"]],
+    ]);
+    expect([a.unallocated, a.balance]).toEqual(["0.00", "0.00"]);
+  });
+
+  it("R3 the cancelled invoice was never owed: nothing of it counts for a penalty, and the old unpaid one still does", () => {
+    const [x, a] = allocate(e, "2025-04-30").items;
+    expect(owedPart(a!)).toEqual({ amount: "0.00", receipts: [] });
+    expect(owedPart(x!)).toEqual({ amount: "50.00", receipts: [{ date: "2025-03-10", amount: "30.00" }, { date: "2025-04-05", amount: "20.00" }] });
+    expect(formatCents(owedAtStartOf({ amount: dec("100.00"), allocations: allocate(e, "2025-04-30").items[1]!.allocations }, "2025-03-02"))).toBe("0.00");
+  });
+
+  it("R10 after the credit note only X is overdue, never the cancelled invoice (FIFO would have left A overdue and settled X)", () => {
+    expect(overdueItems(e, "2025-03-30").map((i) => [i.entry.ref, i.open])).toEqual([["invoice:X", "20.00"]]);
+    expect(overdueItems(e, "2025-03-20").map((i) => [i.entry.ref, i.open])).toEqual([["invoice:X", "20.00"], ["invoice:A", "100.00"]]);
+  });
+});
 
 describe("customer account properties (fast-check)", () => {
   it("R3 the balance equals invoices + instalments + penalties + indemnities + refunds paid − payments, whatever the order; allocation conserves money", () => {

@@ -12,6 +12,13 @@
  * open items (positive entries) first, FIFO by due date then reference; money in is taken in order
  * of its date then reference. An unallocated surplus is the account's credit. The result does not
  * depend on the order the entries are given in.
+ *
+ * A credit note (avoir, CGV 6.6) is not money in: it cancels the invoice it names. It is allocated to
+ * that invoice first, as a *cancellation*, before any money, and the cancelled part counts as never
+ * owed: it bears no late-payment penalty (R3) and is never overdue (R10), and the money that had been
+ * allocated to it moves on to the next open items (the invoice that replaces it, usually). Reading
+ * (docs/payments.md): an invoice found wrong and cancelled was never due; the replacing invoice has its
+ * own due date. What a credit note leaves over (it cancels more than is left) is money in like any other.
  */
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, formatCents, isNegative, isZero, min, neg, sub, sum } from "../primitives/money.ts";
@@ -42,6 +49,8 @@ export interface LedgerEntry {
   readonly amount: string;
   /** Contract it belongs to, when it has one. */
   readonly contractId?: string | undefined;
+  /** A credit note: the ref of the item it cancels ("invoice:FA-…"). */
+  readonly cancels?: string | undefined;
   /** A readable label for statements. */
   readonly label: string;
 }
@@ -54,8 +63,10 @@ export function balanceAt(entries: readonly LedgerEntry[], date: LocalDate): Dec
 export interface Allocation {
   /** The money in (payment or credit entry) that settles part of the item. */
   readonly sourceRef: string;
-  /** The day that money counts for the item (its receipt date). */
+  /** The day that money counts for the item (its receipt date; a credit note's issue date). */
   readonly date: LocalDate;
+  /** A credit note cancelling the item: the part counts as never owed (not a receipt). */
+  readonly cancellation?: true;
   readonly amount: string;
 }
 
@@ -65,7 +76,9 @@ export interface AllocatedItem {
   readonly allocations: readonly Allocation[];
   /** Still owed on the item. */
   readonly open: string;
-  /** The date of the money that settled it in full; null while open. */
+  /** The part a credit note cancelled ("0.00" when none): the item's amount less it is what was ever owed. */
+  readonly cancelled: string;
+  /** The date of the money that settled it in full (its own date when a credit note cancelled it in full); null while open. */
   readonly settledOn: LocalDate | null;
 }
 
@@ -93,26 +106,53 @@ export function allocate(entries: readonly LedgerEntry[], asOf: LocalDate): Acco
     .map((e) => ({ entry: e, left: neg(dec(e.amount)) }))
     .sort((a, b) => byString(a.entry.date, b.entry.date) || byString(a.entry.ref, b.entry.ref));
 
+  // Credit notes first: each cancels (part of) the item it names, before any money is allocated.
+  const byRef = new Map(items.map((it) => [it.entry.ref, it]));
+  const cancelled = new Map<string, Dec>();
+  for (const s of sources) {
+    const item = s.entry.cancels === undefined ? undefined : byRef.get(s.entry.cancels);
+    if (!item) continue;
+    const take = min(s.left, item.left);
+    if (isZero(take)) continue;
+    item.allocations.push({ sourceRef: s.entry.ref, date: s.entry.date, amount: formatCents(take), cancellation: true });
+    item.left = sub(item.left, take);
+    s.left = sub(s.left, take);
+    cancelled.set(item.entry.ref, take);
+  }
+
+  const open = items.filter((it) => !isZero(it.left));
+  for (const it of items) if (isZero(it.left)) it.settledOn = it.entry.date; // cancelled in full: never owed
   let i = 0;
   for (const s of sources) {
-    while (!isZero(s.left) && i < items.length) {
-      const item = items[i]!;
+    while (!isZero(s.left) && i < open.length) {
+      const item = open[i]!;
       const take = min(s.left, item.left);
       item.allocations.push({ sourceRef: s.entry.ref, date: s.entry.date, amount: formatCents(take) });
       item.left = sub(item.left, take);
       s.left = sub(s.left, take);
       if (isZero(item.left)) {
         // Settled by this money: the latest receipt among its allocations (money is taken in date order).
-        item.settledOn = item.allocations.reduce((m, a) => (a.date > m ? a.date : m), s.entry.date);
+        item.settledOn = item.allocations.reduce((m, a) => (a.cancellation || a.date <= m ? m : a.date), s.entry.date);
         i += 1;
       }
     }
   }
   const unallocated = sum(sources.map((s) => s.left));
   return {
-    items: items.map((it) => ({ entry: it.entry, dueDate: it.dueDate, allocations: it.allocations, open: formatCents(it.left), settledOn: it.settledOn })),
+    items: items.map((it) => ({
+      entry: it.entry, dueDate: it.dueDate, allocations: it.allocations, open: formatCents(it.left),
+      cancelled: formatCents(cancelled.get(it.entry.ref) ?? ZERO), settledOn: it.settledOn,
+    })),
     unallocated: formatCents(unallocated),
     balance: formatCents(balanceAt(inForce, asOf)),
+  };
+}
+
+/** R3: what an item was ever owed — its amount less what a credit note cancelled — and the money received for it. */
+export function owedPart(item: AllocatedItem): { readonly amount: string; readonly receipts: readonly { date: LocalDate; amount: string }[] } {
+  return {
+    amount: formatCents(sub(dec(item.entry.amount), dec(item.cancelled))),
+    receipts: item.allocations.filter((a) => !a.cancellation).map((a) => ({ date: a.date, amount: a.amount })),
   };
 }
 
@@ -124,9 +164,10 @@ export function overdueItems(entries: readonly LedgerEntry[], date: LocalDate): 
 /**
  * The amount of an item owed at the start of each day (R3: a payment received on d reduces the
  * balance from d + 1): its amount less what was allocated to it from money received before that day.
+ * A cancellation (credit note) counts from the start: the cancelled part was never owed.
  */
-export function owedAtStartOf(item: { amount: Dec; allocations: readonly { date: LocalDate; amount: string }[] }, day: LocalDate): Dec {
-  return item.allocations.reduce((owed, a) => (a.date < day ? sub(owed, dec(a.amount)) : owed), item.amount);
+export function owedAtStartOf(item: { amount: Dec; allocations: readonly { date: LocalDate; amount: string; cancellation?: true }[] }, day: LocalDate): Dec {
+  return item.allocations.reduce((owed, a) => (a.cancellation || a.date < day ? sub(owed, dec(a.amount)) : owed), item.amount);
 }
 
 /** Sum by kind (money in counted positive), for statements and the ledger property. */

@@ -21,6 +21,7 @@ import {
   allocate,
   availableCredit,
   isPositiveAmount,
+  owedPart,
   runningBalances,
   sameAmount,
   dates,
@@ -314,13 +315,16 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
         for (const it of allocate(list, date).items) {
           if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
           if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
+          // What a credit note cancelled was never owed (ledger.ts): the penalty runs on the rest only.
+          const owed = owedPart(it);
+          if (!isPositiveAmount(owed.amount)) continue;
           // Done once: a residential item has its penalty; a professional item its indemnity, written in the
           // same transaction as its penalty (or without one when the interest rounds to 0.00).
           if (f.kind === "residential" ? penalised.has(it.entry.ref) : indemnified.has(it.entry.ref)) continue;
           const contractId = it.entry.contractId ?? f.mainContract!;
           const computed = latePaymentCharges({
-            itemRef: it.entry.ref, itemLabel: it.entry.label, amount: it.entry.amount, dueDate: it.dueDate, settledOn: it.settledOn,
-            receipts: it.allocations.map((a) => ({ date: a.date, amount: a.amount })), customerKind: f.kind,
+            itemRef: it.entry.ref, itemLabel: it.entry.label, amount: owed.amount, dueDate: it.dueDate, settledOn: it.settledOn,
+            receipts: owed.receipts, customerKind: f.kind,
             offerRatePct: f.offerRate.get(contractId) ?? undefined, rates: legal.rates, gaps: legal.gaps,
           });
           for (const c of computed) charges.push(toNewCharge(customerId, contractId, it.entry.ref, date, c));

@@ -8,7 +8,6 @@
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { buildServer } from "@billing/api";
 import { type ApiFixture, seedApiFixture } from "./helpers/api-fixture.ts";
@@ -23,7 +22,7 @@ if (!CHROMIUM) {
 
 describe.skipIf(!CHROMIUM)("the agent page in headless Chromium", () => {
   let t: TestStore;
-  let app: FastifyInstance;
+  let app: Awaited<ReturnType<typeof buildServer>>;
   let f: ApiFixture;
   let browser: Browser;
   let base: string;
@@ -57,7 +56,7 @@ describe.skipIf(!CHROMIUM)("the agent page in headless Chromium", () => {
     await page.getByRole("button", { name: f.estimated }).click();
     const title = page.locator("#invoice-title");
     await expect.poll(() => title.textContent()).toBe(`Facture ${f.estimated}`);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("invoice-title");
+    expect(await page.locator(":focus").getAttribute("id")).toBe("invoice-title");
     const lines = await page.locator("#lines tbody tr").allTextContents();
     expect(lines.some((l) => l.includes("energy BASE") && l.includes("400 kWh"))).toBe(true);
     expect(await page.locator("#consumption").textContent()).toMatch(/^Consommation \(/);

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
 import { findInvoiceByNumber } from "@billing/db";
 import { buildServer } from "@billing/api";
 import { pdfFlatText } from "@billing/documents/testing";
@@ -16,7 +15,7 @@ import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
 let t: TestStore;
-let app: FastifyInstance;
+let app: Awaited<ReturnType<typeof buildServer>>;
 let f: ApiFixture;
 const db = () => t.store.db;
 

@@ -46,6 +46,20 @@ $$;
 
 
 --
+-- Name: forbid_change_of_api_commit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_change_of_api_commit() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  raise exception 'api_commit is a record of commits made through the API and cannot be changed'
+    using errcode = 'restrict_violation';
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_correction(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -144,6 +158,79 @@ $$;
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: api_commit; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_commit (
+    id bigint NOT NULL,
+    client text NOT NULL,
+    idempotency_key text NOT NULL,
+    request_hash text NOT NULL,
+    request jsonb NOT NULL,
+    status_code integer NOT NULL,
+    response jsonb NOT NULL,
+    correction_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_commit_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200)))
+);
+
+
+--
+-- Name: api_commit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.api_commit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: api_commit_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.api_commit_id_seq OWNED BY public.api_commit.id;
+
+
+--
+-- Name: api_token; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_token (
+    id bigint NOT NULL,
+    client text NOT NULL,
+    scope text NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_token_client_check CHECK ((client ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'::text)),
+    CONSTRAINT api_token_scope_check CHECK ((scope = ANY (ARRAY['read'::text, 'commit'::text]))),
+    CONSTRAINT api_token_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+
+--
+-- Name: api_token_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.api_token_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: api_token_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.api_token_id_seq OWNED BY public.api_token.id;
+
 
 --
 -- Name: billing_run; Type: TABLE; Schema: public; Owner: -
@@ -1145,6 +1232,20 @@ ALTER SEQUENCE public.station_consumption_id_seq OWNED BY public.station_consump
 
 
 --
+-- Name: api_commit id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_commit ALTER COLUMN id SET DEFAULT nextval('public.api_commit_id_seq'::regclass);
+
+
+--
+-- Name: api_token id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_token ALTER COLUMN id SET DEFAULT nextval('public.api_token_id_seq'::regclass);
+
+
+--
 -- Name: billing_run id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1247,6 +1348,38 @@ ALTER TABLE ONLY public.refund ALTER COLUMN id SET DEFAULT nextval('public.refun
 --
 
 ALTER TABLE ONLY public.station_consumption ALTER COLUMN id SET DEFAULT nextval('public.station_consumption_id_seq'::regclass);
+
+
+--
+-- Name: api_commit api_commit_client_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_commit
+    ADD CONSTRAINT api_commit_client_idempotency_key_key UNIQUE (client, idempotency_key);
+
+
+--
+-- Name: api_commit api_commit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_commit
+    ADD CONSTRAINT api_commit_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_token api_token_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_token
+    ADD CONSTRAINT api_token_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_token api_token_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_token
+    ADD CONSTRAINT api_token_token_hash_key UNIQUE (token_hash);
 
 
 --
@@ -1674,6 +1807,20 @@ ALTER TABLE ONLY public.station_consumption
 
 
 --
+-- Name: api_commit_correction; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_commit_correction ON public.api_commit USING btree (correction_id) WHERE (correction_id IS NOT NULL);
+
+
+--
+-- Name: api_token_client; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_token_client ON public.api_token USING btree (client);
+
+
+--
 -- Name: billing_run_date; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1909,6 +2056,20 @@ CREATE INDEX station_consumption_delivery_point ON public.station_consumption US
 --
 
 CREATE UNIQUE INDEX station_consumption_rejected_fingerprint ON public.station_consumption USING btree (fingerprint) WHERE (status = 'rejected'::text);
+
+
+--
+-- Name: api_commit api_commit_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER api_commit_immutable BEFORE DELETE OR UPDATE ON public.api_commit FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_api_commit();
+
+
+--
+-- Name: api_commit api_commit_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER api_commit_no_truncate BEFORE TRUNCATE ON public.api_commit FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_api_commit();
 
 
 --
@@ -2301,6 +2462,14 @@ CREATE TRIGGER station_consumption_append_only BEFORE DELETE OR UPDATE ON public
 --
 
 CREATE TRIGGER station_consumption_no_truncate BEFORE TRUNCATE ON public.station_consumption FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: api_commit api_commit_correction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_commit
+    ADD CONSTRAINT api_commit_correction_id_fkey FOREIGN KEY (correction_id) REFERENCES public.correction(id);
 
 
 --

@@ -13,7 +13,7 @@ import { dates } from "@billing/core";
 import { insertContracts, insertCustomers, insertMeterReads } from "@billing/db";
 import { type StoredDocument } from "@billing/documents";
 import { embeddedFile, pdfFlatText, validateFacturX, xmlValues } from "@billing/documents/testing";
-import { loadInvoiceDocument, loadNoticeDocument, renderPdf, runBilling, seedDemo } from "@billing/jobs";
+import { commitRecalculation, loadInvoiceDocument, loadNoticeDocument, renderPdf, runBilling, seedDemo } from "@billing/jobs";
 import { writePdf } from "../packages/jobs/src/commands/invoice.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -177,5 +177,60 @@ describe("Factur-X: a professional customer's invoice from the store", () => {
       expect(text).toContain(m);
     }
     expect(Buffer.from(pdf).equals(Buffer.from(await renderPdf(doc)))).toBe(true);
+  });
+});
+
+describe("R5 · CGV 6.6 a credit note printed: « Avoir », the invoice it cancels, negative amounts; Factur-X type 381", () => {
+  it("R5 · CGV 6.6 a professional customer's credit note names the invoice it cancels, shows every amount negated, and its Factur-X (381) validates with the credit note's totals", async () => {
+    const invoices = await invoicesOf("KP1");
+    const cancelled = invoices[3]!;
+    const r = await commitRecalculation(t.store, { contractId: "KP1", from: cancelled.billing_date, to: cancelled.billing_date, requestedOn: "2026-11-20", subscribedKva: 12 });
+    if (r.status !== "committed") throw new Error(`committed expected, got ${r.status}`);
+    const { creditNote, replaced, newInvoice } = r.correction.documents[0]!;
+    expect(replaced).toBe(cancelled.number);
+    const doc = await load(creditNote);
+    if (doc.kind !== "invoice") throw new Error("not an invoice");
+    const inv = doc.invoice;
+    const original = await load(cancelled.number);
+    if (original.kind !== "invoice") throw new Error("not an invoice");
+    expect(inv.kind).toBe("creditNote");
+    expect(inv.totalTtc).toBe(`-${original.invoice.totalTtc}`);
+
+    const pdf = await renderPdf(doc);
+    const text = pdfFlatText(pdf);
+    for (const m of [
+      "Avoir", `N° ${creditNote}`, `Facture annulée : ${cancelled.number} du ${fr(original.invoice.issueDate)}`,
+      `Cet avoir annule intégralement la facture N° ${cancelled.number} du ${fr(original.invoice.issueDate)} (montant ${eur(original.invoice.totalTtc)} TTC)`,
+      "Montants négatifs", `Rien à payer : le montant de cet avoir, ${eur(original.invoice.totalTtc)} TTC, est porté au crédit de votre compte client`,
+      "Boulangerie « Ça Dépend » SARL", "SIREN : 732829320", "Point de livraison (PDL) 97100000000002", "Médiateur national de l'énergie",
+    ]) {
+      expect(text).toContain(m);
+    }
+    for (const l of inv.lines) expect(l.amount.startsWith("-") || /^0(\.0+)?$/.test(l.amount)).toBe(true);
+    for (const l of inv.lines) expect(text).toContain(eur(l.amount));
+    for (const g of inv.vat) expect(text).toContain(`TVA ${g.rate.replace(".", ",")} % sur ${eur(g.base)} ${eur(g.amount)}`);
+    expect(text).toContain(`Total HT ${eur(inv.totalHt)}`);
+    expect(text).toContain(`Total TTC ${eur(inv.totalTtc)}`);
+    expect(text).not.toContain("Montant à payer");
+    const share = (await import("@billing/core")).networkShareOf(original.invoice).total;
+    expect(text).toContain(`dont part acheminement (TURPE) incluse dans les montants HT ${eur(`-${share}`)}`);
+
+    // EN 16931: a credit note (381) states its own amounts, positive; they are the stored credit note's, negated back.
+    const xml = embeddedFile(pdf, "factur-x.xml").content!;
+    expect(validateFacturX(xml).output).toContain("validates");
+    const pos = (a: string) => a.replace(/^-/, "");
+    expect(xmlValues(xml, "TypeCode")[0]).toBe("381");
+    expect(xml).toMatch(new RegExp(`<ram:InvoiceReferencedDocument>\\s*<ram:IssuerAssignedID>${cancelled.number}</ram:IssuerAssignedID>`));
+    expect(xmlValues(xml, "LineTotalAmount")).toEqual([...inv.lines.map((l) => pos(l.amount)), pos(inv.totalHt)]);
+    expect(xmlValues(xml, "TaxBasisTotalAmount")).toEqual([pos(inv.totalHt)]);
+    expect(xmlValues(xml, "TaxTotalAmount")).toEqual([pos(inv.totalVat)]);
+    expect(xmlValues(xml, "GrandTotalAmount")).toEqual([pos(inv.totalTtc)]);
+    expect(xmlValues(xml, "DuePayableAmount")).toEqual([pos(inv.totalTtc)]);
+    expect(Buffer.from(pdf).equals(Buffer.from(await renderPdf(await load(creditNote))))).toBe(true);
+
+    // The invoice that replaces it says so.
+    const replacing = pdfFlatText(await renderPdf(await load(newInvoice), { facturX: false }));
+    expect(replacing).toContain(`Cette facture remplace la facture N° ${cancelled.number} du ${fr(original.invoice.issueDate)}`);
+    expect(replacing).toContain(`annulée par l'avoir N° ${creditNote}`);
   });
 });

@@ -460,6 +460,29 @@ export interface CorrectionDocumentTable {
   new_invoice_id: number;
 }
 
+/** A client tool's API token (migration 0022): only its sha256 is kept. */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  client: string;
+  scope: "read" | "commit";
+  token_hash: string;
+  created_at: Generated<Timestamp>;
+  revoked_at: Timestamp | null;
+}
+
+/** A commit made through the API (migration 0022), keyed by (client, Idempotency-Key). Append-only. */
+export interface ApiCommitTable {
+  id: Generated<number>;
+  client: string;
+  idempotency_key: string;
+  request_hash: string;
+  request: Json;
+  status_code: number;
+  response: Json;
+  correction_id: number | null;
+  created_at: Generated<Timestamp>;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -576,6 +599,8 @@ export interface Database {
   credit_review: CreditReviewTable;
   correction: CorrectionTable;
   correction_document: CorrectionDocumentTable;
+  api_token: ApiTokenTable;
+  api_commit: ApiCommitTable;
   customer_situation: CustomerSituationTable;
   housing_fund_application: HousingFundApplicationTable;
   housing_fund_decision: HousingFundDecisionTable;

@@ -4,7 +4,7 @@
  * requires it. Pure: the same stored document gives the same content; the PDF layout (pdf.ts) only
  * places it. docs/invoice-document.md lists every mention and why it is there.
  */
-import { type Invoice, type InstalmentNotice, networkShareOf, sumCentsText } from "@billing/core";
+import { type Invoice, type InstalmentNotice, negateDecimal, networkShareOf, sumCentsText } from "@billing/core";
 import {
   INDEX_BASIS_LABEL,
   PRICE_OPTION_LABEL,
@@ -61,7 +61,7 @@ export interface PrintedContent {
 export function documentContent(doc: StoredDocument, supplier: SupplierIdentity): PrintedContent {
   switch (doc.kind) {
     case "invoice":
-      return invoiceContent(doc.number, doc.invoice, doc.parties, supplier);
+      return invoiceContent(doc.number, doc.invoice, doc.parties, supplier, doc.cancelled);
     case "instalmentNotice":
       return noticeContent(doc.notice, doc.parties, supplier);
   }
@@ -157,10 +157,18 @@ function informationMentions(p: PartiesView, supplier: SupplierIdentity): Mentio
   ];
 }
 
-function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity): PrintedContent {
+/** The TURPE share per line: a credit note's is the cancelled invoice's, negated line by line. */
+function shareOf(inv: Invoice, cancelled: Invoice | undefined): { readonly lines: ReadonlyMap<number, string>; readonly total: string } {
+  if (inv.kind !== "creditNote" || !cancelled) return networkShareOf(inv);
+  const of = networkShareOf(cancelled);
+  return { lines: new Map([...of.lines].map(([no, a]) => [no, negateDecimal(a)])), total: negateDecimal(of.total) };
+}
+
+function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity, cancelled?: Invoice): PrintedContent {
   const trueUp = inv.kind === "trueUpInvoice";
-  const title = trueUp ? "Facture de régularisation annuelle" : "Facture";
-  const share = networkShareOf(inv);
+  const credit = inv.kind === "creditNote";
+  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : "Facture";
+  const share = shareOf(inv, cancelled);
 
   const periodRows: [string, string][] = [];
   if (inv.subscriptionPeriod) periodRows.push(["Abonnement facturé d'avance (à échoir)", frPeriod(inv.subscriptionPeriod.start, inv.subscriptionPeriod.end)]);
@@ -191,6 +199,7 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
   totals.push(["dont part acheminement (TURPE) incluse dans les montants HT", euros(share.total)]);
 
   const sections: Section[] = [
+    ...correctionSections(inv),
     { heading: "Votre contrat", rows: [...contractRows(p), ...periodRows] },
     {
       heading: "Détail de la facture",
@@ -229,19 +238,33 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
 
   if (inv.trueUp) sections.push(trueUpSection(inv));
 
-  const consumption = consumptionSection(inv);
+  // A credit note bills no consumption of its own: the cancelled invoice showed where it came from.
+  const consumption = credit ? null : consumptionSection(inv);
   if (consumption) sections.push(consumption);
 
-  const amountDue = inv.trueUp ? settlementMention(inv) : { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
-  sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier)] });
+  if (credit) {
+    sections.push({
+      heading: "Règlement",
+      mentions: [
+        {
+          text: `Rien à payer : le montant de cet avoir, ${euros(negateText(inv.totalTtc))} TTC, est porté au crédit de votre compte client et vient en déduction des sommes que vous devez, à commencer par la facture qui remplace la facture annulée.`,
+          clause: "R5 · CGV 6.6",
+        },
+      ],
+    });
+  } else {
+    const amountDue = inv.trueUp ? settlementMention(inv) : { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
+    sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier)] });
+  }
   sections.push({ heading: "Informations", mentions: informationMentions(p, supplier) });
 
+  const cancels = inv.correction?.kind === "cancellation" ? inv.correction.cancels : null;
   return {
     title,
     reference: `N° ${number}`,
     meta: [
       ["Date d'émission", frDate(inv.issueDate)],
-      ["Date d'échéance", frDate(inv.dueDate)],
+      cancels ? ["Facture annulée", `${cancels.number} du ${frDate(cancels.issueDate)}`] : ["Date d'échéance", frDate(inv.dueDate)],
       ["Référence client", p.customer.id],
       ["Contrat", p.contract.id],
     ],
@@ -250,6 +273,55 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     sections,
     info: { title: `${title} ${number}`, subject: `${title} ${number} — ${p.customer.name}`, author: supplier.name, issueDate: inv.issueDate },
   };
+}
+
+/** "-12.50" → "12.50": the amount a credit note credits, printed as a positive sum in a sentence. */
+function negateText(a: string): string {
+  return a.startsWith("-") ? a.slice(1) : a;
+}
+
+/**
+ * R5 · CGV 6.6 — what a correction document says first: a credit note names the invoice it cancels in
+ * full and says its amounts are negative (credited); an invoice issued by a correction names the
+ * invoice it replaces, the credit note that cancelled it and the difference.
+ */
+function correctionSections(inv: Invoice): Section[] {
+  const c = inv.correction;
+  if (!c) return [];
+  switch (c.kind) {
+    case "cancellation":
+      return [
+        {
+          heading: "Avoir d'annulation",
+          mentions: [
+            {
+              text:
+                `Cet avoir annule intégralement la facture N° ${c.cancels.number} du ${frDate(c.cancels.issueDate)} ` +
+                `(montant ${euros(c.cancels.totalTtc)} TTC) ; une nouvelle facture la remplace.`,
+              clause: "R5 · CGV 6.6",
+            },
+            {
+              text: `Montants négatifs : chaque ligne ci-dessous reprend, en négatif, la ligne de la facture annulée ; le total de ${euros(inv.totalTtc)} TTC est en votre faveur.`,
+              clause: "R5 · CGV 6.6",
+            },
+          ],
+        },
+      ];
+    case "replacement":
+      return [
+        {
+          heading: "Facture rectificative",
+          mentions: [
+            {
+              text:
+                `Cette facture remplace la facture N° ${c.replaces.number} du ${frDate(c.replaces.issueDate)} (montant ${euros(c.replaces.totalTtc)} TTC), ` +
+                `annulée par l'avoir N° ${c.creditNote}. Écart par rapport à la facture remplacée : ${euros(c.differenceTtc)} TTC.`,
+              clause: "R5 · CGV 6.6",
+            },
+          ],
+        },
+      ];
+  }
 }
 
 function trueUpSection(inv: Invoice): Section {

@@ -14,7 +14,7 @@
  * due (BT-115). Nothing is recomputed.
  */
 import { InvoiceService } from "@e-invoice-eu/core";
-import { type Invoice, type InvoiceLine, centsText, dates, sumCentsText } from "@billing/core";
+import { type Invoice, type InvoiceLine, centsText, dates, negateDecimal, sumCentsText } from "@billing/core";
 import { lineLabel } from "./format-fr.ts";
 import type { EmbeddedXml } from "./pdf.ts";
 import type { PartiesView } from "./printable.ts";
@@ -58,8 +58,34 @@ function address(lines: readonly string[], postcode: string, city: string, count
   };
 }
 
+/**
+ * A credit note as EN 16931 states one (type code 381): the amounts of the document it is, so positive
+ * — the code carries the sign. Our stored credit note has every amount negated (it cancels an invoice;
+ * the customer account adds it as it is), so the Factur-X states each amount, quantity and total
+ * negated back: the same figures, in the credit note's own sense (docs/invoice-document.md).
+ */
+function asCreditNoteStates(inv: Invoice): Invoice {
+  return {
+    ...inv,
+    lines: inv.lines.map((l) => ({ ...l, amount: negateDecimal(l.amount), quantity: negateDecimal(l.quantity) })),
+    vat: inv.vat.map((g) => ({ ...g, base: negateDecimal(g.base), amount: negateDecimal(g.amount) })),
+    totalHt: negateDecimal(inv.totalHt),
+    totalVat: negateDecimal(inv.totalVat),
+    totalTtc: negateDecimal(inv.totalTtc),
+  };
+}
+
+/** UNTDID 1001: 380 commercial invoice, 381 credit note. */
+export function invoiceTypeCode(inv: Invoice): "380" | "381" {
+  return inv.kind === "creditNote" ? "381" : "380";
+}
+
 /** The invoice in @e-invoice-eu/core's EN 16931 semantic model (UBL-shaped JSON). */
-export function facturXInvoiceData(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity): Record<string, unknown> {
+export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesView, supplier: SupplierIdentity): Record<string, unknown> {
+  const credit = stored.kind === "creditNote";
+  const inv = credit ? asCreditNoteStates(stored) : stored;
+  // BT-25/26: the invoice a credit note cancels, or a corrected invoice replaces.
+  const preceding = inv.correction?.kind === "cancellation" ? inv.correction.cancels : inv.correction?.kind === "replacement" ? inv.correction.replaces : null;
   const c = p.customer;
   if (c.siren === undefined) {
     throw new FacturXError(`customer ${c.id} is professional but has no SIREN in the invoice's stored case: a Factur-X names the buyer by it (EN 16931 BT-47)`);
@@ -109,7 +135,12 @@ export function facturXInvoiceData(number: string, inv: Invoice, p: PartiesView,
     ? address(c.address.lines, c.address.postcode, c.address.city, c.address.countryCode ?? "FR")
     : { "cac:Country": { "cbc:IdentificationCode": "FR" } };
 
-  const notes = [
+  const notes = credit
+    ? [
+        `Avoir annulant intégralement la facture ${preceding?.number ?? ""} (R5 · CGV 6.6) : montant porté au crédit du compte client, rien à payer.`,
+        `Point de livraison (PDL) ${p.contract.deliveryPoint}, ${p.contract.subscribedKva} kVA, option ${p.contract.priceOption}.`,
+      ]
+    : [
     p.offer.latePaymentRatePct !== undefined
       ? `Pénalités de retard au taux de ${p.offer.latePaymentRatePct} % l'an, jamais inférieur à trois fois le taux de l'intérêt légal (Code de commerce L441-10).`
       : "Pénalités de retard au taux de trois fois le taux de l'intérêt légal (Code de commerce L441-10).",
@@ -124,7 +155,7 @@ export function facturXInvoiceData(number: string, inv: Invoice, p: PartiesView,
       "cbc:ID": number,
       "cbc:IssueDate": inv.issueDate,
       "cbc:DueDate": inv.trueUp?.settlement.kind === "payment" && inv.trueUp.settlement.dueDate ? inv.trueUp.settlement.dueDate : inv.dueDate,
-      "cbc:InvoiceTypeCode": "380",
+      "cbc:InvoiceTypeCode": invoiceTypeCode(stored),
       // One note (BT-22): the library writes an array as several contents of one note, which the schema rejects.
       "cbc:Note": [notes.join(" ")],
       "cbc:DocumentCurrencyCode": "EUR",
@@ -154,7 +185,7 @@ export function facturXInvoiceData(number: string, inv: Invoice, p: PartiesView,
         },
       },
       "cac:Delivery": { "cac:DeliveryLocation": { "cbc:ID": p.contract.deliveryPoint } },
-      "cac:PaymentTerms": { "cbc:Note": `À payer au plus tard le ${inv.dueDate}, net et sans escompte.` },
+      "cac:PaymentTerms": { "cbc:Note": credit ? "Avoir : porté au crédit du compte client." : `À payer au plus tard le ${inv.dueDate}, net et sans escompte.` },
       "cac:TaxTotal": [{ ...amountField("cbc:TaxAmount", inv.totalVat), "cac:TaxSubtotal": vatSubtotals }],
       "cac:LegalMonetaryTotal": {
         ...amountField("cbc:LineExtensionAmount", inv.totalHt),
@@ -202,10 +233,30 @@ export async function facturXXml(number: string, inv: Invoice, p: PartiesView, s
   try {
     service ??= new InvoiceService(noLogger as never);
     const out = await service.generate(data as never, { format: "CII", lang: "fr-fr", noWarnings: true });
-    return typeof out === "string" ? out : new TextDecoder().decode(out);
+    return withPrecedingInvoice(typeof out === "string" ? out : new TextDecoder().decode(out), inv);
   } catch (e) {
     throw new FacturXError(`invoice ${number}: the EN 16931 data was rejected: ${(e as Error).message}${detail(e)}`);
   }
+}
+
+/**
+ * BT-25/26 (BG-3): the invoice a credit note cancels, or a corrected invoice replaces. @e-invoice-eu/core
+ * 2.3 validates `cac:BillingReference/cac:InvoiceDocumentReference` but its CII mapping reads the ID one
+ * level too high, so it writes nothing: the element is added here, where the CII schema places it
+ * (after the header monetary summation, in ApplicableHeaderTradeSettlement). The XSD test checks it.
+ */
+function withPrecedingInvoice(xml: string, inv: Invoice): string {
+  const c = inv.correction;
+  const ref = c?.kind === "cancellation" ? c.cancels : c?.kind === "replacement" ? c.replaces : null;
+  if (!ref) return xml;
+  const anchor = "</ram:SpecifiedTradeSettlementHeaderMonetarySummation>";
+  if (xml.split(anchor).length !== 2) throw new FacturXError(`invoice referencing ${ref.number}: the CII has no single header monetary summation to place BT-25 after`);
+  const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const element =
+    `\n\t\t\t<ram:InvoiceReferencedDocument>\n\t\t\t\t<ram:IssuerAssignedID>${esc(ref.number)}</ram:IssuerAssignedID>` +
+    `\n\t\t\t\t<ram:FormattedIssueDateTime>\n\t\t\t\t\t<qdt:DateTimeString format="102">${ref.issueDate.replace(/-/g, "")}</qdt:DateTimeString>\n\t\t\t\t</ram:FormattedIssueDateTime>` +
+    `\n\t\t\t</ram:InvoiceReferencedDocument>`;
+  return xml.replace(anchor, anchor + element);
 }
 
 /** The XMP of a Factur-X (Factur-X 1.0 specification, §6: extension schema + fx properties). */
@@ -240,7 +291,7 @@ export async function facturXEmbedding(number: string, inv: Invoice, p: PartiesV
   return {
     filename: FACTUR_X_FILENAME,
     xml: await facturXXml(number, inv, p, supplier),
-    description: `Factur-X (EN 16931) de la facture ${number}`,
+    description: `Factur-X (EN 16931) ${inv.kind === "creditNote" ? "de l'avoir" : "de la facture"} ${number}`,
     xmp: facturXXmp(),
   };
 }

@@ -37,6 +37,12 @@ export type StoredDocument =
       readonly number: string;
       readonly invoice: Invoice;
       readonly parties: PartiesView;
+      /**
+       * On a credit note: the invoice it cancels, as issued. A credit note's lines keep no trace of
+       * their own (they name the line they cancel), so the TURPE share printed is the cancelled
+       * invoice's, negated.
+       */
+      readonly cancelled?: Invoice;
     }
   | {
       readonly kind: "instalmentNotice";

@@ -29,6 +29,7 @@ import { registerSimulate } from "./commands/simulate.ts";
 import { registerQuote } from "./commands/quote.ts";
 import { registerProducer } from "./commands/producer.ts";
 import { registerDistributor } from "./commands/distributor.ts";
+import { registerServe } from "./commands/serve.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerProducer(program);
   registerDistributor(program, storeOptions);
   registerContractEvents(program, storeOptions);
+  registerServe(program, storeOptions);
   // Every command's --help ends with the exit-code contract.
   const withHelp = (c: Command): void => {
     c.addHelpText("after", EXIT_CODES_HELP);

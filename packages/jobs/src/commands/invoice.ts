@@ -55,7 +55,7 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
   invoice
     .command("pdf <number>")
     .description(
-      "Render an issued invoice (monthly or true-up) as the PDF the customer receives, from the stored invoice alone: the same bytes every time. " +
+      "Render an issued invoice (monthly, true-up or credit note) as the PDF the customer receives, from the stored invoice alone: the same bytes every time. " +
         "A professional customer's invoice is a Factur-X (PDF/A-3 with its EN 16931 CII XML embedded). Exit 0 written, 2 unknown invoice, 3 not renderable (e.g. no SIREN for a Factur-X)",
     )
     .option("--out <file>", "where to write the PDF (default: ./<number>.pdf)")

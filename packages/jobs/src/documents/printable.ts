@@ -21,6 +21,7 @@ export type LoadResult = { readonly ok: true; readonly document: StoredDocument 
 export async function loadInvoiceDocument(db: Db, number: string): Promise<LoadResult> {
   const stored = await findInvoiceByNumber(db, number);
   if (!stored) return { ok: false, reason: `invoice ${number} not found` };
+  if (stored.document.kind === "creditNote") return loadCreditNote(db, number, stored);
   if (!stored.input) return { ok: false, reason: `invoice ${number} has no stored input (invoice_input row missing)` };
   const refs = stored.input.shared_parts as Record<string, unknown> | null;
   const hashes = { offer: refs?.["offer"], reference: refs?.["reference"] };
@@ -30,6 +31,21 @@ export async function loadInvoiceDocument(db: Db, number: string): Promise<LoadR
   const parsed = parseCase(caseFromStoredInput(stored.input.contract_part, body.get(hashes.offer), body.get(hashes.reference)));
   if (!parsed.ok) return { ok: false, reason: `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
   return { ok: true, document: { kind: "invoice", number, invoice: stored.document, parties: partiesOf(parsed.value) } };
+}
+
+/**
+ * A credit note (R5 · CGV 6.6) stores no case of its own (its stored input names the invoice it
+ * cancels): it is printed with the parties of the invoice it cancels, as they were when that invoice
+ * was issued — the same customer, contract and offer the cancelled amounts were billed to.
+ */
+async function loadCreditNote(db: Db, number: string, stored: NonNullable<Awaited<ReturnType<typeof findInvoiceByNumber>>>): Promise<LoadResult> {
+  const cancelledId = stored.invoice.cancels_invoice_id;
+  if (cancelledId === null) return { ok: false, reason: `credit note ${number} names no invoice it cancels` };
+  const cancelled = await db.selectFrom("invoice").select("number").where("id", "=", cancelledId).executeTakeFirst();
+  if (!cancelled) return { ok: false, reason: `the invoice credit note ${number} cancels is missing` };
+  const of = await loadInvoiceDocument(db, cancelled.number);
+  if (!of.ok) return { ok: false, reason: `credit note ${number}: ${of.reason}` };
+  return { ok: true, document: { kind: "invoice", number, invoice: stored.document, parties: { ...of.document.parties, firstInvoice: false }, ...(of.document.kind === "invoice" ? { cancelled: of.document.invoice } : {}) } };
 }
 
 /**

@@ -37,6 +37,7 @@ export function buildProgram(): Command {
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
     .option("--log-level <level>", `log events on stderr from this level: ${LOG_LEVELS.join(", ")} (default: $BILLING_LOG_LEVEL, else info); JSON lines, human text on a terminal`)
     .option("--data-dir <dir>", "folder of the embedded store (default: $BILLING_DATA_DIR, else ./.billing)")
+    .option("--config <file>", "the supplier's configuration file: estimation factors, dunning policy, invoice series, run and review settings; flags win over it (default: $BILLING_CONFIG, else ./billing.config.json when it exists, else built-in defaults; docs/configuration.md)")
     .showHelpAfterError()
     // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
     .exitOverride()

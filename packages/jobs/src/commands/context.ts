@@ -5,6 +5,8 @@ import { type Store, openStore } from "@billing/db";
 export interface StoreOptions {
   databaseUrl?: string;
   dataDir?: string;
+  /** The supplier's configuration file (global `--config`; default: ./billing.config.json when it exists). */
+  config?: string;
 }
 
 /** `--database-url` or DATABASE_URL → PostgreSQL; otherwise the embedded store in `--data-dir` (else $BILLING_DATA_DIR, else ./.billing). */

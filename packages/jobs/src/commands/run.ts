@@ -38,6 +38,8 @@ import { runQueued } from "./queue.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
 import { log } from "../log.ts";
+import { type BillingSettings, DEFAULT_SETTINGS, loadSettings } from "../config.ts";
+import type { DunningPolicy } from "@billing/core";
 
 export interface RunCommandOptions extends StoreOptions {
   date?: string;
@@ -67,6 +69,8 @@ export interface RunCommandOptions extends StoreOptions {
   dateToleranceDays?: string;
   /** Take every step in one transaction rolled back at the end: show what the night would do, store nothing. */
   dryRun?: boolean;
+  /** The supplier's settings (configuration file over the defaults); flags win over them (default: built-in defaults). */
+  settings?: BillingSettings;
 }
 
 /** Days a run date may be from the store's today before it is refused without --allow-date (default). */
@@ -79,21 +83,27 @@ export interface CheckedRunOptions {
   readonly ranges: number;
   readonly toleranceDays: number;
   readonly estimation: EstimationSettings | undefined;
+  /** R10: the supplier's dunning policy (configuration file, else the core's defaults). */
+  readonly dunningPolicy: DunningPolicy;
 }
 
-/** Checks the options that need no store; throws a UsageError naming the option. */
+/**
+ * Checks the options that need no store; throws a UsageError naming the option. A flag wins over
+ * the configuration file (`opts.settings`), the file over the built-in defaults.
+ */
 export function checkRunOptions(opts: RunCommandOptions): CheckedRunOptions {
-  const chunkSize = opts.chunkSize !== undefined ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
-  const estimation = estimationSettingsOf(opts);
+  const settings = opts.settings ?? DEFAULT_SETTINGS;
+  const chunkSize = opts.chunkSize !== undefined ? parsePositiveInt(opts.chunkSize, "--chunk-size") : settings.run.chunkSize;
+  const estimation = estimationSettingsOf(opts, settings.estimation);
   const workers = opts.workers !== undefined ? parsePositiveInt(opts.workers, "--workers") : 1;
   const ranges = opts.ranges !== undefined ? parsePositiveInt(opts.ranges, "--ranges") : 8;
-  const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : DEFAULT_DATE_TOLERANCE_DAYS;
+  const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : settings.run.dateToleranceDays;
   if (opts.ranges !== undefined && !opts.queue) throw new UsageError("--ranges goes with --queue");
   if (opts.queue && opts.workers !== undefined) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
   const postgres = Boolean(opts.databaseUrl ?? process.env["DATABASE_URL"]);
   if (opts.queue && !postgres) throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   if (workers > 1 && !postgres) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
-  return { chunkSize, workers, ranges, toleranceDays, estimation };
+  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning };
 }
 
 /**
@@ -118,9 +128,13 @@ export async function checkRunDate(store: Store, date: string, o: { allowDate?: 
   }
 }
 
-/** R2 settings from the command line, validated with the case's own schema; bad values are a usage error. */
-export function estimationSettingsOf(o: RunCommandOptions): EstimationSettings | undefined {
+/**
+ * R2 settings: the configuration file's (`fromFile`), each overridden by its command-line flag,
+ * validated with the case's own schema; bad values are a usage error.
+ */
+export function estimationSettingsOf(o: RunCommandOptions, fromFile: BillingSettings["estimation"] = {}): EstimationSettings | undefined {
   const raw = {
+    ...fromFile,
     ...(o.selfReadWindowDays !== undefined ? { selfReadWindowDays: Number(o.selfReadWindowDays) } : {}),
     ...(o.selfReadMaxFactor !== undefined ? { selfReadMaxFactor: o.selfReadMaxFactor } : {}),
     ...(o.selfReadMinFactor !== undefined ? { selfReadMinFactor: o.selfReadMinFactor } : {}),
@@ -433,7 +447,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
-  const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date));
+  const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date, { policy: checked.dunningPolicy }));
   // R1 · CGV 6.2: contracts without an actual index for 12 months, so the supplier asks for a special read.
   const since = yearlyRealReadSince(opts.date);
   const yearlyRead = opts.yearlyRead === false ? undefined : { since, contracts: await contractsWithoutRealRead(store.db, opts.date, since) };
@@ -482,9 +496,9 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     )
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--allow-date", "bill a --date far from the store's today or after the last meter data received (default: refused, exit 2)")
-    .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: ${DEFAULT_DATE_TOLERANCE_DAYS})`)
+    .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: the configuration's run.dateToleranceDays, else ${DEFAULT_DATE_TOLERANCE_DAYS})`)
     .option("--dry-run", "take every step of the night (peers, billing, payments, dunning) through the same code in one transaction rolled back at the end: print what it would issue and record, store nothing")
-    .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
+    .option("--chunk-size <n>", "contracts per chunk and write transaction (default: the configuration's run.chunkSize, else 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")
     .option("--ranges <n>", "with --queue: contract id ranges, one queue job each (default: 8)")
@@ -492,14 +506,14 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
     .option("--no-payments", "skip the payments step after billing (default: run `billing payments nightly` for the same date)")
-    .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: 5)")
-    .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: 3)")
-    .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: no lower bound)")
+    .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: the configuration's estimation.selfReadWindowDays, else 5)")
+    .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: the configuration's estimation.selfReadMaxFactor, else 3)")
+    .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: the configuration's estimation.selfReadMinFactor, else no lower bound)")
     .option("--no-yearly-read", "do not list the contracts without an actual index for 12 months (default: listed, R1 · CGV 6.2; also `billing reads missing`)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
-      const all = { ...storeOptions(), ...o, date };
+      const all = { ...storeOptions(), ...o, date, settings: loadSettings(storeOptions().config) };
       checkRunOptions(all); // usage errors before the store is opened
       await withStore(storeOptions(), async (store) => {
         log().info({ event: "night started", date, dryRun: o.dryRun === true }, "night started");

@@ -17,3 +17,4 @@ export * from "./contract-event.repository.ts";
 export * from "./book.repository.ts";
 export * from "./rolled-back.ts";
 export * from "./distributor.repository.ts";
+export * from "./review.repository.ts";

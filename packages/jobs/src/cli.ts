@@ -29,6 +29,7 @@ import { registerSimulate } from "./commands/simulate.ts";
 import { registerQuote } from "./commands/quote.ts";
 import { registerProducer } from "./commands/producer.ts";
 import { registerDistributor } from "./commands/distributor.ts";
+import { registerReview } from "./commands/review.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerDemo(program, storeOptions);
   registerRun(program, storeOptions);
   registerWorker(program, storeOptions);
+  registerReview(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerAudit(program, storeOptions);
   registerPlan(program, storeOptions);

@@ -16,10 +16,8 @@ import {
 } from "@billing/core";
 import { type ReferenceSeries, type ReferenceValueRow, loadReference, migrateOrThrow } from "@billing/db";
 import { referenceFromRows } from "../billing/case-builder.ts";
-import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, withStore } from "./context.ts";
+import { type StoreOptions, UsageError, osUser, parseDateOption, parsePositiveInt, storeNow, withStore } from "./context.ts";
 import { readFile } from "node:fs/promises";
-import { userInfo } from "node:os";
-import { sql } from "kysely";
 import { formatImportPlan, importReferenceData } from "../reference/import-plan.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
 
@@ -203,7 +201,7 @@ export function registerReference(program: Command, storeOptions: () => StoreOpt
     .option("--dry-run", "check the file and print what would change, store nothing")
     .option("--json", "print the plan as JSON (default: readable text)")
     .action(async (file: string, o: { by?: string; dryRun?: boolean; json?: boolean }) => {
-      const by = o.by ?? defaultUser();
+      const by = o.by ?? osUser();
       if (by.trim() === "") throw new UsageError("--by: give a name");
       let text: string;
       try {
@@ -214,7 +212,7 @@ export function registerReference(program: Command, storeOptions: () => StoreOpt
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
         // "When" is the store's clock, read here at the edge (as the run date guard does).
-        const at = (await sql<{ now: Date | string }>`select now() as now`.execute(store.db)).rows[0]!.now;
+        const at = await storeNow(store);
         const r = await importReferenceData(store, file, text, { by, at, dryRun: o.dryRun === true });
         if (!r.ok) {
           process.stderr.write(`error: ${file}: refused (${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}), nothing loaded:\n${r.problems.map((p) => `  ${p}\n`).join("")}`);
@@ -229,11 +227,3 @@ export function registerReference(program: Command, storeOptions: () => StoreOpt
     });
 }
 
-/** The OS user, for `--by` (userInfo throws where the user has no passwd entry: then $USER). */
-function defaultUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env["USER"] ?? process.env["USERNAME"] ?? "unknown";
-  }
-}

@@ -29,7 +29,7 @@ import {
   withRolledBackStore,
 } from "@billing/db";
 import { sql } from "kysely";
-import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
+import { type EstimationSettings, NO_PROGRESS, type ReviewBounds, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
@@ -71,6 +71,8 @@ export interface RunCommandOptions extends StoreOptions {
   dryRun?: boolean;
   /** The supplier's settings (configuration file over the defaults); flags win over them (default: built-in defaults). */
   settings?: BillingSettings;
+  /** false (--no-review): issue every invoice, hold none for review (default: the configuration's review.enabled, else true). */
+  review?: boolean;
 }
 
 /** Days a run date may be from the store's today before it is refused without --allow-date (default). */
@@ -85,6 +87,8 @@ export interface CheckedRunOptions {
   readonly estimation: EstimationSettings | undefined;
   /** R10: the supplier's dunning policy (configuration file, else the core's defaults). */
   readonly dunningPolicy: DunningPolicy;
+  /** Safety bounds before issuing (issue 13 item 8); undefined: none (--no-review or review.enabled false). */
+  readonly review: ReviewBounds | undefined;
 }
 
 /**
@@ -103,7 +107,8 @@ export function checkRunOptions(opts: RunCommandOptions): CheckedRunOptions {
   const postgres = Boolean(opts.databaseUrl ?? process.env["DATABASE_URL"]);
   if (opts.queue && !postgres) throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   if (workers > 1 && !postgres) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
-  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning };
+  const review = opts.review !== false && settings.review.enabled ? settings.review : undefined;
+  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning, review };
 }
 
 /**
@@ -196,6 +201,7 @@ export function formatSummary(
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
     `  failed     ${s.failed}`,
+    `  held       ${s.held ?? 0}${(s.held ?? 0) > 0 ? " for review, not issued (billing review list)" : ""}`,
     `  issued     ${plural(monthly, "monthly invoice")}, ${plural(s.trueUps, "true-up invoice")}, ${plural(s.notices, "instalment notice")}, ` +
       `${plural(s.plans, "instalment plan")}, ${plural(s.readjustments, "readjustment check")} (${s.readjustmentsApplied} applied)` +
       (s.switchedToMonthly > 0 ? `; ${plural(s.switchedToMonthly, "contract")} switched from smoothed to monthly billing` : ""),
@@ -206,6 +212,11 @@ export function formatSummary(
     out.push("Failed contracts (nothing was issued for them; they are retried on the next run):");
     for (const f of s.failures.slice(0, 20)) out.push(`  ${f.contractId}: ${f.reason}`);
     if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more (billing_run_outcome, run ${s.runId})`);
+  }
+  if ((s.holds ?? []).length > 0) {
+    out.push("Held for review (not issued, not numbered; billing review release <id> | reject <id> --reason …):");
+    for (const h of s.holds!.slice(0, 20)) out.push(`  ${h.contractId}: ${h.reason}`);
+    if (s.holds!.length > 20) out.push(`  … and ${s.holds!.length - 20} more (billing review list)`);
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
@@ -220,6 +231,7 @@ export function formatSummary(
     for (const d of s.planned.documents) out.push(`  ${d.contractId}  ${d.kind.padEnd(15)} ${d.billingDate}  ${d.number}  ${d.totalTtc} €`);
     for (const p of s.planned.plans) out.push(`  ${p.contractId}  instalment plan from ${p.startDate}`);
     for (const c of s.planned.charges) out.push(`  ${c.customerId}  ${c.kind} ${c.amount} € on ${c.itemRef}`);
+    for (const h of s.planned.held ?? []) out.push(`  ${h.contractId}  would be held for review: ${h.reason}`);
   }
   for (const r of s.interrupted ?? []) out.push(`Run #${r.id} of ${r.runDate} had lost its process: marked interrupted; this run billed what it left.`);
   const failed = (s.steps ?? []).filter((t) => t.status === "failed");
@@ -246,6 +258,7 @@ async function runInWorkers(
   chunkSize: number,
   onProgress: (p: RunProgress) => void,
   estimation: EstimationSettings | undefined,
+  review: ReviewBounds | undefined,
 ): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const started = process.hrtime.bigint();
@@ -260,7 +273,7 @@ async function runInWorkers(
             env: { ...process.env, DATABASE_URL: opts.databaseUrl ?? process.env.DATABASE_URL },
             stdio: ["ignore", "inherit", "inherit", "ipc"],
           });
-          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation });
+          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review });
           let result: WorkerResult | undefined;
           child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
             if (m.progress) {
@@ -281,6 +294,7 @@ async function runInWorkers(
     ...sumProgress(all),
     unchanged: all.reduce((n, s) => n + s.unchanged, 0),
     failures: all.flatMap((s) => s.failures),
+    holds: all.flatMap((s) => s.holds ?? []),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),
   };
@@ -321,7 +335,8 @@ export type NightSummary = RunSummary & {
  */
 export function nightExitCode(s: NightSummary): ExitCode {
   if (s.steps.some((t) => t.status === "failed")) return EXIT.stepFailed;
-  if (s.failed > 0 && s.billed + s.unchanged === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
+  // A contract held for review went through (a person decides on it): not a failure.
+  if (s.failed > 0 && s.billed + s.unchanged + (s.held ?? 0) === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
   const paymentsFailed = s.payments?.failures.length ?? 0;
   if (paymentsFailed > 0 && paymentsFailed === s.payments!.customers) return EXIT.stepFailed;
   const dunningFailed = s.dunning?.failures.length ?? 0;
@@ -360,13 +375,14 @@ export function logNight(s: NightSummary, exitCode: ExitCode): void {
   const l = log().child({ runId: s.runId, date: s.date, ...(s.dryRun ? { dryRun: true } : {}) });
   for (const r of s.interrupted ?? []) l.warn({ event: "run interrupted", interruptedRunId: r.id, interruptedRunDate: r.runDate }, "a run had lost its process: marked interrupted");
   for (const f of s.failures) l.warn({ event: "item failed", step: "billing", contractId: f.contractId, reason: f.reason }, "contract failed");
+  for (const h of s.holds ?? []) l.warn({ event: "held for review", step: "billing", contractId: h.contractId, totalTtc: h.totalTtc, reason: h.reason }, "invoice held for review");
   for (const f of s.payments?.failures ?? []) l.warn({ event: "item failed", step: "payments", customerId: f.customerId, reason: f.reason }, "account failed");
   for (const f of s.dunning?.failures ?? []) l.warn({ event: "item failed", step: "dunning", customerId: f.customerId, reason: f.reason }, "dunning failed");
   for (const t of s.steps) {
     if (t.status === "failed") l.error({ event: "step failed", step: t.step, error: t.error }, `step ${t.step} failed`);
     else l.info({ event: `step ${t.status}`, step: t.step }, `step ${t.step} ${t.status}`);
   }
-  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
+  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, held: s.held ?? 0, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
 }
 
 /** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
@@ -374,6 +390,8 @@ export interface PlannedDocuments {
   readonly documents: readonly { contractId: string; kind: string; billingDate: string; number: string; totalTtc: string }[];
   readonly plans: readonly { contractId: string; startDate: string }[];
   readonly charges: readonly { customerId: string; kind: string; amount: string; itemRef: string }[];
+  /** Contracts whose documents would be held for review, with the reason. */
+  readonly held?: readonly { contractId: string; totalTtc: string; reason: string }[];
 }
 
 async function plannedDocuments(dry: Store, runId: number, chargesAfterId: number): Promise<PlannedDocuments> {
@@ -389,11 +407,13 @@ async function plannedDocuments(dry: Store, runId: number, chargesAfterId: numbe
       select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
       where id > ${chargesAfterId} order by id`.execute(dry.db)
   ).rows;
-  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges };
+  const held = (await dry.db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
+    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
+  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges, ...(held.length > 0 ? { held } : {}) };
 }
 
 async function night(store: Store, opts: RunCommandOptions & { date: string }, checked: CheckedRunOptions, claimed: boolean): Promise<NightSummary> {
-  const { chunkSize, workers, ranges, estimation } = checked;
+  const { chunkSize, workers, ranges, estimation, review } = checked;
   const steps: StepReport[] = [];
   const step = async <T>(name: StepReport["step"], skip: boolean, fn: () => Promise<T>): Promise<T | undefined> => {
     if (skip) {
@@ -418,9 +438,9 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     const total = await countDueContracts(store.db, opts.date);
     const reporter = progressReporter(total, opts.progress !== false && !opts.json);
     try {
-      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress });
+      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, review, onProgress: reporter.onProgress });
       // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
-      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
+      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
       // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
       const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
       interrupted = claim.interrupted;
@@ -428,8 +448,8 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
         let s: RunSummary;
         try {
           s = workers > 1 && total > 0
-            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation)
-            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation });
+            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review)
+            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
         } catch (e) {
           partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
           await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
@@ -510,6 +530,7 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: the configuration's estimation.selfReadMaxFactor, else 3)")
     .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: the configuration's estimation.selfReadMinFactor, else no lower bound)")
     .option("--no-yearly-read", "do not list the contracts without an actual index for 12 months (default: listed, R1 · CGV 6.2; also `billing reads missing`)")
+    .option("--no-review", "issue every invoice: hold none for review (default: an invoice beyond the configuration's review bounds — a credit over 500.00 € TTC, a total over 5 × the contract's recent average — is held; docs/configuration.md)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());

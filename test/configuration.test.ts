@@ -75,3 +75,27 @@ describe("configuration file", () => {
     expect(missing.stderr).toMatch(/--config .*none\.json: cannot read the file/);
   }, 300_000);
 });
+
+describe("configuration file: where each key goes", () => {
+  it("invoiceSeries: the series of a contract imported without one; a row's own series wins", async () => {
+    const { contractOf } = await import("../packages/jobs/src/import/book-rows.ts");
+    const row = {
+      id: "K1", customer_id: "C1", offer_id: "O1", delivery_point: "99000000000301", start: "2026-01-15", subscribed_kva: "6", price_option: "BASE",
+      tariff_formula: "BTINFCUST", billing_day: "15", communicating_meter: "yes",
+    };
+    const series = (f: Record<string, string>, d?: { invoiceSeries?: string }) => {
+      const r = contractOf(f, d);
+      if (!r.ok) throw new Error(JSON.stringify(r));
+      return r.value.contract.invoiceSeries;
+    };
+    expect(series(row)).toBe("FA");
+    expect(series(row, { invoiceSeries: "FB" })).toBe("FB");
+    expect(series({ ...row, invoice_series: "FC" }, { invoiceSeries: "FB" })).toBe("FC");
+  });
+
+  it("review: the bounds travel with a queued range (a worker elsewhere holds what the run would)", async () => {
+    const { billRangePayload } = await import("../packages/jobs/src/queue/nightly-queue.ts");
+    const p = billRangePayload.parse({ date: "2026-05-15", runId: 1, chunkSize: 10, toId: "K9", review: { enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6 } });
+    expect(p.review).toEqual({ enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6 });
+  });
+});

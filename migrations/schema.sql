@@ -284,7 +284,7 @@ CREATE TABLE public.billing_run_outcome (
     outcome text NOT NULL,
     reason text,
     invoices integer DEFAULT 0 NOT NULL,
-    CONSTRAINT billing_run_outcome_outcome_check CHECK ((outcome = ANY (ARRAY['billed'::text, 'unchanged'::text, 'failed'::text])))
+    CONSTRAINT billing_run_outcome_outcome_check CHECK ((outcome = ANY (ARRAY['billed'::text, 'unchanged'::text, 'failed'::text, 'held'::text])))
 );
 
 
@@ -632,6 +632,50 @@ CREATE SEQUENCE public.dunning_step_id_seq
 --
 
 ALTER SEQUENCE public.dunning_step_id_seq OWNED BY public.dunning_step.id;
+
+
+--
+-- Name: held_invoice; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.held_invoice (
+    id bigint NOT NULL,
+    run_id bigint NOT NULL,
+    contract_id text NOT NULL,
+    run_date date NOT NULL,
+    from_billing_date date,
+    total_ttc numeric(14,2) NOT NULL,
+    reason text NOT NULL,
+    documents jsonb NOT NULL,
+    status text DEFAULT 'held'::text NOT NULL,
+    decided_by text,
+    decided_at timestamp with time zone,
+    decision_reason text,
+    invoice_ids bigint[],
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT held_invoice_check CHECK (((status = 'held'::text) = (decided_at IS NULL))),
+    CONSTRAINT held_invoice_check1 CHECK (((status <> 'rejected'::text) OR ((decision_reason IS NOT NULL) AND (decision_reason <> ''::text)))),
+    CONSTRAINT held_invoice_status_check CHECK ((status = ANY (ARRAY['held'::text, 'released'::text, 'rejected'::text])))
+);
+
+
+--
+-- Name: held_invoice_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.held_invoice_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: held_invoice_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.held_invoice_id_seq OWNED BY public.held_invoice.id;
 
 
 --
@@ -1075,6 +1119,42 @@ CREATE TABLE public.plan_readjustment (
 
 
 --
+-- Name: reference_import; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reference_import (
+    id bigint NOT NULL,
+    loaded_by text NOT NULL,
+    loaded_at timestamp with time zone NOT NULL,
+    file_name text NOT NULL,
+    file_sha256 text NOT NULL,
+    description text NOT NULL,
+    changes jsonb NOT NULL,
+    CONSTRAINT reference_import_file_sha256_check CHECK ((file_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT reference_import_loaded_by_check CHECK ((loaded_by <> ''::text))
+);
+
+
+--
+-- Name: reference_import_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.reference_import_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: reference_import_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.reference_import_id_seq OWNED BY public.reference_import.id;
+
+
+--
 -- Name: reference_value; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1086,6 +1166,7 @@ CREATE TABLE public.reference_value (
     valid_to date,
     value jsonb NOT NULL,
     source text NOT NULL,
+    import_id bigint,
     CONSTRAINT reference_value_period CHECK (((valid_to IS NULL) OR (valid_to > valid_from))),
     CONSTRAINT reference_value_series_check CHECK ((series = ANY (ARRAY['networkTariff'::text, 'networkBandMapping'::text, 'excise'::text, 'cta'::text, 'vat'::text, 'capacity'::text, 'capacityLevy'::text, 'legalInterestRate'::text, 'distributorCatalogue'::text, 'gap'::text])))
 );
@@ -1295,6 +1376,13 @@ ALTER TABLE ONLY public.dunning_step ALTER COLUMN id SET DEFAULT nextval('public
 
 
 --
+-- Name: held_invoice id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_invoice ALTER COLUMN id SET DEFAULT nextval('public.held_invoice_id_seq'::regclass);
+
+
+--
 -- Name: housing_fund_application id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1327,6 +1415,13 @@ ALTER TABLE ONLY public.meter_read ALTER COLUMN id SET DEFAULT nextval('public.m
 --
 
 ALTER TABLE ONLY public.offer_price ALTER COLUMN id SET DEFAULT nextval('public.offer_price_id_seq'::regclass);
+
+
+--
+-- Name: reference_import id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reference_import ALTER COLUMN id SET DEFAULT nextval('public.reference_import_id_seq'::regclass);
 
 
 --
@@ -1559,6 +1654,14 @@ ALTER TABLE ONLY public.dunning_step
 
 
 --
+-- Name: held_invoice held_invoice_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_invoice
+    ADD CONSTRAINT held_invoice_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: housing_fund_application housing_fund_application_customer_id_filed_on_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1743,6 +1846,14 @@ ALTER TABLE ONLY public.plan_readjustment
 
 
 --
+-- Name: reference_import reference_import_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reference_import
+    ADD CONSTRAINT reference_import_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: reference_value reference_value_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1909,6 +2020,20 @@ CREATE INDEX dunning_run_failure_date ON public.dunning_run_failure USING btree 
 --
 
 CREATE INDEX dunning_step_customer ON public.dunning_step USING btree (customer_id);
+
+
+--
+-- Name: held_invoice_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX held_invoice_open ON public.held_invoice USING btree (contract_id) WHERE (status = 'held'::text);
+
+
+--
+-- Name: held_invoice_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX held_invoice_status ON public.held_invoice USING btree (status, id);
 
 
 --
@@ -2633,6 +2758,22 @@ ALTER TABLE ONLY public.dunning_step
 
 
 --
+-- Name: held_invoice held_invoice_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_invoice
+    ADD CONSTRAINT held_invoice_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: held_invoice held_invoice_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_invoice
+    ADD CONSTRAINT held_invoice_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
 -- Name: housing_fund_application housing_fund_application_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2838,6 +2979,14 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: reference_value reference_value_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reference_value
+    ADD CONSTRAINT reference_value_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.reference_import(id);
 
 
 --

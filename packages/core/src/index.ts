@@ -41,6 +41,7 @@ export { trueUpInvoice } from "./smoothed/true-up.ts";
 export { settle, REFUND_THRESHOLD_TTC, refundOnRequestDueDate } from "./smoothed/refund-threshold.ts";
 export { caseJsonSchema, caseJsonSchemaText, CASE_JSON_SCHEMA_ID } from "./case/json-schema.ts";
 export { CAPACITY_LEVY_FROM } from "./taxes/capacity-levy.ts";
+export { reviewReasons, type ReviewBoundsSettings } from "./invoice/review-bounds.ts";
 export * from "./dunning/customer-situation.ts";
 export { isInWinterTruce, winterTruceEnd, addDaysOutsideTruce } from "./dunning/winter-truce.ts";
 export * from "./dunning/unpaid-bill-procedure.ts";

@@ -18,3 +18,4 @@ export * from "./book.repository.ts";
 export * from "./rolled-back.ts";
 export * from "./distributor.repository.ts";
 export * from "./api.repository.ts";
+export * from "./review.repository.ts";

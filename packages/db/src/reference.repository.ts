@@ -1,5 +1,5 @@
 /** Offers and effective-dated reference data, loaded whole: small tables, read once per run. */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, OfferPriceRow, OfferRow, ReferenceSeries, ReferenceValueRow } from "./schema.ts";
 
 /** Every reference_value row by series, each list ordered by key then valid_from. */
@@ -67,4 +67,64 @@ export async function insertReferenceValues(db: Kysely<Database>, rows: readonly
     .values(rows.map((r) => ({ series: r.series, key: r.key, valid_from: r.validFrom, valid_to: r.validTo, value: JSON.stringify(r.value), source: r.source })))
     .onConflict((oc) => oc.columns(["series", "key", "valid_from"]).doNothing())
     .execute();
+}
+
+/** A reference row as an import writes it (docs/reference-data.md, "billing reference import"). */
+export interface ImportedReferenceRow {
+  readonly id: number | null;
+  readonly series: ReferenceSeries;
+  readonly key: string;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+  readonly value: Record<string, unknown>;
+  readonly source: string;
+}
+
+export interface ReferenceImportRecord {
+  readonly loadedBy: string;
+  /** When it was loaded: the store's clock, read at the edge. */
+  readonly loadedAt: Date | string;
+  readonly fileName: string;
+  readonly fileSha256: string;
+  readonly description: string;
+  readonly inserted: readonly ImportedReferenceRow[];
+  /** Stored rows (with their id) whose `validTo` becomes the one given. */
+  readonly closed: readonly ImportedReferenceRow[];
+  /** Stored rows (with their id) to delete. */
+  readonly removed: readonly ImportedReferenceRow[];
+}
+
+const changeOf = (r: ImportedReferenceRow) => ({ series: r.series, key: r.key, validFrom: r.validFrom, validTo: r.validTo, value: r.value, source: r.source });
+
+/**
+ * Writes one reference import in `trx`: its record (who, when, file, what it changed), then the
+ * closes, removals and inserts; inserted rows point to the record. Returns the record's id.
+ */
+export async function recordReferenceImport(trx: Kysely<Database>, r: ReferenceImportRecord): Promise<number> {
+  const { id } = await trx
+    .insertInto("reference_import")
+    .values({
+      loaded_by: r.loadedBy,
+      loaded_at: r.loadedAt,
+      file_name: r.fileName,
+      file_sha256: r.fileSha256,
+      description: r.description,
+      changes: JSON.stringify({ inserted: r.inserted.map(changeOf), closed: r.closed.map(changeOf), removed: r.removed.map(changeOf) }),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  for (const c of r.closed) await trx.updateTable("reference_value").set({ valid_to: c.validTo }).where("id", "=", c.id!).execute();
+  if (r.removed.length > 0) await trx.deleteFrom("reference_value").where("id", "in", r.removed.map((x) => x.id!)).execute();
+  if (r.inserted.length > 0) {
+    await trx
+      .insertInto("reference_value")
+      .values(r.inserted.map((x) => ({ series: x.series, key: x.key, valid_from: x.validFrom, valid_to: x.validTo, value: JSON.stringify(x.value), source: x.source, import_id: id })))
+      .execute();
+  }
+  return Number(id);
+}
+
+/** Locks the reference rows against another import until the transaction ends (imports run one at a time). */
+export async function lockReferenceForImport(trx: Kysely<Database>): Promise<void> {
+  await sql`lock table reference_value in share row exclusive mode`.execute(trx);
 }

@@ -68,6 +68,37 @@ export interface ReferenceValueTable {
   valid_to: DateColumn | null;
   value: Json;
   source: string;
+  /** The `billing reference import` that loaded the row; null = shipped by a migration (0020). */
+  import_id: Generated<number | null>;
+}
+
+/** One `billing reference import` of a data file: who, when, what it changed (migration 0020). */
+export interface ReferenceImportTable {
+  id: Generated<number>;
+  loaded_by: string;
+  loaded_at: Date | string;
+  file_name: string;
+  file_sha256: string;
+  description: string;
+  changes: Json;
+}
+
+/** Documents the night held for review instead of issuing them (issue 13 item 8, migration 0020). */
+export interface HeldInvoiceTable {
+  id: Generated<number>;
+  run_id: number;
+  contract_id: string;
+  run_date: DateColumn;
+  from_billing_date: DateColumn | null;
+  total_ttc: string;
+  reason: string;
+  documents: Json;
+  status: Generated<"held" | "released" | "rejected">;
+  decided_by: string | null;
+  decided_at: Date | string | null;
+  decision_reason: string | null;
+  invoice_ids: number[] | null;
+  created_at: Generated<Date | string>;
 }
 
 export interface ContractTable {
@@ -207,7 +238,7 @@ export interface BillingRunTable {
   resumes_run_id: number | null;
 }
 
-export type Outcome = "billed" | "unchanged" | "failed";
+export type Outcome = "billed" | "unchanged" | "failed" | "held";
 
 export interface BillingRunOutcomeTable {
   run_id: number;
@@ -572,6 +603,8 @@ export interface Database {
   offer: OfferTable;
   offer_price: OfferPriceTable;
   reference_value: ReferenceValueTable;
+  reference_import: ReferenceImportTable;
+  held_invoice: HeldInvoiceTable;
   contract: ContractTable;
   contract_event: ContractEventTable;
   meter_read: MeterReadTable;

@@ -30,6 +30,7 @@ import { registerQuote } from "./commands/quote.ts";
 import { registerProducer } from "./commands/producer.ts";
 import { registerDistributor } from "./commands/distributor.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerReview } from "./commands/review.ts";
 
 export function buildProgram(): Command {
   const program = new Command("billing")
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     .option("--database-url <url>", "PostgreSQL connection URL (default: $DATABASE_URL, else the embedded store)")
     .option("--log-level <level>", `log events on stderr from this level: ${LOG_LEVELS.join(", ")} (default: $BILLING_LOG_LEVEL, else info); JSON lines, human text on a terminal`)
     .option("--data-dir <dir>", "folder of the embedded store (default: $BILLING_DATA_DIR, else ./.billing)")
+    .option("--config <file>", "the supplier's configuration file: estimation factors, dunning policy, invoice series, run and review settings; flags win over it (default: $BILLING_CONFIG, else ./billing.config.json when it exists, else built-in defaults; docs/configuration.md)")
     .showHelpAfterError()
     // Commander's own usage errors (unknown option, missing argument) exit 2 like ours, through main().
     .exitOverride()
@@ -52,6 +54,7 @@ export function buildProgram(): Command {
   registerDemo(program, storeOptions);
   registerRun(program, storeOptions);
   registerWorker(program, storeOptions);
+  registerReview(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerAudit(program, storeOptions);
   registerPlan(program, storeOptions);

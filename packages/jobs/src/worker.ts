@@ -3,7 +3,7 @@
  * IPC, bills it under the parent's run id, reports progress and its summary back.
  */
 import { openStore } from "@billing/db";
-import { type EstimationSettings, runBilling } from "./billing/nightly-run.ts";
+import { type EstimationSettings, type ReviewBounds, runBilling } from "./billing/nightly-run.ts";
 
 interface Job {
   date: string;
@@ -12,6 +12,7 @@ interface Job {
   afterId?: string;
   toId: string;
   estimation?: EstimationSettings;
+  review?: ReviewBounds;
 }
 
 process.once("message", async (job: Job) => {

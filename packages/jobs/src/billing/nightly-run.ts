@@ -18,6 +18,7 @@ import {
   type PendingCharge,
   type PlanState,
   dueInvoices,
+  reviewReasons,
   dueSmoothedDocuments,
   ENGINE_VERSION,
   rulesetFor,
@@ -56,6 +57,9 @@ import {
   startRun,
   streamDueContracts,
   switchToMonthly,
+  insertHeldInvoices,
+  loadHeldContracts,
+  loadRecentInvoiceTotals,
 } from "@billing/db";
 import {
   buildCase,
@@ -90,6 +94,36 @@ export interface RunOptions {
    * analysis (default: this engine's, ENGINE_VERSION).
    */
   readonly engineVersion?: string;
+  /**
+   * Safety bounds before issuing (issue 13 item 8): an invoice beyond them is held for review, its
+   * contract left alone until a person decides (default: none — no invoice is held; `billing run`
+   * passes the configuration's, unless --no-review).
+   */
+  readonly review?: ReviewBounds | undefined;
+}
+
+/** Safety bounds before issuing: the configuration's `review` section (docs/configuration.md). */
+export interface ReviewBounds {
+  readonly enabled: boolean;
+  readonly maxCreditTtc: string;
+  readonly maxFactor: string;
+  readonly recentInvoices: number;
+}
+
+/** What a held contract's release writes, as the run would have written it. */
+export interface HeldDocuments {
+  readonly invoices: readonly NewInvoice[];
+  readonly smoothed: SmoothedDocuments;
+  readonly next: string | null;
+  readonly switchedToMonthly: boolean;
+  readonly lines: number;
+}
+
+/** A contract the run held for review (issue 13 item 8). */
+export interface RunHold {
+  readonly contractId: string;
+  readonly totalTtc: string;
+  readonly reason: string;
 }
 
 /** R2 settings a supplier chooses (case `estimation` without its data). */
@@ -111,12 +145,14 @@ export interface RunProgress {
   readonly readjustmentsApplied: number;
   /** Smoothed contracts whose switch to monthly billing took effect. */
   readonly switchedToMonthly: number;
+  /** Contracts whose documents were held for review instead of issued (not numbered, not failures). */
+  readonly held: number;
 }
 
 /** A progress with every count at zero. */
 export const NO_PROGRESS: RunProgress = Object.freeze({
   contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0,
-  trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0,
+  trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0, held: 0,
 });
 
 export interface RunFailure {
@@ -129,6 +165,8 @@ export interface RunSummary extends RunProgress {
   readonly date: string;
   readonly unchanged: number;
   readonly failures: readonly RunFailure[];
+  /** Contracts held for review by this run, with the reason (`billing review list`). */
+  readonly holds?: readonly RunHold[];
   readonly seconds: number;
   /** Peak resident memory of each worker process, MiB (split runs only). */
   readonly workerPeakRssMiB?: readonly number[];
@@ -162,6 +200,8 @@ interface Prepared {
   readonly switchedToMonthly?: boolean;
   /** Another run issued its documents meanwhile: leave its next billing date as that run set it. */
   readonly keepNext?: boolean;
+  /** Held for review: what release will write, and why (issue 13 item 8). */
+  readonly held?: { readonly documents: HeldDocuments; readonly totalTtc: string; readonly reason: string };
 }
 
 /** The billing step stopped (e.g. the database went away); `summary` is what it had done by then. */
@@ -230,6 +270,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const progress: { -readonly [K in keyof RunProgress]: number } = { ...NO_PROGRESS };
   let unchanged = 0;
   const failures: RunFailure[] = [];
+  const holds: RunHold[] = [];
+  const review = opts.review?.enabled ? opts.review : undefined;
 
   // R2 3.3: the peer averages known on the run date (latest version on or before it), once per run.
   const peerRows = await loadPeerAverages(db, opts.date);
@@ -377,6 +419,13 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         trx,
         batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
       );
+      const held = batch.filter((p) => p.held !== undefined);
+      if (held.length > 0) {
+        await insertHeldInvoices(trx, held.map((p) => ({
+          runId, contractId: p.contract.id, runDate: opts.date, fromBillingDate: p.contract.next_billing_date,
+          totalTtc: p.held!.totalTtc, reason: p.held!.reason, documents: p.held!.documents,
+        })));
+      }
       await recordOutcomes(trx, runId, batch.map((p) => p.outcome));
     });
     for (const inv of issued) for (const part of Object.values(inv.input.sharedParts)) knownParts.add(part.hash);
@@ -405,6 +454,10 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         progress.failed += 1;
         failures.push({ contractId: p.contract.id, reason: p.outcome.reason ?? "" });
         break;
+      case "held":
+        progress.held += 1;
+        holds.push({ contractId: p.contract.id, totalTtc: p.held?.totalTtc ?? "", reason: p.outcome.reason ?? "" });
+        break;
     }
   };
 
@@ -432,16 +485,18 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
           if (isUniqueViolation(e) && (await billedMeanwhile(p.contract))) {
             // A concurrent run (or a worker of another run) issued this contract's documents first:
             // nothing is missing, so it is not a failure (issue 13: "already issued" is no error).
+            const { held: _held, ...rest } = p;
             const already: Prepared = {
-              ...p, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0,
+              ...rest, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0,
               outcome: { contractId: p.contract.id, outcome: "unchanged", reason: "already issued by another run" },
             };
             await write([already]);
             account(already);
             continue;
           }
+          const { held: _held, ...rest } = p;
           const failed: Prepared = {
-            ...p,
+            ...rest,
             invoices: [],
             smoothed: NO_SMOOTHED,
             switchedToMonthly: false,
@@ -471,7 +526,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const estimatedSet = new Set(estimatedRows.map((c) => c.id));
       const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
       const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
-      const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events] = await Promise.all([
+      const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
         loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
         loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), opts.date, received),
         smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), opts.date, received),
@@ -482,6 +537,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         loadPendingCharges(db, ids, opts.date),
         // R8: contract events (switches, terminations, power changes…) of the chunk, one indexed query.
         loadContractEvents(db, ids),
+        // Issue 13 item 8: contracts awaiting a review decision are left alone; the others' recent totals.
+        loadHeldContracts(db, ids),
+        review ? loadRecentInvoiceTotals(db, ids, review.recentInvoices) : new Map<string, string[]>(),
       ]);
       // R1/R8: the last invoice's issue date, only for contracts with events (what it knew of them).
       const lastIssued = events.size === 0 ? new Map<string, string>() : await loadLastIssueDates(db, [...events.keys()]);
@@ -509,6 +567,19 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         const moreReads = groupByContract<MeterReadRow>(more.reads, (r) => r.contract_id);
         const moreStation = groupByContract(more.station, (r) => r.contract_id);
         for (const { p, i } of retry) prepared[i] = prepareOne(p.contract, moreReads, moreStation);
+      }
+      // Safety bounds before issuing: a contract held for review earlier is not billed again until a
+      // person decides; an invoice beyond the bounds holds its contract's documents of tonight.
+      for (const [i, p] of prepared.entries()) {
+        const heldId = heldContracts.get(p.contract.id);
+        if (heldId !== undefined) {
+          prepared[i] = {
+            contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true,
+            outcome: { contractId: p.contract.id, outcome: "unchanged", reason: `held for review (#${heldId}): billed again once released or rejected (billing review list)` },
+          };
+          continue;
+        }
+        if (review && p.outcome.outcome === "billed" && p.invoices.length > 0) prepared[i] = holdIfBeyondBounds(p, recentTotals.get(p.contract.id) ?? [], review);
       }
       await pending;
       pending = writeChunk(prepared);
@@ -541,11 +612,38 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       lines: progress.lines,
     });
   }
-  return { ...progress, runId, date: opts.date, unchanged, failures, seconds };
+  return { ...progress, runId, date: opts.date, unchanged, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
+}
+
+/**
+ * Issue 13 item 8: the contract's documents of the night held for review when one of its invoices
+ * crosses a bound — nothing issued, numbered or moved (its next billing date, its charges, its plan);
+ * `p` unchanged otherwise. The held total shown is the first invoice beyond a bound.
+ */
+function holdIfBeyondBounds(p: Prepared, recentTotals: readonly string[], review: ReviewBounds): Prepared {
+  const beyond = p.invoices
+    .map((inv) => ({ inv, reasons: reviewReasons(inv.document.totalTtc, recentTotals, review) }))
+    .filter((x) => x.reasons.length > 0);
+  if (beyond.length === 0) return p;
+  const reason = beyond.flatMap((x) => x.reasons.map((r) => `${x.inv.document.kind} of ${x.inv.document.billingDate}: ${r}`)).join("; ");
+  return {
+    contract: p.contract,
+    invoices: [],
+    next: p.contract.next_billing_date,
+    lines: 0,
+    smoothed: NO_SMOOTHED,
+    keepNext: true,
+    outcome: { contractId: p.contract.id, outcome: "held", reason, invoices: 0 },
+    held: {
+      totalTtc: beyond[0]!.inv.document.totalTtc,
+      reason,
+      documents: { invoices: p.invoices, smoothed: p.smoothed, next: p.next, switchedToMonthly: p.switchedToMonthly === true, lines: p.lines },
+    },
+  };
 }
 
 /** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
-function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
+export function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
   const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
   const withCharges = issued.filter((i) => i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
   if (withCharges.length === 0) return out;

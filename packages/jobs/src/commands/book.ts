@@ -18,6 +18,7 @@ import { formatOption } from "../import/options.ts";
 import { ImportFileError, formatRejection } from "../import/records.ts";
 import { type RejectsWriter, openRejectsFile } from "../import/rejects.ts";
 import { type StoreOptions, UsageError, withStore } from "./context.ts";
+import { loadSettings } from "../config.ts";
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -75,6 +76,7 @@ export async function bookImportCommand(kind: BookKind, file: string, o: ImportC
   if (o.rejects && !o.skipBad) throw new UsageError("--rejects goes with --skip-bad (all or nothing stores nothing when a row is bad)");
   const mode: ImportMode = o.skipBad ? "skip-bad" : "all-or-nothing";
   const format = formatOption(file, o.format);
+  const { invoiceSeries } = loadSettings(storeOptions.config);
   return withStore(storeOptions, async (store) => {
     await migrateOrThrow(store);
     let rejects: RejectsWriter | undefined;
@@ -86,7 +88,7 @@ export async function bookImportCommand(kind: BookKind, file: string, o: ImportC
     const progress = await progressFor(file, o.progress !== false && !o.json);
     let r: BookImportResult;
     try {
-      r = await importBook(store, kind, { path: file }, { mode, format, ...(rejects ? { rejects } : {}), onProgress: progress.onProgress });
+      r = await importBook(store, kind, { path: file }, { mode, format, invoiceSeries, ...(rejects ? { rejects } : {}), onProgress: progress.onProgress });
     } catch (e) {
       if (e instanceof ImportFileError) throw new UsageError(`${file}: ${e.message}; nothing stored`);
       throw e;

@@ -1,10 +1,14 @@
 /** What every store-backed command shares: opening the store the options name, and parsing dates. */
 import { dates } from "@billing/core";
+import { userInfo } from "node:os";
+import { sql } from "kysely";
 import { type Store, openStore } from "@billing/db";
 
 export interface StoreOptions {
   databaseUrl?: string;
   dataDir?: string;
+  /** The supplier's configuration file (global `--config`; default: ./billing.config.json when it exists). */
+  config?: string;
 }
 
 /** `--database-url` or DATABASE_URL → PostgreSQL; otherwise the embedded store in `--data-dir` (else $BILLING_DATA_DIR, else ./.billing). */
@@ -48,4 +52,18 @@ export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Pro
   } finally {
     await store.close();
   }
+}
+
+/** The OS user: who a `--by` option names by default (userInfo throws where the user has no passwd entry: then $USER). */
+export function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env["USER"] ?? process.env["USERNAME"] ?? "unknown";
+  }
+}
+
+/** The store's clock (`now()` of the database), read at the edge: when a decision or an import is recorded. */
+export async function storeNow(store: Store): Promise<Date | string> {
+  return (await sql<{ now: Date | string }>`select now() as now`.execute(store.db)).rows[0]!.now;
 }

@@ -13,6 +13,7 @@ import { type StoredDunningProcedure, dunningHistory, recordCustomerSituation, r
 import { type DunningOutlook, type DunningRunSummary, dunningOutlook, runDunning } from "../dunning/dunning-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
+import { loadSettings } from "../config.ts";
 
 /** The readable summary of `billing dunning run`. */
 /** `limit`: at most this many steps listed, the rest counted (default: all). */
@@ -76,7 +77,7 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
     .option("--json", "print the summary as JSON (default: readable text)")
     .action(async (o: { date?: string; dryRun?: boolean; json?: boolean }) => {
       const date = parseDateOption(o.date ?? todayInParis());
-      const s = await withStore(storeOptions(), (store) => runDunning(store, date, { dryRun: o.dryRun ?? false }));
+      const s = await withStore(storeOptions(), (store) => runDunning(store, date, { dryRun: o.dryRun ?? false, policy: loadSettings(storeOptions().config).dunning }));
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + "\n" : formatDunningSummary(s));
       if (s.failures.length > 0) reachExitCode(s.failures.length === s.customers ? EXIT.stepFailed : EXIT.rejected);
     });
@@ -94,7 +95,7 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
           const last = (await dunningHistory(store.db, customer)).flatMap((p) => p.steps.map((s) => s.takenOn)).sort().at(-1);
           if (last !== undefined && last > asOf) asOf = last;
         }
-        return dunningOutlook(store, customer, asOf);
+        return dunningOutlook(store, customer, asOf, { policy: loadSettings(storeOptions().config).dunning });
       });
       if (!outlook) {
         process.stderr.write(`error: customer ${customer} does not exist\n`);

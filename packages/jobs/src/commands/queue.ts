@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { finishRun } from "@billing/db";
 import type { Store } from "@billing/db";
-import type { EstimationSettings, RunProgress, RunSummary } from "../billing/nightly-run.ts";
+import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "../billing/nightly-run.ts";
 import { enqueueRun, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { type StoreOptions, UsageError, parsePositiveInt } from "./context.ts";
 import { log } from "../log.ts";
@@ -25,12 +25,12 @@ export async function runQueued(
   store: Store,
   opts: StoreOptions,
   date: string,
-  o: { ranges: number; chunkSize: number; estimation: EstimationSettings | undefined; onProgress: (p: RunProgress) => void; pollMs?: number },
+  o: { ranges: number; chunkSize: number; estimation: EstimationSettings | undefined; review?: ReviewBounds | undefined; onProgress: (p: RunProgress) => void; pollMs?: number },
 ): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const connectionString = queueUrlOf(opts);
   const started = process.hrtime.bigint();
-  const run = await enqueueRun(store, date, { connectionString, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation });
+  const run = await enqueueRun(store, date, { connectionString, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation, review: o.review });
   log().info({ event: run.resumed ? "run resumed" : "run queued", runId: run.runId, jobs: run.jobKeys.length }, run.resumed ? "waiting for a queued run" : "run queued");
   const failed = await waitForRun(store, run, { date, onPoll: o.onProgress, ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}) });
   const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);

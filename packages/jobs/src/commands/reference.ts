@@ -16,7 +16,10 @@ import {
 } from "@billing/core";
 import { type ReferenceSeries, type ReferenceValueRow, loadReference, migrateOrThrow } from "@billing/db";
 import { referenceFromRows } from "../billing/case-builder.ts";
-import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, withStore } from "./context.ts";
+import { type StoreOptions, UsageError, osUser, parseDateOption, parsePositiveInt, storeNow, withStore } from "./context.ts";
+import { readFile } from "node:fs/promises";
+import { formatImportPlan, importReferenceData } from "../reference/import-plan.ts";
+import { EXIT, reachExitCode } from "./exit-codes.ts";
 
 type Formula = Case["contract"]["tariffFormula"];
 type Rows = Partial<Record<ReferenceSeries, ReferenceValueRow[]>>;
@@ -187,4 +190,40 @@ export function registerReference(program: Command, storeOptions: () => StoreOpt
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatReferenceReport(report)) + "\n");
       });
     });
+  reference
+    .command("import <file>")
+    .description(
+      "Load dated reference figures the supplier has (a capacity levy rate, a new TURPE grid, a legal interest rate) from a data file in the shipped format, each row with its source: " +
+        "checked (known series, value shape, no overlap with the rows of the same series and key, no hole), the gaps it fills closed, an open previous row ended on the new row's start; " +
+        "recorded with who loaded it and when. Invoices already issued keep what they were computed with (docs/reference-data.md)",
+    )
+    .option("--by <name>", "who loads it, recorded with the import (default: the OS user)")
+    .option("--dry-run", "check the file and print what would change, store nothing")
+    .option("--json", "print the plan as JSON (default: readable text)")
+    .action(async (file: string, o: { by?: string; dryRun?: boolean; json?: boolean }) => {
+      const by = o.by ?? osUser();
+      if (by.trim() === "") throw new UsageError("--by: give a name");
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (e) {
+        throw new UsageError(`${file}: cannot read the file (${(e as Error).message})`);
+      }
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        // "When" is the store's clock, read here at the edge (as the run date guard does).
+        const at = await storeNow(store);
+        const r = await importReferenceData(store, file, text, { by, at, dryRun: o.dryRun === true });
+        if (!r.ok) {
+          process.stderr.write(`error: ${file}: refused (${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}), nothing loaded:\n${r.problems.map((p) => `  ${p}\n`).join("")}`);
+          reachExitCode(EXIT.usage);
+          return;
+        }
+        const atText = at instanceof Date ? at.toISOString() : String(at);
+        process.stdout.write(
+          (o.json ? JSON.stringify({ ...r.plan, importId: r.importId, by, at: atText, dryRun: o.dryRun === true }, null, 2) : formatImportPlan(r.plan, { dryRun: o.dryRun === true, ...(r.importId !== null ? { importId: r.importId } : {}), by, at: atText })) + "\n",
+        );
+      });
+    });
 }
+

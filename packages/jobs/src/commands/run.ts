@@ -29,7 +29,7 @@ import {
   withRolledBackStore,
 } from "@billing/db";
 import { sql } from "kysely";
-import { type EstimationSettings, NO_PROGRESS, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
+import { type EstimationSettings, NO_PROGRESS, type ReviewBounds, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
@@ -38,6 +38,8 @@ import { runQueued } from "./queue.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
 import { log } from "../log.ts";
+import { type BillingSettings, DEFAULT_SETTINGS, loadSettings } from "../config.ts";
+import type { DunningPolicy } from "@billing/core";
 
 export interface RunCommandOptions extends StoreOptions {
   date?: string;
@@ -67,6 +69,10 @@ export interface RunCommandOptions extends StoreOptions {
   dateToleranceDays?: string;
   /** Take every step in one transaction rolled back at the end: show what the night would do, store nothing. */
   dryRun?: boolean;
+  /** The supplier's settings (configuration file over the defaults); flags win over them (default: built-in defaults). */
+  settings?: BillingSettings;
+  /** false (--no-review): issue every invoice, hold none for review (default: the configuration's review.enabled, else true). */
+  review?: boolean;
 }
 
 /** Days a run date may be from the store's today before it is refused without --allow-date (default). */
@@ -79,21 +85,30 @@ export interface CheckedRunOptions {
   readonly ranges: number;
   readonly toleranceDays: number;
   readonly estimation: EstimationSettings | undefined;
+  /** R10: the supplier's dunning policy (configuration file, else the core's defaults). */
+  readonly dunningPolicy: DunningPolicy;
+  /** Safety bounds before issuing (issue 13 item 8); undefined: none (--no-review or review.enabled false). */
+  readonly review: ReviewBounds | undefined;
 }
 
-/** Checks the options that need no store; throws a UsageError naming the option. */
+/**
+ * Checks the options that need no store; throws a UsageError naming the option. A flag wins over
+ * the configuration file (`opts.settings`), the file over the built-in defaults.
+ */
 export function checkRunOptions(opts: RunCommandOptions): CheckedRunOptions {
-  const chunkSize = opts.chunkSize !== undefined ? parsePositiveInt(opts.chunkSize, "--chunk-size") : 1000;
-  const estimation = estimationSettingsOf(opts);
+  const settings = opts.settings ?? DEFAULT_SETTINGS;
+  const chunkSize = opts.chunkSize !== undefined ? parsePositiveInt(opts.chunkSize, "--chunk-size") : settings.run.chunkSize;
+  const estimation = estimationSettingsOf(opts, settings.estimation);
   const workers = opts.workers !== undefined ? parsePositiveInt(opts.workers, "--workers") : 1;
   const ranges = opts.ranges !== undefined ? parsePositiveInt(opts.ranges, "--ranges") : 8;
-  const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : DEFAULT_DATE_TOLERANCE_DAYS;
+  const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : settings.run.dateToleranceDays;
   if (opts.ranges !== undefined && !opts.queue) throw new UsageError("--ranges goes with --queue");
   if (opts.queue && opts.workers !== undefined) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
   const postgres = Boolean(opts.databaseUrl ?? process.env["DATABASE_URL"]);
   if (opts.queue && !postgres) throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   if (workers > 1 && !postgres) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
-  return { chunkSize, workers, ranges, toleranceDays, estimation };
+  const review = opts.review !== false && settings.review.enabled ? settings.review : undefined;
+  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning, review };
 }
 
 /**
@@ -118,9 +133,13 @@ export async function checkRunDate(store: Store, date: string, o: { allowDate?: 
   }
 }
 
-/** R2 settings from the command line, validated with the case's own schema; bad values are a usage error. */
-export function estimationSettingsOf(o: RunCommandOptions): EstimationSettings | undefined {
+/**
+ * R2 settings: the configuration file's (`fromFile`), each overridden by its command-line flag,
+ * validated with the case's own schema; bad values are a usage error.
+ */
+export function estimationSettingsOf(o: RunCommandOptions, fromFile: BillingSettings["estimation"] = {}): EstimationSettings | undefined {
   const raw = {
+    ...fromFile,
     ...(o.selfReadWindowDays !== undefined ? { selfReadWindowDays: Number(o.selfReadWindowDays) } : {}),
     ...(o.selfReadMaxFactor !== undefined ? { selfReadMaxFactor: o.selfReadMaxFactor } : {}),
     ...(o.selfReadMinFactor !== undefined ? { selfReadMinFactor: o.selfReadMinFactor } : {}),
@@ -182,6 +201,7 @@ export function formatSummary(
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
     `  failed     ${s.failed}`,
+    `  held       ${s.held ?? 0}${(s.held ?? 0) > 0 ? " for review, not issued (billing review list)" : ""}`,
     `  issued     ${plural(monthly, "monthly invoice")}, ${plural(s.trueUps, "true-up invoice")}, ${plural(s.notices, "instalment notice")}, ` +
       `${plural(s.plans, "instalment plan")}, ${plural(s.readjustments, "readjustment check")} (${s.readjustmentsApplied} applied)` +
       (s.switchedToMonthly > 0 ? `; ${plural(s.switchedToMonthly, "contract")} switched from smoothed to monthly billing` : ""),
@@ -192,6 +212,11 @@ export function formatSummary(
     out.push("Failed contracts (nothing was issued for them; they are retried on the next run):");
     for (const f of s.failures.slice(0, 20)) out.push(`  ${f.contractId}: ${f.reason}`);
     if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more (billing_run_outcome, run ${s.runId})`);
+  }
+  if ((s.holds ?? []).length > 0) {
+    out.push("Held for review (not issued, not numbered; billing review release <id> | reject <id> --reason …):");
+    for (const h of s.holds!.slice(0, 20)) out.push(`  ${h.contractId}: ${h.reason}`);
+    if (s.holds!.length > 20) out.push(`  … and ${s.holds!.length - 20} more (billing review list)`);
   }
   if (s.contractsDone === 0) out.push("Nothing due: every contract is billed up to this date.");
   if (s.payments) out.push(formatPaymentsSummary(s.payments));
@@ -206,6 +231,7 @@ export function formatSummary(
     for (const d of s.planned.documents) out.push(`  ${d.contractId}  ${d.kind.padEnd(15)} ${d.billingDate}  ${d.number}  ${d.totalTtc} €`);
     for (const p of s.planned.plans) out.push(`  ${p.contractId}  instalment plan from ${p.startDate}`);
     for (const c of s.planned.charges) out.push(`  ${c.customerId}  ${c.kind} ${c.amount} € on ${c.itemRef}`);
+    for (const h of s.planned.held ?? []) out.push(`  ${h.contractId}  would be held for review: ${h.reason}`);
   }
   for (const r of s.interrupted ?? []) out.push(`Run #${r.id} of ${r.runDate} had lost its process: marked interrupted; this run billed what it left.`);
   const failed = (s.steps ?? []).filter((t) => t.status === "failed");
@@ -232,6 +258,7 @@ async function runInWorkers(
   chunkSize: number,
   onProgress: (p: RunProgress) => void,
   estimation: EstimationSettings | undefined,
+  review: ReviewBounds | undefined,
 ): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const started = process.hrtime.bigint();
@@ -246,7 +273,7 @@ async function runInWorkers(
             env: { ...process.env, DATABASE_URL: opts.databaseUrl ?? process.env.DATABASE_URL },
             stdio: ["ignore", "inherit", "inherit", "ipc"],
           });
-          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation });
+          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review });
           let result: WorkerResult | undefined;
           child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
             if (m.progress) {
@@ -267,6 +294,7 @@ async function runInWorkers(
     ...sumProgress(all),
     unchanged: all.reduce((n, s) => n + s.unchanged, 0),
     failures: all.flatMap((s) => s.failures),
+    holds: all.flatMap((s) => s.holds ?? []),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),
   };
@@ -307,7 +335,8 @@ export type NightSummary = RunSummary & {
  */
 export function nightExitCode(s: NightSummary): ExitCode {
   if (s.steps.some((t) => t.status === "failed")) return EXIT.stepFailed;
-  if (s.failed > 0 && s.billed + s.unchanged === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
+  // A contract held for review went through (a person decides on it): not a failure.
+  if (s.failed > 0 && s.billed + s.unchanged + (s.held ?? 0) === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
   const paymentsFailed = s.payments?.failures.length ?? 0;
   if (paymentsFailed > 0 && paymentsFailed === s.payments!.customers) return EXIT.stepFailed;
   const dunningFailed = s.dunning?.failures.length ?? 0;
@@ -346,13 +375,14 @@ export function logNight(s: NightSummary, exitCode: ExitCode): void {
   const l = log().child({ runId: s.runId, date: s.date, ...(s.dryRun ? { dryRun: true } : {}) });
   for (const r of s.interrupted ?? []) l.warn({ event: "run interrupted", interruptedRunId: r.id, interruptedRunDate: r.runDate }, "a run had lost its process: marked interrupted");
   for (const f of s.failures) l.warn({ event: "item failed", step: "billing", contractId: f.contractId, reason: f.reason }, "contract failed");
+  for (const h of s.holds ?? []) l.warn({ event: "held for review", step: "billing", contractId: h.contractId, totalTtc: h.totalTtc, reason: h.reason }, "invoice held for review");
   for (const f of s.payments?.failures ?? []) l.warn({ event: "item failed", step: "payments", customerId: f.customerId, reason: f.reason }, "account failed");
   for (const f of s.dunning?.failures ?? []) l.warn({ event: "item failed", step: "dunning", customerId: f.customerId, reason: f.reason }, "dunning failed");
   for (const t of s.steps) {
     if (t.status === "failed") l.error({ event: "step failed", step: t.step, error: t.error }, `step ${t.step} failed`);
     else l.info({ event: `step ${t.status}`, step: t.step }, `step ${t.step} ${t.status}`);
   }
-  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
+  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, held: s.held ?? 0, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
 }
 
 /** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
@@ -360,6 +390,8 @@ export interface PlannedDocuments {
   readonly documents: readonly { contractId: string; kind: string; billingDate: string; number: string; totalTtc: string }[];
   readonly plans: readonly { contractId: string; startDate: string }[];
   readonly charges: readonly { customerId: string; kind: string; amount: string; itemRef: string }[];
+  /** Contracts whose documents would be held for review, with the reason. */
+  readonly held?: readonly { contractId: string; totalTtc: string; reason: string }[];
 }
 
 async function plannedDocuments(dry: Store, runId: number, chargesAfterId: number): Promise<PlannedDocuments> {
@@ -375,11 +407,13 @@ async function plannedDocuments(dry: Store, runId: number, chargesAfterId: numbe
       select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
       where id > ${chargesAfterId} order by id`.execute(dry.db)
   ).rows;
-  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges };
+  const held = (await dry.db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
+    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
+  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges, ...(held.length > 0 ? { held } : {}) };
 }
 
 async function night(store: Store, opts: RunCommandOptions & { date: string }, checked: CheckedRunOptions, claimed: boolean): Promise<NightSummary> {
-  const { chunkSize, workers, ranges, estimation } = checked;
+  const { chunkSize, workers, ranges, estimation, review } = checked;
   const steps: StepReport[] = [];
   const step = async <T>(name: StepReport["step"], skip: boolean, fn: () => Promise<T>): Promise<T | undefined> => {
     if (skip) {
@@ -404,9 +438,9 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     const total = await countDueContracts(store.db, opts.date);
     const reporter = progressReporter(total, opts.progress !== false && !opts.json);
     try {
-      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, onProgress: reporter.onProgress });
+      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, review, onProgress: reporter.onProgress });
       // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
-      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation });
+      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
       // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
       const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
       interrupted = claim.interrupted;
@@ -414,8 +448,8 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
         let s: RunSummary;
         try {
           s = workers > 1 && total > 0
-            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation)
-            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation });
+            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review)
+            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
         } catch (e) {
           partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
           await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
@@ -433,7 +467,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).
-  const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date));
+  const dunning = await step("dunning", opts.dunning === false, () => runDunning(store, opts.date, { policy: checked.dunningPolicy }));
   // R1 · CGV 6.2: contracts without an actual index for 12 months, so the supplier asks for a special read.
   const since = yearlyRealReadSince(opts.date);
   const yearlyRead = opts.yearlyRead === false ? undefined : { since, contracts: await contractsWithoutRealRead(store.db, opts.date, since) };
@@ -482,9 +516,9 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     )
     .option("--date <YYYY-MM-DD>", "the run's date (default: today in Europe/Paris)")
     .option("--allow-date", "bill a --date far from the store's today or after the last meter data received (default: refused, exit 2)")
-    .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: ${DEFAULT_DATE_TOLERANCE_DAYS})`)
+    .option("--date-tolerance-days <n>", `days --date may be from the store's today, and after the last meter data received (default: the configuration's run.dateToleranceDays, else ${DEFAULT_DATE_TOLERANCE_DAYS})`)
     .option("--dry-run", "take every step of the night (peers, billing, payments, dunning) through the same code in one transaction rolled back at the end: print what it would issue and record, store nothing")
-    .option("--chunk-size <n>", "contracts per chunk and write transaction (default: 1000)")
+    .option("--chunk-size <n>", "contracts per chunk and write transaction (default: the configuration's run.chunkSize, else 1000)")
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")
     .option("--ranges <n>", "with --queue: contract id ranges, one queue job each (default: 8)")
@@ -492,14 +526,15 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")
     .option("--no-payments", "skip the payments step after billing (default: run `billing payments nightly` for the same date)")
-    .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: 5)")
-    .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: 3)")
-    .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: no lower bound)")
+    .option("--self-read-window-days <n>", "R2: days before a billing date a customer's self-read is taken for it (default: the configuration's estimation.selfReadWindowDays, else 5)")
+    .option("--self-read-max-factor <x>", "R2: reject a self-read or station data implying more than x × the expected daily consumption (default: the configuration's estimation.selfReadMaxFactor, else 3)")
+    .option("--self-read-min-factor <x>", "R2: reject a self-read implying less than x × the expected daily consumption (default: the configuration's estimation.selfReadMinFactor, else no lower bound)")
     .option("--no-yearly-read", "do not list the contracts without an actual index for 12 months (default: listed, R1 · CGV 6.2; also `billing reads missing`)")
+    .option("--no-review", "issue every invoice: hold none for review (default: an invoice beyond the configuration's review bounds — a credit over 500.00 € TTC, a total over 5 × the contract's recent average — is held; docs/configuration.md)")
     .option("--no-dunning", "skip the unpaid-bill procedure after payments (default: run `billing dunning run` for the same date)")
     .action(async (o: RunCommandOptions) => {
       const date = parseDateOption(o.date ?? todayInParis());
-      const all = { ...storeOptions(), ...o, date };
+      const all = { ...storeOptions(), ...o, date, settings: loadSettings(storeOptions().config) };
       checkRunOptions(all); // usage errors before the store is opened
       await withStore(storeOptions(), async (store) => {
         log().info({ event: "night started", date, dryRun: o.dryRun === true }, "night started");

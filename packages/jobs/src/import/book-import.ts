@@ -74,6 +74,8 @@ export interface BookImportOptions {
   readonly rejects?: RejectsWriter;
   /** Called after each batch with the rows read so far, and as the file is read with its bytes (default: none). */
   readonly onProgress?: (p: { rows: number; bytes: number }) => void;
+  /** Contracts: the series of a row without `invoice_series` (default: the case format's "FA"; the configuration's `invoiceSeries`). */
+  readonly invoiceSeries?: string;
 }
 
 export interface BookImportResult {
@@ -137,7 +139,7 @@ export async function importBook(store: Store, kind: BookKind, source: ImportSou
         bad = [];
         opts.onProgress?.({ rows: t.rows, bytes });
       };
-      const parse = ROW[kind];
+      const parse = kind === "contracts" ? (f: Readonly<Record<string, string>>) => contractOf(f, { ...(opts.invoiceSeries ? { invoiceSeries: opts.invoiceSeries } : {}) }) : ROW[kind];
       for await (const item of readRecords(source, { columns: BOOK_COLUMNS[kind], ...(opts.format ? { format: opts.format } : {}), onRead: (b) => (bytes = b) })) {
         t.rows++;
         if (!item.ok) bad.push({ line: item.line, field: item.field, reason: item.reason, raw: item.raw });

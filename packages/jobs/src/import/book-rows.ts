@@ -56,7 +56,8 @@ const CONTRACT_PATHS: Record<string, string> = {
   "declaredAnnualKwh.HC": "declared_annual_kwh_hc",
 };
 
-export function contractOf(f: Readonly<Record<string, string>>): RowParse<ContractImport> {
+/** `defaults.invoiceSeries`: the series of a row without one (the configuration's `invoiceSeries`; default: the case format's "FA"). */
+export function contractOf(f: Readonly<Record<string, string>>, defaults: { invoiceSeries?: string } = {}): RowParse<ContractImport> {
   const problems: { field: string; reason: string }[] = [];
   for (const c of ["customer_id", "offer_id"]) if (blank(f[c])) problems.push({ field: c, reason: "is empty" });
   const declared = Object.fromEntries(
@@ -76,7 +77,7 @@ export function contractOf(f: Readonly<Record<string, string>>): RowParse<Contra
     billingMode: blank(f["billing_mode"]) ? "monthly" : f["billing_mode"],
     billingDay: wholeNumber(f["billing_day"]),
     communicatingMeter: yesNo(f["communicating_meter"]),
-    ...(blank(f["invoice_series"]) ? {} : { invoiceSeries: f["invoice_series"] }),
+    ...(blank(f["invoice_series"]) ? (defaults.invoiceSeries ? { invoiceSeries: defaults.invoiceSeries } : {}) : { invoiceSeries: f["invoice_series"] }),
     ...(Object.keys(declared).length > 0 ? { declaredAnnualKwh: declared } : {}),
   };
   const parsed = validate(contractSchema, candidate, CONTRACT_PATHS);

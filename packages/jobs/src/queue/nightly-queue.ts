@@ -16,7 +16,7 @@ import { type Transaction, sql } from "kysely";
 import { z } from "zod";
 import { ENGINE_VERSION, estimationSchema } from "@billing/core";
 import { type Database, type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
-import { type EstimationSettings, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 
 export const BILL_RANGE = "bill_range";
 /** Attempts of one range before the queue gives up on it (then `billing run --queue` reports it and fails). */
@@ -30,6 +30,8 @@ export const billRangePayload = z.object({
   afterId: z.string().min(1).optional(),
   toId: z.string().min(1),
   estimation: estimationSchema.omit({ peerAverages: true }).optional(),
+  /** Safety bounds before issuing of the run that queued the job (absent: none). */
+  review: z.object({ enabled: z.boolean(), maxCreditTtc: z.string(), maxFactor: z.string(), recentInvoices: z.number().int().positive() }).optional(),
 });
 export type BillRangePayload = z.infer<typeof billRangePayload>;
 
@@ -60,6 +62,7 @@ export function billingTasks(store: Store): TaskList {
         afterId: p.afterId,
         toId: p.toId,
         ...(estimation ? { estimation } : {}),
+        ...(p.review ? { review: p.review } : {}),
       });
     },
   };
@@ -72,6 +75,7 @@ export interface EnqueueOptions {
   readonly ranges?: number;
   readonly chunkSize?: number;
   readonly estimation?: EstimationSettings | undefined;
+  readonly review?: ReviewBounds | undefined;
   readonly logger?: Logger;
 }
 
@@ -136,6 +140,7 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
           ...(k > 0 ? { afterId: bounds[k - 1]! } : {}),
           toId,
           ...(opts.estimation ? { estimation: opts.estimation } : {}),
+          ...(opts.review ? { review: opts.review } : {}),
         };
         const key = jobKeyOf(date, runId, k);
         await sql`select graphile_worker.add_job(${BILL_RANGE}, ${JSON.stringify(payload)}::json,
@@ -187,7 +192,8 @@ export async function runProgressOf(store: Store, runId: number): Promise<RunPro
       (select count(*) from instalment_notice where run_id = ${runId}) as notices,
       (select count(*) from plan_readjustment where run_id = ${runId}) as readjustments,
       (select count(*) from plan_readjustment where run_id = ${runId} and applied) as "readjustmentsApplied",
-      0 as "switchedToMonthly"`.execute(store.db);
+      0 as "switchedToMonthly",
+      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'held') as held`.execute(store.db);
   const row = r.rows[0]!;
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunProgress;
 }
@@ -203,7 +209,9 @@ export async function runSummaryOf(store: Store, runId: number, date: string, se
     .orderBy("contract_id")
     .execute();
   const failures: RunFailure[] = outcomes.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "" }));
-  return { runId, date, ...progress, unchanged: outcomes.length - failures.length, failures, seconds };
+  const holds = (await store.db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
+    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
+  return { runId, date, ...progress, unchanged: outcomes.length - failures.length, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
 }
 
 export interface WorkerOptions {

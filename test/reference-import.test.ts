@@ -4,7 +4,7 @@
  * that rate; an invoice issued before the import is unchanged (stored document, render, replay, chain).
  * The import is recorded with who loaded it and when; an overlap, a hole, an unknown series are refused.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { importReferenceData, planReferenceImport, renderInvoice, replayInvoice,
 import { planRowsOf } from "../packages/jobs/src/reference/import-plan.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
-import { REPO, runCli } from "./helpers/cli.ts";
+import { runCli } from "./helpers/cli.ts";
 
 let t: TestStore;
 const db = () => t.store.db;
@@ -91,14 +91,14 @@ describe("billing reference import: a capacity levy rate from 2026-11-01", () =>
     expect(await db().selectFrom("reference_value").select("id").where("series", "=", "gap").where("key", "=", "capacityLevy").execute()).toEqual([]);
   });
 
-  it("R7 after the import: November bills the levy at the imported rate, TTC 91.18 (docs: capacity-levy.test.ts), and replays", async () => {
+  it("R7 after the import: November bills the levy at the imported rate, TTC 91.10 (docs: capacity-levy.test.ts), and replays", async () => {
     const s = await runBilling(t.store, { date: "2026-11-15" });
     expect(s).toMatchObject({ billed: 1, failed: 0, invoices: 1 });
     const inv = await db().selectFrom("invoice").select(["id", "number", "total_ht", "total_ttc"]).where("billing_date", "=", "2026-11-15").executeTakeFirstOrThrow();
-    expect([inv.total_ht, inv.total_ttc]).toEqual(["75.98", "91.18"]);
+    expect([inv.total_ht, inv.total_ttc]).toEqual(["75.92", "91.10"]);
     const levy = await db().selectFrom("invoice_line").select(["period_start", "period_end", "quantity", "unit_price", "amount"]).where("invoice_id", "=", inv.id).where("kind", "=", "capacityLevy").execute();
     expect(levy).toEqual([{ period_start: "2026-11-01", period_end: "2026-11-15", quantity: "140", unit_price: "0.0045", amount: "0.63" }]);
-    expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match", totalTtc: "91.18" });
+    expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match", totalTtc: "91.10" });
   });
 
   it("the invoice issued before the import is unchanged: stored rows, render, replay, chain", async () => {
@@ -118,41 +118,29 @@ describe("billing reference import: a capacity levy rate from 2026-11-01", () =>
   it("a hole, an unknown series, a bad value, a close of nothing are refused with the row's path and the reason", async () => {
     const stored = planRowsOf(await loadReference(db()));
     const plan = (rows: unknown[], extra: Record<string, unknown> = {}) => planReferenceImport("f.json", JSON.stringify({ description: "d", rows, ...extra }), stored);
-    const row = { series: "legalInterestRate", key: "", validFrom: "2026-08-01", validTo: "2027-01-01", value: { consumerPct: "6.84", otherPct: "2.75" }, source: "s", confidence: "c" };
+    // Hypothetical 2027 rates (the shapes and dates are what is checked).
+    const row = { series: "legalInterestRate", key: "", validFrom: "2027-02-01", validTo: "2027-07-01", value: { consumerPct: "6.90", otherPct: "2.80" }, source: "s", confidence: "c" };
     expect(plan([row])).toEqual({ ok: false, problems: [
-      "f.json: rows[0] (legalInterestRate [2026-08-01..2027-01-01)): leaves a hole: the previous legalInterestRate row [2026-01-01..2026-07-01) ends on 2026-07-01; a new row starts where the previous one ends",
+      "f.json: rows[0] (legalInterestRate [2027-02-01..2027-07-01)): leaves a hole: the previous legalInterestRate row [2026-07-01..2027-01-01) ends on 2027-01-01; a new row starts where the previous one ends",
     ] });
     expect(plan([{ ...row, series: "capacityTax" }])).toMatchObject({ ok: false, problems: [expect.stringMatching(/^f\.json: rows\[0\]: series must be one of networkTariff, /)] });
-    expect(plan([{ ...row, validFrom: "2026-07-01", value: { consumerPct: 6.84, otherPct: "2.75" } }])).toEqual({ ok: false, problems: [
-      "f.json: rows[0] (legalInterestRate [2026-07-01..2027-01-01)): value.consumerPct: Invalid input: expected string, received number",
+    expect(plan([{ ...row, validFrom: "2027-01-01", value: { consumerPct: 6.9, otherPct: "2.80" } }])).toEqual({ ok: false, problems: [
+      "f.json: rows[0] (legalInterestRate [2027-01-01..2027-07-01)): value.consumerPct: Invalid input: expected string, received number",
     ] });
     expect(plan([], { close: [{ series: "excise", key: "", validFrom: "2020-01-01", validTo: "2026-08-01" }] })).toEqual({ ok: false, problems: [
       "f.json: close[0]: no stored excise row starts on 2020-01-01",
     ] });
   });
 
-  it("a new excise rate ends the open row before it and the warning gap it fills (plan only)", () => {
+  it("a new TURPE grid ends the open row before it and the warning gap it fills (plan only, hypothetical figures)", () => {
     return loadReference(db()).then((rows) => {
-      const r = planReferenceImport("excise.json", JSON.stringify({ description: "d", rows: [{ series: "excise", key: "", validFrom: "2026-08-01", validTo: null, value: { eurPerMwh: "29.98" }, source: "s", confidence: "c" }] }), planRowsOf(rows));
+      const grid = { tariffFormula: "BTINFCUST", version: "TURPE 7 (update 2026)", managementPerYear: "17.31", meteringPerYear: "22.67", withdrawalPerKvaPerYear: "11.41", energyPerKwh: { BASE: "0.0499" } };
+      const r = planReferenceImport("turpe.json", JSON.stringify({ description: "d", rows: [{ series: "networkTariff", key: "BTINFCUST", validFrom: "2026-08-01", validTo: null, value: grid, source: "s", confidence: "c" }] }), planRowsOf(rows));
       expect(r.ok).toBe(true);
       if (!r.ok) return;
-      expect(r.plan.closed.map((c) => [c.series, c.validFrom, c.was, c.validTo])).toEqual([["excise", "2026-02-01", null, "2026-08-01"]]);
-      expect(r.plan.removed.map((c) => [c.series, c.key, c.validFrom])).toEqual([["gap", "excise", "2026-08-01"]]);
+      expect(r.plan.closed.map((c) => [c.series, c.key, c.validFrom, c.was, c.validTo])).toEqual([["networkTariff", "BTINFCUST", "2025-08-01", null, "2026-08-01"]]);
+      expect(r.plan.removed.map((c) => [c.series, c.key, c.validFrom])).toEqual([["gap", "networkTariff/BTINFCUST", "2026-08-01"]]);
     });
-  });
-
-  it("the README's legal rate 2026 S2 example fills the shipped gap and restates the rest of it from 2027-01-01", async () => {
-    const path = join(REPO, "docs/examples/reference-legal-rate-2026-s2.json");
-    const r = await importReferenceData(t.store, "docs/examples/reference-legal-rate-2026-s2.json", readFileSync(path, "utf8"), { by: "finance", at: "2026-11-17T09:00:00Z" });
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    const rates = await db().selectFrom("reference_value").select(["valid_from", "valid_to", "value", "import_id"]).where("series", "=", "legalInterestRate").where("valid_from", ">=", "2026-01-01").orderBy("valid_from").execute();
-    expect(rates).toEqual([
-      { valid_from: "2026-01-01", valid_to: "2026-07-01", value: { consumerPct: "6.67", otherPct: "2.62" }, import_id: null },
-      { valid_from: "2026-07-01", valid_to: "2027-01-01", value: { consumerPct: "6.84", otherPct: "2.75" }, import_id: r.importId },
-    ]);
-    const gaps = await db().selectFrom("reference_value").select(["valid_from", "valid_to", "import_id"]).where("series", "=", "gap").where("key", "=", "legalInterestRate").execute();
-    expect(gaps).toEqual([{ valid_from: "2027-01-01", valid_to: null, import_id: r.importId }]);
   });
 });
 
@@ -162,19 +150,19 @@ describe("billing reference import on the command line", () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("--dry-run prints what would change (exit 0); the import loads it (exit 0); again, the overlap is refused (exit 2)", async () => {
-    const file = "docs/examples/reference-legal-rate-2026-s2.json";
+    const file = "docs/examples/reference-capacity-levy.json";
     const dry = await runCli(["reference", "import", file, "--by", "alice", "--dry-run"], { env, timeoutMs: 120_000 });
-    expect(dry.code).toBe(0);
+    expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`DRY RUN (nothing stored) — reference import ${file} by alice at `);
-    expect(dry.stdout).toContain('  insert  legalInterestRate [2026-07-01..2027-01-01) {"consumerPct":"6.84","otherPct":"2.75"}');
-    expect(dry.stdout).toContain("  remove  gap legalInterestRate [2026-07-01..) (a gap the new legalInterestRate row [2026-07-01..2027-01-01) fills)");
-    expect(dry.stdout).toContain("Would insert 2, close 0, remove 1.");
+    expect(dry.stdout).toContain('  insert  capacityLevy [2026-11-01..) {"eurPerMwh":"4.50"}');
+    expect(dry.stdout).toContain("  remove  gap capacityLevy [2026-11-01..) (a gap the new capacityLevy row [2026-11-01..) fills)");
+    expect(dry.stdout).toContain("Would insert 1, close 0, remove 1.");
     const loaded = await runCli(["reference", "import", file, "--by", "alice"], { env, timeoutMs: 120_000 });
-    expect(loaded.code).toBe(0);
+    expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stdout).toMatch(new RegExp(`^reference import ${file} #1 by alice at `));
-    expect(loaded.stdout).toContain("Inserted 2, closed 0, removed 1.");
+    expect(loaded.stdout).toContain("Inserted 1, closed 0, removed 1.");
     const again = await runCli(["reference", "import", file, "--by", "alice"], { env, timeoutMs: 120_000 });
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`error: ${file}: refused (2 problems), nothing loaded:\n  ${file}: rows[0] (legalInterestRate [2026-07-01..2027-01-01)): overlaps the legalInterestRate row [2026-07-01..2027-01-01): close or remove it first`);
+    expect(again.stderr).toContain(`error: ${file}: refused (1 problem), nothing loaded:\n  ${file}: rows[0] (capacityLevy [2026-11-01..)): overlaps the capacityLevy row [2026-11-01..): close or remove it first`);
   }, 400_000);
 });

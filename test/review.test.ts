@@ -63,7 +63,7 @@ afterAll(async () => {
 //   VAT 115.21, TTC 691.27 > 5 × mean(88.99, 88.27) = 5 × 88.63 = 443.15.
 describe("held for review", () => {
   it("billing run: the configuration's bounds by default, none with --no-review", () => {
-    expect(checkRunOptions({}).review).toEqual({ enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6 });
+    expect(checkRunOptions({}).review).toEqual({ enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6, minHistory: 2 });
     expect(checkRunOptions({ review: false }).review).toBeUndefined();
   });
 

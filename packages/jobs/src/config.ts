@@ -57,6 +57,7 @@ export const configSchema = z
         maxCreditTtc: decimal("€ TTC"),
         maxFactor: positiveDecimal("× the recent average"),
         recentInvoices: z.number().int().min(1).max(24),
+        minHistory: z.number().int().min(1).max(24),
       })
       .strict()
       .partial()
@@ -75,9 +76,11 @@ export interface ReviewBounds {
   readonly maxFactor: string;
   /** How many of the contract's last issued invoices make its recent average. */
   readonly recentInvoices: number;
+  /** The ratio check needs at least this many of them (a first, short invoice alone is no average). */
+  readonly minHistory: number;
 }
 
-export const DEFAULT_REVIEW_BOUNDS: ReviewBounds = { enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6 };
+export const DEFAULT_REVIEW_BOUNDS: ReviewBounds = { enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6, minHistory: 2 };
 
 /** The settings in force: the file over the built-in defaults (flags are applied by each command). */
 export interface BillingSettings {

@@ -26,4 +26,13 @@ describe("review bounds (issue 13 item 8)", () => {
     expect(reviewReasons("500.02", ["100.00", "100.01"], bounds)).toEqual([]);
     expect(reviewReasons("500.03", ["100.00", "100.01"], bounds)).toEqual(["500.03 € TTC is more than 5 × the contract's recent average of 100.01 € TTC (its last 2 invoices)"]);
   });
+
+  it("one recent invoice is no average: a first, short invoice never makes the next full month a ratio case (minHistory 2)", () => {
+    const b = { maxCreditTtc: "500.00", maxFactor: "5" };
+    expect(reviewReasons("117.38", ["19.46"], b)).toEqual([]);
+    expect(reviewReasons("117.38", ["19.46", "19.46"], b)).toEqual([
+      "117.38 € TTC is more than 5 × the contract's recent average of 19.46 € TTC (its last 2 invoices)",
+    ]);
+    expect(reviewReasons("117.38", ["19.46"], { ...b, minHistory: 1 })).toHaveLength(1);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Review bounds — issue 13 item 8 (STYLE 14, after Kill Bill's parked accounts): an invoice whose
  * total is a credit beyond `maxCreditTtc`, or more than `maxFactor` × the contract's recent average
- * (the mean TTC total of its last issued invoices; none, or a mean not above zero → no ratio check),
+ * (the mean TTC total of its last issued invoices; fewer than `minHistory` of them — 2 by default: a
+ * contract's first invoice is often a short period — or a mean not above zero → no ratio check),
  * is held for review instead of issued. Not a bug and not bad data: a figure a person should look at
  * before the customer does. Pure: the recent totals are a parameter.
  */
@@ -12,7 +13,12 @@ export interface ReviewBoundsSettings {
   readonly maxCreditTtc: string;
   /** A total more than this × the recent average is held. */
   readonly maxFactor: string;
+  /** The ratio check needs at least this many recent invoices (default {@link MIN_HISTORY}). */
+  readonly minHistory?: number | undefined;
 }
+
+/** A contract's first invoice often covers a short period: one invoice is no average (the demo's second night held a full month at 6 × a 19.46 first invoice). */
+export const MIN_HISTORY = 2;
 
 /**
  * Why an invoice of total `totalTtc` is to be held, given the TTC totals of the contract's recent
@@ -24,7 +30,7 @@ export function reviewReasons(totalTtc: string, recentTotalsTtc: readonly string
   if (compare(total, neg(dec(b.maxCreditTtc))) < 0) {
     reasons.push(`a credit of ${formatCents(neg(total))} € TTC, beyond the ${formatCents(dec(b.maxCreditTtc))} € review threshold`);
   }
-  if (recentTotalsTtc.length > 0) {
+  if (recentTotalsTtc.length > 0 && recentTotalsTtc.length >= (b.minHistory ?? MIN_HISTORY)) {
     const mean: Dec = div(sum(recentTotalsTtc.map(dec)), dec(recentTotalsTtc.length));
     if (compare(mean, ZERO) > 0 && compare(total, mul(dec(b.maxFactor), mean)) > 0) {
       reasons.push(

@@ -108,6 +108,8 @@ export interface ReviewBounds {
   readonly maxCreditTtc: string;
   readonly maxFactor: string;
   readonly recentInvoices: number;
+  /** Fewer recent invoices than this: no ratio check (default 2). */
+  readonly minHistory?: number | undefined;
 }
 
 /** What a held contract's release writes, as the run would have written it. */

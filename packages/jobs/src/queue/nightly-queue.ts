@@ -31,7 +31,7 @@ export const billRangePayload = z.object({
   toId: z.string().min(1),
   estimation: estimationSchema.omit({ peerAverages: true }).optional(),
   /** Safety bounds before issuing of the run that queued the job (absent: none). */
-  review: z.object({ enabled: z.boolean(), maxCreditTtc: z.string(), maxFactor: z.string(), recentInvoices: z.number().int().positive() }).optional(),
+  review: z.object({ enabled: z.boolean(), maxCreditTtc: z.string(), maxFactor: z.string(), recentInvoices: z.number().int().positive(), minHistory: z.number().int().positive().optional() }).optional(),
 });
 export type BillRangePayload = z.infer<typeof billRangePayload>;
 

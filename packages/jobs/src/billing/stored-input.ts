@@ -72,7 +72,6 @@ export class InputHasher {
 
   private split(t: Case, span: string): StoredInput {
     const { offer, reference, ...contractPart } = t;
-    const k = t.contract;
     // R8: after a price option change the trimmed parts hold every option and formula the contract was on.
     const options = optionsUsed(t).join("+");
     const formulas = formulasUsed(t).join("+");

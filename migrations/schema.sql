@@ -345,7 +345,7 @@ CREATE TABLE public.contract_event (
     explanation text NOT NULL,
     origin text,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT contract_event_kind_check CHECK ((kind = ANY (ARRAY['supplierSwitch'::text, 'termination'::text, 'moveOut'::text, 'moveIn'::text, 'powerChange'::text, 'withdrawal'::text]))),
+    CONSTRAINT contract_event_kind_check CHECK ((kind = ANY (ARRAY['supplierSwitch'::text, 'termination'::text, 'moveOut'::text, 'moveIn'::text, 'powerChange'::text, 'optionChange'::text, 'withdrawal'::text]))),
     CONSTRAINT contract_event_requested_by_check CHECK ((requested_by = ANY (ARRAY['customer'::text, 'newSupplier'::text, 'distributor'::text, 'agent'::text])))
 );
 

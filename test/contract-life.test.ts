@@ -157,7 +157,7 @@ describe("contract life on the store (R8, R1, R4)", () => {
       "KL2;optionChange;2025-10-05;;2025-09-20;\n";
     const first = await importContractEvents(t.store, { text, name: "events.csv" }, { today: "2025-09-21" });
     expect(first).toMatchObject({ rows: 4, recorded: 1, unchanged: 0, refused: [{ line: 3, contract: "KL9", reason: "unknown contract KL9" }] });
-    expect(first.rejected.map((r) => [r.line, r.field])).toEqual([[4, "kva"], [5, "kind"]]);
+    expect(first.rejected.map((r) => [r.line, r.field])).toEqual([[4, "kva"], [5, "option"]]);
     expect(formatEventsImport("events.csv", first).split("\n")[0]).toBe("events.csv: 4 rows — 1 events recorded, 0 already on record, 1 refused, 2 rejected");
     const again = await importContractEvents(t.store, { text, name: "events.csv" }, { today: "2025-09-21" });
     expect(again).toMatchObject({ recorded: 0, unchanged: 1 });

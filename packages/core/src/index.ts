@@ -73,6 +73,8 @@ export * as distributor from "./distributor/index.ts";
 export * from "./contract/withdrawal.ts";
 export * from "./contract/termination.ts";
 export * from "./contract/power-change.ts";
+export * from "./contract/option-change.ts";
+export { priceOptionAt, tariffFormulaAt, optionsUsed, formulasUsed, formulaFollowingOption, onOptionAt, optionChanges } from "./pricing/price-option.ts";
 export * from "./contract/final-index.ts";
 export * from "./contract/subscription-adjustment.ts";
 export * from "./contract/yearly-real-read.ts";

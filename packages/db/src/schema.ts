@@ -127,7 +127,7 @@ export interface ContractTable {
   created_at: Timestamp;
 }
 
-export type ContractEventKind = "supplierSwitch" | "termination" | "moveOut" | "moveIn" | "powerChange" | "withdrawal";
+export type ContractEventKind = "supplierSwitch" | "termination" | "moveOut" | "moveIn" | "powerChange" | "optionChange" | "withdrawal";
 export type ContractEventRequester = "customer" | "newSupplier" | "distributor" | "agent";
 
 /** R8: one event of a contract's life (migration 0017). Append-only. */
@@ -135,7 +135,7 @@ export interface ContractEventTable {
   id: Generated<number>;
   contract_id: string;
   kind: ContractEventKind;
-  /** Ending kinds: the contract's end (exclusive); powerChange: first day at the new power; moveIn: first day of supply. */
+  /** Ending kinds: the contract's end (exclusive); powerChange / optionChange: first day at the new power / option; moveIn: first day of supply. */
   effective_date: DateColumn;
   requested_by: ContractEventRequester;
   notice_on: DateColumn | null;

@@ -11,7 +11,7 @@
  * binary floating point can creep in between a file and the engine.
  */
 import { z } from "zod";
-import { isLocalDate } from "../primitives/dates.ts";
+import { addDays as addDaysIso, isLocalDate } from "../primitives/dates.ts";
 import { isValidFrenchVatNumber, isValidSiren, isValidSiret } from "./company-identifiers.ts";
 
 export const CASE_FORMAT_VERSION = 1 as const;
@@ -385,6 +385,19 @@ export const eventSchema = z.discriminatedUnion("type", [
     .strict(),
   z
     .object({
+      type: z.literal("optionChange"),
+      date: isoDate.describe("First day on the new price option (the distributor reprograms the meter that day)"),
+      priceOption: z.enum(PRICE_OPTIONS).describe("The price option from the change date"),
+      tariffFormula: z.enum(TARIFF_FORMULAS).describe("The delivery point's tariff formula (FTA) from the change date (docs/contract-life.md: how it follows the option)"),
+      receivedOn: eventReceivedOn,
+      requestedBy: z.enum(EVENT_REQUESTERS).optional(),
+      fee: distributorFeeSchema.optional().describe("R8 · R9: the distributor's fee for the change, re-billed on the invoice billing the change date's energy"),
+      annualChargeHt: nonNegativeDecimal("R8 · CGV 4: the distributor's annual-character charge, € HT, passed through at no markup when the change reverses an option change made less than a year before")
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
       type: z.literal("contractEnd"),
       date: isoDate.describe("First day no longer supplied (the contract's end, exclusive)"),
       reason: z.enum(END_REASONS),
@@ -485,8 +498,24 @@ export const caseSchema = z
     if (c.offer.capacity === "passThrough" && c.reference.capacity.length === 0) {
       ctx.addIssue({ code: "custom", path: ["reference", "capacity"], message: "is empty but the offer passes capacity through (R7)" });
     }
-    // Reads: one per date and source, and only the registers of the contract's price option.
+    // Reads: one per date and source, and only the registers of the price option in force that day (R8:
+    // a read of an option change date may hold the old option's registers too — the meter's indexes
+    // before and after its reprogramming).
+    const optionOn = (d: string): string => {
+      let o: string = c.contract.priceOption;
+      let since = "";
+      for (const e of c.events) if (e.type === "optionChange" && e.date <= d && e.date >= since) { o = e.priceOption; since = e.date; }
+      return o;
+    };
+    const registersOn = (d: string, dayBefore = false): string[] => {
+      const regs = (o: string) => (o === "BASE" ? ["BASE"] : ["HP", "HC"]);
+      const out = regs(optionOn(d));
+      if (dayBefore) for (const r of regs(optionOn(addDaysIso(d, -1)))) if (!out.includes(r)) out.push(r);
+      return out;
+    };
+    const hasOptionChange = c.events.some((e) => e.type === "optionChange");
     const registers = c.contract.priceOption === "BASE" ? ["BASE"] : ["HP", "HC"];
+    const optionText = (regs: string[], d: string) => (hasOptionChange ? `of the price option in force on ${d} (${regs.join(", ")})` : `of price option ${c.contract.priceOption} (${regs.join(", ")})`);
     const seen = new Map<string, number>();
     c.reads.forEach((r, i) => {
       const key = `${r.date}|${r.source}`;
@@ -494,9 +523,10 @@ export const caseSchema = z
       if (first !== undefined) {
         ctx.addIssue({ code: "custom", path: ["reads", i], message: `duplicates reads[${first}] (same date ${r.date} and source ${r.source}): send one read per date and source` });
       } else seen.set(key, i);
+      const allowed = hasOptionChange ? registersOn(r.date, true) : registers;
       for (const reg of Object.keys(r.registers)) {
-        if (!registers.includes(reg)) {
-          ctx.addIssue({ code: "custom", path: ["reads", i, "registers", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+        if (!allowed.includes(reg)) {
+          ctx.addIssue({ code: "custom", path: ["reads", i, "registers", reg], message: `is not a register ${optionText(allowed, r.date)}` });
         }
       }
     });
@@ -505,9 +535,10 @@ export const caseSchema = z
       const first = stationSeen.get(d.date);
       if (first !== undefined) ctx.addIssue({ code: "custom", path: ["stationDays", i], message: `duplicates stationDays[${first}] (same date ${d.date})` });
       else stationSeen.set(d.date, i);
+      const allowed = hasOptionChange ? registersOn(d.date) : registers;
       for (const reg of Object.keys(d.registers)) {
-        if (!registers.includes(reg)) {
-          ctx.addIssue({ code: "custom", path: ["stationDays", i, "registers", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+        if (!allowed.includes(reg)) {
+          ctx.addIssue({ code: "custom", path: ["stationDays", i, "registers", reg], message: `is not a register ${optionText(allowed, d.date)}` });
         }
       }
     });
@@ -518,9 +549,11 @@ export const caseSchema = z
       if (first !== undefined) ctx.addIssue({ code: "custom", path: ["estimation", "peerAverages", i], message: `duplicates peerAverages[${first}] (same month ${a.month} and register ${a.register})` });
       else peerSeen.set(key, i);
     });
+    const lastBilled = c.billing.lastBillingDate;
+    const billedRegisters = hasOptionChange && lastBilled !== null ? registersOn(lastBilled, true) : registers;
     for (const reg of Object.keys(c.billing.lastIndexes ?? {})) {
-      if (!registers.includes(reg)) {
-        ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes", reg], message: `is not a register of price option ${c.contract.priceOption} (${registers.join(", ")})` });
+      if (!billedRegisters.includes(reg)) {
+        ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes", reg], message: `is not a register ${optionText(billedRegisters, lastBilled ?? c.contract.start)}` });
       }
     }
     if (c.billing.lastIndexes !== undefined && c.billing.lastBillingDate === null) {

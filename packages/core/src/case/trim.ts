@@ -11,6 +11,7 @@ import { oneYearEarlier } from "../consumption/comparable-consumption.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
 import type { Period } from "../primitives/period.ts";
 import { entriesOverlapping } from "../primitives/series.ts";
+import { formulasUsed, optionsUsed } from "../pricing/price-option.ts";
 import type { Case } from "./schema.ts";
 
 function coveredPeriod(invoices: readonly Invoice[]): Period | null {
@@ -48,7 +49,7 @@ function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWind
   const to = energy.reduce((m, p) => (p.end > m ? p.end : m), energy[0]!.end);
   let lo = from;
   let hi = to;
-  for (const r of registersOf(c.contract.priceOption)) {
+  for (const r of optionsUsed(c).flatMap(registersOf)) {
     const any = known.filter((x) => x.registers[r] !== undefined).map((x) => x.date);
     const actual = distributorPoints(known, r).map((x) => x.date);
     const marks = [...bracket(any, from, to), ...bracket(actual, from, to)];
@@ -111,7 +112,7 @@ function estimationWindow(c: Case, invoices: readonly Invoice[]): EstimationWind
   const to = estimated.reduce((m, i) => (i.energyPeriod!.end > m ? i.energyPeriod!.end : m), estimated[0]!.energyPeriod!.end);
   const known = knownReads(c);
   let estimateFrom = from;
-  for (const r of registersOf(c.contract.priceOption)) {
+  for (const r of optionsUsed(c).flatMap(registersOf)) {
     const last = distributorPoints(known, r).filter((x) => x.date <= from).at(-1);
     if (last && last.date < estimateFrom) estimateFrom = last.date;
   }
@@ -120,11 +121,11 @@ function estimationWindow(c: Case, invoices: readonly Invoice[]): EstimationWind
 
 /** Gaps kept with the input only where they concern it (a warning gap over billed days stays on record); none → no key. */
 function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]["gaps"]> } {
-  const formula = c.contract.tariffFormula;
+  const formulas: string[] = formulasUsed(c);
   const gaps = entriesOverlapping(
     (c.reference.gaps ?? []).filter(
       (g) =>
-        (g.series !== "networkTariff" || g.key === undefined || g.key === "" || g.key === formula) &&
+        (g.series !== "networkTariff" || g.key === undefined || g.key === "" || formulas.includes(g.key)) &&
         (g.series !== "capacity" || c.offer.capacity === "passThrough"),
     ),
     p,
@@ -174,22 +175,24 @@ export function trimSmoothedCase(c: Case, invoices: readonly Invoice[]): Case {
 
 /** The case with its offer and reference series cut to the entries of the contract's keys overlapping `p`. */
 function seriesOver(c: Case, p: Period): Case {
-  const option = c.contract.priceOption;
-  const formula = c.contract.tariffFormula;
+  // R8: a price option change puts the contract on two options (and maybe two formulas): both are kept.
+  const options: string[] = optionsUsed(c);
+  const formulas: string[] = formulasUsed(c);
+  const baseFormulas: string[] = options.includes("BASE") ? formulasUsed({ ...c, events: c.events.filter((e) => e.type !== "optionChange" || e.priceOption === "BASE") }) : [];
   return {
     ...c,
     offer: {
       ...c.offer,
-      subscription: entriesOverlapping(c.offer.subscription.filter((e) => e.priceOption === option), p),
-      energy: entriesOverlapping(c.offer.energy.filter((e) => e.priceOption === option), p),
+      subscription: entriesOverlapping(c.offer.subscription.filter((e) => options.includes(e.priceOption)), p),
+      energy: entriesOverlapping(c.offer.energy.filter((e) => options.includes(e.priceOption)), p),
     },
     reference: {
-      networkTariff: entriesOverlapping(c.reference.networkTariff.filter((e) => e.tariffFormula === formula), p),
-      networkBandMapping: option === "BASE" ? entriesOverlapping(c.reference.networkBandMapping.filter((e) => e.tariffFormula === formula), p) : [],
+      networkTariff: entriesOverlapping(c.reference.networkTariff.filter((e) => formulas.includes(e.tariffFormula)), p),
+      networkBandMapping: entriesOverlapping(c.reference.networkBandMapping.filter((e) => baseFormulas.includes(e.tariffFormula)), p),
       excise: entriesOverlapping(c.reference.excise, p),
       cta: entriesOverlapping(c.reference.cta, p),
       vat: entriesOverlapping(c.reference.vat, p),
-      capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => e.priceOption === option), p),
+      capacity: c.offer.capacity === "included" ? [] : entriesOverlapping(c.reference.capacity.filter((e) => options.includes(e.priceOption)), p),
       capacityLevy: entriesOverlapping(c.reference.capacityLevy, p),
       ...trimmedGaps(c, p),
     },

@@ -19,6 +19,7 @@
 import type { Case, Read } from "../case/schema.ts";
 import { registersOf } from "../consumption/meter-index.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
+import { priceOptionAt } from "../pricing/price-option.ts";
 
 export const RULE_R8_FINAL_INDEX = "R8 · CGV 10.3 (final index: tele-read, special read, self-read of the end date, distributor's pro-rata estimate)";
 
@@ -27,7 +28,8 @@ export const FINAL_INDEX_WAIT_DAYS = 7;
 /** CGV 10.3: the final invoice is issued at the latest this many days after the end. */
 export const FINAL_INVOICE_MAX_DAYS = 28;
 
-const complete = (c: Case, r: Read): boolean => registersOf(c.contract.priceOption).every((reg) => r.registers[reg] !== undefined);
+// The registers of the option in force on the last day supplied (R8: after a price option change, its new ones).
+const complete = (c: Case, r: Read): boolean => registersOf(priceOptionAt(c, addDays(r.date, -1))).every((reg) => r.registers[reg] !== undefined);
 
 /** An index of the end date from sources 1–3, known on asOf. */
 export function actualFinalIndexKnown(c: Case, end: LocalDate): boolean {

@@ -3,7 +3,8 @@
  * the supplier after the invoice that billed its days changes days already billed:
  *   - a power change: the subscription and its CTA from the change date are re-priced at the new power
  *     (the old lines' days credited, the same days billed again at the new power — R1's split at the
- *     change date, network part included);
+ *     change date, network part included); a price option change the same way, at the new option's
+ *     prices and tariff formula (contract/option-change.ts);
  *   - an end (switch, termination, move-out, withdrawal): the subscription billed beyond the end is
  *     credited (negative subscription and CTA lines for the days after the end, prorated per R1).
  * Both go on the next invoice (the final one for an end). "Known to the last invoice" = received on
@@ -21,12 +22,14 @@ import { subscriptionLines } from "../invoice/subscription.ts";
 export const RULE_R8_SUBSCRIPTION_CREDIT = "R8 · CGV 10.3 · R1 (subscription billed in advance beyond the end, credited, prorated by days)";
 export const RULE_R1_POWER_REPRICE = "R1 · CGV 4 (subscription re-priced from the power change date: billed days credited at the old power)";
 export const RULE_R1_POWER_REBILL = "R1 · CGV 4 (subscription re-priced from the power change date: the same days billed at the new power)";
+export const RULE_R1_OPTION_REPRICE = "R1 · CGV 4 (subscription re-priced from the price option change date: billed days credited at the old option)";
+export const RULE_R1_OPTION_REBILL = "R1 · CGV 4 (subscription re-priced from the price option change date: the same days billed at the new option)";
 
 /** Events of the case the last invoice did not know (received after its issue date). */
 export function eventsUnknownToLastInvoice(c: Case): ContractEvent[] {
   const issued = c.billing.lastIssueDate;
   if (issued === undefined || c.billing.lastBillingDate === null) return [];
-  return c.events.filter((e) => (e.type === "powerChange" || e.type === "contractEnd") && e.receivedOn !== undefined && e.receivedOn > issued);
+  return c.events.filter((e) => (e.type === "powerChange" || e.type === "optionChange" || e.type === "contractEnd") && e.receivedOn !== undefined && e.receivedOn > issued);
 }
 
 /** The case as the last invoice saw it: without the events it did not know, and without an end it did not know. */
@@ -61,24 +64,29 @@ export function subscriptionAdjustmentLines(c: Case, billingDate: LocalDate): Dr
   const end = c.contract.end ?? null;
   const rebillTo = end !== null && end < billedTo ? end : billedTo;
   const ending = unknown.find((e) => e.type === "contractEnd");
+  // The change that re-prices the days: the earliest unknown power or option change (both → "power or option").
+  const changes = unknown.filter((e) => e.type !== "contractEnd").sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const kinds = new Set(changes.map((e) => e.type));
+  const onlyOption = kinds.size === 1 && kinds.has("optionChange");
+  const what = onlyOption ? "option" : kinds.has("optionChange") ? "power and option" : "power";
   const credited = subscriptionLines(then, { start: from, end: billedTo }).map((l) => {
     const isEnd = ending !== undefined && l.period.start >= ending.date;
     return {
       ...l,
       quantity: neg(l.quantity),
       amount: neg(l.amount),
-      rule: isEnd ? RULE_R8_SUBSCRIPTION_CREDIT : RULE_R1_POWER_REPRICE,
+      rule: isEnd ? RULE_R8_SUBSCRIPTION_CREDIT : onlyOption ? RULE_R1_OPTION_REPRICE : RULE_R1_POWER_REPRICE,
       inputs: { ...l.inputs, adjustment: "credit", billedOn: last },
       explanation: `Credit of the ${l.kind === "cta" ? "CTA" : "subscription"} billed on the invoice of ${last} for ${l.period.start}..${l.period.end}` +
-        (isEnd ? ` (after the end on ${ending.date})` : " (re-priced at the new power)") + `: −${l.explanation}`,
+        (isEnd ? ` (after the end on ${ending.date})` : ` (re-priced at the new ${what})`) + `: −${l.explanation}`,
     };
   });
   const rebilled = from < rebillTo
     ? subscriptionLines(c, { start: from, end: rebillTo }).map((l) => ({
         ...l,
-        rule: RULE_R1_POWER_REBILL,
+        rule: onlyOption ? RULE_R1_OPTION_REBILL : RULE_R1_POWER_REBILL,
         inputs: { ...l.inputs, adjustment: "rebill", billedOn: last },
-        explanation: `Re-billed from the power change: ${l.explanation}`,
+        explanation: `Re-billed from the ${what} change: ${l.explanation}`,
       }))
     : [];
   return [...credited, ...rebilled];

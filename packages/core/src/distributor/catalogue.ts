@@ -24,6 +24,8 @@ export const CATALOGUE_KEYS = [
   "wastedTrip",
   "powerChangeRemote",
   "powerChangeTechnician",
+  "optionChangeRemote",
+  "optionChangeTechnician",
   "nonCommunicatingMeterComponent",
   "residualReadingNonLinky",
   "longOutagePerKvaPerSlice",

@@ -13,14 +13,14 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "./document.ts";
 import { type DraftLine, finishLine } from "./draft-line.ts";
 import { carriedChargeLines } from "./carried-charges.ts";
-import { energyLines } from "./energy.ts";
 import type { ConsumptionBasis } from "./document.ts";
-import { type BilledIndexes, meterEnds, selfReadWindow } from "../consumption/estimation-priority.ts";
+import { type BilledIndexes, selfReadWindow } from "../consumption/estimation-priority.ts";
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "./schedule.ts";
 import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
 import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment.ts";
 import { powerChangeLines } from "../contract/power-change.ts";
+import { optionChangeLines, optionIndexAwaited, periodEnergy } from "../contract/option-change.ts";
 import { RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
@@ -57,13 +57,14 @@ export function monthlyInvoice(
   if (energyPeriod) {
     // R2: the end index by the estimation priority (R8's order on a final invoice); the start is what the previous invoice billed.
     const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
-    const ends = meterEnds(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null);
-    const energy = energyLines(c, energyPeriod, ends, rules);
+    // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
+    const energy = periodEnergy(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null, rules);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
-    consumption = ends.basis;
+    consumption = energy.basis;
   }
   drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
+  drafts.push(...optionChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the same for a price option change
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
   const final: FinalSection | undefined = isFinal ? finalSection(c, billingDate, ending, drafts) : undefined;
 
@@ -146,6 +147,8 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
   for (const d of dates) {
     // R8 · CGV 10.3: the final invoice waits a few days for an actual index of the end date.
     if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
+    // R8 · CGV 4: the invoice reaching a price option change date waits a few days for the distributor's indexes of that date.
+    if (optionIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {
       const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules);
       invoices.push(invoice);

@@ -35,13 +35,44 @@ export function assertSafetyBounds(inv: Invoice): void {
   }
   if (inv.energyPeriod) {
     const registers = [...new Set(inv.lines.filter((l) => l.kind === "energy").map((l) => l.register))];
+    // R8: across a price option change each option's registers tile its own days (BASE before, HP/HC
+    // after); the options' spans tile the energy period. Without a change every register tiles it all.
+    const spans = optionSpans(inv, registers, inv.energyPeriod);
     for (const r of registers) {
-      assertTiles(inv, "energy", r, inv.energyPeriod);
-      assertTiles(inv, "excise", r, inv.energyPeriod);
+      const span = spans.get(r)!;
+      assertTiles(inv, "energy", r, span);
+      assertTiles(inv, "excise", r, span);
       // The capacity levy exists from 2026-11-01 only: its lines tile the energy period's days from then.
-      const levyFrom = inv.energyPeriod.start > CAPACITY_LEVY_FROM ? inv.energyPeriod.start : CAPACITY_LEVY_FROM;
-      if (levyFrom < inv.energyPeriod.end) assertTiles(inv, "capacityLevy", r, { start: levyFrom, end: inv.energyPeriod.end });
-      else if (inv.lines.some((l) => l.kind === "capacityLevy")) throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: capacity levy lines before ${CAPACITY_LEVY_FROM}`);
+      const levyFrom = span.start > CAPACITY_LEVY_FROM ? span.start : CAPACITY_LEVY_FROM;
+      if (levyFrom < span.end) assertTiles(inv, "capacityLevy", r, { start: levyFrom, end: span.end });
+      else if (inv.lines.some((l) => l.kind === "capacityLevy" && l.register === r)) throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: capacity levy lines before ${CAPACITY_LEVY_FROM}`);
     }
   }
+}
+
+/** Per register, the days its option covers: the whole period on one option, else the option's span, checked to tile the period. */
+function optionSpans(inv: Invoice, registers: readonly (string | null)[], period: { start: string; end: string }): Map<string | null, { start: string; end: string }> {
+  const out = new Map<string | null, { start: string; end: string }>();
+  const groupOf = (r: string | null) => (r === "BASE" ? "BASE" : "HPHC");
+  const groups = new Set(registers.map(groupOf));
+  if (groups.size <= 1) {
+    for (const r of registers) out.set(r, period);
+    return out;
+  }
+  const byGroup = new Map<string, { start: string; end: string }>();
+  for (const l of inv.lines) {
+    if (l.kind !== "energy" || l.inputs["adjustment"] !== undefined) continue;
+    const g = groupOf(l.register);
+    const s = byGroup.get(g);
+    byGroup.set(g, s ? { start: l.periodStart < s.start ? l.periodStart : s.start, end: l.periodEnd > s.end ? l.periodEnd : s.end } : { start: l.periodStart, end: l.periodEnd });
+  }
+  const ordered = [...byGroup.values()].sort((a, b) => (a.start < b.start ? -1 : 1));
+  let at = period.start;
+  for (const s of ordered) {
+    if (s.start !== at) throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: the price options' energy lines ${s.start < at ? "overlap" : "leave a gap"} at ${at}`);
+    at = s.end;
+  }
+  if (at !== period.end) throw new InvariantViolation(`invoice of ${inv.contractId} for ${inv.billingDate}: the price options' energy lines end on ${at}, not ${period.end}`);
+  for (const r of registers) out.set(r, byGroup.get(groupOf(r))!);
+  return out;
 }

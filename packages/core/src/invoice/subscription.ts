@@ -19,6 +19,7 @@ import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { networkFixedMonthly } from "../pricing/network-tariff.ts";
 import { offerSubscriptionChangeDates, supplySubscriptionMonthly } from "../pricing/offer-price.ts";
 import { powerChangeDates, subscribedKvaAt } from "../pricing/subscribed-power.ts";
+import { formulasUsed, onOptionAt, optionChangeDates } from "../pricing/price-option.ts";
 import { changeDates } from "../primitives/series.ts";
 import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
@@ -28,6 +29,9 @@ const TWELVE = dec(12);
 
 interface SubscriptionValues {
   kva: number;
+  /** The price option and tariff formula of the day (R8: an option change moves both). */
+  option: string;
+  formula: string;
   supply: Dec;
   network: Dec;
   /** The TURPE fixed part per year, exact (network = networkYearly / 12). */
@@ -38,11 +42,14 @@ interface SubscriptionValues {
   vatCta: Dec;
 }
 
-function valuesAt(c: Case, date: LocalDate): SubscriptionValues {
+function valuesAt(whole: Case, date: LocalDate): SubscriptionValues {
+  const c = onOptionAt(whole, date);
   const kva = subscribedKvaAt(c, date);
   const network = networkFixedMonthly(c, date, kva);
   return {
     kva,
+    option: c.contract.priceOption,
+    formula: c.contract.tariffFormula,
     supply: supplySubscriptionMonthly(c, date, kva),
     network: network.monthly,
     networkYearly: network.yearly,
@@ -54,7 +61,7 @@ function valuesAt(c: Case, date: LocalDate): SubscriptionValues {
 }
 
 const keyOf = (v: SubscriptionValues): string =>
-  [v.kva, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
+  [v.kva, v.option, v.formula, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
 
 /** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
 function memoValues(c: Case): (date: LocalDate) => SubscriptionValues {
@@ -69,10 +76,11 @@ function memoValues(c: Case): (date: LocalDate) => SubscriptionValues {
 export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate) => SubscriptionValues = memoValues(c)): Period[] {
   const candidates = [
     ...offerSubscriptionChangeDates(c, p),
-    ...changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === c.contract.tariffFormula), p),
+    ...formulasUsed(c).flatMap((f) => changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === f), p)),
     ...ctaChangeDates(c, p),
     ...vatChangeDates(c, p),
     ...powerChangeDates(c, p),
+    ...optionChangeDates(c, p),
   ];
   return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(at(d)));
 }
@@ -90,7 +98,7 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
     // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
     // one rounding, even when the monthly network part or days / month has no finite decimal form.
     const amount = roundToCent(div(mul(add(mul(v.supply, TWELVE), v.networkYearly), dec(days)), dec(12 * dim)));
-    const option = c.contract.priceOption;
+    const option = v.option;
     lines.push({
       kind: "subscription",
       register: null,
@@ -106,7 +114,7 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
         daysInMonth: String(dim),
         monthlyHt: exact(monthly),
         networkMonthlyHt: exact(v.network),
-        networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+        networkTariff: `${v.formula} ${v.networkVersion}`,
         priceOption: option,
         subscribedKva: String(v.kva),
         supplyMonthlyHt: exact(v.supply),
@@ -131,7 +139,7 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
         days: String(days),
         daysInMonth: String(dim),
         networkMonthlyHt: exact(v.network),
-        networkTariff: `${c.contract.tariffFormula} ${v.networkVersion}`,
+        networkTariff: `${v.formula} ${v.networkVersion}`,
         ratePct: formatPlain(v.ctaRate),
       },
       explanation:

@@ -59,6 +59,16 @@ const stateOf = (p: InstalmentPlan): PlanState => ({
 export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options: RulesOption = {}): SmoothedOutcome {
   const rules = rulesOf(options);
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
+  // R8 · CGV 4: a price option change on a smoothed contract would re-plan the year on other registers
+  // and prices; not billed yet (docs/contract-life.md "Option change"): refused at recording, failed here.
+  const optionChange = c.events.find((e) => e.type === "optionChange");
+  if (optionChange && dates.length > 0) {
+    return {
+      ok: false,
+      billingDate: dates[0]!,
+      failure: { code: "UNSUPPORTED", message: `price option change of ${optionChange.date} on a smoothed contract: not supported yet (the instalment plan and true-up would have to be re-made on the new option's registers); bill the contract monthly or record no option change` },
+    };
+  }
   const documents: SmoothedDocument[] = [];
   let plan: PlanState | null = c.billing.plan ?? null;
   let credit: Dec = dec(plan?.creditToDeductTtc ?? "0");

@@ -215,6 +215,18 @@ export function lifeFromRows(rows: readonly ContractEventRow[], rowEnd: LocalDat
         requestedBy: r.requested_by,
         ...(d["specialRead"] === true ? { specialRead: true } : {}),
       });
+    } else if (r.kind === "optionChange" && known) {
+      const fee = d["fee"] as { item: string; amountHt: string; source: string } | undefined;
+      events.push({
+        type: "optionChange",
+        date: r.effective_date,
+        priceOption: d["priceOption"] as Case["contract"]["priceOption"],
+        tariffFormula: d["tariffFormula"] as Case["contract"]["tariffFormula"],
+        receivedOn: r.received_on,
+        requestedBy: r.requested_by,
+        ...(fee ? { fee } : {}),
+        ...(typeof d["annualChargeHt"] === "string" ? { annualChargeHt: d["annualChargeHt"] } : {}),
+      });
     } else if (r.kind === "powerChange" && known) {
       const fee = d["fee"] as { item: string; amountHt: string; source: string } | undefined;
       events.push({

@@ -22,6 +22,7 @@ import {
   dueSmoothedDocuments,
   ENGINE_VERSION,
   rulesetFor,
+  priceOptionAt,
 } from "@billing/core";
 import {
   type BilledIndexRow,
@@ -321,7 +322,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     });
     try {
       if (!customer) return fail(`customer ${contract.customer_id} not found`);
-      const c = buildCase({
+      const built = buildCase({
         customer, contract, offer: offerFor(contract.offer_id), reference, reads, asOf: opts.date, plan,
         // R2: station days for the contracts loaded for estimation; the peer averages for every contract
         // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
@@ -333,6 +334,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         events: r2.events,
         lastIssueDate: r2.lastIssueDate,
       });
+      // R8 · CGV 4: after a price option change, R2's peer averages are those of the option in force on the run date.
+      const option = priceOptionAt(built, opts.date);
+      const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: peersOf(option, contract.subscribed_kva) } };
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
       const out = dueInvoices(c, rules);
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);

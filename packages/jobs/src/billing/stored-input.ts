@@ -5,7 +5,7 @@
  * them. case hash = sha256 of the three hashes, so any change to any input changes it.
  */
 import { createHash } from "node:crypto";
-import { type Case, type Invoice, trimCase, trimSmoothedCase } from "@billing/core";
+import { type Case, type Invoice, formulasUsed, optionsUsed, trimCase, trimSmoothedCase } from "@billing/core";
 import { canonicalJson } from "@billing/db";
 
 export interface StoredInput {
@@ -72,9 +72,11 @@ export class InputHasher {
 
   private split(t: Case, span: string): StoredInput {
     const { offer, reference, ...contractPart } = t;
-    const k = t.contract;
-    const o = this.shared(`offer|${offer.id}|${k.priceOption}|${span}`, offer);
-    const r = this.shared(`ref|${k.tariffFormula}|${k.priceOption}|${offer.capacity}|${span}`, reference);
+    // R8: after a price option change the trimmed parts hold every option and formula the contract was on.
+    const options = optionsUsed(t).join("+");
+    const formulas = formulasUsed(t).join("+");
+    const o = this.shared(`offer|${offer.id}|${options}|${span}`, offer);
+    const r = this.shared(`ref|${formulas}|${options}|${offer.capacity}|${span}`, reference);
     const contractPartJson = canonicalJson(contractPart);
     return {
       caseHash: caseHashOf(sha256(contractPartJson), o.hash, r.hash),

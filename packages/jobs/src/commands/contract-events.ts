@@ -20,6 +20,8 @@ interface EventOptions {
   receivedOn?: string;
   noticeOn?: string;
   kva?: string;
+  option?: string;
+  tariffFormula?: string;
   feeHt?: string;
   feeItem?: string;
   annualChargeHt?: string;
@@ -52,7 +54,7 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     .description(
       `Record an event of a contract (R8 · CGV 3.6, 4, 10; docs/contract-life.md): ${CONTRACT_EVENT_KINDS.join(", ")}. ` +
         "--date is the new supplier's start date (supplierSwitch), the end asked (termination, moveOut: capped at notice + 30 days), " +
-        "the first day of supply (moveIn), the first day at the new power (powerChange), the day of the withdrawal notice (withdrawal). " +
+        "the first day of supply (moveIn), the first day at the new power (powerChange) or price option (optionChange), the day of the withdrawal notice (withdrawal). " +
         "Exit 1 when the rules refuse it (the reason is printed)",
     )
     .requiredOption("--date <YYYY-MM-DD>", "the event's date (see above)")
@@ -60,9 +62,11 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     .option("--received-on <YYYY-MM-DD>", "day the supplier received it (default: today in Europe/Paris)")
     .option("--notice-on <YYYY-MM-DD>", "termination / move-out: day the notice reached the supplier (default: --received-on)")
     .option("--kva <n>", "powerChange: the new subscribed power")
-    .option("--fee-ht <amount>", "powerChange: the distributor's fee in € HT from its invoice (default: the catalogue price on --date)")
-    .option("--fee-item <item>", "powerChange: catalogue item (default: powerChangeRemote with a communicating meter, else powerChangeTechnician)")
-    .option("--annual-charge-ht <amount>", "powerChange reversing a change of less than a year: the distributor's annual-character charge, € HT")
+    .option("--option <BASE|HPHC>", "optionChange: the new price option")
+    .option("--tariff-formula <fta>", "optionChange: the tariff formula from --date (default: BTINFCUST ↔ BTINFMUDT follow the option, other formulas stay)")
+    .option("--fee-ht <amount>", "powerChange / optionChange: the distributor's fee in € HT from its invoice (default: the catalogue price on --date)")
+    .option("--fee-item <item>", "powerChange / optionChange: catalogue item (default: powerChangeRemote / optionChangeRemote with a communicating meter, else …Technician)")
+    .option("--annual-charge-ht <amount>", "powerChange / optionChange reversing a change of less than a year: the distributor's annual-character charge, € HT")
     .option("--special-read", "termination / move-out / switch: the customer asked for a paid special read of the end date (default: no)")
     .option("--concluded-on <YYYY-MM-DD>", "withdrawal: the day the contract was concluded")
     .option("--express-early-start", "withdrawal: supply started before the deadline at the customer's express request (default: no)")
@@ -76,6 +80,8 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
         ...(o.receivedOn !== undefined ? { receivedOn: o.receivedOn } : {}),
         ...(o.noticeOn !== undefined ? { noticeOn: o.noticeOn } : {}),
         ...(o.kva !== undefined ? { kva: o.kva } : {}),
+        ...(o.option !== undefined ? { option: o.option } : {}),
+        ...(o.tariffFormula !== undefined ? { tariffFormula: o.tariffFormula } : {}),
         ...(o.feeHt !== undefined ? { feeHt: o.feeHt } : {}),
         ...(o.feeItem !== undefined ? { feeItem: o.feeItem } : {}),
         ...(o.annualChargeHt !== undefined ? { annualChargeHt: o.annualChargeHt } : {}),

@@ -21,6 +21,8 @@ const FIELD_OF: Record<string, string> = {
   received_on: "receivedOn",
   notice_on: "noticeOn",
   kva: "kva",
+  option: "option",
+  tariff_formula: "tariffFormula",
   fee_ht: "feeHt",
   fee_item: "feeItem",
   annual_charge_ht: "annualChargeHt",

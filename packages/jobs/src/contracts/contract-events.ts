@@ -14,7 +14,11 @@ import {
   type ContractEvent,
   EVENT_REQUESTERS,
   KVA_VALUES,
+  PRICE_OPTIONS,
+  TARIFF_FORMULAS,
   catalogueFeeHt,
+  formulaFollowingOption,
+  reversedOptionChange,
   dates,
   previousBillingDate,
   reversedChange,
@@ -35,7 +39,7 @@ import {
   updateContractLife,
 } from "@billing/db";
 
-export const CONTRACT_EVENT_KINDS = ["supplierSwitch", "termination", "moveOut", "moveIn", "powerChange", "withdrawal"] as const;
+export const CONTRACT_EVENT_KINDS = ["supplierSwitch", "termination", "moveOut", "moveIn", "powerChange", "optionChange", "withdrawal"] as const;
 export const ENDING_KINDS: readonly ContractEventKind[] = ["supplierSwitch", "termination", "moveOut", "withdrawal"];
 
 const date = (what: string) => z.string().refine(dates.isLocalDate, { message: `must be a calendar date written YYYY-MM-DD (${what})` });
@@ -54,8 +58,8 @@ const flag = z
 /**
  * One event as the command line and an import file give it (columns of the same names). `date`: the
  * new supplier's start date (supplierSwitch), the end asked (termination, moveOut; capped at notice +
- * 30 days), the first day of supply (moveIn), the first day at the new power (powerChange), the day the
- * withdrawal notice was given (withdrawal).
+ * 30 days), the first day of supply (moveIn), the first day at the new power (powerChange) or price
+ * option (optionChange), the day the withdrawal notice was given (withdrawal).
  */
 export const contractEventInputSchema = z
   .object({
@@ -70,6 +74,8 @@ export const contractEventInputSchema = z
       .int()
       .refine((n) => (KVA_VALUES as readonly number[]).includes(n), { message: `must be one of ${KVA_VALUES.join(", ")} kVA` })
       .optional(),
+    option: z.string().trim().toUpperCase().pipe(z.enum(PRICE_OPTIONS, { message: `must be one of ${PRICE_OPTIONS.join(", ")}` })).optional(),
+    tariffFormula: z.string().trim().toUpperCase().pipe(z.enum(TARIFF_FORMULAS, { message: `must be one of ${TARIFF_FORMULAS.join(", ")}` })).optional(),
     feeHt: money("the distributor's fee, € HT, when the catalogue has no price").optional(),
     feeItem: z.string().min(1).optional(),
     annualChargeHt: money("the distributor's annual-character charge, € HT").optional(),
@@ -80,6 +86,7 @@ export const contractEventInputSchema = z
   .strict()
   .superRefine((e, ctx) => {
     if (e.kind === "powerChange" && e.kva === undefined) ctx.addIssue({ code: "custom", path: ["kva"], message: "is required for a power change" });
+    if (e.kind === "optionChange" && e.option === undefined) ctx.addIssue({ code: "custom", path: ["option"], message: `is required for a price option change (${PRICE_OPTIONS.join(" or ")})` });
     if (e.kind === "withdrawal" && e.concludedOn === undefined) ctx.addIssue({ code: "custom", path: ["concludedOn"], message: "is required for a withdrawal (CGV 3.6: 15 days from the day after conclusion)" });
   });
 
@@ -106,6 +113,17 @@ function powerView(k: ContractRow, events: readonly ContractEventRow[]): Pick<Ca
   return { contract: { subscribedKva: k.subscribed_kva } as Case["contract"], events: evs };
 }
 
+/** The core's view of the contract's price option changes (for the annual-character rule). */
+function optionView(k: ContractRow, events: readonly ContractEventRow[]): Pick<Case, "contract" | "events"> {
+  const evs: ContractEvent[] = events
+    .filter((r) => r.kind === "optionChange")
+    .map((r) => {
+      const d = r.details as { priceOption: Case["contract"]["priceOption"]; tariffFormula: Case["contract"]["tariffFormula"] };
+      return { type: "optionChange", date: r.effective_date, priceOption: d.priceOption, tariffFormula: d.tariffFormula };
+    });
+  return { contract: { priceOption: k.price_option, tariffFormula: k.tariff_formula } as Case["contract"], events: evs };
+}
+
 /**
  * Records one event (see the module's doc). `today` is the day an event without `receivedOn` reached
  * the supplier; `origin` says where it came from ("cli", "file.csv line 12").
@@ -113,7 +131,7 @@ function powerView(k: ContractRow, events: readonly ContractEventRow[]): Pick<Ca
 export async function recordContractEvent(store: Store, e: ContractEventInput, today: string, origin: string): Promise<RecordOutcome> {
   const { receivedOn, requestedBy, noticeOn } = edges(e, today);
   // The distributor catalogue and VAT, read before the transaction (reference data does not change under it).
-  const reference = e.kind === "powerChange" && e.feeHt === undefined ? await loadReference(store.db) : null;
+  const reference = (e.kind === "powerChange" || e.kind === "optionChange") && e.feeHt === undefined ? await loadReference(store.db) : null;
   return store.db.transaction().execute(async (trx): Promise<RecordOutcome> => {
     const k = await lockContract(trx, e.contract);
     if (!k) return { status: "refused", reason: `unknown contract ${e.contract}` };
@@ -208,6 +226,52 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
           (reversed ? `; reverses the change of ${reversed.date}: annual-character charge ${e.annualChargeHt} € HT passed through (CGV 4)` : "");
         break;
       }
+      case "optionChange": {
+        // R8 · CGV 4 (contract/option-change.ts): the option and the tariff formula from the change date.
+        effectiveDate = e.date;
+        const option = e.option!;
+        if (ending && effectiveDate >= ending.effective_date) return refuse(`optionChange: contract ${k.id} ends on ${ending.effective_date}`);
+        if (effectiveDate <= k.start_date) return refuse(`optionChange: ${effectiveDate} is not after the contract's start ${k.start_date}`);
+        if (k.next_billing_date === null) return refuse(`optionChange: contract ${k.id} is no longer billed`);
+        if (k.billing_mode === "smoothed") {
+          return refuse(`optionChange: contract ${k.id} is billed in smoothed instalments — a price option change would re-make the instalment plan and true-up on other registers, not supported yet (docs/contract-life.md)`);
+        }
+        if (last !== null && effectiveDate <= last) {
+          return refuse(`optionChange: ${effectiveDate} is on or before the last invoice's billing date ${last} — the energy up to it is billed on the old option's registers; a correction (R5), not supported yet`);
+        }
+        const same = events.find((x) => x.kind === "optionChange" && x.effective_date === effectiveDate);
+        const view = optionView(k, events.filter((x) => x.effective_date < effectiveDate));
+        const before = view.events.filter((x) => x.type === "optionChange").at(-1);
+        const fromOption = before?.type === "optionChange" ? before.priceOption : k.price_option;
+        const fromFormula = (before?.type === "optionChange" ? before.tariffFormula : k.tariff_formula) as Case["contract"]["tariffFormula"];
+        const formula = e.tariffFormula ?? formulaFollowingOption(fromFormula, option);
+        if (same) {
+          const d = same.details as { priceOption?: string; tariffFormula?: string };
+          if (d.priceOption === option && d.tariffFormula === formula) return { status: "unchanged", kind: e.kind, effectiveDate, explanation: same.explanation };
+          return refuse(`optionChange: contract ${k.id} already has a price option change on ${effectiveDate}`);
+        }
+        if (fromOption === option) return refuse(`optionChange: the price option is already ${option} on ${effectiveDate}`);
+        if (events.some((x) => x.kind === "optionChange" && x.effective_date > effectiveDate)) return refuse(`optionChange: a later price option change is recorded; changes are recorded in date order`);
+        if (option === "HPHC" && (formula === "BTINFCUST" || formula === "BTINFLU")) {
+          return refuse(`optionChange: tariff formula ${formula} has a single time band: it cannot price the HP and HC registers — give --tariff-formula (e.g. BTINFMUDT)`);
+        }
+        const reversed = reversedOptionChange(view, { date: effectiveDate, priceOption: option });
+        if (!reversed && e.annualChargeHt !== undefined) return refuse(`optionChange: ${fromOption} → ${option} reverses no option change of the last year: no annual-character charge applies (CGV 4)`);
+        const item = e.feeItem ?? (k.communicating_meter ? "optionChangeRemote" : "optionChangeTechnician");
+        let fee: { item: string; amountHt: string; source: string };
+        if (e.feeHt !== undefined) {
+          fee = { item, amountHt: e.feeHt, source: `the distributor's invoice (recorded with the event, ${origin})` };
+        } else {
+          const priced = catalogueFee(reference!, item, effectiveDate);
+          if (!priced.ok) return refuse(`optionChange: ${priced.reason}; give the distributor's fee (feeHt) from its invoice`);
+          fee = priced.fee;
+        }
+        Object.assign(details, { priceOption: option, tariffFormula: formula, fromOption, fromFormula, fee, ...(e.annualChargeHt !== undefined ? { annualChargeHt: e.annualChargeHt, reverses: reversed!.date } : {}) });
+        explanation = `Price option change ${fromOption} → ${option} from ${effectiveDate}` + (formula === fromFormula ? ` (tariff formula ${formula})` : ` (tariff formula ${fromFormula} → ${formula}${e.tariffFormula === undefined ? ", following the option" : ""})`) +
+          `: subscription, network part and energy split at that date on the distributor's indexes of that day (R1); distributor's fee ${fee.amountHt} € HT (${item})` +
+          (reversed && e.annualChargeHt !== undefined ? `; reverses the change of ${reversed.date}: annual-character charge ${e.annualChargeHt} € HT passed through (CGV 4)` : "");
+        break;
+      }
       case "moveIn": {
         effectiveDate = e.date;
         const same = events.find((x) => x.kind === "moveIn");
@@ -224,7 +288,7 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
       }
     }
     const inserted = await insertContractEvent(trx, {
-      contractId: k.id, kind: e.kind, effectiveDate, requestedBy, noticeOn: e.kind === "supplierSwitch" || e.kind === "moveIn" || e.kind === "powerChange" ? null : (e.kind === "withdrawal" ? e.date : noticeOn),
+      contractId: k.id, kind: e.kind, effectiveDate, requestedBy, noticeOn: e.kind === "supplierSwitch" || e.kind === "moveIn" || e.kind === "powerChange" || e.kind === "optionChange" ? null : (e.kind === "withdrawal" ? e.date : noticeOn),
       receivedOn, details, explanation, origin,
     });
     if (!inserted) return { status: "unchanged", kind: e.kind, effectiveDate, explanation };

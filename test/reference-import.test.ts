@@ -150,19 +150,19 @@ describe("billing reference import on the command line", () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("--dry-run prints what would change (exit 0); the import loads it (exit 0); again, the overlap is refused (exit 2)", async () => {
-    const file = "docs/examples/reference-capacity-levy.json";
+    const file = "docs/examples/reference-power-change-fee.json";
     const dry = await runCli(["reference", "import", file, "--by", "alice", "--dry-run"], { env, timeoutMs: 120_000 });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`DRY RUN (nothing stored) — reference import ${file} by alice at `);
-    expect(dry.stdout).toContain('  insert  capacityLevy [2026-11-01..) {"eurPerMwh":"4.50"}');
-    expect(dry.stdout).toContain("  remove  gap capacityLevy [2026-11-01..) (a gap the new capacityLevy row [2026-11-01..) fills)");
-    expect(dry.stdout).toContain("Would insert 1, close 0, remove 1.");
+    expect(dry.stdout).toContain('  insert  distributorCatalogue powerChangeRemote [2026-08-01..) {"price":"4.21","unit":"EUR","taxBasis":"TTC"}');
+    expect(dry.stdout).toContain("  close   gap distributorCatalogue/powerChangeRemote [2019-01-01..) now ends on 2026-08-01 (a gap the new distributorCatalogue powerChangeRemote row [2026-08-01..) fills)");
+    expect(dry.stdout).toContain("Would insert 1, close 1, remove 0.");
     const loaded = await runCli(["reference", "import", file, "--by", "alice"], { env, timeoutMs: 120_000 });
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stdout).toMatch(new RegExp(`^reference import ${file} #1 by alice at `));
-    expect(loaded.stdout).toContain("Inserted 1, closed 0, removed 1.");
+    expect(loaded.stdout).toContain("Inserted 1, closed 1, removed 0.");
     const again = await runCli(["reference", "import", file, "--by", "alice"], { env, timeoutMs: 120_000 });
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`error: ${file}: refused (1 problem), nothing loaded:\n  ${file}: rows[0] (capacityLevy [2026-11-01..)): overlaps the capacityLevy row [2026-11-01..): close or remove it first`);
+    expect(again.stderr).toContain(`error: ${file}: refused (1 problem), nothing loaded:\n  ${file}: rows[0] (distributorCatalogue powerChangeRemote [2026-08-01..)): overlaps the distributorCatalogue powerChangeRemote row [2026-08-01..): close or remove it first`);
   }, 400_000);
 });

@@ -32,6 +32,32 @@ end $$;
 
 
 --
+-- Name: forbid_addition_to_issued(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_addition_to_issued() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  parent record;
+begin
+  select number, issued_txid into parent from invoice where id = new.invoice_id;
+  -- No parent: the deferred foreign key reports it at the same commit.
+  if found and parent.issued_txid <> txid_current() then
+    raise exception 'invoice % is issued: no % can be added to it (corrections are new documents)',
+      parent.number, case TG_TABLE_NAME
+        when 'invoice_line' then 'line'
+        when 'invoice_vat' then 'VAT group'
+        when 'invoice_input' then 'input'
+        else 'charge billing' end
+      using errcode = 'restrict_violation', table = TG_TABLE_NAME;
+  end if;
+  return null;
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -136,6 +162,20 @@ CREATE FUNCTION public.meter_read_default_received_on() RETURNS trigger
     AS $$
 begin
   new.received_on := new.read_date;
+  return new;
+end;
+$$;
+
+
+--
+-- Name: stamp_issuing_transaction(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.stamp_issuing_transaction() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  new.issued_txid := txid_current();
   return new;
 end;
 $$;
@@ -675,6 +715,7 @@ CREATE TABLE public.invoice (
     cancels_invoice_id bigint,
     replaces_invoice_id bigint,
     final jsonb,
+    issued_txid bigint DEFAULT txid_current() NOT NULL,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_correction_section CHECK (((correction IS NOT NULL) = ((cancels_invoice_id IS NOT NULL) OR (replaces_invoice_id IS NOT NULL)))),
@@ -2108,6 +2149,13 @@ CREATE TRIGGER invoice_immutable BEFORE DELETE OR UPDATE ON public.invoice FOR E
 
 
 --
+-- Name: invoice_input invoice_input_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_input_closed AFTER INSERT ON public.invoice_input DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+
+
+--
 -- Name: invoice_input invoice_input_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2119,6 +2167,20 @@ CREATE TRIGGER invoice_input_immutable BEFORE DELETE OR UPDATE ON public.invoice
 --
 
 CREATE TRIGGER invoice_input_no_truncate BEFORE TRUNCATE ON public.invoice_input FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: invoice invoice_issuing_transaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_issuing_transaction BEFORE INSERT ON public.invoice FOR EACH ROW EXECUTE FUNCTION public.stamp_issuing_transaction();
+
+
+--
+-- Name: invoice_line invoice_line_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_line_closed AFTER INSERT ON public.invoice_line DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
 
 
 --
@@ -2143,6 +2205,13 @@ CREATE TRIGGER invoice_no_truncate BEFORE TRUNCATE ON public.invoice FOR EACH ST
 
 
 --
+-- Name: invoice_vat invoice_vat_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_vat_closed AFTER INSERT ON public.invoice_vat DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+
+
+--
 -- Name: invoice_vat invoice_vat_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2154,6 +2223,13 @@ CREATE TRIGGER invoice_vat_immutable BEFORE DELETE OR UPDATE ON public.invoice_v
 --
 
 CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER ledger_charge_billing_closed AFTER INSERT ON public.ledger_charge_billing DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
 
 
 --

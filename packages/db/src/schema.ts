@@ -262,6 +262,8 @@ export interface InvoiceTable {
   previous_hash: string;
   hash: string;
   issued_at: Timestamp;
+  /** The top-level transaction that inserted the invoice (migration 0021): its children are accepted only in it. */
+  issued_txid: Generated<number>;
 }
 
 export interface InvoiceLineTable {

@@ -64,3 +64,44 @@ create constraint trigger invoice_input_closed after insert on invoice_input
 -- Which invoice line billed a charge (0009) is written with the invoice; never re-pointed afterwards.
 create constraint trigger ledger_charge_billing_closed after insert on ledger_charge_billing
   deferrable initially deferred for each row execute function forbid_addition_to_issued();
+
+-- Queue that heals (item 4) ------------------------------------------------------------------------
+-- graphile-worker 0.17 locks a job with its worker's id (jobs.locked_by) and has no heartbeat: a worker
+-- killed mid-range keeps its job locked until the queue's own 4-hour lock expiry, so `billing run
+-- --queue` waited and `billing worker --once` skipped it. Each billing worker now beats here (one row
+-- per graphile-worker worker pool, i.e. per `billing worker` process: 0.17 locks a job with its pool's
+-- id); a worker or
+-- the waiting `billing run --queue` that finds a job locked by a worker silent for longer than its
+-- stale-after bound unlocks it (graphile-worker's force_unlock_workers) so another worker retries it
+-- (docs/architecture.md "Queue that heals"). Not history: rows are removed when a worker stops or is
+-- found dead.
+create table queue_worker_heartbeat (
+  -- The id graphile-worker locks this worker's jobs with (jobs.locked_by).
+  worker_id   text primary key,
+  -- host:pid of the `billing worker` process, for the operator.
+  process     text not null,
+  started_at  timestamptz not null default now(),
+  beat_at     timestamptz not null default now(),
+  -- How often it promised to beat: a worker is judged silent only after max(stale-after, 3 × this).
+  beat_every  interval not null
+);
+
+-- The ranges of a queued run and how each went, kept after graphile-worker deletes a succeeded job
+-- (`billing runs show <id>`). Written with the run's jobs (one transaction), updated by the workers.
+create table billing_run_range (
+  run_id       bigint not null references billing_run (id),
+  range_no     int not null check (range_no >= 0),
+  job_key      text not null unique,
+  -- Contract ids after after_id (exclusive; null: from the first) up to to_id (inclusive).
+  after_id     text null,
+  to_id        text not null,
+  state        text not null default 'queued' check (state in ('queued', 'running', 'done', 'failed')),
+  -- The worker that holds (running) or last held it.
+  worker_id    text null,
+  started_at   timestamptz null,
+  finished_at  timestamptz null,
+  attempts     int not null default 0,
+  -- The last attempt's error, or why the range was taken from a silent worker.
+  last_error   text null,
+  primary key (run_id, range_no)
+);

@@ -242,6 +242,27 @@ CREATE TABLE public.billing_run_outcome (
 
 
 --
+-- Name: billing_run_range; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.billing_run_range (
+    run_id bigint NOT NULL,
+    range_no integer NOT NULL,
+    job_key text NOT NULL,
+    after_id text,
+    to_id text NOT NULL,
+    state text DEFAULT 'queued'::text NOT NULL,
+    worker_id text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    CONSTRAINT billing_run_range_range_no_check CHECK ((range_no >= 0)),
+    CONSTRAINT billing_run_range_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+
+--
 -- Name: case_part; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1029,6 +1050,19 @@ CREATE TABLE public.plan_readjustment (
 
 
 --
+-- Name: queue_worker_heartbeat; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_worker_heartbeat (
+    worker_id text NOT NULL,
+    process text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    beat_at timestamp with time zone DEFAULT now() NOT NULL,
+    beat_every interval NOT NULL
+);
+
+
+--
 -- Name: reference_value; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1304,6 +1338,22 @@ ALTER TABLE ONLY public.billing_run_outcome
 
 ALTER TABLE ONLY public.billing_run
     ADD CONSTRAINT billing_run_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: billing_run_range billing_run_range_job_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_job_key_key UNIQUE (job_key);
+
+
+--
+-- Name: billing_run_range billing_run_range_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_pkey PRIMARY KEY (run_id, range_no);
 
 
 --
@@ -1648,6 +1698,14 @@ ALTER TABLE ONLY public.peer_average
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_pkey PRIMARY KEY (plan_reference, check_date);
+
+
+--
+-- Name: queue_worker_heartbeat queue_worker_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_worker_heartbeat
+    ADD CONSTRAINT queue_worker_heartbeat_pkey PRIMARY KEY (worker_id);
 
 
 --
@@ -2393,6 +2451,14 @@ ALTER TABLE ONLY public.billing_run
 
 ALTER TABLE ONLY public.billing_run_outcome
     ADD CONSTRAINT billing_run_outcome_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: billing_run_range billing_run_range_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
 
 
 --

@@ -32,6 +32,32 @@ end $$;
 
 
 --
+-- Name: forbid_addition_to_issued(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_addition_to_issued() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  parent record;
+begin
+  select number, issued_txid into parent from invoice where id = new.invoice_id;
+  -- No parent: the deferred foreign key reports it at the same commit.
+  if found and parent.issued_txid <> txid_current() then
+    raise exception 'invoice % is issued: no % can be added to it (corrections are new documents)',
+      parent.number, case TG_TABLE_NAME
+        when 'invoice_line' then 'line'
+        when 'invoice_vat' then 'VAT group'
+        when 'invoice_input' then 'input'
+        else 'charge billing' end
+      using errcode = 'restrict_violation', table = TG_TABLE_NAME;
+  end if;
+  return null;
+end;
+$$;
+
+
+--
 -- Name: forbid_change_of_account_history(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -150,6 +176,20 @@ CREATE FUNCTION public.meter_read_default_received_on() RETURNS trigger
     AS $$
 begin
   new.received_on := new.read_date;
+  return new;
+end;
+$$;
+
+
+--
+-- Name: stamp_issuing_transaction(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.stamp_issuing_transaction() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  new.issued_txid := txid_current();
   return new;
 end;
 $$;
@@ -285,6 +325,27 @@ CREATE TABLE public.billing_run_outcome (
     reason text,
     invoices integer DEFAULT 0 NOT NULL,
     CONSTRAINT billing_run_outcome_outcome_check CHECK ((outcome = ANY (ARRAY['billed'::text, 'unchanged'::text, 'failed'::text, 'held'::text])))
+);
+
+
+--
+-- Name: billing_run_range; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.billing_run_range (
+    run_id bigint NOT NULL,
+    range_no integer NOT NULL,
+    job_key text NOT NULL,
+    after_id text,
+    to_id text NOT NULL,
+    state text DEFAULT 'queued'::text NOT NULL,
+    worker_id text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    CONSTRAINT billing_run_range_range_no_check CHECK ((range_no >= 0)),
+    CONSTRAINT billing_run_range_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
 );
 
 
@@ -806,6 +867,7 @@ CREATE TABLE public.invoice (
     cancels_invoice_id bigint,
     replaces_invoice_id bigint,
     final jsonb,
+    issued_txid bigint DEFAULT txid_current() NOT NULL,
     CONSTRAINT invoice_check CHECK (((subscription_start IS NULL) = (subscription_end IS NULL))),
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_correction_section CHECK (((correction IS NOT NULL) = ((cancels_invoice_id IS NOT NULL) OR (replaces_invoice_id IS NOT NULL)))),
@@ -1115,6 +1177,19 @@ CREATE TABLE public.plan_readjustment (
     document jsonb NOT NULL,
     run_id bigint,
     issued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: queue_worker_heartbeat; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_worker_heartbeat (
+    worker_id text NOT NULL,
+    process text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    beat_at timestamp with time zone DEFAULT now() NOT NULL,
+    beat_every interval NOT NULL
 );
 
 
@@ -1494,6 +1569,22 @@ ALTER TABLE ONLY public.billing_run
 
 
 --
+-- Name: billing_run_range billing_run_range_job_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_job_key_key UNIQUE (job_key);
+
+
+--
+-- Name: billing_run_range billing_run_range_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_pkey PRIMARY KEY (run_id, range_no);
+
+
+--
 -- Name: case_part case_part_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1843,6 +1934,14 @@ ALTER TABLE ONLY public.peer_average
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_pkey PRIMARY KEY (plan_reference, check_date);
+
+
+--
+-- Name: queue_worker_heartbeat queue_worker_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_worker_heartbeat
+    ADD CONSTRAINT queue_worker_heartbeat_pkey PRIMARY KEY (worker_id);
 
 
 --
@@ -2394,6 +2493,13 @@ CREATE TRIGGER invoice_immutable BEFORE DELETE OR UPDATE ON public.invoice FOR E
 
 
 --
+-- Name: invoice_input invoice_input_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_input_closed AFTER INSERT ON public.invoice_input DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+
+
+--
 -- Name: invoice_input invoice_input_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2405,6 +2511,20 @@ CREATE TRIGGER invoice_input_immutable BEFORE DELETE OR UPDATE ON public.invoice
 --
 
 CREATE TRIGGER invoice_input_no_truncate BEFORE TRUNCATE ON public.invoice_input FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: invoice invoice_issuing_transaction; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_issuing_transaction BEFORE INSERT ON public.invoice FOR EACH ROW EXECUTE FUNCTION public.stamp_issuing_transaction();
+
+
+--
+-- Name: invoice_line invoice_line_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_line_closed AFTER INSERT ON public.invoice_line DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
 
 
 --
@@ -2429,6 +2549,13 @@ CREATE TRIGGER invoice_no_truncate BEFORE TRUNCATE ON public.invoice FOR EACH ST
 
 
 --
+-- Name: invoice_vat invoice_vat_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_vat_closed AFTER INSERT ON public.invoice_vat DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+
+
+--
 -- Name: invoice_vat invoice_vat_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2440,6 +2567,13 @@ CREATE TRIGGER invoice_vat_immutable BEFORE DELETE OR UPDATE ON public.invoice_v
 --
 
 CREATE TRIGGER invoice_vat_no_truncate BEFORE TRUNCATE ON public.invoice_vat FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: ledger_charge_billing ledger_charge_billing_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER ledger_charge_billing_closed AFTER INSERT ON public.ledger_charge_billing DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
 
 
 --
@@ -2611,6 +2745,14 @@ ALTER TABLE ONLY public.billing_run
 
 ALTER TABLE ONLY public.billing_run_outcome
     ADD CONSTRAINT billing_run_outcome_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: billing_run_range billing_run_range_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.billing_run_range
+    ADD CONSTRAINT billing_run_range_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
 
 
 --

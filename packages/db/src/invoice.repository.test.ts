@@ -71,6 +71,54 @@ describe("issued invoices are immutable", () => {
   });
 });
 
+describe("issued means closed: nothing is added to an issued invoice (migration 0021)", () => {
+  const idOf = async (number: string): Promise<number> =>
+    (await t.store.db.selectFrom("invoice").select("id").where("number", "=", number).executeTakeFirstOrThrow()).id;
+
+  it("refuses an extra line inserted into an issued invoice, with the invoice's number", async () => {
+    const id = await idOf("FA-2024-000001");
+    await expect(
+      sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (${id}, 99, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(t.store.db),
+    ).rejects.toThrow("invoice FA-2024-000001 is issued: no line can be added to it (corrections are new documents)");
+    expect((await findInvoiceByNumber(t.store.db, "FA-2024-000001"))!.lines.map((l) => l.line_no)).toEqual([1, 2, 3]);
+  });
+
+  it("refuses an extra VAT group, also inside a longer transaction that inserts other rows first", async () => {
+    const id = await idOf("FA-2024-000002");
+    await expect(
+      t.store.db.transaction().execute(async (trx) => {
+        await sql`insert into invoice_vat (invoice_id, group_no, rate, base, amount) values (${id}, 3, 10, 100, 10)`.execute(trx);
+        await sql`select 1`.execute(trx);
+      }),
+    ).rejects.toThrow("invoice FA-2024-000002 is issued: no VAT group can be added to it (corrections are new documents)");
+    expect((await findInvoiceByNumber(t.store.db, "FA-2024-000002"))!.vat).toHaveLength(2);
+  });
+
+  it("refuses an input put back on an issued invoice whose input was removed behind the triggers' back", async () => {
+    const id = await idOf("FA-2024-000002");
+    await t.store.db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`delete from invoice_input where invoice_id = ${id}`.execute(trx);
+    });
+    await expect(
+      sql`insert into invoice_input (invoice_id, case_hash, contract_part, shared_parts) values (${id}, 'forged', '{}'::jsonb, '{}'::jsonb)`.execute(t.store.db),
+    ).rejects.toThrow("invoice FA-2024-000002 is issued: no input can be added to it (corrections are new documents)");
+  });
+
+  it("still issues an invoice with its children in one transaction, also nested as a savepoint", async () => {
+    const issued = await t.store.db.transaction().execute(async (trx) => {
+      await sql`savepoint outer_sp`.execute(trx);
+      const out = await issueInvoices(trx, [newInvoice(contracts[3]!, "2024-12-01")]);
+      await sql`release savepoint outer_sp`.execute(trx);
+      return out;
+    });
+    expect(issued.map((i) => i.number)).toEqual(["FA-2024-000003"]);
+    expect((await findInvoiceByNumber(t.store.db, "FA-2024-000003"))!.lines).toHaveLength(3);
+  });
+});
+
 describe("numbering under concurrency", () => {
   it("keeps numbers gapless and unique per series when two connections issue 50 invoices each at once", async () => {
     const db = t.store.db;
@@ -147,6 +195,38 @@ describe("verifyChain", () => {
       ["gap", "FA-2025-000070"],
     ]);
     expect(result.problems[0]!.reason).toBe("FA-2025-000010 … FA-2025-000011 are missing (seq 10–11, 2 numbers; FA-2025-000012 follows)");
+  });
+
+  it("lists every break of a tampered chain: a line slipped in, a re-pointed link, a removed invoice, the series head", async () => {
+    const db = t.store.db;
+    // Behind the triggers' back (a superuser with session_replication_role = replica skips them all).
+    await db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        select id, 4, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later'
+        from invoice where number = 'FA-2024-000002'`.execute(trx);
+      await sql`update invoice set previous_hash = 'forged' where number = 'FA-2024-000003'`.execute(trx);
+    });
+    const result = await verifyChain(db, "FA-2024");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.kind, p.number])).toEqual([
+      ["content", "FA-2024-000001"], // its line 2 altered above
+      ["content", "FA-2024-000002"], // the line slipped in
+      ["link", "FA-2024-000003"],
+      ["content", "FA-2024-000003"], // its hash covers previous_hash
+    ]);
+    await db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`delete from invoice where number = 'FA-2024-000003'`.execute(trx);
+    });
+    const after = await verifyChain(db, "FA-2024");
+    expect(after.ok ? [] : after.problems.map((p) => [p.kind, p.number])).toEqual([
+      ["content", "FA-2024-000001"],
+      ["content", "FA-2024-000002"],
+      ["gap", "FA-2024-000003"],
+    ]);
   });
 
   it("finds nothing to verify in an unknown series", async () => {

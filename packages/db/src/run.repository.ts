@@ -149,6 +149,25 @@ export async function startClaimedRun(db: Kysely<Database>, date: string, engine
   };
 }
 
+/**
+ * For a run opened without a claim (a queued run: its workers live elsewhere): marks `interrupted` every
+ * other `running` run whose process is gone and that has no job left in the queue, as startClaimedRun
+ * does; records the latest as the one `runId` resumes.
+ */
+export async function markDeadRunsInterrupted(db: Kysely<Database>, runId: number, kind: "postgres" | "pglite"): Promise<InterruptedRun[]> {
+  if (kind === "pglite") {
+    const live = liveInProcess.get(db) ?? new Set<number>();
+    return markInterrupted(db, runId, async (id) => !live.has(id));
+  }
+  return db.connection().execute((conn) =>
+    markInterrupted(conn, runId, async (id) => {
+      const r = await sql<{ free: boolean }>`select pg_try_advisory_lock(${RUN_LOCK_CLASS}::int, ${id}::int) as free`.execute(conn);
+      if (r.rows[0]?.free) await sql`select pg_advisory_unlock(${RUN_LOCK_CLASS}::int, ${id}::int)`.execute(conn);
+      return r.rows[0]?.free === true;
+    }),
+  );
+}
+
 /** Marks the `running` runs other than `runId` that `isDead` says lost their process; returns them. */
 async function markInterrupted(db: Kysely<Database>, runId: number, isDead: (id: number) => Promise<boolean>): Promise<InterruptedRun[]> {
   const running = await db.selectFrom("billing_run").select(["id", "run_date"]).where("status", "=", "running").where("id", "<>", runId).orderBy("id").execute();

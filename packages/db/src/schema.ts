@@ -248,6 +248,30 @@ export interface BillingRunOutcomeTable {
   invoices: Generated<number>;
 }
 
+/** A queued run's contract range and how it went (migration 0021, `billing runs show`). */
+export interface BillingRunRangeTable {
+  run_id: number;
+  range_no: number;
+  job_key: string;
+  after_id: string | null;
+  to_id: string;
+  state: Generated<"queued" | "running" | "done" | "failed">;
+  worker_id: string | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+/** A queue worker's heartbeat (migration 0021): one row per graphile-worker worker id. */
+export interface QueueWorkerHeartbeatTable {
+  worker_id: string;
+  process: string;
+  started_at: Generated<Timestamp>;
+  beat_at: Generated<Timestamp>;
+  beat_every: string;
+}
+
 export interface CasePartTable {
   hash: string;
   body: Json;
@@ -293,6 +317,8 @@ export interface InvoiceTable {
   previous_hash: string;
   hash: string;
   issued_at: Timestamp;
+  /** The top-level transaction that inserted the invoice (migration 0021): its children are accepted only in it. */
+  issued_txid: Generated<number>;
 }
 
 export interface InvoiceLineTable {
@@ -613,6 +639,8 @@ export interface Database {
   invoice_series: InvoiceSeriesTable;
   billing_run: BillingRunTable;
   billing_run_outcome: BillingRunOutcomeTable;
+  billing_run_range: BillingRunRangeTable;
+  queue_worker_heartbeat: QueueWorkerHeartbeatTable;
   case_part: CasePartTable;
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;

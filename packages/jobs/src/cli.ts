@@ -25,6 +25,7 @@ import { registerRecalc } from "./commands/recalc.ts";
 import { registerCase } from "./commands/case.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerWorker } from "./commands/queue.ts";
+import { registerRuns } from "./commands/runs.ts";
 import { registerSimulate } from "./commands/simulate.ts";
 import { registerQuote } from "./commands/quote.ts";
 import { registerProducer } from "./commands/producer.ts";
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerRun(program, storeOptions);
   registerWorker(program, storeOptions);
   registerReview(program, storeOptions);
+  registerRuns(program, storeOptions);
   registerInvoice(program, storeOptions);
   registerAudit(program, storeOptions);
   registerPlan(program, storeOptions);

@@ -18,7 +18,7 @@ interface Job {
 process.once("message", async (job: Job) => {
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
   try {
-    const summary = await runBilling(store, { ...job, onProgress: (progress) => process.send?.({ progress }) });
+    const summary = await runBilling(store, { ...job, onProgress: (progress) => void process.send?.({ progress }) });
     process.send?.({ summary: { ...summary, workerPeakRssMiB: [Math.round(process.resourceUsage().maxRSS / 1024)] } });
   } catch (e) {
     process.send?.({ error: (e as Error).message });

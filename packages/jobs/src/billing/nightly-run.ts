@@ -85,8 +85,11 @@ export interface RunOptions {
   readonly toId?: string | undefined;
   /** Existing run id when this process is one worker of a run opened elsewhere (default: open a new run). */
   readonly runId?: number;
-  /** Called after every chunk, for a progress bar or a log line. */
-  readonly onProgress?: (p: RunProgress) => void;
+  /**
+   * Called after every chunk is written, for a progress bar or a log line; awaited when it returns a
+   * promise (so a test can slow a range down deterministically, e.g. to kill its worker mid-range).
+   */
+  readonly onProgress?: (p: RunProgress) => void | Promise<void>;
   /** R2 settings of the supplier: self-read window and coherence factors (default: the core's defaults). */
   readonly estimation?: EstimationSettings | undefined;
   /**
@@ -513,7 +516,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
         }
       }
     }
-    opts.onProgress?.({ ...progress });
+    await opts.onProgress?.({ ...progress });
   };
 
   try {

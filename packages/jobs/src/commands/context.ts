@@ -38,6 +38,19 @@ export function parsePositiveInt(value: string, name: string): number {
   return n;
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "5m", "2h", "1500ms" (or "1m30s") → milliseconds; a usage error naming the option otherwise. */
+export function parseDuration(value: string, name: string): number {
+  const parts = [...value.trim().matchAll(/(\d+)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value.trim()) {
+    throw new UsageError(`${name}: "${value}" is not a duration like 30s, 5m, 2h or 1500ms`);
+  }
+  const ms = parts.reduce((n, p) => n + Number(p[1]) * DURATION_UNITS[p[2]!]!, 0);
+  if (ms <= 0) throw new UsageError(`${name}: "${value}" must be longer than 0`);
+  return ms;
+}
+
 export function parseNonNegativeInt(value: string, name: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`${name}: "${value}" is not a whole number of 0 or more`);

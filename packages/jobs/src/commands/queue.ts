@@ -4,13 +4,18 @@
  *   contract id range, waits until the queue has billed them all (any machine running
  *   `billing worker` takes part), closes the run; `billing run` then goes on with payments and dunning;
  * - `billing worker [--concurrency N] [--once]` is one such worker.
+ * Workers beat; a worker silent for longer than --stale-after has its ranges unlocked for the others
+ * (by any worker and by the waiting `billing run --queue`), which reports stalled ranges and gives up
+ * after --give-up-after without progress (queue/queue-health.ts).
  */
 import type { Command } from "commander";
-import { finishRun } from "@billing/db";
-import type { Store } from "@billing/db";
+import { makeWorkerUtils } from "graphile-worker";
+import { finishRun, markDeadRunsInterrupted } from "@billing/db";
+import type { InterruptedRun, Store } from "@billing/db";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "../billing/nightly-run.ts";
-import { enqueueRun, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
-import { type StoreOptions, UsageError, parsePositiveInt } from "./context.ts";
+import { QueueGaveUpError, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
+import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
+import { type StoreOptions, UsageError, parseDuration, parsePositiveInt } from "./context.ts";
 import { log } from "../log.ts";
 
 /** The database URL of the queue: the store's (--database-url, else DATABASE_URL); the embedded store has none. */
@@ -20,28 +25,87 @@ export function queueUrlOf(opts: StoreOptions): string {
   return url;
 }
 
-/** Bills the date's due contracts through the queue and returns the run's summary (the run is closed). */
-export async function runQueued(
-  store: Store,
-  opts: StoreOptions,
-  date: string,
-  o: { ranges: number; chunkSize: number; estimation: EstimationSettings | undefined; review?: ReviewBounds | undefined; onProgress: (p: RunProgress) => void; pollMs?: number },
-): Promise<RunSummary> {
+export interface QueuedRunOptions {
+  readonly ranges: number;
+  readonly chunkSize: number;
+  readonly estimation: EstimationSettings | undefined;
+  /** Safety bounds before issuing (review), passed to every range. */
+  readonly review?: ReviewBounds | undefined;
+  readonly onProgress: (p: RunProgress) => void;
+  readonly pollMs?: number;
+  /** A worker silent for longer than this has its ranges unlocked for the others (default: 30 s). */
+  readonly staleAfterMs?: number;
+  /** Give up after this long without progress (default: wait for ever). */
+  readonly giveUpAfterMs?: number | undefined;
+  /** Runs found dead (`running` without a process, no job left) and marked interrupted. */
+  readonly onInterrupted?: (runs: readonly InterruptedRun[]) => void;
+}
+
+/**
+ * Bills the date's due contracts through the queue and returns the run's summary (the run is closed).
+ * Heals the queue while it waits and logs each range that stalls, is unlocked, fails; gives up after
+ * `giveUpAfterMs` without progress (the run is closed as failed, its jobs stay queued).
+ */
+export async function runQueued(store: Store, opts: StoreOptions, date: string, o: QueuedRunOptions): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const connectionString = queueUrlOf(opts);
   const started = process.hrtime.bigint();
   const run = await enqueueRun(store, date, { connectionString, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation, review: o.review });
   log().info({ event: run.resumed ? "run resumed" : "run queued", runId: run.runId, jobs: run.jobKeys.length }, run.resumed ? "waiting for a queued run" : "run queued");
-  const failed = await waitForRun(store, run, { date, onPoll: o.onProgress, ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}) });
-  const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);
-  await finishRun(store.db, run.runId, {
-    contractsBilled: summary.billed,
-    contractsUnchanged: summary.unchanged,
-    contractsFailed: summary.failed,
-    invoices: summary.invoices,
-    lines: summary.lines,
-    ...(failed.length > 0 ? { status: "failed" as const } : {}),
-  });
+  if (!run.resumed) {
+    // A run left `running` by a dead process (plain, or a queued one whose jobs are all gone) ends `interrupted`.
+    const interrupted = await markDeadRunsInterrupted(store.db, run.runId, store.kind);
+    if (interrupted.length > 0) o.onInterrupted?.(interrupted);
+  }
+  const utils = await makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 });
+  const seen = new Map<string, RangeState["state"]>();
+  const closeAs = async (status: "finished" | "failed") => {
+    const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);
+    await finishRun(store.db, run.runId, {
+      contractsBilled: summary.billed,
+      contractsUnchanged: summary.unchanged,
+      contractsFailed: summary.failed,
+      invoices: summary.invoices,
+      lines: summary.lines,
+      status,
+    });
+    return summary;
+  };
+  let failed;
+  try {
+    failed = await waitForRun(store, run, {
+      date,
+      onPoll: o.onProgress,
+      utils,
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}),
+      ...(o.giveUpAfterMs !== undefined ? { giveUpAfterMs: o.giveUpAfterMs } : {}),
+      onHealed: (healed) => {
+        for (const h of healed) {
+          log().warn({ event: "worker silent", runId: run.runId, workerId: h.workerId, lastBeat: h.lastBeat, ranges: h.jobKeys }, `worker ${h.workerId} stopped beating: its ranges are unlocked for another worker`);
+        }
+      },
+      onRanges: (ranges) => {
+        for (const r of ranges) {
+          if (seen.get(r.jobKey) === r.state) continue;
+          seen.set(r.jobKey, r.state);
+          const fields = { event: `range ${r.state}`, runId: run.runId, range: r.jobKey, workerId: r.workerId, attempts: r.attempts, lastError: r.lastError };
+          if (r.state === "stalled" || r.state === "failed") log().warn(fields, `range ${r.jobKey} ${r.state}${r.workerId ? ` (worker ${r.workerId})` : ""}`);
+          else log().info(fields, `range ${r.jobKey} ${r.state}`);
+        }
+        const count = (s: RangeState["state"]) => ranges.filter((r) => r.state === s).length;
+        if (ranges.length > 0) {
+          log().debug({ event: "ranges", runId: run.runId, done: count("done"), running: count("running"), queued: count("queued"), stalled: count("stalled"), failed: count("failed") }, "ranges");
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof QueueGaveUpError) await closeAs("failed");
+    throw e;
+  } finally {
+    await utils.release();
+  }
+  const summary = await closeAs(failed.length > 0 ? "failed" : "finished");
   if (failed.length > 0) {
     throw new Error(
       `billing run #${run.runId}: ${failed.length} of ${run.jobKeys.length} ranges failed after their attempts (the run is closed as failed; ` +
@@ -55,16 +119,30 @@ export async function runQueued(
 interface WorkerCommandOptions {
   concurrency?: string;
   once?: boolean;
+  staleAfter?: string;
+  heartbeatEvery?: string;
 }
 
 export function registerWorker(program: Command, storeOptions: () => StoreOptions): void {
   program
     .command("worker")
-    .description("Run a job-queue worker for `billing run --queue` (PostgreSQL only): claims contract ranges and bills them; run it on as many machines as wanted")
+    .description(
+      "Run a job-queue worker for `billing run --queue` (PostgreSQL only): claims contract ranges and bills them; run it on as many machines as wanted. " +
+        "It beats while it lives; the ranges of a worker silent for longer than --stale-after (killed, machine lost) are unlocked by the others and retried.",
+    )
     .option("--concurrency <n>", "ranges billed at once by this process (default: 1)")
-    .option("--once", "process the jobs queued now, then exit (default: run until SIGINT/SIGTERM)")
+    .option("--once", "process the jobs queued now (after unlocking those of silent workers), then exit (default: run until SIGINT/SIGTERM)")
+    .option("--stale-after <duration>", `unlock the ranges of a worker silent for longer than this, e.g. 30s, 2m (default: ${DEFAULT_STALE_AFTER_MS / 1000}s)`)
+    .option("--heartbeat-every <duration>", "how often this worker beats (default: 5s, at most a third of --stale-after)")
     .action(async (o: WorkerCommandOptions) => {
       const concurrency = o.concurrency ? parsePositiveInt(o.concurrency, "--concurrency") : 1;
-      await runQueueWorker(queueUrlOf(storeOptions()), { concurrency, once: o.once === true });
+      const staleAfterMs = o.staleAfter !== undefined ? parseDuration(o.staleAfter, "--stale-after") : undefined;
+      const beatEveryMs = o.heartbeatEvery !== undefined ? parseDuration(o.heartbeatEvery, "--heartbeat-every") : undefined;
+      await runQueueWorker(queueUrlOf(storeOptions()), {
+        concurrency,
+        once: o.once === true,
+        ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+        ...(beatEveryMs !== undefined ? { beatEveryMs } : {}),
+      });
     });
 }

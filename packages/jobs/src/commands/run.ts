@@ -35,7 +35,8 @@ import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
 import { formatDunningSummary } from "./dunning.ts";
 import { runQueued } from "./queue.ts";
-import { type StoreOptions, UsageError, parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
+import { DEFAULT_STALE_AFTER_MS } from "../queue/queue-health.ts";
+import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
 import { log } from "../log.ts";
 import { type BillingSettings, DEFAULT_SETTINGS, loadSettings } from "../config.ts";
@@ -49,6 +50,10 @@ export interface RunCommandOptions extends StoreOptions {
   queue?: boolean;
   /** Contract id ranges, i.e. queue jobs (default: 8). */
   ranges?: string;
+  /** With --queue: a worker silent for longer than this has its ranges unlocked for the others (default: 30s). */
+  staleAfter?: string;
+  /** With --queue: give up after this long without progress (default: 30m). */
+  giveUpAfter?: string;
   json?: boolean;
   progress?: boolean;
   /** false: skip computing the R2 peer averages of the run date before billing (default: computed). */
@@ -89,7 +94,13 @@ export interface CheckedRunOptions {
   readonly dunningPolicy: DunningPolicy;
   /** Safety bounds before issuing (issue 13 item 8); undefined: none (--no-review or review.enabled false). */
   readonly review: ReviewBounds | undefined;
+  /** --queue: the stale-after and give-up bounds, in ms. */
+  readonly staleAfterMs: number;
+  readonly giveUpAfterMs: number;
 }
+
+/** `billing run --queue` gives up after this long without progress (default of --give-up-after). */
+export const DEFAULT_GIVE_UP_AFTER_MS = 30 * 60_000;
 
 /**
  * Checks the options that need no store; throws a UsageError naming the option. A flag wins over
@@ -103,12 +114,16 @@ export function checkRunOptions(opts: RunCommandOptions): CheckedRunOptions {
   const ranges = opts.ranges !== undefined ? parsePositiveInt(opts.ranges, "--ranges") : 8;
   const toleranceDays = opts.dateToleranceDays !== undefined ? parseNonNegativeInt(opts.dateToleranceDays, "--date-tolerance-days") : settings.run.dateToleranceDays;
   if (opts.ranges !== undefined && !opts.queue) throw new UsageError("--ranges goes with --queue");
+  if (opts.staleAfter !== undefined && !opts.queue) throw new UsageError("--stale-after goes with --queue");
+  if (opts.giveUpAfter !== undefined && !opts.queue) throw new UsageError("--give-up-after goes with --queue");
+  const staleAfterMs = opts.staleAfter !== undefined ? parseDuration(opts.staleAfter, "--stale-after") : DEFAULT_STALE_AFTER_MS;
+  const giveUpAfterMs = opts.giveUpAfter !== undefined ? parseDuration(opts.giveUpAfter, "--give-up-after") : DEFAULT_GIVE_UP_AFTER_MS;
   if (opts.queue && opts.workers !== undefined) throw new UsageError("--queue and --workers are two ways to split the run: choose one");
   const postgres = Boolean(opts.databaseUrl ?? process.env["DATABASE_URL"]);
   if (opts.queue && !postgres) throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   if (workers > 1 && !postgres) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const review = opts.review !== false && settings.review.enabled ? settings.review : undefined;
-  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning, review };
+  return { chunkSize, workers, ranges, toleranceDays, estimation, dunningPolicy: settings.dunning, review, staleAfterMs, giveUpAfterMs };
 }
 
 /**
@@ -438,7 +453,13 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     const total = await countDueContracts(store.db, opts.date);
     const reporter = progressReporter(total, opts.progress !== false && !opts.json);
     try {
-      if (opts.queue) return await runQueued(store, opts, opts.date, { ranges, chunkSize, estimation, review, onProgress: reporter.onProgress });
+      if (opts.queue) {
+        return await runQueued(store, opts, opts.date, {
+          ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
+          staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs,
+          onInterrupted: (runs) => (interrupted = runs),
+        });
+      }
       // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
       if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
       // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
@@ -522,6 +543,8 @@ export function registerRun(program: Command, storeOptions: () => StoreOptions):
     .addOption(new Option("--workers <n>", "OS processes billing in parallel, PostgreSQL only (default: 1)"))
     .option("--queue", "bill through the job queue, PostgreSQL only: queue the contract ranges, wait for `billing worker` processes (any machine) to bill them")
     .option("--ranges <n>", "with --queue: contract id ranges, one queue job each (default: 8)")
+    .option("--stale-after <duration>", `with --queue: unlock for the other workers the ranges of a worker silent (no heartbeat) for longer than this, e.g. 30s, 2m (default: ${DEFAULT_STALE_AFTER_MS / 1000}s)`)
+    .option("--give-up-after <duration>", `with --queue: stop waiting once the run has made no progress (no contract billed, no range finished or retried) for this long; the billing step fails (exit 3), the jobs stay queued and the same command waits for them again (default: ${DEFAULT_GIVE_UP_AFTER_MS / 60_000}m)`)
     .option("--json", "print the summary as JSON (default: a readable summary)")
     .option("--no-progress", "no progress bar or progress log lines")
     .option("--no-peers", "do not compute the R2 peer averages of --date before billing (default: computed, once per date)")

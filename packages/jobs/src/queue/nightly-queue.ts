@@ -9,14 +9,19 @@
  *   and billing date, and the outcomes are per contract in billing_run_outcome;
  * - `waitForRun` polls the queue for the run's job keys: graphile-worker deletes a job when it
  *   succeeds, a job that exhausted its attempts stays with its last_error;
- * - `runSummaryOf` rebuilds the run's summary from the database (the workers report nothing back).
+ * - `runSummaryOf` rebuilds the run's summary from the database (the workers report nothing back);
+ * - each range has a `billing_run_range` row (state, worker, attempts, last error) kept after the queue
+ *   deletes its job; workers beat and a silent worker's ranges are unlocked for the others
+ *   (queue-health.ts: a queue that heals, issue 13).
  */
-import { type Logger, type TaskList, Logger as GraphileLogger, makeWorkerUtils, run, runOnce } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { type Logger, type TaskList, type WorkerUtils, Logger as GraphileLogger, makeWorkerUtils, run, runOnce } from "graphile-worker";
 import { type Transaction, sql } from "kysely";
 import { z } from "zod";
 import { ENGINE_VERSION, estimationSchema } from "@billing/core";
 import { type Database, type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { DEFAULT_BEAT_EVERY_MS, DEFAULT_STALE_AFTER_MS, type HealedWorker, type RangeState, healQueue, rangeStatesOf, startHeartbeat } from "./queue-health.ts";
 
 export const BILL_RANGE = "bill_range";
 /** Attempts of one range before the queue gives up on it (then `billing run --queue` reports it and fails). */
@@ -47,23 +52,45 @@ export function queueLogger(quiet = false): Logger {
   });
 }
 
-/** The task list of a worker: `bill_range` bills its range with the worker's store. */
-export function billingTasks(store: Store): TaskList {
+/** Hooks of a worker's tasks (tests). */
+export interface TaskHooks {
+  /** Awaited after each chunk of a range is written (a test slows a range down with it). */
+  readonly afterChunk?: (p: RunProgress) => Promise<void>;
+}
+
+/**
+ * The task list of a worker: `bill_range` bills its range with the worker's store, and records on the
+ * range's row that this worker runs it, then that it is done, or its error (queued again, or failed
+ * once the queue gives up on it).
+ */
+export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
   return {
-    [BILL_RANGE]: async (raw) => {
-      const parsed = billRangePayload.safeParse(raw);
-      if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      const p = parsed.data;
-      const estimation: EstimationSettings | undefined = p.estimation;
-      await runBilling(store, {
-        date: p.date,
-        runId: p.runId,
-        chunkSize: p.chunkSize,
-        afterId: p.afterId,
-        toId: p.toId,
-        ...(estimation ? { estimation } : {}),
-        ...(p.review ? { review: p.review } : {}),
-      });
+    [BILL_RANGE]: async (raw, helpers) => {
+      const job = helpers.job;
+      const range = (set: Record<string, unknown>) =>
+        job.key === null ? Promise.resolve() : store.db.updateTable("billing_run_range").set(set).where("job_key", "=", job.key).execute().then(() => undefined);
+      await range({ state: "running", worker_id: job.locked_by, started_at: sql<Date>`now()`, finished_at: null, attempts: job.attempts });
+      try {
+        const parsed = billRangePayload.safeParse(raw);
+        if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+        const p = parsed.data;
+        const estimation: EstimationSettings | undefined = p.estimation;
+        await runBilling(store, {
+          date: p.date,
+          runId: p.runId,
+          chunkSize: p.chunkSize,
+          afterId: p.afterId,
+          toId: p.toId,
+          ...(estimation ? { estimation } : {}),
+          ...(p.review ? { review: p.review } : {}),
+          ...(hooks.afterChunk ? { onProgress: hooks.afterChunk } : {}),
+        });
+      } catch (e) {
+        const last = job.attempts >= job.max_attempts;
+        await range({ state: last ? "failed" : "queued", finished_at: last ? sql<Date>`now()` : null, last_error: (e as Error).message }).catch(() => undefined);
+        throw e;
+      }
+      await range({ state: "done", finished_at: sql<Date>`now()` });
     },
   };
 }
@@ -145,6 +172,7 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
         const key = jobKeyOf(date, runId, k);
         await sql`select graphile_worker.add_job(${BILL_RANGE}, ${JSON.stringify(payload)}::json,
           max_attempts => ${MAX_ATTEMPTS}::int, job_key => ${key}::text)`.execute(trx);
+        await trx.insertInto("billing_run_range").values({ run_id: runId, range_no: k, job_key: key, after_id: k > 0 ? bounds[k - 1]! : null, to_id: toId }).execute();
         jobKeys.push(key);
       }
       return { runId, jobKeys, resumed: false };
@@ -160,22 +188,90 @@ export interface FailedRange {
   readonly lastError: string | null;
 }
 
+/** `billing run --queue` stopped waiting: the run made no progress for `giveUpAfterMs`. */
+export class QueueGaveUpError extends Error {
+  override readonly name = "QueueGaveUpError";
+  constructor(message: string, readonly ranges: readonly RangeState[]) {
+    super(message);
+  }
+}
+
+export interface WaitOptions {
+  readonly date: string;
+  readonly pollMs?: number;
+  /** Called at each poll with the run's counts (billing_run_outcome and its documents). */
+  readonly onPoll?: (p: RunProgress) => void;
+  /** Called at each poll with each range's state (queued, running, stalled, done, failed). */
+  readonly onRanges?: (ranges: readonly RangeState[]) => void;
+  /** Called when ranges of silent workers were unlocked for the others. */
+  readonly onHealed?: (healed: readonly HealedWorker[]) => void;
+  /** A worker silent for longer than this has its ranges unlocked for the others (default: 30 s). */
+  readonly staleAfterMs?: number;
+  /**
+   * Give up once the run has made no progress (no contract billed, no range finished or retried) for
+   * this long (default: wait for ever); throws QueueGaveUpError, the jobs stay queued.
+   */
+  readonly giveUpAfterMs?: number;
+  /** The queue's utilities, to unlock silent workers' jobs (default: none: no healing by the waiter). */
+  readonly utils?: WorkerUtils;
+}
+
 /**
- * Waits until every job of the run has left the queue (succeeded) or exhausted its attempts;
- * returns the latter. `onPoll` gets the run's progress from billing_run_outcome at each poll.
+ * Waits until every job of the run has left the queue (succeeded) or exhausted its attempts; returns
+ * the latter. At each poll it heals the queue (with `utils`), reports progress and range states, and
+ * gives up after `giveUpAfterMs` without progress.
  */
-export async function waitForRun(
-  store: Store,
-  run: EnqueuedRun,
-  opts: { pollMs?: number; onPoll?: (p: RunProgress) => void; date: string } ,
-): Promise<FailedRange[]> {
+export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptions): Promise<FailedRange[]> {
   const pollMs = opts.pollMs ?? 1000;
+  const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  let lastSign = "";
+  let lastProgressAt = Date.now();
   for (;;) {
+    if (opts.utils) {
+      const healed = await healQueue(opts.utils, { staleAfterMs });
+      if (healed.length > 0) opts.onHealed?.(healed);
+    }
     const jobs = await jobsWithPrefix(store, jobKeyPrefix(opts.date, run.runId));
-    opts.onPoll?.(await runProgressOf(store, run.runId));
+    const progress = await runProgressOf(store, run.runId);
+    opts.onPoll?.(progress);
+    const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
+    opts.onRanges?.(ranges);
     if (jobs.every(exhausted)) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
+    const sign = JSON.stringify([progress.contractsDone, jobs.map((j) => [j.key, j.attempts]), ranges.map((r) => [r.state, r.attempts])]);
+    if (sign !== lastSign) {
+      lastSign = sign;
+      lastProgressAt = Date.now();
+    } else if (opts.giveUpAfterMs !== undefined && Date.now() - lastProgressAt >= opts.giveUpAfterMs) {
+      const left = ranges.filter((r) => r.state !== "done");
+      const live = await liveWorkerCount(store, staleAfterMs);
+      throw new QueueGaveUpError(
+        `billing run #${run.runId} gave up: no progress for ${formatDuration(opts.giveUpAfterMs)} (--give-up-after); ` +
+          `${left.length} of ${ranges.length || jobs.length} ranges not done, ${live === 0 ? "no live worker (start `billing worker`)" : `${live} live worker${live === 1 ? "" : "s"}`}. ` +
+          `Their jobs stay queued: \`billing run --queue --date ${opts.date}\` waits for this run again; \`billing runs show ${run.runId}\` shows each range.` +
+          (left.length > 0 ? "\n" + left.map((r) => `  ${r.jobKey}: ${r.state}${r.workerId ? ` (worker ${r.workerId})` : ""}${r.lastError ? `; last error: ${r.lastError}` : ""}`).join("\n") : ""),
+        ranges,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** Workers whose last beat is within the stale-after bound. */
+async function liveWorkerCount(store: Store, staleAfterMs: number): Promise<number> {
+  const r = await sql<{ n: string }>`select count(*) as n from queue_worker_heartbeat
+    where beat_at >= now() - greatest(${`${staleAfterMs} milliseconds`}::interval, 3 * beat_every)`.execute(store.db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** 90000 → "1m30s" (for messages). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  const parts: string[] = [];
+  if (s >= 3600) parts.push(`${Math.floor(s / 3600)}h`);
+  if (s % 3600 >= 60) parts.push(`${Math.floor((s % 3600) / 60)}m`);
+  if (s % 60 > 0) parts.push(`${s % 60}s`);
+  return parts.join("");
 }
 
 /** The counts of a run, from what its workers wrote (outcomes and documents carry the run id). */
@@ -216,27 +312,78 @@ export async function runSummaryOf(store: Store, runId: number, date: string, se
 
 export interface WorkerOptions {
   readonly concurrency?: number;
-  /** Process what is queued, then return (default: run until SIGINT/SIGTERM). */
+  /** Process what is queued, then return (default: run until SIGINT/SIGTERM, or `signal`). */
   readonly once?: boolean;
   readonly logger?: Logger;
+  /** Another worker silent for longer than this has its ranges unlocked by this one (default: 30 s). */
+  readonly staleAfterMs?: number;
+  /** How often this worker beats (default: 5 s, and at most a third of staleAfterMs). */
+  readonly beatEveryMs?: number;
+  /** Stops a continuous worker gracefully (tests; the command line stops on SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+  readonly hooks?: TaskHooks;
 }
 
-/** A queue worker: graphile-worker running `bill_range` with one store shared by its concurrent jobs. */
+/**
+ * A queue worker: graphile-worker running `bill_range` with one store shared by its concurrent jobs.
+ * It beats while it lives and, at start and then every half stale-after bound, unlocks the ranges of
+ * workers silent for longer than that bound (queue-health.ts), so a killed worker's range is retried.
+ */
 export async function runQueueWorker(connectionString: string, opts: WorkerOptions = {}): Promise<void> {
   const concurrency = opts.concurrency ?? 1;
+  const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const beatEveryMs = opts.beatEveryMs ?? Math.max(100, Math.min(DEFAULT_BEAT_EVERY_MS, Math.floor(staleAfterMs / 3)));
+  const logger = opts.logger ?? queueLogger();
   const store = await openStore({ databaseUrl: connectionString, poolSize: concurrency + 1 });
+  // Heartbeats and healing on their own small pool: never queued behind a billing transaction.
+  const utils = await makeWorkerUtils({ connectionString, logger, maxPoolSize: 2 });
+  const events = new EventEmitter();
+  const heartbeat = startHeartbeat(utils, events, { beatEveryMs });
+  const heal = async (): Promise<void> => {
+    try {
+      for (const h of await healQueue(utils, { staleAfterMs })) {
+        logger.warn(`worker ${h.workerId} silent since ${h.lastBeat?.toISOString() ?? "it started"}: unlocked ${h.jobKeys.join(", ")} for another worker`);
+      }
+    } catch (e) {
+      logger.warn(`healing the queue failed: ${(e as Error).message}`);
+    }
+  };
+  let healer: NodeJS.Timeout | undefined;
   try {
+    await utils.migrate();
+    await heal();
+    healer = setInterval(() => void heal(), Math.max(200, Math.floor(staleAfterMs / 2)));
     const options = {
       connectionString,
       concurrency,
       maxPoolSize: concurrency + 2,
-      taskList: billingTasks(store),
-      logger: opts.logger ?? queueLogger(),
-      ...(opts.once ? { noHandleSignals: true } : {}),
+      taskList: billingTasks(store, opts.hooks),
+      logger,
+      events,
+      // Signals are ours: graphile-worker's handler re-raises the signal once its pool stopped, which
+      // would end the process before the heartbeat row is removed (and the store closed).
+      noHandleSignals: true,
     };
     if (opts.once) await runOnce(options);
-    else await (await run(options)).promise;
+    else {
+      const runner = await run(options);
+      const stop = () => void runner.stop().catch(() => undefined);
+      opts.signal?.addEventListener("abort", stop, { once: true });
+      // A second signal while the ranges in hand finish: the default action, the process ends at once.
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      try {
+        await runner.promise;
+      } finally {
+        opts.signal?.removeEventListener("abort", stop);
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
+    }
   } finally {
+    if (healer) clearInterval(healer);
+    await heartbeat.stop();
+    await utils.release();
     await store.close();
   }
 }

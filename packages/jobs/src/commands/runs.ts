@@ -1,0 +1,58 @@
+/**
+ * `billing runs show <id>`: a billing run's record — status (running, finished, failed, interrupted),
+ * dates, counts, the run it resumes or that found it dead — and, for a queued run, each range's state:
+ * queued, running on worker X since T, stalled (its worker stopped beating), done, failed with its last
+ * error (issue 13 item 4).
+ */
+import type { Command } from "commander";
+import { loadRun } from "@billing/db";
+import { DEFAULT_STALE_AFTER_MS, type RangeState, formatRangeState, rangeStatesOf } from "../queue/queue-health.ts";
+import { type StoreOptions, UsageError, parseDuration, parsePositiveInt, withStore } from "./context.ts";
+
+type RunRow = NonNullable<Awaited<ReturnType<typeof loadRun>>>;
+
+const at = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
+
+/** The readable report of a run and its ranges. */
+export function formatRunShow(run: RunRow, ranges: readonly RangeState[]): string {
+  const out = [
+    `Billing run #${run.id} for ${run.run_date}: ${run.status.toUpperCase()}`,
+    `  started    ${at(run.started_at)}${run.finished_at ? `, finished ${at(run.finished_at)}` : ""}${run.interrupted_at ? `, found interrupted ${at(run.interrupted_at)} by run #${run.interrupted_by}` : ""}`,
+    `  contracts  ${run.contracts_billed} billed, ${run.contracts_unchanged} unchanged, ${run.contracts_failed} failed; ${run.invoices} invoices, ${run.lines} lines` +
+      (run.status === "running" ? " (counted when the run closes)" : ""),
+    `  engine     ${run.engine_version}`,
+  ];
+  if (run.resumes_run_id !== null) out.push(`  resumes    run #${run.resumes_run_id} (interrupted)`);
+  if (ranges.length === 0) {
+    out.push("  ranges     none: billed in one process (`billing run`, or `--workers`), not through the queue");
+  } else {
+    const count = (s: RangeState["state"]) => ranges.filter((r) => r.state === s).length;
+    out.push(
+      `  ranges     ${ranges.length}: ${count("done")} done, ${count("running")} running, ${count("queued")} queued, ${count("stalled")} stalled, ${count("failed")} failed`,
+      ...ranges.map(formatRangeState),
+    );
+  }
+  return out.join("\n");
+}
+
+export function registerRuns(program: Command, storeOptions: () => StoreOptions): void {
+  const runs = program.command("runs").description("Read billing runs: their status and, for queued runs, each contract range");
+  runs
+    .command("show <id>")
+    .description(
+      "Show a billing run: status (running, finished, failed, interrupted), counts, the run it resumes; for a run billed through the queue, each range: " +
+        "queued, running on worker X since T, stalled (its worker stopped beating), done, or failed with its last error",
+    )
+    .option("--stale-after <duration>", `call a running range stalled when its worker has been silent for longer than this (default: ${DEFAULT_STALE_AFTER_MS / 1000}s)`)
+    .option("--json", "print the run and its ranges as JSON (default: readable)")
+    .action(async (id: string, o: { staleAfter?: string; json?: boolean }) => {
+      const runId = parsePositiveInt(id, "<id>");
+      const staleAfterMs = o.staleAfter !== undefined ? parseDuration(o.staleAfter, "--stale-after") : DEFAULT_STALE_AFTER_MS;
+      await withStore(storeOptions(), async (store) => {
+        const run = await loadRun(store.db, runId);
+        if (!run) throw new UsageError(`billing run #${runId} does not exist`);
+        const ranges = await rangeStatesOf(store.db, runId, { staleAfterMs });
+        process.stdout.write((o.json ? JSON.stringify({ run, ranges }, null, 2) : formatRunShow(run, ranges)) + "\n");
+      });
+    });
+}

@@ -53,7 +53,7 @@ try {
   await migrateOrThrow(store);
   const seeded = await seedDemo(store, { contracts, date, smoothedShare: 0 });
   process.stdout.write(`store ${store.kind}: seeded ${contracts} contracts in ${seeded.seconds.toFixed(1)} s\n`);
-  const night = await runCommand(store, { date, chunkSize: "1000", workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  const night = await runCommand(store, { date, allowDate: true, chunkSize: "1000", workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const nightRate = night.contractsDone / night.seconds;
   process.stdout.write(`nightly run: ${night.contractsDone} contracts, ${night.invoices} invoices in ${night.seconds.toFixed(2)} s → ${nightRate.toFixed(0)} contracts/s (${workers} processes)\n`);
   const started = process.hrtime.bigint();

@@ -461,8 +461,7 @@ export const smoothingConfigSchema = z
   })
   .strict();
 
-export const caseSchema = z
-  .object({
+const caseShape = {
     formatVersion: z.literal(CASE_FORMAT_VERSION),
     asOf: isoDate.describe("The computation date: documents due on or before it are issued"),
     customer: customerSchema,
@@ -492,9 +491,10 @@ export const caseSchema = z
       })
       .strict()
       .default({ lastBillingDate: null }),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
+};
+
+/** The checks across fields of a case (reads against the option in force, duplicates, dates). */
+function checkCase(c: z.output<ReturnType<typeof z.object<typeof caseShape>>>, ctx: z.RefinementCtx): void {
     if (c.offer.capacity === "passThrough" && c.reference.capacity.length === 0) {
       ctx.addIssue({ code: "custom", path: ["reference", "capacity"], message: "is empty but the offer passes capacity through (R7)" });
     }
@@ -568,7 +568,19 @@ export const caseSchema = z
     if (ln !== null && ln < c.contract.start) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastBillingDate"], message: `is before the contract start (${c.contract.start})` });
     }
-  });
+}
+
+export const caseSchema = z.object(caseShape).strict().superRefine(checkCase);
+
+/**
+ * A case whose shared parts — the offer and the reference data, the same for thousands of stored
+ * invoices — were parsed already with {@link offerSchema} and {@link referenceSchema} (parse.ts,
+ * parseCaseWithParts): the contract part is parsed and every cross-field check still runs.
+ */
+export const caseWithParsedPartsSchema = z
+  .object({ ...caseShape, offer: z.custom<z.output<typeof offerSchema>>(() => true), reference: z.custom<z.output<typeof referenceSchema>>(() => true) })
+  .strict()
+  .superRefine(checkCase);
 
 /** A validated case: what the core computes from. */
 export type Case = z.output<typeof caseSchema>;

@@ -13,7 +13,7 @@
  * true-ups). Credit notes (issue 12 point 3, branch i12-recalc) plug in at {@link auditDocument}: a
  * credit note must equal minus what it cancels — one more `case` there and one more page source.
  */
-import { ENGINE_VERSION, type LocalDate } from "@billing/core";
+import { ENGINE_VERSION, type LocalDate, type ParsedSharedPart, type SharedPartName, parseSharedPart } from "@billing/core";
 import { type StoredInvoice, type Store, documentFromRows, verifyChain } from "@billing/db";
 import { sql } from "kysely";
 import { type ReplayDifference, type ReplayOptions, type ReplayResult, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
@@ -115,6 +115,12 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     if (h === undefined) verifiedHash.set(storedHash, (h = partHash(body)));
     return h;
   };
+  const parsedParts = new Map<string, ParsedSharedPart>();
+  const parsedPartOf = (storedHash: string, name: SharedPartName, body: unknown): ParsedSharedPart => {
+    let p = parsedParts.get(storedHash);
+    if (p === undefined) parsedParts.set(storedHash, (p = parseSharedPart(name, body)));
+    return p;
+  };
   const mismatches: AuditMismatch[] = [];
   const byKind: Record<string, number> = {};
   const seriesSeen = new Set<string>();
@@ -153,7 +159,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     for (const s of stored) {
       seriesSeen.add(s.invoice.series_id);
       byKind[s.invoice.kind] = (byKind[s.invoice.kind] ?? 0) + 1;
-      const m = s.invoice.kind === "creditNote" ? await auditCreditNote(db, s) : auditDocument(s, bodies, rules, partHashOf);
+      const m = s.invoice.kind === "creditNote" ? await auditCreditNote(db, s) : auditDocument(s, bodies, rules, partHashOf, parsedPartOf);
       if (m) mismatches.push(m);
     }
     done += invoices.length;
@@ -195,11 +201,12 @@ export function auditDocument(
   bodies: ReadonlyMap<string, unknown>,
   rules: "issued" | "today",
   partHashOf: (storedHash: string, body: unknown) => string,
+  parsedPartOf?: (storedHash: string, name: SharedPartName, body: unknown) => ParsedSharedPart,
 ): AuditMismatch | null {
   switch (s.invoice.kind) {
     case "monthlyInvoice":
     case "trueUpInvoice": {
-      const r = replayWithParts(s, bodies, { rules }, partHashOf);
+      const r = replayWithParts(s, bodies, { rules }, partHashOf, parsedPartOf);
       return r.status === "match" ? null : mismatchOf(s, r);
     }
     case "creditNote":

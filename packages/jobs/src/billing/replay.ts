@@ -21,7 +21,10 @@ import {
   creditNoteFor,
   dueInvoices,
   dueSmoothedDocuments,
-  parseCase,
+  type ParsedSharedPart,
+  type SharedPartName,
+  parseCaseWithParts,
+  parseSharedPart,
   replacementInvoice,
   rulesetOrReason,
 } from "@billing/core";
@@ -119,6 +122,7 @@ export function replayWithParts(
   bodyOf: ReadonlyMap<string, unknown>,
   options: ReplayOptions = {},
   partHashOf: (storedHash: string, body: unknown) => string = (_h, body) => partHash(body),
+  parsedPartOf: (storedHash: string, name: SharedPartName, body: unknown) => ParsedSharedPart = (_h, name, body) => parseSharedPart(name, body),
 ): ReplayResult {
   const number = stored.invoice.number;
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
@@ -142,7 +146,13 @@ export function replayWithParts(
   const recomputedHash = caseHashOf(partHash(input.contract_part), partHashOf(hashes.offer, bodies["offer"]), partHashOf(hashes.reference, bodies["reference"]));
   const altered = recomputedHash === invoice.input_hash ? "" : " (and the stored input no longer matches its hash: altered after issue)";
 
-  const parsed = parseCase(caseFromStoredInput(input.contract_part, bodies["offer"], bodies["reference"]));
+  // The shared parts are parsed once per stored hash by the audit (parsedPartOf memoises), the contract
+  // part each time; the result is parseCase's on the whole case.
+  const parsed = parseCaseWithParts(
+    input.contract_part as object,
+    parsedPartOf(hashes.offer, "offer", bodies["offer"]),
+    parsedPartOf(hashes.reference, "reference", bodies["reference"]),
+  );
   if (!parsed.ok) {
     return unreplayable(
       `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,

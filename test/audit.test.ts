@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { dates } from "@billing/core";
-import { auditRange, formatAuditReport, runBilling, seedDemo } from "@billing/jobs";
+import { auditInProcesses, auditRange, formatAuditReport, runBilling, seedDemo } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -63,6 +63,15 @@ describe("billing audit over a range", () => {
     expect(chain.problems).toEqual([{ kind: "content", number: target.number, reason: "content does not match its hash (altered after issue)" }]);
     expect(formatAuditReport(r)).toContain(`MISMATCH ${target.number}`);
   });
+
+  it.skipIf(process.env["DATABASE_URL"] === undefined)("split over 3 processes (--workers 3, PostgreSQL), the report equals the one-process report, the altered line included", async () => {
+    const one = await auditRange(t.store, { from: "2025-12-01", to: "2026-12-31" });
+    const progress: number[] = [];
+    const three = await auditInProcesses(t.store, { from: "2025-12-01", to: "2026-12-31", pageSize: 50, onProgress: (p) => progress.push(p.done) }, 3, t.url!);
+    expect(three).toEqual(one);
+    expect(three.mismatches).toHaveLength(1);
+    expect(progress.length).toBeGreaterThan(0);
+  }, 120_000);
 
   it("a removed invoice shows as a gap in its series", async () => {
     const target = await db().selectFrom("invoice").select(["id", "number", "series_id"]).where("issue_date", "=", "2026-08-25").orderBy("seq").executeTakeFirstOrThrow();

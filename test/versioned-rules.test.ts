@@ -150,12 +150,14 @@ describe.skipIf(process.env["DATABASE_URL"] !== undefined)("billing audit from t
     expect([json.ok, json.rules, json.mismatches.map((m) => m.number)]).toEqual([false, "today", [numbers.oldNumber]]);
   });
 
-  it("exit 2 on a usage error, naming the option: an impossible date, --from after --to, a bad series", async () => {
+  it("exit 2 on a usage error, naming the option: an impossible date, --from after --to, a bad series, --workers on the embedded store", async () => {
     const bad = await audit("--from", "2026-02-31", "--to", "2026-03-01");
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--from/)]);
     const reversed = await audit("--from", "2026-03-01", "--to", "2026-02-01");
     expect([reversed.code, reversed.stderr]).toEqual([2, expect.stringContaining("--from 2026-03-01 is after --to 2026-02-01")]);
     const series = await audit("--from", "2026-02-01", "--to", "2026-03-01", "--series", "fa2026");
     expect([series.code, series.stderr]).toEqual([2, expect.stringContaining('--series: "fa2026" is not a series such as FA-2026')]);
+    const split = await audit("--from", "2026-02-01", "--to", "2026-03-01", "--workers", "2");
+    expect([split.code, split.stderr]).toEqual([2, expect.stringContaining("--workers needs PostgreSQL")]);
   });
 });

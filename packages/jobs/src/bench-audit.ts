@@ -16,6 +16,7 @@ import { openStore, migrateOrThrow } from "@billing/db";
 import { seedDemo } from "./demo/seed.ts";
 import { runCommand } from "./commands/run.ts";
 import { auditRange } from "./billing/audit.ts";
+import { auditInProcesses } from "./billing/audit-split.ts";
 import { parseDateOption, parsePositiveInt, todayInParis } from "./commands/context.ts";
 
 const o = new Command("bench:audit")
@@ -56,14 +57,18 @@ try {
   const night = await runCommand(store, { date, allowDate: true, chunkSize: "1000", workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   const nightRate = night.contractsDone / night.seconds;
   process.stdout.write(`nightly run: ${night.contractsDone} contracts, ${night.invoices} invoices in ${night.seconds.toFixed(2)} s → ${nightRate.toFixed(0)} contracts/s (${workers} processes)\n`);
-  const started = process.hrtime.bigint();
-  const r = await auditRange(store, { from: date, to: date, pageSize: 1000 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const auditRate = r.documents / seconds;
-  process.stdout.write(
-    `audit: ${r.documents} documents (${r.matches} match, ${r.mismatches.length} mismatches, chains ${r.chains.every((c) => c.ok) ? "intact" : "BROKEN"}) in ${seconds.toFixed(2)} s → ${auditRate.toFixed(0)} documents/s (1 process)\n` +
-      `ratio audit/night: ${(auditRate / nightRate).toFixed(2)}\n`,
-  );
+  // The audit in one process, then (PostgreSQL) split over as many processes as the night used.
+  const auditProcesses = databaseUrl ? [1, Number(workers)].filter((n, i, a) => a.indexOf(n) === i) : [1];
+  for (const n of auditProcesses) {
+    const started = process.hrtime.bigint();
+    const r = n > 1 ? await auditInProcesses(store, { from: date, to: date, pageSize: 1000 }, n, databaseUrl!) : await auditRange(store, { from: date, to: date, pageSize: 1000 });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const auditRate = r.documents / seconds;
+    process.stdout.write(
+      `audit: ${r.documents} documents (${r.matches} match, ${r.mismatches.length} mismatches, chains ${r.chains.every((c) => c.ok) ? "intact" : "BROKEN"}) in ${seconds.toFixed(2)} s → ${auditRate.toFixed(0)} documents/s (${n} process${n === 1 ? "" : "es"})\n` +
+        `ratio audit/night (${n} vs ${workers} processes): ${(auditRate / nightRate).toFixed(2)}\n`,
+    );
+  }
 } finally {
   await store.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

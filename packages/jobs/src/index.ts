@@ -60,6 +60,7 @@ export { formatDistributorImport } from "./commands/distributor.ts";
 export { quoteFile } from "./commands/quote.ts";
 export { producerCheckFile } from "./commands/producer.ts";
 export { auditRange, auditDocument, type AuditOptions, type AuditReport, type AuditMismatch, type AuditProgress, type AuditedChain } from "./billing/audit.ts";
+export { auditInProcesses } from "./billing/audit-split.ts";
 export { formatAuditReport } from "./commands/audit.ts";
 export { formatChainVerification } from "./commands/invoice.ts";
 export { loadInvoiceDocument, loadNoticeDocument, renderPdf, type LoadResult } from "./documents/printable.ts";

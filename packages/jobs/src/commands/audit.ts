@@ -11,6 +11,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { type AuditProgress, type AuditReport, auditRange } from "../billing/audit.ts";
+import { auditInProcesses } from "../billing/audit-split.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, withStore } from "./context.ts";
 
 const show = (v: unknown): string => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
@@ -79,6 +80,7 @@ interface AuditCliOptions {
   json?: boolean;
   pageSize?: string;
   progress?: boolean;
+  workers?: string;
 }
 
 /** Adds `audit` to the program. */
@@ -96,6 +98,7 @@ export function registerAudit(program: Command, storeOptions: () => StoreOptions
     .option("--today-rules", "replay with this engine's rules instead of those of the engine that issued each document (default: the issuing engine's)")
     .option("--json", "print the report as JSON instead of the readable summary (default: the summary)")
     .option("--page-size <n>", "documents read per page (default: 500)")
+    .option("--workers <n>", "processes replaying the documents, each an id range of about the same count; PostgreSQL only (default: 1)")
     .option("--no-progress", "no progress bar or progress log lines")
     .action(async (o: AuditCliOptions) => {
       const from = parseDateOption(o.from!, "--from");
@@ -103,12 +106,16 @@ export function registerAudit(program: Command, storeOptions: () => StoreOptions
       if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
       if (o.series !== undefined && !/^[A-Z]{1,6}-\d{4}$/.test(o.series)) throw new UsageError(`--series: "${o.series}" is not a series such as FA-2026`);
       const pageSize = o.pageSize ? parsePositiveInt(o.pageSize, "--page-size") : 500;
+      const workers = o.workers !== undefined ? parsePositiveInt(o.workers, "--workers") : 1;
+      const databaseUrl = storeOptions().databaseUrl ?? process.env["DATABASE_URL"];
+      if (workers > 1 && !databaseUrl) throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
       const progress = progressReporter(o.progress !== false);
       let report: AuditReport;
       try {
-        report = await withStore(storeOptions(), (store) =>
-          auditRange(store, { from, to, series: o.series, rules: o.todayRules ? "today" : "issued", pageSize, onProgress: progress.onProgress }),
-        );
+        report = await withStore(storeOptions(), (store) => {
+          const options = { from, to, series: o.series, rules: o.todayRules ? ("today" as const) : ("issued" as const), pageSize, onProgress: progress.onProgress };
+          return workers > 1 ? auditInProcesses(store, options, workers, databaseUrl!) : auditRange(store, options);
+        });
       } catch (e) {
         progress.stop();
         process.stderr.write(`error: the audit failed before it finished, no report written: ${(e as Error).message}\n`);

@@ -1,0 +1,78 @@
+/**
+ * The audit over several processes (`billing audit --workers N`, PostgreSQL only): the documents of
+ * the range are cut into N id ranges of about the same count; each process replays its own
+ * (audit-worker.ts, auditRange with afterId/toId, no chain check); the parent merges the reports and
+ * checks each series' hash chain and numbering once. The merged report equals the one-process report:
+ * the same counts, the same mismatches (in issue order), the same chains.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { type Store, verifyChain } from "@billing/db";
+import { sql } from "kysely";
+import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange } from "./audit.ts";
+
+const AUDIT_WORKER = fileURLToPath(new URL("./audit-worker.ts", import.meta.url));
+/** The child runs TypeScript as its parent does: under the CLI (`node --import tsx`) the same flags; under another runner (vitest), tsx's loader. */
+const hasTsx = (a: string): boolean => a === "tsx" || a === "--import=tsx" || /[\\/]tsx[\\/]dist[\\/]/.test(a);
+const childExecArgv = (): string[] => (process.execArgv.some(hasTsx) ? process.execArgv : [...process.execArgv, "--import", "tsx"]);
+
+/** The upper id of each of `parts` slices of the range's documents (ids in the range, about equal counts). */
+async function idBounds(store: Store, o: AuditOptions, parts: number): Promise<number[]> {
+  const r = await sql<{ bound: string }>`
+    select max(id)::text as bound from (
+      select id, ntile(${parts}::int) over (order by id) as part from invoice
+      where issue_date >= ${o.from}::date and issue_date <= ${o.to}::date
+        and (${o.series ?? null}::text is null or series_id = ${o.series ?? null}::text)
+    ) x group by part order by part`.execute(store.db);
+  return r.rows.map((x) => Number(x.bound));
+}
+
+export async function auditInProcesses(store: Store, options: AuditOptions, workers: number, databaseUrl: string): Promise<AuditReport> {
+  const bounds = workers > 1 ? await idBounds(store, options, workers) : [];
+  if (bounds.length <= 1) return auditRange(store, options);
+  const { onProgress, ...shared } = options;
+  const progress = new Map<number, AuditProgress>();
+  const reports = await Promise.all(
+    bounds.map(
+      (toId, k) =>
+        new Promise<AuditReport>((resolve, reject) => {
+          const child = fork(AUDIT_WORKER, [], { execArgv: childExecArgv(), env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+          child.send({ ...shared, ...(k === 0 ? {} : { afterId: bounds[k - 1] }), toId });
+          let report: AuditReport | undefined;
+          child.on("message", (m: { progress?: AuditProgress; report?: AuditReport; error?: string }) => {
+            if (m.progress) {
+              progress.set(k, m.progress);
+              const all = [...progress.values()];
+              onProgress?.({ done: all.reduce((n, p) => n + p.done, 0), total: all.reduce((n, p) => n + p.total, 0), mismatches: all.reduce((n, p) => n + p.mismatches, 0) });
+            }
+            if (m.report) report = m.report;
+            if (m.error) reject(new Error(`audit process ${k + 1}: ${m.error}`));
+          });
+          child.on("exit", (code) => (report ? resolve(report) : reject(new Error(`audit process ${k + 1} exited with code ${code}`))));
+        }),
+    ),
+  );
+  const byKind: Record<string, number> = {};
+  for (const r of reports) for (const [kind, n] of Object.entries(r.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
+  const mismatches = reports.flatMap((r) => r.mismatches).sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const chains: AuditedChain[] = [];
+  if (options.chains ?? true) {
+    const series = options.series !== undefined
+      ? [options.series]
+      : (await store.db.selectFrom("invoice").select("series_id").distinct().where("issue_date", ">=", options.from).where("issue_date", "<=", options.to).orderBy("series_id").execute()).map((r) => r.series_id);
+    for (const s of series) {
+      const v = await verifyChain(store.db, s);
+      chains.push(v.ok ? { series: s, count: v.count, ok: true, problems: [] } : { series: s, count: v.count, ok: false, problems: v.problems });
+    }
+  }
+  const documents = reports.reduce((n, r) => n + r.documents, 0);
+  return {
+    ...reports[0]!,
+    documents,
+    matches: documents - mismatches.length,
+    byKind,
+    mismatches,
+    chains,
+    ok: mismatches.length === 0 && chains.every((c) => c.ok),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * One process of a split audit (`billing audit --workers N`, auditInProcesses): receives its id range
+ * over IPC, audits it without the chain check (the parent checks each series once), reports progress
+ * and its report back.
+ */
+import { openStore } from "@billing/db";
+import { type AuditOptions, auditRange } from "./audit.ts";
+
+process.once("message", async (options: AuditOptions) => {
+  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+  try {
+    const report = await auditRange(store, { ...options, chains: false, onProgress: (progress) => void process.send?.({ progress }) });
+    process.send?.({ report });
+  } catch (e) {
+    process.send?.({ error: (e as Error).message });
+  } finally {
+    await store.close();
+    process.disconnect?.();
+  }
+});

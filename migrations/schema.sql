@@ -2150,6 +2150,13 @@ CREATE UNIQUE INDEX invoice_cancelled_once ON public.invoice USING btree (cancel
 
 
 --
+-- Name: invoice_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_contract ON public.invoice USING btree (contract_id, billing_date);
+
+
+--
 -- Name: invoice_contract_id_kind_billing_date_key; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -192,7 +192,10 @@ export async function closeBookOfferPrices(trx: Trx, rows: readonly { id: number
     where p.id = u.id`.execute(trx);
 }
 
-/** ANALYZE the tables a bulk import filled, so the night's query plans see their new size. */
-export async function analyzeTables(db: { executeQuery: Trx["executeQuery"] } | Trx, tables: readonly ("customer" | "contract" | "offer" | "offer_price")[]): Promise<void> {
+/**
+ * ANALYZE the tables a bulk load filled (book, reads and payments imports, the demo seed, the bench),
+ * so the night's query plans see their new size (issue 15; docs/performance.md "Plans").
+ */
+export async function analyzeTables(db: { executeQuery: Trx["executeQuery"] } | Trx, tables: readonly (keyof Database)[]): Promise<void> {
   for (const t of tables) await sql`analyze ${sql.table(t)}`.execute(db as Trx);
 }

@@ -69,14 +69,11 @@ export async function updateContractLife(
 export async function loadContractEvents(db: Db, contractIds: readonly string[]): Promise<Map<string, ContractEventRow[]>> {
   const out = new Map<string, ContractEventRow[]>();
   if (contractIds.length === 0) return out;
-  const rows = await db
-    .selectFrom("contract_event")
-    .selectAll()
-    .where("contract_id", "=", sql<string>`any(${[...contractIds]}::text[])`)
-    .orderBy("contract_id")
-    .orderBy("effective_date")
-    .orderBy("id")
-    .execute();
+  // One lookup per contract on contract_event_contract, whatever the statistics.
+  const { rows } = await sql<ContractEventRow>`
+    select e.* from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (select * from contract_event where contract_id = u.id offset 0) e
+    order by e.contract_id, e.effective_date, e.id`.execute(db);
   for (const r of rows) {
     const list = out.get(r.contract_id);
     if (list) list.push(r);
@@ -88,10 +85,14 @@ export async function loadContractEvents(db: Db, contractIds: readonly string[])
 /** The issue date of each contract's last monthly invoice (the one whose subscription an event may adjust). */
 export async function loadLastIssueDates(db: Db, contractIds: readonly string[]): Promise<Map<string, string>> {
   if (contractIds.length === 0) return new Map();
+  // One lookup per contract on invoice_contract (0024), whatever the statistics.
   const rows = await sql<{ contract_id: string; issue_date: string }>`
-    select distinct on (contract_id) contract_id, issue_date::text as issue_date
-    from invoice where contract_id = any(${[...contractIds]}::text[]) and kind = 'monthlyInvoice'
-    order by contract_id, billing_date desc`.execute(db);
+    select u.id as contract_id, i.issue_date::text as issue_date
+    from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select issue_date from invoice where contract_id = u.id and kind = 'monthlyInvoice'
+      order by billing_date desc limit 1
+    ) i`.execute(db);
   return new Map(rows.rows.map((r) => [r.contract_id, r.issue_date]));
 }
 

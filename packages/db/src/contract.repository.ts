@@ -52,17 +52,21 @@ export async function loadReadsFor(
   opts: { receivedBy?: string } = {},
 ): Promise<MeterReadRow[]> {
   if (contractIds.length === 0) return [];
-  let q = db
-    .selectFrom("meter_read")
-    .select(["id", "contract_id", "read_date", "source", "register", "index_value", "received_on"])
-    .where("contract_id", "=", sql<string>`any(${[...contractIds]}::text[])`)
-    .where("status", "=", "accepted");
-  if (from !== undefined) q = q.where("read_date", ">=", from);
-  if (to !== undefined) q = q.where("read_date", "<=", to);
-  if (opts.receivedBy !== undefined) q = q.where("received_on", "<=", opts.receivedBy);
-  const rows = await q.orderBy("contract_id").orderBy("register").orderBy("read_date").orderBy("source").execute();
+  // One lookup per contract on meter_read_accepted_key (contract_id, read_date, …), whatever the
+  // statistics: "offset 0" keeps the subquery per contract, so the planner never turns it into a scan
+  // of every read (docs/performance.md "Plans").
+  const { rows } = await sql<MeterReadRow>`
+    select m.* from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select id, contract_id, read_date, source, register, index_value, received_on from meter_read
+      where contract_id = u.id and status = 'accepted'
+        and read_date >= coalesce(${from ?? null}::date, '-infinity') and read_date <= coalesce(${to ?? null}::date, 'infinity')
+        and (${opts.receivedBy ?? null}::date is null or received_on <= ${opts.receivedBy ?? null}::date)
+      offset 0
+    ) m
+    order by m.contract_id, m.register, m.read_date, m.source`.execute(db);
   // status = 'accepted' guarantees every column (CHECK meter_read_accepted_complete).
-  return rows as MeterReadRow[];
+  return rows;
 }
 
 /** Sets each contract's next billing date (null: nothing more to bill) in one statement; returns the rows updated. */

@@ -251,14 +251,15 @@ export type ChargeRow = Selectable<Database["ledger_charge"]>;
 export async function loadPendingCharges(db: Db, contractIds: readonly string[], asOf: string): Promise<Map<string, ChargeRow[]>> {
   const out = new Map<string, ChargeRow[]>();
   if (contractIds.length === 0) return out;
-  const rows = await db
-    .selectFrom("ledger_charge as c")
-    .selectAll("c")
-    .where("c.contract_id", "in", [...contractIds])
-    .where("c.computed_on", "<=", asOf)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom("ledger_charge_billing as b").select("b.charge_id").whereRef("b.charge_id", "=", "c.id"))))
-    .orderBy("c.id")
-    .execute();
+  // One lookup per contract on ledger_charge_contract, whatever the statistics.
+  const { rows } = await sql<ChargeRow>`
+    select c.* from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select * from ledger_charge c where c.contract_id = u.id and c.computed_on <= ${asOf}::date
+        and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id)
+      offset 0
+    ) c
+    order by c.id`.execute(db);
   for (const r of rows) {
     let list = out.get(r.contract_id);
     if (!list) out.set(r.contract_id, (list = []));

@@ -330,12 +330,23 @@ export async function loadLastActualReadsBefore(
   receivedBy: string,
 ): Promise<import("./schema.ts").MeterReadRow[]> {
   if (contractIds.length === 0) return [];
+  // One lookup per contract on meter_read_accepted_key, whatever the statistics (docs/performance.md
+  // "Plans"). The source is filtered outside the "offset 0" subquery on purpose: inside, it would let the
+  // planner take the partial index meter_read_actual_by_date (read_date only), and with stale statistics
+  // it did, reading every actual read before the date once per contract.
   const r = await sql<import("./schema.ts").MeterReadRow>`
-    select distinct on (contract_id, register) id, contract_id, read_date, source, register, index_value, received_on
-    from meter_read
-    where contract_id = any(${[...contractIds]}::text[]) and status = 'accepted'
-      and source in ('distributorActual', 'teleRead') and read_date < ${before}::date and received_on <= ${receivedBy}::date
-    order by contract_id, register, read_date desc, source desc`.execute(db);
+    select m.* from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select distinct on (register) id, contract_id, read_date, source, register, index_value, received_on
+      from (
+        select id, contract_id, read_date, source, register, index_value, received_on from meter_read
+        where contract_id = u.id and status = 'accepted' and read_date < ${before}::date and received_on <= ${receivedBy}::date
+        offset 0
+      ) r
+      where source in ('distributorActual', 'teleRead')
+      order by register, read_date desc, source desc
+    ) m
+    order by m.contract_id, m.register`.execute(db);
   return r.rows;
 }
 
@@ -364,14 +375,23 @@ export async function loadStationDays(
     select s.contract_id, s.day, s.register, s.kwh
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.since)}::date[]) as u(id, since)
     cross join lateral (
+      -- The last actual read: one lookup on meter_read_accepted_key, the source filtered outside the
+      -- "offset 0" subquery (as in loadLastActualReadsBefore: never a walk of meter_read_actual_by_date).
       select least(u.since, coalesce((
-        select max(m.read_date) from meter_read m
-        where m.contract_id = u.id and m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
-          and m.read_date <= ${until}::date and m.received_on <= ${receivedBy}::date), u.since)) as since
+        select max(x.read_date) from (
+          select m.read_date, m.source from meter_read m
+          where m.contract_id = u.id and m.status = 'accepted' and m.read_date <= ${until}::date and m.received_on <= ${receivedBy}::date
+          offset 0) x
+        where x.source in ('distributorActual', 'teleRead')), u.since)) as since
     ) b
-    join station_consumption s on s.contract_id = u.id and s.status = 'accepted'
-      and s.day >= greatest(b.since, coalesce(${floor ?? null}::date, b.since))
-    where s.day <= ${until}::date and s.received_on <= ${receivedBy}::date
+    cross join lateral (
+      -- One lookup per contract on station_consumption_accepted_key ("offset 0": never a join of the chunk with the whole table).
+      select s.contract_id, s.day, s.register, s.kwh from station_consumption s
+      where s.contract_id = u.id and s.status = 'accepted'
+        and s.day >= greatest(b.since, coalesce(${floor ?? null}::date, b.since))
+        and s.day <= ${until}::date and s.received_on <= ${receivedBy}::date
+      offset 0
+    ) s
     order by s.contract_id, s.day, s.register`.execute(db);
   return r.rows;
 }
@@ -389,8 +409,8 @@ export interface BilledIndexRow {
 /**
  * R2: per contract, the indexes its invoice of `billingDate` billed up to (the `indexes` entries dated
  * the end of its energy period, which must be that billing date), with whether they were estimated —
- * read from the invoice and its consumption basis (migration 0011), in one query on the invoice's (contract, kind, billing
- * date) key. A contract whose invoice has no energy period or no consumption basis (an older engine) gets none.
+ * read from the invoice and its consumption basis (migration 0011), in one query: one index lookup per contract
+ * (invoice_contract, migration 0024). A contract whose invoice has no energy period or no consumption basis (an older engine) gets none.
  */
 export async function loadBilledIndexes(
   db: Kysely<Database>,
@@ -400,10 +420,16 @@ export async function loadBilledIndexes(
   const r = await sql<{ contract_id: string; energy_end: string; indexes: unknown; consumption: unknown }>`
     select i.contract_id, i.energy_end, i.indexes, i.consumption
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.billingDate)}::date[]) as u(id, billing_date)
-    join invoice i on i.contract_id = u.id and i.kind in ('monthlyInvoice', 'trueUpInvoice') and i.billing_date = u.billing_date
-    where i.energy_end = u.billing_date and i.consumption is not null
-      -- R5 · CGV 6.6: an invoice cancelled by a credit note no longer counts; the one replacing it does.
-      and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)`.execute(db);
+    cross join lateral (
+      -- One lookup per contract on invoice_contract (0024), whatever the statistics ("offset 0" keeps
+      -- the subquery per contract: the planner cannot turn it into a join of the chunk with every invoice).
+      select i.contract_id, i.energy_end, i.indexes, i.consumption from invoice i
+      where i.contract_id = u.id and i.billing_date = u.billing_date and i.kind in ('monthlyInvoice', 'trueUpInvoice')
+        and i.energy_end = u.billing_date and i.consumption is not null
+        -- R5 · CGV 6.6: an invoice cancelled by a credit note no longer counts; the one replacing it does.
+        and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)
+      offset 0
+    ) i`.execute(db);
   const out: BilledIndexRow[] = [];
   for (const row of r.rows) {
     const consumption = row.consumption as { estimated?: boolean; actualReadDate?: string | null };

@@ -41,14 +41,16 @@ export interface HeldInvoice {
 export async function loadRecentInvoiceTotals(db: Db, contractIds: readonly string[], n: number): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (contractIds.length === 0) return out;
+  // One lookup per contract on invoice_contract (0024), whatever the statistics.
   const { rows } = await sql<{ contract_id: string; total_ttc: string }>`
-    select contract_id, total_ttc::text as total_ttc from (
-      select contract_id, total_ttc, billing_date, id,
-        row_number() over (partition by contract_id order by billing_date desc, id desc) as k
-      from invoice
-      where contract_id = any(${[...contractIds]}::text[]) and kind in ('monthlyInvoice', 'trueUpInvoice')
-    ) x where k <= ${n}::int
-    order by contract_id, billing_date desc, id desc`.execute(db);
+    select u.id as contract_id, i.total_ttc::text as total_ttc
+    from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select total_ttc, billing_date, id from invoice
+      where contract_id = u.id and kind in ('monthlyInvoice', 'trueUpInvoice')
+      order by billing_date desc, id desc limit ${n}::int
+    ) i
+    order by u.id, i.billing_date desc, i.id desc`.execute(db);
   for (const r of rows) {
     const list = out.get(r.contract_id);
     if (list) list.push(r.total_ttc);

@@ -51,6 +51,7 @@ import {
   loadLedgerEntries,
   loadReference,
   refundsOf,
+  analyzeTables,
 } from "@billing/db";
 
 // The payment file ----------------------------------------------------------------------------------
@@ -174,6 +175,8 @@ export async function importPayments(
     else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
   }
   all.sort((a, b) => a.line - b.line);
+  // A bulk load: the plans of the nightly payments step must see the table's new size (issue 15).
+  if (inserted > 0) await analyzeTables(store.db, ["payment"]);
   return { inserted, unchanged, errors: all, duplicates };
 }
 

@@ -19,6 +19,7 @@ import {
   loadConsumptionUses,
   migrateOrThrow,
   storeReceivedRows,
+  analyzeTables,
 } from "@billing/db";
 import { RULE_R1_YEARLY_READ, yearlyRealReadSince } from "@billing/core";
 import { type ImportFormat, ImportFileError, readRecords } from "../import/records.ts";
@@ -75,6 +76,8 @@ export async function importReadsFile(
     throw e;
   }
   await flush(batch);
+  // A bulk load: the night's query plans must see the tables' new size (issue 15).
+  if (total.rows > total.alreadyKnown) await analyzeTables(store.db, ["meter_read", "station_consumption"]);
   return { ...total, rejected };
 }
 

@@ -1,0 +1,11 @@
+-- 0024 — issue 15 item 1: plans that do not depend on luck.
+--
+-- The night looks up, per contract of a chunk, its invoices: the one whose indexes it billed last
+-- (billing.lastIndexes), the issue date of the last monthly invoice (R8), the last totals (review
+-- bounds). No index reached every invoice of a contract: invoice_contract_id_kind_billing_date_key
+-- (0013) is partial (no credit notes, no replacing invoices) and a replacing invoice counts for those
+-- lookups. Without it each lookup could only read the whole table, and with stale statistics the
+-- planner chose to compare every chunk contract with every invoice (8.6 s for one chunk at 30,000
+-- contracts). The repositories now read one contract at a time (a LATERAL subquery on this index),
+-- so the plan is an index scan whatever the statistics.
+create index invoice_contract on invoice (contract_id, billing_date);

@@ -1,7 +1,9 @@
 /**
  * `pnpm bench [--contracts N] [--workers W] [--date D]`: seeds N demo contracts into a fresh store and
  * times one nightly run over them, printing contracts/s, invoices/s, lines/s and peak memory.
- * A script that prints figures, not a timed test (figures recorded in docs/performance.md).
+ * A script that prints figures, not a timed test (figures recorded in docs/performance.md). On PostgreSQL it
+ * then measures the floor in the same run (bench-floor.ts): the rows the night wrote, stored again with COPY
+ * into empty copies of its tables, and prints the ratio night / floor (issue 15 item 4).
  *
  * Store: with DATABASE_URL, a fresh database `billing_bench` (`--database`) is created on that server
  * (dropped and recreated on each run); without it, a fresh embedded store in a temporary folder.
@@ -13,7 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { openStore, migrateOrThrow } from "@billing/db";
+import { sql } from "kysely";
+import { analyzeTables, openStore, migrateOrThrow } from "@billing/db";
+import { measureFloor } from "./bench-floor.ts";
 import { dates, previousBillingDate } from "@billing/core";
 import { recordContractEvent } from "./contracts/contract-events.ts";
 import { seedDemo } from "./demo/seed.ts";
@@ -67,6 +71,7 @@ try {
   if (eventsShare > 0) {
     const recorded = await seedEvents(eventsShare);
     process.stdout.write(`recorded ${recorded.toLocaleString("en-US")} contract events\n`);
+    await analyzeTables(store.db, ["contract_event"]); // a bulk load: the night's plans see it (issue 15)
   }
   peakRss = 0;
   const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
@@ -81,7 +86,28 @@ try {
     `  peak RSS   ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process${Number(workers) > 1 ? "; each worker reports its own below" : ""})`,
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
+  // Bytes stored per invoice: the invoice tables (heap, TOAST, indexes) of this fresh store, all the night's.
+  const stored = await sql<{ bytes: string }>`
+    select sum(pg_total_relation_size(t::regclass))::text as bytes
+    from unnest(${["invoice", "invoice_line", "invoice_vat", "invoice_input", "case_part"]}::text[]) t`.execute(store.db);
+  const storedBytes = Number(stored.rows[0]!.bytes);
+  if (s.invoices > 0) lines.push(`  stored     ${(storedBytes / 2 ** 20).toFixed(1)} MiB in the invoice tables → ${Math.round(storedBytes / s.invoices).toLocaleString("en-US")} bytes per invoice (lines, VAT groups, inputs, case parts, indexes)`);
   process.stdout.write(lines.join("\n") + "\n");
+  if (databaseUrl) {
+    // Issue 15 item 4: the floor, measured in the same run (docs/performance.md "The floor").
+    process.stdout.write("floor: copying the rows the night wrote into empty copies of its tables (COPY, triggers off)…\n");
+    const f = await measureFloor(databaseUrl, s.runId);
+    const tables = f.perTable.filter((t) => t.rows > 0).map((t) => `${t.table} ${t.rows.toLocaleString("en-US")}`).join(", ");
+    process.stdout.write([
+      `floor (COPY of the night's rows, same keys and ${f.foreignKeys} foreign keys, no triggers)`,
+      `  rows       ${f.rows.toLocaleString("en-US")} (${tables}); ${(f.textBytes / 2 ** 20).toFixed(1)} MiB as COPY text`,
+      `  COPY       ${f.seconds.toFixed(2)} s → ${Math.round(f.rows / f.seconds).toLocaleString("en-US")} rows/s`,
+      `  stored     ${f.invoices > 0 ? Math.round(f.invoiceTablesBytes / f.invoices).toLocaleString("en-US") : "-"} bytes per invoice in the copies (fresh tables, no bloat)`,
+      `  night / floor  ${(s.seconds / f.seconds).toFixed(2)} × (night ${s.seconds.toFixed(2)} s, floor ${f.seconds.toFixed(2)} s)`,
+    ].join("\n") + "\n");
+  } else {
+    process.stdout.write("floor: PostgreSQL only (COPY into a scratch schema); run with DATABASE_URL to measure night / floor\n");
+  }
 } finally {
   clearInterval(sampler);
   await store.close();

@@ -1,15 +1,15 @@
 /**
  * The audit over several processes (`billing audit --workers N`, PostgreSQL only): the documents of
  * the range are cut into N id ranges of about the same count; each process replays its own
- * (audit-worker.ts, auditRange with afterId/toId, no chain check); the parent merges the reports and
- * checks each series' hash chain and numbering once. The merged report equals the one-process report:
+ * (audit-worker.ts, auditRange with afterId/toId, checking each document's content hash as it replays
+ * it); the parent merges the reports and checks each series' numbering and links once. The merged report equals the one-process report:
  * the same counts, the same mismatches (in issue order), the same chains.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type Store, verifyChain } from "@billing/db";
+import { type ChainProblem, type Store } from "@billing/db";
 import { sql } from "kysely";
-import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange } from "./audit.ts";
+import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains } from "./audit.ts";
 
 const AUDIT_WORKER = fileURLToPath(new URL("./audit-worker.ts", import.meta.url));
 /** The child runs TypeScript as its parent does: under the CLI (`node --import tsx`) the same flags; under another runner (vitest), tsx's loader. */
@@ -57,13 +57,11 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
   const mismatches = reports.flatMap((r) => r.mismatches).sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   const chains: AuditedChain[] = [];
   if (options.chains ?? true) {
-    const series = options.series !== undefined
-      ? [options.series]
-      : (await store.db.selectFrom("invoice").select("series_id").distinct().where("issue_date", ">=", options.from).where("issue_date", "<=", options.to).orderBy("series_id").execute()).map((r) => r.series_id);
-    for (const s of series) {
-      const v = await verifyChain(store.db, s);
-      chains.push(v.ok ? { series: s, count: v.count, ok: true, problems: [] } : { series: s, count: v.count, ok: false, problems: v.problems });
-    }
+    // Each process checked the content hashes of its documents; numbering and links are checked once here.
+    const content = new Map<string, ChainProblem[]>();
+    for (const r of reports) for (const c of r.chains) content.set(c.series, [...(content.get(c.series) ?? []), ...c.problems]);
+    const series = options.series !== undefined ? [options.series] : [...new Set(reports.flatMap((r) => r.chains.map((c) => c.series)))].sort();
+    chains.push(...(await checkChains(store.db, series, options, content)));
   }
   const documents = reports.reduce((n, r) => n + r.documents, 0);
   return {

@@ -1,6 +1,6 @@
 /**
  * One process of a split audit (`billing audit --workers N`, auditInProcesses): receives its id range
- * over IPC, audits it without the chain check (the parent checks each series once), reports progress
+ * over IPC, audits it with each document's content hash (the parent checks numbering and links once), reports progress
  * and its report back.
  */
 import { openStore } from "@billing/db";
@@ -9,7 +9,7 @@ import { type AuditOptions, auditRange } from "./audit.ts";
 process.once("message", async (options: AuditOptions) => {
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
   try {
-    const report = await auditRange(store, { ...options, chains: false, onProgress: (progress) => void process.send?.({ progress }) });
+    const report = await auditRange(store, { ...options, chains: "content", onProgress: (progress) => void process.send?.({ progress }) });
     process.send?.({ report });
   } catch (e) {
     process.send?.({ error: (e as Error).message });

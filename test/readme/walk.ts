@@ -7,7 +7,7 @@
  * stopped with SIGTERM at the end (it must exit 0). A failure names the README line: fix the line or
  * the command.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +44,15 @@ async function run(command: string, env: NodeJS.ProcessEnv, timeoutMs: number): 
   return r;
 }
 
+/** The processes of a process group that have no child in it (ps, Linux and macOS). */
+function leafProcesses(pgid: number): number[] {
+  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid="], { encoding: "utf8" })
+    .trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number)).filter((r) => r[2] === pgid);
+  const parents = new Set(rows.map((r) => r[1]));
+  const leaves = rows.map((r) => r[0]!).filter((pid) => !parents.has(pid));
+  return leaves.length > 0 ? leaves : [-pgid];
+}
+
 const tail = (out: string) => out.trim().split("\n").slice(-6).map((l) => `      ${l}`).join("\n");
 const failures: string[] = [];
 
@@ -78,7 +87,10 @@ try {
       const background = pgLines.filter((x) => x.background).map((l) => ({ l, p: start(l.command, onServer) }));
       for (const l of pgLines.filter((x) => !x.background)) check(l, await run(l.command, onServer, 600_000), "PostgreSQL");
       for (const { l, p } of background) {
-        process.kill(-p.child.pid!, "SIGTERM");
+        // SIGTERM to the worker itself — the leaf of `bash -c` → pnpm → tsx → node — as a supervisor
+        // stops it (`kill <pid>`): the wrappers (a shell, pnpm) die of a signal sent to them, whatever the
+        // worker does; they pass on the worker's exit code when it exits by itself.
+        for (const pid of leafProcesses(p.child.pid!)) process.kill(pid, "SIGTERM");
         const timer = setTimeout(() => process.kill(-p.child.pid!, "SIGKILL"), 60_000);
         const r = await p.done;
         clearTimeout(timer);

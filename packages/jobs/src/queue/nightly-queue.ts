@@ -367,17 +367,35 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
     if (opts.once) await runOnce(options);
     else {
       const runner = await run(options);
-      const stop = () => void runner.stop().catch(() => undefined);
+      let stoppingSince: number | null = null;
+      const stop = () => {
+        if (stoppingSince === null) {
+          stoppingSince = Date.now();
+          void runner.stop().catch(() => undefined);
+        }
+      };
+      // A signal asks the worker to finish the ranges in hand and exit 0. Launched through `pnpm billing`
+      // (pnpm → tsx → node), one Ctrl-C or `kill -TERM -<group>` reaches this process twice — from the
+      // terminal or the group kill, and again relayed by tsx — so a repeat within 2 s is the same request;
+      // a later one means "now": the default action, the process ends at once.
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stoppingSince !== null && Date.now() - stoppingSince > 2_000) {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          process.kill(process.pid, signal);
+          return;
+        }
+        stop();
+      };
       opts.signal?.addEventListener("abort", stop, { once: true });
-      // A second signal while the ranges in hand finish: the default action, the process ends at once.
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       try {
         await runner.promise;
       } finally {
         opts.signal?.removeEventListener("abort", stop);
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
     }
   } finally {

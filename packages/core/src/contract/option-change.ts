@@ -31,11 +31,11 @@ import type { DraftLine } from "../invoice/draft-line.ts";
 import { energyLines } from "../invoice/energy.ts";
 import { previousBillingDate } from "../invoice/schedule.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
-import { ONE, dec, formatCents, formatPlain } from "../primitives/money.ts";
+import { dec, formatCents, formatPlain } from "../primitives/money.ts";
 import { type Period, splitAt } from "../primitives/period.ts";
 import { type OptionChange, onOptionAt, optionChangeDates, optionChanges, priceOptionAt, tariffFormulaAt } from "../pricing/price-option.ts";
 import type { Ruleset } from "../ruleset.ts";
-import { vatRateAt } from "../taxes/vat.ts";
+import { passThroughCharge } from "./pass-through-charge.ts";
 
 export const RULE_R8_OPTION_FEE = "R8 · R9 · CGV 4 (distributor's fee for a price option change, catalogue price, no markup)";
 export const RULE_R8_OPTION_ANNUAL_CHARGE = "R8 · CGV 4 (annual character of the price option and tariff formula: the distributor's charge passed through, no markup)";
@@ -155,42 +155,19 @@ export function optionChangeLines(c: Case, billingDate: LocalDate, annualCharact
   const out: DraftLine[] = [];
   for (const e of optionChanges(c)) {
     if (!(e.date < billingDate && (prev === null || e.date >= prev))) continue;
-    const day = { start: e.date, end: addDays(e.date, 1) };
     const from = priceOptionAt(c, addDays(e.date, -1));
     const fromFormula = tariffFormulaAt(c, addDays(e.date, -1));
     const what = `${from} → ${e.priceOption}` + (fromFormula === e.tariffFormula ? "" : `, ${fromFormula} → ${e.tariffFormula}`);
     if (e.fee) {
-      const amount = dec(e.fee.amountHt);
-      out.push({
-        kind: "distributorService",
-        register: null,
-        period: day,
-        quantity: ONE,
-        quantityUnit: "charge",
-        unitPrice: amount,
-        amount,
-        vatRate: vatRateAt(c, "distributorService", e.date),
-        rule: RULE_R8_OPTION_FEE,
-        inputs: { eventDate: e.date, fromOption: from, item: e.fee.item, priceHt: formatPlain(amount), source: e.fee.source, toOption: e.priceOption },
-        explanation: `Distributor's fee for the price option change of ${e.date} (${what}, ${e.fee.item}): ${formatCents(amount)} € HT, catalogue price re-billed without markup`,
-      });
+      out.push(passThroughCharge(c, e.date, e.fee.amountHt, RULE_R8_OPTION_FEE,
+        { eventDate: e.date, fromOption: from, item: e.fee.item, priceHt: formatPlain(dec(e.fee.amountHt)), source: e.fee.source, toOption: e.priceOption },
+        `Distributor's fee for the price option change of ${e.date} (${what}, ${e.fee.item}): ${formatCents(dec(e.fee.amountHt))} € HT, catalogue price re-billed without markup`));
     }
     const reversed = annualCharacter ? reversedOptionChange(c, e) : null;
     if (reversed && e.annualChargeHt !== undefined) {
-      const amount = dec(e.annualChargeHt);
-      out.push({
-        kind: "distributorService",
-        register: null,
-        period: day,
-        quantity: ONE,
-        quantityUnit: "charge",
-        unitPrice: amount,
-        amount,
-        vatRate: vatRateAt(c, "distributorService", e.date),
-        rule: RULE_R8_OPTION_ANNUAL_CHARGE,
-        inputs: { eventDate: e.date, fromOption: from, item: "optionAnnualCharacter", priceHt: formatPlain(amount), reverses: reversed.date, toOption: e.priceOption },
-        explanation: `Annual character of the price option: the change of ${e.date} (${what}) reverses the change of ${reversed.date}, less than a year before; the distributor's charge of ${formatCents(amount)} € HT is passed through without markup`,
-      });
+      out.push(passThroughCharge(c, e.date, e.annualChargeHt, RULE_R8_OPTION_ANNUAL_CHARGE,
+        { eventDate: e.date, fromOption: from, item: "optionAnnualCharacter", priceHt: formatPlain(dec(e.annualChargeHt)), reverses: reversed.date, toOption: e.priceOption },
+        `Annual character of the price option: the change of ${e.date} (${what}) reverses the change of ${reversed.date}, less than a year before; the distributor's charge of ${formatCents(dec(e.annualChargeHt))} € HT is passed through without markup`));
     }
   }
   return out;

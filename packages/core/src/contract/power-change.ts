@@ -19,7 +19,7 @@ import { oneYearEarlier } from "../consumption/comparable-consumption.ts";
 import { type LocalDate, addDays } from "../primitives/dates.ts";
 import { ONE, add, dec, div, formatCents, formatPlain, roundToCent } from "../primitives/money.ts";
 import { subscribedKvaAt } from "../pricing/subscribed-power.ts";
-import { vatRateAt } from "../taxes/vat.ts";
+import { passThroughCharge } from "./pass-through-charge.ts";
 import type { DraftLine } from "../invoice/draft-line.ts";
 import { previousBillingDate } from "../invoice/schedule.ts";
 
@@ -57,23 +57,12 @@ export function powerChangeLines(c: Case, billingDate: LocalDate, annualCharacte
   for (const e of c.events) {
     if (e.type !== "powerChange") continue;
     if (!(e.date < billingDate && (prev === null || e.date >= prev))) continue;
-    const day = { start: e.date, end: addDays(e.date, 1) };
     const from = kvaBefore(c, e.date);
     if (e.fee) {
-      const amount = dec(e.fee.amountHt);
-      out.push({
-        kind: "distributorService",
-        register: null,
-        period: day,
-        quantity: ONE,
-        quantityUnit: "charge",
-        unitPrice: amount,
-        amount,
-        vatRate: vatRateAt(c, "distributorService", e.date),
-        rule: RULE_R8_POWER_FEE,
-        inputs: { eventDate: e.date, fromKva: String(from), item: e.fee.item, priceHt: formatPlain(amount), source: e.fee.source, toKva: String(e.subscribedKva) },
-        explanation: `Distributor's fee for the power change of ${e.date} (${from} → ${e.subscribedKva} kVA, ${e.fee.item}): ${formatCents(amount)} € HT, catalogue price re-billed without markup`,
-      });
+      const amount = formatCents(dec(e.fee.amountHt));
+      out.push(passThroughCharge(c as Case, e.date, e.fee.amountHt, RULE_R8_POWER_FEE,
+        { eventDate: e.date, fromKva: String(from), item: e.fee.item, priceHt: formatPlain(dec(e.fee.amountHt)), source: e.fee.source, toKva: String(e.subscribedKva) },
+        `Distributor's fee for the power change of ${e.date} (${from} → ${e.subscribedKva} kVA, ${e.fee.item}): ${amount} € HT, catalogue price re-billed without markup`));
     }
     const reversed = annualCharacter ? reversedChange(c, e) : null;
     if (reversed) {
@@ -83,20 +72,9 @@ export function powerChangeLines(c: Case, billingDate: LocalDate, annualCharacte
           `power change of ${e.date} (${from} → ${e.subscribedKva} kVA) reverses the change of ${reversed.date} less than a year before: the distributor's annual-character charge is needed (CGV 4)`,
         );
       }
-      const amount = dec(e.annualChargeHt);
-      out.push({
-        kind: "distributorService",
-        register: null,
-        period: day,
-        quantity: ONE,
-        quantityUnit: "charge",
-        unitPrice: amount,
-        amount,
-        vatRate: vatRateAt(c, "distributorService", e.date),
-        rule: RULE_R8_ANNUAL_CHARGE,
-        inputs: { eventDate: e.date, fromKva: String(from), item: "powerAnnualCharacter", priceHt: formatPlain(amount), reverses: reversed.date, toKva: String(e.subscribedKva) },
-        explanation: `Annual character of the subscribed power: the change of ${e.date} (${from} → ${e.subscribedKva} kVA) reverses the change of ${reversed.date}, less than a year before; the distributor's charge of ${formatCents(amount)} € HT is passed through without markup`,
-      });
+      out.push(passThroughCharge(c as Case, e.date, e.annualChargeHt, RULE_R8_ANNUAL_CHARGE,
+        { eventDate: e.date, fromKva: String(from), item: "powerAnnualCharacter", priceHt: formatPlain(dec(e.annualChargeHt)), reverses: reversed.date, toKva: String(e.subscribedKva) },
+        `Annual character of the subscribed power: the change of ${e.date} (${from} → ${e.subscribedKva} kVA) reverses the change of ${reversed.date}, less than a year before; the distributor's charge of ${formatCents(dec(e.annualChargeHt))} € HT is passed through without markup`));
     }
   }
   return out;

@@ -106,3 +106,9 @@ export async function switchToMonthly(trx: Transaction<Database>, contractIds: r
     .where("id", "=", sql<string>`any(${[...contractIds]}::text[])`)
     .execute();
 }
+
+/** A contract's next billing date as stored now (undefined: no such contract; null: billing over) — to see whether another run moved it. */
+export async function currentNextBillingDate(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<string | null | undefined> {
+  const now = await db.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).executeTakeFirst();
+  return now?.next_billing_date;
+}

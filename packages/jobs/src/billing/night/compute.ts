@@ -1,0 +1,215 @@
+/**
+ * Step 3, **compute**: the pure core on each contract of a chunk — its case built from the loaded rows
+ * (case-builder.ts), `dueInvoices` for a monthly contract, `dueSmoothedDocuments` for a smoothed one —
+ * and the safety bounds before issuing. No I/O: rows in, documents (with their stored input) out.
+ */
+import {
+  type Case,
+  type Invoice,
+  type InstalmentNotice,
+  type InstalmentPlan,
+  type PendingCharge,
+  type PlanReadjustment,
+  type PlanState,
+  dueInvoices,
+  dueSmoothedDocuments,
+  priceOptionAt,
+  reviewReasons,
+} from "@billing/core";
+import type { BilledIndexRow, ContractEventRow, ContractRow, CustomerRow, MeterReadRow, NewInvoice, StationDayRow } from "@billing/db";
+import { buildCase, lastIndexesFromRows, stationDaysFromRows } from "../case-builder.ts";
+import { pendingChargeOf } from "../payments.ts";
+import type { InputHasher } from "../stored-input.ts";
+import type { ChunkData, NightData, ReadsByContract } from "./load.ts";
+import { type ContractResult, NO_SMOOTHED, type ReviewBounds } from "./types.ts";
+
+/** What computing a contract needs besides its rows: the run's shared data, rules and stored-input hasher. */
+export interface ComputeContext {
+  readonly night: NightData;
+  readonly runId: number;
+  readonly engineVersion: string;
+  readonly hasher: InputHasher;
+}
+
+/** R2 data of one contract. */
+export interface ContractRows {
+  readonly customer: CustomerRow | undefined;
+  readonly reads: readonly MeterReadRow[];
+  readonly plan: PlanState | undefined;
+  readonly station: readonly StationDayRow[];
+  readonly billed: readonly BilledIndexRow[];
+  /** R8: the contract's events and its last invoice's issue date (absent: none). */
+  readonly events?: readonly ContractEventRow[] | undefined;
+  readonly lastIssueDate?: string | undefined;
+  readonly pendingCharges?: readonly PendingCharge[] | undefined;
+}
+
+/** A contract recorded as failed with `reason`: nothing issued, its next billing date kept. */
+export function failedResult(contract: ContractRow, reason: string): ContractResult {
+  return {
+    contract,
+    invoices: [],
+    next: contract.next_billing_date,
+    outcome: { contractId: contract.id, outcome: "failed", reason },
+    lines: 0,
+    smoothed: NO_SMOOTHED,
+  };
+}
+
+/** One contract's documents of the night (a failure as a value: one bad contract never stops the run). */
+export function computeContract(ctx: ComputeContext, contract: ContractRow, rows: ContractRows): ContractResult {
+  const { night } = ctx;
+  try {
+    if (!rows.customer) return failedResult(contract, `customer ${contract.customer_id} not found`);
+    const built = buildCase({
+      customer: rows.customer, contract, offer: night.offerFor(contract.offer_id), reference: night.reference, reads: rows.reads, asOf: night.date, plan: rows.plan,
+      // R2: station days for the contracts loaded for estimation; the peer averages for every contract
+      // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
+      // without history takes them, CGV 6.1).
+      stationDays: stationDaysFromRows(rows.station),
+      estimation: { ...night.estimation, peerAverages: night.peersOf(contract.price_option, contract.subscribed_kva) },
+      lastIndexes: lastIndexesFromRows(rows.billed),
+      pendingCharges: rows.pendingCharges,
+      events: rows.events,
+      lastIssueDate: rows.lastIssueDate,
+    });
+    // R8 · CGV 4: after a price option change, R2's peer averages are those of the option in force on the run date.
+    const option = priceOptionAt(built, night.date);
+    const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: night.peersOf(option, contract.subscribed_kva) } };
+    if (contract.billing_mode === "smoothed") return computeSmoothed(ctx, contract, c);
+    const out = dueInvoices(c, { engineVersion: ctx.engineVersion });
+    if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
+    if (out.invoices.length === 0) {
+      return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
+    }
+    const input = ctx.hasher.storedInput(c, out.invoices);
+    const invoices = out.invoices.map(
+      (document: Invoice): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId: ctx.runId, engineVersion: ctx.engineVersion, input }),
+    );
+    return {
+      contract,
+      invoices,
+      next: out.nextBillingDate,
+      outcome: { contractId: contract.id, outcome: "billed", invoices: invoices.length },
+      lines: out.invoices.reduce((n, i) => n + i.lines.length, 0),
+      smoothed: NO_SMOOTHED,
+    };
+  } catch (e) {
+    return failedResult(contract, `internal error: ${(e as Error).message}`);
+  }
+}
+
+/** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
+function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): ContractResult {
+  const out = dueSmoothedDocuments(c, {}, { engineVersion: ctx.engineVersion });
+  if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
+  const docs: Invoice[] = [];
+  const plans: InstalmentPlan[] = [];
+  const notices: InstalmentNotice[] = [];
+  const readjustments: PlanReadjustment[] = [];
+  for (const d of out.documents) {
+    switch (d.kind) {
+      case "instalmentPlan":
+        plans.push(d);
+        break;
+      case "instalmentNotice":
+        notices.push(d);
+        break;
+      case "readjustment":
+        readjustments.push(d);
+        break;
+      case "monthlyInvoice":
+      case "trueUpInvoice":
+        docs.push(d);
+        break;
+    }
+  }
+  const count = out.documents.length;
+  const input = docs.length > 0 ? ctx.hasher.storedSmoothedInput(c, docs) : null;
+  const invoices = docs.map((document): NewInvoice => ({ document, seriesPrefix: c.contract.invoiceSeries, runId: ctx.runId, engineVersion: ctx.engineVersion, input: input! }));
+  return {
+    contract,
+    invoices,
+    next: out.nextBillingDate,
+    outcome: count === 0
+      ? { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }
+      : { contractId: contract.id, outcome: "billed", invoices: count },
+    lines: docs.reduce((n, i) => n + i.lines.length, 0),
+    smoothed: { plans, notices, readjustments },
+    switchedToMonthly: out.billingMode === "monthly",
+  };
+}
+
+/** One contract of a loaded chunk, with its reads and station days from `reads` (the chunk's, or a longer history's). */
+export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, reads: ReadsByContract = data.reads): ContractResult {
+  return computeContract(ctx, k, {
+    customer: data.customers.get(k.customer_id),
+    reads: reads.reads.get(k.id) ?? [],
+    plan: data.plans.get(k.id),
+    station: reads.station.get(k.id) ?? [],
+    billed: data.billed.get(k.id) ?? [],
+    events: data.events.get(k.id),
+    lastIssueDate: data.lastIssued.get(k.id),
+    pendingCharges: data.charges.get(k.id)?.map(pendingChargeOf),
+  });
+}
+
+/** Every contract of a loaded chunk, in the chunk's order. */
+export function computeChunk(ctx: ComputeContext, data: ChunkData): ContractResult[] {
+  return data.contracts.map((k) => computeOf(ctx, data, k));
+}
+
+/**
+ * A communicating meter whose tele-read of the billing date has not arrived goes down R2's list
+ * (docs/rules.md, "Estimation"): the few estimated (or not estimable) from the short window are
+ * computed again with a year of history and their station days, as a non-communicating one is.
+ */
+export function needsHistory(p: ContractResult): boolean {
+  return p.contract.billing_mode === "monthly" && p.contract.communicating_meter &&
+    (p.outcome.reason?.startsWith("NO_ESTIMATE") === true || p.invoices.some((inv) => inv.document.consumption?.estimated === true));
+}
+
+/**
+ * Safety bounds before issuing: a contract held for review earlier is not billed again until a
+ * person decides; an invoice beyond the bounds holds its contract's documents of tonight.
+ */
+export function applyReview(prepared: ContractResult[], data: ChunkData, review: ReviewBounds | undefined): void {
+  for (const [i, p] of prepared.entries()) {
+    const heldId = data.heldContracts.get(p.contract.id);
+    if (heldId !== undefined) {
+      prepared[i] = {
+        contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true,
+        outcome: { contractId: p.contract.id, outcome: "unchanged", reason: `held for review (#${heldId}): billed again once released or rejected (billing review list)` },
+      };
+      continue;
+    }
+    if (review && p.outcome.outcome === "billed" && p.invoices.length > 0) prepared[i] = holdIfBeyondBounds(p, data.recentTotals.get(p.contract.id) ?? [], review);
+  }
+}
+
+/**
+ * Issue 13 item 8: the contract's documents of the night held for review when one of its invoices
+ * crosses a bound — nothing issued, numbered or moved (its next billing date, its charges, its plan);
+ * `p` unchanged otherwise. The held total shown is the first invoice beyond a bound.
+ */
+export function holdIfBeyondBounds(p: ContractResult, recentTotals: readonly string[], review: ReviewBounds): ContractResult {
+  const beyond = p.invoices
+    .map((inv) => ({ inv, reasons: reviewReasons(inv.document.totalTtc, recentTotals, review) }))
+    .filter((x) => x.reasons.length > 0);
+  if (beyond.length === 0) return p;
+  const reason = beyond.flatMap((x) => x.reasons.map((r) => `${x.inv.document.kind} of ${x.inv.document.billingDate}: ${r}`)).join("; ");
+  return {
+    contract: p.contract,
+    invoices: [],
+    next: p.contract.next_billing_date,
+    lines: 0,
+    smoothed: NO_SMOOTHED,
+    keepNext: true,
+    outcome: { contractId: p.contract.id, outcome: "held", reason, invoices: 0 },
+    held: {
+      totalTtc: beyond[0]!.inv.document.totalTtc,
+      reason,
+      documents: { invoices: p.invoices, smoothed: p.smoothed, next: p.next, switchedToMonthly: p.switchedToMonthly === true, lines: p.lines },
+    },
+  };
+}

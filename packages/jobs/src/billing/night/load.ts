@@ -1,0 +1,201 @@
+/**
+ * Step 2, **load**: what the run's cases share, loaded once per run (`loadNight`: reference data,
+ * offers, the R2 peer averages known on the run date), and a chunk's case data in one query per table
+ * (`loadChunk`: customers, reads, plans, billed indexes, charges, events, review state). No
+ * computation here: rows in, rows grouped by contract out (case-builder.ts turns them into cases).
+ */
+import type { Case, PeerAverage, PlanState } from "@billing/core";
+import { dates } from "@billing/core";
+import {
+  type BilledIndexRow,
+  type ChargeRow,
+  type ContractEventRow,
+  type ContractRow,
+  type CustomerRow,
+  type Database,
+  type MeterReadRow,
+  type StationDayRow,
+  kvaBandOf,
+  loadBilledIndexes,
+  loadContractEvents,
+  loadCustomers,
+  loadHeldContracts,
+  loadLastActualReadsBefore,
+  loadLastIssueDates,
+  loadOffers,
+  loadPeerAverages,
+  loadPendingCharges,
+  loadPlanStates,
+  loadReadsFor,
+  loadRecentInvoiceTotals,
+  loadReference,
+  loadStationDays,
+} from "@billing/db";
+import type { Kysely } from "kysely";
+import { lastBillingDateOf, offerFromRows, peerAveragesFromRows, referenceFromRows } from "../case-builder.ts";
+import type { EstimationSettings, ReviewBounds } from "./types.ts";
+
+/** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
+export const READ_WINDOW_DAYS = 70;
+/** Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. */
+export const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
+/**
+ * R2 3.3: a meter that is not communicating may be estimated from its history over the same dates one
+ * year earlier: its reads go back a year before the earliest energy period (plus the last distributor
+ * read before that, loaded apart). A communicating meter is billed on its tele-reads (R2 1): the short
+ * window, and the long one only when its invoice has to be estimated (a late tele-read).
+ */
+export const HISTORY_READ_WINDOW_DAYS = 31 + 366 + 31;
+/** R2: station days are loaded back to the last billing date or last distributor read, at most this far. */
+export const STATION_WINDOW_DAYS = 13 * 31;
+
+/** What every case of the run shares (loaded once per run, parsed once per offer). */
+export interface NightData {
+  readonly date: string;
+  readonly reference: Case["reference"];
+  /** The offer's parsed prices; throws what parsing it threw (then every contract of the offer fails with it). */
+  readonly offerFor: (offerId: string) => Case["offer"];
+  /** R2 3.3: the peer averages of a price option and subscribed power (its kVA band). */
+  readonly peersOf: (option: string, kva: number) => PeerAverage[];
+  readonly estimation: EstimationSettings | undefined;
+}
+
+/** The run's shared data: reference series, offers, and the peer averages known on `date` (latest version on or before it). */
+export async function loadNight(db: Kysely<Database>, date: string, estimation: EstimationSettings | undefined): Promise<NightData> {
+  const [referenceRows, offerRows, peerRows] = await Promise.all([loadReference(db), loadOffers(db), loadPeerAverages(db, date)]);
+  const reference = referenceFromRows(referenceRows);
+  const offers = new Map(offerRows.map((o) => [o.id, o]));
+  const parsedOffers = new Map<string, Case["offer"] | Error>();
+  const offerFor = (id: string): Case["offer"] => {
+    let o = parsedOffers.get(id);
+    if (o === undefined) {
+      const row = offers.get(id);
+      try {
+        o = row ? offerFromRows(row) : new Error(`offer ${id} not found`);
+      } catch (e) {
+        o = e as Error;
+      }
+      parsedOffers.set(id, o);
+    }
+    if (o instanceof Error) throw o;
+    return o;
+  };
+  const peersByOption = new Map<string, PeerAverage[]>();
+  const peersOf = (option: string, kva: number): PeerAverage[] => {
+    const key = `${option}|${kvaBandOf(kva)}`;
+    let list = peersByOption.get(key);
+    if (!list) peersByOption.set(key, (list = peerAveragesFromRows(peerRows, option, kvaBandOf(kva))));
+    return list;
+  };
+  return { date, reference, offerFor, peersOf, estimation };
+}
+
+/** R2: a monthly contract whose meter is not communicating may be estimated (self-read, station, history, peers). */
+export const estimated = (k: ContractRow): boolean => k.billing_mode === "monthly" && !k.communicating_meter;
+
+export function groupByContract<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+/** Reads and station days of some contracts, by contract id. */
+export interface ReadsByContract {
+  readonly reads: Map<string, MeterReadRow[]>;
+  readonly station: Map<string, StationDayRow[]>;
+}
+
+/** A chunk's case data, by contract (or customer) id. */
+export interface ChunkData {
+  readonly contracts: readonly ContractRow[];
+  /** The earliest next billing date of the chunk (or the run date): where its read windows start. */
+  readonly earliest: string;
+  readonly customers: Map<string, CustomerRow>;
+  readonly reads: ReadsByContract;
+  readonly plans: Map<string, PlanState>;
+  readonly billed: Map<string, BilledIndexRow[]>;
+  readonly charges: Map<string, ChargeRow[]>;
+  readonly events: Map<string, ContractEventRow[]>;
+  readonly lastIssued: Map<string, string>;
+  /** Contracts with documents held for review (issue 13 item 8), with the held batch's id. */
+  readonly heldContracts: Map<string, number>;
+  readonly recentTotals: Map<string, string[]>;
+}
+
+/**
+ * R2: what estimating `rows` needs — reads from a year before the earliest energy period (history),
+ * the last distributor read before that, and station days since the last billing date (or the last
+ * distributor read if older, at most STATION_WINDOW_DAYS back) — in one query per table.
+ */
+export async function loadEstimationData(db: Kysely<Database>, date: string, rows: readonly ContractRow[], earliest: string): Promise<{ reads: MeterReadRow[]; station: StationDayRow[] }> {
+  if (rows.length === 0) return { reads: [], station: [] };
+  const ids = rows.map((k) => k.id);
+  const historyFrom = dates.addDays(earliest, -HISTORY_READ_WINDOW_DAYS);
+  const [history, anchors, station] = await Promise.all([
+    loadReadsFor(db, ids, historyFrom, date, { receivedBy: date }),
+    loadLastActualReadsBefore(db, ids, historyFrom, date),
+    loadStationDays(db, rows.map((k) => ({ id: k.id, since: lastBillingDateOf(k) ?? k.start_date })), date, date, dates.addDays(date, -STATION_WINDOW_DAYS)),
+  ]);
+  return { reads: [...anchors, ...history], station };
+}
+
+/** `loadEstimationData` grouped by contract. */
+export async function loadEstimationReads(db: Kysely<Database>, date: string, rows: readonly ContractRow[], earliest: string): Promise<ReadsByContract> {
+  const more = await loadEstimationData(db, date, rows, earliest);
+  return { reads: groupByContract<MeterReadRow>(more.reads, (r) => r.contract_id), station: groupByContract(more.station, (r) => r.contract_id) };
+}
+
+/**
+ * A chunk's case data. Smoothed contracts need their plan and a longer history of reads, monthly meters
+ * that may be estimated (R2) a year of history and their station days: loaded only when the chunk has
+ * some (a chunk of communicating monthly meters costs what it did).
+ */
+export async function loadChunk(db: Kysely<Database>, date: string, chunk: readonly ContractRow[], review: ReviewBounds | undefined): Promise<ChunkData> {
+  const received = { receivedBy: date };
+  const ids = chunk.map((c) => c.id);
+  const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), date);
+  const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
+  const smoothedSet = new Set(smoothedIds);
+  const estimatedRows = chunk.filter(estimated);
+  const estimatedSet = new Set(estimatedRows.map((c) => c.id));
+  const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
+  const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
+  const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
+    loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
+    loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), date, received),
+    smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), date, received),
+    loadEstimationData(db, date, estimatedRows, earliest),
+    smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
+    loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
+    // R3/R4 charges: on a monthly contract's next invoice, on a smoothed one's next true-up.
+    loadPendingCharges(db, ids, date),
+    // R8: contract events (switches, terminations, power changes…) of the chunk, one indexed query.
+    loadContractEvents(db, ids),
+    // Issue 13 item 8: contracts awaiting a review decision are left alone; the others' recent totals.
+    loadHeldContracts(db, ids),
+    review ? loadRecentInvoiceTotals(db, ids, review.recentInvoices) : new Map<string, string[]>(),
+  ]);
+  // R1/R8: the last invoice's issue date, only for contracts with events (what it knew of them).
+  const lastIssued = events.size === 0 ? new Map<string, string>() : await loadLastIssueDates(db, [...events.keys()]);
+  return {
+    contracts: chunk,
+    earliest,
+    customers: new Map(customers.map((c) => [c.id, c])),
+    reads: {
+      reads: groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id),
+      station: groupByContract(forEstimation.station, (r) => r.contract_id),
+    },
+    plans,
+    billed: groupByContract(billed, (r) => r.contractId),
+    charges,
+    events,
+    lastIssued,
+    heldContracts,
+    recentTotals,
+  };
+}

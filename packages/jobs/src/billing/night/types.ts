@@ -1,0 +1,97 @@
+/**
+ * What the steps of the night (select, load, compute, write, account) hand each other, and what a run
+ * reports: one contract's computed documents (`ContractResult`), progress and summary.
+ */
+import type { EstimationConfig } from "@billing/core";
+import type { ContractOutcome, ContractRow, NewInvoice, SmoothedDocuments } from "@billing/db";
+
+/** Safety bounds before issuing: the configuration's `review` section (docs/configuration.md). */
+export interface ReviewBounds {
+  readonly enabled: boolean;
+  readonly maxCreditTtc: string;
+  readonly maxFactor: string;
+  readonly recentInvoices: number;
+  /** Fewer recent invoices than this: no ratio check (default 2). */
+  readonly minHistory?: number | undefined;
+}
+
+/** What a held contract's release writes, as the run would have written it. */
+export interface HeldDocuments {
+  readonly invoices: readonly NewInvoice[];
+  readonly smoothed: SmoothedDocuments;
+  readonly next: string | null;
+  readonly switchedToMonthly: boolean;
+  readonly lines: number;
+}
+
+/** A contract the run held for review (issue 13 item 8). */
+export interface RunHold {
+  readonly contractId: string;
+  readonly totalTtc: string;
+  readonly reason: string;
+}
+
+/** R2 settings a supplier chooses (case `estimation` without its data). */
+export type EstimationSettings = Omit<EstimationConfig, "peerAverages">;
+
+export interface RunProgress {
+  readonly contractsDone: number;
+  readonly billed: number;
+  readonly failed: number;
+  /** Invoices issued, monthly and true-up (trueUps counts the latter again). */
+  readonly invoices: number;
+  readonly lines: number;
+  /** Smoothed billing (CGV 6.1): true-up invoices, instalment plans, instalment notices and readjustment checks issued. */
+  readonly trueUps: number;
+  readonly plans: number;
+  readonly notices: number;
+  readonly readjustments: number;
+  /** Readjustment checks that changed the instalments. */
+  readonly readjustmentsApplied: number;
+  /** Smoothed contracts whose switch to monthly billing took effect. */
+  readonly switchedToMonthly: number;
+  /** Contracts whose documents were held for review instead of issued (not numbered, not failures). */
+  readonly held: number;
+}
+
+/** A progress with every count at zero. */
+export const NO_PROGRESS: RunProgress = Object.freeze({
+  contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0,
+  trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0, held: 0,
+});
+
+export interface RunFailure {
+  readonly contractId: string;
+  readonly reason: string;
+}
+
+export interface RunSummary extends RunProgress {
+  readonly runId: number;
+  readonly date: string;
+  readonly unchanged: number;
+  readonly failures: readonly RunFailure[];
+  /** Contracts held for review by this run, with the reason (`billing review list`). */
+  readonly holds?: readonly RunHold[];
+  readonly seconds: number;
+  /** Peak resident memory of each worker process, MiB (split runs only). */
+  readonly workerPeakRssMiB?: readonly number[];
+}
+
+export const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };
+
+/** One contract's night as computed (compute step), and as written and accounted (write, account). */
+export interface ContractResult {
+  readonly contract: ContractRow;
+  readonly invoices: readonly NewInvoice[];
+  readonly next: string | null;
+  readonly outcome: ContractOutcome;
+  readonly lines: number;
+  /** Plans, notices and readjustment checks of a smoothed contract. */
+  readonly smoothed: SmoothedDocuments;
+  /** The contract's switch from smoothed to monthly billing took effect (CGV 6.1). */
+  readonly switchedToMonthly?: boolean;
+  /** Another run issued its documents meanwhile: leave its next billing date as that run set it. */
+  readonly keepNext?: boolean;
+  /** Held for review: what release will write, and why (issue 13 item 8). */
+  readonly held?: { readonly documents: HeldDocuments; readonly totalTtc: string; readonly reason: string };
+}

@@ -1,0 +1,145 @@
+/**
+ * Step 4, **write**: a chunk's documents stored in one transaction — invoices with their lines, VAT
+ * groups and inputs (invoice.repository.ts), the charges they billed, smoothed plans, notices and
+ * readjustments, switches to monthly billing, next billing dates, held documents and each contract's
+ * outcome — so a crash never leaves a contract half-billed. If the chunk's transaction fails, the reason
+ * is logged and its contracts are written one by one: one the store refuses is recorded as failed with
+ * the store's reason, and never stops the run.
+ */
+import {
+  type ContractRow,
+  type Database,
+  type IssuedInvoice,
+  type NewInvoice,
+  currentNextBillingDate,
+  insertHeldInvoices,
+  issueInvoices,
+  issueSmoothedDocuments,
+  recordChargeBillings,
+  recordOutcomes,
+  setNextBillingDates,
+  switchToMonthly,
+} from "@billing/db";
+import type { Kysely } from "kysely";
+import { log } from "../../log.ts";
+import { type ContractResult, NO_SMOOTHED } from "./types.ts";
+
+/** What the write step keeps between chunks of a run: its id and date, and the shared case parts already stored. */
+export interface WriteContext {
+  readonly runId: number;
+  readonly date: string;
+  /** Hashes of the offer and reference parts stored by earlier chunks (not sent again). */
+  readonly knownParts: Set<string>;
+}
+
+/** A unique violation: the document (contract, kind, billing date) or plan is already stored. */
+const isUniqueViolation = (e: unknown): boolean => {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | null;
+  return err?.code === "23505" || err?.cause?.code === "23505";
+};
+
+/** Stores `batch` in one transaction (all of it or nothing). */
+export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, batch: readonly ContractResult[]): Promise<void> {
+  const issued = batch.flatMap((p) => p.invoices);
+  await db.transaction().execute(async (trx) => {
+    const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
+    await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
+    const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
+    if (smoothed.length > 0) {
+      await issueSmoothedDocuments(trx, {
+        plans: smoothed.flatMap((p) => p.smoothed.plans),
+        notices: smoothed.flatMap((p) => p.smoothed.notices),
+        readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
+      }, ctx.runId);
+    }
+    const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
+    if (switched.length > 0) await switchToMonthly(trx, switched);
+    await setNextBillingDates(
+      trx,
+      batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
+    );
+    const held = batch.filter((p) => p.held !== undefined);
+    if (held.length > 0) {
+      await insertHeldInvoices(trx, held.map((p) => ({
+        runId: ctx.runId, contractId: p.contract.id, runDate: ctx.date, fromBillingDate: p.contract.next_billing_date,
+        totalTtc: p.held!.totalTtc, reason: p.held!.reason, documents: p.held!.documents,
+      })));
+    }
+    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
+  });
+  for (const inv of issued) for (const part of Object.values(inv.input.sharedParts)) ctx.knownParts.add(part.hash);
+}
+
+/**
+ * A concurrent run billed the contract after this one read it: its next billing date moved. (A
+ * document already stored while the contract is still due is an inconsistency: a failure.)
+ */
+async function billedMeanwhile(db: Kysely<Database>, k: ContractRow): Promise<boolean> {
+  const now = await currentNextBillingDate(db, k.id);
+  return now !== undefined && now !== k.next_billing_date;
+}
+
+/**
+ * Writes one chunk and hands each contract as written to `written` (the account step), in order: the
+ * chunk as computed, or — when its transaction fails — each contract alone, one the store refuses as
+ * failed with the store's reason, one another run issued meanwhile as unchanged.
+ */
+export async function writeChunk(
+  db: Kysely<Database>,
+  ctx: WriteContext,
+  prepared: readonly ContractResult[],
+  written: (p: ContractResult) => void,
+): Promise<void> {
+  try {
+    await writeDocuments(db, ctx, prepared);
+    prepared.forEach((p) => written(p));
+    return;
+  } catch (chunkError) {
+    log().warn({
+      event: "chunk write failed", runId: ctx.runId, date: ctx.date, contracts: prepared.length,
+      firstContractId: prepared[0]?.contract.id, lastContractId: prepared[prepared.length - 1]?.contract.id,
+      reason: (chunkError as Error).message,
+    }, "chunk write failed: writing its contracts one by one");
+  }
+  for (const p of prepared) {
+    try {
+      await writeDocuments(db, ctx, [p]);
+      written(p);
+    } catch (e) {
+      const { held: _held, ...rest } = p;
+      if (isUniqueViolation(e) && (await billedMeanwhile(db, p.contract))) {
+        // A concurrent run (or a worker of another run) issued this contract's documents first:
+        // nothing is missing, so it is not a failure (issue 13: "already issued" is no error).
+        const already: ContractResult = {
+          ...rest, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0,
+          outcome: { contractId: p.contract.id, outcome: "unchanged", reason: "already issued by another run" },
+        };
+        await writeDocuments(db, ctx, [already]);
+        written(already);
+        continue;
+      }
+      const failed: ContractResult = {
+        ...rest,
+        invoices: [],
+        smoothed: NO_SMOOTHED,
+        switchedToMonthly: false,
+        outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
+      };
+      await writeDocuments(db, ctx, [failed]);
+      written(failed);
+    }
+  }
+}
+
+/** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
+export function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
+  const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
+  const withCharges = issued.filter((i) => i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
+  if (withCharges.length === 0) return out;
+  const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}|${n.kind}`, n.id]));
+  for (const inv of withCharges) {
+    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}|${inv.document.kind}`)!;
+    for (const l of inv.document.lines) if (l.inputs["chargeId"] !== undefined) out.push({ chargeId: l.inputs["chargeId"], invoiceId, lineNo: l.lineNo });
+  }
+  return out;
+}

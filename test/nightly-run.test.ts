@@ -5,6 +5,7 @@
  * issued) — billed on the demo date, then again on the same date, on an earlier date and one month
  * later.
  */
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package has no dependency on kysely: reach the store package's copy (the same module).
 import { type NotNull, sql } from "kysely";
@@ -17,7 +18,7 @@ import {
   insertOffer,
   verifyChain,
 } from "@billing/db";
-import { runBilling } from "@billing/jobs";
+import { createLogger, runBilling, setLogger } from "@billing/jobs";
 import type { RunSummary } from "@billing/jobs";
 import { seedDemo } from "@billing/jobs";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
@@ -34,6 +35,8 @@ const IMMUTABLE = /is issued and cannot be changed \(corrections are new documen
 
 let t: TestStore;
 let first: RunSummary;
+/** The first run's log lines (warn and above), JSON. */
+const firstRunLog: Record<string, unknown>[] = [];
 
 const db = () => t.store.db;
 const count = async (table: "invoice" | "invoice_line" | "invoice_vat" | "invoice_input"): Promise<number> =>
@@ -80,7 +83,12 @@ beforeAll(async () => {
   await seedDemo(t.store, { contracts: DEMO_CONTRACTS, date: DEMO_DATE, seed: 7, smoothedShare: 0 });
   await insertHandMadeContracts();
   // Small chunks, so the run spans several chunk transactions.
-  first = await runBilling(t.store, { date: DEMO_DATE, chunkSize: 16 });
+  setLogger(createLogger("warn", new Writable({ write: (line, _enc, done) => (firstRunLog.push(JSON.parse(String(line)) as Record<string, unknown>), done()) }), false));
+  try {
+    first = await runBilling(t.store, { date: DEMO_DATE, chunkSize: 16 });
+  } finally {
+    setLogger(createLogger("silent"));
+  }
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -128,6 +136,16 @@ describe("nightly run on the demo date", () => {
     });
     expect(run.finished_at).toBeInstanceOf(Date);
     expect(first.lines).toBe(run.lines);
+  });
+
+  it("logs why KX-DUP's chunk failed (one line, the store's reason) before writing its contracts one by one", () => {
+    const failedChunks = firstRunLog.filter((e) => e["event"] === "chunk write failed");
+    expect(failedChunks).toHaveLength(1);
+    const [line] = failedChunks;
+    expect(line).toMatchObject({ level: 40, runId: first.runId, date: DEMO_DATE, reason: expect.stringMatching(/already exists/) });
+    // The chunk that held KX-DUP (ids in order: KX-DUP is between its first and last contract).
+    expect(String(line!["firstContractId"]) <= "KX-DUP" && "KX-DUP" <= String(line!["lastContractId"])).toBe(true);
+    expect(line!["contracts"]).toBeGreaterThan(1);
   });
 
   it("R1 moves the next billing date of billed contracts past the run date and leaves failed ones due", async () => {

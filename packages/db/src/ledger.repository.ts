@@ -69,6 +69,30 @@ export async function existingCustomerIds(db: Db, ids: readonly string[]): Promi
   return new Set(rows.map((r) => r.id));
 }
 
+/** A customer's contracts with their offer's late-payment rate (R3), as the payments step reads them. */
+export interface CustomerContractRateRow {
+  readonly id: string;
+  readonly kind: "residential" | "professional";
+  /** null: a customer without contracts (one row, its contract columns null). */
+  readonly contract_id: string | null;
+  readonly start_date: string | null;
+  readonly late_payment_rate_pct: string | null;
+}
+
+/** The customers' contracts and their offers' late-payment rates, by customer, then contract start date and id. */
+export async function loadCustomerContractRates(db: Db, customerIds: readonly string[]): Promise<CustomerContractRateRow[]> {
+  return db
+    .selectFrom("customer as c")
+    .leftJoin("contract as k", "k.customer_id", "c.id")
+    .leftJoin("offer as o", "o.id", "k.offer_id")
+    .select(["c.id", "c.kind", "k.id as contract_id", "k.start_date", "o.late_payment_rate_pct"])
+    .where("c.id", "in", [...customerIds])
+    .orderBy("c.id")
+    .orderBy("k.start_date")
+    .orderBy("k.id")
+    .execute();
+}
+
 // The account's entries ----------------------------------------------------------------------------
 
 /**

@@ -128,6 +128,12 @@ export async function loadCustomers(db: Db, ids: readonly string[]): Promise<Cus
   return db.selectFrom("customer").selectAll().where("id", "=", sql<string>`any(${[...ids]}::text[])`).execute();
 }
 
+/** Whether the customer exists (a command checks it before recording something about them). */
+export async function customerExists(db: Db, customerId: string): Promise<boolean> {
+  const exists = await db.selectFrom("customer").select("id").where("id", "=", customerId).executeTakeFirst();
+  return exists !== undefined;
+}
+
 /** How many contracts (monthly and smoothed) are due on or before `date` (for a progress bar). */
 export async function countDueContracts(db: Db, date: string): Promise<number> {
   const r = await db

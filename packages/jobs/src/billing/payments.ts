@@ -42,6 +42,7 @@ import {
   chargesOf,
   customerChunks,
   existingCustomerIds,
+  loadCustomerContractRates,
   insertCharges,
   insertCreditReviews,
   insertPayment,
@@ -222,16 +223,7 @@ interface CustomerFacts {
 }
 
 async function customerFacts(store: Store, ids: readonly string[]): Promise<Map<string, CustomerFacts>> {
-  const rows = await store.db
-    .selectFrom("customer as c")
-    .leftJoin("contract as k", "k.customer_id", "c.id")
-    .leftJoin("offer as o", "o.id", "k.offer_id")
-    .select(["c.id", "c.kind", "k.id as contract_id", "k.start_date", "o.late_payment_rate_pct"])
-    .where("c.id", "in", [...ids])
-    .orderBy("c.id")
-    .orderBy("k.start_date")
-    .orderBy("k.id")
-    .execute();
+  const rows = await loadCustomerContractRates(store.db, ids);
   const out = new Map<string, { kind: "residential" | "professional"; offerRate: Map<string, string | null>; mainContract: string | null }>();
   for (const r of rows) {
     let f = out.get(r.id);

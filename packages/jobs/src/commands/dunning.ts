@@ -9,7 +9,7 @@
  *   situation from a date; `billing customers fsl-application` / `fsl-decision`: FSL applications.
  */
 import type { Command } from "commander";
-import { type StoredDunningProcedure, dunningHistory, recordCustomerSituation, recordHousingFundApplication, recordHousingFundDecision, recordLetterReceipt } from "@billing/db";
+import { type StoredDunningProcedure, dunningHistory, customerExists, recordCustomerSituation, recordHousingFundApplication, recordHousingFundDecision, recordLetterReceipt } from "@billing/db";
 import { type DunningOutlook, type DunningRunSummary, dunningOutlook, runDunning } from "../dunning/dunning-run.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
@@ -130,8 +130,7 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
     .action(async (customer: string, o: { from: string; socialTariff?: boolean; energyCheque?: boolean; housingFundAid?: boolean; vulnerable?: boolean; secondaryResidence?: boolean }) => {
       const from = parseDateOption(o.from, "--from");
       const id = await withStore(storeOptions(), async (store) => {
-        const exists = await store.db.selectFrom("customer").select("id").where("id", "=", customer).executeTakeFirst();
-        if (!exists) throw new UsageError(`customer ${customer} does not exist`);
+        if (!(await customerExists(store.db, customer))) throw new UsageError(`customer ${customer} does not exist`);
         return recordCustomerSituation(store.db, {
           customerId: customer, effectiveFrom: from, socialTariff: o.socialTariff ?? false, energyCheque: o.energyCheque ?? false,
           housingFundAid: o.housingFundAid ?? false, vulnerable: o.vulnerable ?? false, mainResidence: !(o.secondaryResidence ?? false), source: "cli",
@@ -146,8 +145,7 @@ export function registerDunning(program: Command, storeOptions: () => StoreOptio
     .action(async (customer: string, o: { filed: string }) => {
       const filed = parseDateOption(o.filed, "--filed");
       const r = await withStore(storeOptions(), async (store) => {
-        const exists = await store.db.selectFrom("customer").select("id").where("id", "=", customer).executeTakeFirst();
-        if (!exists) throw new UsageError(`customer ${customer} does not exist`);
+        if (!(await customerExists(store.db, customer))) throw new UsageError(`customer ${customer} does not exist`);
         return recordHousingFundApplication(store.db, customer, filed);
       });
       process.stdout.write(`${customer}: FSL application #${r.id} filed ${filed}${r.inserted ? "" : " (already recorded)"}\n`);

@@ -112,3 +112,13 @@ export async function currentNextBillingDate(db: Kysely<Database> | Transaction<
   const now = await db.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).executeTakeFirst();
   return now?.next_billing_date;
 }
+
+/** A contract's row (undefined: no such contract). */
+export async function findContract(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<ContractRow | undefined> {
+  return (await db.selectFrom("contract").selectAll().where("id", "=", contractId).executeTakeFirst()) as ContractRow | undefined;
+}
+
+/** A contract's next billing date, its row locked until the transaction ends (undefined: no such contract). */
+export async function lockNextBillingDate(trx: Transaction<Database>, contractId: string): Promise<{ next_billing_date: string | null } | undefined> {
+  return trx.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).forUpdate().executeTakeFirst();
+}

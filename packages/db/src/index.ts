@@ -19,3 +19,5 @@ export * from "./rolled-back.ts";
 export * from "./distributor.repository.ts";
 export * from "./api.repository.ts";
 export * from "./review.repository.ts";
+export * from "./stored-document.repository.ts";
+export * from "./queue.repository.ts";

@@ -213,3 +213,31 @@ export async function lastMeterDataReceived(db: Kysely<Database>): Promise<strin
     select to_char(greatest((select max(received_on) from meter_read), (select max(received_on) from station_consumption)), 'YYYY-MM-DD') as last`.execute(db);
   return r.rows[0]?.last ?? null;
 }
+
+/** The run's contracts that were not billed (failed or unchanged), with their reason, by contract id. */
+export async function loadRunOutcomesNotBilled(db: Kysely<Database> | Transaction<Database>, runId: number) {
+  return db
+    .selectFrom("billing_run_outcome")
+    .select(["contract_id", "outcome", "reason"])
+    .where("run_id", "=", runId)
+    .where("outcome", "in", ["failed", "unchanged"])
+    .orderBy("contract_id")
+    .execute();
+}
+
+/** The contracts the run held for review, with the held total and the reason, by contract id. */
+export async function loadRunHolds(db: Kysely<Database> | Transaction<Database>, runId: number): Promise<{ contractId: string; totalTtc: string; reason: string }[]> {
+  return (await db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
+    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
+}
+
+/** Failures of these contracts recorded by runs other than `runId` (contract id and reason). */
+export async function loadEarlierFailures(db: Kysely<Database> | Transaction<Database>, runId: number, contractIds: readonly string[]) {
+  return db
+    .selectFrom("billing_run_outcome")
+    .select(["contract_id", "reason"])
+    .where("outcome", "=", "failed")
+    .where("run_id", "<>", runId)
+    .where("contract_id", "in", [...contractIds])
+    .execute();
+}

@@ -7,8 +7,7 @@
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type ChainProblem, type Store } from "@billing/db";
-import { sql } from "kysely";
+import { type ChainProblem, type Store, issuedIdBounds } from "@billing/db";
 import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains } from "./audit.ts";
 
 const AUDIT_WORKER = fileURLToPath(new URL("./audit-worker.ts", import.meta.url));
@@ -17,14 +16,8 @@ const hasTsx = (a: string): boolean => a === "tsx" || a === "--import=tsx" || /[
 const childExecArgv = (): string[] => (process.execArgv.some(hasTsx) ? process.execArgv : [...process.execArgv, "--import", "tsx"]);
 
 /** The upper id of each of `parts` slices of the range's documents (ids in the range, about equal counts). */
-async function idBounds(store: Store, o: AuditOptions, parts: number): Promise<number[]> {
-  const r = await sql<{ bound: string }>`
-    select max(id)::text as bound from (
-      select id, ntile(${parts}::int) over (order by id) as part from invoice
-      where issue_date >= ${o.from}::date and issue_date <= ${o.to}::date
-        and (${o.series ?? null}::text is null or series_id = ${o.series ?? null}::text)
-    ) x group by part order by part`.execute(store.db);
-  return r.rows.map((x) => Number(x.bound));
+function idBounds(store: Store, o: AuditOptions, parts: number): Promise<number[]> {
+  return issuedIdBounds(store.db, o, parts);
 }
 
 export async function auditInProcesses(store: Store, options: AuditOptions, workers: number, databaseUrl: string): Promise<AuditReport> {

@@ -14,8 +14,7 @@
  * credit note must equal minus what it cancels — one more `case` there and one more page source.
  */
 import { ENGINE_VERSION, type LocalDate, type ParsedSharedPart, type SharedPartName, parseSharedPart } from "@billing/core";
-import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, documentFromRows, mergeChainProblems, verifyChain } from "@billing/db";
-import { sql } from "kysely";
+import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, countIssuedInRange, loadCaseParts, loadIssuedPage, mergeChainProblems, verifyChain } from "@billing/db";
 import { type ReplayDifference, type ReplayOptions, type ReplayResult, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
 import { partHash } from "./stored-input.ts";
 
@@ -97,21 +96,12 @@ export interface AuditReport {
   readonly ok: boolean;
 }
 
-/** The invoice rows of the range, in keyset order (issue_date, id). */
-function rangeQuery(db: Store["db"], o: AuditOptions) {
-  let q = db.selectFrom("invoice").where("issue_date", ">=", o.from).where("issue_date", "<=", o.to);
-  if (o.series !== undefined) q = q.where("series_id", "=", o.series);
-  if (o.afterId !== undefined) q = q.where("id", ">", o.afterId);
-  if (o.toId !== undefined) q = q.where("id", "<=", o.toId);
-  return q;
-}
-
 /** Replays every document issued in [from, to] and checks the chains of their series. Never throws on a bad document (it is a mismatch); a store failure throws. */
 export async function auditRange(store: Store, options: AuditOptions): Promise<AuditReport> {
   const db = store.db;
   const pageSize = options.pageSize ?? 500;
   const rules = options.rules ?? "issued";
-  const total = Number((await rangeQuery(db, options).select(sql<string>`count(*)`.as("n")).executeTakeFirstOrThrow()).n);
+  const total = await countIssuedInRange(db, options);
 
   const bodies = new Map<string, unknown>();
   const verifiedHash = new Map<string, string>();
@@ -135,24 +125,8 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
   let done = 0;
   let after: { date: string; id: number } | null = null;
   for (;;) {
-    let q = rangeQuery(db, options).selectAll();
-    if (after) q = q.where(sql<boolean>`(issue_date, id) > (${after.date}::date, ${after.id}::int8)`);
-    const invoices = await q.orderBy("issue_date").orderBy("id").limit(pageSize).execute();
-    if (invoices.length === 0) break;
-    const ids = invoices.map((i) => i.id);
-    const [lines, vat, inputs] = await Promise.all([
-      db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("line_no").execute(),
-      db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("group_no").execute(),
-      db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).execute(),
-    ]);
-    const linesOf = groupBy(lines, (l) => l.invoice_id);
-    const vatOf = groupBy(vat, (g) => g.invoice_id);
-    const inputOf = new Map(inputs.map((i) => [i.invoice_id, i]));
-    const stored: StoredInvoice[] = invoices.map((invoice) => {
-      const l = linesOf.get(invoice.id) ?? [];
-      const v = vatOf.get(invoice.id) ?? [];
-      return { invoice, lines: l, vat: v, input: inputOf.get(invoice.id) ?? null, document: documentFromRows({ invoice, lines: l, vat: v }) };
-    });
+    const stored: StoredInvoice[] = await loadIssuedPage(db, options, after, pageSize);
+    if (stored.length === 0) break;
     // The shared case parts of the page not loaded yet (a handful per run: they are shared).
     const wanted = new Set<string>();
     for (const s of stored) {
@@ -161,7 +135,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     }
     if (wanted.size > 0) {
       if (bodies.size > 2_000) bodies.clear();
-      const rows = await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [...wanted]).execute();
+      const rows = await loadCaseParts(db, [...wanted]);
       for (const r of rows) bodies.set(r.hash, r.body as unknown);
     }
     for (const s of stored) {
@@ -175,8 +149,8 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
       const m = s.invoice.kind === "creditNote" ? await auditCreditNote(db, s) : auditDocument(s, bodies, rules, partHashOf, parsedPartOf);
       if (m) mismatches.push(m);
     }
-    done += invoices.length;
-    const last = invoices[invoices.length - 1]!;
+    done += stored.length;
+    const last = stored[stored.length - 1]!.invoice;
     after = { date: last.issue_date, id: last.id };
     options.onProgress?.({ done, total, mismatches: mismatches.length });
   }
@@ -287,15 +261,4 @@ function reasonOf(r: Extract<ReplayResult, { status: "differs" }>): string {
     return `computed with the rules of engine ${r.engine.rules}, issued by engine ${r.engine.issued}: what the rule change between them gives (docs/rules.md, versioned rules)`;
   }
   return `the stored document differs from what its stored input computes with the rules of engine ${r.engine.rules} that issued it: altered after issue (check the series' chain) or an engine defect`;
-}
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = m.get(k);
-    if (list) list.push(it);
-    else m.set(k, [it]);
-  }
-  return m;
 }

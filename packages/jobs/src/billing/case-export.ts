@@ -22,6 +22,7 @@ import {
   loadReadsFor,
   loadReference,
   loadStationDays,
+  findContract,
 } from "@billing/db";
 import {
   buildCase,
@@ -46,7 +47,7 @@ export class CaseExportError extends Error {
  */
 export async function exportCase(store: Store, contractId: string, asOf: string, opts: { estimation?: Omit<EstimationConfig, "peerAverages"> } = {}): Promise<Case> {
   const { db } = store;
-  const k = (await db.selectFrom("contract").selectAll().where("id", "=", contractId).executeTakeFirst()) as ContractRow | undefined;
+  const k = await findContract(db, contractId);
   if (!k) throw new CaseExportError(`contract ${contractId} not found`);
   const [customer] = await loadCustomers(db, [k.customer_id]);
   if (!customer) throw new CaseExportError(`customer ${k.customer_id} of contract ${contractId} not found`);

@@ -28,7 +28,7 @@ import {
   replacementInvoice,
   rulesetOrReason,
 } from "@billing/core";
-import { type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber } from "@billing/db";
+import { type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, invoiceNumberById, loadCaseParts } from "@billing/db";
 import { caseFromStoredInput, caseHashOf, partHash } from "./stored-input.ts";
 
 /** One field whose stored and recomputed values differ; `path` is a JSON path into the document, e.g. `lines[3].amount`. */
@@ -96,7 +96,7 @@ export async function replayStored(db: Store["db"], stored: StoredInvoice, optio
   if (stored.invoice.kind === "creditNote") return checkCreditNote(db, stored);
 
   const hashes = sharedPartHashes(stored);
-  const rows = typeof hashes === "string" ? [] : await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [...new Set(Object.values(hashes))]).execute();
+  const rows = typeof hashes === "string" ? [] : await loadCaseParts(db, [...new Set(Object.values(hashes))]);
   return replayWithParts(stored, new Map(rows.map((r) => [r.hash, r.body as unknown])), options);
 }
 
@@ -208,19 +208,19 @@ export async function checkCreditNote(db: Store["db"], stored: StoredInvoice): P
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
   const cancelledId = stored.invoice.cancels_invoice_id;
   if (cancelledId === null) return unreplayable(`credit note ${number} names no invoice it cancels`);
-  const row = await db.selectFrom("invoice").select("number").where("id", "=", cancelledId).executeTakeFirst();
-  if (!row) return unreplayable(`invoice id ${cancelledId}, cancelled by ${number}, is missing`);
-  const cancelled = await findInvoiceByNumber(db, row.number);
-  if (!cancelled) return unreplayable(`invoice ${row.number}, cancelled by ${number}, is missing`);
+  const cancelledNumber = await invoiceNumberById(db, cancelledId);
+  if (cancelledNumber === undefined) return unreplayable(`invoice id ${cancelledId}, cancelled by ${number}, is missing`);
+  const cancelled = await findInvoiceByNumber(db, cancelledNumber);
+  if (!cancelled) return unreplayable(`invoice ${cancelledNumber}, cancelled by ${number}, is missing`);
   const c = stored.document.correction;
   if (c?.kind !== "cancellation") return unreplayable(`credit note ${number} has no cancellation section`);
   const differences: ReplayDifference[] = [];
   const part = (stored.input?.contract_part ?? null) as { cancels?: unknown; cancelledHash?: unknown } | null;
-  if (part?.cancels !== row.number) differences.push({ path: "input.cancels", stored: part?.cancels, recomputed: row.number });
+  if (part?.cancels !== cancelledNumber) differences.push({ path: "input.cancels", stored: part?.cancels, recomputed: cancelledNumber });
   if (part?.cancelledHash !== cancelled.invoice.hash) {
     differences.push({ path: "input.cancelledHash", stored: part?.cancelledHash, recomputed: cancelled.invoice.hash });
   }
-  differences.push(...compareDocuments(stored.document, creditNoteFor(row.number, cancelled.document, stored.invoice.issue_date, c.reason)));
+  differences.push(...compareDocuments(stored.document, creditNoteFor(cancelledNumber, cancelled.document, stored.invoice.issue_date, c.reason)));
   if (differences.length > 0) return { status: "differs", number, differences, engine };
   return { status: "match", number, lines: stored.document.lines.length, totalTtc: stored.document.totalTtc, engine };
 }

@@ -20,6 +20,7 @@ import {
   recordChargeBillings,
   setNextBillingDates,
   switchToMonthly,
+  lockNextBillingDate,
 } from "@billing/db";
 import { type HeldDocuments, chargeLinesOf } from "./nightly-run.ts";
 
@@ -48,7 +49,7 @@ export async function releaseHeld(store: Store, id: number, o: { by: string; at:
     const h = await findHeldInvoiceForUpdate(trx, id);
     if (!h) return { ok: false, reason: `no held invoice #${id} (billing review list)` };
     if (h.status !== "held") return { ok: false, reason: notHeld(h) };
-    const k = await trx.selectFrom("contract").select("next_billing_date").where("id", "=", h.contractId).forUpdate().executeTakeFirst();
+    const k = await lockNextBillingDate(trx, h.contractId);
     if (!k || k.next_billing_date !== h.fromBillingDate) {
       return { ok: false, reason: `#${id}: contract ${h.contractId}'s next billing date moved from ${h.fromBillingDate} to ${k?.next_billing_date ?? "none"} since it was held: reject it (the next run bills the contract again)` };
     }

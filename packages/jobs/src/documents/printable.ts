@@ -9,7 +9,7 @@
  *   contract and offer rows as they are now (docs/invoice-document.md).
  */
 import { type InstalmentNotice, parseCase } from "@billing/core";
-import { type Store, findInvoiceByNumber } from "@billing/db";
+import { type Store, findInstalmentNotice, findInvoiceByNumber, invoiceNumberById, loadCaseParts, loadContractParties } from "@billing/db";
 import { type RenderOptions, type StoredDocument, partiesOf, renderDocumentPdf } from "@billing/documents";
 import { caseFromStoredInput } from "../billing/stored-input.ts";
 
@@ -26,7 +26,7 @@ export async function loadInvoiceDocument(db: Db, number: string): Promise<LoadR
   const refs = stored.input.shared_parts as Record<string, unknown> | null;
   const hashes = { offer: refs?.["offer"], reference: refs?.["reference"] };
   if (typeof hashes.offer !== "string" || typeof hashes.reference !== "string") return { ok: false, reason: `stored input of ${number} names no offer or reference part` };
-  const rows = await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", [hashes.offer, hashes.reference]).execute();
+  const rows = await loadCaseParts(db, [hashes.offer, hashes.reference]);
   const body = new Map(rows.map((r) => [r.hash, r.body as unknown]));
   const parsed = parseCase(caseFromStoredInput(stored.input.contract_part, body.get(hashes.offer), body.get(hashes.reference)));
   if (!parsed.ok) return { ok: false, reason: `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` };
@@ -41,9 +41,9 @@ export async function loadInvoiceDocument(db: Db, number: string): Promise<LoadR
 async function loadCreditNote(db: Db, number: string, stored: NonNullable<Awaited<ReturnType<typeof findInvoiceByNumber>>>): Promise<LoadResult> {
   const cancelledId = stored.invoice.cancels_invoice_id;
   if (cancelledId === null) return { ok: false, reason: `credit note ${number} names no invoice it cancels` };
-  const cancelled = await db.selectFrom("invoice").select("number").where("id", "=", cancelledId).executeTakeFirst();
-  if (!cancelled) return { ok: false, reason: `the invoice credit note ${number} cancels is missing` };
-  const of = await loadInvoiceDocument(db, cancelled.number);
+  const cancelled = await invoiceNumberById(db, cancelledId);
+  if (cancelled === undefined) return { ok: false, reason: `the invoice credit note ${number} cancels is missing` };
+  const of = await loadInvoiceDocument(db, cancelled);
   if (!of.ok) return { ok: false, reason: `credit note ${number}: ${of.reason}` };
   return { ok: true, document: { kind: "invoice", number, invoice: stored.document, parties: { ...of.document.parties, firstInvoice: false }, ...(of.document.kind === "invoice" ? { cancelled: of.document.invoice } : {}) } };
 }
@@ -52,15 +52,9 @@ async function loadCreditNote(db: Db, number: string, stored: NonNullable<Awaite
  * Instalment notice `no` of a contract's plan: the plan given, else the latest plan that has it.
  */
 export async function loadNoticeDocument(db: Db, contractId: string, no: number, planReference?: string): Promise<LoadResult> {
-  let q = db.selectFrom("instalment_notice").selectAll().where("contract_id", "=", contractId).where("instalment_no", "=", no);
-  if (planReference !== undefined) q = q.where("plan_reference", "=", planReference);
-  const row = await q.orderBy("billing_date", "desc").limit(1).executeTakeFirst();
+  const row = await findInstalmentNotice(db, contractId, no, planReference);
   if (!row) return { ok: false, reason: `contract ${contractId} has no instalment notice n° ${no}${planReference ? ` in plan ${planReference}` : ""}` };
-  const contract = await db.selectFrom("contract").selectAll().where("id", "=", contractId).executeTakeFirstOrThrow();
-  const [customer, offer] = await Promise.all([
-    db.selectFrom("customer").selectAll().where("id", "=", contract.customer_id).executeTakeFirstOrThrow(),
-    db.selectFrom("offer").selectAll().where("id", "=", contract.offer_id).executeTakeFirstOrThrow(),
-  ]);
+  const { contract, customer, offer } = await loadContractParties(db, contractId);
   const notice: InstalmentNotice = {
     kind: "instalmentNotice",
     contractId,

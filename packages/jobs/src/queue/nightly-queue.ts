@@ -16,10 +16,27 @@
  */
 import { EventEmitter } from "node:events";
 import { type Logger, type TaskList, type WorkerUtils, Logger as GraphileLogger, makeWorkerUtils, run, runOnce } from "graphile-worker";
-import { type Transaction, sql } from "kysely";
 import { z } from "zod";
 import { ENGINE_VERSION, estimationSchema } from "@billing/core";
-import { type Database, type Store, dueRangeBounds, openStore, startRun } from "@billing/db";
+import {
+  type QueueJobRow,
+  type Store,
+  addQueueJob,
+  completeQueueJobs,
+  countLiveWorkers,
+  dueRangeBounds,
+  insertRunRange,
+  loadRunHolds,
+  loadRunOutcomesNotBilled,
+  lockQueuedDate,
+  openStore,
+  queueJobsWithPrefix,
+  recordRangeAttemptFailed,
+  recordRangeDone,
+  recordRangeRunning,
+  runWrittenCounts,
+  startRun,
+} from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
 import { DEFAULT_BEAT_EVERY_MS, DEFAULT_STALE_AFTER_MS, type HealedWorker, type RangeState, healQueue, rangeStatesOf, startHeartbeat } from "./queue-health.ts";
 
@@ -67,9 +84,8 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
   return {
     [BILL_RANGE]: async (raw, helpers) => {
       const job = helpers.job;
-      const range = (set: Record<string, unknown>) =>
-        job.key === null ? Promise.resolve() : store.db.updateTable("billing_run_range").set(set).where("job_key", "=", job.key).execute().then(() => undefined);
-      await range({ state: "running", worker_id: job.locked_by, started_at: sql<Date>`now()`, finished_at: null, attempts: job.attempts });
+      const key = job.key;
+      if (key !== null) await recordRangeRunning(store.db, key, { workerId: job.locked_by, attempts: job.attempts });
       try {
         const parsed = billRangePayload.safeParse(raw);
         if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
@@ -87,10 +103,10 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
         });
       } catch (e) {
         const last = job.attempts >= job.max_attempts;
-        await range({ state: last ? "failed" : "queued", finished_at: last ? sql<Date>`now()` : null, last_error: (e as Error).message }).catch(() => undefined);
+        if (key !== null) await recordRangeAttemptFailed(store.db, key, { last, error: (e as Error).message }).catch(() => undefined);
         throw e;
       }
-      await range({ state: "done", finished_at: sql<Date>`now()` });
+      if (key !== null) await recordRangeDone(store.db, key);
     },
   };
 }
@@ -114,21 +130,6 @@ export interface EnqueuedRun {
   readonly resumed: boolean;
 }
 
-interface QueueJobRow {
-  id: string;
-  key: string;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  locked_at: Date | null;
-}
-
-async function jobsWithPrefix(store: Store | { db: Transaction<Database> }, prefix: string): Promise<QueueJobRow[]> {
-  const r = await sql<QueueJobRow>`
-    select id::text as id, key, attempts, max_attempts, last_error, locked_at
-    from graphile_worker.jobs where key like ${prefix.replace(/[\\%_]/g, "\\$&") + "%"} order by key`.execute(store.db);
-  return r.rows;
-}
 
 const exhausted = (j: QueueJobRow): boolean => j.attempts >= j.max_attempts && j.locked_at === null;
 
@@ -148,14 +149,14 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
     return await store.db.transaction().execute(async (trx) => {
       // Two `billing run --queue` for the same date at the same moment: the second waits here, then
       // finds the first one's jobs and resumes it instead of opening a second run.
-      await sql`select pg_advisory_xact_lock(hashtext(${`billing:queue:${date}`}))`.execute(trx);
-      const earlier = await jobsWithPrefix({ db: trx }, jobKeyPrefix(date));
+      await lockQueuedDate(trx, date);
+      const earlier = await queueJobsWithPrefix(trx, jobKeyPrefix(date));
       const live = earlier.filter((j) => !exhausted(j));
       if (live.length > 0) {
         const runId = Number(live[0]!.key.split(":")[2]);
         return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
       }
-      if (earlier.length > 0) await sql`select graphile_worker.complete_jobs(${earlier.map((j) => j.id)}::bigint[])`.execute(trx);
+      if (earlier.length > 0) await completeQueueJobs(trx, earlier.map((j) => j.id));
       const bounds = await dueRangeBounds(trx, date, opts.ranges ?? 8);
       const runId = await startRun(trx, date, ENGINE_VERSION);
       const jobKeys: string[] = [];
@@ -170,9 +171,8 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
           ...(opts.review ? { review: opts.review } : {}),
         };
         const key = jobKeyOf(date, runId, k);
-        await sql`select graphile_worker.add_job(${BILL_RANGE}, ${JSON.stringify(payload)}::json,
-          max_attempts => ${MAX_ATTEMPTS}::int, job_key => ${key}::text)`.execute(trx);
-        await trx.insertInto("billing_run_range").values({ run_id: runId, range_no: k, job_key: key, after_id: k > 0 ? bounds[k - 1]! : null, to_id: toId }).execute();
+        await addQueueJob(trx, { task: BILL_RANGE, payload, maxAttempts: MAX_ATTEMPTS, key });
+        await insertRunRange(trx, { runId, rangeNo: k, jobKey: key, afterId: k > 0 ? bounds[k - 1]! : null, toId });
         jobKeys.push(key);
       }
       return { runId, jobKeys, resumed: false };
@@ -231,7 +231,7 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
       const healed = await healQueue(opts.utils, { staleAfterMs });
       if (healed.length > 0) opts.onHealed?.(healed);
     }
-    const jobs = await jobsWithPrefix(store, jobKeyPrefix(opts.date, run.runId));
+    const jobs = await queueJobsWithPrefix(store.db, jobKeyPrefix(opts.date, run.runId));
     const progress = await runProgressOf(store, run.runId);
     opts.onPoll?.(progress);
     const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
@@ -243,7 +243,7 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
       lastProgressAt = Date.now();
     } else if (opts.giveUpAfterMs !== undefined && Date.now() - lastProgressAt >= opts.giveUpAfterMs) {
       const left = ranges.filter((r) => r.state !== "done");
-      const live = await liveWorkerCount(store, staleAfterMs);
+      const live = await countLiveWorkers(store.db, staleAfterMs);
       throw new QueueGaveUpError(
         `billing run #${run.runId} gave up: no progress for ${formatDuration(opts.giveUpAfterMs)} (--give-up-after); ` +
           `${left.length} of ${ranges.length || jobs.length} ranges not done, ${live === 0 ? "no live worker (start `billing worker`)" : `${live} live worker${live === 1 ? "" : "s"}`}. ` +
@@ -254,13 +254,6 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-}
-
-/** Workers whose last beat is within the stale-after bound. */
-async function liveWorkerCount(store: Store, staleAfterMs: number): Promise<number> {
-  const r = await sql<{ n: string }>`select count(*) as n from queue_worker_heartbeat
-    where beat_at >= now() - greatest(${`${staleAfterMs} milliseconds`}::interval, 3 * beat_every)`.execute(store.db);
-  return Number(r.rows[0]?.n ?? 0);
 }
 
 /** 90000 → "1m30s" (for messages). */
@@ -276,37 +269,15 @@ export function formatDuration(ms: number): string {
 
 /** The counts of a run, from what its workers wrote (outcomes and documents carry the run id). */
 export async function runProgressOf(store: Store, runId: number): Promise<RunProgress> {
-  const r = await sql<{ [K in keyof RunProgress]: string }>`
-    select
-      (select count(*) from billing_run_outcome where run_id = ${runId}) as "contractsDone",
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'billed') as billed,
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'failed') as failed,
-      (select count(*) from invoice where run_id = ${runId}) as invoices,
-      (select count(*) from invoice_line l join invoice i on i.id = l.invoice_id where i.run_id = ${runId}) as lines,
-      (select count(*) from invoice where run_id = ${runId} and kind = 'trueUpInvoice') as "trueUps",
-      (select count(*) from instalment_plan where run_id = ${runId}) as plans,
-      (select count(*) from instalment_notice where run_id = ${runId}) as notices,
-      (select count(*) from plan_readjustment where run_id = ${runId}) as readjustments,
-      (select count(*) from plan_readjustment where run_id = ${runId} and applied) as "readjustmentsApplied",
-      0 as "switchedToMonthly",
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'held') as held`.execute(store.db);
-  const row = r.rows[0]!;
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunProgress;
+  return runWrittenCounts(store.db, runId);
 }
 
 /** The summary of a queued run, rebuilt from the database. */
 export async function runSummaryOf(store: Store, runId: number, date: string, seconds: number): Promise<RunSummary> {
   const progress = await runProgressOf(store, runId);
-  const outcomes = await store.db
-    .selectFrom("billing_run_outcome")
-    .select(["contract_id", "outcome", "reason"])
-    .where("run_id", "=", runId)
-    .where("outcome", "in", ["failed", "unchanged"])
-    .orderBy("contract_id")
-    .execute();
+  const outcomes = await loadRunOutcomesNotBilled(store.db, runId);
   const failures: RunFailure[] = outcomes.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "" }));
-  const holds = (await store.db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
-    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
+  const holds = await loadRunHolds(store.db, runId);
   return { runId, date, ...progress, unchanged: outcomes.length - failures.length, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
 }
 

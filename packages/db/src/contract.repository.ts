@@ -122,3 +122,9 @@ export async function findContract(db: Kysely<Database> | Transaction<Database>,
 export async function lockNextBillingDate(trx: Transaction<Database>, contractId: string): Promise<{ next_billing_date: string | null } | undefined> {
   return trx.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).forUpdate().executeTakeFirst();
 }
+
+/** Whether `key` is a contract id or a delivery point the store knows. */
+export async function isKnownContractOrDeliveryPoint(db: Kysely<Database> | Transaction<Database>, key: string): Promise<boolean> {
+  const row = await db.selectFrom("contract").select("id").where((eb) => eb.or([eb("id", "=", key), eb("delivery_point", "=", key)])).executeTakeFirst();
+  return row !== undefined;
+}

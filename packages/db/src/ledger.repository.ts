@@ -93,6 +93,21 @@ export async function loadCustomerContractRates(db: Db, customerIds: readonly st
     .execute();
 }
 
+/** The id of the latest charge recorded (0: none yet): charges recorded after it are newer. */
+export async function lastChargeId(db: Db): Promise<number> {
+  const before = await sql<{ id: number | null }>`select max(id) as id from ledger_charge`.execute(db);
+  return Number(before.rows[0]?.id ?? 0);
+}
+
+/** The charges recorded after charge `afterId` (customer, kind, amount, item), in the order recorded. */
+export async function loadChargesAfter(db: Db, afterId: number): Promise<{ customerId: string; kind: string; amount: string; itemRef: string }[]> {
+  return (
+    await sql<{ customerId: string; kind: string; amount: string; itemRef: string }>`
+      select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
+      where id > ${afterId} order by id`.execute(db)
+  ).rows;
+}
+
 // The account's entries ----------------------------------------------------------------------------
 
 /**

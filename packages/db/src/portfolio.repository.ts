@@ -161,3 +161,8 @@ export async function dueRangeBounds(db: Db, date: string, parts: number): Promi
     ) x group by tile order by 1`.execute(db);
   return r.rows.map((x) => x.id);
 }
+
+/** Those of `ids` that are stored offers. */
+export async function existingOfferIds(db: Db, ids: readonly string[]): Promise<string[]> {
+  return (await db.selectFrom("offer").select("id").where("id", "in", [...ids]).execute()).map((r) => r.id);
+}

@@ -241,3 +241,36 @@ export async function loadEarlierFailures(db: Kysely<Database> | Transaction<Dat
     .where("contract_id", "in", [...contractIds])
     .execute();
 }
+
+/** The documents a run issued (contract, kind, billing date, number, total TTC), in issue order. */
+export async function loadRunDocuments(db: Kysely<Database> | Transaction<Database>, runId: number): Promise<{ contractId: string; kind: string; billingDate: string; number: string; totalTtc: string }[]> {
+  const documents = await db
+    .selectFrom("invoice")
+    .select(["contract_id as contractId", "kind", "billing_date as billingDate", "number", "total_ttc as totalTtc"])
+    .where("run_id", "=", runId)
+    .orderBy("id")
+    .execute();
+  return documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) }));
+}
+
+/** The instalment plans a run issued (contract, start date), by contract id. */
+export async function loadRunPlans(db: Kysely<Database> | Transaction<Database>, runId: number): Promise<{ contractId: string; startDate: string }[]> {
+  return db.selectFrom("instalment_plan").select(["contract_id as contractId", "start_date as startDate"]).where("run_id", "=", runId).orderBy("contract_id").execute();
+}
+
+/** The number of the first document a run issued (undefined: none). */
+export async function firstDocumentNumberOfRun(db: Kysely<Database> | Transaction<Database>, runId: number): Promise<string | undefined> {
+  const sample = await db.selectFrom("invoice").select("number").where("run_id", "=", runId).orderBy("id").limit(1).executeTakeFirst();
+  return sample?.number;
+}
+
+/** The first contract (by id) a run issued an instalment plan for (undefined: none). */
+export async function firstPlanContractOfRun(db: Kysely<Database> | Transaction<Database>, runId: number): Promise<string | undefined> {
+  const plan = await db.selectFrom("instalment_plan").select("contract_id").where("run_id", "=", runId).orderBy("contract_id").limit(1).executeTakeFirst();
+  return plan?.contract_id;
+}
+
+/** The store's clock (`now()` of the database): when a decision or an import is recorded. */
+export async function storeClock(db: Kysely<Database> | Transaction<Database>): Promise<Date | string> {
+  return (await sql<{ now: Date | string }>`select now() as now`.execute(db)).rows[0]!.now;
+}

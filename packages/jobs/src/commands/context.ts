@@ -1,8 +1,7 @@
 /** What every store-backed command shares: opening the store the options name, and parsing dates. */
 import { dates } from "@billing/core";
 import { userInfo } from "node:os";
-import { sql } from "kysely";
-import { type Store, openStore } from "@billing/db";
+import { type Store, openStore, storeClock } from "@billing/db";
 
 export interface StoreOptions {
   databaseUrl?: string;
@@ -78,5 +77,5 @@ export function osUser(): string {
 
 /** The store's clock (`now()` of the database), read at the edge: when a decision or an import is recorded. */
 export async function storeNow(store: Store): Promise<Date | string> {
-  return (await sql<{ now: Date | string }>`select now() as now`.execute(store.db)).rows[0]!.now;
+  return storeClock(store.db);
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { countContracts, findInvoiceByNumber, migrateOrThrow } from "@billing/db";
+import { countContracts, findInvoiceByNumber, firstDocumentNumberOfRun, firstPlanContractOfRun, migrateOrThrow } from "@billing/db";
 import { seedDemo } from "../demo/seed.ts";
 import { DEMO_CAPACITY_LEVY } from "../demo/portfolio.ts";
 import { renderInvoice } from "../render/invoice-table.ts";
@@ -59,13 +59,13 @@ export function registerDemo(program: Command, storeOptions: () => StoreOptions)
         // The demo bills the date it seeded on purpose, whatever the clock: the date guard is lifted explicitly.
         const summary = await runCommand(store, { date, allowDate: true });
         process.stdout.write(formatSummary(summary) + "\n");
-        const sample = await store.db.selectFrom("invoice").select("number").where("run_id", "=", summary.runId).orderBy("id").limit(1).executeTakeFirst();
-        if (sample) {
-          const found = await findInvoiceByNumber(store.db, sample.number);
-          if (found) process.stdout.write(`\nOne of the invoices just issued (billing invoice show ${sample.number}):\n\n${renderInvoice(found.document, { number: sample.number })}\n`);
+        const sample = await firstDocumentNumberOfRun(store.db, summary.runId);
+        if (sample !== undefined) {
+          const found = await findInvoiceByNumber(store.db, sample);
+          if (found) process.stdout.write(`\nOne of the invoices just issued (billing invoice show ${sample}):\n\n${renderInvoice(found.document, { number: sample })}\n`);
         }
-        const plan = await store.db.selectFrom("instalment_plan").select("contract_id").where("run_id", "=", summary.runId).orderBy("contract_id").limit(1).executeTakeFirst();
-        if (plan) process.stdout.write(`\nA smoothed contract's instalment plan: pnpm billing plan show ${plan.contract_id}\n`);
+        const plan = await firstPlanContractOfRun(store.db, summary.runId);
+        if (plan !== undefined) process.stdout.write(`\nA smoothed contract's instalment plan: pnpm billing plan show ${plan}\n`);
         process.stdout.write(`\nRun it again for the same date: nothing new is billed (pnpm billing run --date ${date}).\n`);
       });
     });

@@ -20,6 +20,7 @@ import {
   migrateOrThrow,
   storeReceivedRows,
   analyzeTables,
+  isKnownContractOrDeliveryPoint,
 } from "@billing/db";
 import { RULE_R1_YEARLY_READ, yearlyRealReadSince } from "@billing/core";
 import { type ImportFormat, ImportFileError, readRecords } from "../import/records.ts";
@@ -31,8 +32,7 @@ import { checkImportFile } from "./import-check.ts";
 
 /** A delivery point or contract id the store knows. */
 async function knownKey(store: Store, key: string): Promise<boolean> {
-  const row = await store.db.selectFrom("contract").select("id").where((eb) => eb.or([eb("id", "=", key), eb("delivery_point", "=", key)])).executeTakeFirst();
-  return row !== undefined;
+  return isKnownContractOrDeliveryPoint(store.db, key);
 }
 
 /**

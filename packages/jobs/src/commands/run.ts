@@ -22,13 +22,18 @@ import {
   countDueContracts,
   dueRangeBounds,
   finishRun,
+  lastChargeId,
+  loadChargesAfter,
+  loadEarlierFailures,
+  loadRunDocuments,
+  loadRunHolds,
+  loadRunPlans,
   lastMeterDataReceived,
   migrateOrThrow,
   startClaimedRun,
   storeToday,
   withRolledBackStore,
 } from "@billing/db";
-import { sql } from "kysely";
 import { type EstimationSettings, NO_PROGRESS, type ReviewBounds, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
 import { formatPaymentsSummary } from "./payments.ts";
@@ -377,9 +382,9 @@ export async function runCommand(store: Store, opts: RunCommandOptions & { date:
     if (opts.queue || workers > 1) throw new UsageError("--dry-run runs the night in one transaction of one process: not with --queue or --workers");
     // The same code, in one transaction rolled back at the end: every step taken, nothing stored.
     return withRolledBackStore(store, async (dry) => {
-      const before = await sql<{ id: number | null }>`select max(id) as id from ledger_charge`.execute(dry.db);
+      const before = await lastChargeId(dry.db);
       const s = await night(dry, opts, checked, false);
-      return { ...s, dryRun: true, planned: await plannedDocuments(dry, s.runId, Number(before.rows[0]?.id ?? 0)) };
+      return { ...s, dryRun: true, planned: await plannedDocuments(dry, s.runId, before) };
     });
   }
   return night(store, opts, checked, true);
@@ -410,21 +415,11 @@ export interface PlannedDocuments {
 }
 
 async function plannedDocuments(dry: Store, runId: number, chargesAfterId: number): Promise<PlannedDocuments> {
-  const documents = await dry.db
-    .selectFrom("invoice")
-    .select(["contract_id as contractId", "kind", "billing_date as billingDate", "number", "total_ttc as totalTtc"])
-    .where("run_id", "=", runId)
-    .orderBy("id")
-    .execute();
-  const plans = await dry.db.selectFrom("instalment_plan").select(["contract_id as contractId", "start_date as startDate"]).where("run_id", "=", runId).orderBy("contract_id").execute();
-  const charges = (
-    await sql<{ customerId: string; kind: string; amount: string; itemRef: string }>`
-      select customer_id as "customerId", kind, amount::text as amount, item_ref as "itemRef" from ledger_charge
-      where id > ${chargesAfterId} order by id`.execute(dry.db)
-  ).rows;
-  const held = (await dry.db.selectFrom("held_invoice").select(["contract_id", "total_ttc", "reason"]).where("run_id", "=", runId).orderBy("contract_id").execute())
-    .map((h) => ({ contractId: h.contract_id, totalTtc: String(h.total_ttc), reason: h.reason }));
-  return { documents: documents.map((d) => ({ ...d, totalTtc: String(d.totalTtc) })), plans, charges, ...(held.length > 0 ? { held } : {}) };
+  const documents = await loadRunDocuments(dry.db, runId);
+  const plans = await loadRunPlans(dry.db, runId);
+  const charges = await loadChargesAfter(dry.db, chargesAfterId);
+  const held = await loadRunHolds(dry.db, runId);
+  return { documents, plans, charges, ...(held.length > 0 ? { held } : {}) };
 }
 
 async function night(store: Store, opts: RunCommandOptions & { date: string }, checked: CheckedRunOptions, claimed: boolean): Promise<NightSummary> {
@@ -508,13 +503,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
 /** Failures of this run that an earlier run already recorded for the same contract with the same reason. */
 async function countKnownFailures(store: Store, s: RunSummary): Promise<number> {
   if (s.failures.length === 0) return 0;
-  const earlier = await store.db
-    .selectFrom("billing_run_outcome")
-    .select(["contract_id", "reason"])
-    .where("outcome", "=", "failed")
-    .where("run_id", "<>", s.runId)
-    .where("contract_id", "in", s.failures.map((f) => f.contractId))
-    .execute();
+  const earlier = await loadEarlierFailures(store.db, s.runId, s.failures.map((f) => f.contractId));
   const seen = new Set(earlier.map((r) => `${r.contract_id}\u0000${r.reason ?? ""}`));
   return s.failures.filter((f) => seen.has(`${f.contractId}\u0000${f.reason}`)).length;
 }

@@ -1,6 +1,6 @@
 /** Writes the synthetic portfolio of demo/portfolio.ts into a store, in bulk batches. */
 import type { Store } from "@billing/db";
-import { analyzeTables, insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues } from "@billing/db";
+import { analyzeTables, countContracts, existingOfferIds, insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues } from "@billing/db";
 import { DEMO_CAPACITY_LEVY, DEMO_OFFER, DEMO_SMOOTHED_SHARE, LEGACY_OFFER, demoOfferPrices, generateBatch } from "./portfolio.ts";
 
 export interface SeedOptions {
@@ -34,7 +34,7 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
   const seed = opts.seed ?? 42;
   const batchSize = opts.batchSize ?? 5000;
   const { db } = store;
-  const existing = await db.selectFrom("offer").select("id").where("id", "in", [DEMO_OFFER, LEGACY_OFFER]).execute();
+  const existing = await existingOfferIds(db, [DEMO_OFFER, LEGACY_OFFER]);
   if (existing.length === 0) {
     const prices = demoOfferPrices();
     await db.transaction().execute(async (trx) => {
@@ -43,7 +43,7 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
       await insertReferenceValues(trx, [DEMO_CAPACITY_LEVY]);
     });
   }
-  const first = (await db.selectFrom("contract").select(db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+  const first = await countContracts(db);
   const share = opts.smoothedShare ?? DEMO_SMOOTHED_SHARE;
   if (!(share >= 0 && share <= 1)) throw new Error(`smoothedShare must be between 0 and 1, got ${share}`);
   let reads = 0;

@@ -128,3 +128,8 @@ export async function isKnownContractOrDeliveryPoint(db: Kysely<Database> | Tran
   const row = await db.selectFrom("contract").select("id").where((eb) => eb.or([eb("id", "=", key), eb("delivery_point", "=", key)])).executeTakeFirst();
   return row !== undefined;
 }
+
+/** A contract's id and offer (undefined: no such contract). */
+export async function findContractOffer(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<{ id: string; offer_id: string } | undefined> {
+  return db.selectFrom("contract").select(["id", "offer_id"]).where("id", "=", contractId).executeTakeFirst();
+}

@@ -21,3 +21,4 @@ export * from "./api.repository.ts";
 export * from "./review.repository.ts";
 export * from "./stored-document.repository.ts";
 export * from "./queue.repository.ts";
+export * from "./correction.repository.ts";

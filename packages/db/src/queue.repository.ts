@@ -110,3 +110,92 @@ export async function runWrittenCounts(db: Db, runId: number): Promise<RunWritte
   const row = r.rows[0]!;
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunWrittenCounts;
 }
+
+// Worker heartbeats and healing (queue-health.ts in packages/jobs): on the queue's own pg client
+// (graphile-worker's `withPgClient`), never queued behind a billing transaction.
+
+/** A node-postgres client, as graphile-worker's `withPgClient` hands it. */
+export interface QueueClient {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** The workers (pool ids) of this process beat: their heartbeat row inserted or refreshed. */
+export async function beatWorkers(c: QueueClient, workerIds: readonly string[], processName: string, beatEvery: string): Promise<void> {
+  await c.query(
+    `insert into queue_worker_heartbeat (worker_id, process, beat_every)
+             select id, $2, $3::interval from unnest($1::text[]) as id
+             on conflict (worker_id) do update set beat_at = now(), beat_every = excluded.beat_every, process = excluded.process`,
+    [workerIds, processName, beatEvery],
+  );
+}
+
+/** The workers' heartbeat rows removed (they stopped, or were found silent). */
+export async function forgetWorkers(c: QueueClient, workerIds: readonly string[]): Promise<void> {
+  await c.query(`delete from queue_worker_heartbeat where worker_id = any($1::text[])`, [workerIds]);
+}
+
+/** A worker holding `bill_range` jobs and silent for longer than the stale bound: its last beat and its jobs' keys. */
+export interface SilentWorkerRow {
+  worker_id: string;
+  last_beat: Date | null;
+  keys: string[];
+}
+
+/** Workers holding `bill_range` jobs locked for longer than `stale` and silent for longer than max(stale, 3 × their beat interval) (or that never beat). */
+export async function findSilentWorkers(c: QueueClient, stale: string): Promise<SilentWorkerRow[]> {
+  const r = await c.query<SilentWorkerRow>(
+    `select j.locked_by as worker_id, max(h.beat_at) as last_beat, array_agg(j.key order by j.key) as keys
+       from graphile_worker.jobs j
+       left join queue_worker_heartbeat h on h.worker_id = j.locked_by
+       where j.locked_by is not null and j.task_identifier = 'bill_range'
+         and j.locked_at < now() - $1::interval
+         and (h.worker_id is null or h.beat_at < now() - greatest($1::interval, 3 * h.beat_every))
+       group by j.locked_by`,
+    [stale],
+  );
+  return r.rows;
+}
+
+/** The heartbeat rows of workers silent for long that hold no job (stopped without a word, killed while idle). */
+export async function forgetSilentWorkers(c: QueueClient, stale: string): Promise<void> {
+  await c.query(`delete from queue_worker_heartbeat where beat_at < now() - greatest($1::interval, 3 * beat_every)`, [stale]);
+}
+
+/** The running ranges of silent workers: queued again (or failed when their last attempt is lost), with why. */
+export async function requeueRangesOfWorkers(c: QueueClient, workerIds: readonly string[]): Promise<void> {
+  await c.query(
+    `update billing_run_range r
+       set state = case when j.attempts >= j.max_attempts then 'failed' else 'queued' end,
+           last_error = 'worker ' || r.worker_id || ' stopped beating' ||
+             coalesce(' (last beat ' || to_char((select h.beat_at from queue_worker_heartbeat h where h.worker_id = r.worker_id)
+               at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')', ' (it never beat)') ||
+             case when j.attempts >= j.max_attempts then ': its last attempt is lost' else ': range unlocked for another worker' end
+       from graphile_worker.jobs j
+       where j.key = r.job_key and r.state = 'running' and r.worker_id = any($1::text[])`,
+    [workerIds],
+  );
+}
+
+/** Wakes idle workers now rather than at their next poll (graphile-worker listens on this channel). */
+export async function wakeQueueWorkers(c: QueueClient, count: number): Promise<void> {
+  await c.query(`select pg_notify('jobs:insert', $1)`, [JSON.stringify({ count })]);
+}
+
+/** A range's row with its worker's heartbeat, as stored. */
+export interface RangeStateRow {
+  range_no: number; job_key: string; after_id: string | null; to_id: string; state: "queued" | "running" | "done" | "failed"; worker_id: string | null;
+  process: string | null; started_at: Date | null; finished_at: Date | null; beat_at: Date | null; attempts: number; last_error: string | null; alive: boolean;
+}
+
+/** The ranges of run `runId` with their worker's last beat; `alive`: it beat within max(stale, 3 × its beat interval), by the store's clock. */
+export async function loadRangeStates(db: Db, runId: number, stale: string): Promise<RangeStateRow[]> {
+  const r = await sql<RangeStateRow>`
+    select r.range_no, r.job_key, r.after_id, r.to_id, r.state, r.worker_id, h.process, r.started_at, r.finished_at,
+      h.beat_at, r.attempts, r.last_error,
+      coalesce(h.beat_at >= now() - greatest(${stale}::interval, 3 * h.beat_every), false) as alive
+    from billing_run_range r
+    left join queue_worker_heartbeat h on h.worker_id = r.worker_id
+    where r.run_id = ${runId}
+    order by r.range_no`.execute(db);
+  return r.rows;
+}

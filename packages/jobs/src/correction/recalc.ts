@@ -33,8 +33,23 @@ import {
   referenceOf,
   replacementInvoice,
 } from "@billing/core";
-import { type IssuedInvoice as IssuedRow, type NewInvoice, type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, issueInvoices, loadOffers } from "@billing/db";
-import { sql } from "kysely";
+import {
+  type IssuedInvoice as IssuedRow,
+  type NewInvoice,
+  type Store,
+  type StoredInvoice,
+  canonicalJson,
+  currentInvoiceNumbers,
+  findContractOffer,
+  findCorrection,
+  findInvoiceByNumber,
+  issueInvoices,
+  loadCaseParts,
+  loadCorrectionDocuments,
+  loadOffers,
+  recordCorrection,
+  recordCorrectionDocuments,
+} from "@billing/db";
 import { offerFromRows } from "../billing/case-builder.ts";
 import { InputHasher, caseFromStoredInput } from "../billing/stored-input.ts";
 
@@ -134,17 +149,6 @@ export function requestKeyOf(r: RecalcRequest): string {
   return sha256(canonicalJson(what));
 }
 
-/** The contract's current invoices (not cancelled by a credit note) with billing dates in [from, to]. */
-async function currentInvoiceNumbers(db: Store["db"], contractId: string, from: string, to: string | undefined): Promise<string[]> {
-  const r = await sql<{ number: string }>`
-    select i.number from invoice i
-    where i.contract_id = ${contractId} and i.kind <> 'creditNote' and i.billing_date >= ${from}::date
-      and (${to ?? null}::date is null or i.billing_date <= ${to ?? null}::date)
-      and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)
-    order by i.billing_date, i.id`.execute(db);
-  return r.rows.map((x) => x.number);
-}
-
 /** The case an issued invoice was computed from, reassembled from its stored input and validated. */
 export async function storedCaseOf(db: Store["db"], stored: StoredInvoice): Promise<{ ok: true; value: Case } | { ok: false; reason: string }> {
   const number = stored.invoice.number;
@@ -153,7 +157,7 @@ export async function storedCaseOf(db: Store["db"], stored: StoredInvoice): Prom
   const refs = (input.shared_parts ?? {}) as Record<string, unknown>;
   const hashes = ["offer", "reference"].map((k) => refs[k]);
   if (hashes.some((h) => typeof h !== "string")) return { ok: false, reason: `stored input of ${number} names no offer or reference part` };
-  const rows = await db.selectFrom("case_part").select(["hash", "body"]).where("hash", "in", hashes as string[]).execute();
+  const rows = await loadCaseParts(db, hashes as string[]);
   const body = new Map(rows.map((r) => [r.hash, r.body as unknown]));
   if (!body.has(hashes[0] as string) || !body.has(hashes[1] as string)) return { ok: false, reason: `a case part of ${number} is missing` };
   const parsed = parseCase(caseFromStoredInput(input.contract_part, body.get(hashes[0] as string), body.get(hashes[1] as string)));
@@ -177,21 +181,13 @@ function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
 const sameBilled = (a: Invoice, b: Invoice): boolean => canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
 
 async function committedUnder(db: Store["db"], requestKey: string): Promise<CommittedCorrection | undefined> {
-  const c = await db.selectFrom("correction").select(["id", "requested_on"]).where("request_key", "=", requestKey).executeTakeFirst();
+  const c = await findCorrection(db, requestKey);
   if (!c) return undefined;
-  const r = await sql<{ replaced: string; credit_note: string; new_invoice: string; new_ttc: string; old_ttc: string; difference: string }>`
-    select o.number as replaced, cn.number as credit_note, n.number as new_invoice,
-      (n.correction->>'differenceTtc') as difference
-    from correction_document d
-    join invoice o on o.id = d.replaced_invoice_id
-    join invoice cn on cn.id = d.credit_note_id
-    join invoice n on n.id = d.new_invoice_id
-    where d.correction_id = ${c.id}
-    order by o.billing_date, o.id`.execute(db);
+  const rows = await loadCorrectionDocuments(db, c.id);
   return {
     id: Number(c.id),
     requestedOn: c.requested_on,
-    documents: r.rows.map((x) => ({ replaced: x.replaced, creditNote: x.credit_note, newInvoice: x.new_invoice, differenceTtc: x.difference })),
+    documents: rows.map((x) => ({ replaced: x.replaced, creditNote: x.credit_note, newInvoice: x.new_invoice, differenceTtc: x.difference })),
   };
 }
 
@@ -203,7 +199,7 @@ interface Loaded {
 async function plan(store: Store, input: unknown): Promise<Loaded> {
   const request = parseRecalcRequest(input);
   const db = store.db;
-  const contract = await db.selectFrom("contract").select(["id", "offer_id"]).where("id", "=", request.contractId).executeTakeFirst();
+  const contract = await findContractOffer(db, request.contractId);
   if (!contract) throw new RecalcRequestError([{ path: "contractId", message: `contract ${request.contractId} not found` }]);
   const numbers = await currentInvoiceNumbers(db, request.contractId, request.from, request.to);
   const stored = new Map<string, StoredInvoice>();
@@ -309,11 +305,7 @@ export async function commitRecalculation(store: Store, request: unknown, opts: 
   const reasonOf = (number: string) => p.documents.find((d) => d.replaces === number)!.creditNote.correction!;
   try {
     const correction = await store.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto("correction")
-        .values({ request_key: p.requestKey, contract_id: r.contractId, requested_on: r.requestedOn, initiated_by: r.initiatedBy, request: JSON.stringify(r) })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const correctionId = await recordCorrection(trx, { requestKey: p.requestKey, contractId: r.contractId, requestedOn: r.requestedOn, initiatedBy: r.initiatedBy, request: r });
       const creditNotes: NewInvoice[] = corrected.map((x) => {
         const original = stored.get(x.number)!;
         const contractPart = { cancels: x.number, cancelledHash: original.invoice.hash };
@@ -344,13 +336,13 @@ export async function commitRecalculation(store: Store, request: unknown, opts: 
       });
       const issuedInvoices = await issueInvoices(trx, newInvoices);
       const docs = corrected.map((x, i) => ({
-        correction_id: Number(row.id),
+        correction_id: correctionId,
         replaced_invoice_id: stored.get(x.number)!.invoice.id,
         credit_note_id: noteOf.get(x.number)!.id,
         new_invoice_id: inOrder(issuedInvoices, newInvoices, i).id,
       }));
-      await trx.insertInto("correction_document").values(docs).execute();
-      return Number(row.id);
+      await recordCorrectionDocuments(trx, docs);
+      return correctionId;
     });
     const committed = await committedUnder(store.db, p.requestKey);
     if (!committed || committed.id !== correction) throw new Error(`correction ${correction} was committed but cannot be read back`);

@@ -17,8 +17,18 @@
 import { hostname } from "node:os";
 import type { EventEmitter } from "node:events";
 import type { WorkerUtils } from "graphile-worker";
-import { type Kysely, sql } from "kysely";
-import type { Database } from "@billing/db";
+import type { Kysely } from "kysely";
+import {
+  type Database,
+  type QueueClient,
+  beatWorkers,
+  findSilentWorkers,
+  forgetSilentWorkers,
+  forgetWorkers,
+  loadRangeStates,
+  requeueRangesOfWorkers,
+  wakeQueueWorkers,
+} from "@billing/db";
 
 /** A worker silent for longer than this has its ranges retried by the others (default). */
 export const DEFAULT_STALE_AFTER_MS = 30_000;
@@ -41,14 +51,7 @@ export function startHeartbeat(utils: WorkerUtils, events: EventEmitter, o: { be
     const list = [...ids];
     beating = beating.then(() =>
       utils
-        .withPgClient((c) =>
-          c.query(
-            `insert into queue_worker_heartbeat (worker_id, process, beat_every)
-             select id, $2, $3::interval from unnest($1::text[]) as id
-             on conflict (worker_id) do update set beat_at = now(), beat_every = excluded.beat_every, process = excluded.process`,
-            [list, processName, interval(o.beatEveryMs)],
-          ),
-        )
+        .withPgClient((c) => beatWorkers(c, list, processName, interval(o.beatEveryMs)))
         .then(
           () => undefined,
           // A missed beat is not fatal: the next one comes; a worker silent for long is unlocked by the others.
@@ -71,7 +74,7 @@ export function startHeartbeat(utils: WorkerUtils, events: EventEmitter, o: { be
       ids.clear();
       await beating;
       if (left.length > 0) {
-        await utils.withPgClient((c) => c.query(`delete from queue_worker_heartbeat where worker_id = any($1::text[])`, [left])).catch(() => undefined);
+        await utils.withPgClient((c) => forgetWorkers(c, left)).catch(() => undefined);
       }
     },
   };
@@ -91,45 +94,24 @@ export interface HealedWorker {
  * another worker already took again is left as that worker wrote it.
  */
 export async function healQueue(utils: WorkerUtils, o: { staleAfterMs: number }): Promise<HealedWorker[]> {
-  const silent = await utils.withPgClient((c) =>
-    c.query<{ worker_id: string; last_beat: Date | null; keys: string[] }>(
-      `select j.locked_by as worker_id, max(h.beat_at) as last_beat, array_agg(j.key order by j.key) as keys
-       from graphile_worker.jobs j
-       left join queue_worker_heartbeat h on h.worker_id = j.locked_by
-       where j.locked_by is not null and j.task_identifier = 'bill_range'
-         and j.locked_at < now() - $1::interval
-         and (h.worker_id is null or h.beat_at < now() - greatest($1::interval, 3 * h.beat_every))
-       group by j.locked_by`,
-      [interval(o.staleAfterMs)],
-    ),
-  );
+  const stale = interval(o.staleAfterMs);
+  const silent = await utils.withPgClient((c) => findSilentWorkers(c, stale));
   // The rows of workers silent for long that hold no job (stopped without a word, killed while idle).
-  const forget = (c: { query: (text: string, values: unknown[]) => Promise<unknown> }) =>
-    c.query(`delete from queue_worker_heartbeat where beat_at < now() - greatest($1::interval, 3 * beat_every)`, [interval(o.staleAfterMs)]);
-  if (silent.rows.length === 0) {
+  const forget = (c: QueueClient) => forgetSilentWorkers(c, stale);
+  if (silent.length === 0) {
     await utils.withPgClient(forget);
     return [];
   }
-  const ids = silent.rows.map((r) => r.worker_id);
+  const ids = silent.map((r) => r.worker_id);
   await utils.forceUnlockWorkers(ids);
   await utils.withPgClient(async (c) => {
-    await c.query(
-      `update billing_run_range r
-       set state = case when j.attempts >= j.max_attempts then 'failed' else 'queued' end,
-           last_error = 'worker ' || r.worker_id || ' stopped beating' ||
-             coalesce(' (last beat ' || to_char((select h.beat_at from queue_worker_heartbeat h where h.worker_id = r.worker_id)
-               at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')', ' (it never beat)') ||
-             case when j.attempts >= j.max_attempts then ': its last attempt is lost' else ': range unlocked for another worker' end
-       from graphile_worker.jobs j
-       where j.key = r.job_key and r.state = 'running' and r.worker_id = any($1::text[])`,
-      [ids],
-    );
-    await c.query(`delete from queue_worker_heartbeat where worker_id = any($1::text[])`, [ids]);
+    await requeueRangesOfWorkers(c, ids);
+    await forgetWorkers(c, ids);
     await forget(c);
     // Wake idle workers now rather than at their next poll (graphile-worker listens on this channel).
-    await c.query(`select pg_notify('jobs:insert', $1)`, [JSON.stringify({ count: silent.rows.reduce((n, r) => n + r.keys.length, 0) })]);
+    await wakeQueueWorkers(c, silent.reduce((n, r) => n + r.keys.length, 0));
   });
-  return silent.rows.map((r) => ({ workerId: r.worker_id, lastBeat: r.last_beat, jobKeys: r.keys }));
+  return silent.map((r) => ({ workerId: r.worker_id, lastBeat: r.last_beat, jobKeys: r.keys }));
 }
 
 /** A range of a queued run as `billing runs show` and `billing run --queue` report it. */
@@ -153,18 +135,8 @@ export interface RangeState {
 /** The ranges of run `runId` (none: not a queued run), judged with the store's clock. */
 export async function rangeStatesOf(db: Kysely<Database>, runId: number, o: { staleAfterMs?: number } = {}): Promise<RangeState[]> {
   const stale = interval(o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
-  const r = await sql<{
-    range_no: number; job_key: string; after_id: string | null; to_id: string; state: RangeState["state"]; worker_id: string | null;
-    process: string | null; started_at: Date | null; finished_at: Date | null; beat_at: Date | null; attempts: number; last_error: string | null; alive: boolean;
-  }>`
-    select r.range_no, r.job_key, r.after_id, r.to_id, r.state, r.worker_id, h.process, r.started_at, r.finished_at,
-      h.beat_at, r.attempts, r.last_error,
-      coalesce(h.beat_at >= now() - greatest(${stale}::interval, 3 * h.beat_every), false) as alive
-    from billing_run_range r
-    left join queue_worker_heartbeat h on h.worker_id = r.worker_id
-    where r.run_id = ${runId}
-    order by r.range_no`.execute(db);
-  return r.rows.map((x) => ({
+  const rows = await loadRangeStates(db, runId, stale);
+  return rows.map((x) => ({
     rangeNo: x.range_no,
     jobKey: x.job_key,
     afterId: x.after_id,

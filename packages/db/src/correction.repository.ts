@@ -1,0 +1,57 @@
+/**
+ * Corrections (R5 · CGV 6.6) in the store: the invoices a recalculation may replace, the correction
+ * recorded under its request's key, and the documents (replaced invoice, credit note, new invoice) it issued.
+ */
+import { sql } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The contract's current invoices (not cancelled by a credit note) with billing dates in [from, to], by billing date and id. */
+export async function currentInvoiceNumbers(db: Db, contractId: string, from: string, to: string | undefined): Promise<string[]> {
+  const r = await sql<{ number: string }>`
+    select i.number from invoice i
+    where i.contract_id = ${contractId} and i.kind <> 'creditNote' and i.billing_date >= ${from}::date
+      and (${to ?? null}::date is null or i.billing_date <= ${to ?? null}::date)
+      and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)
+    order by i.billing_date, i.id`.execute(db);
+  return r.rows.map((x) => x.number);
+}
+
+/** The correction recorded under a request key (id and request date), if any. */
+export async function findCorrection(db: Db, requestKey: string) {
+  return db.selectFrom("correction").select(["id", "requested_on"]).where("request_key", "=", requestKey).executeTakeFirst();
+}
+
+/** A correction's documents: each replaced invoice's number, its credit note's, the new invoice's, and the TTC difference, by the replaced invoice's billing date. */
+export async function loadCorrectionDocuments(db: Db, correctionId: number | string) {
+  const r = await sql<{ replaced: string; credit_note: string; new_invoice: string; new_ttc: string; old_ttc: string; difference: string }>`
+    select o.number as replaced, cn.number as credit_note, n.number as new_invoice,
+      (n.correction->>'differenceTtc') as difference
+    from correction_document d
+    join invoice o on o.id = d.replaced_invoice_id
+    join invoice cn on cn.id = d.credit_note_id
+    join invoice n on n.id = d.new_invoice_id
+    where d.correction_id = ${correctionId}
+    order by o.billing_date, o.id`.execute(db);
+  return r.rows;
+}
+
+/** Records a correction under its request key; returns its id. */
+export async function recordCorrection(trx: Transaction<Database>, c: { requestKey: string; contractId: string; requestedOn: string; initiatedBy: "customer" | "supplier"; request: unknown }): Promise<number> {
+  const row = await trx
+    .insertInto("correction")
+    .values({ request_key: c.requestKey, contract_id: c.contractId, requested_on: c.requestedOn, initiated_by: c.initiatedBy, request: JSON.stringify(c.request) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/** The documents a correction issued: for each replaced invoice, its credit note and the new invoice. */
+export async function recordCorrectionDocuments(
+  trx: Transaction<Database>,
+  docs: readonly { correction_id: number; replaced_invoice_id: number; credit_note_id: number; new_invoice_id: number }[],
+): Promise<void> {
+  await trx.insertInto("correction_document").values([...docs]).execute();
+}

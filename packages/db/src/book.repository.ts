@@ -199,3 +199,11 @@ export async function closeBookOfferPrices(trx: Trx, rows: readonly { id: number
 export async function analyzeTables(db: { executeQuery: Trx["executeQuery"] } | Trx, tables: readonly (keyof Database)[]): Promise<void> {
   for (const t of tables) await sql`analyze ${sql.table(t)}`.execute(db as Trx);
 }
+
+/** Bytes the tables take on disk, heap, TOAST and indexes (PostgreSQL; the bench's bytes per invoice). */
+export async function tablesBytes(db: { executeQuery: Trx["executeQuery"] } | Trx, tables: readonly (keyof Database)[]): Promise<number> {
+  const stored = await sql<{ bytes: string }>`
+    select sum(pg_total_relation_size(t::regclass))::text as bytes
+    from unnest(${[...tables]}::text[]) t`.execute(db as Trx);
+  return Number(stored.rows[0]!.bytes);
+}

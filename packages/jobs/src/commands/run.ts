@@ -343,6 +343,11 @@ export type NightSummary = RunSummary & {
   /** --dry-run: nothing was stored; what would have been issued. */
   dryRun?: boolean;
   planned?: PlannedDocuments;
+  /**
+   * The night's set-up before billing starts, in seconds (issue 15 item 6): the peer averages of the
+   * date, counting the due contracts, claiming the run. Not in `seconds` (the billing step's own time).
+   */
+  setupSeconds?: number;
 };
 
 /**
@@ -440,6 +445,9 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
       return undefined;
     }
   };
+  const setupStarted = process.hrtime.bigint();
+  let setupSeconds: number | undefined;
+  const setupDone = () => (setupSeconds ??= Number(process.hrtime.bigint() - setupStarted) / 1e9);
   // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
   await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date));
   let interrupted: readonly InterruptedRun[] = [];
@@ -449,6 +457,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     const reporter = progressReporter(total, opts.progress !== false && !opts.json);
     try {
       if (opts.queue) {
+        setupDone();
         return await runQueued(store, opts, opts.date, {
           ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
           staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs,
@@ -456,12 +465,16 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
         });
       }
       // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
-      if (!claimed) return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
+      if (!claimed) {
+        setupDone();
+        return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
+      }
       // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
       const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
       interrupted = claim.interrupted;
       try {
         let s: RunSummary;
+        setupDone();
         try {
           s = workers > 1 && total > 0
             ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review)
@@ -497,6 +510,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     ...(yearlyRead ? { yearlyRead } : {}),
     steps,
     ...(interrupted.length > 0 ? { interrupted } : {}),
+    ...(setupSeconds !== undefined ? { setupSeconds } : {}),
   };
 }
 

@@ -166,3 +166,9 @@ export async function dueRangeBounds(db: Db, date: string, parts: number): Promi
 export async function existingOfferIds(db: Db, ids: readonly string[]): Promise<string[]> {
   return (await db.selectFrom("offer").select("id").where("id", "in", [...ids]).execute()).map((r) => r.id);
 }
+
+/** The customer's department (INSEE code; undefined: no such customer or none recorded). */
+export async function findCustomerDepartment(db: Db, customerId: string): Promise<string | undefined> {
+  const c = await db.selectFrom("customer").select("department").where("id", "=", customerId).executeTakeFirst();
+  return c?.department ?? undefined;
+}

@@ -32,6 +32,7 @@ import {
   type Database,
   type Store,
   contractEventsOf,
+  findCustomerDepartment,
   hasInvoices,
   insertContractEvent,
   loadReference,
@@ -298,8 +299,7 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
 }
 
 async function customerDepartment(trx: Kysely<Database> | Transaction<Database>, customerId: string): Promise<string | undefined> {
-  const c = await trx.selectFrom("customer").select("department").where("id", "=", customerId).executeTakeFirst();
-  return c?.department ?? undefined;
+  return findCustomerDepartment(trx, customerId);
 }
 
 type ReferenceRows = Awaited<ReturnType<typeof loadReference>>;

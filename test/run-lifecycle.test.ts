@@ -123,6 +123,9 @@ describe("billing run --dry-run (issue 13)", () => {
       const issued = await fresh.store.db.selectFrom("invoice").select(["contract_id as contractId", "kind", "billing_date as billingDate", "number"]).orderBy("id").execute();
       expect(issued).toEqual(dry.planned!.documents.map(({ totalTtc: _t, ...rest }) => rest));
       expect(real.invoices).toBe(dry.invoices);
+      // Issue 15 item 6: the set-up before billing (peer averages, due count, run claim) is timed apart from billing.
+      expect(real.setupSeconds).toBeGreaterThan(0);
+      expect(real.seconds).toBeGreaterThan(0);
     } finally {
       await fresh.cleanup();
     }

@@ -24,6 +24,7 @@ import { changeDates } from "../primitives/series.ts";
 import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
+import { type PreparedReference, prepareReference, remembered } from "../pricing/prepared-reference.ts";
 
 const TWELVE = dec(12);
 
@@ -40,13 +41,13 @@ interface SubscriptionValues {
   ctaRate: Dec;
   vatSubscription: Dec;
   vatCta: Dec;
+  /** What boundary detection compares (splitWhereValuesChange). */
+  key: string;
 }
 
-function valuesAt(whole: Case, date: LocalDate): SubscriptionValues {
-  const c = onOptionAt(whole, date);
-  const kva = subscribedKvaAt(c, date);
+function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
   const network = networkFixedMonthly(c, date, kva);
-  return {
+  const v = {
     kva,
     option: c.contract.priceOption,
     formula: c.contract.tariffFormula,
@@ -58,22 +59,27 @@ function valuesAt(whole: Case, date: LocalDate): SubscriptionValues {
     vatSubscription: vatRateAt(c, "subscription", date),
     vatCta: vatRateAt(c, "cta", date),
   };
+  return { ...v, key: keyOf(v) };
 }
 
-const keyOf = (v: SubscriptionValues): string =>
+const keyOf = (v: Omit<SubscriptionValues, "key">): string =>
   [v.kva, v.option, v.formula, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
 
-/** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
-function memoValues(c: Case): (date: LocalDate) => SubscriptionValues {
-  const memo = new Map<LocalDate, SubscriptionValues>();
+/**
+ * valuesAt of the day's option, formula and kVA, computed once per date for the case's offer and
+ * reference — within the prepared memo's lifetime (a chunk), else within one call.
+ */
+function memoValues(whole: Case, prepared: PreparedReference): (date: LocalDate) => SubscriptionValues {
+  const memo = prepared.memoOf(whole);
   return (date) => {
-    let v = memo.get(date);
-    if (!v) memo.set(date, (v = valuesAt(c, date)));
-    return v;
+    const c = onOptionAt(whole, date);
+    const kva = subscribedKvaAt(c, date);
+    return remembered(memo, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}|${date}`, () => valuesAt(c, kva, date));
   };
 }
 
-export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate) => SubscriptionValues = memoValues(c)): Period[] {
+export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
+  const at = memoValues(c, prepared);
   const candidates = [
     ...offerSubscriptionChangeDates(c, p),
     ...formulasUsed(c).flatMap((f) => changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === f), p)),
@@ -82,14 +88,27 @@ export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate)
     ...powerChangeDates(c, p),
     ...optionChangeDates(c, p),
   ];
-  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(at(d)));
+  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => at(d).key);
 }
 
-/** Subscription and CTA lines for the subscription period `p`. */
-export function subscriptionLines(c: Case, p: Period): DraftLine[] {
+/**
+ * Subscription and CTA lines for the subscription period `p`. Without events (no power or option
+ * change), they depend only on the offer, the reference, the contract's option, formula and kVA and
+ * the period: computed once per prepared memo (a chunk) and copied for each contract.
+ */
+export function subscriptionLines(c: Case, p: Period, prepared: PreparedReference = prepareReference()): DraftLine[] {
+  if (c.events.length > 0) return computeSubscriptionLines(c, p, prepared);
+  const k = c.contract;
+  const shared = remembered(prepared.memoOf(c), `subscriptionLines|${k.priceOption}|${k.tariffFormula}|${k.subscribedKva}|${p.start}|${p.end}`, () =>
+    computeSubscriptionLines(c, p, prepared),
+  );
+  return shared.map((l) => ({ ...l, inputs: { ...l.inputs } }));
+}
+
+function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReference): DraftLine[] {
   const lines: DraftLine[] = [];
-  const at = memoValues(c);
-  for (const sp of subscriptionSubPeriods(c, p, at)) {
+  const at = memoValues(c, prepared);
+  for (const sp of subscriptionSubPeriods(c, p, prepared)) {
     const v = at(sp.start);
     const days = lengthInDays(sp);
     const dim = daysInMonth(sp.start);
@@ -122,15 +141,17 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       explanation:
         `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
         ` = ${formatCents(amount)} € HT (supply ${shown(v.supply)} + network ${shown(v.network)} €/month)`,
+      texts: { amount: [amount, formatCents(amount)], quantity: [fraction, exact(fraction)], unitPrice: [monthly, exact(monthly)], vatRate: [v.vatSubscription, formatPlain(v.vatSubscription)] },
     });
     const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
+    const ctaUnit = div(mul(v.network, v.ctaRate), dec(100));
     lines.push({
       kind: "cta",
       register: null,
       period: sp,
       quantity: fraction,
       quantityUnit: "month",
-      unitPrice: div(mul(v.network, v.ctaRate), dec(100)),
+      unitPrice: ctaUnit,
       amount: cta.amount,
       vatRate: v.vatCta,
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
@@ -145,6 +166,7 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       explanation:
         `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${shown(v.network)} €/month × ${days}/${dim}` +
         ` = ${formatCents(cta.amount)} €`,
+      texts: { amount: [cta.amount, formatCents(cta.amount)], quantity: [fraction, exact(fraction)], unitPrice: [ctaUnit, exact(ctaUnit)], vatRate: [v.vatCta, formatPlain(v.vatCta)] },
     });
   }
   return lines;

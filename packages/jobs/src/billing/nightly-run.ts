@@ -20,6 +20,7 @@ import {
   dueInvoices,
   reviewReasons,
   dueSmoothedDocuments,
+  prepareReference,
   ENGINE_VERSION,
   rulesetFor,
   priceOptionAt,
@@ -270,6 +271,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
   rulesetFor(engineVersion); // an unknown version fails here, before anything is written
   const rules = { engineVersion };
+  // Issue 15: the offer and reference values the chunk's contracts share, derived once per chunk (core prepared-reference.ts).
+  let chunkReference = prepareReference();
   const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
   const hasher = new InputHasher();
   const knownParts = new Set<string>();
@@ -341,7 +344,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       const option = priceOptionAt(built, opts.date);
       const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: peersOf(option, contract.subscribed_kva) } };
       if (contract.billing_mode === "smoothed") return prepareSmoothed(contract, c);
-      const out = dueInvoices(c, rules);
+      const out = dueInvoices(c, { ...rules, prepared: chunkReference });
       if (!out.ok) return fail(`${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
       if (out.invoices.length === 0) {
         return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
@@ -365,7 +368,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
 
   /** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
   const prepareSmoothed = (contract: ContractRow, c: Case): Prepared => {
-    const out = dueSmoothedDocuments(c, {}, rules);
+    const out = dueSmoothedDocuments(c, {}, { ...rules, prepared: chunkReference });
     if (!out.ok) {
       return {
         contract, invoices: [], next: contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED,
@@ -525,6 +528,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     let pending: Promise<void> = Promise.resolve();
     for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
       const ids = chunk.map((c) => c.id);
+      chunkReference = prepareReference();
       const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
       // Smoothed contracts need their plan and a longer history of reads, monthly meters that may be
       // estimated (R2) a year of history and their station days: loaded per chunk, and only when the

@@ -234,7 +234,7 @@ export function energyLines(
       const kwh = ratioValue(share);
       // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding.
       const shareText = formatRatio(share);
-      const kwhExact: Record<string, string> = shareText.includes("/") ? { kwhExact: shareText } : {}; // money.isRepeating
+      const repeating = shareText.includes("/"); // money.isRepeating
       const kwhText = exact(kwh);
       const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
@@ -242,16 +242,23 @@ export function energyLines(
       const amount = roundRatioTimesToCent(share, price.unit);
       const amountText = formatCents(amount);
       const kwhShown = formatForDisplay(kwh, 3);
-      const capacityInputs: Record<string, string> =
-        price.capacityBasis === "replacedByLevy"
-          ? { capacity: "none: replaced by the capacity levy from 2026-11-01 (R7)" }
-          : price.capacityBasis === "included"
-          ? { capacity: "included in supply price" }
-          : {
-              capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
-              capacityPerKwh: pt.capacityExact,
-              capacityReferencePriceEurPerMw: price.capacityReference ?? "",
-            };
+      // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
+      // written one by one rather than spread (spreading is the slow path of object creation).
+      const inputs: Record<string, string> = {};
+      if (price.capacityBasis === "replacedByLevy") inputs["capacity"] = "none: replaced by the capacity levy from 2026-11-01 (R7)";
+      else if (price.capacityBasis === "included") inputs["capacity"] = "included in supply price";
+      else {
+        inputs["capacityCoefficientKwPerKwh"] = price.capacityCoefficient ?? "";
+        inputs["capacityPerKwh"] = pt.capacityExact;
+        inputs["capacityReferencePriceEurPerMw"] = price.capacityReference ?? "";
+      }
+      inputs["kwh"] = kwhText;
+      if (repeating) inputs["kwhExact"] = shareText;
+      inputs["networkBand"] = price.band;
+      inputs["networkPerKwh"] = pt.networkPlain;
+      inputs["networkTariff"] = pt.networkTariff;
+      inputs["supplyPerKwh"] = pt.supplyPlain;
+      inputs["unitPriceHt"] = pt.unitExact;
       push(r, {
         kind: "energy",
         register: r,
@@ -262,17 +269,7 @@ export function energyLines(
         amount,
         vatRate: v.vatEnergy,
         rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
-        // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts).
-        inputs: {
-          ...capacityInputs,
-          kwh: kwhText,
-          ...kwhExact,
-          networkBand: price.band,
-          networkPerKwh: pt.networkPlain,
-          networkTariff: pt.networkTariff,
-          supplyPerKwh: pt.supplyPlain,
-          unitPriceHt: pt.unitExact,
-        },
+        inputs,
         explanation:
           `Energy ${r} ${periodText}: ${kwhShown} kWh × ${pt.unitShown} €/kWh = ${amountText} € HT` +
           ` (supply ${pt.supplyShown} + network ${pt.networkShown} [${price.band}]` +
@@ -292,7 +289,7 @@ export function energyLines(
         amount: excise,
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
-        inputs: { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, ...kwhExact },
+        inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
         explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
         texts: { amount: [excise, exciseText], quantity: quantityText, unitPrice: [v.exciseKwh, vt.exciseKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
       });
@@ -309,7 +306,7 @@ export function energyLines(
           amount: levy,
           vatRate: v.vatExcise,
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
-          inputs: { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, ...kwhExact },
+          inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
           explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
           texts: { amount: [levy, levyText], quantity: quantityText, unitPrice: [v.levy.eurPerKwh, vt.levyKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
         });

@@ -43,6 +43,26 @@ interface SubscriptionValues {
   vatCta: Dec;
   /** What boundary detection compares (splitWhereValuesChange). */
   key: string;
+  /** supply + network, € HT per month. */
+  monthly: Dec;
+  /** supply × 12 + network per year: the numerator of a prorated line (divided once). */
+  supplyYearlyPlusNetwork: Dec;
+  /** The CTA line's unit price: network × rate / 100. */
+  ctaUnit: Dec;
+  /** The lines' texts of these values, written once per date (and chunk), not once per line. */
+  texts: {
+    monthlyExact: string;
+    monthlyShown: string;
+    networkExact: string;
+    networkShown: string;
+    supplyExact: string;
+    supplyShown: string;
+    networkTariff: string;
+    ctaRate: string;
+    ctaUnitExact: string;
+    vatSubscription: string;
+    vatCta: string;
+  };
 }
 
 function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
@@ -59,10 +79,31 @@ function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
     vatSubscription: vatRateAt(c, "subscription", date),
     vatCta: vatRateAt(c, "cta", date),
   };
-  return { ...v, key: keyOf(v) };
+  const monthly = add(v.supply, v.network);
+  const ctaUnit = div(mul(v.network, v.ctaRate), dec(100));
+  return {
+    ...v,
+    key: keyOf(v),
+    monthly,
+    supplyYearlyPlusNetwork: add(mul(v.supply, TWELVE), v.networkYearly),
+    ctaUnit,
+    texts: {
+      monthlyExact: exact(monthly),
+      monthlyShown: shown(monthly),
+      networkExact: exact(v.network),
+      networkShown: shown(v.network),
+      supplyExact: exact(v.supply),
+      supplyShown: shown(v.supply),
+      networkTariff: `${v.formula} ${v.networkVersion}`,
+      ctaRate: formatPlain(v.ctaRate),
+      ctaUnitExact: exact(ctaUnit),
+      vatSubscription: formatPlain(v.vatSubscription),
+      vatCta: formatPlain(v.vatCta),
+    },
+  };
 }
 
-const keyOf = (v: Omit<SubscriptionValues, "key">): string =>
+const keyOf = (v: Pick<SubscriptionValues, "kva" | "option" | "formula" | "supply" | "network" | "ctaRate" | "vatSubscription" | "vatCta">): string =>
   [v.kva, v.option, v.formula, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
 
 /**
@@ -110,14 +151,18 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
   const at = memoValues(c, prepared);
   for (const sp of subscriptionSubPeriods(c, p, prepared)) {
     const v = at(sp.start);
+    const t = v.texts;
     const days = lengthInDays(sp);
     const dim = daysInMonth(sp.start);
     const fraction = div(dec(days), dec(dim));
-    const monthly = add(v.supply, v.network);
+    const fractionText = exact(fraction);
+    const monthly = v.monthly;
     // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
     // one rounding, even when the monthly network part or days / month has no finite decimal form.
-    const amount = roundToCent(div(mul(add(mul(v.supply, TWELVE), v.networkYearly), dec(days)), dec(12 * dim)));
+    const amount = roundToCent(div(mul(v.supplyYearlyPlusNetwork, dec(days)), dec(12 * dim)));
+    const amountText = formatCents(amount);
     const option = v.option;
+    const periodText = formatPeriod(sp);
     lines.push({
       kind: "subscription",
       register: null,
@@ -131,27 +176,27 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
       inputs: {
         days: String(days),
         daysInMonth: String(dim),
-        monthlyHt: exact(monthly),
-        networkMonthlyHt: exact(v.network),
-        networkTariff: `${v.formula} ${v.networkVersion}`,
+        monthlyHt: t.monthlyExact,
+        networkMonthlyHt: t.networkExact,
+        networkTariff: t.networkTariff,
         priceOption: option,
         subscribedKva: String(v.kva),
-        supplyMonthlyHt: exact(v.supply),
+        supplyMonthlyHt: t.supplyExact,
       },
       explanation:
-        `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
-        ` = ${formatCents(amount)} € HT (supply ${shown(v.supply)} + network ${shown(v.network)} €/month)`,
-      texts: { amount: [amount, formatCents(amount)], quantity: [fraction, exact(fraction)], unitPrice: [monthly, exact(monthly)], vatRate: [v.vatSubscription, formatPlain(v.vatSubscription)] },
+        `Subscription ${v.kva} kVA ${option} ${periodText}: ${t.monthlyShown} €/month × ${days}/${dim}` +
+        ` = ${amountText} € HT (supply ${t.supplyShown} + network ${t.networkShown} €/month)`,
+      texts: { amount: [amount, amountText], quantity: [fraction, fractionText], unitPrice: [monthly, t.monthlyExact], vatRate: [v.vatSubscription, t.vatSubscription] },
     });
     const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
-    const ctaUnit = div(mul(v.network, v.ctaRate), dec(100));
+    const ctaText = formatCents(cta.amount);
     lines.push({
       kind: "cta",
       register: null,
       period: sp,
       quantity: fraction,
       quantityUnit: "month",
-      unitPrice: ctaUnit,
+      unitPrice: v.ctaUnit,
       amount: cta.amount,
       vatRate: v.vatCta,
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
@@ -159,14 +204,12 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
         baseHt: exact(cta.base),
         days: String(days),
         daysInMonth: String(dim),
-        networkMonthlyHt: exact(v.network),
-        networkTariff: `${v.formula} ${v.networkVersion}`,
-        ratePct: formatPlain(v.ctaRate),
+        networkMonthlyHt: t.networkExact,
+        networkTariff: t.networkTariff,
+        ratePct: t.ctaRate,
       },
-      explanation:
-        `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${shown(v.network)} €/month × ${days}/${dim}` +
-        ` = ${formatCents(cta.amount)} €`,
-      texts: { amount: [cta.amount, formatCents(cta.amount)], quantity: [fraction, exact(fraction)], unitPrice: [ctaUnit, exact(ctaUnit)], vatRate: [v.vatCta, formatPlain(v.vatCta)] },
+      explanation: `CTA ${periodText}: ${t.ctaRate} % × TURPE fixed part ${t.networkShown} €/month × ${days}/${dim} = ${ctaText} €`,
+      texts: { amount: [cta.amount, ctaText], quantity: [fraction, fractionText], unitPrice: [v.ctaUnit, t.ctaUnitExact], vatRate: [v.vatCta, t.vatCta] },
     });
   }
   return lines;

@@ -186,6 +186,8 @@ function reduced(r: Ratio): { num: Dec; den: bigint } {
  * "19425/31" (numerator and denominator whole numbers).
  */
 export function formatRatio(r: Ratio): string {
+  // A whole denominator of 1 is a decimal already: its exact plain text (what the reduction below gives).
+  if (r.den.equals(1)) return formatPlain(r.num);
   const { num, den } = reduced(r);
   let rest = den;
   while (rest % 2n === 0n) rest /= 2n;

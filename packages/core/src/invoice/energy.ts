@@ -160,14 +160,13 @@ const keyOf = (v: Pick<EnergyValues, "prices" | "exciseMwh" | "levy" | "vatEnerg
  * prepared memo's lifetime (a chunk), else within one call (boundary detection asks twice per candidate).
  */
 function memoValues(c: Case, prepared: PreparedReference): (date: LocalDate) => EnergyValues {
-  const memo = prepared.memoOf(c);
-  const prefix = `energy|${c.contract.priceOption}|${c.contract.tariffFormula}|`;
-  return (date) => remembered(memo, prefix + date, () => valuesAt(c, date));
+  const table = prepared.tableOf(c, `energy|${c.contract.priceOption}|${c.contract.tariffFormula}`);
+  return (date) => remembered(table, date, () => valuesAt(c, date));
 }
 
 export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
   const at = memoValues(c, prepared);
-  const cuts = remembered(prepared.memoOf(c), `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}|${p.start}|${p.end}`, () => {
+  const cuts = remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
     const candidates = [
       ...offerEnergyChangeDates(c, p),
       ...networkChangeDates(c, p),

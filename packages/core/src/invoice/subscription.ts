@@ -111,11 +111,13 @@ const keyOf = (v: Pick<SubscriptionValues, "kva" | "option" | "formula" | "suppl
  * reference — within the prepared memo's lifetime (a chunk), else within one call.
  */
 function memoValues(whole: Case, prepared: PreparedReference): (date: LocalDate) => SubscriptionValues {
-  const memo = prepared.memoOf(whole);
+  // Without events the day's option, formula and kVA are the contract's: one table for every date.
+  const fixed = whole.events.length === 0 ? prepared.tableOf(whole, `subscription|${whole.contract.priceOption}|${whole.contract.tariffFormula}|${whole.contract.subscribedKva}`) : null;
   return (date) => {
+    if (fixed !== null) return remembered(fixed, date, () => valuesAt(whole, whole.contract.subscribedKva, date));
     const c = onOptionAt(whole, date);
     const kva = subscribedKvaAt(c, date);
-    return remembered(memo, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}|${date}`, () => valuesAt(c, kva, date));
+    return remembered(prepared.tableOf(c, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}`), date, () => valuesAt(c, kva, date));
   };
 }
 
@@ -140,7 +142,7 @@ export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedRef
 export function subscriptionLines(c: Case, p: Period, prepared: PreparedReference = prepareReference()): DraftLine[] {
   if (c.events.length > 0) return computeSubscriptionLines(c, p, prepared);
   const k = c.contract;
-  const shared = remembered(prepared.memoOf(c), `subscriptionLines|${k.priceOption}|${k.tariffFormula}|${k.subscribedKva}|${p.start}|${p.end}`, () =>
+  const shared = remembered(prepared.tableOf(c, `subscriptionLines|${k.priceOption}|${k.tariffFormula}|${k.subscribedKva}`), formatPeriod(p), () =>
     computeSubscriptionLines(c, p, prepared),
   );
   return shared.map((l) => ({ ...l, inputs: { ...l.inputs } }));

@@ -19,15 +19,21 @@
 import type { Case } from "../case/schema.ts";
 
 export class PreparedReference {
-  readonly #byReference = new WeakMap<object, WeakMap<object, Map<string, unknown>>>();
+  readonly #byReference = new WeakMap<object, WeakMap<object, Map<string, Map<string, unknown>>>>();
 
-  /** The memo of values derived from this offer and this reference (objects compared by identity). */
-  memoOf(c: Pick<Case, "offer" | "reference">): Map<string, unknown> {
+  /**
+   * The table `name` of values derived from this offer and this reference (objects compared by
+   * identity): one table per kind of value and the key fields the caller names (e.g. "energy|BASE|BTINFCUST"),
+   * keyed inside by date or period — so a lookup hashes a date, not a long key built per call.
+   */
+  tableOf(c: Pick<Case, "offer" | "reference">, name: string): Map<string, unknown> {
     let byOffer = this.#byReference.get(c.reference);
     if (byOffer === undefined) this.#byReference.set(c.reference, (byOffer = new WeakMap()));
-    let memo = byOffer.get(c.offer);
-    if (memo === undefined) byOffer.set(c.offer, (memo = new Map()));
-    return memo;
+    let tables = byOffer.get(c.offer);
+    if (tables === undefined) byOffer.set(c.offer, (tables = new Map()));
+    let table = tables.get(name);
+    if (table === undefined) tables.set(name, (table = new Map()));
+    return table;
   }
 }
 
@@ -36,12 +42,12 @@ export function prepareReference(): PreparedReference {
   return new PreparedReference();
 }
 
-/** `memo[key]`, computed by `compute` the first time (a throw keeps nothing). */
-export function remembered<T>(memo: Map<string, unknown>, key: string, compute: () => T): T {
-  let v = memo.get(key) as T | undefined;
+/** `table[key]`, computed by `compute` the first time (a throw keeps nothing). */
+export function remembered<T>(table: Map<string, unknown>, key: string, compute: () => T): T {
+  let v = table.get(key) as T | undefined;
   if (v === undefined) {
     v = compute();
-    memo.set(key, v);
+    table.set(key, v);
   }
   return v;
 }

@@ -172,7 +172,9 @@ export function ratioValue(r: Ratio): Dec {
 
 /** `r × k` rounded once to the cent, half-up: the numerator is multiplied first, divided once. */
 export function roundRatioTimesToCent(r: Ratio, k: Dec): Dec {
-  return roundToCent(r.num.times(k).dividedBy(r.den));
+  // Over 1 the quotient is the product itself (already at the working precision): no division to build.
+  const product = r.num.times(k);
+  return roundToCent(isOne(r.den) ? product : product.dividedBy(r.den));
 }
 
 /** `r` as a reduced fraction of whole numbers (numerator as a Dec, denominator as a bigint). */

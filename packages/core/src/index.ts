@@ -3,6 +3,7 @@ export * from "./case/parse.ts";
 export * from "./errors.ts";
 export * from "./version.ts";
 export * from "./ruleset.ts";
+export { PreparedReference, prepareReference } from "./pricing/prepared-reference.ts";
 export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export {

@@ -15,6 +15,7 @@
  * annual-character charge of a power change that reverses one of less than a year.
  */
 import { ENGINE_VERSION } from "./version.ts";
+import type { PreparedReference } from "./pricing/prepared-reference.ts";
 
 export interface Ruleset {
   /** The first engine version with this behaviour (what the table row starts at). */
@@ -42,9 +43,14 @@ export const RULESETS: readonly Ruleset[] = [
   { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true },
 ];
 
-/** Options every due-document function takes: the engine version whose rules to apply (default: this engine's, {@link ENGINE_VERSION}). */
+/**
+ * Options every due-document function takes: the engine version whose rules to apply (default: this
+ * engine's, {@link ENGINE_VERSION}); `prepared`: a memo of the values a chunk of contracts shares
+ * (pricing/prepared-reference.ts; default: a fresh one per call — the same documents, computed slower).
+ */
 export interface RulesOption {
   readonly engineVersion?: string;
+  readonly prepared?: PreparedReference | undefined;
 }
 
 type Semver = readonly [number, number, number];

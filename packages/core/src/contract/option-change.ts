@@ -36,6 +36,7 @@ import { type Period, splitAt } from "../primitives/period.ts";
 import { type OptionChange, onOptionAt, optionChangeDates, optionChanges, priceOptionAt, tariffFormulaAt } from "../pricing/price-option.ts";
 import type { Ruleset } from "../ruleset.ts";
 import { passThroughCharge } from "./pass-through-charge.ts";
+import { type PreparedReference, prepareReference } from "../pricing/prepared-reference.ts";
 
 export const RULE_R8_OPTION_FEE = "R8 · R9 · CGV 4 (distributor's fee for a price option change, catalogue price, no markup)";
 export const RULE_R8_OPTION_ANNUAL_CHARGE = "R8 · CGV 4 (annual character of the price option and tariff formula: the distributor's charge passed through, no markup)";
@@ -96,14 +97,21 @@ export interface PeriodEnergy {
  * on its own registers, the change date's read ending the old registers and starting the new ones.
  * The basis is the last part's (what the invoice bills up to), its explanation naming the earlier ones.
  */
-export function periodEnergy(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null, rules: Ruleset): PeriodEnergy {
+export function periodEnergy(
+  c: Case,
+  p: Period,
+  billed: BilledIndexes | null,
+  final: FinalMode | null,
+  rules: Ruleset,
+  prepared: PreparedReference = prepareReference(),
+): PeriodEnergy {
   const cuts = optionChangeDates(c, p);
   const changes = optionChanges(c);
   const startsOnChange = changes.some((e) => e.date === p.start);
   if (cuts.length === 0 && !startsOnChange) {
     const v = onOptionAt(c, p.start);
     const ends = meterEnds(v, p, billed, final);
-    const e = energyLines(v, p, ends, rules);
+    const e = energyLines(v, p, ends, rules, prepared);
     return { lines: e.lines, indexes: e.indexes, basis: ends.basis };
   }
   for (const d of [...cuts, ...(startsOnChange ? [p.start] : [])]) requireChangeRead(c, changes.find((e) => e.date === d)!);
@@ -119,7 +127,7 @@ export function periodEnergy(c: Case, p: Period, billed: BilledIndexes | null, f
     // The new registers start from the change date's read (meterEnds takes it from the reads).
     const from = change ? null : start;
     const ends = meterEnds(v, part, from, i === parts.length - 1 ? final : null);
-    const e = energyLines(v, part, ends, rules);
+    const e = energyLines(v, part, ends, rules, prepared);
     const onOption = (l: DraftLine): DraftLine => (cuts.length === 0 && !change ? l : {
       ...l,
       inputs: { ...l.inputs, priceOption: v.contract.priceOption, ...(change ? { optionChange: `${change.date}: ${registersOf(priceOptionAt(c, addDays(change.date, -1))).join("+")} → ${registersOf(change.priceOption).join("+")}, from the distributor's indexes of that date` } : {}) },

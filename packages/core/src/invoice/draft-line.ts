@@ -21,7 +21,33 @@ export interface DraftLine {
   rule: string;
   inputs: Record<string, string>;
   explanation: string;
+  /** Texts of some of the line's values already written while it was built (issue 15: written once, not twice). */
+  texts?: LineTexts | undefined;
 }
+
+/**
+ * A value's text paired with the very value it was written from: {@link finishLine} uses it only while
+ * the line still holds that value (a copy that negates the amount, say, is written again).
+ */
+export type KnownText = readonly [value: Dec, text: string];
+
+export interface LineTexts {
+  /** formatCents(amount). */
+  readonly amount?: KnownText | undefined;
+  /** formatPlain(quantize(quantity)). */
+  readonly quantity?: KnownText | undefined;
+  /** formatPlain(quantize(unitPrice)). */
+  readonly unitPrice?: KnownText | undefined;
+  /** formatPlain(vatRate). */
+  readonly vatRate?: KnownText | undefined;
+}
+
+/** `known`'s text when it was written from `value` itself, else `write(value)`. */
+export function textOf(known: KnownText | undefined, value: Dec, write: (v: Dec) => string): string {
+  return known !== undefined && known[0] === value ? known[1] : write(value);
+}
+
+const exactText = (x: Dec): string => formatPlain(quantize(x));
 
 /** `o` itself when its keys are already in order (the usual case), else a sorted copy. */
 function sortedKeys(o: Record<string, string>): Record<string, string> {
@@ -37,20 +63,21 @@ function sortedKeys(o: Record<string, string>): Record<string, string> {
 /** Keys in alphabetical order, like the document (see monthly-invoice.ts): hashed without copying. */
 export function finishLine(l: DraftLine, lineNo: number): InvoiceLine {
   const inputs = sortedKeys(l.inputs);
+  const t = l.texts;
   return {
-    amount: formatCents(l.amount),
+    amount: textOf(t?.amount, l.amount, formatCents),
     explanation: l.explanation,
     inputs,
     kind: l.kind,
     lineNo,
     periodEnd: l.period.end,
     periodStart: l.period.start,
-    quantity: formatPlain(quantize(l.quantity)),
+    quantity: textOf(t?.quantity, l.quantity, exactText),
     quantityUnit: l.quantityUnit,
     register: l.register,
     rule: l.rule,
-    unitPrice: formatPlain(quantize(l.unitPrice)),
-    vatRate: formatPlain(l.vatRate),
+    unitPrice: textOf(t?.unitPrice, l.unitPrice, exactText),
+    vatRate: textOf(t?.vatRate, l.vatRate, formatPlain),
   };
 }
 

@@ -25,7 +25,6 @@ import {
   formatPrice,
   formatRatio,
   isNegative,
-  isRepeating,
   quantize,
   ratioValue,
   isZero,
@@ -49,7 +48,8 @@ import { offerEnergyChangeDates, supplyEnergyPrice } from "../pricing/offer-pric
 import { capacityLevyChangeDates, capacityLevyRateAt, type CapacityLevyRate } from "../taxes/capacity-levy.ts";
 import { exciseChangeDates, exciseRateAt } from "../taxes/excise.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
-import type { DraftLine } from "./draft-line.ts";
+import type { DraftLine, KnownText } from "./draft-line.ts";
+import { type PreparedReference, prepareReference, remembered } from "../pricing/prepared-reference.ts";
 
 interface RegisterPrice {
   supply: Dec;
@@ -61,6 +61,18 @@ interface RegisterPrice {
   capacityReference: string | null;
   capacityCoefficient: string | null;
   unit: Dec;
+  /** The line's texts of these prices, written once per chunk (prepared-reference.ts), not once per line. */
+  texts: {
+    supplyPlain: string;
+    networkPlain: string;
+    networkTariff: string;
+    unitExact: string;
+    capacityExact: string;
+    unitShown: string;
+    supplyShown: string;
+    networkShown: string;
+    capacityShown: string;
+  };
 }
 
 interface EnergyValues {
@@ -71,6 +83,18 @@ interface EnergyValues {
   levy: CapacityLevyRate | null;
   vatEnergy: Dec;
   vatExcise: Dec;
+  /** What boundary detection compares (splitWhereValuesChange). */
+  key: string;
+  texts: {
+    exciseMwhPlain: string;
+    exciseMwhShown: string;
+    exciseKwhExact: string;
+    levyMwhPlain: string;
+    levyMwhShown: string;
+    levyKwhExact: string;
+    vatEnergy: string;
+    vatExcise: string;
+  };
 }
 
 function valuesAt(c: Case, date: LocalDate): EnergyValues {
@@ -79,54 +103,81 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
     const supply = supplyEnergyPrice(c, r, date);
     const net = networkEnergyPrice(c, r, date);
     const cap = capacityPrice(c, r, date);
+    const unit = add(add(supply, net.price), cap.price);
+    const networkVersion = net.entry.version ?? net.entry.from;
     prices.set(r, {
       supply,
       network: net.price,
       band: net.band,
-      networkVersion: net.entry.version ?? net.entry.from,
+      networkVersion,
       capacity: cap.price,
       capacityBasis: cap.basis,
       capacityReference: cap.referencePriceEurPerMw,
       capacityCoefficient: cap.coefficientKwPerKwh,
-      unit: add(add(supply, net.price), cap.price),
+      unit,
+      texts: {
+        supplyPlain: formatPlain(supply),
+        networkPlain: formatPlain(net.price),
+        networkTariff: `${c.contract.tariffFormula} ${networkVersion}`,
+        unitExact: exact(unit),
+        capacityExact: exact(cap.price),
+        unitShown: perKwh(unit),
+        supplyShown: perKwh(supply),
+        networkShown: perKwh(net.price),
+        capacityShown: perKwh(cap.price),
+      },
     });
   }
   const excise = exciseRateAt(c, date);
+  const levy = capacityLevyRateAt(c, date);
+  const vatEnergy = vatRateAt(c, "energy", date);
+  const vatExcise = vatRateAt(c, "excise", date);
+  const v = { prices, exciseMwh: excise.eurPerMwh, levy, vatEnergy, vatExcise };
   return {
-    prices,
-    exciseMwh: excise.eurPerMwh,
+    ...v,
     exciseKwh: excise.eurPerKwh,
-    levy: capacityLevyRateAt(c, date),
-    vatEnergy: vatRateAt(c, "energy", date),
-    vatExcise: vatRateAt(c, "excise", date),
+    key: keyOf(v),
+    texts: {
+      exciseMwhPlain: formatPlain(excise.eurPerMwh),
+      exciseMwhShown: formatPrice(excise.eurPerMwh, 2, 6),
+      exciseKwhExact: exact(excise.eurPerKwh),
+      levyMwhPlain: levy ? formatPlain(levy.eurPerMwh) : "",
+      levyMwhShown: levy ? formatPrice(levy.eurPerMwh, 2, 6) : "",
+      levyKwhExact: levy ? exact(levy.eurPerKwh) : "",
+      vatEnergy: formatPlain(vatEnergy),
+      vatExcise: formatPlain(vatExcise),
+    },
   };
 }
 
-const keyOf = (v: EnergyValues): string =>
+const keyOf = (v: Pick<EnergyValues, "prices" | "exciseMwh" | "levy" | "vatEnergy" | "vatExcise">): string =>
   [...[...v.prices.values()].map((p) => `${p.supply}/${p.network}/${p.capacity}`), v.exciseMwh, v.levy?.eurPerMwh ?? "-", v.vatEnergy, v.vatExcise]
     .map(String)
     .join("|");
 
-/** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
-function memoValues(c: Case): (date: LocalDate) => EnergyValues {
-  const memo = new Map<LocalDate, EnergyValues>();
-  return (date) => {
-    let v = memo.get(date);
-    if (!v) memo.set(date, (v = valuesAt(c, date)));
-    return v;
-  };
+/**
+ * valuesAt, computed once per date for the case's offer, reference, option and formula — within the
+ * prepared memo's lifetime (a chunk), else within one call (boundary detection asks twice per candidate).
+ */
+function memoValues(c: Case, prepared: PreparedReference): (date: LocalDate) => EnergyValues {
+  const table = prepared.tableOf(c, `energy|${c.contract.priceOption}|${c.contract.tariffFormula}`);
+  return (date) => remembered(table, date, () => valuesAt(c, date));
 }
 
-export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => EnergyValues = memoValues(c)): Period[] {
-  const candidates = [
-    ...offerEnergyChangeDates(c, p),
-    ...networkChangeDates(c, p),
-    ...capacityChangeDates(c, p),
-    ...exciseChangeDates(c, p),
-    ...capacityLevyChangeDates(c, p),
-    ...vatChangeDates(c, p),
-  ];
-  return splitWhereValuesChange(p, [], candidates, (d) => keyOf(at(d)));
+export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
+  const at = memoValues(c, prepared);
+  const cuts = remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
+    const candidates = [
+      ...offerEnergyChangeDates(c, p),
+      ...networkChangeDates(c, p),
+      ...capacityChangeDates(c, p),
+      ...exciseChangeDates(c, p),
+      ...capacityLevyChangeDates(c, p),
+      ...vatChangeDates(c, p),
+    ];
+    return splitWhereValuesChange(p, [], candidates, (d) => at(d).key);
+  });
+  return [...cuts];
 }
 
 /**
@@ -135,9 +186,15 @@ export function energySubPeriods(c: Case, p: Period, at: (date: LocalDate) => En
  * bracketing the period (a true-up, an estimated year). `rules`: the engine's behaviour to apply
  * (ruleset.ts; default: today's).
  */
-export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset = CURRENT_RULES): { lines: DraftLine[]; indexes: IndexUsed[] } {
-  const at = memoValues(c);
-  const subPeriods = energySubPeriods(c, p, at);
+export function energyLines(
+  c: Case,
+  p: Period,
+  ends?: MeterEnds,
+  rules: Ruleset = CURRENT_RULES,
+  prepared: PreparedReference = prepareReference(),
+): { lines: DraftLine[]; indexes: IndexUsed[] } {
+  const at = memoValues(c, prepared);
+  const subPeriods = energySubPeriods(c, p, prepared);
   const registers = registersOf(c.contract.priceOption);
   let indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Ratio[]>();
@@ -169,24 +226,38 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
   const push = (r: Register, l: DraftLine) => lines.push(withCap(r, l));
   subPeriods.forEach((sp, i) => {
     const v = at(sp.start);
+    const vt = v.texts;
+    const periodText = formatPeriod(sp);
     for (const r of registers) {
       const share = kwhByRegister.get(r)![i]!;
       const kwh = ratioValue(share);
       // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding.
-      const kwhExact: Record<string, string> = isRepeating(share) ? { kwhExact: formatRatio(share) } : {};
+      const shareText = formatRatio(share);
+      const repeating = shareText.includes("/"); // money.isRepeating
+      const kwhText = exact(kwh);
+      const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
+      const pt = price.texts;
       const amount = roundRatioTimesToCent(share, price.unit);
+      const amountText = formatCents(amount);
       const kwhShown = formatForDisplay(kwh, 3);
-      const capacityInputs: Record<string, string> =
-        price.capacityBasis === "replacedByLevy"
-          ? { capacity: "none: replaced by the capacity levy from 2026-11-01 (R7)" }
-          : price.capacityBasis === "included"
-          ? { capacity: "included in supply price" }
-          : {
-              capacityCoefficientKwPerKwh: price.capacityCoefficient ?? "",
-              capacityPerKwh: exact(price.capacity),
-              capacityReferencePriceEurPerMw: price.capacityReference ?? "",
-            };
+      // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
+      // written one by one rather than spread (spreading is the slow path of object creation).
+      const inputs: Record<string, string> = {};
+      if (price.capacityBasis === "replacedByLevy") inputs["capacity"] = "none: replaced by the capacity levy from 2026-11-01 (R7)";
+      else if (price.capacityBasis === "included") inputs["capacity"] = "included in supply price";
+      else {
+        inputs["capacityCoefficientKwPerKwh"] = price.capacityCoefficient ?? "";
+        inputs["capacityPerKwh"] = pt.capacityExact;
+        inputs["capacityReferencePriceEurPerMw"] = price.capacityReference ?? "";
+      }
+      inputs["kwh"] = kwhText;
+      if (repeating) inputs["kwhExact"] = shareText;
+      inputs["networkBand"] = price.band;
+      inputs["networkPerKwh"] = pt.networkPlain;
+      inputs["networkTariff"] = pt.networkTariff;
+      inputs["supplyPerKwh"] = pt.supplyPlain;
+      inputs["unitPriceHt"] = pt.unitExact;
       push(r, {
         kind: "energy",
         register: r,
@@ -197,24 +268,16 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
         amount,
         vatRate: v.vatEnergy,
         rule: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
-        // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts).
-        inputs: {
-          ...capacityInputs,
-          kwh: exact(kwh),
-          ...kwhExact,
-          networkBand: price.band,
-          networkPerKwh: formatPlain(price.network),
-          networkTariff: `${c.contract.tariffFormula} ${price.networkVersion}`,
-          supplyPerKwh: formatPlain(price.supply),
-          unitPriceHt: exact(price.unit),
-        },
+        inputs,
         explanation:
-          `Energy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${perKwh(price.unit)} €/kWh = ${formatCents(amount)} € HT` +
-          ` (supply ${perKwh(price.supply)} + network ${perKwh(price.network)} [${price.band}]` +
-          (price.capacityBasis === "passThrough" ? ` + capacity ${perKwh(price.capacity)})` : ")") +
+          `Energy ${r} ${periodText}: ${kwhShown} kWh × ${pt.unitShown} €/kWh = ${amountText} € HT` +
+          ` (supply ${pt.supplyShown} + network ${pt.networkShown} [${price.band}]` +
+          (price.capacityBasis === "passThrough" ? ` + capacity ${pt.capacityShown})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
+        texts: { amount: [amount, amountText], quantity: quantityText, unitPrice: [price.unit, pt.unitExact], vatRate: [v.vatEnergy, vt.vatEnergy] },
       });
       const excise = roundRatioTimesToCent(share, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
+      const exciseText = formatCents(excise);
       push(r, {
         kind: "excise",
         register: r,
@@ -225,11 +288,13 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
         amount: excise,
         vatRate: v.vatExcise,
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
-        inputs: { eurPerMwh: formatPlain(v.exciseMwh), kwh: exact(kwh), ...kwhExact },
-        explanation: `Excise ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.exciseMwh, 2, 6)} €/MWh = ${formatCents(excise)} €`,
+        inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
+        explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
+        texts: { amount: [excise, exciseText], quantity: quantityText, unitPrice: [v.exciseKwh, vt.exciseKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
       });
       if (v.levy !== null) {
         const levy = roundRatioTimesToCent(share, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
+        const levyText = formatCents(levy);
         push(r, {
           kind: "capacityLevy",
           register: r,
@@ -240,8 +305,9 @@ export function energyLines(c: Case, p: Period, ends?: MeterEnds, rules: Ruleset
           amount: levy,
           vatRate: v.vatExcise,
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
-          inputs: { eurPerMwh: formatPlain(v.levy.eurPerMwh), kwh: exact(kwh), ...kwhExact },
-          explanation: `Capacity levy ${r} ${formatPeriod(sp)}: ${kwhShown} kWh × ${formatPrice(v.levy.eurPerMwh, 2, 6)} €/MWh = ${formatCents(levy)} €`,
+          inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
+          explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
+          texts: { amount: [levy, levyText], quantity: quantityText, unitPrice: [v.levy.eurPerKwh, vt.levyKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
         });
       }
     }

@@ -24,6 +24,7 @@ import { optionChangeLines, optionIndexAwaited, periodEnergy } from "../contract
 import { RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
+import { type PreparedReference, prepareReference } from "../pricing/prepared-reference.ts";
 
 /**
  * The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap.
@@ -38,6 +39,7 @@ export function monthlyInvoice(
   noEnergy = false,
   billed: BilledIndexes | null = null,
   rules: Ruleset = CURRENT_RULES,
+  prepared: PreparedReference = prepareReference(),
 ): Invoice {
   const contract = c.contract;
   const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
@@ -49,7 +51,7 @@ export function monthlyInvoice(
   const isFinal = contract.end != null && billingDate === contract.end && rules.contractLife;
   const ending = isFinal ? c.events.find((e) => e.type === "contractEnd" && e.date === billingDate) : undefined;
   const drafts: DraftLine[] = [];
-  if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod));
+  if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod, prepared));
   // R1/R8: events the last invoice did not know re-price or credit the subscription it billed in advance.
   drafts.push(...subscriptionAdjustmentLines(c, billingDate));
   let indexes: Invoice["indexes"] = [];
@@ -58,7 +60,7 @@ export function monthlyInvoice(
     // R2: the end index by the estimation priority (R8's order on a final invoice); the start is what the previous invoice billed.
     const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
     // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
-    const energy = periodEnergy(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null, rules);
+    const energy = periodEnergy(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null, rules, prepared);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
     consumption = energy.basis;
@@ -72,26 +74,26 @@ export function monthlyInvoice(
   const vat = vatGroups(drafts);
   // Keys in alphabetical order: the store hashes documents as canonical JSON (sorted keys), and
   // an object built sorted is serialised without being copied — it matters at millions of invoices.
-  const invoice: Invoice = {
-    billingDate,
-    ...(consumption ? { consumption } : {}),
-    contractId: contract.id,
-    customerId: c.customer.id,
-    deliveryPoint: contract.deliveryPoint,
-    dueDate: dueDate(issueDate),
-    energyPeriod: energyPeriod && { end: energyPeriod.end, start: energyPeriod.start },
-    ...(final ? { final } : {}),
-    indexes,
-    issueDate,
-    kind: "monthlyInvoice",
-    lines: drafts.map((l, i) => finishLine(l, i + 1)),
-    ...(next === null || contract.communicatingMeter ? {} : { selfReadWindow: selfReadWindow(c, next) }),
-    subscriptionPeriod: subscriptionPeriod && { end: subscriptionPeriod.end, start: subscriptionPeriod.start },
-    totalHt: formatCents(totalHt),
-    totalTtc: formatCents(add(totalHt, vat.total)),
-    totalVat: formatCents(vat.total),
-    vat: vat.groups,
-  };
+  // Optional keys are assigned in their place, not spread (spreading is the slow path of object creation).
+  const doc: Record<string, unknown> = { billingDate };
+  if (consumption) doc["consumption"] = consumption;
+  doc["contractId"] = contract.id;
+  doc["customerId"] = c.customer.id;
+  doc["deliveryPoint"] = contract.deliveryPoint;
+  doc["dueDate"] = dueDate(issueDate);
+  doc["energyPeriod"] = energyPeriod && { end: energyPeriod.end, start: energyPeriod.start };
+  if (final) doc["final"] = final;
+  doc["indexes"] = indexes;
+  doc["issueDate"] = issueDate;
+  doc["kind"] = "monthlyInvoice";
+  doc["lines"] = drafts.map((l, i) => finishLine(l, i + 1));
+  if (!(next === null || contract.communicatingMeter)) doc["selfReadWindow"] = selfReadWindow(c, next);
+  doc["subscriptionPeriod"] = subscriptionPeriod && { end: subscriptionPeriod.end, start: subscriptionPeriod.start };
+  doc["totalHt"] = formatCents(totalHt);
+  doc["totalTtc"] = formatCents(add(totalHt, vat.total));
+  doc["totalVat"] = formatCents(vat.total);
+  doc["vat"] = vat.groups;
+  const invoice = doc as unknown as Invoice;
   assertSafetyBounds(invoice);
   return invoice;
 }
@@ -139,6 +141,7 @@ export type BillingOutcome =
  */
 export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome {
   const rules = rulesOf(options);
+  const prepared = options.prepared ?? prepareReference();
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
   const invoices: Invoice[] = [];
   // R2: each invoice starts where the previous one billed up to (estimated or not).
@@ -150,7 +153,7 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
     // R8 · CGV 4: the invoice reaching a price option change date waits a few days for the distributor's indexes of that date.
     if (optionIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {
-      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules);
+      const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules, prepared);
       invoices.push(invoice);
       billed = billedIndexesOf(invoice);
       billedAt = d;

@@ -24,6 +24,7 @@ import { changeDates } from "../primitives/series.ts";
 import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
+import { type PreparedReference, prepareReference, remembered } from "../pricing/prepared-reference.ts";
 
 const TWELVE = dec(12);
 
@@ -40,13 +41,33 @@ interface SubscriptionValues {
   ctaRate: Dec;
   vatSubscription: Dec;
   vatCta: Dec;
+  /** What boundary detection compares (splitWhereValuesChange). */
+  key: string;
+  /** supply + network, € HT per month. */
+  monthly: Dec;
+  /** supply × 12 + network per year: the numerator of a prorated line (divided once). */
+  supplyYearlyPlusNetwork: Dec;
+  /** The CTA line's unit price: network × rate / 100. */
+  ctaUnit: Dec;
+  /** The lines' texts of these values, written once per date (and chunk), not once per line. */
+  texts: {
+    monthlyExact: string;
+    monthlyShown: string;
+    networkExact: string;
+    networkShown: string;
+    supplyExact: string;
+    supplyShown: string;
+    networkTariff: string;
+    ctaRate: string;
+    ctaUnitExact: string;
+    vatSubscription: string;
+    vatCta: string;
+  };
 }
 
-function valuesAt(whole: Case, date: LocalDate): SubscriptionValues {
-  const c = onOptionAt(whole, date);
-  const kva = subscribedKvaAt(c, date);
+function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
   const network = networkFixedMonthly(c, date, kva);
-  return {
+  const v = {
     kva,
     option: c.contract.priceOption,
     formula: c.contract.tariffFormula,
@@ -58,22 +79,50 @@ function valuesAt(whole: Case, date: LocalDate): SubscriptionValues {
     vatSubscription: vatRateAt(c, "subscription", date),
     vatCta: vatRateAt(c, "cta", date),
   };
-}
-
-const keyOf = (v: SubscriptionValues): string =>
-  [v.kva, v.option, v.formula, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
-
-/** valuesAt, computed once per date within one invoice (boundary detection asks twice per candidate). */
-function memoValues(c: Case): (date: LocalDate) => SubscriptionValues {
-  const memo = new Map<LocalDate, SubscriptionValues>();
-  return (date) => {
-    let v = memo.get(date);
-    if (!v) memo.set(date, (v = valuesAt(c, date)));
-    return v;
+  const monthly = add(v.supply, v.network);
+  const ctaUnit = div(mul(v.network, v.ctaRate), dec(100));
+  return {
+    ...v,
+    key: keyOf(v),
+    monthly,
+    supplyYearlyPlusNetwork: add(mul(v.supply, TWELVE), v.networkYearly),
+    ctaUnit,
+    texts: {
+      monthlyExact: exact(monthly),
+      monthlyShown: shown(monthly),
+      networkExact: exact(v.network),
+      networkShown: shown(v.network),
+      supplyExact: exact(v.supply),
+      supplyShown: shown(v.supply),
+      networkTariff: `${v.formula} ${v.networkVersion}`,
+      ctaRate: formatPlain(v.ctaRate),
+      ctaUnitExact: exact(ctaUnit),
+      vatSubscription: formatPlain(v.vatSubscription),
+      vatCta: formatPlain(v.vatCta),
+    },
   };
 }
 
-export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate) => SubscriptionValues = memoValues(c)): Period[] {
+const keyOf = (v: Pick<SubscriptionValues, "kva" | "option" | "formula" | "supply" | "network" | "ctaRate" | "vatSubscription" | "vatCta">): string =>
+  [v.kva, v.option, v.formula, v.supply, v.network, v.ctaRate, v.vatSubscription, v.vatCta].map(String).join("|");
+
+/**
+ * valuesAt of the day's option, formula and kVA, computed once per date for the case's offer and
+ * reference — within the prepared memo's lifetime (a chunk), else within one call.
+ */
+function memoValues(whole: Case, prepared: PreparedReference): (date: LocalDate) => SubscriptionValues {
+  // Without events the day's option, formula and kVA are the contract's: one table for every date.
+  const fixed = whole.events.length === 0 ? prepared.tableOf(whole, `subscription|${whole.contract.priceOption}|${whole.contract.tariffFormula}|${whole.contract.subscribedKva}`) : null;
+  return (date) => {
+    if (fixed !== null) return remembered(fixed, date, () => valuesAt(whole, whole.contract.subscribedKva, date));
+    const c = onOptionAt(whole, date);
+    const kva = subscribedKvaAt(c, date);
+    return remembered(prepared.tableOf(c, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}`), date, () => valuesAt(c, kva, date));
+  };
+}
+
+export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
+  const at = memoValues(c, prepared);
   const candidates = [
     ...offerSubscriptionChangeDates(c, p),
     ...formulasUsed(c).flatMap((f) => changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === f), p)),
@@ -82,23 +131,40 @@ export function subscriptionSubPeriods(c: Case, p: Period, at: (date: LocalDate)
     ...powerChangeDates(c, p),
     ...optionChangeDates(c, p),
   ];
-  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => keyOf(at(d)));
+  return splitWhereValuesChange(p, monthStartsWithin(p), candidates, (d) => at(d).key);
 }
 
-/** Subscription and CTA lines for the subscription period `p`. */
-export function subscriptionLines(c: Case, p: Period): DraftLine[] {
+/**
+ * Subscription and CTA lines for the subscription period `p`. Without events (no power or option
+ * change), they depend only on the offer, the reference, the contract's option, formula and kVA and
+ * the period: computed once per prepared memo (a chunk) and copied for each contract.
+ */
+export function subscriptionLines(c: Case, p: Period, prepared: PreparedReference = prepareReference()): DraftLine[] {
+  if (c.events.length > 0) return computeSubscriptionLines(c, p, prepared);
+  const k = c.contract;
+  const shared = remembered(prepared.tableOf(c, `subscriptionLines|${k.priceOption}|${k.tariffFormula}|${k.subscribedKva}`), formatPeriod(p), () =>
+    computeSubscriptionLines(c, p, prepared),
+  );
+  return shared.map((l) => ({ ...l, inputs: { ...l.inputs } }));
+}
+
+function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReference): DraftLine[] {
   const lines: DraftLine[] = [];
-  const at = memoValues(c);
-  for (const sp of subscriptionSubPeriods(c, p, at)) {
+  const at = memoValues(c, prepared);
+  for (const sp of subscriptionSubPeriods(c, p, prepared)) {
     const v = at(sp.start);
+    const t = v.texts;
     const days = lengthInDays(sp);
     const dim = daysInMonth(sp.start);
     const fraction = div(dec(days), dec(dim));
-    const monthly = add(v.supply, v.network);
+    const fractionText = exact(fraction);
+    const monthly = v.monthly;
     // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
     // one rounding, even when the monthly network part or days / month has no finite decimal form.
-    const amount = roundToCent(div(mul(add(mul(v.supply, TWELVE), v.networkYearly), dec(days)), dec(12 * dim)));
+    const amount = roundToCent(div(mul(v.supplyYearlyPlusNetwork, dec(days)), dec(12 * dim)));
+    const amountText = formatCents(amount);
     const option = v.option;
+    const periodText = formatPeriod(sp);
     lines.push({
       kind: "subscription",
       register: null,
@@ -112,25 +178,27 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
       inputs: {
         days: String(days),
         daysInMonth: String(dim),
-        monthlyHt: exact(monthly),
-        networkMonthlyHt: exact(v.network),
-        networkTariff: `${v.formula} ${v.networkVersion}`,
+        monthlyHt: t.monthlyExact,
+        networkMonthlyHt: t.networkExact,
+        networkTariff: t.networkTariff,
         priceOption: option,
         subscribedKva: String(v.kva),
-        supplyMonthlyHt: exact(v.supply),
+        supplyMonthlyHt: t.supplyExact,
       },
       explanation:
-        `Subscription ${v.kva} kVA ${option} ${formatPeriod(sp)}: ${shown(monthly)} €/month × ${days}/${dim}` +
-        ` = ${formatCents(amount)} € HT (supply ${shown(v.supply)} + network ${shown(v.network)} €/month)`,
+        `Subscription ${v.kva} kVA ${option} ${periodText}: ${t.monthlyShown} €/month × ${days}/${dim}` +
+        ` = ${amountText} € HT (supply ${t.supplyShown} + network ${t.networkShown} €/month)`,
+      texts: { amount: [amount, amountText], quantity: [fraction, fractionText], unitPrice: [monthly, t.monthlyExact], vatRate: [v.vatSubscription, t.vatSubscription] },
     });
     const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
+    const ctaText = formatCents(cta.amount);
     lines.push({
       kind: "cta",
       register: null,
       period: sp,
       quantity: fraction,
       quantityUnit: "month",
-      unitPrice: div(mul(v.network, v.ctaRate), dec(100)),
+      unitPrice: v.ctaUnit,
       amount: cta.amount,
       vatRate: v.vatCta,
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
@@ -138,13 +206,12 @@ export function subscriptionLines(c: Case, p: Period): DraftLine[] {
         baseHt: exact(cta.base),
         days: String(days),
         daysInMonth: String(dim),
-        networkMonthlyHt: exact(v.network),
-        networkTariff: `${v.formula} ${v.networkVersion}`,
-        ratePct: formatPlain(v.ctaRate),
+        networkMonthlyHt: t.networkExact,
+        networkTariff: t.networkTariff,
+        ratePct: t.ctaRate,
       },
-      explanation:
-        `CTA ${formatPeriod(sp)}: ${formatPlain(v.ctaRate)} % × TURPE fixed part ${shown(v.network)} €/month × ${days}/${dim}` +
-        ` = ${formatCents(cta.amount)} €`,
+      explanation: `CTA ${periodText}: ${t.ctaRate} % × TURPE fixed part ${t.networkShown} €/month × ${days}/${dim} = ${ctaText} €`,
+      texts: { amount: [cta.amount, ctaText], quantity: [fraction, fractionText], unitPrice: [v.ctaUnit, t.ctaUnitExact], vatRate: [v.vatCta, t.vatCta] },
     });
   }
   return lines;

@@ -29,8 +29,17 @@ export function daysInMonthOf(year: number, month: number): number {
   return [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
+/** Digit `i` of `d` (a "YYYY-MM-DD" date: digits at 0–3, 5–6, 8–9). */
+const digit = (d: string, i: number): number => d.charCodeAt(i) - 48;
+
 export function parts(d: LocalDate): { year: number; month: number; day: number } {
-  return { year: Number(d.slice(0, 4)), month: Number(d.slice(5, 7)), day: Number(d.slice(8, 10)) };
+  // Read from the character codes (no substrings): dates are parsed on every day computation.
+  if (d.length !== 10) return { year: Number(d.slice(0, 4)), month: Number(d.slice(5, 7)), day: Number(d.slice(8, 10)) };
+  return {
+    year: digit(d, 0) * 1000 + digit(d, 1) * 100 + digit(d, 2) * 10 + digit(d, 3),
+    month: digit(d, 5) * 10 + digit(d, 6),
+    day: digit(d, 8) * 10 + digit(d, 9),
+  };
 }
 
 function pad(n: number, w: number): string {

@@ -43,7 +43,7 @@ export const min = (a: Dec, b: Dec): Dec => (a.lessThanOrEqualTo(b) ? a : b);
  * practice: 0.545 → 0.55, −0.545 → −0.55). Call it only where RULES.md says a value is rounded.
  */
 export function roundToCent(a: Dec): Dec {
-  return a.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  return a.decimalPlaces() <= 2 ? a : a.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }
 
 /**
@@ -52,7 +52,8 @@ export function roundToCent(a: Dec): Dec {
  * keep toString() in plain notation for any amount the engine handles.
  */
 function toPlaces(a: Dec, places: number): string {
-  const s = a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP).toString();
+  // A value with `places` decimals or fewer is its own rounding (no new Decimal: the night formats every amount).
+  const s = (a.decimalPlaces() <= places ? a : a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP)).toString();
   const negative = s.startsWith("-");
   const body = negative ? s.slice(1) : s;
   const dot = body.indexOf(".");
@@ -78,7 +79,7 @@ export function formatPlain(a: Dec): string {
 
 /** Shows an exact value with at most `places` decimals for people (never used for stored values). */
 export function formatForDisplay(a: Dec, places: number): string {
-  return formatPlain(a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP));
+  return formatPlain(a.decimalPlaces() <= places ? a : a.toDecimalPlaces(places, Decimal.ROUND_HALF_UP));
 }
 
 /**
@@ -101,7 +102,7 @@ export const QUANTITY_SCALE = 12;
 
 /** A divided quantity brought to {@link QUANTITY_SCALE} places, half-up. */
 export function quantize(a: Dec): Dec {
-  return a.toDecimalPlaces(QUANTITY_SCALE, Decimal.ROUND_HALF_UP);
+  return a.decimalPlaces() <= QUANTITY_SCALE ? a : a.toDecimalPlaces(QUANTITY_SCALE, Decimal.ROUND_HALF_UP);
 }
 
 /**
@@ -139,7 +140,7 @@ export interface Ratio {
 
 /** `num / den` as a {@link Ratio} (den: a positive whole number, default 1). */
 export function ratio(num: Dec, den: Dec | number = 1): Ratio {
-  const d = new D(den);
+  const d = den === 1 ? ONE : new D(den);
   if (!d.isInteger() || !d.isPositive() || d.isZero()) throw new Error(`ratio(): the denominator must be a positive whole number (${d.toString()})`);
   return { num, den: d };
 }
@@ -150,6 +151,9 @@ const gcdBig = (a: bigint, b: bigint): bigint => {
   while (y !== 0n) [x, y] = [y, x % y];
   return x;
 };
+
+/** `d` = 1 (the usual denominator: checked by identity first, without building a Decimal). */
+const isOne = (d: Dec): boolean => d === ONE || d.equals(ONE);
 
 /** a + b, exactly, over the least common denominator. */
 export function addRatio(a: Ratio, b: Ratio): Ratio {
@@ -163,12 +167,14 @@ export function addRatio(a: Ratio, b: Ratio): Ratio {
 
 /** The value of `r` (one division at the working precision: for display and comparison, never before a rounding). */
 export function ratioValue(r: Ratio): Dec {
-  return r.den.equals(1) ? r.num : r.num.dividedBy(r.den);
+  return isOne(r.den) ? r.num : r.num.dividedBy(r.den);
 }
 
 /** `r × k` rounded once to the cent, half-up: the numerator is multiplied first, divided once. */
 export function roundRatioTimesToCent(r: Ratio, k: Dec): Dec {
-  return roundToCent(r.num.times(k).dividedBy(r.den));
+  // Over 1 the quotient is the product itself (already at the working precision): no division to build.
+  const product = r.num.times(k);
+  return roundToCent(isOne(r.den) ? product : product.dividedBy(r.den));
 }
 
 /** `r` as a reduced fraction of whole numbers (numerator as a Dec, denominator as a bigint). */
@@ -186,6 +192,8 @@ function reduced(r: Ratio): { num: Dec; den: bigint } {
  * "19425/31" (numerator and denominator whole numbers).
  */
 export function formatRatio(r: Ratio): string {
+  // A whole denominator of 1 is a decimal already: its exact plain text (what the reduction below gives).
+  if (isOne(r.den)) return formatPlain(r.num);
   const { num, den } = reduced(r);
   let rest = den;
   while (rest % 2n === 0n) rest /= 2n;

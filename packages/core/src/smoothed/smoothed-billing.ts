@@ -105,14 +105,14 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
   for (const d of dates) {
     try {
       if (mode === "monthly") {
-        documents.push(monthlyInvoice(c, d, issueDate, false, null, rules));
+        documents.push(monthlyInvoice(c, d, issueDate, false, null, rules, options.prepared));
         continue;
       }
       if (plan === null) {
         // A switch from monthly billing: the energy since the last monthly invoice is billed first
         // (its subscription was billed in advance up to this date).
         if (c.billing.lastBillingDate !== null) {
-          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate, false, null, rules));
+          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate, false, null, rules, options.prepared));
         }
         startPlan(d);
         continue;
@@ -134,7 +134,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
           // the energy up to it is on the true-up just issued.
           mode = "monthly";
           plan = null;
-          documents.push(monthlyInvoice(c, d, issueDate, true, null, rules));
+          documents.push(monthlyInvoice(c, d, issueDate, true, null, rules, options.prepared));
           continue;
         }
         startPlan(d);

@@ -8,6 +8,7 @@ import type { Case } from "../case/schema.ts";
 import { missingReference } from "../pricing/reference-gap.ts";
 import { CHARGE_LINE_KINDS, type LineKind, type VatGroup } from "../invoice/document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
+import { type LineTexts, textOf } from "../invoice/draft-line.ts";
 import { type Dec, add, compare, dec, formatCents, formatPlain, percent, roundToCent, ZERO } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { changeDates, entryAt } from "../primitives/series.ts";
@@ -44,11 +45,11 @@ export const vatChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c
  * Groups rounded HT lines by VAT rate; one rounding per group. Groups sorted by rate. Lines of the
  * charge kinds (R3/R4 indemnities, outside the scope of VAT) belong to no group.
  */
-export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec; kind?: LineKind }[]): { groups: VatGroup[]; total: Dec } {
+export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec; kind?: LineKind; texts?: LineTexts | undefined }[]): { groups: VatGroup[]; total: Dec } {
   const byRate = new Map<string, { rate: Dec; base: Dec }>();
   for (const l of lines) {
     if (l.kind !== undefined && (CHARGE_LINE_KINDS as readonly string[]).includes(l.kind)) continue;
-    const key = formatPlain(l.vatRate);
+    const key = textOf(l.texts?.vatRate, l.vatRate, formatPlain);
     const g = byRate.get(key);
     if (g) g.base = add(g.base, l.amount);
     else byRate.set(key, { rate: l.vatRate, base: l.amount });

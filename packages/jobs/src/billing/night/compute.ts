@@ -13,6 +13,8 @@ import {
   type PlanState,
   dueInvoices,
   dueSmoothedDocuments,
+  type PreparedReference,
+  prepareReference,
   priceOptionAt,
   reviewReasons,
 } from "@billing/core";
@@ -29,6 +31,8 @@ export interface ComputeContext {
   readonly runId: number;
   readonly engineVersion: string;
   readonly hasher: InputHasher;
+  /** Issue 15: the offer and reference values a chunk's contracts share, derived once per chunk (core prepared-reference.ts). */
+  readonly prepared?: PreparedReference;
 }
 
 /** R2 data of one contract. */
@@ -77,7 +81,7 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
     const option = priceOptionAt(built, night.date);
     const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: night.peersOf(option, contract.subscribed_kva) } };
     if (contract.billing_mode === "smoothed") return computeSmoothed(ctx, contract, c);
-    const out = dueInvoices(c, { engineVersion: ctx.engineVersion });
+    const out = dueInvoices(c, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
     if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
     if (out.invoices.length === 0) {
       return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
@@ -101,7 +105,7 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
 
 /** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
 function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): ContractResult {
-  const out = dueSmoothedDocuments(c, {}, { engineVersion: ctx.engineVersion });
+  const out = dueSmoothedDocuments(c, {}, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
   if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
   const docs: Invoice[] = [];
   const plans: InstalmentPlan[] = [];
@@ -156,7 +160,8 @@ export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, 
 
 /** Every contract of a loaded chunk, in the chunk's order. */
 export function computeChunk(ctx: ComputeContext, data: ChunkData): ContractResult[] {
-  return data.contracts.map((k) => computeOf(ctx, data, k));
+  const chunk: ComputeContext = { ...ctx, prepared: prepareReference() };
+  return data.contracts.map((k) => computeOf(chunk, data, k));
 }
 
 /**

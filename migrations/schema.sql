@@ -927,7 +927,7 @@ CREATE TABLE public.invoice_line (
     vat_rate numeric NOT NULL,
     rule text NOT NULL,
     inputs jsonb NOT NULL,
-    explanation text NOT NULL,
+    explanation text,
     CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))

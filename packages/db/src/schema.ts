@@ -335,7 +335,11 @@ export interface InvoiceLineTable {
   vat_rate: Numeric;
   rule: string;
   inputs: Json<Record<string, string>>;
-  explanation: string;
+  /**
+   * The sentence as stored: null on lines issued since migration 0028 whose sentence the core renders
+   * back exactly from the fields and inputs (renderLineExplanation); documentFromRows fills it in.
+   */
+  explanation: string | null;
 }
 
 export interface InvoiceVatTable {

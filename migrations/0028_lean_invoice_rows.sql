@@ -1,0 +1,6 @@
+-- Issue 15 item 3 (docs/performance.md, "Lean write"): rows trimmed to what replay and display need.
+-- A line's explanation sentence is no longer stored when the core renders it back exactly from the
+-- line's fields and inputs (core invoice/line-explanation.ts, checked line by line when it is written):
+-- null then, and the store's document fills it in. Lines issued before keep their sentence; the
+-- document, hence its hash, is the same either way.
+alter table invoice_line alter column explanation drop not null;

@@ -1,0 +1,70 @@
+/**
+ * A line's explanation sentence, rendered from its structured fields and inputs (issue 15 item 3): the
+ * one place that turns a stored line back into the sentence a person reads — `billing invoice show`,
+ * the PDF / Factur-X renderer and the API all get it through the store's document (documentFromRows).
+ *
+ * Lines issued since 0.3 store no sentence when this function gives back, character for character, the
+ * sentence the core wrote (checked line by line when the line is stored, so the document and its hash
+ * are unchanged); a line it cannot render exactly (an R5-capped register, a charge, a credit of an
+ * earlier line, a future wording) keeps its sentence in the store. Pure: no I/O, no clock.
+ */
+import type { InvoiceLine } from "./document.ts";
+import { dec, formatForDisplay, formatPrice } from "../primitives/money.ts";
+
+type RenderableLine = Pick<InvoiceLine, "kind" | "register" | "periodStart" | "periodEnd" | "amount" | "unitPrice" | "inputs">;
+
+const NEGATIVE_KWH = " — a credit: the index reached is below the estimated index already billed (R2)";
+
+/** The sentence of `line` rebuilt from its fields and inputs, or null when this kind / shape is not rendered. */
+export function renderLineExplanation(line: RenderableLine): string | null {
+  const i = line.inputs;
+  const period = `${line.periodStart}..${line.periodEnd}`;
+  const shown = (v: string | undefined): string | null => (v === undefined ? null : formatPrice(dec(v), 2, 6));
+  const perKwh = (v: string | undefined): string | null => (v === undefined ? null : formatPrice(dec(v), 4, 6));
+  // R5's cap adds its own sentence and inputs: kept stored (rare).
+  if (i["r5Floor"] !== undefined) return null;
+  switch (line.kind) {
+    case "energy": {
+      const kwh = i["kwh"], unit = perKwh(i["unitPriceHt"]), supply = perKwh(i["supplyPerKwh"]), network = perKwh(i["networkPerKwh"]);
+      const band = i["networkBand"];
+      if (line.register === null || kwh === undefined || unit === null || supply === null || network === null || band === undefined) return null;
+      const capacity = i["capacityPerKwh"];
+      return (
+        `Energy ${line.register} ${period}: ${formatForDisplay(dec(kwh), 3)} kWh × ${unit} €/kWh = ${line.amount} € HT` +
+        ` (supply ${supply} + network ${network} [${band}]` +
+        (capacity !== undefined ? ` + capacity ${perKwh(capacity)})` : ")") +
+        (kwh.startsWith("-") ? NEGATIVE_KWH : "")
+      );
+    }
+    case "excise":
+    case "capacityLevy": {
+      const kwh = i["kwh"], rate = shown(i["eurPerMwh"]);
+      if (line.register === null || kwh === undefined || rate === null) return null;
+      const what = line.kind === "excise" ? "Excise" : "Capacity levy";
+      return `${what} ${line.register} ${period}: ${formatForDisplay(dec(kwh), 3)} kWh × ${rate} €/MWh = ${line.amount} €`;
+    }
+    case "subscription": {
+      const monthly = shown(i["monthlyHt"]), supply = shown(i["supplyMonthlyHt"]), network = shown(i["networkMonthlyHt"]);
+      const kva = i["subscribedKva"], option = i["priceOption"], days = i["days"], dim = i["daysInMonth"];
+      if (monthly === null || supply === null || network === null || kva === undefined || option === undefined || days === undefined || dim === undefined) return null;
+      if (i["adjustment"] !== undefined) return null; // R8 credits and re-billings word it differently
+      return (
+        `Subscription ${kva} kVA ${option} ${period}: ${monthly} €/month × ${days}/${dim}` +
+        ` = ${line.amount} € HT (supply ${supply} + network ${network} €/month)`
+      );
+    }
+    case "cta": {
+      const rate = i["ratePct"], network = shown(i["networkMonthlyHt"]), days = i["days"], dim = i["daysInMonth"];
+      if (rate === undefined || network === null || days === undefined || dim === undefined) return null;
+      if (i["adjustment"] !== undefined) return null;
+      return `CTA ${period}: ${rate} % × TURPE fixed part ${network} €/month × ${days}/${dim} = ${line.amount} €`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The sentence to store for `line`: null when {@link renderLineExplanation} gives it back exactly. */
+export function storedExplanation(line: InvoiceLine): string | null {
+  return renderLineExplanation(line) === line.explanation ? null : line.explanation;
+}

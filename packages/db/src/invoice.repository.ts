@@ -9,6 +9,8 @@ import type { Kysely, Transaction } from "kysely";
 import { renderLineExplanation, storedExplanation } from "@billing/core";
 import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
+import { type CopyItem, copyDetailRows } from "./invoice-copy.ts";
+import { rawClientOf } from "./raw-client.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
 export interface NewInvoice {
@@ -46,7 +48,28 @@ export interface IssuedInvoice {
   readonly kind: Invoice["kind"];
 }
 
+/** How detail rows are written: COPY (PostgreSQL; the jsonb statement on PGlite) or the jsonb statement. */
+export type WritePath = "copy" | "jsonb";
+
+/** BILLING_WRITE_PATH=jsonb forces the jsonb statement on PostgreSQL too (benchmarks, the equality test). */
+function defaultWritePath(): WritePath {
+  return process.env["BILLING_WRITE_PATH"] === "jsonb" ? "jsonb" : "copy";
+}
+
+function copyItemOf(n: { id: number; inv: NewInvoice }): CopyItem {
+  const input = n.inv.input;
+  return {
+    id: n.id,
+    document: n.inv.document,
+    caseHash: input.caseHash,
+    contractPartJson: input.contractPartJson ?? canonicalJson(input.contractPart),
+    sharedPartsJson: canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash]))),
+  };
+}
+
 export interface IssueOptions {
+  /** Detail rows by COPY or by the jsonb statement (default: COPY where the store allows it; see {@link WritePath}). */
+  writePath?: WritePath;
   /**
    * case_part hashes known to be committed already, whose insert can be skipped (default: none).
    * Add a call's hashes to it only after its transaction committed.
@@ -145,7 +168,12 @@ export async function issueInvoices(
   );
 
   await writeCaseParts(trx, invoices, opts.knownParts);
-  await insertDetailRows(trx, order.map((inv) => ({ inv, ...prepared.get(inv)! })));
+  // One write interface, two implementations chosen by the store: COPY on PostgreSQL, the jsonb
+  // statement on PGlite (or everywhere with BILLING_WRITE_PATH=jsonb, to compare them).
+  const client = (opts.writePath ?? defaultWritePath()) === "jsonb" ? undefined : await rawClientOf(trx);
+  const items = order.map((inv) => ({ inv, ...prepared.get(inv)! }));
+  if (client) await copyDetailRows(client, items.map(copyItemOf));
+  else await insertDetailRows(trx, items);
 
   const numbered: Numbered[] = [];
   const seriesUpdates: { id: string; seq: number; hash: string }[] = [];

@@ -4,3 +4,6 @@
 -- null then, and the store's document fills it in. Lines issued before keep their sentence; the
 -- document, hence its hash, is the same either way.
 alter table invoice_line alter column explanation drop not null;
+-- Likewise the rule of a standard line (subscription, CTA, energy, excise, capacity levy) is not stored
+-- when it is its kind's standard text (core standardLineRule).
+alter table invoice_line alter column rule drop not null;

@@ -5,7 +5,7 @@ export * from "./version.ts";
 export * from "./ruleset.ts";
 export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
-export { renderLineExplanation, storedExplanation } from "./invoice/line-explanation.ts";
+export { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "./invoice/line-explanation.ts";
 export {
   meterEnds,
   selfReadWindow,

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { storedExplanation } from "@billing/core";
+import { storedExplanation, storedRule } from "@billing/core";
 import type { Invoice } from "@billing/core";
 
 /** One invoice's detail rows, its id allocated. */
@@ -49,7 +49,7 @@ export async function copyDetailRows(client: pg.ClientBase, items: readonly Copy
     for (const l of it.document.lines) {
       lines +=
         `${id}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
-        `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(l.rule)}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`;
+        `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`;
     }
     it.document.vat.forEach((g, i) => {
       vat += `${id}\t${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\n`;

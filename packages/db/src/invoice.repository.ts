@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import { renderLineExplanation, storedExplanation } from "@billing/core";
+import { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
 import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import { type CopyItem, copyDetailRows } from "./invoice-copy.ts";
@@ -253,23 +253,24 @@ async function insertDetailRows(
         const shared = canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash])));
         // The sentences the store keeps (null where the core renders them back exactly), by line.
         const expl = JSON.stringify(n.inv.document.lines.map(storedExplanation));
-        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${contractPart},"sharedParts":${shared}}`;
+        const rules = JSON.stringify(n.inv.document.lines.map(storedRule));
+        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${contractPart},"sharedParts":${shared}}`;
       })
       .join(",") +
     "]";
   await sql`
     with d as (
-      select (e->>'id')::int8 as id, e->'doc' as doc, e->'expl' as expl, e->>'caseHash' as case_hash,
+      select (e->>'id')::int8 as id, e->'doc' as doc, e->'expl' as expl, e->'rules' as rules, e->>'caseHash' as case_hash,
         e->'contractPart' as contract_part, e->'sharedParts' as shared_parts
       from jsonb_array_elements(${payload}::jsonb) as e
     ), lines as (
       insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity,
         quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation)
       select d.id, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
-        l."quantityUnit", l."unitPrice", l.amount, l."vatRate", l.rule, l.inputs, d.expl->>(l."lineNo" - 1)
+        l."quantityUnit", l."unitPrice", l.amount, l."vatRate", d.rules->>(l."lineNo" - 1), l.inputs, d.expl->>(l."lineNo" - 1)
       from d, jsonb_to_recordset(d.doc->'lines') as l("lineNo" int, kind text, register text,
         "periodStart" date, "periodEnd" date, quantity numeric, "quantityUnit" text, "unitPrice" numeric,
-        amount numeric, "vatRate" numeric, rule text, inputs jsonb)
+        amount numeric, "vatRate" numeric, inputs jsonb)
       returning 1
     ), vat as (
       insert into invoice_vat (invoice_id, group_no, rate, base, amount)
@@ -423,7 +424,7 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
       quantity: l.quantity, quantity_unit: l.quantityUnit, unit_price: l.unitPrice, amount: l.amount,
-      vat_rate: l.vatRate, rule: l.rule, inputs: { ...l.inputs }, explanation: storedExplanation(l),
+      vat_rate: l.vatRate, rule: storedRule(l), inputs: { ...l.inputs }, explanation: storedExplanation(l),
     })),
     vat: doc.vat.map((g, i) => ({ group_no: i + 1, rate: g.rate, base: g.base, amount: g.amount })),
   };
@@ -436,9 +437,10 @@ export function documentFromRows(rows: DocumentRows): Invoice {
     const line = {
       lineNo: l.line_no, kind: l.kind, register: l.register, periodStart: l.period_start, periodEnd: l.period_end,
       quantity: l.quantity, quantityUnit: l.quantity_unit, unitPrice: l.unit_price, amount: l.amount,
-      vatRate: l.vat_rate, rule: l.rule, inputs: l.inputs,
+      vatRate: l.vat_rate, rule: l.rule ?? standardLineRule(l.kind) ?? "", inputs: l.inputs,
     };
-    // Issue 15 item 3: a sentence not stored is rendered from the line (stored null only when exact).
+    // Issue 15 item 3: a rule or sentence not stored is its kind's standard rule, the sentence rendered
+    // from the line (each stored null only when it gives back exactly what was issued).
     return { ...line, explanation: l.explanation ?? renderLineExplanation(line) ?? "" };
   });
   const vat: VatGroup[] = rows.vat.map((g) => ({ rate: g.rate, base: g.base, amount: g.amount }));

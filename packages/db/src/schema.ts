@@ -333,7 +333,8 @@ export interface InvoiceLineTable {
   unit_price: Numeric;
   amount: Numeric;
   vat_rate: Numeric;
-  rule: string;
+  /** Null on lines issued since migration 0028 that apply their kind's standard rule (standardLineRule). */
+  rule: string | null;
   inputs: Json<Record<string, string>>;
   /**
    * The sentence as stored: null on lines issued since migration 0028 whose sentence the core renders

@@ -64,6 +64,28 @@ export function renderLineExplanation(line: RenderableLine): string | null {
   }
 }
 
+/**
+ * The rule a standard line applies, by kind (the texts energy.ts and subscription.ts write): lines that
+ * apply exactly it store no rule either (checked when stored, as the sentence). Null for other kinds.
+ */
+const STANDARD_RULES: Partial<Record<InvoiceLine["kind"], string>> = {
+  subscription: "R1 · CGV 6.1 · Annexe Prix I (subscription in advance, prorated by days)",
+  cta: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
+  energy: "R1 · R6 · R7 · CGV 6.1 · Annexe Prix I–II (energy in arrears)",
+  excise: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
+  capacityLevy: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
+};
+
+/** The standard rule of a line of `kind`, or null. */
+export function standardLineRule(kind: InvoiceLine["kind"]): string | null {
+  return STANDARD_RULES[kind] ?? null;
+}
+
+/** The rule to store for `line`: null when it is its kind's standard rule ({@link standardLineRule}). */
+export function storedRule(line: Pick<InvoiceLine, "kind" | "rule">): string | null {
+  return standardLineRule(line.kind) === line.rule ? null : line.rule;
+}
+
 /** The sentence to store for `line`: null when {@link renderLineExplanation} gives it back exactly. */
 export function storedExplanation(line: InvoiceLine): string | null {
   return renderLineExplanation(line) === line.explanation ? null : line.explanation;

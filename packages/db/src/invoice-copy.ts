@@ -46,9 +46,10 @@ export async function copyDetailRows(client: pg.ClientBase, items: readonly Copy
   let inputs = "";
   for (const it of items) {
     const id = String(it.id);
+    const issueDate = it.document.issueDate;
     for (const l of it.document.lines) {
       lines +=
-        `${id}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
+        `${id}\t${issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
         `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`;
     }
     it.document.vat.forEach((g, i) => {
@@ -56,7 +57,7 @@ export async function copyDetailRows(client: pg.ClientBase, items: readonly Copy
     });
     inputs += `${id}\t${field(it.caseHash)}\t${field(it.contractPartJson)}\t${field(it.sharedPartsJson)}\n`;
   }
-  await copyRows(client, "copy invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
+  await copyRows(client, "copy invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
   await copyRows(client, "copy invoice_vat (invoice_id, group_no, rate, base, amount) from stdin", vat);
   await copyRows(client, "copy invoice_input (invoice_id, case_hash, contract_part, shared_parts) from stdin", inputs);
 }

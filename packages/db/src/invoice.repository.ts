@@ -172,6 +172,10 @@ export async function issueInvoices(
   // statement on PGlite (or everywhere with BILLING_WRITE_PATH=jsonb, to compare them).
   const client = (opts.writePath ?? defaultWritePath()) === "jsonb" ? undefined : await rawClientOf(trx);
   const items = order.map((inv) => ({ inv, ...prepared.get(inv)! }));
+  // Lines are partitioned by issue month (migration 0029): the chunk's months exist before its lines
+  // (a no-op once they do; a line of a month without partition would land in the default one).
+  const issueDates = [...new Set(invoices.map((inv) => inv.document.issueDate))];
+  await sql`select ensure_invoice_line_partitions(${issueDates}::date[])`.execute(trx);
   if (client) await copyDetailRows(client, items.map(copyItemOf));
   else await insertDetailRows(trx, items);
 
@@ -254,19 +258,19 @@ async function insertDetailRows(
         // The sentences the store keeps (null where the core renders them back exactly), by line.
         const expl = JSON.stringify(n.inv.document.lines.map(storedExplanation));
         const rules = JSON.stringify(n.inv.document.lines.map(storedRule));
-        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${contractPart},"sharedParts":${shared}}`;
+        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${JSON.stringify(contractPart)},"sharedParts":${shared}}`;
       })
       .join(",") +
     "]";
   await sql`
     with d as (
       select (e->>'id')::int8 as id, e->'doc' as doc, e->'expl' as expl, e->'rules' as rules, e->>'caseHash' as case_hash,
-        e->'contractPart' as contract_part, e->'sharedParts' as shared_parts
+        (e->>'contractPart')::json as contract_part, e->'sharedParts' as shared_parts
       from jsonb_array_elements(${payload}::jsonb) as e
     ), lines as (
-      insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity,
+      insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity,
         quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation)
-      select d.id, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
+      select d.id, (d.doc->>'issueDate')::date, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
         l."quantityUnit", l."unitPrice", l.amount, l."vatRate", d.rules->>(l."lineNo" - 1), l.inputs, d.expl->>(l."lineNo" - 1)
       from d, jsonb_to_recordset(d.doc->'lines') as l("lineNo" int, kind text, register text,
         "periodStart" date, "periodEnd" date, quantity numeric, "quantityUnit" text, "unitPrice" numeric,
@@ -402,7 +406,7 @@ interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
     | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction" | "final">;
-  lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
+  lines: readonly Omit<InvoiceLineRow, "invoice_id" | "issue_date">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
 
@@ -491,7 +495,7 @@ export async function findInvoiceByNumber(db: Kysely<Database>, number: string):
   const invoice = await db.selectFrom("invoice").selectAll().where("number", "=", number).executeTakeFirst();
   if (!invoice) return undefined;
   const [lines, vat, input] = await Promise.all([
-    db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", invoice.id).orderBy("line_no").execute(),
+    db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", invoice.id).where("issue_date", "=", invoice.issue_date).orderBy("line_no").execute(),
     db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", invoice.id).orderBy("group_no").execute(),
     db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", invoice.id).executeTakeFirst(),
   ]);
@@ -582,10 +586,10 @@ export async function verifyChain(
       .limit(chunkSize)
       .execute();
     if (invoices.length === 0) break;
-    const ids = invoices.filter((i) => !contentDone(i.issue_date)).map((i) => i.id);
+    const toCheck = invoices.filter((i) => !contentDone(i.issue_date));
+    const ids = toCheck.map((i) => i.id);
     const [lines, vat] = ids.length === 0 ? [[], []] : await Promise.all([
-      db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`)
-        .orderBy("invoice_id").orderBy("line_no").execute(),
+      loadInvoiceLines(db, toCheck),
       db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`)
         .orderBy("invoice_id").orderBy("group_no").execute(),
     ]);
@@ -640,6 +644,23 @@ export async function verifyChain(
   }
   if (problems.length === 0) return { ok: true, count };
   return { ok: false, count, brokenAt: problems[0]!.number, reason: problems[0]!.reason, problems };
+}
+
+/**
+ * The lines of `invoices`, ordered by invoice id and line number, read from the partitions of their
+ * issue months only (migration 0029).
+ */
+export function loadInvoiceLines(db: Kysely<Database>, invoices: readonly { readonly id: number; readonly issue_date: string }[]): Promise<InvoiceLineRow[]> {
+  let from = invoices[0]?.issue_date ?? "";
+  let to = from;
+  for (const i of invoices) {
+    if (i.issue_date < from) from = i.issue_date;
+    if (i.issue_date > to) to = i.issue_date;
+  }
+  return db.selectFrom("invoice_line").selectAll()
+    .where("invoice_id", "=", sql<number>`any(${invoices.map((i) => i.id)}::int8[])`)
+    .where("issue_date", ">=", from).where("issue_date", "<=", to)
+    .orderBy("invoice_id").orderBy("line_no").execute();
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

@@ -323,6 +323,8 @@ export interface InvoiceTable {
 
 export interface InvoiceLineTable {
   invoice_id: number;
+  /** The invoice's issue date: the partition key (migration 0029, one partition per issue month). */
+  issue_date: DateColumn;
   line_no: number;
   kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeKind;
   register: string | null;

@@ -87,8 +87,9 @@ try {
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
   // Bytes stored per invoice: the invoice tables (heap, TOAST, indexes) of this fresh store, all the night's.
+  // A partitioned table (invoice_line, by issue month) has no storage of its own: its partitions are summed.
   const stored = await sql<{ bytes: string }>`
-    select sum(pg_total_relation_size(t::regclass))::text as bytes
+    select sum(coalesce((select sum(pg_total_relation_size(p.relid)) from pg_partition_tree(t::regclass) p), pg_total_relation_size(t::regclass)))::text as bytes
     from unnest(${["invoice", "invoice_line", "invoice_vat", "invoice_input", "case_part"]}::text[]) t`.execute(store.db);
   const storedBytes = Number(stored.rows[0]!.bytes);
   if (s.invoices > 0) lines.push(`  stored     ${(storedBytes / 2 ** 20).toFixed(1)} MiB in the invoice tables → ${Math.round(storedBytes / s.invoices).toLocaleString("en-US")} bytes per invoice (lines, VAT groups, inputs, case parts, indexes)`);

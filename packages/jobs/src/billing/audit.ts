@@ -14,7 +14,7 @@
  * credit note must equal minus what it cancels — one more `case` there and one more page source.
  */
 import { ENGINE_VERSION, type LocalDate, type ParsedSharedPart, type SharedPartName, parseSharedPart } from "@billing/core";
-import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, documentFromRows, mergeChainProblems, verifyChain } from "@billing/db";
+import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, documentFromRows, loadInvoiceLines, mergeChainProblems, verifyChain } from "@billing/db";
 import { sql } from "kysely";
 import { type ReplayDifference, type ReplayOptions, type ReplayResult, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
 import { partHash } from "./stored-input.ts";
@@ -141,7 +141,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     if (invoices.length === 0) break;
     const ids = invoices.map((i) => i.id);
     const [lines, vat, inputs] = await Promise.all([
-      db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("line_no").execute(),
+      loadInvoiceLines(db, invoices),
       db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("group_no").execute(),
       db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).execute(),
     ]);

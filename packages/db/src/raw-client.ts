@@ -8,6 +8,7 @@
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type pg from "pg";
+import type { Database } from "./schema.ts";
 
 const MARK = "/* billing:raw-client ";
 const claimed = new Map<string, pg.ClientBase>();
@@ -24,8 +25,7 @@ export function markRawClient(client: pg.ClientBase): void {
 }
 
 /** The pg client `db` (a transaction) runs its statements on; undefined on PGlite. One round trip. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database: only a raw statement is sent
-export async function rawClientOf(db: Kysely<any>): Promise<pg.ClientBase | undefined> {
+export async function rawClientOf(db: Kysely<Database>): Promise<pg.ClientBase | undefined> {
   const token = `${process.pid}.${++counter}`;
   await sql.raw(`${MARK}${token} */ select 1`).execute(db);
   const client = claimed.get(token);

@@ -1,8 +1,8 @@
 /**
- * The lean write of an invoice's detail rows on PostgreSQL (issue 15 item 3): lines, VAT groups and
- * stored inputs go to the database as `COPY … FROM STDIN` text (pg-copy-streams), one COPY per table
- * and chunk, on the transaction's own connection — no multi-megabyte jsonb parameter to parse and
- * expand. PGlite has no COPY stream: it keeps the jsonb statement (invoice.repository.ts), the same
+ * The lean write of invoices on PostgreSQL (issue 15 item 3): lines, VAT groups and stored inputs,
+ * then (under the series lock) the invoice rows, go to the database as `COPY … FROM STDIN` text
+ * (pg-copy-streams), one COPY per table and chunk, on the transaction's own connection — no
+ * multi-megabyte jsonb parameter to parse and expand. PGlite has no COPY stream: it keeps the jsonb statement (invoice.repository.ts), the same
  * rows either way (tested: test/lean-write.test.ts).
  */
 import { Readable } from "node:stream";
@@ -60,4 +60,28 @@ export async function copyDetailRows(client: pg.ClientBase, items: readonly Copy
   await copyRows(client, "copy invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
   await copyRows(client, "copy invoice_vat (invoice_id, group_no, rate, base, amount) from stdin", vat);
   await copyRows(client, "copy invoice_input (invoice_id, case_hash, contract_part, shared_parts) from stdin", inputs);
+}
+
+/** invoice's columns and the keys of the header objects insertInvoiceRows builds. */
+const INVOICE_COLUMNS: readonly (readonly [string, string])[] = [
+  ["id", "id"], ["series_id", "seriesId"], ["seq", "seq"], ["number", "number"], ["kind", "kind"], ["contract_id", "contractId"],
+  ["customer_id", "customerId"], ["delivery_point", "deliveryPoint"], ["billing_date", "billingDate"], ["issue_date", "issueDate"],
+  ["due_date", "dueDate"], ["subscription_start", "subscriptionStart"], ["subscription_end", "subscriptionEnd"],
+  ["energy_start", "energyStart"], ["energy_end", "energyEnd"], ["total_ht", "totalHt"], ["total_vat", "totalVat"],
+  ["total_ttc", "totalTtc"], ["indexes", "indexes"], ["true_up", "trueUp"], ["consumption", "consumption"],
+  ["self_read_window", "selfReadWindow"], ["correction", "correction"], ["final", "final"], ["cancels_invoice_id", "cancelsInvoiceId"],
+  ["replaces_invoice_id", "replacesInvoiceId"], ["run_id", "runId"], ["engine_version", "engineVersion"], ["input_hash", "inputHash"],
+  ["previous_hash", "previousHash"], ["hash", "hash"],
+];
+
+/** The invoice rows by COPY (the header objects of insertInvoiceRows: objects and arrays go as JSON). */
+export async function copyInvoiceRows(client: pg.ClientBase, rows: readonly Record<string, unknown>[]): Promise<void> {
+  let text = "";
+  for (const r of rows) {
+    text += INVOICE_COLUMNS.map(([, key]) => {
+      const v = r[key];
+      return field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
+    }).join("\t") + "\n";
+  }
+  await copyRows(client, `copy invoice (${INVOICE_COLUMNS.map(([c]) => c).join(", ")}) from stdin`, text);
 }

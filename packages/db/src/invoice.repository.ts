@@ -9,7 +9,8 @@ import type { Kysely, Transaction } from "kysely";
 import { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
 import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
-import { type CopyItem, copyDetailRows } from "./invoice-copy.ts";
+import type pg from "pg";
+import { type CopyItem, copyDetailRows, copyInvoiceRows } from "./invoice-copy.ts";
 import { rawClientOf } from "./raw-client.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
@@ -213,7 +214,7 @@ export async function issueInvoices(
     seriesUpdates.push({ id: seriesId, seq, hash: previousHash });
   }
 
-  await insertInvoiceRows(trx, numbered);
+  await insertInvoiceRows(trx, numbered, client);
   for (const u of seriesUpdates) {
     await trx.updateTable("invoice_series").set({ last_seq: u.seq, last_hash: u.hash }).where("id", "=", u.id).execute();
   }
@@ -305,46 +306,49 @@ async function writeCaseParts(
 }
 
 /** The invoice rows, last, under the series lock: header fields only (lines went before). */
-async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[]): Promise<void> {
-  const payload = JSON.stringify(
-    numbered.map((n) => {
-      const d = n.inv.document;
-      return {
-        id: n.id,
-        seriesId: n.seriesId,
-        seq: n.seq,
-        number: n.number,
-        kind: d.kind,
-        contractId: d.contractId,
-        customerId: d.customerId,
-        deliveryPoint: d.deliveryPoint,
-        billingDate: d.billingDate,
-        issueDate: d.issueDate,
-        dueDate: d.dueDate,
-        subscriptionStart: d.subscriptionPeriod?.start ?? null,
-        subscriptionEnd: d.subscriptionPeriod?.end ?? null,
-        energyStart: d.energyPeriod?.start ?? null,
-        energyEnd: d.energyPeriod?.end ?? null,
-        totalHt: d.totalHt,
-        totalVat: d.totalVat,
-        totalTtc: d.totalTtc,
-        indexes: d.indexes,
-        trueUp: d.trueUp ?? null,
-        consumption: d.consumption ?? null,
-        selfReadWindow: d.selfReadWindow ?? null,
-        correction: d.correction ?? null,
-        cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
-        replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
-        final: d.final ?? null,
-        runId: n.inv.runId,
-        engineVersion: n.inv.engineVersion,
-        inputHash: n.inv.input.caseHash,
-        previousHash: n.previousHash,
-        hash: n.hash,
-      };
-    }),
-  );
+async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[], client: pg.ClientBase | undefined): Promise<void> {
+  const rows = numbered.map((n) => {
+    const d = n.inv.document;
+    return {
+      id: n.id,
+      seriesId: n.seriesId,
+      seq: n.seq,
+      number: n.number,
+      kind: d.kind,
+      contractId: d.contractId,
+      customerId: d.customerId,
+      deliveryPoint: d.deliveryPoint,
+      billingDate: d.billingDate,
+      issueDate: d.issueDate,
+      dueDate: d.dueDate,
+      subscriptionStart: d.subscriptionPeriod?.start ?? null,
+      subscriptionEnd: d.subscriptionPeriod?.end ?? null,
+      energyStart: d.energyPeriod?.start ?? null,
+      energyEnd: d.energyPeriod?.end ?? null,
+      totalHt: d.totalHt,
+      totalVat: d.totalVat,
+      totalTtc: d.totalTtc,
+      indexes: d.indexes,
+      trueUp: d.trueUp ?? null,
+      consumption: d.consumption ?? null,
+      selfReadWindow: d.selfReadWindow ?? null,
+      correction: d.correction ?? null,
+      cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
+      replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
+      final: d.final ?? null,
+      runId: n.inv.runId,
+      engineVersion: n.inv.engineVersion,
+      inputHash: n.inv.input.caseHash,
+      previousHash: n.previousHash,
+      hash: n.hash,
+    };
+  });
   try {
+    if (client) {
+      await copyInvoiceRows(client, rows);
+      return;
+    }
+    const payload = JSON.stringify(rows);
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,

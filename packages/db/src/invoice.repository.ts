@@ -1,7 +1,7 @@
 /**
  * Issuing invoices: gapless numbering per series, a hash chain over each series, and the invoice, its
- * lines, VAT groups and computation inputs written in the caller's transaction, in bulk (one
- * `INSERT … SELECT FROM unnest(…)` per table and call).
+ * lines, VAT groups and computation inputs written in the caller's transaction, in bulk (one COPY per
+ * table and call on PostgreSQL, one jsonb statement on PGlite).
  */
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
@@ -133,10 +133,12 @@ export function chainHashOfDocumentJson(
  *
  * Order of work, for throughput with several workers writing into one series: each document is
  * serialised to canonical JSON once (it is both hashed and sent as the source of its rows); ids are
- * allocated, then lines, VAT groups, inputs and case parts are written (their foreign keys to invoice
- * are checked at commit); only then is the series row locked for numbering, hashing and the invoice
- * rows — a short critical section. Rows travel as one JSON parameter per statement, expanded by
- * jsonb_to_recordset in the database: the same SQL on PostgreSQL and PGlite.
+ * allocated, then lines, VAT groups, inputs and case parts are written (their checks against invoice
+ * run at commit); only then is the series row locked for numbering, hashing and the invoice rows — a
+ * short critical section. On PostgreSQL rows go by COPY on the transaction's own connection
+ * (invoice-copy.ts); on PGlite (no COPY stream), or with `writePath: "jsonb"`, as one JSON parameter per
+ * statement expanded by jsonb_to_recordset — the same rows either way (test/lean-write.test.ts). A
+ * line stores no rule or sentence that the core gives back exactly (storedRule, storedExplanation).
  */
 export async function issueInvoices(
   trx: Transaction<Database>,

@@ -7,6 +7,11 @@
  * sentence the core wrote (checked line by line when the line is stored, so the document and its hash
  * are unchanged); a line it cannot render exactly (an R5-capped register, a charge, a credit of an
  * earlier line, a future wording) keeps its sentence in the store. Pure: no I/O, no clock.
+ *
+ * Frozen once lines are stored without their sentence: this function must give every such line the
+ * same sentence for ever (the hash covers it). A new wording in the core needs no change here (its
+ * lines simply keep their text); changing what this function returns for a kind it renders means a new
+ * function for the lines stored from then on, the old one kept for the lines stored before.
  */
 import type { InvoiceLine } from "./document.ts";
 import { dec, formatForDisplay, formatPrice } from "../primitives/money.ts";

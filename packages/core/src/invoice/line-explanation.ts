@@ -16,6 +16,57 @@
 import type { InvoiceLine } from "./document.ts";
 import { dec, formatForDisplay, formatPrice } from "../primitives/money.ts";
 
+const PLAIN = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+/**
+ * formatForDisplay(dec(v), places) on a plain decimal string, without decimal.js (the write path checks
+ * every line: string digits are about ten times cheaper): half-up (away from zero), trailing zeros
+ * dropped, never "-0". Equal to the decimal.js form for every plain decimal (property-tested).
+ */
+export function displayPlain(v: string, places: number): string {
+  if (!PLAIN.test(v)) return formatForDisplay(dec(v), places);
+  let negative = v.charCodeAt(0) === 45; /* "-" */
+  const body = negative ? v.slice(1) : v;
+  const dot = body.indexOf(".");
+  let int = dot === -1 ? body : body.slice(0, dot);
+  let frac = dot === -1 ? "" : body.slice(dot + 1);
+  if (frac.length > places) {
+    const up = frac.charCodeAt(places) >= 53; /* "5" */
+    frac = frac.slice(0, places);
+    if (up) {
+      const digits = (int + frac).split("");
+      let i = digits.length - 1;
+      for (; i >= 0; i--) {
+        if (digits[i] === "9") digits[i] = "0";
+        else {
+          digits[i] = String.fromCharCode(digits[i]!.charCodeAt(0) + 1);
+          break;
+        }
+      }
+      const all = (i < 0 ? "1" : "") + digits.join("");
+      int = all.slice(0, all.length - places);
+      frac = all.slice(all.length - places);
+    }
+  }
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48 /* "0" */) end--;
+  frac = frac.slice(0, end);
+  if (frac === "" && int === "0") negative = false;
+  return `${negative ? "-" : ""}${int}${frac === "" ? "" : `.${frac}`}`;
+}
+
+/** formatPrice(dec(v), minPlaces, maxPlaces) on a plain decimal string (see {@link displayPlain}). */
+export function pricePlain(v: string, minPlaces: number, maxPlaces: number): string {
+  if (!PLAIN.test(v)) return formatPrice(dec(v), minPlaces, maxPlaces);
+  const s = displayPlain(v, maxPlaces);
+  const dot = s.indexOf(".");
+  const places = dot === -1 ? 0 : s.length - dot - 1;
+  if (places >= minPlaces) return s;
+  // Fewer places than shown at least: the value rounded to maxPlaces is on the minPlaces grid, so
+  // padding it is rounding v to minPlaces (what formatPrice does then).
+  return `${s}${dot === -1 ? "." : ""}${"0".repeat(minPlaces - places)}`;
+}
+
 type RenderableLine = Pick<InvoiceLine, "kind" | "register" | "periodStart" | "periodEnd" | "amount" | "unitPrice" | "inputs">;
 
 const NEGATIVE_KWH = " — a credit: the index reached is below the estimated index already billed (R2)";
@@ -24,8 +75,8 @@ const NEGATIVE_KWH = " — a credit: the index reached is below the estimated in
 export function renderLineExplanation(line: RenderableLine): string | null {
   const i = line.inputs;
   const period = `${line.periodStart}..${line.periodEnd}`;
-  const shown = (v: string | undefined): string | null => (v === undefined ? null : formatPrice(dec(v), 2, 6));
-  const perKwh = (v: string | undefined): string | null => (v === undefined ? null : formatPrice(dec(v), 4, 6));
+  const shown = (v: string | undefined): string | null => (v === undefined ? null : pricePlain(v, 2, 6));
+  const perKwh = (v: string | undefined): string | null => (v === undefined ? null : pricePlain(v, 4, 6));
   // R5's cap adds its own sentence and inputs: kept stored (rare).
   if (i["r5Floor"] !== undefined) return null;
   switch (line.kind) {
@@ -35,7 +86,7 @@ export function renderLineExplanation(line: RenderableLine): string | null {
       if (line.register === null || kwh === undefined || unit === null || supply === null || network === null || band === undefined) return null;
       const capacity = i["capacityPerKwh"];
       return (
-        `Energy ${line.register} ${period}: ${formatForDisplay(dec(kwh), 3)} kWh × ${unit} €/kWh = ${line.amount} € HT` +
+        `Energy ${line.register} ${period}: ${displayPlain(kwh, 3)} kWh × ${unit} €/kWh = ${line.amount} € HT` +
         ` (supply ${supply} + network ${network} [${band}]` +
         (capacity !== undefined ? ` + capacity ${perKwh(capacity)})` : ")") +
         (kwh.startsWith("-") ? NEGATIVE_KWH : "")
@@ -46,7 +97,7 @@ export function renderLineExplanation(line: RenderableLine): string | null {
       const kwh = i["kwh"], rate = shown(i["eurPerMwh"]);
       if (line.register === null || kwh === undefined || rate === null) return null;
       const what = line.kind === "excise" ? "Excise" : "Capacity levy";
-      return `${what} ${line.register} ${period}: ${formatForDisplay(dec(kwh), 3)} kWh × ${rate} €/MWh = ${line.amount} €`;
+      return `${what} ${line.register} ${period}: ${displayPlain(kwh, 3)} kWh × ${rate} €/MWh = ${line.amount} €`;
     }
     case "subscription": {
       const monthly = shown(i["monthlyHt"]), supply = shown(i["supplyMonthlyHt"]), network = shown(i["networkMonthlyHt"]);

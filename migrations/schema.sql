@@ -32,6 +32,36 @@ end $$;
 
 
 --
+-- Name: ensure_invoice_line_partitions(date[], integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ensure_invoice_line_partitions(dates date[], ahead integer DEFAULT 2) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+  months date[];
+  m date;
+  name text;
+begin
+  select array_agg(distinct date_trunc('month', d)::date + make_interval(months => k))
+    into months from unnest(dates) d, generate_series(0, ahead) k;
+  if months is null then return; end if;
+  if not exists (select 1 from unnest(months) x where to_regclass(format('invoice_line_%s', to_char(x, 'YYYY_MM'))) is null) then
+    return;
+  end if;
+  lock table invoice_line in share update exclusive mode;
+  foreach m in array months loop
+    name := format('invoice_line_%s', to_char(m, 'YYYY_MM'));
+    continue when to_regclass(name) is not null;
+    continue when exists (select 1 from invoice_line_default where issue_date >= m and issue_date < (m + interval '1 month')::date);
+    execute format('create table %I partition of invoice_line for values from (%L) to (%L)', name, m, (m + interval '1 month')::date);
+    execute format('create trigger invoice_line_no_truncate before truncate on %I for each statement execute function forbid_change_of_issued()', name);
+  end loop;
+end;
+$$;
+
+
+--
 -- Name: forbid_addition_to_issued(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -40,17 +70,33 @@ CREATE FUNCTION public.forbid_addition_to_issued() RETURNS trigger
     AS $$
 declare
   parent record;
+  tab text := case when TG_TABLE_NAME like 'invoice\_line%' then 'invoice_line' else TG_TABLE_NAME end;
 begin
+  -- A line: its invoice was checked for an earlier line of this transaction (lines come invoice by
+  -- invoice): nothing more to check.
+  if tab = 'invoice_line' and current_setting('billing.line_invoice_checked', true) = new.invoice_id::text then
+    return null;
+  end if;
   select number, issued_txid into parent from invoice where id = new.invoice_id;
-  -- No parent: the deferred foreign key reports it at the same commit.
-  if found and parent.issued_txid <> txid_current() then
+  if not found then
+    -- A line has no foreign key (this check is it); the other tables' deferred foreign keys report it.
+    if tab = 'invoice_line' then
+      raise exception 'invoice line % refers to invoice id %, which does not exist', new.line_no, new.invoice_id
+        using errcode = 'foreign_key_violation', table = tab;
+    end if;
+    return null;
+  end if;
+  if parent.issued_txid <> txid_current() then
     raise exception 'invoice % is issued: no % can be added to it (corrections are new documents)',
-      parent.number, case TG_TABLE_NAME
+      parent.number, case tab
         when 'invoice_line' then 'line'
         when 'invoice_vat' then 'VAT group'
         when 'invoice_input' then 'input'
         else 'charge billing' end
-      using errcode = 'restrict_violation', table = TG_TABLE_NAME;
+      using errcode = 'restrict_violation', table = tab;
+  end if;
+  if tab = 'invoice_line' then
+    perform set_config('billing.line_invoice_checked', new.invoice_id::text, true);
   end if;
   return null;
 end;
@@ -120,9 +166,11 @@ $$;
 CREATE FUNCTION public.forbid_change_of_issued() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+declare
+  tab text := case when TG_TABLE_NAME like 'invoice\_line\_%' then 'invoice_line' else TG_TABLE_NAME end;
 begin
   if TG_LEVEL = 'STATEMENT' then
-    raise exception '% holds issued documents and cannot be changed (corrections are new documents)', TG_TABLE_NAME
+    raise exception '% holds issued documents and cannot be changed (corrections are new documents)', tab
       using errcode = 'restrict_violation';
   elsif TG_TABLE_NAME = 'invoice' then
     raise exception 'invoice % is issued and cannot be changed (corrections are new documents)', OLD.number
@@ -132,7 +180,7 @@ begin
       using errcode = 'restrict_violation';
   else
     raise exception '% of invoice id % is issued and cannot be changed (corrections are new documents)',
-      TG_TABLE_NAME, OLD.invoice_id
+      tab, OLD.invoice_id
       using errcode = 'restrict_violation';
   end if;
 end;
@@ -904,7 +952,7 @@ ALTER SEQUENCE public.invoice_id_seq OWNED BY public.invoice.id;
 CREATE TABLE public.invoice_input (
     invoice_id bigint NOT NULL,
     case_hash text NOT NULL,
-    contract_part jsonb NOT NULL,
+    contract_part json NOT NULL,
     shared_parts jsonb NOT NULL
 );
 
@@ -915,6 +963,7 @@ CREATE TABLE public.invoice_input (
 
 CREATE TABLE public.invoice_line (
     invoice_id bigint NOT NULL,
+    issue_date date NOT NULL,
     line_no integer NOT NULL,
     kind text NOT NULL,
     register text,
@@ -925,9 +974,36 @@ CREATE TABLE public.invoice_line (
     unit_price numeric NOT NULL,
     amount numeric NOT NULL,
     vat_rate numeric NOT NULL,
-    rule text NOT NULL,
+    rule text,
     inputs jsonb NOT NULL,
-    explanation text NOT NULL,
+    explanation text,
+    CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
+    CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
+    CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
+)
+PARTITION BY RANGE (issue_date);
+
+
+--
+-- Name: invoice_line_default; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoice_line_default (
+    invoice_id bigint NOT NULL,
+    issue_date date NOT NULL,
+    line_no integer NOT NULL,
+    kind text NOT NULL,
+    register text,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    quantity numeric NOT NULL,
+    quantity_unit text NOT NULL,
+    unit_price numeric NOT NULL,
+    amount numeric NOT NULL,
+    vat_rate numeric NOT NULL,
+    rule text,
+    inputs jsonb NOT NULL,
+    explanation text,
     CONSTRAINT invoice_line_kind_check CHECK ((kind = ANY (ARRAY['subscription'::text, 'cta'::text, 'energy'::text, 'excise'::text, 'capacityLevy'::text, 'latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
     CONSTRAINT invoice_line_line_no_check CHECK ((line_no > 0)),
     CONSTRAINT invoice_line_quantity_unit_check CHECK ((quantity_unit = ANY (ARRAY['kWh'::text, 'month'::text, 'charge'::text])))
@@ -1388,6 +1464,13 @@ ALTER SEQUENCE public.station_consumption_id_seq OWNED BY public.station_consump
 
 
 --
+-- Name: invoice_line_default; Type: TABLE ATTACH; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_line ATTACH PARTITION public.invoice_line_default DEFAULT;
+
+
+--
 -- Name: api_commit id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1813,7 +1896,15 @@ ALTER TABLE ONLY public.invoice_input
 --
 
 ALTER TABLE ONLY public.invoice_line
-    ADD CONSTRAINT invoice_line_pkey PRIMARY KEY (invoice_id, line_no);
+    ADD CONSTRAINT invoice_line_pkey PRIMARY KEY (invoice_id, line_no, issue_date);
+
+
+--
+-- Name: invoice_line_default invoice_line_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_line_default
+    ADD CONSTRAINT invoice_line_default_pkey PRIMARY KEY (invoice_id, line_no, issue_date);
 
 
 --
@@ -2290,6 +2381,13 @@ CREATE UNIQUE INDEX station_consumption_rejected_fingerprint ON public.station_c
 
 
 --
+-- Name: invoice_line_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: -
+--
+
+ALTER INDEX public.invoice_line_pkey ATTACH PARTITION public.invoice_line_default_pkey;
+
+
+--
 -- Name: api_commit api_commit_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2546,6 +2644,13 @@ CREATE TRIGGER invoice_line_immutable BEFORE DELETE OR UPDATE ON public.invoice_
 --
 
 CREATE TRIGGER invoice_line_no_truncate BEFORE TRUNCATE ON public.invoice_line FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
+
+
+--
+-- Name: invoice_line_default invoice_line_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_line_no_truncate BEFORE TRUNCATE ON public.invoice_line_default FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_issued();
 
 
 --
@@ -3008,14 +3113,6 @@ ALTER TABLE ONLY public.invoice
 
 ALTER TABLE ONLY public.invoice_input
     ADD CONSTRAINT invoice_input_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
-
-
---
--- Name: invoice_line invoice_line_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.invoice_line
-    ADD CONSTRAINT invoice_line_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoice(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --

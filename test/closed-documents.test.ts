@@ -52,9 +52,9 @@ describe("issued means closed (issue 13, migration 0021)", () => {
     const number = numbers[0]!;
     const before = await findInvoiceByNumber(store.db, number);
     await expect(
-      sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+      sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
         unit_price, amount, vat_rate, rule, inputs, explanation)
-        values (${await idOf(number)}, 99, 'energy', 'base', '2026-10-01', '2026-11-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(store.db),
+        values (${await idOf(number)}, (select issue_date from invoice where id = ${await idOf(number)}), 99, 'energy', 'base', '2026-10-01', '2026-11-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(store.db),
     ).rejects.toThrow(`invoice ${number} is issued: no line can be added to it (corrections are new documents)`);
     expect((await findInvoiceByNumber(store.db, number))!.lines).toEqual(before!.lines);
   });
@@ -80,9 +80,9 @@ describe("issued means closed (issue 13, migration 0021)", () => {
     // Behind the triggers' back, as a superuser could (session_replication_role = replica skips them).
     await store.db.transaction().execute(async (trx) => {
       await sql`set local session_replication_role = replica`.execute(trx);
-      await sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
         unit_price, amount, vat_rate, rule, inputs, explanation)
-        values (${firstId}, 99, 'energy', 'base', '2026-10-01', '2026-11-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(trx);
+        values (${firstId}, (select issue_date from invoice where id = ${firstId}), 99, 'energy', 'base', '2026-10-01', '2026-11-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(trx);
       await sql`update invoice set previous_hash = 'forged' where number = ${third}`.execute(trx);
       await sql`delete from invoice where number in (${second}, ${last})`.execute(trx);
     });

@@ -6,6 +6,7 @@ export * from "./ruleset.ts";
 export { PreparedReference, prepareReference } from "./pricing/prepared-reference.ts";
 export type { Invoice, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
+export { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "./invoice/line-explanation.ts";
 export {
   meterEnds,
   selfReadWindow,

@@ -203,7 +203,7 @@ export async function analyzeTables(db: { executeQuery: Trx["executeQuery"] } | 
 /** Bytes the tables take on disk, heap, TOAST and indexes (PostgreSQL; the bench's bytes per invoice). */
 export async function tablesBytes(db: { executeQuery: Trx["executeQuery"] } | Trx, tables: readonly (keyof Database)[]): Promise<number> {
   const stored = await sql<{ bytes: string }>`
-    select sum(pg_total_relation_size(t::regclass))::text as bytes
+    select sum(coalesce((select sum(pg_total_relation_size(p.relid)) from pg_partition_tree(t::regclass) p), pg_total_relation_size(t::regclass)))::text as bytes
     from unnest(${[...tables]}::text[]) t`.execute(db as Trx);
   return Number(stored.rows[0]!.bytes);
 }

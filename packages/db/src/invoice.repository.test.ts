@@ -78,9 +78,9 @@ describe("issued means closed: nothing is added to an issued invoice (migration 
   it("refuses an extra line inserted into an issued invoice, with the invoice's number", async () => {
     const id = await idOf("FA-2024-000001");
     await expect(
-      sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+      sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
         unit_price, amount, vat_rate, rule, inputs, explanation)
-        values (${id}, 99, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(t.store.db),
+        values (${id}, (select issue_date from invoice where id = ${id}), 99, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(t.store.db),
     ).rejects.toThrow("invoice FA-2024-000001 is issued: no line can be added to it (corrections are new documents)");
     expect((await findInvoiceByNumber(t.store.db, "FA-2024-000001"))!.lines.map((l) => l.line_no)).toEqual([1, 2, 3]);
   });
@@ -202,9 +202,9 @@ describe("verifyChain", () => {
     // Behind the triggers' back (a superuser with session_replication_role = replica skips them all).
     await db.transaction().execute(async (trx) => {
       await sql`set local session_replication_role = replica`.execute(trx);
-      await sql`insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
         unit_price, amount, vat_rate, rule, inputs, explanation)
-        select id, 4, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later'
+        select id, issue_date, 4, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later'
         from invoice where number = 'FA-2024-000002'`.execute(trx);
       await sql`update invoice set previous_hash = 'forged' where number = 'FA-2024-000003'`.execute(trx);
     });
@@ -231,5 +231,56 @@ describe("verifyChain", () => {
 
   it("finds nothing to verify in an unknown series", async () => {
     expect(await verifyChain(t.store.db, "XX-1999")).toEqual({ ok: true, count: 0 });
+  });
+});
+
+describe("invoice lines partitioned by issue month (issue 15 item 5, migration 0029)", () => {
+  const partitionOf = async (number: string): Promise<string[]> =>
+    (await sql<{ p: string }>`select distinct l.tableoid::regclass::text as p from invoice_line l join invoice i on i.id = l.invoice_id
+      where i.number = ${number}`.execute(t.store.db)).rows.map((r) => r.p);
+
+  it("writes each invoice's lines into its issue month's partition, made ahead (this month and the next two) by the write path", async () => {
+    const issued = await t.store.db.transaction().execute((trx) =>
+      issueInvoices(trx, [newInvoice(contracts[40]!, "2027-01-31"), newInvoice(contracts[41]!, "2027-02-01")]),
+    );
+    expect(await partitionOf(issued[0]!.number)).toEqual(["invoice_line_2027_01"]);
+    expect(await partitionOf(issued[1]!.number)).toEqual(["invoice_line_2027_02"]);
+    const made = await sql<{ name: string }>`select c.relname as name from pg_inherits h join pg_class c on c.oid = h.inhrelid
+      where h.inhparent = 'invoice_line'::regclass and c.relname like 'invoice_line_2027%' order by 1`.execute(t.store.db);
+    expect(made.rows.map((r) => r.name)).toEqual(["invoice_line_2027_01", "invoice_line_2027_02", "invoice_line_2027_03", "invoice_line_2027_04"]);
+    const back = await findInvoiceByNumber(t.store.db, issued[1]!.number);
+    expect(canonicalJson(back!.document)).toBe(canonicalJson(fakeInvoice(contracts[41]!, "2027-02-01")));
+    expect(await verifyChain(t.store.db, "FA-2027")).toEqual({ ok: true, count: 2 });
+  });
+
+  it("never fails at a month boundary: a line of a month without its partition lands in the default one, and stays there", async () => {
+    const id = (await t.store.db.selectFrom("invoice").select("id").where("contract_id", "=", contracts[40]!).executeTakeFirstOrThrow()).id;
+    // A line of 2031-07, a month no write made a partition for (inserted behind the closed trigger's back).
+    await t.store.db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (${id}, '2031-07-01', 90, 'energy', 'BASE', '2031-06-01', '2031-07-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x')`.execute(trx);
+    });
+    const where = await sql<{ p: string }>`select tableoid::regclass::text as p from invoice_line where issue_date = '2031-07-01'`.execute(t.store.db);
+    expect(where.rows).toEqual([{ p: "invoice_line_default" }]);
+    // The function leaves a month whose lines sit in the default partition alone (issued lines never move) and makes the next.
+    await sql`select ensure_invoice_line_partitions(array['2031-07-01']::date[], 1)`.execute(t.store.db);
+    const made = await sql<{ name: string }>`select c.relname as name from pg_inherits h join pg_class c on c.oid = h.inhrelid
+      where h.inhparent = 'invoice_line'::regclass and c.relname like 'invoice_line_2031%' order by 1`.execute(t.store.db);
+    expect(made.rows.map((r) => r.name)).toEqual(["invoice_line_2031_08"]);
+  });
+
+  it("refuses at commit a line whose invoice does not exist (the closed trigger is the line's foreign key now)", async () => {
+    await expect(t.store.db.transaction().execute(async (trx) => {
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (987654321, '2027-01-02', 1, 'energy', 'BASE', '2026-12-01', '2027-01-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x')`.execute(trx);
+    })).rejects.toThrow("invoice line 1 refers to invoice id 987654321, which does not exist");
+  });
+
+  it("refuses TRUNCATE of a month's partition as of the whole table", async () => {
+    await expect(sql`truncate invoice_line_2027_01`.execute(t.store.db)).rejects.toThrow(/invoice_line holds issued documents and cannot be changed/);
+    await expect(sql`truncate invoice_line`.execute(t.store.db)).rejects.toThrow(/invoice_line holds issued documents and cannot be changed/);
   });
 });

@@ -1,13 +1,17 @@
 /**
  * Issuing invoices: gapless numbering per series, a hash chain over each series, and the invoice, its
- * lines, VAT groups and computation inputs written in the caller's transaction, in bulk (one
- * `INSERT … SELECT FROM unnest(…)` per table and call).
+ * lines, VAT groups and computation inputs written in the caller's transaction, in bulk (one COPY per
+ * table and call on PostgreSQL, one jsonb statement on PGlite).
  */
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
+import { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
 import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
+import type pg from "pg";
+import { type CopyItem, copyDetailRows, copyInvoiceRows } from "./invoice-copy.ts";
+import { rawClientOf } from "./raw-client.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
 export interface NewInvoice {
@@ -45,7 +49,28 @@ export interface IssuedInvoice {
   readonly kind: Invoice["kind"];
 }
 
+/** How detail rows are written: COPY (PostgreSQL; the jsonb statement on PGlite) or the jsonb statement. */
+export type WritePath = "copy" | "jsonb";
+
+/** BILLING_WRITE_PATH=jsonb forces the jsonb statement on PostgreSQL too (benchmarks, the equality test). */
+function defaultWritePath(): WritePath {
+  return process.env["BILLING_WRITE_PATH"] === "jsonb" ? "jsonb" : "copy";
+}
+
+function copyItemOf(n: { id: number; inv: NewInvoice }): CopyItem {
+  const input = n.inv.input;
+  return {
+    id: n.id,
+    document: n.inv.document,
+    caseHash: input.caseHash,
+    contractPartJson: input.contractPartJson ?? canonicalJson(input.contractPart),
+    sharedPartsJson: canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash]))),
+  };
+}
+
 export interface IssueOptions {
+  /** Detail rows by COPY or by the jsonb statement (default: COPY where the store allows it; see {@link WritePath}). */
+  writePath?: WritePath;
   /**
    * case_part hashes known to be committed already, whose insert can be skipped (default: none).
    * Add a call's hashes to it only after its transaction committed.
@@ -108,10 +133,12 @@ export function chainHashOfDocumentJson(
  *
  * Order of work, for throughput with several workers writing into one series: each document is
  * serialised to canonical JSON once (it is both hashed and sent as the source of its rows); ids are
- * allocated, then lines, VAT groups, inputs and case parts are written (their foreign keys to invoice
- * are checked at commit); only then is the series row locked for numbering, hashing and the invoice
- * rows — a short critical section. Rows travel as one JSON parameter per statement, expanded by
- * jsonb_to_recordset in the database: the same SQL on PostgreSQL and PGlite.
+ * allocated, then lines, VAT groups, inputs and case parts are written (their checks against invoice
+ * run at commit); only then is the series row locked for numbering, hashing and the invoice rows — a
+ * short critical section. On PostgreSQL rows go by COPY on the transaction's own connection
+ * (invoice-copy.ts); on PGlite (no COPY stream), or with `writePath: "jsonb"`, as one JSON parameter per
+ * statement expanded by jsonb_to_recordset — the same rows either way (test/lean-write.test.ts). A
+ * line stores no rule or sentence that the core gives back exactly (storedRule, storedExplanation).
  */
 export async function issueInvoices(
   trx: Transaction<Database>,
@@ -144,7 +171,16 @@ export async function issueInvoices(
   );
 
   await writeCaseParts(trx, invoices, opts.knownParts);
-  await insertDetailRows(trx, order.map((inv) => ({ inv, ...prepared.get(inv)! })));
+  // One write interface, two implementations chosen by the store: COPY on PostgreSQL, the jsonb
+  // statement on PGlite (or everywhere with BILLING_WRITE_PATH=jsonb, to compare them).
+  const client = (opts.writePath ?? defaultWritePath()) === "jsonb" ? undefined : await rawClientOf(trx);
+  const items = order.map((inv) => ({ inv, ...prepared.get(inv)! }));
+  // Lines are partitioned by issue month (migration 0029): the chunk's months exist before its lines
+  // (a no-op once they do; a line of a month without partition would land in the default one).
+  const issueDates = [...new Set(invoices.map((inv) => inv.document.issueDate))];
+  await sql`select ensure_invoice_line_partitions(${issueDates}::date[])`.execute(trx);
+  if (client) await copyDetailRows(client, items.map(copyItemOf));
+  else await insertDetailRows(trx, items);
 
   const numbered: Numbered[] = [];
   const seriesUpdates: { id: string; seq: number; hash: string }[] = [];
@@ -180,7 +216,7 @@ export async function issueInvoices(
     seriesUpdates.push({ id: seriesId, seq, hash: previousHash });
   }
 
-  await insertInvoiceRows(trx, numbered);
+  await insertInvoiceRows(trx, numbered, client);
   for (const u of seriesUpdates) {
     await trx.updateTable("invoice_series").set({ last_seq: u.seq, last_hash: u.hash }).where("id", "=", u.id).execute();
   }
@@ -222,23 +258,26 @@ async function insertDetailRows(
         const input = n.inv.input;
         const contractPart = input.contractPartJson ?? canonicalJson(input.contractPart);
         const shared = canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash])));
-        return `{"id":${n.id},"doc":${n.documentJson},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${contractPart},"sharedParts":${shared}}`;
+        // The sentences the store keeps (null where the core renders them back exactly), by line.
+        const expl = JSON.stringify(n.inv.document.lines.map(storedExplanation));
+        const rules = JSON.stringify(n.inv.document.lines.map(storedRule));
+        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${JSON.stringify(contractPart)},"sharedParts":${shared}}`;
       })
       .join(",") +
     "]";
   await sql`
     with d as (
-      select (e->>'id')::int8 as id, e->'doc' as doc, e->>'caseHash' as case_hash,
-        e->'contractPart' as contract_part, e->'sharedParts' as shared_parts
+      select (e->>'id')::int8 as id, e->'doc' as doc, e->'expl' as expl, e->'rules' as rules, e->>'caseHash' as case_hash,
+        (e->>'contractPart')::json as contract_part, e->'sharedParts' as shared_parts
       from jsonb_array_elements(${payload}::jsonb) as e
     ), lines as (
-      insert into invoice_line (invoice_id, line_no, kind, register, period_start, period_end, quantity,
+      insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity,
         quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation)
-      select d.id, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
-        l."quantityUnit", l."unitPrice", l.amount, l."vatRate", l.rule, l.inputs, l.explanation
+      select d.id, (d.doc->>'issueDate')::date, l."lineNo", l.kind, l.register, l."periodStart", l."periodEnd", l.quantity,
+        l."quantityUnit", l."unitPrice", l.amount, l."vatRate", d.rules->>(l."lineNo" - 1), l.inputs, d.expl->>(l."lineNo" - 1)
       from d, jsonb_to_recordset(d.doc->'lines') as l("lineNo" int, kind text, register text,
         "periodStart" date, "periodEnd" date, quantity numeric, "quantityUnit" text, "unitPrice" numeric,
-        amount numeric, "vatRate" numeric, rule text, inputs jsonb, explanation text)
+        amount numeric, "vatRate" numeric, inputs jsonb)
       returning 1
     ), vat as (
       insert into invoice_vat (invoice_id, group_no, rate, base, amount)
@@ -269,46 +308,49 @@ async function writeCaseParts(
 }
 
 /** The invoice rows, last, under the series lock: header fields only (lines went before). */
-async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[]): Promise<void> {
-  const payload = JSON.stringify(
-    numbered.map((n) => {
-      const d = n.inv.document;
-      return {
-        id: n.id,
-        seriesId: n.seriesId,
-        seq: n.seq,
-        number: n.number,
-        kind: d.kind,
-        contractId: d.contractId,
-        customerId: d.customerId,
-        deliveryPoint: d.deliveryPoint,
-        billingDate: d.billingDate,
-        issueDate: d.issueDate,
-        dueDate: d.dueDate,
-        subscriptionStart: d.subscriptionPeriod?.start ?? null,
-        subscriptionEnd: d.subscriptionPeriod?.end ?? null,
-        energyStart: d.energyPeriod?.start ?? null,
-        energyEnd: d.energyPeriod?.end ?? null,
-        totalHt: d.totalHt,
-        totalVat: d.totalVat,
-        totalTtc: d.totalTtc,
-        indexes: d.indexes,
-        trueUp: d.trueUp ?? null,
-        consumption: d.consumption ?? null,
-        selfReadWindow: d.selfReadWindow ?? null,
-        correction: d.correction ?? null,
-        cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
-        replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
-        final: d.final ?? null,
-        runId: n.inv.runId,
-        engineVersion: n.inv.engineVersion,
-        inputHash: n.inv.input.caseHash,
-        previousHash: n.previousHash,
-        hash: n.hash,
-      };
-    }),
-  );
+async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[], client: pg.ClientBase | undefined): Promise<void> {
+  const rows = numbered.map((n) => {
+    const d = n.inv.document;
+    return {
+      id: n.id,
+      seriesId: n.seriesId,
+      seq: n.seq,
+      number: n.number,
+      kind: d.kind,
+      contractId: d.contractId,
+      customerId: d.customerId,
+      deliveryPoint: d.deliveryPoint,
+      billingDate: d.billingDate,
+      issueDate: d.issueDate,
+      dueDate: d.dueDate,
+      subscriptionStart: d.subscriptionPeriod?.start ?? null,
+      subscriptionEnd: d.subscriptionPeriod?.end ?? null,
+      energyStart: d.energyPeriod?.start ?? null,
+      energyEnd: d.energyPeriod?.end ?? null,
+      totalHt: d.totalHt,
+      totalVat: d.totalVat,
+      totalTtc: d.totalTtc,
+      indexes: d.indexes,
+      trueUp: d.trueUp ?? null,
+      consumption: d.consumption ?? null,
+      selfReadWindow: d.selfReadWindow ?? null,
+      correction: d.correction ?? null,
+      cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
+      replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
+      final: d.final ?? null,
+      runId: n.inv.runId,
+      engineVersion: n.inv.engineVersion,
+      inputHash: n.inv.input.caseHash,
+      previousHash: n.previousHash,
+      hash: n.hash,
+    };
+  });
   try {
+    if (client) {
+      await copyInvoiceRows(client, rows);
+      return;
+    }
+    const payload = JSON.stringify(rows);
     await sql`
       insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
         issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
@@ -370,7 +412,7 @@ interface DocumentRows {
   invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
     | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
     | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction" | "final">;
-  lines: readonly Omit<InvoiceLineRow, "invoice_id">[];
+  lines: readonly Omit<InvoiceLineRow, "invoice_id" | "issue_date">[];
   vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
 }
 
@@ -392,7 +434,7 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
     lines: doc.lines.map((l) => ({
       line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
       quantity: l.quantity, quantity_unit: l.quantityUnit, unit_price: l.unitPrice, amount: l.amount,
-      vat_rate: l.vatRate, rule: l.rule, inputs: { ...l.inputs }, explanation: l.explanation,
+      vat_rate: l.vatRate, rule: storedRule(l), inputs: { ...l.inputs }, explanation: storedExplanation(l),
     })),
     vat: doc.vat.map((g, i) => ({ group_no: i + 1, rate: g.rate, base: g.base, amount: g.amount })),
   };
@@ -401,11 +443,16 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
 /** Rebuilds the issued document from its rows (lines ordered by line_no, VAT groups by group_no). */
 export function documentFromRows(rows: DocumentRows): Invoice {
   const i = rows.invoice;
-  const lines: InvoiceLine[] = rows.lines.map((l) => ({
-    lineNo: l.line_no, kind: l.kind, register: l.register, periodStart: l.period_start, periodEnd: l.period_end,
-    quantity: l.quantity, quantityUnit: l.quantity_unit, unitPrice: l.unit_price, amount: l.amount,
-    vatRate: l.vat_rate, rule: l.rule, inputs: l.inputs, explanation: l.explanation,
-  }));
+  const lines: InvoiceLine[] = rows.lines.map((l) => {
+    const line = {
+      lineNo: l.line_no, kind: l.kind, register: l.register, periodStart: l.period_start, periodEnd: l.period_end,
+      quantity: l.quantity, quantityUnit: l.quantity_unit, unitPrice: l.unit_price, amount: l.amount,
+      vatRate: l.vat_rate, rule: l.rule ?? standardLineRule(l.kind) ?? "", inputs: l.inputs,
+    };
+    // Issue 15 item 3: a rule or sentence not stored is its kind's standard rule, the sentence rendered
+    // from the line (each stored null only when it gives back exactly what was issued).
+    return { ...line, explanation: l.explanation ?? renderLineExplanation(line) ?? "" };
+  });
   const vat: VatGroup[] = rows.vat.map((g) => ({ rate: g.rate, base: g.base, amount: g.amount }));
   return {
     kind: i.kind,
@@ -454,7 +501,7 @@ export async function findInvoiceByNumber(db: Kysely<Database>, number: string):
   const invoice = await db.selectFrom("invoice").selectAll().where("number", "=", number).executeTakeFirst();
   if (!invoice) return undefined;
   const [lines, vat, input] = await Promise.all([
-    db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", invoice.id).orderBy("line_no").execute(),
+    db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", invoice.id).where("issue_date", "=", invoice.issue_date).orderBy("line_no").execute(),
     db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", invoice.id).orderBy("group_no").execute(),
     db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", invoice.id).executeTakeFirst(),
   ]);
@@ -545,10 +592,10 @@ export async function verifyChain(
       .limit(chunkSize)
       .execute();
     if (invoices.length === 0) break;
-    const ids = invoices.filter((i) => !contentDone(i.issue_date)).map((i) => i.id);
+    const toCheck = invoices.filter((i) => !contentDone(i.issue_date));
+    const ids = toCheck.map((i) => i.id);
     const [lines, vat] = ids.length === 0 ? [[], []] : await Promise.all([
-      db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`)
-        .orderBy("invoice_id").orderBy("line_no").execute(),
+      loadInvoiceLines(db, toCheck),
       db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`)
         .orderBy("invoice_id").orderBy("group_no").execute(),
     ]);
@@ -603,6 +650,23 @@ export async function verifyChain(
   }
   if (problems.length === 0) return { ok: true, count };
   return { ok: false, count, brokenAt: problems[0]!.number, reason: problems[0]!.reason, problems };
+}
+
+/**
+ * The lines of `invoices`, ordered by invoice id and line number, read from the partitions of their
+ * issue months only (migration 0029).
+ */
+export function loadInvoiceLines(db: Kysely<Database>, invoices: readonly { readonly id: number; readonly issue_date: string }[]): Promise<InvoiceLineRow[]> {
+  let from = invoices[0]?.issue_date ?? "";
+  let to = from;
+  for (const i of invoices) {
+    if (i.issue_date < from) from = i.issue_date;
+    if (i.issue_date > to) to = i.issue_date;
+  }
+  return db.selectFrom("invoice_line").selectAll()
+    .where("invoice_id", "=", sql<number>`any(${invoices.map((i) => i.id)}::int8[])`)
+    .where("issue_date", ">=", from).where("issue_date", "<=", to)
+    .orderBy("invoice_id").orderBy("line_no").execute();
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

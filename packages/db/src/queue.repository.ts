@@ -99,7 +99,7 @@ export async function runWrittenCounts(db: Db, runId: number): Promise<RunWritte
       (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'billed') as billed,
       (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'failed') as failed,
       (select count(*) from invoice where run_id = ${runId}) as invoices,
-      (select count(*) from invoice_line l join invoice i on i.id = l.invoice_id where i.run_id = ${runId}) as lines,
+      (select count(*) from invoice_line l join invoice i on i.id = l.invoice_id and l.issue_date = i.issue_date where i.run_id = ${runId}) as lines,
       (select count(*) from invoice where run_id = ${runId} and kind = 'trueUpInvoice') as "trueUps",
       (select count(*) from instalment_plan where run_id = ${runId}) as plans,
       (select count(*) from instalment_notice where run_id = ${runId}) as notices,

@@ -323,6 +323,8 @@ export interface InvoiceTable {
 
 export interface InvoiceLineTable {
   invoice_id: number;
+  /** The invoice's issue date: the partition key (migration 0029, one partition per issue month). */
+  issue_date: DateColumn;
   line_no: number;
   kind: "subscription" | "cta" | "energy" | "excise" | "capacityLevy" | ChargeKind;
   register: string | null;
@@ -333,9 +335,14 @@ export interface InvoiceLineTable {
   unit_price: Numeric;
   amount: Numeric;
   vat_rate: Numeric;
-  rule: string;
+  /** Null on lines issued since migration 0028 that apply their kind's standard rule (standardLineRule). */
+  rule: string | null;
   inputs: Json<Record<string, string>>;
-  explanation: string;
+  /**
+   * The sentence as stored: null on lines issued since migration 0028 whose sentence the core renders
+   * back exactly from the fields and inputs (renderLineExplanation); documentFromRows fills it in.
+   */
+  explanation: string | null;
 }
 
 export interface InvoiceVatTable {

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "./schema.ts";
+import { markRawClient } from "./raw-client.ts";
 
 export type StoreKind = "postgres" | "pglite";
 
@@ -104,6 +105,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, options: "-c jit=off" });
   // An idle client that errors (server restart) must not crash the process; the next query reports it.
   pool.on("error", () => {});
+  // COPY needs the transaction's own client (raw-client.ts, the lean write of issue 15).
+  pool.on("connect", markRawClient);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import { type StoredInvoice, documentFromRows } from "./invoice.repository.ts";
+import { type StoredInvoice, documentFromRows, loadInvoiceLines } from "./invoice.repository.ts";
 import type { Database } from "./schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -63,7 +63,7 @@ export async function loadIssuedPage(db: Db, o: IssuedRange, after: IssuedCursor
   if (invoices.length === 0) return [];
   const ids = invoices.map((i) => i.id);
   const [lines, vat, inputs] = await Promise.all([
-    db.selectFrom("invoice_line").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("line_no").execute(),
+    loadInvoiceLines(db, invoices),
     db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("group_no").execute(),
     db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).execute(),
   ]);

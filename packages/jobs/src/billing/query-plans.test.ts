@@ -51,9 +51,13 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
     t = await openTestStore();
     const { db } = t.store;
     // Statistics of empty tables, and no autovacuum to refresh them while the store fills.
+    // invoice_line is partitioned by issue month (migration 0029): its partitions for the four nights are made
+    // first, so that they too have statistics of empty tables and no autovacuum.
     await pool0(t.url!, async (c) => {
+      await c.query(`select ensure_invoice_line_partitions(array['${FIRST}']::date[], 4)`);
       await c.query("analyze");
-      for (const table of ["customer", "contract", "meter_read", "station_consumption", "invoice", "invoice_line", "invoice_vat", "invoice_input", "ledger_charge", "contract_event"]) {
+      const { rows } = await c.query<{ p: string }>("select inhrelid::regclass::text as p from pg_inherits where inhparent = 'invoice_line'::regclass");
+      for (const table of ["customer", "contract", "meter_read", "station_consumption", "invoice", ...rows.map((r) => r.p), "invoice_vat", "invoice_input", "ledger_charge", "contract_event"]) {
         await c.query(`alter table ${table} set (autovacuum_enabled = false)`);
       }
     });
@@ -84,13 +88,15 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
     const scans = nodes.filter((n) => n["Relation Name"] === table || (n["Node Type"] === "Bitmap Index Scan" && n["Index Name"] === index));
     expect(scans.length).toBeGreaterThan(0);
     expect(scans.some((n) => n["Index Name"] === index)).toBe(true);
-    const whole = nodes.filter((n) => n["Node Type"] === "Seq Scan" && NEVER_SCANNED.includes(n["Relation Name"] ?? ""));
+    // A partition of invoice_line (invoice_line_2026_11, invoice_line_default) counts as invoice_line.
+    const whole = nodes.filter((n) => n["Node Type"] === "Seq Scan" && NEVER_SCANNED.includes((n["Relation Name"] ?? "").replace(/^invoice_line_.*/, "invoice_line")));
     expect(whole.map((n) => n["Relation Name"])).toEqual([]);
   };
 
   it("the store was loaded without fresh statistics", async () => {
     const r = await pool.query<{ relname: string; reltuples: number }>(
-      "select relname, reltuples from pg_class where relname in ('invoice', 'invoice_line', 'meter_read') order by relname");
+      "select relname, max(reltuples) as reltuples from (select case when relname like 'invoice\\_line%' then 'invoice_line' else relname end as relname, reltuples from pg_class" +
+      " where relname in ('invoice', 'meter_read') or oid in (select inhrelid from pg_inherits where inhparent = 'invoice_line'::regclass)) x group by relname order by relname");
     expect(r.rows).toEqual([
       { relname: "invoice", reltuples: 0 },
       { relname: "invoice_line", reltuples: 0 },

@@ -167,12 +167,14 @@ function shareOf(inv: Invoice, cancelled: Invoice | undefined): { readonly lines
 function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity, cancelled?: Invoice): PrintedContent {
   const trueUp = inv.kind === "trueUpInvoice";
   const credit = inv.kind === "creditNote";
-  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : "Facture";
+  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : inv.kind === "chargesInvoice" ? "Facture de frais après résiliation" : "Facture";
   const share = shareOf(inv, cancelled);
 
   const periodRows: [string, string][] = [];
   if (inv.subscriptionPeriod) periodRows.push(["Abonnement facturé d'avance (à échoir)", frPeriod(inv.subscriptionPeriod.start, inv.subscriptionPeriod.end)]);
   if (inv.energyPeriod) periodRows.push(["Consommation facturée (terme échu)", frPeriod(inv.energyPeriod.start, inv.energyPeriod.end)]);
+  // R3/R4/R9 after R8: a charges invoice bills no period; it follows the contract's end and final invoice.
+  if (inv.kind === "chargesInvoice" && inv.final) periodRows.push(["Contrat terminé le (frais nés après la facture de résiliation)", frDate(inv.final.end)]);
 
   const lineRows = inv.lines.map((l) => [
     `${lineLabel(l, p.contract.subscribedKva, p.contract.priceOption)}\n${frPeriod(l.periodStart, l.periodEnd)}`,

@@ -18,6 +18,7 @@ import {
   type PendingCharge,
   type PlanState,
   dueInvoices,
+  chargesInvoice,
   reviewReasons,
   dueSmoothedDocuments,
   ENGINE_VERSION,
@@ -47,6 +48,7 @@ import {
   issueSmoothedDocuments,
   loadOffers,
   loadPendingCharges,
+  loadEndedContractsWithPendingCharges,
   recordChargeBillings,
   type IssuedInvoice,
   loadPlanStates,
@@ -409,6 +411,40 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     };
   };
 
+  /** The charges invoices of ended contracts (no next billing date) with charges pending on the run date. */
+  const prepareChargesInvoices = async (rows: readonly ContractRow[]): Promise<Prepared[]> => {
+    const ids = rows.map((k) => k.id);
+    const [customers, charges, events] = await Promise.all([
+      loadCustomers(db, [...new Set(rows.map((k) => k.customer_id))]),
+      loadPendingCharges(db, ids, opts.date),
+      loadContractEvents(db, ids),
+    ]);
+    const customerById = new Map(customers.map((c) => [c.id, c]));
+    return rows.map((contract): Prepared => {
+      const done = (outcome: Prepared["outcome"], invoices: NewInvoice[] = []): Prepared =>
+        ({ contract, invoices, next: null, keepNext: true, outcome, lines: invoices.reduce((n, i) => n + i.document.lines.length, 0), smoothed: NO_SMOOTHED });
+      try {
+        const customer = customerById.get(contract.customer_id);
+        if (!customer) return done({ contractId: contract.id, outcome: "failed", reason: `customer ${contract.customer_id} not found` });
+        const built = buildCase({
+          customer, contract, offer: offerFor(contract.offer_id), reference, reads: [], asOf: opts.date,
+          pendingCharges: charges.get(contract.id)?.map(pendingChargeOf), events: events.get(contract.id),
+        });
+        // The final invoice billed up to the end: the case's last billing date (the row keeps none after it).
+        const c: Case = { ...built, billing: { ...built.billing, lastBillingDate: built.contract.end ?? null } };
+        const document = chargesInvoice(c);
+        if (document === null) return done({ contractId: contract.id, outcome: "unchanged", reason: "no charges invoice due" });
+        const input = hasher.storedInput(c, [document]);
+        return done(
+          { contractId: contract.id, outcome: "billed", invoices: 1 },
+          [{ document, seriesPrefix: c.contract.invoiceSeries, runId, engineVersion, input }],
+        );
+      } catch (e) {
+        return done({ contractId: contract.id, outcome: "failed", reason: `charges invoice: ${(e as Error).message}` });
+      }
+    });
+  };
+
   const write = async (batch: readonly Prepared[]) => {
     const issued = batch.flatMap((p) => p.invoices);
     await db.transaction().execute(async (trx) => {
@@ -594,6 +630,13 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       pending = writeChunk(prepared);
     }
     await pending;
+
+    // R3/R4/R9 after R8: the charges that arose after an ended contract's final invoice have no next
+    // invoice to ride on; they go on a charges invoice of their own (core invoice/charges-invoice.ts).
+    const ended = await loadEndedContractsWithPendingCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId });
+    for (let i = 0; i < ended.length; i += opts.chunkSize ?? 1000) {
+      await writeChunk(await prepareChargesInvoices(ended.slice(i, i + (opts.chunkSize ?? 1000))));
+    }
 
   } catch (e) {
     // The run cannot go on (e.g. the database went away): close it as failed, with what was done.

@@ -138,6 +138,23 @@ describe("charges after the final invoice (R3, R4, R8, R10)", () => {
     expect(audit).toMatchObject({ documents: 10, mismatches: [] });
   });
 
+  it("R9 a distributor service reported after the end (special read 24.41 € HT, 20 %): a split run's ranges leave it, the run's charges step bills it once — TTC 24.41 + 4.88 = 29.29", async () => {
+    await db().insertInto("ledger_charge").values({
+      customer_id: "CC2", contract_id: "KC2", kind: "distributorService", item_ref: "distributor:SR-0001", amount: "24.41", vat_rate: "20",
+      computed_on: "2025-09-10", period_start: "2025-07-20", period_end: "2025-07-21", rule: "R9 · Synthèse 2.2",
+      inputs: { item: "specialRead", distributorRef: "SR-0001" }, explanation: "Special read of the end date, re-billed at the catalogue price", computation: {},
+    }).execute();
+    // A worker's range (split run) bills the due contracts only.
+    expect((await runBilling(t.store, { date: "2025-09-11", afterId: "A", toId: "Z" })).invoices).toBe(0);
+    const s = await runBilling(t.store, { date: "2025-09-11", chargesInvoices: "only" });
+    expect([s.billed, s.invoices, s.failures]).toEqual([1, 1, []]);
+    const inv = (await invoicesOf("KC2")).at(-1)!;
+    expect(inv).toMatchObject({ kind: "chargesInvoice", billing_date: "2025-09-11", total_ht: "24.41", total_vat: "4.88", total_ttc: "29.29" });
+    expect(await linesOf(inv.number)).toEqual([["distributorService", "2025-07-20..2025-07-21", "24.41", "20"]]);
+    expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match" });
+    expect((await runBilling(t.store, { date: "2025-09-11" })).invoices).toBe(0);
+  });
+
   it("R10 · R8 KC1's charges invoice left unpaid follows the procedure without the steps that act on supply: reminder, formal notice, nothing more", async () => {
     await runDunning(t.store, "2025-09-06");
     await runDunning(t.store, "2025-10-31");

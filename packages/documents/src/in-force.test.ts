@@ -47,7 +47,7 @@ const header = (c: Case, inv: Invoice) => {
   const content = documentContent({ kind: "invoice", number: "FA-2026-000001", invoice: inv, parties: partiesOf(c) }, DEFAULT_SUPPLIER);
   const rows = content.sections.find((s) => s.heading === "Votre contrat")!.rows!;
   const of = (label: string) => rows.find((r) => r[0] === label)?.[1];
-  return { kva: of("Puissance souscrite"), option: of("Option tarifaire"), formula: of("Formule tarifaire d'acheminement"), lines: content.sections.flatMap((s) => s.table?.rows ?? []).map((r) => r[0]!.split("\n")[0]) };
+  return { kva: of("Puissance souscrite"), option: of("Option tarifaire"), formula: of("Formule tarifaire d'acheminement"), lines: content.sections.flatMap((s) => s.table?.rows ?? []).map((r) => r[0]!.split("\n")[0]!) };
 };
 
 describe("R1 · R8 the printed header shows what was in force over the invoice's period", () => {

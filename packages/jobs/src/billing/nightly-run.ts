@@ -85,6 +85,12 @@ export interface RunOptions {
   /** Contract id range for one worker of a split run: after `afterId` (exclusive) up to `toId` (inclusive). */
   readonly afterId?: string | undefined;
   readonly toId?: string | undefined;
+  /**
+   * R3/R4/R9 after R8: issue the charges invoices of ended contracts (core invoice/charges-invoice.ts).
+   * Default: on a whole run (no id range) only; a split run's ranges leave them to the run, which
+   * issues them once its ranges are done (`chargesInvoices: "only"`: that step alone, no due contract).
+   */
+  readonly chargesInvoices?: boolean | "only";
   /** Existing run id when this process is one worker of a run opened elsewhere (default: open a new run). */
   readonly runId?: number;
   /**
@@ -559,7 +565,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
     // so the process does not sit idle waiting for the database. Writes stay strictly in order.
     let pending: Promise<void> = Promise.resolve();
-    for await (const chunk of streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
+    const chargesStep = opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined);
+    const dueContracts = chargesStep === "only" ? noChunks() : streamDueContracts(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
+    for await (const chunk of dueContracts) {
       const ids = chunk.map((c) => c.id);
       const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), opts.date);
       // Smoothed contracts need their plan and a longer history of reads, monthly meters that may be
@@ -633,7 +641,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
 
     // R3/R4/R9 after R8: the charges that arose after an ended contract's final invoice have no next
     // invoice to ride on; they go on a charges invoice of their own (core invoice/charges-invoice.ts).
-    const ended = await loadEndedContractsWithPendingCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId });
+    const ended = chargesStep === false ? [] : await loadEndedContractsWithPendingCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId });
     for (let i = 0; i < ended.length; i += opts.chunkSize ?? 1000) {
       await writeChunk(await prepareChargesInvoices(ended.slice(i, i + (opts.chunkSize ?? 1000))));
     }
@@ -666,6 +674,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   }
   return { ...progress, runId, date: opts.date, unchanged, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
 }
+
+/** No chunk of due contracts (a run of the charges invoices step alone). */
+async function* noChunks(): AsyncGenerator<ContractRow[]> {}
 
 /**
  * Issue 13 item 8: the contract's documents of the night held for review when one of its invoices

@@ -132,6 +132,14 @@ describe("R8 · CGV 4 a power change on a smoothed contract (true-up of 2026-09-
     expect(docs(out).filter((d) => d.kind !== "trueUpInvoice" && "lines" in d && (d as Invoice).lines.some((l) => l.kind === "distributorService"))).toEqual([]);
   });
 
+  it("R8 a change in the plan year's last month before a switch to monthly billing: the fee on the true-up, not again on the first monthly invoice", () => {
+    const late = { ...powerChange, date: "2026-08-20", receivedOn: "2026-08-10" };
+    const out = docs(dueSmoothedDocuments(smoothed("2026-09-15", "2026-08-15", [late, { type: "billingModeChange", date: "2026-08-01", billingMode: "monthly" }], POWER_READS)));
+    const fees = (d: Invoice) => d.lines.filter((l) => l.kind === "distributorService").map((l) => l.amount);
+    const invoices = out.filter((d): d is Invoice => d.kind === "trueUpInvoice" || d.kind === "monthlyInvoice");
+    expect(invoices.map((d) => [d.kind, fees(d)])).toEqual([["trueUpInvoice", ["3.51"]], ["monthlyInvoice", []]]);
+  });
+
   it("R8 engine 0.3.0 (before `smoothedChanges`) priced the powers but did not bill the fee: TTC 1,220.06 (replays of its documents unchanged)", () => {
     // HT 1,020.23 − 3.51 = 1,016.72; VAT 203.344 → 203.34; TTC 1,220.06.
     const inv = trueUpOf(dueSmoothedDocuments(smoothed("2026-09-15", "2026-08-15", [powerChange], POWER_READS), {}, { engineVersion: "0.3.0" }));

@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentContent, DEFAULT_SUPPLIER } from "@billing/documents";
-import { insertContracts, insertCustomers, insertMeterReads, insertOffer, recordRefundPayment, refundsOf } from "@billing/db";
+import { createApiToken, insertContracts, insertCustomers, insertMeterReads, insertOffer, recordRefundPayment, refundsOf } from "@billing/db";
+import { buildServer } from "@billing/api";
 import { auditRange, importPayments, loadInvoiceDocument, recordContractEvent, renderPdf, replayInvoice, runBilling, runDunning, runPaymentsNightly } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { renderInvoice } from "../packages/jobs/src/render/invoice-table.ts";
@@ -153,6 +154,24 @@ describe("charges after the final invoice (R3, R4, R8, R10)", () => {
     expect(await linesOf(inv.number)).toEqual([["distributorService", "2025-07-20..2025-07-21", "24.41", "20"]]);
     expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match" });
     expect((await runBilling(t.store, { date: "2025-09-11" })).invoices).toBe(0);
+  });
+
+  it("the HTTP API serves the charges invoice with its explained line, its PDF and its replay", async () => {
+    const app = await buildServer({ store: t.store, today: () => "2025-09-12" });
+    try {
+      const token = (await createApiToken(db(), "charges-test", "read")).token;
+      const get = (url: string) => app.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });
+      const number = (await invoicesOf("KC1")).at(-1)!.number;
+      const one = await get(`/api/invoices/${number}`);
+      expect(one.statusCode).toBe(200);
+      expect(one.json()).toMatchObject({ number, kind: "chargesInvoice", totalTtc: "7.50", lines: [{ kind: "latePaymentPenalty", amount: "7.50" }] });
+      const pdf = await get(`/api/invoices/${number}/pdf`);
+      expect([pdf.statusCode, pdf.headers["content-type"]]).toEqual([200, "application/pdf"]);
+      expect((await get(`/api/invoices/${number}/replay`)).json()).toMatchObject({ status: "match" });
+      expect((await get("/api/contracts/KC1/invoices")).json().invoices.map((i: { kind: string }) => i.kind).at(-1)).toBe("chargesInvoice");
+    } finally {
+      await app.close();
+    }
   });
 
   it("R10 · R8 KC1's charges invoice left unpaid follows the procedure without the steps that act on supply: reminder, formal notice, nothing more", async () => {

@@ -143,7 +143,7 @@ describe("charges after the final invoice (R3, R4, R8, R10)", () => {
     await db().insertInto("ledger_charge").values({
       customer_id: "CC2", contract_id: "KC2", kind: "distributorService", item_ref: "distributor:SR-0001", amount: "24.41", vat_rate: "20",
       computed_on: "2025-09-10", period_start: "2025-07-20", period_end: "2025-07-21", rule: "R9 · Synthèse 2.2",
-      inputs: { item: "specialRead", distributorRef: "SR-0001" }, explanation: "Special read of the end date, re-billed at the catalogue price", computation: {},
+      inputs: JSON.stringify({ item: "specialRead", distributorRef: "SR-0001" }), explanation: "Special read of the end date, re-billed at the catalogue price", computation: JSON.stringify({}),
     }).execute();
     // A worker's range (split run) bills the due contracts only.
     expect((await runBilling(t.store, { date: "2025-09-11", afterId: "A", toId: "Z" })).invoices).toBe(0);

@@ -920,7 +920,7 @@ CREATE TABLE public.invoice (
     CONSTRAINT invoice_check1 CHECK (((energy_start IS NULL) = (energy_end IS NULL))),
     CONSTRAINT invoice_correction_section CHECK (((correction IS NOT NULL) = ((cancels_invoice_id IS NOT NULL) OR (replaces_invoice_id IS NOT NULL)))),
     CONSTRAINT invoice_credit_note_cancels CHECK (((kind = 'creditNote'::text) = (cancels_invoice_id IS NOT NULL))),
-    CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text, 'creditNote'::text]))),
+    CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text, 'creditNote'::text, 'chargesInvoice'::text]))),
     CONSTRAINT invoice_seq_check CHECK ((seq > 0)),
     CONSTRAINT invoice_true_up_kind CHECK (((kind = 'trueUpInvoice'::text) = (true_up IS NOT NULL)))
 );

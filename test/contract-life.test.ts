@@ -111,7 +111,12 @@ describe("contract life on the store (R8, R1, R4)", () => {
     expect(refunds.map((r) => [r.reason, r.amount, r.due_date])).toEqual([["termination", REFUND_AMOUNT, "2025-08-04"]]);
   });
 
-  it("R8 the ended contract is billed no more: reruns and the next nights issue nothing for it", async () => {
+  it("R8 the ended contract is billed no more: reruns and the next nights issue nothing for it but one charges invoice for the penalties computed after its final invoice", async () => {
+    // The payments step of 07-20 ran after the final invoice: May's and June's invoices, paid on 07-05
+    // (due 05-16 and 06-16), bear R3's floor 7.50 each; with no next invoice they go on a charges invoice (R3 after R8).
+    expect((await runBilling(t.store, { date: "2025-07-20" })).invoices).toBe(1);
+    const charges = await db().selectFrom("invoice").select(["billing_date", "total_ttc"]).where("contract_id", "=", "KL1").where("kind", "=", "chargesInvoice").execute();
+    expect(charges).toEqual([{ billing_date: "2025-07-20", total_ttc: "15.00" }]);
     expect((await runBilling(t.store, { date: "2025-07-20" })).invoices).toBe(0);
     const before = (await invoicesOf("KL1")).length;
     await runBilling(t.store, { date: "2025-08-01" });

@@ -108,7 +108,7 @@ describe("price option change on the store (R8 · CGV 4, R1)", () => {
     expect((await runBilling(t.store, { date: "2025-10-01" })).invoices).toBe(0);
   });
 
-  it("R8 refusals with their reasons: unknown option, same option, before the start, a date already billed, a smoothed contract", async () => {
+  it("R8 refusals with their reasons: unknown option, same option, before the start, a date already billed; a smoothed contract accepted", async () => {
     const bad = contractEventInputSchema.safeParse({ contract: "KO1", kind: "optionChange", date: "2025-11-15", option: "TEMPO" });
     expect(bad.success ? [] : bad.error.issues.map((i) => [i.path.join("."), i.message])).toEqual([["option", "must be one of BASE, HPHC"]]);
     const missing = contractEventInputSchema.safeParse({ contract: "KO1", kind: "optionChange", date: "2025-11-15" });
@@ -120,7 +120,8 @@ describe("price option change on the store (R8 · CGV 4, R1)", () => {
     expect(await refused({ contract: "KO1", date: "2025-11-15", option: "HPHC" })).toBe("optionChange: the price option is already HPHC on 2025-11-15");
     expect(await refused({ contract: "KO1", date: "2025-07-15", option: "BASE" })).toBe("optionChange: 2025-07-15 is not after the contract's start 2025-08-01");
     expect(await refused({ contract: "KO1", date: "2025-09-20", option: "BASE" })).toMatch(/^optionChange: 2025-09-20 is on or before the last invoice's billing date 2025-10-01 — the energy up to it is billed on the old option's registers; a correction \(R5\), not supported yet$/);
-    expect(await refused({ contract: "KO2", date: "2025-11-15", option: "HPHC" })).toMatch(/^optionChange: contract KO2 is billed in smoothed instalments — a price option change would re-make the instalment plan and true-up on other registers, not supported yet/);
+    // A smoothed contract is no longer refused (engine 0.3.1: its true-up bills the change, docs/contract-life.md); KO2 is billed up to 2030.
+    expect(await refused({ contract: "KO2", date: "2030-01-15", option: "HPHC" })).toBe("recorded");
     // Back to BASE two months after: it reverses the change of 09-15 (CGV 4), the distributor's annual-character charge may be given.
     expect(await refused({ contract: "KO1", date: "2025-11-15", option: "BASE", annualChargeHt: "11.00" })).toBe("recorded");
   });

@@ -9,10 +9,16 @@
  * |-----------------|-------------|----------------|------------------------------------------------------|
  * | 0.1.0 … 0.2.x   | "quantized" | false          | (the behaviour of the first releases)                |
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
+| 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
  * annual-character charge of a power change that reverses one of less than a year.
+ *
+ * `smoothedChanges` (R8 · CGV 4 on smoothed contracts, issue 14): false ≤ 0.3.0, true from 0.3.1 — a
+ * smoothed contract's true-up bills the distributor's fee and annual-character charge of the power and
+ * option changes of its plan year, prices each option's days on its own registers, and a plan or
+ * readjustment is made on the option in force (before: the fees were not billed; an option change failed).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -35,12 +41,15 @@ export interface Ruleset {
   readonly backBillingCap: boolean;
   /** R8 — CGV 4, 10.3: the final index's order and wait, the annual-character charge (false ≤ 0.2.x). */
   readonly contractLife: boolean;
+  /** R8 · CGV 4: power and price option changes on smoothed contracts (false ≤ 0.3.0). */
+  readonly smoothedChanges: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true },
 ];
 
 /**

@@ -11,7 +11,7 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import { type AllocatedItem, type LedgerEntry, overdueItems } from "@billing/core";
-import type { ChargeKind, Database, RefundTable } from "./schema.ts";
+import type { ChargeKind, ContractRow, Database, RefundTable } from "./schema.ts";
 import type { Selectable } from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -305,6 +305,28 @@ export async function loadPendingCharges(db: Db, contractIds: readonly string[],
     list.push(r);
   }
   return out;
+}
+
+/**
+ * R3/R4/R9 after R8: the ended contracts — end on or before `asOf`, no next billing date (the final
+ * invoice is issued) — with a charge computed on or before `asOf` and not yet billed: the night issues
+ * their charges invoice. `afterId`/`toId` bound the contract ids (a worker's range), as streamDueContracts does.
+ */
+export async function loadEndedContractsWithPendingCharges(
+  db: Db,
+  asOf: string,
+  range: { readonly afterId?: string | undefined; readonly toId?: string | undefined } = {},
+): Promise<ContractRow[]> {
+  const { rows } = await sql<ContractRow>`
+    select k.* from contract k
+    where k.next_billing_date is null and k.end_date is not null and k.end_date <= ${asOf}::date
+      and (${range.afterId ?? null}::text is null or k.id > ${range.afterId ?? null}::text)
+      and (${range.toId ?? null}::text is null or k.id <= ${range.toId ?? null}::text)
+      and exists (
+        select 1 from ledger_charge c where c.contract_id = k.id and c.computed_on <= ${asOf}::date
+          and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id))
+    order by k.id`.execute(db);
+  return rows;
 }
 
 /** Every charge of a customer with the invoice that billed it (null while pending). */

@@ -282,7 +282,7 @@ export interface InvoiceTable {
   series_id: string;
   seq: number;
   number: string;
-  kind: "monthlyInvoice" | "trueUpInvoice" | "creditNote";
+  kind: "monthlyInvoice" | "trueUpInvoice" | "creditNote" | "chargesInvoice";
   contract_id: string;
   customer_id: string;
   delivery_point: string;

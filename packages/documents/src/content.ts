@@ -22,6 +22,7 @@ import {
   quantity,
 } from "./format-fr.ts";
 import type { PartiesView, StoredDocument } from "./printable.ts";
+import { describeInForce, formulasInForce, optionsInForce, powersInForce } from "./in-force.ts";
 import type { SupplierIdentity } from "./supplier.ts";
 
 /** A sentence the document must carry, and the clause that requires it. */
@@ -94,13 +95,19 @@ function customerLines(p: PartiesView): string[] {
   return out;
 }
 
-function contractRows(p: PartiesView): [string, string][] {
+/**
+ * The contract block. On an invoice, the power, option and formula are those in force over its period
+ * (in-force.ts: read from its lines, so a power or option change shows both values with their dates);
+ * elsewhere (an instalment notice) the contract's.
+ */
+function contractRows(p: PartiesView, inv?: Invoice): [string, string][] {
   const k = p.contract;
+  const option = (o: string) => PRICE_OPTION_LABEL[o] ?? o;
   const rows: [string, string][] = [
     ["Point de livraison (PDL)", k.deliveryPoint],
-    ["Puissance souscrite", `${k.subscribedKva} kVA`],
-    ["Option tarifaire", PRICE_OPTION_LABEL[k.priceOption] ?? k.priceOption],
-    ["Formule tarifaire d'acheminement", k.tariffFormula],
+    ["Puissance souscrite", inv ? describeInForce(powersInForce(inv, k.subscribedKva), (v) => `${v} kVA`) : `${k.subscribedKva} kVA`],
+    ["Option tarifaire", inv ? describeInForce(optionsInForce(inv, k.priceOption), option) : option(k.priceOption)],
+    ["Formule tarifaire d'acheminement", inv ? describeInForce(formulasInForce(inv, k.tariffFormula), (v) => v) : k.tariffFormula],
     ["Offre", p.offer.name],
     ["Mode de facturation", k.billingMode === "smoothed" ? "paiement lissé (mensualités et régularisation annuelle)" : "facture mensuelle"],
   ];
@@ -167,12 +174,14 @@ function shareOf(inv: Invoice, cancelled: Invoice | undefined): { readonly lines
 function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity, cancelled?: Invoice): PrintedContent {
   const trueUp = inv.kind === "trueUpInvoice";
   const credit = inv.kind === "creditNote";
-  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : "Facture";
+  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : inv.kind === "chargesInvoice" ? "Facture de frais après résiliation" : "Facture";
   const share = shareOf(inv, cancelled);
 
   const periodRows: [string, string][] = [];
   if (inv.subscriptionPeriod) periodRows.push(["Abonnement facturé d'avance (à échoir)", frPeriod(inv.subscriptionPeriod.start, inv.subscriptionPeriod.end)]);
   if (inv.energyPeriod) periodRows.push(["Consommation facturée (terme échu)", frPeriod(inv.energyPeriod.start, inv.energyPeriod.end)]);
+  // R3/R4/R9 after R8: a charges invoice bills no period; it follows the contract's end and final invoice.
+  if (inv.kind === "chargesInvoice" && inv.final) periodRows.push(["Contrat terminé le (frais nés après la facture de résiliation)", frDate(inv.final.end)]);
 
   const lineRows = inv.lines.map((l) => [
     `${lineLabel(l, p.contract.subscribedKva, p.contract.priceOption)}\n${frPeriod(l.periodStart, l.periodEnd)}`,
@@ -200,7 +209,8 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
 
   const sections: Section[] = [
     ...correctionSections(inv),
-    { heading: "Votre contrat", rows: [...contractRows(p), ...periodRows] },
+    // A credit note's lines name the lines they cancel: the values in force are the cancelled invoice's.
+    { heading: "Votre contrat", rows: [...contractRows(p, cancelled ?? inv), ...periodRows] },
     {
       heading: "Détail de la facture",
       table: {

@@ -15,6 +15,7 @@
  */
 import { InvoiceService } from "@e-invoice-eu/core";
 import { type Invoice, type InvoiceLine, centsText, dates, negateDecimal, sumCentsText } from "@billing/core";
+import { describeInForce, optionsInForce, powersInForce } from "./in-force.ts";
 import { lineLabel } from "./format-fr.ts";
 import type { EmbeddedXml } from "./pdf.ts";
 import type { PartiesView } from "./printable.ts";
@@ -146,7 +147,8 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
       : "Pénalités de retard au taux de trois fois le taux de l'intérêt légal (Code de commerce L441-10).",
     "Indemnité forfaitaire pour frais de recouvrement : 40 € par facture payée en retard (Code de commerce D441-5).",
     "Pas d'escompte pour paiement anticipé.",
-    `Point de livraison (PDL) ${p.contract.deliveryPoint}, ${p.contract.subscribedKva} kVA, option ${p.contract.priceOption}.`,
+    // R1 · R8: the power and option in force over the invoice's period (in-force.ts), not the contract's first.
+    `Point de livraison (PDL) ${p.contract.deliveryPoint}, ${describeInForce(powersInForce(inv, p.contract.subscribedKva), (v) => `${v} kVA`)}, option ${describeInForce(optionsInForce(inv, p.contract.priceOption), (v) => v)}.`,
   ];
 
   return {

@@ -71,7 +71,11 @@ export const INDEX_BASIS_LABEL: Record<string, string> = {
 export function lineLabel(l: InvoiceLine, kva: number | undefined, option: string | undefined): string {
   switch (l.kind) {
     case "subscription":
-      return `Abonnement ${kva ?? l.inputs.subscribedKva ?? ""} kVA ${option !== undefined ? (PRICE_OPTION_LABEL[option] ?? option) : ""}`.trim();
+    {
+      // R1 · R8: the line's own power and option (a power or option change splits the subscription), else the contract's.
+      const o = l.inputs.priceOption ?? option;
+      return `Abonnement ${l.inputs.subscribedKva ?? kva ?? ""} kVA ${o !== undefined ? (PRICE_OPTION_LABEL[o] ?? o) : ""}`.trim();
+    }
     case "cta":
       return "Contribution tarifaire d'acheminement (CTA)";
     case "energy":

@@ -5,7 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { contract: null, invoice: null, plan: null, idempotencyKey: null };
-const KIND = { monthlyInvoice: "Facture", trueUpInvoice: "Régularisation annuelle", creditNote: "Avoir" };
+const KIND = { monthlyInvoice: "Facture", trueUpInvoice: "Régularisation annuelle", creditNote: "Avoir", chargesInvoice: "Facture de frais (après la facture de résiliation)" };
 
 $("token").value = sessionStorage.getItem("billing-token") ?? "";
 $("token").addEventListener("change", () => sessionStorage.setItem("billing-token", $("token").value.trim()));

@@ -134,6 +134,11 @@ function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]
 }
 
 export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
+  // R3/R4/R9 after R8: a charges invoice (invoice/charges-invoice.ts) prices nothing — its lines are the
+  // charges of the case; no reads, and the offer and reference series of its issue day only.
+  if (invoices.length > 0 && invoices.every((i) => i.kind === "chargesInvoice")) {
+    return { ...seriesOver(c, { start: c.asOf, end: addDays(c.asOf, 1) }), reads: [], stationDays: [], estimation: { ...c.estimation, peerAverages: [] } };
+  }
   const p = coveredPeriod(invoices);
   if (p === null) return c;
   const window = estimationWindow(c, invoices);

@@ -161,9 +161,9 @@ describe("R8 · CGV 4 a price option change BASE → HPHC mid-period (R1 split)"
     expect(reversedOptionChange(c, { date: "2026-06-02", priceOption: "BASE" })).toBeNull();
   });
 
-  it("R8 a smoothed contract with an option change is not billed: refused with its reason", () => {
+  it("R8 engine 0.3.0 did not bill a smoothed contract with an option change (billed from 0.3.1: smoothed/smoothed-changes.test.ts)", () => {
     const c = changed("2026-02-15", [change], READS, { billingMode: "smoothed" });
-    expect(dueSmoothedDocuments(c)).toMatchObject({ ok: false, failure: { code: "UNSUPPORTED", message: expect.stringMatching(/price option change of 2026-02-01 on a smoothed contract: not supported yet/) } });
+    expect(dueSmoothedDocuments(c, {}, { engineVersion: "0.3.0" })).toMatchObject({ ok: false, failure: { code: "UNSUPPORTED", message: expect.stringMatching(/price option change of 2026-02-01 on a smoothed contract: not supported yet/) } });
   });
 
   it("R8 a read of the change date may hold both options' registers; another day only the option's", () => {

@@ -148,6 +148,34 @@ export function periodEnergy(
 }
 
 /**
+ * A smoothed contract's true-up energy over its plan year `p` (R1 · CGV 6.1, R8 · CGV 4): on one
+ * option, the reads bracketing the year (energyLines without R2's ends, as the true-up always did);
+ * across an option change, one part per option, each on its own registers — the change date's
+ * distributor read ending the old registers and starting the new ones (required: NO_INDEX without it,
+ * the night retries). Lines name the option of their days (`inputs.priceOption`, `inputs.optionChange`).
+ */
+export function trueUpEnergy(c: Case, p: Period, rules: Ruleset): { lines: DraftLine[]; indexes: IndexUsed[] } {
+  const cuts = optionChangeDates(c, p);
+  const changes = optionChanges(c);
+  const startsOnChange = changes.some((e) => e.date === p.start);
+  if (cuts.length === 0 && !startsOnChange) return energyLines(onOptionAt(c, p.start), p, undefined, rules);
+  for (const d of [...cuts, ...(startsOnChange ? [p.start] : [])]) requireChangeRead(c, changes.find((e) => e.date === d)!);
+  const lines: DraftLine[] = [];
+  const indexes: IndexUsed[] = [];
+  for (const part of splitAt(p, cuts)) {
+    const v = onOptionAt(c, part.start);
+    const change = changes.find((e) => e.date === part.start);
+    const e = energyLines(v, part, undefined, rules);
+    lines.push(...e.lines.map((l): DraftLine => ({
+      ...l,
+      inputs: { ...l.inputs, priceOption: v.contract.priceOption, ...(change ? { optionChange: `${change.date}: ${registersOf(priceOptionAt(c, addDays(change.date, -1))).join("+")} → ${registersOf(change.priceOption).join("+")}, from the distributor's indexes of that date` } : {}) },
+    })));
+    indexes.push(...e.indexes);
+  }
+  return { lines, indexes };
+}
+
+/**
  * The earlier option change `change` reverses — back to the option in force before it — made less
  * than a year before (CGV 4, annual character); null when there is none.
  */
@@ -159,10 +187,17 @@ export function reversedOptionChange(c: Pick<Case, "contract" | "events">, chang
 
 /** The fee and annual-character lines of the option changes whose date's energy the invoice of `billingDate` bills. */
 export function optionChangeLines(c: Case, billingDate: LocalDate, annualCharacter = true): DraftLine[] {
-  const prev = previousBillingDate(c.contract, billingDate);
+  return optionChangeLinesIn(c, previousBillingDate(c.contract, billingDate), billingDate, annualCharacter);
+}
+
+/**
+ * The fee and annual-character lines of the option changes dated in `[from, to)` (`from` null: any
+ * before `to`) — a monthly invoice's energy period, or a smoothed contract's plan year on its true-up.
+ */
+export function optionChangeLinesIn(c: Case, periodStart: LocalDate | null, periodEnd: LocalDate, annualCharacter = true): DraftLine[] {
   const out: DraftLine[] = [];
   for (const e of optionChanges(c)) {
-    if (!(e.date < billingDate && (prev === null || e.date >= prev))) continue;
+    if (!(e.date < periodEnd && (periodStart === null || e.date >= periodStart))) continue;
     const from = priceOptionAt(c, addDays(e.date, -1));
     const fromFormula = tariffFormulaAt(c, addDays(e.date, -1));
     const what = `${from} → ${e.priceOption}` + (fromFormula === e.tariffFormula ? "" : `, ${fromFormula} → ${e.tariffFormula}`);

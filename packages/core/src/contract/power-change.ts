@@ -52,11 +52,18 @@ export function reversedChange(c: Pick<Case, "contract" | "events">, change: { d
 
 /** The fee and annual-character lines of the power changes whose date's energy the invoice of `billingDate` bills. */
 export function powerChangeLines(c: Case, billingDate: LocalDate, annualCharacter = true): DraftLine[] {
-  const prev = previousBillingDate(c.contract, billingDate);
+  return powerChangeLinesIn(c, previousBillingDate(c.contract, billingDate), billingDate, annualCharacter);
+}
+
+/**
+ * The fee and annual-character lines of the power changes dated in `[from, to)` (`from` null: any
+ * before `to`) — a monthly invoice's energy period, or a smoothed contract's plan year on its true-up.
+ */
+export function powerChangeLinesIn(c: Case, periodStart: LocalDate | null, periodEnd: LocalDate, annualCharacter = true): DraftLine[] {
   const out: DraftLine[] = [];
   for (const e of c.events) {
     if (e.type !== "powerChange") continue;
-    if (!(e.date < billingDate && (prev === null || e.date >= prev))) continue;
+    if (!(e.date < periodEnd && (periodStart === null || e.date >= periodStart))) continue;
     const from = kvaBefore(c, e.date);
     if (e.fee) {
       const amount = formatCents(dec(e.fee.amountHt));

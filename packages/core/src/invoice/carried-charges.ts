@@ -37,7 +37,8 @@ export function trueUpChargeLines(c: Case, planStart: LocalDate): DraftLine[] {
   return chargeLines(charges);
 }
 
-function chargeLines(charges: NonNullable<Case["billing"]["pendingCharges"]>): DraftLine[] {
+/** Each pending charge as its own line (quantity 1, unit `charge`), naming the charge id. */
+export function chargeLines(charges: NonNullable<Case["billing"]["pendingCharges"]>): DraftLine[] {
   return charges.map((ch) => ({
     kind: ch.kind,
     register: null,

@@ -60,18 +60,23 @@ export interface VatGroup {
   readonly amount: string;
 }
 
+export type InvoiceKind = "monthlyInvoice" | "trueUpInvoice" | "creditNote" | "chargesInvoice";
+
 export interface Invoice {
   /**
    * monthlyInvoice (R1), trueUpInvoice (smoothed billing's annual invoice on real consumption) or
-   * creditNote (avoir, R5 · CGV 6.6: cancels an issued invoice in full; correction/credit-note.ts).
+   * creditNote (avoir, R5 · CGV 6.6: cancels an issued invoice in full; correction/credit-note.ts) or
+   * chargesInvoice (R3/R4/R9 charges of the account that arose after an ended contract's final
+   * invoice, billed on their own: invoice/charges-invoice.ts).
    */
-  readonly kind: "monthlyInvoice" | "trueUpInvoice" | "creditNote";
+  readonly kind: InvoiceKind;
   readonly contractId: string;
   readonly customerId: string;
   readonly deliveryPoint: string;
   /**
    * R8 (CGV 10.3): present on a contract's final invoice — why and when it ended, and what the
-   * subscription credit and final index rest on (absent otherwise).
+   * subscription credit and final index rest on — and on a chargesInvoice (the end it follows);
+   * absent otherwise.
    */
   readonly final?: FinalSection;
   /** The scheduled billing date this invoice belongs to: with contractId and kind, its idempotency key. */

@@ -65,8 +65,11 @@ export function monthlyInvoice(
     indexes = energy.indexes;
     consumption = energy.basis;
   }
-  drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
-  drafts.push(...optionChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the same for a price option change
+  // The first monthly invoice after a smoothed plan year (noEnergy): the true-up billed the year's changes.
+  if (!(noEnergy && rules.smoothedChanges)) {
+    drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
+    drafts.push(...optionChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the same for a price option change
+  }
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
   const final: FinalSection | undefined = isFinal ? finalSection(c, billingDate, ending, drafts) : undefined;
 

@@ -25,6 +25,7 @@ import { type LocalDate, daysBetween } from "../primitives/dates.ts";
 import { type Dec, abs, compare, dec, div, formatCents, formatPlain, isZero, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import type { PlanReadjustment } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
+import { onOptionAt, optionChanges } from "../pricing/price-option.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { INSTALMENTS_PER_YEAR, planDates, smoothingSettings, splitInstalments } from "./instalment-plan.ts";
 
@@ -58,6 +59,27 @@ export function readjustment(
     thresholdPct: formatPlain(settings.thresholdPct),
   };
 
+  if (rules.smoothedChanges) {
+    // R8 · CGV 4 (Reading, docs/contract-life.md): a price option change in the plan year puts the year on
+    // two sets of registers; the consumption so far cannot be projected on either: the plan is kept, the
+    // true-up prices each option's days on its own registers.
+    const change = optionChanges(c).find((e) => e.date > plan.start && e.date < yearEnd);
+    if (change) {
+      return {
+        ...base,
+        amountsTtc: plan.amountsTtc,
+        applied: false,
+        consumedKwh: {},
+        deviationPct: "0",
+        measuredTo: {},
+        newAmountTtc: null,
+        projectedKwh: {},
+        projectedTotalTtc: formatCents(planTotal),
+        reason: `price option change of ${change.date} (${change.priceOption}) in the plan year: the registers change, nothing to project; plan kept, the true-up prices each option's days (R8 · CGV 4)`,
+      };
+    }
+    c = onOptionAt(c, plan.start);
+  }
   const consumed = new Map<Register, Dec>();
   const projected = new Map<Register, Dec>();
   const measuredTo: Record<string, LocalDate> = {};

@@ -27,6 +27,7 @@ import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./docum
 import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
 import { isReadjustmentDate, readjustment } from "./readjustment.ts";
 import { trueUpInvoice } from "./true-up.ts";
+import { onOptionAt } from "../pricing/price-option.ts";
 import { type RulesOption, rulesOf } from "../ruleset.ts";
 
 export type SmoothedDocument = InstalmentPlan | InstalmentNotice | PlanReadjustment | Invoice;
@@ -59,10 +60,11 @@ const stateOf = (p: InstalmentPlan): PlanState => ({
 export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options: RulesOption = {}): SmoothedOutcome {
   const rules = rulesOf(options);
   const dates = billingDatesBetween(c.contract, c.billing.lastBillingDate, c.asOf);
-  // R8 · CGV 4: a price option change on a smoothed contract would re-plan the year on other registers
-  // and prices; not billed yet (docs/contract-life.md "Option change"): refused at recording, failed here.
+  // R8 · CGV 4: a price option change on a smoothed contract: engines ≤ 0.3.0 did not bill it (failed here).
+  // From engine 0.3.1 (ruleset `smoothedChanges`) it is billed: the true-up prices each option's days on
+  // its registers and bills the fee; a plan is made on the option in force at its start.
   const optionChange = c.events.find((e) => e.type === "optionChange");
-  if (optionChange && dates.length > 0) {
+  if (!rules.smoothedChanges && optionChange && dates.length > 0) {
     return {
       ok: false,
       billingDate: dates[0]!,
@@ -92,7 +94,8 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
     };
   };
   const startPlan = (d: LocalDate) => {
-    const created = instalmentPlan(c, d, issueDate, credit, hooks, rules);
+    // R8 · CGV 4: the plan is made on the price option in force on its start (its registers and prices).
+    const created = instalmentPlan(rules.smoothedChanges ? onOptionAt(c, d) : c, d, issueDate, credit, hooks, rules);
     plan = stateOf(created);
     documents.push(created, notice(plan, 1, d));
   };

@@ -21,6 +21,8 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { type DraftLine, finishLine } from "../invoice/draft-line.ts";
 import { energyLines } from "../invoice/energy.ts";
+import { optionChangeLinesIn, trueUpEnergy } from "../contract/option-change.ts";
+import { powerChangeLinesIn } from "../contract/power-change.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { trueUpChargeLines } from "../invoice/carried-charges.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
@@ -44,8 +46,14 @@ export function trueUpInvoice(
 ): Invoice {
   const period = { start: plan.start, end };
   const drafts: DraftLine[] = [...subscriptionLines(c, period)];
-  const energy = energyLines(c, period, undefined, rules);
+  // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
+  const energy = rules.smoothedChanges ? trueUpEnergy(c, period, rules) : energyLines(c, period, undefined, rules);
   drafts.push(...energy.lines);
+  if (rules.smoothedChanges) {
+    // R8 · CGV 4: the distributor's fee and annual-character charge of the plan year's power and option
+    // changes, passed through once, on the true-up (the smoothed contract's next invoice).
+    drafts.push(...powerChangeLinesIn(c, plan.start, end, rules.contractLife), ...optionChangeLinesIn(c, plan.start, end, rules.contractLife));
+  }
   drafts.push(...trueUpChargeLines(c, plan.start)); // R3/R4 charges of the account, outside VAT
   const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);

@@ -213,7 +213,8 @@ export function auditDocument(
 ): AuditMismatch | null {
   switch (s.invoice.kind) {
     case "monthlyInvoice":
-    case "trueUpInvoice": {
+    case "trueUpInvoice":
+    case "chargesInvoice": {
       const r = replayWithParts(s, bodies, { rules }, partHashOf, parsedPartOf);
       return r.status === "match" ? null : mismatchOf(s, r);
     }

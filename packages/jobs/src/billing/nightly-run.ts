@@ -16,6 +16,7 @@ import { ENGINE_VERSION, rulesetFor } from "@billing/core";
 import { type Store, startRun } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
+import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
 import { type ComputeContext, applyReview, computeChunk, computeOf, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
 import { selectDueChunks } from "./night/select.ts";
@@ -35,6 +36,12 @@ export interface RunOptions {
   /** Contract id range for one worker of a split run: after `afterId` (exclusive) up to `toId` (inclusive). */
   readonly afterId?: string | undefined;
   readonly toId?: string | undefined;
+  /**
+   * R3/R4/R9 after R8: issue the charges invoices of ended contracts (night/charges.ts).
+   * Default: on a whole run (no id range) only; a split run's ranges leave them to the run, which
+   * issues them once its ranges are done (`chargesInvoices: "only"`: that step alone, no due contract).
+   */
+  readonly chargesInvoices?: boolean | "only";
   /** Existing run id when this process is one worker of a run opened elsewhere (default: open a new run). */
   readonly runId?: number;
   /**
@@ -84,7 +91,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
     // so the process does not sit idle waiting for the database. Writes stay strictly in order.
     let pending: Promise<void> = Promise.resolve();
-    for await (const chunk of selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId })) {
+    const chargesStep = opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined);
+    const dueChunks = chargesStep === "only" ? noChunks() : selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
+    for await (const chunk of dueChunks) {
       const data = await loadChunk(db, opts.date, chunk, review);
       const prepared = computeChunk(compute, data);
       // R2: communicating meters estimated from the short window, computed again with a year of history.
@@ -101,6 +110,16 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       })();
     }
     await pending;
+
+    // R3/R4/R9 after R8: the charges that arose after an ended contract's final invoice go on a charges
+    // invoice of their own (night/charges.ts), written and accounted as any contract's night.
+    const ended = chargesStep === false ? [] : await selectEndedWithCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId });
+    const size = opts.chunkSize ?? 1000;
+    for (let i = 0; i < ended.length; i += size) {
+      const prepared = await computeChargesInvoices(db, compute, ended.slice(i, i + size));
+      await writeChunk(db, write, prepared, (p) => tally.account(p));
+      await opts.onProgress?.(tally.progress());
+    }
   } catch (e) {
     // The run cannot go on (e.g. the database went away): close it as failed, with what was done.
     if (opts.runId === undefined) await closeRun(db, runId, tally, "failed").catch(() => undefined);
@@ -111,3 +130,6 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   if (opts.runId === undefined) await closeRun(db, runId, tally);
   return tally.summary(runId, opts.date, seconds);
 }
+
+/** No chunk of due contracts (a run of the charges invoices step alone). */
+async function* noChunks(): AsyncGenerator<never> {}

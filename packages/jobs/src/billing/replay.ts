@@ -18,6 +18,7 @@ import {
   type Case,
   type Invoice,
   ENGINE_VERSION,
+  chargesInvoice,
   creditNoteFor,
   dueInvoices,
   dueSmoothedDocuments,
@@ -158,7 +159,7 @@ export function replayWithParts(
       `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,
     );
   }
-  const out = recompute(parsed.value, rulesVersion);
+  const out = recompute(parsed.value, rulesVersion, invoice.kind);
   if (!out.ok) {
     return unreplayable(
       `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}${altered}`,
@@ -226,11 +227,16 @@ export async function checkCreditNote(db: Store["db"], stored: StoredInvoice): P
 }
 
 /**
- * The invoices the engine computes from a stored case, through the path that issued them: a monthly
- * contract's monthly invoices; a smoothed contract's whole night (plans, notices, readjustments, the
+ * The invoices the engine computes from a stored case, through the path that issued them: an ended
+ * contract's charges invoice; a monthly contract's monthly invoices; a smoothed contract's whole night (plans, notices, readjustments, the
  * true-up, and the monthly invoices of a switch), of which the invoices are kept.
  */
-function recompute(c: Case, engineVersion: string): BillingOutcome {
+function recompute(c: Case, engineVersion: string, kind: Invoice["kind"]): BillingOutcome {
+  // R3/R4/R9 after R8: a charges invoice is its case's pending charges on a document of their own.
+  if (kind === "chargesInvoice") {
+    const inv = chargesInvoice(c);
+    return { ok: true, invoices: inv ? [inv] : [], nextBillingDate: null };
+  }
   if (c.contract.billingMode === "monthly") return dueInvoices(c, { engineVersion });
   const out = dueSmoothedDocuments(c, {}, { engineVersion });
   if (!out.ok) return out;

@@ -13,6 +13,7 @@ import { makeWorkerUtils } from "graphile-worker";
 import { finishRun, markDeadRunsInterrupted } from "@billing/db";
 import type { InterruptedRun, Store } from "@billing/db";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "../billing/nightly-run.ts";
+import { runBilling } from "../billing/nightly-run.ts";
 import { QueueGaveUpError, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDuration, parsePositiveInt } from "./context.ts";
@@ -105,6 +106,8 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
   } finally {
     await utils.release();
   }
+  // R3/R4/R9 after R8: the ranges cover the due contracts only; the ended contracts' charges invoices once, here.
+  if (failed.length === 0) await runBilling(store, { date, runId: run.runId, chunkSize: o.chunkSize, chargesInvoices: "only" });
   const summary = await closeAs(failed.length > 0 ? "failed" : "finished");
   if (failed.length > 0) {
     throw new Error(

@@ -476,9 +476,13 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
         let s: RunSummary;
         setupDone();
         try {
-          s = workers > 1 && total > 0
-            ? await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review)
-            : await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
+          if (workers > 1 && total > 0) {
+            s = await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review);
+            // R3/R4/R9 after R8: the workers' ranges cover the due contracts only; the charges invoices once, here.
+            s = addSummaries(s, await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, chargesInvoices: "only" }));
+          } else {
+            s = await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
+          }
         } catch (e) {
           partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
           await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
@@ -511,6 +515,19 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     steps,
     ...(interrupted.length > 0 ? { interrupted } : {}),
     ...(setupSeconds !== undefined ? { setupSeconds } : {}),
+  };
+}
+
+/** A run's summary with a later step's of the same run added (the charges invoices after a split run's ranges). */
+function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
+  return {
+    ...a,
+    billed: a.billed + b.billed,
+    invoices: a.invoices + b.invoices,
+    lines: a.lines + b.lines,
+    failed: a.failed + b.failed,
+    unchanged: a.unchanged + b.unchanged,
+    failures: [...a.failures, ...b.failures],
   };
 }
 

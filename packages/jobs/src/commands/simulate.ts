@@ -88,6 +88,7 @@ function outcomeAsText(outcome: Extract<BillingOutcome, { ok: true }>, asOf: str
 const KIND_NOUNS: readonly (readonly [SmoothedDocument["kind"], string])[] = [
   ["monthlyInvoice", "monthly invoice"],
   ["trueUpInvoice", "true-up invoice"],
+  ["chargesInvoice", "charges invoice"],
   ["instalmentPlan", "instalment plan"],
   ["instalmentNotice", "instalment notice"],
   ["readjustment", "readjustment check"],

@@ -234,9 +234,6 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
         if (ending && effectiveDate >= ending.effective_date) return refuse(`optionChange: contract ${k.id} ends on ${ending.effective_date}`);
         if (effectiveDate <= k.start_date) return refuse(`optionChange: ${effectiveDate} is not after the contract's start ${k.start_date}`);
         if (k.next_billing_date === null) return refuse(`optionChange: contract ${k.id} is no longer billed`);
-        if (k.billing_mode === "smoothed") {
-          return refuse(`optionChange: contract ${k.id} is billed in smoothed instalments — a price option change would re-make the instalment plan and true-up on other registers, not supported yet (docs/contract-life.md)`);
-        }
         if (last !== null && effectiveDate <= last) {
           return refuse(`optionChange: ${effectiveDate} is on or before the last invoice's billing date ${last} — the energy up to it is billed on the old option's registers; a correction (R5), not supported yet`);
         }

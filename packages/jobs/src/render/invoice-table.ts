@@ -124,8 +124,10 @@ function trueUpSection(inv: Invoice, u: TrueUpSection): string[] {
 /** One invoice as a readable table; `number` is the invoice number once the store has assigned one. */
 export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): string {
   const out: string[] = [];
-  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : inv.kind === "creditNote" ? "Credit note" : "Monthly invoice";
+  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : inv.kind === "creditNote" ? "Credit note" : inv.kind === "chargesInvoice" ? "Charges invoice" : "Monthly invoice";
   out.push(opts.number === undefined ? `${title} (not numbered)` : `${title} ${opts.number}`);
+  // R3/R4/R9 after R8: what a charges invoice follows (the contract's end and final invoice).
+  if (inv.kind === "chargesInvoice" && inv.final) out.push(`  ${inv.final.explanation}`, `  ${inv.final.rule}`);
   // R5 · CGV 6.6: what a correction document cancels or replaces, and why.
   const c = inv.correction;
   if (c) out.push(`  ${c.kind === "cancellation" ? "Cancels" : "Replaces"}  ${c.kind === "cancellation" ? c.cancels.number : c.replaces.number}`, `  ${c.explanation}`, `  ${c.rule}`);

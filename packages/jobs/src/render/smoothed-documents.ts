@@ -105,6 +105,7 @@ export function renderSmoothedDocument(d: SmoothedDocument): string {
     case "monthlyInvoice":
     case "trueUpInvoice":
     case "creditNote":
+    case "chargesInvoice":
       return renderInvoice(d);
   }
 }

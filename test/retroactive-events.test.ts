@@ -16,6 +16,8 @@ import type { TestStore } from "./helpers/store.ts";
 
 let t: TestStore;
 const db = () => t.store.db;
+/** 2024-08-01 … 2026-01-01, the 1st of each month. */
+const months = Array.from({ length: 18 }, (_, i) => `${2024 + Math.floor((7 + i) / 12)}-${String(((7 + i) % 12) + 1).padStart(2, "0")}-01`);
 
 const invoicesOf = (contractId: string) =>
   db().selectFrom("invoice").select(["id", "number", "kind", "billing_date", "issue_date", "total_ht", "total_vat", "total_ttc", "subscription_start", "subscription_end", "final", "cancels_invoice_id", "replaces_invoice_id"])
@@ -37,6 +39,7 @@ beforeAll(async () => {
     { id: "CR1", kind: "residential", name: "Sophie Partie", department: "75" },
     { id: "CR2", kind: "residential", name: "Marc Puissant", department: "75" },
     { id: "CR3", kind: "residential", name: "Léa Ancienne", department: "75" },
+    { id: "CR4", kind: "residential", name: "Hugo Baisse", department: "75" },
   ]);
   await insertOffer(db(), { id: "RETRO-2025", name: "Test offer", capacity: "included" }, [
     { offer_id: "RETRO-2025", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2024-01-01", valid_to: null, amount: "8.00" },
@@ -48,6 +51,9 @@ beforeAll(async () => {
     tariff_formula: "BTINFCUST", billing_day: 1, communicating_meter: true, start_date: start, next_billing_date: start,
   });
   await insertContracts(db(), [contract("KR1", "CR1", "96000000000001"), contract("KR2", "CR2", "96000000000002")]);
+  // R5: two contracts billed since August 2024, KR3 at 6 kVA, KR4 at 9 kVA, 300 kWh a month.
+  await insertContracts(db(), [contract("KR3", "CR3", "96000000000003", "2024-08-01"), { ...contract("KR4", "CR4", "96000000000004", "2024-08-01"), subscribed_kva: 9 }]);
+  await insertMeterReads(db(), months.flatMap((d, i) => ["KR3", "KR4"].map((k) => ({ contract_id: k, read_date: d, source: "teleRead" as const, register: "BASE", index_value: String(5000 + 300 * i) }))));
   // Tele-reads on the 1st: 300 kWh a month; KR1's tele-read of the switch date 2025-10-20 (190 kWh since 10-01).
   const days = ["2025-08-01", "2025-09-01", "2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01"];
   await insertMeterReads(db(), days.flatMap((d, i) => ["KR1", "KR2"].map((k) => ({ contract_id: k, read_date: d, source: "teleRead" as const, register: "BASE", index_value: String(1000 + 300 * i) }))));
@@ -57,11 +63,11 @@ beforeAll(async () => {
     series: "distributorCatalogue", key: "powerChangeRemote", validFrom: "2024-08-01", validTo: null,
     value: { price: "4.21", unit: "EUR", taxBasis: "TTC" }, source: "test figure (the shipped catalogue has a gap)",
   }]);
-  for (const d of ["2025-08-01", "2025-09-01", "2025-10-01", "2025-11-01", "2025-12-01"]) {
+  for (const d of months.slice(0, 17)) {
     const s = await runBilling(t.store, { date: d });
     expect(s.failures).toEqual([]);
   }
-}, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   await t?.cleanup();
@@ -151,6 +157,49 @@ describe("a retroactive power change (R8 · CGV 4, R1, R5 · CGV 6.6)", () => {
     expect(january.replaces_invoice_id).toBeNull();
     expect(await linesOf(january.number)).toEqual(KR2_JANUARY_LINES);
     expect((await invoicesOf("KR1")).length).toBe(KR1_DOCUMENTS.length);
+  });
+});
+
+describe("R5's 14-month cap on a late event (R5 · CGV 6.6 · Synthèse 2.2.3)", () => {
+  // Recorded on 2026-01-05: the floor is 2024-11-05 (14 months before). Both changes are dated 2024-09-10.
+  const corrected = async (contract: string) => {
+    const all = await invoicesOf(contract);
+    return all.filter((i) => i.kind === "creditNote").map((i) => i.billing_date);
+  };
+
+  it("R5 a power increase (6 → 9 kVA) charges nothing more for days before the floor: the invoices of 2024-09-01, 10-01 and 11-01 are kept as issued (the fee with them), the later ones re-made", async () => {
+    const out = await recordContractEvent(t.store, event({ contract: "KR3", kind: "powerChange", date: "2024-09-10", kva: "9", receivedOn: "2026-01-05" }), "2026-01-05", "test");
+    expect(out.status).toBe("recorded");
+    const kept = out.status === "recorded" && out.correction ? out.correction.plan.invoices.filter((x) => x.status === "refused").map((x) => [x.issued.billingDate, x.status === "refused" ? x.reason : ""]) : [];
+    // TURPE 6 (2023 grid) in 2024, BTINFCUST: (15.48 + 19.92 + 9.96 × kVA) a year → 6 kVA 95.16 / 12 = 7.93, 9 kVA
+    // 125.04 / 12 = 10.42 a month; subscription 15.93 / 20.42, CTA 0.2193 × 7.93 = 1.739… / 0.2193 × 10.42 = 2.285…;
+    // subscription and CTA at 5.5 % VAT (until 2025-07-31), the fee at 20 %.
+    //   2024-09-01: [09-01, 10-01) 15.93 + 1.74 becomes 9/30 × 15.93 = 4.78, CTA 0.52 + 21/30 × 20.42 = 14.29, CTA 1.60
+    //     → +3.52 HT, VAT 5.5 % on 17.67 = 0.97 → on 21.19 = 1.17: +0.20 → +3.72 TTC;
+    //   2024-10-01: October 20.42 + 2.29 instead of 15.93 + 1.74 → +5.04 HT, VAT 5.5 % 0.97 → 1.25: +0.28;
+    //     the fee 3.51 + VAT 20 % 0.70 → +9.53 TTC;
+    //   2024-11-01: November at 9 kVA on TURPE 6 (2024 grid) — its lines start 2024-11-01, before the floor.
+    expect(kept).toEqual([
+      ["2024-09-01", expect.stringMatching(/^R5 · CGV 6\.6 · Synthèse 2\.2\.3 \(14-month cap.*would charge 3\.72 € TTC more on FA-2024-\d+, whose changed lines bill days from 2024-09-01, before 2024-11-05 \(14 months before the correction of 2026-01-05\); only a credit may go back that far$/)],
+      ["2024-10-01", expect.stringMatching(/would charge 9\.53 € TTC more on FA-2024-\d+, whose changed lines bill days from 2024-09-10, before 2024-11-05/)],
+      ["2024-11-01", expect.stringMatching(/changed lines bill days from 2024-11-01, before 2024-11-05/)],
+    ]);
+    expect(await corrected("KR3")).toEqual(months.slice(4));
+    const replacing = (await invoicesOf("KR3")).filter((i) => i.replaces_invoice_id !== null);
+    const lines = (await Promise.all(replacing.map((i) => linesOf(i.number)))).flat();
+    expect(lines.filter((l) => l[0] === "distributorService")).toEqual([]);
+    // September 2025 at 9 kVA, as KR2's December: 21.54 + 2.53 + 44.52 + 8.99 = 77.58 HT, TTC 93.10.
+    expect(replacing.find((i) => i.billing_date === "2025-09-01")?.total_ttc).toBe("93.10");
+  });
+
+  it("R5 a power decrease (9 → 6 kVA) is in the customer's favour: never capped, every invoice from 2024-09-01 is re-made", async () => {
+    const out = await recordContractEvent(t.store, event({ contract: "KR4", kind: "powerChange", date: "2024-09-10", kva: "6", receivedOn: "2026-01-05" }), "2026-01-05", "test");
+    expect(out.status).toBe("recorded");
+    expect(out.status === "recorded" && out.correction?.plan.invoices.filter((x) => x.status === "refused")).toEqual([]);
+    expect(await corrected("KR4")).toEqual(months.slice(1));
+    // September 2025 at 6 kVA: 16.77 + 1.92 + 44.52 + 8.99 = 72.20 HT, TTC 86.64.
+    const replacing = (await invoicesOf("KR4")).filter((i) => i.replaces_invoice_id !== null);
+    expect(replacing.find((i) => i.billing_date === "2025-09-01")?.total_ttc).toBe("86.64");
   });
 });
 

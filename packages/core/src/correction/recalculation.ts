@@ -338,11 +338,12 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
     // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
     // for days older than 14 months before the correction; a correction in the customer's favour is never capped.
     const floor = capFloor(request.requestedOn);
-    const firstDay = [doc.energyPeriod?.start, doc.subscriptionPeriod?.start].filter((d): d is LocalDate => d !== undefined && d !== null).sort()[0] ?? doc.billingDate;
+    const changedKeys = new Set(lines.map((l) => l.key.replace(/#\d+$/, "")));
+    const firstDay = [...doc.lines, ...recomputed.lines].filter((l) => changedKeys.has(lineKey(l).key)).map((l) => l.periodStart).sort()[0] ?? doc.billingDate;
     if (changed && whatIf.event && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && firstDay < floor) {
       out.push({
         status: "refused", number: inv.number, issued: doc, rule: RULE_R5_EVENT_CAP,
-        reason: `${RULE_R5_EVENT_CAP}: ${describeEvent(whatIf.event)} would charge ${totals.ttc} € TTC more on ${inv.number}, which bills days from ${firstDay}, before ${floor} (14 months before the correction of ${request.requestedOn}); only a credit may go back that far`,
+        reason: `${RULE_R5_EVENT_CAP}: ${describeEvent(whatIf.event)} would charge ${totals.ttc} € TTC more on ${inv.number}, whose changed lines bill days from ${firstDay}, before ${floor} (14 months before the correction of ${request.requestedOn}); only a credit may go back that far`,
       });
       continue;
     }

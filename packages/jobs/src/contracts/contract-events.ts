@@ -381,10 +381,14 @@ async function retroactiveCorrection(
 ): Promise<CommitResult> {
   const event = coreEventOf(row);
   const ending = event.type === "contractEnd";
-  const readDay = ending ? row.effectiveDate : retro.readsOf;
-  const reads = readDay === undefined ? [] : (await trx.selectFrom("meter_read").select(["read_date", "source", "register", "index_value"])
-    .where("contract_id", "=", k.id).where("read_date", "=", readDay).where("received_on", "<=", today).where("status", "=", "accepted")
-    .where("source", "in", ["teleRead", "distributorActual", "selfRead"]).orderBy("id").execute())
+  // For an end: the actual indexes the store holds today from a year and a month before the end (R8's
+  // order: the end date's tele-read, special or self-read; else the distributor's pro-rata estimate from
+  // the indexes around the end or a year earlier). For an option change: the indexes of its date.
+  const readFrom = ending ? dates.addDays(row.effectiveDate, -400) : retro.readsOf;
+  const readTo = ending ? today : retro.readsOf;
+  const reads = readFrom === undefined || readTo === undefined ? [] : (await trx.selectFrom("meter_read").select(["read_date", "source", "register", "index_value"])
+    .where("contract_id", "=", k.id).where("read_date", ">=", readFrom).where("read_date", "<=", readTo).where("received_on", "<=", today).where("status", "=", "accepted")
+    .where("source", "in", ["teleRead", "distributorActual", "selfRead"]).orderBy("read_date").orderBy("id").execute())
     .map((r) => ({ date: r.read_date!, register: r.register!, index: String(r.index_value), source: r.source as "teleRead" | "distributorActual" | "selfRead" }));
   const request = {
     contractId: k.id, from: retro.from, requestedOn: today, initiatedBy: "supplier" as const, knownOn: row.receivedOn, event,

@@ -43,9 +43,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 const isoDate = z.string().refine(dates.isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" });
 
-/** A recalculation request as the CLI or an HTTP body gives it. */
-export const recalcRequestSchema = z
-  .object({
+/** The fields of a recalculation request as the CLI or an HTTP body gives it. */
+const requestFields = {
     contractId: z.string().min(1),
     from: isoDate.describe("First billing date of the range (included)"),
     to: isoDate.optional().describe("Last billing date of the range (included); absent = every invoice from `from` on"),
@@ -67,19 +66,34 @@ export const recalcRequestSchema = z
     fraud: z.string().min(1).optional().describe("R5 exception (b): the evidence reference establishing fraud"),
     registeredLetter: z.string().min(1).optional().describe("R5 exception (a): the reference of the distributor's registered letter about meter access"),
     creditNoteSeries: z.string().regex(/^[A-Z]{1,6}$/, { message: "must be 1 to 6 capital letters" }).default("AV"),
-    event: eventSchema.optional().describe("R8: a contract event recorded after the invoices that billed its date (contracts/contract-events.ts), added to every recomputed case"),
+};
+
+const checkRequest = (r: { from: string; to?: string | undefined; knownOn?: string | undefined; initiatedBy: string }, ctx: z.RefinementCtx) => {
+  if (r.to !== undefined && r.to < r.from) ctx.addIssue({ code: "custom", path: ["to"], message: `must be on or after from (${r.from})` });
+  if (r.knownOn !== undefined && r.initiatedBy !== "supplier") ctx.addIssue({ code: "custom", path: ["knownOn"], message: "applies to a supplier-initiated regularisation only (initiatedBy: supplier)" });
+};
+
+/** A recalculation request as the CLI or an HTTP body gives it. */
+export const recalcRequestSchema = z.object(requestFields).strict().superRefine(checkRequest);
+
+/**
+ * The same, with what only the shell adds (not the command line nor the HTTP API): R8's contract event
+ * recorded after the invoices that billed its date (contracts/contract-events.ts) and the indexes for
+ * the final invoice a late end makes — so a correction with an event is made only by recording the event.
+ */
+const internalRequestSchema = z
+  .object({
+    ...requestFields,
+    event: eventSchema.optional().describe("R8: a contract event recorded after the invoices that billed its date, added to every recomputed case"),
     finalReads: z
       .array(z.object({ date: isoDate, register: z.enum(REGISTERS), index: z.string().regex(/^\d+(\.\d+)?$/), source: z.enum(["selfRead", "distributorActual", "teleRead"]) }).strict())
       .optional()
-      .describe("R8: the indexes of the end date the store holds, for the final invoice a late end makes"),
+      .describe("R8: the actual indexes the store holds around a late end, for the final invoice it makes"),
   })
   .strict()
-  .superRefine((r, ctx) => {
-    if (r.to !== undefined && r.to < r.from) ctx.addIssue({ code: "custom", path: ["to"], message: `must be on or after from (${r.from})` });
-    if (r.knownOn !== undefined && r.initiatedBy !== "supplier") ctx.addIssue({ code: "custom", path: ["knownOn"], message: "applies to a supplier-initiated regularisation only (initiatedBy: supplier)" });
-  });
+  .superRefine(checkRequest);
 
-export type RecalcRequest = z.output<typeof recalcRequestSchema>;
+export type RecalcRequest = z.output<typeof internalRequestSchema>;
 export type RecalcRequestInput = z.input<typeof recalcRequestSchema>;
 
 /** A request that cannot be processed: each issue names the field and the reason (exit code 2 on the command line). */
@@ -91,7 +105,7 @@ export class RecalcRequestError extends Error {
 }
 
 export function parseRecalcRequest(input: unknown): RecalcRequest {
-  const r = recalcRequestSchema.safeParse(input);
+  const r = internalRequestSchema.safeParse(input);
   if (!r.success) throw new RecalcRequestError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   return r.data;
 }

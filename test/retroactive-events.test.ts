@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, refundsOf, verifyChain } from "@billing/db";
 import { importPayments, recordContractEvent, replayInvoice, runBilling, runPaymentsNightly } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
+import { importContractEvents } from "../packages/jobs/src/contracts/contract-events-import.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -157,6 +158,30 @@ describe("a retroactive power change (R8 · CGV 4, R1, R5 · CGV 6.6)", () => {
     expect(january.replaces_invoice_id).toBeNull();
     expect(await linesOf(january.number)).toEqual(KR2_JANUARY_LINES);
     expect((await invoicesOf("KR1")).length).toBe(KR1_DOCUMENTS.length);
+  });
+});
+
+describe("the import path (billing contracts events import)", () => {
+  it("R8 · R5 a late termination in a file is recorded with its correction — here over invoices that are themselves replacements; a reimport records and issues nothing", async () => {
+    // KR2 (9 kVA since the correction above) terminates on 2025-12-20 (notice 2025-12-01), reported on
+    // 2026-01-05, after the invoices of 12-01 (a replacement) and 2026-01-01 billed past it.
+    const text = "contract;kind;date;notice_on;received_on\nKR2;termination;2025-12-20;2025-12-01;2026-01-05\n";
+    const first = await importContractEvents(t.store, { text, name: "late.csv" }, { today: "2026-01-05" });
+    expect(first).toMatchObject({ rows: 1, recorded: 1, unchanged: 0, refused: [] });
+    const all = await invoicesOf("KR2");
+    const notes = all.filter((i) => i.kind === "creditNote" && i.issue_date === "2026-01-05");
+    const replacing = all.filter((i) => i.replaces_invoice_id !== null && i.issue_date === "2026-01-05");
+    expect(notes.map((i) => i.billing_date)).toEqual(["2025-12-01", "2026-01-01"]);
+    // December re-issued up to the end (19/31 of 21.535833… = 13.1993… → 13.20); January's replaced by the final invoice of 12-20.
+    expect(replacing.map((i) => [i.billing_date, i.subscription_start, i.subscription_end, i.final === null ? null : "final"])).toEqual([
+      ["2025-12-01", "2025-12-01", "2025-12-20", null],
+      ["2025-12-20", null, null, "final"],
+    ]);
+    expect((await linesOf(replacing[0]!.number))[0]).toEqual(["subscription", "2025-12-01..2025-12-20", "13.20"]);
+    const before = await counts();
+    const again = await importContractEvents(t.store, { text, name: "late.csv" }, { today: "2026-01-06" });
+    expect(again).toMatchObject({ recorded: 0, unchanged: 1 });
+    expect(await counts()).toEqual(before);
   });
 });
 

@@ -54,6 +54,11 @@ export interface WhatIf {
    * the end becomes the final invoice (billing date = the end), the later ones are cancelled only.
    */
   readonly event?: ContractEvent | undefined;
+  /**
+   * The store's network tariff (TURPE) entries of a price option change's new tariff formula: a stored case
+   * holds its own formula's only. Added to a recomputed case that has no entry of that formula.
+   */
+  readonly networkTariff?: Case["reference"]["networkTariff"] | undefined;
   /** Meter reads added only to the case recomputed into the final invoice (the indexes of the end date the store holds today). */
   readonly finalReads?: readonly WhatIfRead[] | undefined;
 }
@@ -193,7 +198,13 @@ export function applyWhatIf(c: Case, w: WhatIf): unknown {
       .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
     if (e.type === "contractEnd") contract = { ...contract, end: e.date };
   }
-  return { ...c, contract, reads, billing, events, ...(w.offer ? { offer: w.offer } : {}) };
+  let reference: Case["reference"] = c.reference;
+  if (w.networkTariff && w.networkTariff.length > 0) {
+    const held = new Set(c.reference.networkTariff.map((e) => e.tariffFormula));
+    const added = w.networkTariff.filter((e) => !held.has(e.tariffFormula));
+    if (added.length > 0) reference = { ...c.reference, networkTariff: [...c.reference.networkTariff, ...added] };
+  }
+  return { ...c, contract, reads, billing, events, reference, ...(w.offer ? { offer: w.offer } : {}) };
 }
 
 /** How a line is matched between the issued and the recomputed invoice, and its label — per kind of line. */

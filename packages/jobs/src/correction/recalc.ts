@@ -34,9 +34,9 @@ import {
   referenceOf,
   replacementInvoice,
 } from "@billing/core";
-import { type Database, type IssuedInvoice as IssuedRow, type NewInvoice, type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, issueInvoices, loadOffers } from "@billing/db";
+import { type Database, type IssuedInvoice as IssuedRow, type NewInvoice, type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, issueInvoices, loadOffers, loadReference } from "@billing/db";
 import { type Kysely, type Transaction, sql } from "kysely";
-import { offerFromRows } from "../billing/case-builder.ts";
+import { offerFromRows, referenceFromRows } from "../billing/case-builder.ts";
 import { InputHasher, caseFromStoredInput } from "../billing/stored-input.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -257,11 +257,18 @@ async function plan(db: Db, input: unknown): Promise<Loaded> {
     else failures.push({ status: "failed", number, issued: s.document, reason: c.reason });
   }
   let offer: Case["offer"] | undefined;
-  if (request.priceOption !== undefined) {
+  // A stored case holds its own option's prices only: a new option prices with the store's full offer.
+  if (request.priceOption !== undefined || request.event?.type === "optionChange") {
     const row = (await loadOffers(db)).find((o) => o.id === contract.offer_id);
     if (row) offer = offerFromRows(row);
   }
-  const whatIf = whatIfOf(request, offer);
+  let whatIf = whatIfOf(request, offer);
+  if (request.event?.type === "optionChange") {
+    // The new tariff formula's TURPE from the store (a stored case holds its own formula's only).
+    const formula = request.event.tariffFormula;
+    const reference = referenceFromRows(await loadReference(db));
+    whatIf = { ...whatIf, networkTariff: reference.networkTariff.filter((e) => e.tariffFormula === formula) };
+  }
   const results = [...recalculateCore(issued, whatIf, { requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn: request.knownOn }), ...failures]
     .sort((a, b) => (a.issued.billingDate < b.issued.billingDate ? -1 : a.issued.billingDate > b.issued.billingDate ? 1 : 0));
   const changes = describeWhatIf(whatIf, issued[0]?.storedCase.contract);

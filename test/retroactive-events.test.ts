@@ -4,8 +4,9 @@
  * a late supplier switch (credit note, the invoice covering the end re-issued up to it, the final
  * invoice replacing the one that billed the end's energy, the later invoice cancelled, the refund of
  * the credit) and a retroactive power change (the invoices re-made at the new power from its date, the
- * distributor's fee billed once); a second recording issues nothing; a dry run stores nothing; R5's
- * 14-month cap. On PostgreSQL with DATABASE_URL, else PGlite.
+ * distributor's fee billed once), a price option change on the last billing date, a late termination
+ * through the events import; a second recording issues nothing; a dry run stores nothing; R5's 14-month
+ * cap. On PostgreSQL with DATABASE_URL, else PGlite.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, refundsOf, verifyChain } from "@billing/db";

@@ -61,7 +61,8 @@ export function outcomeJson(o: RecordOutcome): unknown {
   return {
     ...o,
     correction: {
-      status: c.status,
+      // A dry run commits nothing: its correction is what a recording would issue.
+      status: o.status === "preview" ? "dryRun" : c.status,
       netTtc: c.plan.netTtc,
       ...(c.status === "committed" || c.status === "alreadyCommitted" ? { id: c.correction.id, documents: c.correction.documents, cancellations: c.correction.cancellations } : {}),
       planned: [

@@ -367,7 +367,8 @@ export async function commitRecalculation(store: Store, request: unknown, opts: 
 /**
  * The same, inside the caller's transaction `trx` (a contract event recorded with the correction it
  * makes, contracts/contract-events.ts): the plan is read and the documents issued in `trx`, so the
- * event and its documents are stored together or not at all. `dryRun`: the plan only, nothing written.
+ * event and its documents are stored together or not at all. `dryRun`: the plan only, nothing written
+ * (returned as `nothingToCorrect` with the plan: its documents are what a commit would issue).
  */
 export async function recalculationIn(trx: Transaction<Database>, request: unknown, opts: CommitOptions & { dryRun?: boolean } = {}): Promise<CommitResult> {
   const loaded = await plan(trx, request);

@@ -502,7 +502,7 @@ CREATE TABLE public.correction_document (
     correction_id bigint NOT NULL,
     replaced_invoice_id bigint NOT NULL,
     credit_note_id bigint NOT NULL,
-    new_invoice_id bigint NOT NULL
+    new_invoice_id bigint
 );
 
 

@@ -65,9 +65,12 @@ afterAll(async () => {
 });
 
 describe("contract life on the store (R8, R1, R4)", () => {
-  it("R8 · CGV 10.1 a switch ends the contract on the new supplier's start date; an end before the last billing date is refused", async () => {
-    const refused = await recordContractEvent(t.store, event({ contract: "KL1", kind: "supplierSwitch", date: "2025-06-20", receivedOn: "2025-07-10" }), "2025-07-10", "test");
-    expect(refused).toMatchObject({ status: "refused", reason: expect.stringMatching(/on or before the last invoice's billing date 2025-07-01/) });
+  it("R8 · CGV 10.1 a switch ends the contract on the new supplier's start date; an end before the last billing date is a correction (a dry run here: nothing stored)", async () => {
+    const preview = await recordContractEvent(t.store, event({ contract: "KL1", kind: "supplierSwitch", date: "2025-06-20", receivedOn: "2025-07-10" }), "2025-07-10", "test", { dryRun: true });
+    expect(preview).toMatchObject({ status: "preview", effectiveDate: "2025-06-20" });
+    expect(preview.status === "preview" && preview.correction?.plan.documents.map((d) => [d.replaces, d.newInvoice.billingDate])).toEqual([
+      [expect.stringMatching(/^FA-2025-/), "2025-06-01"], [expect.stringMatching(/^FA-2025-/), "2025-06-20"],
+    ]);
     const out = await recordContractEvent(t.store, event({ contract: "KL1", kind: "supplierSwitch", date: "2025-07-20", receivedOn: "2025-07-10" }), "2025-07-10", "test");
     expect(out).toMatchObject({ status: "recorded", effectiveDate: "2025-07-20" });
     const again = await recordContractEvent(t.store, event({ contract: "KL1", kind: "supplierSwitch", date: "2025-07-20", receivedOn: "2025-07-10" }), "2025-07-10", "test");

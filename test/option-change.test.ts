@@ -119,7 +119,9 @@ describe("price option change on the store (R8 · CGV 4, R1)", () => {
     };
     expect(await refused({ contract: "KO1", date: "2025-11-15", option: "HPHC" })).toBe("optionChange: the price option is already HPHC on 2025-11-15");
     expect(await refused({ contract: "KO1", date: "2025-07-15", option: "BASE" })).toBe("optionChange: 2025-07-15 is not after the contract's start 2025-08-01");
-    expect(await refused({ contract: "KO1", date: "2025-09-20", option: "BASE" })).toMatch(/^optionChange: 2025-09-20 is on or before the last invoice's billing date 2025-10-01 — the energy up to it is billed on the old option's registers; a correction \(R5\), not supported yet$/);
+    // A date already billed is corrected by the recalculation (docs/contract-life.md) — here it cannot be: the
+    // distributor's indexes of 09-20 are not in the store, so nothing is stored and the reason is given.
+    expect(await refused({ contract: "KO1", date: "2025-09-20", option: "BASE" })).toMatch(/^optionChange of 2025-09-20 is dated in an already-billed period and its correction cannot be made: FA-2025-\d+: /);
     // A smoothed contract is no longer refused (engine 0.3.1: its true-up bills the change, docs/contract-life.md); KO2 is billed up to 2030.
     expect(await refused({ contract: "KO2", date: "2030-01-15", option: "HPHC" })).toBe("recorded");
     // Back to BASE two months after: it reverses the change of 09-15 (CGV 4), the distributor's annual-character charge may be given.

@@ -59,6 +59,8 @@ export {
   replacementInvoice,
   applyWhatIf,
   describeWhatIf,
+  describeEvent,
+  RULE_R5_EVENT_CAP,
   lineDifferences,
   lineKey,
   totalsDifference,

@@ -90,8 +90,10 @@ export async function loadLastIssueDates(db: Db, contractIds: readonly string[])
     select u.id as contract_id, i.issue_date::text as issue_date
     from unnest(${[...contractIds]}::text[]) as u(id)
     cross join lateral (
-      select issue_date from invoice where contract_id = u.id and kind = 'monthlyInvoice'
-      order by billing_date desc limit 1
+      select i.issue_date from invoice i where i.contract_id = u.id and i.kind = 'monthlyInvoice'
+        -- R5 · CGV 6.6: an invoice cancelled by a credit note no longer counts; the one replacing it does.
+        and not exists (select 1 from invoice c where c.cancels_invoice_id = i.id)
+      order by i.billing_date desc limit 1
     ) i`.execute(db);
   return new Map(rows.rows.map((r) => [r.contract_id, r.issue_date]));
 }

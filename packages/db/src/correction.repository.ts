@@ -24,15 +24,19 @@ export async function findCorrection(db: Db, requestKey: string) {
   return db.selectFrom("correction").select(["id", "requested_on"]).where("request_key", "=", requestKey).executeTakeFirst();
 }
 
-/** A correction's documents: each replaced invoice's number, its credit note's, the new invoice's, and the TTC difference, by the replaced invoice's billing date. */
+/**
+ * A correction's documents, by the replaced invoice's billing date: each replaced invoice's number, its
+ * credit note's, the new invoice's (null: cancelled only, e.g. an invoice billed after a late end) and the
+ * TTC difference (a cancellation's: its credit note's total).
+ */
 export async function loadCorrectionDocuments(db: Db, correctionId: number | string) {
-  const r = await sql<{ replaced: string; credit_note: string; new_invoice: string; new_ttc: string; old_ttc: string; difference: string }>`
+  const r = await sql<{ replaced: string; credit_note: string; new_invoice: string | null; difference: string }>`
     select o.number as replaced, cn.number as credit_note, n.number as new_invoice,
-      (n.correction->>'differenceTtc') as difference
+      coalesce(n.correction->>'differenceTtc', cn.total_ttc::text) as difference
     from correction_document d
     join invoice o on o.id = d.replaced_invoice_id
     join invoice cn on cn.id = d.credit_note_id
-    join invoice n on n.id = d.new_invoice_id
+    left join invoice n on n.id = d.new_invoice_id
     where d.correction_id = ${correctionId}
     order by o.billing_date, o.id`.execute(db);
   return r.rows;
@@ -48,10 +52,10 @@ export async function recordCorrection(trx: Transaction<Database>, c: { requestK
   return Number(row.id);
 }
 
-/** The documents a correction issued: for each replaced invoice, its credit note and the new invoice. */
+/** The documents a correction issued: for each replaced invoice, its credit note and the new invoice (null: cancelled only). */
 export async function recordCorrectionDocuments(
   trx: Transaction<Database>,
-  docs: readonly { correction_id: number; replaced_invoice_id: number; credit_note_id: number; new_invoice_id: number }[],
+  docs: readonly { correction_id: number; replaced_invoice_id: number; credit_note_id: number; new_invoice_id: number | null }[],
 ): Promise<void> {
   await trx.insertInto("correction_document").values([...docs]).execute();
 }

@@ -449,7 +449,12 @@ export interface InvoiceToReview {
   readonly switch_to_monthly: boolean;
 }
 
-/** Invoices of these customers issued on or before `date` that no credit review has examined yet, in issue order. */
+/**
+ * Invoices of these customers issued on or before `date` that no credit review has examined yet, in issue
+ * order — on one day, a final invoice first and credit notes last: the review counts every document of
+ * its day, so the documents of one correction are reviewed as one, and a final invoice among them (a late
+ * end, docs/contract-life.md) makes the credit a termination credit, refunded whatever its size (R4).
+ */
 export async function invoicesToReview(db: Db, customerIds: readonly string[], date: string): Promise<InvoiceToReview[]> {
   if (customerIds.length === 0) return [];
   const r = await sql<InvoiceToReview>`
@@ -461,7 +466,7 @@ export async function invoicesToReview(db: Db, customerIds: readonly string[], d
     from invoice i
     where i.customer_id = any(${[...customerIds]}::text[]) and i.issue_date <= ${date}::date
       and not exists (select 1 from credit_review r where r.invoice_id = i.id)
-    order by i.issue_date, i.id`.execute(db);
+    order by i.issue_date, (case when i.kind = 'monthlyInvoice' and i.subscription_start is null then 0 when i.kind = 'creditNote' then 2 else 1 end), i.id`.execute(db);
   return r.rows.map((x) => ({ ...x, id: Number(x.id) }));
 }
 

@@ -521,7 +521,8 @@ export interface CorrectionDocumentTable {
   correction_id: number;
   replaced_invoice_id: number;
   credit_note_id: number;
-  new_invoice_id: number;
+  /** Null: the invoice is cancelled only (billed wholly after a contract end a correction added, migration 0025). */
+  new_invoice_id: number | null;
 }
 
 /** A client tool's API token (migration 0022): only its sha256 is kept. */

@@ -53,6 +53,9 @@ export {
   type CommitOptions,
   type CommittedCorrection,
   type CommittedDocuments,
+  type CommittedCancellation,
+  type PlannedCancellation,
+  recalculationIn,
 } from "./correction/recalc.ts";
 export { exportCase, CaseExportError } from "./billing/case-export.ts";
 export { importDistributorFile, loadDistributorReference, DISTRIBUTOR_COLUMNS, type DistributorImportSummary } from "./distributor/import.ts";

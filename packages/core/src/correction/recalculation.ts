@@ -14,7 +14,8 @@
  * R5's 14-month cap and its exceptions are applied by the core's billing itself; a request records
  * the exceptions (registered letter, fraud) in the case it recomputes, with their evidence.
  */
-import type { Case, PriceOption, RegularisationException, Register } from "../case/schema.ts";
+import type { Case, ContractEvent, PriceOption, RegularisationException, Register } from "../case/schema.ts";
+import { capFloor } from "../consumption/back-billing-cap.ts";
 import { parseCase } from "../case/parse.ts";
 import { BillingError } from "../errors.ts";
 import type { CorrectionSection, DocumentReference, IndexUsed, Invoice, InvoiceLine } from "../invoice/document.ts";
@@ -45,6 +46,21 @@ export interface WhatIf {
   /** The offer to price with when the price option changes (a stored case keeps only its own option's prices). */
   readonly offer?: Case["offer"] | undefined;
   readonly exceptions: readonly RegularisationException[];
+  /**
+   * R8 · R5: a contract event recorded after the invoices that billed its date (a late switch,
+   * termination, move-out, withdrawal, power or price option change — contract/retroactive-event.ts):
+   * added to every recomputed case as known from the start (no reception day), as if each invoice had
+   * known it. A `contractEnd` also ends the contract: the first invoice of the range billed on or after
+   * the end becomes the final invoice (billing date = the end), the later ones are cancelled only.
+   */
+  readonly event?: ContractEvent | undefined;
+  /**
+   * The store's network tariff (TURPE) entries of a price option change's new tariff formula: a stored case
+   * holds its own formula's only. Added to a recomputed case that has no entry of that formula.
+   */
+  readonly networkTariff?: Case["reference"]["networkTariff"] | undefined;
+  /** Meter reads added only to the case recomputed into the final invoice (the indexes of the end date the store holds today). */
+  readonly finalReads?: readonly WhatIfRead[] | undefined;
 }
 
 export interface RecalculationRequest {
@@ -97,7 +113,11 @@ export type InvoiceRecalculation =
       readonly caseInvoices: readonly Invoice[];
     }
   | { readonly status: "refused"; readonly number: string; readonly issued: Invoice; readonly rule: string; readonly reason: string }
+  /** R8: billed wholly after a contract end the recalculation adds — cancelled by a credit note, not replaced. */
+  | { readonly status: "cancelled"; readonly number: string; readonly issued: Invoice; readonly reason: string }
   | { readonly status: "failed"; readonly number: string; readonly issued: Invoice; readonly reason: string };
+
+export const RULE_R5_EVENT_CAP = "R5 · CGV 6.6 · Synthèse 2.2.3 (14-month cap: a late contract event charges nothing more for older days)";
 
 const OPTION_REGISTERS: Record<PriceOption, readonly Register[]> = { BASE: ["BASE"], HPHC: ["HP", "HC"] };
 
@@ -107,11 +127,38 @@ export function describeWhatIf(w: WhatIf, before?: Case["contract"]): string[] {
   for (const r of w.reads) out.push(`${r.source} index of ${r.date}, register ${r.register}: ${r.index}`);
   if (w.subscribedKva !== undefined) out.push(`subscribed power ${w.subscribedKva} kVA${before ? ` (was ${before.subscribedKva})` : ""}`);
   if (w.priceOption !== undefined) out.push(`price option ${w.priceOption}${before ? ` (was ${before.priceOption})` : ""}`);
+  if (w.event) out.push(describeEvent(w.event));
   for (const e of w.exceptions) {
     out.push(e.kind === "fraud" ? `R5 exception: fraud established (evidence ${e.evidence}, recorded ${e.recordedOn})`
       : `R5 exception: registered letter about meter access (evidence ${e.evidence}, recorded ${e.recordedOn})`);
   }
   return out;
+}
+
+/** One sentence for a contract event a recalculation adds. */
+export function describeEvent(e: ContractEvent): string {
+  switch (e.type) {
+    case "contractEnd":
+      return `contract end on ${e.date} (${e.reason}${e.receivedOn ? `, received ${e.receivedOn}` : ""})`;
+    case "powerChange":
+      return `power change to ${e.subscribedKva} kVA from ${e.date}${e.receivedOn ? ` (received ${e.receivedOn})` : ""}`;
+    case "optionChange":
+      return `price option change to ${e.priceOption} (${e.tariffFormula}) from ${e.date}${e.receivedOn ? ` (received ${e.receivedOn})` : ""}`;
+    default:
+      return `${e.type} on ${(e as { date: string }).date}`;
+  }
+}
+
+function withReads(reads: Case["reads"], add: readonly WhatIfRead[]): Case["reads"] {
+  const out = reads.map((r) => ({ ...r, registers: { ...r.registers } }));
+  for (const x of add) {
+    const same = out.find((r) => r.date === x.date && r.source === x.source);
+    if (same) {
+      (same.registers as Record<string, string>)[x.register] = x.index;
+      delete (same as { receivedOn?: string }).receivedOn;
+    } else out.push({ date: x.date, source: x.source, registers: { [x.register]: x.index } });
+  }
+  return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.source < b.source ? -1 : 1));
 }
 
 /**
@@ -121,15 +168,7 @@ export function describeWhatIf(w: WhatIf, before?: Case["contract"]): string[] {
  * than the case's asOf, so that they apply to the invoice recomputed).
  */
 export function applyWhatIf(c: Case, w: WhatIf): unknown {
-  let reads = c.reads.map((r) => ({ ...r, registers: { ...r.registers } }));
-  for (const x of w.reads) {
-    const same = reads.find((r) => r.date === x.date && r.source === x.source);
-    if (same) {
-      (same.registers as Record<string, string>)[x.register] = x.index;
-      delete (same as { receivedOn?: string }).receivedOn;
-    } else reads.push({ date: x.date, source: x.source, registers: { [x.register]: x.index } });
-  }
-  reads.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.source < b.source ? -1 : 1));
+  let reads = withReads(c.reads, w.reads);
   let contract: Record<string, unknown> = { ...c.contract };
   let billing: Case["billing"] = c.billing;
   if (w.subscribedKva !== undefined) contract = { ...contract, subscribedKva: w.subscribedKva };
@@ -150,7 +189,22 @@ export function applyWhatIf(c: Case, w: WhatIf): unknown {
     const recorded = (e: RegularisationException) => ({ ...e, recordedOn: e.recordedOn < c.asOf ? e.recordedOn : c.asOf });
     contract = { ...contract, regularisationExceptions: [...existing, ...w.exceptions.map(recorded)] };
   }
-  return { ...c, contract, reads, billing, ...(w.offer ? { offer: w.offer } : {}) };
+  let events: Case["events"] = c.events;
+  if (w.event) {
+    // Known from the start (no reception day): each invoice is recomputed as if it had known the event.
+    const { receivedOn: _received, ...known } = w.event as ContractEvent & { receivedOn?: string };
+    const e = known as ContractEvent;
+    events = [...c.events.filter((x) => !(x.type === e.type && x.date === e.date) && !(e.type === "contractEnd" && x.type === "contractEnd")), e]
+      .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    if (e.type === "contractEnd") contract = { ...contract, end: e.date };
+  }
+  let reference: Case["reference"] = c.reference;
+  if (w.networkTariff && w.networkTariff.length > 0) {
+    const held = new Set(c.reference.networkTariff.map((e) => e.tariffFormula));
+    const added = w.networkTariff.filter((e) => !held.has(e.tariffFormula));
+    if (added.length > 0) reference = { ...c.reference, networkTariff: [...c.reference.networkTariff, ...added] };
+  }
+  return { ...c, contract, reads, billing, events, reference, ...(w.offer ? { offer: w.offer } : {}) };
 }
 
 /** How a line is matched between the issued and the recomputed invoice, and its label — per kind of line. */
@@ -231,8 +285,15 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
   /** Recomputed invoices by billing date: what the next invoice starts from. */
   const recomputedAt = new Map<LocalDate, Invoice>();
   const out: InvoiceRecalculation[] = [];
+  const end = whatIf.event?.type === "contractEnd" ? whatIf.event.date : null;
+  /** R8: once an invoice of the range is recomputed into the final invoice, the later ones are only cancelled. */
+  let finalMade = false;
   for (const inv of sorted) {
     const doc = inv.document;
+    if (end !== null && finalMade && doc.billingDate > end) {
+      out.push({ status: "cancelled", number: inv.number, issued: doc, reason: `R8 · CGV 10.3: billed after the contract's end on ${end} (${describeEvent(whatIf.event!)}); the final invoice of the end replaces the invoice that billed the end's energy` });
+      continue;
+    }
     const knownOn = request.knownOn ?? firstReadDate ?? doc.issueDate;
     const limit = checkRegularisationLimit({
       number: inv.number, issueDate: doc.issueDate, requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn,
@@ -253,6 +314,12 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
       const { lastIndexes: _old, ...rest } = base.billing;
       base = { ...base, billing: billed ? { ...rest, lastIndexes: billed } : rest };
     }
+    // The invoice billed on or after a new end becomes the final invoice (billing date = the end), computed
+    // on the day of the correction (R8's final index: the wait for an actual index is over) with the
+    // indexes of the end date known today.
+    const wantFinal = end !== null && doc.billingDate >= end;
+    const target = wantFinal ? end : doc.billingDate;
+    if (wantFinal) base = { ...base, asOf: base.asOf < request.requestedOn ? request.requestedOn : base.asOf, reads: withReads(base.reads, whatIf.finalReads ?? []) };
     const parsed = parseCase(applyWhatIf(base, whatIf));
     if (!parsed.ok) {
       out.push({ status: "failed", number: inv.number, issued: doc, reason: `the what-if case is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` });
@@ -269,15 +336,28 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
       out.push({ status: "failed", number: inv.number, issued: doc, reason: `${computed.failure.code} (billing date ${computed.billingDate}): ${computed.failure.message}` });
       continue;
     }
-    const recomputed = computed.invoices.find((i) => i.billingDate === doc.billingDate && i.kind === doc.kind);
+    const recomputed = computed.invoices.find((i) => i.billingDate === target && i.kind === doc.kind);
     if (!recomputed) {
-      out.push({ status: "failed", number: inv.number, issued: doc, reason: `the recomputed case gives no ${doc.kind} for billing date ${doc.billingDate}` });
+      out.push({ status: "failed", number: inv.number, issued: doc, reason: `the recomputed case gives no ${doc.kind} for billing date ${target}` });
       continue;
     }
+    if (wantFinal) finalMade = true;
     recomputedAt.set(doc.billingDate, recomputed);
     const lines = lineDifferences(doc, recomputed);
     const totals = totalsDifference(doc, recomputed);
-    const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes);
+    const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes) || target !== doc.billingDate;
+    // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
+    // for days older than 14 months before the correction; a correction in the customer's favour is never capped.
+    const floor = capFloor(request.requestedOn);
+    const changedKeys = new Set(lines.map((l) => l.key.replace(/#\d+$/, "")));
+    const firstDay = [...doc.lines, ...recomputed.lines].filter((l) => changedKeys.has(lineKey(l).key)).map((l) => l.periodStart).sort()[0] ?? doc.billingDate;
+    if (changed && whatIf.event && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && firstDay < floor) {
+      out.push({
+        status: "refused", number: inv.number, issued: doc, rule: RULE_R5_EVENT_CAP,
+        reason: `${RULE_R5_EVENT_CAP}: ${describeEvent(whatIf.event)} would charge ${totals.ttc} € TTC more on ${inv.number}, whose changed lines bill days from ${firstDay}, before ${floor} (14 months before the correction of ${request.requestedOn}); only a credit may go back that far`,
+      });
+      continue;
+    }
     out.push({ status: changed ? "corrected" : "unchanged", number: inv.number, issued: doc, recomputed, lines, totals, case: parsed.value, caseInvoices: computed.invoices });
   }
   return out;

@@ -7,7 +7,8 @@
 import type { Command } from "commander";
 import { contractEventsOf, migrateOrThrow } from "@billing/db";
 import { issuesOf } from "@billing/core";
-import { CONTRACT_EVENT_KINDS, type RecordOutcome, contractEventInputSchema, recordContractEvent } from "../contracts/contract-events.ts";
+import { CONTRACT_EVENT_KINDS, type RecordOutcome, contractEventInputSchema, correctionSentence, recordContractEvent } from "../contracts/contract-events.ts";
+import { formatRecalculation } from "./recalc.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
 import { ImportFileError } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
@@ -29,6 +30,7 @@ interface EventOptions {
   concludedOn?: string;
   expressEarlyStart?: boolean;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /** The `contracts` command group (created once, shared with the other contract commands). */
@@ -44,7 +46,32 @@ export function formatOutcome(contract: string, o: RecordOutcome): string {
       return `${contract}: ${o.kind} of ${o.effectiveDate} already on record, nothing changed — ${o.explanation}`;
     case "refused":
       return `${contract}: refused — ${o.reason}`;
+    case "preview":
+      return o.correction === undefined
+        ? `${contract}: dry run — ${o.kind} of ${o.effectiveDate} would be recorded, nothing already billed changes — ${o.explanation}; nothing stored`
+        : `${contract}: dry run — ${o.kind} of ${o.effectiveDate} is dated in an already-billed period — ${o.explanation}; ${correctionSentence(o.correction)}; nothing stored\n` +
+          formatRecalculation(o.correction.plan).trimEnd();
   }
+}
+
+/** The outcome for --json: a correction as its documents (numbers, totals), not its recomputed cases. */
+export function outcomeJson(o: RecordOutcome): unknown {
+  if ((o.status !== "recorded" && o.status !== "preview") || o.correction === undefined) return o;
+  const c = o.correction;
+  return {
+    ...o,
+    correction: {
+      // A dry run commits nothing: its correction is what a recording would issue.
+      status: o.status === "preview" ? "dryRun" : c.status,
+      netTtc: c.plan.netTtc,
+      ...(c.status === "committed" || c.status === "alreadyCommitted" ? { id: c.correction.id, documents: c.correction.documents, cancellations: c.correction.cancellations } : {}),
+      planned: [
+        ...c.plan.documents.map((d) => ({ replaces: d.replaces, creditNoteTtc: d.creditNote.totalTtc, newInvoice: { billingDate: d.newInvoice.billingDate, totalTtc: d.newInvoice.totalTtc, final: d.newInvoice.final !== undefined } })),
+        ...c.plan.cancellations.map((x) => ({ cancels: x.cancels, creditNoteTtc: x.creditNote.totalTtc })),
+      ],
+      keptAsIssued: c.plan.invoices.filter((x) => x.status === "refused").map((x) => ({ number: x.number, reason: x.status === "refused" ? x.reason : "" })),
+    },
+  };
 }
 
 export function registerContractEvents(program: Command, storeOptions: () => StoreOptions): void {
@@ -55,6 +82,7 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
       `Record an event of a contract (R8 · CGV 3.6, 4, 10; docs/contract-life.md): ${CONTRACT_EVENT_KINDS.join(", ")}. ` +
         "--date is the new supplier's start date (supplierSwitch), the end asked (termination, moveOut: capped at notice + 30 days), " +
         "the first day of supply (moveIn), the first day at the new power (powerChange) or price option (optionChange), the day of the withdrawal notice (withdrawal). " +
+        "An event dated in an already-billed period is corrected in the same transaction (credit notes, replacing and final invoices, R5 · CGV 6.6; --dry-run to preview). " +
         "Exit 1 when the rules refuse it (the reason is printed)",
     )
     .requiredOption("--date <YYYY-MM-DD>", "the event's date (see above)")
@@ -70,6 +98,7 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     .option("--special-read", "termination / move-out / switch: the customer asked for a paid special read of the end date (default: no)")
     .option("--concluded-on <YYYY-MM-DD>", "withdrawal: the day the contract was concluded")
     .option("--express-early-start", "withdrawal: supply started before the deadline at the customer's express request (default: no)")
+    .option("--dry-run", "an event dated in an already-billed period: show the correction it would make (credit notes, replacing and final invoices), store nothing (default: record and correct in one transaction)")
     .option("--json", "print the outcome as JSON (default: a sentence)")
     .action(async (contract: string, kind: string, o: EventOptions) => {
       const parsed = contractEventInputSchema.safeParse({
@@ -93,8 +122,8 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
       const today = todayInParis();
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
-        const out = await recordContractEvent(store, parsed.data, today, "cli");
-        process.stdout.write((o.json ? JSON.stringify(out, null, 2) : formatOutcome(contract, out)) + "\n");
+        const out = await recordContractEvent(store, parsed.data, today, "cli", { dryRun: o.dryRun ?? false });
+        process.stdout.write((o.json ? JSON.stringify(outcomeJson(out), null, 2) : formatOutcome(contract, out)) + "\n");
         if (out.status === "refused") process.exitCode = 1;
       });
     });

@@ -49,14 +49,18 @@ export function formatRecalculation(p: RecalculationPlan): string {
       case "failed":
         out.push(`${head}: FAILED — ${x.reason}`);
         break;
+      case "cancelled":
+        out.push(`${head}: cancelled — ${x.reason}`);
+        break;
     }
   }
-  if (p.documents.length > 0) {
+  if (p.documents.length > 0 || p.cancellations.length > 0) {
     out.push("Documents:");
     for (const d of p.documents) {
       out.push(`  credit note (${r.creditNoteSeries} series) cancelling ${d.replaces} in full: TTC ${d.creditNote.totalTtc}`);
-      out.push(`  new invoice (${d.newInvoice.issueDate}) replacing ${d.replaces}: TTC ${d.newInvoice.totalTtc}`);
+      out.push(`  new invoice (${d.newInvoice.issueDate}) replacing ${d.replaces}${d.newInvoice.final ? ` — the final invoice of ${d.newInvoice.billingDate}` : ""}: TTC ${d.newInvoice.totalTtc}`);
     }
+    for (const c of p.cancellations) out.push(`  credit note (${r.creditNoteSeries} series) cancelling ${c.cancels} in full, not replaced: TTC ${c.creditNote.totalTtc}`);
     out.push(`Net change of the customer's account: TTC ${p.netTtc} (R4 reviews a resulting credit)`);
   }
   for (const b of p.blockers) out.push(`BLOCKED: ${b}`);
@@ -69,6 +73,7 @@ export function formatCommit(c: CommitResult): string {
     case "alreadyCommitted": {
       const out = [c.status === "committed" ? `Issued (correction #${c.correction.id}):` : `Already committed on ${c.correction.requestedOn} (correction #${c.correction.id}); nothing new issued:`];
       for (const d of c.correction.documents) out.push(`  ${d.creditNote} cancels ${d.replaced}; ${d.newInvoice} replaces it (difference TTC ${d.differenceTtc})`);
+      for (const d of c.correction.cancellations) out.push(`  ${d.creditNote} cancels ${d.cancelled} (TTC ${d.creditTtc}); not replaced`);
       return out.join("\n") + "\n";
     }
     case "nothingToCorrect":

@@ -81,7 +81,7 @@ export async function importContractEvents(
     const out = await recordContractEvent(store, parsed.data, opts.today, `${name} line ${item.line}`);
     if (out.status === "recorded") recorded += 1;
     else if (out.status === "unchanged") unchanged += 1;
-    else refused.push({ line: item.line, contract: parsed.data.contract, reason: out.reason });
+    else if (out.status === "refused") refused.push({ line: item.line, contract: parsed.data.contract, reason: out.reason });
   }
   return { rows, recorded, unchanged, refused, rejected };
 }

@@ -6,9 +6,16 @@
  * distributor catalogue, then — in one transaction, the contract row locked — stores the event and the
  * contract's new state (end date, next billing date, start for a move-in). Recording the same event
  * again changes nothing. An event the rules refuse is a value with its reason, never half-stored.
+ *
+ * An event dated in a period already billed (an end on or before the last invoice's billing date, a
+ * power change before it, a price option change on or before it) is corrected in the same transaction
+ * by the recalculation (correction/recalc.ts, R5 · CGV 6.6): credit notes cancelling the invoices it
+ * changes, the invoices replacing them (for an end: the final invoice; the invoices billed wholly after
+ * the end cancelled only) — see {@link retroactiveCorrection} and docs/contract-life.md.
  */
 import { z } from "zod";
 import type { Kysely, Transaction } from "kysely";
+import { type CommitResult, recalculationIn } from "../correction/recalc.ts";
 import {
   type Case,
   type ContractEvent,
@@ -94,7 +101,9 @@ export const contractEventInputSchema = z
 export type ContractEventInput = z.output<typeof contractEventInputSchema>;
 
 export type RecordOutcome =
-  | { readonly status: "recorded"; readonly kind: ContractEventKind; readonly effectiveDate: string; readonly explanation: string }
+  | { readonly status: "recorded"; readonly kind: ContractEventKind; readonly effectiveDate: string; readonly explanation: string; readonly correction?: CommitResult | undefined }
+  /** `dryRun` on an event dated in an already-billed period: the correction it would make; nothing stored. */
+  | { readonly status: "preview"; readonly kind: ContractEventKind; readonly effectiveDate: string; readonly explanation: string; readonly correction?: CommitResult | undefined }
   | { readonly status: "unchanged"; readonly kind: ContractEventKind; readonly effectiveDate: string; readonly explanation: string }
   | { readonly status: "refused"; readonly reason: string };
 
@@ -129,11 +138,27 @@ function optionView(k: ContractRow, events: readonly ContractEventRow[]): Pick<C
  * Records one event (see the module's doc). `today` is the day an event without `receivedOn` reached
  * the supplier; `origin` says where it came from ("cli", "file.csv line 12").
  */
-export async function recordContractEvent(store: Store, e: ContractEventInput, today: string, origin: string): Promise<RecordOutcome> {
+export async function recordContractEvent(store: Store, e: ContractEventInput, today: string, origin: string, opts: { dryRun?: boolean } = {}): Promise<RecordOutcome> {
   const { receivedOn, requestedBy, noticeOn } = edges(e, today);
   // The distributor catalogue and VAT, read before the transaction (reference data does not change under it).
   const reference = (e.kind === "powerChange" || e.kind === "optionChange") && e.feeHt === undefined ? await loadReference(store.db) : null;
-  return store.db.transaction().execute(async (trx): Promise<RecordOutcome> => {
+  try {
+    return await store.db.transaction().execute((trx) => recordIn(trx, e, today, origin, opts.dryRun ?? false, { receivedOn, requestedBy, noticeOn }, reference));
+  } catch (x) {
+    // The correction a retroactive event needs could not be made: nothing is stored (one transaction).
+    if (x instanceof RetroactiveRefusal) return { status: "refused", reason: x.message };
+    throw x;
+  }
+}
+
+/** Thrown inside the transaction to roll the event back when its correction cannot be made (or on a dry run). */
+class RetroactiveRefusal extends Error {}
+
+async function recordIn(
+  trx: Transaction<Database>, e: ContractEventInput, today: string, origin: string, dryRun: boolean,
+  { receivedOn, requestedBy, noticeOn }: ReturnType<typeof edges>, reference: ReferenceRows | null,
+): Promise<RecordOutcome> {
+  {
     const k = await lockContract(trx, e.contract);
     if (!k) return { status: "refused", reason: `unknown contract ${e.contract}` };
     const events = await contractEventsOf(trx, k.id);
@@ -146,6 +171,8 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
     let explanation: string;
     const details: Record<string, unknown> = {};
     const life: { endDate?: string | null; nextBillingDate?: string | null; startDate?: string } = {};
+    /** Set when the event is dated in a period already billed: the first billing date the correction recomputes. */
+    let retro: { from: string; readsOf?: string } | null = null;
 
     switch (e.kind) {
       case "supplierSwitch":
@@ -184,11 +211,16 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
           if (effectiveDate <= k.start_date) return refuse(`${e.kind}: the end ${effectiveDate} is not after the contract's start ${k.start_date}`);
           if (k.end_date !== null && effectiveDate > k.end_date) return refuse(`${e.kind}: contract ${k.id} already ends on ${k.end_date}`);
           if (k.next_billing_date === null) return refuse(`${e.kind}: contract ${k.id} is no longer billed (its final invoice is issued)`);
-          if (last !== null && effectiveDate <= last) {
-            return refuse(`${e.kind}: the end ${effectiveDate} is on or before the last invoice's billing date ${last} — energy and subscription already billed past it need a correction (credit note, R5), not supported yet`);
-          }
           life.endDate = effectiveDate;
           life.nextBillingDate = k.next_billing_date < effectiveDate ? k.next_billing_date : effectiveDate;
+          if (last !== null && effectiveDate <= last) {
+            // R8 · R5: a late end (reported after the invoices billed past it) — corrected below.
+            if (k.billing_mode === "smoothed") {
+              return refuse(`${e.kind}: the end ${effectiveDate} is on or before the last invoice's billing date ${last} and contract ${k.id} is billed in smoothed instalments — a late end would re-make the instalment plan and its true-up, not supported yet (docs/contract-life.md); bill it monthly first`);
+            }
+            retro = { from: previousBillingDate(contractDates, effectiveDate) ?? k.start_date };
+            life.nextBillingDate = null; // the correction issues the final invoice
+          }
         }
         break;
       }
@@ -198,7 +230,12 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
         if (ending && effectiveDate >= ending.effective_date) return refuse(`powerChange: contract ${k.id} ends on ${ending.effective_date}`);
         if (effectiveDate <= k.start_date) return refuse(`powerChange: ${effectiveDate} is not after the contract's start ${k.start_date}`);
         if (k.next_billing_date === null) return refuse(`powerChange: contract ${k.id} is no longer billed`);
-        if (last !== null && effectiveDate < last) return refuse(`powerChange: ${effectiveDate} is before the last invoice's billing date ${last} — a correction (R5), not supported yet`);
+        if (last !== null && effectiveDate < last) {
+          if (k.billing_mode === "smoothed") {
+            return refuse(`powerChange: ${effectiveDate} is before the last invoice's billing date ${last} and contract ${k.id} is billed in smoothed instalments — a retroactive change would re-make the instalment plan, not supported yet (docs/contract-life.md)`);
+          }
+          retro = { from: billingDateCovering(contractDates, effectiveDate) };
+        }
         const same = events.find((x) => x.kind === "powerChange" && x.effective_date === effectiveDate);
         if (same) {
           if (Number((same.details as { subscribedKva: number }).subscribedKva) === kva) return { status: "unchanged", kind: e.kind, effectiveDate, explanation: same.explanation };
@@ -235,7 +272,10 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
         if (effectiveDate <= k.start_date) return refuse(`optionChange: ${effectiveDate} is not after the contract's start ${k.start_date}`);
         if (k.next_billing_date === null) return refuse(`optionChange: contract ${k.id} is no longer billed`);
         if (last !== null && effectiveDate <= last) {
-          return refuse(`optionChange: ${effectiveDate} is on or before the last invoice's billing date ${last} — the energy up to it is billed on the old option's registers; a correction (R5), not supported yet`);
+          if (k.billing_mode === "smoothed") {
+            return refuse(`optionChange: ${effectiveDate} is on or before the last invoice's billing date ${last} and contract ${k.id} is billed in smoothed instalments — a retroactive change would re-make the instalment plan, not supported yet (docs/contract-life.md)`);
+          }
+          retro = { from: billingDateCovering(contractDates, effectiveDate), readsOf: effectiveDate };
         }
         const same = events.find((x) => x.kind === "optionChange" && x.effective_date === effectiveDate);
         const view = optionView(k, events.filter((x) => x.effective_date < effectiveDate));
@@ -285,14 +325,105 @@ export async function recordContractEvent(store: Store, e: ContractEventInput, t
         break;
       }
     }
-    const inserted = await insertContractEvent(trx, {
+    const row = {
       contractId: k.id, kind: e.kind, effectiveDate, requestedBy, noticeOn: e.kind === "supplierSwitch" || e.kind === "moveIn" || e.kind === "powerChange" || e.kind === "optionChange" ? null : (e.kind === "withdrawal" ? e.date : noticeOn),
       receivedOn, details, explanation, origin,
-    });
+    };
+    if (retro !== null) {
+      const correction = await retroactiveCorrection(trx, k, row, retro, today, dryRun);
+      if (dryRun) return { status: "preview", kind: e.kind, effectiveDate, explanation, correction };
+      const inserted = await insertContractEvent(trx, row);
+      if (!inserted) throw new RetroactiveRefusal(`${e.kind}: an event of the same kind and date was recorded meanwhile`);
+      await updateContractLife(trx, k.id, life);
+      return { status: "recorded", kind: e.kind, effectiveDate, explanation: `${explanation}; ${correctionSentence(correction)}`, correction };
+    }
+    if (dryRun) return { status: "preview", kind: e.kind, effectiveDate, explanation };
+    const inserted = await insertContractEvent(trx, row);
     if (!inserted) return { status: "unchanged", kind: e.kind, effectiveDate, explanation };
     await updateContractLife(trx, k.id, life);
     return { status: "recorded", kind: e.kind, effectiveDate, explanation };
-  });
+  }
+}
+
+/** The scheduled billing date whose subscription in advance covers `day` (the latest one on or before it). */
+function billingDateCovering(contract: { start: string; end: string | null; billingDay: number }, day: string): string {
+  return previousBillingDate({ ...contract, end: null }, dates.addDays(day, 1)) ?? contract.start;
+}
+
+/** The event as the core's case holds it (what the recalculation adds to every recomputed case). */
+function coreEventOf(row: { kind: ContractEventKind; effectiveDate: string; receivedOn: string; requestedBy: string; details: Record<string, unknown> }): ContractEvent {
+  const d = row.details;
+  const common = { date: row.effectiveDate, receivedOn: row.receivedOn, requestedBy: row.requestedBy as (typeof EVENT_REQUESTERS)[number] };
+  const fee = d["fee"] as { item: string; amountHt: string; source: string } | undefined;
+  const charges = { ...(fee ? { fee } : {}), ...(typeof d["annualChargeHt"] === "string" ? { annualChargeHt: d["annualChargeHt"] } : {}) };
+  switch (row.kind) {
+    case "powerChange":
+      return { type: "powerChange", ...common, subscribedKva: Number(d["subscribedKva"]), ...charges };
+    case "optionChange":
+      return { type: "optionChange", ...common, priceOption: d["priceOption"] as Case["contract"]["priceOption"], tariffFormula: d["tariffFormula"] as Case["contract"]["tariffFormula"], ...charges };
+    default:
+      return { type: "contractEnd", ...common, reason: row.kind as "supplierSwitch" | "termination" | "moveOut" | "withdrawal", ...(d["specialRead"] === true ? { specialRead: true } : {}) };
+  }
+}
+
+/**
+ * R8 · R5 · CGV 6.6: the correction an event dated in an already-billed period makes, through the
+ * recalculation (correction/recalc.ts) — one path for every correction. The request: the contract's
+ * current invoices from `retro.from` (the invoice whose subscription in advance covers the event's
+ * date) on, recomputed with the event known, initiated by the supplier (it regularises on facts it
+ * learnt on the event's reception day), issued `today`; for an end, the store's actual indexes of the
+ * end date for the final invoice (R8's order); for a price option change, the distributor's indexes
+ * of the change date. Committed in `trx` (unless `dryRun`); a plan that cannot be committed whole —
+ * an invoice the engine cannot recompute, or, for an end, one R5 keeps as issued — refuses the event
+ * (nothing stored). Recorded under a key of the request: the same event never issues twice.
+ */
+async function retroactiveCorrection(
+  trx: Transaction<Database>, k: ContractRow,
+  row: { kind: ContractEventKind; effectiveDate: string; receivedOn: string; requestedBy: string; details: Record<string, unknown> },
+  retro: { from: string; readsOf?: string }, today: string, dryRun: boolean,
+): Promise<CommitResult> {
+  const event = coreEventOf(row);
+  const ending = event.type === "contractEnd";
+  // For an end: the actual indexes the store holds today from a year and a month before the end (R8's
+  // order: the end date's tele-read, special or self-read; else the distributor's pro-rata estimate from
+  // the indexes around the end or a year earlier). For an option change: the indexes of its date.
+  const readFrom = ending ? dates.addDays(row.effectiveDate, -400) : retro.readsOf;
+  const readTo = ending ? today : retro.readsOf;
+  const reads = readFrom === undefined || readTo === undefined ? [] : (await trx.selectFrom("meter_read").select(["read_date", "source", "register", "index_value"])
+    .where("contract_id", "=", k.id).where("read_date", ">=", readFrom).where("read_date", "<=", readTo).where("received_on", "<=", today).where("status", "=", "accepted")
+    .where("source", "in", ["teleRead", "distributorActual", "selfRead"]).orderBy("read_date").orderBy("id").execute())
+    .map((r) => ({ date: r.read_date!, register: r.register!, index: String(r.index_value), source: r.source as "teleRead" | "distributorActual" | "selfRead" }));
+  const request = {
+    contractId: k.id, from: retro.from, requestedOn: today, initiatedBy: "supplier" as const, knownOn: row.receivedOn, event,
+    ...(ending ? { finalReads: reads } : { reads }),
+  };
+  const result = await recalculationIn(trx, request, { dryRun });
+  const what = `${row.kind} of ${row.effectiveDate}`;
+  const bad = result.plan.invoices.filter((x) => x.status === "failed" || (x.status === "refused" && ending));
+  if (bad.length > 0) {
+    throw new RetroactiveRefusal(`${what} is dated in an already-billed period and its correction cannot be made: ` +
+      bad.map((x) => `${x.number}: ${x.status === "failed" || x.status === "refused" ? x.reason : ""}`).join("; "));
+  }
+  if (result.status === "blocked") throw new RetroactiveRefusal(`${what}: correction blocked — ${result.reasons.join("; ")}`);
+  if (ending && !dryRun && result.status !== "committed" && result.status !== "alreadyCommitted") {
+    throw new RetroactiveRefusal(`${what}: the correction issued no final invoice (${result.status})`);
+  }
+  return result;
+}
+
+/** One sentence on what the correction issued, for the event's outcome. */
+export function correctionSentence(c: CommitResult): string {
+  if (c.status === "committed" || c.status === "alreadyCommitted") {
+    const docs = c.correction.documents.map((d) => `${d.creditNote} cancels ${d.replaced}, ${d.newInvoice} replaces it (difference TTC ${d.differenceTtc})`);
+    const cancelled = c.correction.cancellations.map((d) => `${d.creditNote} cancels ${d.cancelled} (TTC ${d.creditTtc})`);
+    return `correction #${c.correction.id} (R5 · CGV 6.6): ${[...docs, ...cancelled].join("; ")}; net TTC ${c.plan.netTtc}`;
+  }
+  if (c.status === "blocked") return `correction blocked: ${c.reasons.join("; ")}`;
+  const refused = c.plan.invoices.filter((x) => x.status === "refused");
+  const would = [...c.plan.documents.map((d) => `cancel ${d.replaces} and replace it (TTC ${d.newInvoice.totalTtc}${d.newInvoice.final ? `, final invoice of ${d.newInvoice.billingDate}` : ""})`),
+    ...c.plan.cancellations.map((x) => `cancel ${x.cancels} (credit TTC ${x.creditNote.totalTtc})`)];
+  return (would.length > 0 ? `the correction would ${would.join("; ")}; net TTC ${c.plan.netTtc}` : "no invoice to correct") +
+    (refused.length > 0 ? `; kept as issued: ${refused.map((x) => `${x.number} (${x.status === "refused" ? x.reason : ""})`).join("; ")}` : "");
 }
 
 async function customerDepartment(trx: Kysely<Database> | Transaction<Database>, customerId: string): Promise<string | undefined> {

@@ -27,6 +27,7 @@ import {
   creditNoteFor,
   dates,
   describeWhatIf,
+  eventSchema,
   formatPath,
   parseCase,
   recalculate as recalculateCore,
@@ -34,6 +35,7 @@ import {
   replacementInvoice,
 } from "@billing/core";
 import {
+  type Database,
   type IssuedInvoice as IssuedRow,
   type NewInvoice,
   type Store,
@@ -47,17 +49,20 @@ import {
   loadCaseParts,
   loadCorrectionDocuments,
   loadOffers,
+  loadReference,
   recordCorrection,
   recordCorrectionDocuments,
 } from "@billing/db";
-import { offerFromRows } from "../billing/case-builder.ts";
+import type { Kysely, Transaction } from "kysely";
+import { offerFromRows, referenceFromRows } from "../billing/case-builder.ts";
 import { InputHasher, caseFromStoredInput } from "../billing/stored-input.ts";
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 const isoDate = z.string().refine(dates.isLocalDate, { message: "must be a calendar date written YYYY-MM-DD" });
 
-/** A recalculation request as the CLI or an HTTP body gives it. */
-export const recalcRequestSchema = z
-  .object({
+/** The fields of a recalculation request as the CLI or an HTTP body gives it. */
+const requestFields = {
     contractId: z.string().min(1),
     from: isoDate.describe("First billing date of the range (included)"),
     to: isoDate.optional().describe("Last billing date of the range (included); absent = every invoice from `from` on"),
@@ -79,14 +84,34 @@ export const recalcRequestSchema = z
     fraud: z.string().min(1).optional().describe("R5 exception (b): the evidence reference establishing fraud"),
     registeredLetter: z.string().min(1).optional().describe("R5 exception (a): the reference of the distributor's registered letter about meter access"),
     creditNoteSeries: z.string().regex(/^[A-Z]{1,6}$/, { message: "must be 1 to 6 capital letters" }).default("AV"),
+};
+
+const checkRequest = (r: { from: string; to?: string | undefined; knownOn?: string | undefined; initiatedBy: string }, ctx: z.RefinementCtx) => {
+  if (r.to !== undefined && r.to < r.from) ctx.addIssue({ code: "custom", path: ["to"], message: `must be on or after from (${r.from})` });
+  if (r.knownOn !== undefined && r.initiatedBy !== "supplier") ctx.addIssue({ code: "custom", path: ["knownOn"], message: "applies to a supplier-initiated regularisation only (initiatedBy: supplier)" });
+};
+
+/** A recalculation request as the CLI or an HTTP body gives it. */
+export const recalcRequestSchema = z.object(requestFields).strict().superRefine(checkRequest);
+
+/**
+ * The same, with what only the shell adds (not the command line nor the HTTP API): R8's contract event
+ * recorded after the invoices that billed its date (contracts/contract-events.ts) and the indexes for
+ * the final invoice a late end makes — so a correction with an event is made only by recording the event.
+ */
+const internalRequestSchema = z
+  .object({
+    ...requestFields,
+    event: eventSchema.optional().describe("R8: a contract event recorded after the invoices that billed its date, added to every recomputed case"),
+    finalReads: z
+      .array(z.object({ date: isoDate, register: z.enum(REGISTERS), index: z.string().regex(/^\d+(\.\d+)?$/), source: z.enum(["selfRead", "distributorActual", "teleRead"]) }).strict())
+      .optional()
+      .describe("R8: the actual indexes the store holds around a late end, for the final invoice it makes"),
   })
   .strict()
-  .superRefine((r, ctx) => {
-    if (r.to !== undefined && r.to < r.from) ctx.addIssue({ code: "custom", path: ["to"], message: `must be on or after from (${r.from})` });
-    if (r.knownOn !== undefined && r.initiatedBy !== "supplier") ctx.addIssue({ code: "custom", path: ["knownOn"], message: "applies to a supplier-initiated regularisation only (initiatedBy: supplier)" });
-  });
+  .superRefine(checkRequest);
 
-export type RecalcRequest = z.output<typeof recalcRequestSchema>;
+export type RecalcRequest = z.output<typeof internalRequestSchema>;
 export type RecalcRequestInput = z.input<typeof recalcRequestSchema>;
 
 /** A request that cannot be processed: each issue names the field and the reason (exit code 2 on the command line). */
@@ -98,7 +123,7 @@ export class RecalcRequestError extends Error {
 }
 
 export function parseRecalcRequest(input: unknown): RecalcRequest {
-  const r = recalcRequestSchema.safeParse(input);
+  const r = internalRequestSchema.safeParse(input);
   if (!r.success) throw new RecalcRequestError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   return r.data;
 }
@@ -108,6 +133,12 @@ export interface PlannedCorrection {
   readonly replaces: string;
   readonly creditNote: Invoice;
   readonly newInvoice: Invoice;
+}
+
+/** R8: an invoice billed wholly after a contract end the correction adds: cancelled by a credit note, not replaced. */
+export interface PlannedCancellation {
+  readonly cancels: string;
+  readonly creditNote: Invoice;
 }
 
 export interface RecalculationPlan {
@@ -120,6 +151,8 @@ export interface RecalculationPlan {
   readonly invoices: readonly InvoiceRecalculation[];
   /** Credit note + new invoice per corrected invoice (numbers assigned on commit). */
   readonly documents: readonly PlannedCorrection[];
+  /** Credit notes with no invoice replacing them (R8: billed wholly after a late end). */
+  readonly cancellations: readonly PlannedCancellation[];
   /** Why the plan cannot be committed as it is (e.g. a later invoice outside the range starts from a changed index). */
   readonly blockers: readonly string[];
   /** Net change of the customer's account, € TTC (sum of the corrected invoices' differences). */
@@ -135,10 +168,18 @@ export interface CommittedDocuments {
   readonly differenceTtc: string;
 }
 
+/** R8: an invoice a correction cancelled with no invoice replacing it, and the credit note's TTC. */
+export interface CommittedCancellation {
+  readonly cancelled: string;
+  readonly creditNote: string;
+  readonly creditTtc: string;
+}
+
 export interface CommittedCorrection {
   readonly id: number;
   readonly requestedOn: string;
   readonly documents: readonly CommittedDocuments[];
+  readonly cancellations: readonly CommittedCancellation[];
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -150,7 +191,7 @@ export function requestKeyOf(r: RecalcRequest): string {
 }
 
 /** The case an issued invoice was computed from, reassembled from its stored input and validated. */
-export async function storedCaseOf(db: Store["db"], stored: StoredInvoice): Promise<{ ok: true; value: Case } | { ok: false; reason: string }> {
+export async function storedCaseOf(db: Db, stored: StoredInvoice): Promise<{ ok: true; value: Case } | { ok: false; reason: string }> {
   const number = stored.invoice.number;
   const input = stored.input;
   if (!input) return { ok: false, reason: `invoice ${number} has no stored input` };
@@ -171,6 +212,8 @@ function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
     subscribedKva: r.subscribedKva,
     priceOption: r.priceOption,
     offer,
+    event: r.event,
+    finalReads: r.finalReads,
     exceptions: [
       ...(r.registeredLetter ? [{ kind: "registeredLetter" as const, evidence: r.registeredLetter, recordedOn: r.requestedOn }] : []),
       ...(r.fraud ? [{ kind: "fraud" as const, evidence: r.fraud, recordedOn: r.requestedOn }] : []),
@@ -180,14 +223,15 @@ function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
 
 const sameBilled = (a: Invoice, b: Invoice): boolean => canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
 
-async function committedUnder(db: Store["db"], requestKey: string): Promise<CommittedCorrection | undefined> {
+async function committedUnder(db: Db, requestKey: string): Promise<CommittedCorrection | undefined> {
   const c = await findCorrection(db, requestKey);
   if (!c) return undefined;
   const rows = await loadCorrectionDocuments(db, c.id);
   return {
     id: Number(c.id),
     requestedOn: c.requested_on,
-    documents: rows.map((x) => ({ replaced: x.replaced, creditNote: x.credit_note, newInvoice: x.new_invoice, differenceTtc: x.difference })),
+    documents: rows.flatMap((x) => (x.new_invoice === null ? [] : [{ replaced: x.replaced, creditNote: x.credit_note, newInvoice: x.new_invoice, differenceTtc: x.difference }])),
+    cancellations: rows.flatMap((x) => (x.new_invoice === null ? [{ cancelled: x.replaced, creditNote: x.credit_note, creditTtc: x.difference }] : [])),
   };
 }
 
@@ -196,9 +240,8 @@ interface Loaded {
   readonly stored: ReadonlyMap<string, StoredInvoice>;
 }
 
-async function plan(store: Store, input: unknown): Promise<Loaded> {
+async function plan(db: Db, input: unknown): Promise<Loaded> {
   const request = parseRecalcRequest(input);
-  const db = store.db;
   const contract = await findContractOffer(db, request.contractId);
   if (!contract) throw new RecalcRequestError([{ path: "contractId", message: `contract ${request.contractId} not found` }]);
   const numbers = await currentInvoiceNumbers(db, request.contractId, request.from, request.to);
@@ -213,11 +256,18 @@ async function plan(store: Store, input: unknown): Promise<Loaded> {
     else failures.push({ status: "failed", number, issued: s.document, reason: c.reason });
   }
   let offer: Case["offer"] | undefined;
-  if (request.priceOption !== undefined) {
+  // A stored case holds its own option's prices only: a new option prices with the store's full offer.
+  if (request.priceOption !== undefined || request.event?.type === "optionChange") {
     const row = (await loadOffers(db)).find((o) => o.id === contract.offer_id);
     if (row) offer = offerFromRows(row);
   }
-  const whatIf = whatIfOf(request, offer);
+  let whatIf = whatIfOf(request, offer);
+  if (request.event?.type === "optionChange") {
+    // The new tariff formula's TURPE from the store (a stored case holds its own formula's only).
+    const formula = request.event.tariffFormula;
+    const reference = referenceFromRows(await loadReference(db));
+    whatIf = { ...whatIf, networkTariff: reference.networkTariff.filter((e) => e.tariffFormula === formula) };
+  }
   const results = [...recalculateCore(issued, whatIf, { requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn: request.knownOn }), ...failures]
     .sort((a, b) => (a.issued.billingDate < b.issued.billingDate ? -1 : a.issued.billingDate > b.issued.billingDate ? 1 : 0));
   const changes = describeWhatIf(whatIf, issued[0]?.storedCase.contract);
@@ -248,10 +298,15 @@ async function plan(store: Store, input: unknown): Promise<Loaded> {
     });
     return [{ replaces: x.number, creditNote, newInvoice }];
   });
-  const netTtc = sumTtc(documents.map((d) => d.newInvoice.correction?.kind === "replacement" ? d.newInvoice.correction.differenceTtc : "0"));
+  const cancellations: PlannedCancellation[] = results.flatMap((x) =>
+    x.status === "cancelled" ? [{ cancels: x.number, creditNote: creditNoteFor(x.number, x.issued, request.requestedOn, `${reason}: ${x.reason}`) }] : []);
+  const netTtc = sumTtc([
+    ...documents.map((d) => d.newInvoice.correction?.kind === "replacement" ? d.newInvoice.correction.differenceTtc : "0"),
+    ...cancellations.map((c) => c.creditNote.totalTtc),
+  ]);
   const requestKey = requestKeyOf(request);
   const committed = await committedUnder(db, requestKey);
-  return { plan: { request, requestKey, changes, invoices: results, documents, blockers, netTtc, committed }, stored };
+  return { plan: { request, requestKey, changes, invoices: results, documents, cancellations, blockers, netTtc, committed }, stored };
 }
 
 function sumTtc(amounts: readonly string[]): string {
@@ -272,7 +327,7 @@ function sumTtc(amounts: readonly string[]): string {
  * would issue. Writes nothing.
  */
 export async function recalculate(store: Store, request: unknown): Promise<RecalculationPlan> {
-  return (await plan(store, request)).plan;
+  return (await plan(store.db, request)).plan;
 }
 
 export type CommitResult =
@@ -295,64 +350,88 @@ export interface CommitOptions {
  * listed); a blocked plan commits nothing.
  */
 export async function commitRecalculation(store: Store, request: unknown, opts: CommitOptions = {}): Promise<CommitResult> {
-  const { plan: p, stored } = await plan(store, request);
-  if (p.committed) return { status: "alreadyCommitted", plan: p, correction: p.committed };
-  if (p.blockers.length > 0) return { status: "blocked", plan: p, reasons: p.blockers };
-  type Recomputed = Extract<InvoiceRecalculation, { recomputed: Invoice }>;
-  const corrected = p.invoices.filter((x): x is Recomputed => x.status === "corrected");
-  if (corrected.length === 0) return { status: "nothingToCorrect", plan: p };
-  const r = p.request;
-  const reasonOf = (number: string) => p.documents.find((d) => d.replaces === number)!.creditNote.correction!;
+  const loaded = await plan(store.db, request);
+  const early = beforeCommit(loaded.plan);
+  if (early) return early;
   try {
-    const correction = await store.db.transaction().execute(async (trx) => {
-      const correctionId = await recordCorrection(trx, { requestKey: p.requestKey, contractId: r.contractId, requestedOn: r.requestedOn, initiatedBy: r.initiatedBy, request: r });
-      const creditNotes: NewInvoice[] = corrected.map((x) => {
-        const original = stored.get(x.number)!;
-        const contractPart = { cancels: x.number, cancelledHash: original.invoice.hash };
-        const reason = reasonOf(x.number);
-        return {
-          document: creditNoteFor(x.number, original.document, r.requestedOn, reason.kind === "cancellation" ? reason.reason : ""),
-          seriesPrefix: r.creditNoteSeries,
-          runId: null,
-          engineVersion: ENGINE_VERSION,
-          cancelsInvoiceId: original.invoice.id,
-          input: { caseHash: sha256(canonicalJson(contractPart)), contractPart, sharedParts: {} },
-        };
-      });
-      const issuedNotes = await issueInvoices(trx, creditNotes);
-      await opts.afterCreditNotes?.();
-      // One series per call (the request's credit-note series and issue year): numbered in the order given.
-      const noteOf = new Map(corrected.map((x, i) => [x.number, inOrder(issuedNotes, creditNotes, i)]));
-      const hasher = new InputHasher();
-      const newInvoices: NewInvoice[] = corrected.map((x) => {
-        const original = stored.get(x.number)!;
-        const document = replacementInvoice(x.recomputed, {
-          issueDate: r.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: noteOf.get(x.number)!.number, initiatedBy: r.initiatedBy, changes: p.changes,
-        });
-        return {
-          document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: ENGINE_VERSION,
-          replacesInvoiceId: original.invoice.id, input: hasher.storedInput(x.case, x.caseInvoices),
-        };
-      });
-      const issuedInvoices = await issueInvoices(trx, newInvoices);
-      const docs = corrected.map((x, i) => ({
-        correction_id: correctionId,
-        replaced_invoice_id: stored.get(x.number)!.invoice.id,
-        credit_note_id: noteOf.get(x.number)!.id,
-        new_invoice_id: inOrder(issuedInvoices, newInvoices, i).id,
-      }));
-      await recordCorrectionDocuments(trx, docs);
-      return correctionId;
-    });
-    const committed = await committedUnder(store.db, p.requestKey);
-    if (!committed || committed.id !== correction) throw new Error(`correction ${correction} was committed but cannot be read back`);
-    return { status: "committed", plan: p, correction: committed };
+    return await store.db.transaction().execute((trx) => issueCorrection(trx, loaded, opts));
   } catch (e) {
     // A concurrent commit of the same request got there first: report its documents.
-    const other = await committedUnder(store.db, p.requestKey);
-    if (other) return { status: "alreadyCommitted", plan: p, correction: other };
+    const other = await committedUnder(store.db, loaded.plan.requestKey);
+    if (other) return { status: "alreadyCommitted", plan: loaded.plan, correction: other };
     throw e;
   }
+}
+
+/**
+ * The same, inside the caller's transaction `trx` (a contract event recorded with the correction it
+ * makes, contracts/contract-events.ts): the plan is read and the documents issued in `trx`, so the
+ * event and its documents are stored together or not at all. `dryRun`: the plan only, nothing written
+ * (returned as `nothingToCorrect` with the plan: its documents are what a commit would issue).
+ */
+export async function recalculationIn(trx: Transaction<Database>, request: unknown, opts: CommitOptions & { dryRun?: boolean } = {}): Promise<CommitResult> {
+  const loaded = await plan(trx, request);
+  const early = beforeCommit(loaded.plan);
+  if (early || opts.dryRun) return early ?? { status: "nothingToCorrect", plan: loaded.plan };
+  return issueCorrection(trx, loaded, opts);
+}
+
+function beforeCommit(p: RecalculationPlan): CommitResult | undefined {
+  if (p.committed) return { status: "alreadyCommitted", plan: p, correction: p.committed };
+  if (p.blockers.length > 0) return { status: "blocked", plan: p, reasons: p.blockers };
+  if (!p.invoices.some((x) => x.status === "corrected" || x.status === "cancelled")) return { status: "nothingToCorrect", plan: p };
+  return undefined;
+}
+
+async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts: CommitOptions): Promise<CommitResult> {
+  const { plan: p, stored } = loaded;
+  type Recomputed = Extract<InvoiceRecalculation, { recomputed: Invoice }>;
+  // Per invoice of the range, in billing order: corrected (credit note + new invoice) or cancelled only (credit note).
+  const touched = p.invoices.filter((x): x is Recomputed | Extract<InvoiceRecalculation, { status: "cancelled" }> => x.status === "corrected" || x.status === "cancelled");
+  const corrected = touched.filter((x): x is Recomputed => x.status === "corrected");
+  const r = p.request;
+  const reasonOf = (number: string) => (p.documents.find((d) => d.replaces === number)?.creditNote ?? p.cancellations.find((c) => c.cancels === number)!.creditNote).correction!;
+  const correctionId = await recordCorrection(trx, { requestKey: p.requestKey, contractId: r.contractId, requestedOn: r.requestedOn, initiatedBy: r.initiatedBy, request: r });
+  const creditNotes: NewInvoice[] = touched.map((x) => {
+    const original = stored.get(x.number)!;
+    const contractPart = { cancels: x.number, cancelledHash: original.invoice.hash };
+    const reason = reasonOf(x.number);
+    return {
+      document: creditNoteFor(x.number, original.document, r.requestedOn, reason.kind === "cancellation" ? reason.reason : ""),
+      seriesPrefix: r.creditNoteSeries,
+      runId: null,
+      engineVersion: ENGINE_VERSION,
+      cancelsInvoiceId: original.invoice.id,
+      input: { caseHash: sha256(canonicalJson(contractPart)), contractPart, sharedParts: {} },
+    };
+  });
+  const issuedNotes = await issueInvoices(trx, creditNotes);
+  await opts.afterCreditNotes?.();
+  // One series per call (the request's credit-note series and issue year): numbered in the order given.
+  const noteOf = new Map(touched.map((x, i) => [x.number, inOrder(issuedNotes, creditNotes, i)]));
+  const hasher = new InputHasher();
+  const newInvoices: NewInvoice[] = corrected.map((x) => {
+    const original = stored.get(x.number)!;
+    const document = replacementInvoice(x.recomputed, {
+      issueDate: r.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: noteOf.get(x.number)!.number, initiatedBy: r.initiatedBy, changes: p.changes,
+    });
+    return {
+      document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: ENGINE_VERSION,
+      replacesInvoiceId: original.invoice.id, input: hasher.storedInput(x.case, x.caseInvoices),
+    };
+  });
+  const issuedInvoices = newInvoices.length === 0 ? [] : await issueInvoices(trx, newInvoices);
+  const newOf = new Map(corrected.map((x, i) => [x.number, inOrder(issuedInvoices, newInvoices, i).id]));
+  const docs = touched.map((x) => ({
+    correction_id: correctionId,
+    replaced_invoice_id: stored.get(x.number)!.invoice.id,
+    credit_note_id: noteOf.get(x.number)!.id,
+    new_invoice_id: newOf.get(x.number) ?? null,
+  }));
+  await recordCorrectionDocuments(trx, docs);
+  const committed = await committedUnder(trx, p.requestKey);
+  if (!committed || committed.id !== correctionId) throw new Error(`correction ${correctionId} was committed but cannot be read back`);
+  return { status: "committed", plan: p, correction: committed };
 }
 
 /** The issued row of `asked[i]`: issueInvoices numbers one series in the order given. */

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues } from "@billing/db";
 import { replayInvoice, runBilling } from "@billing/jobs";
+import { standardLineRule } from "@billing/core";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -64,8 +65,10 @@ describe("R7 capacity levy on the store", () => {
     const levy = await db().selectFrom("invoice_line").select(["period_start", "period_end", "quantity", "unit_price", "amount", "rule"])
       .where("invoice_id", "=", inv.id).where("kind", "=", "capacityLevy").execute();
     expect(levy).toEqual([
-      { period_start: "2026-11-01", period_end: "2026-11-15", quantity: "140", unit_price: "0.0045", amount: "0.63", rule: expect.stringMatching(/^R7 · CGV 5\.4/) },
+      { period_start: "2026-11-01", period_end: "2026-11-15", quantity: "140", unit_price: "0.0045", amount: "0.63", rule: null },
     ]);
+    // Issue 15 item 3: the standard rule of its kind is not stored; the document carries it (standardLineRule).
+    expect(standardLineRule("capacityLevy")).toMatch(/^R7 · CGV 5\.4/);
     expect(await replayInvoice(db(), inv.number)).toMatchObject({ status: "match", totalTtc: "91.10" });
   });
 });

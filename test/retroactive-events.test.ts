@@ -165,7 +165,19 @@ describe("a retroactive power change (R8 · CGV 4, R1, R5 · CGV 6.6)", () => {
     expect(january.billing_date).toBe("2026-01-01");
     expect(january.replaces_invoice_id).toBeNull();
     expect(await linesOf(january.number)).toEqual(KR2_JANUARY_LINES);
-    expect((await invoicesOf("KR1")).length).toBe(KR1_DOCUMENTS.length);
+    // KR1 ended (final invoice issued by the correction): what arose after it goes on a charges invoice
+    // (R3 · R4 after R8, core invoice/charges-invoice.ts) — the August and September invoices were paid on
+    // 12-02, late: August 22.43 due 08-16, 108 days × 22.43 × 4.14 % ÷ 365 = 0.27 → the 7.50 floor;
+    // September 86.64 due 09-16, 77 days × 86.64 × 4.14 % ÷ 365 = 0.76 → 7.50. October and November were
+    // cancelled by credit notes: never owed, no penalty (R3 · CGV 6.6). Total 15.00, no VAT.
+    const kr1 = await invoicesOf("KR1");
+    expect(kr1.slice(0, KR1_DOCUMENTS.length).length).toBe(KR1_DOCUMENTS.length);
+    const charges = kr1.slice(KR1_DOCUMENTS.length);
+    expect(charges.map((i) => [i.kind, i.billing_date, i.total_ht, i.total_vat, i.total_ttc])).toEqual([["chargesInvoice", "2026-01-01", "15.00", "0.00", "15.00"]]);
+    expect(await linesOf(charges[0]!.number)).toEqual([
+      ["latePaymentPenalty", "2025-08-17..2025-12-03", "7.50"],
+      ["latePaymentPenalty", "2025-09-17..2025-12-03", "7.50"],
+    ]);
   });
 });
 

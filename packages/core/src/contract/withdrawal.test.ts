@@ -55,10 +55,10 @@ describe("R8 · CGV 3.6 withdrawal decision", () => {
     expect(withdrawalDecision({ ...base, supplyStart: "2026-01-05", expressEarlyStart: false, noticeOn: "2025-12-20" })).toMatchObject({ ok: true, owed: "nothing", end: "2026-01-05" });
   });
 
-  it("R8 supply started without an express request: nothing is owed, which needs credit notes — refused with the reason", () => {
+  it("R8 supply started without an express request: nothing is owed — the contract ends on its first day of supply (its invoices cancelled by credit notes)", () => {
     const d = withdrawalDecision({ ...base, expressEarlyStart: false, noticeOn: "2025-12-20" });
-    expect(d.ok).toBe(false);
-    expect(d.ok ? "" : d.reason).toMatch(/without the customer's express request/);
+    expect(d).toMatchObject({ ok: true, deadline: "2025-12-29", owed: "nothing", end: "2025-12-15" });
+    expect(d.ok ? d.explanation : "").toMatch(/without the customer's express request: nothing is owed/);
   });
 });
 

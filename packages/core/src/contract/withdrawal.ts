@@ -5,7 +5,8 @@
  * (Alsace-Moselle adds Good Friday and 26 December). If supply started before the deadline at the
  * customer's express request, subscription, energy and services are owed up to the withdrawal notice
  * (prorated per R1: the final invoice bills up to the notice, the subscription beyond it is
- * credited); otherwise nothing is owed. The withdrawal ends the contract.
+ * credited); otherwise — before supply started, or after a start without that express request —
+ * nothing is owed: the contract ends on its first day of supply. The withdrawal ends the contract.
  *
  * Readings (docs/rules.md, "Contract life"): the 15 days run from conclusion + 1 to conclusion + 15,
  * both included, so the deadline is conclusion + 15 before it moves; a notice on the deadline is in
@@ -61,10 +62,15 @@ export function withdrawalDecision(w: WithdrawalInput): WithdrawalDecision {
   }
   const started = w.supplyStart < w.noticeOn;
   if (started && !w.expressEarlyStart) {
+    // R8 · CGV 3.6: without the customer's express request for an early start, nothing is
+    // owed for the supply before the notice — the contract is undone from its first day (Reading,
+    // docs/rules.md): it ends on its start, and whatever was billed is cancelled by credit notes.
     return {
-      ok: false,
+      ok: true,
       deadline,
-      reason: `supply started on ${w.supplyStart}, before the notice, without the customer's express request: nothing is owed, so what was billed must be cancelled by credit notes — not supported yet; record the express request if there was one`,
+      end: w.supplyStart,
+      owed: "nothing",
+      explanation: `Withdrawal notified on ${w.noticeOn}, by the deadline ${deadline}; supply started on ${w.supplyStart} without the customer's express request: nothing is owed, the contract is undone from its first day (every invoice cancelled by a credit note, none replaced)`,
     };
   }
   if (started) {

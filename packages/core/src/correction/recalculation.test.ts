@@ -41,6 +41,15 @@ describe("recalculate with a contract event (R8 · R5 · CGV 6.6)", () => {
     expect(final!.recomputed.lines.map((l) => [l.kind, l.quantity])).toEqual([["energy", "50"], ["excise", "50"]]);
   });
 
+  it("R8 · CGV 3.6 a withdrawal with nothing owed (the end on the first day of supply, 2025-01-15): every invoice cancelled, none replaced, no final invoice", () => {
+    const issued = billed();
+    expect(issued[0]!.storedCase.contract.start).toBe("2025-01-15");
+    const r = recalculate(issued, { reads: [], exceptions: [], event: { type: "contractEnd", date: "2025-01-15", reason: "withdrawal", requestedBy: "customer", receivedOn: "2025-05-20" } },
+      { requestedOn: "2025-05-20", initiatedBy: "supplier", knownOn: "2025-05-20" });
+    expect(r.map((x) => [x.number, x.status])).toEqual([1, 2, 3, 4, 5].map((n) => [`FA-${n}`, "cancelled"]));
+    expect(r[0]!.status === "cancelled" && r[0]!.reason).toMatch(/^R8 · CGV 3\.6: the contract ends on 2025-01-15, on or before its first day of supply 2025-01-15 .*nothing is owed/);
+  });
+
   it("R5 a late power increase charges nothing more for days older than 14 months before the correction; a decrease is never capped", () => {
     const issued = billed();
     const request = { requestedOn: "2026-05-01", initiatedBy: "supplier" as const, knownOn: "2026-05-01" }; // floor 2025-03-01

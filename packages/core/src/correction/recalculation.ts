@@ -51,7 +51,8 @@ export interface WhatIf {
    * termination, move-out, withdrawal, power or price option change — contract/retroactive-event.ts):
    * added to every recomputed case as known from the start (no reception day), as if each invoice had
    * known it. A `contractEnd` also ends the contract: the first invoice of the range billed on or after
-   * the end becomes the final invoice (billing date = the end), the later ones are cancelled only.
+   * the end becomes the final invoice (billing date = the end), the later ones are cancelled only; an end
+   * on or before the contract's start (a withdrawal with nothing owed) cancels every invoice, none replaced.
    */
   readonly event?: ContractEvent | undefined;
   /**
@@ -290,6 +291,12 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
   let finalMade = false;
   for (const inv of sorted) {
     const doc = inv.document;
+    if (end !== null && end <= inv.storedCase.contract.start) {
+      // R8 · CGV 3.6: an end on or before the first day of supply (a withdrawal with nothing owed) — nothing
+      // was owed for any day, so no final invoice: every invoice is cancelled by a credit note, none replaced.
+      out.push({ status: "cancelled", number: inv.number, issued: doc, reason: `R8 · CGV 3.6: the contract ends on ${end}, on or before its first day of supply ${inv.storedCase.contract.start} (${describeEvent(whatIf.event!)}): nothing is owed, every invoice is cancelled and none replaced` });
+      continue;
+    }
     if (end !== null && finalMade && doc.billingDate > end) {
       out.push({ status: "cancelled", number: inv.number, issued: doc, reason: `R8 · CGV 10.3: billed after the contract's end on ${end} (${describeEvent(whatIf.event!)}); the final invoice of the end replaces the invoice that billed the end's energy` });
       continue;

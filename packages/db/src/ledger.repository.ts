@@ -443,7 +443,7 @@ export interface InvoiceToReview {
   readonly customer_id: string;
   readonly contract_id: string;
   readonly issue_date: string;
-  /** The invoice closes the contract (a final invoice or a terminating true-up): any credit is refunded. */
+  /** The invoice closes the contract (a final invoice, a terminating true-up, or a credit note a contract end left unreplaced): any credit is refunded. */
   readonly termination: boolean;
   /** A true-up ending smoothed billing: any credit is refunded too (smoothed/refund-threshold.ts). */
   readonly switch_to_monthly: boolean;
@@ -453,14 +453,16 @@ export interface InvoiceToReview {
  * Invoices of these customers issued on or before `date` that no credit review has examined yet, in issue
  * order — on one day, a final invoice first and credit notes last: the review counts every document of
  * its day, so the documents of one correction are reviewed as one, and a final invoice among them (a late
- * end, docs/contract-life.md) makes the credit a termination credit, refunded whatever its size (R4).
+ * end, docs/contract-life.md) makes the credit a termination credit, refunded whatever its size (R4). A
+ * credit note cancelling an invoice with none replacing it (billed after a late end, or every invoice of
+ * a withdrawal with nothing owed) closes the contract too: its credit is a termination credit as well.
  */
 export async function invoicesToReview(db: Db, customerIds: readonly string[], date: string): Promise<InvoiceToReview[]> {
   if (customerIds.length === 0) return [];
   const r = await sql<InvoiceToReview>`
     select i.id::int8 as id, i.number, i.customer_id, i.contract_id, i.issue_date,
       (case when i.kind = 'trueUpInvoice' then coalesce((i.true_up->>'termination')::boolean, false)
-            when i.kind = 'creditNote' then false
+            when i.kind = 'creditNote' then exists (select 1 from correction_document d where d.credit_note_id = i.id and d.new_invoice_id is null)
             else i.subscription_start is null end) as termination,
       coalesce((i.true_up->>'switchToMonthly')::boolean, false) as switch_to_monthly
     from invoice i

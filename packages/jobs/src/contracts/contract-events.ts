@@ -192,9 +192,17 @@ async function recordIn(
           explanation = w.explanation;
           Object.assign(details, { concludedOn: e.concludedOn, noticeOn: e.date, deadline: w.deadline, owed: w.owed, expressEarlyStart: e.expressEarlyStart ?? false });
           if (w.owed === "nothing") {
-            if (await hasInvoices(trx, k.id)) return refuse(`withdrawal: nothing is owed but contract ${k.id} has invoices — they must be cancelled by credit notes (not supported yet)`);
+            // Nothing owed (before supply started, or after a start without the express request): the
+            // contract ends on its first day and is billed no more; what was already billed is cancelled
+            // by the recalculation below — a credit note per invoice, none replaced (R8 · R5 · CGV 6.6).
             life.endDate = k.start_date;
             life.nextBillingDate = null;
+            if (!ending && await hasInvoices(trx, k.id)) {
+              if (k.billing_mode === "smoothed") {
+                return refuse(`withdrawal: nothing is owed but contract ${k.id} is billed in smoothed instalments — cancelling its instalments and true-ups is not supported yet (docs/contract-life.md)`);
+              }
+              retro = { from: k.start_date };
+            }
           }
         } else {
           const t = terminationEnd({ reason: e.kind, askedEnd: e.date, noticeOn: e.kind === "supplierSwitch" ? receivedOn : noticeOn });

@@ -97,7 +97,7 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     .option("--annual-charge-ht <amount>", "powerChange / optionChange reversing a change of less than a year: the distributor's annual-character charge, € HT")
     .option("--special-read", "termination / move-out / switch: the customer asked for a paid special read of the end date (default: no)")
     .option("--concluded-on <YYYY-MM-DD>", "withdrawal: the day the contract was concluded")
-    .option("--express-early-start", "withdrawal: supply started before the deadline at the customer's express request (default: no)")
+    .option("--express-early-start", "withdrawal: supply started before the deadline at the customer's express request: owed up to the notice (default: no — nothing owed, every invoice cancelled by a credit note)")
     .option("--dry-run", "an event dated in an already-billed period: show the correction it would make (credit notes, replacing and final invoices), store nothing (default: record and correct in one transaction)")
     .option("--json", "print the outcome as JSON (default: a sentence)")
     .action(async (contract: string, kind: string, o: EventOptions) => {

@@ -11,7 +11,9 @@
  * power change before it, a price option change on or before it) is corrected in the same transaction
  * by the recalculation (correction/recalc.ts, R5 · CGV 6.6): credit notes cancelling the invoices it
  * changes, the invoices replacing them (for an end: the final invoice; the invoices billed wholly after
- * the end cancelled only) — see {@link retroactiveCorrection} and docs/contract-life.md.
+ * the end cancelled only) — see {@link retroactiveCorrection} and docs/contract-life.md. A withdrawal with
+ * nothing owed (R8 · CGV 3.6: no express request for an early start) ends the contract on its first day:
+ * its issued invoices, if any, are all cancelled by the same recalculation, none replaced.
  */
 import { z } from "zod";
 import type { Kysely, Transaction } from "kysely";

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer, refundsOf, verifyChain } from "@billing/db";
 import { importPayments, recordContractEvent, replayInvoice, runBilling, runPaymentsNightly } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
+import { formatOutcome } from "../packages/jobs/src/commands/contract-events.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -99,6 +100,8 @@ describe("a withdrawal with nothing owed over issued invoices (R8 · CGV 3.6, R5
     expect(plan?.netTtc).toBe("-109.07");
     expect(plan?.documents).toEqual([]);
     expect(plan?.cancellations.map((c) => [c.creditNote.billingDate, c.creditNote.totalTtc])).toEqual([["2025-08-01", "-22.43"], ["2025-09-01", "-86.64"]]);
+    // What `billing contracts event KW1 withdrawal … --dry-run` prints first.
+    expect(formatOutcome("KW1", out).split("\n")[0]).toMatch(/^KW1: dry run — withdrawal of 2025-08-01 .*the correction would cancel FA-2025-\d+ \(credit TTC -22\.43\); cancel FA-2025-\d+ \(credit TTC -86\.64\); net TTC -109\.07; nothing stored$/);
     expect(await counts()).toEqual(before);
     expect(await contractRow("KW1")).toEqual({ end_date: null, next_billing_date: "2025-10-01" });
   });

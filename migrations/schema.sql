@@ -2227,10 +2227,24 @@ CREATE INDEX held_invoice_status ON public.held_invoice USING btree (status, id)
 
 
 --
+-- Name: instalment_notice_run; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX instalment_notice_run ON public.instalment_notice USING btree (run_id) WHERE (run_id IS NOT NULL);
+
+
+--
 -- Name: instalment_plan_contract; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX instalment_plan_contract ON public.instalment_plan USING btree (contract_id, start_date DESC);
+
+
+--
+-- Name: instalment_plan_run; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX instalment_plan_run ON public.instalment_plan USING btree (run_id) WHERE (run_id IS NOT NULL);
 
 
 --
@@ -2343,6 +2357,13 @@ CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id,
 --
 
 CREATE INDEX payment_customer ON public.payment USING btree (customer_id, received_on);
+
+
+--
+-- Name: plan_readjustment_run; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX plan_readjustment_run ON public.plan_readjustment USING btree (run_id) WHERE (run_id IS NOT NULL);
 
 
 --

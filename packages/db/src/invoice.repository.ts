@@ -663,10 +663,17 @@ export function loadInvoiceLines(db: Kysely<Database>, invoices: readonly { read
     if (i.issue_date < from) from = i.issue_date;
     if (i.issue_date > to) to = i.issue_date;
   }
-  return db.selectFrom("invoice_line").selectAll()
-    .where("invoice_id", "=", sql<number>`any(${invoices.map((i) => i.id)}::int8[])`)
-    .where("issue_date", ">=", from).where("issue_date", "<=", to)
-    .orderBy("invoice_id").orderBy("line_no").execute();
+  if (invoices.length === 0) return Promise.resolve([]);
+  // One lookup per invoice on its partition's primary key (invoice_id, line_no, issue_date), whatever the
+  // statistics; the constant bounds keep only the partitions of the invoices' issue months in the plan.
+  return sql<InvoiceLineRow>`
+    select l.* from unnest(${invoices.map((i) => i.id)}::int8[], ${invoices.map((i) => i.issue_date)}::date[]) as u(id, issue_date)
+    cross join lateral (
+      select * from invoice_line l where l.invoice_id = u.id and l.issue_date = u.issue_date
+        and l.issue_date >= ${from}::date and l.issue_date <= ${to}::date
+      offset 0
+    ) l
+    order by l.invoice_id, l.line_no`.execute(db).then((r) => r.rows);
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

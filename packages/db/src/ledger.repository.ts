@@ -324,7 +324,8 @@ export async function loadEndedContractsWithPendingCharges(
       and (${range.toId ?? null}::text is null or k.id <= ${range.toId ?? null}::text)
       and exists (
         select 1 from ledger_charge c where c.contract_id = k.id and c.computed_on <= ${asOf}::date
-          and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id))
+          and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id)
+        offset 0)
     order by k.id`.execute(db);
   return rows;
 }

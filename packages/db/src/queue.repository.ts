@@ -99,7 +99,9 @@ export async function runWrittenCounts(db: Db, runId: number): Promise<RunWritte
       (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'billed') as billed,
       (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'failed') as failed,
       (select count(*) from invoice where run_id = ${runId}) as invoices,
-      (select count(*) from invoice_line l join invoice i on i.id = l.invoice_id and l.issue_date = i.issue_date where i.run_id = ${runId}) as lines,
+      -- One lookup per invoice of the run on each line partition's primary key, never a join with every line.
+      (select coalesce(sum((select count(*) from invoice_line l where l.invoice_id = i.id and l.issue_date = i.issue_date)), 0)
+        from invoice i where i.run_id = ${runId}) as lines,
       (select count(*) from invoice where run_id = ${runId} and kind = 'trueUpInvoice') as "trueUps",
       (select count(*) from instalment_plan where run_id = ${runId}) as plans,
       (select count(*) from instalment_notice where run_id = ${runId}) as notices,

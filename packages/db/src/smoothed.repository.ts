@@ -51,20 +51,23 @@ export async function issueSmoothedDocuments(trx: Transaction<Database>, docs: S
 
 /**
  * The plan in force of each contract (its latest), as the case's `billing.plan`: the instalments
- * after the latest applied readjustment, and the carried credit still to deduct. One query.
+ * after the latest applied readjustment, and the carried credit still to deduct. One query: one lookup per
+ * contract on instalment_plan_contract (contract, start date desc), its readjustments and notices by their
+ * primary keys, whatever the statistics (docs/performance.md "Plans").
  */
 export async function loadPlanStates(db: Db, contractIds: readonly string[]): Promise<Map<string, PlanState>> {
   const out = new Map<string, PlanState>();
   if (contractIds.length === 0) return out;
   const r = await sql<{ contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; amounts_ttc: string[]; credit: string }>`
-    select distinct on (p.contract_id) p.contract_id, p.reference, p.start_date, p.estimated_total_ttc,
+    select p.contract_id, p.reference, p.start_date, p.estimated_total_ttc,
       coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = p.reference and a.applied
                 order by a.check_date desc limit 1), p.amounts_ttc) as amounts_ttc,
       (p.credit_to_deduct_ttc - coalesce((select sum(n.credit_deducted_ttc) from instalment_notice n
                 where n.contract_id = p.contract_id and n.plan_reference = p.reference), 0))::text as credit
-    from instalment_plan p
-    where p.contract_id = any(${[...contractIds]}::text[])
-    order by p.contract_id, p.start_date desc`.execute(db);
+    from unnest(${[...contractIds]}::text[]) as u(id)
+    cross join lateral (
+      select * from instalment_plan p where p.contract_id = u.id order by p.start_date desc limit 1
+    ) p`.execute(db);
   for (const row of r.rows) {
     out.set(row.contract_id, {
       reference: row.reference,

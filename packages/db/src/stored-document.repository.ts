@@ -7,7 +7,8 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import { type StoredInvoice, documentFromRows, loadInvoiceLines } from "./invoice.repository.ts";
-import type { Database } from "./schema.ts";
+import { withoutSort } from "./planner.ts";
+import type { Database, InvoiceVatRow } from "./schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -57,14 +58,20 @@ export interface IssuedCursor {
  * VAT groups and stored input (three queries for the page) and the document rebuilt from them.
  */
 export async function loadIssuedPage(db: Db, o: IssuedRange, after: IssuedCursor | null, pageSize: number): Promise<StoredInvoice[]> {
-  let q = issuedRangeQuery(db, o).selectAll();
-  if (after) q = q.where(sql<boolean>`(issue_date, id) > (${after.date}::date, ${after.id}::int8)`);
-  const invoices = await q.orderBy("issue_date").orderBy("id").limit(pageSize).execute();
+  // A keyset scan on invoice_issue_date (issue date, id), whatever the statistics (planner.ts withoutSort).
+  const invoices = await withoutSort(db, (db) => {
+    let q = issuedRangeQuery(db, o).selectAll();
+    if (after) q = q.where(sql<boolean>`(issue_date, id) > (${after.date}::date, ${after.id}::int8)`);
+    return q.orderBy("issue_date").orderBy("id").limit(pageSize).execute();
+  });
   if (invoices.length === 0) return [];
   const ids = invoices.map((i) => i.id);
   const [lines, vat, inputs] = await Promise.all([
     loadInvoiceLines(db, invoices),
-    db.selectFrom("invoice_vat").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).orderBy("invoice_id").orderBy("group_no").execute(),
+    // One lookup per document on invoice_vat_pkey (invoice_id, rate), whatever the statistics.
+    sql<InvoiceVatRow>`select v.* from unnest(${ids}::int8[]) as u(id)
+      cross join lateral (select * from invoice_vat v where v.invoice_id = u.id offset 0) v
+      order by v.invoice_id, v.group_no`.execute(db).then((r) => r.rows),
     db.selectFrom("invoice_input").selectAll().where("invoice_id", "=", sql<number>`any(${ids}::int8[])`).execute(),
   ]);
   const linesOf = groupBy(lines, (l) => l.invoice_id);

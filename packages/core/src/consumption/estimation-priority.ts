@@ -33,7 +33,7 @@ import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { type Estimate, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
-import { type IndexPoint, assertNonDecreasing, indexAt, indexPoints, registersOf } from "./meter-index.ts";
+import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAt, indexPoints, pointsOf, registersOf } from "./meter-index.ts";
 
 export const RULE_R2 = "R2 · CGV 6.2 (consumption: tele-read, distributor index, self-read, connected station, history, peer average)";
 
@@ -77,15 +77,15 @@ export function knownReads(c: Case): Read[] {
 
 /** The register's distributor indexes (tele-read, then on-site read, per date), sorted by date. */
 export function distributorPoints(reads: readonly Read[], register: Register): IndexPoint[] {
-  const byDate = new Map<LocalDate, IndexPoint & { rank: number }>();
+  const byDate = new Map<LocalDate, RankedRead>();
   for (const r of reads) {
     const rank = ACTUAL_RANK[r.source];
     const v = r.registers[register];
     if (rank === undefined || v === undefined) continue;
     const prev = byDate.get(r.date);
-    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, index: dec(v), source: r.source, rank });
+    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, value: v, source: r.source, rank });
   }
-  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map(({ date, index, source }) => ({ date, index, source }));
+  return pointsOf(byDate);
 }
 
 
@@ -151,7 +151,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       });
     } else {
       const at = indexAt(indexPoints(known, r), p.start, r);
-      const lastActual = actual.get(r)!.filter((x) => x.date <= p.start).at(-1);
+      const lastActual = actual.get(r)!.findLast((x) => x.date <= p.start);
       starts.set(r, {
         index: at.index,
         used: { basis: at.basis, date: p.start, index: formatPlain(at.index), register: r, source: at.source },
@@ -171,13 +171,13 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       const s = starts.get(r)!;
       const e = end.get(r)!;
       const inside = actual.get(r)!.filter((x) => x.date > p.start && x.date < D);
-      const lastActual = actual.get(r)!.filter((x) => x.date <= D).at(-1);
+      const lastActual = actual.get(r)!.findLast((x) => x.date <= D);
       const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
       const a = reconciles && s.actualReadDate !== null ? (actual.get(r)!.find((x) => x.date === s.actualReadDate) ?? null) : null;
       byRegister.set(r, { start: s.index, end: e, inside, reconciles, ...(reconciles ? { reconciliation: { a, b: lastActual! } } : {}) });
       indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
       // The latest distributor index the end accounts for (the earliest over registers).
-      const latest = estimated ? maxOrNull(actual.get(r)!.filter((x) => x.date <= D).at(-1)?.date ?? null, s.actualReadDate) : D;
+      const latest = estimated ? maxOrNull(actual.get(r)!.findLast((x) => x.date <= D)?.date ?? null, s.actualReadDate) : D;
       actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
     }
     for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
@@ -226,7 +226,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   const bases = new Map<Register, Base>();
   for (const r of registers) {
     const s = starts.get(r)!;
-    const last = actual.get(r)!.filter((x) => x.date < D).at(-1);
+    const last = actual.get(r)!.findLast((x) => x.date < D);
     // A distributor index dated the period start counts as new only when the billed start was an
     // estimate (it arrived after the previous invoice): an actual start is that index already.
     const newInformation = last !== undefined && (s.actualReadDate === null || last.date > s.actualReadDate) && (last.date !== p.start || s.estimated);
@@ -274,7 +274,7 @@ function distributorEnd(
       end.set(r, at.index);
       continue;
     }
-    const before = points.filter((x) => x.date < D).at(-1);
+    const before = points.findLast((x) => x.date < D);
     const after = points.find((x) => x.date > D);
     if (!before || !after) return null;
     const share = div(dec(daysBetween(before.date, D)), dec(daysBetween(before.date, after.date)));
@@ -314,7 +314,7 @@ function selfReadAttempt(
     const v = read.registers[r];
     if (v === undefined) return { ok: false, reason: `self-read of ${s} lacks register ${r}`, readDate: s };
     const x = dec(v);
-    const last = actual.get(r)!.filter((a) => a.date <= s).at(-1);
+    const last = actual.get(r)!.findLast((a) => a.date <= s);
     if (last && compare(x, last.index) < 0) {
       return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}`, readDate: s };
     }

@@ -39,6 +39,28 @@ export function registersOf(option: PriceOption): Register[] {
 
 const SOURCE_RANK: Record<string, number> = { teleRead: 0, distributorActual: 1, selfRead: 2, connectedStation: 3 };
 
+/** A day's best read of a register (by rank), its index not parsed yet. */
+export interface RankedRead {
+  readonly date: LocalDate;
+  readonly value: string;
+  readonly source: string;
+  readonly rank: number;
+}
+
+/**
+ * The day's best reads as index points sorted by date: each index parsed once, after the ranking
+ * (issue 15: a read replaced by a better one of its day, or never kept, is not parsed).
+ */
+export function pointsOf(byDate: ReadonlyMap<LocalDate, RankedRead>): IndexPoint[] {
+  const kept = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+  const out: IndexPoint[] = new Array(kept.length);
+  for (let i = 0; i < kept.length; i++) {
+    const k = kept[i]!;
+    out[i] = { date: k.date, index: dec(k.value), source: k.source };
+  }
+  return out;
+}
+
 export interface IndexPoint {
   readonly date: LocalDate;
   readonly index: Dec;
@@ -47,15 +69,15 @@ export interface IndexPoint {
 
 /** The register's known indexes, one per date (best source), sorted by date. */
 export function indexPoints(c: Case, register: Register): IndexPoint[] {
-  const byDate = new Map<LocalDate, IndexPoint & { rank: number }>();
+  const byDate = new Map<LocalDate, RankedRead>();
   for (const r of c.reads) {
     const v = r.registers[register];
     if (v === undefined) continue;
     const rank = SOURCE_RANK[r.source] ?? 9;
     const prev = byDate.get(r.date);
-    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, index: dec(v), source: r.source, rank });
+    if (!prev || rank < prev.rank) byDate.set(r.date, { date: r.date, value: v, source: r.source, rank });
   }
-  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map(({ date, index, source }) => ({ date, index, source }));
+  return pointsOf(byDate);
 }
 
 export interface IndexAt {

@@ -20,7 +20,7 @@ import { networkFixedMonthly } from "../pricing/network-tariff.ts";
 import { offerSubscriptionChangeDates, supplySubscriptionMonthly } from "../pricing/offer-price.ts";
 import { powerChangeDates, subscribedKvaAt } from "../pricing/subscribed-power.ts";
 import { formulasUsed, onOptionAt, optionChangeDates } from "../pricing/price-option.ts";
-import { changeDates } from "../primitives/series.ts";
+import { changeDates, entryAt } from "../primitives/series.ts";
 import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
@@ -114,11 +114,32 @@ function memoValues(whole: Case, prepared: PreparedReference): (date: LocalDate)
   // Without events the day's option, formula and kVA are the contract's: one table for every date.
   const fixed = whole.events.length === 0 ? prepared.tableOf(whole, `subscription|${whole.contract.priceOption}|${whole.contract.tariffFormula}|${whole.contract.subscribedKva}`) : null;
   return (date) => {
-    if (fixed !== null) return remembered(fixed, date, () => valuesAt(whole, whole.contract.subscribedKva, date));
+    if (fixed !== null) return remembered(fixed, date, () => valuesInForce(whole, whole.contract.subscribedKva, date, prepared));
     const c = onOptionAt(whole, date);
     const kva = subscribedKvaAt(c, date);
-    return remembered(prepared.tableOf(c, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}`), date, () => valuesAt(c, kva, date));
+    return remembered(prepared.tableOf(c, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}`), date, () => valuesInForce(c, kva, date, prepared));
   };
+}
+
+/**
+ * valuesAt of a date, computed once per set of entries in force (the offer's subscription price for
+ * the option and kVA, the formula's TURPE entry, the CTA rate, the VAT regime) and kVA: the values are
+ * a function of those entries and the kVA only, so every day between two change dates shares them
+ * (issue 15: the per-date memo missed on each contract's own period start). A day where an entry is
+ * missing computes valuesAt itself, which fails with its own message.
+ */
+function valuesInForce(c: Case, kva: number, date: LocalDate, prepared: PreparedReference): SubscriptionValues {
+  const option = c.contract.priceOption;
+  const formula = c.contract.tariffFormula;
+  const supply = c.offer.subscription;
+  const network = c.reference.networkTariff;
+  const s = entryAt(supply.filter((x) => x.priceOption === option && x.kva === kva), date);
+  const n = entryAt(network.filter((x) => x.tariffFormula === formula), date);
+  const cta = entryAt(c.reference.cta, date);
+  const vat = entryAt(c.reference.vat, date);
+  if (s === undefined || n === undefined || cta === undefined || vat === undefined) return valuesAt(c, kva, date);
+  const key = `${supply.indexOf(s)}|${network.indexOf(n)}|${c.reference.cta.indexOf(cta)}|${c.reference.vat.indexOf(vat)}`;
+  return remembered(prepared.tableOf(c, `subscriptionInForce|${option}|${formula}|${kva}`), key, () => valuesAt(c, kva, date));
 }
 
 export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {

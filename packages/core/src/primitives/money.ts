@@ -181,7 +181,8 @@ export function roundRatioTimesToCent(r: Ratio, k: Dec): Dec {
 function reduced(r: Ratio): { num: Dec; den: bigint } {
   const places = Math.max(0, r.num.decimalPlaces());
   const scale = 10n ** BigInt(places);
-  const n = BigInt(r.num.times(new D(scale.toString())).toFixed(0));
+  // A whole numerator (the usual kWh × days) is its own scaled value: no Decimal built to scale it.
+  const n = BigInt(places === 0 ? r.num.toFixed(0) : r.num.times(new D(scale.toString())).toFixed(0));
   const d = BigInt(r.den.toFixed(0)) * scale;
   const g = gcdBig(n, d) || 1n;
   return { num: new D((n / g).toString()), den: d / g };

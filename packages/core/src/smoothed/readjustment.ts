@@ -59,24 +59,27 @@ export function readjustment(
     thresholdPct: formatPlain(settings.thresholdPct),
   };
 
+  /** The plan kept as it is, nothing measured or projected, for `reason`. */
+  const kept = (reason: string): PlanReadjustment => ({
+    ...base,
+    amountsTtc: plan.amountsTtc,
+    applied: false,
+    consumedKwh: {},
+    deviationPct: "0",
+    measuredTo: {},
+    newAmountTtc: null,
+    projectedKwh: {},
+    projectedTotalTtc: formatCents(planTotal),
+    reason,
+  });
+
   if (rules.smoothedChanges) {
     // R8 · CGV 4 (Reading, docs/contract-life.md): a price option change in the plan year puts the year on
     // two sets of registers; the consumption so far cannot be projected on either: the plan is kept, the
     // true-up prices each option's days on its own registers.
     const change = optionChanges(c).find((e) => e.date > plan.start && e.date < yearEnd);
     if (change) {
-      return {
-        ...base,
-        amountsTtc: plan.amountsTtc,
-        applied: false,
-        consumedKwh: {},
-        deviationPct: "0",
-        measuredTo: {},
-        newAmountTtc: null,
-        projectedKwh: {},
-        projectedTotalTtc: formatCents(planTotal),
-        reason: `price option change of ${change.date} (${change.priceOption}) in the plan year: the registers change, nothing to project; plan kept, the true-up prices each option's days (R8 · CGV 4)`,
-      };
+      return kept(`price option change of ${change.date} (${change.priceOption}) in the plan year: the registers change, nothing to project; plan kept, the true-up prices each option's days (R8 · CGV 4)`);
     }
     c = onOptionAt(c, plan.start);
   }
@@ -87,18 +90,7 @@ export function readjustment(
     const points = indexPoints(c, r).filter((p) => p.date <= date);
     const last = points.at(-1);
     if (!last || last.date <= plan.start) {
-      return {
-        ...base,
-        amountsTtc: plan.amountsTtc,
-        applied: false,
-        consumedKwh: {},
-        deviationPct: "0",
-        measuredTo: {},
-        newAmountTtc: null,
-        projectedKwh: {},
-        projectedTotalTtc: formatCents(planTotal),
-        reason: `no read of register ${r} after the plan start ${plan.start}: nothing to compare, plan kept`,
-      };
+      return kept(`no read of register ${r} after the plan start ${plan.start}: nothing to compare, plan kept`);
     }
     const kwh = sub(last.index, indexAt(points, plan.start, r).index);
     consumed.set(r, kwh);

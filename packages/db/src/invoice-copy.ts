@@ -52,9 +52,11 @@ export async function copyDetailRows(client: pg.ClientBase, items: readonly Copy
         `${id}\t${issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
         `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`;
     }
-    it.document.vat.forEach((g, i) => {
+    const groups = it.document.vat;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
       vat += `${id}\t${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\n`;
-    });
+    }
     inputs += `${id}\t${field(it.caseHash)}\t${field(it.contractPartJson)}\t${field(it.sharedPartsJson)}\n`;
   }
   await copyRows(client, "copy invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
@@ -74,14 +76,17 @@ const INVOICE_COLUMNS: readonly (readonly [string, string])[] = [
   ["previous_hash", "previousHash"], ["hash", "hash"],
 ];
 
+const INVOICE_KEYS: readonly string[] = INVOICE_COLUMNS.map(([, key]) => key);
+
 /** The invoice rows by COPY (the header objects of insertInvoiceRows: objects and arrays go as JSON). */
 export async function copyInvoiceRows(client: pg.ClientBase, rows: readonly Record<string, unknown>[]): Promise<void> {
   let text = "";
   for (const r of rows) {
-    text += INVOICE_COLUMNS.map(([, key]) => {
-      const v = r[key];
-      return field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
-    }).join("\t") + "\n";
+    for (let c = 0; c < INVOICE_KEYS.length; c++) {
+      const v = r[INVOICE_KEYS[c]!];
+      text += field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
+      text += c === INVOICE_KEYS.length - 1 ? "\n" : "\t";
+    }
   }
   await copyRows(client, `copy invoice (${INVOICE_COLUMNS.map(([c]) => c).join(", ")}) from stdin`, text);
 }

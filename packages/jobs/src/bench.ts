@@ -14,7 +14,7 @@
  * `--events-share x`: before the run, contract events (R8) on that share of the contracts, half power
  * changes in the period the night bills, half supplier switches ending in it (docs/performance.md).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -77,6 +77,7 @@ try {
     await analyzeTables(store.db, ["contract_event"]); // a bulk load: the night's plans see it (issue 15)
   }
   peakRss = 0;
+  const childCpu0 = childrenCpuSeconds();
   const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   // Issue 15 item 6: the night's set-up (peer averages, due count, run claim) is part of the night's time.
   const setup = s.setupSeconds ?? 0;
@@ -93,6 +94,11 @@ try {
     `  peak RSS   ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process${Number(workers) > 1 ? "; each worker reports its own below" : ""})`,
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
+  // Issue 15: the workers' CPU (each worker also prints its own on stderr, "worker <pid>: CPU …").
+  const perWorkerCpu = (s as { workerCpuSeconds?: readonly number[] }).workerCpuSeconds;
+  const childCpu = childrenCpuSeconds() - childCpu0;
+  if (perWorkerCpu?.length) lines.push(`  workers    CPU ${perWorkerCpu.map((c) => `${c.toFixed(2)} s`).join(", ")}`);
+  else if (childCpu > 0) lines.push(`  workers    CPU ${childCpu.toFixed(2)} s in all (user + system of the worker processes)`);
   // Bytes stored per invoice: the invoice tables (heap, TOAST, indexes) of this fresh store, all the night's.
   const storedBytes = await tablesBytes(store.db, ["invoice", "invoice_line", "invoice_vat", "invoice_input", "case_part"]);
   if (s.invoices > 0) lines.push(`  stored     ${(storedBytes / 2 ** 20).toFixed(1)} MiB in the invoice tables → ${Math.round(storedBytes / s.invoices).toLocaleString("en-US")} bytes per invoice (lines, VAT groups, inputs, case parts, indexes)`);
@@ -116,6 +122,17 @@ try {
   clearInterval(sampler);
   await store.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** User + system CPU of this process's ended children (the workers), seconds; 0 where /proc is absent. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[13]) + Number(f[14])) / 100; // cutime, cstime (fields 16, 17) in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
 }
 
 /** R8 events on every (1 / share)-th due contract: power changes and switches inside the period the night bills. */

@@ -56,6 +56,20 @@ export class InputHasher {
     return v;
   }
 
+  private readonly pairs = new Map<string, StoredInput["sharedParts"]>();
+
+  /** One { offer, reference } object per pair of parts: the store serialises each pair's hashes once (issue 15 item 3). */
+  private pair(offer: { hash: string; body: unknown }, reference: { hash: string; body: unknown }): StoredInput["sharedParts"] {
+    const key = `${offer.hash}|${reference.hash}`;
+    let v = this.pairs.get(key);
+    if (!v) {
+      v = { offer, reference };
+      if (this.pairs.size > 50_000) this.pairs.clear();
+      this.pairs.set(key, v);
+    }
+    return v;
+  }
+
   storedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
     return this.split(trimCase(c, invoices), spanOf(invoices));
   }
@@ -82,7 +96,7 @@ export class InputHasher {
       caseHash: caseHashOf(sha256(contractPartJson), o.hash, r.hash),
       contractPart,
       contractPartJson,
-      sharedParts: { offer: o, reference: r },
+      sharedParts: this.pair(o, r),
     };
   }
 }

@@ -19,8 +19,10 @@ import {
   type Dec,
   type Ratio,
   add,
-  formatCents,
+  exactRatio,
   formatForDisplay,
+  formatExactAt,
+  formatExactRatio,
   formatPlain,
   formatPrice,
   formatRatio,
@@ -29,7 +31,7 @@ import {
   ratioValue,
   isZero,
   ratio,
-  roundRatioTimesToCent,
+  roundExactTimesToCent,
   sub,
 } from "../primitives/money.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
@@ -231,16 +233,17 @@ export function energyLines(
     for (const r of registers) {
       const share = kwhByRegister.get(r)![i]!;
       const kwh = ratioValue(share);
-      // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding.
-      const shareText = formatRatio(share);
+      // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding
+      // (in whole numbers: money.ts, exactRatio — the same figures and texts as the decimal functions).
+      const fx = exactRatio(share);
+      const shareText = formatExactRatio(fx); // formatRatio(share)
       const repeating = shareText.includes("/"); // money.isRepeating
-      const kwhText = exact(kwh);
+      const kwhText = formatExactAt(fx, 12); // exact(kwh)
       const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
       const pt = price.texts;
-      const amount = roundRatioTimesToCent(share, price.unit);
-      const amountText = formatCents(amount);
-      const kwhShown = formatForDisplay(kwh, 3);
+      const [amount, amountText] = roundExactTimesToCent(fx, price.unit);
+      const kwhShown = formatExactAt(fx, 3); // formatForDisplay(kwh, 3)
       // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
       // written one by one rather than spread (spreading is the slow path of object creation).
       const inputs: Record<string, string> = {};
@@ -276,8 +279,7 @@ export function energyLines(
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
         texts: { amount: [amount, amountText], quantity: quantityText, unitPrice: [price.unit, pt.unitExact], vatRate: [v.vatEnergy, vt.vatEnergy] },
       });
-      const excise = roundRatioTimesToCent(share, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
-      const exciseText = formatCents(excise);
+      const [excise, exciseText] = roundExactTimesToCent(fx, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
       push(r, {
         kind: "excise",
         register: r,
@@ -293,8 +295,7 @@ export function energyLines(
         texts: { amount: [excise, exciseText], quantity: quantityText, unitPrice: [v.exciseKwh, vt.exciseKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
       });
       if (v.levy !== null) {
-        const levy = roundRatioTimesToCent(share, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
-        const levyText = formatCents(levy);
+        const [levy, levyText] = roundExactTimesToCent(fx, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
         push(r, {
           kind: "capacityLevy",
           register: r,

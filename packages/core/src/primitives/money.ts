@@ -157,6 +157,9 @@ const isOne = (d: Dec): boolean => d === ONE || d.equals(ONE);
 
 /** a + b, exactly, over the least common denominator. */
 export function addRatio(a: Ratio, b: Ratio): Ratio {
+  // 0 + b is b (a spread's running sum starts at 0/1): no common denominator to build. Not for b = −0,
+  // which 0 + b turns into +0.
+  if (a.num.isZero() && !b.num.isZero()) return b;
   if (a.den.equals(b.den)) return { num: a.num.plus(b.num), den: a.den };
   const da = BigInt(a.den.toFixed(0));
   const db = BigInt(b.den.toFixed(0));
@@ -227,6 +230,8 @@ export const subRatio = (a: Ratio, b: Ratio): Ratio => addRatio(a, negRatio(b));
 /** r × w / of for whole numbers w ≥ 0 and of > 0 (a pro-rata share of r), exactly. */
 export function shareOfRatio(r: Ratio, w: number, of: number): Ratio {
   if (w === of) return r;
+  // r.den is a positive whole number already: × a positive whole `of` keeps it one (no copy, no check).
+  if (Number.isInteger(w) && Number.isInteger(of) && of > 0) return { num: r.num.times(w), den: r.den.times(of) };
   return ratio(r.num.times(w), r.den.times(of));
 }
 /** Compares two ratios exactly (no division). */
@@ -235,3 +240,148 @@ export const compareRatio = (a: Ratio, b: Ratio): -1 | 0 | 1 => a.num.times(b.de
 export const minRatio = (a: Ratio, b: Ratio): Ratio => (compareRatio(a, b) <= 0 ? a : b);
 /** The larger of two ratios. */
 export const maxRatio = (a: Ratio, b: Ratio): Ratio => (compareRatio(a, b) >= 0 ? a : b);
+
+/*
+ * Exact whole-number arithmetic for the energy lines' hot path (issue 15 item 2). A line's kWh share
+ * is a fraction n / d of whole numbers (BigInt) once; its price × share rounded to the cent, its text at
+ * 12 and 3 places and its fraction text are then computed with BigInt only: exact, half-up (away from
+ * zero) at the one rounding, an exact x.xx5 rounds up. No JavaScript number ever holds a value.
+ *
+ * Equal to the decimal.js functions they replace ({@link roundRatioTimesToCent}, {@link formatRatio},
+ * formatForDisplay(ratioValue(r), places)): those divide at 40 significant digits before rounding, so
+ * they could differ from the exact result only if a quotient lay within 10⁻³⁹ (relative) of a rounding
+ * tie without being one; a value below 10⁸ with a denominator d · 10ᵏ (k: the price's decimals) is at
+ * least 1 / (2 · d · 10ᵏ) from any tie it is not on, far more than that. Outside those bounds (|value| ≥
+ * 10⁸, denominators over 10¹⁷ / 10²⁸, a terminating text over 40 digits) the decimal.js function is
+ * used. fast-check compares both on random inputs, ties and negatives included (money.property.test.ts).
+ */
+
+/** `x` as a whole number over a power of ten: x = n / 10^s (s ≥ 0, trailing zeros dropped). */
+interface Scaled {
+  readonly n: bigint;
+  readonly s: number;
+}
+
+const POW10: bigint[] = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i));
+const pow10 = (k: number): bigint => POW10[k] ?? 10n ** BigInt(k);
+/** decimal.js's internals: digits in base 10⁷ (`d`), exponent of the leading digit (`e`), sign (`s`). */
+type DecimalParts = { readonly d: readonly number[] | null; readonly e: number; readonly s: number };
+
+function scaledOf(x: Dec): Scaled {
+  const { d, e, s: sign } = x as unknown as DecimalParts;
+  if (d === null || d.length === 0) throw new Error(`not a finite decimal: ${x.toString()}`);
+  if (d[0] === 0) return { n: 0n, s: 0 };
+  let c = String(d[0]);
+  for (let i = 1; i < d.length; i++) {
+    const t = String(d[i]);
+    c += "0000000".slice(t.length) + t;
+  }
+  let end = c.length;
+  while (end > 1 && c.charCodeAt(end - 1) === 48) end--;
+  if (end < c.length) c = c.slice(0, end);
+  const exp = e - end + 1; // x = c × 10^exp
+  let n = BigInt(c);
+  if (exp > 0) n *= pow10(exp);
+  return { n: sign < 0 ? -n : n, s: exp < 0 ? -exp : 0 };
+}
+
+/**
+ * A {@link Ratio} as whole numbers, value = n / d (d = den × 10^places of num > 0), for
+ * {@link roundExactTimesToCent}, {@link formatExactRatio} and {@link formatExactAt}; `r` kept for the
+ * decimal.js path outside the bounds. Build it once per share and use it for all its lines.
+ */
+export interface ExactRatio {
+  readonly r: Ratio;
+  readonly n: bigint;
+  readonly d: bigint;
+  /** Within the bounds where the whole-number path is used (see above). */
+  readonly fast: boolean;
+}
+
+const LIMIT_VALUE = 10n ** 8n;
+const LIMIT_DEN = 10n ** 17n;
+const LIMIT_PRODUCT_DEN = 10n ** 28n;
+const absBig = (x: bigint): bigint => (x < 0n ? -x : x);
+
+export function exactRatio(r: Ratio): ExactRatio {
+  const num = scaledOf(r.num);
+  const den = isOne(r.den) ? 1n : scaledOf(r.den).n;
+  const d = den * pow10(num.s);
+  const fast = den > 0n && d <= LIMIT_DEN && absBig(num.n) < LIMIT_VALUE * d;
+  return { r, n: num.n, d, fast };
+}
+
+/** |n| / m rounded half-up (ties away from zero), m > 0: the magnitude. */
+function roundHalfUp(n: bigint, m: bigint): bigint {
+  const a = absBig(n);
+  const q = a / m;
+  return 2n * (a - q * m) >= m ? q + 1n : q;
+}
+
+/** The whole number `q` (≥ 0) over 10^places as plain text with exactly `places` decimals. */
+function placesText(q: bigint, places: number, negative: boolean): string {
+  let t = q.toString();
+  if (places > 0) {
+    if (t.length <= places) t = "0".repeat(places - t.length + 1) + t;
+    t = `${t.slice(0, t.length - places)}.${t.slice(t.length - places)}`;
+  }
+  return negative ? `-${t}` : t;
+}
+
+/**
+ * `r × k` rounded once to the cent, half-up, and its text ({@link formatCents}): equal to
+ * `roundRatioTimesToCent(r, k)` and `formatCents` of it.
+ */
+export function roundExactTimesToCent(x: ExactRatio, k: Dec): readonly [Dec, string] {
+  if (x.fast) {
+    const ks = scaledOf(k);
+    const m = x.d * pow10(ks.s);
+    const p = x.n * ks.n;
+    if (m <= LIMIT_PRODUCT_DEN && absBig(p) < LIMIT_VALUE * m) {
+      const cents = roundHalfUp(p * 100n, m);
+      // A zero keeps decimal.js's own (signed) zero: the slow path, rare.
+      if (cents !== 0n) {
+        const text = placesText(cents, 2, p < 0n);
+        return [new D(text), text];
+      }
+    }
+  }
+  const v = roundRatioTimesToCent(x.r, k);
+  return [v, formatCents(v)];
+}
+
+/** `formatForDisplay(ratioValue(r), places)` (places ≤ 12; 12 is the stored quantity's text, `formatPlain(quantize(…))`). */
+export function formatExactAt(x: ExactRatio, places: number): string {
+  if (!x.fast || places > QUANTITY_SCALE) return formatForDisplay(ratioValue(x.r), places);
+  const q = roundHalfUp(x.n * pow10(places), x.d);
+  if (q === 0n) return "0";
+  let t = placesText(q, places, x.n < 0n);
+  if (places > 0) {
+    let end = t.length;
+    while (t.charCodeAt(end - 1) === 48) end--;
+    if (t.charCodeAt(end - 1) === 46 /* "." */) end--;
+    t = t.slice(0, end);
+  }
+  return t;
+}
+
+/** {@link formatRatio}`(r)`: the exact decimal when it has one, else the reduced fraction "19425/31". */
+export function formatExactRatio(x: ExactRatio): string {
+  if (!x.fast) return formatRatio(x.r);
+  if (x.d === 1n) return x.n.toString();
+  const g = gcdBig(x.n, x.d) || 1n;
+  const n = x.n / g;
+  const d = x.d / g;
+  let rest = d;
+  let twos = 0;
+  let fives = 0;
+  while (rest % 2n === 0n) (rest /= 2n), twos++;
+  while (rest % 5n === 0n) (rest /= 5n), fives++;
+  if (rest !== 1n) return `${n.toString()}/${d.toString()}`;
+  const places = Math.max(twos, fives);
+  const q = absBig(n) * (pow10(places) / d);
+  const digits = q.toString().replace(/^0+/, "").length;
+  // decimal.js's division keeps 40 significant digits: a longer exact text is its business.
+  if (digits > 40) return formatRatio(x.r);
+  return formatExactAt(x, places);
+}

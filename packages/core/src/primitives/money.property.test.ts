@@ -66,6 +66,9 @@ function check(r: Ratio, k: string): void {
   const expected = roundRatioTimesToCent(r, price);
   expect(amount.toString()).toBe(expected.toString());
   expect(amount.equals(expected)).toBe(true);
+  // The very parts decimal.js writes (digits in base 10⁷, exponent, sign), not only an equal value.
+  const parts = (v: unknown) => { const { s, e, d } = v as { s: number; e: number; d: number[] }; return { s, e, d: [...d] }; };
+  expect(parts(amount)).toEqual(parts(expected));
   expect(text).toBe(formatCents(expected));
   for (const places of [0, 2, 3, 12]) expect(formatExactAt(x, places)).toBe(formatForDisplay(ratioValue(r), places));
   expect(formatExactRatio(x)).toBe(formatRatio(r));
@@ -121,6 +124,7 @@ describe("money: the whole-number path equals decimal.js", () => {
     const deep = ratio(dec("1"), dec("1180591620717411303424")); // 2^70: a terminating text beyond 40 digits
     check(deep, "0.1302");
     check(ratio(dec("777"), 31), "0.1302");
+    for (const v of ["12345678.9", "20000000", "-20000000.01", "99999999.99", "10000000", "9999999.995", "0.05", "-0.5", "0.005", "1000000.1"]) check(ratio(dec(v), 1), "1");
     check(ratio(dec("-0.004"), 1), "1");
     check(ratio(dec("0"), 31), "0.1302");
   });

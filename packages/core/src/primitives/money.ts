@@ -332,18 +332,53 @@ function placesText(q: bigint, places: number, negative: boolean): string {
  * `r × k` rounded once to the cent, half-up, and its text ({@link formatCents}): equal to
  * `roundRatioTimesToCent(r, k)` and `formatCents` of it.
  */
+/**
+ * A price's whole-number form, kept per price object: the prices a chunk's lines multiply by are the
+ * prepared reference's few objects (prepared-reference.ts). A pure function's memo keyed by immutable
+ * values (nothing observable is kept between calls).
+ */
+const scaledPrices = new WeakMap<Dec, Scaled>();
+function scaledPrice(k: Dec): Scaled {
+  let s = scaledPrices.get(k);
+  if (s === undefined) scaledPrices.set(k, (s = scaledOf(k)));
+  return s;
+}
+
+/**
+ * The decimal `±cents / 100` (cents > 0, below 10¹⁰) as decimal.js itself writes it — digits in base 10⁷
+ * aligned on the decimal point, trailing zeros dropped — without parsing a text (the night builds three
+ * per energy sub-period). money.property.test.ts compares its parts with `new Decimal(text)`'s.
+ */
+function decOfCents(cents: bigint, negative: boolean): Dec {
+  const int = Number(cents / 100n); // < 10⁸: a whole number of digits, not an amount
+  const frac = Number(cents % 100n);
+  const x = new D(0) as unknown as { s: number; e: number; d: number[] };
+  let d: number[];
+  let e: number;
+  if (int === 0) {
+    d = [frac * 100000];
+    e = frac >= 10 ? -1 : -2;
+  } else {
+    e = int >= 10000000 ? 7 : int >= 1000000 ? 6 : int >= 100000 ? 5 : int >= 10000 ? 4 : int >= 1000 ? 3 : int >= 100 ? 2 : int >= 10 ? 1 : 0;
+    d = int >= 10000000 ? [Math.floor(int / 10000000), int % 10000000] : [int];
+    if (frac !== 0) d.push(frac * 100000);
+    else if (d.length === 2 && d[1] === 0) d.pop();
+  }
+  x.s = negative ? -1 : 1;
+  x.e = e;
+  x.d = d;
+  return x as unknown as Dec;
+}
+
 export function roundExactTimesToCent(x: ExactRatio, k: Dec): readonly [Dec, string] {
   if (x.fast) {
-    const ks = scaledOf(k);
+    const ks = scaledPrice(k);
     const m = x.d * pow10(ks.s);
     const p = x.n * ks.n;
     if (m <= LIMIT_PRODUCT_DEN && absBig(p) < LIMIT_VALUE * m) {
       const cents = roundHalfUp(p * 100n, m);
       // A zero keeps decimal.js's own (signed) zero: the slow path, rare.
-      if (cents !== 0n) {
-        const text = placesText(cents, 2, p < 0n);
-        return [new D(text), text];
-      }
+      if (cents !== 0n) return [decOfCents(cents, p < 0n), placesText(cents, 2, p < 0n)];
     }
   }
   const v = roundRatioTimesToCent(x.r, k);

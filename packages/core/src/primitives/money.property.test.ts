@@ -129,6 +129,23 @@ describe("money: the whole-number path equals decimal.js", () => {
     check(ratio(dec("0"), 31), "0.1302");
   });
 
+  it("dec() of a short whole text is decimal.js's own parse (parts included)", () => {
+    const parts = (v: unknown) => { const { s, e, d } = v as { s: number; e: number; d: number[] }; return { s, e, d: [...d] }; };
+    const text = fc.oneof(fc.stringMatching(/^-?[0-9]{1,9}(\.[0-9]{0,3})?$/), fc.integer({ min: 0, max: 99_999_999 }).map(String), fc.constantFrom("0", "00", "0000000", "1000000", "9999999", "10000000", "1", "-0", "0.5"));
+    fc.assert(
+      fc.property(text, (t) => {
+        const ours = dec(t);
+        const theirs = new ((ZERO as unknown as { constructor: new (v: string) => typeof ZERO }).constructor)(t); // decimal.js itself (the clone money.ts configures)
+        expect(parts(ours)).toEqual(parts(theirs));
+        expect(ours.toString()).toBe(theirs.toString());
+        const x = exactRatio(ratio(ours));
+        expect(formatExactAt(x, 12)).toBe(formatForDisplay(ours, 12));
+        check(ratio(ours, 31), "0.1302");
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("addRatio from 0 and shareOfRatio keep the value of the generic path", () => {
     fc.assert(
       fc.property(share, fc.integer({ min: 0, max: 31 }), fc.integer({ min: 1, max: 31 }), (b, w, of) => {

@@ -13,10 +13,35 @@ export type Dec = Decimal;
 
 /** Parses a decimal string ("12.50", "-3", "0.1770"). Throws on anything else: callers validate first. */
 export function dec(value: string | number | Dec): Dec {
+  if (typeof value === "string") {
+    const whole = smallWhole(value);
+    if (whole !== null) return whole;
+  }
   if (typeof value === "number" && !Number.isInteger(value)) {
     throw new Error(`dec(): refusing a non-integer JavaScript number (${value}); pass a decimal string`);
   }
   return new D(value);
+}
+
+/**
+ * A text of 1 to 7 digits without a leading zero (a meter index: "20342"), built as decimal.js parses it —
+ * one base-10⁷ digit, its exponent — without its general parser (the night parses every read's index);
+ * null for any other text. The digits are added up as a whole number below 10⁷.
+ */
+function smallWhole(s: string): Dec | null {
+  const len = s.length;
+  if (len === 0 || len > 7 || (len > 1 && s.charCodeAt(0) === 48)) return null;
+  let v = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  const x = new D(0) as unknown as { s: number; e: number; d: number[] };
+  x.s = 1;
+  x.e = len - 1;
+  x.d = [v];
+  return x as unknown as Dec;
 }
 
 export const ZERO: Dec = dec(0);
@@ -271,6 +296,8 @@ function scaledOf(x: Dec): Scaled {
   const { d, e, s: sign } = x as unknown as DecimalParts;
   if (d === null || d.length === 0) throw new Error(`not a finite decimal: ${x.toString()}`);
   if (d[0] === 0) return { n: 0n, s: 0 };
+  // One base-10⁷ digit and 0 ≤ e < 7: a whole number below 10⁷, that digit itself (aligned on the point).
+  if (d.length === 1 && e >= 0 && e < 7) return { n: BigInt(sign < 0 ? -d[0]! : d[0]!), s: 0 };
   let c = String(d[0]);
   for (let i = 1; i < d.length; i++) {
     const t = String(d[i]);

@@ -165,7 +165,8 @@ export interface Ratio {
 
 /** `num / den` as a {@link Ratio} (den: a positive whole number, default 1). */
 export function ratio(num: Dec, den: Dec | number = 1): Ratio {
-  const d = den === 1 ? ONE : new D(den);
+  if (den === 1 || den === ONE) return { num, den: ONE }; // over 1: nothing to check (the usual quantity)
+  const d = new D(den);
   if (!d.isInteger() || !d.isPositive() || d.isZero()) throw new Error(`ratio(): the denominator must be a positive whole number (${d.toString()})`);
   return { num, den: d };
 }

@@ -69,6 +69,8 @@ interface RegisterPrice {
     networkPlain: string;
     networkTariff: string;
     unitExact: string;
+    /** [unit, unitExact]: the line's unit price and its text, one pair per price (not one per line). */
+    unitKnown: KnownText;
     capacityExact: string;
     unitShown: string;
     supplyShown: string;
@@ -97,6 +99,8 @@ interface EnergyValues {
     vatEnergy: string;
     vatExcise: string;
   };
+  /** Values paired with their texts (draft-line.ts KnownText), one pair per values, not one per line. */
+  known: { vatEnergy: KnownText; vatExcise: KnownText; exciseKwh: KnownText; levyKwh: KnownText | null };
 }
 
 function valuesAt(c: Case, date: LocalDate): EnergyValues {
@@ -122,6 +126,7 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
         networkPlain: formatPlain(net.price),
         networkTariff: `${c.contract.tariffFormula} ${networkVersion}`,
         unitExact: exact(unit),
+        unitKnown: [unit, exact(unit)],
         capacityExact: exact(cap.price),
         unitShown: perKwh(unit),
         supplyShown: perKwh(supply),
@@ -148,6 +153,12 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
       levyKwhExact: levy ? exact(levy.eurPerKwh) : "",
       vatEnergy: formatPlain(vatEnergy),
       vatExcise: formatPlain(vatExcise),
+    },
+    known: {
+      vatEnergy: [vatEnergy, formatPlain(vatEnergy)],
+      vatExcise: [vatExcise, formatPlain(vatExcise)],
+      exciseKwh: [excise.eurPerKwh, exact(excise.eurPerKwh)],
+      levyKwh: levy ? [levy.eurPerKwh, exact(levy.eurPerKwh)] : null,
     },
   };
 }
@@ -242,7 +253,8 @@ export function energyLines(
       const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
       const pt = price.texts;
-      const [amount, amountText] = roundExactTimesToCent(fx, price.unit);
+      const amountKnown = roundExactTimesToCent(fx, price.unit);
+      const [amount, amountText] = amountKnown;
       const kwhShown = formatExactAt(fx, 3); // formatForDisplay(kwh, 3)
       // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
       // written one by one rather than spread (spreading is the slow path of object creation).
@@ -277,9 +289,10 @@ export function energyLines(
           ` (supply ${pt.supplyShown} + network ${pt.networkShown} [${price.band}]` +
           (price.capacityBasis === "passThrough" ? ` + capacity ${pt.capacityShown})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
-        texts: { amount: [amount, amountText], quantity: quantityText, unitPrice: [price.unit, pt.unitExact], vatRate: [v.vatEnergy, vt.vatEnergy] },
+        texts: { amount: amountKnown, quantity: quantityText, unitPrice: pt.unitKnown, vatRate: v.known.vatEnergy },
       });
-      const [excise, exciseText] = roundExactTimesToCent(fx, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
+      const exciseKnown = roundExactTimesToCent(fx, v.exciseKwh);
+      const [excise, exciseText] = exciseKnown; // taxes/excise.ts: kWh × €/kWh, rounded per line
       push(r, {
         kind: "excise",
         register: r,
@@ -292,10 +305,11 @@ export function energyLines(
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
         inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
         explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
-        texts: { amount: [excise, exciseText], quantity: quantityText, unitPrice: [v.exciseKwh, vt.exciseKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
+        texts: { amount: exciseKnown, quantity: quantityText, unitPrice: v.known.exciseKwh, vatRate: v.known.vatExcise },
       });
       if (v.levy !== null) {
-        const [levy, levyText] = roundExactTimesToCent(fx, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
+        const levyKnown = roundExactTimesToCent(fx, v.levy.eurPerKwh);
+        const [levy, levyText] = levyKnown; // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
         push(r, {
           kind: "capacityLevy",
           register: r,
@@ -308,7 +322,7 @@ export function energyLines(
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
           inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
           explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
-          texts: { amount: [levy, levyText], quantity: quantityText, unitPrice: [v.levy.eurPerKwh, vt.levyKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
+          texts: { amount: levyKnown, quantity: quantityText, unitPrice: v.known.levyKwh!, vatRate: v.known.vatExcise },
         });
       }
     }

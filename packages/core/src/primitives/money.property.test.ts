@@ -124,6 +124,10 @@ describe("money: the whole-number path equals decimal.js", () => {
     const deep = ratio(dec("1"), dec("1180591620717411303424")); // 2^70: a terminating text beyond 40 digits
     check(deep, "0.1302");
     check(ratio(dec("777"), 31), "0.1302");
+    // A product beyond 40 significant digits (decimal.js rounds it): its own path.
+    check(ratio(dec("12345678901234567.123456"), 7), "0.1234567890123456789012345678");
+    check(ratio(dec("2469"), 7), "0.00020251113811259619278"); // a price of 23 decimals
+    check(ratio(dec("81.585"), 1), "1");
     for (const v of ["12345678.9", "20000000", "-20000000.01", "99999999.99", "10000000", "9999999.995", "0.05", "-0.5", "0.005", "1000000.1"]) check(ratio(dec(v), 1), "1");
     check(ratio(dec("-0.004"), 1), "1");
     check(ratio(dec("0"), 31), "0.1302");

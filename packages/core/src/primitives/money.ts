@@ -274,12 +274,16 @@ export const maxRatio = (a: Ratio, b: Ratio): Ratio => (compareRatio(a, b) >= 0 
  * zero) at the one rounding, an exact x.xx5 rounds up. No JavaScript number ever holds a value.
  *
  * Equal to the decimal.js functions they replace ({@link roundRatioTimesToCent}, {@link formatRatio},
- * formatForDisplay(ratioValue(r), places)): those divide at 40 significant digits before rounding, so
- * they could differ from the exact result only if a quotient lay within 10⁻³⁹ (relative) of a rounding
- * tie without being one; a value below 10⁸ with a denominator d · 10ᵏ (k: the price's decimals) is at
- * least 1 / (2 · d · 10ᵏ) from any tie it is not on, far more than that. Outside those bounds (|value| ≥
- * 10⁸, denominators over 10¹⁷ / 10²⁸, a terminating text over 40 digits) the decimal.js function is
- * used. fast-check compares both on random inputs, ties and negatives included (money.property.test.ts).
+ * formatForDisplay(ratioValue(r), places)). Those multiply exactly (a product of at most 40 significant
+ * digits, checked) and divide once at 40 significant digits before the rounding, so they could differ
+ * from the exact result only if a quotient lay within 10⁻³⁹ (relative) of a rounding tie without being
+ * one — a tie itself has few digits and is divided exactly. A value below 10⁸ over a denominator M
+ * (d · 10ᵏ, k: the decimals of the numerator and price) is at least 1 / (2M) from any tie it is not on:
+ * in cents, 1 / (2M) ≥ 10⁻²⁹ for M ≤ 10²⁸ while the division's error is below 10⁸ · 100 · 10⁻³⁹ = 10⁻²⁹;
+ * at 12 places, 1 / (2M) ≥ 5 · 10⁻¹⁸ for M ≤ 10¹⁷ against an error below 10⁻¹⁹. Outside those bounds
+ * (|value| ≥ 10⁸, M over 10¹⁷ / 10²⁸, a product of more than 40 digits, a terminating text over 40
+ * digits) and for a zero amount (decimal.js keeps its sign) the decimal.js function itself is used.
+ * fast-check compares both on random inputs, ties and negatives included (money.property.test.ts).
  */
 
 /** `x` as a whole number over a power of ten: x = n / 10^s (s ≥ 0, trailing zeros dropped). */
@@ -329,6 +333,7 @@ export interface ExactRatio {
 const LIMIT_VALUE = 10n ** 8n;
 const LIMIT_DEN = 10n ** 17n;
 const LIMIT_PRODUCT_DEN = 10n ** 28n;
+const LIMIT_DIGITS = 10n ** 40n;
 const absBig = (x: bigint): bigint => (x < 0n ? -x : x);
 
 export function exactRatio(r: Ratio): ExactRatio {
@@ -403,7 +408,8 @@ export function roundExactTimesToCent(x: ExactRatio, k: Dec): readonly [Dec, str
     const ks = scaledPrice(k);
     const m = x.d * pow10(ks.s);
     const p = x.n * ks.n;
-    if (m <= LIMIT_PRODUCT_DEN && absBig(p) < LIMIT_VALUE * m) {
+    // |p| < 10⁴⁰: decimal.js's product num × k (p's digits) is exact, so its one division rounds the exact quotient.
+    if (m <= LIMIT_PRODUCT_DEN && absBig(p) < LIMIT_VALUE * m && absBig(p) < LIMIT_DIGITS) {
       const cents = roundHalfUp(p * 100n, m);
       // A zero keeps decimal.js's own (signed) zero: the slow path, rare.
       if (cents !== 0n) return [decOfCents(cents, p < 0n), placesText(cents, 2, p < 0n)];

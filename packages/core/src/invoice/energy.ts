@@ -19,8 +19,10 @@ import {
   type Dec,
   type Ratio,
   add,
-  formatCents,
+  exactRatio,
   formatForDisplay,
+  formatExactAt,
+  formatExactRatio,
   formatPlain,
   formatPrice,
   formatRatio,
@@ -29,7 +31,7 @@ import {
   ratioValue,
   isZero,
   ratio,
-  roundRatioTimesToCent,
+  roundExactTimesToCent,
   sub,
 } from "../primitives/money.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
@@ -67,6 +69,8 @@ interface RegisterPrice {
     networkPlain: string;
     networkTariff: string;
     unitExact: string;
+    /** [unit, unitExact]: the line's unit price and its text, one pair per price (not one per line). */
+    unitKnown: KnownText;
     capacityExact: string;
     unitShown: string;
     supplyShown: string;
@@ -95,6 +99,8 @@ interface EnergyValues {
     vatEnergy: string;
     vatExcise: string;
   };
+  /** Values paired with their texts (draft-line.ts KnownText), one pair per values, not one per line. */
+  known: { vatEnergy: KnownText; vatExcise: KnownText; exciseKwh: KnownText; levyKwh: KnownText | null };
 }
 
 function valuesAt(c: Case, date: LocalDate): EnergyValues {
@@ -120,6 +126,7 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
         networkPlain: formatPlain(net.price),
         networkTariff: `${c.contract.tariffFormula} ${networkVersion}`,
         unitExact: exact(unit),
+        unitKnown: [unit, exact(unit)],
         capacityExact: exact(cap.price),
         unitShown: perKwh(unit),
         supplyShown: perKwh(supply),
@@ -146,6 +153,12 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
       levyKwhExact: levy ? exact(levy.eurPerKwh) : "",
       vatEnergy: formatPlain(vatEnergy),
       vatExcise: formatPlain(vatExcise),
+    },
+    known: {
+      vatEnergy: [vatEnergy, formatPlain(vatEnergy)],
+      vatExcise: [vatExcise, formatPlain(vatExcise)],
+      exciseKwh: [excise.eurPerKwh, exact(excise.eurPerKwh)],
+      levyKwh: levy ? [levy.eurPerKwh, exact(levy.eurPerKwh)] : null,
     },
   };
 }
@@ -231,16 +244,18 @@ export function energyLines(
     for (const r of registers) {
       const share = kwhByRegister.get(r)![i]!;
       const kwh = ratioValue(share);
-      // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding.
-      const shareText = formatRatio(share);
+      // R1: each per-kWh line multiplies the exact share by its price and divides once, at its rounding
+      // (in whole numbers: money.ts, exactRatio — the same figures and texts as the decimal functions).
+      const fx = exactRatio(share);
+      const shareText = formatExactRatio(fx); // formatRatio(share)
       const repeating = shareText.includes("/"); // money.isRepeating
-      const kwhText = exact(kwh);
+      const kwhText = formatExactAt(fx, 12); // exact(kwh)
       const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
       const pt = price.texts;
-      const amount = roundRatioTimesToCent(share, price.unit);
-      const amountText = formatCents(amount);
-      const kwhShown = formatForDisplay(kwh, 3);
+      const amountKnown = roundExactTimesToCent(fx, price.unit);
+      const [amount, amountText] = amountKnown;
+      const kwhShown = formatExactAt(fx, 3); // formatForDisplay(kwh, 3)
       // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
       // written one by one rather than spread (spreading is the slow path of object creation).
       const inputs: Record<string, string> = {};
@@ -274,10 +289,10 @@ export function energyLines(
           ` (supply ${pt.supplyShown} + network ${pt.networkShown} [${price.band}]` +
           (price.capacityBasis === "passThrough" ? ` + capacity ${pt.capacityShown})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
-        texts: { amount: [amount, amountText], quantity: quantityText, unitPrice: [price.unit, pt.unitExact], vatRate: [v.vatEnergy, vt.vatEnergy] },
+        texts: { amount: amountKnown, quantity: quantityText, unitPrice: pt.unitKnown, vatRate: v.known.vatEnergy },
       });
-      const excise = roundRatioTimesToCent(share, v.exciseKwh); // taxes/excise.ts: kWh × €/kWh, rounded per line
-      const exciseText = formatCents(excise);
+      const exciseKnown = roundExactTimesToCent(fx, v.exciseKwh);
+      const [excise, exciseText] = exciseKnown; // taxes/excise.ts: kWh × €/kWh, rounded per line
       push(r, {
         kind: "excise",
         register: r,
@@ -290,11 +305,11 @@ export function energyLines(
         rule: "R1 · CGV 5.4 (excise on electricity, € per MWh)",
         inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
         explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
-        texts: { amount: [excise, exciseText], quantity: quantityText, unitPrice: [v.exciseKwh, vt.exciseKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
+        texts: { amount: exciseKnown, quantity: quantityText, unitPrice: v.known.exciseKwh, vatRate: v.known.vatExcise },
       });
       if (v.levy !== null) {
-        const levy = roundRatioTimesToCent(share, v.levy.eurPerKwh); // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
-        const levyText = formatCents(levy);
+        const levyKnown = roundExactTimesToCent(fx, v.levy.eurPerKwh);
+        const [levy, levyText] = levyKnown; // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
         push(r, {
           kind: "capacityLevy",
           register: r,
@@ -307,7 +322,7 @@ export function energyLines(
           rule: "R7 · CGV 5.4 (capacity levy, CIBS L.322-5, € per MWh, from 2026-11-01)",
           inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
           explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
-          texts: { amount: [levy, levyText], quantity: quantityText, unitPrice: [v.levy.eurPerKwh, vt.levyKwhExact], vatRate: [v.vatExcise, vt.vatExcise] },
+          texts: { amount: levyKnown, quantity: quantityText, unitPrice: v.known.levyKwh!, vatRate: v.known.vatExcise },
         });
       }
     }

@@ -63,6 +63,38 @@ interface SubscriptionValues {
     vatSubscription: string;
     vatCta: string;
   };
+  /**
+   * The prorated figures of a sub-period of `days` of a month of `daysInMonth`, keyed "days|daysInMonth":
+   * they depend on these values and the two numbers only, so every contract billed with these values
+   * shares them (issue 15: the lines' memo, keyed by period, misses on each contract's own billing day).
+   */
+  figures: Map<string, ProratedFigures>;
+}
+
+/** A subscription sub-period's amounts and texts (see SubscriptionValues.figures). */
+interface ProratedFigures {
+  fraction: Dec;
+  fractionText: string;
+  amount: Dec;
+  amountText: string;
+  ctaBaseText: string;
+  cta: Dec;
+  ctaText: string;
+}
+
+function proratedFigures(v: SubscriptionValues, days: number, dim: number): ProratedFigures {
+  const key = `${days}|${dim}`;
+  let f = v.figures.get(key);
+  if (f === undefined) {
+    const fraction = div(dec(days), dec(dim));
+    // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
+    // one rounding, even when the monthly network part or days / month has no finite decimal form.
+    const amount = roundToCent(div(mul(v.supplyYearlyPlusNetwork, dec(days)), dec(12 * dim)));
+    const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
+    f = { fraction, fractionText: exact(fraction), amount, amountText: formatCents(amount), ctaBaseText: exact(cta.base), cta: cta.amount, ctaText: formatCents(cta.amount) };
+    v.figures.set(key, f);
+  }
+  return f;
 }
 
 function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
@@ -100,6 +132,7 @@ function valuesAt(c: Case, kva: number, date: LocalDate): SubscriptionValues {
       vatSubscription: formatPlain(v.vatSubscription),
       vatCta: formatPlain(v.vatCta),
     },
+    figures: new Map(),
   };
 }
 
@@ -177,13 +210,8 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
     const t = v.texts;
     const days = lengthInDays(sp);
     const dim = daysInMonth(sp.start);
-    const fraction = div(dec(days), dec(dim));
-    const fractionText = exact(fraction);
+    const { fraction, fractionText, amount, amountText, ctaBaseText, cta, ctaText } = proratedFigures(v, days, dim);
     const monthly = v.monthly;
-    // (supply × 12 + network per year) × days / (12 × days in month), divided once: exact before the
-    // one rounding, even when the monthly network part or days / month has no finite decimal form.
-    const amount = roundToCent(div(mul(v.supplyYearlyPlusNetwork, dec(days)), dec(12 * dim)));
-    const amountText = formatCents(amount);
     const option = v.option;
     const periodText = formatPeriod(sp);
     lines.push({
@@ -211,8 +239,6 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
         ` = ${amountText} € HT (supply ${t.supplyShown} + network ${t.networkShown} €/month)`,
       texts: { amount: [amount, amountText], quantity: [fraction, fractionText], unitPrice: [monthly, t.monthlyExact], vatRate: [v.vatSubscription, t.vatSubscription] },
     });
-    const cta = ctaAmount(v.networkYearly, days, dim, v.ctaRate);
-    const ctaText = formatCents(cta.amount);
     lines.push({
       kind: "cta",
       register: null,
@@ -220,11 +246,11 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
       quantity: fraction,
       quantityUnit: "month",
       unitPrice: v.ctaUnit,
-      amount: cta.amount,
+      amount: cta,
       vatRate: v.vatCta,
       rule: "R1 · CGV 5.4 · décret 2005-123 art. 1 (CTA on the TURPE fixed part)",
       inputs: {
-        baseHt: exact(cta.base),
+        baseHt: ctaBaseText,
         days: String(days),
         daysInMonth: String(dim),
         networkMonthlyHt: t.networkExact,
@@ -232,7 +258,7 @@ function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReferenc
         ratePct: t.ctaRate,
       },
       explanation: `CTA ${periodText}: ${t.ctaRate} % × TURPE fixed part ${t.networkShown} €/month × ${days}/${dim} = ${ctaText} €`,
-      texts: { amount: [cta.amount, ctaText], quantity: [fraction, fractionText], unitPrice: [v.ctaUnit, t.ctaUnitExact], vatRate: [v.vatCta, t.vatCta] },
+      texts: { amount: [cta, ctaText], quantity: [fraction, fractionText], unitPrice: [v.ctaUnit, t.ctaUnitExact], vatRate: [v.vatCta, t.vatCta] },
     });
   }
   return lines;

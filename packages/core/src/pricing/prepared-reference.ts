@@ -20,6 +20,9 @@ import type { Case } from "../case/schema.ts";
 
 export class PreparedReference {
   readonly #byReference = new WeakMap<object, WeakMap<object, Map<string, Map<string, unknown>>>>();
+  #lastReference: object | undefined;
+  #lastOffer: object | undefined;
+  #lastTables: Map<string, Map<string, unknown>> | undefined;
 
   /**
    * The table `name` of values derived from this offer and this reference (objects compared by
@@ -27,10 +30,19 @@ export class PreparedReference {
    * keyed inside by date or period — so a lookup hashes a date, not a long key built per call.
    */
   tableOf(c: Pick<Case, "offer" | "reference">, name: string): Map<string, unknown> {
-    let byOffer = this.#byReference.get(c.reference);
-    if (byOffer === undefined) this.#byReference.set(c.reference, (byOffer = new WeakMap()));
-    let tables = byOffer.get(c.offer);
-    if (tables === undefined) byOffer.set(c.offer, (tables = new Map()));
+    let tables: Map<string, Map<string, unknown>>;
+    // The last offer and reference asked for (a contract asks a dozen times): no WeakMap lookup.
+    if (c.reference === this.#lastReference && c.offer === this.#lastOffer) tables = this.#lastTables!;
+    else {
+      let byOffer = this.#byReference.get(c.reference);
+      if (byOffer === undefined) this.#byReference.set(c.reference, (byOffer = new WeakMap()));
+      let found = byOffer.get(c.offer);
+      if (found === undefined) byOffer.set(c.offer, (found = new Map()));
+      tables = found;
+      this.#lastReference = c.reference;
+      this.#lastOffer = c.offer;
+      this.#lastTables = found;
+    }
     let table = tables.get(name);
     if (table === undefined) tables.set(name, (table = new Map()));
     return table;

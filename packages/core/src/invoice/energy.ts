@@ -19,6 +19,8 @@ import {
   type Dec,
   type Ratio,
   add,
+  type ExactPrice,
+  exactPrice,
   exactRatio,
   formatForDisplay,
   formatExactAt,
@@ -63,6 +65,8 @@ interface RegisterPrice {
   capacityReference: string | null;
   capacityCoefficient: string | null;
   unit: Dec;
+  /** `unit` with its whole-number form (money.ts exactPrice), for the per-line rounding. */
+  unitExactPrice: ExactPrice;
   /** The line's texts of these prices, written once per chunk (prepared-reference.ts), not once per line. */
   texts: {
     supplyPlain: string;
@@ -101,6 +105,8 @@ interface EnergyValues {
   };
   /** Values paired with their texts (draft-line.ts KnownText), one pair per values, not one per line. */
   known: { vatEnergy: KnownText; vatExcise: KnownText; exciseKwh: KnownText; levyKwh: KnownText | null };
+  /** The per-kWh taxes with their whole-number forms (money.ts exactPrice), one per values. */
+  exactPrices: { exciseKwh: ExactPrice; levyKwh: ExactPrice | null };
 }
 
 function valuesAt(c: Case, date: LocalDate): EnergyValues {
@@ -121,6 +127,7 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
       capacityReference: cap.referencePriceEurPerMw,
       capacityCoefficient: cap.coefficientKwPerKwh,
       unit,
+      unitExactPrice: exactPrice(unit),
       texts: {
         supplyPlain: formatPlain(supply),
         networkPlain: formatPlain(net.price),
@@ -160,6 +167,7 @@ function valuesAt(c: Case, date: LocalDate): EnergyValues {
       exciseKwh: [excise.eurPerKwh, exact(excise.eurPerKwh)],
       levyKwh: levy ? [levy.eurPerKwh, exact(levy.eurPerKwh)] : null,
     },
+    exactPrices: { exciseKwh: exactPrice(excise.eurPerKwh), levyKwh: levy ? exactPrice(levy.eurPerKwh) : null },
   };
 }
 
@@ -253,7 +261,7 @@ export function energyLines(
       const quantityText: KnownText = [kwh, kwhText];
       const price = v.prices.get(r)!;
       const pt = price.texts;
-      const amountKnown = roundExactTimesToCent(fx, price.unit);
+      const amountKnown = roundExactTimesToCent(fx, price.unitExactPrice);
       const [amount, amountText] = amountKnown;
       const kwhShown = formatExactAt(fx, 3); // formatForDisplay(kwh, 3)
       // Keys in alphabetical order (capacity* first): the document needs them sorted (draft-line.ts);
@@ -291,7 +299,7 @@ export function energyLines(
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
         texts: { amount: amountKnown, quantity: quantityText, unitPrice: pt.unitKnown, vatRate: v.known.vatEnergy },
       });
-      const exciseKnown = roundExactTimesToCent(fx, v.exciseKwh);
+      const exciseKnown = roundExactTimesToCent(fx, v.exactPrices.exciseKwh);
       const [excise, exciseText] = exciseKnown; // taxes/excise.ts: kWh × €/kWh, rounded per line
       push(r, {
         kind: "excise",
@@ -308,7 +316,7 @@ export function energyLines(
         texts: { amount: exciseKnown, quantity: quantityText, unitPrice: v.known.exciseKwh, vatRate: v.known.vatExcise },
       });
       if (v.levy !== null) {
-        const levyKnown = roundExactTimesToCent(fx, v.levy.eurPerKwh);
+        const levyKnown = roundExactTimesToCent(fx, v.exactPrices.levyKwh!);
         const [levy, levyText] = levyKnown; // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
         push(r, {
           kind: "capacityLevy",

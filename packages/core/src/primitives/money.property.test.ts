@@ -12,6 +12,7 @@ import {
   addRatio,
   compareRatio,
   dec,
+  exactPrice,
   exactRatio,
   formatCents,
   formatExactAt,
@@ -62,7 +63,7 @@ function exactRound(n: bigint, d: bigint, places: number): bigint {
 function check(r: Ratio, k: string): void {
   const x = exactRatio(r);
   const price = dec(k);
-  const [amount, text] = roundExactTimesToCent(x, price);
+  const [amount, text] = roundExactTimesToCent(x, exactPrice(price));
   const expected = roundRatioTimesToCent(r, price);
   expect(amount.toString()).toBe(expected.toString());
   expect(amount.equals(expected)).toBe(true);
@@ -94,7 +95,7 @@ describe("money: the whole-number path equals decimal.js", () => {
         const r = ratio(num, d);
         check(r, k);
         if (k === "1" && places === 2) {
-          const [amount] = roundExactTimesToCent(exactRatio(r), dec(k));
+          const [amount] = roundExactTimesToCent(exactRatio(r), exactPrice(dec(k)));
           const n = BigInt(value.times(1000).toFixed(0));
           expect(amount.toFixed(2)).toBe(dec(exactRound(n, 1000n, 2).toString()).dividedBy(100).toFixed(2));
           expect(amount.abs().greaterThan(value.abs())).toBe(true); // away from zero
@@ -109,7 +110,7 @@ describe("money: the whole-number path equals decimal.js", () => {
       fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 1, max: 100_000 }), fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }), (n, d, kMicro) => {
         const r = ratio(dec(n.toString()).dividedBy(1000), d);
         const k = dec(kMicro.toString()).dividedBy(1_000_000);
-        const [amount] = roundExactTimesToCent(exactRatio(r), k);
+        const [amount] = roundExactTimesToCent(exactRatio(r), exactPrice(k));
         const cents = exactRound(n * kMicro, BigInt(d) * 1000n * 1_000_000n, 2);
         expect(amount.times(100).toFixed(0)).toBe(cents === 0n ? amount.times(100).toFixed(0) : cents.toString());
         check(r, k.toString());

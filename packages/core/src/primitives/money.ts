@@ -366,15 +366,16 @@ function placesText(q: bigint, places: number, negative: boolean): string {
  * `roundRatioTimesToCent(r, k)` and `formatCents` of it.
  */
 /**
- * A price's whole-number form, kept per price object: the prices a chunk's lines multiply by are the
- * prepared reference's few objects (prepared-reference.ts). A pure function's memo keyed by immutable
- * values (nothing observable is kept between calls).
+ * A price with its whole-number form, built once by the caller where the price is (energy.ts keeps one per
+ * price in its prepared values, prepared-reference.ts), so the lines that multiply by it do not convert it
+ * again. Nothing is kept here: the core holds no state between calls.
  */
-const scaledPrices = new WeakMap<Dec, Scaled>();
-function scaledPrice(k: Dec): Scaled {
-  let s = scaledPrices.get(k);
-  if (s === undefined) scaledPrices.set(k, (s = scaledOf(k)));
-  return s;
+export interface ExactPrice {
+  readonly dec: Dec;
+  readonly scaled: Scaled;
+}
+export function exactPrice(k: Dec): ExactPrice {
+  return { dec: k, scaled: scaledOf(k) };
 }
 
 /**
@@ -403,9 +404,10 @@ function decOfCents(cents: bigint, negative: boolean): Dec {
   return x as unknown as Dec;
 }
 
-export function roundExactTimesToCent(x: ExactRatio, k: Dec): readonly [Dec, string] {
+export function roundExactTimesToCent(x: ExactRatio, price: ExactPrice): readonly [Dec, string] {
+  const k = price.dec;
   if (x.fast) {
-    const ks = scaledPrice(k);
+    const ks = price.scaled;
     const m = x.d * pow10(ks.s);
     const p = x.n * ks.n;
     // |p| < 10⁴⁰: decimal.js's product num × k (p's digits) is exact, so its one division rounds the exact quotient.

@@ -46,6 +46,13 @@ export interface PeerComputation {
  * kWh per day = Σ kWh falling in the month ÷ Σ contract-days covered in it, rounded half-up to 6
  * decimals — once over every contract of the option (kva_band '') and once per kVA band. Months: the version's month and the 24 before it. An interval whose index goes backwards
  * (a meter change) is left out. Idempotent: a version already stored is left as it is.
+ *
+ * Cost (issue 15 item 6: it is most of the night's set-up, ~2 M reads at 100,000 contracts): the month
+ * shares are first summed per contract, register and month (`per_contract`, fed in contract order by
+ * an incremental sort), so the last step counts contracts with `count(*)` over a few hundred hashed
+ * groups instead of sorting every share for `count(distinct)`; numeric sums are exact, so every stored
+ * value is the same. The text keys are compared byte-wise (`collate "C"`): only their grouping matters,
+ * not their order, and a database collation (fr_FR, en_US) makes every comparison of the big sort slow.
  */
 export async function computePeerAverages(db: Kysely<Database>, version: string): Promise<PeerComputation> {
   const r = await sql`
@@ -54,14 +61,15 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
       select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
         date_trunc('month', ${version}::date::timestamp)::date as last_month
     ), actual as (
-      select distinct on (m.contract_id, m.register, m.read_date) m.contract_id, c.price_option, ${BAND_SQL} as kva_band, m.register, m.read_date, m.index_value
+      select distinct on (m.contract_id collate "C", m.register collate "C", m.read_date) m.contract_id collate "C" as contract_id,
+        c.price_option collate "C" as price_option, ${BAND_SQL} collate "C" as kva_band, m.register collate "C" as register, m.read_date, m.index_value
       from meter_read m
       join contract c on c.id = m.contract_id
       where m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
         and m.received_on <= ${version}::date and m.read_date <= ${version}::date
         -- An interval starting up to 13 months before the first month still covers it.
         and m.read_date >= (select first_month from bounds) - interval '13 months'
-      order by m.contract_id, m.register, m.read_date, m.source desc
+      order by m.contract_id collate "C", m.register collate "C", m.read_date, m.source desc
     ), intervals as (
       select contract_id, price_option, kva_band, register, lag(read_date) over w as a, read_date as b,
         index_value - lag(index_value) over w as kwh
@@ -74,12 +82,17 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
       from intervals i,
         generate_series(date_trunc('month', i.a::timestamp), date_trunc('month', (i.b - 1)::timestamp), interval '1 month') as mo
       where i.a is not null and i.kwh >= 0
+    ), per_contract as (
+      -- One row per contract, register and month (a contract has one option and one band).
+      select s.contract_id, s.register, s.month, s.price_option, s.kva_band, sum(s.kwh * s.days / s.span) as kwh, sum(s.days)::int as days
+      from spread s, bounds b
+      where s.month between b.first_month and b.last_month and s.days > 0
+      group by s.contract_id, s.register, s.month, s.price_option, s.kva_band
     )
     select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
-      round(sum(s.kwh * s.days / s.span) / sum(s.days), 6), round(sum(s.kwh * s.days / s.span), 6), sum(s.days), count(distinct s.contract_id)
-    from spread s, bounds b
-    where s.month between b.first_month and b.last_month and s.days > 0
-      and not exists (select 1 from peer_average p where p.version = ${version}::date)
+      round(sum(s.kwh) / sum(s.days), 6), round(sum(s.kwh), 6), sum(s.days), count(*)
+    from per_contract s
+    where not exists (select 1 from peer_average p where p.version = ${version}::date)
     -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
     group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
     having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''

@@ -7,7 +7,7 @@ export { InputHasher, caseFromStoredInput, caseHashOf, partHash } from "./billin
 export { buildCase, offerFromRows, referenceFromRows, readsFromRows } from "./billing/case-builder.ts";
 export { seedDemo, type SeedOptions, type SeedSummary } from "./demo/seed.ts";
 export { formatReplayResult } from "./commands/replay.ts";
-export { checkRunDate, checkRunOptions, formatSummary, nightExitCode, runCommand, type NightSummary, type StepReport } from "./commands/run.ts";
+export { PrestartedWorkers, checkRunDate, checkRunOptions, formatSummary, nightExitCode, runCommand, type NightSummary, type StepReport } from "./commands/run.ts";
 export { EXIT, type ExitCode } from "./commands/exit-codes.ts";
 export { createLogger, humanLine, log, setLogger, LOG_LEVELS, type LogLevel } from "./log.ts";
 export { formatPlanHistory } from "./commands/plan.ts";

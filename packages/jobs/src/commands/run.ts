@@ -7,7 +7,7 @@
  * OS processes — one per core — under one run; invoice numbers stay gapless because each chunk
  * takes its series row lock only for its short write transaction.
  */
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
@@ -264,17 +264,68 @@ export function formatSummary(
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL("../worker.ts", import.meta.url));
+/** The child runs TypeScript as its parent does: under the CLI (`tsx`) the same flags; under another runner (vitest), tsx's loader. */
+const hasTsx = (a: string): boolean => a === "tsx" || a === "--import=tsx" || /[\\/]tsx[\\/]dist[\\/]/.test(a);
+const childExecArgv = (): string[] => (process.execArgv.some(hasTsx) ? process.execArgv : [...process.execArgv, "--import", "tsx"]);
 
 interface WorkerResult {
   summary: RunSummary;
 }
 
+/**
+ * The worker processes of a split run, forked when the night starts (issue 15 item 6): each loads its
+ * modules (about 1 s of CPU under tsx) while the parent does the set-up — peer averages, due contracts
+ * counted, run claimed — then waits for its job over IPC. `take` hands one out; `release` ends every
+ * one not taken (a set-up that failed, fewer ranges than workers, nothing due), so none is left behind.
+ */
+export class PrestartedWorkers {
+  readonly children: readonly ChildProcess[];
+  private readonly taken = new Set<number>();
+  private readonly errors = new Map<number, Error>();
+
+  constructor(count: number, databaseUrl: string | undefined) {
+    this.children = Array.from({ length: count }, (_, k) => {
+      const child = fork(WORKER_ENTRY, [], {
+        execArgv: childExecArgv(),
+        env: { ...process.env, DATABASE_URL: databaseUrl },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      // A fork or IPC failure is reported when the worker is taken (or never, if it is released).
+      child.on("error", (e) => this.errors.set(k, e));
+      return child;
+    });
+  }
+
+  get size(): number {
+    return this.children.length;
+  }
+
+  /** Worker `k`, now the caller's: it must send it a job or end it. */
+  take(k: number): { child: ChildProcess; failed?: string } {
+    const child = this.children[k];
+    if (child === undefined || this.taken.has(k)) throw new Error(`worker ${k + 1}: no such pre-started worker`);
+    this.taken.add(k);
+    const error = this.errors.get(k);
+    if (error) return { child, failed: error.message };
+    if (child.exitCode !== null || child.signalCode !== null) return { child, failed: `exited with code ${child.exitCode ?? child.signalCode} before its job` };
+    return { child };
+  }
+
+  /** Ends every worker not taken (idempotent). */
+  release(): void {
+    this.children.forEach((child, k) => {
+      if (this.taken.has(k)) return;
+      this.taken.add(k);
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
+  }
+}
+
 async function runInWorkers(
   store: Store,
-  opts: StoreOptions,
+  pool: PrestartedWorkers,
   date: string,
   runId: number,
-  workers: number,
   chunkSize: number,
   onProgress: (p: RunProgress) => void,
   estimation: EstimationSettings | undefined,
@@ -282,31 +333,34 @@ async function runInWorkers(
 ): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--workers needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const started = process.hrtime.bigint();
-  const bounds = await dueRangeBounds(store.db, date, workers);
+  const bounds = await dueRangeBounds(store.db, date, pool.size);
   const perWorker = new Map<number, RunProgress>();
-  const results = await Promise.all(
-    bounds.map(
-      (toId, k) =>
-        new Promise<WorkerResult>((resolve, reject) => {
-          const child = fork(WORKER_ENTRY, [], {
-            execArgv: process.execArgv,
-            env: { ...process.env, DATABASE_URL: opts.databaseUrl ?? process.env.DATABASE_URL },
-            stdio: ["ignore", "inherit", "inherit", "ipc"],
-          });
-          child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review });
-          let result: WorkerResult | undefined;
-          child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
-            if (m.progress) {
-              perWorker.set(k, m.progress);
-              onProgress(sumProgress([...perWorker.values()]));
-            }
-            if (m.summary) result = { summary: m.summary };
-            if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
-          });
-          child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
-        }),
-    ),
+  const running = bounds.map(
+    (toId, k) =>
+      new Promise<WorkerResult>((resolve, reject) => {
+        const { child, failed } = pool.take(k);
+        if (failed !== undefined) {
+          child.kill();
+          reject(new Error(`worker ${k + 1}: ${failed}`));
+          return;
+        }
+        let result: WorkerResult | undefined;
+        child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
+          if (m.progress) {
+            perWorker.set(k, m.progress);
+            onProgress(sumProgress([...perWorker.values()]));
+          }
+          if (m.summary) result = { summary: m.summary };
+          if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
+        });
+        child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
+        child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review }, (e) => {
+          if (e) reject(new Error(`worker ${k + 1}: ${e.message}`));
+        });
+      }),
   );
+  pool.release(); // fewer ranges than workers (few contracts due): the others have nothing to do
+  const results = await Promise.all(running);
   const all = results.map((r) => r.summary);
   const summary: RunSummary = {
     runId,
@@ -448,55 +502,62 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   const setupStarted = process.hrtime.bigint();
   let setupSeconds: number | undefined;
   const setupDone = () => (setupSeconds ??= Number(process.hrtime.bigint() - setupStarted) / 1e9);
-  // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
-  await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date));
+  // A split run forks its workers now: their start (loading the modules) overlaps the set-up below.
+  const pool = claimed && !opts.queue && workers > 1 && store.kind === "postgres" ? new PrestartedWorkers(workers, opts.databaseUrl ?? process.env.DATABASE_URL) : undefined;
   let interrupted: readonly InterruptedRun[] = [];
   let partial: RunSummary | undefined;
-  const summary = await step("billing", false, async () => {
-    const total = await countDueContracts(store.db, opts.date);
-    const reporter = progressReporter(total, opts.progress !== false && !opts.json);
-    try {
-      if (opts.queue) {
-        setupDone();
-        return await runQueued(store, opts, opts.date, {
-          ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
-          staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs,
-          onInterrupted: (runs) => (interrupted = runs),
-        });
-      }
-      // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
-      if (!claimed) {
-        setupDone();
-        return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
-      }
-      // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
-      const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
-      interrupted = claim.interrupted;
+  let summary: RunSummary | undefined;
+  try {
+    // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
+    await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date));
+    summary = await step("billing", false, async () => {
+      const total = await countDueContracts(store.db, opts.date);
+      const reporter = progressReporter(total, opts.progress !== false && !opts.json);
       try {
-        let s: RunSummary;
-        setupDone();
-        try {
-          if (workers > 1 && total > 0) {
-            s = await runInWorkers(store, opts, opts.date, claim.runId, workers, chunkSize, reporter.onProgress, estimation, review);
-            // R3/R4/R9 after R8: the workers' ranges cover the due contracts only; the charges invoices once, here.
-            s = addSummaries(s, await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, chargesInvoices: "only" }));
-          } else {
-            s = await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
-          }
-        } catch (e) {
-          partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
-          await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
-          throw e;
+        if (opts.queue) {
+          setupDone();
+          return await runQueued(store, opts, opts.date, {
+            ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
+            staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs,
+            onInterrupted: (runs) => (interrupted = runs),
+          });
         }
-        await finishRun(store.db, claim.runId, countsOf(s));
-        return s;
+        // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
+        if (!claimed) {
+          setupDone();
+          return await runBilling(store, { date: opts.date, chunkSize, onProgress: reporter.onProgress, estimation, review });
+        }
+        // A plain or split run proves itself alive for its whole life and marks dead ones interrupted.
+        const claim = await startClaimedRun(store.db, opts.date, ENGINE_VERSION, store.kind);
+        interrupted = claim.interrupted;
+        try {
+          let s: RunSummary;
+          setupDone();
+          try {
+            if (pool !== undefined && total > 0) {
+              s = await runInWorkers(store, pool, opts.date, claim.runId, chunkSize, reporter.onProgress, estimation, review);
+              // R3/R4/R9 after R8: the workers' ranges cover the due contracts only; the charges invoices once, here.
+              s = addSummaries(s, await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, chargesInvoices: "only" }));
+            } else {
+              s = await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
+            }
+          } catch (e) {
+            partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
+            await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
+            throw e;
+          }
+          await finishRun(store.db, claim.runId, countsOf(s));
+          return s;
+        } finally {
+          await claim.release();
+        }
       } finally {
-        await claim.release();
+        reporter.stop();
       }
-    } finally {
-      reporter.stop();
-    }
-  });
+    });
+  } finally {
+    pool?.release(); // the set-up failed, or nothing was due: the workers never given a job end here
+  }
   // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));
   // R10 last, on the account as the payments step left it (DESIGN: billing, then penalties, refunds, dunning).

@@ -95,9 +95,9 @@ try {
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
   // Issue 15: the workers' CPU (each worker also prints its own on stderr, "worker <pid>: CPU …").
-  const perWorkerCpu = (s as { workerCpuSeconds?: readonly number[] }).workerCpuSeconds;
+  const perWorkerCpu = s.workerCpuSeconds;
   const childCpu = childrenCpuSeconds() - childCpu0;
-  if (perWorkerCpu?.length) lines.push(`  workers    CPU ${perWorkerCpu.map((c) => `${c.toFixed(2)} s`).join(", ")}`);
+  if (perWorkerCpu?.length) lines.push(`  workers    CPU ${perWorkerCpu.map((c) => `${c.toFixed(2)} s`).join(", ")} (${((perWorkerCpu.reduce((a, c) => a + c, 0) / Math.max(1, s.contractsDone)) * 1e6).toFixed(0)} µs per contract)`);
   else if (childCpu > 0) lines.push(`  workers    CPU ${childCpu.toFixed(2)} s in all (user + system of the worker processes)`);
   // Bytes stored per invoice: the invoice tables (heap, TOAST, indexes) of this fresh store, all the night's.
   const storedBytes = await tablesBytes(store.db, ["invoice", "invoice_line", "invoice_vat", "invoice_input", "case_part"]);

@@ -371,6 +371,7 @@ async function runInWorkers(
     holds: all.flatMap((s) => s.holds ?? []),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     workerPeakRssMiB: all.flatMap((s) => s.workerPeakRssMiB ?? []),
+    workerCpuSeconds: all.flatMap((s) => s.workerCpuSeconds ?? []),
   };
   return summary;
 }

@@ -75,6 +75,8 @@ export interface RunSummary extends RunProgress {
   readonly seconds: number;
   /** Peak resident memory of each worker process, MiB (split runs only). */
   readonly workerPeakRssMiB?: readonly number[];
+  /** CPU seconds (user + system) of each worker process (split runs only; the bench prints them). */
+  readonly workerCpuSeconds?: readonly number[];
 }
 
 export const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };

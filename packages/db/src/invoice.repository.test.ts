@@ -300,6 +300,16 @@ describe("invoice lines partitioned by issue month (issue 15 item 5, migration 0
     })).rejects.toThrow("invoice FA-2024-000002 is issued: no line can be added to it (corrections are new documents)");
   });
 
+  it("refuses a line even when the session names its invoice in billing.line_invoice_checked (migration 0029's shortcut, gone)", async () => {
+    const id = (await t.store.db.selectFrom("invoice").select("id").where("number", "=", "FA-2024-000001").executeTakeFirstOrThrow()).id;
+    await expect(t.store.db.transaction().execute(async (trx) => {
+      await sql`select set_config('billing.line_invoice_checked', ${String(id)}, true)`.execute(trx);
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (${id}, (select issue_date from invoice where id = ${id}), 96, 'energy', 'BASE', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x')`.execute(trx);
+    })).rejects.toThrow("invoice FA-2024-000001 is issued: no line can be added to it (corrections are new documents)");
+  });
+
   it("leaves no note of pending checks behind once invoices are issued (the commit check deletes them)", async () => {
     const left = await sql<{ n: string }>`select count(*)::text as n from invoice_addition_pending`.execute(t.store.db);
     expect(left.rows[0]!.n).toBe("0");

@@ -20,6 +20,46 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: check_addition_pending(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_addition_pending() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  bad record;
+begin
+  if not exists (select 1 from invoice_addition_pending where ctid = new.ctid) then
+    return null;
+  end if;
+  select p.tab, p.id, p.line_no, i.number, i.id is null as absent into bad
+    from (select distinct on (u.id) u.id, x.tab, u.line_no
+            from invoice_addition_pending x, unnest(x.invoice_ids, x.line_nos) as u(id, line_no)
+            where x.txid = txid_current()
+            order by u.id, x.tab <> 'invoice_line') p
+    left join invoice i on i.id = p.id
+    where i.id is null or i.issued_txid <> txid_current()
+    order by i.id is null, p.id
+    limit 1;
+  if found then
+    if not bad.absent then
+      raise exception 'invoice % is issued: no % can be added to it (corrections are new documents)',
+        bad.number, case bad.tab when 'invoice_line' then 'line' when 'invoice_vat' then 'VAT group' else 'input' end
+        using errcode = 'restrict_violation', table = bad.tab;
+    elsif bad.tab = 'invoice_line' then
+      -- A line has no foreign key: this is it (migration 0029).
+      raise exception 'invoice line % refers to invoice id %, which does not exist', bad.line_no, bad.id
+        using errcode = 'foreign_key_violation', table = bad.tab;
+    end if;
+    -- A VAT group or an input without its invoice: their deferred foreign keys report it at this commit.
+  end if;
+  delete from invoice_addition_pending where txid = txid_current();
+  return null;
+end;
+$$;
+
+
+--
 -- Name: contract_event_append_only(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -56,6 +96,8 @@ begin
     continue when exists (select 1 from invoice_line_default where issue_date >= m and issue_date < (m + interval '1 month')::date);
     execute format('create table %I partition of invoice_line for values from (%L) to (%L)', name, m, (m + interval '1 month')::date);
     execute format('create trigger invoice_line_no_truncate before truncate on %I for each statement execute function forbid_change_of_issued()', name);
+    execute format('create trigger invoice_line_closed after insert on %I referencing new table as added '
+      'for each statement execute function forbid_addition_to_issued_set()', name);
   end loop;
 end;
 $$;
@@ -97,6 +139,32 @@ begin
   end if;
   if tab = 'invoice_line' then
     perform set_config('billing.line_invoice_checked', new.invoice_id::text, true);
+  end if;
+  return null;
+end;
+$$;
+
+
+--
+-- Name: forbid_addition_to_issued_set(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.forbid_addition_to_issued_set() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  tab text := case when TG_TABLE_NAME like 'invoice\_line%' then 'invoice_line' else TG_TABLE_NAME end;
+begin
+  if tab = 'invoice_line' then
+    insert into invoice_addition_pending (tab, invoice_ids, line_nos)
+    select tab, array_agg(a.invoice_id), array_agg(a.line_no)
+      from (select invoice_id, min(line_no) as line_no from added group by invoice_id) a
+      having count(*) > 0;
+  else
+    insert into invoice_addition_pending (tab, invoice_ids)
+    select tab, array_agg(a.invoice_id)
+      from (select distinct invoice_id from added) a
+      having count(*) > 0;
   end if;
   return null;
 end;
@@ -923,6 +991,18 @@ CREATE TABLE public.invoice (
     CONSTRAINT invoice_kind_check CHECK ((kind = ANY (ARRAY['monthlyInvoice'::text, 'trueUpInvoice'::text, 'creditNote'::text, 'chargesInvoice'::text]))),
     CONSTRAINT invoice_seq_check CHECK ((seq > 0)),
     CONSTRAINT invoice_true_up_kind CHECK (((kind = 'trueUpInvoice'::text) = (true_up IS NOT NULL)))
+);
+
+
+--
+-- Name: invoice_addition_pending; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoice_addition_pending (
+    txid bigint DEFAULT txid_current() NOT NULL,
+    tab text NOT NULL,
+    invoice_ids bigint[] NOT NULL,
+    line_nos integer[]
 );
 
 
@@ -2612,6 +2692,13 @@ CREATE TRIGGER instalment_plan_no_truncate BEFORE TRUNCATE ON public.instalment_
 
 
 --
+-- Name: invoice_addition_pending invoice_addition_pending_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER invoice_addition_pending_check AFTER INSERT ON public.invoice_addition_pending DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_addition_pending();
+
+
+--
 -- Name: invoice invoice_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2622,7 +2709,7 @@ CREATE TRIGGER invoice_immutable BEFORE DELETE OR UPDATE ON public.invoice FOR E
 -- Name: invoice_input invoice_input_closed; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER invoice_input_closed AFTER INSERT ON public.invoice_input DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+CREATE TRIGGER invoice_input_closed AFTER INSERT ON public.invoice_input REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_addition_to_issued_set();
 
 
 --
@@ -2650,7 +2737,14 @@ CREATE TRIGGER invoice_issuing_transaction BEFORE INSERT ON public.invoice FOR E
 -- Name: invoice_line invoice_line_closed; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER invoice_line_closed AFTER INSERT ON public.invoice_line DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+CREATE TRIGGER invoice_line_closed AFTER INSERT ON public.invoice_line REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_addition_to_issued_set();
+
+
+--
+-- Name: invoice_line_default invoice_line_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_line_closed AFTER INSERT ON public.invoice_line_default REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_addition_to_issued_set();
 
 
 --
@@ -2685,7 +2779,7 @@ CREATE TRIGGER invoice_no_truncate BEFORE TRUNCATE ON public.invoice FOR EACH ST
 -- Name: invoice_vat invoice_vat_closed; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE CONSTRAINT TRIGGER invoice_vat_closed AFTER INSERT ON public.invoice_vat DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.forbid_addition_to_issued();
+CREATE TRIGGER invoice_vat_closed AFTER INSERT ON public.invoice_vat REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_addition_to_issued_set();
 
 
 --

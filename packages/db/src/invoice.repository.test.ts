@@ -279,6 +279,42 @@ describe("invoice lines partitioned by issue month (issue 15 item 5, migration 0
     })).rejects.toThrow("invoice line 1 refers to invoice id 987654321, which does not exist");
   });
 
+  it("refuses a line inserted straight into its month's partition of an issued invoice (each partition has the statement trigger, migration 0031)", async () => {
+    const id = (await t.store.db.selectFrom("invoice").select("id").where("number", "=", "FA-2024-000001").executeTakeFirstOrThrow()).id;
+    const part = await sql<{ p: string }>`select tableoid::regclass::text as p from invoice_line where invoice_id = ${id} limit 1`.execute(t.store.db);
+    await expect(
+      sql`insert into ${sql.table(part.rows[0]!.p)} (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (${id}, (select issue_date from invoice where id = ${id}), 98, 'energy', 'base', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1000, 20, 'R0', '{}'::jsonb, 'added later')`.execute(t.store.db),
+    ).rejects.toThrow("invoice FA-2024-000001 is issued: no line can be added to it (corrections are new documents)");
+    expect((await findInvoiceByNumber(t.store.db, "FA-2024-000001"))!.lines.map((l) => l.line_no)).toEqual([1, 2, 3]);
+  });
+
+  it("refuses a line among lines of a new invoice when another line of the same statement names an issued invoice", async () => {
+    const id = (await t.store.db.selectFrom("invoice").select("id").where("number", "=", "FA-2024-000002").executeTakeFirstOrThrow()).id;
+    await expect(t.store.db.transaction().execute(async (trx) => {
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (987654320, (select issue_date from invoice where id = ${id}), 1, 'energy', 'BASE', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x'),
+               (${id}, (select issue_date from invoice where id = ${id}), 97, 'energy', 'BASE', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x')`.execute(trx);
+    })).rejects.toThrow("invoice FA-2024-000002 is issued: no line can be added to it (corrections are new documents)");
+  });
+
+  it("refuses a line even when the session names its invoice in billing.line_invoice_checked (migration 0029's shortcut, gone)", async () => {
+    const id = (await t.store.db.selectFrom("invoice").select("id").where("number", "=", "FA-2024-000001").executeTakeFirstOrThrow()).id;
+    await expect(t.store.db.transaction().execute(async (trx) => {
+      await sql`select set_config('billing.line_invoice_checked', ${String(id)}, true)`.execute(trx);
+      await sql`insert into invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit,
+        unit_price, amount, vat_rate, rule, inputs, explanation)
+        values (${id}, (select issue_date from invoice where id = ${id}), 96, 'energy', 'BASE', '2024-11-01', '2024-12-01', 1, 'kWh', 1, 1, 20, 'R0', '{}'::jsonb, 'x')`.execute(trx);
+    })).rejects.toThrow("invoice FA-2024-000001 is issued: no line can be added to it (corrections are new documents)");
+  });
+
+  it("leaves no note of pending checks behind once invoices are issued (the commit check deletes them)", async () => {
+    const left = await sql<{ n: string }>`select count(*)::text as n from invoice_addition_pending`.execute(t.store.db);
+    expect(left.rows[0]!.n).toBe("0");
+  });
+
   it("refuses TRUNCATE of a month's partition as of the whole table", async () => {
     await expect(sql`truncate invoice_line_2027_01`.execute(t.store.db)).rejects.toThrow(/invoice_line holds issued documents and cannot be changed/);
     await expect(sql`truncate invoice_line`.execute(t.store.db)).rejects.toThrow(/invoice_line holds issued documents and cannot be changed/);

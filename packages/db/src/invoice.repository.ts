@@ -197,7 +197,9 @@ export async function issueInvoices(
   // Lines are partitioned by issue month (migration 0029): the chunk's months exist before its lines
   // (a no-op once they do; a line of a month without partition would land in the default one).
   const issueDates = [...new Set(invoices.map((inv) => inv.document.issueDate))];
-  await sql`select ensure_invoice_line_partitions(${issueDates}::date[])`.execute(trx);
+  // The "issued means closed" triggers keep each statement's rows as a transition table (migration
+  // 0031): a chunk's lines (about 4 MB) stay in memory for this transaction instead of a temporary file.
+  await sql`select ensure_invoice_line_partitions(${issueDates}::date[]), set_config('work_mem', '32MB', true)`.execute(trx);
   if (client) await copyDetailRows(client, items.map(copyItemOf));
   else await insertDetailRows(trx, items);
 

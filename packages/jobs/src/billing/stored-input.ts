@@ -5,7 +5,7 @@
  * them. case hash = sha256 of the three hashes, so any change to any input changes it.
  */
 import * as crypto from "node:crypto";
-import { type Case, type Invoice, formulasUsed, optionsUsed, trimCase, trimSmoothedCase } from "@billing/core";
+import { type Case, type Invoice, formulasUsed, optionsUsed, trimCaseParts, trimSmoothedCase } from "@billing/core";
 import { canonicalJson } from "@billing/db";
 
 type SharedPart = { hash: string; body: unknown };
@@ -58,11 +58,12 @@ export class InputHasher {
   private readonly references = new Map<string, Map<string, SharedPart>>();
   private entries = 0;
 
-  private shared(memo: Map<string, Map<string, SharedPart>>, span: string, key: string, body: unknown): SharedPart {
+  private shared(memo: Map<string, Map<string, SharedPart>>, span: string, key: string, bodyOf: () => unknown): SharedPart {
     let bySpan = memo.get(span);
     if (!bySpan) memo.set(span, (bySpan = new Map()));
     let v = bySpan.get(key);
     if (!v) {
+      const body = bodyOf();
       v = { hash: partHash(body), body };
       if (++this.entries > 100_000) {
         this.offers.clear();
@@ -88,7 +89,9 @@ export class InputHasher {
   }
 
   storedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
-    return this.split(trimCase(c, invoices), spanOf(invoices));
+    // The trimmed offer and reference only when the memo has not met them (trimCaseParts, issue 15 item 3).
+    const t = trimCaseParts(c, invoices);
+    return this.split(t.contractPart, c.offer, t.sharedParts, spanOf(invoices));
   }
 
   /**
@@ -98,17 +101,22 @@ export class InputHasher {
    */
   storedSmoothedInput(c: Case, invoices: readonly Invoice[]): StoredInput {
     // The trimmed series depend on the invoices' periods, the plan start and the run date.
-    return this.split(trimSmoothedCase(c, invoices), `smoothed|${c.billing.plan?.start ?? ""}|${c.asOf}|${spanOf(invoices)}`);
+    const { offer, reference, ...part } = trimSmoothedCase(c, invoices);
+    return this.split(part, offer, () => ({ offer, reference }), `smoothed|${c.billing.plan?.start ?? ""}|${c.asOf}|${spanOf(invoices)}`);
   }
 
-  private split(t: Case, span: string): StoredInput {
-    const { offer, reference, ...rest } = t;
-    const contractPart = contractPartInKeyOrder(rest);
+  /**
+   * `part`: the trimmed case but its offer and reference; `offer`: its offer's id and capacity (the
+   * trimmed offer's); `parts`: the trimmed offer and reference, asked for only when the memo misses.
+   */
+  private split(part: Omit<Case, "offer" | "reference">, offer: Pick<Case["offer"], "id" | "capacity">, parts: () => Pick<Case, "offer" | "reference">, span: string): StoredInput {
+    const contractPart = contractPartInKeyOrder(part);
     // R8: after a price option change the trimmed parts hold every option and formula the contract was on.
-    const options = optionsUsed(t).join("+");
-    const formulas = formulasUsed(t).join("+");
-    const o = this.shared(this.offers, span, `${offer.id}|${options}`, offer);
-    const r = this.shared(this.references, span, `${formulas}|${options}|${offer.capacity}`, reference);
+    const options = optionsUsed(part).join("+");
+    const formulas = formulasUsed(part).join("+");
+    let shared: Pick<Case, "offer" | "reference"> | undefined;
+    const o = this.shared(this.offers, span, `${offer.id}|${options}`, () => (shared ??= parts()).offer);
+    const r = this.shared(this.references, span, `${formulas}|${options}|${offer.capacity}`, () => (shared ??= parts()).reference);
     const contractPartJson = canonicalJson(contractPart);
     return {
       caseHash: caseHashOf(sha256(contractPartJson), o.hash, r.hash),

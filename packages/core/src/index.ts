@@ -23,7 +23,7 @@ export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./inv
 export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";
 export * as dates from "./primitives/dates.ts";
 export { type LocalDate } from "./primitives/dates.ts";
-export { trimCase, trimSmoothedCase } from "./case/trim.ts";
+export { trimCase, trimCaseParts, trimSmoothedCase } from "./case/trim.ts";
 export * from "./calendar/holidays.ts";
 export * from "./payment/legal-interest-rate.ts";
 export { fixedMonthlyOf, timeBandOf, isWinter } from "./pricing/network-tariff.ts";

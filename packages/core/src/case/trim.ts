@@ -18,10 +18,15 @@ function coveredPeriod(invoices: readonly Invoice[]): Period | null {
   let start: LocalDate | null = null;
   let end: LocalDate | null = null;
   for (const inv of invoices) {
-    for (const p of [inv.subscriptionPeriod, inv.energyPeriod]) {
-      if (!p) continue;
-      if (start === null || p.start < start) start = p.start;
-      if (end === null || p.end > end) end = p.end;
+    const s = inv.subscriptionPeriod;
+    if (s) {
+      if (start === null || s.start < start) start = s.start;
+      if (end === null || s.end > end) end = s.end;
+    }
+    const e = inv.energyPeriod;
+    if (e) {
+      if (start === null || e.start < start) start = e.start;
+      if (end === null || e.end > end) end = e.end;
     }
     // R1/R8 adjustment lines (contract/subscription-adjustment.ts) re-price days outside both periods.
     for (const l of inv.lines) {
@@ -49,15 +54,36 @@ function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWind
   const to = energy.reduce((m, p) => (p.end > m ? p.end : m), energy[0]!.end);
   let lo = from;
   let hi = to;
+  // Issue 15 item 3: one pass over the reads per register, no arrays — the same marks as the brackets of
+  // the register's reads (any source) and of its distributor reads (distributorPoints' dates), taken as
+  // the extremes they widen [lo, hi] to (a bracket's date before `from` can only lower lo, after `to` only raise hi).
+  const historyFrom = window ? window.historyFrom : null;
   for (const r of optionsUsed(c).flatMap(registersOf)) {
-    const any = known.filter((x) => x.registers[r] !== undefined).map((x) => x.date);
-    const actual = distributorPoints(known, r).map((x) => x.date);
-    const marks = [...bracket(any, from, to), ...bracket(actual, from, to)];
-    if (window) marks.push(...bracket(actual, window.historyFrom, window.historyFrom));
-    // R5: the distributor read the billed estimates grew from (the cap of a reconciliation starts there).
     const grewFrom = c.billing.lastIndexes?.[r]?.actualReadDate;
-    if (grewFrom && actual.includes(grewFrom)) marks.push(grewFrom);
-    for (const d of marks) {
+    let anyBefore: string | undefined;
+    let anyAfter: string | undefined;
+    let actualBefore: string | undefined;
+    let actualAfter: string | undefined;
+    let historyBefore: string | undefined;
+    let historyAfter: string | undefined;
+    let grew: string | undefined;
+    for (const x of known) {
+      if (x.registers[r] === undefined) continue;
+      const d = x.date;
+      if (d <= from && (anyBefore === undefined || d > anyBefore)) anyBefore = d;
+      if (d >= to && (anyAfter === undefined || d < anyAfter)) anyAfter = d;
+      if (!isDistributorRead(x.source)) continue;
+      if (d <= from && (actualBefore === undefined || d > actualBefore)) actualBefore = d;
+      if (d >= to && (actualAfter === undefined || d < actualAfter)) actualAfter = d;
+      if (historyFrom !== null) {
+        if (d <= historyFrom && (historyBefore === undefined || d > historyBefore)) historyBefore = d;
+        if (d >= historyFrom && (historyAfter === undefined || d < historyAfter)) historyAfter = d;
+      }
+      // R5: the distributor read the billed estimates grew from (the cap of a reconciliation starts there).
+      if (d === grewFrom) grew = d;
+    }
+    for (const d of [anyBefore, anyAfter, actualBefore, actualAfter, historyBefore, historyAfter, grew]) {
+      if (d === undefined) continue;
       if (d < lo) lo = d;
       if (d > hi) hi = d;
     }
@@ -67,18 +93,12 @@ function keptReads(c: Case, invoices: readonly Invoice[], window: EstimationWind
   return known.filter((x) => (x.date >= lo && x.date <= hi) || (x.source === "selfRead" && (x.receivedOn ?? x.date) >= from && x.date <= to));
 }
 
-/** The last date on or before `from` and the first on or after `to` (those that exist). */
-function bracket(dates: readonly string[], from: string, to: string): string[] {
-  const out: string[] = [];
-  let before: string | undefined;
-  let after: string | undefined;
-  for (const d of dates) {
-    if (d <= from && (before === undefined || d > before)) before = d;
-    if (d >= to && (after === undefined || d < after)) after = d;
-  }
-  if (before !== undefined) out.push(before);
-  if (after !== undefined) out.push(after);
-  return out;
+/**
+ * The sources distributorPoints (consumption/estimation-priority.ts) takes a register's distributor
+ * indexes from; trim.test.ts checks the two agree on every source.
+ */
+export function isDistributorRead(source: string): boolean {
+  return source === "teleRead" || source === "distributorActual";
 }
 
 /** The earliest of the periods' starts and their self-read windows' first days. */
@@ -158,6 +178,47 @@ export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
   };
 }
 
+/** A trimmed case in two: everything but its offer and reference, and those two, computed only when asked for. */
+export interface TrimmedCaseParts {
+  /** trimCase's case without its offer and reference (the same values). */
+  readonly contractPart: Omit<Case, "offer" | "reference">;
+  /** trimCase's offer and reference (the same values): the caller skips them when it has them already. */
+  readonly sharedParts: () => Pick<Case, "offer" | "reference">;
+}
+
+/**
+ * trimCase in two parts (issue 15 item 3): thousands of contracts share the same trimmed offer and
+ * reference, and the stored input hashes them once per run, so it asks for them only when it has not
+ * met them yet. `{ ...contractPart, ...sharedParts() }` has the keys and values of `trimCase(c, invoices)`.
+ */
+export function trimCaseParts(c: Case, invoices: readonly Invoice[]): TrimmedCaseParts {
+  const { offer, reference, ...rest } = c;
+  if (invoices.length > 0 && invoices.every((i) => i.kind === "chargesInvoice")) {
+    return {
+      contractPart: { ...rest, reads: [], stationDays: [], estimation: { ...c.estimation, peerAverages: [] } },
+      sharedParts: () => seriesParts(c, { start: c.asOf, end: addDays(c.asOf, 1) }),
+    };
+  }
+  const p = coveredPeriod(invoices);
+  if (p === null) return { contractPart: rest, sharedParts: () => ({ offer, reference }) };
+  const window = estimationWindow(c, invoices);
+  return {
+    contractPart: {
+      ...rest,
+      reads: keptReads(c, invoices, window),
+      stationDays: window ? c.stationDays.filter((d) => d.date >= window.estimateFrom && d.date < window.to) : [],
+      estimation: {
+        ...c.estimation,
+        peerAverages: window
+          ? c.estimation.peerAverages.filter((a) => a.month >= window.estimateFrom.slice(0, 7) && a.month <= addDays(window.to, -1).slice(0, 7))
+          : [],
+      },
+      events: c.events.filter((e) => e.date < p.end || e.type === "contractEnd"),
+    },
+    sharedParts: () => seriesParts(c, p),
+  };
+}
+
 /**
  * The stored input of a smoothed contract's invoices (true-ups; the monthly invoices of a switch). A
  * replay runs the night's smoothed computation again (smoothed/smoothed-billing.ts), and a night that
@@ -180,12 +241,16 @@ export function trimSmoothedCase(c: Case, invoices: readonly Invoice[]): Case {
 
 /** The case with its offer and reference series cut to the entries of the contract's keys overlapping `p`. */
 function seriesOver(c: Case, p: Period): Case {
+  return { ...c, ...seriesParts(c, p) };
+}
+
+/** seriesOver's offer and reference. */
+function seriesParts(c: Case, p: Period): Pick<Case, "offer" | "reference"> {
   // R8: a price option change puts the contract on two options (and maybe two formulas): both are kept.
   const options: string[] = optionsUsed(c);
   const formulas: string[] = formulasUsed(c);
   const baseFormulas: string[] = options.includes("BASE") ? formulasUsed({ ...c, events: c.events.filter((e) => e.type !== "optionChange" || e.priceOption === "BASE") }) : [];
   return {
-    ...c,
     offer: {
       ...c.offer,
       subscription: entriesOverlapping(c.offer.subscription.filter((e) => options.includes(e.priceOption)), p),

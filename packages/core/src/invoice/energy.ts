@@ -182,12 +182,21 @@ const keyOf = (v: Pick<EnergyValues, "prices" | "exciseMwh" | "levy" | "vatEnerg
  */
 function memoValues(c: Case, prepared: PreparedReference): (date: LocalDate) => EnergyValues {
   const table = prepared.tableOf(c, `energy|${c.contract.priceOption}|${c.contract.tariffFormula}`);
-  return (date) => remembered(table, date, () => valuesAt(c, date));
+  return (date) => {
+    // remembered() without a closure per look-up (the night asks per sub-period and per boundary candidate).
+    let v = table.get(date) as EnergyValues | undefined;
+    if (v === undefined) table.set(date, (v = valuesAt(c, date)));
+    return v;
+  };
 }
 
 export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
-  const at = memoValues(c, prepared);
-  const cuts = remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
+  return [...cutsOf(c, p, prepared, memoValues(c, prepared))];
+}
+
+/** energySubPeriods as the prepared memo holds them (not copied: read only). */
+function cutsOf(c: Case, p: Period, prepared: PreparedReference, at: (date: LocalDate) => EnergyValues): readonly Period[] {
+  return remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
     const candidates = [
       ...offerEnergyChangeDates(c, p),
       ...networkChangeDates(c, p),
@@ -198,7 +207,6 @@ export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference
     ];
     return splitWhereValuesChange(p, [], candidates, (d) => at(d).key);
   });
-  return [...cuts];
 }
 
 /**
@@ -215,7 +223,7 @@ export function energyLines(
   prepared: PreparedReference = prepareReference(),
 ): { lines: DraftLine[]; indexes: IndexUsed[] } {
   const at = memoValues(c, prepared);
-  const subPeriods = energySubPeriods(c, p, prepared);
+  const subPeriods = cutsOf(c, p, prepared, at);
   const registers = registersOf(c.contract.priceOption);
   let indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Ratio[]>();

@@ -185,50 +185,14 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
 
   const notUsed: ConsumptionBasis["notUsed"][number][] = [];
-  const finish = (source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds => {
-    const byRegister = new Map<Register, RegisterEnds>();
-    const indexes: IndexUsed[] = [];
-    const next: BilledIndexes = {};
-    let actualReadDate = null as LocalDate | null;
-    for (const r of registers) {
-      const s = starts.get(r)!;
-      const e = end.get(r)!;
-      const points = actual.get(r)!;
-      // The points strictly inside the period, and the last one on or before D (points are sorted by date).
-      const inside: IndexPoint[] = [];
-      let lastActual: IndexPoint | undefined;
-      for (const x of points) {
-        if (x.date > D) break;
-        lastActual = x;
-        if (x.date > p.start && x.date < D) inside.push(x);
-      }
-      const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
-      const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
-      byRegister.set(r, reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles });
-      indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
-      // The latest distributor index the end accounts for (the earliest over registers).
-      const latest = estimated ? maxOrNull(lastActual?.date ?? null, s.actualReadDate) : D;
-      actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
-    }
-    for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
-    const basis: ConsumptionBasis = {
-      actualReadDate,
-      estimated,
-      explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
-      inputs,
-      notUsed,
-      rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
-      source,
-    };
-    return { basis, billed: next, indexes, registers: byRegister };
-  };
+  const ends: EndsContext = { registers, starts, actual, p, D, notUsed, final };
 
   // 0. Communicating meter: the tele-read of D.
   if (c.contract.communicatingMeter) {
     const tele = reads.find((x) => x.date === D && x.source === "teleRead" && registers.every((r) => x.registers[r] !== undefined));
     if (tele) {
       const end = new Map(registers.map((r) => [r, dec(tele.registers[r]!)]));
-      return finish("teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
+      return finishEnds(ends, "teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
     }
     notUsed.push({ source: "teleRead", reason: `no tele-read of ${D} received` });
   } else {
@@ -239,7 +203,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   const distributor = distributorEnd(registers, actual, D);
   if (distributor) {
     const interpolated = distributor.interpolated;
-    return finish(
+    return finishEnds(ends, 
       interpolated ? "actualReads" : "distributorActual",
       false,
       distributor.end,
@@ -254,7 +218,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   // 2. The customer's self-read (R2 3.1).
   const self = selfReadAttempt(c, reads, registers, actual, starts, p, final !== null);
-  if (self.ok) return finish("selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
+  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
   notUsed.push(self.readDate === undefined ? { source: "selfRead", reason: self.reason } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
 
   // The base estimates grow from, per register (only when no self-read is used).
@@ -281,10 +245,60 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   ];
   for (const [source, attempt] of attempts) {
     const a = attempt();
-    if (a.ok) return finish(source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis);
+    if (a.ok) return finishEnds(ends, source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis);
     notUsed.push(a.readDate === undefined ? { source, reason: a.reason } : { readDate: a.readDate, reason: a.reason, source });
   }
   throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
+}
+
+interface EndsContext {
+  readonly registers: readonly Register[];
+  readonly starts: ReadonlyMap<Register, Start>;
+  readonly actual: ReadonlyMap<Register, IndexPoint[]>;
+  readonly p: Period;
+  readonly D: LocalDate;
+  readonly notUsed: ConsumptionBasis["notUsed"][number][];
+  readonly final: FinalMode | null;
+}
+
+/** meterEnds' result from the end chosen (a module-level function: no closure per call). */
+function finishEnds(ctx: EndsContext, source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds {
+  const { registers, starts, actual, p, D, notUsed, final } = ctx;
+  const byRegister = new Map<Register, RegisterEnds>();
+  const indexes: IndexUsed[] = [];
+  const next: BilledIndexes = {};
+  let actualReadDate = null as LocalDate | null;
+  for (const r of registers) {
+    const s = starts.get(r)!;
+    const e = end.get(r)!;
+    const points = actual.get(r)!;
+    // The points strictly inside the period, and the last one on or before D (points are sorted by date).
+    const inside: IndexPoint[] = [];
+    let lastActual: IndexPoint | undefined;
+    for (const x of points) {
+      if (x.date > D) break;
+      lastActual = x;
+      if (x.date > p.start && x.date < D) inside.push(x);
+    }
+    const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
+    const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
+    byRegister.set(r, reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles });
+    indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
+    // The latest distributor index the end accounts for (the earliest over registers).
+    const latest = estimated ? maxOrNull(lastActual?.date ?? null, s.actualReadDate) : D;
+    actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
+  }
+  for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
+  const basis: ConsumptionBasis = {
+    actualReadDate,
+    estimated,
+    explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
+    inputs,
+    notUsed,
+    rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
+    source,
+  };
+  return { basis, billed: next, indexes, registers: byRegister };
 }
 
 const estimatedBasis = (): IndexUsed["basis"] => "estimated";

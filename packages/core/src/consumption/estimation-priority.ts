@@ -75,8 +75,31 @@ export function knownReads(c: Case): Read[] {
   return c.reads.filter((r) => (r.receivedOn ?? r.date) <= c.asOf);
 }
 
+/** knownReads, or the case's own reads (not copied) when all are known: the usual case. */
+function knownOf(c: Case): readonly Read[] {
+  const asOf = c.asOf;
+  for (const r of c.reads) if ((r.receivedOn ?? r.date) > asOf) return knownReads(c);
+  return c.reads;
+}
+
 /** The register's distributor indexes (tele-read, then on-site read, per date), sorted by date. */
 export function distributorPoints(reads: readonly Read[], register: Register): IndexPoint[] {
+  // The usual case: the register's distributor reads already in increasing date order, one per date —
+  // one point per read, in that order (what the map and the sort below give then), no map, no sort.
+  const out: IndexPoint[] = [];
+  let last = "";
+  for (const r of reads) {
+    if (ACTUAL_RANK[r.source] === undefined) continue;
+    const v = r.registers[register];
+    if (v === undefined) continue;
+    if (r.date <= last) return distributorPointsByDate(reads, register);
+    out.push({ date: r.date, index: dec(v), source: r.source });
+    last = r.date;
+  }
+  return out;
+}
+
+function distributorPointsByDate(reads: readonly Read[], register: Register): IndexPoint[] {
   const byDate = new Map<LocalDate, RankedRead>();
   for (const r of reads) {
     const rank = ACTUAL_RANK[r.source];
@@ -131,8 +154,8 @@ export interface FinalMode {
  */
 export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null = null): MeterEnds {
   const registers = registersOf(c.contract.priceOption);
-  const reads = knownReads(c);
-  const known = reads.length === c.reads.length ? c : { ...c, reads };
+  const reads = knownOf(c);
+  const known = reads.length === c.reads.length ? c : { ...c, reads: reads as Read[] };
   const actual = new Map(registers.map((r) => [r, distributorPoints(reads, r)]));
   const D = p.end;
   // Distributor indexes never go backwards (meter changes are not modelled yet); estimates may be above them.
@@ -162,43 +185,14 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
 
   const notUsed: ConsumptionBasis["notUsed"][number][] = [];
-  const finish = (source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds => {
-    const byRegister = new Map<Register, RegisterEnds>();
-    const indexes: IndexUsed[] = [];
-    const next: BilledIndexes = {};
-    let actualReadDate = null as LocalDate | null;
-    for (const r of registers) {
-      const s = starts.get(r)!;
-      const e = end.get(r)!;
-      const inside = actual.get(r)!.filter((x) => x.date > p.start && x.date < D);
-      const lastActual = actual.get(r)!.findLast((x) => x.date <= D);
-      const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
-      const a = reconciles && s.actualReadDate !== null ? (actual.get(r)!.find((x) => x.date === s.actualReadDate) ?? null) : null;
-      byRegister.set(r, { start: s.index, end: e, inside, reconciles, ...(reconciles ? { reconciliation: { a, b: lastActual! } } : {}) });
-      indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
-      // The latest distributor index the end accounts for (the earliest over registers).
-      const latest = estimated ? maxOrNull(actual.get(r)!.findLast((x) => x.date <= D)?.date ?? null, s.actualReadDate) : D;
-      actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
-    }
-    for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
-    const basis: ConsumptionBasis = {
-      actualReadDate,
-      estimated,
-      explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
-      inputs,
-      notUsed,
-      rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
-      source,
-    };
-    return { basis, billed: next, indexes, registers: byRegister };
-  };
+  const ends: EndsContext = { registers, starts, actual, p, D, notUsed, final };
 
   // 0. Communicating meter: the tele-read of D.
   if (c.contract.communicatingMeter) {
     const tele = reads.find((x) => x.date === D && x.source === "teleRead" && registers.every((r) => x.registers[r] !== undefined));
     if (tele) {
       const end = new Map(registers.map((r) => [r, dec(tele.registers[r]!)]));
-      return finish("teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
+      return finishEnds(ends, "teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
     }
     notUsed.push({ source: "teleRead", reason: `no tele-read of ${D} received` });
   } else {
@@ -209,7 +203,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   const distributor = distributorEnd(registers, actual, D);
   if (distributor) {
     const interpolated = distributor.interpolated;
-    return finish(
+    return finishEnds(ends, 
       interpolated ? "actualReads" : "distributorActual",
       false,
       distributor.end,
@@ -222,7 +216,12 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
   notUsed.push({ source: "distributorActual", reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}` });
 
-  // The base estimates grow from, per register.
+  // 2. The customer's self-read (R2 3.1).
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, final !== null);
+  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
+  notUsed.push(self.readDate === undefined ? { source: "selfRead", reason: self.reason } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
+
+  // The base estimates grow from, per register (only when no self-read is used).
   const bases = new Map<Register, Base>();
   for (const r of registers) {
     const s = starts.get(r)!;
@@ -239,7 +238,6 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
 
   const attempts: [ConsumptionSource, () => Attempt][] = [
-    ["selfRead", () => selfReadAttempt(c, reads, registers, actual, starts, p, final !== null)],
     // R8 · CGV 10.3: the connected station is not one of the final index's options.
     ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D))],
     ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
@@ -247,11 +245,63 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   ];
   for (const [source, attempt] of attempts) {
     const a = attempt();
-    if (a.ok) return finish(source, true, a.value.end, a.value.inputs, a.value.detail, () => "estimated");
+    if (a.ok) return finishEnds(ends, source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis);
     notUsed.push(a.readDate === undefined ? { source, reason: a.reason } : { readDate: a.readDate, reason: a.reason, source });
   }
   throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
 }
+
+interface EndsContext {
+  readonly registers: readonly Register[];
+  readonly starts: ReadonlyMap<Register, Start>;
+  readonly actual: ReadonlyMap<Register, IndexPoint[]>;
+  readonly p: Period;
+  readonly D: LocalDate;
+  readonly notUsed: ConsumptionBasis["notUsed"][number][];
+  readonly final: FinalMode | null;
+}
+
+/** meterEnds' result from the end chosen (a module-level function: no closure per call). */
+function finishEnds(ctx: EndsContext, source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds {
+  const { registers, starts, actual, p, D, notUsed, final } = ctx;
+  const byRegister = new Map<Register, RegisterEnds>();
+  const indexes: IndexUsed[] = [];
+  const next: BilledIndexes = {};
+  let actualReadDate = null as LocalDate | null;
+  for (const r of registers) {
+    const s = starts.get(r)!;
+    const e = end.get(r)!;
+    const points = actual.get(r)!;
+    // The points strictly inside the period, and the last one on or before D (points are sorted by date).
+    const inside: IndexPoint[] = [];
+    let lastActual: IndexPoint | undefined;
+    for (const x of points) {
+      if (x.date > D) break;
+      lastActual = x;
+      if (x.date > p.start && x.date < D) inside.push(x);
+    }
+    const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
+    const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
+    byRegister.set(r, reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles });
+    indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
+    // The latest distributor index the end accounts for (the earliest over registers).
+    const latest = estimated ? maxOrNull(lastActual?.date ?? null, s.actualReadDate) : D;
+    actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
+  }
+  for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
+  const basis: ConsumptionBasis = {
+    actualReadDate,
+    estimated,
+    explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
+    inputs,
+    notUsed,
+    rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
+    source,
+  };
+  return { basis, billed: next, indexes, registers: byRegister };
+}
+
+const estimatedBasis = (): IndexUsed["basis"] => "estimated";
 
 function maxOrNull(a: LocalDate | null, b: LocalDate | null): LocalDate | null {
   if (a === null) return b;

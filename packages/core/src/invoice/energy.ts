@@ -182,12 +182,21 @@ const keyOf = (v: Pick<EnergyValues, "prices" | "exciseMwh" | "levy" | "vatEnerg
  */
 function memoValues(c: Case, prepared: PreparedReference): (date: LocalDate) => EnergyValues {
   const table = prepared.tableOf(c, `energy|${c.contract.priceOption}|${c.contract.tariffFormula}`);
-  return (date) => remembered(table, date, () => valuesAt(c, date));
+  return (date) => {
+    // remembered() without a closure per look-up (the night asks per sub-period and per boundary candidate).
+    let v = table.get(date) as EnergyValues | undefined;
+    if (v === undefined) table.set(date, (v = valuesAt(c, date)));
+    return v;
+  };
 }
 
 export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
-  const at = memoValues(c, prepared);
-  const cuts = remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
+  return [...cutsOf(c, p, prepared, memoValues(c, prepared))];
+}
+
+/** energySubPeriods as the prepared memo holds them (not copied: read only). */
+function cutsOf(c: Case, p: Period, prepared: PreparedReference, at: (date: LocalDate) => EnergyValues): readonly Period[] {
+  return remembered(prepared.tableOf(c, `energyCuts|${c.contract.priceOption}|${c.contract.tariffFormula}`), formatPeriod(p), () => {
     const candidates = [
       ...offerEnergyChangeDates(c, p),
       ...networkChangeDates(c, p),
@@ -198,7 +207,6 @@ export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference
     ];
     return splitWhereValuesChange(p, [], candidates, (d) => at(d).key);
   });
-  return [...cuts];
 }
 
 /**
@@ -207,6 +215,12 @@ export function energySubPeriods(c: Case, p: Period, prepared: PreparedReference
  * bracketing the period (a true-up, an estimated year). `rules`: the engine's behaviour to apply
  * (ruleset.ts; default: today's).
  */
+/** R5: every per-kWh line of a capped register explains the cap (inputs, rule and a sentence). */
+function withCap(capByRegister: ReadonlyMap<Register, BackBillingCap>, r: Register, l: DraftLine): DraftLine {
+  const cap = capByRegister.get(r);
+  return cap ? { ...l, rule: `${l.rule} · ${RULE_R5}`, inputs: { ...l.inputs, ...capInputs(cap) }, explanation: `${l.explanation} — ${capSentence(cap)}` } : l;
+}
+
 export function energyLines(
   c: Case,
   p: Period,
@@ -215,7 +229,7 @@ export function energyLines(
   prepared: PreparedReference = prepareReference(),
 ): { lines: DraftLine[]; indexes: IndexUsed[] } {
   const at = memoValues(c, prepared);
-  const subPeriods = energySubPeriods(c, p, prepared);
+  const subPeriods = cutsOf(c, p, prepared, at);
   const registers = registersOf(c.contract.priceOption);
   let indexes: IndexUsed[] = [];
   const kwhByRegister = new Map<Register, Ratio[]>();
@@ -239,12 +253,7 @@ export function energyLines(
   if (ends) indexes = [...ends.indexes];
 
   const lines: DraftLine[] = [];
-  // R5: every per-kWh line of a capped register explains the cap (inputs, rule and a sentence).
-  const withCap = (r: Register, l: DraftLine): DraftLine => {
-    const cap = capByRegister.get(r);
-    return cap ? { ...l, rule: `${l.rule} · ${RULE_R5}`, inputs: { ...l.inputs, ...capInputs(cap) }, explanation: `${l.explanation} — ${capSentence(cap)}` } : l;
-  };
-  const push = (r: Register, l: DraftLine) => lines.push(withCap(r, l));
+  // R5: every per-kWh line of a capped register explains the cap (withCap).
   subPeriods.forEach((sp, i) => {
     const v = at(sp.start);
     const vt = v.texts;
@@ -281,7 +290,7 @@ export function energyLines(
       inputs["networkTariff"] = pt.networkTariff;
       inputs["supplyPerKwh"] = pt.supplyPlain;
       inputs["unitPriceHt"] = pt.unitExact;
-      push(r, {
+      lines.push(withCap(capByRegister, r, {
         kind: "energy",
         register: r,
         period: sp,
@@ -298,10 +307,10 @@ export function energyLines(
           (price.capacityBasis === "passThrough" ? ` + capacity ${pt.capacityShown})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
         texts: { amount: amountKnown, quantity: quantityText, unitPrice: pt.unitKnown, vatRate: v.known.vatEnergy },
-      });
+      }));
       const exciseKnown = roundExactTimesToCent(fx, v.exactPrices.exciseKwh);
       const [excise, exciseText] = exciseKnown; // taxes/excise.ts: kWh × €/kWh, rounded per line
-      push(r, {
+      lines.push(withCap(capByRegister, r, {
         kind: "excise",
         register: r,
         period: sp,
@@ -314,11 +323,11 @@ export function energyLines(
         inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
         explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
         texts: { amount: exciseKnown, quantity: quantityText, unitPrice: v.known.exciseKwh, vatRate: v.known.vatExcise },
-      });
+      }));
       if (v.levy !== null) {
         const levyKnown = roundExactTimesToCent(fx, v.exactPrices.levyKwh!);
         const [levy, levyText] = levyKnown; // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
-        push(r, {
+        lines.push(withCap(capByRegister, r, {
           kind: "capacityLevy",
           register: r,
           period: sp,
@@ -331,7 +340,7 @@ export function energyLines(
           inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
           explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
           texts: { amount: levyKnown, quantity: quantityText, unitPrice: v.known.levyKwh!, vatRate: v.known.vatExcise },
-        });
+        }));
       }
     }
   });

@@ -71,12 +71,18 @@ type RenderableLine = Pick<InvoiceLine, "kind" | "register" | "periodStart" | "p
 
 const NEGATIVE_KWH = " — a credit: the index reached is below the estimated index already billed (R2)";
 
+// Module-level, not closures per call (the write path renders every line).
+function shown(v: string | undefined): string | null {
+  return v === undefined ? null : pricePlain(v, 2, 6);
+}
+function perKwh(v: string | undefined): string | null {
+  return v === undefined ? null : pricePlain(v, 4, 6);
+}
+
 /** The sentence of `line` rebuilt from its fields and inputs, or null when this kind / shape is not rendered. */
 export function renderLineExplanation(line: RenderableLine): string | null {
   const i = line.inputs;
   const period = `${line.periodStart}..${line.periodEnd}`;
-  const shown = (v: string | undefined): string | null => (v === undefined ? null : pricePlain(v, 2, 6));
-  const perKwh = (v: string | undefined): string | null => (v === undefined ? null : pricePlain(v, 4, 6));
   // R5's cap adds its own sentence and inputs: kept stored (rare).
   if (i["r5Floor"] !== undefined) return null;
   switch (line.kind) {

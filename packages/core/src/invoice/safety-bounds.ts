@@ -50,10 +50,11 @@ export function assertSafetyBounds(inv: Invoice): void {
   }
 }
 
+const groupOf = (r: string | null): string => (r === "BASE" ? "BASE" : "HPHC");
+
 /** Per register, the days its option covers: the whole period on one option, else the option's span, checked to tile the period. */
 function optionSpans(inv: Invoice, registers: readonly (string | null)[], period: { start: string; end: string }): Map<string | null, { start: string; end: string }> {
   const out = new Map<string | null, { start: string; end: string }>();
-  const groupOf = (r: string | null) => (r === "BASE" ? "BASE" : "HPHC");
   const groups = new Set(registers.map(groupOf));
   if (groups.size <= 1) {
     for (const r of registers) out.set(r, period);

@@ -147,7 +147,12 @@ function memoValues(whole: Case, prepared: PreparedReference): (date: LocalDate)
   // Without events the day's option, formula and kVA are the contract's: one table for every date.
   const fixed = whole.events.length === 0 ? prepared.tableOf(whole, `subscription|${whole.contract.priceOption}|${whole.contract.tariffFormula}|${whole.contract.subscribedKva}`) : null;
   return (date) => {
-    if (fixed !== null) return remembered(fixed, date, () => valuesInForce(whole, whole.contract.subscribedKva, date, prepared));
+    if (fixed !== null) {
+      // remembered() without a closure per look-up.
+      let v = fixed.get(date) as SubscriptionValues | undefined;
+      if (v === undefined) fixed.set(date, (v = valuesInForce(whole, whole.contract.subscribedKva, date, prepared)));
+      return v;
+    }
     const c = onOptionAt(whole, date);
     const kva = subscribedKvaAt(c, date);
     return remembered(prepared.tableOf(c, `subscription|${c.contract.priceOption}|${c.contract.tariffFormula}|${kva}`), date, () => valuesInForce(c, kva, date, prepared));

@@ -38,25 +38,64 @@ export interface PeerComputation {
   readonly alreadyComputed: boolean;
 }
 
+/** Contracts whose reads one statement of {@link computePeerAverages} reads (its sorts stay in memory). */
+export const PEER_RANGE_CONTRACTS = 100_000;
+
 /**
- * Computes version `version` in one statement: for each contract and register, consecutive accepted
- * actual reads (distributorActual, teleRead; one per day, the tele-read first) received on or before
- * `version` and dated on or before it give a daily rate over [a, b); each interval's kWh are spread over
- * the months it covers pro rata temporis by days; per price option × register × month,
- * kWh per day = Σ kWh falling in the month ÷ Σ contract-days covered in it, rounded half-up to 6
- * decimals — once over every contract of the option (kva_band '') and once per kVA band. Months: the version's month and the 24 before it. An interval whose index goes backwards
- * (a meter change) is left out. Idempotent: a version already stored is left as it is.
+ * Computes version `version`: for each contract and register, consecutive accepted actual reads
+ * (distributorActual, teleRead; one per day, the tele-read first) received on or before `version` and
+ * dated on or before it give a daily rate over [a, b); each interval's kWh are spread over the months it
+ * covers pro rata temporis by days; per price option × register × month, kWh per day = Σ kWh falling in
+ * the month ÷ Σ contract-days covered in it, rounded half-up to 6 decimals — once over every contract of
+ * the option (kva_band '') and once per kVA band. Months: the version's month and the 24 before it. An
+ * interval whose index goes backwards (a meter change) is left out. Idempotent: a version already stored
+ * is left as it is.
  *
- * Cost (issue 15 item 6: it is most of the night's set-up, ~2 M reads at 100,000 contracts): the month
- * shares are first summed per contract, register and month (`per_contract`, fed in contract order by
- * an incremental sort), so the last step counts contracts with `count(*)` over a few hundred hashed
- * groups instead of sorting every share for `count(distinct)`; numeric sums are exact, so every stored
- * value is the same. The text keys are compared byte-wise (`collate "C"`): only their grouping matters,
- * not their order, and a database collation (fr_FR, en_US) makes every comparison of the big sort slow.
+ * In one transaction, contracts by id ranges of {@link PEER_RANGE_CONTRACTS}: each range's sums (kWh,
+ * contract-days, contracts) per option × register × month × band go to a temporary table, and one last
+ * statement adds them up per option and per band and rounds. Every contract lies in one range and every
+ * sum is of exact numerics, so the rows are those of a single statement over every read (which the night's
+ * set-up was until 2026-12-03: its sorts outgrew memory, 30 s at 300,000 contracts against 7 s at 100,000 —
+ * issue 15, flat cost); each range's sorts stay in memory and the cost grows with the reads.
  */
-export async function computePeerAverages(db: Kysely<Database>, version: string): Promise<PeerComputation> {
-  const r = await sql`
-    insert into peer_average (version, price_option, register, month, kva_band, kwh_per_day, kwh, contract_days, sample_size)
+export async function computePeerAverages(db: Kysely<Database>, version: string, opts: { readonly rangeContracts?: number } = {}): Promise<PeerComputation> {
+  const rangeContracts = opts.rangeContracts ?? PEER_RANGE_CONTRACTS;
+  if (!Number.isInteger(rangeContracts) || rangeContracts < 1) throw new Error(`computePeerAverages: rangeContracts must be a whole number ≥ 1, got ${rangeContracts}`);
+  const already = await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst();
+  if (already !== undefined) return { version, stored: 0, alreadyComputed: true };
+  const stored = await db.transaction().execute(async (trx) => {
+    await sql`create temporary table peer_partial (price_option text collate "C", register text collate "C", month date, kva_band text collate "C",
+      kwh numeric, days bigint, contracts bigint) on commit drop`.execute(trx);
+    let after: string | null = null;
+    for (;;) {
+      const bound: { rows: { to_id: string | null }[] } = await sql<{ to_id: string | null }>`select max(id) as to_id from (select id from contract
+        where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${rangeContracts}) r`.execute(trx);
+      const toId: string | null = bound.rows[0]?.to_id ?? null;
+      if (toId === null) break;
+      await insertRangeSums(trx, version, after, toId);
+      after = toId;
+    }
+    const r = await sql`
+      insert into peer_average (version, price_option, register, month, kva_band, kwh_per_day, kwh, contract_days, sample_size)
+      select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
+        round(sum(s.kwh) / sum(s.days), 6), round(sum(s.kwh), 6), sum(s.days), sum(s.contracts)
+      from peer_partial s
+      -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
+      group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
+      having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''
+      on conflict do nothing`.execute(trx);
+    return Number(r.numAffectedRows ?? 0n);
+  });
+  if (stored > 0) return { version, stored, alreadyComputed: false };
+  const existing = await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst();
+  return { version, stored, alreadyComputed: existing !== undefined };
+}
+
+/** One range of contracts (after, to]: its sums per option × register × month × band, into peer_partial. */
+async function insertRangeSums(trx: Kysely<Database>, version: string, after: string | null, toId: string): Promise<void> {
+  const range = after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
+  await sql`
+    insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts)
     with bounds as (
       select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
         date_trunc('month', ${version}::date::timestamp)::date as last_month
@@ -67,8 +106,11 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
       join contract c on c.id = m.contract_id
       where m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
         and m.received_on <= ${version}::date and m.read_date <= ${version}::date
-        -- An interval starting up to 13 months before the first month still covers it.
-        and m.read_date >= (select first_month from bounds) - interval '13 months'
+        and ${range}
+        -- An interval starting up to 13 months before the first month still covers it. A constant the
+        -- planner sees (not a subquery): the range is then read on meter_read_accepted_key by contract,
+        -- not every actual read of the period through the date index once per range.
+        and m.read_date >= (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS + 13}::int))::date
       order by m.contract_id collate "C", m.register collate "C", m.read_date, m.source desc
     ), intervals as (
       select contract_id, price_option, kva_band, register, lag(read_date) over w as a, read_date as b,
@@ -89,18 +131,9 @@ export async function computePeerAverages(db: Kysely<Database>, version: string)
       where s.month between b.first_month and b.last_month and s.days > 0
       group by s.contract_id, s.register, s.month, s.price_option, s.kva_band
     )
-    select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
-      round(sum(s.kwh) / sum(s.days), 6), round(sum(s.kwh), 6), sum(s.days), count(*)
+    select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh), sum(s.days), count(*)
     from per_contract s
-    where not exists (select 1 from peer_average p where p.version = ${version}::date)
-    -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
-    group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
-    having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''
-    on conflict do nothing`.execute(db);
-  const stored = Number(r.numAffectedRows ?? 0n);
-  if (stored > 0) return { version, stored, alreadyComputed: false };
-  const existing = await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst();
-  return { version, stored, alreadyComputed: existing !== undefined };
+    group by s.price_option, s.register, s.month, s.kva_band`.execute(trx);
 }
 
 /** The latest version computed on or before `asOf`, per price option: every row of it (all kVA bands), by option, register, month. */

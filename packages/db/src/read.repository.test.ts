@@ -213,4 +213,19 @@ describe("R2 3.3 peer averages", () => {
       ["2025-02-01", "", "32.871671", 4], ["2025-02-01", "3-6", "38.020339", 3], ["2025-02-01", "9-12", "20.000000", 1],
     ]);
   });
+
+  it("R2 computed by ranges of 1, 2 or 3 contracts, the averages are those of one range (sums of exact numerics, each contract in one range)", async () => {
+    const rowsOf = async (version: string) =>
+      (await sql<{ r: string }>`select concat_ws('|', price_option, register, month, kva_band, kwh_per_day::text, kwh::text, contract_days, sample_size) as r
+        from peer_average where version = ${version}::date order by price_option, register, month, kva_band`.execute(db())).rows.map((x) => x.r);
+    // No read dated or received after 2025-03-03 yet: versions 03-04…03-07 see the same reads as 03-03
+    // (seven contracts, two options, the 12 kVA band: ranges of 1, 2, 3 cut them every way).
+    const one = await rowsOf("2025-03-03");
+    expect(one.length).toBe(6);
+    for (const [version, rangeContracts] of [["2025-03-04", 1], ["2025-03-05", 2], ["2025-03-06", 3], ["2025-03-07", 100_000]] as const) {
+      expect((await computePeerAverages(db(), version, { rangeContracts })).stored).toBe(6);
+      expect(await rowsOf(version)).toEqual(one);
+    }
+    await expect(computePeerAverages(db(), "2025-03-08", { rangeContracts: 0 })).rejects.toThrow(/rangeContracts must be a whole number ≥ 1, got 0/);
+  });
 });

@@ -7,7 +7,7 @@ import { openStore } from "@billing/db";
 import { type AuditOptions, auditRange } from "./audit.ts";
 
 process.once("message", async (options: AuditOptions) => {
-  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+  const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4 });
   try {
     const report = await auditRange(store, { ...options, chains: "content", onProgress: (progress) => void process.send?.({ progress }) });
     process.send?.({ report });

@@ -123,10 +123,22 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
   const byKind: Record<string, number> = {};
   const seriesSeen = new Set<string>();
   let done = 0;
-  let after: { date: string; id: number } | null = null;
+  // On PostgreSQL the next page is read while this one is replayed (a pool of connections; the
+  // embedded store has one, so it reads page by page). `catch` only marks a prefetch that fails while a
+  // page is being replayed as handled: its error is thrown by the `await` that takes it.
+  const prefetch = store.kind === "postgres";
+  const pageAfter = (after: { date: string; id: number } | null): Promise<StoredInvoice[]> => {
+    const p = loadIssuedPage(db, options, after, pageSize);
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = pageAfter(null);
   for (;;) {
-    const stored: StoredInvoice[] = await loadIssuedPage(db, options, after, pageSize);
+    const stored: StoredInvoice[] = await next;
     if (stored.length === 0) break;
+    const lastOfPage = stored[stored.length - 1]!.invoice;
+    const cursor = { date: lastOfPage.issue_date, id: lastOfPage.id };
+    if (prefetch) next = pageAfter(cursor);
     // The shared case parts of the page not loaded yet (a handful per run: they are shared).
     const wanted = new Set<string>();
     for (const s of stored) {
@@ -150,8 +162,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
       if (m) mismatches.push(m);
     }
     done += stored.length;
-    const last = stored[stored.length - 1]!.invoice;
-    after = { date: last.issue_date, id: last.id };
+    if (!prefetch) next = pageAfter(cursor);
     options.onProgress?.({ done, total, mismatches: mismatches.length });
   }
 

@@ -25,6 +25,7 @@ import {
   loadReadsFor,
   loadRecentInvoiceTotals,
   loadStationDays,
+  verifyChain,
   runWrittenCounts,
   streamDueContracts,
 } from "@billing/db";
@@ -251,6 +252,18 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
       expectIndexLookups(vat!, "invoice_vat", "invoice_vat_pkey");
       expectPerContract(vat!, "invoice_vat");
       expectIndexLookups(inputs!, "invoice_input", "invoice_input_pkey");
+    });
+
+    it("the chain check's page (verifyChain): a keyset page on invoice_series_id_seq_key, never a sort of the series", async () => {
+      const series = (await db0().selectFrom("invoice").select("series_id").limit(1).executeTakeFirstOrThrow()).series_id;
+      const from = FIRST, to = LAST;
+      const plans = await plansOf((db) => verifyChain(db, series, { chunkSize: 100, contentCheckedIn: { from, to } }));
+      const pages = plans.filter((p) => p.some((n) => n["Relation Name"] === "invoice"));
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) {
+        expectIndexLookups(page, "invoice", "invoice_series_id_seq_key");
+        expect(page.map((n) => n["Node Type"])).toEqual(["Limit", "Index Scan"]);
+      }
     });
 
     it("the lines of invoices (loadInvoiceLines): only the partition of their issue month, one lookup per invoice", async () => {

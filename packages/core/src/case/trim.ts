@@ -153,29 +153,11 @@ function trimmedGaps(c: Case, p: Period): { gaps?: NonNullable<Case["reference"]
   return gaps.length > 0 ? { gaps } : {};
 }
 
+/** The smallest case that computes `invoices` again (the file's header): trimCaseParts, put back together. */
 export function trimCase(c: Case, invoices: readonly Invoice[]): Case {
-  // R3/R4/R9 after R8: a charges invoice (invoice/charges-invoice.ts) prices nothing — its lines are the
-  // charges of the case; no reads, and the offer and reference series of its issue day only.
-  if (invoices.length > 0 && invoices.every((i) => i.kind === "chargesInvoice")) {
-    return { ...seriesOver(c, { start: c.asOf, end: addDays(c.asOf, 1) }), reads: [], stationDays: [], estimation: { ...c.estimation, peerAverages: [] } };
-  }
-  const p = coveredPeriod(invoices);
-  if (p === null) return c;
-  const window = estimationWindow(c, invoices);
-  return {
-    ...seriesOver(c, p),
-    reads: keptReads(c, invoices, window),
-    // R2: station days and peer averages only matter to estimated invoices, from their earliest base on.
-    stationDays: window ? c.stationDays.filter((d) => d.date >= window.estimateFrom && d.date < window.to) : [],
-    estimation: {
-      ...c.estimation,
-      peerAverages: window
-        ? c.estimation.peerAverages.filter((a) => a.month >= window.estimateFrom.slice(0, 7) && a.month <= addDays(window.to, -1).slice(0, 7))
-        : [],
-    },
-    // A contract's end is kept whatever its date: the final invoice (and its credit) rests on it.
-    events: c.events.filter((e) => e.date < p.end || e.type === "contractEnd"),
-  };
+  // One trimming (trimCaseParts); the stored input asks for its two parts apart, a replay for the whole case.
+  const { contractPart, sharedParts } = trimCaseParts(c, invoices);
+  return { ...contractPart, ...sharedParts() };
 }
 
 /** A trimmed case in two: everything but its offer and reference, and those two, computed only when asked for. */
@@ -189,10 +171,12 @@ export interface TrimmedCaseParts {
 /**
  * trimCase in two parts (issue 15 item 3): thousands of contracts share the same trimmed offer and
  * reference, and the stored input hashes them once per run, so it asks for them only when it has not
- * met them yet. `{ ...contractPart, ...sharedParts() }` has the keys and values of `trimCase(c, invoices)`.
+ * met them yet. `trimCase` is `{ ...contractPart, ...sharedParts() }`.
  */
 export function trimCaseParts(c: Case, invoices: readonly Invoice[]): TrimmedCaseParts {
   const { offer, reference, ...rest } = c;
+  // R3/R4/R9 after R8: a charges invoice (invoice/charges-invoice.ts) prices nothing — its lines are the
+  // charges of the case; no reads, and the offer and reference series of its issue day only.
   if (invoices.length > 0 && invoices.every((i) => i.kind === "chargesInvoice")) {
     return {
       contractPart: { ...rest, reads: [], stationDays: [], estimation: { ...c.estimation, peerAverages: [] } },
@@ -206,6 +190,7 @@ export function trimCaseParts(c: Case, invoices: readonly Invoice[]): TrimmedCas
     contractPart: {
       ...rest,
       reads: keptReads(c, invoices, window),
+      // R2: station days and peer averages only matter to estimated invoices, from their earliest base on.
       stationDays: window ? c.stationDays.filter((d) => d.date >= window.estimateFrom && d.date < window.to) : [],
       estimation: {
         ...c.estimation,
@@ -213,6 +198,7 @@ export function trimCaseParts(c: Case, invoices: readonly Invoice[]): TrimmedCas
           ? c.estimation.peerAverages.filter((a) => a.month >= window.estimateFrom.slice(0, 7) && a.month <= addDays(window.to, -1).slice(0, 7))
           : [],
       },
+      // A contract's end is kept whatever its date: the final invoice (and its credit) rests on it.
       events: c.events.filter((e) => e.date < p.end || e.type === "contractEnd"),
     },
     sharedParts: () => seriesParts(c, p),

@@ -131,6 +131,11 @@ describe("money: the whole-number path equals decimal.js", () => {
     check(ratio(dec("81.585"), 1), "1");
     for (const v of ["12345678.9", "20000000", "-20000000.01", "99999999.99", "10000000", "9999999.995", "0.05", "-0.5", "0.005", "1000000.1"]) check(ratio(dec(v), 1), "1");
     check(ratio(dec("-0.004"), 1), "1");
+    // Rounding carries the value up to 10⁸ exactly (CI's counterexample, seed 915306834): 10 digits of cents.
+    check(ratio(dec("-999999999.95"), 10), "-1");
+    check(ratio(dec("99999999.995"), 1), "1");
+    check(ratio(dec("-99999999.995"), 1), "1");
+    check(ratio(dec("199999999.99"), 2), "1");
     check(ratio(dec("0"), 31), "0.1302");
   });
 

@@ -331,6 +331,7 @@ export interface ExactRatio {
 }
 
 const LIMIT_VALUE = 10n ** 8n;
+const LIMIT_CENTS = LIMIT_VALUE * 100n;
 const LIMIT_DEN = 10n ** 17n;
 const LIMIT_PRODUCT_DEN = 10n ** 28n;
 const LIMIT_DIGITS = 10n ** 40n;
@@ -413,8 +414,9 @@ export function roundExactTimesToCent(x: ExactRatio, price: ExactPrice): readonl
     // |p| < 10⁴⁰: decimal.js's product num × k (p's digits) is exact, so its one division rounds the exact quotient.
     if (m <= LIMIT_PRODUCT_DEN && absBig(p) < LIMIT_VALUE * m && absBig(p) < LIMIT_DIGITS) {
       const cents = roundHalfUp(p * 100n, m);
-      // A zero keeps decimal.js's own (signed) zero: the slow path, rare.
-      if (cents !== 0n) return [decOfCents(cents, p < 0n), placesText(cents, 2, p < 0n)];
+      // A zero keeps decimal.js's own (signed) zero, and a value the rounding carries up to 10⁸ exactly
+      // (99,999,999.995 → 100,000,000.00) is beyond decOfCents's digits: the slow path, both rare.
+      if (cents !== 0n && cents < LIMIT_CENTS) return [decOfCents(cents, p < 0n), placesText(cents, 2, p < 0n)];
     }
   }
   const v = roundRatioTimesToCent(x.r, k);

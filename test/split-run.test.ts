@@ -49,8 +49,8 @@ describe.skipIf(!postgres)("a split night's workers, started with the night (iss
 
   it("release ends every worker not taken; a taken worker left without a job ends when its channel closes", async () => {
     const pool = new PrestartedWorkers(2, t.url);
-    const [first, second] = pool.children;
-    const { child, failed } = pool.take(0);
+    const [first, second] = await pool.children();
+    const { child, failed } = await pool.take(0);
     expect([child, failed]).toEqual([first, undefined]);
     pool.release();
     pool.release(); // idempotent

@@ -4,7 +4,7 @@
  * source its own import.meta.url, is named by its content, and a failed build falls back to tsx.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -89,6 +89,20 @@ describe("a bundle's sources", () => {
     await new Promise((r) => setImmediate(r));
     expect(seen).toHaveLength(1);
     expect(JSON.parse(seen[0]!)).toMatchObject({ level: 40, event: "worker-bundle-failed", entry: join(dir, "broken.ts") });
+  });
+
+  it("a bundle file altered on disk is written again; a directory others may write to is refused (tsx instead)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "worker-module-"));
+    await writeFile(join(dir, "entry.ts"), `export const one = 1;\n`);
+    const bundles = join(dir, "bundles");
+    const m = await workerModule(join(dir, "entry.ts"), [], bundles);
+    expect(m.bundled).toBe(true);
+    const code = await readFile(m.path, "utf8");
+    await writeFile(m.path, `${code}\nprocess.exit(9);\n`);
+    expect(await workerModule(join(dir, "entry.ts"), [], bundles)).toEqual(m);
+    expect(await readFile(m.path, "utf8")).toBe(code);
+    await chmod(bundles, 0o777);
+    expect((await workerModule(join(dir, "entry.ts"), [], bundles)).bundled).toBe(false);
   });
 
   it("the night's worker: the bundle, under plain node", async () => {

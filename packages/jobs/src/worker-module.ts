@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
@@ -110,26 +110,35 @@ export async function bundleWorker(entry: string): Promise<{ code: string; pinne
   return { code, pinned };
 }
 
+const BUNDLES = join(tmpdir(), "billing-workers");
+
 /** Where a bundle is written: the temp directory, named by the entry and the bundle's content hash. */
-export function bundlePath(entry: string, code: string, dir = join(tmpdir(), "billing-workers")): string {
+export function bundlePath(entry: string, code: string, dir = BUNDLES): string {
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
   return join(dir, `${basename(entry, extname(entry))}-${hash}.mjs`);
 }
 
+/** The bundles' directory, created private; one another user owns or may write to is refused (they could swap the code a worker runs). */
+async function ownDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const s = await stat(dir);
+  if (process.getuid !== undefined && s.uid !== process.getuid()) throw new Error(`${dir} belongs to another user`);
+  if ((s.mode & 0o022) !== 0) throw new Error(`${dir} is writable by others`);
+}
+
 /**
  * The module workers of `entry` run: its bundle, built now from the current sources and written by
- * content hash (an existing file of that name has that content); if the build or the write fails,
- * the entry itself under tsx.
+ * content hash in a directory of this user's; if the build or the write fails, the entry itself under tsx.
  */
-export async function workerModule(entry: string, parentExecArgv: readonly string[] = process.execArgv): Promise<WorkerModule> {
+export async function workerModule(entry: string, parentExecArgv: readonly string[] = process.execArgv, dir = BUNDLES): Promise<WorkerModule> {
   try {
     const { code } = await bundleWorker(entry);
-    const path = bundlePath(entry, code);
-    const exists = await access(path).then(() => true, () => false);
-    if (!exists) {
-      await mkdir(dirname(path), { recursive: true });
+    const path = bundlePath(entry, code, dir);
+    await ownDirectory(dirname(path));
+    // Kept only if it holds exactly this code (a partial or altered file is rewritten).
+    if ((await readFile(path, "utf8").catch(() => undefined)) !== code) {
       const part = `${path}.${process.pid}.part`;
-      await writeFile(part, code);
+      await writeFile(part, code, { mode: 0o600 });
       await rename(part, path); // atomic: a concurrent night sees the whole file or none
     }
     return { path, execArgv: withoutTsx(parentExecArgv), bundled: true };

@@ -17,7 +17,7 @@ import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Loader, type Plugin, build } from "esbuild";
+import type { Loader, Plugin } from "esbuild";
 import { log } from "./log.ts";
 
 /** What a worker process runs: the module and node's flags for it. */
@@ -92,6 +92,7 @@ function workspaceOnly(pinned: PinnedImport[]): Plugin {
 /** The bundle of `entry` (an ES module) and the third-party imports it pins. */
 export async function bundleWorker(entry: string): Promise<{ code: string; pinned: PinnedImport[] }> {
   const pinned: PinnedImport[] = [];
+  const { build } = await import("esbuild"); // loaded only by a command that forks workers
   const r = await build({
     entryPoints: [entry],
     bundle: true,

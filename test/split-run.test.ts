@@ -49,8 +49,13 @@ describe.skipIf(!postgres)("a split night's workers, started with the night (iss
 
   it("release ends every worker not taken; a taken worker left without a job ends when its channel closes", async () => {
     const pool = new PrestartedWorkers(2, t.url);
-    const [first, second] = pool.children;
-    const { child, failed } = pool.take(0);
+    const [first, second] = await pool.children();
+    // Issue 15 "flat cost": each runs the worker's bundle under plain node, not the TypeScript under tsx.
+    for (const c of [first!, second!]) {
+      expect(c.spawnargs.some((a) => /[\\/]billing-workers[\\/]worker-[0-9a-f]{16}\.mjs$/.test(a))).toBe(true);
+      expect(c.spawnargs.filter((a) => a === "tsx" || a === "--import=tsx" || /[\\/]tsx[\\/]dist[\\/]/.test(a))).toEqual([]);
+    }
+    const { child, failed } = await pool.take(0);
     expect([child, failed]).toEqual([first, undefined]);
     pool.release();
     pool.release(); // idempotent
@@ -59,5 +64,13 @@ describe.skipIf(!postgres)("a split night's workers, started with the night (iss
     first!.disconnect(); // no job: the worker has nothing left to wait for
     expect(await ended(first!)).toEqual([0, null]);
     expect(() => pool.take(1)).toThrow(/no such pre-started worker/);
+  }, 60_000);
+
+  it("a pool released before its workers are forked (the bundle still building) ends them as soon as they are", async () => {
+    const pool = new PrestartedWorkers(2, t.url);
+    pool.release();
+    expect(() => pool.take(0)).toThrow(/no such pre-started worker/);
+    const children = await pool.children();
+    expect(await Promise.all(children.map(ended))).toEqual([[null, "SIGTERM"], [null, "SIGTERM"]]);
   }, 60_000);
 });

@@ -5,15 +5,12 @@
  * it); the parent merges the reports and checks each series' numbering and links once. The merged report equals the one-process report:
  * the same counts, the same mismatches (in issue order), the same chains.
  */
-import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type ChainProblem, type Store, issuedIdBounds } from "@billing/db";
 import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains } from "./audit.ts";
+import { forkWorker, workerModule } from "../worker-module.ts";
 
 const AUDIT_WORKER = fileURLToPath(new URL("./audit-worker.ts", import.meta.url));
-/** The child runs TypeScript as its parent does: under the CLI (`node --import tsx`) the same flags; under another runner (vitest), tsx's loader. */
-const hasTsx = (a: string): boolean => a === "tsx" || a === "--import=tsx" || /[\\/]tsx[\\/]dist[\\/]/.test(a);
-const childExecArgv = (): string[] => (process.execArgv.some(hasTsx) ? process.execArgv : [...process.execArgv, "--import", "tsx"]);
 
 /** The upper id of each of `parts` slices of the range's documents (ids in the range, about equal counts). */
 function idBounds(store: Store, o: AuditOptions, parts: number): Promise<number[]> {
@@ -25,11 +22,13 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
   if (bounds.length <= 1) return auditRange(store, options);
   const { onProgress, ...shared } = options;
   const progress = new Map<number, AuditProgress>();
+  // Issue 15: the processes run the audit worker's bundle (plain node), as the night's workers do.
+  const module = await workerModule(AUDIT_WORKER);
   const reports = await Promise.all(
     bounds.map(
       (toId, k) =>
         new Promise<AuditReport>((resolve, reject) => {
-          const child = fork(AUDIT_WORKER, [], { execArgv: childExecArgv(), env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+          const child = forkWorker(module, databaseUrl);
           child.send({ ...shared, ...(k === 0 ? {} : { afterId: bounds[k - 1] }), toId });
           let report: AuditReport | undefined;
           child.on("message", (m: { progress?: AuditProgress; report?: AuditReport; error?: string }) => {

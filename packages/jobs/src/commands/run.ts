@@ -7,7 +7,7 @@
  * OS processes — one per core — under one run; invoice numbers stay gapless because each chunk
  * takes its series row lock only for its short write transaction.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import cliProgress from "cli-progress";
@@ -44,6 +44,7 @@ import { DEFAULT_STALE_AFTER_MS } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
 import { log } from "../log.ts";
+import { type WorkerModule, forkWorker, workerModule } from "../worker-module.ts";
 import { type BillingSettings, DEFAULT_SETTINGS, loadSettings } from "../config.ts";
 import type { DunningPolicy } from "@billing/core";
 
@@ -264,60 +265,71 @@ export function formatSummary(
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL("../worker.ts", import.meta.url));
-/** The child runs TypeScript as its parent does: under the CLI (`tsx`) the same flags; under another runner (vitest), tsx's loader. */
-const hasTsx = (a: string): boolean => a === "tsx" || a === "--import=tsx" || /[\\/]tsx[\\/]dist[\\/]/.test(a);
-const childExecArgv = (): string[] => (process.execArgv.some(hasTsx) ? process.execArgv : [...process.execArgv, "--import", "tsx"]);
 
 interface WorkerResult {
   summary: RunSummary;
 }
 
 /**
- * The worker processes of a split run, forked when the night starts (issue 15 item 6): each loads its
- * modules (about 1 s of CPU under tsx) while the parent does the set-up — peer averages, due contracts
- * counted, run claimed — then waits for its job over IPC. `take` hands one out; `release` ends every
- * one not taken (a set-up that failed, fewer ranges than workers, nothing due), so none is left behind.
+ * The worker processes of a split run, started when the night starts (issue 15 item 6): the worker's
+ * bundle is built (worker-module.ts; about 0.1 s) and each worker loads it (about 0.3 s of CPU; 1 s
+ * under tsx) while the parent does the set-up — peer averages, due contracts counted, run claimed —
+ * then waits for its job over IPC. `take` hands one out; `release` ends every one not taken (a set-up
+ * that failed, fewer ranges than workers, nothing due), so none is left behind — one released before
+ * the fork ends as soon as it is forked.
  */
 export class PrestartedWorkers {
-  readonly children: readonly ChildProcess[];
+  readonly size: number;
+  private readonly forked: Promise<readonly ChildProcess[]>;
   private readonly taken = new Set<number>();
+  private readonly released = new Set<number>();
   private readonly errors = new Map<number, Error>();
 
-  constructor(count: number, databaseUrl: string | undefined) {
-    this.children = Array.from({ length: count }, (_, k) => {
-      const child = fork(WORKER_ENTRY, [], {
-        execArgv: childExecArgv(),
-        env: { ...process.env, DATABASE_URL: databaseUrl },
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
+  constructor(count: number, databaseUrl: string | undefined, module: Promise<WorkerModule> = workerModule(WORKER_ENTRY)) {
+    this.size = count;
+    this.forked = module.then((m) => {
+      const children = Array.from({ length: count }, (_, k) => {
+        const child = forkWorker(m, databaseUrl);
+        // A fork or IPC failure is reported when the worker is taken (or never, if it is released).
+        child.on("error", (e) => this.errors.set(k, e));
+        return child;
       });
-      // A fork or IPC failure is reported when the worker is taken (or never, if it is released).
-      child.on("error", (e) => this.errors.set(k, e));
-      return child;
+      this.released.forEach((k) => children[k]!.kill());
+      return children;
     });
+    this.forked.catch(() => undefined); // reported by take
   }
 
-  get size(): number {
-    return this.children.length;
+  /** The worker processes, once forked. */
+  children(): Promise<readonly ChildProcess[]> {
+    return this.forked;
   }
 
-  /** Worker `k`, now the caller's: it must send it a job or end it. */
-  take(k: number): { child: ChildProcess; failed?: string } {
-    const child = this.children[k];
-    if (child === undefined || this.taken.has(k)) throw new Error(`worker ${k + 1}: no such pre-started worker`);
+  /** Worker `k`, now the caller's (at once: `release` leaves it alone): it must send it a job or end it. */
+  take(k: number): Promise<{ child: ChildProcess; failed?: string }> {
+    if (k < 0 || k >= this.size || this.taken.has(k)) throw new Error(`worker ${k + 1}: no such pre-started worker`);
     this.taken.add(k);
-    const error = this.errors.get(k);
-    if (error) return { child, failed: error.message };
-    if (child.exitCode !== null || child.signalCode !== null) return { child, failed: `exited with code ${child.exitCode ?? child.signalCode} before its job` };
-    return { child };
+    return this.forked.then((children) => {
+      const child = children[k]!;
+      const error = this.errors.get(k);
+      if (error) return { child, failed: error.message };
+      if (child.exitCode !== null || child.signalCode !== null) return { child, failed: `exited with code ${child.exitCode ?? child.signalCode} before its job` };
+      return { child };
+    });
   }
 
   /** Ends every worker not taken (idempotent). */
   release(): void {
-    this.children.forEach((child, k) => {
-      if (this.taken.has(k)) return;
+    for (let k = 0; k < this.size; k++) {
+      if (this.taken.has(k)) continue;
       this.taken.add(k);
-      if (child.exitCode === null && child.signalCode === null) child.kill();
-    });
+      this.released.add(k);
+    }
+    void this.forked.then((children) =>
+      children.forEach((child, k) => {
+        if (this.released.has(k) && child.exitCode === null && child.signalCode === null) child.kill();
+      }),
+    ).catch(() => undefined);
   }
 }
 
@@ -335,30 +347,29 @@ async function runInWorkers(
   const started = process.hrtime.bigint();
   const bounds = await dueRangeBounds(store.db, date, pool.size);
   const perWorker = new Map<number, RunProgress>();
-  const running = bounds.map(
-    (toId, k) =>
-      new Promise<WorkerResult>((resolve, reject) => {
-        const { child, failed } = pool.take(k);
-        if (failed !== undefined) {
-          child.kill();
-          reject(new Error(`worker ${k + 1}: ${failed}`));
-          return;
+  const running = bounds.map(async (toId, k) => {
+    const { child, failed } = await pool.take(k); // taken at once, before the release below
+    return new Promise<WorkerResult>((resolve, reject) => {
+      if (failed !== undefined) {
+        child.kill();
+        reject(new Error(`worker ${k + 1}: ${failed}`));
+        return;
+      }
+      let result: WorkerResult | undefined;
+      child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
+        if (m.progress) {
+          perWorker.set(k, m.progress);
+          onProgress(sumProgress([...perWorker.values()]));
         }
-        let result: WorkerResult | undefined;
-        child.on("message", (m: { progress?: RunProgress; summary?: RunSummary; error?: string }) => {
-          if (m.progress) {
-            perWorker.set(k, m.progress);
-            onProgress(sumProgress([...perWorker.values()]));
-          }
-          if (m.summary) result = { summary: m.summary };
-          if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
-        });
-        child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
-        child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review }, (e) => {
-          if (e) reject(new Error(`worker ${k + 1}: ${e.message}`));
-        });
-      }),
-  );
+        if (m.summary) result = { summary: m.summary };
+        if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
+      });
+      child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
+      child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review }, (e) => {
+        if (e) reject(new Error(`worker ${k + 1}: ${e.message}`));
+      });
+    });
+  });
   pool.release(); // fewer ranges than workers (few contracts due): the others have nothing to do
   const results = await Promise.all(running);
   const all = results.map((r) => r.summary);

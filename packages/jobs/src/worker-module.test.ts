@@ -1,0 +1,114 @@
+/**
+ * Issue 15 "flat cost" (worker-module.ts): the bundle a worker runs inlines the workspace's sources,
+ * pins each third-party import to the very file Node resolves from the source importing it, gives each
+ * source its own import.meta.url, is named by its content, and a failed build falls back to tsx.
+ */
+import { execFileSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger, setLogger } from "./log.ts";
+import { bundlePath, bundleWorker, tsxExecArgv, withoutTsx, workerModule } from "./worker-module.ts";
+
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+const TSX_CLI = ["--require", "/r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/preflight.cjs", "--import", "file:///r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/loader.mjs"];
+
+/** The import specifiers left in a bundle (static `import … from "x"` and bare `import "x"`). */
+const importsOf = (code: string): string[] => [...code.matchAll(/^import\s+(?:[^"';]*?\s+from\s+)?["']([^"']+)["'];?$/gm)].map((m) => m[1]!);
+
+describe("the parent's flags for a worker", () => {
+  it("the bundle drops every flag loading tsx and keeps the others", () => {
+    expect(withoutTsx([...TSX_CLI, "--max-old-space-size=2048"])).toEqual(["--max-old-space-size=2048"]);
+    expect(withoutTsx(["--import", "tsx", "--enable-source-maps"])).toEqual(["--enable-source-maps"]);
+    expect(withoutTsx(["--import=tsx", "--conditions", "x"])).toEqual(["--conditions", "x"]);
+    expect(withoutTsx([])).toEqual([]);
+  });
+
+  it("the tsx fallback keeps the parent's tsx flags, or adds tsx's loader", () => {
+    expect(tsxExecArgv(TSX_CLI)).toEqual(TSX_CLI);
+    expect(tsxExecArgv(["--max-old-space-size=2048"])).toEqual(["--max-old-space-size=2048", "--import", "tsx"]);
+  });
+});
+
+describe("the night worker's bundle", () => {
+  it("inlines the workspace, pins each third-party import to the file Node resolves from its importer", async () => {
+    const { code, pinned } = await bundleWorker(WORKER);
+    // The workspace is inside: the night's code, the store, the core rules.
+    expect(code).toContain("packages/jobs/src/billing/nightly-run.ts");
+    expect(code).toContain("packages/db/src/");
+    expect(code).toContain("packages/core/src/");
+    // Outside: Node built-ins as written and third-party files by URL — no bare name (it would not resolve from the temp directory).
+    const imports = importsOf(code);
+    expect(imports.length).toBeGreaterThan(5);
+    for (const s of imports) expect(s.startsWith("node:") || s.startsWith("file:///")).toBe(true);
+    expect(imports.filter((s) => s.startsWith("file:///")).every((s) => s.includes("/node_modules/"))).toBe(true);
+    expect(pinned.map((p) => p.specifier)).toEqual(expect.arrayContaining(["kysely", "pg", "zod", "luxon"]));
+    // Node's own resolution (ESM, "import" condition) from each importer gives the same file.
+    const script = `const pairs = JSON.parse(process.argv[1]); console.log(JSON.stringify(pairs.map(([s, from]) => import.meta.resolve(s, from))));`;
+    const pairs = pinned.map((p) => [p.specifier, pathToFileURL(p.importer).href]);
+    const out = execFileSync(process.execPath, ["--experimental-import-meta-resolve", "--no-warnings", "--input-type=module", "-e", script, JSON.stringify(pairs)], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual(pinned.map((p) => pathToFileURL(p.path).href));
+  }, 60_000);
+});
+
+describe("a bundle's sources", () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    setLogger(createLogger("silent"));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keep their own import.meta.url, filename and dirname; the file is named by its content", async () => {
+    dir = await mkdtemp(join(tmpdir(), "worker-module-"));
+    const here = join(dir, "lib", "here.ts");
+    await mkdir(join(dir, "lib"));
+    await writeFile(here, `export const where = { url: import.meta.url, filename: import.meta.filename, dirname: import.meta.dirname };\n`);
+    await writeFile(join(dir, "entry.ts"), `import { where } from "./lib/here.ts";\nexport { where };\n`);
+    const { code } = await bundleWorker(join(dir, "entry.ts"));
+    const path = bundlePath(join(dir, "entry.ts"), code, dir);
+    expect(path).toMatch(/[\\/]entry-[0-9a-f]{16}\.mjs$/);
+    expect(bundlePath("entry.ts", code, dir)).toBe(path);
+    expect(bundlePath("entry.ts", `${code}\n// changed`, dir)).not.toBe(path);
+    await writeFile(path, code);
+    const m = (await import(pathToFileURL(path).href)) as { where: { url: string; filename: string; dirname: string } };
+    expect(m.where).toEqual({ url: pathToFileURL(here).href, filename: here, dirname: join(dir, "lib") });
+  });
+
+  it("a build that fails forks the TypeScript entry under tsx, with one structured log line", async () => {
+    dir = await mkdtemp(join(tmpdir(), "worker-module-"));
+    await writeFile(join(dir, "broken.ts"), `import { nothing } from "./missing.ts";\nconsole.log(nothing);\n`);
+    const lines = new PassThrough();
+    const seen: string[] = [];
+    lines.on("data", (b: Buffer) => seen.push(...b.toString().trim().split("\n")));
+    setLogger(createLogger("info", lines, false));
+    const m = await workerModule(join(dir, "broken.ts"), ["--max-old-space-size=2048"]);
+    expect(m).toEqual({ path: join(dir, "broken.ts"), execArgv: ["--max-old-space-size=2048", "--import", "tsx"], bundled: false });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toHaveLength(1);
+    expect(JSON.parse(seen[0]!)).toMatchObject({ level: 40, event: "worker-bundle-failed", entry: join(dir, "broken.ts") });
+  });
+
+  it("a bundle file altered on disk is written again; a directory others may write to is refused (tsx instead)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "worker-module-"));
+    await writeFile(join(dir, "entry.ts"), `export const one = 1;\n`);
+    const bundles = join(dir, "bundles");
+    const m = await workerModule(join(dir, "entry.ts"), [], bundles);
+    expect(m.bundled).toBe(true);
+    const code = await readFile(m.path, "utf8");
+    await writeFile(m.path, `${code}\nprocess.exit(9);\n`);
+    expect(await workerModule(join(dir, "entry.ts"), [], bundles)).toEqual(m);
+    expect(await readFile(m.path, "utf8")).toBe(code);
+    await chmod(bundles, 0o777);
+    expect((await workerModule(join(dir, "entry.ts"), [], bundles)).bundled).toBe(false);
+  });
+
+  it("the night's worker: the bundle, under plain node", async () => {
+    const m = await workerModule(WORKER, TSX_CLI);
+    expect(m.bundled).toBe(true);
+    expect(m.execArgv).toEqual([]);
+    expect(m.path).toMatch(/[\\/]billing-workers[\\/]worker-[0-9a-f]{16}\.mjs$/);
+  }, 60_000);
+});

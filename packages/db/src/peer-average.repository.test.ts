@@ -162,14 +162,20 @@ describe.skipIf(!databaseUrl)("R2 3.3 peer averages on several connections shari
   });
 
   it("R2 an error on any connection rolls the version back: nothing stored, and a rerun stores it whole", async () => {
-    // Ranges of 1 on 2 connections; the first range query of the importing connection, then of the exporting one, fails.
+    // Ranges of 1 on 2 connections; the first range query of the importing connection (the exporting one's
+    // ranges waiting for it: it takes one), then of the exporting one, fails.
     for (const [version, failing] of [["2025-04-01", "importer"], ["2025-04-02", "exporter"]] as const) {
       let failed = false;
-      spied.setSpy((role, text) => {
-        if (role === failing && /per_contract/.test(text) && !failed) {
+      let importerFailed!: () => void;
+      const importerTookOne = new Promise<void>((resolve) => (importerFailed = resolve));
+      spied.setSpy(async (role, text) => {
+        if (!/per_contract/.test(text)) return;
+        if (role === failing && !failed) {
           failed = true;
+          importerFailed();
           throw new Error(`range failed on the ${failing}`);
         }
+        if (failing === "importer" && role === "exporter") await importerTookOne;
       });
       try {
         await expect(computePeerAverages(spied.db, version, { parallel: 2, rangeContracts: 1 })).rejects.toThrow(`range failed on the ${failing}`);

@@ -77,8 +77,8 @@ export function peerParallelism(store: Store): number {
  * set-up was until 2026-12-03: its sorts outgrew memory, 30 s at 300,000 contracts against 7 s at 100,000 —
  * issue 15, flat cost); each range's sorts stay in memory and the cost grows with the reads.
  *
- * With `parallel` N > 1 (PostgreSQL), the ranges — then at most ⌈contracts ÷ N⌉ each, so that there are
- * at least N — are summed on N connections at once, taking the next range as each finishes one: the
+ * With `parallel` N > 1 (PostgreSQL), the ranges — then a multiple of N of them, of at most
+ * `rangeContracts` each (100,000 contracts on two: two of 50,000) — are summed on N connections at once, taking the next range as each finishes one: the
  * first transaction (repeatable read) exports its snapshot and the others import it before reading
  * anything, so every range is read as of the same instant; their sums come back as exact text into the
  * first transaction's table, and the same last statement adds them up. Same rows as N = 1. An error on
@@ -198,13 +198,16 @@ async function onSnapshot<T>(db: Kysely<Database>, snapshot: string, fn: (conn: 
 }
 
 /**
- * The contracts cut in id ranges of min(`rangeContracts`, ⌈contracts ÷ parallel⌉): the last id of each,
- * in order (one statement, in the exported snapshot).
+ * The contracts cut in id ranges, the last id of each in order (one statement, in the exported snapshot):
+ * a multiple of `parallel` ranges of at most `rangeContracts` — k = `parallel` × ⌈contracts ÷ (`parallel` ×
+ * `rangeContracts`)⌉ ranges of ⌈contracts ÷ k⌉ —, so that the connections get about as many contracts each
+ * (300,000 on two: four of 75,000, not 100,000 + 100,000 against 100,000; 100,000: two of 50,000).
  */
 async function contractRanges(trx: Kysely<Database>, rangeContracts: number, parallel: number): Promise<ContractRange[]> {
   const r = await sql<{ id: string }>`
-    with t as (select count(*) as total from contract),
-      s as (select least(${rangeContracts}::bigint, ceil(t.total::numeric / ${parallel}::int)::bigint) as size, t.total from t)
+    with t as (select count(*)::numeric as total from contract),
+      s as (select greatest(1, ceil(t.total / nullif(${parallel}::int * ceil(t.total / (${parallel}::int * ${rangeContracts}::bigint)), 0)))::bigint as size,
+        t.total from t)
     select c.id from (select id, row_number() over (order by id) as n from contract) c, s
     where c.n % s.size = 0 or c.n = s.total
     order by c.n`.execute(trx);

@@ -104,8 +104,10 @@ describe.skipIf(!databaseUrl)("R2 3.3 peer averages on several connections shari
     expect(new Set(one.map((r) => r.split("|")[3]))).toEqual(new Set(["", "3-6", "9-12", "24-36"]));
     const connections = new Map<string, Set<number>>();
     let current = "";
+    const ranges = new Map<string, number>();
     spied.setSpy((role, text, id) => {
       if (role === "importer" && /set transaction snapshot/.test(text)) connections.get(current)!.add(id);
+      if (/per_contract/.test(text)) ranges.set(current, (ranges.get(current) ?? 0) + 1);
     });
     const cases = [[2, 100_000], [2, 1], [2, 4], [3, 100_000], [3, 2], [3, 1]] as const;
     for (const [k, [parallel, rangeContracts]] of cases.entries()) {
@@ -118,6 +120,8 @@ describe.skipIf(!databaseUrl)("R2 3.3 peer averages on several connections shari
     // N - 1 connections imported the snapshot each time (which ranges each summed is the timing's affair:
     // the next test makes every connection sum one).
     expect([...connections.values()].map((c) => c.size)).toEqual(cases.map(([parallel]) => parallel - 1));
+    // N × ⌈9 ÷ (N × range)⌉ ranges of ⌈9 ÷ that⌉ contracts: 5+4; 1 × 9; 3+3+3; 3+3+3; 2+2+2+2+1; 1 × 9.
+    expect([...ranges.values()]).toEqual([2, 9, 3, 3, 5, 9]);
     // A rerun on the same date adds and replaces nothing.
     expect(await computePeerAverages(spied.db, "2025-03-11", { parallel: 2 })).toEqual({ version: "2025-03-11", stored: 0, alreadyComputed: true });
   });

@@ -78,11 +78,12 @@ export function peerParallelism(store: Store): number {
  * issue 15, flat cost); each range's sorts stay in memory and the cost grows with the reads.
  *
  * With `parallel` N > 1 (PostgreSQL), the ranges — then a multiple of N of them, of at most
- * `rangeContracts` each (100,000 contracts on two: two of 50,000) — are summed on N connections at once, taking the next range as each finishes one: the
- * first transaction (repeatable read) exports its snapshot and the others import it before reading
- * anything, so every range is read as of the same instant; their sums come back as exact text into the
- * first transaction's table, and the same last statement adds them up. Same rows as N = 1. An error on
- * any connection rolls the first transaction back: nothing stored.
+ * `rangeContracts` each (100,000 contracts on two: two of 50,000) — are summed on N connections at once,
+ * each taking the next range as it finishes one: the first transaction (repeatable read) exports its
+ * snapshot and the others import it before reading anything, so every range is read as of the same
+ * instant; their sums come back as exact text into the first transaction's table, and the same last
+ * statement adds them up. Same rows as N = 1. An error on any connection rolls the first transaction
+ * back: nothing stored.
  */
 export async function computePeerAverages(db: Kysely<Database>, version: string, opts: PeerOptions = {}): Promise<PeerComputation> {
   const rangeContracts = opts.rangeContracts ?? PEER_RANGE_CONTRACTS;

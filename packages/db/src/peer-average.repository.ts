@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type { Database, PeerAverageRow } from "./schema.ts";
+import type { Store } from "./store.ts";
 
 /** Months averaged before the version's month (that month included as well). */
 export const PEER_MONTHS = 24;
@@ -41,6 +42,24 @@ export interface PeerComputation {
 /** Contracts whose reads one statement of {@link computePeerAverages} reads (its sorts stay in memory). */
 export const PEER_RANGE_CONTRACTS = 100_000;
 
+/** Connections the night's set-up sums the ranges on at once, on PostgreSQL (the machine's second core; issue 15). */
+export const PEER_PARALLEL = 2;
+
+export interface PeerOptions {
+  /** Contracts per range (default {@link PEER_RANGE_CONTRACTS}). */
+  readonly rangeContracts?: number;
+  /**
+   * Connections summing the ranges at once, all reading one snapshot (PostgreSQL only: `db`'s pool must
+   * have that many free). 1 (the default): the ranges one after another in one transaction.
+   */
+  readonly parallel?: number;
+}
+
+/** The connections a store computes the peer averages on: {@link PEER_PARALLEL} on PostgreSQL if its pool allows, else 1. */
+export function peerParallelism(store: Store): number {
+  return store.kind === "postgres" ? Math.max(1, Math.min(PEER_PARALLEL, store.connections)) : 1;
+}
+
 /**
  * Computes version `version`: for each contract and register, consecutive accepted actual reads
  * (distributorActual, teleRead; one per day, the tele-read first) received on or before `version` and
@@ -57,45 +76,193 @@ export const PEER_RANGE_CONTRACTS = 100_000;
  * sum is of exact numerics, so the rows are those of a single statement over every read (which the night's
  * set-up was until 2026-12-03: its sorts outgrew memory, 30 s at 300,000 contracts against 7 s at 100,000 —
  * issue 15, flat cost); each range's sorts stay in memory and the cost grows with the reads.
+ *
+ * With `parallel` N > 1 (PostgreSQL), the ranges — then a multiple of N of them, of at most
+ * `rangeContracts` each (100,000 contracts on two: two of 50,000) — are summed on N connections at once,
+ * each taking the next range as it finishes one: the first transaction (repeatable read) exports its
+ * snapshot and the others import it before reading anything, so every range is read as of the same
+ * instant; their sums come back as exact text into the first transaction's table, and the same last
+ * statement adds them up. Same rows as N = 1. An error on any connection rolls the first transaction
+ * back: nothing stored.
  */
-export async function computePeerAverages(db: Kysely<Database>, version: string, opts: { readonly rangeContracts?: number } = {}): Promise<PeerComputation> {
+export async function computePeerAverages(db: Kysely<Database>, version: string, opts: PeerOptions = {}): Promise<PeerComputation> {
   const rangeContracts = opts.rangeContracts ?? PEER_RANGE_CONTRACTS;
   if (!Number.isInteger(rangeContracts) || rangeContracts < 1) throw new Error(`computePeerAverages: rangeContracts must be a whole number ≥ 1, got ${rangeContracts}`);
+  const parallel = opts.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`computePeerAverages: parallel must be a whole number ≥ 1, got ${parallel}`);
   const already = await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst();
   if (already !== undefined) return { version, stored: 0, alreadyComputed: true };
-  const stored = await db.transaction().execute(async (trx) => {
-    await sql`create temporary table peer_partial (price_option text collate "C", register text collate "C", month date, kva_band text collate "C",
-      kwh numeric, days bigint, contracts bigint) on commit drop`.execute(trx);
+  let stored: number;
+  try {
+    stored = parallel === 1 ? await computeInSequence(db, version, rangeContracts) : await computeInParallel(db, version, rangeContracts, parallel);
+  } catch (e) {
+    // Repeatable read: a concurrent computation of the same version, committed after this snapshot, makes
+    // `on conflict do nothing` a serialization failure — the version is stored, as in read committed.
+    if (!isSerializationFailure(e) || !(await versionStored(db, version))) throw e;
+    return { version, stored: 0, alreadyComputed: true };
+  }
+  if (stored > 0) return { version, stored, alreadyComputed: false };
+  return { version, stored, alreadyComputed: await versionStored(db, version) };
+}
+
+async function versionStored(db: Kysely<Database>, version: string): Promise<boolean> {
+  return (await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst()) !== undefined;
+}
+
+function isSerializationFailure(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "40001";
+}
+
+/** N = 1: the ranges one after another, each found from the previous one's last id, in one transaction. */
+async function computeInSequence(db: Kysely<Database>, version: string, rangeContracts: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await createPartialTable(trx);
     let after: string | null = null;
     for (;;) {
       const bound: { rows: { to_id: string | null }[] } = await sql<{ to_id: string | null }>`select max(id) as to_id from (select id from contract
         where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${rangeContracts}) r`.execute(trx);
       const toId: string | null = bound.rows[0]?.to_id ?? null;
       if (toId === null) break;
-      await insertRangeSums(trx, version, after, toId);
+      await sql`insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts) ${rangeSums(version, after, toId)}`.execute(trx);
       after = toId;
     }
-    const r = await sql`
-      insert into peer_average (version, price_option, register, month, kva_band, kwh_per_day, kwh, contract_days, sample_size)
-      select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
-        round(sum(s.kwh) / sum(s.days), 6), round(sum(s.kwh), 6), sum(s.days), sum(s.contracts)
-      from peer_partial s
-      -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
-      group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
-      having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''
-      on conflict do nothing`.execute(trx);
-    return Number(r.numAffectedRows ?? 0n);
+    return insertAverages(trx, version);
   });
-  if (stored > 0) return { version, stored, alreadyComputed: false };
-  const existing = await db.selectFrom("peer_average").select("version").where("version", "=", version).limit(1).executeTakeFirst();
-  return { version, stored, alreadyComputed: existing !== undefined };
 }
 
-/** One range of contracts (after, to]: its sums per option × register × month × band, into peer_partial. */
-async function insertRangeSums(trx: Kysely<Database>, version: string, after: string | null, toId: string): Promise<void> {
+/** A range of contracts (after, to]: `after` null for the first. */
+interface ContractRange {
+  readonly after: string | null;
+  readonly toId: string;
+}
+
+/** One range's sums as exact text, as another connection hands them to the first transaction. */
+interface PartialSums {
+  readonly price_option: string;
+  readonly register: string;
+  readonly month: string;
+  readonly kva_band: string;
+  readonly kwh: string;
+  readonly days: string;
+  readonly contracts: string;
+}
+
+/** N > 1: the ranges on N connections reading the first transaction's exported snapshot. */
+async function computeInParallel(db: Kysely<Database>, version: string, rangeContracts: number, parallel: number): Promise<number> {
+  return db.transaction().setIsolationLevel("repeatable read").execute(async (trx) => {
+    // The first statement: the snapshot of this transaction is the one exported.
+    const snapshot = await exportSnapshot(trx);
+    await createPartialTable(trx);
+    const ranges = await contractRanges(trx, rangeContracts, parallel);
+    const next = rangeHandout(ranges);
+    const fromOthers: PartialSums[][] = [];
+    const settled = await Promise.allSettled([
+      next.drain((r) => sql`insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts) ${rangeSums(version, r.after, r.toId)}`.execute(trx)),
+      ...Array.from({ length: Math.max(0, Math.min(parallel, ranges.length) - 1) }, () =>
+        onSnapshot(db, snapshot, (conn) => next.drain(async (r) => {
+          fromOthers.push((await sql<PartialSums>`select price_option, register, month::text as month, kva_band, kwh::text as kwh, days::text as days,
+            contracts::text as contracts from (${rangeSums(version, r.after, r.toId)}) s`.execute(conn)).rows);
+        }))),
+    ]);
+    // Every connection has ended (none still reading) before this transaction ends, whatever failed.
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+    await insertPartialSums(trx, fromOthers.flat());
+    return insertAverages(trx, version);
+  });
+}
+
+async function exportSnapshot(trx: Kysely<Database>): Promise<string> {
+  const id = (await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx)).rows[0]?.id ?? "";
+  if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(id)) throw new Error(`computePeerAverages: unexpected snapshot id "${id}"`);
+  return id;
+}
+
+/**
+ * `fn` on a connection of its own, in a read-only repeatable-read transaction that reads `snapshot`
+ * (imported before any other statement, as PostgreSQL requires).
+ */
+async function onSnapshot<T>(db: Kysely<Database>, snapshot: string, fn: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin isolation level repeatable read read only`.execute(conn);
+    try {
+      // A utility statement takes no parameter; the id was checked by exportSnapshot.
+      await sql.raw(`set transaction snapshot '${snapshot}'`).execute(conn);
+      const out = await fn(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/**
+ * The contracts cut in id ranges, the last id of each in order (one statement, in the exported snapshot):
+ * a multiple of `parallel` ranges of at most `rangeContracts` — k = `parallel` × ⌈contracts ÷ (`parallel` ×
+ * `rangeContracts`)⌉ ranges of ⌈contracts ÷ k⌉ —, so that the connections get about as many contracts each
+ * (300,000 on two: four of 75,000, not 100,000 + 100,000 against 100,000; 100,000: two of 50,000).
+ */
+async function contractRanges(trx: Kysely<Database>, rangeContracts: number, parallel: number): Promise<ContractRange[]> {
+  const r = await sql<{ id: string }>`
+    with t as (select count(*)::numeric as total from contract),
+      s as (select greatest(1, ceil(t.total / nullif(${parallel}::int * ceil(t.total / (${parallel}::int * ${rangeContracts}::bigint)), 0)))::bigint as size,
+        t.total from t)
+    select c.id from (select id, row_number() over (order by id) as n from contract) c, s
+    where c.n % s.size = 0 or c.n = s.total
+    order by c.n`.execute(trx);
+  return r.rows.map((row, i) => ({ after: i === 0 ? null : r.rows[i - 1]!.id, toId: row.id }));
+}
+
+/** Hands the ranges out in order, each to the first connection free; none once a connection has failed. */
+function rangeHandout(ranges: readonly ContractRange[]): { drain(work: (r: ContractRange) => Promise<unknown>): Promise<void> } {
+  let taken = 0;
+  let failed = false;
+  return {
+    async drain(work) {
+      try {
+        while (!failed && taken < ranges.length) await work(ranges[taken++]!);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    },
+  };
+}
+
+/** The other connections' sums, into the first transaction's table (one statement, exact numerics from text). */
+async function insertPartialSums(trx: Kysely<Database>, rows: readonly PartialSums[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof PartialSums>(k: K) => rows.map((r) => r[k]);
+  await sql`insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts)
+    select * from unnest(${col("price_option")}::text[], ${col("register")}::text[], ${col("month")}::date[], ${col("kva_band")}::text[],
+      ${col("kwh")}::numeric[], ${col("days")}::bigint[], ${col("contracts")}::bigint[])`.execute(trx);
+}
+
+async function createPartialTable(trx: Kysely<Database>): Promise<void> {
+  await sql`create temporary table peer_partial (price_option text collate "C", register text collate "C", month date, kva_band text collate "C",
+    kwh numeric, days bigint, contracts bigint) on commit drop`.execute(trx);
+}
+
+/** The last statement: the ranges' sums added up per option and per band, rounded, stored as the version. */
+async function insertAverages(trx: Kysely<Database>, version: string): Promise<number> {
+  const r = await sql`
+    insert into peer_average (version, price_option, register, month, kva_band, kwh_per_day, kwh, contract_days, sample_size)
+    select ${version}::date, s.price_option, s.register, s.month, coalesce(s.kva_band, ''),
+      round(sum(s.kwh) / sum(s.days), 6), round(sum(s.kwh), 6), sum(s.days), sum(s.contracts)
+    from peer_partial s
+    -- Every contract of the option (band ''), and each kVA band (a contract outside every band only in '').
+    group by grouping sets ((s.price_option, s.register, s.month), (s.price_option, s.register, s.month, s.kva_band))
+    having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''
+    on conflict do nothing`.execute(trx);
+  return Number(r.numAffectedRows ?? 0n);
+}
+
+/** One range of contracts (after, to]: its sums per option × register × month × band (kwh, days, contracts). */
+function rangeSums(version: string, after: string | null, toId: string) {
   const range = after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
-  await sql`
-    insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts)
+  return sql`
     with bounds as (
       select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
         date_trunc('month', ${version}::date::timestamp)::date as last_month
@@ -131,9 +298,9 @@ async function insertRangeSums(trx: Kysely<Database>, version: string, after: st
       where s.month between b.first_month and b.last_month and s.days > 0
       group by s.contract_id, s.register, s.month, s.price_option, s.kva_band
     )
-    select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh), sum(s.days), count(*)
+    select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh) as kwh, sum(s.days) as days, count(*) as contracts
     from per_contract s
-    group by s.price_option, s.register, s.month, s.kva_band`.execute(trx);
+    group by s.price_option, s.register, s.month, s.kva_band`;
 }
 
 /** The latest version computed on or before `asOf`, per price option: every row of it (all kVA bands), by option, register, month. */

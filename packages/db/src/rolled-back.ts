@@ -70,7 +70,7 @@ export async function withRolledBackStore<T>(store: Store, fn: (dry: Store) => P
           createQueryCompiler: () => new PostgresQueryCompiler(),
         },
       });
-      return await fn({ db, kind: store.kind, description: `${store.description} (dry run: rolled back)`, close: async () => undefined });
+      return await fn({ db, kind: store.kind, description: `${store.description} (dry run: rolled back)`, connections: 1, close: async () => undefined });
     } finally {
       await sql`rollback`.execute(conn);
     }

@@ -15,6 +15,8 @@ export interface Store {
   readonly kind: StoreKind;
   /** Where the data lives, safe to print: the URL without its password, or the PGlite folder. */
   readonly description: string;
+  /** Connections the store can hand out at once: the pool's size on PostgreSQL, 1 on PGlite (and in a dry run). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -114,7 +116,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
     await db.destroy().catch(() => {});
     throw new Error(`cannot connect to PostgreSQL at ${description}: ${(e as Error).message}`, { cause: e });
   }
-  return { db, kind: "postgres", description, close: () => db.destroy() };
+  return { db, kind: "postgres", description, connections: poolSize, close: () => db.destroy() };
 }
 
 async function openPglite(dataDir: string): Promise<Store> {
@@ -139,6 +141,7 @@ async function openPglite(dataDir: string): Promise<Store> {
     db,
     kind: "pglite",
     description: dataDir === "memory://" ? "PGlite (in memory)" : `PGlite in ${dataDir}`,
+    connections: 1,
     // Destroying the Kysely driver closes PGlite too (kysely-pglite-dialect ≥ 1.3.1). PGlite's
     // shutdown resets process.exitCode to 0: keep the code a command set before closing.
     close: async () => {

@@ -4,12 +4,12 @@
  * same date adds nothing. `billing run` computes them before billing unless --no-peers.
  */
 import type { Command } from "commander";
-import { type PeerComputation, type Store, computePeerAverages, migrateOrThrow } from "@billing/db";
+import { type PeerComputation, type Store, computePeerAverages, migrateOrThrow, peerParallelism } from "@billing/db";
 import { type StoreOptions, parseDateOption, todayInParis, withStore } from "./context.ts";
 
 export async function peersCommand(store: Store, date: string): Promise<PeerComputation> {
   await migrateOrThrow(store);
-  return computePeerAverages(store.db, date);
+  return computePeerAverages(store.db, date, { parallel: peerParallelism(store) });
 }
 
 export function formatPeers(p: PeerComputation): string {

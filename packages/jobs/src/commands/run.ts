@@ -19,6 +19,7 @@ import {
   type Store,
   contractsWithoutRealRead,
   computePeerAverages,
+  peerParallelism,
   countDueContracts,
   dueRangeBounds,
   finishRun,
@@ -520,8 +521,9 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   let partial: RunSummary | undefined;
   let summary: RunSummary | undefined;
   try {
-    // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date).
-    await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date));
+    // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date);
+    // on PostgreSQL on two connections at once while the workers load (a dry run's store has one).
+    await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date, { parallel: peerParallelism(store) }));
     summary = await step("billing", false, async () => {
       const total = await countDueContracts(store.db, opts.date);
       const reporter = progressReporter(total, opts.progress !== false && !opts.json);

@@ -19,7 +19,6 @@ import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
 import { type ComputeContext, applyReview, computeChunk, computeOf, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
-import { ChunkReader } from "./night/read-ahead.ts";
 import { selectDueChunks } from "./night/select.ts";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
 import { type WriteContext, writeChunk } from "./night/write.ts";
@@ -89,16 +88,14 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const review = opts.review?.enabled ? opts.review : undefined;
 
   try {
-    // Pipelined: chunk n+1 is selected and read while chunk n is computed (night/read-ahead.ts), and
-    // computed while chunk n is being written (its own connection; the compute gives the write a turn
-    // every few contracts), so the process does not sit idle waiting for the database. Writes stay
-    // strictly in order.
+    // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
+    // so the process does not sit idle waiting for the database. Writes stay strictly in order.
     let pending: Promise<void> = Promise.resolve();
     const chargesStep = opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined);
     const dueChunks = chargesStep === "only" ? noChunks() : selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
-    const chunks = new ChunkReader(dueChunks, (chunk) => loadChunk(db, opts.date, chunk, review));
-    for (let data = await chunks.next(); data !== undefined; data = await chunks.next()) {
-      const prepared = await computeChunk(compute, data);
+    for await (const chunk of dueChunks) {
+      const data = await loadChunk(db, opts.date, chunk, review);
+      const prepared = computeChunk(compute, data);
       // R2: communicating meters estimated from the short window, computed again with a year of history.
       const retry = prepared.map((p, i) => ({ p, i })).filter(({ p }) => needsHistory(p));
       if (retry.length > 0) {

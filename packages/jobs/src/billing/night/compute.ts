@@ -158,22 +158,10 @@ export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, 
   });
 }
 
-/** Contracts computed between two turns of the event loop in `computeChunk` (a few milliseconds of work). */
-export const COMPUTE_SLICE = 50;
-
-/**
- * Every contract of a loaded chunk, in the chunk's order, giving the event loop a turn every `slice`
- * contracts (issue 15): the previous chunk's write, waiting on the database, goes on between two slices
- * instead of after the whole chunk. The same contracts, order and context whatever the slice: the same results.
- */
-export async function computeChunk(ctx: ComputeContext, data: ChunkData, slice = COMPUTE_SLICE): Promise<ContractResult[]> {
+/** Every contract of a loaded chunk, in the chunk's order. */
+export function computeChunk(ctx: ComputeContext, data: ChunkData): ContractResult[] {
   const chunk: ComputeContext = { ...ctx, prepared: prepareReference() };
-  const out: ContractResult[] = [];
-  for (const k of data.contracts) {
-    if (out.length > 0 && out.length % slice === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    out.push(computeOf(chunk, data, k));
-  }
-  return out;
+  return data.contracts.map((k) => computeOf(chunk, data, k));
 }
 
 /**

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { analyzeTables, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
+import { type Store, analyzeTables, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
 import { checkpoint, measureFloor } from "./bench-floor.ts";
 import { sql } from "kysely";
 import { dates, previousBillingDate } from "@billing/core";
@@ -37,9 +37,10 @@ const program = new Command("bench")
   .option("--smoothed-share <0..1>", "share of smoothed contracts in the portfolio; 0 measures the monthly path, comparable with docs/performance.md (default: 0)", "0")
   .option("--events-share <0..1>", "share of contracts given a contract event before the run (R8): half power changes, half supplier switches (default: 0)", "0")
   .option("--database <name>", "name of the database created on the DATABASE_URL server (default: billing_bench)", "billing_bench")
+  .option("--keep-seed", "PostgreSQL: seed `<database>_seed` once (kept) and run each night on a fresh copy of it (`create database … template`), so nights can be repeated on the same store (default: seed every run)")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean }>();
 const eventsShare = Number(o.eventsShare);
 if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
 if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
@@ -52,31 +53,66 @@ const serverUrl = process.env.DATABASE_URL;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
-async function freshDatabaseUrl(url: string): Promise<string> {
+const urlOf = (url: string, name: string): string => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** A fresh database `name` (dropped and created), empty or a copy of `template`. */
+async function freshDatabase(url: string, name: string, template?: string): Promise<string> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`drop database if exists ${o.database} with (force)`);
-  await admin.query(`create database ${o.database}`);
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ""}`);
   await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${o.database}`;
-  return u.toString();
+  return urlOf(url, name);
+}
+
+/** --keep-seed: whether `<database>_seed` exists (seeded by an earlier run with the same flag). */
+async function seedExists(url: string): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const r = await admin.query("select 1 from pg_database where datname = $1", [`${o.database}_seed`]);
+  await admin.end();
+  return r.rowCount === 1;
+}
+
+/** --keep-seed: seeds `<database>_seed` (kept for the next runs) when it is missing. */
+async function ensureSeedDatabase(url: string): Promise<void> {
+  if (await seedExists(url)) {
+    process.stdout.write(`seed: copying ${o.database}_seed (seeded earlier; --contracts and --date are those it was seeded with)\n`);
+    return;
+  }
+  const seedStore = await openStore({ databaseUrl: await freshDatabase(url, `${o.database}_seed`) });
+  try {
+    await migrateOrThrow(seedStore);
+    await seedInto(seedStore);
+  } finally {
+    await seedStore.close();
+  }
+}
+
+async function seedInto(into: Store): Promise<void> {
+  process.stdout.write(`store: ${into.description}\nseeding ${contracts.toLocaleString("en-US")} contracts (date ${date})…\n`);
+  const seeded = await seedDemo(into, { contracts, date, smoothedShare });
+  process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads, ${seeded.smoothed.toLocaleString("en-US")} smoothed contracts)\n`);
+  if (eventsShare > 0) {
+    const recorded = await seedEvents(into, eventsShare);
+    process.stdout.write(`recorded ${recorded.toLocaleString("en-US")} contract events\n`);
+    await analyzeTables(into.db, ["contract_event"]); // a bulk load: the night's plans see it (issue 15)
+  }
 }
 
 const dataDir = serverUrl ? undefined : mkdtempSync(join(tmpdir(), "billing-bench-"));
-const databaseUrl = serverUrl ? await freshDatabaseUrl(serverUrl) : undefined;
+if (o.keepSeed && !serverUrl) throw new Error("--keep-seed needs DATABASE_URL (a PostgreSQL template database)");
+if (o.keepSeed && serverUrl) await ensureSeedDatabase(serverUrl);
+const databaseUrl = serverUrl ? await freshDatabase(serverUrl, o.database, o.keepSeed ? `${o.database}_seed` : undefined) : undefined;
 const workers = o.workers ?? (databaseUrl ? "2" : "1");
 const store = await openStore({ databaseUrl, dataDir });
 try {
   await migrateOrThrow(store);
-  process.stdout.write(`store: ${store.description}\nseeding ${contracts.toLocaleString("en-US")} contracts (date ${date})…\n`);
-  const seeded = await seedDemo(store, { contracts, date, smoothedShare });
-  process.stdout.write(`seeded in ${seeded.seconds.toFixed(1)} s (${seeded.reads.toLocaleString("en-US")} meter reads, ${seeded.smoothed.toLocaleString("en-US")} smoothed contracts)\n`);
-  if (eventsShare > 0) {
-    const recorded = await seedEvents(eventsShare);
-    process.stdout.write(`recorded ${recorded.toLocaleString("en-US")} contract events\n`);
-    await analyzeTables(store.db, ["contract_event"]); // a bulk load: the night's plans see it (issue 15)
-  }
+  if (!o.keepSeed) await seedInto(store);
   // The seeding's dirty pages written out before the night's clock starts (bench-floor.ts, checkpoint).
   if (databaseUrl) await checkpoint({ query: (q) => sql.raw(q).execute(store.db) });
   peakRss = 0;
@@ -139,12 +175,12 @@ function childrenCpuSeconds(): number {
 }
 
 /** R8 events on every (1 / share)-th due contract: power changes and switches inside the period the night bills. */
-async function seedEvents(share: number): Promise<number> {
+async function seedEvents(into: Store, share: number): Promise<number> {
   const every = Math.max(1, Math.round(1 / share));
   let recorded = 0;
   // The due contracts streamed in keyset pages (never all in memory); every (1 / share)-th of them, in id order.
   let i = -1;
-  for await (const page of streamDueContracts(store.db, date, { chunkSize: 1000 })) for (const k of page) {
+  for await (const page of streamDueContracts(into.db, date, { chunkSize: 1000 })) for (const k of page) {
     i += 1;
     if (i % every !== 0) continue;
     const next = k.next_billing_date!;
@@ -155,7 +191,7 @@ async function seedEvents(share: number): Promise<number> {
     const input = powerChange
       ? { contract: k.id, kind: "powerChange" as const, date: dates.addDays(last, 10), kva: k.subscribed_kva === 9 ? 12 : 9, feeHt: "3.51", receivedOn }
       : { contract: k.id, kind: "supplierSwitch" as const, date: dates.addDays(last, 5), receivedOn };
-    const out = await recordContractEvent(store, input, receivedOn, "bench");
+    const out = await recordContractEvent(into, input, receivedOn, "bench");
     if (out.status === "recorded") recorded += 1;
   }
   return recorded;

@@ -118,6 +118,13 @@ try {
   peakRss = 0;
   const childCpu0 = childrenCpuSeconds();
   const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  // A step that failed makes every figure below meaningless: say which and why, and stop (exit 1).
+  const failedSteps = s.steps.filter((t) => t.status === "failed");
+  if (failedSteps.length > 0) {
+    process.stderr.write(failedSteps.map((t) => `bench: the night's ${t.step} step failed: ${t.error ?? "(no reason given)"}\n`).join(""));
+    process.exitCode = 1;
+    throw new Error("the night failed: no figures");
+  }
   // Issue 15 item 6: the night's set-up (peer averages, due count, run claim) is part of the night's time.
   const setup = s.setupSeconds ?? 0;
   const nightSeconds = setup + s.seconds;

@@ -4,6 +4,7 @@
  */
 import { openStore } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, runBilling } from "./billing/nightly-run.ts";
+import { sendToParent } from "./parent-channel.ts";
 
 interface Job {
   date: string;
@@ -24,9 +25,9 @@ process.once("message", async (job: Job) => {
     const workerCpuSeconds = (cpu.user + cpu.system) / 1e6;
     // Issue 15: the worker's own CPU (user + system), in its summary and on stderr (the bench reads both).
     process.stderr.write(`worker ${process.pid}: CPU ${workerCpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}; ${((start.user + start.system) / 1e6).toFixed(2)} s of it before its job) for ${summary.contractsDone} contracts\n`);
-    process.send?.({ summary: { ...summary, workerPeakRssMiB: [Math.round(process.resourceUsage().maxRSS / 1024)], workerCpuSeconds: [workerCpuSeconds] } });
+    await sendToParent({ summary: { ...summary, workerPeakRssMiB: [Math.round(process.resourceUsage().maxRSS / 1024)], workerCpuSeconds: [workerCpuSeconds] } });
   } catch (e) {
-    process.send?.({ error: (e as Error).message });
+    await sendToParent({ error: (e as Error).message });
   } finally {
     await store.close();
     process.disconnect?.();

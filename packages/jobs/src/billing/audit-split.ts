@@ -40,7 +40,8 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
             if (m.report) report = m.report;
             if (m.error) reject(new Error(`audit process ${k + 1}: ${m.error}`));
           });
-          child.on("exit", (code) => (report ? resolve(report) : reject(new Error(`audit process ${k + 1} exited with code ${code}`))));
+          // "close", not "exit": it comes once the IPC channel has closed too, after every message of the process.
+          child.on("close", (code) => (report ? resolve(report) : reject(new Error(`audit process ${k + 1} exited with code ${code}`))));
         }),
     ),
   );

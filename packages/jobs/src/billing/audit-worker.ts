@@ -5,14 +5,15 @@
  */
 import { openStore } from "@billing/db";
 import { type AuditOptions, auditRange } from "./audit.ts";
+import { sendToParent } from "../parent-channel.ts";
 
 process.once("message", async (options: AuditOptions) => {
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 4 });
   try {
     const report = await auditRange(store, { ...options, chains: "content", onProgress: (progress) => void process.send?.({ progress }) });
-    process.send?.({ report });
+    await sendToParent({ report });
   } catch (e) {
-    process.send?.({ error: (e as Error).message });
+    await sendToParent({ error: (e as Error).message });
   } finally {
     await store.close();
     process.disconnect?.();

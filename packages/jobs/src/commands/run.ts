@@ -365,15 +365,20 @@ async function runInWorkers(
         if (m.summary) result = { summary: m.summary };
         if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
       });
-      child.on("exit", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
+      // "close", not "exit": it comes once the IPC channel has closed too, after every message of the worker.
+      child.on("close", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
       child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review }, (e) => {
         if (e) reject(new Error(`worker ${k + 1}: ${e.message}`));
       });
     });
   });
   pool.release(); // fewer ranges than workers (few contracts due): the others have nothing to do
-  const results = await Promise.all(running);
-  const all = results.map((r) => r.summary);
+  // Every worker is waited for, even after one has failed: the step ends when no process of the run is
+  // still writing (a failed run is not reported while another worker still bills its range).
+  const settled = await Promise.allSettled(running);
+  const failures = settled.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+  if (failures.length > 0) throw new Error(failures.join("; "));
+  const all = settled.map((r) => (r as PromiseFulfilledResult<WorkerResult>).value.summary);
   const summary: RunSummary = {
     runId,
     date,

@@ -9,6 +9,7 @@
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { processCpuSeconds } from "./bench-cpu.ts";
 import pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 
@@ -45,6 +46,8 @@ export interface FloorMeasure {
   readonly perTable: readonly { table: string; rows: number }[];
   /** Foreign keys of the copies (checked at commit when deferred, as the night's). */
   readonly foreignKeys: number;
+  /** CPU seconds of the COPY's PostgreSQL backend (user + system, /proc), undefined when the server is not on this machine. */
+  readonly backendCpuSeconds: number | undefined;
 }
 
 export async function measureFloor(databaseUrl: string, runId: number): Promise<FloorMeasure> {
@@ -63,6 +66,8 @@ export async function measureFloor(databaseUrl: string, runId: number): Promise<
     // The night's dirty pages are flushed before the clock starts: the floor pays for storing its own
     // rows, not for the night's checkpoint (without this the floor of one 100k night varied 8.9–13.5 s).
     await checkpoint(client);
+    const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+    const cpu0 = processCpuSeconds(pid, "postgres");
     const started = process.hrtime.bigint();
     await client.query("begin");
     for (const d of data) {
@@ -71,6 +76,7 @@ export async function measureFloor(databaseUrl: string, runId: number): Promise<
     }
     await client.query("commit");
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu1 = processCpuSeconds(pid, "postgres");
     const size = await client.query<{ bytes: string }>(
       `select sum(pg_total_relation_size(format('%I.%I', $1::text, t)::regclass))::text as bytes from unnest($2::text[]) t`, [SCHEMA, INVOICE_TABLES]);
     return {
@@ -81,6 +87,7 @@ export async function measureFloor(databaseUrl: string, runId: number): Promise<
       invoices: data.find((d) => d.table === "invoice")!.rows,
       perTable: data.map((d) => ({ table: d.table, rows: d.rows })),
       foreignKeys,
+      backendCpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
     };
   } finally {
     await client.query(`drop schema if exists ${SCHEMA} cascade`).catch(() => undefined);

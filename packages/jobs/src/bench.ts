@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { type Store, analyzeTables, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
+import { type BackendCpu, SAMPLE_MS, sampleBackendCpu } from "./bench-cpu.ts";
 import { checkpoint, measureFloor } from "./bench-floor.ts";
 import { sql } from "kysely";
 import { dates, previousBillingDate } from "@billing/core";
@@ -110,6 +111,7 @@ if (o.keepSeed && serverUrl) await ensureSeedDatabase(serverUrl);
 const databaseUrl = serverUrl ? await freshDatabase(serverUrl, o.database, o.keepSeed ? `${o.database}_seed` : undefined) : undefined;
 const workers = o.workers ?? (databaseUrl ? "2" : "1");
 const store = await openStore({ databaseUrl, dataDir });
+let backends: BackendCpu | undefined;
 try {
   await migrateOrThrow(store);
   if (!o.keepSeed) await seedInto(store);
@@ -117,7 +119,12 @@ try {
   if (databaseUrl) await checkpoint({ query: (q) => sql.raw(q).execute(store.db) });
   peakRss = 0;
   const childCpu0 = childrenCpuSeconds();
+  const ownCpu0 = process.cpuUsage();
+  // The night's PostgreSQL backends' CPU, sampled from /proc when the server runs here (bench-cpu.ts).
+  backends = databaseUrl ? await sampleBackendCpu(databaseUrl) : undefined;
   const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  const ownCpu = process.cpuUsage(ownCpu0);
+  const backendCpu = await backends?.stop();
   // A step that failed makes every figure below meaningless: say which and why, and stop (exit 1).
   const failedSteps = s.steps.filter((t) => t.status === "failed");
   if (failedSteps.length > 0) {
@@ -145,6 +152,14 @@ try {
   const childCpu = childrenCpuSeconds() - childCpu0;
   if (perWorkerCpu?.length) lines.push(`  workers    CPU ${perWorkerCpu.map((c) => `${c.toFixed(2)} s`).join(", ")} (${((perWorkerCpu.reduce((a, c) => a + c, 0) / Math.max(1, s.contractsDone)) * 1e6).toFixed(0)} µs per contract)`);
   else if (childCpu > 0) lines.push(`  workers    CPU ${childCpu.toFixed(2)} s in all (user + system of the worker processes)`);
+  // Issue 15: the night's CPU in all, which other work on the machine disturbs less than its wall time.
+  const workersCpu = perWorkerCpu?.length ? perWorkerCpu.reduce((a, c) => a + c, 0) : childCpu;
+  const thisCpu = (ownCpu.user + ownCpu.system) / 1e6;
+  const nightCpu = backendCpu === undefined ? undefined : workersCpu + thisCpu + backendCpu;
+  const us = (sec: number) => Math.round((sec / Math.max(1, s.contractsDone)) * 1e6).toLocaleString("en-US");
+  if (nightCpu !== undefined && backendCpu !== undefined) {
+    lines.push(`  CPU        ${nightCpu.toFixed(2)} s in all → ${us(nightCpu)} µs per contract: workers ${us(workersCpu)}, PostgreSQL backends ${us(backendCpu)} (set-up included; /proc every ${SAMPLE_MS} ms), this process ${us(thisCpu)}`);
+  } else if (databaseUrl) lines.push("  CPU        the PostgreSQL backends' CPU is not measured (the server is not on this machine)");
   // Bytes stored per invoice: the invoice tables (heap, TOAST, indexes) of this fresh store, all the night's.
   const storedBytes = await tablesBytes(store.db, ["invoice", "invoice_line", "invoice_vat", "invoice_input", "case_part"]);
   if (s.invoices > 0) lines.push(`  stored     ${(storedBytes / 2 ** 20).toFixed(1)} MiB in the invoice tables → ${Math.round(storedBytes / s.invoices).toLocaleString("en-US")} bytes per invoice (lines, VAT groups, inputs, case parts, indexes)`);
@@ -160,12 +175,16 @@ try {
       `  COPY       ${f.seconds.toFixed(2)} s → ${Math.round(f.rows / f.seconds).toLocaleString("en-US")} rows/s`,
       `  stored     ${f.invoices > 0 ? Math.round(f.invoiceTablesBytes / f.invoices).toLocaleString("en-US") : "-"} bytes per invoice in the copies (fresh tables, no bloat)`,
       `  night / floor  ${(nightSeconds / f.seconds).toFixed(2)} × (night ${nightSeconds.toFixed(2)} s with its set-up, floor ${f.seconds.toFixed(2)} s; billing alone ${(s.seconds / f.seconds).toFixed(2)} ×)`,
+      ...(f.backendCpuSeconds !== undefined && nightCpu !== undefined
+        ? [`  CPU        floor ${f.backendCpuSeconds.toFixed(2)} s of its backend (${us(f.backendCpuSeconds)} µs per contract); night / floor in CPU ${(nightCpu / f.backendCpuSeconds).toFixed(2)} ×, ${(nightCpu / 2 / f.backendCpuSeconds).toFixed(2)} × on two cores (the night's CPU over two cores against the floor's over one: the wall-time ratio of an otherwise idle machine)`]
+        : []),
     ].join("\n") + "\n");
   } else {
     process.stdout.write("floor: PostgreSQL only (COPY into a scratch schema); run with DATABASE_URL to measure night / floor\n");
   }
 } finally {
   clearInterval(sampler);
+  await backends?.stop().catch(() => undefined);
   await store.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }

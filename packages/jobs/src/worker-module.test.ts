@@ -4,7 +4,7 @@
  * source its own import.meta.url, is named by its content, and a failed build falls back to tsx.
  */
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -156,11 +156,14 @@ describe("old bundles pruned when a bundle is written or used", () => {
       await symlink(target, join(dir, "worker-7777777777777777.mjs"));
       const t = new Date(Date.now() - 90 * DAY);
       await utimes(join(dir, "worker-7777777777777777.mjs"), t, t); // follows the link: the target is old
+      // Another user's file (only root can make one here): left alone.
+      const root = process.getuid?.() === 0;
+      if (root) await chown(await file(dir, "worker-8888888888888888.mjs", 90 * DAY), 65534, 65534);
       const removed = await pruneBundles(dir, { keep: inUse });
       expect(removed.sort()).toEqual([oldAudit, oldPart, old].sort());
       expect((await readdir(dir)).sort()).toEqual([
         "notes.txt", "sub", "worker-2222222222222222.mjs", "worker-3333333333333333.mjs", "worker-4444444444444444.mjs",
-        "worker-7777777777777777.mjs", "worker-latest.mjs",
+        "worker-7777777777777777.mjs", ...(root ? ["worker-8888888888888888.mjs"] : []), "worker-latest.mjs",
       ]);
       expect(await readdir(join(dir, "sub"))).toEqual(["worker-5555555555555555.mjs"]);
       expect(await readdir(outside)).toEqual(["worker-6666666666666666.mjs"]);

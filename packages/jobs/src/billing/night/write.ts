@@ -39,6 +39,9 @@ const isUniqueViolation = (e: unknown): boolean => {
   return err?.code === "23505" || err?.cause?.code === "23505";
 };
 
+/** The contract columns a night's write moves (next billing date; a smoothed contract's switch to monthly billing). */
+const WRITTEN_BY_A_NIGHT = new Set(["next_billing_date", "billing_mode", "switch_to_monthly_on"]);
+
 /** A contract's column as compared: dates and numbers as text, jsonb as its JSON. */
 const comparable = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : v !== null && typeof v === "object" ? JSON.stringify(v) : v);
 
@@ -47,8 +50,9 @@ const comparable = (v: unknown): unknown => (v instanceof Date ? v.toISOString()
  * when the contract changed since (`now`, read under the chunk's row lock) — set aside: an event
  * recorded meanwhile (a termination, a power or option change…) or any other change of its row fails
  * it with the reason, nothing issued and its next billing date as the change left it, so the next run
- * bills it with the change; its next billing date alone moved (another run, a review release issued
- * it) is "already issued by another run", as when the store's unique key refuses a second document.
+ * bills it with the change; only what a night's write moves changed, its next billing date with it
+ * (another run, a review release issued it), is "already issued by another run", as when the store's
+ * unique key refuses a second document.
  */
 export function asOfNow(p: ContractResult, now: { row: ContractRow; events: number } | undefined): ContractResult {
   if (p.outcome.outcome === "failed") return p; // nothing to issue or move: its own reason stands
@@ -68,7 +72,7 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
   const current = now.row as unknown as Record<string, unknown>;
   const changed = Object.keys(read).filter((k) => comparable(read[k]) !== comparable(current[k]));
   if (changed.length === 0) return p;
-  if (changed.length === 1 && changed[0] === "next_billing_date") {
+  if (changed.includes("next_billing_date") && changed.every((k) => WRITTEN_BY_A_NIGHT.has(k))) {
     return aside({ contractId: id, outcome: "unchanged", reason: "already issued by another run" });
   }
   return aside({

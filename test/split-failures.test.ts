@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countDueContracts, dueRangeBounds, storeToday, verifyChain } from "@billing/db";
 import { EXIT, auditInProcesses, nightExitCode, runCommand, seedDemo } from "@billing/jobs";
+import { formatRunShow } from "../packages/jobs/src/commands/runs.ts";
 import { blockedBy, holdLock, waitFor, waitingForLocks } from "./helpers/locks.ts";
 import { alive, childProcesses, processOfLocalPort } from "./helpers/processes.ts";
 import { openTestStore } from "./helpers/store.ts";
@@ -80,6 +81,7 @@ describe.skipIf(!postgres)("a split night or audit whose process dies while the 
     expect(done.map((o) => o.contract_id)).toEqual([...first, ...second.slice(0, 2)]);
     const run = await db().selectFrom("billing_run").selectAll().where("id", "=", s.runId).executeTakeFirstOrThrow();
     expect([run.status, run.failure_reason]).toEqual(["failed", reason]);
+    expect(formatRunShow(run, [])).toContain(`\n  failed     ${reason}\n`);
     expect(run.contracts_billed).toBe(done.filter((o) => o.outcome === "billed").length);
     expect(run.contracts_billed).toBeGreaterThan(0);
     expect(run.invoices).toBe(Number((await db().selectFrom("invoice").select((e) => e.fn.countAll().as("n")).where("run_id", "=", s.runId).executeTakeFirstOrThrow()).n));

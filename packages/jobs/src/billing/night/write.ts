@@ -42,8 +42,9 @@ const isUniqueViolation = (e: unknown): boolean => {
 /** The contract columns a night's write moves (next billing date; a smoothed contract's switch to monthly billing). */
 const WRITTEN_BY_A_NIGHT = new Set(["next_billing_date", "billing_mode", "switch_to_monthly_on"]);
 
-/** A contract's column as compared: dates and numbers as text, jsonb as its JSON. */
-const comparable = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : v !== null && typeof v === "object" ? JSON.stringify(v) : v);
+/** Two values of a contract's column equal: strings, numbers, booleans and null as they are; a timestamp by its time; jsonb by its JSON. */
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a !== null && b !== null && typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
 
 /**
  * The night and events (docs/contract-life.md): `p` as computed from the contract the night read, or —
@@ -70,7 +71,8 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
   }
   const read = p.contract as unknown as Record<string, unknown>;
   const current = now.row as unknown as Record<string, unknown>;
-  const changed = Object.keys(read).filter((k) => comparable(read[k]) !== comparable(current[k]));
+  const changed: string[] = [];
+  for (const k in read) if (!same(read[k], current[k])) changed.push(k);
   if (changed.length === 0) return p;
   if (changed.includes("next_billing_date") && changed.every((k) => WRITTEN_BY_A_NIGHT.has(k))) {
     return aside({ contractId: id, outcome: "unchanged", reason: "already issued by another run" });

@@ -407,6 +407,7 @@ CREATE TABLE public.billing_run (
     interrupted_at timestamp with time zone,
     interrupted_by bigint,
     resumes_run_id bigint,
+    failure_reason text,
     CONSTRAINT billing_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text, 'interrupted'::text])))
 );
 

@@ -113,6 +113,31 @@ export async function switchToMonthly(trx: Transaction<Database>, contractIds: r
     .execute();
 }
 
+/**
+ * The night's write (jobs night/write.ts): locks the contract rows of `ids` until the chunk's
+ * transaction ends, in id order — the order every chunk takes them (no deadlock between two runs), and
+ * before any invoice series row, as recording an event does (contract, then series: no deadlock with a
+ * retroactive event's correction) — then reads each contract as it is now and counts its events, **in
+ * a statement after the lock**: a statement that waited for a row lock still reads other tables as of
+ * its own start, so an event committed while the night waited is seen only by a later statement.
+ * Recording an event (`lockContract`) holds the same row lock for its whole transaction, so an event
+ * is either committed before this read (and seen by it) or recorded after the chunk commits (and
+ * judged against the contract as the night left it). Docs: contract-life.md, "The night and events".
+ */
+export async function lockContractsForBilling(
+  trx: Transaction<Database>,
+  ids: readonly string[],
+): Promise<Map<string, { row: ContractRow; events: number }>> {
+  const out = new Map<string, { row: ContractRow; events: number }>();
+  if (ids.length === 0) return out;
+  await sql`select id from contract where id = any(${[...ids]}::text[]) order by id for update`.execute(trx);
+  const { rows } = await sql<ContractRow & { events_now: string }>`
+    select k.*, (select count(*) from contract_event e where e.contract_id = k.id) as events_now
+    from contract k where k.id = any(${[...ids]}::text[])`.execute(trx);
+  for (const { events_now, ...row } of rows) out.set(row.id, { row: row as ContractRow, events: Number(events_now) });
+  return out;
+}
+
 /** A contract's next billing date as stored now (undefined: no such contract; null: billing over) — to see whether another run moved it. */
 export async function currentNextBillingDate(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<string | null | undefined> {
   const now = await db.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).executeTakeFirst();

@@ -50,6 +50,8 @@ export interface RunCounts {
   lines: number;
   /** (default: "finished") */
   status?: "finished" | "failed";
+  /** Why the run failed (status "failed"), kept on the run (default: none). */
+  reason?: string;
 }
 
 /** Closes a run with its counts. */
@@ -64,6 +66,7 @@ export async function finishRun(db: Kysely<Database>, runId: number, counts: Run
       contracts_failed: counts.contractsFailed,
       invoices: counts.invoices,
       lines: counts.lines,
+      failure_reason: counts.status === "failed" ? (counts.reason ?? null) : null,
     })
     .where("id", "=", runId)
     .executeTakeFirst();

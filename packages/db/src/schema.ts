@@ -236,6 +236,8 @@ export interface BillingRunTable {
   interrupted_by: number | null;
   /** The interrupted run this one took over (it bills what that one left). */
   resumes_run_id: number | null;
+  /** Why the run was closed `failed` (migration 0032); null otherwise. */
+  failure_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type Outcome = "billed" | "unchanged" | "failed" | "held";

@@ -19,3 +19,21 @@ export function sendToParent(message: object): Promise<void> {
     });
   });
 }
+
+/**
+ * The parent's side of a split step (the night's workers, run.ts; the audit's processes,
+ * audit-split.ts): waits for **every** process, then throws one error naming each that failed, in
+ * process order — never at the first failure while the others still run unattended (a failed night or
+ * audit is reported once no process of it is still writing or reading). Else their results, in order.
+ */
+export async function allProcesses<T>(running: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(running);
+  const failures = settled.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+  if (failures.length > 0) throw new Error(failures.join("; "));
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** How a process ended without its result, for the parent's error: its exit code or the signal that ended it. */
+export function endedWithout(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+}

@@ -4,14 +4,14 @@
  * source its own import.meta.url, is named by its content, and a failed build falls back to tsx.
  */
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, setLogger } from "./log.ts";
-import { WORKER_SEMI_SPACE_MIB, bundlePath, bundleWorker, tsxExecArgv, withWorkerHeap, withoutTsx, workerModule } from "./worker-module.ts";
+import { BUNDLE_MAX_AGE_MS, WORKER_SEMI_SPACE_MIB, bundlePath, bundleWorker, pruneBundles, tsxExecArgv, withWorkerHeap, withoutTsx, workerModule } from "./worker-module.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const TSX_CLI = ["--require", "/r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/preflight.cjs", "--import", "file:///r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/loader.mjs"];
@@ -121,4 +121,74 @@ describe("a bundle's sources", () => {
     expect(m.execArgv).toEqual([]);
     expect(m.path).toMatch(/[\\/]billing-workers[\\/]worker-[0-9a-f]{16}\.mjs$/);
   }, 60_000);
+});
+
+describe("old bundles pruned when a bundle is written or used", () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const DAY = 24 * 3600_000;
+  /** A file `name` in `at` whose time is `age` ago. */
+  async function file(at: string, name: string, age: number): Promise<string> {
+    const path = join(at, name);
+    await writeFile(path, "x");
+    const t = new Date(Date.now() - age);
+    await utimes(path, t, t);
+    return path;
+  }
+
+  it("removes bundles and .part files older than 7 days, never the one in use, a younger one, another name, a symlink or a subdirectory's", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bundles-"));
+    const old = await file(dir, "worker-0123456789abcdef.mjs", 8 * DAY);
+    const oldAudit = await file(dir, "audit-worker-0123456789abcdef.mjs", 30 * DAY);
+    const oldPart = await file(dir, "worker-1111111111111111.mjs.4242.part", 8 * DAY);
+    const inUse = await file(dir, "worker-2222222222222222.mjs", 20 * DAY);
+    await file(dir, "worker-3333333333333333.mjs", 6 * DAY); // a concurrent night may be starting from it
+    await file(dir, "worker-4444444444444444.mjs", 7 * DAY - 60_000);
+    await file(dir, "notes.txt", 90 * DAY);
+    await file(dir, "worker-latest.mjs", 90 * DAY);
+    await mkdir(join(dir, "sub"));
+    await file(join(dir, "sub"), "worker-5555555555555555.mjs", 90 * DAY);
+    const outside = await mkdtemp(join(tmpdir(), "outside-"));
+    try {
+      const target = await file(outside, "worker-6666666666666666.mjs", 90 * DAY);
+      await symlink(target, join(dir, "worker-7777777777777777.mjs"));
+      const t = new Date(Date.now() - 90 * DAY);
+      await utimes(join(dir, "worker-7777777777777777.mjs"), t, t); // follows the link: the target is old
+      // Another user's file (only root can make one here): left alone.
+      const root = process.getuid?.() === 0;
+      if (root) await chown(await file(dir, "worker-8888888888888888.mjs", 90 * DAY), 65534, 65534);
+      const removed = await pruneBundles(dir, { keep: inUse });
+      expect(removed.sort()).toEqual([oldAudit, oldPart, old].sort());
+      expect((await readdir(dir)).sort()).toEqual([
+        "notes.txt", "sub", "worker-2222222222222222.mjs", "worker-3333333333333333.mjs", "worker-4444444444444444.mjs",
+        "worker-7777777777777777.mjs", ...(root ? ["worker-8888888888888888.mjs"] : []), "worker-latest.mjs",
+      ]);
+      expect(await readdir(join(dir, "sub"))).toEqual(["worker-5555555555555555.mjs"]);
+      expect(await readdir(outside)).toEqual(["worker-6666666666666666.mjs"]);
+      // Nothing left to do; a file removed by another night meanwhile is no error.
+      expect(await pruneBundles(dir, { keep: inUse })).toEqual([]);
+      expect(await pruneBundles(dir, { olderThanMs: 5 * DAY, now: Date.now() })).toContain(join(dir, "worker-3333333333333333.mjs"));
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+    expect(BUNDLE_MAX_AGE_MS).toBe(7 * DAY);
+  });
+
+  it("workerModule prunes the directory it writes to and refreshes the time of a bundle it uses again", async () => {
+    dir = await mkdtemp(join(tmpdir(), "worker-module-"));
+    await writeFile(join(dir, "entry.ts"), `export const one = 1;\n`);
+    const bundles = join(dir, "bundles");
+    await mkdir(bundles, { mode: 0o700 });
+    const stale = await file(bundles, "entry-0123456789abcdef.mjs", 10 * DAY);
+    const m = await workerModule(join(dir, "entry.ts"), [], bundles);
+    expect(m.bundled).toBe(true);
+    expect(await readdir(bundles)).toEqual([m.path.slice(bundles.length + 1)]);
+    const t = new Date(Date.now() - 10 * DAY);
+    await utimes(m.path, t, t); // the same sources 10 days later: the bundle is used again, not removed
+    expect(await workerModule(join(dir, "entry.ts"), [], bundles)).toEqual(m);
+    expect(Date.now() - (await stat(m.path)).mtimeMs).toBeLessThan(DAY);
+    expect(stale).not.toBe(m.path);
+  });
 });

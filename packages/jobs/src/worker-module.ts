@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
@@ -141,7 +141,15 @@ export async function workerModule(entry: string, parentExecArgv: readonly strin
       const part = `${path}.${process.pid}.part`;
       await writeFile(part, code, { mode: 0o600 });
       await rename(part, path); // atomic: a concurrent night sees the whole file or none
+    } else {
+      // Used again: its time is its last use, so pruning (below, and any other night's) spares it.
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined);
     }
+    await pruneBundles(dirname(path), { keep: path }).then(
+      (removed) => removed.length > 0 && log().info({ event: "worker-bundles-pruned", dir: dirname(path), removed: removed.length }, "old worker bundles removed"),
+      (e: Error) => log().warn({ event: "worker-bundles-prune-failed", dir: dirname(path), error: e.message }, "old worker bundles not pruned"),
+    );
     return { path, execArgv: withoutTsx(parentExecArgv), bundled: true };
   } catch (e) {
     log().warn({ event: "worker-bundle-failed", entry, error: (e as Error).message }, "worker bundle failed: workers load the TypeScript through tsx");
@@ -164,6 +172,41 @@ const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
 export function withWorkerHeap(execArgv: readonly string[], nodeOptions = ""): string[] {
   const set = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => SEMI_SPACE_FLAG.test(a));
   return set ? [...execArgv] : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`];
+}
+
+/** Bundles older than this are removed when a bundle is written or used (default of pruneBundles' `olderThanMs`: 7 days). */
+export const BUNDLE_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** A bundle (`worker-<hash>.mjs`, `audit-worker-<hash>.mjs`) or a write of one left behind (`….mjs.<pid>.part`). */
+const BUNDLE_FILE = /^[a-z][a-z-]*-[0-9a-f]{16}\.mjs(\.\d+\.part)?$/;
+
+/**
+ * Removes the bundles of `dir` not used for `olderThanMs` (default: 7 days) — one file of ~250 KB per
+ * source change otherwise piles up — and the `.part` files of writes that died. Safe with a concurrent
+ * night: a bundle's time is its last write or use (workerModule touches one it uses again), and a file
+ * younger than the bound is never removed, so a night starting from a bundle keeps it; `keep` (the
+ * bundle in use) never is either. Only this user's regular files named as bundles, directly in `dir`
+ * (no symlink followed, no subdirectory), are candidates; a file gone meanwhile (another night pruned
+ * it) is no error. Returns the paths removed.
+ */
+export async function pruneBundles(dir: string, o: { keep?: string; olderThanMs?: number; now?: number } = {}): Promise<string[]> {
+  const bound = (o.now ?? Date.now()) - (o.olderThanMs ?? BUNDLE_MAX_AGE_MS);
+  const uid = process.getuid?.();
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (!BUNDLE_FILE.test(name)) continue;
+    const path = join(dir, name);
+    if (path === o.keep) continue;
+    const s = await lstat(path).catch(() => undefined);
+    if (s === undefined || !s.isFile() || (uid !== undefined && s.uid !== uid) || s.mtimeMs >= bound) continue;
+    try {
+      await unlink(path);
+      removed.push(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+  return removed;
 }
 
 /** A worker process running `module` with `DATABASE_URL`, its stdout/stderr the parent's, an IPC channel. */

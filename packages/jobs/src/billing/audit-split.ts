@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type ChainProblem, type Store, issuedIdBounds } from "@billing/db";
 import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains } from "./audit.ts";
 import { forkWorker, workerModule } from "../worker-module.ts";
+import { allProcesses, endedWithout } from "../parent-channel.ts";
 
 const AUDIT_WORKER = fileURLToPath(new URL("./audit-worker.ts", import.meta.url));
 
@@ -24,12 +25,15 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
   const progress = new Map<number, AuditProgress>();
   // Issue 15: the processes run the audit worker's bundle (plain node), as the night's workers do.
   const module = await workerModule(AUDIT_WORKER);
-  const reports = await Promise.all(
+  // Every process is waited for, even after one has failed, then every failure is reported (as the night's workers).
+  const reports = await allProcesses(
     bounds.map(
       (toId, k) =>
         new Promise<AuditReport>((resolve, reject) => {
           const child = forkWorker(module, databaseUrl);
-          child.send({ ...shared, ...(k === 0 ? {} : { afterId: bounds[k - 1] }), toId });
+          child.send({ ...shared, ...(k === 0 ? {} : { afterId: bounds[k - 1] }), toId }, (e) => {
+            if (e) reject(new Error(`audit process ${k + 1}: ${e.message}`));
+          });
           let report: AuditReport | undefined;
           child.on("message", (m: { progress?: AuditProgress; report?: AuditReport; error?: string }) => {
             if (m.progress) {
@@ -41,7 +45,7 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
             if (m.error) reject(new Error(`audit process ${k + 1}: ${m.error}`));
           });
           // "close", not "exit": it comes once the IPC channel has closed too, after every message of the process.
-          child.on("close", (code) => (report ? resolve(report) : reject(new Error(`audit process ${k + 1} exited with code ${code}`))));
+          child.on("close", (code, signal) => (report ? resolve(report) : reject(new Error(`audit process ${k + 1} ${endedWithout(code, signal)} before its report`))));
         }),
     ),
   );

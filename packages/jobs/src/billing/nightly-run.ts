@@ -122,7 +122,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     }
   } catch (e) {
     // The run cannot go on (e.g. the database went away): close it as failed, with what was done.
-    if (opts.runId === undefined) await closeRun(db, runId, tally, "failed").catch(() => undefined);
+    if (opts.runId === undefined) await closeRun(db, runId, tally, "failed", (e as Error).message).catch(() => undefined);
     throw new RunStoppedError(`billing run #${runId} stopped: ${(e as Error).message}`, tally.summary(runId, opts.date, elapsed(), false), { cause: e });
   }
 

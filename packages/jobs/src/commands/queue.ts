@@ -60,7 +60,7 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
   }
   const utils = await makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 });
   const seen = new Map<string, RangeState["state"]>();
-  const closeAs = async (status: "finished" | "failed") => {
+  const closeAs = async (status: "finished" | "failed", reason?: string) => {
     const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);
     await finishRun(store.db, run.runId, {
       contractsBilled: summary.billed,
@@ -69,6 +69,7 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
       invoices: summary.invoices,
       lines: summary.lines,
       status,
+      ...(reason !== undefined ? { reason } : {}),
     });
     return summary;
   };
@@ -101,14 +102,17 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
       },
     });
   } catch (e) {
-    if (e instanceof QueueGaveUpError) await closeAs("failed");
+    if (e instanceof QueueGaveUpError) await closeAs("failed", (e as Error).message);
     throw e;
   } finally {
     await utils.release();
   }
   // R3/R4/R9 after R8: the ranges cover the due contracts only; the ended contracts' charges invoices once, here.
   if (failed.length === 0) await runBilling(store, { date, runId: run.runId, chunkSize: o.chunkSize, chargesInvoices: "only" });
-  const summary = await closeAs(failed.length > 0 ? "failed" : "finished");
+  const summary = await closeAs(
+    failed.length > 0 ? "failed" : "finished",
+    failed.length > 0 ? `${failed.length} of ${run.jobKeys.length} ranges failed after their attempts: ${failed.map((f) => `${f.jobKey}: ${f.lastError ?? "no error recorded"}`).join("; ")}` : undefined,
+  );
   if (failed.length > 0) {
     throw new Error(
       `billing run #${run.runId}: ${failed.length} of ${run.jobKeys.length} ranges failed after their attempts (the run is closed as failed; ` +

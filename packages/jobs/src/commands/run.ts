@@ -41,11 +41,13 @@ import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
 import { formatDunningSummary } from "./dunning.ts";
 import { runQueued } from "./queue.ts";
+import { runSummaryOf } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, type ExitCode, reachExitCode } from "./exit-codes.ts";
 import { log } from "../log.ts";
 import { type WorkerModule, forkWorker, workerModule } from "../worker-module.ts";
+import { allProcesses, endedWithout } from "../parent-channel.ts";
 import { type BillingSettings, DEFAULT_SETTINGS, loadSettings } from "../config.ts";
 import type { DunningPolicy } from "@billing/core";
 
@@ -366,7 +368,7 @@ async function runInWorkers(
         if (m.error) reject(new Error(`worker ${k + 1}: ${m.error}`));
       });
       // "close", not "exit": it comes once the IPC channel has closed too, after every message of the worker.
-      child.on("close", (code) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} exited with code ${code}`))));
+      child.on("close", (code, signal) => (result ? resolve(result) : reject(new Error(`worker ${k + 1} ${endedWithout(code, signal)} before its summary`))));
       child.send({ date, runId, chunkSize, afterId: k === 0 ? undefined : bounds[k - 1], toId, estimation, review }, (e) => {
         if (e) reject(new Error(`worker ${k + 1}: ${e.message}`));
       });
@@ -375,10 +377,7 @@ async function runInWorkers(
   pool.release(); // fewer ranges than workers (few contracts due): the others have nothing to do
   // Every worker is waited for, even after one has failed: the step ends when no process of the run is
   // still writing (a failed run is not reported while another worker still bills its range).
-  const settled = await Promise.allSettled(running);
-  const failures = settled.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
-  if (failures.length > 0) throw new Error(failures.join("; "));
-  const all = settled.map((r) => (r as PromiseFulfilledResult<WorkerResult>).value.summary);
+  const all = (await allProcesses(running)).map((r) => r.summary);
   const summary: RunSummary = {
     runId,
     date,
@@ -561,8 +560,10 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
               s = await runBilling(store, { date: opts.date, runId: claim.runId, chunkSize, onProgress: reporter.onProgress, estimation, review });
             }
           } catch (e) {
-            partial = e instanceof RunStoppedError ? e.summary : emptySummary(opts.date, claim.runId);
-            await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed" }).catch(() => undefined);
+            // A split run's workers each wrote what they billed before one failed: counted from the store.
+            partial = e instanceof RunStoppedError ? e.summary
+              : await runSummaryOf(store, claim.runId, opts.date, 0).catch(() => emptySummary(opts.date, claim.runId));
+            await finishRun(store.db, claim.runId, { ...countsOf(partial), status: "failed", reason: (e as Error).message }).catch(() => undefined);
             throw e;
           }
           await finishRun(store.db, claim.runId, countsOf(s));

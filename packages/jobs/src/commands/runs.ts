@@ -22,6 +22,7 @@ export function formatRunShow(run: RunRow, ranges: readonly RangeState[]): strin
       (run.status === "running" ? " (counted when the run closes)" : ""),
     `  engine     ${run.engine_version}`,
   ];
+  if (run.failure_reason !== null && run.failure_reason !== undefined) out.push(`  failed     ${run.failure_reason}`);
   if (run.resumes_run_id !== null) out.push(`  resumes    run #${run.resumes_run_id} (interrupted)`);
   if (ranges.length === 0) {
     out.push("  ranges     none: billed in one process (`billing run`, or `--workers`), not through the queue");

@@ -61,7 +61,7 @@ export class RunTally {
 }
 
 /** Closes a run this process opened with its counts: finished, or failed (the run could not go on). */
-export async function closeRun(db: Kysely<Database>, runId: number, tally: RunTally, status?: "failed"): Promise<void> {
+export async function closeRun(db: Kysely<Database>, runId: number, tally: RunTally, status?: "failed", reason?: string): Promise<void> {
   const p = tally.progress();
   await finishRun(db, runId, {
     contractsBilled: p.billed,
@@ -70,5 +70,6 @@ export async function closeRun(db: Kysely<Database>, runId: number, tally: RunTa
     invoices: p.invoices,
     lines: p.lines,
     ...(status ? { status } : {}),
+    ...(reason !== undefined ? { reason } : {}),
   });
 }

@@ -146,16 +146,17 @@ function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): C
 
 /** One contract of a loaded chunk, with its reads and station days from `reads` (the chunk's, or a longer history's). */
 export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, reads: ReadsByContract = data.reads): ContractResult {
-  return computeContract(ctx, k, {
+  const events = data.events.get(k.id);
+  return { ...computeContract(ctx, k, {
     customer: data.customers.get(k.customer_id),
     reads: reads.reads.get(k.id) ?? [],
     plan: data.plans.get(k.id),
     station: reads.station.get(k.id) ?? [],
     billed: data.billed.get(k.id) ?? [],
-    events: data.events.get(k.id),
+    events,
     lastIssueDate: data.lastIssued.get(k.id),
     pendingCharges: data.charges.get(k.id)?.map(pendingChargeOf),
-  });
+  }), eventsSeen: events?.length ?? 0 };
 }
 
 /** Every contract of a loaded chunk, in the chunk's order. */
@@ -183,7 +184,7 @@ export function applyReview(prepared: ContractResult[], data: ChunkData, review:
     const heldId = data.heldContracts.get(p.contract.id);
     if (heldId !== undefined) {
       prepared[i] = {
-        contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true,
+        contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true, eventsSeen: p.eventsSeen,
         outcome: { contractId: p.contract.id, outcome: "unchanged", reason: `held for review (#${heldId}): billed again once released or rejected (billing review list)` },
       };
       continue;
@@ -210,6 +211,7 @@ export function holdIfBeyondBounds(p: ContractResult, recentTotals: readonly str
     lines: 0,
     smoothed: NO_SMOOTHED,
     keepNext: true,
+    eventsSeen: p.eventsSeen,
     outcome: { contractId: p.contract.id, outcome: "held", reason, invoices: 0 },
     held: {
       totalTtc: beyond[0]!.inv.document.totalTtc,

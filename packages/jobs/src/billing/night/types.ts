@@ -94,6 +94,11 @@ export interface ContractResult {
   readonly switchedToMonthly?: boolean;
   /** Another run issued its documents meanwhile: leave its next billing date as that run set it. */
   readonly keepNext?: boolean;
+  /**
+   * How many events of the contract the night read with it (R8; absent: none loaded). The write step
+   * fails a contract whose events changed since (docs/contract-life.md, "The night and events").
+   */
+  readonly eventsSeen?: number;
   /** Held for review: what release will write, and why (issue 13 item 8). */
   readonly held?: { readonly documents: HeldDocuments; readonly totalTtc: string; readonly reason: string };
 }

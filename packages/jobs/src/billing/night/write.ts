@@ -15,6 +15,7 @@ import {
   insertHeldInvoices,
   issueInvoices,
   issueSmoothedDocuments,
+  lockContractsForBilling,
   recordChargeBillings,
   recordOutcomes,
   setNextBillingDates,
@@ -38,10 +39,61 @@ const isUniqueViolation = (e: unknown): boolean => {
   return err?.code === "23505" || err?.cause?.code === "23505";
 };
 
-/** Stores `batch` in one transaction (all of it or nothing). */
-export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, batch: readonly ContractResult[]): Promise<void> {
-  const issued = batch.flatMap((p) => p.invoices);
+/** The contract columns a night's write moves (next billing date; a smoothed contract's switch to monthly billing). */
+const WRITTEN_BY_A_NIGHT = new Set(["next_billing_date", "billing_mode", "switch_to_monthly_on"]);
+
+/** Two values of a contract's column equal: strings, numbers, booleans and null as they are; a timestamp by its time; jsonb by its JSON. */
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a !== null && b !== null && typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * The night and events (docs/contract-life.md): `p` as computed from the contract the night read, or —
+ * when the contract changed since (`now`, read under the chunk's row lock) — set aside: an event
+ * recorded meanwhile (a termination, a power or option change…) or any other change of its row fails
+ * it with the reason, nothing issued and its next billing date as the change left it, so the next run
+ * bills it with the change; only what a night's write moves changed, its next billing date with it
+ * (another run, a review release issued it), is "already issued by another run", as when the store's
+ * unique key refuses a second document.
+ */
+export function asOfNow(p: ContractResult, now: { row: ContractRow; events: number } | undefined): ContractResult {
+  if (p.outcome.outcome === "failed") return p; // nothing to issue or move: its own reason stands
+  const { held: _held, ...rest } = p;
+  const aside = (outcome: ContractResult["outcome"]): ContractResult => ({
+    ...rest, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0, outcome,
+  });
+  const id = p.contract.id;
+  if (now === undefined) return aside({ contractId: id, outcome: "failed", reason: `contract ${id} was removed while the night billed it: nothing issued` });
+  if (p.eventsSeen !== undefined && now.events !== p.eventsSeen) {
+    return aside({
+      contractId: id, outcome: "failed",
+      reason: `contract ${id} changed while the night billed it: ${now.events - p.eventsSeen} event(s) recorded meanwhile (billing contracts event); nothing issued tonight, the next run bills it with them`,
+    });
+  }
+  const read = p.contract as unknown as Record<string, unknown>;
+  const current = now.row as unknown as Record<string, unknown>;
+  const changed: string[] = [];
+  for (const k in read) if (!same(read[k], current[k])) changed.push(k);
+  if (changed.length === 0) return p;
+  if (changed.includes("next_billing_date") && changed.every((k) => WRITTEN_BY_A_NIGHT.has(k))) {
+    return aside({ contractId: id, outcome: "unchanged", reason: "already issued by another run" });
+  }
+  return aside({
+    contractId: id, outcome: "failed",
+    reason: `contract ${id} changed while the night billed it (${changed.join(", ")}); nothing issued tonight, the next run bills it as it is now`,
+  });
+}
+
+/**
+ * Stores `batch` in one transaction (all of it or nothing) and returns it as written: each contract
+ * checked first against the store under its row lock (`asOfNow`: one that changed since the night read
+ * it is set aside, not issued).
+ */
+export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, computed: readonly ContractResult[]): Promise<readonly ContractResult[]> {
+  let batch = computed;
   await db.transaction().execute(async (trx) => {
+    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract.id));
+    batch = computed.map((p) => asOfNow(p, now.get(p.contract.id)));
+    const issued = batch.flatMap((p) => p.invoices);
     const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
     await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
     const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
@@ -67,7 +119,8 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, ba
     }
     await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
   });
-  for (const inv of issued) for (const part of Object.values(inv.input.sharedParts)) ctx.knownParts.add(part.hash);
+  for (const inv of batch.flatMap((p) => p.invoices)) for (const part of Object.values(inv.input.sharedParts)) ctx.knownParts.add(part.hash);
+  return batch;
 }
 
 /**
@@ -91,8 +144,7 @@ export async function writeChunk(
   written: (p: ContractResult) => void,
 ): Promise<void> {
   try {
-    await writeDocuments(db, ctx, prepared);
-    prepared.forEach((p) => written(p));
+    (await writeDocuments(db, ctx, prepared)).forEach((p) => written(p));
     return;
   } catch (chunkError) {
     log().warn({
@@ -103,8 +155,7 @@ export async function writeChunk(
   }
   for (const p of prepared) {
     try {
-      await writeDocuments(db, ctx, [p]);
-      written(p);
+      (await writeDocuments(db, ctx, [p])).forEach((w) => written(w));
     } catch (e) {
       const { held: _held, ...rest } = p;
       if (isUniqueViolation(e) && (await billedMeanwhile(db, p.contract))) {
@@ -114,8 +165,7 @@ export async function writeChunk(
           ...rest, invoices: [], smoothed: NO_SMOOTHED, switchedToMonthly: false, keepNext: true, lines: 0,
           outcome: { contractId: p.contract.id, outcome: "unchanged", reason: "already issued by another run" },
         };
-        await writeDocuments(db, ctx, [already]);
-        written(already);
+        (await writeDocuments(db, ctx, [already])).forEach((w) => written(w));
         continue;
       }
       const failed: ContractResult = {
@@ -125,8 +175,7 @@ export async function writeChunk(
         switchedToMonthly: false,
         outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
       };
-      await writeDocuments(db, ctx, [failed]);
-      written(failed);
+      (await writeDocuments(db, ctx, [failed])).forEach((w) => written(w));
     }
   }
 }

@@ -523,7 +523,9 @@ CREATE TABLE public.contract_event (
     explanation text NOT NULL,
     origin text,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    known_on date,
     CONSTRAINT contract_event_kind_check CHECK ((kind = ANY (ARRAY['supplierSwitch'::text, 'termination'::text, 'moveOut'::text, 'moveIn'::text, 'powerChange'::text, 'optionChange'::text, 'withdrawal'::text]))),
+    CONSTRAINT contract_event_known_after_received CHECK (((known_on IS NULL) OR (known_on > received_on))),
     CONSTRAINT contract_event_requested_by_check CHECK ((requested_by = ANY (ARRAY['customer'::text, 'newSupplier'::text, 'distributor'::text, 'agent'::text])))
 );
 

@@ -156,19 +156,31 @@ describe("an event recorded while the night bills the same contract", () => {
       await holder.release();
     }
   });
-  // Open point (docs/contract-life.md, "The night and events"): not a race but the day-granular reading
-  // "known to the last invoice = received on or before its issue date". An end received on the night's
-  // date but recorded after the night billed the contract counts as known to that invoice, so the days
-  // it billed in advance beyond the end are never credited. Kept failing on purpose until the lead
-  // decides the fix (it changes what a case says about its events, hence replay).
-  it.fails("OPEN: an end received on the night's date but recorded after its invoice — the subscription billed beyond the end is credited on the final invoice", async () => {
+  // Not a race: "known to the last invoice = received on or before its issue date" is read by day. An end
+  // received on the night's date but recorded after the night billed the contract did not reach that
+  // invoice: recording it sets known_on to the next day (migration 0034, docs/contract-life.md "Known to an
+  // invoice"), so the final invoice credits the days the invoice billed in advance beyond the end.
+  it("an end received on the night's date but recorded after its invoice: known from the next day, the subscription billed beyond the end is credited on the final invoice", async () => {
     expect((await runBilling(t.store, { date: NIGHT, afterId: "KR3", toId: "KR4" })).billed).toBe(1);
     const rec = await recordContractEvent(t.store, event({ contract: "KR4", kind: "termination", date: "2025-07-15", noticeOn: NIGHT }), NIGHT, "test");
     expect(rec).toMatchObject({ status: "recorded", effectiveDate: "2025-07-15" });
+    expect((rec as { explanation: string }).explanation).toContain("known from 2025-07-02: the invoice issued 2025-07-01 was made before this recording");
+    expect(await db().selectFrom("contract_event").select(["received_on", "known_on"]).where("contract_id", "=", "KR4").execute())
+      .toEqual([{ received_on: NIGHT, known_on: "2025-07-02" }]);
     expect(await contractOf("KR4")).toEqual({ end_date: "2025-07-15", next_billing_date: "2025-07-15" });
     expect((await runBilling(t.store, { date: "2025-07-15", afterId: "KR3", toId: "KR4" })).billed).toBe(1);
     const final = (await invoicesOf("KR4")).at(-1)!;
     expect(final.billing_date).toBe("2025-07-15");
     expect(await lineKinds(final.id)).toContain("subscription 2025-07-15..2025-08-01");
+    // The 07-01 invoice billed July's subscription at its monthly price; 17 of July's 31 days lie beyond
+    // the end: credited at that price, −16.92 × 17 / 31 = −9.2787… → −9.28 (its CTA likewise).
+    const subscriptionOf = (invoiceId: number) => db().selectFrom("invoice_line").select(["amount", "quantity", "unit_price", "period_start", "period_end"])
+      .where("invoice_id", "=", invoiceId).where("kind", "=", "subscription").execute();
+    const july = (await invoicesOf("KR4")).find((i) => i.billing_date === NIGHT)!;
+    expect(await subscriptionOf(july.id)).toEqual([{ amount: "16.92", quantity: "1", unit_price: "16.92", period_start: NIGHT, period_end: "2025-08-01" }]);
+    expect(await subscriptionOf(final.id)).toEqual([{ amount: "-9.28", quantity: "-0.548387096774", unit_price: "16.92", period_start: "2025-07-15", period_end: "2025-08-01" }]);
+    // Credited once: the contract is billed no more, a rerun of that night issues nothing.
+    expect(await contractOf("KR4")).toEqual({ end_date: "2025-07-15", next_billing_date: null });
+    expect((await runBilling(t.store, { date: "2025-07-15", afterId: "KR3", toId: "KR4" })).billed).toBe(0);
   });
 });

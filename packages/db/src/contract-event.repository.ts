@@ -15,6 +15,8 @@ export interface NewContractEvent {
   readonly requestedBy: ContractEventRequester;
   readonly noticeOn: string | null;
   readonly receivedOn: string;
+  /** The day the engine first knew it when later than `receivedOn` ({@link knownOnAfterIssued}); null = `receivedOn`. */
+  readonly knownOn: string | null;
   readonly details: Record<string, unknown>;
   readonly explanation: string;
   readonly origin: string | null;
@@ -30,6 +32,21 @@ export async function contractEventsOf(db: Db, contractId: string): Promise<Cont
   return db.selectFrom("contract_event").selectAll().where("contract_id", "=", contractId).orderBy("effective_date").orderBy("id").execute();
 }
 
+/**
+ * R8 · CGV 4, 10.3 — "known to an invoice" = received on or before its issue date. An event recorded
+ * now reached none of the invoices already issued: if the last of them was issued on or after
+ * `receivedOn` (the night of the reception day ran before the recording, or the reception is
+ * backdated), the engine knew the event only from the next day; else null (known from `receivedOn`).
+ * Read under the contract's lock, which the night's write also takes before issuing (no invoice of the
+ * contract is being issued meanwhile).
+ */
+export async function knownOnAfterIssued(trx: Transaction<Database>, contractId: string, receivedOn: string): Promise<string | null> {
+  const r = await sql<{ known_on: string | null }>`
+    select (max(issue_date) + 1)::text as known_on from invoice
+    where contract_id = ${contractId} and issue_date >= ${receivedOn}::date`.execute(trx);
+  return r.rows[0]?.known_on ?? null;
+}
+
 /** Inserts the event; false when one of the same kind and date already exists (nothing written). */
 export async function insertContractEvent(trx: Transaction<Database>, e: NewContractEvent): Promise<boolean> {
   const r = await trx
@@ -41,6 +58,7 @@ export async function insertContractEvent(trx: Transaction<Database>, e: NewCont
       requested_by: e.requestedBy,
       notice_on: e.noticeOn,
       received_on: e.receivedOn,
+      known_on: e.knownOn,
       details: JSON.stringify(e.details),
       explanation: e.explanation,
       origin: e.origin,

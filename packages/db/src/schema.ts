@@ -140,6 +140,8 @@ export interface ContractEventTable {
   requested_by: ContractEventRequester;
   notice_on: DateColumn | null;
   received_on: DateColumn;
+  /** The day the engine first knew it, when later than received_on: recorded after an invoice issued on or after that day (migration 0034). */
+  known_on: ColumnType<string | null, string | null | undefined, never>;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
   explanation: string;
   origin: string | null;

@@ -360,6 +360,9 @@ export const END_REASONS = ["supplierSwitch", "termination", "moveOut", "withdra
 const eventReceivedOn = isoDate
   .optional()
   .describe("Day the supplier received the event; absent = known to every invoice (it was in the contract from the start)");
+const eventKnownOn = isoDate
+  .optional()
+  .describe("Day the engine first knew the event, when later than receivedOn: it was recorded after an invoice issued on or after receivedOn, which did not know it (docs/contract-life.md); absent = receivedOn");
 
 /** A distributor service re-billed at the catalogue price in force on its date, no markup (R8, R9 — CGV 4, 5.2). */
 export const distributorFeeSchema = z
@@ -377,6 +380,7 @@ export const eventSchema = z.discriminatedUnion("type", [
       date: isoDate.describe("First day at the new subscribed power"),
       subscribedKva: kva,
       receivedOn: eventReceivedOn,
+      knownOn: eventKnownOn,
       requestedBy: z.enum(EVENT_REQUESTERS).optional(),
       fee: distributorFeeSchema.optional().describe("R8 · CGV 4: the distributor's fee for the change, re-billed on the invoice billing the change date's energy"),
       annualChargeHt: nonNegativeDecimal("R8 · CGV 4: the distributor's annual-character charge, € HT, passed through at no markup when the change reverses one of the opposite direction made less than a year before")
@@ -390,6 +394,7 @@ export const eventSchema = z.discriminatedUnion("type", [
       priceOption: z.enum(PRICE_OPTIONS).describe("The price option from the change date"),
       tariffFormula: z.enum(TARIFF_FORMULAS).describe("The delivery point's tariff formula (FTA) from the change date (docs/contract-life.md: how it follows the option)"),
       receivedOn: eventReceivedOn,
+      knownOn: eventKnownOn,
       requestedBy: z.enum(EVENT_REQUESTERS).optional(),
       fee: distributorFeeSchema.optional().describe("R8 · R9: the distributor's fee for the change, re-billed on the invoice billing the change date's energy"),
       annualChargeHt: nonNegativeDecimal("R8 · CGV 4: the distributor's annual-character charge, € HT, passed through at no markup when the change reverses an option change made less than a year before")
@@ -402,6 +407,7 @@ export const eventSchema = z.discriminatedUnion("type", [
       date: isoDate.describe("First day no longer supplied (the contract's end, exclusive)"),
       reason: z.enum(END_REASONS),
       receivedOn: eventReceivedOn,
+      knownOn: eventKnownOn,
       requestedBy: z.enum(EVENT_REQUESTERS).optional(),
       specialRead: z.boolean().optional().describe("R8 · CGV 10.3: the customer asked for a paid special read of the end date"),
     })

@@ -64,16 +64,19 @@ describe("R8 · CGV 10.1, 10.3 termination: final invoice", () => {
   // Billed monthly on the 15th; the invoice of 2026-01-15 billed the subscription [01-15, 02-15).
   // A switch to a new supplier received on 2026-01-20 ends the contract on 2026-02-03.
   const reads = [teleRead("2026-01-15", { BASE: "5000" }), teleRead("2026-02-03", { BASE: "5190" })];
-  const switched = (over: { receivedOn: string; lastIssueDate?: string }) =>
+  const switched = (over: { receivedOn: string; knownOn?: string; lastIssueDate?: string }) =>
     exampleCase({
       asOf: "2026-02-03",
       contract: { start: "2025-01-15", end: "2026-02-03" },
       reads,
-      events: [{ type: "contractEnd", date: "2026-02-03", reason: "supplierSwitch", receivedOn: over.receivedOn, requestedBy: "newSupplier" }],
+      events: [{
+        type: "contractEnd", date: "2026-02-03", reason: "supplierSwitch", receivedOn: over.receivedOn, requestedBy: "newSupplier",
+        ...(over.knownOn !== undefined ? { knownOn: over.knownOn } : {}),
+      }],
       billing: { lastBillingDate: "2026-01-15", lastIssueDate: over.lastIssueDate ?? "2026-01-15" },
     });
 
-  it("R8 a switch received after the last invoice: the final invoice credits the subscription billed beyond the end (12 days of February) — TTC 33.71", () => {
+  it("R8 a switch received after the last invoice: the final invoice credits the subscription billed beyond the end (12 days of February) — TTC 41.10", () => {
     // energy [01-15, 02-03) 190 kWh × 0.1770 = 33.63; excise 190 × 0.0337 = 6.403 → 6.40;
     // credit [02-03, 02-15) 12.50 × 12/28 = 5.357 → −5.36; CTA 4.50 × 12/28 × 21.93 % = 0.42293 → −0.42.
     // HT 34.25; VAT 6.85; TTC 41.10.
@@ -91,6 +94,17 @@ describe("R8 · CGV 10.1, 10.3 termination: final invoice", () => {
     const [final] = ok(dueInvoices(switched({ receivedOn: "2026-01-10" }))).invoices;
     expect(final!.lines.map((l) => l.kind)).toEqual(["energy", "excise"]);
     expect(totals(final!)).toEqual(["40.03", "8.01", "48.04"]);
+  });
+
+  it("R8 a switch received on the last invoice's issue date but recorded after it (knownOn the next day): credited as if received after — TTC 41.10", () => {
+    const [final] = ok(dueInvoices(switched({ receivedOn: "2026-01-15", knownOn: "2026-01-16" }))).invoices;
+    expect(lines(final!).slice(0, 2)).toEqual([
+      ["subscription", "2026-02-03..2026-02-15", "-5.36"],
+      ["cta", "2026-02-03..2026-02-15", "-0.42"],
+    ]);
+    expect(totals(final!)).toEqual(["34.25", "6.85", "41.10"]);
+    // Received and known on the issue date: known to that invoice, nothing to credit.
+    expect(totals(ok(dueInvoices(switched({ receivedOn: "2026-01-15" }))).invoices[0]!)).toEqual(["40.03", "8.01", "48.04"]);
   });
 
   it("R8 a self-read of the end date passes R2's checks and is the final index of a non-communicating meter; a special read asked wins over it", () => {

@@ -8,7 +8,8 @@
  *   - an end (switch, termination, move-out, withdrawal): the subscription billed beyond the end is
  *     credited (negative subscription and CTA lines for the days after the end, prorated per R1).
  * Both go on the next invoice (the final one for an end). "Known to the last invoice" = received on
- * or before its issue date (`billing.lastIssueDate`); invoices issued by the same computation know
+ * or before its issue date (`billing.lastIssueDate`) and not known to the engine only later
+ * (`knownOn`: recorded after that invoice was issued); invoices issued by the same computation know
  * every event of the case. Recompute-then-diff (STYLE 6): what the last invoice billed is recomputed
  * from the case as it was known then, never read back from stored lines.
  */
@@ -25,11 +26,19 @@ export const RULE_R1_POWER_REBILL = "R1 · CGV 4 (subscription re-priced from th
 export const RULE_R1_OPTION_REPRICE = "R1 · CGV 4 (subscription re-priced from the price option change date: billed days credited at the old option)";
 export const RULE_R1_OPTION_REBILL = "R1 · CGV 4 (subscription re-priced from the price option change date: the same days billed at the new option)";
 
-/** Events of the case the last invoice did not know (received after its issue date). */
+/**
+ * Events of the case the last invoice did not know: received after its issue date, or known to the
+ * engine only after it (`knownOn`: recorded after that invoice was issued, though received on or before
+ * its issue date).
+ */
 export function eventsUnknownToLastInvoice(c: Case): ContractEvent[] {
   const issued = c.billing.lastIssueDate;
   if (issued === undefined || c.billing.lastBillingDate === null) return [];
-  return c.events.filter((e) => (e.type === "powerChange" || e.type === "optionChange" || e.type === "contractEnd") && e.receivedOn !== undefined && e.receivedOn > issued);
+  return c.events.filter((e) => {
+    if (e.type !== "powerChange" && e.type !== "optionChange" && e.type !== "contractEnd") return false;
+    const known = e.knownOn ?? e.receivedOn;
+    return known !== undefined && known > issued;
+  });
 }
 
 /** The case as the last invoice saw it: without the events it did not know, and without an end it did not know. */

@@ -193,7 +193,7 @@ export function applyWhatIf(c: Case, w: WhatIf): unknown {
   let events: Case["events"] = c.events;
   if (w.event) {
     // Known from the start (no reception day): each invoice is recomputed as if it had known the event.
-    const { receivedOn: _received, ...known } = w.event as ContractEvent & { receivedOn?: string };
+    const { receivedOn: _received, knownOn: _knownOn, ...known } = w.event as ContractEvent & { receivedOn?: string; knownOn?: string };
     const e = known as ContractEvent;
     events = [...c.events.filter((x) => !(x.type === e.type && x.date === e.date) && !(e.type === "contractEnd" && x.type === "contractEnd")), e]
       .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));

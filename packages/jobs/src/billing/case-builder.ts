@@ -212,6 +212,7 @@ export function lifeFromRows(rows: readonly ContractEventRow[], rowEnd: LocalDat
         date: r.effective_date,
         reason: r.kind as "supplierSwitch" | "termination" | "moveOut" | "withdrawal",
         receivedOn: r.received_on,
+        ...(r.known_on !== null ? { knownOn: r.known_on } : {}),
         requestedBy: r.requested_by,
         ...(d["specialRead"] === true ? { specialRead: true } : {}),
       });
@@ -223,6 +224,7 @@ export function lifeFromRows(rows: readonly ContractEventRow[], rowEnd: LocalDat
         priceOption: d["priceOption"] as Case["contract"]["priceOption"],
         tariffFormula: d["tariffFormula"] as Case["contract"]["tariffFormula"],
         receivedOn: r.received_on,
+        ...(r.known_on !== null ? { knownOn: r.known_on } : {}),
         requestedBy: r.requested_by,
         ...(fee ? { fee } : {}),
         ...(typeof d["annualChargeHt"] === "string" ? { annualChargeHt: d["annualChargeHt"] } : {}),
@@ -234,6 +236,7 @@ export function lifeFromRows(rows: readonly ContractEventRow[], rowEnd: LocalDat
         date: r.effective_date,
         subscribedKva: Number(d["subscribedKva"]),
         receivedOn: r.received_on,
+        ...(r.known_on !== null ? { knownOn: r.known_on } : {}),
         requestedBy: r.requested_by,
         ...(fee ? { fee } : {}),
         ...(typeof d["annualChargeHt"] === "string" ? { annualChargeHt: d["annualChargeHt"] } : {}),

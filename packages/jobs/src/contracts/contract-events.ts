@@ -44,6 +44,7 @@ import {
   findCustomerDepartment,
   hasInvoices,
   insertContractEvent,
+  knownOnAfterIssued,
   loadReference,
   lockContract,
   updateContractLife,
@@ -335,9 +336,15 @@ async function recordIn(
         break;
       }
     }
+    // An event dated in a billed period is corrected below (its invoices then know it); otherwise, the
+    // invoices issued on or after its reception day before this recording did not know it (R8 · CGV 4).
+    const knownOn = retro === null ? await knownOnAfterIssued(trx, k.id, receivedOn) : null;
+    if (knownOn !== null) {
+      explanation += `; known from ${knownOn}: the invoice issued ${dates.addDays(knownOn, -1)} was made before this recording, so the next invoice adjusts what it billed in advance (R8 · CGV 4)`;
+    }
     const row = {
       contractId: k.id, kind: e.kind, effectiveDate, requestedBy, noticeOn: e.kind === "supplierSwitch" || e.kind === "moveIn" || e.kind === "powerChange" || e.kind === "optionChange" ? null : (e.kind === "withdrawal" ? e.date : noticeOn),
-      receivedOn, details, explanation, origin,
+      receivedOn, knownOn, details, explanation, origin,
     };
     if (retro !== null) {
       const correction = await retroactiveCorrection(trx, k, row, retro, today, dryRun);

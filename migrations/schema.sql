@@ -498,6 +498,7 @@ CREATE TABLE public.contract (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     declared_annual_kwh jsonb,
     switch_to_monthly_on date,
+    last_correction_id bigint,
     CONSTRAINT contract_billing_day_check CHECK (((billing_day >= 1) AND (billing_day <= 31))),
     CONSTRAINT contract_billing_mode_check CHECK ((billing_mode = ANY (ARRAY['monthly'::text, 'smoothed'::text]))),
     CONSTRAINT contract_delivery_point_check CHECK ((delivery_point ~ '^[0-9]{14}$'::text)),
@@ -3007,6 +3008,14 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.contract_event
     ADD CONSTRAINT contract_event_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: contract contract_last_correction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract
+    ADD CONSTRAINT contract_last_correction_id_fkey FOREIGN KEY (last_correction_id) REFERENCES public.correction(id);
 
 
 --

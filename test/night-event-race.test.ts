@@ -17,7 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINE_VERSION } from "@billing/core";
 import { insertContracts, insertCustomers, insertMeterReads, insertOffer, startRun } from "@billing/db";
-import { recordContractEvent, runBilling } from "@billing/jobs";
+import { commitRecalculation, recordContractEvent, runBilling } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { RunTally } from "../packages/jobs/src/billing/night/account.ts";
 import { computeChunk } from "../packages/jobs/src/billing/night/compute.ts";
@@ -38,7 +38,7 @@ const event = (e: Record<string, unknown>) => contractEventInputSchema.parse(e);
 
 beforeAll(async () => {
   t = await openTestStore();
-  const ids = ["KR1", "KR2", "KR3", "KR4"];
+  const ids = ["KR1", "KR2", "KR3", "KR4", "KR5"];
   await insertCustomers(db(), ids.map((k, i) => ({ id: `C${k}`, kind: "residential" as const, name: `Client ${i + 1}`, department: "75" })));
   await insertOffer(db(), { id: "RACE-2025", name: "Test offer", capacity: "included" }, [
     { offer_id: "RACE-2025", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2025-01-01", valid_to: null, amount: "8.00" },
@@ -182,5 +182,30 @@ describe("an event recorded while the night bills the same contract", () => {
     // Credited once: the contract is billed no more, a rerun of that night issues nothing.
     expect(await contractOf("KR4")).toEqual({ end_date: "2025-07-15", next_billing_date: null });
     expect((await runBilling(t.store, { date: "2025-07-15", afterId: "KR3", toId: "KR4" })).billed).toBe(0);
+  });
+});
+
+describe("a correction committed while the night bills the same contract", () => {
+  // The invoice of 2025-06-01 billed [05-01, 06-01) up to the tele-read 1600. A recalculation (the 06-01
+  // index was 1500) replaces it after the night computed 07-01's invoice from 1600 (600 kWh): written as
+  // computed, [05-01, 07-01) would be billed 200 + 600 = 800 kWh of the 900 read — 100 kWh never billed.
+  it("the write sets the contract aside (its row names the correction); the next run bills from the corrected index: 700 kWh", async () => {
+    const n = await nightUpToWrite("KR5");
+    expect(n.prepared[0]!.invoices[0]!.document.lines.filter((l) => l.kind === "energy").map((l) => l.quantity)).toEqual(["600"]);
+    const request = { contractId: "KR5", from: "2025-06-01", requestedOn: NIGHT, reads: [{ date: "2025-06-01", register: "BASE", index: "1500", source: "teleRead" }] };
+    const committed = await commitRecalculation(t.store, request);
+    expect(committed.status).toBe("committed");
+    const correctionId = committed.status === "committed" ? committed.correction.id : -1;
+    await n.write();
+    expect(n.written.map((p) => [p.outcome.outcome, p.outcome.reason])).toEqual([
+      ["failed", `contract KR5 was corrected while the night billed it (correction ${correctionId}, billing recalc); nothing issued tonight, the next run bills it from the corrected invoices`],
+    ]);
+    expect(await contractOf("KR5")).toEqual({ end_date: null, next_billing_date: NIGHT });
+    const again = await runBilling(t.store, { date: NIGHT, afterId: "KR4", toId: "KR5" });
+    expect([again.billed, again.failures]).toEqual([1, []]);
+    const july = (await invoicesOf("KR5")).find((i) => i.billing_date === NIGHT && i.kind === "monthlyInvoice" && i.replaces_invoice_id === null)!;
+    const energy = await db().selectFrom("invoice_line").select(["quantity", "period_start", "period_end"])
+      .where("invoice_id", "=", july.id).where("kind", "=", "energy").execute();
+    expect(energy).toEqual([{ quantity: "700", period_start: "2025-06-01", period_end: NIGHT }]);
   });
 });

@@ -52,6 +52,15 @@ export async function recordCorrection(trx: Transaction<Database>, c: { requestK
   return Number(row.id);
 }
 
+/**
+ * The contract's row names its last correction (migration 0035): the night's write, which re-reads its
+ * chunk's contracts under their row locks, then sets aside a contract it read before this correction.
+ * The caller holds the contract's row lock (taken before planning the correction).
+ */
+export async function markContractCorrected(trx: Transaction<Database>, contractId: string, correctionId: number): Promise<void> {
+  await trx.updateTable("contract").set({ last_correction_id: correctionId }).where("id", "=", contractId).execute();
+}
+
 /** The documents a correction issued: for each replaced invoice, its credit note and the new invoice (null: cancelled only). */
 export async function recordCorrectionDocuments(
   trx: Transaction<Database>,

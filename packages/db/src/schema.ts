@@ -124,6 +124,11 @@ export interface ContractTable {
    * the first plan anniversary on or after this date, then the run clears it; null = none.
    */
   switch_to_monthly_on: ColumnType<DateColumn | null, DateColumn | null | undefined, DateColumn | null>;
+  /**
+   * The last correction committed for the contract (migration 0035), written under the contract's row
+   * lock: a night that read the contract before it sees the row changed and issues nothing for it.
+   */
+  last_correction_id: ColumnType<string | null, never, number>;
   created_at: Timestamp;
 }
 

@@ -88,7 +88,7 @@ describe("R6 R7 gaps stay gaps", () => {
       contract: {
         id: "K1", customer_id: "C1", delivery_point: "12345678901234", offer_id: "O1", subscribed_kva: 6, price_option: "BASE", tariff_formula: "BTINFCUST",
         billing_mode: "monthly", billing_day: 15, communicating_meter: true, start_date: "2023-06-15", end_date: null, invoice_series: "FA",
-        next_billing_date: "2023-06-15", declared_annual_kwh: null, switch_to_monthly_on: null, created_at: new Date(),
+        next_billing_date: "2023-06-15", declared_annual_kwh: null, switch_to_monthly_on: null, last_correction_id: null, created_at: new Date(),
       },
       offer: { id: "O1", name: "O", capacity: "included", subscription: [{ from: "2023-01-01", priceOption: "BASE", kva: 6, monthlyHt: "3" }], energy: [] },
       reference,

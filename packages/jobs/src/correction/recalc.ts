@@ -50,6 +50,8 @@ import {
   loadCorrectionDocuments,
   loadOffers,
   loadReference,
+  lockContract,
+  markContractCorrected,
   recordCorrection,
   recordCorrectionDocuments,
 } from "@billing/db";
@@ -354,7 +356,14 @@ export async function commitRecalculation(store: Store, request: unknown, opts: 
   const early = beforeCommit(loaded.plan);
   if (early) return early;
   try {
-    return await store.db.transaction().execute((trx) => issueCorrection(trx, loaded, opts));
+    // Planned again under the contract's row lock — the lock the night's write and an event's recording
+    // take: an invoice the night issued since the plan above is in the range's view (its guards apply),
+    // and a night that read the contract before this commit sees its row changed (last_correction_id).
+    return await store.db.transaction().execute(async (trx) => {
+      await lockContract(trx, loaded.plan.request.contractId);
+      const locked = await plan(trx, request);
+      return beforeCommit(locked.plan) ?? issueCorrection(trx, locked, opts);
+    });
   } catch (e) {
     // A concurrent commit of the same request got there first: report its documents.
     const other = await committedUnder(store.db, loaded.plan.requestKey);
@@ -392,6 +401,7 @@ async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts:
   const r = p.request;
   const reasonOf = (number: string) => (p.documents.find((d) => d.replaces === number)?.creditNote ?? p.cancellations.find((c) => c.cancels === number)!.creditNote).correction!;
   const correctionId = await recordCorrection(trx, { requestKey: p.requestKey, contractId: r.contractId, requestedOn: r.requestedOn, initiatedBy: r.initiatedBy, request: r });
+  await markContractCorrected(trx, r.contractId, correctionId);
   const creditNotes: NewInvoice[] = touched.map((x) => {
     const original = stored.get(x.number)!;
     const contractPart = { cancels: x.number, cancelledHash: original.invoice.hash };

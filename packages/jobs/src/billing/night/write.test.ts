@@ -11,7 +11,7 @@ const row: ContractRow = {
   id: "K1", customer_id: "C1", delivery_point: "97000000000001", offer_id: "O", subscribed_kva: 6, price_option: "BASE",
   tariff_formula: "BTINFCUST", billing_mode: "monthly", billing_day: 1, communicating_meter: true, start_date: "2025-04-01",
   end_date: null, invoice_series: "FA", next_billing_date: "2025-07-01", declared_annual_kwh: { BASE: "3000" },
-  switch_to_monthly_on: null, created_at: new Date("2025-03-01T10:00:00Z"),
+  switch_to_monthly_on: null, last_correction_id: null, created_at: new Date("2025-03-01T10:00:00Z"),
 };
 const billed: ContractResult = {
   contract: row, invoices: [], next: "2025-08-01", lines: 9, smoothed: NO_SMOOTHED, eventsSeen: 1,
@@ -22,6 +22,12 @@ const now = (change: Partial<ContractRow>, events = 1) => ({ row: { ...row, decl
 describe("a computed contract judged against the store under its row lock", () => {
   it("unchanged (equal values, fresh objects): written as computed", () => {
     expect(asOfNow(billed, now({}))).toBe(billed);
+  });
+
+  it("a correction committed meanwhile (billing recalc): failed with the reason, nothing issued, its next billing date kept", () => {
+    const p = asOfNow(billed, now({ last_correction_id: "7" }));
+    expect(p).toMatchObject({ invoices: [], lines: 0, keepNext: true, outcome: { outcome: "failed" } });
+    expect(p.outcome.reason).toBe("contract K1 was corrected while the night billed it (correction 7, billing recalc); nothing issued tonight, the next run bills it from the corrected invoices");
   });
 
   it("an event recorded meanwhile: failed with the reason, nothing issued, its next billing date left to the event", () => {

@@ -74,6 +74,14 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
   const changed: string[] = [];
   for (const k in read) if (!same(read[k], current[k])) changed.push(k);
   if (changed.length === 0) return p;
+  if (changed.includes("last_correction_id")) {
+    // A correction cancelled and replaced invoices after the night read where the contract's billing
+    // stood (the indexes billed up to, the subscription billed in advance): what it computed is stale.
+    return aside({
+      contractId: id, outcome: "failed",
+      reason: `contract ${id} was corrected while the night billed it (correction ${String(current["last_correction_id"])}, billing recalc); nothing issued tonight, the next run bills it from the corrected invoices`,
+    });
+  }
   if (changed.includes("next_billing_date") && changed.every((k) => WRITTEN_BY_A_NIGHT.has(k))) {
     return aside({ contractId: id, outcome: "unchanged", reason: "already issued by another run" });
   }

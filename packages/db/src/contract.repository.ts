@@ -84,8 +84,8 @@ export async function setNextBillingDates(
   const ids = rows.map((r) => r.id);
   // The contracts are found by their key ("c.id = any(…)": an index scan on contract_pkey, the planner's
   // estimate the chunk's size): joined with the chunk alone, the planner hashed the whole contract table
-  // once per chunk (a sequential scan of 100,000 contracts per 1,000 billed, quadratic over a night;
-  // docs/performance.md "The workers' PostgreSQL side, second pass").
+  // once per chunk wherever it priced one scan below 1,000 index probes (100,000 contracts: a sequential
+  // scan of all of them per 1,000 billed; docs/performance.md "The workers' PostgreSQL side, second pass").
   const result = await sql`
     update contract c set next_billing_date = u.next
     from unnest(${ids}::text[], ${rows.map((r) => r.next)}::date[]) as u(id, next)

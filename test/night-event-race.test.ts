@@ -158,7 +158,7 @@ describe("an event recorded while the night bills the same contract", () => {
   });
   // Not a race: "known to the last invoice = received on or before its issue date" is read by day. An end
   // received on the night's date but recorded after the night billed the contract did not reach that
-  // invoice: recording it sets known_on to the next day (migration 0034, docs/contract-life.md "Known to an
+  // invoice: recording it sets known_on to the next day (migration 0033, docs/contract-life.md "Known to an
   // invoice"), so the final invoice credits the days the invoice billed in advance beyond the end.
   it("an end received on the night's date but recorded after its invoice: known from the next day, the subscription billed beyond the end is credited on the final invoice", async () => {
     expect((await runBilling(t.store, { date: NIGHT, afterId: "KR3", toId: "KR4" })).billed).toBe(1);

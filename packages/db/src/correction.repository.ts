@@ -53,7 +53,7 @@ export async function recordCorrection(trx: Transaction<Database>, c: { requestK
 }
 
 /**
- * The contract's row names its last correction (migration 0035): the night's write, which re-reads its
+ * The contract's row names its last correction (migration 0034): the night's write, which re-reads its
  * chunk's contracts under their row locks, then sets aside a contract it read before this correction.
  * The caller holds the contract's row lock (taken before planning the correction).
  */

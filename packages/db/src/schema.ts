@@ -125,7 +125,7 @@ export interface ContractTable {
    */
   switch_to_monthly_on: ColumnType<DateColumn | null, DateColumn | null | undefined, DateColumn | null>;
   /**
-   * The last correction committed for the contract (migration 0035), written under the contract's row
+   * The last correction committed for the contract (migration 0034), written under the contract's row
    * lock: a night that read the contract before it sees the row changed and issues nothing for it.
    */
   last_correction_id: ColumnType<string | null, never, number>;
@@ -145,7 +145,7 @@ export interface ContractEventTable {
   requested_by: ContractEventRequester;
   notice_on: DateColumn | null;
   received_on: DateColumn;
-  /** The day the engine first knew it, when later than received_on: recorded after an invoice issued on or after that day (migration 0034). */
+  /** The day the engine first knew it, when later than received_on: recorded after an invoice issued on or after that day (migration 0033). */
   known_on: ColumnType<string | null, string | null | undefined, never>;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
   explanation: string;

@@ -88,11 +88,7 @@ export class InvoiceEncoder {
       sharedParts: input.sharedParts,
       charges: chargeLinesOfDocument(doc),
       documentJson: Buffer.from(canonicalJson(doc), "utf8"),
-      rows: Buffer.from(
-        invoiceRowOf(inv) + lineRowsOf(doc) + vatRowsOf(doc) +
-          `${field(input.caseHash)}\t${field(input.contractPartJson ?? canonicalJson(input.contractPart))}\t${field(sharedPartsJsonOf(input.sharedParts))}\t\n`,
-        "utf8",
-      ),
+      rows: Buffer.from(invoiceRowOf(inv) + lineRowsOf(doc) + vatRowsOf(doc) + inputRowOf(input), "utf8"),
       lineCount: doc.lines.length,
       vatCount: doc.vat.length,
     };
@@ -165,6 +161,11 @@ function vatRowsOf(doc: Invoice): string {
 
 /** invoice_input's columns, the invoice id last. */
 const INPUT_COLUMNS = "case_hash, contract_part, shared_parts, invoice_id";
+
+function inputRowOf(input: NewInvoice["input"]): string {
+  const contractPartJson = input.contractPartJson ?? canonicalJson(input.contractPart);
+  return `${field(input.caseHash)}\t${field(contractPartJson)}\t${field(sharedPartsJsonOf(input.sharedParts))}\t\n`;
+}
 
 /** invoice's columns known when the invoice is computed, in the order of {@link invoiceRowOf}. */
 const INVOICE_OWN_COLUMNS =

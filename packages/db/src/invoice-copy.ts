@@ -2,8 +2,16 @@
  * The lean write of invoices on PostgreSQL (issue 15 item 3): lines, VAT groups and stored inputs,
  * then (under the series lock) the invoice rows, go to the database as `COPY … FROM STDIN` text
  * (pg-copy-streams), one COPY per table and chunk, on the transaction's own connection — no
- * multi-megabyte jsonb parameter to parse and expand. PGlite has no COPY stream: it keeps the jsonb statement (invoice.repository.ts), the same
- * rows either way (tested: test/lean-write.test.ts).
+ * multi-megabyte jsonb parameter to parse and expand. PGlite has no COPY stream: it keeps the jsonb
+ * statement (invoice.repository.ts), the same rows either way (tested: test/lean-write.test.ts).
+ *
+ * An invoice is **encoded** for COPY once (`InvoiceEncoder`): its canonical JSON and its rows' COPY text,
+ * as UTF-8 bytes, with only what the write still needs beside them. The nightly run encodes each
+ * contract's invoices as soon as they are computed (issue 15, "Allocation and GC in the workers"), so a
+ * chunk waiting for its write holds a few buffers per invoice, outside the JavaScript heap, instead of
+ * the documents' object graphs that every young-generation collection copied until the chunk was written.
+ * A row's invoice id — and an invoice row's numbering and chain — are known only at the write: each
+ * table is copied with those columns last, and the write appends them to the encoded rows.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -11,16 +19,103 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { storedExplanation, storedRule } from "@billing/core";
 import type { Invoice } from "@billing/core";
+import { canonicalJson } from "./canonical-json.ts";
+import type { NewInvoice } from "./invoice.repository.ts";
+import { assertStorable } from "./invoice-rows.ts";
 
-/** One invoice's detail rows, its id allocated. */
-export interface CopyItem {
-  readonly id: number;
-  readonly document: Invoice;
+/** An R3/R4 charge billed on an invoice line (`inputs.chargeId`). */
+export interface ChargeLine {
+  readonly chargeId: string;
+  readonly lineNo: number;
+}
+
+/** An invoice ready for the COPY write path: what numbering, the chain and the run need, and its rows as bytes. */
+export interface EncodedInvoice {
+  readonly encoding: "copy";
+  readonly seriesPrefix: string;
+  readonly kind: Invoice["kind"];
+  readonly contractId: string;
+  readonly billingDate: string;
+  readonly issueDate: string;
+  readonly engineVersion: string;
+  /** The stored input's case hash (the chain's inputHash). */
   readonly caseHash: string;
-  /** canonical JSON of the contract part of the case. */
-  readonly contractPartJson: string;
-  /** canonical JSON of { part name: hash }. */
-  readonly sharedPartsJson: string;
+  /** The stored input's shared parts, written once to case_part. */
+  readonly sharedParts: NewInvoice["input"]["sharedParts"];
+  /** The lines billing a pending charge (none: the shared empty list). */
+  readonly charges: readonly ChargeLine[];
+  /** canonicalJson(document) as UTF-8, hashed into the series' chain when the invoice is numbered. */
+  readonly documentJson: Buffer;
+  /**
+   * COPY text of its rows, one per line: the invoice's own columns ({@link INVOICE_OWN_COLUMNS}), then
+   * its `lineCount` lines, `vatCount` VAT groups and its stored input. Each row ends with the tab before
+   * the columns the write appends (its numbering; the invoice id), then a newline.
+   */
+  readonly rows: Buffer;
+  readonly lineCount: number;
+  readonly vatCount: number;
+}
+
+/** An invoice encoded already (the nightly run's) rather than a document. */
+export const isEncoded = (inv: NewInvoice | EncodedInvoice): inv is EncodedInvoice => (inv as EncodedInvoice).encoding === "copy";
+
+const NO_CHARGES: readonly ChargeLine[] = Object.freeze([]);
+
+/**
+ * Encodes invoices for COPY after the checks issueInvoices runs on a document: the full round trip
+ * (document → rows → document) on the first one it encodes — it costs as much as computing the
+ * invoice, and the first is enough to catch a field the tables do not keep — and the decimal checks on
+ * every one. Throws on a document the store cannot keep exactly (a bug upstream). One encoder per
+ * chunk (or per issueInvoices call).
+ */
+export class InvoiceEncoder {
+  private checkedRoundTrip = false;
+
+  encode(inv: NewInvoice): EncodedInvoice {
+    const doc = inv.document;
+    assertStorable(doc, !this.checkedRoundTrip);
+    this.checkedRoundTrip = true;
+    const input = inv.input;
+    return {
+      encoding: "copy",
+      seriesPrefix: inv.seriesPrefix,
+      kind: doc.kind,
+      contractId: doc.contractId,
+      billingDate: doc.billingDate,
+      issueDate: doc.issueDate,
+      engineVersion: inv.engineVersion,
+      caseHash: input.caseHash,
+      sharedParts: input.sharedParts,
+      charges: chargeLinesOfDocument(doc),
+      documentJson: Buffer.from(canonicalJson(doc), "utf8"),
+      rows: Buffer.from(invoiceRowOf(inv) + lineRowsOf(doc) + vatRowsOf(doc) + inputRowOf(input), "utf8"),
+      lineCount: doc.lines.length,
+      vatCount: doc.vat.length,
+    };
+  }
+}
+
+/** The lines of `doc` billing a pending charge (`inputs.chargeId`). */
+export function chargeLinesOfDocument(doc: Invoice): readonly ChargeLine[] {
+  let charges: ChargeLine[] | undefined;
+  for (const l of doc.lines) {
+    const chargeId = l.inputs["chargeId"];
+    if (chargeId !== undefined) (charges ??= []).push({ chargeId, lineNo: l.lineNo });
+  }
+  return charges ?? NO_CHARGES;
+}
+
+/** The { name: hash } JSON of shared-parts objects already seen (a stored input's are shared by the contracts that share its parts). */
+const sharedPartsJson = new WeakMap<object, string>();
+
+/** canonicalJson({ part name: hash }) of a stored input's shared parts. */
+export function sharedPartsJsonOf(parts: NewInvoice["input"]["sharedParts"]): string {
+  let json = sharedPartsJson.get(parts);
+  if (json === undefined) {
+    json = canonicalJson(Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, p.hash])));
+    sharedPartsJson.set(parts, json);
+  }
+  return json;
 }
 
 const SPECIAL = /[\\\t\n\r]/;
@@ -34,89 +129,151 @@ function field(v: string | number | null): string {
   return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
 }
 
-/**
- * A table's COPY text as UTF-8 buffers of about 64 KB: rows are appended to a short string that is
- * encoded whenever it passes the size (issue 15 item 3). One string for the whole chunk made a rope of
- * thousands of pieces that was flattened and encoded at once: measured on 1,000 demo invoices' lines,
- * 102 µs of CPU per invoice against 53 µs this way (the text is byte for byte the same).
- */
-class CopyText {
-  private static readonly SIZE = 64 * 1024;
-  readonly buffers: Buffer[] = [];
-  private text = "";
+/** An object or array column: its JSON (JSON.stringify, as the jsonb statement sends it), null as \N. */
+function jsonField(v: unknown): string {
+  return v === null || v === undefined ? "\\N" : field(JSON.stringify(v));
+}
 
-  add(row: string): void {
-    this.text += row;
-    if (this.text.length >= CopyText.SIZE) {
-      this.buffers.push(Buffer.from(this.text, "utf8"));
-      this.text = "";
+/** invoice_line's columns, the invoice id last (appended at the write). */
+const LINE_COLUMNS = "issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation, invoice_id";
+
+function lineRowsOf(doc: Invoice): string {
+  let rows = "";
+  for (const l of doc.lines) {
+    rows +=
+      `${doc.issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
+      `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\t\n`;
+  }
+  return rows;
+}
+
+/** invoice_vat's columns, the invoice id last. */
+const VAT_COLUMNS = "group_no, rate, base, amount, invoice_id";
+
+function vatRowsOf(doc: Invoice): string {
+  let rows = "";
+  for (let i = 0; i < doc.vat.length; i++) {
+    const g = doc.vat[i]!;
+    rows += `${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\t\n`;
+  }
+  return rows;
+}
+
+/** invoice_input's columns, the invoice id last. */
+const INPUT_COLUMNS = "case_hash, contract_part, shared_parts, invoice_id";
+
+function inputRowOf(input: NewInvoice["input"]): string {
+  const contractPartJson = input.contractPartJson ?? canonicalJson(input.contractPart);
+  return `${field(input.caseHash)}\t${field(contractPartJson)}\t${field(sharedPartsJsonOf(input.sharedParts))}\t\n`;
+}
+
+/** invoice's columns known when the invoice is computed, in the order of {@link invoiceRowOf}. */
+const INVOICE_OWN_COLUMNS =
+  "kind, contract_id, customer_id, delivery_point, billing_date, issue_date, due_date, subscription_start, subscription_end, " +
+  "energy_start, energy_end, total_ht, total_vat, total_ttc, indexes, true_up, consumption, self_read_window, correction, final, " +
+  "cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash";
+/** invoice's columns set when it is numbered, under the series lock, in the order of {@link numberingOf}. */
+const INVOICE_NUMBERING_COLUMNS = "id, series_id, seq, number, previous_hash, hash";
+
+function invoiceRowOf(inv: NewInvoice): string {
+  const d = inv.document;
+  return (
+    `${field(d.kind)}\t${field(d.contractId)}\t${field(d.customerId)}\t${field(d.deliveryPoint)}\t${field(d.billingDate)}\t` +
+    `${field(d.issueDate)}\t${field(d.dueDate)}\t${field(d.subscriptionPeriod?.start ?? null)}\t${field(d.subscriptionPeriod?.end ?? null)}\t` +
+    `${field(d.energyPeriod?.start ?? null)}\t${field(d.energyPeriod?.end ?? null)}\t${field(d.totalHt)}\t${field(d.totalVat)}\t` +
+    `${field(d.totalTtc)}\t${jsonField(d.indexes)}\t${jsonField(d.trueUp)}\t${jsonField(d.consumption)}\t${jsonField(d.selfReadWindow)}\t` +
+    `${jsonField(d.correction)}\t${jsonField(d.final)}\t${field(inv.cancelsInvoiceId ?? null)}\t${field(inv.replacesInvoiceId ?? null)}\t` +
+    `${field(inv.runId)}\t${field(inv.engineVersion)}\t${field(inv.input.caseHash)}\t\n`
+  );
+}
+
+/** The numbering columns of an invoice row, after its own (and the row's newline). */
+export interface InvoiceNumbering {
+  readonly id: number;
+  readonly seriesId: string;
+  readonly seq: number;
+  readonly number: string;
+  readonly previousHash: string;
+  readonly hash: string;
+}
+
+function numberingOf(n: InvoiceNumbering): string {
+  return `${n.id}\t${field(n.seriesId)}\t${n.seq}\t${field(n.number)}\t${field(n.previousHash)}\t${field(n.hash)}\n`;
+}
+
+/**
+ * A table's COPY text as buffers of 64 KB: encoded rows are copied in, and the columns known only at
+ * the write (an invoice id, an invoice's numbering) appended to them, without a string per row.
+ */
+class CopyBytes {
+  private static readonly SIZE = 64 * 1024;
+  private readonly buffers: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(CopyBytes.SIZE);
+  private used = 0;
+
+  /** `bytes[start, end)`. */
+  addBytes(bytes: Buffer, start = 0, end = bytes.length): void {
+    const n = end - start;
+    if (this.used + n > CopyBytes.SIZE) this.flush();
+    if (n > CopyBytes.SIZE) this.buffers.push(bytes.subarray(start, end));
+    else this.used += bytes.copy(this.buffer, this.used, start, end);
+  }
+
+  /**
+   * `count` rows of `rows` from byte `start`, each with `last` — its last columns and the newline — in
+   * place of its newline; gives the byte after them.
+   */
+  addRowsEndingWith(rows: Buffer, start: number, count: number, last: Buffer): number {
+    for (let k = 0; k < count; k++) {
+      const newline = rows.indexOf(NEWLINE, start);
+      this.addBytes(rows, start, newline);
+      this.addBytes(last);
+      start = newline + 1;
     }
+    return start;
   }
 
   done(): Buffer[] {
-    if (this.text !== "") this.buffers.push(Buffer.from(this.text, "utf8"));
-    this.text = "";
+    this.flush();
     return this.buffers;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.buffers.push(this.buffer.subarray(0, this.used));
+    this.buffer = Buffer.allocUnsafe(CopyBytes.SIZE);
+    this.used = 0;
   }
 }
 
-async function copyRows(client: pg.ClientBase, statement: string, text: CopyText): Promise<void> {
+const NEWLINE = 0x0a;
+
+async function copyRows(client: pg.ClientBase, statement: string, text: CopyBytes): Promise<void> {
   const buffers = text.done();
   if (buffers.length === 0) return;
   await pipeline(Readable.from(buffers), client.query(copyFrom(statement)));
 }
 
-/** Lines, VAT groups and inputs of `items` by COPY, in the caller's transaction (`client`'s). */
-export async function copyDetailRows(client: pg.ClientBase, items: readonly CopyItem[]): Promise<void> {
-  const lines = new CopyText();
-  const vat = new CopyText();
-  const inputs = new CopyText();
-  for (const it of items) {
-    const id = String(it.id);
-    const issueDate = it.document.issueDate;
-    for (const l of it.document.lines) {
-      lines.add(
-        `${id}\t${issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
-        `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\n`,
-      );
-    }
-    const groups = it.document.vat;
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      vat.add(`${id}\t${i + 1}\t${g.rate}\t${g.base}\t${g.amount}\n`);
-    }
-    inputs.add(`${id}\t${field(it.caseHash)}\t${field(it.contractPartJson)}\t${field(it.sharedPartsJson)}\n`);
+/** Lines, VAT groups and inputs of encoded invoices whose ids are allocated, by COPY in the caller's transaction (`client`'s). */
+export async function copyDetailRows(client: pg.ClientBase, items: readonly { readonly id: number; readonly item: EncodedInvoice }[]): Promise<void> {
+  const lines = new CopyBytes();
+  const vat = new CopyBytes();
+  const inputs = new CopyBytes();
+  for (const { id, item } of items) {
+    const last = Buffer.from(`${id}\n`, "latin1");
+    const afterInvoiceRow = item.rows.indexOf(NEWLINE) + 1;
+    const afterLines = lines.addRowsEndingWith(item.rows, afterInvoiceRow, item.lineCount, last);
+    const afterVat = vat.addRowsEndingWith(item.rows, afterLines, item.vatCount, last);
+    inputs.addRowsEndingWith(item.rows, afterVat, 1, last);
   }
-  await copyRows(client, "copy invoice_line (invoice_id, issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation) from stdin", lines);
-  await copyRows(client, "copy invoice_vat (invoice_id, group_no, rate, base, amount) from stdin", vat);
-  await copyRows(client, "copy invoice_input (invoice_id, case_hash, contract_part, shared_parts) from stdin", inputs);
+  await copyRows(client, `copy invoice_line (${LINE_COLUMNS}) from stdin`, lines);
+  await copyRows(client, `copy invoice_vat (${VAT_COLUMNS}) from stdin`, vat);
+  await copyRows(client, `copy invoice_input (${INPUT_COLUMNS}) from stdin`, inputs);
 }
 
-/** invoice's columns and the keys of the header objects insertInvoiceRows builds. */
-const INVOICE_COLUMNS: readonly (readonly [string, string])[] = [
-  ["id", "id"], ["series_id", "seriesId"], ["seq", "seq"], ["number", "number"], ["kind", "kind"], ["contract_id", "contractId"],
-  ["customer_id", "customerId"], ["delivery_point", "deliveryPoint"], ["billing_date", "billingDate"], ["issue_date", "issueDate"],
-  ["due_date", "dueDate"], ["subscription_start", "subscriptionStart"], ["subscription_end", "subscriptionEnd"],
-  ["energy_start", "energyStart"], ["energy_end", "energyEnd"], ["total_ht", "totalHt"], ["total_vat", "totalVat"],
-  ["total_ttc", "totalTtc"], ["indexes", "indexes"], ["true_up", "trueUp"], ["consumption", "consumption"],
-  ["self_read_window", "selfReadWindow"], ["correction", "correction"], ["final", "final"], ["cancels_invoice_id", "cancelsInvoiceId"],
-  ["replaces_invoice_id", "replacesInvoiceId"], ["run_id", "runId"], ["engine_version", "engineVersion"], ["input_hash", "inputHash"],
-  ["previous_hash", "previousHash"], ["hash", "hash"],
-];
-
-const INVOICE_KEYS: readonly string[] = INVOICE_COLUMNS.map(([, key]) => key);
-
-/** The invoice rows by COPY (the header objects of insertInvoiceRows: objects and arrays go as JSON). */
-export async function copyInvoiceRows(client: pg.ClientBase, rows: readonly Record<string, unknown>[]): Promise<void> {
-  const text = new CopyText();
-  for (const r of rows) {
-    let row = "";
-    for (let c = 0; c < INVOICE_KEYS.length; c++) {
-      const v = r[INVOICE_KEYS[c]!];
-      row += field(v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : (v as string | number));
-      row += c === INVOICE_KEYS.length - 1 ? "\n" : "\t";
-    }
-    text.add(row);
-  }
-  await copyRows(client, `copy invoice (${INVOICE_COLUMNS.map(([c]) => c).join(", ")}) from stdin`, text);
+/** The invoice rows of numbered encoded invoices by COPY: each one's own columns, then its numbering. */
+export async function copyInvoiceRows(client: pg.ClientBase, numbered: readonly (InvoiceNumbering & { readonly item: EncodedInvoice })[]): Promise<void> {
+  const text = new CopyBytes();
+  for (const n of numbered) text.addRowsEndingWith(n.item.rows, 0, 1, Buffer.from(numberingOf(n), "utf8"));
+  await copyRows(client, `copy invoice (${INVOICE_OWN_COLUMNS}, ${INVOICE_NUMBERING_COLUMNS}) from stdin`, text);
 }

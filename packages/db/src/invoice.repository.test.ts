@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
+import { InvoiceEncoder } from "./invoice-copy.ts";
 import {
-  InvoiceAlreadyIssuedError, findInvoiceByNumber, issueInvoices, verifyChain,
+  InvoiceAlreadyIssuedError, type NewInvoice, findInvoiceByNumber, issueInvoices, verifyChain, writesByCopy,
 } from "./invoice.repository.ts";
 import { fakeInvoice, newInvoice, seedContracts } from "./test-fixtures.ts";
 import { openTestStore } from "./testing.ts";
@@ -53,6 +54,60 @@ describe("issueInvoices", () => {
     await expect(t.store.db.transaction().execute((trx) => issueInvoices(trx, [bad]))).rejects.toThrow(
       /totalTtc "8.258e1" is not a plain decimal string/,
     );
+  });
+});
+
+describe("invoices encoded when computed (issue 15, InvoiceEncoder)", () => {
+  /** Two invoices of `contract`, one with a stored input over 64 KB (a COPY row longer than one of the write's buffers). */
+  const invoicesOf = (contract: string): NewInvoice[] => {
+    const large = newInvoice(contract, "2024-06-01");
+    large.input = { ...large.input, contractPart: { contractId: contract, note: "\\\t\n€ ".repeat(20_000) } };
+    return [newInvoice(contract, "2024-05-01"), large];
+  };
+  /** What issuing `invoices` stores (all but ids, issue times and transaction ids), in a transaction rolled back after. */
+  const storedBy = async (invoices: Parameters<typeof issueInvoices>[1], opts: Parameters<typeof issueInvoices>[2] = {}): Promise<unknown> => {
+    const rolledBack = new Error("rolled back");
+    let stored: unknown;
+    await t.store.db.transaction().execute(async (trx) => {
+      const issued = await issueInvoices(trx, invoices, opts);
+      const ids = issued.map((i) => i.id);
+      const { rows } = await sql`
+        select to_jsonb(i) - 'id' - 'issued_at' - 'issued_txid' as invoice,
+          (select jsonb_agg(to_jsonb(l) - 'invoice_id' order by l.line_no) from invoice_line l where l.invoice_id = i.id) as lines,
+          (select jsonb_agg(to_jsonb(v) - 'invoice_id' order by v.group_no) from invoice_vat v where v.invoice_id = i.id) as vat,
+          (select to_jsonb(x) - 'invoice_id' from invoice_input x where x.invoice_id = i.id) as input,
+          (select to_jsonb(s) from invoice_series s where s.id = i.series_id) as series
+        from invoice i where i.id = any(${ids}::int8[]) order by i.seq`.execute(trx);
+      stored = { issued: issued.map(({ id: _id, ...rest }) => rest), rows };
+      throw rolledBack;
+    }).catch((e: unknown) => {
+      if (e !== rolledBack) throw e;
+    });
+    return stored;
+  };
+
+  it("stores invoices encoded ahead exactly as the jsonb statement stores their documents: the same rows, numbers and chain hashes", async () => {
+    if (!writesByCopy(t.store)) return; // PGlite writes by the jsonb statement only: nothing to compare it with
+    const contract = contracts[110]!;
+    const asDocuments = await storedBy(invoicesOf(contract), { writePath: "jsonb" });
+    const encoder = new InvoiceEncoder();
+    const asEncoded = await storedBy(invoicesOf(contract).map((inv) => encoder.encode(inv)));
+    expect((asDocuments as { rows: unknown[] }).rows).toHaveLength(2);
+    expect(JSON.stringify(asDocuments)).toContain("€ \\\\\\t\\n€");
+    expect(asEncoded).toEqual(asDocuments);
+  });
+
+  it("refuses invoices encoded for COPY on a store that writes by the jsonb statement", async () => {
+    const encoded = new InvoiceEncoder().encode(newInvoice(contracts[111]!, "2024-05-01"));
+    await expect(
+      t.store.db.transaction().execute((trx) => issueInvoices(trx, [encoded], { writePath: "jsonb" })),
+    ).rejects.toThrow(/encoded for COPY, but this store writes by the jsonb statement/);
+  });
+
+  it("checks a document as issueInvoices does: its decimals when it is encoded", () => {
+    const bad = newInvoice(contracts[112]!, "2024-05-01");
+    bad.document = { ...bad.document, totalTtc: "8.258e1" };
+    expect(() => new InvoiceEncoder().encode(bad)).toThrow(/totalTtc "8.258e1" is not a plain decimal string/);
   });
 });
 

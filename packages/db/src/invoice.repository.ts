@@ -6,14 +6,25 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
-import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
+import { storedExplanation, storedRule } from "@billing/core";
+import type { Invoice } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
-import type pg from "pg";
-import { type CopyItem, copyDetailRows, copyInvoiceRows } from "./invoice-copy.ts";
+import {
+  type ChargeLine,
+  type EncodedInvoice,
+  InvoiceEncoder,
+  type InvoiceNumbering,
+  chargeLinesOfDocument,
+  copyDetailRows,
+  copyInvoiceRows,
+  isEncoded,
+  sharedPartsJsonOf,
+} from "./invoice-copy.ts";
+import { assertStorable, documentFromRows } from "./invoice-rows.ts";
 import { withoutSort } from "./planner.ts";
 import { rawClientOf } from "./raw-client.ts";
 import type { Database, InvoiceInputRow, InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
+import type { StoreKind } from "./store.ts";
 
 export interface NewInvoice {
   /** The document as the core computed it; stored and hashed as is. */
@@ -56,30 +67,6 @@ export type WritePath = "copy" | "jsonb";
 /** BILLING_WRITE_PATH=jsonb forces the jsonb statement on PostgreSQL too (benchmarks, the equality test). */
 function defaultWritePath(): WritePath {
   return process.env["BILLING_WRITE_PATH"] === "jsonb" ? "jsonb" : "copy";
-}
-
-function copyItemOf(n: { id: number; inv: NewInvoice }): CopyItem {
-  const input = n.inv.input;
-  return {
-    id: n.id,
-    document: n.inv.document,
-    caseHash: input.caseHash,
-    contractPartJson: input.contractPartJson ?? canonicalJson(input.contractPart),
-    sharedPartsJson: sharedPartsJsonOf(input.sharedParts),
-  };
-}
-
-/** The { name: hash } JSON of shared-parts objects already seen (a stored input's are shared by the contracts that share its parts). */
-const sharedPartsJson = new WeakMap<object, string>();
-
-/** canonicalJson({ part name: hash }) of a stored input's shared parts. */
-function sharedPartsJsonOf(parts: NewInvoice["input"]["sharedParts"]): string {
-  let json = sharedPartsJson.get(parts);
-  if (json === undefined) {
-    json = canonicalJson(Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, p.hash])));
-    sharedPartsJson.set(parts, json);
-  }
-  return json;
 }
 
 export interface IssueOptions {
@@ -130,11 +117,12 @@ export function chainHash(
  */
 export function chainHashOfDocumentJson(
   previousHash: string,
-  documentJson: string,
+  documentJson: string | Uint8Array,
   c: { number: string; seq: number; series: string; engineVersion: string; inputHash: string },
 ): string {
   // The same bytes as `${previousHash}\n${text}` hashed whole, fed in three pieces: the document's text
-  // (several KB) is not copied into a larger string first (issue 15 item 3).
+  // (several KB) is not copied into a larger string first (issue 15 item 3); given as UTF-8 bytes (an
+  // encoded invoice's), it is hashed as is.
   return createHash("sha256")
     .update(`${previousHash}\n{"document":`)
     .update(documentJson)
@@ -156,27 +144,89 @@ export function chainHashOfDocumentJson(
  * allocated, then lines, VAT groups, inputs and case parts are written (their checks against invoice
  * run at commit); only then is the series row locked for numbering, hashing and the invoice rows — a
  * short critical section. On PostgreSQL rows go by COPY on the transaction's own connection
- * (invoice-copy.ts); on PGlite (no COPY stream), or with `writePath: "jsonb"`, as one JSON parameter per
- * statement expanded by jsonb_to_recordset — the same rows either way (test/lean-write.test.ts). A
- * line stores no rule or sentence that the core gives back exactly (storedRule, storedExplanation).
+ * (invoice-copy.ts: each invoice encoded once, by the caller — the nightly run, as soon as it is
+ * computed — or here); on PGlite (no COPY stream), or with `writePath: "jsonb"`, as one JSON parameter
+ * per statement expanded by jsonb_to_recordset — the same rows either way (test/lean-write.test.ts).
+ * Invoices already encoded need the COPY path (a caller encodes only where `writesByCopy`). A line stores
+ * no rule or sentence that the core gives back exactly (storedRule, storedExplanation).
  */
 export async function issueInvoices(
   trx: Transaction<Database>,
-  invoices: readonly NewInvoice[],
+  invoices: readonly (NewInvoice | EncodedInvoice)[],
   opts: IssueOptions = {},
 ): Promise<IssuedInvoice[]> {
   if (invoices.length === 0) return [];
-  // The full round-trip check (document → rows → document) costs as much as computing the invoice:
-  // run it on the first document of each call — enough to catch a field the tables do not keep —
-  // and the cheap decimal checks on all of them.
-  invoices.forEach((inv, i) => assertStorable(inv.document, i === 0));
+  // One write interface, two implementations chosen by the store: COPY on PostgreSQL, the jsonb
+  // statement on PGlite (or everywhere with BILLING_WRITE_PATH=jsonb, to compare them).
+  const client = (opts.writePath ?? defaultWritePath()) === "jsonb" ? undefined : await rawClientOf(trx);
+  if (client) {
+    const encoder = new InvoiceEncoder();
+    const encoded = invoices.map((inv) => (isEncoded(inv) ? inv : encoder.encode(inv)));
+    return issueItems(trx, encoded, opts.knownParts, {
+      details: (items) => copyDetailRows(client, items),
+      invoiceRows: (numbered) => copyInvoiceRows(client, numbered),
+    });
+  }
+  return issueItems(trx, documentsToIssue(invoices), opts.knownParts, {
+    details: (items) => insertDetailRows(trx, items),
+    invoiceRows: (numbered) => insertInvoiceRows(trx, numbered),
+  });
+}
 
-  const bySeries = new Map<string, { prefix: string; year: number; items: NewInvoice[] }>();
+/** Whether `store`'s invoices are written by COPY, hence may be handed to issueInvoices encoded (`InvoiceEncoder`). */
+export function writesByCopy(store: { readonly kind: StoreKind }): boolean {
+  return store.kind === "postgres" && defaultWritePath() === "copy";
+}
+
+/** What issuing needs of an invoice, encoded or not: its series, identity, chain fields and shared parts. */
+type IssueFields = Pick<EncodedInvoice, "seriesPrefix" | "kind" | "contractId" | "billingDate" | "issueDate" | "engineVersion" | "caseHash" | "sharedParts">;
+
+/** An invoice for the jsonb statement: the document and its canonical JSON. */
+interface DocumentToIssue extends IssueFields {
+  readonly inv: NewInvoice;
+  readonly documentJson: string;
+}
+
+/**
+ * The documents for the jsonb statement, after the checks that the store keeps them exactly: the full
+ * round trip (document → rows → document) on the first one — it costs as much as computing the
+ * invoice, and it is enough to catch a field the tables do not keep — and the decimal checks on all.
+ */
+function documentsToIssue(invoices: readonly (NewInvoice | EncodedInvoice)[]): DocumentToIssue[] {
+  return invoices.map((inv, i) => {
+    if (isEncoded(inv)) throw new Error("issueInvoices: an invoice encoded for COPY, but this store writes by the jsonb statement (encode only where writesByCopy)");
+    const doc = inv.document;
+    assertStorable(doc, i === 0);
+    return {
+      inv, seriesPrefix: inv.seriesPrefix, kind: doc.kind, contractId: doc.contractId, billingDate: doc.billingDate, issueDate: doc.issueDate,
+      engineVersion: inv.engineVersion, caseHash: inv.input.caseHash, sharedParts: inv.input.sharedParts, documentJson: canonicalJson(doc),
+    };
+  });
+}
+
+/** An invoice numbered under its series lock. */
+interface Numbered<T> extends InvoiceNumbering {
+  readonly item: T;
+}
+
+/** How one write path stores the detail rows (ids allocated) and, under the series lock, the invoice rows. */
+interface WritePathRows<T> {
+  details(items: readonly { readonly id: number; readonly item: T }[]): Promise<void>;
+  invoiceRows(numbered: readonly Numbered<T>[]): Promise<void>;
+}
+
+async function issueItems<T extends IssueFields & { readonly documentJson: string | Buffer }>(
+  trx: Transaction<Database>,
+  invoices: readonly T[],
+  knownParts: ReadonlySet<string> | undefined,
+  write: WritePathRows<T>,
+): Promise<IssuedInvoice[]> {
+  const bySeries = new Map<string, { prefix: string; year: number; items: T[] }>();
   for (const inv of invoices) {
-    const id = seriesIdOf(inv.seriesPrefix, inv.document.issueDate);
+    const id = seriesIdOf(inv.seriesPrefix, inv.issueDate);
     let group = bySeries.get(id);
     if (!group) {
-      group = { prefix: inv.seriesPrefix, year: Number(inv.document.issueDate.slice(0, 4)), items: [] };
+      group = { prefix: inv.seriesPrefix, year: Number(inv.issueDate.slice(0, 4)), items: [] };
       bySeries.set(id, group);
     }
     group.items.push(inv);
@@ -188,25 +238,18 @@ export async function issueInvoices(
   // its text is cast to regclass (parsed) at each call — 1.4 % of the workers' backends at 100,000.
   const { rows: idRows } = await sql<{ id: number }>`
     select nextval((select pg_get_serial_sequence('invoice', 'id')::regclass))::int8 as id from generate_series(1, ${order.length}::int)`.execute(trx);
-  const prepared = new Map<NewInvoice, { id: number; documentJson: string }>(
-    order.map((inv, i) => [inv, { id: idRows[i]!.id, documentJson: canonicalJson(inv.document) }]),
-  );
+  const idOf = new Map<T, number>(order.map((inv, i) => [inv, idRows[i]!.id]));
 
-  await writeCaseParts(trx, invoices, opts.knownParts);
-  // One write interface, two implementations chosen by the store: COPY on PostgreSQL, the jsonb
-  // statement on PGlite (or everywhere with BILLING_WRITE_PATH=jsonb, to compare them).
-  const client = (opts.writePath ?? defaultWritePath()) === "jsonb" ? undefined : await rawClientOf(trx);
-  const items = order.map((inv) => ({ inv, ...prepared.get(inv)! }));
+  await writeCaseParts(trx, invoices, knownParts);
   // Lines are partitioned by issue month (migration 0029): the chunk's months exist before its lines
   // (a no-op once they do; a line of a month without partition would land in the default one).
-  const issueDates = [...new Set(invoices.map((inv) => inv.document.issueDate))];
+  const issueDates = [...new Set(invoices.map((inv) => inv.issueDate))];
   // The "issued means closed" triggers keep each statement's rows as a transition table (migration
   // 0031): a chunk's lines (about 4 MB) stay in memory for this transaction instead of a temporary file.
   await sql`select ensure_invoice_line_partitions(${issueDates}::date[]), set_config('work_mem', '32MB', true)`.execute(trx);
-  if (client) await copyDetailRows(client, items.map(copyItemOf));
-  else await insertDetailRows(trx, items);
+  await write.details(order.map((item) => ({ id: idOf.get(item)!, item })));
 
-  const numbered: Numbered[] = [];
+  const numbered: Numbered<T>[] = [];
   const seriesUpdates: { id: string; seq: number; hash: string }[] = [];
   for (const seriesId of seriesIds) {
     const group = bySeries.get(seriesId)!;
@@ -223,24 +266,32 @@ export async function issueInvoices(
       .executeTakeFirstOrThrow();
     let seq = series.last_seq;
     let previousHash = series.last_hash;
-    for (const inv of group.items) {
+    for (const item of group.items) {
       seq += 1;
       const number = formatInvoiceNumber(seriesId, seq);
-      const { id, documentJson } = prepared.get(inv)!;
-      const hash = chainHashOfDocumentJson(previousHash, documentJson, {
+      const hash = chainHashOfDocumentJson(previousHash, item.documentJson, {
         number,
         seq,
         series: seriesId,
-        engineVersion: inv.engineVersion,
-        inputHash: inv.input.caseHash,
+        engineVersion: item.engineVersion,
+        inputHash: item.caseHash,
       });
-      numbered.push({ inv, id, seriesId, seq, number, previousHash, hash });
+      numbered.push({ item, id: idOf.get(item)!, seriesId, seq, number, previousHash, hash });
       previousHash = hash;
     }
     seriesUpdates.push({ id: seriesId, seq, hash: previousHash });
   }
 
-  await insertInvoiceRows(trx, numbered, client);
+  try {
+    await write.invoiceRows(numbered);
+  } catch (e) {
+    const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
+    if (err.code === "23505" && (err.constraint === "invoice_contract_id_kind_billing_date_key" ||
+        err.message?.includes("invoice_contract_id_kind_billing_date_key"))) {
+      throw new InvoiceAlreadyIssuedError(`invoice already issued: ${err.detail ?? err.message}`, { cause: e });
+    }
+    throw e;
+  }
   for (const u of seriesUpdates) {
     await trx.updateTable("invoice_series").set({ last_seq: u.seq, last_hash: u.hash }).where("id", "=", u.id).execute();
   }
@@ -251,41 +302,33 @@ export async function issueInvoices(
     seriesId: n.seriesId,
     seq: n.seq,
     hash: n.hash,
-    contractId: n.inv.document.contractId,
-    billingDate: n.inv.document.billingDate,
-    kind: n.inv.document.kind,
+    contractId: n.item.contractId,
+    billingDate: n.item.billingDate,
+    kind: n.item.kind,
   }));
 }
 
-interface Numbered {
-  inv: NewInvoice;
-  id: number;
-  seriesId: string;
-  seq: number;
-  number: string;
-  previousHash: string;
-  hash: string;
+/** The lines of an invoice, encoded or not, that bill an R3/R4 charge (`inputs.chargeId`). */
+export function chargeLinesOfInvoice(inv: NewInvoice | EncodedInvoice): readonly ChargeLine[] {
+  return isEncoded(inv) ? inv.charges : chargeLinesOfDocument(inv.document);
 }
 
 /**
  * Lines, VAT groups and inputs of invoices whose ids are allocated, in one statement: the documents'
  * canonical JSON goes as one parameter and the database expands it into rows.
  */
-async function insertDetailRows(
-  trx: Transaction<Database>,
-  items: readonly { id: number; inv: NewInvoice; documentJson: string }[],
-): Promise<void> {
+async function insertDetailRows(trx: Transaction<Database>, items: readonly { readonly id: number; readonly item: DocumentToIssue }[]): Promise<void> {
   const payload =
     "[" +
     items
-      .map((n) => {
-        const input = n.inv.input;
+      .map(({ id, item }) => {
+        const input = item.inv.input;
         const contractPart = input.contractPartJson ?? canonicalJson(input.contractPart);
-        const shared = canonicalJson(Object.fromEntries(Object.entries(input.sharedParts).map(([k, p]) => [k, p.hash])));
+        const shared = sharedPartsJsonOf(input.sharedParts);
         // The sentences the store keeps (null where the core renders them back exactly), by line.
-        const expl = JSON.stringify(n.inv.document.lines.map(storedExplanation));
-        const rules = JSON.stringify(n.inv.document.lines.map(storedRule));
-        return `{"id":${n.id},"doc":${n.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${JSON.stringify(contractPart)},"sharedParts":${shared}}`;
+        const expl = JSON.stringify(item.inv.document.lines.map(storedExplanation));
+        const rules = JSON.stringify(item.inv.document.lines.map(storedRule));
+        return `{"id":${id},"doc":${item.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${JSON.stringify(contractPart)},"sharedParts":${shared}}`;
       })
       .join(",") +
     "]";
@@ -315,12 +358,12 @@ async function insertDetailRows(
 
 async function writeCaseParts(
   trx: Transaction<Database>,
-  invoices: readonly NewInvoice[],
+  invoices: readonly IssueFields[],
   known: ReadonlySet<string> | undefined,
 ): Promise<void> {
   const parts = new Map<string, string>();
   for (const inv of invoices) {
-    for (const part of Object.values(inv.input.sharedParts)) {
+    for (const part of Object.values(inv.sharedParts)) {
       if (!parts.has(part.hash) && !known?.has(part.hash)) parts.set(part.hash, canonicalJson(part.body));
     }
   }
@@ -331,10 +374,11 @@ async function writeCaseParts(
     on conflict (hash) do nothing`.execute(trx);
 }
 
-/** The invoice rows, last, under the series lock: header fields only (lines went before). */
-async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered[], client: pg.ClientBase | undefined): Promise<void> {
+/** The invoice rows, last, under the series lock, by the jsonb statement: header fields only (lines went before). */
+async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly Numbered<DocumentToIssue>[]): Promise<void> {
   const rows = numbered.map((n) => {
-    const d = n.inv.document;
+    const inv = n.item.inv;
+    const d = inv.document;
     return {
       id: n.id,
       seriesId: n.seriesId,
@@ -359,155 +403,34 @@ async function insertInvoiceRows(trx: Transaction<Database>, numbered: readonly 
       consumption: d.consumption ?? null,
       selfReadWindow: d.selfReadWindow ?? null,
       correction: d.correction ?? null,
-      cancelsInvoiceId: n.inv.cancelsInvoiceId ?? null,
-      replacesInvoiceId: n.inv.replacesInvoiceId ?? null,
+      cancelsInvoiceId: inv.cancelsInvoiceId ?? null,
+      replacesInvoiceId: inv.replacesInvoiceId ?? null,
       final: d.final ?? null,
-      runId: n.inv.runId,
-      engineVersion: n.inv.engineVersion,
-      inputHash: n.inv.input.caseHash,
+      runId: inv.runId,
+      engineVersion: inv.engineVersion,
+      inputHash: inv.input.caseHash,
       previousHash: n.previousHash,
       hash: n.hash,
     };
   });
-  try {
-    if (client) {
-      await copyInvoiceRows(client, rows);
-      return;
-    }
-    const payload = JSON.stringify(rows);
-    await sql`
-      insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
-        issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
-        total_ttc, indexes, true_up, consumption, self_read_window, correction, final, cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash, previous_hash, hash)
-      select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
-        "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
-        "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", correction, final, "cancelsInvoiceId", "replacesInvoiceId", "runId", "engineVersion", "inputHash", "previousHash", hash
-      from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
-        "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
-        "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
-        "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, correction jsonb, final jsonb,
-        "cancelsInvoiceId" int8, "replacesInvoiceId" int8, "runId" int8, "engineVersion" text, "inputHash" text,
-        "previousHash" text, hash text)`.execute(trx);
-  } catch (e) {
-    const err = e as { code?: string; constraint?: string; detail?: string; message?: string };
-    if (err.code === "23505" && (err.constraint === "invoice_contract_id_kind_billing_date_key" ||
-        err.message?.includes("invoice_contract_id_kind_billing_date_key"))) {
-      throw new InvoiceAlreadyIssuedError(`invoice already issued: ${err.detail ?? err.message}`, { cause: e });
-    }
-    throw e;
-  }
+  const payload = JSON.stringify(rows);
+  await sql`
+    insert into invoice (id, series_id, seq, number, kind, contract_id, customer_id, delivery_point, billing_date,
+      issue_date, due_date, subscription_start, subscription_end, energy_start, energy_end, total_ht, total_vat,
+      total_ttc, indexes, true_up, consumption, self_read_window, correction, final, cancels_invoice_id, replaces_invoice_id, run_id, engine_version, input_hash, previous_hash, hash)
+    select id, "seriesId", seq, number, kind, "contractId", "customerId", "deliveryPoint", "billingDate",
+      "issueDate", "dueDate", "subscriptionStart", "subscriptionEnd", "energyStart", "energyEnd", "totalHt", "totalVat",
+      "totalTtc", indexes, "trueUp", consumption, "selfReadWindow", correction, final, "cancelsInvoiceId", "replacesInvoiceId", "runId", "engineVersion", "inputHash", "previousHash", hash
+    from jsonb_to_recordset(${payload}::jsonb) as x(id int8, "seriesId" text, seq int8, number text, kind text,
+      "contractId" text, "customerId" text, "deliveryPoint" text, "billingDate" date, "issueDate" date, "dueDate" date,
+      "subscriptionStart" date, "subscriptionEnd" date, "energyStart" date, "energyEnd" date, "totalHt" numeric,
+      "totalVat" numeric, "totalTtc" numeric, indexes jsonb, "trueUp" jsonb, consumption jsonb, "selfReadWindow" jsonb, correction jsonb, final jsonb,
+      "cancelsInvoiceId" int8, "replacesInvoiceId" int8, "runId" int8, "engineVersion" text, "inputHash" text,
+      "previousHash" text, hash text)`.execute(trx);
 }
 
-// Documents ↔ rows ---------------------------------------------------------------------------------
-
-const CANONICAL_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
-const NEGATIVE_ZERO = /^-0(\.0+)?$/;
-
-/**
- * The store keeps a document in columns and hashes it as given, so the columns must give it back
- * exactly: decimals as PostgreSQL prints them (no exponent, no "-0"), lines numbered 1..n in order,
- * and no field the tables do not hold. A document that would not come back equal is a bug upstream.
- */
-function assertStorable(doc: Invoice, roundTrip: boolean): void {
-  const where = `invoice of contract ${doc.contractId} for ${doc.billingDate}`;
-  const decimal = (field: string, v: string): void => {
-    if (!CANONICAL_DECIMAL.test(v) || NEGATIVE_ZERO.test(v)) {
-      throw new Error(`${where}: ${field} "${v}" is not a plain decimal string`);
-    }
-  };
-  decimal("totalHt", doc.totalHt);
-  decimal("totalVat", doc.totalVat);
-  decimal("totalTtc", doc.totalTtc);
-  doc.lines.forEach((l, i) => {
-    if (l.lineNo !== i + 1) throw new Error(`${where}: line ${i + 1} has lineNo ${l.lineNo}`);
-    for (const f of ["quantity", "unitPrice", "amount", "vatRate"] as const) decimal(`lines[${i}].${f}`, l[f]);
-  });
-  doc.vat.forEach((g, i) => {
-    for (const f of ["rate", "base", "amount"] as const) decimal(`vat[${i}].${f}`, g[f]);
-  });
-  if (!roundTrip) return;
-  const back = documentFromRows(rowsOfDocument(doc));
-  if (canonicalJson(back) !== canonicalJson(doc)) {
-    throw new Error(`${where}: the document has fields the store does not keep; extend the invoice tables`);
-  }
-}
-
-interface DocumentRows {
-  invoice: Pick<InvoiceRow, "kind" | "contract_id" | "customer_id" | "delivery_point" | "billing_date" | "issue_date"
-    | "due_date" | "subscription_start" | "subscription_end" | "energy_start" | "energy_end" | "total_ht"
-    | "total_vat" | "total_ttc" | "indexes" | "true_up" | "consumption" | "self_read_window" | "correction" | "final">;
-  lines: readonly Omit<InvoiceLineRow, "invoice_id" | "issue_date">[];
-  vat: readonly Omit<InvoiceVatRow, "invoice_id">[];
-}
-
-function rowsOfDocument(doc: Invoice): DocumentRows {
-  return {
-    invoice: {
-      kind: doc.kind, contract_id: doc.contractId, customer_id: doc.customerId, delivery_point: doc.deliveryPoint,
-      billing_date: doc.billingDate, issue_date: doc.issueDate, due_date: doc.dueDate,
-      subscription_start: doc.subscriptionPeriod?.start ?? null, subscription_end: doc.subscriptionPeriod?.end ?? null,
-      energy_start: doc.energyPeriod?.start ?? null, energy_end: doc.energyPeriod?.end ?? null,
-      total_ht: doc.totalHt, total_vat: doc.totalVat, total_ttc: doc.totalTtc,
-      indexes: JSON.parse(JSON.stringify(doc.indexes)) as unknown,
-      true_up: doc.trueUp === undefined ? null : (JSON.parse(JSON.stringify(doc.trueUp)) as unknown),
-      consumption: doc.consumption === undefined ? null : (JSON.parse(JSON.stringify(doc.consumption)) as unknown),
-      self_read_window: doc.selfReadWindow === undefined ? null : (JSON.parse(JSON.stringify(doc.selfReadWindow)) as unknown),
-      correction: doc.correction === undefined ? null : (JSON.parse(JSON.stringify(doc.correction)) as unknown),
-      final: doc.final === undefined ? null : (JSON.parse(JSON.stringify(doc.final)) as unknown),
-    },
-    lines: doc.lines.map((l) => ({
-      line_no: l.lineNo, kind: l.kind, register: l.register, period_start: l.periodStart, period_end: l.periodEnd,
-      quantity: l.quantity, quantity_unit: l.quantityUnit, unit_price: l.unitPrice, amount: l.amount,
-      vat_rate: l.vatRate, rule: storedRule(l), inputs: { ...l.inputs }, explanation: storedExplanation(l),
-    })),
-    vat: doc.vat.map((g, i) => ({ group_no: i + 1, rate: g.rate, base: g.base, amount: g.amount })),
-  };
-}
-
-/** Rebuilds the issued document from its rows (lines ordered by line_no, VAT groups by group_no). */
-export function documentFromRows(rows: DocumentRows): Invoice {
-  const i = rows.invoice;
-  const lines: InvoiceLine[] = rows.lines.map((l) => {
-    const line = {
-      lineNo: l.line_no, kind: l.kind, register: l.register, periodStart: l.period_start, periodEnd: l.period_end,
-      quantity: l.quantity, quantityUnit: l.quantity_unit, unitPrice: l.unit_price, amount: l.amount,
-      vatRate: l.vat_rate, rule: l.rule ?? standardLineRule(l.kind) ?? "", inputs: l.inputs,
-    };
-    // Issue 15 item 3: a rule or sentence not stored is its kind's standard rule, the sentence rendered
-    // from the line (each stored null only when it gives back exactly what was issued).
-    return { ...line, explanation: l.explanation ?? renderLineExplanation(line) ?? "" };
-  });
-  const vat: VatGroup[] = rows.vat.map((g) => ({ rate: g.rate, base: g.base, amount: g.amount }));
-  return {
-    kind: i.kind,
-    contractId: i.contract_id,
-    customerId: i.customer_id,
-    deliveryPoint: i.delivery_point,
-    billingDate: i.billing_date,
-    issueDate: i.issue_date,
-    dueDate: i.due_date,
-    subscriptionPeriod:
-      i.subscription_start !== null && i.subscription_end !== null
-        ? { start: i.subscription_start, end: i.subscription_end }
-        : null,
-    energyPeriod: i.energy_start !== null && i.energy_end !== null ? { start: i.energy_start, end: i.energy_end } : null,
-    indexes: i.indexes as IndexUsed[],
-    lines,
-    vat,
-    totalHt: i.total_ht,
-    totalVat: i.total_vat,
-    totalTtc: i.total_ttc,
-    // Only a true-up carries the section: a monthly invoice's document (and hash) has no such key.
-    ...(i.true_up === null || i.true_up === undefined ? {} : { trueUp: i.true_up as TrueUpSection }),
-    // R2 (migration 0011): absent on documents issued before it, and on invoices without energy / a window.
-    ...(i.consumption === null || i.consumption === undefined ? {} : { consumption: i.consumption as ConsumptionBasis }),
-    ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
-    // R5 · CGV 6.6 (migration 0013): only on credit notes and the invoices that replace a corrected one.
-    ...(i.correction === null || i.correction === undefined ? {} : { correction: i.correction as CorrectionSection }),
-    // R8 (migration 0017): only a final invoice carries the section.
-    ...(i.final === null || i.final === undefined ? {} : { final: i.final as FinalSection }),
-  };
-}
+// Documents ↔ rows: invoice-rows.ts.
+export { type DocumentRows, documentFromRows } from "./invoice-rows.ts";
 
 // Reading -------------------------------------------------------------------------------------------
 

@@ -13,11 +13,11 @@
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
 import { ENGINE_VERSION, rulesetFor } from "@billing/core";
-import { type Store, startRun } from "@billing/db";
+import { type Store, startRun, writesByCopy } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
-import { type ComputeContext, applyReview, computeChunk, computeOf, needsHistory } from "./night/compute.ts";
+import { type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
 import { selectDueChunks } from "./night/select.ts";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
@@ -82,7 +82,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
   rulesetFor(engineVersion); // an unknown version fails here, before anything is written
   const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
-  const compute: ComputeContext = { night, runId, engineVersion, hasher: new InputHasher() };
+  const compute: ComputeContext = { night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy: writesByCopy(store) };
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;
@@ -95,14 +95,15 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     const dueChunks = chargesStep === "only" ? noChunks() : selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
     for await (const chunk of dueChunks) {
       const data = await loadChunk(db, opts.date, chunk, review);
-      const prepared = computeChunk(compute, data);
+      // Each contract reviewed (held for review, safety bounds) and encoded for the write once computed.
+      const finish = chunkFinish(compute, review);
+      const prepared = computeChunk(compute, data, finish);
       // R2: communicating meters estimated from the short window, computed again with a year of history.
       const retry = prepared.map((p, i) => ({ p, i })).filter(({ p }) => needsHistory(p));
       if (retry.length > 0) {
         const more = await loadEstimationReads(db, opts.date, retry.map(({ p }) => p.contract), data.earliest);
-        for (const { p, i } of retry) prepared[i] = computeOf(compute, data, p.contract, more);
+        for (const { p, i } of retry) prepared[i] = finishContract(computeOf(compute, data, p.contract, more), data, finish);
       }
-      applyReview(prepared, data, review);
       await pending;
       pending = (async () => {
         await writeChunk(db, write, prepared, (p) => tally.account(p));

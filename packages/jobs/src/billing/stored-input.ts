@@ -145,10 +145,27 @@ function inKeyOrder<T extends object>(o: T): T {
   let i = 1;
   while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
   if (i >= keys.length) return o;
-  keys.sort();
+  sortFrom(keys, i);
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = (o as Record<string, unknown>)[k];
   return out as T;
+}
+
+/**
+ * `keys` sorted in place, its first `sorted` already in order: an insertion sort, as an object has a
+ * handful of keys — `Array.prototype.sort` copies the array into a work array first, and it ran for
+ * each of a contract's reads (issue 15, "Allocation and GC in the workers").
+ */
+function sortFrom(keys: string[], sorted: number): void {
+  for (let i = sorted; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
 }
 
 /** Reassembles the case an invoice was computed from (for replay and audit). */

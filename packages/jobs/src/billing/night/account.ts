@@ -3,7 +3,7 @@
  * held; invoices, lines, smoothed documents), its failure or hold listed; the run's summary, and its
  * counts as `finishRun` records them on the run.
  */
-import { type Database, finishRun } from "@billing/db";
+import { type Database, finishRun, isEncoded } from "@billing/db";
 import type { Kysely } from "kysely";
 import { type ContractResult, NO_PROGRESS, NO_SMOOTHED, type RunFailure, type RunHold, type RunProgress, type RunSummary } from "./types.ts";
 
@@ -24,7 +24,7 @@ export class RunTally {
         progress.invoices += p.invoices.length;
         progress.lines += p.lines;
         if (p.smoothed !== NO_SMOOTHED) {
-          progress.trueUps += p.invoices.filter((i) => i.document.kind === "trueUpInvoice").length;
+          progress.trueUps += p.invoices.filter((i) => (isEncoded(i) ? i.kind : i.document.kind) === "trueUpInvoice").length;
           progress.plans += p.smoothed.plans.length;
           progress.notices += p.smoothed.notices.length;
           progress.readjustments += p.smoothed.readjustments.length;

@@ -1,7 +1,9 @@
 /**
  * Step 3, **compute**: the pure core on each contract of a chunk — its case built from the loaded rows
  * (case-builder.ts), `dueInvoices` for a monthly contract, `dueSmoothedDocuments` for a smoothed one —
- * and the safety bounds before issuing. No I/O: rows in, documents (with their stored input) out.
+ * and the safety bounds before issuing. No I/O: rows in, documents (with their stored input) out —
+ * on a store written by COPY, each contract's invoices encoded for the write as soon as they are
+ * computed and reviewed (`finishContract`, issue 15).
  */
 import {
   type Case,
@@ -18,12 +20,22 @@ import {
   priceOptionAt,
   reviewReasons,
 } from "@billing/core";
-import type { BilledIndexRow, ContractEventRow, ContractRow, CustomerRow, MeterReadRow, NewInvoice, StationDayRow } from "@billing/db";
+import {
+  type BilledIndexRow,
+  type ContractEventRow,
+  type ContractRow,
+  type CustomerRow,
+  InvoiceEncoder,
+  type MeterReadRow,
+  type NewInvoice,
+  type StationDayRow,
+  isEncoded,
+} from "@billing/db";
 import { buildCase, lastIndexesFromRows, stationDaysFromRows } from "../case-builder.ts";
 import { pendingChargeOf } from "../payments.ts";
 import type { InputHasher } from "../stored-input.ts";
 import type { ChunkData, NightData, ReadsByContract } from "./load.ts";
-import { type ContractResult, NO_SMOOTHED, type ReviewBounds } from "./types.ts";
+import { type ComputedResult, type ContractResult, NO_SMOOTHED, type ReviewBounds } from "./types.ts";
 
 /** What computing a contract needs besides its rows: the run's shared data, rules and stored-input hasher. */
 export interface ComputeContext {
@@ -33,6 +45,8 @@ export interface ComputeContext {
   readonly hasher: InputHasher;
   /** Issue 15: the offer and reference values a chunk's contracts share, derived once per chunk (core prepared-reference.ts). */
   readonly prepared?: PreparedReference;
+  /** The store writes invoices by COPY (`writesByCopy`): each contract's are encoded once computed and reviewed (default: false). */
+  readonly encodeForCopy?: boolean;
 }
 
 /** R2 data of one contract. */
@@ -49,7 +63,7 @@ export interface ContractRows {
 }
 
 /** A contract recorded as failed with `reason`: nothing issued, its next billing date kept. */
-export function failedResult(contract: ContractRow, reason: string): ContractResult {
+export function failedResult(contract: ContractRow, reason: string): ComputedResult {
   return {
     contract,
     invoices: [],
@@ -61,7 +75,7 @@ export function failedResult(contract: ContractRow, reason: string): ContractRes
 }
 
 /** One contract's documents of the night (a failure as a value: one bad contract never stops the run). */
-export function computeContract(ctx: ComputeContext, contract: ContractRow, rows: ContractRows): ContractResult {
+export function computeContract(ctx: ComputeContext, contract: ContractRow, rows: ContractRows): ComputedResult {
   const { night } = ctx;
   try {
     if (!rows.customer) return failedResult(contract, `customer ${contract.customer_id} not found`);
@@ -104,7 +118,7 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
 }
 
 /** A smoothed contract (CGV 6.1): plan, notices, readjustments and true-up invoices due on the run date. */
-function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): ContractResult {
+function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): ComputedResult {
   const out = dueSmoothedDocuments(c, {}, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
   if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
   const docs: Invoice[] = [];
@@ -145,7 +159,7 @@ function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): C
 }
 
 /** One contract of a loaded chunk, with its reads and station days from `reads` (the chunk's, or a longer history's). */
-export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, reads: ReadsByContract = data.reads): ContractResult {
+export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, reads: ReadsByContract = data.reads): ComputedResult {
   const events = data.events.get(k.id);
   return { ...computeContract(ctx, k, {
     customer: data.customers.get(k.customer_id),
@@ -159,10 +173,46 @@ export function computeOf(ctx: ComputeContext, data: ChunkData, k: ContractRow, 
   }), eventsSeen: events?.length ?? 0 };
 }
 
-/** Every contract of a loaded chunk, in the chunk's order. */
-export function computeChunk(ctx: ComputeContext, data: ChunkData): ContractResult[] {
+/** How a chunk's contracts are finished once computed: the review bounds and, on a store written by COPY, the chunk's encoder. */
+export interface ChunkFinish {
+  readonly review: ReviewBounds | undefined;
+  readonly encoder: InvoiceEncoder | undefined;
+}
+
+/** A chunk's {@link ChunkFinish}: one encoder per chunk (it checks its first invoice's full round trip). */
+export function chunkFinish(ctx: ComputeContext, review: ReviewBounds | undefined): ChunkFinish {
+  return { review, encoder: ctx.encodeForCopy === true ? new InvoiceEncoder() : undefined };
+}
+
+/**
+ * Every contract of a loaded chunk, in the chunk's order, each finished (`finishContract`) as soon as
+ * it is computed — except those that need a year of history (`needsHistory`): the caller computes them
+ * again and finishes them.
+ */
+export function computeChunk(ctx: ComputeContext, data: ChunkData, finish: ChunkFinish): ContractResult[] {
   const chunk: ComputeContext = { ...ctx, prepared: prepareReference() };
-  return data.contracts.map((k) => computeOf(chunk, data, k));
+  return data.contracts.map((k) => {
+    const p = computeOf(chunk, data, k);
+    return needsHistory(p) ? p : finishContract(p, data, finish);
+  });
+}
+
+/**
+ * A computed contract made ready for its chunk's write: reviewed (`reviewed`), then, on a store
+ * written by COPY, its invoices encoded (issue 15): the documents' object graphs then die young, in the
+ * contract's own computation, instead of surviving every young-generation collection until the chunk is
+ * written. A document the store could not keep exactly fails its contract as the write would have
+ * refused it (`store refused the invoice: …`).
+ */
+export function finishContract(p: ComputedResult, data: ChunkData, finish: ChunkFinish): ContractResult {
+  const r = reviewed(p, data, finish.review);
+  if (finish.encoder === undefined || r.invoices.length === 0) return r;
+  const encoder = finish.encoder;
+  try {
+    return { ...r, invoices: r.invoices.map((inv) => encoder.encode(inv)) };
+  } catch (e) {
+    return failedResult(r.contract, `store refused the invoice: ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -171,26 +221,25 @@ export function computeChunk(ctx: ComputeContext, data: ChunkData): ContractResu
  * computed again with a year of history and their station days, as a non-communicating one is.
  */
 export function needsHistory(p: ContractResult): boolean {
+  // An encoded invoice was finished, which a result needing history is not (computeChunk).
   return p.contract.billing_mode === "monthly" && p.contract.communicating_meter &&
-    (p.outcome.reason?.startsWith("NO_ESTIMATE") === true || p.invoices.some((inv) => inv.document.consumption?.estimated === true));
+    (p.outcome.reason?.startsWith("NO_ESTIMATE") === true || p.invoices.some((inv) => !isEncoded(inv) && inv.document.consumption?.estimated === true));
 }
 
 /**
  * Safety bounds before issuing: a contract held for review earlier is not billed again until a
  * person decides; an invoice beyond the bounds holds its contract's documents of tonight.
  */
-export function applyReview(prepared: ContractResult[], data: ChunkData, review: ReviewBounds | undefined): void {
-  for (const [i, p] of prepared.entries()) {
-    const heldId = data.heldContracts.get(p.contract.id);
-    if (heldId !== undefined) {
-      prepared[i] = {
-        contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true, eventsSeen: p.eventsSeen,
-        outcome: { contractId: p.contract.id, outcome: "unchanged", reason: `held for review (#${heldId}): billed again once released or rejected (billing review list)` },
-      };
-      continue;
-    }
-    if (review && p.outcome.outcome === "billed" && p.invoices.length > 0) prepared[i] = holdIfBeyondBounds(p, data.recentTotals.get(p.contract.id) ?? [], review);
+export function reviewed(p: ComputedResult, data: ChunkData, review: ReviewBounds | undefined): ComputedResult {
+  const heldId = data.heldContracts.get(p.contract.id);
+  if (heldId !== undefined) {
+    return {
+      contract: p.contract, invoices: [], next: p.contract.next_billing_date, lines: 0, smoothed: NO_SMOOTHED, keepNext: true, eventsSeen: p.eventsSeen,
+      outcome: { contractId: p.contract.id, outcome: "unchanged", reason: `held for review (#${heldId}): billed again once released or rejected (billing review list)` },
+    };
   }
+  if (review && p.outcome.outcome === "billed" && p.invoices.length > 0) return holdIfBeyondBounds(p, data.recentTotals.get(p.contract.id) ?? [], review);
+  return p;
 }
 
 /**
@@ -198,7 +247,7 @@ export function applyReview(prepared: ContractResult[], data: ChunkData, review:
  * crosses a bound — nothing issued, numbered or moved (its next billing date, its charges, its plan);
  * `p` unchanged otherwise. The held total shown is the first invoice beyond a bound.
  */
-export function holdIfBeyondBounds(p: ContractResult, recentTotals: readonly string[], review: ReviewBounds): ContractResult {
+export function holdIfBeyondBounds(p: ComputedResult, recentTotals: readonly string[], review: ReviewBounds): ComputedResult {
   const beyond = p.invoices
     .map((inv) => ({ inv, reasons: reviewReasons(inv.document.totalTtc, recentTotals, review) }))
     .filter((x) => x.reasons.length > 0);

@@ -3,7 +3,7 @@
  * reports: one contract's computed documents (`ContractResult`), progress and summary.
  */
 import type { EstimationConfig } from "@billing/core";
-import type { ContractOutcome, ContractRow, NewInvoice, SmoothedDocuments } from "@billing/db";
+import type { ContractOutcome, ContractRow, EncodedInvoice, NewInvoice, SmoothedDocuments } from "@billing/db";
 
 /** Safety bounds before issuing: the configuration's `review` section (docs/configuration.md). */
 export interface ReviewBounds {
@@ -81,10 +81,15 @@ export interface RunSummary extends RunProgress {
 
 export const NO_SMOOTHED: SmoothedDocuments = { plans: [], notices: [], readjustments: [] };
 
-/** One contract's night as computed (compute step), and as written and accounted (write, account). */
-export interface ContractResult {
+/**
+ * One contract's night as computed (compute step), and as written and accounted (write, account). Its
+ * invoices are documents as the core computed them, or — once reviewed, on a store written by COPY —
+ * encoded for the write (`EncodedInvoice`, issue 15: a chunk waiting for its write holds bytes, not
+ * object graphs).
+ */
+export interface ContractResult<I extends NewInvoice | EncodedInvoice = NewInvoice | EncodedInvoice> {
   readonly contract: ContractRow;
-  readonly invoices: readonly NewInvoice[];
+  readonly invoices: readonly I[];
   readonly next: string | null;
   readonly outcome: ContractOutcome;
   readonly lines: number;
@@ -99,6 +104,9 @@ export interface ContractResult {
    * fails a contract whose events changed since (docs/contract-life.md, "The night and events").
    */
   readonly eventsSeen?: number;
-  /** Held for review: what release will write, and why (issue 13 item 8). */
+  /** Held for review: what release will write, and why (issue 13 item 8; never encoded: stored as documents). */
   readonly held?: { readonly documents: HeldDocuments; readonly totalTtc: string; readonly reason: string };
 }
+
+/** A contract's night as the core computed it: its invoices are documents (not encoded yet). */
+export type ComputedResult = ContractResult<NewInvoice>;

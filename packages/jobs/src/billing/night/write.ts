@@ -9,9 +9,12 @@
 import {
   type ContractRow,
   type Database,
+  type EncodedInvoice,
   type IssuedInvoice,
   type NewInvoice,
+  chargeLinesOfInvoice,
   currentNextBillingDate,
+  isEncoded,
   insertHeldInvoices,
   issueInvoices,
   issueSmoothedDocuments,
@@ -127,7 +130,7 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, co
     }
     await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
   });
-  for (const inv of batch.flatMap((p) => p.invoices)) for (const part of Object.values(inv.input.sharedParts)) ctx.knownParts.add(part.hash);
+  for (const inv of batch.flatMap((p) => p.invoices)) for (const part of Object.values(isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts)) ctx.knownParts.add(part.hash);
   return batch;
 }
 
@@ -189,14 +192,15 @@ export async function writeChunk(
 }
 
 /** The charge lines of issued invoices (`inputs.chargeId`), with the invoice id and line they landed on. */
-export function chargeLinesOf(issued: readonly NewInvoice[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
+export function chargeLinesOf(issued: readonly (NewInvoice | EncodedInvoice)[], numbered: readonly IssuedInvoice[]): { chargeId: string; invoiceId: number; lineNo: number }[] {
   const out: { chargeId: string; invoiceId: number; lineNo: number }[] = [];
-  const withCharges = issued.filter((i) => i.document.lines.some((l) => l.inputs["chargeId"] !== undefined));
+  const withCharges = issued.filter((i) => chargeLinesOfInvoice(i).length > 0);
   if (withCharges.length === 0) return out;
   const idOf = new Map(numbered.map((n) => [`${n.contractId}|${n.billingDate}|${n.kind}`, n.id]));
   for (const inv of withCharges) {
-    const invoiceId = idOf.get(`${inv.document.contractId}|${inv.document.billingDate}|${inv.document.kind}`)!;
-    for (const l of inv.document.lines) if (l.inputs["chargeId"] !== undefined) out.push({ chargeId: l.inputs["chargeId"], invoiceId, lineNo: l.lineNo });
+    const { contractId, billingDate, kind } = isEncoded(inv) ? inv : inv.document;
+    const invoiceId = idOf.get(`${contractId}|${billingDate}|${kind}`)!;
+    for (const l of chargeLinesOfInvoice(inv)) out.push({ chargeId: l.chargeId, invoiceId, lineNo: l.lineNo });
   }
   return out;
 }

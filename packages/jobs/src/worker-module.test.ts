@@ -11,7 +11,7 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, setLogger } from "./log.ts";
-import { BUNDLE_MAX_AGE_MS, WORKER_SEMI_SPACE_MIB, bundlePath, bundleWorker, pruneBundles, tsxExecArgv, withWorkerHeap, withoutTsx, workerModule } from "./worker-module.ts";
+import { BUNDLE_MAX_AGE_MS, bundlePath, bundleWorker, pruneBundles, tsxExecArgv, withoutTsx, workerModule } from "./worker-module.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const TSX_CLI = ["--require", "/r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/preflight.cjs", "--import", "file:///r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/loader.mjs"];
@@ -32,15 +32,6 @@ describe("the parent's flags for a worker", () => {
     expect(tsxExecArgv(["--max-old-space-size=2048"])).toEqual(["--max-old-space-size=2048", "--import", "tsx"]);
   });
 
-  it("a worker's young generation is enlarged unless the parent's flags or NODE_OPTIONS size it", () => {
-    const flag = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
-    expect(withWorkerHeap([])).toEqual([flag]);
-    expect(withWorkerHeap(["--enable-source-maps"], "--max-old-space-size=4096")).toEqual(["--enable-source-maps", flag]);
-    expect(withWorkerHeap(["--max-semi-space-size=32"])).toEqual(["--max-semi-space-size=32"]);
-    expect(withWorkerHeap(["--max_semi_space_size", "8"])).toEqual(["--max_semi_space_size", "8"]);
-    expect(withWorkerHeap([], " --max-semi-space-size=16 ")).toEqual([]);
-    expect(withWorkerHeap([], "--max-semi-space-size-x")).toEqual([flag]);
-  });
 });
 
 describe("the night worker's bundle", () => {

@@ -157,23 +157,6 @@ export async function workerModule(entry: string, parentExecArgv: readonly strin
   }
 }
 
-/**
- * V8's semi-space (each half of the young generation), in MiB, a worker gets unless its flags or
- * NODE_OPTIONS set one: a worker allocates about 136 KB per contract and keeps a chunk's results until
- * the chunk is written, so with the default (16 MiB) a scavenge came every ~90 contracts and copied
- * what was still live — 21 % of a worker's CPU at 100,000 contracts. 128 MiB: workers' CPU per contract
- * 6–10 % lower, peak RSS about 220 MiB higher per worker (docs/performance.md, "Young generation").
- */
-export const WORKER_SEMI_SPACE_MIB = 128;
-
-const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
-
-/** `execArgv` with the workers' young generation ({@link WORKER_SEMI_SPACE_MIB}) unless it or `nodeOptions` already sizes it. */
-export function withWorkerHeap(execArgv: readonly string[], nodeOptions = ""): string[] {
-  const set = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => SEMI_SPACE_FLAG.test(a));
-  return set ? [...execArgv] : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`];
-}
-
 /** Bundles older than this are removed when a bundle is written or used (default of pruneBundles' `olderThanMs`: 7 days). */
 export const BUNDLE_MAX_AGE_MS = 7 * 24 * 3600_000;
 
@@ -212,7 +195,7 @@ export async function pruneBundles(dir: string, o: { keep?: string; olderThanMs?
 /** A worker process running `module` with `DATABASE_URL`, its stdout/stderr the parent's, an IPC channel. */
 export function forkWorker(module: WorkerModule, databaseUrl: string | undefined): ChildProcess {
   return fork(module.path, [], {
-    execArgv: withWorkerHeap(module.execArgv, process.env["NODE_OPTIONS"]),
+    execArgv: [...module.execArgv],
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

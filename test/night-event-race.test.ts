@@ -17,7 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINE_VERSION } from "@billing/core";
 import { type NewInvoice, insertContracts, insertCustomers, insertMeterReads, insertOffer, startRun } from "@billing/db";
-import { commitRecalculation, recordContractEvent, runBilling } from "@billing/jobs";
+import { commitRecalculation, recordContractEvent, rejectHeld, releaseHeld, runBilling } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { RunTally } from "../packages/jobs/src/billing/night/account.ts";
 import { chunkFinish, computeChunk } from "../packages/jobs/src/billing/night/compute.ts";
@@ -38,7 +38,7 @@ const event = (e: Record<string, unknown>) => contractEventInputSchema.parse(e);
 
 beforeAll(async () => {
   t = await openTestStore();
-  const ids = ["KR1", "KR2", "KR3", "KR4", "KR5"];
+  const ids = ["KR1", "KR2", "KR3", "KR4", "KR5", "KR6"];
   await insertCustomers(db(), ids.map((k, i) => ({ id: `C${k}`, kind: "residential" as const, name: `Client ${i + 1}`, department: "75" })));
   await insertOffer(db(), { id: "RACE-2025", name: "Test offer", capacity: "included" }, [
     { offer_id: "RACE-2025", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2025-01-01", valid_to: null, amount: "8.00" },
@@ -208,5 +208,35 @@ describe("a correction committed while the night bills the same contract", () =>
     const energy = await db().selectFrom("invoice_line").select(["quantity", "period_start", "period_end"])
       .where("invoice_id", "=", july.id).where("kind", "=", "energy").execute();
     expect(energy).toEqual([{ quantity: "700", period_start: "2025-06-01", period_end: NIGHT }]);
+  });
+});
+
+describe("an event recorded while the contract's documents are held for review", () => {
+  // KR6's invoice of 2025-07-01 bills 600 kWh (the reads of 06-25 and 07-01 add 300 each) against 300 on
+  // its two earlier invoices: beyond 1.1 × their mean, held. An end received that day is recorded while it
+  // waits for a person.
+  const review = { enabled: true, maxCreditTtc: "500.00", maxFactor: "1.1", recentInvoices: 6, minHistory: 1 };
+  it("release is refused (the documents bill as if the contract went on); rejected, the next run bills the subscription up to the end only", async () => {
+    const s = await runBilling(t.store, { date: NIGHT, afterId: "KR5", toId: "KR6", review });
+    expect([s.billed, s.held, s.failures]).toEqual([0, 1, []]);
+    const [held] = (await db().selectFrom("held_invoice").select(["id", "status"]).where("contract_id", "=", "KR6").execute());
+    expect(held?.status).toBe("held");
+    const rec = await recordContractEvent(t.store, event({ contract: "KR6", kind: "termination", date: "2025-07-15", noticeOn: NIGHT }), NIGHT, "test");
+    expect(rec).toMatchObject({ status: "recorded", effectiveDate: "2025-07-15" });
+    expect(await contractOf("KR6")).toEqual({ end_date: "2025-07-15", next_billing_date: NIGHT });
+    // Before the fix: released as computed — July's subscription billed to 2025-08-01 and the next billing
+    // date moved to 2025-08-01, past the end; received on the invoice's issue date, the end counted as known
+    // to it, so the 17 days beyond the end were never credited.
+    expect(await releaseHeld(t.store, held!.id, { by: "alice", at: "2025-07-02T09:00:00Z" })).toEqual({
+      ok: false,
+      reason: `#${held!.id}: contract KR6 changed since it was held (1 event(s) recorded since (billing contracts event); its end_date changed): its documents were computed without it — reject it (the next run bills the contract with the change)`,
+    });
+    expect(await invoicesOf("KR6")).toEqual([]);
+    expect((await rejectHeld(t.store, held!.id, { by: "alice", at: "2025-07-02T09:01:00Z", reason: "terminated meanwhile" })).ok).toBe(true);
+    const again = await runBilling(t.store, { date: NIGHT, afterId: "KR5", toId: "KR6" });
+    expect([again.billed, again.failures]).toEqual([1, []]);
+    const invoices = await invoicesOf("KR6");
+    expect(invoices.map((i) => [i.kind, i.billing_date, i.subscription_start, i.subscription_end])).toEqual([["monthlyInvoice", NIGHT, NIGHT, "2025-07-15"]]);
+    expect(await contractOf("KR6")).toEqual({ end_date: "2025-07-15", next_billing_date: "2025-07-15" });
   });
 });

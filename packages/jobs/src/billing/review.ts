@@ -10,8 +10,10 @@
  * Both are recorded with who decided and when (the store's clock, read at the edge).
  */
 import {
+  type ContractRow,
   type HeldInvoice,
   type Store,
+  canonicalJson,
   decideHeldInvoice,
   findHeldInvoiceForUpdate,
   issueInvoices,
@@ -20,9 +22,11 @@ import {
   recordChargeBillings,
   setNextBillingDates,
   switchToMonthly,
+  lockContractsForBilling,
   lockNextBillingDate,
 } from "@billing/db";
 import { type HeldDocuments, chargeLinesOf } from "./nightly-run.ts";
+import type { HeldContractSeen } from "./night/types.ts";
 
 export type ReviewDecision =
   | { readonly ok: true; readonly held: HeldInvoice; readonly numbers: readonly string[] }
@@ -54,6 +58,12 @@ export async function releaseHeld(store: Store, id: number, o: { by: string; at:
       return { ok: false, reason: `#${id}: contract ${h.contractId}'s next billing date moved from ${h.fromBillingDate} to ${k?.next_billing_date ?? "none"} since it was held: reject it (the next run bills the contract again)` };
     }
     const d = h.documents as HeldDocuments;
+    if (d.seen !== undefined) {
+      const changed = changesSinceHeld(d.seen, (await lockContractsForBilling(trx, [h.contractId])).get(h.contractId));
+      if (changed !== undefined) {
+        return { ok: false, reason: `#${id}: contract ${h.contractId} changed since it was held (${changed}): its documents were computed without it — reject it (the next run bills the contract with the change)` };
+      }
+    }
     const numbered = await issueInvoices(trx, d.invoices);
     await recordChargeBillings(trx, chargeLinesOf(d.invoices, numbered));
     if (d.smoothed.plans.length + d.smoothed.notices.length + d.smoothed.readjustments.length > 0) await issueSmoothedDocuments(trx, d.smoothed, h.runId);
@@ -62,6 +72,28 @@ export async function releaseHeld(store: Store, id: number, o: { by: string; at:
     await decideHeldInvoice(trx, id, { status: "released", by: o.by, at: o.at, invoiceIds: numbered.map((n) => n.id) });
     return { ok: true, held: h, numbers: numbered.map((n) => n.number) };
   });
+}
+
+/** JSON as stored in jsonb (a timestamp as its ISO text), keys sorted: a column's value as read then and now compare equal. */
+const asStored = (v: unknown): string => canonicalJson(JSON.parse(JSON.stringify(v ?? null)) as unknown);
+
+/**
+ * Issue 13 item 8 with R8: what changed in a held contract since the run computed its documents — events
+ * recorded since (a termination, a power or option change: the documents bill as if none happened, and
+ * releasing them would also overwrite the next billing date the event set) or a column of its row (a
+ * correction committed, a request to switch to monthly billing) — or undefined if nothing did. The next
+ * billing date is checked by the caller first (another run or release issued the contract).
+ */
+export function changesSinceHeld(seen: HeldContractSeen, now: { row: ContractRow; events: number } | undefined): string | undefined {
+  if (now === undefined) return "the contract was removed";
+  const recorded = now.events - seen.events;
+  const current = now.row as unknown as Record<string, unknown>;
+  const columns = Object.keys(seen.contract).filter((k) => k !== "next_billing_date" && asStored(seen.contract[k]) !== asStored(current[k]));
+  const what = [
+    ...(recorded !== 0 ? [`${recorded} event(s) recorded since (billing contracts event)`] : []),
+    ...(columns.length > 0 ? [`its ${columns.join(", ")} changed`] : []),
+  ];
+  return what.length === 0 ? undefined : what.join("; ");
 }
 
 /** Records a held batch as rejected with its reason: nothing issued; the next run bills the contract again. */

@@ -265,7 +265,10 @@ export function holdIfBeyondBounds(p: ComputedResult, recentTotals: readonly str
     held: {
       totalTtc: beyond[0]!.inv.document.totalTtc,
       reason,
-      documents: { invoices: p.invoices, smoothed: p.smoothed, next: p.next, switchedToMonthly: p.switchedToMonthly === true, lines: p.lines },
+      documents: {
+        invoices: p.invoices, smoothed: p.smoothed, next: p.next, switchedToMonthly: p.switchedToMonthly === true, lines: p.lines,
+        ...(p.eventsSeen === undefined ? {} : { seen: { contract: p.contract as unknown as Record<string, unknown>, events: p.eventsSeen } }),
+      },
     },
   };
 }

@@ -22,6 +22,18 @@ export interface HeldDocuments {
   readonly next: string | null;
   readonly switchedToMonthly: boolean;
   readonly lines: number;
+  /**
+   * The contract as the run computed the documents from (its row and its number of events); release
+   * refuses documents computed before a change recorded since (an event, a correction). Absent from
+   * batches held before 2026-12-03: release then checks the next billing date only.
+   */
+  readonly seen?: HeldContractSeen;
+}
+
+/** The contract a held batch was computed from: its row (as JSON) and how many events it had. */
+export interface HeldContractSeen {
+  readonly contract: Record<string, unknown>;
+  readonly events: number;
 }
 
 /** A contract the run held for review (issue 13 item 8). */

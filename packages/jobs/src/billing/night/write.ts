@@ -72,6 +72,7 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
       reason: `contract ${id} changed while the night billed it: ${now.events - p.eventsSeen} event(s) recorded meanwhile (billing contracts event); nothing issued tonight, the next run bills it with them`,
     });
   }
+  if (now.row === p.contract) return p; // the row as read, its version unchanged (lockContractsForBilling)
   const read = p.contract as unknown as Record<string, unknown>;
   const current = now.row as unknown as Record<string, unknown>;
   const changed: string[] = [];
@@ -102,7 +103,7 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
 export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, computed: readonly ContractResult[]): Promise<readonly ContractResult[]> {
   let batch = computed;
   await db.transaction().execute(async (trx) => {
-    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract.id));
+    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract));
     batch = computed.map((p) => asOfNow(p, now.get(p.contract.id)));
     const issued = batch.flatMap((p) => p.invoices);
     const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });

@@ -2734,7 +2734,7 @@ CREATE TRIGGER invoice_input_no_truncate BEFORE TRUNCATE ON public.invoice_input
 -- Name: invoice invoice_issuing_transaction; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER invoice_issuing_transaction BEFORE INSERT ON public.invoice FOR EACH ROW EXECUTE FUNCTION public.stamp_issuing_transaction();
+CREATE TRIGGER invoice_issuing_transaction BEFORE INSERT ON public.invoice FOR EACH ROW WHEN ((new.issued_txid IS DISTINCT FROM txid_current())) EXECUTE FUNCTION public.stamp_issuing_transaction();
 
 
 --

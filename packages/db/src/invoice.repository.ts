@@ -356,9 +356,24 @@ async function insertDetailRows(trx: Transaction<Database>, items: readonly { re
     select id, case_hash, contract_part, shared_parts from d`.execute(trx);
 }
 
+/**
+ * The shared case parts (offer, reference values) of `invoices` that `known` does not hold, stored in a
+ * transaction of their own and added to `known`. The night stores them before a chunk's transaction:
+ * inside it, a part two workers both store first made the second wait (insert … on conflict) for the
+ * first's whole chunk to commit — about a chunk's write at the start of every night (issue 15). A part is
+ * content-addressed and immutable (case_part_immutable): one stored for a chunk whose transaction then
+ * fails is the same row its next invoice would store.
+ */
+export async function storeCaseParts(db: Kysely<Database>, invoices: readonly (NewInvoice | EncodedInvoice)[], known: Set<string>): Promise<void> {
+  const fields = invoices.map((inv) => ({ sharedParts: isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts }));
+  if (!fields.some((f) => Object.values(f.sharedParts).some((part) => !known.has(part.hash)))) return;
+  await db.transaction().execute((trx) => writeCaseParts(trx, fields, known));
+  for (const f of fields) for (const part of Object.values(f.sharedParts)) known.add(part.hash);
+}
+
 async function writeCaseParts(
   trx: Transaction<Database>,
-  invoices: readonly IssueFields[],
+  invoices: readonly Pick<IssueFields, "sharedParts">[],
   known: ReadonlySet<string> | undefined,
 ): Promise<void> {
   const parts = new Map<string, string>();

@@ -22,6 +22,7 @@ import {
   recordChargeBillings,
   recordOutcomes,
   setNextBillingDates,
+  storeCaseParts,
   switchToMonthly,
 } from "@billing/db";
 import type { Kysely } from "kysely";
@@ -72,6 +73,7 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
       reason: `contract ${id} changed while the night billed it: ${now.events - p.eventsSeen} event(s) recorded meanwhile (billing contracts event); nothing issued tonight, the next run bills it with them`,
     });
   }
+  if (now.row === p.contract) return p; // the row as read, its version unchanged (lockContractsForBilling)
   const read = p.contract as unknown as Record<string, unknown>;
   const current = now.row as unknown as Record<string, unknown>;
   const changed: string[] = [];
@@ -101,9 +103,19 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
  */
 export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, computed: readonly ContractResult[]): Promise<readonly ContractResult[]> {
   let batch = computed;
+  await storeCaseParts(db, computed.flatMap((p) => p.invoices), ctx.knownParts);
   await db.transaction().execute(async (trx) => {
-    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract.id));
+    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract));
     batch = computed.map((p) => asOfNow(p, now.get(p.contract.id)));
+    // What does not depend on the invoices' numbers is written before issueInvoices takes the series
+    // lock (held to the commit): the other workers wait for that lock, not for these statements.
+    const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
+    if (switched.length > 0) await switchToMonthly(trx, switched);
+    await setNextBillingDates(
+      trx,
+      batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
+    );
+    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
     const issued = batch.flatMap((p) => p.invoices);
     const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
     await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
@@ -115,12 +127,6 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, co
         readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
       }, ctx.runId);
     }
-    const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
-    if (switched.length > 0) await switchToMonthly(trx, switched);
-    await setNextBillingDates(
-      trx,
-      batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
-    );
     const held = batch.filter((p) => p.held !== undefined);
     if (held.length > 0) {
       await insertHeldInvoices(trx, held.map((p) => ({
@@ -128,7 +134,6 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, co
         totalTtc: p.held!.totalTtc, reason: p.held!.reason, documents: p.held!.documents,
       })));
     }
-    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
   });
   for (const inv of batch.flatMap((p) => p.invoices)) for (const part of Object.values(isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts)) ctx.knownParts.add(part.hash);
   return batch;

@@ -59,7 +59,9 @@ export async function releaseHeld(store: Store, id: number, o: { by: string; at:
     }
     const d = h.documents as HeldDocuments;
     if (d.seen !== undefined) {
-      const changed = changesSinceHeld(d.seen, (await lockContractsForBilling(trx, [h.contractId])).get(h.contractId));
+      // The row as held (from JSON: never the night's own object, so read again whole) against the row now.
+      const seenRow = { ...d.seen.contract, id: h.contractId } as unknown as ContractRow;
+      const changed = changesSinceHeld(d.seen, (await lockContractsForBilling(trx, [seenRow])).get(h.contractId));
       if (changed !== undefined) {
         return { ok: false, reason: `#${id}: contract ${h.contractId} changed since it was held (${changed}): its documents were computed without it — reject it (the next run bills the contract with the change)` };
       }

@@ -17,7 +17,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { storedExplanation, storedRule } from "@billing/core";
+import { type PriceTexts, priceTexts, storedExplanation, storedRule } from "@billing/core";
 import type { Invoice } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { NewInvoice } from "./invoice.repository.ts";
@@ -71,6 +71,8 @@ const NO_CHARGES: readonly ChargeLine[] = Object.freeze([]);
 export class InvoiceEncoder {
   private checkedRoundTrip = false;
   private readonly bytes = new Slabs();
+  /** The price texts of the sentences checked (storedExplanation), shared by the encoder's invoices. */
+  private readonly texts = priceTexts();
 
   encode(inv: NewInvoice): EncodedInvoice {
     const doc = inv.document;
@@ -89,7 +91,7 @@ export class InvoiceEncoder {
       sharedParts: input.sharedParts,
       charges: chargeLinesOfDocument(doc),
       documentJson: this.bytes.utf8(canonicalJson(doc)),
-      rows: this.bytes.utf8(invoiceRowOf(inv) + lineRowsOf(doc) + vatRowsOf(doc) + inputRowOf(input)),
+      rows: this.bytes.utf8(invoiceRowOf(inv) + lineRowsOf(doc, this.texts) + vatRowsOf(doc) + inputRowOf(input)),
       lineCount: doc.lines.length,
       vatCount: doc.vat.length,
     };
@@ -173,12 +175,12 @@ function jsonText(json: string): string {
 /** invoice_line's columns, the invoice id last (appended at the write). */
 const LINE_COLUMNS = "issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation, invoice_id";
 
-function lineRowsOf(doc: Invoice): string {
+function lineRowsOf(doc: Invoice, texts: PriceTexts): string {
   let rows = "";
   for (const l of doc.lines) {
     rows +=
       `${doc.issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
-      `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${jsonText(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\t\n`;
+      `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${jsonText(JSON.stringify(l.inputs))}\t${field(storedExplanation(l, texts))}\t\n`;
   }
   return rows;
 }

@@ -6,7 +6,7 @@ export * from "./ruleset.ts";
 export { PreparedReference, prepareReference } from "./pricing/prepared-reference.ts";
 export type { Invoice, InvoiceKind, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
-export { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "./invoice/line-explanation.ts";
+export { type PriceTexts, priceTexts, renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "./invoice/line-explanation.ts";
 export { chargesInvoice, RULE_CHARGES_INVOICE } from "./invoice/charges-invoice.ts";
 export {
   meterEnds,

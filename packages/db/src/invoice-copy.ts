@@ -17,7 +17,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { storedExplanation, storedRule } from "@billing/core";
+import { type PriceTexts, priceTexts, storedExplanation, storedRule } from "@billing/core";
 import type { Invoice } from "@billing/core";
 import { canonicalJson } from "./canonical-json.ts";
 import type { NewInvoice } from "./invoice.repository.ts";
@@ -70,6 +70,9 @@ const NO_CHARGES: readonly ChargeLine[] = Object.freeze([]);
  */
 export class InvoiceEncoder {
   private checkedRoundTrip = false;
+  private readonly bytes = new Slabs();
+  /** The price texts of the sentences checked (storedExplanation), shared by the encoder's invoices. */
+  private readonly texts = priceTexts();
 
   encode(inv: NewInvoice): EncodedInvoice {
     const doc = inv.document;
@@ -87,11 +90,35 @@ export class InvoiceEncoder {
       caseHash: input.caseHash,
       sharedParts: input.sharedParts,
       charges: chargeLinesOfDocument(doc),
-      documentJson: Buffer.from(canonicalJson(doc), "utf8"),
-      rows: Buffer.from(invoiceRowOf(inv) + lineRowsOf(doc) + vatRowsOf(doc) + inputRowOf(input), "utf8"),
+      documentJson: this.bytes.utf8(canonicalJson(doc)),
+      rows: this.bytes.utf8(invoiceRowOf(inv) + lineRowsOf(doc, this.texts) + vatRowsOf(doc) + inputRowOf(input)),
       lineCount: doc.lines.length,
       vatCount: doc.vat.length,
     };
+  }
+}
+
+/**
+ * UTF-8 bytes of texts written one after the other into shared slabs of 1 MiB, each text a view of its
+ * slab (issue 15, fourth pass): `Buffer.from` allocated a buffer per text — two per invoice, each an
+ * ArrayBuffer the young-generation collections track — and measured the text's UTF-8 length before
+ * writing it. A slab lives as long as a view of it (a chunk's invoices are written together).
+ */
+class Slabs {
+  private static readonly SIZE = 1024 * 1024;
+  private slab = Buffer.alloc(0);
+  private used = 0;
+
+  utf8(text: string): Buffer {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
+    const room = text.length * 3;
+    if (this.used + room > this.slab.length) {
+      this.slab = Buffer.allocUnsafe(Math.max(Slabs.SIZE, room));
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += this.slab.write(text, start, "utf8");
+    return this.slab.subarray(start, this.used);
   }
 }
 
@@ -131,18 +158,29 @@ function field(v: string | number | null): string {
 
 /** An object or array column: its JSON (JSON.stringify, as the jsonb statement sends it), null as \N. */
 function jsonField(v: unknown): string {
-  return v === null || v === undefined ? "\\N" : field(JSON.stringify(v));
+  return v === null || v === undefined ? "\\N" : jsonText(JSON.stringify(v));
+}
+
+const BACKSLASH_ALL = /\\/g;
+
+/**
+ * A JSON text as a COPY value: `field` of it, found cheaper (issue 15, fourth pass). JSON.stringify
+ * writes tabs, line breaks and every other control character as escapes, so a backslash is the only
+ * character of its text COPY needs escaped, and one is there only if something was escaped.
+ */
+function jsonText(json: string): string {
+  return json.indexOf("\\") === -1 ? json : json.replace(BACKSLASH_ALL, "\\\\");
 }
 
 /** invoice_line's columns, the invoice id last (appended at the write). */
 const LINE_COLUMNS = "issue_date, line_no, kind, register, period_start, period_end, quantity, quantity_unit, unit_price, amount, vat_rate, rule, inputs, explanation, invoice_id";
 
-function lineRowsOf(doc: Invoice): string {
+function lineRowsOf(doc: Invoice, texts: PriceTexts): string {
   let rows = "";
   for (const l of doc.lines) {
     rows +=
       `${doc.issueDate}\t${l.lineNo}\t${field(l.kind)}\t${field(l.register)}\t${l.periodStart}\t${l.periodEnd}\t${l.quantity}\t${l.quantityUnit}\t` +
-      `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${field(JSON.stringify(l.inputs))}\t${field(storedExplanation(l))}\t\n`;
+      `${l.unitPrice}\t${l.amount}\t${l.vatRate}\t${field(storedRule(l))}\t${jsonText(JSON.stringify(l.inputs))}\t${field(storedExplanation(l, texts))}\t\n`;
   }
   return rows;
 }
@@ -164,7 +202,7 @@ const INPUT_COLUMNS = "case_hash, contract_part, shared_parts, invoice_id";
 
 function inputRowOf(input: NewInvoice["input"]): string {
   const contractPartJson = input.contractPartJson ?? canonicalJson(input.contractPart);
-  return `${field(input.caseHash)}\t${field(contractPartJson)}\t${field(sharedPartsJsonOf(input.sharedParts))}\t\n`;
+  return `${field(input.caseHash)}\t${jsonText(contractPartJson)}\t${jsonText(sharedPartsJsonOf(input.sharedParts))}\t\n`;
 }
 
 /** invoice's columns known when the invoice is computed, in the order of {@link invoiceRowOf}. */

@@ -326,7 +326,7 @@ async function insertDetailRows(trx: Transaction<Database>, items: readonly { re
         const contractPart = input.contractPartJson ?? canonicalJson(input.contractPart);
         const shared = sharedPartsJsonOf(input.sharedParts);
         // The sentences the store keeps (null where the core renders them back exactly), by line.
-        const expl = JSON.stringify(item.inv.document.lines.map(storedExplanation));
+        const expl = JSON.stringify(item.inv.document.lines.map((l) => storedExplanation(l)));
         const rules = JSON.stringify(item.inv.document.lines.map(storedRule));
         return `{"id":${id},"doc":${item.documentJson},"expl":${expl},"rules":${rules},"caseHash":${JSON.stringify(input.caseHash)},"contractPart":${JSON.stringify(contractPart)},"sharedParts":${shared}}`;
       })

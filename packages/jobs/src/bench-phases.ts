@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { Command } from "commander";
 import { type Case, type Invoice, dates, dueInvoices, prepareReference } from "@billing/core";
-import { type ContractRow, type MeterReadRow, canonicalJson, loadCustomers, loadOffers, loadReadsFor, loadReference, openStore, streamDueContracts } from "@billing/db";
+import { type ContractRow, InvoiceEncoder, type MeterReadRow, type NewInvoice, canonicalJson, loadCustomers, loadOffers, loadReadsFor, loadReference, openStore, streamDueContracts } from "@billing/db";
 import { buildCase, offerFromRows, referenceFromRows } from "./billing/case-builder.ts";
 import { InputHasher } from "./billing/stored-input.ts";
 import { parseDateOption, parsePositiveInt, todayInParis } from "./commands/context.ts";
@@ -89,4 +89,16 @@ time("document canonical JSON", () => {
 const texts = billed.flatMap((b) => b.invoices.map((inv) => canonicalJson(inv)));
 time("document sha256 (of its JSON)", () => {
   for (const t of texts) createHash("sha256").update(t).digest("hex");
+});
+// The night encodes each invoice for the COPY write once computed (PostgreSQL: night/compute.ts, finishContract).
+const toEncode = (() => {
+  const h = new InputHasher();
+  return billed.flatMap((b): NewInvoice[] => {
+    const input = h.storedInput(b.c, b.invoices);
+    return b.invoices.map((document) => ({ document, seriesPrefix: b.c.contract.invoiceSeries, runId: 1, engineVersion: "bench", input }));
+  });
+})();
+time("encode for the COPY write (InvoiceEncoder)", () => {
+  const encoder = new InvoiceEncoder();
+  for (const inv of toEncode) encoder.encode(inv);
 });

@@ -79,6 +79,20 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     expect(inv.lines.find((l) => l.kind === "energy")!.quantity).toBe("269.230769230769");
   });
 
+  it("R2 the consumption section is built with its keys in order (canonical JSON serialises it without reordering, issue 15)", () => {
+    const sortedKeys = (o: object): boolean => Object.keys(o).every((k, i, ks) => i === 0 || ks[i - 1]! < k);
+    for (const inv of [
+      invoiceOf({ reads: [...HISTORY, selfRead("2026-03-13", "5250")] }),
+      invoiceOf({ reads: HISTORY }),
+      invoiceOf({ reads: [...HISTORY, selfRead("2026-03-13", "9000")] }),
+      invoiceOf({ reads: [], peerAverages: [{ month: "2026-02", register: "BASE", kwhPerDay: "9.5", version: "2026-03-14" }, { month: "2026-03", register: "BASE", kwhPerDay: "8", version: "2026-03-14" }] }),
+    ]) {
+      expect(sortedKeys(inv.consumption!)).toBe(true);
+      expect(sortedKeys(inv.consumption!.inputs)).toBe(true);
+      for (const n of inv.consumption!.notUsed) expect(sortedKeys(n)).toBe(true);
+    }
+  });
+
   it("R2 self-read below the last distributor index: rejected with why, the history is used", () => {
     const inv = invoiceOf({ reads: [...HISTORY, selfRead("2026-03-13", "4990")] });
     expect(inv.consumption).toMatchObject({

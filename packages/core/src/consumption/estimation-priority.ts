@@ -194,9 +194,9 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       const end = new Map(registers.map((r) => [r, dec(tele.registers[r]!)]));
       return finishEnds(ends, "teleRead", false, end, {}, `tele-read of ${D}`, () => "read");
     }
-    notUsed.push({ source: "teleRead", reason: `no tele-read of ${D} received` });
+    notUsed.push({ reason: `no tele-read of ${D} received`, source: "teleRead" });
   } else {
-    notUsed.push({ source: "teleRead", reason: "not a communicating meter" });
+    notUsed.push({ reason: "not a communicating meter", source: "teleRead" });
   }
 
   // 1. A distributor index of D, or interpolated between distributor reads around D.
@@ -214,12 +214,12 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       () => (interpolated ? "interpolated" : "read"),
     );
   }
-  notUsed.push({ source: "distributorActual", reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}` });
+  notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
   const self = selfReadAttempt(c, reads, registers, actual, starts, p, final !== null);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
-  notUsed.push(self.readDate === undefined ? { source: "selfRead", reason: self.reason } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
+  notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
 
   // The base estimates grow from, per register (only when no self-read is used).
   const bases = new Map<Register, Base>();
@@ -246,7 +246,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   for (const [source, attempt] of attempts) {
     const a = attempt();
     if (a.ok) return finishEnds(ends, source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis);
-    notUsed.push(a.readDate === undefined ? { source, reason: a.reason } : { readDate: a.readDate, reason: a.reason, source });
+    notUsed.push(a.readDate === undefined ? { reason: a.reason, source } : { readDate: a.readDate, reason: a.reason, source });
   }
   throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
 }
@@ -259,6 +259,23 @@ interface EndsContext {
   readonly D: LocalDate;
   readonly notUsed: ConsumptionBasis["notUsed"][number][];
   readonly final: FinalMode | null;
+}
+
+/**
+ * `inputs` with its keys in order (a copy when they are not): the keys of the consumption section are
+ * written as the attempt finds them ("selfReadDate", then per register), and a document whose keys are
+ * all in order is serialised to canonical JSON without the copy that puts them in order (issue 15,
+ * fourth pass). The same keys and values: canonical JSON, the hash and the stored jsonb do not change.
+ */
+function inKeyOrder(inputs: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(inputs);
+  let i = 1;
+  while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
+  if (i >= keys.length) return inputs;
+  keys.sort();
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k] = inputs[k]!;
+  return out;
 }
 
 /** meterEnds' result from the end chosen (a module-level function: no closure per call). */
@@ -293,7 +310,7 @@ function finishEnds(ctx: EndsContext, source: ConsumptionSource, estimated: bool
     actualReadDate,
     estimated,
     explanation: `Consumption up to ${D}: ${detail}` + (notUsed.length ? ` — not used: ${notUsed.map((n) => `${n.source} (${n.reason})`).join("; ")}` : ""),
-    inputs,
+    inputs: inKeyOrder(inputs),
     notUsed,
     rule: final ? `${final.rule} · ${RULE_R2}` : RULE_R2,
     source,

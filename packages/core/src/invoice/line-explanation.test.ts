@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { dec, formatForDisplay, formatPrice } from "../primitives/money.ts";
 import { exampleCase, teleRead } from "../testing/example-case.ts";
 import { monthlyInvoice } from "./monthly-invoice.ts";
-import { displayPlain, pricePlain, renderLineExplanation, storedExplanation } from "./line-explanation.ts";
+import { displayPlain, priceTexts, pricePlain, renderLineExplanation, storedExplanation } from "./line-explanation.ts";
 
 // Example A of RULES.md (monthly-invoice.test.ts): 6 kVA BASE, subscription 8.00 supply + 4.50 TURPE fixed,
 // kWh 0.1370 then 0.1390 supply + 0.04 network; excise 33.70 then 29.98 €/MWh.
@@ -30,7 +30,21 @@ describe("a line's explanation rendered from its fields and inputs (issue 15 ite
   it("gives back, character for character, every sentence of example A's invoice (so none is stored)", () => {
     expect(inv.lines.length).toBeGreaterThan(0);
     for (const l of inv.lines) expect([l.kind, renderLineExplanation(l)]).toEqual([l.kind, l.explanation]);
-    expect(inv.lines.map(storedExplanation).every((s) => s === null)).toBe(true);
+    expect(inv.lines.map((l) => storedExplanation(l)).every((s) => s === null)).toBe(true);
+  });
+
+  it("renders the same sentences with a batch's price texts, met before or not (issue 15, fourth pass)", () => {
+    const texts = priceTexts();
+    for (let pass = 0; pass < 2; pass++) {
+      for (const l of inv.lines) {
+        expect(renderLineExplanation(l, texts)).toBe(renderLineExplanation(l));
+        expect(storedExplanation(l, texts)).toBe(null);
+        expect(storedExplanation({ ...l, explanation: `${l.explanation} (edited)` }, texts)).toBe(`${l.explanation} (edited)`);
+      }
+    }
+    expect(texts.shown.size + texts.perKwh.size).toBeGreaterThan(0);
+    // A value shown at both precisions keeps one text for each (pricePlain's two forms).
+    expect(texts.perKwh.get("0.04")).toBe(pricePlain("0.04", 4, 6));
   });
 
   it("renders the energy line of 2025-07-15..08-01 as the core wrote it: 170 kWh × 0.1770 = 30.09 € HT", () => {

@@ -71,42 +71,71 @@ type RenderableLine = Pick<InvoiceLine, "kind" | "register" | "periodStart" | "p
 
 const NEGATIVE_KWH = " — a credit: the index reached is below the estimated index already billed (R2)";
 
-// Module-level, not closures per call (the write path renders every line).
-function shown(v: string | undefined): string | null {
-  return v === undefined ? null : pricePlain(v, 2, 6);
-}
-function perKwh(v: string | undefined): string | null {
-  return v === undefined ? null : pricePlain(v, 4, 6);
+/**
+ * The price texts a batch of lines has rendered, by value (issue 15, fourth pass): the write path checks
+ * every line's sentence, and a chunk's lines print a few dozen prices thousands of times. Made by the
+ * caller for one batch ({@link priceTexts}) and passed to {@link storedExplanation}; the texts are
+ * pricePlain's, so a sentence is the same with or without it.
+ */
+export interface PriceTexts {
+  /** pricePlain(v, 2, 6) by v. */
+  readonly shown: Map<string, string>;
+  /** pricePlain(v, 4, 6) by v. */
+  readonly perKwh: Map<string, string>;
 }
 
-/** The sentence of `line` rebuilt from its fields and inputs, or null when this kind / shape is not rendered. */
-export function renderLineExplanation(line: RenderableLine): string | null {
+/** An empty {@link PriceTexts}, for one batch of lines. */
+export function priceTexts(): PriceTexts {
+  return { shown: new Map(), perKwh: new Map() };
+}
+
+// Module-level, not closures per call (the write path renders every line).
+function shown(v: string | undefined, texts: PriceTexts | undefined): string | null {
+  if (v === undefined) return null;
+  if (texts === undefined) return pricePlain(v, 2, 6);
+  let t = texts.shown.get(v);
+  if (t === undefined) texts.shown.set(v, (t = pricePlain(v, 2, 6)));
+  return t;
+}
+function perKwh(v: string | undefined, texts: PriceTexts | undefined): string | null {
+  if (v === undefined) return null;
+  if (texts === undefined) return pricePlain(v, 4, 6);
+  let t = texts.perKwh.get(v);
+  if (t === undefined) texts.perKwh.set(v, (t = pricePlain(v, 4, 6)));
+  return t;
+}
+
+/**
+ * The sentence of `line` rebuilt from its fields and inputs, or null when this kind / shape is not
+ * rendered; `texts`: the batch's price texts (absent: each rendered anew).
+ */
+export function renderLineExplanation(line: RenderableLine, texts?: PriceTexts): string | null {
   const i = line.inputs;
   const period = `${line.periodStart}..${line.periodEnd}`;
   // R5's cap adds its own sentence and inputs: kept stored (rare).
   if (i["r5Floor"] !== undefined) return null;
   switch (line.kind) {
     case "energy": {
-      const kwh = i["kwh"], unit = perKwh(i["unitPriceHt"]), supply = perKwh(i["supplyPerKwh"]), network = perKwh(i["networkPerKwh"]);
+      const kwh = i["kwh"], unit = perKwh(i["unitPriceHt"], texts), supply = perKwh(i["supplyPerKwh"], texts), network = perKwh(i["networkPerKwh"], texts);
       const band = i["networkBand"];
       if (line.register === null || kwh === undefined || unit === null || supply === null || network === null || band === undefined) return null;
       const capacity = i["capacityPerKwh"];
       return (
         `Energy ${line.register} ${period}: ${displayPlain(kwh, 3)} kWh × ${unit} €/kWh = ${line.amount} € HT` +
         ` (supply ${supply} + network ${network} [${band}]` +
-        (capacity !== undefined ? ` + capacity ${perKwh(capacity)})` : ")") +
+        (capacity !== undefined ? ` + capacity ${perKwh(capacity, texts)})` : ")") +
         (kwh.startsWith("-") ? NEGATIVE_KWH : "")
       );
     }
     case "excise":
     case "capacityLevy": {
-      const kwh = i["kwh"], rate = shown(i["eurPerMwh"]);
+      const kwh = i["kwh"], rate = shown(i["eurPerMwh"], texts);
       if (line.register === null || kwh === undefined || rate === null) return null;
       const what = line.kind === "excise" ? "Excise" : "Capacity levy";
       return `${what} ${line.register} ${period}: ${displayPlain(kwh, 3)} kWh × ${rate} €/MWh = ${line.amount} €`;
     }
     case "subscription": {
-      const monthly = shown(i["monthlyHt"]), supply = shown(i["supplyMonthlyHt"]), network = shown(i["networkMonthlyHt"]);
+      const monthly = shown(i["monthlyHt"], texts), supply = shown(i["supplyMonthlyHt"], texts), network = shown(i["networkMonthlyHt"], texts);
       const kva = i["subscribedKva"], option = i["priceOption"], days = i["days"], dim = i["daysInMonth"];
       if (monthly === null || supply === null || network === null || kva === undefined || option === undefined || days === undefined || dim === undefined) return null;
       if (i["adjustment"] !== undefined) return null; // R8 credits and re-billings word it differently
@@ -116,7 +145,7 @@ export function renderLineExplanation(line: RenderableLine): string | null {
       );
     }
     case "cta": {
-      const rate = i["ratePct"], network = shown(i["networkMonthlyHt"]), days = i["days"], dim = i["daysInMonth"];
+      const rate = i["ratePct"], network = shown(i["networkMonthlyHt"], texts), days = i["days"], dim = i["daysInMonth"];
       if (rate === undefined || network === null || days === undefined || dim === undefined) return null;
       if (i["adjustment"] !== undefined) return null;
       return `CTA ${period}: ${rate} % × TURPE fixed part ${network} €/month × ${days}/${dim} = ${line.amount} €`;
@@ -148,7 +177,10 @@ export function storedRule(line: Pick<InvoiceLine, "kind" | "rule">): string | n
   return standardLineRule(line.kind) === line.rule ? null : line.rule;
 }
 
-/** The sentence to store for `line`: null when {@link renderLineExplanation} gives it back exactly. */
-export function storedExplanation(line: InvoiceLine): string | null {
-  return renderLineExplanation(line) === line.explanation ? null : line.explanation;
+/**
+ * The sentence to store for `line`: null when {@link renderLineExplanation} gives it back exactly;
+ * `texts`: the batch's price texts (absent: each rendered anew).
+ */
+export function storedExplanation(line: InvoiceLine, texts?: PriceTexts): string | null {
+  return renderLineExplanation(line, texts) === line.explanation ? null : line.explanation;
 }

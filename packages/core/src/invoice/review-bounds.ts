@@ -25,12 +25,18 @@ export const MIN_HISTORY = 2;
  * issued invoices (most recent first, at most the configured number): empty when it may be issued.
  */
 export function reviewReasons(totalTtc: string, recentTotalsTtc: readonly string[], b: ReviewBoundsSettings): string[] {
-  const total = dec(totalTtc);
   const reasons: string[] = [];
-  if (compare(total, neg(dec(b.maxCreditTtc))) < 0) {
+  // Issue 15, fourth pass (it runs on every invoice of the night): a total written with a leading digit
+  // is not negative, so it is no credit beyond a threshold that is not negative either — decided on the
+  // texts, no decimal parsed, when there is no average to compare with either.
+  const credit = !(startsWithDigit(totalTtc) && startsWithDigit(b.maxCreditTtc));
+  const history = recentTotalsTtc.length > 0 && recentTotalsTtc.length >= (b.minHistory ?? MIN_HISTORY);
+  if (!credit && !history) return reasons;
+  const total = dec(totalTtc);
+  if (credit && compare(total, neg(dec(b.maxCreditTtc))) < 0) {
     reasons.push(`a credit of ${formatCents(neg(total))} € TTC, beyond the ${formatCents(dec(b.maxCreditTtc))} € review threshold`);
   }
-  if (recentTotalsTtc.length > 0 && recentTotalsTtc.length >= (b.minHistory ?? MIN_HISTORY)) {
+  if (history) {
     const mean: Dec = div(sum(recentTotalsTtc.map(dec)), dec(recentTotalsTtc.length));
     if (compare(mean, ZERO) > 0 && compare(total, mul(dec(b.maxFactor), mean)) > 0) {
       reasons.push(
@@ -39,4 +45,9 @@ export function reviewReasons(totalTtc: string, recentTotalsTtc: readonly string
     }
   }
   return reasons;
+}
+
+function startsWithDigit(v: string): boolean {
+  const c = v.charCodeAt(0);
+  return c >= 48 && c <= 57;
 }

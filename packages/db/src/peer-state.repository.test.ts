@@ -10,7 +10,7 @@ import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dates } from "@billing/core";
-import { computePeerAverages } from "./peer-average.repository.ts";
+import { computePeerAverages, peerChain, versionReads } from "./peer-average.repository.ts";
 import { type IncrementalPeerComputation, computePeerAveragesIncrementally } from "./peer-state.repository.ts";
 import type { Database } from "./schema.ts";
 import { openTestStore } from "./testing.ts";
@@ -125,6 +125,21 @@ async function rowsOf(db: Kysely<Database>, version: string): Promise<string[]> 
   return r.rows.map((x) => x.r);
 }
 
+/**
+ * The state's exact sums per group — Σ kWh at the scale of its largest month share left, as text — and the
+ * same sums computed whole from the version's reads: equal when the state stands at `version`.
+ */
+async function stateSums(db: Kysely<Database>, version: string): Promise<{ state: string[]; whole: string[] }> {
+  const state = await sql<{ r: string }>`select concat_ws('|', s.price_option, s.register, s.month, s.kva_band, round(s.kwh, x.scale)::text, s.days, s.contracts) as r
+    from peer_state_sum s join (select price_option, register, month, kva_band, max(scale) as scale from peer_state_scale where terms > 0
+      group by price_option, register, month, kva_band) x using (price_option, register, month, kva_band)
+    where s.contracts > 0 order by 1`.execute(db);
+  const whole = await sql<{ r: string }>`with ${peerChain(version, versionReads(version, sql`true`))}
+    select concat_ws('|', price_option, register, month, kva_band, sum(kwh)::text, sum(days), count(*)) as r
+    from per_contract group by price_option, register, month, kva_band order by 1`.execute(db);
+  return { state: state.rows.map((x) => x.r), whole: whole.rows.map((x) => x.r) };
+}
+
 describe("R2 3.3 peer averages computed incrementally: the full computation's rows, version after version", () => {
   let inc: TestStore;
   let ref: TestStore;
@@ -163,6 +178,9 @@ describe("R2 3.3 peer averages computed incrementally: the full computation's ro
         delta += r.delta;
         await computePeerAverages(ref.store.db, v);
         expect(await rowsOf(inc.store.db, v), `version ${v} (${r.path})`).toEqual(await rowsOf(ref.store.db, v));
+        // The state's Σ kWh has the scale the whole sum has (a contract taken out may have held the largest).
+        const sums = await stateSums(inc.store.db, v);
+        expect(sums.state, `state of ${v} (${r.path})`).toEqual(sums.whole);
       };
       await compare(version, 1 + (run % 3));
       for (const day of s.days) {
@@ -182,4 +200,41 @@ describe("R2 3.3 peer averages computed incrementally: the full computation's ro
     expect(dirty).toBeGreaterThan(0);
     expect(delta).toBeGreaterThan(0);
   }, 600_000);
+});
+
+describe("R2 3.3 peer averages computed incrementally: one version stored once, a version before the state's", () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await openTestStore();
+    await t.store.db.insertInto("customer").values({ id: "CU1", kind: "residential", name: "Jeanne Martin", department: "75" }).execute();
+    await t.store.db.insertInto("offer").values({ id: "OF1", name: "Offre Base" }).execute();
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("R2 two computations of one version at once: one from the state, the other finds it stored; an earlier version leaves the state as it is", async () => {
+    const db = t.store.db;
+    const p = new Played(db, "S", 21_000_000_000_000);
+    const read = (contract: number, offset: number): ReadSpec => ({ contract, register: 0, offset, lag: 0, source: 1, twin: false, backwards: false, rejected: false, decimals: 1 });
+    for (const kva of [6, 9, 36]) await p.addContract({ hphc: kva === 9, kva });
+    await p.reads("2025-06-10", [0, 1, 2].flatMap((c) => [read(c, -90), read(c, -60), read(c, -30), read(c, 0)]));
+    expect((await computePeerAveragesIncrementally(db, "2025-06-10")).path).toBe("full");
+    await p.reads("2025-06-11", [0, 1, 2].map((c) => read(c, 0)));
+    const runs = await Promise.all([computePeerAveragesIncrementally(db, "2025-06-11"), computePeerAveragesIncrementally(db, "2025-06-11")]);
+    expect(runs.map((r) => r.path).sort()).toEqual(["incremental", "stored"]);
+    const stored = await rowsOf(db, "2025-06-11");
+    expect(runs.map((r) => r.stored).sort((a, b) => a - b)).toEqual([0, stored.length]);
+    // Before the state's version: computed whole by the reference, the state still at 06-11 (the next night incremental).
+    expect((await computePeerAveragesIncrementally(db, "2025-06-09")).path).toBe("reference");
+    expect((await sql<{ v: string }>`select version::text as v from peer_state`.execute(db)).rows[0]?.v).toBe("2025-06-11");
+    await p.reads("2025-06-12", [read(0, 0)]);
+    expect((await computePeerAveragesIncrementally(db, "2025-06-12")).path).toBe("incremental");
+    // A state that no longer gives its version's stored rows is not used: the next version is computed whole.
+    await sql`update peer_state_sum set days = days + 1 where contracts > 0`.execute(db);
+    await p.reads("2025-06-13", [read(1, 0)]);
+    expect((await computePeerAveragesIncrementally(db, "2025-06-13")).path).toBe("full");
+    const sums = await stateSums(db, "2025-06-13");
+    expect(sums.state).toEqual(sums.whole);
+  });
 });

@@ -171,6 +171,8 @@ async function rebuildState(trx: Kysely<Database>, version: string, rangeContrac
     select id, contract_id, register, read_date, source, index_value, received_on from meter_read
     where status = 'accepted' and source in ('distributorActual', 'teleRead')
       and (read_date > ${version}::date or received_on > ${version}::date) and read_date >= ${readCutoff(version)}`.execute(trx);
+  // Their new size for the next nights' plans (a rebuild writes every contract's state).
+  await sql`analyze peer_state_read, peer_state_sum, peer_state_scale, peer_read_pending`.execute(trx);
 }
 
 interface ContributionOptions {
@@ -250,6 +252,7 @@ async function takeDelta(trx: Kysely<Database>, version: string): Promise<number
     from peer_read_pending p
     where p.read_date <= ${version}::date and p.received_on <= ${version}::date and p.read_date >= ${readCutoff(version)}
     order by p.contract_id, p.register, p.read_date, p.source desc`.execute(trx);
+  await sql`analyze peer_delta`.execute(trx);
   return countOf(trx, "peer_delta");
 }
 
@@ -259,11 +262,17 @@ async function takeDelta(trx: Kysely<Database>, version: string): Promise<number
  * the one counted, or no longer a contract.
  */
 async function findDirty(trx: Kysely<Database>): Promise<number> {
+  // Two joins, not one scan with OR-ed subqueries (executed once per state row: 38 s at 100,000 contracts).
   await sql`
     create temporary table peer_dirty on commit drop as
-    select distinct s.contract_id from peer_state_read s
-    where exists (select 1 from peer_delta d where d.contract_id = s.contract_id and d.register = s.register and d.read_date <= s.last_date)
-      or not exists (select 1 from contract c where c.id = s.contract_id and c.price_option = s.price_option and ${CONTRACT_BAND_SQL} = s.kva_band)`.execute(trx);
+    select s.contract_id from peer_state_read s
+    join peer_delta d on d.contract_id = s.contract_id and d.register = s.register
+    where d.read_date <= s.last_date
+    union
+    select s.contract_id from peer_state_read s
+    left join contract c on c.id = s.contract_id
+    where c.id is null or c.price_option <> s.price_option or ${CONTRACT_BAND_SQL} <> s.kva_band`.execute(trx);
+  await sql`analyze peer_dirty`.execute(trx);
   return countOf(trx, "peer_dirty");
 }
 

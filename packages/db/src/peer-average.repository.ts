@@ -2,6 +2,8 @@
  * R2 3.3 — CGV 6.2: the average daily consumption of the customers with the same price option, per
  * register and month, computed from accepted actual reads and stored as a version (the day computed),
  * so a replay uses the averages known when the invoice was issued (docs/reads.md, "Peer averages").
+ * {@link computePeerAverages} is the full computation: the reference the incremental one
+ * (peer-state.repository.ts, the night's) gives the same rows as, and the chain of both ({@link peerChain}).
  */
 import { sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";

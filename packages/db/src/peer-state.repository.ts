@@ -246,6 +246,8 @@ async function applyChanges(trx: Kysely<Database>, from: string, version: string
 
 /** The pending reads of V's set (received and dated on or before it, from its cutoff), one per contract, register and day (the tele-read first). */
 async function takeDelta(trx: Kysely<Database>, version: string): Promise<number> {
+  // A dry run's transactions are savepoints of one: a table of an earlier computation may still be there.
+  await sql`drop table if exists peer_delta, peer_dirty`.execute(trx);
   await sql`
     create temporary table peer_delta on commit drop as
     select distinct on (p.contract_id, p.register, p.read_date) p.contract_id, p.register, p.read_date, p.index_value

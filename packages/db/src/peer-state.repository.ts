@@ -125,7 +125,7 @@ function rowsFromState() {
     having grouping(s.kva_band) = 1 or coalesce(s.kva_band, '') <> ''`;
 }
 
-/** Whether the state gives exactly the rows stored as its version (numeric scales compared as text). */
+/** R2 3.3: a state is used only if it gives exactly the rows stored as its version (compared as text, numeric scales included). */
 async function stateGivesStoredRows(trx: Kysely<Database>, from: string): Promise<boolean> {
   const text = (t: string) => sql.raw(`concat_ws('|', ${t}.price_option, ${t}.register, ${t}.month, ${t}.kva_band, ${t}.kwh_per_day::text, ${t}.kwh::text, ${t}.contract_days, ${t}.sample_size)`);
   const r = await sql<{ n: string }>`
@@ -136,7 +136,7 @@ async function stateGivesStoredRows(trx: Kysely<Database>, from: string): Promis
   return r.rows[0]?.n === "0";
 }
 
-/** The state's rows stored as version `version`, and the state set to it. */
+/** R2 3.3: the state's rows stored as version `version` (groups left without a contract dropped first), and the state set to it. */
 async function insertFromState(trx: Kysely<Database>, version: string): Promise<number> {
   await sql`delete from peer_state_sum where contracts = 0`.execute(trx);
   await sql`delete from peer_state_scale where terms = 0`.execute(trx);
@@ -283,7 +283,7 @@ async function countOf(trx: Kysely<Database>, table: "peer_delta" | "peer_dirty"
 }
 
 /**
- * The dirty contracts' reads of the state's version `from`: visible now and not pending (the pending
+ * R2 3.3: the dirty contracts' reads of the state's version `from`: visible now and not pending (the pending
  * reads are exactly those not in its set), under the option and band they were counted under.
  */
 function previousReads(from: string) {
@@ -300,7 +300,7 @@ function previousReads(from: string) {
 }
 
 /**
- * The other contracts' delta reads, each contract-register's sequence starting at the last read of the
+ * R2 3.3: the other contracts' delta reads, each contract-register's sequence starting at the last read of the
  * state (none for a contract or register new to it), under their option and band now (the ones counted).
  */
 function appendedReads() {

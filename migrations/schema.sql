@@ -298,6 +298,22 @@ $$;
 
 
 --
+-- Name: peer_read_arrived(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.peer_read_arrived() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  insert into peer_read_pending (id, contract_id, register, read_date, source, index_value, received_on)
+  select id, contract_id, register, read_date, source, index_value, received_on from arrived
+  where status = 'accepted' and source in ('distributorActual', 'teleRead');
+  return null;
+end;
+$$;
+
+
+--
 -- Name: stamp_issuing_transaction(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1322,6 +1338,76 @@ CREATE TABLE public.peer_average (
 
 
 --
+-- Name: peer_read_pending; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_read_pending (
+    id bigint NOT NULL,
+    contract_id text NOT NULL,
+    register text NOT NULL,
+    read_date date NOT NULL,
+    source text NOT NULL,
+    index_value numeric NOT NULL,
+    received_on date NOT NULL
+);
+
+
+--
+-- Name: peer_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_state (
+    singleton boolean DEFAULT true NOT NULL,
+    version date NOT NULL,
+    CONSTRAINT peer_state_singleton_check CHECK (singleton)
+);
+
+
+--
+-- Name: peer_state_read; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_state_read (
+    contract_id text NOT NULL,
+    register text NOT NULL,
+    price_option text NOT NULL,
+    kva_band text NOT NULL,
+    last_date date NOT NULL,
+    last_index numeric NOT NULL,
+    counted_month date
+);
+
+
+--
+-- Name: peer_state_scale; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_state_scale (
+    price_option text NOT NULL,
+    register text NOT NULL,
+    month date NOT NULL,
+    kva_band text NOT NULL,
+    scale integer NOT NULL,
+    terms bigint NOT NULL
+);
+
+
+--
+-- Name: peer_state_sum; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.peer_state_sum (
+    price_option text NOT NULL,
+    register text NOT NULL,
+    month date NOT NULL,
+    kva_band text NOT NULL,
+    kwh numeric NOT NULL,
+    days bigint NOT NULL,
+    contracts bigint NOT NULL
+);
+
+
+--
 -- Name: plan_readjustment; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2104,6 +2190,46 @@ ALTER TABLE ONLY public.peer_average
 
 
 --
+-- Name: peer_read_pending peer_read_pending_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_read_pending
+    ADD CONSTRAINT peer_read_pending_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: peer_state peer_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_state
+    ADD CONSTRAINT peer_state_pkey PRIMARY KEY (singleton);
+
+
+--
+-- Name: peer_state_read peer_state_read_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_state_read
+    ADD CONSTRAINT peer_state_read_pkey PRIMARY KEY (contract_id, register);
+
+
+--
+-- Name: peer_state_scale peer_state_scale_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_state_scale
+    ADD CONSTRAINT peer_state_scale_pkey PRIMARY KEY (price_option, register, month, kva_band, scale);
+
+
+--
+-- Name: peer_state_sum peer_state_sum_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.peer_state_sum
+    ADD CONSTRAINT peer_state_sum_pkey PRIMARY KEY (price_option, register, month, kva_band);
+
+
+--
 -- Name: plan_readjustment plan_readjustment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2441,6 +2567,13 @@ CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id,
 --
 
 CREATE INDEX payment_customer ON public.payment USING btree (customer_id, received_on);
+
+
+--
+-- Name: peer_read_pending_read_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX peer_read_pending_read_date ON public.peer_read_pending USING btree (read_date);
 
 
 --
@@ -2847,6 +2980,13 @@ CREATE TRIGGER meter_read_append_only BEFORE DELETE OR UPDATE ON public.meter_re
 --
 
 CREATE TRIGGER meter_read_no_truncate BEFORE TRUNCATE ON public.meter_read FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_received();
+
+
+--
+-- Name: meter_read meter_read_peer_pending; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER meter_read_peer_pending AFTER INSERT ON public.meter_read REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION public.peer_read_arrived();
 
 
 --

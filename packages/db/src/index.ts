@@ -13,6 +13,7 @@ export * from "./reference/data-file.ts";
 export * from "./smoothed.repository.ts";
 export * from "./read.repository.ts";
 export * from "./peer-average.repository.ts";
+export * from "./peer-state.repository.ts";
 export * from "./ledger.repository.ts";
 export * from "./dunning.repository.ts";
 export * from "./contract-event.repository.ts";

@@ -2,9 +2,11 @@
  * R2 3.3 — CGV 6.2: the average daily consumption of the customers with the same price option, per
  * register and month, computed from accepted actual reads and stored as a version (the day computed),
  * so a replay uses the averages known when the invoice was issued (docs/reads.md, "Peer averages").
+ * {@link computePeerAverages} is the full computation: the reference the incremental one
+ * (peer-state.repository.ts, the night's) gives the same rows as, and the chain of both ({@link peerChain}).
  */
 import { sql } from "kysely";
-import type { Kysely } from "kysely";
+import type { Kysely, RawBuilder } from "kysely";
 import type { Database, PeerAverageRow } from "./schema.ts";
 import type { Store } from "./store.ts";
 
@@ -263,44 +265,80 @@ async function insertAverages(trx: Kysely<Database>, version: string): Promise<n
 function rangeSums(version: string, after: string | null, toId: string) {
   const range = after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
   return sql`
-    with bounds as (
-      select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
-        date_trunc('month', ${version}::date::timestamp)::date as last_month
-    ), actual as (
+    with ${peerChain(version, versionReads(version, range))}
+    select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh) as kwh, sum(s.days) as days, count(*) as contracts
+    from per_contract s
+    group by s.price_option, s.register, s.month, s.kva_band`;
+}
+
+/** R2 3.3: the first read date a version looks at — an interval starting up to 13 months before its first month still covers it. */
+export function readCutoff(version: string) {
+  return sql`(date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS + 13}::int))::date`;
+}
+
+/**
+ * R2 3.3: the version's set of reads for the contracts `filter` keeps (over meter_read m and contract c):
+ * accepted actual reads (distributorActual, teleRead) received on or before it, dated on or before it and
+ * from {@link readCutoff}, one per contract, register and day (the tele-read first), with the contract's
+ * price option and kVA band as they are now. The body of the chain's `actual` (see {@link peerChain}).
+ */
+export function versionReads(version: string, filter: RawBuilder<unknown>) {
+  return sql`
       select distinct on (m.contract_id collate "C", m.register collate "C", m.read_date) m.contract_id collate "C" as contract_id,
         c.price_option collate "C" as price_option, ${BAND_SQL} collate "C" as kva_band, m.register collate "C" as register, m.read_date, m.index_value
       from meter_read m
       join contract c on c.id = m.contract_id
       where m.status = 'accepted' and m.source in ('distributorActual', 'teleRead')
         and m.received_on <= ${version}::date and m.read_date <= ${version}::date
-        and ${range}
+        and ${filter}
         -- An interval starting up to 13 months before the first month still covers it. A constant the
         -- planner sees (not a subquery): the range is then read on meter_read_accepted_key by contract,
         -- not every actual read of the period through the date index once per range.
-        and m.read_date >= (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS + 13}::int))::date
-      order by m.contract_id collate "C", m.register collate "C", m.read_date, m.source desc
+        and m.read_date >= ${readCutoff(version)}
+      order by m.contract_id collate "C", m.register collate "C", m.read_date, m.source desc`;
+}
+
+/** The kVA band of contract `c` in SQL (see {@link kvaBandOf}). */
+export const CONTRACT_BAND_SQL = BAND_SQL;
+
+/**
+ * R2 3.3: the chain of common table expressions from a set of reads to the month shares, once for the full
+ * computation and its incremental maintenance (peer-state.repository.ts). `actual` (its body given: one
+ * row per contract, register and day with contract_id, price_option, kva_band, register, read_date,
+ * index_value) gives, per contract and register, the intervals [a, b) between consecutive reads
+ * (`intervals`: kwh = index(b) − index(a), null a for the first read; `last_read` marks the last read and
+ * `index_value` its index); each interval whose index does not go backwards spread over the months it
+ * covers (`spread`: days in the month, span b − a, `share` = kwh × days ÷ span — the exact numeric term
+ * every sum adds); those within the version's months (`kept`: the version's month and the
+ * {@link PEER_MONTHS} before it); and per contract, register and month their sums (`per_contract`).
+ */
+export function peerChain(version: string, actual: RawBuilder<unknown>) {
+  return sql`bounds as (
+      select (date_trunc('month', ${version}::date::timestamp) - make_interval(months => ${PEER_MONTHS}::int))::date as first_month,
+        date_trunc('month', ${version}::date::timestamp)::date as last_month
+    ), actual as (${actual}
     ), intervals as (
       select contract_id, price_option, kva_band, register, lag(read_date) over w as a, read_date as b,
-        index_value - lag(index_value) over w as kwh
+        index_value - lag(index_value) over w as kwh, index_value, lead(read_date) over w is null as last_read
       from actual
       window w as (partition by contract_id, register order by read_date)
     ), spread as (
       select i.contract_id, i.price_option, i.kva_band, i.register, mo::date as month,
         least(i.b, (mo + interval '1 month')::date) - greatest(i.a, mo::date) as days,
-        i.kwh, i.b - i.a as span
+        i.kwh, i.b - i.a as span,
+        i.kwh * (least(i.b, (mo + interval '1 month')::date) - greatest(i.a, mo::date)) / (i.b - i.a) as share
       from intervals i,
         generate_series(date_trunc('month', i.a::timestamp), date_trunc('month', (i.b - 1)::timestamp), interval '1 month') as mo
       where i.a is not null and i.kwh >= 0
+    ), kept as (
+      select s.* from spread s, bounds b
+      where s.month between b.first_month and b.last_month and s.days > 0
     ), per_contract as (
       -- One row per contract, register and month (a contract has one option and one band).
-      select s.contract_id, s.register, s.month, s.price_option, s.kva_band, sum(s.kwh * s.days / s.span) as kwh, sum(s.days)::int as days
-      from spread s, bounds b
-      where s.month between b.first_month and b.last_month and s.days > 0
+      select s.contract_id, s.register, s.month, s.price_option, s.kva_band, sum(s.share) as kwh, sum(s.days)::int as days
+      from kept s
       group by s.contract_id, s.register, s.month, s.price_option, s.kva_band
-    )
-    select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh) as kwh, sum(s.days) as days, count(*) as contracts
-    from per_contract s
-    group by s.price_option, s.register, s.month, s.kva_band`;
+    )`;
 }
 
 /** The latest version computed on or before `asOf`, per price option: every row of it (all kVA bands), by option, register, month. */

@@ -7,7 +7,9 @@
  *
  * The night's time is its set-up (R2 peer averages of the date, counting the due contracts, claiming
  * the run) plus billing; both are printed, and every rate and the ratio night / floor use the sum
- * (issue 15 item 6).
+ * (issue 15 item 6). The seed computes the peer averages of the day before the date with their state, as
+ * the previous night of a supplier running every day would have: the night's set-up updates them with the
+ * reads received since (docs/reads.md, "Computed incrementally").
  *
  * Store: with DATABASE_URL, a fresh database `billing_bench` (`--database`) is created on that server
  * (dropped and recreated on each run); without it, a fresh embedded store in a temporary folder.
@@ -19,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { type Store, analyzeTables, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
+import { type Store, analyzeTables, computePeerAveragesIncrementally, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
 import { type BackendCpu, SAMPLE_MS, sampleBackendCpu } from "./bench-cpu.ts";
 import { checkpoint, measureFloor } from "./bench-floor.ts";
 import { sql } from "kysely";
@@ -103,6 +105,15 @@ async function seedInto(into: Store): Promise<void> {
     process.stdout.write(`recorded ${recorded.toLocaleString("en-US")} contract events\n`);
     await analyzeTables(into.db, ["contract_event"]); // a bulk load: the night's plans see it (issue 15)
   }
+  // A supplier runs the night every day: the day before's peer averages and their state exist, and the
+  // night updates them with the reads received since (R2 3.3, issue 15). Computed here, not in the night.
+  const before = dates.addDays(date, -1);
+  const started = process.hrtime.bigint();
+  const peers = await computePeerAveragesIncrementally(into.db, before);
+  // The seed's reads all went through the pending table, and the computation emptied it: as the
+  // autovacuum of a store read every day would, before the night's clock starts.
+  if (into.kind === "postgres") await sql`vacuum analyze peer_read_pending`.execute(into.db);
+  process.stdout.write(`seed: peer averages of ${before} (the night before's, with their state; not timed): ${peers.path}, ${peers.stored.toLocaleString("en-US")} rows in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s\n`);
 }
 
 const dataDir = serverUrl ? undefined : mkdtempSync(join(tmpdir(), "billing-bench-"));

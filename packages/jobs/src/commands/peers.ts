@@ -1,15 +1,16 @@
 /**
  * `billing peers compute --date D`: R2 3.3 peer averages (average daily kWh per price option, register
  * and month, from accepted actual reads received on or before D), stored as version D; a rerun on the
- * same date adds nothing. `billing run` computes them before billing unless --no-peers.
+ * same date adds nothing. `billing run` computes them before billing unless --no-peers. From the state of
+ * an earlier version of the same month when there is one (the reads received since), else whole.
  */
 import type { Command } from "commander";
-import { type PeerComputation, type Store, computePeerAverages, migrateOrThrow, peerParallelism } from "@billing/db";
+import { type PeerComputation, type Store, computePeerAveragesIncrementally, migrateOrThrow, peerParallelism } from "@billing/db";
 import { type StoreOptions, parseDateOption, todayInParis, withStore } from "./context.ts";
 
 export async function peersCommand(store: Store, date: string): Promise<PeerComputation> {
   await migrateOrThrow(store);
-  return computePeerAverages(store.db, date, { parallel: peerParallelism(store) });
+  return computePeerAveragesIncrementally(store.db, date, { parallel: peerParallelism(store) });
 }
 
 export function formatPeers(p: PeerComputation): string {

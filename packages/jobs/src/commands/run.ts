@@ -18,7 +18,7 @@ import {
   type MissingRealRead,
   type Store,
   contractsWithoutRealRead,
-  computePeerAverages,
+  computePeerAveragesIncrementally,
   peerParallelism,
   countDueContracts,
   dueRangeBounds,
@@ -525,9 +525,10 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   let partial: RunSummary | undefined;
   let summary: RunSummary | undefined;
   try {
-    // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date);
-    // on PostgreSQL on two connections at once while the workers load (a dry run's store has one).
-    await step("peers", opts.peers === false, () => computePeerAverages(store.db, opts.date, { parallel: peerParallelism(store) }));
+    // R2 3.3: the peer averages known on the run date, before any case is built (idempotent per date):
+    // from the state of the day before when there is one (the reads received since), else whole
+    // (rebuilding the state; a version before the state's on two connections on PostgreSQL).
+    await step("peers", opts.peers === false, () => computePeerAveragesIncrementally(store.db, opts.date, { parallel: peerParallelism(store) }));
     summary = await step("billing", false, async () => {
       const total = await countDueContracts(store.db, opts.date);
       const reporter = progressReporter(total, opts.progress !== false && !opts.json);

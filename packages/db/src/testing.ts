@@ -57,6 +57,20 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * Waits (up to 2 s) until no connection to `name` is left: a pool's \`end()\` resolves once it has asked its
+ * clients to close, before their backends are gone, and a forced drop would then terminate a backend whose
+ * client is still saying goodbye — an unhandled 57P01 in the test process (CI, 2026-12-03). A connection
+ * still open after the wait (a test's own leak) is ended by the forced drop as before.
+ */
+async function connectionsClosed(admin: pg.Client, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await admin.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
+    if ((r.rows[0]?.n ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   try {
@@ -118,7 +132,10 @@ async function cloneOfTemplate(url: string): Promise<TestStore> {
     url: databaseUrl,
     cleanup: async () => {
       await store.close();
-      await withAdmin(url, (admin) => admin.query(`drop database if exists "${name}" with (force)`));
+      await withAdmin(url, async (admin) => {
+        await connectionsClosed(admin, name);
+        await admin.query(`drop database if exists "${name}" with (force)`);
+      });
     },
   };
 }

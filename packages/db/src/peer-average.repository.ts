@@ -115,19 +115,33 @@ function isSerializationFailure(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "40001";
 }
 
+/**
+ * The contracts by id ranges of at most `rangeContracts`, one after another in `trx` (each found from the
+ * previous one's last id): `fn(after, toId)` for the range (after, toId] — `after` null for the first.
+ */
+export async function eachContractRange(trx: Kysely<Database>, rangeContracts: number, fn: (after: string | null, toId: string) => Promise<unknown>): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const bound: { rows: { to_id: string | null }[] } = await sql<{ to_id: string | null }>`select max(id) as to_id from (select id from contract
+      where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${rangeContracts}) r`.execute(trx);
+    const toId: string | null = bound.rows[0]?.to_id ?? null;
+    if (toId === null) return;
+    await fn(after, toId);
+    after = toId;
+  }
+}
+
+/** The reads `m` and contracts `c` of the range (after, toId] (`after` null: from the first contract). */
+export function contractRangeFilter(after: string | null, toId: string) {
+  return after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
+}
+
 /** N = 1: the ranges one after another, each found from the previous one's last id, in one transaction. */
 async function computeInSequence(db: Kysely<Database>, version: string, rangeContracts: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await createPartialTable(trx);
-    let after: string | null = null;
-    for (;;) {
-      const bound: { rows: { to_id: string | null }[] } = await sql<{ to_id: string | null }>`select max(id) as to_id from (select id from contract
-        where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${rangeContracts}) r`.execute(trx);
-      const toId: string | null = bound.rows[0]?.to_id ?? null;
-      if (toId === null) break;
-      await sql`insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts) ${rangeSums(version, after, toId)}`.execute(trx);
-      after = toId;
-    }
+    await eachContractRange(trx, rangeContracts, (after, toId) =>
+      sql`insert into peer_partial (price_option, register, month, kva_band, kwh, days, contracts) ${rangeSums(version, after, toId)}`.execute(trx));
     return insertAverages(trx, version);
   });
 }
@@ -263,7 +277,7 @@ async function insertAverages(trx: Kysely<Database>, version: string): Promise<n
 
 /** One range of contracts (after, to]: its sums per option × register × month × band (kwh, days, contracts). */
 function rangeSums(version: string, after: string | null, toId: string) {
-  const range = after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
+  const range = contractRangeFilter(after, toId);
   return sql`
     with ${peerChain(version, versionReads(version, range))}
     select s.price_option, s.register, s.month, s.kva_band, sum(s.kwh) as kwh, sum(s.days) as days, count(*) as contracts

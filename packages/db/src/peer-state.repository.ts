@@ -23,7 +23,17 @@
  */
 import { sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";
-import { CONTRACT_BAND_SQL, PEER_RANGE_CONTRACTS, type PeerComputation, computePeerAverages, peerChain, readCutoff, versionReads } from "./peer-average.repository.ts";
+import {
+  CONTRACT_BAND_SQL,
+  PEER_RANGE_CONTRACTS,
+  type PeerComputation,
+  computePeerAverages,
+  contractRangeFilter,
+  eachContractRange,
+  peerChain,
+  readCutoff,
+  versionReads,
+} from "./peer-average.repository.ts";
 import type { Database } from "./schema.ts";
 
 /** How a version was computed by {@link computePeerAveragesIncrementally}. */
@@ -155,16 +165,8 @@ async function insertFromState(trx: Kysely<Database>, version: string): Promise<
  */
 async function rebuildState(trx: Kysely<Database>, version: string, rangeContracts: number): Promise<void> {
   await sql`truncate peer_state_sum, peer_state_scale, peer_state_read`.execute(trx);
-  let after: string | null = null;
-  for (;;) {
-    const bound: { rows: { to_id: string | null }[] } = await sql<{ to_id: string | null }>`select max(id) as to_id from (select id from contract
-      where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${rangeContracts}) r`.execute(trx);
-    const toId: string | null = bound.rows[0]?.to_id ?? null;
-    if (toId === null) break;
-    const range = after === null ? sql`m.contract_id <= ${toId} and c.id <= ${toId}` : sql`m.contract_id > ${after} and m.contract_id <= ${toId} and c.id > ${after} and c.id <= ${toId}`;
-    await addContribution(trx, version, versionReads(version, range), { sign: 1, counted: false, keepReads: true });
-    after = toId;
-  }
+  await eachContractRange(trx, rangeContracts, (after, toId) =>
+    addContribution(trx, version, versionReads(version, contractRangeFilter(after, toId)), { sign: 1, counted: false, keepReads: true }));
   await sql`delete from peer_read_pending`.execute(trx);
   await sql`
     insert into peer_read_pending (id, contract_id, register, read_date, source, index_value, received_on)

@@ -147,7 +147,7 @@ async function computeInSequence(db: Kysely<Database>, version: string, rangeCon
 }
 
 /** A range of contracts (after, to]: `after` null for the first. */
-interface ContractRange {
+export interface ContractRange {
   readonly after: string | null;
   readonly toId: string;
 }
@@ -188,7 +188,8 @@ async function computeInParallel(db: Kysely<Database>, version: string, rangeCon
   });
 }
 
-async function exportSnapshot(trx: Kysely<Database>): Promise<string> {
+/** The snapshot of `trx` (repeatable read), exported for other connections to read as of the same instant. */
+export async function exportSnapshot(trx: Kysely<Database>): Promise<string> {
   const id = (await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx)).rows[0]?.id ?? "";
   if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(id)) throw new Error(`computePeerAverages: unexpected snapshot id "${id}"`);
   return id;
@@ -198,7 +199,7 @@ async function exportSnapshot(trx: Kysely<Database>): Promise<string> {
  * `fn` on a connection of its own, in a read-only repeatable-read transaction that reads `snapshot`
  * (imported before any other statement, as PostgreSQL requires).
  */
-async function onSnapshot<T>(db: Kysely<Database>, snapshot: string, fn: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function onSnapshot<T>(db: Kysely<Database>, snapshot: string, fn: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql`begin isolation level repeatable read read only`.execute(conn);
     try {
@@ -220,7 +221,7 @@ async function onSnapshot<T>(db: Kysely<Database>, snapshot: string, fn: (conn: 
  * `rangeContracts`)⌉ ranges of ⌈contracts ÷ k⌉ —, so that the connections get about as many contracts each
  * (300,000 on two: four of 75,000, not 100,000 + 100,000 against 100,000; 100,000: two of 50,000).
  */
-async function contractRanges(trx: Kysely<Database>, rangeContracts: number, parallel: number): Promise<ContractRange[]> {
+export async function contractRanges(trx: Kysely<Database>, rangeContracts: number, parallel: number): Promise<ContractRange[]> {
   const r = await sql<{ id: string }>`
     with t as (select count(*)::numeric as total from contract),
       s as (select greatest(1, ceil(t.total / nullif(${parallel}::int * ceil(t.total / (${parallel}::int * ${rangeContracts}::bigint)), 0)))::bigint as size,
@@ -232,7 +233,7 @@ async function contractRanges(trx: Kysely<Database>, rangeContracts: number, par
 }
 
 /** Hands the ranges out in order, each to the first connection free; none once a connection has failed. */
-function rangeHandout(ranges: readonly ContractRange[]): { drain(work: (r: ContractRange) => Promise<unknown>): Promise<void> } {
+export function rangeHandout(ranges: readonly ContractRange[]): { drain(work: (r: ContractRange) => Promise<unknown>): Promise<void> } {
   let taken = 0;
   let failed = false;
   return {

@@ -171,8 +171,10 @@ describe("R2 3.3 peer averages computed incrementally: the full computation's ro
         for (const c of s.contracts) await p.addContract(c);
         await p.reads(version, s.history);
       }
+      // On PostgreSQL a rebuild of the state runs on 1, 2 or 3 connections reading one snapshot (by run).
+      const parallel = inc.store.kind === "postgres" ? 1 + (run % 3) : 1;
       const compare = async (v: string, rangeContracts: number) => {
-        const r: IncrementalPeerComputation = await computePeerAveragesIncrementally(inc.store.db, v, { rangeContracts });
+        const r: IncrementalPeerComputation = await computePeerAveragesIncrementally(inc.store.db, v, { rangeContracts, parallel });
         paths[r.path] = (paths[r.path] ?? 0) + 1;
         dirty += r.dirty;
         delta += r.delta;

@@ -29,8 +29,12 @@ import {
   type PeerComputation,
   computePeerAverages,
   contractRangeFilter,
+  contractRanges,
   eachContractRange,
+  exportSnapshot,
+  onSnapshot,
   peerChain,
+  rangeHandout,
   readCutoff,
   versionReads,
 } from "./peer-average.repository.ts";
@@ -60,7 +64,10 @@ export interface IncrementalPeerComputation extends PeerComputation {
 export interface IncrementalPeerOptions {
   /** Contracts per statement when the state is rebuilt (default: {@link PEER_RANGE_CONTRACTS}). */
   readonly rangeContracts?: number;
-  /** Connections for {@link computePeerAverages} when a version before the state's is asked (default: 1). */
+  /**
+   * Connections (PostgreSQL: `db`'s pool must have that many free) the state is rebuilt on, reading one
+   * snapshot, and {@link computePeerAverages} runs on when a version before the state's is asked (default: 1).
+   */
   readonly parallel?: number;
 }
 
@@ -74,6 +81,8 @@ export interface IncrementalPeerOptions {
 export async function computePeerAveragesIncrementally(db: Kysely<Database>, version: string, opts: IncrementalPeerOptions = {}): Promise<IncrementalPeerComputation> {
   const rangeContracts = opts.rangeContracts ?? PEER_RANGE_CONTRACTS;
   if (!Number.isInteger(rangeContracts) || rangeContracts < 1) throw new Error(`computePeerAveragesIncrementally: rangeContracts must be a whole number ≥ 1, got ${rangeContracts}`);
+  const parallel = opts.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`computePeerAveragesIncrementally: parallel must be a whole number ≥ 1, got ${parallel}`);
   const none = { from: null, dirty: 0, delta: 0 };
   if (await versionStored(db, version)) return { version, stored: 0, alreadyComputed: true, path: "stored", ...none };
   let out: IncrementalPeerComputation | "before";
@@ -85,7 +94,7 @@ export async function computePeerAveragesIncrementally(db: Kysely<Database>, ver
       const from = await stateVersion(trx);
       if (from !== null && from >= version) return "before";
       if (from !== null && sameMonth(from, version) && (await stateGivesStoredRows(trx, from))) return applyChanges(trx, from, version);
-      await rebuildState(trx, version, rangeContracts);
+      await rebuildState(trx, version, rangeContracts, parallel === 1 ? undefined : { db, parallel });
       return { version, stored: await insertFromState(trx, version), alreadyComputed: false, path: "full" as const, ...none };
     });
   } catch (e) {
@@ -95,7 +104,7 @@ export async function computePeerAveragesIncrementally(db: Kysely<Database>, ver
     return { version, stored: 0, alreadyComputed: true, path: "stored", ...none };
   }
   if (out !== "before") return out;
-  const r = await computePeerAverages(db, version, { parallel: opts.parallel ?? 1 });
+  const r = await computePeerAverages(db, version, { parallel });
   return { ...r, path: r.alreadyComputed ? "stored" : "reference", ...none };
 }
 
@@ -162,11 +171,38 @@ async function insertFromState(trx: Kysely<Database>, version: string): Promise<
  * R2 3.3: the state rebuilt for `version` from its whole set of reads, by id ranges of contracts; the
  * pending reads = those not in its set (dated or received after it; others inserted after this snapshot
  * stay where the trigger put them).
+ *
+ * With `on` (PostgreSQL, N > 1 connections; issue 15: the first night of a month rebuilds the state,
+ * which on one connection took about twice the old full computation on two), the ranges — a multiple of
+ * N, as {@link computePeerAverages} cuts them — are summed on N connections at once: `trx` exports its
+ * snapshot and the other connections import it (read only), so every range is read as of the same
+ * instant; a range summed elsewhere comes back as exact text (its sums, scale counts and contract-register
+ * rows) and is written by `trx` with the very statements of a range summed in `trx`, one range per
+ * statement. The same state as N = 1: numeric sums are exact whatever their order. An error on any
+ * connection rolls `trx` back.
  */
-async function rebuildState(trx: Kysely<Database>, version: string, rangeContracts: number): Promise<void> {
+async function rebuildState(trx: Kysely<Database>, version: string, rangeContracts: number, on?: { db: Kysely<Database>; parallel: number }): Promise<void> {
   await sql`truncate peer_state_sum, peer_state_scale, peer_state_read`.execute(trx);
-  await eachContractRange(trx, rangeContracts, (after, toId) =>
-    addContribution(trx, version, versionReads(version, contractRangeFilter(after, toId)), { sign: 1, counted: false, keepReads: true }));
+  const here = (after: string | null, toId: string) =>
+    addContribution(trx, version, versionReads(version, contractRangeFilter(after, toId)), { sign: 1, counted: false, keepReads: true });
+  if (on === undefined) await eachContractRange(trx, rangeContracts, here);
+  else {
+    const snapshot = await exportSnapshot(trx);
+    const ranges = await contractRanges(trx, rangeContracts, on.parallel);
+    const next = rangeHandout(ranges);
+    const fromOthers: RangeContribution[] = [];
+    const settled = await Promise.allSettled([
+      next.drain((r) => here(r.after, r.toId)),
+      ...Array.from({ length: Math.max(0, Math.min(on.parallel, ranges.length) - 1) }, () =>
+        onSnapshot(on.db, snapshot, (conn) => next.drain(async (r) => {
+          fromOthers.push(await rangeContribution(conn, version, r.after, r.toId));
+        }))),
+    ]);
+    // Every connection has ended (none still reading) before this transaction goes on, whatever failed.
+    const failure = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+    for (const c of fromOthers) await writeContribution(trx, c);
+  }
   await sql`delete from peer_read_pending`.execute(trx);
   await sql`
     insert into peer_read_pending (id, contract_id, register, read_date, source, index_value, received_on)
@@ -175,6 +211,87 @@ async function rebuildState(trx: Kysely<Database>, version: string, rangeContrac
       and (read_date > ${version}::date or received_on > ${version}::date) and read_date >= ${readCutoff(version)}`.execute(trx);
   // Their new size for the next nights' plans (a rebuild writes every contract's state).
   await sql`analyze peer_state_read, peer_state_sum, peer_state_scale, peer_read_pending`.execute(trx);
+}
+
+/** A range's contribution to the state as exact text, summed on another connection (see {@link rebuildState}). */
+interface RangeContribution {
+  /** Per group (option, register, month, band): Σ kWh, Σ days, contracts. */
+  readonly sums: readonly ContributionRow[];
+  /** Per group and numeric scale: month shares of that scale. */
+  readonly scales: readonly ContributionRow[];
+  /** Per contract and register: the last read, the option and band counted, the month of its last interval kept. */
+  readonly reads: readonly ContributionRow[];
+}
+
+/** One row of {@link rangeContribution}'s statement: its kind ('s' sum, 'k' scale count, 'r' contract-register) and its columns as text. */
+interface ContributionRow {
+  readonly kind: "s" | "k" | "r";
+  readonly c1: string | null;
+  readonly c2: string | null;
+  readonly c3: string | null;
+  readonly c4: string | null;
+  readonly c5: string | null;
+  readonly c6: string | null;
+  readonly c7: string | null;
+}
+
+/** The range (after, toId]'s sums, scale counts and contract-register rows as {@link addContribution} computes them (sign +, not counted, reads kept), as text, in one statement. */
+async function rangeContribution(conn: Kysely<Database>, version: string, after: string | null, toId: string): Promise<RangeContribution> {
+  const r = await sql<ContributionRow>`
+    with ${peerChain(version, versionReads(version, contractRangeFilter(after, toId)))}
+    select 's' as kind, p.price_option as c1, p.register as c2, p.month::text as c3, p.kva_band as c4, sum(p.kwh)::text as c5,
+      sum(p.days)::text as c6, count(*)::text as c7
+    from per_contract p
+    group by p.price_option, p.register, p.month, p.kva_band
+    union all
+    select 'k', k.price_option, k.register, k.month::text, k.kva_band, scale(k.share)::text, count(*)::text, null
+    from kept k
+    group by k.price_option, k.register, k.month, k.kva_band, scale(k.share)
+    union all
+    ${keptReadRows()}`.execute(conn);
+  const sums: ContributionRow[] = [];
+  const scales: ContributionRow[] = [];
+  const reads: ContributionRow[] = [];
+  for (const row of r.rows) (row.kind === "s" ? sums : row.kind === "k" ? scales : reads).push(row);
+  return { sums, scales, reads };
+}
+
+/**
+ * The contract-register rows a set of reads leaves in the state (over the chain's `intervals`): its last
+ * read, the option and band counted, and the month of the last day of its last interval kept.
+ */
+function keptReadRows() {
+  return sql`
+    select 'r', i.contract_id, i.register, i.price_option, i.kva_band, i.b::text, i.index_value::text, i.counted::text from (
+      select i.*, max(case when i.a is not null and i.kwh >= 0 then date_trunc('month', (i.b - 1)::timestamp)::date end)
+        over (partition by i.contract_id, i.register) as counted
+      from intervals i) i
+    where i.last_read`;
+}
+
+/** A range's contribution summed elsewhere, written as {@link addContribution} writes one (sign +, reads kept): three statements. */
+async function writeContribution(trx: Kysely<Database>, c: RangeContribution): Promise<void> {
+  const col = (rows: readonly ContributionRow[], k: "c1" | "c2" | "c3" | "c4" | "c5" | "c6" | "c7") => rows.map((x) => x[k]);
+  if (c.sums.length > 0)
+    await sql`
+      insert into peer_state_sum as g (price_option, register, month, kva_band, kwh, days, contracts)
+      select * from unnest(${col(c.sums, "c1")}::text[], ${col(c.sums, "c2")}::text[], ${col(c.sums, "c3")}::date[], ${col(c.sums, "c4")}::text[],
+        ${col(c.sums, "c5")}::numeric[], ${col(c.sums, "c6")}::bigint[], ${col(c.sums, "c7")}::bigint[])
+      on conflict (price_option, register, month, kva_band) do update set kwh = g.kwh + excluded.kwh, days = g.days + excluded.days,
+        contracts = g.contracts + excluded.contracts`.execute(trx);
+  if (c.scales.length > 0)
+    await sql`
+      insert into peer_state_scale as h (price_option, register, month, kva_band, scale, terms)
+      select * from unnest(${col(c.scales, "c1")}::text[], ${col(c.scales, "c2")}::text[], ${col(c.scales, "c3")}::date[], ${col(c.scales, "c4")}::text[],
+        ${col(c.scales, "c5")}::int[], ${col(c.scales, "c6")}::bigint[])
+      on conflict (price_option, register, month, kva_band, scale) do update set terms = h.terms + excluded.terms`.execute(trx);
+  if (c.reads.length > 0)
+    await sql`
+      insert into peer_state_read as r (contract_id, register, price_option, kva_band, last_date, last_index, counted_month)
+      select * from unnest(${col(c.reads, "c1")}::text[], ${col(c.reads, "c2")}::text[], ${col(c.reads, "c3")}::text[], ${col(c.reads, "c4")}::text[],
+        ${col(c.reads, "c5")}::date[], ${col(c.reads, "c6")}::numeric[], ${col(c.reads, "c7")}::date[])
+      on conflict (contract_id, register) do update set price_option = excluded.price_option, kva_band = excluded.kva_band,
+        last_date = excluded.last_date, last_index = excluded.last_index, counted_month = greatest(r.counted_month, excluded.counted_month)`.execute(trx);
 }
 
 interface ContributionOptions {

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { type Store, analyzeTables, computePeerAveragesIncrementally, openStore, migrateOrThrow, streamDueContracts, tablesBytes } from "@billing/db";
+import { type Store, analyzeTables, computePeerAveragesIncrementally, openStore, migrateOrThrow, peerParallelism, streamDueContracts, tablesBytes } from "@billing/db";
 import { type BackendCpu, SAMPLE_MS, sampleBackendCpu } from "./bench-cpu.ts";
 import { checkpoint, measureFloor } from "./bench-floor.ts";
 import { sql } from "kysely";
@@ -109,7 +109,8 @@ async function seedInto(into: Store): Promise<void> {
   // night updates them with the reads received since (R2 3.3, issue 15). Computed here, not in the night.
   const before = dates.addDays(date, -1);
   const started = process.hrtime.bigint();
-  const peers = await computePeerAveragesIncrementally(into.db, before);
+  // On the connections the night would use: this first version rebuilds the state, as a month's first night does.
+  const peers = await computePeerAveragesIncrementally(into.db, before, { parallel: peerParallelism(into) });
   // The seed's reads all went through the pending table, and the computation emptied it: as the
   // autovacuum of a store read every day would, before the night's clock starts.
   if (into.kind === "postgres") await sql`vacuum analyze peer_read_pending`.execute(into.db);

@@ -33,9 +33,6 @@ export function vatRateAt(c: Case, kind: LineKind, date: LocalDate): Dec {
     case "longOutageCredit":
     case "missedAppointmentCredit":
       return ZERO; // indemnities, outside the scope of VAT (CGI art. 256); left out of the VAT groups
-    case "distributorService":
-      return dec(e.energyPct); // R9: a re-billed service takes the normal rate (the line carries the rate it was priced at)
-
   }
 }
 

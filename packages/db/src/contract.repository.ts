@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import { withoutSort } from "./planner.ts";
+import { named } from "./raw-client.ts";
 import type { ContractRow, Database, MeterReadRow } from "./schema.ts";
 
 export interface StreamDueOptions {
@@ -78,7 +79,7 @@ export async function loadReadsFor(
   // One lookup per contract on meter_read_accepted_key (contract_id, read_date, …), whatever the
   // statistics: "offset 0" keeps the subquery per contract, so the planner never turns it into a scan
   // of every read (docs/performance.md "Plans").
-  const { rows } = await sql<MeterReadRow>`
+  const { rows } = await sql<MeterReadRow>`${named("reads")}
     select m.* from unnest(${[...contractIds]}::text[]) as u(id)
     cross join lateral (
       select id, contract_id, read_date, source, register, index_value, received_on from meter_read
@@ -127,7 +128,7 @@ export async function setNextBillingDates(
   // estimate the chunk's size): joined with the chunk alone, the planner hashed the whole contract table
   // once per chunk wherever it priced one scan below 1,000 index probes (100,000 contracts: a sequential
   // scan of all of them per 1,000 billed; docs/performance.md "The workers' PostgreSQL side, second pass").
-  const result = await sql`
+  const result = await sql`${named("next_billing_dates")}
     update contract c set next_billing_date = u.next
     from unnest(${ids}::text[], ${rows.map((r) => r.next)}::date[]) as u(id, next)
     where c.id = any(${ids}::text[]) and c.id = u.id`.execute(trx);
@@ -163,10 +164,11 @@ export async function switchToMonthly(trx: Transaction<Database>, contractIds: r
  * The night's write (jobs night/write.ts): locks the rows of `contracts` (as the night read them) until the chunk's
  * transaction ends, in id order — the order every chunk takes them (no deadlock between two runs), and
  * before any invoice series row, as recording an event does (contract, then series: no deadlock with a
- * retroactive event's correction) — then reads each contract as it is now (its row version, the whole
- * row where that is not the version read) and counts its events, **in
- * a statement after the lock**: a statement that waited for a row lock still reads other tables as of
- * its own start, so an event committed while the night waited is seen only by a later statement.
+ * retroactive event's correction) — reading each row's version as it locks it (the locked version: a
+ * row changed while the lock waited is followed to its latest version), then the whole row where that is
+ * not the version read, and counts each contract's events **in a statement after the lock**: a statement
+ * that waited for a row lock still reads other tables as of its own start, so an event committed while
+ * the night waited is seen only by a later statement.
  * Recording an event (`lockContract`) holds the same row lock for its whole transaction, so an event
  * is either committed before this read (and seen by it) or recorded after the chunk commits (and
  * judged against the contract as the night left it). Docs: contract-life.md, "The night and events".
@@ -178,24 +180,27 @@ export async function lockContractsForBilling(
   const out = new Map<string, { row: ContractRow; events: number }>();
   if (contracts.length === 0) return out;
   const ids = contracts.map((k) => k.id);
-  await sql`select id from contract where id = any(${ids}::text[]) order by id for update`.execute(trx);
-  // Each row's version and events now; the whole row only where the version is not the one the night
-  // read (changed since, or read elsewhere than by streamDueContracts): an unchanged row is the very row
-  // the night read, so it is handed back as it is (issue 15: 1,000 rows neither sent nor parsed per chunk).
-  const { rows } = await sql<{ id: string; row_version: string; events_now: string }>`
-    select k.id, k.xmin::text as row_version, (select count(*) from contract_event e where e.contract_id = k.id) as events_now
-    from contract k where k.id = any(${ids}::text[])`.execute(trx);
+  // The lock returns each row's version as locked (a row updated while the statement waited is
+  // followed to its latest version, the one locked): no second read of the rows for their versions.
+  const { rows } = await sql<{ id: string; row_version: string }>`${named("lock_contracts")}
+    select id, xmin::text as row_version from contract where id = any(${ids}::text[]) order by id for update`.execute(trx);
+  // The events counted in a statement after the lock (its own snapshot: an event committed while the
+  // lock waited is counted), one index scan of contract_event_contract for the chunk's ids; a contract
+  // without events has no row.
+  const { rows: counted } = await sql<{ contract_id: string; events_now: string }>`${named("count_events")}
+    select contract_id, count(*) as events_now from contract_event
+    where contract_id = any(${ids}::text[]) group by contract_id`.execute(trx);
+  const events = new Map(counted.map((r) => [r.contract_id, Number(r.events_now)]));
   const read = new Map(contracts.map((k) => [k.id, k]));
   const reread: string[] = [];
   for (const r of rows) {
     const k = read.get(r.id);
-    if (k !== undefined && rowVersions.get(k) === r.row_version) out.set(r.id, { row: k, events: Number(r.events_now) });
+    if (k !== undefined && rowVersions.get(k) === r.row_version) out.set(r.id, { row: k, events: events.get(r.id) ?? 0 });
     else reread.push(r.id);
   }
   if (reread.length > 0) {
-    const events = new Map(rows.map((r) => [r.id, Number(r.events_now)]));
     const { rows: now } = await sql<ContractRow>`select k.* from contract k where k.id = any(${reread}::text[])`.execute(trx);
-    for (const row of now) out.set(row.id, { row, events: events.get(row.id)! });
+    for (const row of now) out.set(row.id, { row, events: events.get(row.id) ?? 0 });
   }
   return out;
 }

@@ -5,7 +5,8 @@
  */
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { CustomerRow, Database } from "./schema.ts";
+import type { CaseCustomerRow, Database } from "./schema.ts";
+import { named } from "./raw-client.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -122,10 +123,12 @@ export async function insertMeterReads(db: Db, rows: readonly NewRead[]): Promis
   return Number(r.numAffectedRows ?? 0n);
 }
 
-/** Customers by id, in one query. */
-export async function loadCustomers(db: Db, ids: readonly string[]): Promise<CustomerRow[]> {
+/** Customers by id, in one query: the columns a case uses (not the row's creation time, never read by a case). */
+export async function loadCustomers(db: Db, ids: readonly string[]): Promise<CaseCustomerRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom("customer").selectAll().where("id", "=", sql<string>`any(${[...ids]}::text[])`).execute();
+  const { rows } = await sql<CaseCustomerRow>`${named("customers")}
+    select id, kind, name, department, siren, siret, vat_number, address from customer where id = any(${[...ids]}::text[])`.execute(db);
+  return rows;
 }
 
 /** Whether the customer exists (a command checks it before recording something about them). */

@@ -7,6 +7,7 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, ReadSource } from "./schema.ts";
+import { named } from "./raw-client.ts";
 import type { ConsumptionBasis } from "@billing/core";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -417,7 +418,7 @@ export async function loadBilledIndexes(
   contracts: readonly { id: string; billingDate: string }[],
 ): Promise<BilledIndexRow[]> {
   if (contracts.length === 0) return [];
-  const r = await sql<{ contract_id: string; energy_end: string; indexes: unknown; consumption: unknown }>`
+  const r = await sql<{ contract_id: string; energy_end: string; indexes: unknown; consumption: unknown }>`${named("billed_indexes")}
     select i.contract_id, i.energy_end, i.indexes, i.consumption
     from unnest(${contracts.map((c) => c.id)}::text[], ${contracts.map((c) => c.billingDate)}::date[]) as u(id, billing_date)
     cross join lateral (

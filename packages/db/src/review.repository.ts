@@ -5,6 +5,7 @@
  */
 import { type Kysely, type Transaction, sql } from "kysely";
 import type { Database } from "./schema.ts";
+import { named } from "./raw-client.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -42,7 +43,7 @@ export async function loadRecentInvoiceTotals(db: Db, contractIds: readonly stri
   const out = new Map<string, string[]>();
   if (contractIds.length === 0) return out;
   // One lookup per contract on invoice_contract (0024), whatever the statistics.
-  const { rows } = await sql<{ contract_id: string; total_ttc: string }>`
+  const { rows } = await sql<{ contract_id: string; total_ttc: string }>`${named("recent_totals")}
     select u.id as contract_id, i.total_ttc::text as total_ttc
     from unnest(${[...contractIds]}::text[]) as u(id)
     cross join lateral (
@@ -62,7 +63,9 @@ export async function loadRecentInvoiceTotals(db: Db, contractIds: readonly stri
 /** The contracts of `contractIds` with documents held for review, and the held batch's id. */
 export async function loadHeldContracts(db: Db, contractIds: readonly string[]): Promise<Map<string, number>> {
   if (contractIds.length === 0) return new Map();
-  const rows = await db.selectFrom("held_invoice").select(["id", "contract_id"]).where("status", "=", "held").where("contract_id", "in", [...contractIds]).execute();
+  // One array parameter (not one parameter per contract: 1,000 to parse and plan per chunk).
+  const { rows } = await sql<{ id: number; contract_id: string }>`${named("held_contracts")}
+    select id, contract_id from held_invoice where status = 'held' and contract_id = any(${[...contractIds]}::text[])`.execute(db);
   return new Map(rows.map((r) => [r.contract_id, Number(r.id)]));
 }
 

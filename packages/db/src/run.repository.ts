@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Outcome } from "./schema.ts";
+import { named } from "./raw-client.ts";
 
 /** Opens a run for `date` (the run's "as of", not the wall clock); returns its id. */
 export async function startRun(db: Kysely<Database> | Transaction<Database>, date: string, engineVersion: string): Promise<number> {
@@ -32,7 +33,7 @@ export async function recordOutcomes(
   outcomes: readonly ContractOutcome[],
 ): Promise<void> {
   if (outcomes.length === 0) return;
-  await sql`
+  await sql`${named("outcomes")}
     insert into billing_run_outcome (run_id, contract_id, outcome, reason, invoices)
     select ${runId}::int8, contract_id, outcome, reason, invoices
     from unnest(${outcomes.map((o) => o.contractId)}::text[], ${outcomes.map((o) => o.outcome)}::text[],

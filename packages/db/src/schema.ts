@@ -689,6 +689,8 @@ export interface Database {
 }
 
 export type CustomerRow = Selectable<CustomerTable>;
+/** A customer as a case needs it (loadCustomers): every column but its creation time. */
+export type CaseCustomerRow = Omit<CustomerRow, "created_at">;
 export type NewCustomerRow = Insertable<CustomerTable>;
 export type OfferRow = Selectable<OfferTable>;
 export type OfferPriceRow = Selectable<OfferPriceTable>;

@@ -165,8 +165,8 @@ export function lastBillingDateOf(k: ContractRow): LocalDate | null {
 }
 
 export interface CaseParts {
-  /** A customer row; the migration 0019 columns may be absent (a row from before it, a test's literal). */
-  readonly customer: Omit<CustomerRow, "siren" | "siret" | "vat_number" | "address"> & Partial<Pick<CustomerRow, "siren" | "siret" | "vat_number" | "address">>;
+  /** A customer row; the migration 0019 columns may be absent (a row from before it, a test's literal), its creation time too (never read). */
+  readonly customer: Omit<CustomerRow, "created_at" | "siren" | "siret" | "vat_number" | "address"> & Partial<Pick<CustomerRow, "created_at" | "siren" | "siret" | "vat_number" | "address">>;
   readonly contract: ContractRow;
   readonly offer: Case["offer"];
   readonly reference: Case["reference"];

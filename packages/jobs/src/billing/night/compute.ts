@@ -24,7 +24,7 @@ import {
   type BilledIndexRow,
   type ContractEventRow,
   type ContractRow,
-  type CustomerRow,
+  type CaseCustomerRow,
   InvoiceEncoder,
   type MeterReadRow,
   type NewInvoice,
@@ -51,7 +51,7 @@ export interface ComputeContext {
 
 /** R2 data of one contract. */
 export interface ContractRows {
-  readonly customer: CustomerRow | undefined;
+  readonly customer: CaseCustomerRow | undefined;
   readonly reads: readonly MeterReadRow[];
   readonly plan: PlanState | undefined;
   readonly station: readonly StationDayRow[];

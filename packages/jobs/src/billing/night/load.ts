@@ -11,7 +11,7 @@ import {
   type ChargeRow,
   type ContractEventRow,
   type ContractRow,
-  type CustomerRow,
+  type CaseCustomerRow,
   type Database,
   type MeterReadRow,
   type StationDayRow,
@@ -115,7 +115,7 @@ export interface ChunkData {
   readonly contracts: readonly ContractRow[];
   /** The earliest next billing date of the chunk (or the run date): where its read windows start. */
   readonly earliest: string;
-  readonly customers: Map<string, CustomerRow>;
+  readonly customers: Map<string, CaseCustomerRow>;
   readonly reads: ReadsByContract;
   readonly plans: Map<string, PlanState>;
   readonly billed: Map<string, BilledIndexRow[]>;

@@ -13,7 +13,7 @@
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
 import { ENGINE_VERSION, rulesetFor } from "@billing/core";
-import { type Store, startRun, writesByCopy } from "@billing/db";
+import { type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
@@ -87,6 +87,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;
 
+  // The month's line partitions before the first chunk (each process of a split night: the first makes
+  // them in its own short transaction, the others find them), not inside a chunk's write.
+  await ensureLinePartitions(db, [opts.date]);
   try {
     // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
     // so the process does not sit idle waiting for the database. Writes stay strictly in order.

@@ -3,7 +3,7 @@ export * from "./store.ts";
 export * from "./migrate.ts";
 export * from "./canonical-json.ts";
 export * from "./invoice.repository.ts";
-export { type ChargeLine, type EncodedInvoice, InvoiceEncoder, isEncoded } from "./invoice-copy.ts";
+export { type ChargeLine, type EncodedInvoice, InvoiceEncoder, SlabPool, isEncoded } from "./invoice-copy.ts";
 export { rawClientOf } from "./raw-client.ts";
 export * from "./contract.repository.ts";
 export * from "./run.repository.ts";

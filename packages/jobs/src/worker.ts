@@ -24,7 +24,7 @@ process.once("message", async (job: Job) => {
     const cpu = process.cpuUsage();
     const workerCpuSeconds = (cpu.user + cpu.system) / 1e6;
     // Issue 15: the worker's own CPU (user + system), in its summary and on stderr (the bench reads both).
-    process.stderr.write(`worker ${process.pid}: CPU ${workerCpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}; ${((start.user + start.system) / 1e6).toFixed(2)} s of it before its job) for ${summary.contractsDone} contracts\n`);
+    process.stderr.write(`worker ${process.pid}: CPU ${workerCpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}; ${((start.user + start.system) / 1e6).toFixed(2)} s of it before its job) for ${summary.contractsDone} contracts, ${process.resourceUsage().minorPageFault} minor page faults\n`);
     await sendToParent({ summary: { ...summary, workerPeakRssMiB: [Math.round(process.resourceUsage().maxRSS / 1024)], workerCpuSeconds: [workerCpuSeconds] } });
   } catch (e) {
     await sendToParent({ error: (e as Error).message });

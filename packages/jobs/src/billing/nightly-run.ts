@@ -13,7 +13,7 @@
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
 import { ENGINE_VERSION, rulesetFor } from "@billing/core";
-import { type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
+import { SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
@@ -82,7 +82,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
   rulesetFor(engineVersion); // an unknown version fails here, before anything is written
   const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
-  const compute: ComputeContext = { night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy: writesByCopy(store) };
+  const encodeForCopy = writesByCopy(store);
+  const compute: ComputeContext = { night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined };
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;
@@ -110,6 +111,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       await pending;
       pending = (async () => {
         await writeChunk(db, write, prepared, (p) => tally.account(p));
+        // Issue 15, fifth pass: the chunk is written (its COPY text sent, its chain hashed) and nothing
+        // reads its encoded invoices any more — the next chunks' encoders write into its slabs.
+        finish.encoder?.release();
         await opts.onProgress?.(tally.progress());
       })();
     }

@@ -29,6 +29,7 @@ import {
   type MeterReadRow,
   type NewInvoice,
   type StationDayRow,
+  type SlabPool,
   isEncoded,
 } from "@billing/db";
 import { buildCase, lastIndexesFromRows, stationDaysFromRows } from "../case-builder.ts";
@@ -47,6 +48,11 @@ export interface ComputeContext {
   readonly prepared?: PreparedReference;
   /** The store writes invoices by COPY (`writesByCopy`): each contract's are encoded once computed and reviewed (default: false). */
   readonly encodeForCopy?: boolean;
+  /**
+   * The run's slabs for encoded invoices (issue 15, fifth pass): each chunk's encoder writes into the
+   * slabs of the chunks already written, released by the caller once their chunk is (`ChunkFinish`).
+   */
+  readonly slabs?: SlabPool;
 }
 
 /** R2 data of one contract. */
@@ -179,9 +185,13 @@ export interface ChunkFinish {
   readonly encoder: InvoiceEncoder | undefined;
 }
 
-/** A chunk's {@link ChunkFinish}: one encoder per chunk (it checks its first invoice's full round trip). */
+/**
+ * A chunk's {@link ChunkFinish}: one encoder per chunk (it checks its first invoice's full round trip),
+ * writing into the run's slabs (`ctx.slabs`): the caller releases it (`encoder.release()`) once the
+ * chunk is written, and reads none of its encoded invoices after.
+ */
 export function chunkFinish(ctx: ComputeContext, review: ReviewBounds | undefined): ChunkFinish {
-  return { review, encoder: ctx.encodeForCopy === true ? new InvoiceEncoder() : undefined };
+  return { review, encoder: ctx.encodeForCopy === true ? new InvoiceEncoder(ctx.slabs) : undefined };
 }
 
 /**

@@ -33,7 +33,7 @@ import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { type Estimate, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
-import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAt, indexPoints, pointsOf, registersOf } from "./meter-index.ts";
+import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAtOf, pointsOf, registersOf } from "./meter-index.ts";
 
 export const RULE_R2 = "R2 · CGV 6.2 (consumption: tele-read, distributor index, self-read, connected station, history, peer average)";
 
@@ -155,7 +155,6 @@ export interface FinalMode {
 export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null = null): MeterEnds {
   const registers = registersOf(c.contract.priceOption);
   const reads = knownOf(c);
-  const known = reads.length === c.reads.length ? c : { ...c, reads: reads as Read[] };
   const actual = new Map(registers.map((r) => [r, distributorPoints(reads, r)]));
   const D = p.end;
   // Distributor indexes never go backwards (meter changes are not modelled yet); estimates may be above them.
@@ -173,7 +172,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
         actualReadDate: b.actualReadDate,
       });
     } else {
-      const at = indexAt(indexPoints(known, r), p.start, r);
+      const at = indexAtOf(reads, r, p.start); // indexAt(indexPoints(the case with its known reads, r), p.start, r)
       const lastActual = actual.get(r)!.findLast((x) => x.date <= p.start);
       starts.set(r, {
         index: at.index,

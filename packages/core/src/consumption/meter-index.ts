@@ -9,7 +9,7 @@
  * is how a true-up (smoothed billing) and a first invoice find their indexes; a monthly invoice's end
  * index follows R2's priority and checks (consumption/estimation-priority.ts).
  */
-import type { Case, PriceOption, Register } from "../case/schema.ts";
+import type { Case, PriceOption, Read, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
 import {
@@ -101,6 +101,41 @@ export function indexAt(points: readonly IndexPoint[], date: LocalDate, register
   }
   const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
   const index = quantize(add(before.index, mul(sub(after.index, before.index), share)));
+  return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
+}
+
+/**
+ * `indexAt(indexPoints(c, register), date, register)` for the case's `reads`, in one pass and parsing only
+ * the one or two indexes it returns (issue 15: a first invoice's start parsed every read of the register
+ * to use one). The same day's best read (rank, then the first of equal rank), the same bracketing
+ * reads, interpolation and message.
+ */
+export function indexAtOf(reads: readonly Read[], register: Register, date: LocalDate): IndexAt {
+  let on: Read | undefined;
+  let onRank = 0;
+  let before: Read | undefined;
+  let beforeRank = 0;
+  let after: Read | undefined;
+  let afterRank = 0;
+  for (const r of reads) {
+    if (r.registers[register] === undefined) continue;
+    const d = r.date;
+    const rank = SOURCE_RANK[r.source] ?? 9;
+    if (d === date) {
+      if (on === undefined || rank < onRank) (on = r), (onRank = rank);
+    } else if (d < date) {
+      if (before === undefined || d > before.date || (d === before.date && rank < beforeRank)) (before = r), (beforeRank = rank);
+    } else if (after === undefined || d < after.date || (d === after.date && rank < afterRank)) (after = r), (afterRank = rank);
+  }
+  if (on !== undefined) return { index: dec(on.registers[register]!), basis: "read", source: on.source };
+  if (!before || !after) {
+    const missing = !before ? `on or before ${date}` : `on or after ${date}`;
+    throw new BillingError("NO_INDEX", `no index for register ${register} ${missing}: cannot bill consumption up to ${date}`);
+  }
+  const b = dec(before.registers[register]!);
+  const a = dec(after.registers[register]!);
+  const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
+  const index = quantize(add(b, mul(sub(a, b), share)));
   return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
 }
 

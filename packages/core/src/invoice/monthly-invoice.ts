@@ -73,8 +73,8 @@ export function monthlyInvoice(
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
   const final: FinalSection | undefined = isFinal ? finalSection(c, billingDate, ending, drafts) : undefined;
 
-  const totalHt = sum(drafts.map((l) => l.amount));
   const vat = vatGroups(drafts);
+  const totalHt = vat.totalHt; // the sum of every line's amount (taxes/vat.ts)
   // Keys in alphabetical order: the store hashes documents as canonical JSON (sorted keys), and
   // an object built sorted is serialised without being copied — it matters at millions of invoices.
   // Optional keys are assigned in their place, not spread (spreading is the slow path of object creation).

@@ -29,6 +29,65 @@ function assertTiles(inv: Invoice, kind: LineKind, register: string | null, peri
 }
 
 export function assertSafetyBounds(inv: Invoice): void {
+  // The usual invoice passes the one-pass check; any doubt (a violation, an option change) runs the
+  // check kind by kind, which throws with its message (issue 15: that check walked the lines 8 times).
+  if (!tilesInOnePass(inv)) assertSafetyBoundsByKind(inv);
+}
+
+interface Chain {
+  at: string;
+  broken: boolean;
+}
+
+/**
+ * True when {@link assertSafetyBoundsByKind} would not throw, decided in one pass over the lines — on one
+ * price option only (the energy lines' registers all BASE or all HP/HC); false otherwise, also when unsure.
+ */
+function tilesInOnePass(inv: Invoice): boolean {
+  const sp = inv.subscriptionPeriod;
+  const ep = inv.energyPeriod;
+  const levyStart = ep ? (ep.start > CAPACITY_LEVY_FROM ? ep.start : CAPACITY_LEVY_FROM) : "";
+  // Per kind, the chain of each register's lines (adjustments outside, as in assertTiles).
+  const chains = new Map<string, Map<string | null, Chain>>();
+  const registers: (string | null)[] = [];
+  const levyRegisters: (string | null)[] = [];
+  for (const l of inv.lines) {
+    const kind = l.kind;
+    let start: string;
+    if (kind === "subscription" || kind === "cta") {
+      if (!sp) continue;
+      start = sp.start;
+    } else if (kind === "energy" || kind === "excise" || kind === "capacityLevy") {
+      if (!ep) continue;
+      if (kind === "energy" && !registers.includes(l.register)) registers.push(l.register);
+      if (kind === "capacityLevy" && !levyRegisters.includes(l.register)) levyRegisters.push(l.register);
+      start = kind === "capacityLevy" ? levyStart : ep.start;
+    } else continue;
+    if (l.inputs["adjustment"] !== undefined) continue;
+    let byRegister = chains.get(kind);
+    if (byRegister === undefined) chains.set(kind, (byRegister = new Map()));
+    let chain = byRegister.get(l.register);
+    if (chain === undefined) byRegister.set(l.register, (chain = { at: start, broken: false }));
+    if (l.periodStart !== chain.at) chain.broken = true;
+    chain.at = l.periodEnd;
+  }
+  const tiles = (kind: string, register: string | null, start: string, end: string): boolean => {
+    const chain = chains.get(kind)?.get(register);
+    return chain === undefined ? start === end : !chain.broken && chain.at === end;
+  };
+  if (sp && !(tiles("subscription", null, sp.start, sp.end) && tiles("cta", null, sp.start, sp.end))) return false;
+  if (ep) {
+    if (new Set(registers.map(groupOf)).size > 1) return false;
+    for (const r of registers) {
+      if (!(tiles("energy", r, ep.start, ep.end) && tiles("excise", r, ep.start, ep.end))) return false;
+      if (levyStart < ep.end ? !tiles("capacityLevy", r, levyStart, ep.end) : levyRegisters.includes(r)) return false;
+    }
+  }
+  return true;
+}
+
+/** The safety bounds checked kind by kind: throws InvariantViolation with the first violation found. */
+export function assertSafetyBoundsByKind(inv: Invoice): void {
   if (inv.subscriptionPeriod) {
     assertTiles(inv, "subscription", null, inv.subscriptionPeriod);
     assertTiles(inv, "cta", null, inv.subscriptionPeriod);

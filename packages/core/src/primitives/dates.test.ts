@@ -1,12 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, civilDateInParis, daysBetween, fromEpochDay, isLocalDate, isoWeekday, monthDay, toEpochDay } from "./dates.ts";
+import { addDays, civilDateInParis, daysBetween, fromEpochDay, isLocalDate, isoWeekday, makeDate, monthDay, toEpochDay } from "./dates.ts";
 
 describe("civil dates", () => {
   it("round-trips every day between 1900 and 2200 through epoch days", () => {
     fc.assert(fc.property(fc.integer({ min: -25567, max: 84006 }), (n) => toEpochDay(fromEpochDay(n)) === n));
     expect(toEpochDay("1970-01-01")).toBe(0);
     expect(fromEpochDay(20_000)).toBe("2024-10-04");
+  });
+
+  it("writes a date's digits zero-padded, the usual years without padStart as with it", () => {
+    const padded = (y: number, m: number, d: number): string => `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+    fc.assert(fc.property(fc.integer({ min: 0, max: 12000 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 120 }), (y, m, d) => makeDate(y, m, d) === padded(y, m, d)));
+    expect(makeDate(2026, 1, 9)).toBe("2026-01-09");
+    expect(makeDate(999, 12, 31)).toBe("0999-12-31");
   });
 
   it("knows month lengths, leap years and weekdays", () => {

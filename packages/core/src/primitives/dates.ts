@@ -46,7 +46,12 @@ function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
 }
 
+/** Two digits of a month or day (1–99), as pad(n, 2). */
+const two = (n: number): string => (n < 10 ? "0" + n : "" + n);
+
 export function makeDate(year: number, month: number, day: number): LocalDate {
+  // The usual year, month and day without padStart (the night builds dates on every day computation).
+  if (year >= 1000 && year <= 9999 && month >= 1 && month <= 99 && day >= 1 && day <= 99) return `${year}-${two(month)}-${two(day)}`;
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }
 

@@ -40,24 +40,34 @@ export const vatChangeDates = (c: Case, p: Period): LocalDate[] => changeDates(c
 
 /**
  * Groups rounded HT lines by VAT rate; one rounding per group. Groups sorted by rate. Lines of the
- * charge kinds (R3/R4 indemnities, outside the scope of VAT) belong to no group.
+ * charge kinds (R3/R4 indemnities, outside the scope of VAT) belong to no group. `totalHt`: the sum of
+ * every line's amount (the groups' bases plus the lines outside VAT), from the sums the groups make
+ * anyway (issue 15: the invoice summed its lines a second time). Sums of amounts are exact at the
+ * working precision (40 digits), so the order of the additions does not change the value.
  */
-export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec; kind?: LineKind; texts?: LineTexts | undefined }[]): { groups: VatGroup[]; total: Dec } {
+export function vatGroups(lines: readonly { amount: Dec; vatRate: Dec; kind?: LineKind; texts?: LineTexts | undefined }[]): { groups: VatGroup[]; total: Dec; totalHt: Dec } {
   const byRate = new Map<string, { rate: Dec; base: Dec }>();
+  let outside: Dec | null = null;
   for (const l of lines) {
-    if (l.kind !== undefined && (CHARGE_LINE_KINDS as readonly string[]).includes(l.kind)) continue;
+    if (l.kind !== undefined && (CHARGE_LINE_KINDS as readonly string[]).includes(l.kind)) {
+      outside = outside === null ? l.amount : add(outside, l.amount);
+      continue;
+    }
     const key = textOf(l.texts?.vatRate, l.vatRate, formatPlain);
     const g = byRate.get(key);
     if (g) g.base = add(g.base, l.amount);
     else byRate.set(key, { rate: l.vatRate, base: l.amount });
   }
   let total = ZERO;
+  let totalHt: Dec = ZERO;
   const groups = [...byRate.values()]
     .sort((a, b) => compare(a.rate, b.rate))
     .map(({ rate, base }) => {
       const amount = roundToCent(percent(base, rate));
       total = add(total, amount);
+      totalHt = add(totalHt, base);
       return { amount: formatCents(amount), base: formatCents(base), rate: formatPlain(rate) };
     });
-  return { groups, total };
+  if (outside !== null) totalHt = add(totalHt, outside);
+  return { groups, total, totalHt };
 }

@@ -12,7 +12,7 @@
  * **select** the due contracts (keyset pages), **load** a chunk's case data, **compute** its documents
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
-import { ENGINE_VERSION, rulesetFor } from "@billing/core";
+import { ENGINE_VERSION, prepareReference, rulesetFor } from "@billing/core";
 import { SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
@@ -83,7 +83,11 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   rulesetFor(engineVersion); // an unknown version fails here, before anything is written
   const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
   const encodeForCopy = writesByCopy(store);
-  const compute: ComputeContext = { night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined };
+  // One prepared reference for the run (issue 15): the night's offer and reference objects are the run's, and a
+  // chunk's memo missed on every subscription period and energy date its predecessors had already derived.
+  const compute: ComputeContext = {
+    night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared: prepareReference(),
+  };
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;

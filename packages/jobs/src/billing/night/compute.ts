@@ -44,7 +44,11 @@ export interface ComputeContext {
   readonly runId: number;
   readonly engineVersion: string;
   readonly hasher: InputHasher;
-  /** Issue 15: the offer and reference values a chunk's contracts share, derived once per chunk (core prepared-reference.ts). */
+  /**
+   * Issue 15: the offer and reference values the run's contracts share (core prepared-reference.ts), derived
+   * once per run — its tables are keyed by dates, periods and day counts, bounded by the run's dates, not by
+   * its contracts. Without one, each chunk makes its own (`computeChunk`).
+   */
   readonly prepared?: PreparedReference;
   /** The store writes invoices by COPY (`writesByCopy`): each contract's are encoded once computed and reviewed (default: false). */
   readonly encodeForCopy?: boolean;
@@ -200,7 +204,7 @@ export function chunkFinish(ctx: ComputeContext, review: ReviewBounds | undefine
  * again and finishes them.
  */
 export function computeChunk(ctx: ComputeContext, data: ChunkData, finish: ChunkFinish): ContractResult[] {
-  const chunk: ComputeContext = { ...ctx, prepared: prepareReference() };
+  const chunk: ComputeContext = ctx.prepared === undefined ? { ...ctx, prepared: prepareReference() } : ctx;
   return data.contracts.map((k) => {
     const p = computeOf(chunk, data, k);
     return needsHistory(p) ? p : finishContract(p, data, finish);

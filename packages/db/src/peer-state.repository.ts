@@ -257,16 +257,23 @@ async function rangeContribution(conn: Kysely<Database>, version: string, after:
 }
 
 /**
- * The contract-register rows a set of reads leaves in the state (over the chain's `intervals`): its last
- * read, the option and band counted, and the month of the last day of its last interval kept.
+ * The contract-register rows a set of reads leaves in the state (over the chain's `intervals`): contract,
+ * register, option and band counted, its last read's date and index, and the month of the last day of its
+ * last interval kept — the columns of peer_state_read in order.
  */
-function keptReadRows() {
+function lastReads() {
   return sql`
-    select 'r', i.contract_id, i.register, i.price_option, i.kva_band, i.b::text, i.index_value::text, i.counted::text from (
+    select i.contract_id, i.register, i.price_option, i.kva_band, i.b, i.index_value, i.counted from (
       select i.*, max(case when i.a is not null and i.kwh >= 0 then date_trunc('month', (i.b - 1)::timestamp)::date end)
         over (partition by i.contract_id, i.register) as counted
       from intervals i) i
     where i.last_read`;
+}
+
+/** {@link lastReads} as text rows of kind 'r' ({@link rangeContribution}). */
+function keptReadRows() {
+  return sql`
+    select 'r', x.contract_id, x.register, x.price_option, x.kva_band, x.b::text, x.index_value::text, x.counted::text from (${lastReads()}) x`;
 }
 
 /** A range's contribution summed elsewhere, written as {@link addContribution} writes one (sign +, reads kept): three statements. */
@@ -317,11 +324,7 @@ async function addContribution(trx: Kysely<Database>, version: string, actual: R
   const reads = o.keepReads
     ? sql`, kept_reads as (
         insert into peer_state_read as r (contract_id, register, price_option, kva_band, last_date, last_index, counted_month)
-        select i.contract_id, i.register, i.price_option, i.kva_band, i.b, i.index_value, i.counted from (
-          select i.*, max(case when i.a is not null and i.kwh >= 0 then date_trunc('month', (i.b - 1)::timestamp)::date end)
-            over (partition by i.contract_id, i.register) as counted
-          from intervals i) i
-        where i.last_read
+        ${lastReads()}
         on conflict (contract_id, register) do update set price_option = excluded.price_option, kva_band = excluded.kva_band,
           last_date = excluded.last_date, last_index = excluded.last_index, counted_month = greatest(r.counted_month, excluded.counted_month)
         returning 1)`

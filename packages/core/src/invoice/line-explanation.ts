@@ -90,20 +90,16 @@ export function priceTexts(): PriceTexts {
 }
 
 // Module-level, not closures per call (the write path renders every line).
-function shown(v: string | undefined, texts: PriceTexts | undefined): string | null {
+/** pricePlain(v, `minPlaces`, 6), remembered in `cache` (the batch's, when there is one). */
+function priced(v: string | undefined, minPlaces: number, cache: Map<string, string> | undefined): string | null {
   if (v === undefined) return null;
-  if (texts === undefined) return pricePlain(v, 2, 6);
-  let t = texts.shown.get(v);
-  if (t === undefined) texts.shown.set(v, (t = pricePlain(v, 2, 6)));
+  if (cache === undefined) return pricePlain(v, minPlaces, 6);
+  let t = cache.get(v);
+  if (t === undefined) cache.set(v, (t = pricePlain(v, minPlaces, 6)));
   return t;
 }
-function perKwh(v: string | undefined, texts: PriceTexts | undefined): string | null {
-  if (v === undefined) return null;
-  if (texts === undefined) return pricePlain(v, 4, 6);
-  let t = texts.perKwh.get(v);
-  if (t === undefined) texts.perKwh.set(v, (t = pricePlain(v, 4, 6)));
-  return t;
-}
+const shown = (v: string | undefined, texts: PriceTexts | undefined): string | null => priced(v, 2, texts?.shown);
+const perKwh = (v: string | undefined, texts: PriceTexts | undefined): string | null => priced(v, 4, texts?.perKwh);
 
 /**
  * The sentence of `line` rebuilt from its fields and inputs, or null when this kind / shape is not

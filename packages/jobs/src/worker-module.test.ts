@@ -11,7 +11,7 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, setLogger } from "./log.ts";
-import { BUNDLE_MAX_AGE_MS, bundlePath, bundleWorker, pruneBundles, tsxExecArgv, withoutTsx, workerModule } from "./worker-module.ts";
+import { BUNDLE_MAX_AGE_MS, WORKER_MALLOC_TUNABLES, bundlePath, bundleWorker, forkWorker, pruneBundles, tsxExecArgv, withoutTsx, workerEnv, workerModule } from "./worker-module.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const TSX_CLI = ["--require", "/r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/preflight.cjs", "--import", "file:///r/node_modules/.pnpm/tsx@4.23.15/node_modules/tsx/dist/loader.mjs"];
@@ -32,6 +32,40 @@ describe("the parent's flags for a worker", () => {
     expect(tsxExecArgv(["--max-old-space-size=2048"])).toEqual(["--max-old-space-size=2048", "--import", "tsx"]);
   });
 
+});
+
+describe("a worker's environment (issue 15, sixth pass: the C allocator keeps what it frees)", () => {
+  it("the parent's, the store's URL, and the allocator's settings unless the operator set GLIBC_TUNABLES (even empty)", () => {
+    expect(workerEnv({ PATH: "/bin" }, "postgres://x/y")).toEqual({ PATH: "/bin", DATABASE_URL: "postgres://x/y", GLIBC_TUNABLES: WORKER_MALLOC_TUNABLES });
+    expect(workerEnv({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2" }, undefined)["GLIBC_TUNABLES"]).toBe("glibc.malloc.arena_max=2");
+    expect(workerEnv({ GLIBC_TUNABLES: "" }, undefined)["GLIBC_TUNABLES"]).toBe("");
+    // Four settings glibc reads, each `glibc.malloc.<name>=<integer>`.
+    expect(WORKER_MALLOC_TUNABLES.split(":").map((t) => t.split("=")[0])).toEqual(["glibc.malloc.hugetlb", "glibc.malloc.trim_threshold", "glibc.malloc.mmap_threshold", "glibc.malloc.top_pad"]);
+    expect(WORKER_MALLOC_TUNABLES.split(":").every((t) => /^glibc\.malloc\.[a-z_]+=[0-9]+$/.test(t))).toBe(true);
+  });
+
+  it("a forked worker process runs with them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "billing-worker-env-"));
+    try {
+      const probe = join(dir, "probe.mjs");
+      await writeFile(probe, "process.send({ tunables: process.env.GLIBC_TUNABLES ?? null, url: process.env.DATABASE_URL ?? null }, () => process.disconnect());\n");
+      const saved = process.env["GLIBC_TUNABLES"];
+      delete process.env["GLIBC_TUNABLES"];
+      try {
+        const child = forkWorker({ path: probe, execArgv: [], bundled: true }, "postgres://probe/db");
+        const seen = await new Promise<unknown>((resolve, reject) => {
+          child.once("message", resolve);
+          child.once("error", reject);
+        });
+        await new Promise((resolve) => child.once("exit", resolve));
+        expect(seen).toEqual({ tunables: WORKER_MALLOC_TUNABLES, url: "postgres://probe/db" });
+      } finally {
+        if (saved !== undefined) process.env["GLIBC_TUNABLES"] = saved;
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("the night worker's bundle", () => {

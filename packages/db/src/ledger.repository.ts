@@ -318,10 +318,10 @@ export async function loadEndedContractsWithPendingCharges(
   range: { readonly afterId?: string | undefined; readonly toId?: string | undefined } = {},
 ): Promise<ContractRow[]> {
   const { rows } = await sql<ContractRow>`
-    select k.* from contract k
-    where k.next_billing_date is null and k.end_date is not null and k.end_date <= ${asOf}::date
-      and (${range.afterId ?? null}::text is null or k.id > ${range.afterId ?? null}::text)
-      and (${range.toId ?? null}::text is null or k.id <= ${range.toId ?? null}::text)
+    select k.*, s.next_billing_date from contract k join contract_schedule s on s.contract_id = k.id
+    where s.next_billing_date is null and k.end_date is not null and k.end_date <= ${asOf}::date
+      and (${range.afterId ?? null}::text is null or s.contract_id > ${range.afterId ?? null}::text)
+      and (${range.toId ?? null}::text is null or s.contract_id <= ${range.toId ?? null}::text)
       and exists (
         select 1 from ledger_charge c where c.contract_id = k.id and c.computed_on <= ${asOf}::date
           and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id)

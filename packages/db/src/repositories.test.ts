@@ -12,9 +12,9 @@ beforeAll(async () => {
   t = await openTestStore();
   contracts = await seedContracts(t.store.db, 25, "2025-02-01");
   // Not due: later date, nothing more to bill. C0004 is smoothed: due like any other (CGV 6.1).
-  await t.store.db.updateTable("contract").set({ next_billing_date: "2025-03-01" }).where("id", "=", "C0003").execute();
+  await t.store.db.updateTable("contract_schedule").set({ next_billing_date: "2025-03-01" }).where("contract_id", "=", "C0003").execute();
   await t.store.db.updateTable("contract").set({ billing_mode: "smoothed" }).where("id", "=", "C0004").execute();
-  await t.store.db.updateTable("contract").set({ next_billing_date: null }).where("id", "=", "C0005").execute();
+  await t.store.db.updateTable("contract_schedule").set({ next_billing_date: null }).where("contract_id", "=", "C0005").execute();
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -61,8 +61,8 @@ describe("contract repository", () => {
       setNextBillingDates(trx, [{ id: "C0001", next: "2025-03-01" }, { id: "C0002", next: null }, { id: "nope", next: null }]),
     );
     expect(n).toBe(2);
-    const rows = await t.store.db.selectFrom("contract").select(["id", "next_billing_date"])
-      .where("id", "in", ["C0001", "C0002"]).orderBy("id").execute();
+    const rows = await t.store.db.selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"])
+      .where("contract_id", "in", ["C0001", "C0002"]).orderBy("contract_id").execute();
     expect(rows).toEqual([{ id: "C0001", next_billing_date: "2025-03-01" }, { id: "C0002", next_billing_date: null }]);
   });
 });

@@ -52,27 +52,39 @@ export async function* streamDueContracts(
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
   let after = opts.afterId;
   for (;;) {
-    // A keyset scan on contract_schedule_pkey, the due date a filter, each due contract's row then found on
-    // contract_pkey: one pass over the (narrow) schedule for the whole night, whatever the statistics
-    // (withoutSort: never every contract after `after` read and sorted per chunk).
+    // A keyset page of the (narrow) schedule on contract_schedule_pkey, the due date a filter: one pass over
+    // the schedule for the whole night, whatever the statistics (withoutSort: never every contract after
+    // `after` read and sorted per chunk); then the page's contracts by their key ("id = any(…)": one lookup
+    // each on contract_pkey, whatever the statistics — joined, stale statistics made the planner scan every
+    // contract per due contract, and fresh ones merge contract_pkey from its first id per page).
     const afterId = after;
-    const read = await withoutSort(db, (db) => {
-      let q = selectContracts(db)
-        // The version the night reads (the write's check compares it: rowVersions above).
-        .select(versionOf.as("row_version__"))
-        .where("s.next_billing_date", "<=", date);
-      if (afterId !== undefined) q = q.where("s.contract_id", ">", afterId);
-      if (opts.toId !== undefined) q = q.where("s.contract_id", "<=", opts.toId);
-      return q.orderBy("s.contract_id").limit(chunkSize).execute();
+    const { due, contracts } = await withoutSort(db, async (db) => {
+      let q = db
+        .selectFrom("contract_schedule")
+        .select(["contract_id", "next_billing_date", sql<string>`xmin::text`.as("row_version__")])
+        .where("next_billing_date", "<=", date);
+      if (afterId !== undefined) q = q.where("contract_id", ">", afterId);
+      if (opts.toId !== undefined) q = q.where("contract_id", "<=", opts.toId);
+      const due = await q.orderBy("contract_id").limit(chunkSize).execute();
+      const contracts = due.length === 0 ? [] : await db.selectFrom("contract").selectAll()
+        .select(sql<string>`xmin::text`.as("row_version__"))
+        .where("id", "=", sql<string>`any(${due.map((d) => d.contract_id)}::text[])`).execute();
+      return { due, contracts };
     });
-    const rows = read.map(({ row_version__, ...k }) => {
-      const row = k as ContractRow;
-      rowVersions.set(row, row_version__);
-      return row;
-    });
+    const byId = new Map(contracts.map((k) => [k.id, k]));
+    const rows: ContractRow[] = [];
+    for (const d of due) {
+      const found = byId.get(d.contract_id);
+      if (found === undefined) continue; // removed between the two reads: nothing to bill
+      const { row_version__, ...k } = found;
+      const row: ContractRow = { ...k, next_billing_date: d.next_billing_date };
+      // The two versions the night reads (the write's check compares them: rowVersions above).
+      rowVersions.set(row, `${row_version__}:${d.row_version__}`);
+      rows.push(row);
+    }
     if (rows.length > 0) yield rows;
-    if (rows.length < chunkSize) return;
-    after = rows[rows.length - 1]!.id;
+    if (due.length < chunkSize) return;
+    after = due[due.length - 1]!.contract_id;
   }
 }
 

@@ -72,6 +72,23 @@ end $$;
 
 
 --
+-- Name: contract_has_schedule(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.contract_has_schedule() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if exists (select 1 from contract where id = new.id)
+     and not exists (select 1 from contract_schedule where contract_id = new.id) then
+    raise exception 'contract % has no row in contract_schedule (insert both in one transaction)', new.id
+      using errcode = 'foreign_key_violation';
+  end if;
+  return null;
+end $$;
+
+
+--
 -- Name: ensure_invoice_line_partitions(date[], integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -510,7 +527,6 @@ CREATE TABLE public.contract (
     start_date date NOT NULL,
     end_date date,
     invoice_series text DEFAULT 'FA'::text NOT NULL,
-    next_billing_date date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     declared_annual_kwh jsonb,
     switch_to_monthly_on date,
@@ -564,6 +580,16 @@ CREATE SEQUENCE public.contract_event_id_seq
 --
 
 ALTER SEQUENCE public.contract_event_id_seq OWNED BY public.contract_event.id;
+
+
+--
+-- Name: contract_schedule; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contract_schedule (
+    contract_id text NOT NULL,
+    next_billing_date date
+);
 
 
 --
@@ -1870,6 +1896,14 @@ ALTER TABLE ONLY public.contract
 
 
 --
+-- Name: contract_schedule contract_schedule_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_schedule
+    ADD CONSTRAINT contract_schedule_pkey PRIMARY KEY (contract_id);
+
+
+--
 -- Name: correction_document correction_document_credit_note_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2367,13 +2401,6 @@ CREATE INDEX contract_delivery_point ON public.contract USING btree (delivery_po
 
 
 --
--- Name: contract_due; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX contract_due ON public.contract USING btree (next_billing_date, id);
-
-
---
 -- Name: contract_event_contract; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2385,6 +2412,13 @@ CREATE INDEX contract_event_contract ON public.contract_event USING btree (contr
 --
 
 CREATE INDEX contract_offer ON public.contract USING btree (offer_id);
+
+
+--
+-- Name: contract_schedule_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contract_schedule_due ON public.contract_schedule USING btree (next_billing_date, contract_id);
 
 
 --
@@ -2658,6 +2692,13 @@ CREATE TRIGGER case_part_no_truncate BEFORE TRUNCATE ON public.case_part FOR EAC
 --
 
 CREATE TRIGGER contract_event_no_update BEFORE DELETE OR UPDATE ON public.contract_event FOR EACH ROW EXECUTE FUNCTION public.contract_event_append_only();
+
+
+--
+-- Name: contract contract_schedule_required; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER contract_schedule_required AFTER INSERT ON public.contract DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.contract_has_schedule();
 
 
 --
@@ -3164,6 +3205,14 @@ ALTER TABLE ONLY public.contract
 
 ALTER TABLE ONLY public.contract
     ADD CONSTRAINT contract_offer_id_fkey FOREIGN KEY (offer_id) REFERENCES public.offer(id);
+
+
+--
+-- Name: contract_schedule contract_schedule_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contract_schedule
+    ADD CONSTRAINT contract_schedule_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id) ON DELETE CASCADE;
 
 
 --

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { importBook, importReadsFile, rejectsText, openRejectsFile, replayInvoice, runCommand } from "@billing/jobs";
 import type { BookImportResult } from "@billing/jobs";
+import { findContract } from "@billing/db";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -78,7 +79,7 @@ describe("issue 14 · loading a book: customers, contracts, offers", () => {
     expect(await readFile(rejectsPath, "utf8")).toBe(
       rejectsText([{ line: 5001, field: "subscribed_kva", reason: "must be one of 3, 6, 9, 12, 15, 18, 24, 30, 36 kVA", raw: rows[4999]! }]),
     );
-    const k = await db().selectFrom("contract").selectAll().where("id", "=", "KT05000").executeTakeFirstOrThrow();
+    const k = (await findContract(db(), "KT05000"))!;
     expect([k.customer_id, k.next_billing_date, k.billing_mode, k.invoice_series]).toEqual(["K05001", "2025-07-15", "monthly", "FA"]);
     await sql`delete from contract where id like 'KT%'`.execute(db());
   });

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe("billing case export — the case the nightly run would build", () => {
   it("exports, for every due contract, a valid case whose simulation gives the invoices the run then issues", async () => {
-    const due = await db().selectFrom("contract").select(["id", "billing_mode"]).where("next_billing_date", "<=", DATE).orderBy("id").execute();
+    const due = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.id", "k.billing_mode"]).where("s.next_billing_date", "<=", DATE).orderBy("k.id").execute();
     expect(due.length).toBeGreaterThan(0);
     const expected = new Map<string, Invoice[]>();
     for (const k of due) {

@@ -75,7 +75,7 @@ describe("contract life on the store (R8, R1, R4)", () => {
     expect(out).toMatchObject({ status: "recorded", effectiveDate: "2025-07-20" });
     const again = await recordContractEvent(t.store, event({ contract: "KL1", kind: "supplierSwitch", date: "2025-07-20", receivedOn: "2025-07-10" }), "2025-07-10", "test");
     expect(again.status).toBe("unchanged");
-    const k = await db().selectFrom("contract").select(["end_date", "next_billing_date"]).where("id", "=", "KL1").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", "KL1").executeTakeFirstOrThrow();
     expect(k).toEqual({ end_date: "2025-07-20", next_billing_date: "2025-07-20" });
   });
 
@@ -124,7 +124,7 @@ describe("contract life on the store (R8, R1, R4)", () => {
     const before = (await invoicesOf("KL1")).length;
     await runBilling(t.store, { date: "2025-08-01" });
     expect(await invoicesOf("KL1")).toHaveLength(before);
-    const k = await db().selectFrom("contract").select("next_billing_date").where("id", "=", "KL1").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", "KL1").executeTakeFirstOrThrow();
     expect(k.next_billing_date).toBeNull();
   });
 

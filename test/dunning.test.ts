@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import {
   dunningHistory,
+  insertContracts,
   insertPayment,
   issueInvoices,
   recordCustomerSituation,
@@ -30,10 +31,10 @@ beforeAll(async () => {
   t = await openTestStore();
   await seedContracts(db(), 1, "2025-03-01"); // CU1, contract C0001
   await db().insertInto("customer").values({ id: "CU2", kind: "residential", name: "Paul Chèque", department: "13" }).execute();
-  await db().insertInto("contract").values({
+  await insertContracts(db(), [{
     id: "C0002", customer_id: "CU2", delivery_point: "10000000000099", offer_id: "OF1", subscribed_kva: 6, price_option: "BASE",
     tariff_formula: "BTINFCU4", billing_day: 1, communicating_meter: true, start_date: "2025-01-01", next_billing_date: "2025-03-01",
-  }).execute();
+  }]);
   await recordCustomerSituation(db(), {
     customerId: "CU2", effectiveFrom: "2025-01-01", socialTariff: false, energyCheque: true, housingFundAid: false, vulnerable: false, mainResidence: true, source: "test",
   });

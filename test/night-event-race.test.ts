@@ -77,7 +77,7 @@ async function nightUpToWrite(contractId: string) {
   return { runId, prepared, write, written };
 }
 
-const contractOf = (id: string) => db().selectFrom("contract").select(["end_date", "next_billing_date"]).where("id", "=", id).executeTakeFirstOrThrow();
+const contractOf = (id: string) => db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", id).executeTakeFirstOrThrow();
 const invoicesOf = (id: string) =>
   db().selectFrom("invoice").select(["id", "number", "kind", "billing_date", "subscription_start", "subscription_end", "cancels_invoice_id", "replaces_invoice_id"])
     .where("contract_id", "=", id).where("billing_date", ">=", NIGHT).orderBy("id").execute();

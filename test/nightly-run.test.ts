@@ -149,7 +149,7 @@ describe("nightly run on the demo date", () => {
   });
 
   it("R1 moves the next billing date of billed contracts past the run date and leaves failed ones due", async () => {
-    const contracts = await db().selectFrom("contract").select(["id", "next_billing_date"]).orderBy("id").execute();
+    const contracts = await db().selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"]).orderBy("contract_id").execute();
     const failed = contracts.filter((c) => c.id in FAILURES);
     expect(failed).toEqual([
       { id: "KX-BACKWARDS", next_billing_date: "2026-11-10" },
@@ -257,7 +257,7 @@ describe("nightly run rerun, earlier and one month later", () => {
   });
 
   it("R1 a run one month later bills the next month of every billed contract and retries the failed ones", async () => {
-    const due = await db().selectFrom("contract").select(["id", "next_billing_date"]).execute();
+    const due = await db().selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"]).execute();
     const nextOf = new Map(due.map((c) => [c.id, c.next_billing_date]));
     // The next month's meter reads: one per register on each contract's next billing date, 250 kWh
     // after the last read before it (a read already there is kept: the demo may ship them).
@@ -298,7 +298,7 @@ describe("nightly run rerun, earlier and one month later", () => {
     const step = issued.find((i) => i.contract_id === "KX-STEP")!;
     expect([step.billing_date, step.energy_start]).toEqual(["2026-12-01", "2026-11-01"]);
     expect(await verifyChain(db(), SERIES)).toEqual({ ok: true, count: 2 * BILLABLE });
-    const moved = await db().selectFrom("contract").select(["id", "next_billing_date"]).execute();
+    const moved = await db().selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"]).execute();
     expect(moved.filter((c) => !(c.id in FAILURES)).every((c) => c.next_billing_date! > NEXT_MONTH)).toBe(true);
   });
 });

@@ -96,7 +96,7 @@ describe("a late supplier switch (R8 · CGV 10.3, R5 · CGV 6.6, R4)", () => {
     expect(out.status).toBe("preview");
     expect(out.status === "preview" && out.correction?.plan.netTtc).toBe(KR1_NET_TTC);
     expect(await counts()).toEqual(before);
-    const k = await db().selectFrom("contract").select(["end_date", "next_billing_date"]).where("id", "=", "KR1").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", "KR1").executeTakeFirstOrThrow();
     expect(k).toEqual({ end_date: null, next_billing_date: "2026-01-01" });
   });
 
@@ -118,7 +118,7 @@ describe("a late supplier switch (R8 · CGV 10.3, R5 · CGV 6.6, R4)", () => {
     expect(await linesOf(final.number)).toEqual(KR1_FINAL_LINES);
     expect([final.total_ht, final.total_vat, final.total_ttc]).toEqual(["33.90", "6.78", "40.68"]);
     for (const i of all) expect(await replayInvoice(db(), i.number), i.number).toMatchObject({ status: "match" });
-    const k = await db().selectFrom("contract").select(["end_date", "next_billing_date"]).where("id", "=", "KR1").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", "KR1").executeTakeFirstOrThrow();
     expect(k).toEqual({ end_date: "2025-10-20", next_billing_date: null });
   });
 
@@ -133,7 +133,7 @@ describe("a late supplier switch (R8 · CGV 10.3, R5 · CGV 6.6, R4)", () => {
     const again = await recordContractEvent(t.store, event({ contract: "KR1", kind: "supplierSwitch", date: "2025-10-20", receivedOn: "2025-12-05" }), "2025-12-06", "test");
     expect(again.status).toBe("unchanged");
     expect(await counts()).toEqual(before);
-    const k = await db().selectFrom("contract").select("next_billing_date").where("id", "=", "KR1").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", "KR1").executeTakeFirstOrThrow();
     expect(k.next_billing_date).toBeNull();
     expect(await verifyChain(db(), "AV-2025")).toMatchObject({ ok: true });
     expect(await verifyChain(db(), "FA-2025")).toMatchObject({ ok: true });

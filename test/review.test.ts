@@ -19,7 +19,7 @@ const db = () => t.store.db;
 const review = DEFAULT_REVIEW_BOUNDS;
 
 const invoices = () => db().selectFrom("invoice").select(["number", "contract_id", "billing_date", "total_ttc"]).orderBy("seq").execute();
-const nextOf = async (id: string) => (await db().selectFrom("contract").select("next_billing_date").where("id", "=", id).executeTakeFirstOrThrow()).next_billing_date;
+const nextOf = async (id: string) => (await db().selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", id).executeTakeFirstOrThrow()).next_billing_date;
 
 beforeAll(async () => {
   t = await openTestStore();

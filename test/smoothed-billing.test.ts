@@ -99,7 +99,7 @@ describe("nightly run over a mixed portfolio (monthly and smoothed)", () => {
     expect([first!.subscriptionPeriod, first!.energyPeriod, first!.indexes]).toEqual([{ start: "2026-11-05", end: "2026-12-05" }, null, []]);
     expect(new Set(first!.lines.map((l) => l.kind))).toEqual(new Set(["subscription", "cta"]));
     // The contract is monthly now, its request cleared, next billed on 2026-12-05.
-    const k = await db().selectFrom("contract").select(["billing_mode", "switch_to_monthly_on", "next_billing_date"]).where("id", "=", "KS-SWITCH").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.billing_mode", "k.switch_to_monthly_on", "s.next_billing_date"]).where("k.id", "=", "KS-SWITCH").executeTakeFirstOrThrow();
     expect(k).toEqual({ billing_mode: "monthly", switch_to_monthly_on: null, next_billing_date: "2026-12-05" });
     // Both replay from their stored input (the smoothed path), identical to the cent.
     for (const r of rows) expect((await replayInvoice(db(), r.number)).status).toBe("match");
@@ -111,7 +111,7 @@ describe("nightly run over a mixed portfolio (monthly and smoothed)", () => {
     // (The nights up to 2026-11-05 already billed the demo contracts due by then.)
     expect(run.invoices).toBeGreaterThan(0);
     const failed = new Set(run.failures.map((f) => f.contractId));
-    const demo = await db().selectFrom("contract").select(["id", "next_billing_date"]).where("id", "like", "K0%").execute();
+    const demo = await db().selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"]).where("contract_id", "like", "K0%").execute();
     expect(demo.filter((k) => !failed.has(k.id)).every((k) => k.next_billing_date! > DEMO_DATE)).toBe(true);
     const perDate = await sql<{ n: number }>`
       select count(*)::int as n from invoice group by contract_id, kind, billing_date having count(*) > 1`.execute(db());
@@ -134,7 +134,7 @@ describe("nightly run over a mixed portfolio (monthly and smoothed)", () => {
   it("a smoothed contract that cannot be planned fails alone, with its reason, and stays due", async () => {
     const outcome = await db().selectFrom("billing_run_outcome").select(["reason"]).where("contract_id", "=", "KS-NOEST").orderBy("run_id", "desc").executeTakeFirstOrThrow();
     expect(outcome.reason).toMatch(/^NO_ESTIMATE \(billing date 2025-11-05\): cannot estimate the plan year from 2025-11-05/);
-    const k = await db().selectFrom("contract").select("next_billing_date").where("id", "=", "KS-NOEST").executeTakeFirstOrThrow();
+    const k = await db().selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", "KS-NOEST").executeTakeFirstOrThrow();
     expect(k.next_billing_date).toBe("2025-11-05");
   });
 

@@ -42,7 +42,7 @@ describe.skipIf(!postgres)("a split night or audit whose process dies while the 
   afterAll(() => t?.cleanup());
 
   it("a night worker killed mid-range: the other finishes its range first, the night fails (exit 3) with the reason on the run; a rerun bills exactly the rest, nothing twice, numbers gapless", async () => {
-    const due = (await db().selectFrom("contract").select("id").where("next_billing_date", "<=", today).orderBy("id").execute()).map((r) => r.id);
+    const due = (await db().selectFrom("contract_schedule").select("contract_id as id").where("next_billing_date", "<=", today).orderBy("contract_id").execute()).map((r) => r.id);
     const [upTo] = await dueRangeBounds(db(), today, 2);
     const first = due.filter((id) => id <= upTo!);
     const second = due.filter((id) => id > upTo!);

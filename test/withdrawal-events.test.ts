@@ -39,7 +39,7 @@ const counts = async () => {
   const n = async (table: "invoice" | "contract_event" | "correction" | "correction_document" | "refund") => Number((await db().selectFrom(table).select((b) => b.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   return { invoices: await n("invoice"), events: await n("contract_event"), corrections: await n("correction"), documents: await n("correction_document"), refunds: await n("refund") };
 };
-const contractRow = (id: string) => db().selectFrom("contract").select(["end_date", "next_billing_date"]).where("id", "=", id).executeTakeFirstOrThrow();
+const contractRow = (id: string) => db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", id).executeTakeFirstOrThrow();
 
 /**
  * Both contracts concluded at a distance on 2025-07-31, supply from 2025-08-01. Withdrawal deadline:

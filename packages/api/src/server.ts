@@ -13,7 +13,7 @@ import { type ZodTypeProvider, hasZodFastifySchemaValidationErrors, jsonSchemaTr
 import { sql } from "kysely";
 import { z } from "zod";
 import { dates } from "@billing/core";
-import { type ApiScope, type Store, canonicalJson, findApiCommit, findApiToken, findInvoiceByNumber, recordApiCommit } from "@billing/db";
+import { type ApiScope, type Store, canonicalJson, findApiCommit, findContract, findApiToken, findInvoiceByNumber, recordApiCommit } from "@billing/db";
 import { FacturXError } from "@billing/documents";
 import {
   RecalcRequestError,
@@ -166,7 +166,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     "/api/contracts/:id",
     { config: { scope: "read" }, schema: { summary: "A contract with its customer and offer", tags: ["contracts"], params: contractParams } },
     async (request) => {
-      const c = await store.db.selectFrom("contract").selectAll().where("id", "=", request.params.id).executeTakeFirst();
+      const c = await findContract(store.db, request.params.id);
       if (!c) throw new ProblemError("notFound", `contract ${request.params.id} not found`);
       const [customer, offer] = await Promise.all([
         store.db.selectFrom("customer").select(["id", "name", "kind", "department", "siren", "siret"]).where("id", "=", c.customer_id).executeTakeFirstOrThrow(),

@@ -86,12 +86,13 @@ export interface BookContract {
 export async function loadBookContracts(trx: Trx, ids: readonly string[]): Promise<Map<string, BookContract>> {
   if (ids.length === 0) return new Map();
   const rows = await trx
-    .selectFrom("contract")
+    .selectFrom("contract as k")
+    .innerJoin("contract_schedule as s", "s.contract_id", "k.id")
     .select([
-      "id", "customer_id", "offer_id", "delivery_point", "start_date", "end_date", "subscribed_kva", "price_option", "tariff_formula",
-      "billing_mode", "billing_day", "communicating_meter", "invoice_series", "declared_annual_kwh", "next_billing_date",
+      "k.id", "k.customer_id", "k.offer_id", "k.delivery_point", "k.start_date", "k.end_date", "k.subscribed_kva", "k.price_option", "k.tariff_formula",
+      "k.billing_mode", "k.billing_day", "k.communicating_meter", "k.invoice_series", "k.declared_annual_kwh", "s.next_billing_date",
     ])
-    .where("id", "=", sql<string>`any(${[...ids]}::text[])`)
+    .where("k.id", "=", sql<string>`any(${[...ids]}::text[])`)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
@@ -105,28 +106,39 @@ export async function contractsWithDocuments(trx: Trx, ids: readonly string[]): 
   return new Set(r.rows.map((x) => x.contract_id));
 }
 
-/** Inserts new contracts and rewrites changed ones (by id) — the caller has checked none of those has a document. */
+/**
+ * Inserts new contracts and rewrites changed ones (by id), each with its schedule row (contract_schedule,
+ * migration 0038) in the same statement — the caller has checked none of those has a document.
+ */
 export async function upsertBookContracts(trx: Trx, rows: readonly BookContract[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
-      billing_day, communicating_meter, start_date, end_date, next_billing_date, billing_mode, invoice_series, declared_annual_kwh)
-    select id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
-      communicating_meter, start_date, end_date, next_billing_date, billing_mode, invoice_series, declared::jsonb
-    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
-      ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
-      ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
-      ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
-      ${rows.map((r) => r.end_date)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
-      ${rows.map((r) => r.billing_mode)}::text[], ${rows.map((r) => r.invoice_series)}::text[],
-      ${rows.map((r) => (r.declared_annual_kwh ? JSON.stringify(r.declared_annual_kwh) : null))}::text[])
-      as u(id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
-        communicating_meter, start_date, end_date, next_billing_date, billing_mode, invoice_series, declared)
-    on conflict (id) do update set customer_id = excluded.customer_id, delivery_point = excluded.delivery_point,
-      offer_id = excluded.offer_id, subscribed_kva = excluded.subscribed_kva, price_option = excluded.price_option,
-      tariff_formula = excluded.tariff_formula, billing_day = excluded.billing_day, communicating_meter = excluded.communicating_meter,
-      start_date = excluded.start_date, end_date = excluded.end_date, next_billing_date = excluded.next_billing_date,
-      billing_mode = excluded.billing_mode, invoice_series = excluded.invoice_series, declared_annual_kwh = excluded.declared_annual_kwh`.execute(trx);
+    with u as (
+      select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
+        ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
+        ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
+        ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
+        ${rows.map((r) => r.end_date)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
+        ${rows.map((r) => r.billing_mode)}::text[], ${rows.map((r) => r.invoice_series)}::text[],
+        ${rows.map((r) => (r.declared_annual_kwh ? JSON.stringify(r.declared_annual_kwh) : null))}::text[])
+        as u(id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+          communicating_meter, start_date, end_date, next_billing_date, billing_mode, invoice_series, declared)
+    ), k as (
+      insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
+        billing_day, communicating_meter, start_date, end_date, billing_mode, invoice_series, declared_annual_kwh)
+      select id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+        communicating_meter, start_date, end_date, billing_mode, invoice_series, declared::jsonb
+      from u
+      on conflict (id) do update set customer_id = excluded.customer_id, delivery_point = excluded.delivery_point,
+        offer_id = excluded.offer_id, subscribed_kva = excluded.subscribed_kva, price_option = excluded.price_option,
+        tariff_formula = excluded.tariff_formula, billing_day = excluded.billing_day, communicating_meter = excluded.communicating_meter,
+        start_date = excluded.start_date, end_date = excluded.end_date,
+        billing_mode = excluded.billing_mode, invoice_series = excluded.invoice_series, declared_annual_kwh = excluded.declared_annual_kwh
+      returning id
+    )
+    insert into contract_schedule (contract_id, next_billing_date)
+    select k.id, u.next_billing_date from k join u on u.id = k.id
+    on conflict (contract_id) do update set next_billing_date = excluded.next_billing_date`.execute(trx);
 }
 
 // Offers ---------------------------------------------------------------------------------------------

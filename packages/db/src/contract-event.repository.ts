@@ -4,6 +4,7 @@
  */
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
+import { selectContracts } from "./contract.repository.ts";
 import type { ContractEventKind, ContractEventRequester, ContractEventRow, ContractRow, Database } from "./schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -22,9 +23,12 @@ export interface NewContractEvent {
   readonly origin: string | null;
 }
 
-/** The contract row, locked until the end of `trx` (two events of one contract are recorded one after the other). */
+/**
+ * The contract with its schedule, both rows locked until the end of `trx` (two events of one contract are
+ * recorded one after the other; the night's write takes the same two locks).
+ */
 export async function lockContract(trx: Transaction<Database>, contractId: string): Promise<ContractRow | undefined> {
-  return trx.selectFrom("contract").selectAll().where("id", "=", contractId).forUpdate().executeTakeFirst();
+  return (await selectContracts(trx).where("k.id", "=", contractId).forUpdate().executeTakeFirst()) as ContractRow | undefined;
 }
 
 /** Every event of a contract, by effective date then id. */
@@ -77,10 +81,11 @@ export async function updateContractLife(
 ): Promise<void> {
   const values: Record<string, string | null> = {};
   if (set.endDate !== undefined) values["end_date"] = set.endDate;
-  if (set.nextBillingDate !== undefined) values["next_billing_date"] = set.nextBillingDate;
   if (set.startDate !== undefined) values["start_date"] = set.startDate;
-  if (Object.keys(values).length === 0) return;
-  await trx.updateTable("contract").set(values).where("id", "=", contractId).execute();
+  if (Object.keys(values).length > 0) await trx.updateTable("contract").set(values).where("id", "=", contractId).execute();
+  if (set.nextBillingDate !== undefined) {
+    await trx.updateTable("contract_schedule").set({ next_billing_date: set.nextBillingDate }).where("contract_id", "=", contractId).execute();
+  }
 }
 
 /** The events of the given contracts (whatever their reception day; the run filters), grouped by contract. */

@@ -15,13 +15,25 @@ export interface StreamDueOptions {
 }
 
 /**
- * The version (`xmin`, the transaction that wrote it) of each contract row as `streamDueContracts` read
- * it. Any change of a row writes a new version with another `xmin` (the writing transaction, which
- * committed after the read), so a row whose version is the same under the write's lock is the row the
- * night read, column for column: `lockContractsForBilling` reads the whole row again only for the
- * others (issue 15, docs/performance.md "The workers' PostgreSQL side, third pass").
+ * The version of each contract as `streamDueContracts` read it: the versions (`xmin`, the transaction that
+ * wrote it) of its two rows, the contract's and its schedule's (migration 0038), as "contract:schedule".
+ * Any change of a row writes a new version with another `xmin` (the writing transaction, which committed
+ * after the read), so a contract whose version is the same under the write's lock is the contract the
+ * night read, column for column: `lockContractsForBilling` reads it whole again only for the others
+ * (issue 15, docs/performance.md "The workers' PostgreSQL side, third pass"; "The billing schedule in its
+ * own table").
  */
 const rowVersions = new WeakMap<ContractRow, string>();
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Contracts with their schedule (ContractRow): `k` the contract, `s` its contract_schedule row (every
+ * contract has one, inserted with it) — a query to narrow (where, order by, for update…).
+ */
+export function selectContracts(db: Db) {
+  return db.selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").selectAll("k").select("s.next_billing_date");
+}
 
 /**
  * Contracts (monthly and smoothed) whose next billing date is on or before `date`, in id order, in chunks:
@@ -37,28 +49,39 @@ export async function* streamDueContracts(
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
   let after = opts.afterId;
   for (;;) {
-    // A keyset scan on contract_pkey, the due date a filter: one pass over the contracts for the whole night,
-    // whatever the statistics (withoutSort: never every contract after `after` read and sorted per chunk).
+    // A keyset page of the (narrow) schedule on contract_schedule_pkey, the due date a filter: one pass over
+    // the schedule for the whole night, whatever the statistics (withoutSort: never every contract after
+    // `after` read and sorted per chunk); then the page's contracts by their key ("id = any(…)": one lookup
+    // each on contract_pkey, whatever the statistics — joined, stale statistics made the planner scan every
+    // contract per due contract, and fresh ones merge contract_pkey from its first id per page).
     const afterId = after;
-    const read = await withoutSort(db, (db) => {
+    const { due, contracts } = await withoutSort(db, async (db) => {
       let q = db
-        .selectFrom("contract")
-        .selectAll()
-        // The row version the night reads (the write's check compares it: rowVersions below).
-        .select(sql<string>`xmin::text`.as("row_version__"))
+        .selectFrom("contract_schedule")
+        .select(["contract_id", "next_billing_date", sql<string>`xmin::text`.as("row_version__")])
         .where("next_billing_date", "<=", date);
-      if (afterId !== undefined) q = q.where("id", ">", afterId);
-      if (opts.toId !== undefined) q = q.where("id", "<=", opts.toId);
-      return q.orderBy("id").limit(chunkSize).execute();
+      if (afterId !== undefined) q = q.where("contract_id", ">", afterId);
+      if (opts.toId !== undefined) q = q.where("contract_id", "<=", opts.toId);
+      const due = await q.orderBy("contract_id").limit(chunkSize).execute();
+      const contracts = due.length === 0 ? [] : await db.selectFrom("contract").selectAll()
+        .select(sql<string>`xmin::text`.as("row_version__"))
+        .where("id", "=", sql<string>`any(${due.map((d) => d.contract_id)}::text[])`).execute();
+      return { due, contracts };
     });
-    const rows = read.map(({ row_version__, ...k }) => {
-      const row = k as ContractRow;
-      rowVersions.set(row, row_version__);
-      return row;
-    });
+    const byId = new Map(contracts.map((k) => [k.id, k]));
+    const rows: ContractRow[] = [];
+    for (const d of due) {
+      const found = byId.get(d.contract_id);
+      if (found === undefined) continue; // removed between the two reads: nothing to bill
+      const { row_version__, ...k } = found;
+      const row: ContractRow = { ...k, next_billing_date: d.next_billing_date };
+      // The two versions the night reads (the write's check compares them: rowVersions above).
+      rowVersions.set(row, `${row_version__}:${d.row_version__}`);
+      rows.push(row);
+    }
     if (rows.length > 0) yield rows;
-    if (rows.length < chunkSize) return;
-    after = rows[rows.length - 1]!.id;
+    if (due.length < chunkSize) return;
+    after = due[due.length - 1]!.contract_id;
   }
 }
 
@@ -124,14 +147,15 @@ export async function setNextBillingDates(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const ids = rows.map((r) => r.id);
-  // The contracts are found by their key ("c.id = any(…)": an index scan on contract_pkey, the planner's
-  // estimate the chunk's size): joined with the chunk alone, the planner hashed the whole contract table
-  // once per chunk wherever it priced one scan below 1,000 index probes (100,000 contracts: a sequential
-  // scan of all of them per 1,000 billed; docs/performance.md "The workers' PostgreSQL side, second pass").
+  // The schedule rows are found by their key ("s.contract_id = any(…)": an index scan on
+  // contract_schedule_pkey, the planner's estimate the chunk's size): joined with the chunk alone, the
+  // planner hashed the whole table once per chunk wherever it priced one scan below 1,000 index probes
+  // (docs/performance.md "The workers' PostgreSQL side, second pass"). The narrow row and its two index
+  // entries, not the contract's (docs/performance.md "The billing schedule in its own table").
   const result = await sql`${named("next_billing_dates")}
-    update contract c set next_billing_date = u.next
+    update contract_schedule s set next_billing_date = u.next
     from unnest(${ids}::text[], ${rows.map((r) => r.next)}::date[]) as u(id, next)
-    where c.id = any(${ids}::text[]) and c.id = u.id`.execute(trx);
+    where s.contract_id = any(${ids}::text[]) and s.contract_id = u.id`.execute(trx);
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -180,10 +204,17 @@ export async function lockContractsForBilling(
   const out = new Map<string, { row: ContractRow; events: number }>();
   if (contracts.length === 0) return out;
   const ids = contracts.map((k) => k.id);
-  // The lock returns each row's version as locked (a row updated while the statement waited is
-  // followed to its latest version, the one locked): no second read of the rows for their versions.
+  // The lock takes both rows of each contract — its contract row, then its schedule row (the night moves the
+  // one, an event the two), each table in id order as recording an event takes them (lockContract: a
+  // contract's row, then its schedule's) — and returns their versions as locked (a row updated while the
+  // statement waited is followed to its latest version, the one locked): no second read of the rows for
+  // their versions. Two statements, each the chunk's ids on its table's key: joined, the two lookups cost
+  // more backend CPU (a hash of both, or a probe per contract) than the two alone.
   const { rows } = await sql<{ id: string; row_version: string }>`${named("lock_contracts")}
     select id, xmin::text as row_version from contract where id = any(${ids}::text[]) order by id for update`.execute(trx);
+  const { rows: schedules } = await sql<{ id: string; row_version: string }>`${named("lock_schedules")}
+    select contract_id as id, xmin::text as row_version from contract_schedule where contract_id = any(${ids}::text[]) order by contract_id for update`.execute(trx);
+  const scheduleVersion = new Map(schedules.map((r) => [r.id, r.row_version]));
   // The events counted in a statement after the lock (its own snapshot: an event committed while the
   // lock waited is counted), one index scan of contract_event_contract for the chunk's ids; a contract
   // without events has no row.
@@ -195,11 +226,11 @@ export async function lockContractsForBilling(
   const reread: string[] = [];
   for (const r of rows) {
     const k = read.get(r.id);
-    if (k !== undefined && rowVersions.get(k) === r.row_version) out.set(r.id, { row: k, events: events.get(r.id) ?? 0 });
+    if (k !== undefined && rowVersions.get(k) === `${r.row_version}:${scheduleVersion.get(r.id)}`) out.set(r.id, { row: k, events: events.get(r.id) ?? 0 });
     else reread.push(r.id);
   }
   if (reread.length > 0) {
-    const { rows: now } = await sql<ContractRow>`select k.* from contract k where k.id = any(${reread}::text[])`.execute(trx);
+    const now = (await selectContracts(trx).where("k.id", "=", sql<string>`any(${reread}::text[])`).execute()) as ContractRow[];
     for (const row of now) out.set(row.id, { row, events: events.get(row.id) ?? 0 });
   }
   return out;
@@ -207,18 +238,19 @@ export async function lockContractsForBilling(
 
 /** A contract's next billing date as stored now (undefined: no such contract; null: billing over) — to see whether another run moved it. */
 export async function currentNextBillingDate(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<string | null | undefined> {
-  const now = await db.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).executeTakeFirst();
+  const now = await db.selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", contractId).executeTakeFirst();
   return now?.next_billing_date;
 }
 
 /** A contract's row (undefined: no such contract). */
 export async function findContract(db: Kysely<Database> | Transaction<Database>, contractId: string): Promise<ContractRow | undefined> {
-  return (await db.selectFrom("contract").selectAll().where("id", "=", contractId).executeTakeFirst()) as ContractRow | undefined;
+  return (await selectContracts(db).where("k.id", "=", contractId).executeTakeFirst()) as ContractRow | undefined;
 }
 
-/** A contract's next billing date, its row locked until the transaction ends (undefined: no such contract). */
+/** A contract's next billing date, its rows (contract and schedule) locked until the transaction ends (undefined: no such contract). */
 export async function lockNextBillingDate(trx: Transaction<Database>, contractId: string): Promise<{ next_billing_date: string | null } | undefined> {
-  return trx.selectFrom("contract").select("next_billing_date").where("id", "=", contractId).forUpdate().executeTakeFirst();
+  return trx.selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id")
+    .select("s.next_billing_date").where("k.id", "=", contractId).forUpdate().executeTakeFirst();
 }
 
 /** Whether `key` is a contract id or a delivery point the store knows. */

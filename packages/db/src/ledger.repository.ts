@@ -317,11 +317,16 @@ export async function loadEndedContractsWithPendingCharges(
   asOf: string,
   range: { readonly afterId?: string | undefined; readonly toId?: string | undefined } = {},
 ): Promise<ContractRow[]> {
+  // The ended contracts' ids from the schedule's index (contract_schedule_due: next billing date null, in
+  // the range), then their rows by key ("id = any(…)": a lookup each on contract_pkey, whatever the
+  // statistics — joined, the planner could hash the whole contract table). Their next billing date is null.
   const { rows } = await sql<ContractRow>`
-    select k.* from contract k
-    where k.next_billing_date is null and k.end_date is not null and k.end_date <= ${asOf}::date
-      and (${range.afterId ?? null}::text is null or k.id > ${range.afterId ?? null}::text)
-      and (${range.toId ?? null}::text is null or k.id <= ${range.toId ?? null}::text)
+    select k.*, null::date as next_billing_date from contract k
+    where k.id = any(array(
+        select s.contract_id from contract_schedule s where s.next_billing_date is null
+          and (${range.afterId ?? null}::text is null or s.contract_id > ${range.afterId ?? null}::text)
+          and (${range.toId ?? null}::text is null or s.contract_id <= ${range.toId ?? null}::text)))
+      and k.end_date is not null and k.end_date <= ${asOf}::date
       and exists (
         select 1 from ledger_charge c where c.contract_id = k.id and c.computed_on <= ${asOf}::date
           and not exists (select 1 from ledger_charge_billing b where b.charge_id = c.id)

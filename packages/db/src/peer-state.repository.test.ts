@@ -11,6 +11,7 @@ import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dates } from "@billing/core";
 import { computePeerAverages, peerChain, versionReads } from "./peer-average.repository.ts";
+import { insertContracts } from "./portfolio.repository.ts";
 import { type IncrementalPeerComputation, computePeerAveragesIncrementally } from "./peer-state.repository.ts";
 import type { Database } from "./schema.ts";
 import { openTestStore } from "./testing.ts";
@@ -85,11 +86,11 @@ class Played {
   async addContract(spec: ContractSpec): Promise<void> {
     const n = this.contracts.length;
     const id = `${this.prefix}${String(n).padStart(3, "0")}`;
-    await this.db.insertInto("contract").values({
+    await insertContracts(this.db, [{
       id, customer_id: "CU1", delivery_point: String(this.pdlBase + n), offer_id: "OF1", subscribed_kva: spec.kva,
       price_option: spec.hphc ? "HPHC" : "BASE", tariff_formula: "BTINFCU4", billing_day: 1, communicating_meter: true,
       start_date: "2000-01-01", next_billing_date: null,
-    }).execute();
+    }]);
     this.contracts.push({ id, hphc: spec.hphc });
   }
 

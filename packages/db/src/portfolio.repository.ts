@@ -79,22 +79,30 @@ export interface NewContract {
   declared_annual_kwh?: Partial<Record<"BASE" | "HP" | "HC", string>> | null;
 }
 
+/** Inserts contracts and, in the same statement, their schedule rows (contract_schedule, migration 0038). */
 export async function insertContracts(db: Db, rows: readonly NewContract[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
-      billing_day, communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared_annual_kwh)
-    select id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
-      communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared::jsonb
-    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
-      ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
-      ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
-      ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
-      ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
-      ${rows.map((r) => r.billing_mode ?? "monthly")}::text[],
-      ${rows.map((r) => (r.declared_annual_kwh ? JSON.stringify(r.declared_annual_kwh) : null))}::text[])
-      as u(id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
-        communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared)`.execute(db);
+    with u as (
+      select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.customer_id)}::text[],
+        ${rows.map((r) => r.delivery_point)}::text[], ${rows.map((r) => r.offer_id)}::text[], ${rows.map((r) => r.subscribed_kva)}::int[],
+        ${rows.map((r) => r.price_option)}::text[], ${rows.map((r) => r.tariff_formula)}::text[], ${rows.map((r) => r.billing_day)}::int[],
+        ${rows.map((r) => r.communicating_meter)}::boolean[], ${rows.map((r) => r.start_date)}::date[],
+        ${rows.map((r) => r.end_date ?? null)}::date[], ${rows.map((r) => r.next_billing_date)}::date[],
+        ${rows.map((r) => r.billing_mode ?? "monthly")}::text[],
+        ${rows.map((r) => (r.declared_annual_kwh ? JSON.stringify(r.declared_annual_kwh) : null))}::text[])
+        as u(id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+          communicating_meter, start_date, end_date, next_billing_date, billing_mode, declared)
+    ), k as (
+      insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
+        billing_day, communicating_meter, start_date, end_date, billing_mode, declared_annual_kwh)
+      select id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+        communicating_meter, start_date, end_date, billing_mode, declared::jsonb
+      from u
+      returning id
+    )
+    insert into contract_schedule (contract_id, next_billing_date)
+    select k.id, u.next_billing_date from k join u on u.id = k.id`.execute(db);
 }
 
 export interface NewRead {
@@ -140,7 +148,7 @@ export async function customerExists(db: Db, customerId: string): Promise<boolea
 /** How many contracts (monthly and smoothed) are due on or before `date` (for a progress bar). */
 export async function countDueContracts(db: Db, date: string): Promise<number> {
   const r = await db
-    .selectFrom("contract")
+    .selectFrom("contract_schedule")
     .select(sql<number>`count(*)::int`.as("n"))
     .where("next_billing_date", "<=", date)
     .executeTakeFirstOrThrow();
@@ -159,8 +167,8 @@ export async function countContracts(db: Db): Promise<number> {
 export async function dueRangeBounds(db: Db, date: string, parts: number): Promise<string[]> {
   const r = await sql<{ id: string }>`
     select max(id) as id from (
-      select id, ntile(${parts}::int) over (order by id) as tile
-      from contract where next_billing_date <= ${date}::date
+      select contract_id as id, ntile(${parts}::int) over (order by contract_id) as tile
+      from contract_schedule where next_billing_date <= ${date}::date
     ) x group by tile order by 1`.execute(db);
   return r.rows.map((x) => x.id);
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadReadsFor } from "./contract.repository.ts";
 import { computePeerAverages, loadPeerAverages } from "./peer-average.repository.ts";
-import { insertMeterReads } from "./portfolio.repository.ts";
+import { insertContracts, insertMeterReads } from "./portfolio.repository.ts";
 import { type ReceivedRow, listReceived, loadLastActualReadsBefore, loadStationDays, storeReceivedRows } from "./read.repository.ts";
 import { seedContracts } from "./test-fixtures.ts";
 import { openTestStore } from "./testing.ts";
@@ -99,10 +99,10 @@ describe("R2 reads import (store)", () => {
   });
 
   it("R2 a row rejected for an unknown delivery point is accepted once the contract exists, the rejection staying on record", async () => {
-    await db().insertInto("contract").values({
+    await insertContracts(db(), [{
       id: "C0099", customer_id: "CU1", delivery_point: "99999999999999", offer_id: "OF1", subscribed_kva: 6, price_option: "BASE",
       tariff_formula: "BTINFCU4", billing_day: 1, communicating_meter: false, start_date: "2025-01-01", next_billing_date: "2025-02-01",
-    }).execute();
+    }]);
     const r = await store([FILE[3]!]);
     expect(r).toMatchObject({ acceptedReads: 1, storedRejected: 0, alreadyKnown: 0, rejected: [] });
     const listed = await listReceived(db(), "C0099");
@@ -195,10 +195,10 @@ describe("R2 3.3 peer averages", () => {
   });
 
   it("R2 averages per kVA band too: a 12 kVA contract has its own band, and counts in its option's average", async () => {
-    await db().insertInto("contract").values({
+    await insertContracts(db(), [{
       id: "C0120", customer_id: "CU1", delivery_point: "99999999999120", offer_id: "OF1", subscribed_kva: 12, price_option: "BASE",
       tariff_formula: "BTINFCU4", billing_day: 1, communicating_meter: true, start_date: "2025-01-01", next_billing_date: "2025-02-01",
-    }).execute();
+    }]);
     // 620 kWh over January (20/day) and 560 over February (20/day).
     await insertMeterReads(db(), [
       { contract_id: "C0120", read_date: "2025-01-01", source: "teleRead", register: "BASE", index_value: "0" },

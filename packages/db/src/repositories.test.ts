@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadReadsFor, setNextBillingDates, streamDueContracts } from "./contract.repository.ts";
+import { sql } from "kysely";
+import { loadReadsFor, lockContractsForBilling, setNextBillingDates, streamDueContracts } from "./contract.repository.ts";
 import { loadOffers, loadReference } from "./reference.repository.ts";
 import { finishRun, recordOutcomes, startRun } from "./run.repository.ts";
 import { seedContracts } from "./test-fixtures.ts";
@@ -12,9 +13,9 @@ beforeAll(async () => {
   t = await openTestStore();
   contracts = await seedContracts(t.store.db, 25, "2025-02-01");
   // Not due: later date, nothing more to bill. C0004 is smoothed: due like any other (CGV 6.1).
-  await t.store.db.updateTable("contract").set({ next_billing_date: "2025-03-01" }).where("id", "=", "C0003").execute();
+  await t.store.db.updateTable("contract_schedule").set({ next_billing_date: "2025-03-01" }).where("contract_id", "=", "C0003").execute();
   await t.store.db.updateTable("contract").set({ billing_mode: "smoothed" }).where("id", "=", "C0004").execute();
-  await t.store.db.updateTable("contract").set({ next_billing_date: null }).where("id", "=", "C0005").execute();
+  await t.store.db.updateTable("contract_schedule").set({ next_billing_date: null }).where("contract_id", "=", "C0005").execute();
 });
 afterAll(async () => {
   await t?.cleanup();
@@ -56,13 +57,38 @@ describe("contract repository", () => {
     expect(await loadReadsFor(t.store.db, [])).toEqual([]);
   });
 
+  it("the write's lock sees a change of either row of a contract, its contract row or its schedule row, and nothing else as a change", async () => {
+    const [read] = await collect(streamDueContracts(t.store.db, "2025-02-01", { chunkSize: 3, afterId: "C0019", toId: "C0021" }));
+    expect(read!.map((k) => k.id)).toEqual(["C0020", "C0021"]);
+    const [k20, k21] = read!;
+    // C0020: its schedule alone moved (as another run's write moves it); C0021: its contract row alone changed.
+    await t.store.db.updateTable("contract_schedule").set({ next_billing_date: "2025-03-01" }).where("contract_id", "=", "C0020").execute();
+    await t.store.db.updateTable("contract").set({ invoice_series: "FB" }).where("id", "=", "C0021").execute();
+    const locked = await t.store.db.transaction().execute((trx) => lockContractsForBilling(trx, read!));
+    expect(locked.get("C0020")!.row).not.toBe(k20);
+    expect(locked.get("C0020")!.row).toEqual({ ...k20, next_billing_date: "2025-03-01" });
+    expect(locked.get("C0021")!.row).not.toBe(k21);
+    expect(locked.get("C0021")!.row).toEqual({ ...k21, invoice_series: "FB" });
+    // Read again: both unchanged since, each is the row as read (its two versions equal under the lock).
+    const [again] = await collect(streamDueContracts(t.store.db, "2025-03-01", { chunkSize: 3, afterId: "C0019", toId: "C0021" }));
+    const relocked = await t.store.db.transaction().execute((trx) => lockContractsForBilling(trx, again!));
+    expect(again!.map((k) => relocked.get(k.id)!.row === k)).toEqual([true, true]);
+  });
+
+  it("a contract cannot be committed without its schedule row (contract_schedule, migration 0038)", async () => {
+    await expect(sql`insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula,
+      billing_day, communicating_meter, start_date) values ('C9999', 'CU1', '19999999999999', 'OF1', 6, 'BASE', 'BTINFCU4', 1, true, '2025-01-01')`
+      .execute(t.store.db)).rejects.toThrow(/contract C9999 has no row in contract_schedule/);
+    expect(await t.store.db.selectFrom("contract").select("id").where("id", "=", "C9999").execute()).toEqual([]);
+  });
+
   it("sets next billing dates of many contracts in one statement", async () => {
     const n = await t.store.db.transaction().execute((trx) =>
       setNextBillingDates(trx, [{ id: "C0001", next: "2025-03-01" }, { id: "C0002", next: null }, { id: "nope", next: null }]),
     );
     expect(n).toBe(2);
-    const rows = await t.store.db.selectFrom("contract").select(["id", "next_billing_date"])
-      .where("id", "in", ["C0001", "C0002"]).orderBy("id").execute();
+    const rows = await t.store.db.selectFrom("contract_schedule").select(["contract_id as id", "next_billing_date"])
+      .where("contract_id", "in", ["C0001", "C0002"]).orderBy("contract_id").execute();
     expect(rows).toEqual([{ id: "C0001", next_billing_date: "2025-03-01" }, { id: "C0002", next_billing_date: null }]);
   });
 });

@@ -115,8 +115,6 @@ export interface ContractTable {
   start_date: DateColumn;
   end_date: DateColumn | null;
   invoice_series: Generated<string>;
-  /** The next scheduled billing date not yet invoiced; null = nothing more to bill. */
-  next_billing_date: DateColumn | null;
   /** Declared annual kWh per register, for a smoothed plan without history (migration 0004). */
   declared_annual_kwh: ColumnType<Partial<Record<"BASE" | "HP" | "HC", string>> | null, string | null | undefined, string | null>;
   /**
@@ -130,6 +128,16 @@ export interface ContractTable {
    */
   last_correction_id: ColumnType<string | null, never, number>;
   created_at: Timestamp;
+}
+
+/**
+ * A contract's billing schedule (migration 0038): one row per contract, inserted with it. The night moves
+ * it for every contract it bills; kept apart from the wide contract row and its indexes.
+ */
+export interface ContractScheduleTable {
+  contract_id: string;
+  /** The next scheduled billing date not yet invoiced; null = nothing more to bill. */
+  next_billing_date: DateColumn | null;
 }
 
 export type ContractEventKind = "supplierSwitch" | "termination" | "moveOut" | "moveIn" | "powerChange" | "optionChange" | "withdrawal";
@@ -649,6 +657,7 @@ export interface Database {
   reference_import: ReferenceImportTable;
   held_invoice: HeldInvoiceTable;
   contract: ContractTable;
+  contract_schedule: ContractScheduleTable;
   contract_event: ContractEventTable;
   meter_read: MeterReadTable;
   station_consumption: StationConsumptionTable;
@@ -695,7 +704,8 @@ export type NewCustomerRow = Insertable<CustomerTable>;
 export type OfferRow = Selectable<OfferTable>;
 export type OfferPriceRow = Selectable<OfferPriceTable>;
 export type ReferenceValueRow = Selectable<ReferenceValueTable>;
-export type ContractRow = Selectable<ContractTable>;
+/** A contract with its schedule (contract_schedule's next billing date): what the night and events read. */
+export type ContractRow = Selectable<ContractTable> & Pick<Selectable<ContractScheduleTable>, "next_billing_date">;
 export type NewContractRow = Insertable<ContractTable>;
 export type ContractEventRow = Selectable<ContractEventTable>;
 /** An accepted read as the nightly batch loads it (loadReadsFor): every field known. */

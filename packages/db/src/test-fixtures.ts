@@ -2,6 +2,7 @@
 import type { Invoice } from "@billing/core";
 import type { Kysely } from "kysely";
 import type { NewInvoice } from "./invoice.repository.ts";
+import { insertContracts } from "./portfolio.repository.ts";
 import type { Database } from "./schema.ts";
 
 /** A customer, an offer and `count` monthly contracts "C0001"… due on `nextBillingDate`. */
@@ -14,14 +15,11 @@ export async function seedContracts(
     .onConflict((oc) => oc.doNothing()).execute();
   await db.insertInto("offer").values({ id: "OF1", name: "Offre Base" }).onConflict((oc) => oc.doNothing()).execute();
   const ids = Array.from({ length: count }, (_, i) => `C${String(i + 1).padStart(4, "0")}`);
-  await db
-    .insertInto("contract")
-    .values(ids.map((id, i) => ({
-      id, customer_id: "CU1", delivery_point: String(10_000_000_000_000 + i), offer_id: "OF1",
-      subscribed_kva: 6, price_option: "BASE" as const, tariff_formula: "BTINFCU4", billing_day: 1,
-      communicating_meter: true, start_date: "2025-01-01", next_billing_date: nextBillingDate,
-    })))
-    .execute();
+  await insertContracts(db, ids.map((id, i) => ({
+    id, customer_id: "CU1", delivery_point: String(10_000_000_000_000 + i), offer_id: "OF1",
+    subscribed_kva: 6, price_option: "BASE" as const, tariff_formula: "BTINFCU4", billing_day: 1,
+    communicating_meter: true, start_date: "2025-01-01", next_billing_date: nextBillingDate,
+  })));
   return ids;
 }
 

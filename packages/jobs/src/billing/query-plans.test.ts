@@ -12,6 +12,7 @@ import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { dates } from "@billing/core";
 import {
+  type ContractRow,
   type Database,
   loadBilledIndexes,
   loadContractEvents,
@@ -28,6 +29,7 @@ import {
   lockContractsForBilling,
   verifyChain,
   runWrittenCounts,
+  selectContracts,
   setNextBillingDates,
   streamDueContracts,
 } from "@billing/db";
@@ -79,7 +81,7 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
       await c.query(`select ensure_invoice_line_partitions(array['${FIRST}']::date[], 4)`);
       await c.query("analyze");
       const { rows } = await c.query<{ p: string }>("select inhrelid::regclass::text as p from pg_inherits where inhparent = 'invoice_line'::regclass");
-      for (const table of ["customer", "contract", "meter_read", "station_consumption", "invoice", ...rows.map((r) => r.p), "invoice_vat", "invoice_input", "ledger_charge", "contract_event"]) {
+      for (const table of ["customer", "contract", "meter_read", "station_consumption", "invoice", ...rows.map((r) => r.p), "invoice_vat", "invoice_input", "ledger_charge", "contract_event", "contract_schedule"]) {
         await c.query(`alter table ${table} set (autovacuum_enabled = false)`);
       }
     });
@@ -233,53 +235,63 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
       expectEventLookups({ priced: priced!, own: await planOf((db) => loadContractEvents(db, ids)) });
     });
 
-    it("the write's lock and events count: the chunk's contracts on contract_pkey, their events on contract_event_contract", async () => {
-      const rows = await db0().selectFrom("contract").selectAll().where("id", "in", ids).orderBy("id").execute();
+    it("the write's lock and events count: the chunk's contracts on contract_pkey and their schedules on contract_schedule_pkey, their events on contract_event_contract", async () => {
+      const rows = (await selectContracts(db0()).where("k.id", "in", ids).orderBy("k.id").execute()) as ContractRow[];
       const plan = async (o: { seqscan?: false } = {}) => plansOf((db) => db.transaction().execute(async (trx) => {
         await lockContractsForBilling(trx, rows);
         throw new RolledBack();
       }).catch((e) => { if (!(e instanceof RolledBack)) throw e; }), o);
-      const [lock, count, ...rest] = await plan({ seqscan: false });
+      const [lock, schedules, count, ...rest] = await plan({ seqscan: false });
       // Rows not read by streamDueContracts have no version to compare: the last statement reads them whole.
       expect(rest).toHaveLength(1);
+      // Both rows of each contract locked (the contract's and its schedule's, migration 0038), each table by its key.
       expect(lock!.filter((n) => n["Index Name"] === "contract_pkey" && /= ANY/.test(n["Index Cond"] ?? "")).map((n) => n["Node Type"])).toEqual([expect.stringMatching(/^(Bitmap )?Index Scan$/)]);
-      expect(lock!.filter((n) => n["Node Type"] === "Seq Scan" || n["Node Type"] === "Hash Join" || n["Node Type"] === "Merge Join")).toEqual([]);
-      const [, own] = await plan();
+      expect(schedules!.filter((n) => n["Index Name"] === "contract_schedule_pkey" && /= ANY/.test(n["Index Cond"] ?? "")).map((n) => n["Node Type"])).toEqual([expect.stringMatching(/^(Bitmap )?Index Scan$/)]);
+      for (const nodes of [lock!, schedules!]) expect(nodes.filter((n) => n["Node Type"] === "Seq Scan" || n["Node Type"] === "Hash Join" || n["Node Type"] === "Merge Join")).toEqual([]);
+      const [, , own] = await plan();
       expectEventLookups({ priced: count!, own: own! });
     });
 
-    it("the due contracts (select): a keyset page on contract_pkey, never a sort of every due contract", async () => {
-      const nodes = await planOf(async (db) => {
+    it("the due contracts (select): a keyset page on contract_schedule_pkey, each contract then on contract_pkey, never a sort of every due contract", async () => {
+      const plan = (o: { seqscan?: false } = {}) => plansOf(async (db) => {
         const pages = streamDueContracts(db, NEXT, { chunkSize: 100, afterId: ids[10], toId: ids[190] });
         await pages.next();
         await pages.return(undefined);
-      });
-      // Never contract_due (next billing date, id), nor a sort: every due contract after the page read and sorted, per page.
-      expectIndexLookups(nodes, "contract", "contract_pkey");
-      expect(nodes.map((n) => n["Node Type"])).toEqual(["Limit", "Index Scan"]);
+      }, o);
+      const [page, contracts, ...rest] = await plan();
+      expect(rest).toEqual([]);
+      // Never contract_schedule_due (next billing date, id), nor a sort: every due contract after the page read and sorted, per page.
+      expectIndexLookups(page!, "contract_schedule", "contract_schedule_pkey");
+      expect(page!.map((n) => n["Node Type"])).toEqual(["Limit", "Index Scan"]);
+      // The page's contracts by their key ("id = ANY (…)"). The demo's 300 contracts fit in a few pages, which the
+      // planner may rightly scan, keeping only the page's ids; with scans priced out, a lookup on contract_pkey.
+      expect(contracts!.filter((n) => n["Node Type"] === "Seq Scan" && !/= ANY/.test(n.Filter ?? "")).map((n) => n["Relation Name"])).toEqual([]);
+      const [, priced] = await plan({ seqscan: false });
+      expect(priced!.filter((n) => n["Index Name"] === "contract_pkey" && /= ANY/.test(n["Index Cond"] ?? "")).map((n) => n["Node Type"])).toEqual([expect.stringMatching(/^(Bitmap )?Index Scan$/)]);
     });
 
-    it("the next billing dates (write): the chunk's contracts on contract_pkey, never a scan of every contract", async () => {
+    it("the next billing dates (write): the chunk's schedules on contract_schedule_pkey, never a scan of every contract", async () => {
       // The write path's statement, run in a transaction rolled back (its plan EXPLAINed afterwards).
       const rows = ids.map((id) => ({ id, next: NEXT }));
       const plan = async (o: { seqscan?: false } = {}) => (await plansOf((db) => db.transaction().execute(async (trx) => {
         await setNextBillingDates(trx, rows);
         throw new RolledBack();
       }).catch((e) => { if (!(e instanceof RolledBack)) throw e; }), o));
-      // The demo's 300 contracts fit in a few pages, which the planner may rightly scan; with scans priced
-      // out, the contracts are looked up by the chunk's ids on contract_pkey ("id = ANY (…)"), the estimate
-      // the chunk's size whatever the table's (joined with the chunk alone, the planner hashed all 100,000
-      // contracts of a bench store once per chunk of 1,000).
+      // The demo's 300 schedules fit in a page or two, which the planner may rightly scan; with scans priced
+      // out, the schedules are looked up by the chunk's ids on contract_schedule_pkey ("contract_id = ANY (…)"),
+      // the estimate the chunk's size whatever the table's (joined with the chunk alone, the planner hashed all
+      // 100,000 contracts of a bench store once per chunk of 1,000). The contract table is not touched.
       const [nodes] = await plan({ seqscan: false });
-      const reads = nodes!.filter((n) => (n["Relation Name"] === "contract" && n["Node Type"] !== "ModifyTable") || n["Index Name"] === "contract_pkey");
+      expect(nodes!.filter((n) => n["Relation Name"] === "contract" || n["Index Name"] === "contract_pkey")).toEqual([]);
+      const reads = nodes!.filter((n) => (n["Relation Name"] === "contract_schedule" && n["Node Type"] !== "ModifyTable") || n["Index Name"] === "contract_schedule_pkey");
       expect(reads.length).toBeGreaterThan(0);
-      const lookups = reads.filter((n) => n["Index Name"] === "contract_pkey" && /= ANY/.test(n["Index Cond"] ?? ""));
+      const lookups = reads.filter((n) => n["Index Name"] === "contract_schedule_pkey" && /= ANY/.test(n["Index Cond"] ?? ""));
       expect(lookups.map((n) => n["Node Type"])).toEqual([expect.stringMatching(/^(Bitmap )?Index Scan$/)]);
       expect(reads.filter((n) => n["Node Type"] === "Seq Scan")).toEqual([]);
       // Under the store's own statistics a scan of the small table may be right, but it keeps only the chunk's
       // contracts (its filter is "id = ANY (…)"), never all of them for a join.
       const [own] = await plan();
-      const scans = own!.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === "contract");
+      const scans = own!.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === "contract_schedule");
       expect(scans.filter((n) => !/= ANY/.test(n.Filter ?? "")).map((n) => n["Relation Name"])).toEqual([]);
     });
 
@@ -294,10 +306,15 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
       for (const index of ["instalment_plan_contract", "plan_readjustment_pkey", "instalment_notice_pkey"]) expect(indexed!.some((n) => n["Index Name"] === index)).toBe(true);
     });
 
-    it("the ended contracts with pending charges (charges step): the range's ended contracts on contract_due, their charges one at a time", async () => {
+    it("the ended contracts with pending charges (charges step): the range's ended contracts on contract_schedule_due, their charges one at a time", async () => {
       const nodes = await planOf((db) => loadEndedContractsWithPendingCharges(db, LAST, { afterId: ids[10], toId: ids[190] }));
-      expectIndexLookups(nodes, "contract", "contract_due");
-      expectNoSeqScan(nodes, ["contract"]);
+      expectIndexLookups(nodes, "contract_schedule", "contract_schedule_due");
+      expectNoSeqScan(nodes, ["contract_schedule"]);
+      // Their contracts by key ("id = ANY (…)" of the ids found): the demo's contracts fit in a few pages, which the
+      // planner may rightly scan, keeping only those ids; with scans priced out, a lookup on contract_pkey.
+      expect(nodes.filter((n) => n["Node Type"] === "Seq Scan" && n["Relation Name"] === "contract" && !/= ANY/.test(n.Filter ?? ""))).toEqual([]);
+      const [priced] = await plansOf((db) => loadEndedContractsWithPendingCharges(db, LAST, { afterId: ids[10], toId: ids[190] }), { seqscan: false });
+      expect(priced!.filter((n) => n["Index Name"] === "contract_pkey" && /= ANY/.test(n["Index Cond"] ?? "")).map((n) => n["Node Type"])).toEqual([expect.stringMatching(/^(Bitmap )?Index Scan$/)]);
       // The demo has no charges: one (empty) lookup per ended contract, in a subplan, never a join with every charge.
       expectPerContract(nodes, "ledger_charge");
     });

@@ -60,6 +60,6 @@ export async function seedDemo(store: Store, opts: SeedOptions): Promise<SeedSum
     opts.onProgress?.(from + count - Number(first));
   }
   // A bulk load: the night's query plans must see the tables' new size (issue 15).
-  if (opts.analyze !== false) await analyzeTables(db, ["offer", "offer_price", "reference_value", "customer", "contract", "meter_read"]);
+  if (opts.analyze !== false) await analyzeTables(db, ["offer", "offer_price", "reference_value", "customer", "contract", "contract_schedule", "meter_read"]);
   return { contracts: opts.contracts, smoothed, reads, seconds: (Date.now() - started) / 1000 };
 }

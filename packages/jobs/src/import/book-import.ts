@@ -172,9 +172,9 @@ export async function importBook(store: Store, kind: BookKind, source: ImportSou
   };
 }
 
-const TABLES: Record<BookKind, ("customer" | "contract" | "offer" | "offer_price")[]> = {
+const TABLES: Record<BookKind, ("customer" | "contract" | "contract_schedule" | "offer" | "offer_price")[]> = {
   customers: ["customer"],
-  contracts: ["contract"],
+  contracts: ["contract", "contract_schedule"],
   offers: ["offer", "offer_price"],
 };
 

@@ -77,7 +77,7 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     expect(perContract.every((r) => Number(r.n) === 1)).toBe(true);
     // Every contract moved past the date, or recorded as failed in this run.
     const failed = new Set(summary.failures.map((f) => f.contractId));
-    const stillDue = await queued.store.db.selectFrom("contract").select("id").where("next_billing_date", "<=", DATE).orderBy("id").execute();
+    const stillDue = await queued.store.db.selectFrom("contract_schedule").select("contract_id as id").where("next_billing_date", "<=", DATE).orderBy("contract_id").execute();
     expect(stillDue.map((c) => c.id)).toEqual([...failed].sort());
     // Same amounts as the plain run, contract by contract.
     const totals = async (t: TestStore) =>

@@ -98,6 +98,12 @@ function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
   return m;
 }
 
+/** The series of the range's documents, sorted (the chains an audit of the range checks). */
+export async function issuedSeries(db: Db, o: IssuedRange): Promise<string[]> {
+  const rows = await issuedRangeQuery(db, o).select("series_id").distinct().orderBy("series_id").execute();
+  return rows.map((r) => r.series_id);
+}
+
 /** The upper id of each of `parts` slices of the range's documents (ids in the range, about equal counts). */
 export async function issuedIdBounds(db: Db, o: IssuedRange, parts: number): Promise<number[]> {
   const r = await sql<{ bound: string }>`

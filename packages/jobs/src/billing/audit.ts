@@ -14,7 +14,7 @@
  * credit note must equal minus what it cancels — one more `case` there and one more page source.
  */
 import { ENGINE_VERSION, type LocalDate } from "@billing/core";
-import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, countIssuedInRange, loadCaseParts, loadIssuedPage, mergeChainProblems, verifyChain } from "@billing/db";
+import { type ChainProblem, type ChainVerification, type StoredInvoice, type Store, contentProblemOf, countIssuedInRange, issuedSeries, loadCaseParts, loadIssuedPage, mergeChainProblems, verifyChain } from "@billing/db";
 import { type ReplayDifference, type ReplayOptions, type ReplayResult, ReplayMemo, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
 
 export interface AuditOptions {
@@ -125,6 +125,12 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     p.catch(() => undefined);
     return p;
   };
+  // Issue 15: on PostgreSQL the numbering and links of the range's series are read while the documents
+  // are replayed, on another connection of the pool (they do not depend on the replays).
+  const links = prefetch && chainsMode === true
+    ? (options.series !== undefined ? Promise.resolve([options.series]) : issuedSeries(db, options)).then((series) => verifyLinks(db, series, options))
+    : undefined;
+  links?.catch(() => undefined);
   let next = pageAfter(null);
   for (;;) {
     const stored: StoredInvoice[] = await next;
@@ -178,7 +184,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     }
   } else if (chainsMode) {
     const series = options.series !== undefined ? [options.series] : [...seriesSeen].sort();
-    chains.push(...(await checkChains(db, series, options, contentProblems)));
+    chains.push(...(await checkChains(db, series, options, contentProblems, links === undefined ? undefined : await links)));
   }
   return {
     from: options.from,
@@ -197,19 +203,33 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
 }
 
 /**
+ * The numbering and links of each series (and the content of its documents issued outside [from, to]):
+ * verifyChain with the content of the range's documents left to the replays, which check it as they
+ * read them. What it finds does not depend on the replays, so a split audit runs it while they run.
+ */
+export async function verifyLinks(db: Store["db"], series: readonly string[], range: { readonly from: LocalDate; readonly to: LocalDate }): Promise<Map<string, ChainVerification>> {
+  const out = new Map<string, ChainVerification>();
+  for (const s of series) out.set(s, await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }));
+  return out;
+}
+
+/**
  * The hash chain and numbering of each series, the content of the documents issued in [from, to]
  * having been checked as they were replayed (`contentProblems`, by series): only numbers and links are
- * read for them, and the content of the series' other documents.
+ * read for them, and the content of the series' other documents. `verified`: the series whose numbering
+ * and links were checked already (verifyLinks, run beside the replays); the others are checked here.
  */
 export async function checkChains(
   db: Store["db"],
   series: readonly string[],
   range: { readonly from: LocalDate; readonly to: LocalDate },
   contentProblems: ReadonlyMap<string, readonly ChainProblem[]>,
+  verified: ReadonlyMap<string, ChainVerification> = new Map(),
 ): Promise<AuditedChain[]> {
   const out: AuditedChain[] = [];
   for (const s of series) {
-    const v = mergeChainProblems(await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }), contentProblems.get(s) ?? []);
+    const links = verified.get(s) ?? (await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }));
+    const v = mergeChainProblems(links, contentProblems.get(s) ?? []);
     out.push(v.ok ? { series: s, count: v.count, ok: true, problems: [] } : { series: s, count: v.count, ok: false, problems: v.problems });
   }
   return out;

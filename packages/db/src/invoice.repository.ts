@@ -568,7 +568,9 @@ export async function verifyChain(
     );
     if (invoices.length === 0) break;
     const ids = invoices.filter((i) => !contentDone(i.issue_date)).map((i) => i.id);
-    const toCheck = ids.length === 0 ? [] : await db.selectFrom("invoice").selectAll().where("id", "=", sql<number>`any(${ids}::int8[])`).execute();
+    // One lookup per invoice on its primary key, whatever the statistics.
+    const toCheck = ids.length === 0 ? [] : (await sql<InvoiceRow>`select i.* from unnest(${ids}::int8[]) as u(id)
+      cross join lateral (select * from invoice i where i.id = u.id offset 0) i`.execute(db)).rows;
     const rowOf = new Map(toCheck.map((i) => [i.id, i]));
     const [lines, vat] = ids.length === 0 ? [[], []] : await Promise.all([
       loadInvoiceLines(db, toCheck),

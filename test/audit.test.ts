@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { dates } from "@billing/core";
-import { auditInProcesses, auditRange, formatAuditReport, runBilling, seedDemo } from "@billing/jobs";
+import { auditInProcesses, auditRange, formatAuditReport, replayInvoice, runBilling, seedDemo } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -74,6 +74,45 @@ describe("billing audit over a range", () => {
     expect(three.mismatches).toHaveLength(1);
     expect(progress.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("issue 15: a document altered in the middle of a range, its shared parts those of the documents around it, is reported as a replay of it alone reports it", async () => {
+    // The audit derives the shared parts' values once for every document naming them (ReplayMemo): a
+    // contract part altered behind the triggers' back — its power, a key of those values — between
+    // documents that share its offer and reference must still replay to what it computes.
+    const day = await db()
+      .selectFrom("invoice").innerJoin("invoice_input", "invoice_input.invoice_id", "invoice.id")
+      .select(["invoice.id", "invoice.number", "invoice.kind", sql<string>`invoice_input.shared_parts::text`.as("parts"), sql<string>`invoice_input.contract_part::text`.as("part")])
+      .where("invoice.issue_date", "=", "2026-09-25").orderBy("invoice.id").execute();
+    const k = day.findIndex((d, i) => i > 0 && i < day.length - 1 && d.kind === "monthlyInvoice" && day[i - 1]!.parts === d.parts && day[i + 1]!.parts === d.parts);
+    expect(k).toBeGreaterThan(0);
+    const target = day[k]!;
+    const kva = (JSON.parse(target.part) as { contract: { subscribedKva: number } }).contract.subscribedKva;
+    const before = await auditRange(t.store, { from: "2025-12-01", to: "2026-12-31", pageSize: 64 });
+    await db().transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await sql`update invoice_input set contract_part = jsonb_set(contract_part::jsonb, '{contract,subscribedKva}', ${String(kva === 9 ? 12 : 9)}::jsonb)::json
+        where invoice_id = ${target.id}`.execute(trx);
+    });
+    try {
+      const alone = await replayInvoice(db(), target.number);
+      expect(alone.status).toBe("differs");
+      const r = await auditRange(t.store, { from: "2025-12-01", to: "2026-12-31", pageSize: 64 });
+      expect(r.mismatches.map((m) => m.number)).toEqual([...before.mismatches.map((m) => m.number), target.number].sort());
+      const m = r.mismatches.find((x) => x.number === target.number)!;
+      expect(m.differences).toEqual(alone.status === "differs" ? alone.differences : []);
+      expect(m.differences.map((d) => d.path)).toContain("input");
+      expect(m.lines.length).toBeGreaterThan(0);
+      // The documents around it, naming the same parts, still match.
+      expect(r.mismatches.map((x) => x.number)).not.toContain(day[k - 1]!.number);
+      expect(r.mismatches.map((x) => x.number)).not.toContain(day[k + 1]!.number);
+    } finally {
+      await db().transaction().execute(async (trx) => {
+        await sql`set local session_replication_role = replica`.execute(trx);
+        await sql`update invoice_input set contract_part = ${target.part}::json where invoice_id = ${target.id}`.execute(trx);
+      });
+    }
+    expect((await auditRange(t.store, { from: "2025-12-01", to: "2026-12-31" })).mismatches).toEqual(before.mismatches);
+  });
 
   it("a removed invoice shows as a gap in its series", async () => {
     const target = await db().selectFrom("invoice").select(["id", "number", "series_id"]).where("issue_date", "=", "2026-08-25").orderBy("seq").executeTakeFirstOrThrow();

@@ -19,6 +19,18 @@ export function canonicalJson(value: unknown): string {
   return canonicalJsonSorting(value);
 }
 
+/**
+ * `value` with every object's keys in the order canonicalJson writes them: the value itself when so
+ * already, else a copy of the objects (and arrays holding them) that are not; the value itself as well
+ * when it holds anything canonicalJson leaves to its replacer (the text is the same either way). For a
+ * value parsed from a text whose keys are in another order (jsonb's: shorter keys first) and that will
+ * be hashed: put in order once where it is read, canonicalJson then takes it on its fast path.
+ */
+export function inCanonicalOrder<T>(value: T): T {
+  const ordered = inKeyOrder(value, 0);
+  return ordered === UNUSUAL ? value : (ordered as T);
+}
+
 /** canonicalJson by the replacer alone, sorting every object (the reference the fast path is tested against). */
 export function canonicalJsonSorting(value: unknown): string {
   const text = JSON.stringify(value, sortKeys);
@@ -130,10 +142,27 @@ function inKeyOrder(value: unknown, depth: number): unknown {
     if (ordered !== item) (changed ??= new Map()).set(k, ordered);
   }
   if (sorted && changed === undefined) return obj;
-  if (!sorted) keys.sort();
+  if (!sorted) sortKeysInPlace(keys);
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = changed !== undefined && changed.has(k) ? changed.get(k) : obj[k];
   return out;
+}
+
+/**
+ * `keys` sorted in place by UTF-16 code units (Array.prototype.sort's default order), by insertion: an
+ * object has a handful of keys, and the built-in sort copies the array into a work array first — that
+ * was most of what the audit allocated putting each line's jsonb inputs in order (issue 15).
+ */
+function sortKeysInPlace(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
 }
 
 /**

@@ -3,9 +3,9 @@
  * checks that a document comes back exactly from its rows before it is issued, and the document rebuilt
  * from stored rows.
  */
-import { renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
+import { type PriceTexts, renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "@billing/core";
 import type { ConsumptionBasis, CorrectionSection, FinalSection, IndexUsed, Invoice, InvoiceLine, TrueUpSection, VatGroup } from "@billing/core";
-import { canonicalJson } from "./canonical-json.ts";
+import { canonicalJson, inCanonicalOrder } from "./canonical-json.ts";
 import type { InvoiceLineRow, InvoiceRow, InvoiceVatRow } from "./schema.ts";
 
 const CANONICAL_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -80,47 +80,52 @@ function rowsOfDocument(doc: Invoice): DocumentRows {
   };
 }
 
-/** Rebuilds the issued document from its rows (lines ordered by line_no, VAT groups by group_no). */
-export function documentFromRows(rows: DocumentRows): Invoice {
+/**
+ * Rebuilds the issued document from its rows (lines ordered by line_no, VAT groups by group_no). Issue 15
+ * (the audit): every object is built with its keys in the order canonicalJson writes them, and the
+ * values read from jsonb columns (shorter keys first there) are put in that order once, here — so the
+ * document's canonical JSON, which the audit and the chain check hash for every document, is the native
+ * serialiser's on its fast path, without a sorted copy of the document. Key order is all that differs:
+ * the same document, the same canonical JSON and hash. `texts`: the price texts of a batch of documents
+ * (core priceTexts; absent: each sentence's prices rendered anew — the same sentences).
+ */
+export function documentFromRows(rows: DocumentRows, texts?: PriceTexts): Invoice {
   const i = rows.invoice;
   const lines: InvoiceLine[] = rows.lines.map((l) => {
     const line = {
-      lineNo: l.line_no, kind: l.kind, register: l.register, periodStart: l.period_start, periodEnd: l.period_end,
-      quantity: l.quantity, quantityUnit: l.quantity_unit, unitPrice: l.unit_price, amount: l.amount,
-      vatRate: l.vat_rate, rule: l.rule ?? standardLineRule(l.kind) ?? "", inputs: l.inputs,
+      amount: l.amount, explanation: "", inputs: inCanonicalOrder(l.inputs), kind: l.kind, lineNo: l.line_no,
+      periodEnd: l.period_end, periodStart: l.period_start, quantity: l.quantity, quantityUnit: l.quantity_unit,
+      register: l.register, rule: l.rule ?? standardLineRule(l.kind) ?? "", unitPrice: l.unit_price, vatRate: l.vat_rate,
     };
     // Issue 15 item 3: a rule or sentence not stored is its kind's standard rule, the sentence rendered
     // from the line (each stored null only when it gives back exactly what was issued).
-    return { ...line, explanation: l.explanation ?? renderLineExplanation(line) ?? "" };
+    line.explanation = l.explanation ?? renderLineExplanation(line, texts) ?? "";
+    return line;
   });
-  const vat: VatGroup[] = rows.vat.map((g) => ({ rate: g.rate, base: g.base, amount: g.amount }));
-  return {
-    kind: i.kind,
-    contractId: i.contract_id,
-    customerId: i.customer_id,
-    deliveryPoint: i.delivery_point,
-    billingDate: i.billing_date,
-    issueDate: i.issue_date,
-    dueDate: i.due_date,
-    subscriptionPeriod:
-      i.subscription_start !== null && i.subscription_end !== null
-        ? { start: i.subscription_start, end: i.subscription_end }
-        : null,
-    energyPeriod: i.energy_start !== null && i.energy_end !== null ? { start: i.energy_start, end: i.energy_end } : null,
-    indexes: i.indexes as IndexUsed[],
-    lines,
-    vat,
-    totalHt: i.total_ht,
-    totalVat: i.total_vat,
-    totalTtc: i.total_ttc,
-    // Only a true-up carries the section: a monthly invoice's document (and hash) has no such key.
-    ...(i.true_up === null || i.true_up === undefined ? {} : { trueUp: i.true_up as TrueUpSection }),
-    // R2 (migration 0011): absent on documents issued before it, and on invoices without energy / a window.
-    ...(i.consumption === null || i.consumption === undefined ? {} : { consumption: i.consumption as ConsumptionBasis }),
-    ...(i.self_read_window === null || i.self_read_window === undefined ? {} : { selfReadWindow: i.self_read_window as { from: string; to: string } }),
-    // R5 · CGV 6.6 (migration 0013): only on credit notes and the invoices that replace a corrected one.
-    ...(i.correction === null || i.correction === undefined ? {} : { correction: i.correction as CorrectionSection }),
-    // R8 (migration 0017): only a final invoice carries the section.
-    ...(i.final === null || i.final === undefined ? {} : { final: i.final as FinalSection }),
-  };
+  const vat: VatGroup[] = rows.vat.map((g) => ({ amount: g.amount, base: g.base, rate: g.rate }));
+  // Keys in canonical order; the optional sections only when stored (a monthly invoice's document, and
+  // hash, has no trueUp key — R2 (migration 0011) consumption and selfReadWindow are absent on documents
+  // issued before it; R5 · CGV 6.6 (0013) correction only on credit notes and replacing invoices; R8 (0017)
+  // final only on a final invoice).
+  const d: Record<string, unknown> = { billingDate: i.billing_date };
+  if (i.consumption !== null && i.consumption !== undefined) d["consumption"] = inCanonicalOrder(i.consumption as ConsumptionBasis);
+  d["contractId"] = i.contract_id;
+  if (i.correction !== null && i.correction !== undefined) d["correction"] = inCanonicalOrder(i.correction as CorrectionSection);
+  d["customerId"] = i.customer_id;
+  d["deliveryPoint"] = i.delivery_point;
+  d["dueDate"] = i.due_date;
+  d["energyPeriod"] = i.energy_start !== null && i.energy_end !== null ? { end: i.energy_end, start: i.energy_start } : null;
+  if (i.final !== null && i.final !== undefined) d["final"] = inCanonicalOrder(i.final as FinalSection);
+  d["indexes"] = inCanonicalOrder(i.indexes as IndexUsed[]);
+  d["issueDate"] = i.issue_date;
+  d["kind"] = i.kind;
+  d["lines"] = lines;
+  if (i.self_read_window !== null && i.self_read_window !== undefined) d["selfReadWindow"] = inCanonicalOrder(i.self_read_window as { from: string; to: string });
+  d["subscriptionPeriod"] = i.subscription_start !== null && i.subscription_end !== null ? { end: i.subscription_end, start: i.subscription_start } : null;
+  d["totalHt"] = i.total_ht;
+  d["totalTtc"] = i.total_ttc;
+  d["totalVat"] = i.total_vat;
+  if (i.true_up !== null && i.true_up !== undefined) d["trueUp"] = inCanonicalOrder(i.true_up as TrueUpSection);
+  d["vat"] = vat;
+  return d as unknown as Invoice;
 }

@@ -4,6 +4,7 @@
  * input names, a document's number by id, a range of issued documents page by page, a notice and the
  * parties it is addressed to. (The write path of documents is invoice.repository.ts.)
  */
+import { priceTexts } from "@billing/core";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import { type StoredInvoice, documentFromRows, loadInvoiceLines } from "./invoice.repository.ts";
@@ -77,10 +78,12 @@ export async function loadIssuedPage(db: Db, o: IssuedRange, after: IssuedCursor
   const linesOf = groupBy(lines, (l) => l.invoice_id);
   const vatOf = groupBy(vat, (g) => g.invoice_id);
   const inputOf = new Map(inputs.map((i) => [i.invoice_id, i]));
+  // The page's lines print a few dozen prices thousands of times: each price's text rendered once per page.
+  const texts = priceTexts();
   return invoices.map((invoice) => {
     const l = linesOf.get(invoice.id) ?? [];
     const v = vatOf.get(invoice.id) ?? [];
-    return { invoice, lines: l, vat: v, input: inputOf.get(invoice.id) ?? null, document: documentFromRows({ invoice, lines: l, vat: v }) };
+    return { invoice, lines: l, vat: v, input: inputOf.get(invoice.id) ?? null, document: documentFromRows({ invoice, lines: l, vat: v }, texts) };
   });
 }
 
@@ -93,6 +96,12 @@ function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
     else m.set(k, [r]);
   }
   return m;
+}
+
+/** The series of the range's documents, sorted (the chains an audit of the range checks). */
+export async function issuedSeries(db: Db, o: IssuedRange): Promise<string[]> {
+  const rows = await issuedRangeQuery(db, o).select("series_id").distinct().orderBy("series_id").execute();
+  return rows.map((r) => r.series_id);
 }
 
 /** The upper id of each of `parts` slices of the range's documents (ids in the range, about equal counts). */

@@ -16,13 +16,13 @@
  * `--events-share x`: before the run, contract events (R8) on that share of the contracts, half power
  * changes in the period the night bills, half supplier switches ending in it (docs/performance.md).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
 import { type Store, analyzeTables, computePeerAveragesIncrementally, openStore, migrateOrThrow, peerParallelism, streamDueContracts, tablesBytes } from "@billing/db";
-import { type BackendCpu, SAMPLE_MS, sampleBackendCpu } from "./bench-cpu.ts";
+import { type BackendCpu, SAMPLE_MS, childrenCpuSeconds, sampleBackendCpu } from "./bench-cpu.ts";
 import { checkpoint, measureFloor } from "./bench-floor.ts";
 import { sql } from "kysely";
 import { dates, previousBillingDate } from "@billing/core";
@@ -201,16 +201,6 @@ try {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-/** User + system CPU of this process's ended children (the workers), seconds; 0 where /proc is absent. */
-function childrenCpuSeconds(): number {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[13]) + Number(f[14])) / 100; // cutime, cstime (fields 16, 17) in clock ticks (USER_HZ 100)
-  } catch {
-    return 0;
-  }
-}
 
 /** R8 events on every (1 / share)-th due contract: power changes and switches inside the period the night bills. */
 async function seedEvents(into: Store, share: number): Promise<number> {

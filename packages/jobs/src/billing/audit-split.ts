@@ -6,8 +6,8 @@
  * the same counts, the same mismatches (in issue order), the same chains.
  */
 import { fileURLToPath } from "node:url";
-import { type ChainProblem, type Store, issuedIdBounds } from "@billing/db";
-import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains } from "./audit.ts";
+import { type ChainProblem, type Store, issuedIdBounds, issuedSeries } from "@billing/db";
+import { type AuditOptions, type AuditProgress, type AuditReport, type AuditedChain, auditRange, checkChains, verifyLinks } from "./audit.ts";
 import { forkWorker, workerModule } from "../worker-module.ts";
 import { allProcesses, endedWithout } from "../parent-channel.ts";
 
@@ -25,6 +25,13 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
   const progress = new Map<number, AuditProgress>();
   // Issue 15: the processes run the audit worker's bundle (plain node), as the night's workers do.
   const module = await workerModule(AUDIT_WORKER);
+  // Issue 15: the numbering and links of the range's series are checked here while the processes replay
+  // (they were the audit's serial tail). `catch` only marks a failure as handled until it is awaited below.
+  const chainsWanted = options.chains ?? true;
+  const links = chainsWanted
+    ? (options.series !== undefined ? Promise.resolve([options.series]) : issuedSeries(store.db, options)).then((series) => verifyLinks(store.db, series, options))
+    : undefined;
+  links?.catch(() => undefined);
   // Every process is waited for, even after one has failed, then every failure is reported (as the night's workers).
   const reports = await allProcesses(
     bounds.map(
@@ -53,12 +60,13 @@ export async function auditInProcesses(store: Store, options: AuditOptions, work
   for (const r of reports) for (const [kind, n] of Object.entries(r.byKind)) byKind[kind] = (byKind[kind] ?? 0) + n;
   const mismatches = reports.flatMap((r) => r.mismatches).sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   const chains: AuditedChain[] = [];
-  if (options.chains ?? true) {
-    // Each process checked the content hashes of its documents; numbering and links are checked once here.
+  if (links !== undefined) {
+    // Each process checked the content hashes of its documents; numbering and links were checked once here,
+    // beside them (a series the processes met that was not listed then is checked now).
     const content = new Map<string, ChainProblem[]>();
     for (const r of reports) for (const c of r.chains) content.set(c.series, [...(content.get(c.series) ?? []), ...c.problems]);
     const series = options.series !== undefined ? [options.series] : [...new Set(reports.flatMap((r) => r.chains.map((c) => c.series)))].sort();
-    chains.push(...(await checkChains(store.db, series, options, content)));
+    chains.push(...(await checkChains(store.db, series, options, content, await links)));
   }
   const documents = reports.reduce((n, r) => n + r.documents, 0);
   return {

@@ -13,10 +13,9 @@
  * true-ups). Credit notes (issue 12 point 3, branch i12-recalc) plug in at {@link auditDocument}: a
  * credit note must equal minus what it cancels — one more `case` there and one more page source.
  */
-import { ENGINE_VERSION, type LocalDate, type ParsedSharedPart, type SharedPartName, parseSharedPart } from "@billing/core";
-import { type ChainProblem, type StoredInvoice, type Store, contentProblemOf, countIssuedInRange, loadCaseParts, loadIssuedPage, mergeChainProblems, verifyChain } from "@billing/db";
-import { type ReplayDifference, type ReplayOptions, type ReplayResult, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
-import { partHash } from "./stored-input.ts";
+import { ENGINE_VERSION, type LocalDate } from "@billing/core";
+import { type ChainProblem, type ChainVerification, type StoredInvoice, type Store, contentProblemOf, countIssuedInRange, issuedSeries, loadCaseParts, loadIssuedPage, mergeChainProblems, verifyChain } from "@billing/db";
+import { type ReplayDifference, type ReplayOptions, type ReplayResult, ReplayMemo, checkCreditNote, replayWithParts, sharedPartHashes } from "./replay.ts";
 
 export interface AuditOptions {
   /** First issue date audited (included). */
@@ -96,6 +95,9 @@ export interface AuditReport {
   readonly ok: boolean;
 }
 
+/** Documents replayed between two turns of the event loop while the next page is read (issue 15). */
+const YIELD_EVERY = 50;
+
 /** Replays every document issued in [from, to] and checks the chains of their series. Never throws on a bad document (it is a mismatch); a store failure throws. */
 export async function auditRange(store: Store, options: AuditOptions): Promise<AuditReport> {
   const db = store.db;
@@ -104,18 +106,9 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
   const total = await countIssuedInRange(db, options);
 
   const bodies = new Map<string, unknown>();
-  const verifiedHash = new Map<string, string>();
-  const partHashOf = (storedHash: string, body: unknown): string => {
-    let h = verifiedHash.get(storedHash);
-    if (h === undefined) verifiedHash.set(storedHash, (h = partHash(body)));
-    return h;
-  };
-  const parsedParts = new Map<string, ParsedSharedPart>();
-  const parsedPartOf = (storedHash: string, name: SharedPartName, body: unknown): ParsedSharedPart => {
-    let p = parsedParts.get(storedHash);
-    if (p === undefined) parsedParts.set(storedHash, (p = parseSharedPart(name, body)));
-    return p;
-  };
+  // One memo for the whole range (issue 15): each shared part hashed and parsed once, one object per part
+  // for every document naming it, and the core's offer and reference values derived once per process.
+  const memo = new ReplayMemo();
   const chainsMode = options.chains ?? true;
   const contentProblems = new Map<string, ChainProblem[]>();
   const seenPerSeries = new Map<string, number>();
@@ -132,6 +125,12 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     p.catch(() => undefined);
     return p;
   };
+  // Issue 15: on PostgreSQL the numbering and links of the range's series are read while the documents
+  // are replayed, on another connection of the pool (they do not depend on the replays).
+  const links = prefetch && chainsMode === true
+    ? (options.series !== undefined ? Promise.resolve([options.series]) : issuedSeries(db, options)).then((series) => verifyLinks(db, series, options))
+    : undefined;
+  links?.catch(() => undefined);
   let next = pageAfter(null);
   for (;;) {
     const stored: StoredInvoice[] = await next;
@@ -139,18 +138,29 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     const lastOfPage = stored[stored.length - 1]!.invoice;
     const cursor = { date: lastOfPage.issue_date, id: lastOfPage.id };
     if (prefetch) next = pageAfter(cursor);
-    // The shared case parts of the page not loaded yet (a handful per run: they are shared).
-    const wanted = new Set<string>();
+    // The shared case parts of the page not loaded yet (a handful per run: they are shared). Past 2,000
+    // parts held, all are forgotten (with what the memo derived from them) and the page's own read again.
+    const pageParts = new Set<string>();
     for (const s of stored) {
       const h = sharedPartHashes(s);
-      if (typeof h !== "string") for (const x of Object.values(h)) if (!bodies.has(x)) wanted.add(x);
+      if (typeof h !== "string") for (const x of Object.values(h)) pageParts.add(x);
     }
-    if (wanted.size > 0) {
-      if (bodies.size > 2_000) bodies.clear();
-      const rows = await loadCaseParts(db, [...wanted]);
+    let wanted = [...pageParts].filter((x) => !bodies.has(x));
+    if (wanted.length > 0 && bodies.size > 2_000) {
+      bodies.clear();
+      memo.clear();
+      wanted = [...pageParts];
+    }
+    if (wanted.length > 0) {
+      const rows = await loadCaseParts(db, wanted);
       for (const r of rows) bodies.set(r.hash, r.body as unknown);
     }
-    for (const s of stored) {
+    for (let k = 0; k < stored.length; k++) {
+      const s = stored[k]!;
+      // Issue 15: the next page's reads go on while this page is replayed only if the event loop turns — its
+      // first query's answer must be taken to send the next three (lines, VAT groups, inputs): a turn every
+      // YIELD_EVERY documents, else the prefetch stopped at its first query and the audit waited for the rest.
+      if (prefetch && k > 0 && k % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       seriesSeen.add(s.invoice.series_id);
       if (chainsMode !== false) {
         seenPerSeries.set(s.invoice.series_id, (seenPerSeries.get(s.invoice.series_id) ?? 0) + 1);
@@ -158,7 +168,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
         if (p) contentProblems.set(s.invoice.series_id, [...(contentProblems.get(s.invoice.series_id) ?? []), p]);
       }
       byKind[s.invoice.kind] = (byKind[s.invoice.kind] ?? 0) + 1;
-      const m = s.invoice.kind === "creditNote" ? await auditCreditNote(db, s) : auditDocument(s, bodies, rules, partHashOf, parsedPartOf);
+      const m = s.invoice.kind === "creditNote" ? await auditCreditNote(db, s) : auditDocument(s, bodies, rules, memo);
       if (m) mismatches.push(m);
     }
     done += stored.length;
@@ -174,7 +184,7 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
     }
   } else if (chainsMode) {
     const series = options.series !== undefined ? [options.series] : [...seriesSeen].sort();
-    chains.push(...(await checkChains(db, series, options, contentProblems)));
+    chains.push(...(await checkChains(db, series, options, contentProblems, links === undefined ? undefined : await links)));
   }
   return {
     from: options.from,
@@ -193,19 +203,33 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
 }
 
 /**
+ * The numbering and links of each series (and the content of its documents issued outside [from, to]):
+ * verifyChain with the content of the range's documents left to the replays, which check it as they
+ * read them. What it finds does not depend on the replays, so a split audit runs it while they run.
+ */
+export async function verifyLinks(db: Store["db"], series: readonly string[], range: { readonly from: LocalDate; readonly to: LocalDate }): Promise<Map<string, ChainVerification>> {
+  const out = new Map<string, ChainVerification>();
+  for (const s of series) out.set(s, await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }));
+  return out;
+}
+
+/**
  * The hash chain and numbering of each series, the content of the documents issued in [from, to]
  * having been checked as they were replayed (`contentProblems`, by series): only numbers and links are
- * read for them, and the content of the series' other documents.
+ * read for them, and the content of the series' other documents. `verified`: the series whose numbering
+ * and links were checked already (verifyLinks, run beside the replays); the others are checked here.
  */
 export async function checkChains(
   db: Store["db"],
   series: readonly string[],
   range: { readonly from: LocalDate; readonly to: LocalDate },
   contentProblems: ReadonlyMap<string, readonly ChainProblem[]>,
+  verified: ReadonlyMap<string, ChainVerification> = new Map(),
 ): Promise<AuditedChain[]> {
   const out: AuditedChain[] = [];
   for (const s of series) {
-    const v = mergeChainProblems(await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }), contentProblems.get(s) ?? []);
+    const links = verified.get(s) ?? (await verifyChain(db, s, { contentCheckedIn: { from: range.from, to: range.to } }));
+    const v = mergeChainProblems(links, contentProblems.get(s) ?? []);
     out.push(v.ok ? { series: s, count: v.count, ok: true, problems: [] } : { series: s, count: v.count, ok: false, problems: v.problems });
   }
   return out;
@@ -219,14 +243,13 @@ export function auditDocument(
   s: StoredInvoice,
   bodies: ReadonlyMap<string, unknown>,
   rules: "issued" | "today",
-  partHashOf: (storedHash: string, body: unknown) => string,
-  parsedPartOf?: (storedHash: string, name: SharedPartName, body: unknown) => ParsedSharedPart,
+  memo: ReplayMemo = new ReplayMemo(),
 ): AuditMismatch | null {
   switch (s.invoice.kind) {
     case "monthlyInvoice":
     case "trueUpInvoice":
     case "chargesInvoice": {
-      const r = replayWithParts(s, bodies, { rules }, partHashOf, parsedPartOf);
+      const r = replayWithParts(s, bodies, { rules }, memo);
       return r.status === "match" ? null : mismatchOf(s, r);
     }
     case "creditNote":

@@ -23,14 +23,16 @@ import {
   dueInvoices,
   dueSmoothedDocuments,
   type ParsedSharedPart,
+  type PreparedReference,
   type SharedPartName,
   parseCaseWithParts,
   parseSharedPart,
+  prepareReference,
   replacementInvoice,
   rulesetOrReason,
 } from "@billing/core";
 import { type Store, type StoredInvoice, canonicalJson, findInvoiceByNumber, invoiceNumberById, loadCaseParts } from "@billing/db";
-import { caseFromStoredInput, caseHashOf, partHash } from "./stored-input.ts";
+import { caseHashOf, partHash } from "./stored-input.ts";
 
 /** One field whose stored and recomputed values differ; `path` is a JSON path into the document, e.g. `lines[3].amount`. */
 export interface ReplayDifference {
@@ -114,16 +116,60 @@ export function sharedPartHashes(stored: StoredInvoice): Record<(typeof SHARED_P
 }
 
 /**
+ * What a series of replays shares (the audit: one per process), so that thousands of documents with the
+ * same shared parts pay for them once: each part's hash recomputed from its body and its parse, by the
+ * stored hash naming it; and the core's memo of offer and reference values (core prepared-reference.ts),
+ * one per rules version replayed. The memo keys its values by the identity of the case's offer and
+ * reference objects: they are the parsed parts themselves, one object per stored hash, so every
+ * document naming the same part hits it (issue 15: without it each replay derived them again). Any
+ * value kept is what a replay without it computes (the core's memo is tested to give the same
+ * documents); nothing here skips a check — each document's input hash, parse of its contract part,
+ * computation and comparison are its own.
+ */
+export class ReplayMemo {
+  readonly #hashes = new Map<string, string>();
+  readonly #parsed = new Map<string, ParsedSharedPart>();
+  readonly #prepared = new Map<string, PreparedReference>();
+
+  /** The hash recomputed from the body of the part stored under `storedHash` (partHash), once per stored hash. */
+  partHash(storedHash: string, body: unknown): string {
+    let h = this.#hashes.get(storedHash);
+    if (h === undefined) this.#hashes.set(storedHash, (h = partHash(body)));
+    return h;
+  }
+
+  /** The part stored under `storedHash` parsed (parseSharedPart), once per stored hash: the same object for every case naming it. */
+  parsedPart(storedHash: string, name: SharedPartName, body: unknown): ParsedSharedPart {
+    let p = this.#parsed.get(storedHash);
+    if (p === undefined) this.#parsed.set(storedHash, (p = parseSharedPart(name, body)));
+    return p;
+  }
+
+  /** The core's memo for the rules of `rulesVersion` (one per version: a value is never shared between two engines' rules). */
+  prepared(rulesVersion: string): PreparedReference {
+    let p = this.#prepared.get(rulesVersion);
+    if (p === undefined) this.#prepared.set(rulesVersion, (p = prepareReference()));
+    return p;
+  }
+
+  /** Forgets everything (the audit bounds its memory: it clears this with the part bodies it holds). */
+  clear(): void {
+    this.#hashes.clear();
+    this.#parsed.clear();
+    this.#prepared.clear();
+  }
+}
+
+/**
  * {@link replayStored} with the shared parts already loaded (`bodyOf`: case_part hash → body), without
- * I/O: the audit loads a page's parts once. `partHashOf` recomputes a part's hash from its body
- * (default: partHash; the audit memoises it per stored hash, as thousands of invoices share a part).
+ * I/O: the audit loads a page's parts once. `memo`: what the replays of a run share (default: a fresh
+ * one, this replay's own).
  */
 export function replayWithParts(
   stored: StoredInvoice,
   bodyOf: ReadonlyMap<string, unknown>,
   options: ReplayOptions = {},
-  partHashOf: (storedHash: string, body: unknown) => string = (_h, body) => partHash(body),
-  parsedPartOf: (storedHash: string, name: SharedPartName, body: unknown) => ParsedSharedPart = (_h, name, body) => parseSharedPart(name, body),
+  memo: ReplayMemo = new ReplayMemo(),
 ): ReplayResult {
   const number = stored.invoice.number;
   const unreplayable = (reason: string): ReplayResult => ({ status: "unreplayable", number, reason });
@@ -144,22 +190,22 @@ export function replayWithParts(
 
   // The input hash as InputHasher computes it, from the stored bodies (not from the hashes that
   // name them): a body altered after issue no longer gives the hash stored on the invoice.
-  const recomputedHash = caseHashOf(partHash(input.contract_part), partHashOf(hashes.offer, bodies["offer"]), partHashOf(hashes.reference, bodies["reference"]));
+  const recomputedHash = caseHashOf(partHash(input.contract_part), memo.partHash(hashes.offer, bodies["offer"]), memo.partHash(hashes.reference, bodies["reference"]));
   const altered = recomputedHash === invoice.input_hash ? "" : " (and the stored input no longer matches its hash: altered after issue)";
 
-  // The shared parts are parsed once per stored hash by the audit (parsedPartOf memoises), the contract
-  // part each time; the result is parseCase's on the whole case.
+  // The shared parts are parsed once per stored hash by the audit (ReplayMemo), the contract part each
+  // time; the result is parseCase's on the whole case.
   const parsed = parseCaseWithParts(
     input.contract_part as object,
-    parsedPartOf(hashes.offer, "offer", bodies["offer"]),
-    parsedPartOf(hashes.reference, "reference", bodies["reference"]),
+    memo.parsedPart(hashes.offer, "offer", bodies["offer"]),
+    memo.parsedPart(hashes.reference, "reference", bodies["reference"]),
   );
   if (!parsed.ok) {
     return unreplayable(
       `the stored input of ${number} is not a valid case: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}${altered}`,
     );
   }
-  const out = recompute(parsed.value, rulesVersion, invoice.kind);
+  const out = recompute(parsed.value, rulesVersion, invoice.kind, memo.prepared(rulesVersion));
   if (!out.ok) {
     return unreplayable(
       `the engine cannot compute the stored input of ${number}: ${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}${altered}`,
@@ -231,14 +277,14 @@ export async function checkCreditNote(db: Store["db"], stored: StoredInvoice): P
  * contract's charges invoice; a monthly contract's monthly invoices; a smoothed contract's whole night (plans, notices, readjustments, the
  * true-up, and the monthly invoices of a switch), of which the invoices are kept.
  */
-function recompute(c: Case, engineVersion: string, kind: Invoice["kind"]): BillingOutcome {
+function recompute(c: Case, engineVersion: string, kind: Invoice["kind"], prepared: PreparedReference): BillingOutcome {
   // R3/R4/R9 after R8: a charges invoice is its case's pending charges on a document of their own.
   if (kind === "chargesInvoice") {
     const inv = chargesInvoice(c);
     return { ok: true, invoices: inv ? [inv] : [], nextBillingDate: null };
   }
-  if (c.contract.billingMode === "monthly") return dueInvoices(c, { engineVersion });
-  const out = dueSmoothedDocuments(c, {}, { engineVersion });
+  if (c.contract.billingMode === "monthly") return dueInvoices(c, { engineVersion, prepared });
+  const out = dueSmoothedDocuments(c, {}, { engineVersion, prepared });
   if (!out.ok) return out;
   const invoices = out.documents.filter((d): d is Invoice => d.kind === "monthlyInvoice" || d.kind === "trueUpInvoice");
   return { ok: true, invoices, nextBillingDate: out.nextBillingDate };
@@ -250,6 +296,14 @@ function recompute(c: Case, engineVersion: string, kind: Invoice["kind"]): Billi
  * side only is reported whole.
  */
 export function compareDocuments(stored: Invoice, recomputed: Invoice): ReplayDifference[] {
+  // Issue 15: a document that replays to itself — nearly every one an audit meets — is told by one walk
+  // that allocates nothing; sameValues holds exactly when listDifferences lists nothing (tested), so any
+  // difference is listed by listDifferences, as before.
+  return sameValues(stored, recomputed) ? [] : listDifferences(stored, recomputed);
+}
+
+/** {@link compareDocuments} without its first check: the differences, field by field (exported for its test). */
+export function listDifferences(stored: Invoice, recomputed: Invoice): ReplayDifference[] {
   const out: ReplayDifference[] = [];
   const { lines: storedLines, ...storedHead } = stored;
   const { lines: recomputedLines, ...recomputedHead } = recomputed;
@@ -289,6 +343,30 @@ const NESTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * True when diffValues(·, a, b) lists no difference — the same walk (arrays by index up to the longer,
+ * plain objects by every own key of either, anything else by identity, then by canonical JSON for two
+ * objects), returning at the first difference, with no path or list built. The lines of two documents
+ * equal by it are equal line by line, so compareDocuments matching them by lineNo lists nothing either.
+ */
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+function sameValues(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.max(a.length, b.length);
+    for (let i = 0; i < n; i++) if (!sameValues(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    // Each own enumerable key (Object.keys' keys, without its array), of a then of b's not compared already.
+    for (const k in a) if (Object.hasOwn(a, k) && !sameValues(a[k], b[k])) return false;
+    for (const k in b) if (Object.hasOwn(b, k) && !isEnumerable.call(a, k) && !sameValues(a[k], b[k])) return false;
+    return true;
+  }
+  if (a === b) return true;
+  return a !== null && b !== null && typeof a === "object" && typeof b === "object" && canonicalJson(a) === canonicalJson(b);
 }
 
 /** Structural comparison of JSON values; decimals are compared as the canonical strings the store keeps. */

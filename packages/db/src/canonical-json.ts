@@ -149,12 +149,13 @@ function inKeyOrder(value: unknown, depth: number): unknown {
 }
 
 /**
- * `keys` sorted in place by UTF-16 code units (Array.prototype.sort's default order), by insertion: an
- * object has a handful of keys, and the built-in sort copies the array into a work array first — that
- * was most of what the audit allocated putting each line's jsonb inputs in order (issue 15).
+ * `keys` sorted in place by UTF-16 code units (Array.prototype.sort's default order), by insertion, its
+ * first `sorted` already in order: an object has a handful of keys, and the built-in sort copies the
+ * array into a work array first — that was most of what the audit allocated putting each line's jsonb
+ * inputs in order, and it ran for each of a contract's reads in the stored input (issue 15).
  */
-function sortKeysInPlace(keys: string[]): void {
-  for (let i = 1; i < keys.length; i++) {
+export function sortKeysInPlace(keys: string[], sorted = 1): void {
+  for (let i = Math.max(1, sorted); i < keys.length; i++) {
     const k = keys[i]!;
     let j = i - 1;
     while (j >= 0 && keys[j]! > k) {

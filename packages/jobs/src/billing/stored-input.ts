@@ -6,7 +6,7 @@
  */
 import * as crypto from "node:crypto";
 import { type Case, type Invoice, formulasUsed, optionsUsed, trimCaseParts, trimSmoothedCase } from "@billing/core";
-import { canonicalJson } from "@billing/db";
+import { canonicalJson, sortKeysInPlace } from "@billing/db";
 
 type SharedPart = { hash: string; body: unknown };
 
@@ -145,27 +145,10 @@ function inKeyOrder<T extends object>(o: T): T {
   let i = 1;
   while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
   if (i >= keys.length) return o;
-  sortFrom(keys, i);
+  sortKeysInPlace(keys, i);
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = (o as Record<string, unknown>)[k];
   return out as T;
-}
-
-/**
- * `keys` sorted in place, its first `sorted` already in order: an insertion sort, as an object has a
- * handful of keys — `Array.prototype.sort` copies the array into a work array first, and it ran for
- * each of a contract's reads (issue 15, "Allocation and GC in the workers").
- */
-function sortFrom(keys: string[], sorted: number): void {
-  for (let i = sorted; i < keys.length; i++) {
-    const k = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > k) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = k;
-  }
 }
 
 /** Reassembles the case an invoice was computed from (for replay and audit). */

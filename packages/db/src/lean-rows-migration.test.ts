@@ -15,7 +15,7 @@ import { chainHash, findInvoiceByNumber, issueInvoices, verifyChain } from "./in
 import { migrateOrThrow, migrationsDir, readMigrations } from "./migrate.ts";
 import { openStore } from "./store.ts";
 import type { Store } from "./store.ts";
-import { fakeInvoice, newInvoice, seedContracts } from "./test-fixtures.ts";
+import { fakeInvoice, newInvoice } from "./test-fixtures.ts";
 
 let store: Store;
 let dir: string;
@@ -29,7 +29,16 @@ beforeAll(async () => {
   await cp(migrationsDir(), dir, { recursive: true });
   for (const f of await readMigrations(dir)) if (f.version >= 28) await rm(join(dir, `${f.name}.sql`));
   await migrateOrThrow(store, { dir });
-  contracts = await seedContracts(store.db, 2);
+  // The contracts as the schema up to 0027 held them (the next billing date still a column of contract,
+  // before 0038 moved it to contract_schedule): seedContracts writes today's tables.
+  await sql`insert into customer (id, kind, name, department) values ('CU1', 'residential', 'Jeanne Martin', '75')`.execute(store.db);
+  await sql`insert into offer (id, name) values ('OF1', 'Offre Base')`.execute(store.db);
+  contracts = ["C0001", "C0002"];
+  for (const [i, id] of contracts.entries()) {
+    await sql`insert into contract (id, customer_id, delivery_point, offer_id, subscribed_kva, price_option, tariff_formula, billing_day,
+        communicating_meter, start_date, next_billing_date)
+      values (${id}, 'CU1', ${String(10_000_000_000_000 + i)}, 'OF1', 6, 'BASE', 'BTINFCU4', 1, true, '2025-01-01', '2025-02-01')`.execute(store.db);
+  }
   const doc = { ...before, contractId: contracts[0]! };
   const hash = chainHash("", { number: "FA-2025-000001", seq: 1, series: "FA-2025", document: doc, engineVersion: "0.2.0", inputHash: "case-old" });
   // Rows as the write path of engine 0.3.0 stored them (every sentence and rule as text).

@@ -5,6 +5,7 @@
 import { openStore } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, runBilling } from "./billing/nightly-run.ts";
 import { sendToParent } from "./parent-channel.ts";
+import { type CpuSample, warmUpOf } from "./worker-cpu.ts";
 
 interface Job {
   date: string;
@@ -19,12 +20,26 @@ interface Job {
 process.once("message", async (job: Job) => {
   const start = process.cpuUsage(); // issue 15: the worker's start — loading its modules — before its job
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+  const micros = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  // The CPU after each chunk written: the warm-up against the steady rate, on stderr below.
+  const samples: CpuSample[] = [{ done: 0, cpuMicros: micros() }];
   try {
-    const summary = await runBilling(store, { ...job, onProgress: (progress) => void process.send?.({ progress }) });
+    const summary = await runBilling(store, {
+      ...job,
+      onProgress: (progress) => {
+        samples.push({ done: progress.contractsDone, cpuMicros: micros() });
+        process.send?.({ progress });
+      },
+    });
     const cpu = process.cpuUsage();
+    const w = warmUpOf(samples);
+    const warm = w === undefined ? "" : `; ${(w.excessMicros / 1e6).toFixed(2)} s of its job above its steady ${w.steadyMicrosPerContract.toFixed(0)} µs per contract (the second half's)`;
     const workerCpuSeconds = (cpu.user + cpu.system) / 1e6;
     // Issue 15: the worker's own CPU (user + system), in its summary and on stderr (the bench reads both).
-    process.stderr.write(`worker ${process.pid}: CPU ${workerCpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}; ${((start.user + start.system) / 1e6).toFixed(2)} s of it before its job) for ${summary.contractsDone} contracts, ${process.resourceUsage().minorPageFault} minor page faults\n`);
+    process.stderr.write(`worker ${process.pid}: CPU ${workerCpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}; ${((start.user + start.system) / 1e6).toFixed(2)} s of it before its job${warm}) for ${summary.contractsDone} contracts, ${process.resourceUsage().minorPageFault} minor page faults\n`);
     await sendToParent({ summary: { ...summary, workerPeakRssMiB: [Math.round(process.resourceUsage().maxRSS / 1024)], workerCpuSeconds: [workerCpuSeconds] } });
   } catch (e) {
     await sendToParent({ error: (e as Error).message });

@@ -1,0 +1,36 @@
+/**
+ * A worker's CPU over its job, cut into a warm-up and a steady rate (issue 15 "flat cost"): the bench
+ * prints it per worker, so every run shows the fixed part that separates a small night's rate from a
+ * large one's. Pure: the worker hands in its samples (`process.cpuUsage()` after each chunk written).
+ */
+
+/** The worker's CPU (µs, user + system, since it started) when `done` contracts were written. */
+export interface CpuSample {
+  readonly done: number;
+  readonly cpuMicros: number;
+}
+
+export interface WarmUp {
+  /** µs of CPU per contract over the second half of the job (from the first sample at or past half). */
+  readonly steadyMicrosPerContract: number;
+  /** CPU (µs) the job took above `done × steady`: the warm-up (the JIT's and the memos'), ≥ 0. */
+  readonly excessMicros: number;
+}
+
+/**
+ * `samples` in the order taken, the first at the job's start (done 0), the last at its end. Undefined
+ * when the second half holds fewer than two chunks' samples (too short a job to have a steady rate).
+ * On a short job the second half is still warming up: the steady rate is then high and the excess low
+ * (an underestimate, never an overestimate of the warm-up).
+ */
+export function warmUpOf(samples: readonly CpuSample[]): WarmUp | undefined {
+  if (samples.length < 3) return undefined;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const k = samples.findIndex((s) => s.done >= last.done / 2 && s.done > first.done);
+  if (k < 0 || samples.length - 1 - k < 2) return undefined;
+  const mid = samples[k]!;
+  const steady = (last.cpuMicros - mid.cpuMicros) / (last.done - mid.done);
+  const job = last.cpuMicros - first.cpuMicros;
+  return { steadyMicrosPerContract: steady, excessMicros: Math.max(0, job - (last.done - first.done) * steady) };
+}

@@ -74,20 +74,27 @@ export async function countLiveWorkers(db: Db, staleAfterMs: number): Promise<nu
   return Number(r.rows[0]?.n ?? 0);
 }
 
-/** A run's counts, from what its workers wrote (outcomes and documents carry the run id). */
+/**
+ * A run's counts: what its workers wrote (outcomes and documents carry the run id), and the progress a
+ * running night reports (packages/jobs `RunProgress` is this type).
+ */
 export interface RunWrittenCounts {
   readonly contractsDone: number;
   readonly billed: number;
   readonly failed: number;
+  /** Invoices issued, monthly and true-up (trueUps counts the latter again). */
   readonly invoices: number;
   readonly lines: number;
+  /** Smoothed billing (CGV 6.1): true-up invoices, instalment plans, instalment notices and readjustment checks issued. */
   readonly trueUps: number;
   readonly plans: number;
   readonly notices: number;
   readonly readjustments: number;
+  /** Readjustment checks that changed the instalments. */
   readonly readjustmentsApplied: number;
-  /** Not stored per run: always 0. */
+  /** Smoothed contracts whose switch to monthly billing took effect (not stored per run: 0 when read back). */
   readonly switchedToMonthly: number;
+  /** Contracts whose documents were held for review instead of issued (not numbered, not failures). */
   readonly held: number;
 }
 

@@ -3,7 +3,7 @@
  * reports: one contract's computed documents (`ContractResult`), progress and summary.
  */
 import type { EstimationConfig } from "@billing/core";
-import type { ContractOutcome, ContractRow, EncodedInvoice, NewInvoice, SmoothedDocuments } from "@billing/db";
+import type { ContractOutcome, ContractRow, EncodedInvoice, NewInvoice, RunWrittenCounts, SmoothedDocuments } from "@billing/db";
 
 /** Safety bounds before issuing: the configuration's `review` section (docs/configuration.md). */
 export interface ReviewBounds {
@@ -46,25 +46,8 @@ export interface RunHold {
 /** R2 settings a supplier chooses (case `estimation` without its data). */
 export type EstimationSettings = Omit<EstimationConfig, "peerAverages">;
 
-export interface RunProgress {
-  readonly contractsDone: number;
-  readonly billed: number;
-  readonly failed: number;
-  /** Invoices issued, monthly and true-up (trueUps counts the latter again). */
-  readonly invoices: number;
-  readonly lines: number;
-  /** Smoothed billing (CGV 6.1): true-up invoices, instalment plans, instalment notices and readjustment checks issued. */
-  readonly trueUps: number;
-  readonly plans: number;
-  readonly notices: number;
-  readonly readjustments: number;
-  /** Readjustment checks that changed the instalments. */
-  readonly readjustmentsApplied: number;
-  /** Smoothed contracts whose switch to monthly billing took effect. */
-  readonly switchedToMonthly: number;
-  /** Contracts whose documents were held for review instead of issued (not numbered, not failures). */
-  readonly held: number;
-}
+/** A night's counts so far: the counts a run's rows give back (one list of them, in packages/db). */
+export type RunProgress = RunWrittenCounts;
 
 /** A progress with every count at zero. */
 export const NO_PROGRESS: RunProgress = Object.freeze({

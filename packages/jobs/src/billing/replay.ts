@@ -298,8 +298,16 @@ function recompute(c: Case, engineVersion: string, kind: Invoice["kind"], prepar
 export function compareDocuments(stored: Invoice, recomputed: Invoice): ReplayDifference[] {
   // Issue 15: a document that replays to itself — nearly every one an audit meets — is told by one walk
   // that allocates nothing; sameValues holds exactly when listDifferences lists nothing (tested), so any
-  // difference is listed by listDifferences, as before.
-  return sameValues(stored, recomputed) ? [] : listDifferences(stored, recomputed);
+  // difference is listed by listDifferences, as before. Where the first walk cannot tell (canonicalJson
+  // refuses a value no document holds, e.g. an integer-like key), the field-by-field walk decides — it
+  // may list the values as different without serialising them, or refuse them itself.
+  let same: boolean;
+  try {
+    same = sameValues(stored, recomputed);
+  } catch {
+    same = false;
+  }
+  return same ? [] : listDifferences(stored, recomputed);
 }
 
 /** {@link compareDocuments} without its first check: the differences, field by field (exported for its test). */

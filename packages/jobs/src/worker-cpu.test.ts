@@ -16,6 +16,8 @@ describe("warmUpOf (a worker's warm-up against its steady rate)", () => {
   it("gives nothing for a job too short to have a second half of two chunks", () => {
     expect(warmUpOf([{ done: 0, cpuMicros: 0 }, { done: 1000, cpuMicros: 900_000 }])).toBeUndefined();
     expect(warmUpOf([{ done: 0, cpuMicros: 0 }, { done: 1000, cpuMicros: 900_000 }, { done: 2000, cpuMicros: 1_100_000 }])).toBeUndefined();
+    // The second half's samples all at the same count (progress reported with no contract done): no rate, not Infinity.
+    expect(warmUpOf([{ done: 0, cpuMicros: 0 }, { done: 400, cpuMicros: 500_000 }, { done: 1000, cpuMicros: 900_000 }, { done: 1000, cpuMicros: 950_000 }, { done: 1000, cpuMicros: 990_000 }])).toBeUndefined();
   });
 
   it("never reports a negative warm-up (a job that ran faster at first)", () => {

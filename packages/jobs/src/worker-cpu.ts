@@ -30,6 +30,7 @@ export function warmUpOf(samples: readonly CpuSample[]): WarmUp | undefined {
   const k = samples.findIndex((s) => s.done >= last.done / 2 && s.done > first.done);
   if (k < 0 || samples.length - 1 - k < 2) return undefined;
   const mid = samples[k]!;
+  if (last.done === mid.done) return undefined; // the last chunks reported no contract (the charges step): no rate
   const steady = (last.cpuMicros - mid.cpuMicros) / (last.done - mid.done);
   const job = last.cpuMicros - first.cpuMicros;
   return { steadyMicrosPerContract: steady, excessMicros: Math.max(0, job - (last.done - first.done) * steady) };

@@ -494,6 +494,7 @@ CREATE TABLE public.billing_run_range (
     finished_at timestamp with time zone,
     attempts integer DEFAULT 0 NOT NULL,
     last_error text,
+    progress jsonb,
     CONSTRAINT billing_run_range_range_no_check CHECK ((range_no >= 0)),
     CONSTRAINT billing_run_range_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
 );

@@ -55,6 +55,43 @@ export async function recordRangeRunning(db: Db, jobKey: string, o: { workerId: 
     .where("job_key", "=", jobKey).execute();
 }
 
+/**
+ * Issue 15: the counts a range's attempt has written so far, reported after each chunk: stored as the
+ * earlier attempts' counts (`before`, what the row held when the attempt started) plus this attempt's.
+ */
+export async function recordRangeProgress(db: Db, jobKey: string, before: RunWrittenCounts | null, attempt: RunWrittenCounts): Promise<void> {
+  const total = before === null ? attempt : addCounts(before, attempt);
+  await db.updateTable("billing_run_range").set({ progress: JSON.stringify(total) }).where("job_key", "=", jobKey).execute();
+}
+
+/** What a range's row says its earlier attempts wrote (null: nothing reported yet). */
+export async function rangeProgress(db: Db, jobKey: string): Promise<RunWrittenCounts | null> {
+  const r = await db.selectFrom("billing_run_range").select("progress").where("job_key", "=", jobKey).executeTakeFirst();
+  return r?.progress ?? null;
+}
+
+/**
+ * A queued run's progress as its workers reported it (the ranges' counts added up; every count 0 before
+ * the first chunk): a few rows read, whatever the run's size — for a progress bar or log line, not the
+ * run's summary (`runWrittenCounts`).
+ */
+export async function reportedRunProgress(db: Db, runId: number): Promise<RunWrittenCounts> {
+  const rows = await db.selectFrom("billing_run_range").select("progress").where("run_id", "=", runId).execute();
+  return rows.reduce<RunWrittenCounts>((sum, r) => (r.progress === null ? sum : addCounts(sum, r.progress)), NO_COUNTS);
+}
+
+/** Every count 0. */
+export const NO_COUNTS: RunWrittenCounts = Object.freeze({
+  contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0, trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0, held: 0,
+});
+
+/** Two runs' (or attempts') counts added up, field by field. */
+export function addCounts(a: RunWrittenCounts, b: RunWrittenCounts): RunWrittenCounts {
+  const sum = { ...NO_COUNTS } as Record<keyof RunWrittenCounts, number>;
+  for (const k of Object.keys(sum) as (keyof RunWrittenCounts)[]) sum[k] = (a[k] ?? 0) + (b[k] ?? 0);
+  return sum;
+}
+
 /** The range's attempt failed: queued again, or failed once the queue gives up on it (`last`). */
 export async function recordRangeAttemptFailed(db: Db, jobKey: string, o: { last: boolean; error: string }): Promise<void> {
   await db.updateTable("billing_run_range")

@@ -4,6 +4,7 @@
  * Date, `jsonb` parsed. These row types stay in the shell (STYLE 10): jobs map them to the core's case.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { RunWrittenCounts } from "./queue.repository.ts";
 
 /** A civil date, "YYYY-MM-DD" (never a JS Date). */
 export type DateColumn = string;
@@ -278,6 +279,8 @@ export interface BillingRunRangeTable {
   finished_at: Timestamp | null;
   attempts: Generated<number>;
   last_error: string | null;
+  /** The counts its workers reported so far, every attempt added up (migration 0039; null: none yet). */
+  progress: Json<RunWrittenCounts> | null;
 }
 
 /** A queue worker's heartbeat (migration 0021): one row per graphile-worker worker id. */

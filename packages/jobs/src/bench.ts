@@ -29,7 +29,8 @@ import { dates, previousBillingDate } from "@billing/core";
 import { recordContractEvent } from "./contracts/contract-events.ts";
 import { seedDemo } from "./demo/seed.ts";
 import { runCommand } from "./commands/run.ts";
-import { parseDateOption, parsePositiveInt, todayInParis } from "./commands/context.ts";
+import { parseDateOption, parseNonNegativeInt, parsePositiveInt, todayInParis } from "./commands/context.ts";
+import { type QueueWorkers, startQueueWorkers } from "./bench-queue.ts";
 
 const program = new Command("bench")
   .description("Seed N contracts into a fresh store and time one nightly run")
@@ -40,10 +41,12 @@ const program = new Command("bench")
   .option("--smoothed-share <0..1>", "share of smoothed contracts in the portfolio; 0 measures the monthly path, comparable with docs/performance.md (default: 0)", "0")
   .option("--events-share <0..1>", "share of contracts given a contract event before the run (R8): half power changes, half supplier switches (default: 0)", "0")
   .option("--database <name>", "name of the database created on the DATABASE_URL server (default: billing_bench)", "billing_bench")
+  .option("--queue-workers", "PostgreSQL: bill through the job queue on --workers `billing worker` processes, started and warmed up before the night's clock starts (workers that outlive the night; docs/performance.md \"Warm workers\")")
+  .option("--warm-up-chunks <n>", "with --queue-workers: chunks each worker computes (never writes) before the night (default: 16)", "16")
   .option("--keep-seed", "PostgreSQL: seed `<database>_seed` once (kept) and run each night on a fresh copy of it (`create database … template`), so nights can be repeated on the same store (default: seed every run)")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string }>();
 const eventsShare = Number(o.eventsShare);
 if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
 if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
@@ -52,6 +55,8 @@ if (o.smoothedShare.trim() === "" || !(smoothedShare >= 0 && smoothedShare <= 1)
 const contracts = parsePositiveInt(o.contracts, "--contracts");
 const date = parseDateOption(o.date ?? todayInParis());
 const serverUrl = process.env.DATABASE_URL;
+if (o.queueWorkers && !serverUrl) throw new Error("--queue-workers needs DATABASE_URL (the job queue is in PostgreSQL)");
+const warmUpChunks = parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks");
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -124,17 +129,33 @@ const databaseUrl = serverUrl ? await freshDatabase(serverUrl, o.database, o.kee
 const workers = o.workers ?? (databaseUrl ? "2" : "1");
 const store = await openStore({ databaseUrl, dataDir });
 let backends: BackendCpu | undefined;
+let queueWorkers: QueueWorkers | undefined;
 try {
   await migrateOrThrow(store);
   if (!o.keepSeed) await seedInto(store);
+  if (o.queueWorkers && databaseUrl) {
+    // Workers that outlive the night: started and warmed up before its clock (bench-queue.ts).
+    queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks);
+    for (const w of queueWorkers.warmedUp) {
+      const per = w.cpuMicrosPerContract;
+      process.stdout.write(`queue worker ${w.pid}: warmed up in ${w.seconds.toFixed(2)} s on ${w.chunks} chunks (${w.contracts.toLocaleString("en-US")} contracts computed, nothing written; CPU per contract ${per.length > 2 ? `${per[0]} µs first, ${per[per.length - 1]} µs last` : per.join(", ")}) — not in the night\n`);
+    }
+  }
   // The seeding's dirty pages written out before the night's clock starts (bench-floor.ts, checkpoint).
   if (databaseUrl) await checkpoint({ query: (q) => sql.raw(q).execute(store.db) });
   peakRss = 0;
   const childCpu0 = childrenCpuSeconds();
   const ownCpu0 = process.cpuUsage();
+  const queueCpu0 = queueWorkers?.cpuSeconds();
   // The night's PostgreSQL backends' CPU, sampled from /proc when the server runs here (bench-cpu.ts).
   backends = databaseUrl ? await sampleBackendCpu(databaseUrl) : undefined;
-  const s = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, workers, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  const split = queueWorkers ? { queue: true, ranges: workers, pollMs: 100 } : { workers };
+  const night = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, ...split, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
+  // Queue workers report nothing back: their CPU over the night and peak memory, from /proc.
+  const s = queueWorkers && queueCpu0
+    ? { ...night, workerCpuSeconds: queueWorkers.cpuSeconds().map((c, k) => c - queueCpu0[k]!), workerPeakRssMiB: queueWorkers.peakRssMiB() }
+    : night;
+  await queueWorkers?.stop(); // before the floor: nothing but the floor's COPY on the machine then
   const ownCpu = process.cpuUsage(ownCpu0);
   const backendCpu = await backends?.stop();
   // A step that failed makes every figure below meaningless: say which and why, and stop (exit 1).
@@ -149,7 +170,7 @@ try {
   const nightSeconds = setup + s.seconds;
   const per = (n: number) => Math.round(n / nightSeconds).toLocaleString("en-US");
   const lines = [
-    `nightly run on ${store.kind}, ${workers} process(es), chunk ${o.chunkSize}, node ${process.version}`,
+    `nightly run on ${store.kind}, ${workers} process(es)${queueWorkers ? ` (queue workers warmed up before the night, ${workers} ranges)` : ""}, chunk ${o.chunkSize}, node ${process.version}`,
     `  night      ${nightSeconds.toFixed(2)} s = set-up ${setup.toFixed(2)} s (peer averages, due contracts counted, run claimed) + billing ${s.seconds.toFixed(2)} s`,
     `  contracts  ${s.contractsDone.toLocaleString("en-US")} in ${nightSeconds.toFixed(2)} s → ${per(s.contractsDone)} contracts/s`,
     `  invoices   ${s.invoices.toLocaleString("en-US")} → ${per(s.invoices)} invoices/s`,
@@ -196,6 +217,7 @@ try {
   }
 } finally {
   clearInterval(sampler);
+  await queueWorkers?.stop();
   await backends?.stop().catch(() => undefined);
   await store.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { warmUpOf } from "./worker-cpu.ts";
+import { cpuSampler, warmUpOf } from "./worker-cpu.ts";
 
 describe("warmUpOf (a worker's warm-up against its steady rate)", () => {
   it("takes the steady rate from the second half and charges the rest to the warm-up", () => {
@@ -24,5 +24,25 @@ describe("warmUpOf (a worker's warm-up against its steady rate)", () => {
     const w = warmUpOf([{ done: 0, cpuMicros: 0 }, { done: 1000, cpuMicros: 100_000 }, { done: 2000, cpuMicros: 400_000 }, { done: 3000, cpuMicros: 700_000 }, { done: 4000, cpuMicros: 1_000_000 }])!;
     expect(w.steadyMicrosPerContract).toBe(300);
     expect(w.excessMicros).toBe(0);
+  });
+});
+
+describe("cpuSampler (a job's CPU, sampled after each chunk)", () => {
+  it("counts the job's CPU from its first sample, and its warm-up once the job is long enough", () => {
+    let now = 500_000;
+    const cpu = cpuSampler(() => now);
+    for (const cost of [1_200_000, 700_000, 200_000, 200_000, 200_000, 200_000]) {
+      now += cost;
+      cpu.sample(cpu.samples.length * 1000);
+    }
+    expect(cpu.fields()).toEqual({ cpuSeconds: 2.7, steadyMicrosPerContract: 200, warmUpSeconds: 1.5 });
+  });
+
+  it("gives the CPU alone for a job too short to have a steady rate", () => {
+    let now = 0;
+    const cpu = cpuSampler(() => now);
+    now = 900_000;
+    cpu.sample(1000);
+    expect(cpu.fields()).toEqual({ cpuSeconds: 0.9 });
   });
 });

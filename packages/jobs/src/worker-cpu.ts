@@ -35,3 +35,31 @@ export function warmUpOf(samples: readonly CpuSample[]): WarmUp | undefined {
   const job = last.cpuMicros - first.cpuMicros;
   return { steadyMicrosPerContract: steady, excessMicros: Math.max(0, job - (last.done - first.done) * steady) };
 }
+
+/** Samples of this process's CPU (user + system) after each chunk of a job, and what they say. */
+export interface CpuSampler {
+  /** Takes a sample: `done` contracts written so far in this job. */
+  sample(done: number): void;
+  readonly samples: readonly CpuSample[];
+  /** Log fields: the job's CPU in seconds and, on a job long enough, its steady rate and warm-up. */
+  fields(): { cpuSeconds: number; steadyMicrosPerContract?: number; warmUpSeconds?: number };
+}
+
+/** A sampler whose first sample (done 0) is taken now. `micros`: the process's CPU in µs (a test passes its own). */
+export function cpuSampler(micros: () => number = processCpuMicros): CpuSampler {
+  const samples: CpuSample[] = [{ done: 0, cpuMicros: micros() }];
+  return {
+    samples,
+    sample: (done) => void samples.push({ done, cpuMicros: micros() }),
+    fields: () => {
+      const w = warmUpOf(samples);
+      const cpuSeconds = Number(((micros() - samples[0]!.cpuMicros) / 1e6).toFixed(3));
+      return w === undefined ? { cpuSeconds } : { cpuSeconds, steadyMicrosPerContract: Math.round(w.steadyMicrosPerContract), warmUpSeconds: Number((w.excessMicros / 1e6).toFixed(3)) };
+    },
+  };
+}
+
+function processCpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}

@@ -5,7 +5,7 @@
 import { openStore } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, runBilling } from "./billing/nightly-run.ts";
 import { sendToParent } from "./parent-channel.ts";
-import { type CpuSample, warmUpOf } from "./worker-cpu.ts";
+import { cpuSampler, warmUpOf } from "./worker-cpu.ts";
 
 interface Job {
   date: string;
@@ -20,22 +20,18 @@ interface Job {
 process.once("message", async (job: Job) => {
   const start = process.cpuUsage(); // issue 15: the worker's start — loading its modules — before its job
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
-  const micros = () => {
-    const u = process.cpuUsage();
-    return u.user + u.system;
-  };
   // The CPU after each chunk written: the warm-up against the steady rate, on stderr below.
-  const samples: CpuSample[] = [{ done: 0, cpuMicros: micros() }];
+  const sampler = cpuSampler();
   try {
     const summary = await runBilling(store, {
       ...job,
       onProgress: (progress) => {
-        samples.push({ done: progress.contractsDone, cpuMicros: micros() });
+        sampler.sample(progress.contractsDone);
         process.send?.({ progress });
       },
     });
     const cpu = process.cpuUsage();
-    const w = warmUpOf(samples);
+    const w = warmUpOf(sampler.samples);
     const warm = w === undefined ? "" : `; ${(w.excessMicros / 1e6).toFixed(2)} s of its job above its steady ${w.steadyMicrosPerContract.toFixed(0)} µs per contract (the second half's)`;
     const workerCpuSeconds = (cpu.user + cpu.system) / 1e6;
     // Issue 15: the worker's own CPU (user + system), in its summary and on stderr (the bench reads both).

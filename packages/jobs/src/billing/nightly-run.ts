@@ -13,14 +13,14 @@
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
 import { ENGINE_VERSION, prepareReference, rulesetFor } from "@billing/core";
-import { SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
+import { type ContractRow, SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
-import { type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
+import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
 import { selectDueChunks } from "./night/select.ts";
-import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
+import type { ContractResult, EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
 import { type WriteContext, writeChunk } from "./night/write.ts";
 
 export type { EstimationSettings, HeldDocuments, ReviewBounds, RunFailure, RunHold, RunProgress, RunSummary } from "./night/types.ts";
@@ -102,16 +102,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     const chargesStep = opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined);
     const dueChunks = chargesStep === "only" ? noChunks() : selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
     for await (const chunk of dueChunks) {
-      const data = await loadChunk(db, opts.date, chunk, review);
-      // Each contract reviewed (held for review, safety bounds) and encoded for the write once computed.
-      const finish = chunkFinish(compute, review);
-      const prepared = computeChunk(compute, data, finish);
-      // R2: communicating meters estimated from the short window, computed again with a year of history.
-      const retry = prepared.map((p, i) => ({ p, i })).filter(({ p }) => needsHistory(p));
-      if (retry.length > 0) {
-        const more = await loadEstimationReads(db, opts.date, retry.map(({ p }) => p.contract), data.earliest);
-        for (const { p, i } of retry) prepared[i] = finishContract(computeOf(compute, data, p.contract, more), data, finish);
-      }
+      const { prepared, finish } = await loadAndCompute(db, compute, opts.date, chunk, review);
       await pending;
       pending = (async () => {
         await writeChunk(db, write, prepared, (p) => tally.account(p));
@@ -141,6 +132,24 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const seconds = elapsed();
   if (opts.runId === undefined) await closeRun(db, runId, tally);
   return tally.summary(runId, opts.date, seconds);
+}
+
+/**
+ * Steps 2 and 3 of a chunk: its case data loaded, its contracts computed, reviewed (held for review,
+ * safety bounds) and encoded for the write; the caller releases `finish.encoder` once the chunk is
+ * written (or dropped: the warm-up, night/warm-up.ts).
+ */
+export async function loadAndCompute(db: Store["db"], compute: ComputeContext, date: string, chunk: readonly ContractRow[], review: ReviewBounds | undefined): Promise<{ prepared: ContractResult[]; finish: ChunkFinish }> {
+  const data = await loadChunk(db, date, chunk, review);
+  const finish = chunkFinish(compute, review);
+  const prepared = computeChunk(compute, data, finish);
+  // R2: communicating meters estimated from the short window, computed again with a year of history.
+  const retry = prepared.map((p, i) => ({ p, i })).filter(({ p }) => needsHistory(p));
+  if (retry.length > 0) {
+    const more = await loadEstimationReads(db, date, retry.map(({ p }) => p.contract), data.earliest);
+    for (const { p, i } of retry) prepared[i] = finishContract(computeOf(compute, data, p.contract, more), data, finish);
+  }
+  return { prepared, finish };
 }
 
 /** No chunk of due contracts (a run of the charges invoices step alone). */

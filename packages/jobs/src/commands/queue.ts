@@ -3,7 +3,8 @@
  * - `billing run --date D --queue [--ranges N]` opens the run, queues one `bill_range` job per
  *   contract id range, waits until the queue has billed them all (any machine running
  *   `billing worker` takes part), closes the run; `billing run` then goes on with payments and dunning;
- * - `billing worker [--concurrency N] [--once]` is one such worker.
+ * - `billing worker [--concurrency N] [--once]` is one such worker; a continuous one warms up first
+ *   (`--warm-up-chunks`, night/warm-up.ts: chunks computed, nothing written).
  * Workers beat; a worker silent for longer than --stale-after has its ranges unlocked for the others
  * (by any worker and by the waiting `billing run --queue`), which reports stalled ranges and gives up
  * after --give-up-after without progress (queue/queue-health.ts).
@@ -16,7 +17,8 @@ import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "
 import { runBilling } from "../billing/nightly-run.ts";
 import { QueueGaveUpError, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
-import { type StoreOptions, UsageError, parseDuration, parsePositiveInt } from "./context.ts";
+import type { WarmUpSummary } from "../billing/night/warm-up.ts";
+import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis } from "./context.ts";
 import { log } from "../log.ts";
 
 /** The database URL of the queue: the store's (--database-url, else DATABASE_URL); the embedded store has none. */
@@ -123,11 +125,24 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
   return summary;
 }
 
+/** Chunks a `billing worker` computes before taking any range (issue 15, docs/performance.md "Warm workers"). */
+export const DEFAULT_WARM_UP_CHUNKS = 16;
+
+/** The warm-up's log line: what it computed and how its CPU per contract converged (the bench waits for it). */
+function logWarmUp(w: WarmUpSummary, wanted: number): void {
+  log().info(
+    { event: "worker warmed up", pid: process.pid, date: w.date, chunks: w.chunks, contracts: w.contracts, seconds: Number(w.seconds.toFixed(3)), cpuMicrosPerContract: w.cpuMicrosPerContract },
+    w.chunks > 0 ? `warmed up on ${w.chunks} chunks (${w.contracts} contracts due on ${w.date}, nothing written)` : wanted === 0 ? "no warm-up (--warm-up-chunks 0)" : "no warm-up: no contract due within a month",
+  );
+}
+
 interface WorkerCommandOptions {
   concurrency?: string;
   once?: boolean;
   staleAfter?: string;
   heartbeatEvery?: string;
+  warmUpChunks?: string;
+  warmUpDate?: string;
 }
 
 export function registerWorker(program: Command, storeOptions: () => StoreOptions): void {
@@ -141,15 +156,25 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
     .option("--once", "process the jobs queued now (after unlocking those of silent workers), then exit (default: run until SIGINT/SIGTERM)")
     .option("--stale-after <duration>", `unlock the ranges of a worker silent for longer than this, e.g. 30s, 2m (default: ${DEFAULT_STALE_AFTER_MS / 1000}s)`)
     .option("--heartbeat-every <duration>", "how often this worker beats (default: 5s, at most a third of --stale-after)")
+    .option(
+      "--warm-up-chunks <n>",
+      `before taking any range, compute (never write) this many chunks of the contracts due on --warm-up-date, so its first range runs at full speed; 0: none (default: ${DEFAULT_WARM_UP_CHUNKS}, 0 with --once)`,
+    )
+    .option("--warm-up-date <YYYY-MM-DD>", "the date the warm-up computes as of (default: today in Europe/Paris; a month later when nothing is due on it)")
     .action(async (o: WorkerCommandOptions) => {
       const concurrency = o.concurrency ? parsePositiveInt(o.concurrency, "--concurrency") : 1;
       const staleAfterMs = o.staleAfter !== undefined ? parseDuration(o.staleAfter, "--stale-after") : undefined;
       const beatEveryMs = o.heartbeatEvery !== undefined ? parseDuration(o.heartbeatEvery, "--heartbeat-every") : undefined;
+      // Issue 15: a worker that outlives the night warms up once; one that exits after the jobs queued now (--once) would pay it twice.
+      const chunks = o.warmUpChunks !== undefined ? parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks") : o.once ? 0 : DEFAULT_WARM_UP_CHUNKS;
+      const warmUpDate = parseDateOption(o.warmUpDate ?? todayInParis(), "--warm-up-date");
       await runQueueWorker(queueUrlOf(storeOptions()), {
         concurrency,
         once: o.once === true,
         ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
         ...(beatEveryMs !== undefined ? { beatEveryMs } : {}),
+        // Always through the warm-up (even of 0 chunks): its log line says the worker is ready, and how warm.
+        ...(o.once && chunks === 0 ? {} : { warmUp: { date: warmUpDate, chunks }, onWarmedUp: (w: WarmUpSummary) => logWarmUp(w, chunks) }),
       });
     });
 }

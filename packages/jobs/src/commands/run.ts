@@ -34,6 +34,7 @@ import {
   startClaimedRun,
   storeToday,
   withRolledBackStore,
+  addCounts,
 } from "@billing/db";
 import { type EstimationSettings, NO_PROGRESS, type ReviewBounds, type RunProgress, type RunSummary, RunStoppedError, runBilling } from "../billing/nightly-run.ts";
 import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/payments.ts";
@@ -63,6 +64,8 @@ export interface RunCommandOptions extends StoreOptions {
   staleAfter?: string;
   /** With --queue: give up after this long without progress (default: 30m). */
   giveUpAfter?: string;
+  /** With --queue: how often the queue is looked at, in ms (default: 1000; the bench's is shorter, not on the command line). */
+  pollMs?: number;
   json?: boolean;
   progress?: boolean;
   /** false: skip computing the R2 peer averages of the run date before billing (default: computed). */
@@ -202,9 +205,7 @@ function progressReporter(total: number, enabled: boolean): { onProgress: (p: Ru
 
 /** Every count of several progress reports added up (the workers of a split run). */
 export function sumProgress(all: readonly RunProgress[]): RunProgress {
-  const sum: Record<keyof RunProgress, number> = { ...NO_PROGRESS };
-  for (const p of all) for (const key of Object.keys(sum) as (keyof RunProgress)[]) sum[key] += p[key];
-  return sum;
+  return all.reduce(addCounts, NO_PROGRESS);
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -537,7 +538,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
           setupDone();
           return await runQueued(store, opts, opts.date, {
             ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
-            staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs,
+            staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs, ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
             onInterrupted: (runs) => (interrupted = runs),
           });
         }

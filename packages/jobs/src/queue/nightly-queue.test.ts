@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { openStore } from "@billing/db";
+import { NO_COUNTS, openStore, rangeProgress, recordRangeProgress, reportedRunProgress, runWrittenCounts } from "@billing/db";
 import { type TestStore, openTestStore } from "@billing/db/testing";
 import { runBilling, type RunSummary } from "../billing/nightly-run.ts";
 import { runCommand } from "../commands/run.ts";
@@ -84,6 +84,27 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
       (await sql<{ contract_id: string; total: string }>`select contract_id, sum(amount)::text as total from invoice_line l
         join invoice i on i.id = l.invoice_id group by contract_id order by contract_id`.execute(t.store.db)).rows;
     expect(await totals(queued)).toEqual(await totals(plain));
+  });
+
+  it("issue 15: the ranges' reported progress adds up to the run's counts, and the waiter reads it (not the outcomes)", async () => {
+    const reported = await reportedRunProgress(queued.store.db, run.runId);
+    const written = await runWrittenCounts(queued.store.db, run.runId);
+    expect(reported).toEqual(written);
+    expect(reported.contractsDone).toBe(CONTRACTS);
+    const seen: number[] = [];
+    await waitForRun(queued.store, run, { date: DATE, pollMs: 50, onPoll: (p) => seen.push(p.contractsDone) });
+    expect(seen).toEqual([CONTRACTS]);
+  });
+
+  it("issue 15: a retried range's progress adds the attempt's counts to what the earlier attempts reported", async () => {
+    const key = run.jobKeys[0]!;
+    const kept = await rangeProgress(queued.store.db, key);
+    expect(kept).not.toBeNull();
+    const earlier = { ...NO_COUNTS, contractsDone: 7, billed: 6, failed: 1, invoices: 6, lines: 61 };
+    await recordRangeProgress(queued.store.db, key, earlier, { ...NO_COUNTS, contractsDone: 3, billed: 3, invoices: 3, lines: 30 });
+    expect(await rangeProgress(queued.store.db, key)).toEqual({ ...NO_COUNTS, contractsDone: 10, billed: 9, failed: 1, invoices: 9, lines: 91 });
+    await recordRangeProgress(queued.store.db, key, null, kept!); // as it was
+    expect(await rangeProgress(queued.store.db, key)).toEqual(kept);
   });
 
   it("R1 queueing the same date again issues nothing: only the failed contracts, still due, are queued again", async () => {

@@ -32,12 +32,18 @@ import {
   openStore,
   queueJobsWithPrefix,
   recordRangeAttemptFailed,
+  rangeProgress,
   recordRangeDone,
+  recordRangeProgress,
   recordRangeRunning,
+  reportedRunProgress,
   runWrittenCounts,
   startRun,
 } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { type WarmUpOptions, type WarmUpSummary, warmUp } from "../billing/night/warm-up.ts";
+import { log } from "../log.ts";
+import { cpuSampler } from "../worker-cpu.ts";
 import { DEFAULT_BEAT_EVERY_MS, DEFAULT_STALE_AFTER_MS, type HealedWorker, type RangeState, healQueue, rangeStatesOf, startHeartbeat } from "./queue-health.ts";
 
 export const BILL_RANGE = "bill_range";
@@ -86,12 +92,15 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
       const job = helpers.job;
       const key = job.key;
       if (key !== null) await recordRangeRunning(store.db, key, { workerId: job.locked_by, attempts: job.attempts });
+      // What earlier attempts of the range reported: this attempt's progress is added to it (issue 15).
+      const before = key === null ? null : await rangeProgress(store.db, key);
       try {
         const parsed = billRangePayload.safeParse(raw);
         if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
         const p = parsed.data;
         const estimation: EstimationSettings | undefined = p.estimation;
-        await runBilling(store, {
+        const cpu = cpuSampler();
+        const summary = await runBilling(store, {
           date: p.date,
           runId: p.runId,
           chunkSize: p.chunkSize,
@@ -99,8 +108,14 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
           toId: p.toId,
           ...(estimation ? { estimation } : {}),
           ...(p.review ? { review: p.review } : {}),
-          ...(hooks.afterChunk ? { onProgress: hooks.afterChunk } : {}),
+          onProgress: async (progress) => {
+            cpu.sample(progress.contractsDone);
+            // The range's progress on its row, for the waiting `billing run --queue` (one row updated per chunk).
+            if (key !== null) await recordRangeProgress(store.db, key, before, progress);
+            await hooks.afterChunk?.(progress);
+          },
         });
+        log().info({ event: "range billed", range: key, contracts: summary.contractsDone, seconds: Number(summary.seconds.toFixed(3)), ...cpu.fields() }, `range ${key} billed`);
       } catch (e) {
         const last = job.attempts >= job.max_attempts;
         if (key !== null) await recordRangeAttemptFailed(store.db, key, { last, error: (e as Error).message }).catch(() => undefined);
@@ -198,8 +213,14 @@ export class QueueGaveUpError extends Error {
 
 export interface WaitOptions {
   readonly date: string;
+  /** How often the queue is looked at: the run's end is seen at most this late (default: 1 s). */
   readonly pollMs?: number;
-  /** Called at each poll with the run's counts (billing_run_outcome and its documents). */
+  /**
+   * How often the run's progress is read (the counts its workers reported on its ranges' rows; default:
+   * 1 s, never more often than `pollMs`).
+   */
+  readonly countEveryMs?: number;
+  /** Called with the run's progress as its workers reported it on its ranges' rows (at most every `countEveryMs`). */
   readonly onPoll?: (p: RunProgress) => void;
   /** Called at each poll with each range's state (queued, running, stalled, done, failed). */
   readonly onRanges?: (ranges: readonly RangeState[]) => void;
@@ -223,17 +244,23 @@ export interface WaitOptions {
  */
 export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptions): Promise<FailedRange[]> {
   const pollMs = opts.pollMs ?? 1000;
+  const countEveryMs = Math.max(pollMs, opts.countEveryMs ?? 1000);
   const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   let lastSign = "";
   let lastProgressAt = Date.now();
+  let progress: RunProgress | undefined;
+  let countedAt = 0;
   for (;;) {
     if (opts.utils) {
       const healed = await healQueue(opts.utils, { staleAfterMs });
       if (healed.length > 0) opts.onHealed?.(healed);
     }
     const jobs = await queueJobsWithPrefix(store.db, jobKeyPrefix(opts.date, run.runId));
-    const progress = await runProgressOf(store, run.runId);
-    opts.onPoll?.(progress);
+    if (progress === undefined || Date.now() - countedAt >= countEveryMs) {
+      countedAt = Date.now();
+      progress = await reportedProgressOf(store, run.runId);
+      opts.onPoll?.(progress);
+    }
     const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
     opts.onRanges?.(ranges);
     if (jobs.every(exhausted)) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
@@ -272,6 +299,11 @@ export async function runProgressOf(store: Store, runId: number): Promise<RunPro
   return runWrittenCounts(store.db, runId);
 }
 
+/** A queued run's progress as its workers reported it, range by range (cheap: for display while waiting). */
+export async function reportedProgressOf(store: Store, runId: number): Promise<RunProgress> {
+  return reportedRunProgress(store.db, runId);
+}
+
 /** The summary of a queued run, rebuilt from the database. */
 export async function runSummaryOf(store: Store, runId: number, date: string, seconds: number): Promise<RunSummary> {
   const progress = await runProgressOf(store, runId);
@@ -293,10 +325,18 @@ export interface WorkerOptions {
   /** Stops a continuous worker gracefully (tests; the command line stops on SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   readonly hooks?: TaskHooks;
+  /**
+   * Issue 15: warm up before taking any range (night/warm-up.ts): the night's steps on due contracts,
+   * computed and never written, so the first range runs at the steady rate (default: none).
+   */
+  readonly warmUp?: WarmUpOptions;
+  /** Called once the warm-up is done, before any range is taken. */
+  readonly onWarmedUp?: (w: WarmUpSummary) => void;
 }
 
 /**
- * A queue worker: graphile-worker running `bill_range` with one store shared by its concurrent jobs.
+ * A queue worker: graphile-worker running `bill_range` with one store shared by its concurrent jobs,
+ * after its warm-up when asked for one (`warmUp`; the heartbeat already runs, no range is taken yet).
  * It beats while it lives and, at start and then every half stale-after bound, unlocks the ranges of
  * workers silent for longer than that bound (queue-health.ts), so a killed worker's range is retried.
  */
@@ -322,6 +362,7 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
   let healer: NodeJS.Timeout | undefined;
   try {
     await utils.migrate();
+    if (opts.warmUp) opts.onWarmedUp?.(await warmUp(store, opts.warmUp));
     await heal();
     healer = setInterval(() => void heal(), Math.max(200, Math.floor(staleAfterMs / 2)));
     const options = {

@@ -4,6 +4,7 @@
  */
 import type { EstimationConfig } from "@billing/core";
 import type { ContractOutcome, ContractRow, EncodedInvoice, NewInvoice, RunWrittenCounts, SmoothedDocuments } from "@billing/db";
+import { NO_COUNTS } from "@billing/db";
 
 /** Safety bounds before issuing: the configuration's `review` section (docs/configuration.md). */
 export interface ReviewBounds {
@@ -50,10 +51,7 @@ export type EstimationSettings = Omit<EstimationConfig, "peerAverages">;
 export type RunProgress = RunWrittenCounts;
 
 /** A progress with every count at zero. */
-export const NO_PROGRESS: RunProgress = Object.freeze({
-  contractsDone: 0, billed: 0, failed: 0, invoices: 0, lines: 0,
-  trueUps: 0, plans: 0, notices: 0, readjustments: 0, readjustmentsApplied: 0, switchedToMonthly: 0, held: 0,
-});
+export const NO_PROGRESS: RunProgress = NO_COUNTS;
 
 export interface RunFailure {
   readonly contractId: string;

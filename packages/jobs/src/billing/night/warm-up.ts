@@ -1,0 +1,84 @@
+/**
+ * Issue 15: the warm-up of a billing process that outlives one night (the queue's `billing worker`),
+ * before it takes its first range. V8 compiles and optimises a process's code while running it: a
+ * fresh process's first chunk costs about eight steady ones and its next ~25 still 20 % more
+ * (docs/performance.md, "the seventh pass"), so a night billed by fresh processes pays 2.5–3.5 s of
+ * CPU per process that a process already warm does not.
+ *
+ * The warm-up runs the night's own steps on real contracts — **select** the chunks due on `date` (if
+ * none, a month later: every monthly contract is due by then), **load** their case data, **compute**
+ * them with the core and encode them for the COPY write — and stops there: nothing is written, no run
+ * is opened, no number taken, no lock held; its statements only read. What it computed is dropped.
+ */
+import { ENGINE_VERSION, dates, prepareReference } from "@billing/core";
+import { SlabPool, type Store, writesByCopy } from "@billing/db";
+import { loadAndCompute } from "../nightly-run.ts";
+import { InputHasher } from "../stored-input.ts";
+import type { ComputeContext } from "./compute.ts";
+import { loadNight } from "./load.ts";
+import { selectDueChunks } from "./select.ts";
+import type { EstimationSettings } from "./types.ts";
+
+export interface WarmUpOptions {
+  /** The date the contracts are computed as of (a worker's: today; the bench's: its night's). */
+  readonly date: string;
+  /** Chunks to compute (default: 16); fewer due chunks than that are computed again, in turn. */
+  readonly chunks?: number;
+  /** Contracts per chunk (default: 1000, the night's). */
+  readonly chunkSize?: number;
+  readonly estimation?: EstimationSettings | undefined;
+}
+
+export interface WarmUpSummary {
+  /** The date the chunks were computed as of (`date`, or a month later when nothing was due on it); null: none computed. */
+  readonly date: string | null;
+  readonly chunks: number;
+  readonly contracts: number;
+  /** The process's CPU (user + system) per contract of each chunk, in µs: how the warm-up converged. */
+  readonly cpuMicrosPerContract: readonly number[];
+  readonly seconds: number;
+}
+
+/** Warms `store`'s process up on `chunks` chunks of due contracts, computed and encoded, never written. */
+export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpSummary> {
+  const started = process.hrtime.bigint();
+  const chunkSize = opts.chunkSize ?? 1000;
+  const wanted = opts.chunks ?? 16;
+  const later = dates.addDays(opts.date, 31);
+  const date = wanted === 0 ? null : (await anyDue(store, opts.date)) ? opts.date : (await anyDue(store, later)) ? later : null;
+  const perChunk: number[] = [];
+  let contracts = 0;
+  if (date !== null) {
+    const { db } = store;
+    const encodeForCopy = writesByCopy(store);
+    const ctx: ComputeContext = {
+      night: await loadNight(db, date, opts.estimation),
+      runId: 0,
+      engineVersion: ENGINE_VERSION,
+      hasher: new InputHasher(),
+      encodeForCopy,
+      slabs: encodeForCopy ? new SlabPool() : undefined,
+      prepared: prepareReference(),
+    };
+    // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
+    for (let before = -1; perChunk.length < wanted && perChunk.length > before; ) {
+      before = perChunk.length;
+      for await (const chunk of selectDueChunks(db, date, { chunkSize })) {
+        const cpu0 = process.cpuUsage();
+        const { finish } = await loadAndCompute(db, ctx, date, chunk, undefined);
+        finish.encoder?.release(); // nothing written: the computed chunk is dropped
+        const cpu = process.cpuUsage(cpu0);
+        contracts += chunk.length;
+        perChunk.push(Math.round((cpu.user + cpu.system) / chunk.length));
+        if (perChunk.length >= wanted) break;
+      }
+    }
+  }
+  return { date, chunks: perChunk.length, contracts, cpuMicrosPerContract: perChunk, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** Whether any contract is due on `date` (one keyset page of one row). */
+async function anyDue(store: Store, date: string): Promise<boolean> {
+  for await (const page of selectDueChunks(store.db, date, { chunkSize: 1 })) if (page.length > 0) return true;
+  return false;
+}

@@ -213,16 +213,16 @@ export class QueueGaveUpError extends Error {
 
 export interface WaitOptions {
   readonly date: string;
-  /** How often the queue is looked at: the run's end is seen at most this late (default: 1 s). */
+  /** How often the run's jobs are looked at: its end is seen at most this late (default: 1 s). */
   readonly pollMs?: number;
   /**
-   * How often the run's progress is read (the counts its workers reported on its ranges' rows; default:
-   * 1 s, never more often than `pollMs`).
+   * How often the queue is healed and the run's progress (the counts its workers reported on its ranges'
+   * rows) and ranges' states read, and the give-up bound checked (default: 1 s, never more often than `pollMs`).
    */
-  readonly countEveryMs?: number;
-  /** Called with the run's progress as its workers reported it on its ranges' rows (at most every `countEveryMs`). */
+  readonly lookEveryMs?: number;
+  /** Called with the run's progress as its workers reported it on its ranges' rows (every `lookEveryMs`, and at the end). */
   readonly onPoll?: (p: RunProgress) => void;
-  /** Called at each poll with each range's state (queued, running, stalled, done, failed). */
+  /** Called with each range's state (queued, running, stalled, done, failed), every `lookEveryMs` and at the end. */
   readonly onRanges?: (ranges: readonly RangeState[]) => void;
   /** Called when ranges of silent workers were unlocked for the others. */
   readonly onHealed?: (healed: readonly HealedWorker[]) => void;
@@ -239,45 +239,47 @@ export interface WaitOptions {
 
 /**
  * Waits until every job of the run has left the queue (succeeded) or exhausted its attempts; returns
- * the latter. At each poll it heals the queue (with `utils`), reports progress and range states, and
- * gives up after `giveUpAfterMs` without progress.
+ * the latter. It looks at the run's jobs every `pollMs`; every `lookEveryMs` it heals the queue (with
+ * `utils`), reports progress and range states, and gives up after `giveUpAfterMs` without progress.
  */
 export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptions): Promise<FailedRange[]> {
   const pollMs = opts.pollMs ?? 1000;
-  const countEveryMs = Math.max(pollMs, opts.countEveryMs ?? 1000);
+  const lookEveryMs = Math.max(pollMs, opts.lookEveryMs ?? 1000);
   const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   let lastSign = "";
   let lastProgressAt = Date.now();
-  let progress: RunProgress | undefined;
-  let countedAt = 0;
+  let lookedAt: number | undefined;
   for (;;) {
-    if (opts.utils) {
-      const healed = await healQueue(opts.utils, { staleAfterMs });
-      if (healed.length > 0) opts.onHealed?.(healed);
-    }
+    // Every poll: the run's jobs only (a few rows of the queue), so its end is seen within `pollMs`.
     const jobs = await queueJobsWithPrefix(store.db, jobKeyPrefix(opts.date, run.runId));
-    if (progress === undefined || Date.now() - countedAt >= countEveryMs) {
-      countedAt = Date.now();
-      progress = await reportedProgressOf(store, run.runId);
+    const ended = jobs.every(exhausted);
+    // Every `lookEveryMs`, and once at the end: healing, progress, the ranges' states, the give-up bound.
+    if (ended || lookedAt === undefined || Date.now() - lookedAt >= lookEveryMs) {
+      lookedAt = Date.now();
+      if (opts.utils && !ended) {
+        const healed = await healQueue(opts.utils, { staleAfterMs });
+        if (healed.length > 0) opts.onHealed?.(healed);
+      }
+      const progress = await reportedProgressOf(store, run.runId);
       opts.onPoll?.(progress);
-    }
-    const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
-    opts.onRanges?.(ranges);
-    if (jobs.every(exhausted)) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
-    const sign = JSON.stringify([progress.contractsDone, jobs.map((j) => [j.key, j.attempts]), ranges.map((r) => [r.state, r.attempts])]);
-    if (sign !== lastSign) {
-      lastSign = sign;
-      lastProgressAt = Date.now();
-    } else if (opts.giveUpAfterMs !== undefined && Date.now() - lastProgressAt >= opts.giveUpAfterMs) {
-      const left = ranges.filter((r) => r.state !== "done");
-      const live = await countLiveWorkers(store.db, staleAfterMs);
-      throw new QueueGaveUpError(
-        `billing run #${run.runId} gave up: no progress for ${formatDuration(opts.giveUpAfterMs)} (--give-up-after); ` +
-          `${left.length} of ${ranges.length || jobs.length} ranges not done, ${live === 0 ? "no live worker (start `billing worker`)" : `${live} live worker${live === 1 ? "" : "s"}`}. ` +
-          `Their jobs stay queued: \`billing run --queue --date ${opts.date}\` waits for this run again; \`billing runs show ${run.runId}\` shows each range.` +
-          (left.length > 0 ? "\n" + left.map((r) => `  ${r.jobKey}: ${r.state}${r.workerId ? ` (worker ${r.workerId})` : ""}${r.lastError ? `; last error: ${r.lastError}` : ""}`).join("\n") : ""),
-        ranges,
-      );
+      const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
+      opts.onRanges?.(ranges);
+      if (ended) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
+      const sign = JSON.stringify([progress.contractsDone, jobs.map((j) => [j.key, j.attempts]), ranges.map((r) => [r.state, r.attempts])]);
+      if (sign !== lastSign) {
+        lastSign = sign;
+        lastProgressAt = Date.now();
+      } else if (opts.giveUpAfterMs !== undefined && Date.now() - lastProgressAt >= opts.giveUpAfterMs) {
+        const left = ranges.filter((r) => r.state !== "done");
+        const live = await countLiveWorkers(store.db, staleAfterMs);
+        throw new QueueGaveUpError(
+          `billing run #${run.runId} gave up: no progress for ${formatDuration(opts.giveUpAfterMs)} (--give-up-after); ` +
+            `${left.length} of ${ranges.length || jobs.length} ranges not done, ${live === 0 ? "no live worker (start `billing worker`)" : `${live} live worker${live === 1 ? "" : "s"}`}. ` +
+            `Their jobs stay queued: \`billing run --queue --date ${opts.date}\` waits for this run again; \`billing runs show ${run.runId}\` shows each range.` +
+            (left.length > 0 ? "\n" + left.map((r) => `  ${r.jobKey}: ${r.state}${r.workerId ? ` (worker ${r.workerId})` : ""}${r.lastError ? `; last error: ${r.lastError}` : ""}`).join("\n") : ""),
+          ranges,
+        );
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }

@@ -364,7 +364,23 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
   let healer: NodeJS.Timeout | undefined;
   try {
     await utils.migrate();
-    if (opts.warmUp) opts.onWarmedUp?.(await warmUp(store, opts.warmUp));
+    if (opts.warmUp) {
+      // A signal (or `opts.signal`) during the warm-up ends it after the chunk in hand; the worker then stops.
+      const stopWarmUp = new AbortController();
+      const onSignal = () => stopWarmUp.abort();
+      opts.signal?.addEventListener("abort", onSignal, { once: true });
+      // `on`, not `once`: launched through pnpm, one Ctrl-C reaches the worker twice (see below).
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        opts.onWarmedUp?.(await warmUp(store, { ...opts.warmUp, signal: stopWarmUp.signal }));
+      } finally {
+        opts.signal?.removeEventListener("abort", onSignal);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      if (stopWarmUp.signal.aborted) return;
+    }
     await heal();
     healer = setInterval(() => void heal(), Math.max(200, Math.floor(staleAfterMs / 2)));
     const options = {

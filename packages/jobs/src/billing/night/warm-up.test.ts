@@ -47,6 +47,8 @@ describe("the warm-up of a long-lived billing worker (issue 15)", () => {
     expect(await warmUp(t.store, { date: "2026-10-25", chunks: 1, chunkSize: 10 })).toMatchObject({ date: DATE, chunks: 1, contracts: 10 });
     expect(await warmUp(t.store, { date: "2026-09-01", chunks: 3 })).toMatchObject({ date: null, chunks: 0, contracts: 0, cpuMicrosPerContract: [] });
     expect(await warmUp(t.store, { date: DATE, chunks: 0 })).toMatchObject({ date: null, chunks: 0, contracts: 0 });
+    // A worker asked to stop while it warms up: no chunk after the signal.
+    expect(await warmUp(t.store, { date: DATE, chunks: 5, chunkSize: 10, signal: AbortSignal.abort() })).toMatchObject({ chunks: 0, contracts: 0 });
   });
 
   it("the night after it bills every due contract", async () => {

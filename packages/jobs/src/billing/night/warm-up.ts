@@ -27,6 +27,8 @@ export interface WarmUpOptions {
   /** Contracts per chunk (default: 1000, the night's). */
   readonly chunkSize?: number;
   readonly estimation?: EstimationSettings | undefined;
+  /** Ends the warm-up after the chunk in hand (a worker asked to stop while warming up). */
+  readonly signal?: AbortSignal;
 }
 
 export interface WarmUpSummary {
@@ -61,7 +63,7 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
       prepared: prepareReference(),
     };
     // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
-    for (let before = -1; perChunk.length < wanted && perChunk.length > before; ) {
+    for (let before = -1; perChunk.length < wanted && perChunk.length > before && !opts.signal?.aborted; ) {
       before = perChunk.length;
       for await (const chunk of selectDueChunks(db, date, { chunkSize })) {
         const cpu0 = process.cpuUsage();
@@ -70,7 +72,7 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
         const cpu = process.cpuUsage(cpu0);
         contracts += chunk.length;
         perChunk.push(Math.round((cpu.user + cpu.system) / chunk.length));
-        if (perChunk.length >= wanted) break;
+        if (perChunk.length >= wanted || opts.signal?.aborted) break;
       }
     }
   }

@@ -43,10 +43,11 @@ const program = new Command("bench")
   .option("--database <name>", "name of the database created on the DATABASE_URL server (default: billing_bench)", "billing_bench")
   .option("--queue-workers", "PostgreSQL: bill through the job queue on --workers `billing worker` processes, started and warmed up before the night's clock starts (workers that outlive the night; docs/performance.md \"Warm workers\")")
   .option("--warm-up-chunks <n>", "with --queue-workers: chunks each worker computes (never writes) before the night (default: 16)", "16")
+  .option("--ranges <n>", "with --queue-workers: contract id ranges, one queue job each (default: one per worker)")
   .option("--keep-seed", "PostgreSQL: seed `<database>_seed` once (kept) and run each night on a fresh copy of it (`create database … template`), so nights can be repeated on the same store (default: seed every run)")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string; ranges?: string }>();
 const eventsShare = Number(o.eventsShare);
 if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
 if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
@@ -57,6 +58,8 @@ const date = parseDateOption(o.date ?? todayInParis());
 const serverUrl = process.env.DATABASE_URL;
 if (o.queueWorkers && !serverUrl) throw new Error("--queue-workers needs DATABASE_URL (the job queue is in PostgreSQL)");
 const warmUpChunks = parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks");
+if (o.ranges !== undefined && !o.queueWorkers) throw new Error("--ranges goes with --queue-workers");
+const ranges = o.ranges === undefined ? undefined : String(parsePositiveInt(o.ranges, "--ranges"));
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -149,7 +152,7 @@ try {
   const queueCpu0 = queueWorkers?.cpuSeconds();
   // The night's PostgreSQL backends' CPU, sampled from /proc when the server runs here (bench-cpu.ts).
   backends = databaseUrl ? await sampleBackendCpu(databaseUrl) : undefined;
-  const split = queueWorkers ? { queue: true, ranges: workers, pollMs: 100 } : { workers };
+  const split = queueWorkers ? { queue: true, ranges: ranges ?? workers, pollMs: 100 } : { workers };
   const night = await runCommand(store, { date, allowDate: true, chunkSize: o.chunkSize, ...split, progress: false, payments: false, dunning: false, ...(databaseUrl ? { databaseUrl } : {}) });
   // Queue workers report nothing back: their CPU over the night and peak memory, from /proc.
   const s = queueWorkers && queueCpu0
@@ -170,7 +173,7 @@ try {
   const nightSeconds = setup + s.seconds;
   const per = (n: number) => Math.round(n / nightSeconds).toLocaleString("en-US");
   const lines = [
-    `nightly run on ${store.kind}, ${workers} process(es)${queueWorkers ? ` (queue workers warmed up before the night, ${workers} ranges)` : ""}, chunk ${o.chunkSize}, node ${process.version}`,
+    `nightly run on ${store.kind}, ${workers} process(es)${queueWorkers ? ` (queue workers warmed up before the night, ${ranges ?? workers} ranges)` : ""}, chunk ${o.chunkSize}, node ${process.version}`,
     `  night      ${nightSeconds.toFixed(2)} s = set-up ${setup.toFixed(2)} s (peer averages, due contracts counted, run claimed) + billing ${s.seconds.toFixed(2)} s`,
     `  contracts  ${s.contractsDone.toLocaleString("en-US")} in ${nightSeconds.toFixed(2)} s → ${per(s.contractsDone)} contracts/s`,
     `  invoices   ${s.invoices.toLocaleString("en-US")} → ${per(s.invoices)} invoices/s`,

@@ -125,7 +125,7 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
   return summary;
 }
 
-/** Chunks a `billing worker` computes before taking any range (issue 15, docs/performance.md "Warm workers"). */
+/** Chunks a `billing worker` computes before taking any range (issue 15; docs/architecture.md "Warm workers"). */
 export const DEFAULT_WARM_UP_CHUNKS = 16;
 
 /** The warm-up's log line: what it computed and how its CPU per contract converged (the bench waits for it). */
@@ -158,7 +158,7 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
     .option("--heartbeat-every <duration>", "how often this worker beats (default: 5s, at most a third of --stale-after)")
     .option(
       "--warm-up-chunks <n>",
-      `before taking any range, compute (never write) this many chunks of the contracts due on --warm-up-date, so its first range runs at full speed; 0: none (default: ${DEFAULT_WARM_UP_CHUNKS}, 0 with --once)`,
+      `before taking any range, compute (never write) this many chunks of the contracts due on --warm-up-date, so that its first range does not pay a fresh process's start (V8 compiling the night's code); 0: none (default: ${DEFAULT_WARM_UP_CHUNKS}, 0 with --once)`,
     )
     .option("--warm-up-date <YYYY-MM-DD>", "the date the warm-up computes as of (default: today in Europe/Paris; a month later when nothing is due on it)")
     .action(async (o: WorkerCommandOptions) => {

@@ -92,9 +92,9 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
       const job = helpers.job;
       const key = job.key;
       if (key !== null) await recordRangeRunning(store.db, key, { workerId: job.locked_by, attempts: job.attempts });
-      // What earlier attempts of the range reported: this attempt's progress is added to it (issue 15).
-      const before = key === null ? null : await rangeProgress(store.db, key);
       try {
+        // What earlier attempts of the range reported: this attempt's progress is added to it (issue 15).
+        const before = key === null ? null : await rangeProgress(store.db, key);
         const parsed = billRangePayload.safeParse(raw);
         if (!parsed.success) throw new Error(`bad ${BILL_RANGE} payload: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
         const p = parsed.data;

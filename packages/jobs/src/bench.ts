@@ -183,6 +183,13 @@ try {
     `  peak RSS   ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process${Number(workers) > 1 ? "; each worker reports its own below" : ""})`,
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);
+  // The server's settings that move the night and the floor (docs/performance.md, the eighth pass).
+  if (databaseUrl) {
+    const v = await sql<{ version: string; buffers: string; wal: string }>`select current_setting('server_version') as version,
+      current_setting('shared_buffers') as buffers, current_setting('max_wal_size') as wal`.execute(store.db);
+    const r = v.rows[0]!;
+    lines.push(`  server     PostgreSQL ${r.version}: shared_buffers ${r.buffers}, max_wal_size ${r.wal}`);
+  }
   // Issue 15: the workers' CPU (each worker also prints its own on stderr, "worker <pid>: CPU …").
   const perWorkerCpu = s.workerCpuSeconds;
   const childCpu = childrenCpuSeconds() - childCpu0;

@@ -1,5 +1,7 @@
 /** The shell's jobs, for tests and for embedding the engine in another program. */
 export { runBilling, type RunOptions, type RunProgress, type RunSummary, type RunFailure } from "./billing/nightly-run.ts";
+export { ProcessMemo } from "./billing/night/process-memo.ts";
+export { type WarmUpOptions, type WarmUpSummary, warmUp } from "./billing/night/warm-up.ts";
 export { listHeld, releaseHeld, rejectHeld, type HeldSummary, type ReviewDecision } from "./billing/review.ts";
 export { importReferenceData, planReferenceImport, formatImportPlan, type ReferenceImportPlan } from "./reference/import-plan.ts";
 export { replayInvoice, replayStored, compareDocuments, type ReplayResult, type ReplayEngines, type ReplayOptions } from "./billing/replay.ts";

@@ -12,13 +12,13 @@
  * **select** the due contracts (keyset pages), **load** a chunk's case data, **compute** its documents
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
-import { ENGINE_VERSION, prepareReference, rulesetFor } from "@billing/core";
+import { ENGINE_VERSION, rulesetFor } from "@billing/core";
 import { type ContractRow, SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
-import { InputHasher } from "./stored-input.ts";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
 import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
+import { type ProcessMemo, freshCompute } from "./night/process-memo.ts";
 import { selectDueChunks } from "./night/select.ts";
 import type { ContractResult, EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
 import { type WriteContext, writeChunk } from "./night/write.ts";
@@ -63,6 +63,12 @@ export interface RunOptions {
    * passes the configuration's, unless --no-review).
    */
   readonly review?: ReviewBounds | undefined;
+  /**
+   * What the process keeps between its runs (process-memo.ts): the parsed reference and offers, their
+   * prepared values and the stored inputs' memo, reused while the reference and offer rows and the engine
+   * version are the same (default: none — the run builds its own, as a one-run process does).
+   */
+  readonly memo?: ProcessMemo | undefined;
 }
 
 /** The billing step stopped (e.g. the database went away); `summary` is what it had done by then. */
@@ -78,16 +84,17 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const { db } = store;
   // Load (once per run): reference data, offers and the R2 3.3 peer averages known on the run date.
-  const night = await loadNight(db, opts.date, opts.estimation);
+  const night = await loadNight(db, opts.date, opts.estimation, opts.memo);
   const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
   rulesetFor(engineVersion); // an unknown version fails here, before anything is written
+  // One prepared reference and stored-input memo for the run (issue 15) — or the process's, kept from its
+  // earlier runs on the same reference, offers and engine version (process-memo.ts).
+  const { hasher, prepared } = opts.memo?.compute(night.shared, engineVersion, opts.date) ?? freshCompute();
   const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
   const encodeForCopy = writesByCopy(store);
-  // One prepared reference for the run (issue 15): the night's offer and reference objects are the run's, and a
-  // chunk's memo missed on every subscription period and energy date its predecessors had already derived.
-  const compute: ComputeContext = {
-    night, runId, engineVersion, hasher: new InputHasher(), encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared: prepareReference(),
-  };
+  // The prepared reference is the run's, not a chunk's (issue 15): a chunk's memo missed on every subscription
+  // period and energy date its predecessors had already derived.
+  const compute: ComputeContext = { night, runId, engineVersion, hasher, encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared };
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;

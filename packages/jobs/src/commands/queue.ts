@@ -143,6 +143,7 @@ interface WorkerCommandOptions {
   heartbeatEvery?: string;
   warmUpChunks?: string;
   warmUpDate?: string;
+  keepState?: boolean;
 }
 
 export function registerWorker(program: Command, storeOptions: () => StoreOptions): void {
@@ -161,6 +162,10 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
       `before taking any range, compute (never write) this many chunks of the contracts due on --warm-up-date, so that its first range does not pay a fresh process's start (V8 compiling the night's code); 0: none (default: ${DEFAULT_WARM_UP_CHUNKS}, 0 with --once)`,
     )
     .option("--warm-up-date <YYYY-MM-DD>", "the date the warm-up computes as of (default: today in Europe/Paris; a month later when nothing is due on it)")
+    .option(
+      "--no-keep-state",
+      "build each range's reference state afresh (parsed reference and offers, their derived values, the stored inputs' memo) instead of keeping it from the worker's earlier runs while the reference and offer rows are the same",
+    )
     .action(async (o: WorkerCommandOptions) => {
       const concurrency = o.concurrency ? parsePositiveInt(o.concurrency, "--concurrency") : 1;
       const staleAfterMs = o.staleAfter !== undefined ? parseDuration(o.staleAfter, "--stale-after") : undefined;
@@ -173,6 +178,7 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
         once: o.once === true,
         ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
         ...(beatEveryMs !== undefined ? { beatEveryMs } : {}),
+        keepState: o.keepState !== false,
         // Always through the warm-up (even of 0 chunks): its log line says the worker is ready, and how warm.
         ...(o.once && chunks === 0 ? {} : { warmUp: { date: warmUpDate, chunks }, onWarmedUp: (w: WarmUpSummary) => logWarmUp(w, chunks) }),
       });

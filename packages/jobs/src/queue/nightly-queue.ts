@@ -41,6 +41,7 @@ import {
   startRun,
 } from "@billing/db";
 import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunProgress, type RunSummary, runBilling } from "../billing/nightly-run.ts";
+import { ProcessMemo } from "../billing/night/process-memo.ts";
 import { type WarmUpOptions, type WarmUpSummary, warmUp } from "../billing/night/warm-up.ts";
 import { log } from "../log.ts";
 import { cpuSampler } from "../worker-cpu.ts";
@@ -86,7 +87,7 @@ export interface TaskHooks {
  * range's row that this worker runs it, then that it is done, or its error (queued again, or failed
  * once the queue gives up on it).
  */
-export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
+export function billingTasks(store: Store, hooks: TaskHooks = {}, memo?: ProcessMemo): TaskList {
   return {
     [BILL_RANGE]: async (raw, helpers) => {
       const job = helpers.job;
@@ -100,6 +101,7 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
         const p = parsed.data;
         const estimation: EstimationSettings | undefined = p.estimation;
         const cpu = cpuSampler();
+        const kept = memo?.kept;
         const summary = await runBilling(store, {
           date: p.date,
           runId: p.runId,
@@ -108,6 +110,7 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
           toId: p.toId,
           ...(estimation ? { estimation } : {}),
           ...(p.review ? { review: p.review } : {}),
+          memo,
           onProgress: async (progress) => {
             cpu.sample(progress.contractsDone);
             // The range's progress on its row, for the waiting `billing run --queue` (one row updated per chunk).
@@ -115,7 +118,9 @@ export function billingTasks(store: Store, hooks: TaskHooks = {}): TaskList {
             await hooks.afterChunk?.(progress);
           },
         });
-        log().info({ event: "range billed", range: key, contracts: summary.contractsDone, seconds: Number(summary.seconds.toFixed(3)), ...cpu.fields() }, `range ${key} billed`);
+        // stateKept: the range billed with the reference state the process kept from an earlier run (process-memo.ts).
+        const stateKept = memo === undefined ? undefined : memo.kept > (kept ?? 0);
+        log().info({ event: "range billed", range: key, contracts: summary.contractsDone, seconds: Number(summary.seconds.toFixed(3)), stateKept, ...cpu.fields() }, `range ${key} billed`);
       } catch (e) {
         const last = job.attempts >= job.max_attempts;
         if (key !== null) await recordRangeAttemptFailed(store.db, key, { last, error: (e as Error).message }).catch(() => undefined);
@@ -334,6 +339,12 @@ export interface WorkerOptions {
   readonly warmUp?: WarmUpOptions;
   /** Called once the warm-up is done, before any range is taken. */
   readonly onWarmedUp?: (w: WarmUpSummary) => void;
+  /**
+   * Issue 15: keep the parsed reference and offers, their prepared values and the stored inputs' memo from
+   * one run to the next (the warm-up's included) while their rows and the engine version are the same
+   * (night/process-memo.ts; default: true). False: each range builds its own, as a one-run process does.
+   */
+  readonly keepState?: boolean;
 }
 
 /**
@@ -348,6 +359,7 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
   const beatEveryMs = opts.beatEveryMs ?? Math.max(100, Math.min(DEFAULT_BEAT_EVERY_MS, Math.floor(staleAfterMs / 3)));
   const logger = opts.logger ?? queueLogger();
   const store = await openStore({ databaseUrl: connectionString, poolSize: concurrency + 1 });
+  const memo = opts.keepState === false ? undefined : new ProcessMemo();
   // Heartbeats and healing on their own small pool: never queued behind a billing transaction.
   const utils = await makeWorkerUtils({ connectionString, logger, maxPoolSize: 2 });
   const events = new EventEmitter();
@@ -373,7 +385,7 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        opts.onWarmedUp?.(await warmUp(store, { ...opts.warmUp, signal: stopWarmUp.signal }));
+        opts.onWarmedUp?.(await warmUp(store, { ...opts.warmUp, memo, signal: stopWarmUp.signal }));
       } finally {
         opts.signal?.removeEventListener("abort", onSignal);
         process.off("SIGINT", onSignal);
@@ -387,7 +399,7 @@ export async function runQueueWorker(connectionString: string, opts: WorkerOptio
       connectionString,
       concurrency,
       maxPoolSize: concurrency + 2,
-      taskList: billingTasks(store, opts.hooks),
+      taskList: billingTasks(store, opts.hooks, memo),
       logger,
       events,
       // Signals are ours: graphile-worker's handler re-raises the signal once its pool stopped, which

@@ -14,6 +14,7 @@ import {
   type CaseCustomerRow,
   type Database,
   type MeterReadRow,
+  type OfferWithPrices,
   type StationDayRow,
   kvaBandOf,
   loadBilledIndexes,
@@ -33,6 +34,7 @@ import {
 } from "@billing/db";
 import type { Kysely } from "kysely";
 import { lastBillingDateOf, offerFromRows, peerAveragesFromRows, referenceFromRows } from "../case-builder.ts";
+import type { ProcessMemo, SharedNight } from "./process-memo.ts";
 import type { EstimationSettings, ReviewBounds } from "./types.ts";
 
 /** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
@@ -58,15 +60,34 @@ export interface NightData {
   /** R2 3.3: the peer averages of a price option and subscribed power (its kVA band). */
   readonly peersOf: (option: string, kva: number) => PeerAverage[];
   readonly estimation: EstimationSettings | undefined;
+  /** The parsed reference and offers (kept by a process memo while the rows are the same, process-memo.ts). */
+  readonly shared: SharedNight;
 }
 
-/** The run's shared data: reference series, offers, and the peer averages known on `date` (latest version on or before it). */
-export async function loadNight(db: Kysely<Database>, date: string, estimation: EstimationSettings | undefined): Promise<NightData> {
+/**
+ * The run's shared data: reference series, offers, and the peer averages known on `date` (latest version
+ * on or before it). With a process memo, the reference and offers parsed by an earlier run of the process
+ * are reused when their rows are the same, to the byte (process-memo.ts).
+ */
+export async function loadNight(db: Kysely<Database>, date: string, estimation: EstimationSettings | undefined, memo?: ProcessMemo): Promise<NightData> {
   const [referenceRows, offerRows, peerRows] = await Promise.all([loadReference(db), loadOffers(db), loadPeerAverages(db, date)]);
-  const reference = referenceFromRows(referenceRows);
+  const build = (fingerprint: string): SharedNight => ({ fingerprint, reference: referenceFromRows(referenceRows), offerFor: offerParser(offerRows) });
+  const shared = memo === undefined ? build("") : memo.night(JSON.stringify([referenceRows, offerRows]), build);
+  const peersByOption = new Map<string, PeerAverage[]>();
+  const peersOf = (option: string, kva: number): PeerAverage[] => {
+    const key = `${option}|${kvaBandOf(kva)}`;
+    let list = peersByOption.get(key);
+    if (!list) peersByOption.set(key, (list = peerAveragesFromRows(peerRows, option, kvaBandOf(kva))));
+    return list;
+  };
+  return { date, reference: shared.reference, offerFor: shared.offerFor, peersOf, estimation, shared };
+}
+
+/** Each offer's prices parsed the first time a contract asks for them; a parse error is kept and thrown again. */
+function offerParser(offerRows: readonly OfferWithPrices[]): (offerId: string) => Case["offer"] {
   const offers = new Map(offerRows.map((o) => [o.id, o]));
   const parsedOffers = new Map<string, Case["offer"] | Error>();
-  const offerFor = (id: string): Case["offer"] => {
+  return (id: string): Case["offer"] => {
     let o = parsedOffers.get(id);
     if (o === undefined) {
       const row = offers.get(id);
@@ -80,14 +101,6 @@ export async function loadNight(db: Kysely<Database>, date: string, estimation: 
     if (o instanceof Error) throw o;
     return o;
   };
-  const peersByOption = new Map<string, PeerAverage[]>();
-  const peersOf = (option: string, kva: number): PeerAverage[] => {
-    const key = `${option}|${kvaBandOf(kva)}`;
-    let list = peersByOption.get(key);
-    if (!list) peersByOption.set(key, (list = peerAveragesFromRows(peerRows, option, kvaBandOf(kva))));
-    return list;
-  };
-  return { date, reference, offerFor, peersOf, estimation };
 }
 
 /** R2: a monthly contract whose meter is not communicating may be estimated (self-read, station, history, peers). */

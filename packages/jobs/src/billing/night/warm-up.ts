@@ -10,12 +10,12 @@
  * them with the core and encode them for the COPY write — and stops there: nothing is written, no run
  * is opened, no number taken, no lock held; its statements only read. What it computed is dropped.
  */
-import { ENGINE_VERSION, dates, prepareReference } from "@billing/core";
+import { ENGINE_VERSION, dates } from "@billing/core";
 import { SlabPool, type Store, writesByCopy } from "@billing/db";
 import { loadAndCompute } from "../nightly-run.ts";
-import { InputHasher } from "../stored-input.ts";
 import type { ComputeContext } from "./compute.ts";
 import { loadNight } from "./load.ts";
+import { type ProcessMemo, freshCompute } from "./process-memo.ts";
 import { selectDueChunks } from "./select.ts";
 import type { EstimationSettings } from "./types.ts";
 
@@ -27,6 +27,11 @@ export interface WarmUpOptions {
   /** Contracts per chunk (default: 1000, the night's). */
   readonly chunkSize?: number;
   readonly estimation?: EstimationSettings | undefined;
+  /**
+   * The process's memo (process-memo.ts): what the warm-up parses and derives is kept for the runs the
+   * process bills next, while the reference, offers and engine version are the same (default: none).
+   */
+  readonly memo?: ProcessMemo | undefined;
   /** Ends the warm-up after the chunk in hand (a worker asked to stop while warming up). */
   readonly signal?: AbortSignal;
 }
@@ -53,15 +58,9 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
   if (date !== null) {
     const { db } = store;
     const encodeForCopy = writesByCopy(store);
-    const ctx: ComputeContext = {
-      night: await loadNight(db, date, opts.estimation),
-      runId: 0,
-      engineVersion: ENGINE_VERSION,
-      hasher: new InputHasher(),
-      encodeForCopy,
-      slabs: encodeForCopy ? new SlabPool() : undefined,
-      prepared: prepareReference(),
-    };
+    const night = await loadNight(db, date, opts.estimation, opts.memo);
+    const { hasher, prepared } = opts.memo?.compute(night.shared, ENGINE_VERSION, date) ?? freshCompute();
+    const ctx: ComputeContext = { night, runId: 0, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared };
     // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
     for (let before = -1; perChunk.length < wanted && perChunk.length > before && !opts.signal?.aborted; ) {
       before = perChunk.length;

@@ -35,7 +35,7 @@ export interface QueueWorkers {
 }
 
 /** Starts `count` warm queue workers on `databaseUrl` and resolves once each has logged its warm-up. */
-export async function startQueueWorkers(count: number, databaseUrl: string, date: string, warmUpChunks: number): Promise<QueueWorkers> {
+export async function startQueueWorkers(count: number, databaseUrl: string, date: string, warmUpChunks: number, keepState = true): Promise<QueueWorkers> {
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(children.map((c) => new Promise<void>((resolve) => {
@@ -47,7 +47,7 @@ export async function startQueueWorkers(count: number, databaseUrl: string, date
   };
   try {
     const warmedUp = await Promise.all(Array.from({ length: count }, () => {
-      const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date], {
+      const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"])], {
         env: { ...process.env, DATABASE_URL: databaseUrl, BILLING_LOG_LEVEL: "info" },
         stdio: ["ignore", "ignore", "pipe"],
       });
@@ -91,7 +91,9 @@ function warmUpOf(child: ChildProcess): Promise<WarmedUp> {
           if (o["event"] === "worker warmed up") finish(o as unknown as WarmedUp);
           else if (o["event"] === "range billed") {
             const warm = o["warmUpSeconds"] === undefined ? "" : `; ${String(o["warmUpSeconds"])} s above its steady ${String(o["steadyMicrosPerContract"])} µs per contract (the second half's)`;
-            process.stdout.write(`queue worker ${child.pid}: range billed, ${String(o["contracts"])} contracts, CPU ${String(o["cpuSeconds"])} s${warm}\n`);
+            const state = o["stateKept"] === true ? " (state kept from its earlier run)" : o["stateKept"] === false ? " (state built)" : "";
+            const byChunk = Array.isArray(o["cpuMicrosPerContractByChunk"]) ? `\n  CPU per contract by chunk (µs): ${(o["cpuMicrosPerContractByChunk"] as number[]).join(" ")}` : "";
+            process.stdout.write(`queue worker ${child.pid}: range billed${state}, ${String(o["contracts"])} contracts, CPU ${String(o["cpuSeconds"])} s${warm}${byChunk}\n`);
           } else if (typeof o["level"] === "number" && o["level"] >= 40) process.stderr.write(`queue worker ${child.pid}: ${line}\n`);
         } catch {
           // not one whole JSON line: kept in the tail only

@@ -44,10 +44,11 @@ const program = new Command("bench")
   .option("--queue-workers", "PostgreSQL: bill through the job queue on --workers `billing worker` processes, started and warmed up before the night's clock starts (workers that outlive the night; docs/performance.md \"Warm workers\")")
   .option("--warm-up-chunks <n>", "with --queue-workers: chunks each worker computes (never writes) before the night (default: 16)", "16")
   .option("--ranges <n>", "with --queue-workers: contract id ranges, one queue job each (default: one per worker)")
+  .option("--no-keep-state", "with --queue-workers: the workers build each range's reference state afresh (`billing worker --no-keep-state`), for an A/B against the default")
   .option("--keep-seed", "PostgreSQL: seed `<database>_seed` once (kept) and run each night on a fresh copy of it (`create database … template`), so nights can be repeated on the same store (default: seed every run)")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string; ranges?: string }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string; ranges?: string; keepState: boolean }>();
 const eventsShare = Number(o.eventsShare);
 if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
 if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
@@ -59,6 +60,7 @@ const serverUrl = process.env.DATABASE_URL;
 if (o.queueWorkers && !serverUrl) throw new Error("--queue-workers needs DATABASE_URL (the job queue is in PostgreSQL)");
 const warmUpChunks = parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks");
 if (o.ranges !== undefined && !o.queueWorkers) throw new Error("--ranges goes with --queue-workers");
+if (!o.keepState && !o.queueWorkers) throw new Error("--no-keep-state goes with --queue-workers");
 const ranges = o.ranges === undefined ? undefined : String(parsePositiveInt(o.ranges, "--ranges"));
 
 let peakRss = 0;
@@ -138,7 +140,7 @@ try {
   if (!o.keepSeed) await seedInto(store);
   if (o.queueWorkers && databaseUrl) {
     // Workers that outlive the night: started and warmed up before its clock (bench-queue.ts).
-    queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks);
+    queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks, o.keepState);
     for (const w of queueWorkers.warmedUp) {
       const per = w.cpuMicrosPerContract;
       process.stdout.write(`queue worker ${w.pid}: warmed up in ${w.seconds.toFixed(2)} s on ${w.chunks} chunks (${w.contracts.toLocaleString("en-US")} contracts computed, nothing written; CPU per contract ${per.length > 2 ? `${per[0]} µs first, ${per[per.length - 1]} µs last` : per.join(", ")}) — not in the night\n`);

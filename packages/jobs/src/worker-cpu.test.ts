@@ -35,7 +35,7 @@ describe("cpuSampler (a job's CPU, sampled after each chunk)", () => {
       now += cost;
       cpu.sample(cpu.samples.length * 1000);
     }
-    expect(cpu.fields()).toEqual({ cpuSeconds: 2.7, steadyMicrosPerContract: 200, warmUpSeconds: 1.5 });
+    expect(cpu.fields()).toEqual({ cpuSeconds: 2.7, cpuMicrosPerContractByChunk: [1200, 700, 200, 200, 200, 200], steadyMicrosPerContract: 200, warmUpSeconds: 1.5 });
   });
 
   it("gives the CPU alone for a job too short to have a steady rate", () => {
@@ -43,6 +43,8 @@ describe("cpuSampler (a job's CPU, sampled after each chunk)", () => {
     const cpu = cpuSampler(() => now);
     now = 900_000;
     cpu.sample(1000);
-    expect(cpu.fields()).toEqual({ cpuSeconds: 0.9 });
+    now = 950_000;
+    cpu.sample(1000); // the charges step: no contract, no chunk rate
+    expect(cpu.fields()).toEqual({ cpuSeconds: 0.95, cpuMicrosPerContractByChunk: [900] });
   });
 });

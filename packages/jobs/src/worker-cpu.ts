@@ -41,8 +41,12 @@ export interface CpuSampler {
   /** Takes a sample: `done` contracts written so far in this job. */
   sample(done: number): void;
   readonly samples: readonly CpuSample[];
-  /** Log fields: the job's CPU in seconds and, on a job long enough, its steady rate and warm-up. */
-  fields(): { cpuSeconds: number; steadyMicrosPerContract?: number; warmUpSeconds?: number };
+  /**
+   * Log fields: the job's CPU in seconds, its CPU per contract chunk by chunk (µs, between samples that
+   * wrote contracts; pipelined, a chunk's includes the next chunk's compute) and, on a job long enough,
+   * its steady rate and warm-up.
+   */
+  fields(): { cpuSeconds: number; cpuMicrosPerContractByChunk: number[]; steadyMicrosPerContract?: number; warmUpSeconds?: number };
 }
 
 /** A sampler whose first sample (done 0) is taken now. `micros`: the process's CPU in µs (a test passes its own). */
@@ -54,9 +58,22 @@ export function cpuSampler(micros: () => number = processCpuMicros): CpuSampler 
     fields: () => {
       const w = warmUpOf(samples);
       const cpuSeconds = Number(((micros() - samples[0]!.cpuMicros) / 1e6).toFixed(3));
-      return w === undefined ? { cpuSeconds } : { cpuSeconds, steadyMicrosPerContract: Math.round(w.steadyMicrosPerContract), warmUpSeconds: Number((w.excessMicros / 1e6).toFixed(3)) };
+      const cpuMicrosPerContractByChunk = perChunk(samples);
+      return w === undefined
+        ? { cpuSeconds, cpuMicrosPerContractByChunk }
+        : { cpuSeconds, cpuMicrosPerContractByChunk, steadyMicrosPerContract: Math.round(w.steadyMicrosPerContract), warmUpSeconds: Number((w.excessMicros / 1e6).toFixed(3)) };
     },
   };
+}
+
+/** µs of CPU per contract between consecutive samples that wrote contracts (rounded). */
+function perChunk(samples: readonly CpuSample[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const done = samples[i]!.done - samples[i - 1]!.done;
+    if (done > 0) out.push(Math.round((samples[i]!.cpuMicros - samples[i - 1]!.cpuMicros) / done));
+  }
+  return out;
 }
 
 function processCpuMicros(): number {

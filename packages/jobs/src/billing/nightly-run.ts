@@ -94,7 +94,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const encodeForCopy = writesByCopy(store);
   // The prepared reference is the run's, not a chunk's (issue 15): a chunk's memo missed on every subscription
   // period and energy date its predecessors had already derived.
-  const compute: ComputeContext = { night, runId, engineVersion, hasher, encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared };
+  const compute: ComputeContext = { night, runId, engineVersion, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;

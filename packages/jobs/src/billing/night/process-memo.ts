@@ -2,9 +2,10 @@
  * Issue 15, the ninth pass: what a billing process that outlives one run keeps from one run to the next
  * (the queue's `billing worker`: its warm-up, then every range of every night it bills) — the night's
  * reference series and offers as parsed objects, the prepared reference values derived from them (core
- * prepared-reference.ts) and the stored inputs' memo of trimmed shared parts (stored-input.ts). Each run
- * built them afresh: about 0.8 s of a worker's CPU at the start of every range (docs/performance.md,
- * "the eighth pass").
+ * prepared-reference.ts), the stored inputs' memo of trimmed shared parts (stored-input.ts) and the
+ * slabs the encoded invoices are written into (db invoice-copy.ts: a fresh slab's every page is faulted
+ * in by the kernel on its first write — the first two chunks of a run encoded at twice the steady cost).
+ * Each run built them afresh (docs/performance.md, "the ninth pass").
  *
  * Keeping them is only right while they would be built the same: the memo is keyed by the **content**
  * of what they are built from — the reference rows and the offer rows as loaded, serialised, with the
@@ -19,6 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { type Case, type PreparedReference, prepareReference } from "@billing/core";
+import { SlabPool } from "@billing/db";
 import { InputHasher } from "../stored-input.ts";
 
 /** The parsed reference and offers of one content of the reference and offer rows. */
@@ -38,6 +40,11 @@ export interface SharedCompute {
 
 /** What one process keeps between its runs; see the file's comment. */
 export class ProcessMemo {
+  /**
+   * The process's slabs for encoded invoices, whatever the rows: plain memory, each slab held by one
+   * encoder until its chunk is written, then handed back (at most SlabPool.MAX slabs, 32 MiB, kept).
+   */
+  readonly slabs = new SlabPool();
   #night: SharedNight | undefined;
   #compute: { key: string; state: SharedCompute } | undefined;
   /** How many runs (and warm-ups) found their compute state kept, and how many built it (logged by the worker). */

@@ -60,7 +60,7 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
     const encodeForCopy = writesByCopy(store);
     const night = await loadNight(db, date, opts.estimation, opts.memo);
     const { hasher, prepared } = opts.memo?.compute(night.shared, ENGINE_VERSION, date) ?? freshCompute();
-    const ctx: ComputeContext = { night, runId: 0, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? new SlabPool() : undefined, prepared };
+    const ctx: ComputeContext = { night, runId: 0, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
     // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
     for (let before = -1; perChunk.length < wanted && perChunk.length > before && !opts.signal?.aborted; ) {
       before = perChunk.length;

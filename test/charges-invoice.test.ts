@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentContent, DEFAULT_SUPPLIER } from "@billing/documents";
-import { createApiToken, insertContracts, insertCustomers, insertMeterReads, insertOffer, recordRefundPayment, refundsOf } from "@billing/db";
+import { ENGINE_VERSION } from "@billing/core";
+import { createApiToken, insertContracts, startRun, insertCustomers, insertMeterReads, insertOffer, recordRefundPayment, refundsOf } from "@billing/db";
 import { buildServer } from "@billing/api";
 import { auditRange, importPayments, loadInvoiceDocument, recordContractEvent, renderPdf, replayInvoice, runBilling, runDunning, runPaymentsNightly } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
@@ -140,6 +141,10 @@ describe("charges after the final invoice (R3, R4, R8, R10)", () => {
   });
 
   it("R9 a distributor service reported after the end (special read 24.41 € HT, 20 %): a split run's ranges leave it, the run's charges step bills it once — TTC 24.41 + 4.88 = 29.29", async () => {
+    // The split run's charges step (its run opened by `billing run --workers/--queue`) with no charge pending: nothing.
+    const runId = await startRun(db(), "2025-09-11", ENGINE_VERSION);
+    const none = await runBilling(t.store, { date: "2025-09-11", runId, chargesInvoices: "only" });
+    expect([none.contractsDone, none.billed, none.invoices, none.failures]).toEqual([0, 0, 0, []]);
     await db().insertInto("ledger_charge").values({
       customer_id: "CC2", contract_id: "KC2", kind: "distributorService", item_ref: "distributor:SR-0001", amount: "24.41", vat_rate: "20",
       computed_on: "2025-09-10", period_start: "2025-07-20", period_end: "2025-07-21", rule: "R9 · Synthèse 2.2",
@@ -147,8 +152,10 @@ describe("charges after the final invoice (R3, R4, R8, R10)", () => {
     }).execute();
     // A worker's range (split run) bills the due contracts only.
     expect((await runBilling(t.store, { date: "2025-09-11", afterId: "A", toId: "Z" })).invoices).toBe(0);
-    const s = await runBilling(t.store, { date: "2025-09-11", chargesInvoices: "only" });
+    const s = await runBilling(t.store, { date: "2025-09-11", runId, chargesInvoices: "only" });
     expect([s.billed, s.invoices, s.failures]).toEqual([1, 1, []]);
+    // A run of its own (no split): the same step, opened and closed by runBilling — nothing left to bill.
+    expect((await runBilling(t.store, { date: "2025-09-11", chargesInvoices: "only" })).invoices).toBe(0);
     const inv = (await invoicesOf("KC2")).at(-1)!;
     expect(inv).toMatchObject({ kind: "chargesInvoice", billing_date: "2025-09-11", total_ht: "24.41", total_vat: "4.88", total_ttc: "29.29" });
     expect(await linesOf(inv.number)).toEqual([["distributorService", "2025-07-20..2025-07-21", "24.41", "20"]]);

@@ -7,6 +7,7 @@
  * warm-up's CPU is printed apart, outside the night). A script's measuring tool, not a billing component.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { workerEnv } from "./worker-module.ts";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { processCpuSeconds } from "./bench-cpu.ts";
@@ -48,7 +49,8 @@ export async function startQueueWorkers(count: number, databaseUrl: string, date
   try {
     const warmedUp = await Promise.all(Array.from({ length: count }, () => {
       const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"])], {
-        env: { ...process.env, DATABASE_URL: databaseUrl, BILLING_LOG_LEVEL: "info" },
+        // The C allocator's settings of a forked worker (worker-module.ts), as docs/operations.md asks of a worker's service.
+        env: { ...workerEnv(process.env, databaseUrl), BILLING_LOG_LEVEL: "info" },
         stdio: ["ignore", "ignore", "pipe"],
       });
       children.push(child);
@@ -93,7 +95,7 @@ function warmUpOf(child: ChildProcess): Promise<WarmedUp> {
             const warm = o["warmUpSeconds"] === undefined ? "" : `; ${String(o["warmUpSeconds"])} s above its steady ${String(o["steadyMicrosPerContract"])} µs per contract (the second half's)`;
             const state = o["stateKept"] === true ? " (state kept from its earlier run)" : o["stateKept"] === false ? " (state built)" : "";
             const byChunk = Array.isArray(o["cpuMicrosPerContractByChunk"]) ? `\n  CPU per contract by chunk (µs): ${(o["cpuMicrosPerContractByChunk"] as number[]).join(" ")}` : "";
-            process.stdout.write(`queue worker ${child.pid}: range billed${state}, ${String(o["contracts"])} contracts, CPU ${String(o["cpuSeconds"])} s${warm}${byChunk}\n`);
+            process.stdout.write(`queue worker ${child.pid}: range billed${state}, ${String(o["contracts"])} contracts in ${String(o["seconds"])} s, CPU ${String(o["cpuSeconds"])} s${warm}${byChunk}\n`);
           } else if (typeof o["level"] === "number" && o["level"] >= 40) process.stderr.write(`queue worker ${child.pid}: ${line}\n`);
         } catch {
           // not one whole JSON line: kept in the tail only

@@ -83,6 +83,11 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const { db } = store;
+  // A split run's last step, the charges invoices alone (its ranges are done): on most nights no ended
+  // contract has a charge pending — then nothing is loaded or parsed, and the run's close waits on nothing.
+  const chargesOnly = opts.chargesInvoices === "only" && opts.runId !== undefined;
+  const endedFirst = chargesOnly ? await selectEndedWithCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId }) : undefined;
+  if (endedFirst?.length === 0) return new RunTally().summary(opts.runId!, opts.date, elapsed());
   // Load (once per run): reference data, offers and the R2 3.3 peer averages known on the run date.
   const night = await loadNight(db, opts.date, opts.estimation, opts.memo);
   const engineVersion = opts.engineVersion ?? ENGINE_VERSION;
@@ -123,7 +128,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
 
     // R3/R4/R9 after R8: the charges that arose after an ended contract's final invoice go on a charges
     // invoice of their own (night/charges.ts), written and accounted as any contract's night.
-    const ended = chargesStep === false ? [] : await selectEndedWithCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId });
+    const ended = chargesStep === false ? [] : (endedFirst ?? (await selectEndedWithCharges(db, opts.date, { afterId: opts.afterId, toId: opts.toId })));
     const size = opts.chunkSize ?? 1000;
     for (let i = 0; i < ended.length; i += size) {
       const prepared = await computeChargesInvoices(db, compute, ended.slice(i, i + size));

@@ -65,8 +65,9 @@ export interface RunOptions {
   readonly review?: ReviewBounds | undefined;
   /**
    * What the process keeps between its runs (process-memo.ts): the parsed reference and offers, their
-   * prepared values and the stored inputs' memo, reused while the reference and offer rows and the engine
-   * version are the same (default: none — the run builds its own, as a one-run process does).
+   * prepared values, the stored inputs' memo and the encoding slabs, reused while the reference and offer
+   * rows, the engine version and the run date are the same (default: none — the run builds its own, as a
+   * one-run process does).
    */
   readonly memo?: ProcessMemo | undefined;
 }

@@ -46,8 +46,9 @@ export interface ComputeContext {
   readonly hasher: InputHasher;
   /**
    * Issue 15: the offer and reference values the run's contracts share (core prepared-reference.ts), derived
-   * once per run — its tables are keyed by dates, periods and day counts, bounded by the run's dates, not by
-   * its contracts. Without one, each chunk makes its own (`computeChunk`).
+   * once per run (or kept by a worker's process memo for its runs of one date, process-memo.ts) — its tables
+   * are keyed by dates, periods and day counts, bounded by the run's dates, not by its contracts. Without
+   * one, each chunk makes its own (`computeChunk`).
    */
   readonly prepared?: PreparedReference;
   /** The store writes invoices by COPY (`writesByCopy`): each contract's are encoded once computed and reviewed (default: false). */

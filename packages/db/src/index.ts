@@ -5,6 +5,7 @@ export * from "./canonical-json.ts";
 export * from "./invoice.repository.ts";
 export { type ChargeLine, type EncodedInvoice, InvoiceEncoder, SlabPool, isEncoded } from "./invoice-copy.ts";
 export { rawClientOf } from "./raw-client.ts";
+export { analyzeSkippingLocked, plannedRowCounts } from "./planner.ts";
 export * from "./contract.repository.ts";
 export * from "./run.repository.ts";
 export * from "./reference.repository.ts";

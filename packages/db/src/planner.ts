@@ -28,3 +28,20 @@ export async function withoutSort<T>(db: Db, query: (db: Db) => Promise<T>): Pro
     await sql`select set_config('enable_sort', ${rows[0]!.before}, true)`.execute(db);
   }
 }
+
+/**
+ * The row counts the planner believes of `tables` (pg_class.reltuples; -1: never analysed or vacuumed),
+ * by table name. Issue 15 item 1: a table the night fills while its statistics say it is small.
+ */
+export async function plannedRowCounts(db: Db, tables: readonly (keyof Database)[]): Promise<Map<string, number>> {
+  const { rows } = await sql<{ table: string; reltuples: number }>`
+    select t as table, coalesce((select c.reltuples from pg_class c where c.oid = to_regclass(t)), -1)::float8 as reltuples
+    from unnest(${[...tables]}::text[]) t`.execute(db);
+  return new Map(rows.map((r) => [r.table, Number(r.reltuples)]));
+}
+
+/** ANALYZE `tables`, leaving any another session is analysing now (SKIP_LOCKED: that one refreshes them). */
+export async function analyzeSkippingLocked(db: Db, tables: readonly (keyof Database)[]): Promise<void> {
+  if (tables.length === 0) return;
+  await sql`analyze (skip_locked) ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+}

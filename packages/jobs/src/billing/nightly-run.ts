@@ -20,6 +20,7 @@ import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, compu
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
 import { type ProcessMemo, freshCompute } from "./night/process-memo.ts";
 import { selectDueChunks } from "./night/select.ts";
+import { YoungTables } from "./night/young-tables.ts";
 import type { ContractResult, EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "./night/types.ts";
 import { type WriteContext, writeChunk } from "./night/write.ts";
 
@@ -70,6 +71,12 @@ export interface RunOptions {
    * one-run process does).
    */
   readonly memo?: ProcessMemo | undefined;
+  /**
+   * ANALYZE invoice and instalment_plan as the run fills them while their statistics say they are small
+   * (night/young-tables.ts; default: true). False leaves the statistics as they are — a test of the plans
+   * under stale statistics (query-plans.test.ts).
+   */
+  readonly analyzeWhileYoung?: boolean;
 }
 
 /** The billing step stopped (e.g. the database went away); `summary` is what it had done by then. */
@@ -105,6 +112,8 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;
 
+  // Plans that do not depend on luck on a young store (its first night): invoice analysed as it fills (night/young-tables.ts).
+  const young = opts.analyzeWhileYoung === false ? YoungTables.none() : await YoungTables.of(db);
   // The month's line partitions before the first chunk (each process of a split night: the first makes
   // them in its own short transaction, the others find them), not inside a chunk's write.
   await ensureLinePartitions(db, [opts.date]);
@@ -119,6 +128,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
       await pending;
       pending = (async () => {
         await writeChunk(db, write, prepared, (p) => tally.account(p));
+        await young.afterChunk(db, tally.progress().invoices);
         // Issue 15, fifth pass: the chunk is written (its COPY text sent, its chain hashed) and nothing
         // reads its encoded invoices any more — the next chunks' encoders write into its slabs.
         finish.encoder?.release();

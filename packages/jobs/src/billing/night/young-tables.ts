@@ -1,0 +1,60 @@
+/**
+ * Issue 15 item 1 (plans that do not depend on luck), the night as a bulk load: the tables a night fills
+ * and then looks up by key — `invoice` (the foreign-key checks of its lines' VAT groups and stored inputs,
+ * the previously billed indexes, the review bounds' recent totals) and `instalment_plan` (its notices' and
+ * readjustments' foreign keys) — are ANALYZEd during the night while their statistics say they are small.
+ *
+ * Why: PostgreSQL keeps a plan per connection for a foreign-key check (and for a named statement, after
+ * five executions), costed with the table's size when it was made. On a young store — the first night, an
+ * invoice table vacuumed or analysed while (nearly) empty — that plan is a sequential scan, and it is kept
+ * while the table fills: each check then reads every invoice written so far, quadratic over the night
+ * (docs/performance.md, "the ninth pass"). Autovacuum would refresh the statistics a minute or so later;
+ * the night cannot wait for it. An ANALYZE invalidates the cached plans, which are made again with the
+ * table's new size. So: each time the run's written invoices reach twice what the statistics said at the
+ * last ANALYZE (the first time, once a chunk is written), until the statistics say YOUNG_ROWS — a handful
+ * of ANALYZEs of small tables, the first night only. A store whose statistics already count YOUNG_ROWS
+ * invoices (any store after its first night) is never analysed by the night.
+ */
+import { type Store, analyzeSkippingLocked, plannedRowCounts } from "@billing/db";
+
+/** The tables the night fills and looks up by key (see the file's comment). */
+const FILLED_AND_LOOKED_UP = ["invoice", "instalment_plan"] as const;
+
+/** Statistics counting this many rows give index plans whatever the table's later growth in one night. */
+export const YOUNG_ROWS = 10_000;
+
+export class YoungTables {
+  /** Invoices written by the run when the next ANALYZE is due; Infinity: none. */
+  #next: number;
+
+  private constructor(
+    private readonly tables: readonly (typeof FILLED_AND_LOOKED_UP)[number][],
+    private readonly believed: number,
+  ) {
+    this.#next = tables.length === 0 ? Number.POSITIVE_INFINITY : 1;
+  }
+
+  /** The filled tables whose statistics say fewer than YOUNG_ROWS rows at the run's start. */
+  static async of(db: Store["db"]): Promise<YoungTables> {
+    const counts = await plannedRowCounts(db, FILLED_AND_LOOKED_UP);
+    const young = FILLED_AND_LOOKED_UP.filter((t) => (counts.get(t) ?? -1) < YOUNG_ROWS);
+    return new YoungTables(young, Math.max(0, ...young.map((t) => counts.get(t) ?? 0)));
+  }
+
+  /** No table analysed by the run (RunOptions.analyzeWhileYoung false). */
+  static none(): YoungTables {
+    return new YoungTables([], 0);
+  }
+
+  /** The tables analysed during the run so far (tests, the log). */
+  analyses = 0;
+
+  /** After a chunk is written: ANALYZE the young tables when the run's `invoicesWritten` doubled what they were believed to hold. */
+  async afterChunk(db: Store["db"], invoicesWritten: number): Promise<void> {
+    if (invoicesWritten < this.#next) return;
+    await analyzeSkippingLocked(db, this.tables);
+    this.analyses++;
+    const believed = this.believed + invoicesWritten;
+    this.#next = believed >= YOUNG_ROWS ? Number.POSITIVE_INFINITY : 2 * invoicesWritten;
+  }
+}

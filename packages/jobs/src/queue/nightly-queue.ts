@@ -340,9 +340,10 @@ export interface WorkerOptions {
   /** Called once the warm-up is done, before any range is taken. */
   readonly onWarmedUp?: (w: WarmUpSummary) => void;
   /**
-   * Issue 15: keep the parsed reference and offers, their prepared values and the stored inputs' memo from
-   * one run to the next (the warm-up's included) while their rows and the engine version are the same
-   * (night/process-memo.ts; default: true). False: each range builds its own, as a one-run process does.
+   * Issue 15: keep the parsed reference and offers, their prepared values, the stored inputs' memo and the
+   * encoding slabs from one run to the next (the warm-up's included) while the reference and offer rows,
+   * the engine version and the date are the same (night/process-memo.ts; default: true). False: each range
+   * builds its own, as a one-run process does.
    */
   readonly keepState?: boolean;
 }

@@ -29,7 +29,8 @@ export interface WarmUpOptions {
   readonly estimation?: EstimationSettings | undefined;
   /**
    * The process's memo (process-memo.ts): what the warm-up parses and derives is kept for the runs the
-   * process bills next, while the reference, offers and engine version are the same (default: none).
+   * process bills next, while the reference and offer rows, the engine version and the date are the same
+   * (default: none).
    */
   readonly memo?: ProcessMemo | undefined;
   /** Ends the warm-up after the chunk in hand (a worker asked to stop while warming up). */

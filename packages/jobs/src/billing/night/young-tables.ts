@@ -36,7 +36,11 @@ export class YoungTables {
 
   /** The filled tables whose statistics say fewer than YOUNG_ROWS rows at the run's start. */
   static async of(db: Store["db"]): Promise<YoungTables> {
-    const counts = await plannedRowCounts(db, FILLED_AND_LOOKED_UP);
+    return YoungTables.fromCounts(await plannedRowCounts(db, FILLED_AND_LOOKED_UP));
+  }
+
+  /** The same, from the row counts the planner believes (pg_class.reltuples by table; -1 or absent: never analysed). */
+  static fromCounts(counts: ReadonlyMap<string, number>): YoungTables {
     const young = FILLED_AND_LOOKED_UP.filter((t) => (counts.get(t) ?? -1) < YOUNG_ROWS);
     return new YoungTables(young, Math.max(0, ...young.map((t) => counts.get(t) ?? 0)));
   }

@@ -1,0 +1,51 @@
+/**
+ * Issue 15 item 1: when the night ANALYZEs the tables it fills on a young store (young-tables.ts) — after
+ * its first chunk, then each time its invoices double, until the statistics would count YOUNG_ROWS — and
+ * never on a store whose statistics already count that many. (What it prevents: vacuumed-store.test.ts.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestStore, openTestStore } from "@billing/db/testing";
+import { YOUNG_ROWS, YoungTables } from "./young-tables.ts";
+
+let t: TestStore;
+
+describe("the tables a young store's night fills, analysed as it fills them (issue 15)", () => {
+  beforeAll(async () => {
+    t = await openTestStore();
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it("an empty store: after the first chunk, then at each doubling of the run's invoices, until YOUNG_ROWS", async () => {
+    const young = await YoungTables.of(t.store.db);
+    const analysesAt: number[] = [];
+    for (const written of [0, 1000, 1500, 2000, 3000, 4000, 8000, 12_000, 16_000, 40_000, 90_000]) {
+      const before = young.analyses;
+      await young.afterChunk(t.store.db, written);
+      if (young.analyses > before) analysesAt.push(written);
+    }
+    expect(YOUNG_ROWS).toBe(10_000);
+    expect(analysesAt).toEqual([1000, 2000, 4000, 8000, 16_000]);
+  });
+
+  it("a store whose statistics count YOUNG_ROWS invoices and plans, or a run asked not to: never", async () => {
+    const grown = YoungTables.fromCounts(new Map([["invoice", YOUNG_ROWS], ["instalment_plan", 3 * YOUNG_ROWS]]));
+    for (const young of [grown, YoungTables.none()]) {
+      for (const written of [1000, 2000, 100_000]) await young.afterChunk(t.store.db, written);
+      expect(young.analyses).toBe(0);
+    }
+  });
+
+  it("statistics of a store past its first chunk (2,500 invoices believed): the next ANALYZE once the run's invoices double", async () => {
+    const young = YoungTables.fromCounts(new Map([["invoice", 2500], ["instalment_plan", -1]]));
+    const analysesAt: number[] = [];
+    for (const written of [1000, 2000, 4000, 6000, 8000, 16_000]) {
+      const before = young.analyses;
+      await young.afterChunk(t.store.db, written);
+      if (young.analyses > before) analysesAt.push(written);
+    }
+    // 2,500 believed + 8,000 written ≥ YOUNG_ROWS: the last.
+    expect(analysesAt).toEqual([1000, 2000, 4000, 8000]);
+  });
+});

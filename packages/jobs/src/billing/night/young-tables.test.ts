@@ -20,13 +20,25 @@ describe("the tables a young store's night fills, analysed as it fills them (iss
   it("an empty store: after the first chunk, then at each doubling of the run's invoices, until YOUNG_ROWS", async () => {
     const young = await YoungTables.of(t.store.db);
     const analysesAt: number[] = [];
-    for (const written of [0, 1000, 1500, 2000, 3000, 4000, 8000, 12_000, 16_000, 40_000, 90_000]) {
+    for (const written of [0, 25, 40, 50, 100, 150, 200, 400, 800, 1000, 1600, 3200, 90_000]) {
       const before = young.analyses;
       await young.afterChunk(t.store.db, written);
       if (young.analyses > before) analysesAt.push(written);
     }
-    expect(YOUNG_ROWS).toBe(10_000);
-    expect(analysesAt).toEqual([1000, 2000, 4000, 8000, 16_000]);
+    expect(YOUNG_ROWS).toBe(1_000);
+    // Chunks of 25: a first ANALYZE after the first, then at 50, 100, … until 1,600 ≥ YOUNG_ROWS.
+    expect(analysesAt).toEqual([25, 50, 100, 200, 400, 800, 1600]);
+  });
+
+  it("a young store's night in chunks of 1,000: one ANALYZE, after its first chunk", async () => {
+    const young = await YoungTables.of(t.store.db);
+    const analysesAt: number[] = [];
+    for (const written of [1000, 2000, 4000, 8000, 16_000, 100_000]) {
+      const before = young.analyses;
+      await young.afterChunk(t.store.db, written);
+      if (young.analyses > before) analysesAt.push(written);
+    }
+    expect(analysesAt).toEqual([1000]);
   });
 
   it("a store whose statistics count YOUNG_ROWS invoices and plans, or a run asked not to: never", async () => {
@@ -37,15 +49,15 @@ describe("the tables a young store's night fills, analysed as it fills them (iss
     }
   });
 
-  it("statistics of a store past its first chunk (2,500 invoices believed): the next ANALYZE once the run's invoices double", async () => {
-    const young = YoungTables.fromCounts(new Map([["invoice", 2500], ["instalment_plan", -1]]));
+  it("statistics of a store past its first chunks (250 invoices believed): the next ANALYZE once the run's invoices double", async () => {
+    const young = YoungTables.fromCounts(new Map([["invoice", 250], ["instalment_plan", -1]]));
     const analysesAt: number[] = [];
-    for (const written of [1000, 2000, 4000, 6000, 8000, 16_000]) {
+    for (const written of [100, 200, 300, 400, 800, 1600]) {
       const before = young.analyses;
       await young.afterChunk(t.store.db, written);
       if (young.analyses > before) analysesAt.push(written);
     }
-    // 2,500 believed + 8,000 written ≥ YOUNG_ROWS: the last.
-    expect(analysesAt).toEqual([1000, 2000, 4000, 8000]);
+    // 250 believed + 800 written ≥ YOUNG_ROWS: the last.
+    expect(analysesAt).toEqual([100, 200, 400, 800]);
   });
 });

@@ -20,8 +20,17 @@ import { type Store, analyzeSkippingLocked, plannedRowCounts } from "@billing/db
 /** The tables the night fills and looks up by key (see the file's comment). */
 const FILLED_AND_LOOKED_UP = ["invoice", "instalment_plan"] as const;
 
-/** Statistics counting this many rows give index plans whatever the table's later growth in one night. */
-export const YOUNG_ROWS = 10_000;
+/**
+ * Statistics counting this many rows give index plans whatever the table's later growth in one night: 1,000
+ * invoices fill about 75 pages, where a sequential scan costs ten times a lookup by key, and the planner
+ * scales the row count with the table's current pages as it grows (the density the statistics measured),
+ * so the plans stay index plans without another ANALYZE. Each ANALYZE costs the rows it samples (on this
+ * machine 22–33 ms at 2,000 invoices, 205–240 ms at 10,000, 0.85–1.04 s at 100,000): with 10,000 here, the
+ * ninth pass's first choice, each worker of a 100,000-contract night analysed five times, up to a table of
+ * 32,000 invoices — 1.4–3.3 s of PostgreSQL's CPU (docs/performance.md, "the tenth pass"). Now once per
+ * worker, after its first chunk of 1,000.
+ */
+export const YOUNG_ROWS = 1_000;
 
 export class YoungTables {
   /** Invoices written by the run when the next ANALYZE is due; Infinity: none. */

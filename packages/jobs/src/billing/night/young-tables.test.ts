@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestStore, openTestStore } from "@billing/db/testing";
+import { seedDemo } from "../../demo/seed.ts";
+import { runBilling } from "../nightly-run.ts";
 import { YOUNG_ROWS, YoungTables } from "./young-tables.ts";
 
 let t: TestStore;
@@ -59,5 +61,21 @@ describe("the tables a young store's night fills, analysed as it fills them (iss
     }
     // 250 believed + 800 written ≥ YOUNG_ROWS: the last.
     expect(analysesAt).toEqual([100, 200, 400, 800]);
+  });
+
+  it("what the statistics say after an ANALYZE counts: another process's invoices end it (a split night)", async () => {
+    // 40 invoices in the table, the run believing it wrote 10 of them: young below 20 rows here.
+    await seedDemo(t.store, { contracts: 40, date: "2026-11-25", seed: 3 });
+    const billed = (await runBilling(t.store, { date: "2026-11-25", analyzeWhileYoung: false })).billed;
+    expect(billed).toBeGreaterThan(20);
+    const young = YoungTables.fromCounts(new Map([["invoice", 0], ["instalment_plan", 0]]), 20);
+    const analysesAt: number[] = [];
+    for (const written of [10, 20, 40, 80]) {
+      const before = young.analyses;
+      await young.afterChunk(t.store.db, written);
+      if (young.analyses > before) analysesAt.push(written);
+    }
+    // The run's own count (10, then 20, 40) would have analysed again at 20.
+    expect(analysesAt).toEqual([10]);
   });
 });

@@ -27,8 +27,8 @@ const FILLED_AND_LOOKED_UP = ["invoice", "instalment_plan"] as const;
  * so the plans stay index plans without another ANALYZE. Each ANALYZE costs the rows it samples (on this
  * machine 22–33 ms at 2,000 invoices, 205–240 ms at 10,000, 0.85–1.04 s at 100,000): with 10,000 here, the
  * ninth pass's first choice, each worker of a 100,000-contract night analysed five times, up to a table of
- * 32,000 invoices — 1.4–3.3 s of PostgreSQL's CPU (docs/performance.md, "the tenth pass"). Now once per
- * worker, after its first chunk of 1,000.
+ * 32,000 invoices — 1.4–3.3 s of PostgreSQL's CPU (docs/performance.md, "the tenth pass"). Now once,
+ * after the first chunks of 1,000 (each worker's, unless another's ANALYZE is running: SKIP_LOCKED).
  */
 export const YOUNG_ROWS = 1_000;
 
@@ -39,35 +39,42 @@ export class YoungTables {
   private constructor(
     private readonly tables: readonly (typeof FILLED_AND_LOOKED_UP)[number][],
     private readonly believed: number,
+    private readonly youngRows: number,
   ) {
     this.#next = tables.length === 0 ? Number.POSITIVE_INFINITY : 1;
   }
 
-  /** The filled tables whose statistics say fewer than YOUNG_ROWS rows at the run's start. */
-  static async of(db: Store["db"]): Promise<YoungTables> {
-    return YoungTables.fromCounts(await plannedRowCounts(db, FILLED_AND_LOOKED_UP));
+  /** The filled tables whose statistics say fewer than `youngRows` (YOUNG_ROWS; a test's fewer) rows at the run's start. */
+  static async of(db: Store["db"], youngRows = YOUNG_ROWS): Promise<YoungTables> {
+    return YoungTables.fromCounts(await plannedRowCounts(db, FILLED_AND_LOOKED_UP), youngRows);
   }
 
   /** The same, from the row counts the planner believes (pg_class.reltuples by table; -1 or absent: never analysed). */
-  static fromCounts(counts: ReadonlyMap<string, number>): YoungTables {
-    const young = FILLED_AND_LOOKED_UP.filter((t) => (counts.get(t) ?? -1) < YOUNG_ROWS);
-    return new YoungTables(young, Math.max(0, ...young.map((t) => counts.get(t) ?? 0)));
+  static fromCounts(counts: ReadonlyMap<string, number>, youngRows = YOUNG_ROWS): YoungTables {
+    const young = FILLED_AND_LOOKED_UP.filter((t) => (counts.get(t) ?? -1) < youngRows);
+    return new YoungTables(young, Math.max(0, ...young.map((t) => counts.get(t) ?? 0)), youngRows);
   }
 
   /** No table analysed by the run (RunOptions.analyzeWhileYoung false). */
   static none(): YoungTables {
-    return new YoungTables([], 0);
+    return new YoungTables([], 0, YOUNG_ROWS);
   }
 
   /** The tables analysed during the run so far (tests, the log). */
   analyses = 0;
 
-  /** After a chunk is written: ANALYZE the young tables when the run's `invoicesWritten` doubled what they were believed to hold. */
+  /**
+   * After a chunk is written: ANALYZE the young tables when the run's `invoicesWritten` doubled what they
+   * were believed to hold. Then what the statistics say now counts too: on a split night the other
+   * processes' invoices are in the table (two workers' first chunks of 1,000 make 2,000), and a chunk of
+   * 1,000 contracts with a failure writes 999 invoices — the run's own count alone would analyse again.
+   */
   async afterChunk(db: Store["db"], invoicesWritten: number): Promise<void> {
     if (invoicesWritten < this.#next) return;
     await analyzeSkippingLocked(db, this.tables);
     this.analyses++;
-    const believed = this.believed + invoicesWritten;
-    this.#next = believed >= YOUNG_ROWS ? Number.POSITIVE_INFINITY : 2 * invoicesWritten;
+    const counted = await plannedRowCounts(db, this.tables);
+    const believed = Math.max(this.believed + invoicesWritten, ...this.tables.map((t) => counted.get(t) ?? 0));
+    this.#next = believed >= this.youngRows ? Number.POSITIVE_INFINITY : 2 * invoicesWritten;
   }
 }

@@ -4,7 +4,7 @@
  * input names, a document's number by id, a range of issued documents page by page, a notice and the
  * parties it is addressed to. (The write path of documents is invoice.repository.ts.)
  */
-import { priceTexts } from "@billing/core";
+import { type Invoice, priceTexts } from "@billing/core";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import { type StoredInvoice, documentFromRows, loadInvoiceLines } from "./invoice.repository.ts";
@@ -83,7 +83,19 @@ export async function loadIssuedPage(db: Db, o: IssuedRange, after: IssuedCursor
   return invoices.map((invoice) => {
     const l = linesOf.get(invoice.id) ?? [];
     const v = vatOf.get(invoice.id) ?? [];
-    return { invoice, lines: l, vat: v, input: inputOf.get(invoice.id) ?? null, document: documentFromRows({ invoice, lines: l, vat: v }, texts) };
+    // Issue 15 (the audit's garbage): each document is rebuilt from its rows when it is first read — while
+    // it is replayed — not for the whole page at once: built with the page, 500 documents outlived the
+    // young generation's collections while their page was replayed, and were copied into the old one.
+    let document: Invoice | undefined;
+    return {
+      invoice,
+      lines: l,
+      vat: v,
+      input: inputOf.get(invoice.id) ?? null,
+      get document(): Invoice {
+        return (document ??= documentFromRows({ invoice, lines: l, vat: v }, texts));
+      },
+    };
   });
 }
 

@@ -155,8 +155,12 @@ export async function auditRange(store: Store, options: AuditOptions): Promise<A
       const rows = await loadCaseParts(db, wanted);
       for (const r of rows) bodies.set(r.hash, r.body as unknown);
     }
-    for (let k = 0; k < stored.length; k++) {
-      const s = stored[k]!;
+    // Issue 15: each document is let go once replayed (its rows, the document rebuilt from them, the
+    // replay's own objects), so it dies in the young generation rather than surviving the page.
+    const page: (StoredInvoice | undefined)[] = stored;
+    for (let k = 0; k < page.length; k++) {
+      const s = page[k]!;
+      page[k] = undefined;
       // Issue 15: the next page's reads go on while this page is replayed only if the event loop turns — its
       // first query's answer must be taken to send the next three (lines, VAT groups, inputs): a turn every
       // YIELD_EVERY documents, else the prefetch stopped at its first query and the audit waited for the rest.

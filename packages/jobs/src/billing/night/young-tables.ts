@@ -27,7 +27,7 @@ const FILLED_AND_LOOKED_UP = ["invoice", "instalment_plan"] as const;
  * so the plans stay index plans without another ANALYZE. Each ANALYZE costs the rows it samples (on this
  * machine 22–33 ms at 2,000 invoices, 205–240 ms at 10,000, 0.85–1.04 s at 100,000): with 10,000 here, the
  * ninth pass's first choice, each worker of a 100,000-contract night analysed five times, up to a table of
- * 32,000 invoices — 1.4–3.3 s of PostgreSQL's CPU (docs/performance.md, "the tenth pass"). Now once,
+ * 32,000 invoices — 0.8–3.3 s of PostgreSQL's CPU (docs/performance.md, "the tenth pass"). Now once,
  * after the first chunks of 1,000 (each worker's, unless another's ANALYZE is running: SKIP_LOCKED).
  */
 export const YOUNG_ROWS = 1_000;

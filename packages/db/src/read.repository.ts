@@ -351,6 +351,28 @@ export async function loadLastActualReadsBefore(
   return r.rows;
 }
 
+/** An actual index as a correction takes it (R8's final index, an option change's indexes). */
+export interface ActualIndexRow {
+  readonly date: string;
+  readonly register: string;
+  readonly index: string;
+  readonly source: "teleRead" | "distributorActual" | "selfRead";
+}
+
+/**
+ * A contract's accepted actual indexes (tele-read, distributor's actual, self-read) dated `from` to `to`
+ * (both included) and received by `receivedBy`, by date then by arrival: what a correction made for a
+ * contract event reads (packages/jobs contracts/contract-events.ts — R8's final index of an end, the
+ * indexes of a price option change's date).
+ */
+export async function loadActualIndexes(db: Db, contractId: string, from: string, to: string, receivedBy: string): Promise<ActualIndexRow[]> {
+  const rows = await db.selectFrom("meter_read").select(["read_date", "source", "register", "index_value"])
+    .where("contract_id", "=", contractId).where("read_date", ">=", from).where("read_date", "<=", to).where("received_on", "<=", receivedBy)
+    .where("status", "=", "accepted").where("source", "in", ["teleRead", "distributorActual", "selfRead"])
+    .orderBy("read_date").orderBy("id").execute();
+  return rows.map((r) => ({ date: r.read_date!, register: r.register!, index: String(r.index_value), source: r.source as ActualIndexRow["source"] }));
+}
+
 export interface StationDayRow {
   readonly contract_id: string;
   readonly day: string;

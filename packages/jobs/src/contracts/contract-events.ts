@@ -45,6 +45,7 @@ import {
   hasInvoices,
   insertContractEvent,
   knownOnAfterIssued,
+  loadActualIndexes,
   loadReference,
   lockContract,
   updateContractLife,
@@ -406,10 +407,7 @@ async function retroactiveCorrection(
   // the indexes around the end or a year earlier). For an option change: the indexes of its date.
   const readFrom = ending ? dates.addDays(row.effectiveDate, -400) : retro.readsOf;
   const readTo = ending ? today : retro.readsOf;
-  const reads = readFrom === undefined || readTo === undefined ? [] : (await trx.selectFrom("meter_read").select(["read_date", "source", "register", "index_value"])
-    .where("contract_id", "=", k.id).where("read_date", ">=", readFrom).where("read_date", "<=", readTo).where("received_on", "<=", today).where("status", "=", "accepted")
-    .where("source", "in", ["teleRead", "distributorActual", "selfRead"]).orderBy("read_date").orderBy("id").execute())
-    .map((r) => ({ date: r.read_date!, register: r.register!, index: String(r.index_value), source: r.source as "teleRead" | "distributorActual" | "selfRead" }));
+  const reads = readFrom === undefined || readTo === undefined ? [] : await loadActualIndexes(trx, k.id, readFrom, readTo, today);
   const request = {
     contractId: k.id, from: retro.from, requestedOn: today, initiatedBy: "supplier" as const, knownOn: row.receivedOn, event,
     ...(ending ? { finalReads: reads } : { reads }),

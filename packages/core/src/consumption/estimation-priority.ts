@@ -200,25 +200,30 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   // 1. A distributor index of D, or interpolated between distributor reads around D.
   const distributor = distributorEnd(registers, actual, D);
-  if (distributor) {
-    const interpolated = distributor.interpolated;
+  const fromDistributor = (d: NonNullable<typeof distributor>): MeterEnds => {
+    const interpolated = d.interpolated;
     return finishEnds(ends, 
       interpolated ? "actualReads" : "distributorActual",
       false,
-      distributor.end,
-      interpolated ? { interpolation: distributor.detail } : {},
+      d.end,
+      interpolated ? { interpolation: d.detail } : {},
       interpolated
-        ? `distributor indexes pro rata temporis (${distributor.detail})`
+        ? `distributor indexes pro rata temporis (${d.detail})`
         : final?.specialRead ? `special read of ${D} asked by the customer (distributor index)` : `distributor index of ${D}`,
       () => (interpolated ? "interpolated" : "read"),
     );
-  }
+  };
+  // R8 · CGV 10.3: for a final index, an interpolation between the distributor reads around D is the
+  // distributor's pro-rata estimate (option 4): it comes after the customer's self-read of D (option 3).
+  if (distributor && !(final && distributor.interpolated)) return fromDistributor(distributor);
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
   const self = selfReadAttempt(c, reads, registers, actual, starts, p, final !== null);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
+  // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
+  if (distributor) return fromDistributor(distributor);
 
   // The base estimates grow from, per register (only when no self-read is used).
   const bases = new Map<Register, Base>();

@@ -10,6 +10,7 @@
  * | 0.1.0 … 0.2.x   | "quantized" | false          | (the behaviour of the first releases)                |
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
 | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
+| 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -19,6 +20,12 @@
  * smoothed contract's true-up bills the distributor's fee and annual-character charge of the power and
  * option changes of its plan year, prices each option's days on its own registers, and a plan or
  * readjustment is made on the option in force (before: the fees were not billed; an option change failed).
+ *
+ * `finalSelfReadFirst` (R8 · CGV 10.3, the final index's order): false ≤ 0.3.1, true from 0.3.2 — a final
+ * invoice without an index of the end date from the distributor takes the customer's self-read of that
+ * date (option 3) before an index interpolated between the distributor's reads around it (the
+ * distributor's pro-rata estimate, option 4). Before: the interpolation came first, as on an ordinary
+ * invoice (the order contract/final-index.ts documents was not applied to it).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -43,13 +50,16 @@ export interface Ruleset {
   readonly contractLife: boolean;
   /** R8 · CGV 4: power and price option changes on smoothed contracts (false ≤ 0.3.0). */
   readonly smoothedChanges: boolean;
+  /** R8 · CGV 10.3: a final index takes the self-read of the end date before an interpolation (false ≤ 0.3.1). */
+  readonly finalSelfReadFirst: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true },
 ];
 
 /**

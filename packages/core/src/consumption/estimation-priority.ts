@@ -145,6 +145,12 @@ export interface FinalMode {
   /** The customer asked for a paid special read of the end date. */
   readonly specialRead: boolean;
   readonly rule: string;
+  /**
+   * The self-read of the end date comes before an index interpolated between the distributor's reads
+   * around it (option 3 before 4; ruleset `finalSelfReadFirst`, engine 0.3.2+). False: the
+   * interpolation first, as engines up to 0.3.1 issued final invoices.
+   */
+  readonly selfReadFirst: boolean;
 }
 
 /**
@@ -215,7 +221,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   };
   // R8 · CGV 10.3: for a final index, an interpolation between the distributor reads around D is the
   // distributor's pro-rata estimate (option 4): it comes after the customer's self-read of D (option 3).
-  if (distributor && !(final && distributor.interpolated)) return fromDistributor(distributor);
+  if (distributor && !(final?.selfReadFirst && distributor.interpolated)) return fromDistributor(distributor);
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).

@@ -177,6 +177,14 @@ describe("R8 audit — final index order (tele-read, special read, self-read of 
     expect(inv.indexes.at(-1)).toMatchObject({ date: "2026-02-03", index: "5185" });
   });
 
+  it("R8 engine 0.3.1 issued the interpolation first (ruleset finalSelfReadFirst false): its final invoices replay as issued", () => {
+    const out = dueInvoices(ended(), { engineVersion: "0.3.1" });
+    if (!out.ok) throw new Error(out.failure.message);
+    const inv = out.invoices[0]!;
+    expect(inv.consumption).toMatchObject({ source: "actualReads" });
+    expect(inv.lines.find((l) => l.kind === "energy")!.quantity).toBe(formatForDisplay(dec(300 * 19).dividedBy(29), 12));
+  });
+
   it("R8 without a self-read the distributor's pro-rata estimate between its reads gives the final index (5,000 + 300 × 19/29)", () => {
     const out = dueInvoices(ended({ withSelf: false }));
     if (!out.ok) throw new Error(out.failure.message);

@@ -60,7 +60,7 @@ export function monthlyInvoice(
     // R2: the end index by the estimation priority (R8's order on a final invoice); the start is what the previous invoice billed.
     const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
     // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
-    const energy = periodEnergy(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead } : null, rules, prepared);
+    const energy = periodEnergy(c, energyPeriod, billed, isFinal ? { rule: RULE_R8_FINAL_INDEX, specialRead, selfReadFirst: rules.finalSelfReadFirst } : null, rules, prepared);
     drafts.push(...energy.lines);
     indexes = energy.indexes;
     consumption = energy.basis;

@@ -92,6 +92,8 @@ export function peerEstimate(averages: readonly PeerAverage[], register: Registe
 
 export interface ExpectedDaily {
   readonly kwhPerDay: Dec;
+  /** The expected kWh over the whole of `[from, to)`: the checks compare totals over the same days, exactly (kwhPerDay is divided). */
+  readonly kwh: Dec;
   readonly source: "history" | "peerAverage";
 }
 
@@ -100,8 +102,8 @@ export function expectedDaily(c: Case, actual: readonly IndexPoint[], register: 
   const days = daysBetween(from, to);
   if (days <= 0) return null;
   const h = historyEstimate(actual, register, from, to);
-  if (h.ok) return { kwhPerDay: div(h.kwh, dec(days)), source: "history" };
+  if (h.ok) return { kwhPerDay: div(h.kwh, dec(days)), kwh: h.kwh, source: "history" };
   const p = peerEstimate(c.estimation.peerAverages, register, from, to);
-  if (p.ok) return { kwhPerDay: div(p.kwh, dec(days)), source: "peerAverage" };
+  if (p.ok) return { kwhPerDay: div(p.kwh, dec(days)), kwh: p.kwh, source: "peerAverage" };
   return null;
 }

@@ -32,7 +32,7 @@ import type { ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/
 import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
-import { type Estimate, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
+import { type Estimate, type ExpectedDaily, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
 import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAtOf, pointsOf, registersOf } from "./meter-index.ts";
 
 export const RULE_R2 = "R2 · CGV 6.2 (consumption: tele-read, distributor index, self-read, connected station, history, peer average)";
@@ -362,6 +362,16 @@ function distributorEnd(
   return { end, interpolated, detail: details.join(", ") };
 }
 
+/**
+ * R2 (checks): `kwh` consumed over the very days `expected` covers, against `factor` × the expected kWh
+ * of those days: the sign of kwh − factor × expected. Totals, not daily rates: a rate divided at the
+ * working precision made a consumption of exactly 3 × the expected one compare above it (« exceeds »
+ * is strict; so is « below » for the lower bound).
+ */
+function beyondFactor(kwh: Dec, factor: Dec, expected: ExpectedDaily): number {
+  return compare(kwh, mul(factor, expected.kwh));
+}
+
 /** R2 3.1: the customer's self-read sent in the window, checked for coherence. */
 function selfReadAttempt(
   c: Case,
@@ -413,14 +423,14 @@ function selfReadAttempt(
         inputs[`${r}.expectedKwhPerDay`] = "unknown (no history, no peer average): not checked";
       } else {
         inputs[`${r}.expectedKwhPerDay`] = `${formatForDisplay(expected.kwhPerDay, 3)} (${expected.source})`;
-        if (compare(rate, mul(maxFactor, expected.kwhPerDay)) > 0) {
+        if (beyondFactor(sub(x, ref.index), maxFactor, expected) > 0) {
           return {
             ok: false,
             readDate: s,
             reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
           };
         }
-        if (minFactor !== null && compare(rate, mul(minFactor, expected.kwhPerDay)) < 0) {
+        if (minFactor !== null && beyondFactor(sub(x, ref.index), minFactor, expected) < 0) {
           return {
             ok: false,
             readDate: s,
@@ -467,7 +477,7 @@ function stationAttempt(
     const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
     if (expected !== null && days > 0) {
       const rate = div(kwh, dec(days));
-      if (compare(rate, mul(maxFactor, expected.kwhPerDay)) > 0) {
+      if (beyondFactor(kwh, maxFactor, expected) > 0) {
         return { ok: false, reason: `incoherent: ${r} ${kwhText(rate)} kWh/day, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})` };
       }
     }

@@ -10,7 +10,7 @@
  * | 0.1.0 … 0.2.x   | "quantized" | false          | (the behaviour of the first releases)                |
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
 | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
-| 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`) |
+| 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -26,6 +26,11 @@
  * date (option 3) before an index interpolated between the distributor's reads around it (the
  * distributor's pro-rata estimate, option 4). Before: the interpolation came first, as on an ordinary
  * invoice (the order contract/final-index.ts documents was not applied to it).
+ *
+ * `exactCoherenceChecks` (R2 · CGV 6.2, a self-read's or the station's coherence): false ≤ 0.3.1, true from
+ * 0.3.2 — the kWh consumed compared with factor × the expected kWh of the same days, exactly, so a
+ * consumption of exactly 3 × the expected one passes (« exceeds » is strict). Before: daily rates each
+ * divided at the working precision were compared, and exactly 3 × could compare above.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -52,14 +57,16 @@ export interface Ruleset {
   readonly smoothedChanges: boolean;
   /** R8 · CGV 10.3: a final index takes the self-read of the end date before an interpolation (false ≤ 0.3.1). */
   readonly finalSelfReadFirst: boolean;
+  /** R2 · CGV 6.2: the coherence checks compare exact kWh totals (false ≤ 0.3.1: rounded daily rates). */
+  readonly exactCoherenceChecks: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true },
 ];
 
 /**

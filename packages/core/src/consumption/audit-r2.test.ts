@@ -42,6 +42,8 @@ function station(from: string, days: number, kwh: Regs, skip: string[] = [], at:
 }
 
 interface Over {
+  /** The engine version whose rules to apply (default: this engine's). */
+  engineVersion?: string;
   hphc?: boolean;
   communicating?: boolean;
   reads: ReadInput[];
@@ -87,7 +89,7 @@ function outcome(o: Over) {
     estimation: { peerAverages: o.peerAverages ?? [], ...(o.selfReadMinFactor ? { selfReadMinFactor: o.selfReadMinFactor } : {}) },
     billing: { lastBillingDate: "2026-02-15", lastIndexes: o.lastIndexes ?? BILLED },
   };
-  return dueInvoices(caseSchema.parse(input));
+  return dueInvoices(caseSchema.parse(input), o.engineVersion === undefined ? {} : { engineVersion: o.engineVersion });
 }
 
 function one(o: Over): Invoice {
@@ -116,6 +118,12 @@ describe("R2 audit — the self-read's coherence checks at their boundaries", ()
       ["energy", "BASE", "900", "159.30"],
       ["excise", "BASE", "900", "30.33"],
     ]);
+  });
+
+  it("R2 engine 0.3.1 compared rounded daily rates (ruleset exactCoherenceChecks false): its invoice of that case replays as issued, the self-read rejected", () => {
+    const inv = one({ reads: [START, ...HISTORY, selfRead("2026-03-15", B("5900"))], engineVersion: "0.3.1" });
+    expect(inv.consumption!.source).toBe("history");
+    expect(endIndexes(inv)).toEqual({ BASE: "5300" });
   });
 
   it("R2 a self-read carried from before the billing date at exactly 3 × is accepted too", () => {

@@ -32,6 +32,7 @@ import type { ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/
 import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { type Estimate, type ExpectedDaily, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
 import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAtOf, pointsOf, registersOf } from "./meter-index.ts";
 
@@ -158,7 +159,7 @@ export interface FinalMode {
  * what the previous invoice billed up to (null: the start comes from the reads, as on a first invoice).
  * Throws BillingError NO_INDEX when no start index exists, NO_ESTIMATE when no source gives an end.
  */
-export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null = null): MeterEnds {
+export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, final: FinalMode | null = null, rules: Ruleset = CURRENT_RULES): MeterEnds {
   const registers = registersOf(c.contract.priceOption);
   const reads = knownOf(c);
   const actual = new Map(registers.map((r) => [r, distributorPoints(reads, r)]));
@@ -225,7 +226,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, final !== null);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, final !== null);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
@@ -249,7 +250,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   const attempts: [ConsumptionSource, () => Attempt][] = [
     // R8 · CGV 10.3: the connected station is not one of the final index's options.
-    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D))],
+    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D, rules.exactCoherenceChecks))],
     ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
     ["peerAverage", () => estimateAttempt(registers, bases, D, (r, from) => peerEstimate(c.estimation.peerAverages, r, from, D))],
   ];
@@ -366,10 +367,11 @@ function distributorEnd(
  * R2 (checks): `kwh` consumed over the very days `expected` covers, against `factor` × the expected kWh
  * of those days: the sign of kwh − factor × expected. Totals, not daily rates: a rate divided at the
  * working precision made a consumption of exactly 3 × the expected one compare above it (« exceeds »
- * is strict; so is « below » for the lower bound).
+ * is strict; so is « below » for the lower bound). `exact` false (ruleset `exactCoherenceChecks`, engines
+ * up to 0.3.1): the daily `rate` against factor × the expected daily rate, as those engines compared.
  */
-function beyondFactor(kwh: Dec, factor: Dec, expected: ExpectedDaily): number {
-  return compare(kwh, mul(factor, expected.kwh));
+function beyondFactor(kwh: Dec, rate: Dec, factor: Dec, expected: ExpectedDaily, exact: boolean): number {
+  return exact ? compare(kwh, mul(factor, expected.kwh)) : compare(rate, mul(factor, expected.kwhPerDay));
 }
 
 /** R2 3.1: the customer's self-read sent in the window, checked for coherence. */
@@ -380,6 +382,7 @@ function selfReadAttempt(
   actual: ReadonlyMap<Register, IndexPoint[]>,
   starts: ReadonlyMap<Register, Start>,
   p: Period,
+  exactChecks: boolean,
   final = false,
 ): Attempt {
   const D = p.end;
@@ -423,14 +426,14 @@ function selfReadAttempt(
         inputs[`${r}.expectedKwhPerDay`] = "unknown (no history, no peer average): not checked";
       } else {
         inputs[`${r}.expectedKwhPerDay`] = `${formatForDisplay(expected.kwhPerDay, 3)} (${expected.source})`;
-        if (beyondFactor(sub(x, ref.index), maxFactor, expected) > 0) {
+        if (beyondFactor(sub(x, ref.index), rate, maxFactor, expected, exactChecks) > 0) {
           return {
             ok: false,
             readDate: s,
             reason: `self-read ${r} of ${s} implies ${kwhText(rate)} kWh/day since ${ref.date}, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})`,
           };
         }
-        if (minFactor !== null && beyondFactor(sub(x, ref.index), minFactor, expected) < 0) {
+        if (minFactor !== null && beyondFactor(sub(x, ref.index), rate, minFactor, expected, exactChecks) < 0) {
           return {
             ok: false,
             readDate: s,
@@ -455,6 +458,7 @@ function stationAttempt(
   actual: ReadonlyMap<Register, IndexPoint[]>,
   bases: ReadonlyMap<Register, Base>,
   D: LocalDate,
+  exactChecks: boolean,
 ): Attempt {
   const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
@@ -477,7 +481,7 @@ function stationAttempt(
     const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
     if (expected !== null && days > 0) {
       const rate = div(kwh, dec(days));
-      if (beyondFactor(kwh, maxFactor, expected) > 0) {
+      if (beyondFactor(kwh, rate, maxFactor, expected, exactChecks) > 0) {
         return { ok: false, reason: `incoherent: ${r} ${kwhText(rate)} kWh/day, more than ${formatPlain(maxFactor)} × the expected ${kwhText(expected.kwhPerDay)} kWh/day (${expected.source})` };
       }
     }

@@ -110,7 +110,7 @@ export function periodEnergy(
   const startsOnChange = changes.some((e) => e.date === p.start);
   if (cuts.length === 0 && !startsOnChange) {
     const v = onOptionAt(c, p.start);
-    const ends = meterEnds(v, p, billed, final);
+    const ends = meterEnds(v, p, billed, final, rules);
     const e = energyLines(v, p, ends, rules, prepared);
     return { lines: e.lines, indexes: e.indexes, basis: ends.basis };
   }
@@ -126,7 +126,7 @@ export function periodEnergy(
     const change = changes.find((e) => e.date === part.start);
     // The new registers start from the change date's read (meterEnds takes it from the reads).
     const from = change ? null : start;
-    const ends = meterEnds(v, part, from, i === parts.length - 1 ? final : null);
+    const ends = meterEnds(v, part, from, i === parts.length - 1 ? final : null, rules);
     const e = energyLines(v, part, ends, rules, prepared);
     const onOption = (l: DraftLine): DraftLine => (cuts.length === 0 && !change ? l : {
       ...l,

@@ -24,7 +24,7 @@ import type { Case, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import { indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
 import { type LocalDate, daysBetween, firstOfNextMonth, monthDay, parts } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
+import { type Dec, ZERO, add, compare, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import { nextBillingDate } from "../invoice/schedule.ts";
 import type { EstimateBasis, InstalmentPlan } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
@@ -75,11 +75,17 @@ export const planReference = (contractId: string, start: LocalDate): string => `
 /**
  * Splits `total` into `count` instalments: each rounded to the cent half-up, the last taking the
  * remainder so they add up to `total` exactly. A negative total (already paid more) gives zeros.
+ * No instalment is ever negative: when the half-up share × (count − 1) would exceed a small total
+ * (0.05 over 9: 8 × 0.01 = 0.08, a last of −0.03), the share is one cent less (0.00), so the last
+ * takes a remainder ≥ total ÷ count.
  */
 export function splitInstalments(total: Dec, count: number): Dec[] {
   if (count <= 0) return [];
   if (isNegative(total)) return Array.from({ length: count }, () => ZERO);
-  const each = roundToCent(div(total, dec(count)));
+  const rounded = roundToCent(div(total, dec(count)));
+  // The half-up share is at most 0.005 above total ÷ count, so one cent less is below it: the others
+  // then add up to less than total and the last is positive.
+  const each = compare(mul(rounded, dec(count - 1)), total) > 0 ? sub(rounded, dec("0.01")) : rounded;
   const out = Array.from({ length: count - 1 }, () => each);
   out.push(sub(total, sum(out)));
   return out;

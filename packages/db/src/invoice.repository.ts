@@ -251,7 +251,7 @@ async function issueItems<T extends IssueFields & { readonly documentJson: strin
     select nextval((select pg_get_serial_sequence('invoice', 'id')::regclass))::int8 as id from generate_series(1, ${order.length}::int)`.execute(trx);
   const idOf = new Map<T, number>(order.map((inv, i) => [inv, idRows[i]!.id]));
 
-  await writeCaseParts(trx, invoices, knownParts);
+  await writeCaseParts(trx, invoices.map((inv) => inv.sharedParts), knownParts);
   // Lines are partitioned by issue month (migration 0029): the chunk's months exist before its lines
   // (a no-op once they do; a line of a month without partition would land in the default one).
   const issueDates = [...new Set(invoices.map((inv) => inv.issueDate))];
@@ -376,20 +376,25 @@ async function insertDetailRows(trx: Transaction<Database>, items: readonly { re
  * fails is the same row its next invoice would store.
  */
 export async function storeCaseParts(db: Kysely<Database>, invoices: readonly (NewInvoice | EncodedInvoice)[], known: Set<string>): Promise<void> {
-  const fields = invoices.map((inv) => ({ sharedParts: isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts }));
-  if (!fields.some((f) => Object.values(f.sharedParts).some((part) => !known.has(part.hash)))) return;
-  await db.transaction().execute((trx) => writeCaseParts(trx, fields, known));
-  for (const f of fields) for (const part of Object.values(f.sharedParts)) known.add(part.hash);
+  const shared = invoices.map((inv) => (isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts));
+  if (!shared.some((parts) => Object.values(parts).some((part) => !known.has(part.hash)))) return;
+  await db.transaction().execute((trx) => writeCaseParts(trx, shared, known));
+  for (const parts of shared) for (const part of Object.values(parts)) known.add(part.hash);
 }
 
+/**
+ * The case parts of `shared` (each invoice's, by name) that `known` does not hold, inserted once. Both
+ * callers hand it the invoices' own part records, so V8 compiles it for one shape (issue 15: a worker's
+ * warm-up and its night run it on the same objects).
+ */
 async function writeCaseParts(
   trx: Transaction<Database>,
-  invoices: readonly Pick<IssueFields, "sharedParts">[],
+  shared: readonly IssueFields["sharedParts"][],
   known: ReadonlySet<string> | undefined,
 ): Promise<void> {
   const parts = new Map<string, string>();
-  for (const inv of invoices) {
-    for (const part of Object.values(inv.sharedParts)) {
+  for (const byName of shared) {
+    for (const part of Object.values(byName)) {
       if (!parts.has(part.hash) && !known?.has(part.hash)) parts.set(part.hash, canonicalJson(part.body));
     }
   }

@@ -15,11 +15,13 @@ import { finishRun, markDeadRunsInterrupted } from "@billing/db";
 import type { InterruptedRun, Store } from "@billing/db";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "../billing/nightly-run.ts";
 import { runBilling } from "../billing/nightly-run.ts";
-import { QueueGaveUpError, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
+import { QueueGaveUpError, asQueued, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
 import type { WarmUpSummary } from "../billing/night/warm-up.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis } from "./context.ts";
 import { log } from "../log.ts";
+import { loadSettings } from "../config.ts";
+import { estimationSettingsOf } from "./run.ts";
 
 /** The database URL of the queue: the store's (--database-url, else DATABASE_URL); the embedded store has none. */
 export function queueUrlOf(opts: StoreOptions): string {
@@ -131,8 +133,14 @@ export const DEFAULT_WARM_UP_CHUNKS = 16;
 /** The warm-up's log line: what it computed and how its CPU per contract converged (the bench waits for it). */
 function logWarmUp(w: WarmUpSummary, wanted: number): void {
   log().info(
-    { event: "worker warmed up", pid: process.pid, date: w.date, chunks: w.chunks, contracts: w.contracts, seconds: Number(w.seconds.toFixed(3)), cpuMicrosPerContract: w.cpuMicrosPerContract },
-    w.chunks > 0 ? `warmed up on ${w.chunks} chunks (${w.contracts} contracts due on ${w.date}, nothing written)` : wanted === 0 ? "no warm-up (--warm-up-chunks 0)" : "no warm-up: no contract due within a month",
+    {
+      event: "worker warmed up", pid: process.pid, date: w.date, chunks: w.chunks, contracts: w.contracts, rehearsed: w.rehearsed,
+      ...(w.rehearsalError !== undefined ? { rehearsalError: w.rehearsalError } : {}),
+      seconds: Number(w.seconds.toFixed(3)), cpuMicrosPerContract: w.cpuMicrosPerContract,
+    },
+    w.chunks > 0
+      ? `warmed up on ${w.chunks} chunks (${w.contracts} contracts due on ${w.date} computed, the write of ${w.rehearsed} rehearsed and rolled back: nothing written)`
+      : wanted === 0 ? "no warm-up (--warm-up-chunks 0)" : "no warm-up: no contract due within a month",
   );
 }
 
@@ -173,6 +181,10 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
       // Issue 15: a worker that outlives the night warms up once; one that exits after the jobs queued now (--once) would pay it twice.
       const chunks = o.warmUpChunks !== undefined ? parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks") : o.once ? 0 : DEFAULT_WARM_UP_CHUNKS;
       const warmUpDate = parseDateOption(o.warmUpDate ?? todayInParis(), "--warm-up-date");
+      // The warm-up computes with the settings the worker's ranges will bring (those of `billing run --queue`
+      // run with the same configuration), as a range's job brings them.
+      const settings = loadSettings(storeOptions().config);
+      const queued = asQueued({ review: settings.review.enabled ? settings.review : undefined, estimation: estimationSettingsOf({}, settings.estimation) });
       await runQueueWorker(queueUrlOf(storeOptions()), {
         concurrency,
         once: o.once === true,
@@ -180,7 +192,7 @@ export function registerWorker(program: Command, storeOptions: () => StoreOption
         ...(beatEveryMs !== undefined ? { beatEveryMs } : {}),
         keepState: o.keepState !== false,
         // Always through the warm-up (even of 0 chunks): its log line says the worker is ready, and how warm.
-        ...(o.once && chunks === 0 ? {} : { warmUp: { date: warmUpDate, chunks }, onWarmedUp: (w: WarmUpSummary) => logWarmUp(w, chunks) }),
+        ...(o.once && chunks === 0 ? {} : { warmUp: { date: warmUpDate, chunks, ...queued }, onWarmedUp: (w: WarmUpSummary) => logWarmUp(w, chunks) }),
       });
     });
 }

@@ -64,6 +64,19 @@ export const billRangePayload = z.object({
 });
 export type BillRangePayload = z.infer<typeof billRangePayload>;
 
+/**
+ * A run's settings as a range's job brings them to a worker — through the job's JSON payload and its
+ * parse — for the worker's warm-up to compute with the very objects its ranges will (issue 15: bounds of
+ * another shape than the night's made V8 drop the warm-up's compiled code at the night's first chunk).
+ */
+export function asQueued(settings: { readonly review?: ReviewBounds | undefined; readonly estimation?: EstimationSettings | undefined }): {
+  review?: ReviewBounds;
+  estimation?: EstimationSettings;
+} {
+  const p = billRangePayload.pick({ review: true, estimation: true }).parse(JSON.parse(JSON.stringify({ review: settings.review, estimation: settings.estimation })));
+  return { ...(p.review ? { review: p.review as ReviewBounds } : {}), ...(p.estimation ? { estimation: p.estimation } : {}) };
+}
+
 /** The job key prefix of a date's runs, and of one run. */
 export const jobKeyPrefix = (date: string, runId?: number): string => `billing:${date}:${runId === undefined ? "" : `${runId}:`}`;
 export const jobKeyOf = (date: string, runId: number, k: number): string => `${jobKeyPrefix(date, runId)}${k}`;

@@ -1,6 +1,8 @@
 /**
- * Issue 15: a long-lived worker's warm-up computes due chunks and writes nothing — the store is the
- * same after it, and the night that follows bills every due contract, as it would have without it.
+ * Issue 15: a long-lived worker's warm-up computes due chunks and, on PostgreSQL, rehearses the night on
+ * its last ones (each chunk's write rolled back), and writes nothing — the store is the same after it,
+ * the series' numbers and hashes included, and the night that follows bills every due contract, numbered
+ * from the series' first number, as it would have without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
@@ -20,9 +22,12 @@ async function snapshot(): Promise<unknown> {
     select 'invoice' as t, count(*)::text as n from invoice union all select 'invoice_line', count(*)::text from invoice_line
     union all select 'invoice_input', count(*)::text from invoice_input union all select 'case_part', count(*)::text from case_part
     union all select 'billing_run', count(*)::text from billing_run union all select 'billing_run_outcome', count(*)::text from billing_run_outcome
+    union all select 'invoice_vat', count(*)::text from invoice_vat union all select 'held_invoice', count(*)::text from held_invoice
     union all select 'instalment_plan', count(*)::text from instalment_plan union all select 'ledger_charge_billing', count(*)::text from ledger_charge_billing`.execute(t.store.db);
   const next = await t.store.db.selectFrom("contract_schedule").select(["contract_id", "next_billing_date"]).orderBy("contract_id").execute();
-  return { counts: counts.rows, next };
+  const series = await t.store.db.selectFrom("invoice_series").selectAll().orderBy("id").execute();
+  const contracts = await sql<{ id: string; version: string }>`select id, xmin::text as version from contract order by id`.execute(t.store.db);
+  return { counts: counts.rows, next, series, contracts: contracts.rows };
 }
 
 describe("the warm-up of a long-lived billing worker (issue 15)", () => {
@@ -39,6 +44,22 @@ describe("the warm-up of a long-lived billing worker (issue 15)", () => {
     const w = await warmUp(t.store, { date: DATE, chunks: 5, chunkSize: 10 });
     expect(w).toMatchObject({ date: DATE, chunks: 5, contracts: 50 });
     expect(w.cpuMicrosPerContract).toHaveLength(5);
+    expect(w.rehearsalError).toBeUndefined();
+    // The last REHEARSED_CHUNKS (4) chunks billed and rolled back on PostgreSQL (the COPY write); PGlite only computes.
+    expect(w.rehearsed).toBe(t.store.kind === "postgres" ? 4 * 10 : 0);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("rehearses every chunk asked, or none (rehearse: 0), the store unchanged either way", async () => {
+    const before = await snapshot();
+    const all = await warmUp(t.store, { date: DATE, chunks: 3, chunkSize: 10, rehearse: 3 });
+    expect(all).toMatchObject({ chunks: 3, contracts: 30, rehearsed: t.store.kind === "postgres" ? 30 : 0 });
+    const none = await warmUp(t.store, { date: DATE, chunks: 2, chunkSize: 10, rehearse: 0 });
+    expect(none).toMatchObject({ chunks: 2, contracts: 20, rehearsed: 0 });
+    // With the safety bounds a range brings (review), as a worker's warm-up computes.
+    const reviewed = await warmUp(t.store, { date: DATE, chunks: 2, chunkSize: 10, review: { enabled: true, maxCreditTtc: "500.00", maxFactor: "5", recentInvoices: 6, minHistory: 2 } });
+    expect(reviewed).toMatchObject({ chunks: 2, contracts: 20 });
+    expect(reviewed.rehearsalError).toBeUndefined();
     expect(await snapshot()).toEqual(before);
   });
 
@@ -51,10 +72,17 @@ describe("the warm-up of a long-lived billing worker (issue 15)", () => {
     expect(await warmUp(t.store, { date: DATE, chunks: 5, chunkSize: 10, signal: AbortSignal.abort() })).toMatchObject({ chunks: 0, contracts: 0 });
   });
 
-  it("the night after it bills every due contract", async () => {
+  it("the night after it bills every due contract, its invoices numbered from the series' first (gapless), its run the first", async () => {
     const s = await runBilling(t.store, { date: DATE, chunkSize: 10 });
     expect(s.contractsDone).toBe(CONTRACTS);
     expect(s.billed + s.failed + s.unchanged).toBe(CONTRACTS);
     expect(s.billed).toBeGreaterThan(0);
+    const numbers = await t.store.db.selectFrom("invoice").select(["series_id", "seq"]).orderBy("series_id").orderBy("seq").execute();
+    const bySeries = new Map<string, number[]>();
+    for (const n of numbers) bySeries.set(n.series_id, [...(bySeries.get(n.series_id) ?? []), Number(n.seq)]);
+    for (const seqs of bySeries.values()) expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const runs = await t.store.db.selectFrom("billing_run").select("id").execute();
+    expect(runs.map((r) => Number(r.id))).toEqual([s.runId]);
+    expect(s.runId).toBeGreaterThan(0);
   });
 });

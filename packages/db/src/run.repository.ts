@@ -278,28 +278,3 @@ export async function firstPlanContractOfRun(db: Kysely<Database> | Transaction<
 export async function storeClock(db: Kysely<Database> | Transaction<Database>): Promise<Date | string> {
   return (await sql<{ now: Date | string }>`select now() as now`.execute(db)).rows[0]!.now;
 }
-
-/** The run a rehearsed write's documents name: a row of this id exists only inside the rehearsal's transaction. */
-export const REHEARSAL_RUN_ID = 0;
-
-/** The sentinel a rehearsal throws to roll its transaction back. */
-const REHEARSED = Symbol("rehearsed");
-
-/**
- * Runs `write` in a transaction that is always rolled back (issue 15: a queue worker's warm-up runs the
- * night's write statements before the night, for V8 to compile them): they run on the store as a night's
- * do, under a run row of id {@link REHEARSAL_RUN_ID} that exists only inside the transaction, and nothing
- * of them stays — rows, numbers, the series' counters and hashes. Gives the error `write` threw, if any.
- */
-export async function rehearseWrite(db: Kysely<Database>, date: string, engineVersion: string, write: (trx: Transaction<Database>) => Promise<unknown>): Promise<Error | undefined> {
-  try {
-    await db.transaction().execute(async (trx) => {
-      await sql`insert into billing_run (id, run_date, engine_version) values (${REHEARSAL_RUN_ID}, ${date}, ${engineVersion})`.execute(trx);
-      await write(trx);
-      throw REHEARSED;
-    });
-  } catch (e) {
-    return e === REHEARSED ? undefined : (e as Error);
-  }
-  return undefined;
-}

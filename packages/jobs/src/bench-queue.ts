@@ -1,8 +1,7 @@
 /**
  * `pnpm bench --queue-workers`: the night billed by queue workers that outlive it (issue 15). The bench
  * starts W `billing worker` processes on the night's store, each warming up before it takes any range
- * (`--warm-up-chunks`, billing/night/warm-up.ts: the night's due contracts computed, their write rehearsed
- * and rolled back, nothing written),
+ * (`--warm-up-chunks`, billing/night/warm-up.ts: the night's due contracts computed, nothing written),
  * and starts the night's clock once every one of them is warm — as a supplier's workers are when its
  * cron queues the night. Each worker's CPU and peak memory over the night are read from /proc (the
  * warm-up's CPU is printed apart, outside the night). A script's measuring tool, not a billing component.
@@ -22,9 +21,6 @@ export interface WarmedUp {
   readonly pid: number;
   readonly chunks: number;
   readonly contracts: number;
-  /** Contracts whose write the warm-up rehearsed (rolled back). */
-  readonly rehearsed?: number;
-  readonly rehearsalError?: string;
   readonly seconds: number;
   readonly cpuMicrosPerContract: readonly number[];
 }
@@ -55,7 +51,7 @@ export async function startQueueWorkers(count: number, databaseUrl: string, date
       const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"])], {
         // The C allocator's settings of a forked worker (worker-module.ts), as docs/operations.md asks of a worker's service.
         env: { ...workerEnv(process.env, databaseUrl), BILLING_LOG_LEVEL: "info" },
-        stdio: ["ignore", process.env["BENCH_WORKER_STDOUT"] ? "inherit" : "ignore", "pipe"],
+        stdio: ["ignore", "ignore", "pipe"],
       });
       children.push(child);
       return warmUpOf(child);

@@ -143,7 +143,7 @@ try {
     queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks, o.keepState);
     for (const w of queueWorkers.warmedUp) {
       const per = w.cpuMicrosPerContract;
-      process.stdout.write(`queue worker ${w.pid}: warmed up in ${w.seconds.toFixed(2)} s on ${w.chunks} chunks (${w.contracts.toLocaleString("en-US")} contracts computed${w.rehearsed ? `, the write of ${w.rehearsed.toLocaleString("en-US")} rehearsed and rolled back` : ""}, nothing written${w.rehearsalError ? ` (a rehearsal failed: ${w.rehearsalError})` : ""}; CPU per contract ${per.length > 2 ? `${per[0]} µs first, ${per[per.length - 1]} µs last` : per.join(", ")}) — not in the night\n`);
+      process.stdout.write(`queue worker ${w.pid}: warmed up in ${w.seconds.toFixed(2)} s on ${w.chunks} chunks (${w.contracts.toLocaleString("en-US")} contracts computed, nothing written; CPU per contract ${per.length > 2 ? `${per[0]} µs first, ${per[per.length - 1]} µs last` : per.join(", ")}) — not in the night\n`);
     }
   }
   // The seeding's dirty pages written out before the night's clock starts (bench-floor.ts, checkpoint).

@@ -13,7 +13,7 @@
  * (the pure core), **write** them (one transaction per chunk), **account** each contract's outcome.
  */
 import { ENGINE_VERSION, rulesetFor } from "@billing/core";
-import { type ContractRow, REHEARSAL_RUN_ID, SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
+import { type ContractRow, SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
 import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
@@ -77,14 +77,6 @@ export interface RunOptions {
    * under stale statistics (query-plans.test.ts).
    */
   readonly analyzeWhileYoung?: boolean;
-  /**
-   * A rehearsal (a queue worker's warm-up, night/warm-up.ts): the range's first `chunks` chunks billed as a
-   * night bills them — selected, loaded, computed, written — each chunk's write in a transaction rolled
-   * back (`rehearseWrite`), so that nothing stays: no run opened or closed (its documents name the run
-   * REHEARSAL_RUN_ID, a row that exists only inside each rolled-back transaction), no ANALYZE, no charges
-   * step. For V8 to compile the night's code on the night's own path and objects before the night.
-   */
-  readonly rehearsal?: { readonly chunks: number };
 }
 
 /** The billing step stopped (e.g. the database went away); `summary` is what it had done by then. */
@@ -111,18 +103,17 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   // One prepared reference and stored-input memo for the run (issue 15) — or the process's, kept from its
   // earlier runs on the same reference, offers and engine version (process-memo.ts).
   const { hasher, prepared } = opts.memo?.compute(night.shared, engineVersion, opts.date) ?? freshCompute();
-  const rehearsal = opts.rehearsal;
-  const runId = rehearsal ? REHEARSAL_RUN_ID : (opts.runId ?? (await startRun(db, opts.date, engineVersion)));
+  const runId = opts.runId ?? (await startRun(db, opts.date, engineVersion));
   const encodeForCopy = writesByCopy(store);
   // The prepared reference is the run's, not a chunk's (issue 15): a chunk's memo missed on every subscription
   // period and energy date its predecessors had already derived.
   const compute: ComputeContext = { night, runId, engineVersion, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
-  const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>(), ...(rehearsal ? { rehearse: true } : {}) };
+  const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;
 
   // Plans that do not depend on luck on a young store (its first night): invoice analysed as it fills (night/young-tables.ts).
-  const young = opts.analyzeWhileYoung === false || rehearsal ? YoungTables.none() : await YoungTables.of(db);
+  const young = opts.analyzeWhileYoung === false ? YoungTables.none() : await YoungTables.of(db);
   // The month's line partitions before the first chunk (each process of a split night: the first makes
   // them in its own short transaction, the others find them), not inside a chunk's write.
   await ensureLinePartitions(db, [opts.date]);
@@ -130,11 +121,9 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     // Pipelined: chunk n+1 is read and computed while chunk n is being written (its own connection),
     // so the process does not sit idle waiting for the database. Writes stay strictly in order.
     let pending: Promise<void> = Promise.resolve();
-    const chargesStep = rehearsal ? false : (opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined));
+    const chargesStep = opts.chargesInvoices ?? (opts.afterId === undefined && opts.toId === undefined);
     const dueChunks = chargesStep === "only" ? noChunks() : selectDueChunks(db, opts.date, { chunkSize: opts.chunkSize ?? 1000, afterId: opts.afterId, toId: opts.toId });
-    let chunks = 0;
     for await (const chunk of dueChunks) {
-      if (rehearsal && chunks++ >= rehearsal.chunks) break;
       const { prepared, finish } = await loadAndCompute(db, compute, opts.date, chunk, review);
       await pending;
       pending = (async () => {
@@ -159,12 +148,12 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
     }
   } catch (e) {
     // The run cannot go on (e.g. the database went away): close it as failed, with what was done.
-    if (opts.runId === undefined && !rehearsal) await closeRun(db, runId, tally, "failed", (e as Error).message).catch(() => undefined);
+    if (opts.runId === undefined) await closeRun(db, runId, tally, "failed", (e as Error).message).catch(() => undefined);
     throw new RunStoppedError(`billing run #${runId} stopped: ${(e as Error).message}`, tally.summary(runId, opts.date, elapsed(), false), { cause: e });
   }
 
   const seconds = elapsed();
-  if (opts.runId === undefined && !rehearsal) await closeRun(db, runId, tally);
+  if (opts.runId === undefined) await closeRun(db, runId, tally);
   return tally.summary(runId, opts.date, seconds);
 }
 

@@ -133,14 +133,8 @@ export const DEFAULT_WARM_UP_CHUNKS = 16;
 /** The warm-up's log line: what it computed and how its CPU per contract converged (the bench waits for it). */
 function logWarmUp(w: WarmUpSummary, wanted: number): void {
   log().info(
-    {
-      event: "worker warmed up", pid: process.pid, date: w.date, chunks: w.chunks, contracts: w.contracts, rehearsed: w.rehearsed,
-      ...(w.rehearsalError !== undefined ? { rehearsalError: w.rehearsalError } : {}),
-      seconds: Number(w.seconds.toFixed(3)), cpuMicrosPerContract: w.cpuMicrosPerContract,
-    },
-    w.chunks > 0
-      ? `warmed up on ${w.chunks} chunks (${w.contracts} contracts due on ${w.date} computed, the write of ${w.rehearsed} rehearsed and rolled back: nothing written)`
-      : wanted === 0 ? "no warm-up (--warm-up-chunks 0)" : "no warm-up: no contract due within a month",
+    { event: "worker warmed up", pid: process.pid, date: w.date, chunks: w.chunks, contracts: w.contracts, seconds: Number(w.seconds.toFixed(3)), cpuMicrosPerContract: w.cpuMicrosPerContract },
+    w.chunks > 0 ? `warmed up on ${w.chunks} chunks (${w.contracts} contracts due on ${w.date}, nothing written)` : wanted === 0 ? "no warm-up (--warm-up-chunks 0)" : "no warm-up: no contract due within a month",
   );
 }
 

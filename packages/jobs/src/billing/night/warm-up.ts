@@ -5,20 +5,17 @@
  * (docs/performance.md, "the seventh pass"), so a night billed by fresh processes pays 2.5–3.5 s of
  * CPU per process that a process already warm does not.
  *
- * The warm-up runs the night's own steps on real contracts: **select** the chunks due on `date` (if
+ * The warm-up runs the night's own steps on real contracts — **select** the chunks due on `date` (if
  * none, a month later: every monthly contract is due by then), **load** their case data, **compute**
  * them with the core and encode them for the COPY write — with the settings a range's job brings
- * (`review`, `estimation`: `asQueued`) — and drops them; then it **rehearses** the night on its last
- * {@link REHEARSED_CHUNKS} chunks: `runBilling` itself, each chunk's write in a transaction rolled back
- * (`RunOptions.rehearsal`, db `rehearseWrite`), so that the write path and the night's loop are compiled
- * before the night as well (issue 15, the twelfth pass: docs/performance.md). Nothing stays: no run, no
- * invoice, no number — the series' counters and hashes are rolled back with the rest (only the invoice
- * id sequence moves on; ids need no gaplessness). While a rehearsed chunk's write lasts it holds what a
- * night's holds (its contracts' rows, the series row) for the milliseconds of its statements.
+ * (`review`, `estimation`, as `asQueued` gives them: the night's objects) — and stops there: nothing is
+ * written, no run is opened, no number taken, no lock held; its statements only read. What it computed
+ * is dropped. (A warm-up that also rehearsed the write, rolled back, was measured and set aside:
+ * docs/performance.md, "the twelfth pass".)
  */
 import { ENGINE_VERSION, dates } from "@billing/core";
-import { REHEARSAL_RUN_ID, SlabPool, type Store, writesByCopy } from "@billing/db";
-import { loadAndCompute, runBilling } from "../nightly-run.ts";
+import { SlabPool, type Store, writesByCopy } from "@billing/db";
+import { loadAndCompute } from "../nightly-run.ts";
 import type { ComputeContext } from "./compute.ts";
 import { loadNight } from "./load.ts";
 import { type ProcessMemo, freshCompute } from "./process-memo.ts";
@@ -35,12 +32,6 @@ export interface WarmUpOptions {
   readonly estimation?: EstimationSettings | undefined;
   /** The safety bounds the night's ranges will bring (`asQueued`): the warm-up computes with the same (default: none). */
   readonly review?: ReviewBounds | undefined;
-  /**
-   * Of the `chunks`, how many are billed as a night bills them, each chunk's write rolled back (default:
-   * {@link REHEARSED_CHUNKS}; 0: none, the warm-up only reads). PostgreSQL only (the COPY write): on
-   * PGlite every chunk is only computed.
-   */
-  readonly rehearse?: number;
   /**
    * The process's memo (process-memo.ts): what the warm-up parses and derives is kept for the runs the
    * process bills next, while the reference and offer rows, the engine version and the date are the same
@@ -59,21 +50,9 @@ export interface WarmUpSummary {
   /** The process's CPU (user + system) per contract of each chunk, in µs: how the warm-up converged. */
   readonly cpuMicrosPerContract: readonly number[];
   readonly seconds: number;
-  /** Contracts of the rehearsed chunks (their writes rolled back). */
-  readonly rehearsed: number;
-  /** Why the rehearsal stopped, if it failed (the warm-up goes on: the night reports its own errors). */
-  readonly rehearsalError?: string;
 }
 
-/**
- * Chunks of the warm-up billed as a night bills them, their writes rolled back (`RunOptions.rehearsal`),
- * after the chunks only computed: the night's path end to end — its loop, its write statements, its
- * objects — for V8 to compile before the night. Few, as each leaves a chunk's rolled-back rows for the
- * store to step over (autovacuum clears them).
- */
-export const REHEARSED_CHUNKS = 4;
-
-/** Warms `store`'s process up on `chunks` chunks of due contracts: computed, the last ones' writes rehearsed and rolled back. */
+/** Warms `store`'s process up on `chunks` chunks of due contracts, computed and encoded, never written. */
 export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpSummary> {
   const started = process.hrtime.bigint();
   const chunkSize = opts.chunkSize ?? 1000;
@@ -82,19 +61,15 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
   const date = wanted === 0 ? null : (await anyDue(store, opts.date)) ? opts.date : (await anyDue(store, later)) ? later : null;
   const perChunk: number[] = [];
   let contracts = 0;
-  let rehearsed = 0;
-  let rehearsalError: string | undefined;
   const review = opts.review?.enabled ? opts.review : undefined;
-  const rehearsals = writesByCopy(store) ? Math.min(wanted, opts.rehearse ?? REHEARSED_CHUNKS) : 0;
   if (date !== null) {
     const { db } = store;
     const encodeForCopy = writesByCopy(store);
     const night = await loadNight(db, date, opts.estimation, opts.memo);
     const { hasher, prepared } = opts.memo?.compute(night.shared, ENGINE_VERSION, date) ?? freshCompute();
-    const ctx: ComputeContext = { night, runId: REHEARSAL_RUN_ID, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
+    const ctx: ComputeContext = { night, runId: 0, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
     // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
-    const computeOnly = wanted - rehearsals;
-    for (let before = -1; perChunk.length < computeOnly && perChunk.length > before && !opts.signal?.aborted; ) {
+    for (let before = -1; perChunk.length < wanted && perChunk.length > before && !opts.signal?.aborted; ) {
       before = perChunk.length;
       for await (const chunk of selectDueChunks(db, date, { chunkSize })) {
         const cpu0 = process.cpuUsage();
@@ -103,38 +78,11 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
         const cpu = process.cpuUsage(cpu0);
         contracts += chunk.length;
         perChunk.push(Math.round((cpu.user + cpu.system) / chunk.length));
-        if (perChunk.length >= computeOnly || opts.signal?.aborted) break;
-      }
-    }
-    // Then the rehearsal: the night's own run over the first due chunks, each chunk's write rolled back.
-    for (let done = 0, before = -1; done < rehearsals && done > before && !opts.signal?.aborted && rehearsalError === undefined; ) {
-      before = done;
-      let cpu0 = process.cpuUsage();
-      let counted = 0;
-      try {
-        await runBilling(store, {
-          date, chunkSize, estimation: opts.estimation, ...(review ? { review } : {}), memo: opts.memo, rehearsal: { chunks: rehearsals - done },
-          onProgress: (p) => {
-            const n = p.contractsDone - counted;
-            if (n <= 0) return;
-            const cpu = process.cpuUsage(cpu0);
-            cpu0 = process.cpuUsage();
-            perChunk.push(Math.round((cpu.user + cpu.system) / n));
-            counted = p.contractsDone;
-            contracts += n;
-            rehearsed += n;
-            done++;
-          },
-        });
-      } catch (e) {
-        rehearsalError = (e as Error).message;
+        if (perChunk.length >= wanted || opts.signal?.aborted) break;
       }
     }
   }
-  return {
-    date, chunks: perChunk.length, contracts, cpuMicrosPerContract: perChunk, seconds: Number(process.hrtime.bigint() - started) / 1e9, rehearsed,
-    ...(rehearsalError !== undefined ? { rehearsalError } : {}),
-  };
+  return { date, chunks: perChunk.length, contracts, cpuMicrosPerContract: perChunk, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
 /** Whether any contract is due on `date` (one keyset page of one row). */

@@ -21,13 +21,11 @@ import {
   lockContractsForBilling,
   recordChargeBillings,
   recordOutcomes,
-  rehearseWrite,
   setNextBillingDates,
   storeCaseParts,
   switchToMonthly,
 } from "@billing/db";
-import type { Kysely, Transaction } from "kysely";
-import { ENGINE_VERSION } from "@billing/core";
+import type { Kysely } from "kysely";
 import { log } from "../../log.ts";
 import { type ContractResult, NO_SMOOTHED } from "./types.ts";
 
@@ -37,8 +35,6 @@ export interface WriteContext {
   readonly date: string;
   /** Hashes of the offer and reference parts stored by earlier chunks (not sent again). */
   readonly knownParts: Set<string>;
-  /** A rehearsal (RunOptions.rehearsal): each chunk's write runs in a transaction rolled back; nothing stays. */
-  readonly rehearse?: boolean;
 }
 
 /** A unique violation: the document (contract, kind, billing date) or plan is already stored. */
@@ -106,50 +102,40 @@ export function asOfNow(p: ContractResult, now: { row: ContractRow; events: numb
  * it is set aside, not issued).
  */
 export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, computed: readonly ContractResult[]): Promise<readonly ContractResult[]> {
-  if (ctx.rehearse) {
-    // The case parts too are written inside the rolled-back transaction (issueInvoices, none known).
-    let batch: readonly ContractResult[] = [];
-    const failed = await rehearseWrite(db, ctx.date, ENGINE_VERSION, async (trx) => void (batch = await writeInTransaction(trx, ctx, computed)));
-    if (failed !== undefined) throw failed;
-    return batch;
-  }
+  let batch = computed;
   await storeCaseParts(db, computed.flatMap((p) => p.invoices), ctx.knownParts);
-  const batch = await db.transaction().execute((trx) => writeInTransaction(trx, ctx, computed));
+  await db.transaction().execute(async (trx) => {
+    const now = await lockContractsForBilling(trx, computed.map((p) => p.contract));
+    batch = computed.map((p) => asOfNow(p, now.get(p.contract.id)));
+    // What does not depend on the invoices' numbers is written before issueInvoices takes the series
+    // lock (held to the commit): the other workers wait for that lock, not for these statements.
+    const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
+    if (switched.length > 0) await switchToMonthly(trx, switched);
+    await setNextBillingDates(
+      trx,
+      batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
+    );
+    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
+    const issued = batch.flatMap((p) => p.invoices);
+    const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
+    await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
+    const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
+    if (smoothed.length > 0) {
+      await issueSmoothedDocuments(trx, {
+        plans: smoothed.flatMap((p) => p.smoothed.plans),
+        notices: smoothed.flatMap((p) => p.smoothed.notices),
+        readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
+      }, ctx.runId);
+    }
+    const held = batch.filter((p) => p.held !== undefined);
+    if (held.length > 0) {
+      await insertHeldInvoices(trx, held.map((p) => ({
+        runId: ctx.runId, contractId: p.contract.id, runDate: ctx.date, fromBillingDate: p.contract.next_billing_date,
+        totalTtc: p.held!.totalTtc, reason: p.held!.reason, documents: p.held!.documents,
+      })));
+    }
+  });
   for (const inv of batch.flatMap((p) => p.invoices)) for (const part of Object.values(isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts)) ctx.knownParts.add(part.hash);
-  return batch;
-}
-
-/** {@link writeDocuments}'s transaction: every statement of a chunk's write, in `trx`. */
-async function writeInTransaction(trx: Transaction<Database>, ctx: WriteContext, computed: readonly ContractResult[]): Promise<readonly ContractResult[]> {
-  const now = await lockContractsForBilling(trx, computed.map((p) => p.contract));
-  const batch = computed.map((p) => asOfNow(p, now.get(p.contract.id)));
-  // What does not depend on the invoices' numbers is written before issueInvoices takes the series
-  // lock (held to the commit): the other workers wait for that lock, not for these statements.
-  const switched = batch.filter((p) => p.switchedToMonthly).map((p) => p.contract.id);
-  if (switched.length > 0) await switchToMonthly(trx, switched);
-  await setNextBillingDates(
-    trx,
-    batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
-  );
-  await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
-  const issued = batch.flatMap((p) => p.invoices);
-  const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
-  await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
-  const smoothed = batch.filter((p) => p.smoothed !== NO_SMOOTHED);
-  if (smoothed.length > 0) {
-    await issueSmoothedDocuments(trx, {
-      plans: smoothed.flatMap((p) => p.smoothed.plans),
-      notices: smoothed.flatMap((p) => p.smoothed.notices),
-      readjustments: smoothed.flatMap((p) => p.smoothed.readjustments),
-    }, ctx.runId);
-  }
-  const held = batch.filter((p) => p.held !== undefined);
-  if (held.length > 0) {
-    await insertHeldInvoices(trx, held.map((p) => ({
-      runId: ctx.runId, contractId: p.contract.id, runDate: ctx.date, fromBillingDate: p.contract.next_billing_date,
-      totalTtc: p.held!.totalTtc, reason: p.held!.reason, documents: p.held!.documents,
-    })));
-  }
   return batch;
 }
 

@@ -5,6 +5,8 @@
  * and starts the night's clock once every one of them is warm — as a supplier's workers are when its
  * cron queues the night. Each worker's CPU and peak memory over the night are read from /proc (the
  * warm-up's CPU is printed apart, outside the night). A script's measuring tool, not a billing component.
+ * `BENCH_WORKER_STDOUT=1` lets the workers' stdout through (V8's `--trace-opt`/`--trace-deopt`, given to
+ * the bench's node, reach the workers through execArgv: docs/performance.md, the twelfth pass).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { workerEnv } from "./worker-module.ts";
@@ -51,7 +53,7 @@ export async function startQueueWorkers(count: number, databaseUrl: string, date
       const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"])], {
         // The C allocator's settings of a forked worker (worker-module.ts), as docs/operations.md asks of a worker's service.
         env: { ...workerEnv(process.env, databaseUrl), BILLING_LOG_LEVEL: "info" },
-        stdio: ["ignore", "ignore", "pipe"],
+        stdio: ["ignore", process.env["BENCH_WORKER_STDOUT"] ? "inherit" : "ignore", "pipe"],
       });
       children.push(child);
       return warmUpOf(child);

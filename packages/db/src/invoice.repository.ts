@@ -258,7 +258,11 @@ async function issueItems<T extends IssueFields & { readonly documentJson: strin
   // The "issued means closed" triggers keep each statement's rows as a transition table (migration
   // 0031): a chunk's lines (about 4 MB) stay in memory for this transaction instead of a temporary file.
   await sql`select ensure_invoice_line_partitions(${issueDates}::date[]), set_config('work_mem', '32MB', true)`.execute(trx);
-  await write.details(order.map((item) => ({ id: idOf.get(item)!, item })));
+  // `item` before `id` in these literals (and `number` before `id` below): V8 shares the hidden classes of
+  // objects whose first property is `id` along one transition, and a number stored there first makes every
+  // object that starts with a string `id` — the night's contracts, customers, offers — change its field
+  // representation, dropping the core's code optimised on them (issue 15, the twelfth pass).
+  await write.details(order.map((item) => ({ item, id: idOf.get(item)! })));
 
   const numbered: Numbered<T>[] = [];
   const seriesUpdates: { id: string; seq: number; hash: string }[] = [];
@@ -308,8 +312,8 @@ async function issueItems<T extends IssueFields & { readonly documentJson: strin
   }
 
   return numbered.map((n) => ({
-    id: n.id,
     number: n.number,
+    id: n.id,
     seriesId: n.seriesId,
     seq: n.seq,
     hash: n.hash,

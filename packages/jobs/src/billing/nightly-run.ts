@@ -16,7 +16,7 @@ import { ENGINE_VERSION, rulesetFor } from "@billing/core";
 import { type ContractRow, SlabPool, type Store, ensureLinePartitions, startRun, writesByCopy } from "@billing/db";
 import { RunTally, closeRun } from "./night/account.ts";
 import { computeChargesInvoices, selectEndedWithCharges } from "./night/charges.ts";
-import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, computeOf, finishContract, needsHistory } from "./night/compute.ts";
+import { type ChunkFinish, type ComputeContext, chunkFinish, computeChunk, computeContextOf, computeOf, finishContract, needsHistory } from "./night/compute.ts";
 import { loadChunk, loadEstimationReads, loadNight } from "./night/load.ts";
 import { type ProcessMemo, freshCompute } from "./night/process-memo.ts";
 import { selectDueChunks } from "./night/select.ts";
@@ -107,7 +107,7 @@ export async function runBilling(store: Store, opts: RunOptions): Promise<RunSum
   const encodeForCopy = writesByCopy(store);
   // The prepared reference is the run's, not a chunk's (issue 15): a chunk's memo missed on every subscription
   // period and energy date its predecessors had already derived.
-  const compute: ComputeContext = { night, runId, engineVersion, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
+  const compute: ComputeContext = computeContextOf(night, runId, engineVersion, { hasher, prepared }, encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined);
   const write: WriteContext = { runId, date: opts.date, knownParts: new Set<string>() };
   const tally = new RunTally();
   const review = opts.review?.enabled ? opts.review : undefined;

@@ -60,6 +60,21 @@ export interface ComputeContext {
   readonly slabs?: SlabPool;
 }
 
+/**
+ * The run's {@link ComputeContext}, made here for the night (runBilling) and the warm-up alike: one object
+ * literal, so that V8's generalisation of its fields at the literal's second creation happens in the warm-up
+ * (warm-up.ts makes it twice), not at the night's first chunk (issue 15, the twelfth pass).
+ */
+export function computeContextOf(
+  night: NightData,
+  runId: number,
+  engineVersion: string,
+  shared: { readonly hasher: InputHasher; readonly prepared: PreparedReference },
+  slabs: SlabPool | undefined,
+): ComputeContext {
+  return { night, runId, engineVersion, hasher: shared.hasher, encodeForCopy: slabs !== undefined, slabs, prepared: shared.prepared };
+}
+
 /** R2 data of one contract. */
 export interface ContractRows {
   readonly customer: CaseCustomerRow | undefined;

@@ -16,7 +16,7 @@
 import { ENGINE_VERSION, dates } from "@billing/core";
 import { SlabPool, type Store, writesByCopy } from "@billing/db";
 import { loadAndCompute } from "../nightly-run.ts";
-import type { ComputeContext } from "./compute.ts";
+import { type ComputeContext, computeContextOf } from "./compute.ts";
 import { loadNight } from "./load.ts";
 import { type ProcessMemo, freshCompute } from "./process-memo.ts";
 import { selectDueChunks } from "./select.ts";
@@ -65,9 +65,17 @@ export async function warmUp(store: Store, opts: WarmUpOptions): Promise<WarmUpS
   if (date !== null) {
     const { db } = store;
     const encodeForCopy = writesByCopy(store);
+    // The night's data and compute context made twice, as the night's ranges will make them again: V8
+    // records the classes of an object literal's fields at its first creation and generalises them at
+    // its second; made once here, that second creation was the night's first chunk, and V8 dropped the
+    // code it had optimised on them (computeContract, buildCase, monthlyInvoice…: docs/performance.md,
+    // the twelfth pass).
+    await loadNight(db, date, opts.estimation, opts.memo);
     const night = await loadNight(db, date, opts.estimation, opts.memo);
-    const { hasher, prepared } = opts.memo?.compute(night.shared, ENGINE_VERSION, date) ?? freshCompute();
-    const ctx: ComputeContext = { night, runId: 0, engineVersion: ENGINE_VERSION, hasher, encodeForCopy, slabs: encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined, prepared };
+    const shared = opts.memo?.compute(night.shared, ENGINE_VERSION, date) ?? freshCompute();
+    const slabs = encodeForCopy ? (opts.memo?.slabs ?? new SlabPool()) : undefined;
+    computeContextOf(night, 0, ENGINE_VERSION, shared, slabs);
+    const ctx: ComputeContext = computeContextOf(night, 0, ENGINE_VERSION, shared, slabs);
     // The due chunks again while fewer than wanted, as long as a pass finds any (a night may bill them meanwhile).
     for (let before = -1; perChunk.length < wanted && perChunk.length > before && !opts.signal?.aborted; ) {
       before = perChunk.length;

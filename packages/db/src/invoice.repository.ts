@@ -380,7 +380,10 @@ async function insertDetailRows(trx: Transaction<Database>, items: readonly { re
  * fails is the same row its next invoice would store.
  */
 export async function storeCaseParts(db: Kysely<Database>, invoices: readonly (NewInvoice | EncodedInvoice)[], known: Set<string>): Promise<void> {
-  const shared = invoices.map((inv) => (isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts));
+  // A literal grown by push, not invoices.map: V8's optimised map makes a holey array where its builtin
+  // makes a packed one, and this code, first optimised in the night, was dropped at once (issue 15).
+  const shared: IssueFields["sharedParts"][] = [];
+  for (const inv of invoices) shared.push(isEncoded(inv) ? inv.sharedParts : inv.input.sharedParts);
   if (!shared.some((parts) => Object.values(parts).some((part) => !known.has(part.hash)))) return;
   await db.transaction().execute((trx) => writeCaseParts(trx, shared, known));
   for (const parts of shared) for (const part of Object.values(parts)) known.add(part.hash);

@@ -111,7 +111,7 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
       // (in memory; the stored input keeps them only for an estimated invoice, and a smoothed plan
       // without history takes them, CGV 6.1).
       stationDays: stationDaysFromRows(rows.station),
-      estimation: { ...night.estimation, peerAverages: night.peersOf(contract.price_option, contract.subscribed_kva) },
+      estimation: { ...night.estimation, peerAverages: night.peers.of(contract.price_option, contract.subscribed_kva) },
       lastIndexes: lastIndexesFromRows(rows.billed),
       pendingCharges: rows.pendingCharges,
       events: rows.events,
@@ -119,7 +119,7 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
     });
     // R8 · CGV 4: after a price option change, R2's peer averages are those of the option in force on the run date.
     const option = priceOptionAt(built, night.date);
-    const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: night.peersOf(option, contract.subscribed_kva) } };
+    const c = option === contract.price_option ? built : { ...built, estimation: { ...built.estimation, peerAverages: night.peers.of(option, contract.subscribed_kva) } };
     if (contract.billing_mode === "smoothed") return computeSmoothed(ctx, contract, c);
     const out = dueInvoices(c, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
     if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
@@ -221,10 +221,15 @@ export function chunkFinish(ctx: ComputeContext, review: ReviewBounds | undefine
  */
 export function computeChunk(ctx: ComputeContext, data: ChunkData, finish: ChunkFinish): ContractResult[] {
   const chunk: ComputeContext = ctx.prepared === undefined ? { ...ctx, prepared: prepareReference() } : ctx;
-  return data.contracts.map((k) => {
+  // A literal grown by push, not data.contracts.map: V8's optimised map makes a holey array where its
+  // builtin makes a packed one, and the write's code, optimised on one, was dropped on the other in the
+  // night (docs/performance.md, "the thirteenth pass").
+  const results: ContractResult[] = [];
+  for (const k of data.contracts) {
     const p = computeOf(chunk, data, k);
-    return needsHistory(p) ? p : finishContract(p, data, finish);
-  });
+    results.push(needsHistory(p) ? p : finishContract(p, data, finish));
+  }
+  return results;
 }
 
 /**

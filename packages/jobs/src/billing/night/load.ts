@@ -57,8 +57,8 @@ export interface NightData {
   readonly reference: Case["reference"];
   /** The offer's parsed prices; throws what parsing it threw (then every contract of the offer fails with it). */
   readonly offerFor: (offerId: string) => Case["offer"];
-  /** R2 3.3: the peer averages of a price option and subscribed power (its kVA band). */
-  readonly peersOf: (option: string, kva: number) => PeerAverage[];
+  /** R2 3.3: the peer averages known on the run date, by price option and subscribed power (its kVA band). */
+  readonly peers: NightPeers;
   readonly estimation: EstimationSettings | undefined;
   /** The parsed reference and offers (kept by a process memo while the rows are the same, process-memo.ts). */
   readonly shared: SharedNight;
@@ -73,14 +73,27 @@ export async function loadNight(db: Kysely<Database>, date: string, estimation: 
   const [referenceRows, offerRows, peerRows] = await Promise.all([loadReference(db), loadOffers(db), loadPeerAverages(db, date)]);
   const build = (fingerprint: string): SharedNight => ({ fingerprint, reference: referenceFromRows(referenceRows), offerFor: offerParser(offerRows) });
   const shared = memo === undefined ? build("") : memo.night(JSON.stringify([referenceRows, offerRows]), build);
-  const peersByOption = new Map<string, PeerAverage[]>();
-  const peersOf = (option: string, kva: number): PeerAverage[] => {
-    const key = `${option}|${kvaBandOf(kva)}`;
-    let list = peersByOption.get(key);
-    if (!list) peersByOption.set(key, (list = peerAveragesFromRows(peerRows, option, kvaBandOf(kva))));
+  return { date, reference: shared.reference, offerFor: shared.offerFor, peers: new NightPeers(peerRows), estimation, shared };
+}
+
+/**
+ * R2 3.3: a night's peer averages, grouped by price option and kVA band the first time a contract asks.
+ * A class, not a closure made per run: a closure per run is a new call target at every run, and V8 dropped
+ * the code of `computeContract` optimised on the warm-up's (docs/performance.md, "the thirteenth pass").
+ */
+export class NightPeers {
+  readonly #byKey = new Map<string, PeerAverage[]>();
+
+  constructor(private readonly rows: Parameters<typeof peerAveragesFromRows>[0]) {}
+
+  /** The peer averages of `option` for a subscribed power of `kva` (its band). */
+  of(option: string, kva: number): PeerAverage[] {
+    const band = kvaBandOf(kva);
+    const key = `${option}|${band}`;
+    let list = this.#byKey.get(key);
+    if (list === undefined) this.#byKey.set(key, (list = peerAveragesFromRows(this.rows, option, band)));
     return list;
-  };
-  return { date, reference: shared.reference, offerFor: shared.offerFor, peersOf, estimation, shared };
+  }
 }
 
 /** Each offer's prices parsed the first time a contract asks for them; a parse error is kept and thrown again. */
@@ -170,21 +183,34 @@ export async function loadEstimationReads(db: Kysely<Database>, date: string, ro
  */
 export async function loadChunk(db: Kysely<Database>, date: string, chunk: readonly ContractRow[], review: ReviewBounds | undefined): Promise<ChunkData> {
   const received = { receivedBy: date };
-  const ids = chunk.map((c) => c.id);
-  const earliest = chunk.reduce((m, c) => (c.next_billing_date! < m ? c.next_billing_date! : m), date);
-  const smoothedIds = chunk.filter((c) => c.billing_mode === "smoothed").map((c) => c.id);
-  const smoothedSet = new Set(smoothedIds);
-  const estimatedRows = chunk.filter(estimated);
-  const estimatedSet = new Set(estimatedRows.map((c) => c.id));
-  const shortIds = smoothedIds.length === 0 && estimatedRows.length === 0 ? ids : ids.filter((id) => !smoothedSet.has(id) && !estimatedSet.has(id));
-  const lastBilling = chunk.map((k) => ({ id: k.id, billingDate: lastBillingDateOf(k) }));
+  // The chunk's lists in one pass, each array a literal grown by push — not filter/map: V8's optimised
+  // filter/map make holey arrays where its builtins make packed ones, so loadChunk (called once a chunk,
+  // optimised late in the warm-up) was dropped at the night's first chunk and compiled again there
+  // (docs/performance.md, "the thirteenth pass").
+  const ids: string[] = [];
+  const smoothedIds: string[] = []; // need a plan and a longer history of reads
+  const estimatedRows: ContractRow[] = []; // R2: may be estimated (a year of history, station days)
+  const shortIds: string[] = []; // the others: the short read window
+  const customerIds = new Set<string>();
+  const lastBilling: { id: string; billingDate: string }[] = [];
+  let earliest = date;
+  for (const k of chunk) {
+    ids.push(k.id);
+    customerIds.add(k.customer_id);
+    if (k.next_billing_date! < earliest) earliest = k.next_billing_date!;
+    if (k.billing_mode === "smoothed") smoothedIds.push(k.id);
+    else if (estimated(k)) estimatedRows.push(k);
+    else shortIds.push(k.id);
+    const billingDate = lastBillingDateOf(k);
+    if (billingDate !== null) lastBilling.push({ id: k.id, billingDate });
+  }
   const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
-    loadCustomers(db, [...new Set(chunk.map((c) => c.customer_id))]),
+    loadCustomers(db, [...customerIds]),
     loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), date, received),
     smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), date, received),
     loadEstimationData(db, date, estimatedRows, earliest),
     smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
-    loadBilledIndexes(db, lastBilling.filter((x): x is { id: string; billingDate: string } => x.billingDate !== null)),
+    loadBilledIndexes(db, lastBilling),
     // R3/R4 charges: on a monthly contract's next invoice, on a smoothed one's next true-up.
     loadPendingCharges(db, ids, date),
     // R8: contract events (switches, terminations, power changes…) of the chunk, one indexed query.

@@ -99,9 +99,25 @@ export async function recordRangeAttemptFailed(db: Db, jobKey: string, o: { last
     .where("job_key", "=", jobKey).execute();
 }
 
-/** The range is billed. */
+/**
+ * The channel a range's end is announced on (its job key as payload): the waiting `billing run --queue`
+ * listens to it and sees the run's end at once instead of at its next poll (issue 15).
+ */
+export const RANGE_DONE_CHANNEL = "billing_range_done";
+
+/** The range is billed; its end announced on {@link RANGE_DONE_CHANNEL} (delivered when this statement commits). */
 export async function recordRangeDone(db: Db, jobKey: string): Promise<void> {
-  await db.updateTable("billing_run_range").set({ state: "done", finished_at: sql<Date>`now()` }).where("job_key", "=", jobKey).execute();
+  await sql`with done as (update billing_run_range set state = 'done', finished_at = now() where job_key = ${jobKey} returning job_key)
+    select pg_notify(${RANGE_DONE_CHANNEL}, job_key) from done`.execute(db);
+}
+
+/**
+ * Whether every range of the run is billed (done). The queue deletes a range's job once its task has
+ * returned — a few milliseconds after the range is recorded done: the waiter ends on this too.
+ */
+export async function allRangesDone(db: Db, runId: number): Promise<boolean> {
+  const r = await sql<{ done: boolean | null }>`select bool_and(state = 'done') as done from billing_run_range where run_id = ${runId}`.execute(db);
+  return r.rows[0]?.done === true;
 }
 
 /** Workers whose last beat is within the stale-after bound. */

@@ -17,6 +17,7 @@ import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "
 import { runBilling } from "../billing/nightly-run.ts";
 import { QueueGaveUpError, asQueued, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
+import { listenForRangesDone } from "../queue/range-done.ts";
 import type { WarmUpSummary } from "../billing/night/warm-up.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis } from "./context.ts";
 import { log } from "../log.ts";
@@ -62,7 +63,11 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
     const interrupted = await markDeadRunsInterrupted(store.db, run.runId, store.kind);
     if (interrupted.length > 0) o.onInterrupted?.(interrupted);
   }
-  const utils = await makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 });
+  // The waiter's own connections: the queue's utilities (healing) and a LISTEN for the ranges' ends.
+  const [utils, wakeup] = await Promise.all([
+    makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 }),
+    listenForRangesDone(connectionString),
+  ]);
   const seen = new Map<string, RangeState["state"]>();
   const closeAs = async (status: "finished" | "failed", reason?: string) => {
     const summary = await runSummaryOf(store, run.runId, date, Number(process.hrtime.bigint() - started) / 1e9);
@@ -83,6 +88,7 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
       date,
       onPoll: o.onProgress,
       utils,
+      wakeup,
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
       ...(o.staleAfterMs !== undefined ? { staleAfterMs: o.staleAfterMs } : {}),
       ...(o.giveUpAfterMs !== undefined ? { giveUpAfterMs: o.giveUpAfterMs } : {}),
@@ -109,7 +115,7 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
     if (e instanceof QueueGaveUpError) await closeAs("failed", (e as Error).message);
     throw e;
   } finally {
-    await utils.release();
+    await Promise.all([utils.release(), wakeup.close()]);
   }
   // R3/R4/R9 after R8: the ranges cover the due contracts only; the ended contracts' charges invoices once, here.
   if (failed.length === 0) await runBilling(store, { date, runId: run.runId, chunkSize: o.chunkSize, chargesInvoices: "only" });

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { NO_COUNTS, openStore, rangeProgress, recordRangeProgress, reportedRunProgress, runWrittenCounts } from "@billing/db";
+import { NO_COUNTS, RANGE_DONE_CHANNEL, allRangesDone, openStore, rangeProgress, recordRangeDone, recordRangeProgress, reportedRunProgress, runWrittenCounts } from "@billing/db";
 import { type TestStore, openTestStore } from "@billing/db/testing";
 import { runBilling, type RunSummary } from "../billing/nightly-run.ts";
 import { runCommand } from "../commands/run.ts";
 import { UsageError } from "../commands/context.ts";
 import { seedDemo } from "../demo/seed.ts";
+import { listenForRangesDone, timerOnly } from "./range-done.ts";
 import { MAX_ATTEMPTS, type EnqueuedRun, enqueueRun, jobKeyOf, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "./nightly-queue.ts";
 
 const databaseUrl = process.env["DATABASE_URL"];
@@ -168,6 +169,50 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     expect(summary.dunning).toBeDefined();
     const closed = await queued.store.db.selectFrom("billing_run").selectAll().where("id", "=", summary.runId).executeTakeFirstOrThrow();
     expect(closed).toMatchObject({ status: "finished", contracts_billed: summary.billed, contracts_failed: summary.failed, invoices: summary.invoices, lines: summary.lines });
+  });
+
+  it("issue 15: a range recorded done is announced and ends the waiter's pause at once; a run whose ranges are all done ends before the queue deletes their jobs", async () => {
+    const date = "2027-03-25";
+    const queuedRun = await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 2, logger: quiet });
+    expect(queuedRun.jobKeys).toHaveLength(2);
+    const wakeup = await listenForRangesDone(queued.url!);
+    try {
+      // No worker runs: the waiter looks, finds both ranges queued, and pauses for a minute…
+      const started = Date.now();
+      let looks = 0;
+      const waiting = waitForRun(queued.store, queuedRun, { date, pollMs: 60_000, wakeup, onRanges: () => looks++ });
+      while (looks === 0) await new Promise((r) => setTimeout(r, 10));
+      // …until each range is recorded done, as a worker does before its task returns (the jobs stay queued here).
+      for (const key of queuedRun.jobKeys) await recordRangeDone(queued.store.db, key);
+      expect(await waiting).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await queueRows(`billing:${date}:`)).map((r) => r.key)).toEqual(queuedRun.jobKeys);
+      expect(await allRangesDone(queued.store.db, queuedRun.runId)).toBe(true);
+      // One range still queued: not done (and a run of no range is not done either).
+      await sql`update billing_run_range set state = 'queued' where job_key = ${queuedRun.jobKeys[1]!}`.execute(queued.store.db);
+      expect(await allRangesDone(queued.store.db, queuedRun.runId)).toBe(false);
+      expect(await allRangesDone(queued.store.db, 123_456)).toBe(false);
+    } finally {
+      await wakeup.close();
+      for (const key of queuedRun.jobKeys) await sql`select graphile_worker.remove_job(${key})`.execute(queued.store.db);
+    }
+  });
+
+  it("issue 15: without a LISTEN the waiter's pause is its timer; an announcement heard before a pause ends the next one at once", async () => {
+    expect(await listenForRangesDone("postgres://nobody@127.0.0.1:1/none")).toBe(timerOnly);
+    const wakeup = await listenForRangesDone(queued.url!);
+    try {
+      await sql`select pg_notify(${RANGE_DONE_CHANNEL}, 'billing:test')`.execute(queued.store.db);
+      await new Promise((r) => setTimeout(r, 200)); // delivered before the pause starts
+      const started = Date.now();
+      await wakeup.pause(60_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      const paused = Date.now();
+      await wakeup.pause(150); // nothing announced since: the timer
+      expect(Date.now() - paused).toBeGreaterThanOrEqual(140);
+    } finally {
+      await wakeup.close();
+    }
   });
 
   it("billing run --queue refuses the embedded store and --workers with a usage error", async () => {

@@ -34,6 +34,7 @@ import {
   recordRangeAttemptFailed,
   rangeProgress,
   recordRangeDone,
+  allRangesDone,
   recordRangeProgress,
   recordRangeRunning,
   reportedRunProgress,
@@ -46,6 +47,7 @@ import { type WarmUpOptions, type WarmUpSummary, warmUp } from "../billing/night
 import { log } from "../log.ts";
 import { cpuSampler } from "../worker-cpu.ts";
 import { DEFAULT_BEAT_EVERY_MS, DEFAULT_STALE_AFTER_MS, type HealedWorker, type RangeState, healQueue, rangeStatesOf, startHeartbeat } from "./queue-health.ts";
+import { type Wakeup, timerOnly } from "./range-done.ts";
 
 export const BILL_RANGE = "bill_range";
 /** Attempts of one range before the queue gives up on it (then `billing run --queue` reports it and fails). */
@@ -253,6 +255,8 @@ export interface WaitOptions {
   readonly giveUpAfterMs?: number;
   /** The queue's utilities, to unlock silent workers' jobs (default: none: no healing by the waiter). */
   readonly utils?: WorkerUtils;
+  /** The pause between two looks, ended early by a range announced done (range-done.ts; default: a timer of `pollMs`). */
+  readonly wakeup?: Wakeup;
 }
 
 /**
@@ -270,7 +274,10 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
   for (;;) {
     // Every poll: the run's jobs only (a few rows of the queue), so its end is seen within `pollMs`.
     const jobs = await queueJobsWithPrefix(store.db, jobKeyPrefix(opts.date, run.runId));
-    const ended = jobs.every(exhausted);
+    // Every range recorded done: the run is over, whether or not the queue has deleted their jobs yet
+    // (it does once each task has returned, a few milliseconds after the range's announcement).
+    const allDone = !jobs.every(exhausted) && (await allRangesDone(store.db, run.runId));
+    const ended = allDone || jobs.every(exhausted);
     // Every `lookEveryMs`, and once at the end: healing, progress, the ranges' states, the give-up bound.
     if (ended || lookedAt === undefined || Date.now() - lookedAt >= lookEveryMs) {
       lookedAt = Date.now();
@@ -282,7 +289,7 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
       opts.onPoll?.(progress);
       const ranges = await rangeStatesOf(store.db, run.runId, { staleAfterMs });
       opts.onRanges?.(ranges);
-      if (ended) return jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
+      if (ended) return allDone ? [] : jobs.map((j) => ({ jobKey: j.key, attempts: j.attempts, lastError: j.last_error }));
       const sign = JSON.stringify([progress.contractsDone, jobs.map((j) => [j.key, j.attempts]), ranges.map((r) => [r.state, r.attempts])]);
       if (sign !== lastSign) {
         lastSign = sign;
@@ -299,7 +306,7 @@ export async function waitForRun(store: Store, run: EnqueuedRun, opts: WaitOptio
         );
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await (opts.wakeup ?? timerOnly).pause(pollMs);
   }
 }
 

@@ -4,6 +4,7 @@
  * never on a store whose statistics already count that many. (What it prevents: vacuumed-store.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { type TestStore, openTestStore } from "@billing/db/testing";
 import { seedDemo } from "../../demo/seed.ts";
 import { runBilling } from "../nightly-run.ts";
@@ -77,5 +78,13 @@ describe("the tables a young store's night fills, analysed as it fills them (iss
     }
     // The run's own count (10, then 20, 40) would have analysed again at 20.
     expect(analysesAt).toEqual([10]);
+  });
+
+  it("statistics another process refreshed since the run started (its ANALYZE ran while this one's was skipped): no ANALYZE more", async () => {
+    // The table holds the 40 invoices of the test above; another process analyses it after this run read 0.
+    const young = YoungTables.fromCounts(new Map([["invoice", 0], ["instalment_plan", 0]]), 20);
+    await sql`analyze invoice`.execute(t.store.db);
+    for (const written of [10, 20, 40, 80]) await young.afterChunk(t.store.db, written);
+    expect(young.analyses).toBe(0);
   });
 });

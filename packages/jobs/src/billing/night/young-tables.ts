@@ -71,6 +71,12 @@ export class YoungTables {
    */
   async afterChunk(db: Store["db"], invoicesWritten: number): Promise<void> {
     if (invoicesWritten < this.#next) return;
+    // Another process may have analysed since (a split night: the other worker's ANALYZE, running when
+    // this one's was skipped): statistics that already count YOUNG_ROWS end the schedule without one more.
+    if (Math.max(...(await plannedRowCounts(db, this.tables)).values()) >= this.youngRows) {
+      this.#next = Number.POSITIVE_INFINITY;
+      return;
+    }
     await analyzeSkippingLocked(db, this.tables);
     this.analyses++;
     const counted = await plannedRowCounts(db, this.tables);

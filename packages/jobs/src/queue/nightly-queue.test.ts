@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { NO_COUNTS, RANGE_DONE_CHANNEL, allRangesDone, openStore, rangeProgress, recordRangeDone, recordRangeProgress, reportedRunProgress, runWrittenCounts } from "@billing/db";
+import { NO_COUNTS, RANGE_DONE_CHANNEL, allRangesDone, finishRun, openStore, rangeProgress, recordRangeDone, recordRangeProgress, reportedRunProgress, runWrittenCounts } from "@billing/db";
 import { type TestStore, openTestStore } from "@billing/db/testing";
 import { runBilling, type RunSummary } from "../billing/nightly-run.ts";
 import { runCommand } from "../commands/run.ts";
@@ -195,6 +195,30 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     } finally {
       await wakeup.close();
       for (const key of queuedRun.jobKeys) await sql`select graphile_worker.remove_job(${key})`.execute(queued.store.db);
+    }
+  });
+
+  it("R1 a run closed as finished whose jobs the queue has not deleted yet is not resumed; a run closed as failed (given up) is", async () => {
+    const date = "2027-04-25";
+    const first = await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 2, logger: quiet });
+    expect(first.jobKeys).toHaveLength(2);
+    // Its waiter gave up: closed as failed, its jobs still queued — `billing run --queue` again waits for it.
+    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsFailed: 0, invoices: 0, lines: 0, status: "failed", reason: "gave up" });
+    expect(await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 3, logger: quiet })).toEqual({ ...first, resumed: true });
+    // Its ranges recorded done and the run closed as finished, within the milliseconds before the queue
+    // deletes the jobs (the waiter ends on the ranges done): a second `billing run --queue` opens a run of its own.
+    for (const key of first.jobKeys) await recordRangeDone(queued.store.db, key);
+    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsFailed: 0, invoices: 0, lines: 0 });
+    const second = await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 3, logger: quiet });
+    try {
+      expect(second.resumed).toBe(false);
+      expect(second.runId).not.toBe(first.runId);
+      // The finished run's leftover jobs are taken out of the queue; only the new run's remain.
+      expect((await queueRows(`billing:${date}:`)).map((r) => r.key)).toEqual(second.jobKeys);
+      const closed = await queued.store.db.selectFrom("billing_run").select(["status"]).where("id", "=", first.runId).executeTakeFirstOrThrow();
+      expect(closed.status).toBe("finished");
+    } finally {
+      for (const key of [...first.jobKeys, ...second.jobKeys]) await sql`select graphile_worker.remove_job(${key})`.execute(queued.store.db);
     }
   });
 

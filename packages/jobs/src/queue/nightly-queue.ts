@@ -26,6 +26,7 @@ import {
   countLiveWorkers,
   dueRangeBounds,
   insertRunRange,
+  loadRun,
   loadRunHolds,
   loadRunOutcomesNotBilled,
   lockQueuedDate,
@@ -171,7 +172,8 @@ const exhausted = (j: QueueJobRow): boolean => j.attempts >= j.max_attempts && j
 /**
  * Opens the date's run and queues its ranges, in one transaction (a crash leaves neither a run
  * without jobs nor jobs without a run). A run of the same date whose jobs are still queued is
- * returned as is (so a waiting `billing run --queue` that was stopped can be started again);
+ * returned as is (so a waiting `billing run --queue` that was stopped, or gave up, can be started again)
+ * unless that run is closed as finished (its jobs only waiting to be deleted by the queue);
  * jobs of an earlier run that exhausted their attempts are dropped: their contracts are still due
  * and fall in the new ranges.
  */
@@ -187,9 +189,13 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
       await lockQueuedDate(trx, date);
       const earlier = await queueJobsWithPrefix(trx, jobKeyPrefix(date));
       const live = earlier.filter((j) => !exhausted(j));
-      if (live.length > 0) {
-        const runId = Number(live[0]!.key.split(":")[2]);
-        return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
+      const liveRunId = live.length > 0 ? Number(live[0]!.key.split(":")[2]) : undefined;
+      // A run closed as finished leaves its jobs in the queue for the few milliseconds graphile-worker takes
+      // to delete them after their tasks returned (its waiter ends on the ranges recorded done): those jobs
+      // are over, not a run to resume — this date is queued afresh (its billed contracts are no longer due).
+      // A run closed as failed (its waiter gave up) is resumed: its jobs are still to be billed.
+      if (liveRunId !== undefined && (await loadRun(trx, liveRunId))?.status !== "finished") {
+        return { runId: liveRunId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, liveRunId))).map((j) => j.key), resumed: true };
       }
       if (earlier.length > 0) await completeQueueJobs(trx, earlier.map((j) => j.id));
       const bounds = await dueRangeBounds(trx, date, opts.ranges ?? 8);

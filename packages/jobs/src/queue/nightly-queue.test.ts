@@ -217,6 +217,10 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
       expect((await queueRows(`billing:${date}:`)).map((r) => r.key)).toEqual(second.jobKeys);
       const closed = await queued.store.db.selectFrom("billing_run").select(["status"]).where("id", "=", first.runId).executeTakeFirstOrThrow();
       expect(closed.status).toBe("finished");
+      // The finished run's job still there (a worker holds it a few ms more) beside the new run's: the new run is resumed.
+      await sql`select graphile_worker.add_job('bill_range', '{}'::json, job_key => ${jobKeyOf(date, first.runId, 0)}::text,
+        run_at => now() + interval '1 hour')`.execute(queued.store.db);
+      expect(await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 3, logger: quiet })).toEqual({ ...second, resumed: true });
     } finally {
       for (const key of [...first.jobKeys, ...second.jobKeys]) await sql`select graphile_worker.remove_job(${key})`.execute(queued.store.db);
     }

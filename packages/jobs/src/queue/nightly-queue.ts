@@ -188,14 +188,15 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
       // finds the first one's jobs and resumes it instead of opening a second run.
       await lockQueuedDate(trx, date);
       const earlier = await queueJobsWithPrefix(trx, jobKeyPrefix(date));
-      const live = earlier.filter((j) => !exhausted(j));
-      const liveRunId = live.length > 0 ? Number(live[0]!.key.split(":")[2]) : undefined;
-      // A run closed as finished leaves its jobs in the queue for the few milliseconds graphile-worker takes
-      // to delete them after their tasks returned (its waiter ends on the ranges recorded done): those jobs
-      // are over, not a run to resume — this date is queued afresh (its billed contracts are no longer due).
-      // A run closed as failed (its waiter gave up) is resumed: its jobs are still to be billed.
-      if (liveRunId !== undefined && (await loadRun(trx, liveRunId))?.status !== "finished") {
-        return { runId: liveRunId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, liveRunId))).map((j) => j.key), resumed: true };
+      // The newest run with jobs still queued, unless it is closed as finished: such a run leaves its jobs in
+      // the queue for the few milliseconds graphile-worker takes to delete them after their tasks returned (its
+      // waiter ends on the ranges recorded done) — those jobs are over, not a run to resume; the date is queued
+      // afresh (its billed contracts are no longer due). A run closed as failed (its waiter gave up) is resumed:
+      // its jobs are still to be billed.
+      const liveRunIds = [...new Set(earlier.filter((j) => !exhausted(j)).map((j) => Number(j.key.split(":")[2])))].sort((a, b) => b - a);
+      for (const runId of liveRunIds) {
+        if ((await loadRun(trx, runId))?.status === "finished") continue;
+        return { runId, jobKeys: earlier.filter((j) => j.key.startsWith(jobKeyPrefix(date, runId))).map((j) => j.key), resumed: true };
       }
       if (earlier.length > 0) await completeQueueJobs(trx, earlier.map((j) => j.id));
       const bounds = await dueRangeBounds(trx, date, opts.ranges ?? 8);

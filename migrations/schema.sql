@@ -474,6 +474,8 @@ CREATE TABLE public.billing_run_outcome (
     outcome text NOT NULL,
     reason text,
     invoices integer DEFAULT 0 NOT NULL,
+    lines integer,
+    CONSTRAINT billing_run_outcome_lines_check CHECK ((lines >= 0)),
     CONSTRAINT billing_run_outcome_outcome_check CHECK ((outcome = ANY (ARRAY['billed'::text, 'unchanged'::text, 'failed'::text, 'held'::text])))
 );
 

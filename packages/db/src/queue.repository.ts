@@ -151,26 +151,35 @@ export interface RunWrittenCounts {
   readonly held: number;
 }
 
-/** The counts of a run, from its outcomes and documents. */
+/**
+ * The counts of a run, from its outcomes and documents: one pass over the run's outcomes (their lines
+ * recorded with them, migration 0040) and one over its invoices. A run holding an outcome recorded
+ * before 0040 (lines unknown) has its lines counted from the invoices' lines, one lookup per invoice.
+ */
 export async function runWrittenCounts(db: Db, runId: number): Promise<RunWrittenCounts> {
-  const r = await sql<{ [K in keyof RunWrittenCounts]: string }>`
-    select
-      (select count(*) from billing_run_outcome where run_id = ${runId}) as "contractsDone",
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'billed') as billed,
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'failed') as failed,
-      (select count(*) from invoice where run_id = ${runId}) as invoices,
-      -- One lookup per invoice of the run on each line partition's primary key, never a join with every line.
-      (select coalesce(sum((select count(*) from invoice_line l where l.invoice_id = i.id and l.issue_date = i.issue_date)), 0)
-        from invoice i where i.run_id = ${runId}) as lines,
-      (select count(*) from invoice where run_id = ${runId} and kind = 'trueUpInvoice') as "trueUps",
+  const r = await sql<{ [K in keyof RunWrittenCounts]: string } & { linesUnknown: boolean | null }>`
+    select o."contractsDone", o.billed, o.failed, o.held, o.lines, o."linesUnknown", i.invoices, i."trueUps",
       (select count(*) from instalment_plan where run_id = ${runId}) as plans,
       (select count(*) from instalment_notice where run_id = ${runId}) as notices,
       (select count(*) from plan_readjustment where run_id = ${runId}) as readjustments,
       (select count(*) from plan_readjustment where run_id = ${runId} and applied) as "readjustmentsApplied",
-      0 as "switchedToMonthly",
-      (select count(*) from billing_run_outcome where run_id = ${runId} and outcome = 'held') as held`.execute(db);
-  const row = r.rows[0]!;
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunWrittenCounts;
+      0 as "switchedToMonthly"
+    from (select count(*) as "contractsDone", count(*) filter (where outcome = 'billed') as billed,
+            count(*) filter (where outcome = 'failed') as failed, count(*) filter (where outcome = 'held') as held,
+            coalesce(sum(lines), 0) as lines, bool_or(lines is null) as "linesUnknown"
+          from billing_run_outcome where run_id = ${runId}) o,
+         (select count(*) as invoices, count(*) filter (where kind = 'trueUpInvoice') as "trueUps"
+          from invoice where run_id = ${runId}) i`.execute(db);
+  const { linesUnknown, ...row } = r.rows[0]!;
+  const counts = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunWrittenCounts;
+  return linesUnknown === true ? { ...counts, lines: await countRunLines(db, runId) } : counts;
+}
+
+/** The lines of a run's invoices, counted: one lookup per invoice of the run on each line partition's primary key, never a join with every line. */
+export async function countRunLines(db: Db, runId: number): Promise<number> {
+  const r = await sql<{ lines: string }>`select coalesce(sum((select count(*) from invoice_line l where l.invoice_id = i.id and l.issue_date = i.issue_date)), 0) as lines
+    from invoice i where i.run_id = ${runId}`.execute(db);
+  return Number(r.rows[0]?.lines ?? 0);
 }
 
 // Worker heartbeats and healing (queue-health.ts in packages/jobs): on the queue's own pg client

@@ -24,23 +24,28 @@ export interface ContractOutcome {
 }
 
 /**
- * Records outcomes in one statement. A contract recorded again in the same run (a retried chunk)
- * keeps its latest outcome.
+ * Records outcomes in one statement, with the number of lines of the documents each contract issued
+ * (`lines[k]` for `outcomes[k]`): a run's summary adds them up (`runWrittenCounts`; without `lines` they
+ * are recorded unknown, null, and that run's lines are counted from its documents). A contract recorded
+ * again in the same run (a retried chunk) keeps its latest outcome.
  */
+
 export async function recordOutcomes(
   trx: Transaction<Database>,
   runId: number,
   outcomes: readonly ContractOutcome[],
+  lines?: readonly number[],
 ): Promise<void> {
   if (outcomes.length === 0) return;
   await sql`${named("outcomes")}
-    insert into billing_run_outcome (run_id, contract_id, outcome, reason, invoices)
-    select ${runId}::int8, contract_id, outcome, reason, invoices
+    insert into billing_run_outcome (run_id, contract_id, outcome, reason, invoices, lines)
+    select ${runId}::int8, contract_id, outcome, reason, invoices, lines
     from unnest(${outcomes.map((o) => o.contractId)}::text[], ${outcomes.map((o) => o.outcome)}::text[],
-      ${outcomes.map((o) => o.reason ?? null)}::text[], ${outcomes.map((o) => o.invoices ?? 0)}::int[])
-      as u(contract_id, outcome, reason, invoices)
+      ${outcomes.map((o) => o.reason ?? null)}::text[], ${outcomes.map((o) => o.invoices ?? 0)}::int[],
+      ${outcomes.map((_, k) => lines?.[k] ?? null)}::int[])
+      as u(contract_id, outcome, reason, invoices, lines)
     on conflict (run_id, contract_id) do update
-      set outcome = excluded.outcome, reason = excluded.reason, invoices = excluded.invoices`.execute(trx);
+      set outcome = excluded.outcome, reason = excluded.reason, invoices = excluded.invoices, lines = excluded.lines`.execute(trx);
 }
 
 export interface RunCounts {

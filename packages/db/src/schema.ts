@@ -264,6 +264,8 @@ export interface BillingRunOutcomeTable {
   outcome: Outcome;
   reason: string | null;
   invoices: Generated<number>;
+  /** Lines of the documents issued for the contract in this run (migration 0040; null: recorded before it). */
+  lines: number | null;
 }
 
 /** A queued run's contract range and how it went (migration 0021, `billing runs show`). */

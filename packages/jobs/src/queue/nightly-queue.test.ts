@@ -87,6 +87,30 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     expect(await totals(queued)).toEqual(await totals(plain));
   });
 
+  it("issue 15: the run's lines as its outcomes recorded them are its documents' lines; a run holding an outcome recorded before 0040 (lines unknown) has them counted", async () => {
+    const db = queued.store.db;
+    const documentLines = async () => Number((await sql<{ n: string }>`select count(*) as n from invoice_line l
+      join invoice i on i.id = l.invoice_id and i.issue_date = l.issue_date where i.run_id = ${run.runId}`.execute(db)).rows[0]!.n);
+    const expected = await documentLines();
+    expect(expected).toBeGreaterThan(CONTRACTS);
+    expect((await runWrittenCounts(db, run.runId)).lines).toBe(expected);
+    // Per contract: its outcome's lines are the lines of the documents it issued in the run.
+    const mismatched = await sql<{ contract_id: string }>`select o.contract_id from billing_run_outcome o
+      where o.run_id = ${run.runId} and o.lines is distinct from (select count(*) from invoice_line l join invoice i
+        on i.id = l.invoice_id and i.issue_date = l.issue_date where i.run_id = o.run_id and i.contract_id = o.contract_id)`.execute(db);
+    expect(mismatched.rows).toEqual([]);
+    // One outcome as recorded before the column existed: the count falls back to the documents' lines.
+    const billed = await db.selectFrom("billing_run_outcome").select(["contract_id", "lines"]).where("run_id", "=", run.runId)
+      .where("outcome", "=", "billed").orderBy("contract_id").executeTakeFirstOrThrow();
+    expect(billed.lines).toBeGreaterThan(0);
+    await db.updateTable("billing_run_outcome").set({ lines: null }).where("run_id", "=", run.runId).where("contract_id", "=", billed.contract_id).execute();
+    try {
+      expect((await runWrittenCounts(db, run.runId)).lines).toBe(expected);
+    } finally {
+      await db.updateTable("billing_run_outcome").set({ lines: billed.lines }).where("run_id", "=", run.runId).where("contract_id", "=", billed.contract_id).execute();
+    }
+  });
+
   it("issue 15: the ranges' reported progress adds up to the run's counts, and the waiter reads it (not the outcomes)", async () => {
     const reported = await reportedRunProgress(queued.store.db, run.runId);
     const written = await runWrittenCounts(queued.store.db, run.runId);

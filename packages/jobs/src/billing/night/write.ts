@@ -115,7 +115,7 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, co
       trx,
       batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
     );
-    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome));
+    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome), batch.map((p) => p.lines));
     const issued = batch.flatMap((p) => p.invoices);
     const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
     await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once

@@ -29,7 +29,6 @@ export interface ContractOutcome {
  * are recorded unknown, null, and that run's lines are counted from its documents). A contract recorded
  * again in the same run (a retried chunk) keeps its latest outcome.
  */
-
 export async function recordOutcomes(
   trx: Transaction<Database>,
   runId: number,

@@ -16,6 +16,7 @@ import {
   insertCustomers,
   insertMeterReads,
   insertOffer,
+  runWrittenCounts,
   verifyChain,
 } from "@billing/db";
 import { createLogger, runBilling, setLogger } from "@billing/jobs";
@@ -121,10 +122,11 @@ describe("nightly run on the demo date", () => {
     const outcomes = await db().selectFrom("billing_run_outcome").selectAll().where("run_id", "=", first.runId).orderBy("contract_id").execute();
     expect(outcomes).toHaveLength(BILLABLE + FAILED);
     expect(outcomes.filter((o) => o.outcome === "billed").every((o) => o.invoices === 1 && o.reason === null)).toBe(true);
-    expect(outcomes.filter((o) => o.outcome === "failed").map((o) => [o.contract_id, o.reason, o.invoices])).toEqual([
-      ["KX-BACKWARDS", FAILURES["KX-BACKWARDS"], 0],
-      ["KX-DUP", FAILURES["KX-DUP"], 0],
-      ["KX-LEGACY", FAILURES["KX-LEGACY"], 0],
+    // A failed contract issued nothing: no document, no line (KX-DUP's computed invoice was refused by the store).
+    expect(outcomes.filter((o) => o.outcome === "failed").map((o) => [o.contract_id, o.reason, o.invoices, o.lines])).toEqual([
+      ["KX-BACKWARDS", FAILURES["KX-BACKWARDS"], 0, 0],
+      ["KX-DUP", FAILURES["KX-DUP"], 0, 0],
+      ["KX-LEGACY", FAILURES["KX-LEGACY"], 0, 0],
     ]);
 
     const runLines = await sql<{ n: number }>`
@@ -136,6 +138,10 @@ describe("nightly run on the demo date", () => {
     });
     expect(run.finished_at).toBeInstanceOf(Date);
     expect(first.lines).toBe(run.lines);
+    // The run's counts as a queued run's close reads them back from the store: the tally's, line for line.
+    const { switchedToMonthly: _s, ...stored } = await runWrittenCounts(db(), first.runId);
+    const { switchedToMonthly: _t, ...tallied } = first;
+    expect(tallied).toMatchObject(stored);
   });
 
   it("logs why KX-DUP's chunk failed (one line, the store's reason) before writing its contracts one by one", () => {

@@ -115,7 +115,8 @@ export async function writeDocuments(db: Kysely<Database>, ctx: WriteContext, co
       trx,
       batch.filter((p) => p.outcome.outcome !== "failed" && !p.keepNext).map((p) => ({ id: p.contract.id, next: p.next })),
     );
-    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome), batch.map((p) => p.lines));
+    // Each outcome with the lines its contract issued: a billed contract's, as the run's tally counts them (account.ts).
+    await recordOutcomes(trx, ctx.runId, batch.map((p) => p.outcome), batch.map((p) => (p.outcome.outcome === "billed" ? p.lines : 0)));
     const issued = batch.flatMap((p) => p.invoices);
     const numbered = await issueInvoices(trx, issued, { knownParts: ctx.knownParts });
     await recordChargeBillings(trx, chargeLinesOf(issued, numbered)); // R3/R4 charges billed once
@@ -189,6 +190,7 @@ export async function writeChunk(
         invoices: [],
         smoothed: NO_SMOOTHED,
         switchedToMonthly: false,
+        lines: 0,
         outcome: { contractId: p.contract.id, outcome: "failed", reason: `store refused the invoice: ${(e as Error).message}` },
       };
       (await writeDocuments(db, ctx, [failed])).forEach((w) => written(w));

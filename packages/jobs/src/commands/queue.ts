@@ -10,14 +10,14 @@
  * after --give-up-after without progress (queue/queue-health.ts).
  */
 import type { Command } from "commander";
-import { makeWorkerUtils } from "graphile-worker";
+import { type WorkerUtils, makeWorkerUtils } from "graphile-worker";
 import { finishRun, markDeadRunsInterrupted } from "@billing/db";
 import type { InterruptedRun, Store } from "@billing/db";
 import type { EstimationSettings, ReviewBounds, RunProgress, RunSummary } from "../billing/nightly-run.ts";
 import { runBilling } from "../billing/nightly-run.ts";
 import { QueueGaveUpError, asQueued, enqueueRun, queueLogger, runQueueWorker, runSummaryOf, waitForRun } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState } from "../queue/queue-health.ts";
-import { listenForRangesDone } from "../queue/range-done.ts";
+import { type Wakeup, listenForRangesDone } from "../queue/range-done.ts";
 import type { WarmUpSummary } from "../billing/night/warm-up.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis } from "./context.ts";
 import { log } from "../log.ts";
@@ -48,26 +48,69 @@ export interface QueuedRunOptions {
 }
 
 /**
+ * The waiting `billing run --queue`'s own connections: the queue's utilities (graphile-worker's schema
+ * migrated; the queue healed while it waits) and a LISTEN for the ranges' ends (queue/range-done.ts).
+ */
+export interface QueueConnections {
+  readonly utils: WorkerUtils;
+  readonly wakeup: Wakeup;
+  /** Releases both; once (a second call does nothing). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the {@link QueueConnections} of `connectionString`, the queue's schema migrated. Issue 15:
+ * `billing run --queue` opens them before its set-up (the peer averages), which they overlap — opened
+ * after it, graphile-worker's utilities took ~20 ms before the jobs could be queued, and a second set for
+ * the waiter ~20–50 ms more while the night's first chunks were computed (a 10,000-contract night:
+ * docs/performance.md, the sixteenth pass). Throws what opening or migrating threw, nothing left open.
+ */
+export async function openQueueConnections(connectionString: string): Promise<QueueConnections> {
+  const [utils, wakeup] = await Promise.allSettled([makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 }), listenForRangesDone(connectionString)]);
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= Promise.all([utils.status === "fulfilled" ? utils.value.release() : undefined, wakeup.status === "fulfilled" ? wakeup.value.close() : undefined]).then(() => undefined));
+  if (utils.status === "rejected" || wakeup.status === "rejected") {
+    await close();
+    throw utils.status === "rejected" ? utils.reason : (wakeup as PromiseRejectedResult).reason;
+  }
+  try {
+    await utils.value.migrate();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { utils: utils.value, wakeup: wakeup.value, close };
+}
+
+/**
  * Bills the date's due contracts through the queue and returns the run's summary (the run is closed).
  * Heals the queue while it waits and logs each range that stalls, is unlocked, fails; gives up after
- * `giveUpAfterMs` without progress (the run is closed as failed, its jobs stay queued).
+ * `giveUpAfterMs` without progress (the run is closed as failed, its jobs stay queued). `connections`:
+ * the waiter's, opened by the caller ({@link openQueueConnections}) and closed here either way; absent:
+ * opened here.
  */
-export async function runQueued(store: Store, opts: StoreOptions, date: string, o: QueuedRunOptions): Promise<RunSummary> {
+export async function runQueued(store: Store, opts: StoreOptions, date: string, o: QueuedRunOptions, connections?: Promise<QueueConnections>): Promise<RunSummary> {
   if (store.kind !== "postgres") throw new UsageError("--queue needs PostgreSQL (--database-url or DATABASE_URL): the embedded store is single-process");
   const connectionString = queueUrlOf(opts);
   const started = process.hrtime.bigint();
-  const run = await enqueueRun(store, date, { connectionString, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation, review: o.review });
+  const opened = connections ?? openQueueConnections(connectionString);
+  const { utils, wakeup, close } = await opened;
+  try {
+    return await runQueuedWith(store, date, o, connectionString, started, utils, wakeup);
+  } finally {
+    await close();
+  }
+}
+
+async function runQueuedWith(store: Store, date: string, o: QueuedRunOptions, connectionString: string, started: bigint, utils: WorkerUtils, wakeup: Wakeup): Promise<RunSummary> {
+  const run = await enqueueRun(store, date, { connectionString, utils, ranges: o.ranges, chunkSize: o.chunkSize, estimation: o.estimation, review: o.review });
   log().info({ event: run.resumed ? "run resumed" : "run queued", runId: run.runId, jobs: run.jobKeys.length }, run.resumed ? "waiting for a queued run" : "run queued");
   if (!run.resumed) {
     // A run left `running` by a dead process (plain, or a queued one whose jobs are all gone) ends `interrupted`.
     const interrupted = await markDeadRunsInterrupted(store.db, run.runId, store.kind);
     if (interrupted.length > 0) o.onInterrupted?.(interrupted);
   }
-  // The waiter's own connections: the queue's utilities (healing) and a LISTEN for the ranges' ends.
-  const [utils, wakeup] = await Promise.all([
-    makeWorkerUtils({ connectionString, logger: queueLogger(true), maxPoolSize: 1 }),
-    listenForRangesDone(connectionString),
-  ]);
   const seen = new Map<string, RangeState["state"]>();
   const closeAs = async (status: "finished" | "failed", reason?: string) => {
     // The run's time takes in its close: the counts, read from what its workers wrote, are part of the night.
@@ -116,8 +159,6 @@ export async function runQueued(store: Store, opts: StoreOptions, date: string, 
   } catch (e) {
     if (e instanceof QueueGaveUpError) await closeAs("failed", (e as Error).message);
     throw e;
-  } finally {
-    await Promise.all([utils.release(), wakeup.close()]);
   }
   // R3/R4/R9 after R8: the ranges cover the due contracts only; the ended contracts' charges invoices once, here.
   if (failed.length === 0) await runBilling(store, { date, runId: run.runId, chunkSize: o.chunkSize, chargesInvoices: "only" });

@@ -41,7 +41,7 @@ import { type PaymentsNightlySummary, runPaymentsNightly } from "../billing/paym
 import { formatPaymentsSummary } from "./payments.ts";
 import { type DunningRunSummary, runDunning } from "../dunning/dunning-run.ts";
 import { formatDunningSummary } from "./dunning.ts";
-import { runQueued } from "./queue.ts";
+import { openQueueConnections, queueUrlOf, runQueued } from "./queue.ts";
 import { runSummaryOf } from "../queue/nightly-queue.ts";
 import { DEFAULT_STALE_AFTER_MS } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDateOption, parseDuration, parseNonNegativeInt, parsePositiveInt, todayInParis, withStore } from "./context.ts";
@@ -522,6 +522,10 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
   const setupDone = () => (setupSeconds ??= Number(process.hrtime.bigint() - setupStarted) / 1e9);
   // A split run forks its workers now: their start (loading the modules) overlaps the set-up below.
   const pool = claimed && !opts.queue && workers > 1 && store.kind === "postgres" ? new PrestartedWorkers(workers, opts.databaseUrl ?? process.env.DATABASE_URL) : undefined;
+  // A queued run opens the waiter's queue connections now: opening them overlaps the set-up below (issue 15).
+  // Their failure is runQueued's to report (awaited there), not an unhandled rejection meanwhile.
+  const queueConnections = opts.queue && store.kind === "postgres" ? openQueueConnections(queueUrlOf(opts)) : undefined;
+  queueConnections?.catch(() => undefined);
   let interrupted: readonly InterruptedRun[] = [];
   let partial: RunSummary | undefined;
   let summary: RunSummary | undefined;
@@ -540,7 +544,7 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
             ranges, chunkSize, estimation, review, onProgress: reporter.onProgress,
             staleAfterMs: checked.staleAfterMs, giveUpAfterMs: checked.giveUpAfterMs, ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
             onInterrupted: (runs) => (interrupted = runs),
-          });
+          }, queueConnections);
         }
         // A dry run's billing opens its own (rolled-back) run: it marks nothing interrupted.
         if (!claimed) {
@@ -579,6 +583,8 @@ async function night(store: Store, opts: RunCommandOptions & { date: string }, c
     });
   } finally {
     pool?.release(); // the set-up failed, or nothing was due: the workers never given a job end here
+    // Closed by runQueued once given to it; here when the billing step never reached it (a no-op otherwise).
+    await queueConnections?.then((c) => c.close(), () => undefined);
   }
   // R3/R4 after billing: tonight's invoices get their credit review; penalties go on the next invoices.
   const payments = await step("payments", opts.payments === false, () => runPaymentsNightly(store, opts.date));

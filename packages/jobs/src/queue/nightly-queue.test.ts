@@ -9,6 +9,7 @@ import { NO_COUNTS, RANGE_DONE_CHANNEL, allRangesDone, finishRun, openStore, ran
 import { type TestStore, openTestStore } from "@billing/db/testing";
 import { runBilling, type RunSummary } from "../billing/nightly-run.ts";
 import { runCommand } from "../commands/run.ts";
+import { openQueueConnections } from "../commands/queue.ts";
 import { UsageError } from "../commands/context.ts";
 import { seedDemo } from "../demo/seed.ts";
 import { listenForRangesDone, timerOnly } from "./range-done.ts";
@@ -265,6 +266,23 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     } finally {
       await wakeup.close();
     }
+  });
+
+  it("issue 15: the waiter's connections opened once, before the set-up — the enqueue migrates on them and leaves them open; closed once, whatever the calls", async () => {
+    const opened = await openQueueConnections(queued.url!);
+    try {
+      expect(opened.wakeup).not.toBe(timerOnly); // its LISTEN is up
+      // The date queued on them (nothing due a year back): the caller's utilities stay open after the enqueue.
+      const none = await enqueueRun(queued.store, "2025-01-01", { connectionString: queued.url!, utils: opened.utils, ranges: 2, logger: quiet });
+      expect(none.jobKeys).toEqual([]);
+      await expect(opened.utils.migrate()).resolves.toBeUndefined();
+    } finally {
+      await opened.close();
+    }
+    await opened.close(); // once: the second call does nothing
+    await expect(opened.utils.migrate()).rejects.toThrow(); // released
+    // A URL that cannot connect: rejected, nothing left open (the LISTEN that could not start is the timer).
+    await expect(openQueueConnections("postgres://nobody@127.0.0.1:1/none")).rejects.toThrow();
   });
 
   it("billing run --queue refuses the embedded store and --workers with a usage error", async () => {

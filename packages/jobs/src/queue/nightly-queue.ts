@@ -156,6 +156,12 @@ export interface EnqueueOptions {
   readonly estimation?: EstimationSettings | undefined;
   readonly review?: ReviewBounds | undefined;
   readonly logger?: Logger;
+  /**
+   * The queue's utilities of the caller, already open (`billing run --queue` opens its own before the
+   * night's set-up: commands/queue.ts `openQueueConnections`): migrated again here (a no-op when done)
+   * and left open. Absent: utilities of its own, opened and released here.
+   */
+  readonly utils?: WorkerUtils;
 }
 
 export interface EnqueuedRun {
@@ -179,7 +185,7 @@ const exhausted = (j: QueueJobRow): boolean => j.attempts >= j.max_attempts && j
  */
 export async function enqueueRun(store: Store, date: string, opts: EnqueueOptions): Promise<EnqueuedRun> {
   if (store.kind !== "postgres") throw new Error("the job queue needs PostgreSQL: the embedded store is single-process");
-  const utils = await makeWorkerUtils({ connectionString: opts.connectionString, logger: opts.logger ?? queueLogger(true) });
+  const utils = opts.utils ?? (await makeWorkerUtils({ connectionString: opts.connectionString, logger: opts.logger ?? queueLogger(true) }));
   try {
     await utils.migrate();
     const chunkSize = opts.chunkSize ?? 1000;
@@ -220,7 +226,7 @@ export async function enqueueRun(store: Store, date: string, opts: EnqueueOption
       return { runId, jobKeys, resumed: false };
     });
   } finally {
-    await utils.release();
+    if (utils !== opts.utils) await utils.release();
   }
 }
 

@@ -38,7 +38,7 @@ export interface QueueWorkers {
 }
 
 /** Starts `count` warm queue workers on `databaseUrl` and resolves once each has logged its warm-up. */
-export async function startQueueWorkers(count: number, databaseUrl: string, date: string, warmUpChunks: number, keepState = true): Promise<QueueWorkers> {
+export async function startQueueWorkers(count: number, databaseUrl: string, date: string, warmUpChunks: number, keepState = true, concurrency = 1): Promise<QueueWorkers> {
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(children.map((c) => new Promise<void>((resolve) => {
@@ -50,7 +50,7 @@ export async function startQueueWorkers(count: number, databaseUrl: string, date
   };
   try {
     const warmedUp = await Promise.all(Array.from({ length: count }, () => {
-      const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"])], {
+      const child = spawn(process.execPath, [...process.execArgv, CLI, "worker", "--warm-up-chunks", String(warmUpChunks), "--warm-up-date", date, ...(keepState ? [] : ["--no-keep-state"]), ...(concurrency === 1 ? [] : ["--concurrency", String(concurrency)])], {
         // The C allocator's settings of a forked worker (worker-module.ts), as docs/operations.md asks of a worker's service.
         env: { ...workerEnv(process.env, databaseUrl), BILLING_LOG_LEVEL: "info" },
         stdio: ["ignore", process.env["BENCH_WORKER_STDOUT"] ? "inherit" : "ignore", "pipe"],

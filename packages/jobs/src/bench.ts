@@ -44,11 +44,12 @@ const program = new Command("bench")
   .option("--queue-workers", "PostgreSQL: bill through the job queue on --workers `billing worker` processes, started and warmed up before the night's clock starts (workers that outlive the night; docs/performance.md \"Warm workers\")")
   .option("--warm-up-chunks <n>", "with --queue-workers: chunks each worker computes (never writes) before the night (default: 16)", "16")
   .option("--ranges <n>", "with --queue-workers: contract id ranges, one queue job each (default: one per worker)")
+  .option("--worker-concurrency <n>", "with --queue-workers: ranges each worker bills at once (`billing worker --concurrency`; default: 1)")
   .option("--no-keep-state", "with --queue-workers: the workers build each range's reference state afresh (`billing worker --no-keep-state`), for an A/B against the default")
   .option("--keep-seed", "PostgreSQL: seed `<database>_seed` once (kept) and run each night on a fresh copy of it (`create database … template`), so nights can be repeated on the same store (default: seed every run)")
   .parse(process.argv);
 
-const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string; ranges?: string; keepState: boolean }>();
+const o = program.opts<{ contracts: string; workers?: string; chunkSize: string; date?: string; smoothedShare: string; eventsShare: string; database: string; keepSeed?: boolean; queueWorkers?: boolean; warmUpChunks: string; ranges?: string; workerConcurrency?: string; keepState: boolean }>();
 const eventsShare = Number(o.eventsShare);
 if (!(eventsShare >= 0 && eventsShare <= 1)) throw new Error(`--events-share must be a number from 0 to 1, got "${o.eventsShare}"`);
 if (!/^[a-z_][a-z0-9_]*$/.test(o.database)) throw new Error(`--database must be a plain lower-case name, got "${o.database}"`);
@@ -62,6 +63,8 @@ const warmUpChunks = parseNonNegativeInt(o.warmUpChunks, "--warm-up-chunks");
 if (o.ranges !== undefined && !o.queueWorkers) throw new Error("--ranges goes with --queue-workers");
 if (!o.keepState && !o.queueWorkers) throw new Error("--no-keep-state goes with --queue-workers");
 const ranges = o.ranges === undefined ? undefined : String(parsePositiveInt(o.ranges, "--ranges"));
+if (o.workerConcurrency !== undefined && !o.queueWorkers) throw new Error("--worker-concurrency goes with --queue-workers");
+const workerConcurrency = o.workerConcurrency === undefined ? 1 : parsePositiveInt(o.workerConcurrency, "--worker-concurrency");
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -140,7 +143,7 @@ try {
   if (!o.keepSeed) await seedInto(store);
   if (o.queueWorkers && databaseUrl) {
     // Workers that outlive the night: started and warmed up before its clock (bench-queue.ts).
-    queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks, o.keepState);
+    queueWorkers = await startQueueWorkers(Number(workers), databaseUrl, date, warmUpChunks, o.keepState, workerConcurrency);
     for (const w of queueWorkers.warmedUp) {
       const per = w.cpuMicrosPerContract;
       process.stdout.write(`queue worker ${w.pid}: warmed up in ${w.seconds.toFixed(2)} s on ${w.chunks} chunks (${w.contracts.toLocaleString("en-US")} contracts computed, nothing written; CPU per contract ${per.length > 2 ? `${per[0]} µs first, ${per[per.length - 1]} µs last` : per.join(", ")}) — not in the night\n`);
@@ -175,7 +178,7 @@ try {
   const nightSeconds = setup + s.seconds;
   const per = (n: number) => Math.round(n / nightSeconds).toLocaleString("en-US");
   const lines = [
-    `nightly run on ${store.kind}, ${workers} process(es)${queueWorkers ? ` (queue workers warmed up before the night, ${ranges ?? workers} ranges)` : ""}, chunk ${o.chunkSize}, node ${process.version}`,
+    `nightly run on ${store.kind}, ${workers} process(es)${queueWorkers ? ` (queue workers warmed up before the night, ${ranges ?? workers} ranges${workerConcurrency === 1 ? "" : `, ${workerConcurrency} at once per worker`})` : ""}, chunk ${o.chunkSize}, node ${process.version}`,
     `  night      ${nightSeconds.toFixed(2)} s = set-up ${setup.toFixed(2)} s (peer averages, due contracts counted, run claimed) + billing ${s.seconds.toFixed(2)} s`,
     `  contracts  ${s.contractsDone.toLocaleString("en-US")} in ${nightSeconds.toFixed(2)} s → ${per(s.contractsDone)} contracts/s`,
     `  invoices   ${s.invoices.toLocaleString("en-US")} → ${per(s.invoices)} invoices/s`,

@@ -6,7 +6,7 @@
  * contract again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertCharges, insertContracts, insertCustomers, insertMeterReads, insertOffer, verifyChain } from "@billing/db";
+import { type RunWrittenCounts, countRunLines, insertCharges, insertContracts, insertCustomers, insertMeterReads, insertOffer, runWrittenCounts, verifyChain } from "@billing/db";
 import { listHeld, rejectHeld, releaseHeld, replayInvoice, runBilling } from "@billing/jobs";
 import { DEFAULT_REVIEW_BOUNDS } from "../packages/jobs/src/config.ts";
 import { checkRunOptions, formatSummary, nightExitCode } from "../packages/jobs/src/commands/run.ts";
@@ -15,6 +15,8 @@ import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
 let t: TestStore;
+/** The April run's counts, read back right after it (before the release of what it held). */
+let aprilCounts: RunWrittenCounts | undefined;
 const db = () => t.store.db;
 const review = DEFAULT_REVIEW_BOUNDS;
 
@@ -91,6 +93,9 @@ describe("held for review", () => {
   it("April: KR2's credit beyond 500 € TTC is held, not numbered; KR1 is issued; the run counts it and exits 0", async () => {
     const s = await runBilling(t.store, { date: "2026-04-15", review });
     expect(s).toMatchObject({ billed: 1, failed: 0, held: 1, invoices: 1 });
+    // The run's counts as a queued run's close reads them back (the release below must not change them).
+    aprilCounts = await runWrittenCounts(db(), s.runId);
+    expect(aprilCounts).toMatchObject({ contractsDone: 2, billed: 1, held: 1, invoices: 1, lines: s.lines });
     expect(s.holds).toMatchInlineSnapshot(`
       [
         {
@@ -213,6 +218,11 @@ describe("held for review", () => {
     expect(await replayInvoice(db(), "FA-2026-000004")).toMatchObject({ status: "match" });
     expect(await verifyChain(db(), "FA-2026")).toEqual({ ok: true, count: 4 });
     expect(await releaseHeld(t.store, credit!.id, { by: "bob", at: "2026-05-16T10:00:00Z" })).toEqual({ ok: false, reason: `#${credit!.id} was already released by alice at 2026-05-16T09:00:00.000Z` });
+    // The released invoice carries the holding run's id, but the release issued it: the run's counts, read
+    // again (as a queued run closing after a reviewer's release does), are what the run itself issued.
+    expect(await db().selectFrom("invoice").select("run_id").where("number", "=", "FA-2026-000004").executeTakeFirstOrThrow()).toEqual({ run_id: credit!.runId });
+    expect(await runWrittenCounts(db(), credit!.runId)).toEqual(aprilCounts);
+    expect(await countRunLines(db(), credit!.runId)).toBe(aprilCounts!.lines);
   });
 
   it("reject records why; the next run bills the contract again (here without review: issued)", async () => {

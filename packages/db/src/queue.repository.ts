@@ -155,30 +155,38 @@ export interface RunWrittenCounts {
  * The counts of a run, from its outcomes and documents: one pass over the run's outcomes (their lines
  * recorded with them, migration 0040) and one over its invoices. A run holding an outcome recorded
  * before 0040 (lines unknown) has its lines counted from the invoices' lines, one lookup per invoice.
+ *
+ * What the run issued, whenever the counts are taken: documents a reviewer released from a batch the run
+ * held (`billing review release`) carry the run's id but were issued by the release, and are left out —
+ * the contract stays counted as held, as its outcome says, and a run closed after a release counts what
+ * it would have counted before it. A run bills a contract at most once, so the released batches' contracts
+ * (read once, a few at most) name those documents exactly.
  */
 export async function runWrittenCounts(db: Db, runId: number): Promise<RunWrittenCounts> {
+  const notReleased = sql`contract_id <> all(array(select contract_id from held_invoice where run_id = ${runId} and status = 'released'))`;
   const r = await sql<{ [K in keyof RunWrittenCounts]: string } & { linesUnknown: boolean | null }>`
     select o."contractsDone", o.billed, o.failed, o.held, o.lines, o."linesUnknown", i.invoices, i."trueUps",
-      (select count(*) from instalment_plan where run_id = ${runId}) as plans,
-      (select count(*) from instalment_notice where run_id = ${runId}) as notices,
-      (select count(*) from plan_readjustment where run_id = ${runId}) as readjustments,
-      (select count(*) from plan_readjustment where run_id = ${runId} and applied) as "readjustmentsApplied",
+      (select count(*) from instalment_plan where run_id = ${runId} and ${notReleased}) as plans,
+      (select count(*) from instalment_notice where run_id = ${runId} and ${notReleased}) as notices,
+      (select count(*) from plan_readjustment where run_id = ${runId} and ${notReleased}) as readjustments,
+      (select count(*) from plan_readjustment where run_id = ${runId} and applied and ${notReleased}) as "readjustmentsApplied",
       0 as "switchedToMonthly"
     from (select count(*) as "contractsDone", count(*) filter (where outcome = 'billed') as billed,
             count(*) filter (where outcome = 'failed') as failed, count(*) filter (where outcome = 'held') as held,
             coalesce(sum(lines), 0) as lines, bool_or(lines is null) as "linesUnknown"
           from billing_run_outcome where run_id = ${runId}) o,
          (select count(*) as invoices, count(*) filter (where kind = 'trueUpInvoice') as "trueUps"
-          from invoice where run_id = ${runId}) i`.execute(db);
+          from invoice where run_id = ${runId} and ${notReleased}) i`.execute(db);
   const { linesUnknown, ...row } = r.rows[0]!;
   const counts = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as RunWrittenCounts;
   return linesUnknown === true ? { ...counts, lines: await countRunLines(db, runId) } : counts;
 }
 
-/** The lines of a run's invoices, counted: one lookup per invoice of the run on each line partition's primary key, never a join with every line. */
+/** The lines of a run's invoices, counted: one lookup per invoice of the run on each line partition's primary key, never a join with every line (released documents left out, as in runWrittenCounts). */
 export async function countRunLines(db: Db, runId: number): Promise<number> {
   const r = await sql<{ lines: string }>`select coalesce(sum((select count(*) from invoice_line l where l.invoice_id = i.id and l.issue_date = i.issue_date)), 0) as lines
-    from invoice i where i.run_id = ${runId}`.execute(db);
+    from invoice i where i.run_id = ${runId}
+      and i.contract_id <> all(array(select contract_id from held_invoice where run_id = ${runId} and status = 'released'))`.execute(db);
   return Number(r.rows[0]?.lines ?? 0);
 }
 

@@ -163,7 +163,7 @@ export interface RunWrittenCounts {
  * (read once, a few at most) name those documents exactly.
  */
 export async function runWrittenCounts(db: Db, runId: number): Promise<RunWrittenCounts> {
-  const notReleased = sql`contract_id <> all(array(select contract_id from held_invoice where run_id = ${runId} and status = 'released'))`;
+  const notReleased = notReleasedFrom(runId);
   const r = await sql<{ [K in keyof RunWrittenCounts]: string } & { linesUnknown: boolean | null }>`
     select o."contractsDone", o.billed, o.failed, o.held, o.lines, o."linesUnknown", i.invoices, i."trueUps",
       (select count(*) from instalment_plan where run_id = ${runId} and ${notReleased}) as plans,
@@ -182,11 +182,14 @@ export async function runWrittenCounts(db: Db, runId: number): Promise<RunWritte
   return linesUnknown === true ? { ...counts, lines: await countRunLines(db, runId) } : counts;
 }
 
+/** A condition on a run's documents: their contract's batch held by the run was not released by a reviewer since. */
+const notReleasedFrom = (runId: number) =>
+  sql`contract_id <> all(array(select contract_id from held_invoice where run_id = ${runId} and status = 'released'))`;
+
 /** The lines of a run's invoices, counted: one lookup per invoice of the run on each line partition's primary key, never a join with every line (released documents left out, as in runWrittenCounts). */
 export async function countRunLines(db: Db, runId: number): Promise<number> {
   const r = await sql<{ lines: string }>`select coalesce(sum((select count(*) from invoice_line l where l.invoice_id = i.id and l.issue_date = i.issue_date)), 0) as lines
-    from invoice i where i.run_id = ${runId}
-      and i.contract_id <> all(array(select contract_id from held_invoice where run_id = ${runId} and status = 'released'))`.execute(db);
+    from invoice i where i.run_id = ${runId} and ${notReleasedFrom(runId)}`.execute(db);
   return Number(r.rows[0]?.lines ?? 0);
 }
 

@@ -11,6 +11,7 @@
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
 | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
 | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
+| 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -31,6 +32,22 @@
  * 0.3.2 — the kWh consumed compared with factor × the expected kWh of the same days, exactly, so a
  * consumption of exactly 3 × the expected one passes (« exceeds » is strict). Before: daily rates each
  * divided at the working precision were compared, and exactly 3 × could compare above.
+ *
+ * `exactEstimates` (R1, R2 · CGV 6.2; « exact until the one rounding »): false ≤ 0.3.2, true from 0.3.3 —
+ * an index interpolated between the distributor's reads, a self-read carried to the period's end at its
+ * implied daily rate and a history estimate scaled to the period's days are billed as exact fractions, so
+ * an exact x.xx5 rounds up. Before: each was cut to 12 decimal places (money.QUANTITY_SCALE) before it was
+ * priced, and a tie could round down a cent.
+ *
+ * `leapDayHistory` (R2 3.3, « same dates one year earlier »): false ≤ 0.3.2, true from 0.3.3 — the
+ * comparable period a year earlier ends the day after the same last day a year earlier, so a period
+ * ending on 29 February (its last day the 28th) compares with the same days, and a period a year earlier
+ * of no day gives no estimate. Before: [28 Feb, 29 Feb) of a leap year became an empty period, its
+ * estimate 0/0 (the run failed the contract; a coherence check against it passed anything).
+ *
+ * `everyOptionSplits` (R1 · CGV 6.1, « split at every date where a price changes »): false ≤ 0.3.2, true
+ * from 0.3.3 — the subscription period is split at the offer's price changes of every price option the
+ * contract has in the period, not only its first option's.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -59,14 +76,21 @@ export interface Ruleset {
   readonly finalSelfReadFirst: boolean;
   /** R2 · CGV 6.2: the coherence checks compare exact kWh totals (false ≤ 0.3.1: rounded daily rates). */
   readonly exactCoherenceChecks: boolean;
+  /** R1, R2: interpolated, carried and history estimates billed exactly (false ≤ 0.3.2: cut to 12 places first). */
+  readonly exactEstimates: boolean;
+  /** R2 3.3: the comparable period a year earlier mapped by its last day (false ≤ 0.3.2). */
+  readonly leapDayHistory: boolean;
+  /** R1: the subscription split at the price changes of every option the contract has (false ≤ 0.3.2). */
+  readonly everyOptionSplits: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true },
 ];
 
 /**

@@ -427,6 +427,8 @@ export interface BilledIndexRow {
   readonly estimated: boolean;
   readonly source: string;
   readonly actualReadDate: string | null;
+  /** The index exactly when `index` is not (engine 0.3.3+: an estimate billed exactly, IndexUsed.exact). */
+  readonly exact?: string;
 }
 
 /**
@@ -456,7 +458,7 @@ export async function loadBilledIndexes(
   const out: BilledIndexRow[] = [];
   for (const row of r.rows) {
     const consumption = row.consumption as { estimated?: boolean; actualReadDate?: string | null };
-    for (const x of row.indexes as { register: string; date: string; index: string; basis: string; source: string }[]) {
+    for (const x of row.indexes as { register: string; date: string; index: string; basis: string; source: string; exact?: string }[]) {
       if (x.date !== row.energy_end) continue;
       out.push({
         contractId: row.contract_id,
@@ -465,6 +467,7 @@ export async function loadBilledIndexes(
         estimated: x.basis === "estimated" || consumption.estimated === true,
         source: x.source,
         actualReadDate: consumption.actualReadDate ?? null,
+        ...(x.exact !== undefined ? { exact: x.exact } : {}),
       });
     }
   }

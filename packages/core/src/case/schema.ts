@@ -344,6 +344,11 @@ export const estimationSchema = z
 export const billedIndexSchema = z
   .object({
     index: nonNegativeDecimal("index billed up to, kWh"),
+    exact: z
+      .string()
+      .regex(/^\d+(\.\d+)?(\/[1-9]\d*)?$/, "a non-negative decimal or numerator/denominator")
+      .optional()
+      .describe("R1/R2: the index billed up to exactly, when `index` (an estimate printed to 12 decimal places) is not: \"numerator/denominator\" (engine 0.3.3+); absent = `index` is exact"),
     estimated: z.boolean().describe("true when the index was estimated (R2), false when read or interpolated between actual reads"),
     source: z.string().min(1).describe("Where it came from: teleRead, distributorActual, selfRead, connectedStation, history, peerAverage…"),
     actualReadDate: isoDate

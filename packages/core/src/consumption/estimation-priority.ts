@@ -30,11 +30,11 @@ import type { BilledIndex, Case, Read, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import type { ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/document.ts";
 import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, compare, dec, div, formatForDisplay, formatPlain, mul, quantize, sub } from "../primitives/money.ts";
+import { type Dec, type Ratio, ZERO, add, addRatio, compare, dec, div, formatForDisplay, formatPlain, formatRatio, mul, parseRatio, quantize, ratio, ratioEquals, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { type Estimate, type ExpectedDaily, expectedDaily, historyEstimate, peerEstimate } from "./comparable-consumption.ts";
-import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAtOf, pointsOf, registersOf } from "./meter-index.ts";
+import { type IndexPoint, type RankedRead, assertNonDecreasing, indexAtOf, interpolatedExactly, pointsOf, registersOf } from "./meter-index.ts";
 
 export const RULE_R2 = "R2 · CGV 6.2 (consumption: tele-read, distributor index, self-read, connected station, history, peer average)";
 
@@ -46,8 +46,15 @@ export const SELF_READ_MAX_FACTOR = "3";
 export type BilledIndexes = Partial<Record<Register, BilledIndex>>;
 
 export interface RegisterEnds {
+  /** The start and end indexes as printed and passed on (an estimate: to 12 decimal places). */
   readonly start: Dec;
   readonly end: Dec;
+  /**
+   * R1, R2 (ruleset `exactEstimates`, engine 0.3.3+): the start or end exactly, when it is an estimate
+   * with no finite decimal (an interpolation, a self-read carried to D): what the kWh are billed from.
+   */
+  readonly startExact?: Ratio;
+  readonly endExact?: Ratio;
   /** Distributor indexes strictly inside the period: consumption is spread between them (R1). */
   readonly inside: readonly IndexPoint[];
   /** The start was estimated and a distributor index arrived since: end − start reconciles estimates (R2, R5 hook). */
@@ -120,6 +127,8 @@ export function selfReadWindow(c: Case, billingDate: LocalDate): { from: LocalDa
 
 interface Start {
   readonly index: Dec;
+  /** A first invoice's interpolated start exactly (ruleset `exactEstimates`). */
+  readonly exact?: Ratio;
   readonly used: IndexUsed;
   readonly estimated: boolean;
   readonly actualReadDate: LocalDate | null;
@@ -128,11 +137,15 @@ interface Start {
 interface Base {
   readonly date: LocalDate;
   readonly index: Dec;
+  /** The start exactly when it is an estimate billed exactly (ruleset `exactEstimates`): estimates grow from it. */
+  readonly exact?: Ratio;
   readonly label: string;
 }
 
 interface Candidate {
   readonly end: ReadonlyMap<Register, Dec>;
+  /** The registers' ends exactly where `end` holds them cut to 12 places (ruleset `exactEstimates`). */
+  readonly exact?: ReadonlyMap<Register, Ratio>;
   readonly inputs: Record<string, string>;
   readonly detail: string;
 }
@@ -172,18 +185,24 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   for (const r of registers) {
     const b = billed?.[r];
     if (b) {
+      // R1, R2 (ruleset exactEstimates): an estimate the previous invoice billed exactly starts this one exactly.
+      const exact = rules.exactEstimates && b.exact !== undefined ? parseRatio(b.exact) : undefined;
       starts.set(r, {
         index: dec(b.index),
-        used: { basis: "billed", date: p.start, index: b.index, register: r, source: b.source },
+        ...(exact ? { exact } : {}),
+        used: b.exact !== undefined
+          ? { basis: "billed", date: p.start, exact: b.exact, index: b.index, register: r, source: b.source }
+          : { basis: "billed", date: p.start, index: b.index, register: r, source: b.source },
         estimated: b.estimated,
         actualReadDate: b.actualReadDate,
       });
     } else {
-      const at = indexAtOf(reads, r, p.start); // indexAt(indexPoints(the case with its known reads, r), p.start, r)
+      const at = indexAtOf(reads, r, p.start, rules.exactEstimates); // indexAt(indexPoints(the case with its known reads, r), p.start, r)
       const lastActual = actual.get(r)!.findLast((x) => x.date <= p.start);
       starts.set(r, {
         index: at.index,
-        used: { basis: at.basis, date: p.start, index: formatPlain(at.index), register: r, source: at.source },
+        ...(at.exact ? { exact: at.exact } : {}),
+        used: exactUsed({ basis: at.basis, date: p.start, index: formatPlain(at.index), register: r, source: at.source }, at.index, at.exact),
         estimated: !(at.source in ACTUAL_RANK),
         actualReadDate: lastActual?.date ?? null,
       });
@@ -206,7 +225,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
 
   // 1. A distributor index of D, or interpolated between distributor reads around D.
-  const distributor = distributorEnd(registers, actual, D);
+  const distributor = distributorEnd(registers, actual, D, rules.exactEstimates);
   const fromDistributor = (d: NonNullable<typeof distributor>): MeterEnds => {
     const interpolated = d.interpolated;
     return finishEnds(ends, 
@@ -218,6 +237,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
         ? `distributor indexes pro rata temporis (${d.detail})`
         : final?.specialRead ? `special read of ${D} asked by the customer (distributor index)` : `distributor index of ${D}`,
       () => (interpolated ? "interpolated" : "read"),
+      d.exact,
     );
   };
   // R8 · CGV 10.3: for a final index, an interpolation between the distributor reads around D is the
@@ -226,8 +246,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, final !== null);
-  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, final !== null, rules.exactEstimates);
+  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
   if (distributor) return fromDistributor(distributor);
@@ -244,7 +264,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       r,
       newInformation
         ? { date: last.date, index: last.index, label: `distributor index ${formatPlain(last.index)} of ${last.date}` }
-        : { date: p.start, index: s.index, label: `index ${formatPlain(s.index)} of ${p.start} (${s.used.basis === "billed" ? "billed" : s.used.basis}, ${s.used.source})` },
+        : { date: p.start, index: s.index, ...(s.exact ? { exact: s.exact } : {}), label: `index ${formatPlain(s.index)} of ${p.start} (${s.used.basis === "billed" ? "billed" : s.used.basis}, ${s.used.source})` },
     );
   }
 
@@ -256,7 +276,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   ];
   for (const [source, attempt] of attempts) {
     const a = attempt();
-    if (a.ok) return finishEnds(ends, source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis);
+    if (a.ok) return finishEnds(ends, source, true, a.value.end, a.value.inputs, a.value.detail, estimatedBasis, a.value.exact);
     notUsed.push(a.readDate === undefined ? { reason: a.reason, source } : { readDate: a.readDate, reason: a.reason, source });
   }
   throw new BillingError("NO_ESTIMATE", `no consumption up to ${D} (R2): ${notUsed.map((n) => `${n.source}: ${n.reason}`).join("; ")}`);
@@ -289,8 +309,24 @@ function inKeyOrder(inputs: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** An index as printed, with its exact value when the printed one is not exact (keys in canonical order). */
+function exactUsed(used: IndexUsed, printed: Dec, exact: Ratio | undefined): IndexUsed {
+  if (exact === undefined || ratioEquals(exact, printed)) return used;
+  const { basis, date, index, register, source } = used;
+  return { basis, date, exact: formatRatio(exact), index, register, source };
+}
+
 /** meterEnds' result from the end chosen (a module-level function: no closure per call). */
-function finishEnds(ctx: EndsContext, source: ConsumptionSource, estimated: boolean, end: ReadonlyMap<Register, Dec>, inputs: Record<string, string>, detail: string, basisOf: (r: Register) => IndexUsed["basis"]): MeterEnds {
+function finishEnds(
+  ctx: EndsContext,
+  source: ConsumptionSource,
+  estimated: boolean,
+  end: ReadonlyMap<Register, Dec>,
+  inputs: Record<string, string>,
+  detail: string,
+  basisOf: (r: Register) => IndexUsed["basis"],
+  exact?: ReadonlyMap<Register, Ratio>,
+): MeterEnds {
   const { registers, starts, actual, p, D, notUsed, final } = ctx;
   const byRegister = new Map<Register, RegisterEnds>();
   const indexes: IndexUsed[] = [];
@@ -310,13 +346,19 @@ function finishEnds(ctx: EndsContext, source: ConsumptionSource, estimated: bool
     }
     const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
     const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
-    byRegister.set(r, reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles });
-    indexes.push(s.used, { basis: basisOf(r), date: D, index: formatPlain(e), register: r, source });
+    const ends: RegisterEnds = reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles };
+    const endExact = exact?.get(r);
+    byRegister.set(r, s.exact === undefined && endExact === undefined ? ends : { ...ends, ...(s.exact ? { startExact: s.exact } : {}), ...(endExact ? { endExact } : {}) });
+    indexes.push(s.used, exactUsed({ basis: basisOf(r), date: D, index: formatPlain(e), register: r, source }, e, endExact));
     // The latest distributor index the end accounts for (the earliest over registers).
     const latest = estimated ? maxOrNull(lastActual?.date ?? null, s.actualReadDate) : D;
     actualReadDate = actualReadDate === null || (latest !== null && latest < actualReadDate) ? latest : actualReadDate;
   }
-  for (const r of registers) next[r] = { actualReadDate, estimated, index: formatPlain(end.get(r)!), source };
+  for (const r of registers) {
+    const e = end.get(r)!;
+    const x = exact?.get(r);
+    next[r] = x !== undefined && !ratioEquals(x, e) ? { actualReadDate, estimated, exact: formatRatio(x), index: formatPlain(e), source } : { actualReadDate, estimated, index: formatPlain(e), source };
+  }
   const basis: ConsumptionBasis = {
     actualReadDate,
     estimated,
@@ -341,8 +383,10 @@ function distributorEnd(
   registers: readonly Register[],
   actual: ReadonlyMap<Register, IndexPoint[]>,
   D: LocalDate,
-): { end: Map<Register, Dec>; interpolated: boolean; detail: string } | null {
+  exactEstimates: boolean,
+): { end: Map<Register, Dec>; interpolated: boolean; detail: string; exact?: Map<Register, Ratio> } | null {
   const end = new Map<Register, Dec>();
+  const exact = exactEstimates ? new Map<Register, Ratio>() : undefined;
   let interpolated = false;
   const details: string[] = [];
   for (const r of registers) {
@@ -355,12 +399,15 @@ function distributorEnd(
     const before = points.findLast((x) => x.date < D);
     const after = points.find((x) => x.date > D);
     if (!before || !after) return null;
-    const share = div(dec(daysBetween(before.date, D)), dec(daysBetween(before.date, after.date)));
+    const days = daysBetween(before.date, D);
+    const span = daysBetween(before.date, after.date);
+    const share = div(dec(days), dec(span));
     end.set(r, quantize(add(before.index, mul(sub(after.index, before.index), share))));
+    exact?.set(r, interpolatedExactly(before.index, after.index, days, span));
     interpolated = true;
     details.push(`${r} ${before.date}..${after.date}`);
   }
-  return { end, interpolated, detail: details.join(", ") };
+  return exact && exact.size > 0 ? { end, interpolated, detail: details.join(", "), exact } : { end, interpolated, detail: details.join(", ") };
 }
 
 /**
@@ -384,6 +431,7 @@ function selfReadAttempt(
   p: Period,
   exactChecks: boolean,
   final = false,
+  exactEstimates = false,
 ): Attempt {
   const D = p.end;
   const window = selfReadWindow(c, D);
@@ -399,6 +447,7 @@ function selfReadAttempt(
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
   const minFactor = c.estimation.selfReadMinFactor === undefined ? null : dec(c.estimation.selfReadMinFactor);
   const end = new Map<Register, Dec>();
+  const exact = new Map<Register, Ratio>();
   const inputs: Record<string, string> = { selfReadDate: s };
   for (const r of registers) {
     const v = read.registers[r];
@@ -447,8 +496,11 @@ function selfReadAttempt(
     inputs[`${r}.selfRead`] = formatPlain(x);
     if (s < D) inputs[`${r}.carriedKwh`] = formatPlain(carry);
     end.set(r, add(x, carry));
+    // Exactly (ruleset `exactEstimates`): (x − ref) × days to D / days since ref, multiplied first.
+    if (exactEstimates && s < D && rate !== null) exact.set(r, addRatio(ratio(x), ratio(mul(sub(x, ref.index), dec(daysBetween(s, D))), days)));
   }
-  return { ok: true, value: { end, inputs, detail: `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}` } };
+  const detail = `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}`;
+  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact } : { end, inputs, detail } };
 }
 
 /** R2 3.2: the connected station's daily kWh over every day from the base to D. */
@@ -463,6 +515,7 @@ function stationAttempt(
   const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
   const end = new Map<Register, Dec>();
+  const exact = new Map<Register, Ratio>();
   const inputs: Record<string, string> = {};
   for (const r of registers) {
     const base = bases.get(r)!;
@@ -488,8 +541,10 @@ function stationAttempt(
     inputs[`${r}.base`] = base.label;
     inputs[`${r}.stationKwh`] = formatPlain(kwh);
     end.set(r, add(base.index, kwh));
+    if (base.exact) exact.set(r, addRatio(base.exact, ratio(kwh)));
   }
-  return { ok: true, value: { end, inputs, detail: `connected-station days up to ${addDays(D, -1)}` } };
+  const detail = `connected-station days up to ${addDays(D, -1)}`;
+  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact } : { end, inputs, detail } };
 }
 
 /** R2 3.3: base + an estimate of the kWh from the base's date to D. */
@@ -500,6 +555,7 @@ function estimateAttempt(
   estimate: (r: Register, from: LocalDate) => Estimate,
 ): Attempt {
   const end = new Map<Register, Dec>();
+  const exact = new Map<Register, Ratio>();
   const inputs: Record<string, string> = {};
   const details: string[] = [];
   for (const r of registers) {
@@ -511,6 +567,7 @@ function estimateAttempt(
     for (const [k, v] of Object.entries(e.inputs)) inputs[`${r}.${k}`] = v;
     details.push(`${r} ${kwhText(e.kwh)} kWh from ${base.date} (${e.detail})`);
     end.set(r, add(base.index, e.kwh));
+    if (base.exact) exact.set(r, addRatio(base.exact, ratio(e.kwh)));
   }
-  return { ok: true, value: { end, inputs, detail: details.join("; ") } };
+  return { ok: true, value: exact.size > 0 ? { end, inputs, detail: details.join("; "), exact } : { end, inputs, detail: details.join("; ") } };
 }

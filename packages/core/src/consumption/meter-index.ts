@@ -81,13 +81,30 @@ export function indexPoints(c: Case, register: Register): IndexPoint[] {
 }
 
 export interface IndexAt {
+  /** The index as printed and passed on (an interpolation: to 12 decimal places, money.QUANTITY_SCALE). */
   readonly index: Dec;
   readonly basis: "read" | "interpolated";
   readonly source: string;
+  /**
+   * An interpolated index exactly, when asked for (ruleset `exactEstimates`, engine 0.3.3+): what the
+   * consumption ending or starting there is billed from, so an exact x.xx5 rounds up. Absent: `index` is exact.
+   */
+  readonly exact?: Ratio;
 }
 
-/** The index at the start of `date`: a read that day, or the pro-rata interpolation between the reads around it. */
-export function indexAt(points: readonly IndexPoint[], date: LocalDate, register: Register): IndexAt {
+/**
+ * R1, R2 (« exact until the one rounding »): the index `before + (after − before) × days / span` as an
+ * exact fraction — multiplied first, divided once at the rounding of the line that prices it.
+ */
+export function interpolatedExactly(before: Dec, after: Dec, days: number, span: number): Ratio {
+  return ratio(add(mul(before, dec(span)), mul(sub(after, before), dec(days))), span);
+}
+
+/**
+ * The index at the start of `date`: a read that day, or the pro-rata interpolation between the reads
+ * around it. `exact` (ruleset `exactEstimates`): an interpolation also carries its exact value.
+ */
+export function indexAt(points: readonly IndexPoint[], date: LocalDate, register: Register, exact = false): IndexAt {
   let before: IndexPoint | undefined;
   let after: IndexPoint | undefined;
   for (const p of points) {
@@ -99,9 +116,12 @@ export function indexAt(points: readonly IndexPoint[], date: LocalDate, register
     const missing = !before ? `on or before ${date}` : `on or after ${date}`;
     throw new BillingError("NO_INDEX", `no index for register ${register} ${missing}: cannot bill consumption up to ${date}`);
   }
-  const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
+  const days = daysBetween(before.date, date);
+  const span = daysBetween(before.date, after.date);
+  const share = div(dec(days), dec(span));
   const index = quantize(add(before.index, mul(sub(after.index, before.index), share)));
-  return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
+  const source = before.source === after.source ? before.source : `${before.source}+${after.source}`;
+  return exact ? { index, basis: "interpolated", source, exact: interpolatedExactly(before.index, after.index, days, span) } : { index, basis: "interpolated", source };
 }
 
 /**
@@ -110,7 +130,7 @@ export function indexAt(points: readonly IndexPoint[], date: LocalDate, register
  * to use one). The same day's best read (rank, then the first of equal rank), the same bracketing
  * reads, interpolation and message.
  */
-export function indexAtOf(reads: readonly Read[], register: Register, date: LocalDate): IndexAt {
+export function indexAtOf(reads: readonly Read[], register: Register, date: LocalDate, exact = false): IndexAt {
   let on: Read | undefined;
   let onRank = 0;
   let before: Read | undefined;
@@ -134,10 +154,17 @@ export function indexAtOf(reads: readonly Read[], register: Register, date: Loca
   }
   const b = dec(before.registers[register]!);
   const a = dec(after.registers[register]!);
-  const share = div(dec(daysBetween(before.date, date)), dec(daysBetween(before.date, after.date)));
+  const days = daysBetween(before.date, date);
+  const span = daysBetween(before.date, after.date);
+  const share = div(dec(days), dec(span));
   const index = quantize(add(b, mul(sub(a, b), share)));
-  return { index, basis: "interpolated", source: before.source === after.source ? before.source : `${before.source}+${after.source}` };
+  const source = before.source === after.source ? before.source : `${before.source}+${after.source}`;
+  return exact ? { index, basis: "interpolated", source, exact: interpolatedExactly(b, a, days, span) } : { index, basis: "interpolated", source };
 }
+
+/** A decimal index as a ratio over 1; an exact one as it is. */
+const asRatio = (x: Dec | Ratio): Ratio => ("den" in x && "num" in x ? x : ratio(x));
+const isOverOne = (r: Ratio): boolean => r.den.equals(1);
 
 /**
  * Rejects an index going backwards among the reads the period uses: from the last read on or before
@@ -172,12 +199,13 @@ export function consumptionBySubPeriod(
   subPeriods: readonly Period[],
   register: Register,
   shares: Ruleset["kwhShares"],
+  exact = false,
 ): { kwh: Ratio[]; start: IndexAt; end: IndexAt } {
   assertNonDecreasing(points, p, register);
-  const start = indexAt(points, p.start, register);
-  const end = indexAt(points, p.end, register);
+  const start = indexAt(points, p.start, register, exact);
+  const end = indexAt(points, p.end, register, exact);
   const inside = points.filter((pt) => pt.date > p.start && pt.date < p.end);
-  return { kwh: spreadBetweenIndexes(p, start.index, inside, end.index, subPeriods, shares), start, end };
+  return { kwh: spreadBetweenIndexes(p, start.exact ?? start.index, inside, end.exact ?? end.index, subPeriods, shares), start, end };
 }
 
 /**
@@ -196,23 +224,24 @@ export function consumptionBySubPeriod(
  */
 export function spreadBetweenIndexes(
   p: Period,
-  start: Dec,
+  start: Dec | Ratio,
   inside: readonly IndexPoint[],
-  end: Dec,
+  end: Dec | Ratio,
   subPeriods: readonly Period[],
   shares: Ruleset["kwhShares"],
   heldBack?: Ratio,
 ): Ratio[] {
-  const knots: { date: LocalDate; index: Dec }[] = [{ date: p.start, index: start }];
-  for (const pt of inside) knots.push({ date: pt.date, index: pt.index });
-  knots.push({ date: p.end, index: end });
+  const knots: { date: LocalDate; index: Ratio }[] = [{ date: p.start, index: asRatio(start) }];
+  for (const pt of inside) knots.push({ date: pt.date, index: ratio(pt.index) });
+  knots.push({ date: p.end, index: asRatio(end) });
 
   const kwh: Ratio[] = subPeriods.map(() => ratio(dec(0)));
   for (let j = 0; j + 1 < knots.length; j++) {
     const a = knots[j]!;
     const b = knots[j + 1]!;
-    const raw = sub(b.index, a.index);
-    const delta = j === 0 && heldBack ? subRatio(ratio(raw), heldBack) : ratio(raw);
+    // Two decimals (the usual knots): their difference over 1, as before; an exact estimate: exactly.
+    const raw = isOverOne(a.index) && isOverOne(b.index) ? ratio(sub(b.index.num, a.index.num)) : subRatio(b.index, a.index);
+    const delta = j === 0 && heldBack ? subRatio(raw, heldBack) : raw;
     const targets: number[] = [];
     const weights: number[] = [];
     subPeriods.forEach((sp, i) => {

@@ -196,4 +196,10 @@ export interface IndexUsed {
   readonly basis: "read" | "interpolated" | "estimated" | "billed";
   /** Source of the read(s) it comes from, e.g. "teleRead". */
   readonly source: string;
+  /**
+   * R1, R2 (engine 0.3.3+, ruleset `exactEstimates`): the index exactly — "numerator/denominator", or a
+   * decimal longer than 12 places — when `index` (an estimate printed to 12 places) is not: what its
+   * consumption was billed to, and what the next invoice starts from. Absent: `index` is exact.
+   */
+  readonly exact?: string;
 }

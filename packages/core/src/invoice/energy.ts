@@ -240,10 +240,10 @@ export function energyLines(
       // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
       const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen) : null;
       if (cap) capByRegister.set(r, cap);
-      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.start, chosen.inside, chosen.end, subPeriods, rules.kwhShares, cap?.notBilled));
+      kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.startExact ?? chosen.start, chosen.inside, chosen.endExact ?? chosen.end, subPeriods, rules.kwhShares, cap?.notBilled));
       continue;
     }
-    const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r, rules.kwhShares);
+    const { kwh, start, end } = consumptionBySubPeriod(indexPoints(c, r), p, subPeriods, r, rules.kwhShares, rules.exactEstimates);
     kwhByRegister.set(r, kwh);
     indexes.push(
       { basis: start.basis, date: p.start, index: formatPlain(start.index), register: r, source: start.source },

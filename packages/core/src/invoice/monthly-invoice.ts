@@ -126,7 +126,7 @@ export function billedIndexesOf(invoice: Invoice): BilledIndexes | null {
   const out: BilledIndexes = {};
   for (const i of invoice.indexes) {
     if (i.date !== p.end) continue;
-    out[i.register as Register] = { actualReadDate: basis.actualReadDate, estimated: basis.estimated, index: i.index, source: i.source };
+    out[i.register as Register] = { actualReadDate: basis.actualReadDate, estimated: basis.estimated, ...(i.exact !== undefined ? { exact: i.exact } : {}), index: i.index, source: i.source };
   }
   return out;
 }

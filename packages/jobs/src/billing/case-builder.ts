@@ -153,7 +153,7 @@ export function lastIndexesFromRows(rows: readonly BilledIndexRow[]): Case["bill
   if (rows.length === 0) return undefined;
   const out: NonNullable<Case["billing"]["lastIndexes"]> = {};
   for (const r of rows) {
-    out[r.register as Register] = { index: r.index, estimated: r.estimated, source: r.source, actualReadDate: r.actualReadDate };
+    out[r.register as Register] = { index: r.index, ...(r.exact !== undefined ? { exact: r.exact } : {}), estimated: r.estimated, source: r.source, actualReadDate: r.actualReadDate };
   }
   return out;
 }

@@ -47,7 +47,9 @@
  *
  * `everyOptionSplits` (R1 · CGV 6.1, « split at every date where a price changes »): false ≤ 0.3.2, true
  * from 0.3.3 — the subscription period is split at the offer's price changes of every price option the
- * contract has in the period, not only its first option's.
+ * contract has in the period, not only its first option's (its CTA lines follow its sub-periods; the
+ * energy already split so: each option's days are priced on that option's case, contract/option-change.ts).
+ * Before: after an option change, a sub-period on the new option took that option's price of its first day.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";

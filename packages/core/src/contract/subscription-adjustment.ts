@@ -19,6 +19,7 @@ import { neg } from "../primitives/money.ts";
 import type { DraftLine } from "../invoice/draft-line.ts";
 import { nextBillingDate, previousBillingDate } from "../invoice/schedule.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 
 export const RULE_R8_SUBSCRIPTION_CREDIT = "R8 · CGV 10.3 · R1 (subscription billed in advance beyond the end, credited, prorated by days)";
 export const RULE_R1_POWER_REPRICE = "R1 · CGV 4 (subscription re-priced from the power change date: billed days credited at the old power)";
@@ -53,9 +54,10 @@ function caseKnownToLastInvoice(c: Case, unknown: readonly ContractEvent[]): Cas
 
 /**
  * The adjustment lines the invoice of `billingDate` carries for events the last invoice did not
- * know: only on the first invoice after `billing.lastBillingDate`.
+ * know: only on the first invoice after `billing.lastBillingDate`. `rules`: the engine's behaviour to
+ * apply to both the credit and the re-billing (ruleset.ts; default: today's).
  */
-export function subscriptionAdjustmentLines(c: Case, billingDate: LocalDate): DraftLine[] {
+export function subscriptionAdjustmentLines(c: Case, billingDate: LocalDate, rules: Ruleset = CURRENT_RULES): DraftLine[] {
   const last = c.billing.lastBillingDate;
   if (last === null || previousBillingDate(c.contract, billingDate) !== last) return [];
   const unknown = eventsUnknownToLastInvoice(c);
@@ -78,7 +80,7 @@ export function subscriptionAdjustmentLines(c: Case, billingDate: LocalDate): Dr
   const kinds = new Set(changes.map((e) => e.type));
   const onlyOption = kinds.size === 1 && kinds.has("optionChange");
   const what = onlyOption ? "option" : kinds.has("optionChange") ? "power and option" : "power";
-  const credited = subscriptionLines(then, { start: from, end: billedTo }).map((l) => {
+  const credited = subscriptionLines(then, { start: from, end: billedTo }, rules).map((l) => {
     const isEnd = ending !== undefined && l.period.start >= ending.date;
     return {
       ...l,
@@ -91,7 +93,7 @@ export function subscriptionAdjustmentLines(c: Case, billingDate: LocalDate): Dr
     };
   });
   const rebilled = from < rebillTo
-    ? subscriptionLines(c, { start: from, end: rebillTo }).map((l) => ({
+    ? subscriptionLines(c, { start: from, end: rebillTo }, rules).map((l) => ({
         ...l,
         rule: onlyOption ? RULE_R1_OPTION_REBILL : RULE_R1_POWER_REBILL,
         inputs: { ...l.inputs, adjustment: "rebill", billedOn: last },

@@ -51,9 +51,9 @@ export function monthlyInvoice(
   const isFinal = contract.end != null && billingDate === contract.end && rules.contractLife;
   const ending = isFinal ? c.events.find((e) => e.type === "contractEnd" && e.date === billingDate) : undefined;
   const drafts: DraftLine[] = [];
-  if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod, prepared));
+  if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod, rules, prepared));
   // R1/R8: events the last invoice did not know re-price or credit the subscription it billed in advance.
-  drafts.push(...subscriptionAdjustmentLines(c, billingDate));
+  drafts.push(...subscriptionAdjustmentLines(c, billingDate, rules));
   let indexes: Invoice["indexes"] = [];
   let consumption: ConsumptionBasis | undefined;
   if (energyPeriod) {

@@ -5,6 +5,11 @@
  * period splits at every month start and wherever the monthly price (supply part + TURPE fixed
  * part, R6), the subscribed power, the CTA rate or a VAT rate changes. Each subscription line is
  * followed by its CTA line for the same days (taxes/cta.ts).
+ *
+ * After a price option change (R8 · CGV 4) the days are priced at the option of the day, so the
+ * candidate dates are the offer's price changes of every option the contract is on, as the TURPE's are
+ * those of every tariff formula it is on (engine 0.3.3+, ruleset `everyOptionSplits`; up to 0.3.2 only
+ * the contract's first option's: a change of the new option's price inside a month was not split).
  */
 import type { Case } from "../case/schema.ts";
 import { type LocalDate, daysInMonth } from "../primitives/dates.ts";
@@ -19,12 +24,13 @@ import { splitWhereValuesChange } from "../primitives/boundaries.ts";
 import { networkFixedMonthly } from "../pricing/network-tariff.ts";
 import { offerSubscriptionChangeDates, supplySubscriptionMonthly } from "../pricing/offer-price.ts";
 import { powerChangeDates, subscribedKvaAt } from "../pricing/subscribed-power.ts";
-import { formulasUsed, onOptionAt, optionChangeDates } from "../pricing/price-option.ts";
+import { formulasUsed, onOptionAt, optionChangeDates, optionsUsed } from "../pricing/price-option.ts";
 import { changeDates, entryAt } from "../primitives/series.ts";
 import { ctaAmount, ctaChangeDates, ctaRateAt } from "../taxes/cta.ts";
 import { vatChangeDates, vatRateAt } from "../taxes/vat.ts";
 import type { DraftLine } from "./draft-line.ts";
 import { type PreparedReference, prepareReference, remembered } from "../pricing/prepared-reference.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 
 const TWELVE = dec(12);
 
@@ -180,10 +186,15 @@ function valuesInForce(c: Case, kva: number, date: LocalDate, prepared: Prepared
   return remembered(prepared.tableOf(c, `subscriptionInForce|${option}|${formula}|${kva}`), key, () => valuesAt(c, kva, date));
 }
 
-export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedReference = prepareReference()): Period[] {
+/**
+ * The sub-periods of the subscription period `p` (R1): month starts, and the dates where a value its
+ * lines use changes. `rules`: the engine's behaviour to apply (ruleset.ts; default: today's).
+ */
+export function subscriptionSubPeriods(c: Case, p: Period, rules: Ruleset = CURRENT_RULES, prepared: PreparedReference = prepareReference()): Period[] {
   const at = memoValues(c, prepared);
   const candidates = [
-    ...offerSubscriptionChangeDates(c, p),
+    // R1: every option's price changes (a date where the day's option is another one changes no value: not split).
+    ...offerSubscriptionChangeDates(c, p, rules.everyOptionSplits ? optionsUsed(c) : [c.contract.priceOption]),
     ...formulasUsed(c).flatMap((f) => changeDates(c.reference.networkTariff.filter((t) => t.tariffFormula === f), p)),
     ...ctaChangeDates(c, p),
     ...vatChangeDates(c, p),
@@ -196,21 +207,23 @@ export function subscriptionSubPeriods(c: Case, p: Period, prepared: PreparedRef
 /**
  * Subscription and CTA lines for the subscription period `p`. Without events (no power or option
  * change), they depend only on the offer, the reference, the contract's option, formula and kVA and
- * the period: computed once per prepared memo (a chunk) and copied for each contract.
+ * the period: computed once per prepared memo (a chunk) and copied for each contract (the same for
+ * every ruleset: without an option change, the contract's option is the only one). `rules`: the
+ * engine's behaviour to apply (ruleset.ts; default: today's).
  */
-export function subscriptionLines(c: Case, p: Period, prepared: PreparedReference = prepareReference()): DraftLine[] {
-  if (c.events.length > 0) return computeSubscriptionLines(c, p, prepared);
+export function subscriptionLines(c: Case, p: Period, rules: Ruleset = CURRENT_RULES, prepared: PreparedReference = prepareReference()): DraftLine[] {
+  if (c.events.length > 0) return computeSubscriptionLines(c, p, rules, prepared);
   const k = c.contract;
   const shared = remembered(prepared.tableOf(c, `subscriptionLines|${k.priceOption}|${k.tariffFormula}|${k.subscribedKva}`), formatPeriod(p), () =>
-    computeSubscriptionLines(c, p, prepared),
+    computeSubscriptionLines(c, p, rules, prepared),
   );
   return shared.map((l) => ({ ...l, inputs: { ...l.inputs } }));
 }
 
-function computeSubscriptionLines(c: Case, p: Period, prepared: PreparedReference): DraftLine[] {
+function computeSubscriptionLines(c: Case, p: Period, rules: Ruleset, prepared: PreparedReference): DraftLine[] {
   const lines: DraftLine[] = [];
   const at = memoValues(c, prepared);
-  for (const sp of subscriptionSubPeriods(c, p, prepared)) {
+  for (const sp of subscriptionSubPeriods(c, p, rules, prepared)) {
     const v = at(sp.start);
     const t = v.texts;
     const days = lengthInDays(sp);

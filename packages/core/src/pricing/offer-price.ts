@@ -4,7 +4,7 @@
  * the network part (R6, pricing/network-tariff.ts) and, for energy, the capacity part (R7,
  * pricing/capacity.ts); invoice/subscription.ts and invoice/energy.ts add them up.
  */
-import type { Case, Register } from "../case/schema.ts";
+import type { Case, PriceOption, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, dec } from "../primitives/money.ts";
@@ -31,8 +31,12 @@ export function supplyEnergyPrice(c: Case, register: Register, date: LocalDate):
   return dec(e.priceHt);
 }
 
-export function offerSubscriptionChangeDates(c: Case, p: Period): LocalDate[] {
-  return changeDates(c.offer.subscription.filter((s) => s.priceOption === c.contract.priceOption), p);
+/**
+ * The offer's subscription price changes inside `p` for the price options `options` (default: the
+ * contract's; invoice/subscription.ts passes every option the contract is on, ruleset `everyOptionSplits`).
+ */
+export function offerSubscriptionChangeDates(c: Case, p: Period, options: readonly PriceOption[] = [c.contract.priceOption]): LocalDate[] {
+  return changeDates(c.offer.subscription.filter((s) => options.includes(s.priceOption)), p);
 }
 
 export function offerEnergyChangeDates(c: Case, p: Period): LocalDate[] {

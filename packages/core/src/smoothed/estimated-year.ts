@@ -97,7 +97,7 @@ export function priceEstimatedPeriod(
       { date: p.end, source: "distributorActual", registers: end },
     ],
   };
-  const lines = [...subscriptionLines(estimated, p), ...energyLines(estimated, p, undefined, rules).lines];
+  const lines = [...subscriptionLines(estimated, p, rules), ...energyLines(estimated, p, undefined, rules).lines];
   const totalHt = sum(lines.map((l) => l.amount));
   return { totalHt, totalTtc: add(totalHt, vatGroups(lines).total) };
 }

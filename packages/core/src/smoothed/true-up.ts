@@ -45,7 +45,7 @@ export function trueUpInvoice(
   rules: Ruleset = CURRENT_RULES,
 ): Invoice {
   const period = { start: plan.start, end };
-  const drafts: DraftLine[] = [...subscriptionLines(c, period)];
+  const drafts: DraftLine[] = [...subscriptionLines(c, period, rules)];
   // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
   const energy = rules.smoothedChanges ? trueUpEnergy(c, period, rules) : energyLines(c, period, undefined, rules);
   drafts.push(...energy.lines);

@@ -226,7 +226,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, final !== null);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
@@ -250,8 +250,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   const attempts: [ConsumptionSource, () => Attempt][] = [
     // R8 · CGV 10.3: the connected station is not one of the final index's options.
-    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D, rules.exactCoherenceChecks))],
-    ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
+    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D, rules.exactCoherenceChecks, rules.leapDayHistory))],
+    ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D, rules.leapDayHistory))],
     ["peerAverage", () => estimateAttempt(registers, bases, D, (r, from) => peerEstimate(c.estimation.peerAverages, r, from, D))],
   ];
   for (const [source, attempt] of attempts) {
@@ -383,6 +383,7 @@ function selfReadAttempt(
   starts: ReadonlyMap<Register, Start>,
   p: Period,
   exactChecks: boolean,
+  leapDayHistory: boolean,
   final = false,
 ): Attempt {
   const D = p.end;
@@ -420,7 +421,7 @@ function selfReadAttempt(
     let rate: Dec | null = null;
     if (days > 0) {
       rate = div(sub(x, ref.index), dec(days));
-      const expected = expectedDaily(c, actual.get(r)!, r, ref.date, s);
+      const expected = expectedDaily(c, actual.get(r)!, r, ref.date, s, leapDayHistory);
       inputs[`${r}.impliedKwhPerDay`] = formatForDisplay(rate, 3);
       if (expected === null) {
         inputs[`${r}.expectedKwhPerDay`] = "unknown (no history, no peer average): not checked";
@@ -459,6 +460,7 @@ function stationAttempt(
   bases: ReadonlyMap<Register, Base>,
   D: LocalDate,
   exactChecks: boolean,
+  leapDayHistory: boolean,
 ): Attempt {
   const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
@@ -478,7 +480,7 @@ function stationAttempt(
     if (missing.length > 0) {
       return { ok: false, reason: `incomplete: no ${r} data for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more day(s)` : ""} of ${base.date}..${D}` };
     }
-    const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
+    const expected = expectedDaily(c, actual.get(r)!, r, base.date, D, leapDayHistory);
     if (expected !== null && days > 0) {
       const rate = div(kwh, dec(days));
       if (beyondFactor(kwh, rate, maxFactor, expected, exactChecks) > 0) {

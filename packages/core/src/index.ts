@@ -17,7 +17,7 @@ export {
   SELF_READ_MAX_FACTOR,
   type BilledIndexes,
 } from "./consumption/estimation-priority.ts";
-export { historyEstimate, peerEstimate, expectedDaily, oneYearEarlier } from "./consumption/comparable-consumption.ts";
+export { comparablePeriod, historyEstimate, peerEstimate, expectedDaily, oneYearEarlier } from "./consumption/comparable-consumption.ts";
 export { CHARGE_LINE_KINDS } from "./invoice/document.ts";
 export { nextBillingDate, previousBillingDate, billingDatesBetween } from "./invoice/schedule.ts";
 export { dueDate, PAYMENT_TERM_DAYS } from "./payment/due-date.ts";

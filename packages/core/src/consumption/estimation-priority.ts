@@ -246,7 +246,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, final !== null, rules.exactEstimates);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
@@ -270,8 +270,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   const attempts: [ConsumptionSource, () => Attempt][] = [
     // R8 · CGV 10.3: the connected station is not one of the final index's options.
-    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D, rules.exactCoherenceChecks))],
-    ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D))],
+    ["connectedStation", () => (final ? { ok: false, reason: "not a source of a final index (R8 · CGV 10.3)" } : stationAttempt(c, registers, actual, bases, D, rules.exactCoherenceChecks, rules.leapDayHistory))],
+    ["history", () => estimateAttempt(registers, bases, D, (r, from) => historyEstimate(actual.get(r)!, r, from, D, rules.leapDayHistory, rules.exactEstimates))],
     ["peerAverage", () => estimateAttempt(registers, bases, D, (r, from) => peerEstimate(c.estimation.peerAverages, r, from, D))],
   ];
   for (const [source, attempt] of attempts) {
@@ -430,6 +430,7 @@ function selfReadAttempt(
   starts: ReadonlyMap<Register, Start>,
   p: Period,
   exactChecks: boolean,
+  leapDayHistory: boolean,
   final = false,
   exactEstimates = false,
 ): Attempt {
@@ -469,7 +470,7 @@ function selfReadAttempt(
     let rate: Dec | null = null;
     if (days > 0) {
       rate = div(sub(x, ref.index), dec(days));
-      const expected = expectedDaily(c, actual.get(r)!, r, ref.date, s);
+      const expected = expectedDaily(c, actual.get(r)!, r, ref.date, s, leapDayHistory);
       inputs[`${r}.impliedKwhPerDay`] = formatForDisplay(rate, 3);
       if (expected === null) {
         inputs[`${r}.expectedKwhPerDay`] = "unknown (no history, no peer average): not checked";
@@ -511,6 +512,7 @@ function stationAttempt(
   bases: ReadonlyMap<Register, Base>,
   D: LocalDate,
   exactChecks: boolean,
+  leapDayHistory: boolean,
 ): Attempt {
   const byDate = new Map(c.stationDays.map((d) => [d.date, d]));
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
@@ -531,7 +533,7 @@ function stationAttempt(
     if (missing.length > 0) {
       return { ok: false, reason: `incomplete: no ${r} data for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more day(s)` : ""} of ${base.date}..${D}` };
     }
-    const expected = expectedDaily(c, actual.get(r)!, r, base.date, D);
+    const expected = expectedDaily(c, actual.get(r)!, r, base.date, D, leapDayHistory);
     if (expected !== null && days > 0) {
       const rate = div(kwh, dec(days));
       if (beyondFactor(kwh, rate, maxFactor, expected, exactChecks) > 0) {
@@ -567,7 +569,8 @@ function estimateAttempt(
     for (const [k, v] of Object.entries(e.inputs)) inputs[`${r}.${k}`] = v;
     details.push(`${r} ${kwhText(e.kwh)} kWh from ${base.date} (${e.detail})`);
     end.set(r, add(base.index, e.kwh));
-    if (base.exact) exact.set(r, addRatio(base.exact, ratio(e.kwh)));
+    // Exactly (ruleset exactEstimates): an exact start, or a history scaled by days, as fractions.
+    if (base.exact || e.exact) exact.set(r, addRatio(base.exact ?? ratio(base.index), e.exact ?? ratio(e.kwh)));
   }
   return { ok: true, value: exact.size > 0 ? { end, inputs, detail: details.join("; "), exact } : { end, inputs, detail: details.join("; ") } };
 }

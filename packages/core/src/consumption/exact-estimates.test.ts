@@ -1,7 +1,7 @@
 /**
  * R1, R2 — « exact until the one rounding » for estimated indexes (ruleset `exactEstimates`, engine
  * 0.3.3+): an index interpolated between the distributor's reads and a self-read carried to the billing
- * date are billed from their exact value, so an exact x.xx5 rounds up. Engines up to 0.3.2 cut them to
+ * date, and a history estimate from interpolated indexes a year earlier are billed from their exact value, so an exact x.xx5 rounds up. Engines up to 0.3.2 cut them to
  * 12 decimal places first (money.QUANTITY_SCALE), and 128.333333333333 kWh × 0.1770 = 22.7149999… gave
  * 22.71 where 385/3 × 0.1770 = 22.715 exactly gives 22.72.
  *
@@ -24,13 +24,13 @@ const selfRead = (date: string, index: string, receivedOn: string): ReadInput =>
 const HISTORY = [actual("2025-02-15", "1000"), actual("2025-03-15", "1300")];
 const BILLED = { BASE: { index: "5000", estimated: false, source: "distributorActual", actualReadDate: "2026-02-15" } };
 
-function invoiceOf(reads: ReadInput[], engineVersion?: string, asOf = "2026-03-15"): Invoice {
+function invoiceOf(reads: ReadInput[], engineVersion?: string, asOf = "2026-03-15", history: ReadInput[] = HISTORY): Invoice {
   const base = baseCaseInput();
   const input: CaseInput = {
     ...base,
     asOf,
     contract: { ...base.contract, start: "2024-01-15", communicatingMeter: false },
-    reads: [actual("2026-02-15", "5000"), ...HISTORY, ...reads],
+    reads: [actual("2026-02-15", "5000"), ...history, ...reads],
     stationDays: [],
     estimation: { peerAverages: [] },
     billing: { lastBillingDate: "2026-02-15", lastIndexes: BILLED },
@@ -80,6 +80,50 @@ describe("R1/R2 estimated indexes billed exactly (engine 0.3.3+)", () => {
       ["excise", "128.333333333333", "4.32", "385/3"],
     ]);
     expect(energy(invoiceOf([selfRead("2026-03-11", "5110", "2026-03-11")], "0.3.2")).map((l) => l[2])).toEqual(["22.71", "4.32"]);
+  });
+
+  it("R2 3.3: a history over the same dates a year earlier, its end interpolated between 02-15 and 03-23 of 2025 — 75 × 28/36 = 175/3 kWh, energy 10.325 → 10.33", () => {
+    // Comparable period [2025-02-15, 2025-03-15): 1000 read on 02-15; at 03-15, 1000 + (1075 − 1000) × 28/36
+    // = 1000 + 175/3; 175/3 kWh over the same 28 days; end 5000 + 175/3 = 15175/3.
+    // Energy 175/3 × 0.1770 = 30.975/3 = 10.325 → 10.33 (0.3.2: 58.333333333333 × 0.1770 = 10.32499… → 10.32);
+    // excise 175/3 × 0.0337 = 5.8975/3 = 1.96583… → 1.97.
+    const history = [actual("2025-02-15", "1000"), actual("2025-03-23", "1075")];
+    const inv = invoiceOf([], undefined, "2026-03-15", history);
+    expect(inv.consumption!.source).toBe("history");
+    expect(inv.indexes.find((i) => i.date === "2026-03-15")).toMatchObject({ exact: "15175/3", index: "5058.333333333333" });
+    expect(energy(inv)).toEqual([
+      ["energy", "58.333333333333", "10.33", "175/3"],
+      ["excise", "58.333333333333", "1.97", "175/3"],
+    ]);
+    expect(energy(invoiceOf([], "0.3.2", "2026-03-15", history)).map((l) => l[2])).toEqual(["10.32", "1.97"]);
+  });
+
+  it("R2: the next invoice starts from the exact index the previous one billed to (billing.lastIndexes.exact): the kWh add up to the actual read", () => {
+    // Previous invoice billed to 15175/3 (printed 5058.333333333333); an actual read of 5100 on 2026-04-15:
+    // this invoice bills 5100 − 15175/3 = 125/3 kWh, so both together bill 100 kWh = 5100 − 5000 exactly.
+    // Energy 125/3 × 0.1770 = 7.375 → 7.38 (from the printed index: 41.666666666667 × 0.1770 = 7.37500000000006 → 7.38 too).
+    const base = baseCaseInput();
+    const input: CaseInput = {
+      ...base,
+      asOf: "2026-04-15",
+      contract: { ...base.contract, start: "2024-01-15", communicatingMeter: false },
+      reads: [actual("2026-02-15", "5000"), actual("2026-04-15", "5100")],
+      stationDays: [],
+      estimation: { peerAverages: [] },
+      billing: {
+        lastBillingDate: "2026-03-15",
+        lastIndexes: { BASE: { index: "5058.333333333333", exact: "15175/3", estimated: true, source: "history", actualReadDate: "2026-02-15" } },
+      },
+    };
+    const out = dueInvoices(caseSchema.parse(input));
+    if (!out.ok) throw new Error(out.failure.message);
+    const inv = out.invoices[0]!;
+    expect(inv.indexes.find((i) => i.date === "2026-03-15")).toEqual({ basis: "billed", date: "2026-03-15", exact: "15175/3", index: "5058.333333333333", register: "BASE", source: "history" });
+    expect(energy(inv)).toEqual([
+      ["energy", "41.666666666667", "7.38", "125/3"],
+      ["excise", "41.666666666667", "1.40", "125/3"],
+    ]);
+    expect(() => caseSchema.parse({ ...input, billing: { ...input.billing, lastIndexes: { BASE: { ...input.billing!.lastIndexes!.BASE!, exact: "15175/0" } } } })).toThrow();
   });
 
   it("R2: an estimate with a finite decimal is billed as before, whatever the ruleset (a self-read of the billing date)", () => {

@@ -26,6 +26,8 @@ const B = (index: string): Regs => ({ BASE: index });
 const HISTORY_BASE = [actual("2025-02-15", B("1000")), actual("2025-03-15", B("1310"))];
 
 interface Over {
+  /** The engine version whose rules to apply (default: this engine's). */
+  engineVersion?: string;
   asOf?: string;
   hphc?: boolean;
   reads: ReadInput[];
@@ -85,7 +87,7 @@ function invoices(o: Over): Invoice[] {
     estimation: { peerAverages: o.peerAverages ?? [], ...(o.selfReadWindowDays ? { selfReadWindowDays: o.selfReadWindowDays } : {}) },
     billing: { lastBillingDate: o.lastBillingDate ?? "2026-02-15", ...(o.lastIndexes ? { lastIndexes: o.lastIndexes } : {}) },
   };
-  const out = dueInvoices(caseSchema.parse(input));
+  const out = dueInvoices(caseSchema.parse(input), o.engineVersion === undefined ? {} : { engineVersion: o.engineVersion });
   if (!out.ok) throw new Error(`${out.billingDate}: ${out.failure.code} ${out.failure.message}`);
   return [...out.invoices];
 }
@@ -266,21 +268,33 @@ describe("R2 independent cases — BASE contracts", () => {
     ]);
   });
 
-  it("R2 billing date 29 February: the comparable period ends on 28 February of the previous year", () => {
-    // Billing day 29: energy [2028-01-29, 2028-02-29) = 31 days; comparable [2027-01-29, 2027-02-28) = 30 days.
-    // Reads 2027-01-29 2000, 2027-02-28 2300: 300 kWh → 300 × 31 / 30 = 310 → end 9000 + 310 = 9310.
-    // 310 × 0.1770 = 54.87; excise 310 × 0.0337 = 10.447 → 10.45.
-    const inv = one({
+  it("R2 billing date 29 February: the comparable period ends the day after its last day one year earlier, 2027-03-01 (engine 0.3.2: on 28 February)", () => {
+    // Billing day 29: energy [2028-01-29, 2028-02-29) = 31 days, its last day 2028-02-28 → 2027-02-28:
+    // comparable [2027-01-29, 2027-03-01) = 31 days (engine 0.3.3, ruleset leapDayHistory).
+    // Reads 2027-01-29 2000, 2027-02-28 2300, 2028-01-29 9000: the index at 2027-03-01 is interpolated,
+    // 2300 + 6700 × 1/335 = 2320 → 320 kWh, same length → end 9000 + 320 = 9320.
+    // 320 × 0.1770 = 56.64; excise 320 × 0.0337 = 10.784 → 10.78.
+    const over: Over = {
       asOf: "2028-02-29",
       billingDay: 29,
       contractStart: "2026-12-29",
       lastBillingDate: "2028-01-29",
       reads: [actual("2027-01-29", B("2000")), actual("2027-02-28", B("2300")), actual("2028-01-29", B("9000"))],
-    });
+    };
+    const inv = one(over);
     expect(inv.energyPeriod).toEqual({ start: "2028-01-29", end: "2028-02-29" });
-    expect(inv.consumption!.inputs["BASE.comparablePeriod"]).toBe("2027-01-29..2027-02-28");
-    expect(endIndexes(inv)).toEqual({ BASE: "9310" });
+    expect(inv.consumption!.inputs["BASE.comparablePeriod"]).toBe("2027-01-29..2027-03-01");
+    expect(endIndexes(inv)).toEqual({ BASE: "9320" });
     expect(energy(inv)).toEqual([
+      ["energy", "BASE", "2028-01-29..2028-02-29", "320", "56.64"],
+      ["excise", "BASE", "2028-01-29..2028-02-29", "320", "10.78"],
+    ]);
+    // Engine 0.3.2 mapped the exclusive end: comparable [2027-01-29, 2027-02-28) = 30 days, 300 kWh
+    // → 300 × 31 / 30 = 310 → end 9310; 310 × 0.1770 = 54.87; excise 310 × 0.0337 = 10.447 → 10.45.
+    const old = one({ ...over, engineVersion: "0.3.2" });
+    expect(old.consumption!.inputs["BASE.comparablePeriod"]).toBe("2027-01-29..2027-02-28");
+    expect(endIndexes(old)).toEqual({ BASE: "9310" });
+    expect(energy(old)).toEqual([
       ["energy", "BASE", "2028-01-29..2028-02-29", "310", "54.87"],
       ["excise", "BASE", "2028-01-29..2028-02-29", "310", "10.45"],
     ]);

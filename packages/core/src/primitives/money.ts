@@ -57,6 +57,8 @@ export const sum = (values: readonly Dec[]): Dec => values.reduce<Dec>((acc, v) 
 export const percent = (a: Dec, ratePct: Dec): Dec => a.times(ratePct).dividedBy(100);
 
 export const isZero = (a: Dec): boolean => a.isZero();
+/** False for NaN and ±Infinity (what a 0/0 or x/0 gives): such a value must never be priced nor printed. */
+export const isFiniteDec = (a: Dec): boolean => a.isFinite();
 export const isNegative = (a: Dec): boolean => a.isNegative() && !a.isZero();
 export const compare = (a: Dec, b: Dec): -1 | 0 | 1 => a.comparedTo(b) as -1 | 0 | 1;
 export const eq = (a: Dec, b: Dec): boolean => a.equals(b);

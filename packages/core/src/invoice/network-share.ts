@@ -10,13 +10,33 @@
  * not network tariff, and have no share.
  */
 import type { Invoice, InvoiceLine } from "./document.ts";
-import { dec, formatCents, formatPrice, mul, roundToCent, sum } from "../primitives/money.ts";
+import { exactQuantityOf } from "./draft-line.ts";
+import { ONE, dec, formatCents, formatPrice, mul, ratio, roundRatioTimesToCent, sum } from "../primitives/money.ts";
 
-/** The TURPE part of one line, € HT to the cent, or null when the line has none. */
+/**
+ * The TURPE part of one line, € HT to the cent, or null when the line has none. Exact until its one
+ * rounding, as the line's own amount: an energy line's exact kWh (`kwhExact`, a share spread pro rata
+ * temporis) × its network price; a subscription line's TURPE fixed part of the year × days / (12 × days in
+ * the month), multiplied first — the 12-place quantity (10/31 → 0.322580645161) × the monthly part could
+ * turn an exact x.xx5 into x.xx4999… (92.07 €/year × 10/372 = 2.475 → 2.48, not 2.47).
+ */
 export function networkShareOfLine(line: InvoiceLine): string | null {
-  const unit = line.kind === "subscription" ? line.inputs.networkMonthlyHt : line.kind === "energy" ? line.inputs.networkPerKwh : undefined;
-  if (unit === undefined) return null;
-  return formatCents(roundToCent(mul(dec(line.quantity), dec(unit))));
+  if (line.kind === "energy") {
+    const unit = line.inputs.networkPerKwh;
+    return unit === undefined ? null : formatCents(roundRatioTimesToCent(exactQuantityOf(line), dec(unit)));
+  }
+  if (line.kind !== "subscription") return null;
+  const monthly = line.inputs.networkMonthlyHt;
+  if (monthly === undefined) return null;
+  const days = line.inputs.days;
+  const daysInMonth = line.inputs.daysInMonth;
+  if (days === undefined || daysInMonth === undefined) return formatCents(roundRatioTimesToCent(ratio(dec(line.quantity)), dec(monthly)));
+  // The year's fixed part the monthly one was divided from (TURPE entries carry at most a few decimals;
+  // the monthly part is stored at full precision, so × 12 gives them back to well within 12 places).
+  // A credit (an adjustment, a final invoice's) carries the days billed and a negative quantity.
+  const yearly = mul(dec(monthly), dec(12)).toDecimalPlaces(12);
+  const signedDays = dec(line.quantity).isNegative() ? dec(days).negated() : dec(days);
+  return formatCents(roundRatioTimesToCent(ratio(mul(yearly, signedDays), 12 * Number(daysInMonth)), ONE));
 }
 
 /** Each line's TURPE share (lines that have one) and their sum, € HT. */

@@ -14,6 +14,7 @@ import { BillingError } from "../errors.ts";
 import { type LocalDate, daysBetween, maxDate, minDate } from "../primitives/dates.ts";
 import {
   type Dec,
+  ONE,
   type Ratio,
   add,
   addRatio,
@@ -164,7 +165,7 @@ export function indexAtOf(reads: readonly Read[], register: Register, date: Loca
 
 /** A decimal index as a ratio over 1; an exact one as it is. */
 const asRatio = (x: Dec | Ratio): Ratio => ("den" in x && "num" in x ? x : ratio(x));
-const isOverOne = (r: Ratio): boolean => r.den.equals(1);
+const isOverOne = (r: Ratio): boolean => r.den === ONE || r.den.equals(ONE);
 
 /**
  * Rejects an index going backwards among the reads the period uses: from the last read on or before

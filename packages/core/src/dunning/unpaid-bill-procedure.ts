@@ -269,6 +269,25 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   if (find("interruption")) {
     return closedOrNothing("complete", input, "Interruption requested: nothing further until the overdue balance is paid.");
   }
+  // R10 · CGV 8: every step answers the reminder (and the formal notice) about a debt. When every item
+  // overdue today fell due on or after the day the reminder was sent, the debt it was about is paid:
+  // this procedure stops, and the items overdue now get a procedure of their own, with its own reminder
+  // and delays (an item already overdue when the reminder went out joins the running procedure).
+  const sentReminder = find("reminder");
+  const remindedOn = sentReminder ? (sentReminder.letterSentOn ?? sentReminder.takenOn) : null;
+  if (remindedOn !== null && overdue.oldestDueDate >= remindedOn) {
+    return {
+      ...closedOrNothing("closed", input, ""),
+      outcome: "settle",
+      step: "settled",
+      earliestDate: today,
+      mayTakeToday: true,
+      explanation:
+        `The debt the reminder of ${remindedOn} was about is paid: the oldest item overdue on ${today}, ${overdue.oldestItemRef}, ` +
+        `fell due on ${overdue.oldestDueDate}, after it. The procedure stops; ${formatCents(owed)} € overdue starts a procedure of its own, with its own reminder.`,
+      inputs: { today, balanceTtc: formatCents(owed), oldestItemRef: overdue.oldestItemRef, oldestDueDate: overdue.oldestDueDate, reminderSentOn: remindedOn },
+    };
+  }
 
   const p = protectionsOf(situation, today);
   const fund = housingFundState(situation, today);

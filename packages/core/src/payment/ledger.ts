@@ -117,7 +117,8 @@ export function allocate(entries: readonly LedgerEntry[], asOf: LocalDate): Acco
     item.allocations.push({ sourceRef: s.entry.ref, date: s.entry.date, amount: formatCents(take), cancellation: true });
     item.left = sub(item.left, take);
     s.left = sub(s.left, take);
-    cancelled.set(item.entry.ref, take);
+    // Several credit notes may each cancel part of one item: what they cancel adds up.
+    cancelled.set(item.entry.ref, add(cancelled.get(item.entry.ref) ?? ZERO, take));
   }
 
   const open = items.filter((it) => !isZero(it.left));

@@ -11,7 +11,7 @@
  * | 0.3.0 …         | "exact"     | true           | R1 exact kWh shares; R5 14-month cap on reconciliations |
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
- * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`) |
+ * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -50,6 +50,13 @@
  * contract has in the period, not only its first option's (its CTA lines follow its sub-periods; the
  * energy already split so: each option's days are priced on that option's case, contract/option-change.ts).
  * Before: after an option change, a sub-period on the new option took that option's price of its first day.
+ *
+ * `checkedFinalSelfRead` (R8 · CGV 10.3, the customer's self-read of the end date « subject to R2's
+ * checks »): false ≤ 0.3.2, true from 0.3.3 — during the final invoice's wait for an index of the end date
+ * (contract/final-index.ts), a self-read of that date that R2's checks reject does not end the wait: the
+ * night waits on for the distributor's index and estimates only once the wait is over. Before: any
+ * self-read of the end date ended the wait, and, rejected, sent the final invoice straight to the estimate
+ * (the tele-read that came the next day was never used).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -84,15 +91,17 @@ export interface Ruleset {
   readonly leapDayHistory: boolean;
   /** R1: the subscription split at the price changes of every option the contract has (false ≤ 0.3.2). */
   readonly everyOptionSplits: boolean;
+  /** R8: a final self-read rejected by R2's checks does not end the wait for an index of the end date (false ≤ 0.3.2). */
+  readonly checkedFinalSelfRead: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true },
 ];
 
 /**

@@ -14,7 +14,10 @@
  * Reading (docs/rules.md, "Contract life"): the night waits up to {@link FINAL_INDEX_WAIT_DAYS} days
  * after the end for an actual index (1–3) before estimating (4): a tele-read, a special read or the
  * customer's self-read of the end day usually arrives within days, and the final invoice is still
- * issued well within the 4 weeks.
+ * issued well within the 4 weeks. A self-read of the end date that R2's checks reject is no final index:
+ * it does not end the wait (engine 0.3.3+, ruleset `checkedFinalSelfRead`, applied by
+ * invoice/monthly-invoice.ts on the computed invoice's source; up to 0.3.2 any self-read of that date
+ * ended it, and a rejected one sent the final invoice straight to the estimate).
  */
 import type { Case, Read } from "../case/schema.ts";
 import { registersOf } from "../consumption/meter-index.ts";

@@ -6,7 +6,7 @@
  */
 import type { Case, Register } from "../case/schema.ts";
 import { BillingError, type BillingFailure } from "../errors.ts";
-import type { LocalDate } from "../primitives/dates.ts";
+import { type LocalDate, addDays } from "../primitives/dates.ts";
 import { add, formatCents, sum } from "../primitives/money.ts";
 import { dueDate } from "../payment/due-date.ts";
 import { vatGroups } from "../taxes/vat.ts";
@@ -21,7 +21,7 @@ import { subscriptionLines } from "./subscription.ts";
 import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment.ts";
 import { powerChangeLines } from "../contract/power-change.ts";
 import { optionChangeLines, optionIndexAwaited, periodEnergy } from "../contract/option-change.ts";
-import { RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
+import { FINAL_INDEX_WAIT_DAYS, RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 import { type PreparedReference, prepareReference } from "../pricing/prepared-reference.ts";
@@ -142,6 +142,10 @@ export type BillingOutcome =
  * compute with the rules of that engine version (ruleset.ts), as a replay of its documents does
  * (default: this engine's).
  */
+/** R8 · CGV 10.3 options 1–3: the final index is a tele-read, a distributor index or the customer's self-read of the end date. */
+const FINAL_ACTUAL_SOURCES: ReadonlySet<string> = new Set(["teleRead", "distributorActual", "selfRead"]);
+const finalFromActual = (invoice: Invoice): boolean => invoice.consumption === undefined || FINAL_ACTUAL_SOURCES.has(invoice.consumption.source);
+
 export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome {
   const rules = rulesOf(options);
   const prepared = options.prepared ?? prepareReference();
@@ -157,6 +161,11 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
     if (optionIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {
       const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules, prepared);
+      // R8 · CGV 10.3 (ruleset checkedFinalSelfRead): a self-read of the end date is the final index only
+      // when R2's checks accept it; rejected, it does not end the wait for the distributor's index.
+      if (rules.checkedFinalSelfRead && rules.contractLife && d === c.contract.end && c.asOf < addDays(d, FINAL_INDEX_WAIT_DAYS) && !finalFromActual(invoice)) {
+        return { ok: true, invoices, nextBillingDate: d };
+      }
       invoices.push(invoice);
       billed = billedIndexesOf(invoice);
       billedAt = d;

@@ -23,6 +23,7 @@ import {
   type Store,
   contractsOfDeliveryPoints,
   importedDistributorEvents,
+  loadContractEvents,
   loadCustomerSituations,
   loadReference,
   recordDistributorEvent,
@@ -170,6 +171,14 @@ function storedRecord(r: ParsedRecord): Record<string, unknown> {
 
 const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 
+/** R8/R9: the contract's subscribed power on `day` — its start power, then its recorded power changes in force that day. */
+async function subscribedKvaOn(store: Store, contract: DeliveryPointContract, day: LocalDate): Promise<number> {
+  const events = (await loadContractEvents(store.db, [contract.contractId])).get(contract.contractId) ?? [];
+  let kva = contract.subscribedKva;
+  for (const e of events) if (e.kind === "powerChange" && e.effective_date <= day) kva = Number(e.details["subscribedKva"]); // by effective date
+  return kva;
+}
+
 function contractOn(list: readonly DeliveryPointContract[] | undefined, day: LocalDate): DeliveryPointContract | undefined {
   return list?.find((k) => k.startDate <= day && (k.endDate === null || day < k.endDate));
 }
@@ -252,7 +261,9 @@ export async function importDistributorFile(store: Store, source: ImportSource, 
           reference: record.reference,
           cutAt: record.cut_at.instant,
           restoredAt: record.restored_at.instant,
-          subscribedKva: record.subscribed_kva ?? contract.subscribedKva,
+          // R9: « × puissance souscrite » — the power in force on the cut day (the contract row holds the
+          // power at its start; later changes are contract events, R8), unless the distributor's file says.
+          subscribedKva: record.subscribed_kva ?? (await subscribedKvaOn(store, contract, day)),
           transmissionExclusion: record.transmission_exclusion,
         },
         reference.catalogue,

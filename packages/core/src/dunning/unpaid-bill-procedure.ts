@@ -240,6 +240,17 @@ const closedOrNothing = (outcome: "nothingOverdue" | "closed" | "complete", inpu
   inputs: { today: input.today },
 });
 
+/** The procedure's `settled` step, to record today: it stops, saying why. */
+const settleToday = (input: DunningInput, explanation: string, inputs: Record<string, string>): DunningDecision => ({
+  ...closedOrNothing("closed", input, ""),
+  outcome: "settle",
+  step: "settled",
+  earliestDate: input.today,
+  mayTakeToday: true,
+  explanation,
+  inputs,
+});
+
 /**
  * R10: the procedure's next step on `input.today`, its earliest date, whether it may be taken today,
  * its legal basis, and what blocks it. Pure: the caller records the step when `mayTakeToday`.
@@ -255,15 +266,9 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   if (owed === null || compare(owed, dec(policy.minimumBalanceTtc)) < 0) {
     if (steps.length === 0) return closedOrNothing("nothingOverdue", input, "Nothing overdue: no procedure.");
     const left = owed === null ? "0.00" : formatCents(owed);
-    return {
-      ...closedOrNothing("closed", input, ""),
-      outcome: "settle",
-      step: "settled",
-      earliestDate: today,
-      mayTakeToday: true,
-      explanation: `The overdue balance is ${left} € on ${today} (under ${policy.minimumBalanceTtc} €): the procedure stops.`,
-      inputs: { today, balanceTtc: left, minimumBalanceTtc: policy.minimumBalanceTtc },
-    };
+    return settleToday(input, `The overdue balance is ${left} € on ${today} (under ${policy.minimumBalanceTtc} €): the procedure stops.`, {
+      today, balanceTtc: left, minimumBalanceTtc: policy.minimumBalanceTtc,
+    });
   }
   const overdue = balance!;
   if (find("interruption")) {
@@ -276,17 +281,12 @@ export function nextDunningStep(input: DunningInput): DunningDecision {
   const sentReminder = find("reminder");
   const remindedOn = sentReminder ? (sentReminder.letterSentOn ?? sentReminder.takenOn) : null;
   if (remindedOn !== null && overdue.oldestDueDate >= remindedOn) {
-    return {
-      ...closedOrNothing("closed", input, ""),
-      outcome: "settle",
-      step: "settled",
-      earliestDate: today,
-      mayTakeToday: true,
-      explanation:
-        `The debt the reminder of ${remindedOn} was about is paid: the oldest item overdue on ${today}, ${overdue.oldestItemRef}, ` +
+    return settleToday(
+      input,
+      `The debt the reminder of ${remindedOn} was about is paid: the oldest item overdue on ${today}, ${overdue.oldestItemRef}, ` +
         `fell due on ${overdue.oldestDueDate}, after it. The procedure stops; ${formatCents(owed)} € overdue starts a procedure of its own, with its own reminder.`,
-      inputs: { today, balanceTtc: formatCents(owed), oldestItemRef: overdue.oldestItemRef, oldestDueDate: overdue.oldestDueDate, reminderSentOn: remindedOn },
-    };
+      { today, balanceTtc: formatCents(owed), oldestItemRef: overdue.oldestItemRef, oldestDueDate: overdue.oldestDueDate, reminderSentOn: remindedOn },
+    );
   }
 
   const p = protectionsOf(situation, today);

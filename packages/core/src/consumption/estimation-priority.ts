@@ -190,8 +190,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
       starts.set(r, {
         index: dec(b.index),
         ...(exact ? { exact } : {}),
-        used: b.exact !== undefined
-          ? { basis: "billed", date: p.start, exact: b.exact, index: b.index, register: r, source: b.source }
+        used: exact
+          ? { basis: "billed", date: p.start, exact: b.exact!, index: b.index, register: r, source: b.source }
           : { basis: "billed", date: p.start, index: b.index, register: r, source: b.source },
         estimated: b.estimated,
         actualReadDate: b.actualReadDate,

@@ -306,7 +306,10 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
       number: inv.number, issueDate: doc.issueDate, requestedOn: request.requestedOn, initiatedBy: request.initiatedBy, knownOn,
       knownFrom: request.knownOn !== undefined ? "as given" : firstReadDate !== undefined ? `read of ${firstReadDate}` : `issue of ${inv.number}`,
     });
-    if (!limit.ok) {
+    // R5 · CGV 6.6: the supplier's 2 years limit what it may claim — « over-billing is always credited
+    // back »: past them, its regularisation is computed and refused only if it would charge the customer.
+    const pastSupplierLimit = !limit.ok && request.initiatedBy !== "customer";
+    if (!limit.ok && !pastSupplierLimit) {
       out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: limit.reason });
       continue;
     }
@@ -353,6 +356,11 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
     const lines = lineDifferences(doc, recomputed);
     const totals = totalsDifference(doc, recomputed);
     const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes) || target !== doc.billingDate;
+    if (!limit.ok && changed && dec(totals.ttc).greaterThan(0)) {
+      recomputedAt.delete(doc.billingDate); // refused: the next invoice starts from this one as issued
+      out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: `${limit.reason}; it would charge ${totals.ttc} € TTC more (a credit would still be issued)` });
+      continue;
+    }
     // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
     // for days older than 14 months before the correction; a correction in the customer's favour is never capped.
     const floor = capFloor(request.requestedOn);

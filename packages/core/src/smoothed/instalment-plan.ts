@@ -121,7 +121,7 @@ export function peerYearKwh(c: Case, year: { start: LocalDate; end: LocalDate })
 }
 
 /** The year's kWh per register for a plan over `year` (sources in the order of the file's reading). */
-export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }, hooks: SmoothedHooks = {}): Estimate {
+export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }, hooks: SmoothedHooks = {}, rules: Ruleset = CURRENT_RULES): Estimate {
   const settings = smoothingSettings(c);
   const yearDays = daysBetween(year.start, year.end);
   const kwh = new Map<Register, Dec>();
@@ -138,8 +138,12 @@ export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }
     const from = monthDay(last.date, -12, parts(last.date).day);
     try {
       const first = indexAt(points, from, r);
-      kwh.set(r, sub(last.index, first.index));
-      details.push(`${r}: ${from}..${last.date}`);
+      // The 12 months' kWh over the plan year's days (ruleset planHistoryScaled): a year of 351 days
+      // (a plan starting mid-month) or 366 is not a year of 365.
+      const historyDays = daysBetween(from, last.date);
+      const scaled = rules.planHistoryScaled && historyDays !== yearDays;
+      kwh.set(r, scaled ? quantize(div(mul(sub(last.index, first.index), dec(yearDays)), dec(historyDays))) : sub(last.index, first.index));
+      details.push(`${r}: ${from}..${last.date}${scaled ? ` (${historyDays} days) × ${yearDays}/${historyDays}` : ""}`);
       continue;
     } catch (e) {
       if (!(e instanceof BillingError)) throw e;
@@ -186,7 +190,7 @@ export function instalmentPlan(
   // a plan is made, and the final true-up settles the difference.
   const yearEnd = planDates({ ...c.contract, end: null }, start).end;
   const year = { start, end: yearEnd };
-  const estimate = estimateYear(c, year, hooks);
+  const estimate = estimateYear(c, year, hooks, rules);
   const priced = priceEstimatedPeriod(c, year, estimate.kwh, start, rules);
   const total = priced.totalTtc;
   const amounts = splitInstalments(total, INSTALMENTS_PER_YEAR);

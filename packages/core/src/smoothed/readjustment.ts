@@ -92,6 +92,12 @@ export function readjustment(
     if (!last || last.date <= plan.start) {
       return kept(`no read of register ${r} after the plan start ${plan.start}: nothing to compare, plan kept`);
     }
+    // No read on or before the plan start (a contract estimated from its declared consumption, read first
+    // after its start): nothing to measure the consumption so far from — the check is optional, the plan
+    // is kept and says why (was: the contract failed, NO_INDEX, and its notices stopped).
+    if (points[0]!.date > plan.start) {
+      return kept(`no read of register ${r} on or before the plan start ${plan.start}: the consumption so far cannot be measured, plan kept`);
+    }
     const kwh = sub(last.index, indexAt(points, plan.start, r).index);
     consumed.set(r, kwh);
     projected.set(r, quantize(div(mul(kwh, dec(yearDays)), dec(daysBetween(plan.start, last.date)))));

@@ -207,14 +207,14 @@ describe("billing recalc — R5 · CGV 6.6 recompute-then-diff", () => {
     ] });
   });
 
-  it("R5 · CGV 6.6 a supplier regularisation more than 2 years after the facts is refused", async () => {
+  it("R5 · CGV 6.6 a supplier regularisation more than 2 years after the facts is refused where it charges the customer more", async () => {
     const number = await numberOf("K-READ", "2026-02-01");
     const r = await recalculate(t.store, {
       contractId: "K-READ", from: "2026-02-01", to: "2026-02-01", requestedOn: "2028-02-02", initiatedBy: "supplier", knownOn: "2026-02-01", subscribedKva: 9,
     });
     expect(r.invoices[0]).toMatchObject({
       status: "refused",
-      reason: `R5 · CGV 6.6: the supplier may regularise an invoice up to 2 years after it knew or should have known the facts; ${number}: facts known on 2026-02-01 (as given), regularisation on 2028-02-02 is 2 years and 1 day later (last day 2028-02-01)`,
+      reason: `R5 · CGV 6.6: the supplier may regularise an invoice up to 2 years after it knew or should have known the facts; ${number}: facts known on 2026-02-01 (as given), regularisation on 2028-02-02 is 2 years and 1 day later (last day 2028-02-01); it would charge 7.42 € TTC more (a credit would still be issued)`,
     });
   });
 

@@ -12,6 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
+ * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -62,6 +63,20 @@
  * from 0.3.3 — 12 months of reads are scaled to the plan year's days, as partial history and the
  * declared estimate already were: a plan starting mid-month (its year 351 days) no longer estimates 365
  * days of consumption, nor a 366-day year 365. Before: the 12 months' kWh were taken as the year's.
+ *
+ * `finalIndexByOption` (R8 · CGV 10.3, the final index's options are alternatives in order): false ≤ 0.3.3,
+ * true from 0.3.4 — during the final invoice's wait (contract/final-index.ts), only the contract's own
+ * option ends it early: with a communicating meter (option 1) or after a special read the customer asked
+ * for (option 2), the distributor's index of the end date; otherwise also the customer's self-read
+ * (option 3). A self-read sent first is used only if that index has not come when the wait is over.
+ * Before: any accepted self-read of the end date ended the wait, and a Linky's final invoice took it
+ * when the tele-read was due the next day.
+ *
+ * `annualCharacterAnyOpposite` (R8 · CGV 4, « une augmentation … moins d'un an après avoir bénéficié d'une
+ * diminution », or the reverse): false ≤ 0.3.3, true from 0.3.4 — a power change bears the distributor's
+ * annual-character charge when any change of the opposite direction is dated less than a year before it
+ * (contract/power-change.ts). Before: only the change just before it counted, so after 9 → 6 and 6 → 12,
+ * a further 12 → 15 within the year bore none.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -100,16 +115,20 @@ export interface Ruleset {
   readonly checkedFinalSelfRead: boolean;
   /** R1 smoothed: 12 months of history scaled to the plan year's days (false ≤ 0.3.2). */
   readonly planHistoryScaled: boolean;
+  /** R8 · CGV 10.3: only the contract's own final-index option ends the final invoice's wait (false ≤ 0.3.3). */
+  readonly finalIndexByOption: boolean;
+  /** R8 · CGV 4: a power change bears the annual-character charge after any opposite change of the last year (false ≤ 0.3.3: only the one just before). */
+  readonly annualCharacterAnyOpposite: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true },
 ];
 
 /**

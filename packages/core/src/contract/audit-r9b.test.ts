@@ -41,6 +41,8 @@ const offer = {
   subscription: [
     { from: "2020-01-01", priceOption: "BASE" as const, kva: 6, monthlyHt: "8.00" },
     { from: "2020-01-01", priceOption: "BASE" as const, kva: 9, monthlyHt: "10.00" },
+    { from: "2020-01-01", priceOption: "BASE" as const, kva: 12, monthlyHt: "12.00" },
+    { from: "2020-01-01", priceOption: "BASE" as const, kva: 15, monthlyHt: "14.00" },
   ],
   energy: [{ from: "2020-01-01", priceOption: "BASE" as const, register: "BASE" as const, priceHt: "0.1370" }],
 };
@@ -132,6 +134,31 @@ describe("R8 audit (r9b) — annual character of the subscribed power", () => {
     expect(reversedChange(c(9), { date: "2026-04-10", subscribedKva: 12 })).toBeNull();
     expect(reversedChange(c(9), { date: "2026-10-01", subscribedKva: 6 })).toBeNull();
     expect(reversedChange(c(9), { date: "2026-09-30", subscribedKva: 6 })?.date).toBe("2025-10-01");
+  });
+
+  // 9 → 6 on 2025-06-01, 6 → 12 on 2025-10-01, 12 → 15 on 2026-04-10 (billed on the invoice of 2026-05-01).
+  const twoIncreases = (annualChargeHt?: string) =>
+    powerCase("2026-05-01", "2026-04-01", [
+      { type: "powerChange", date: "2025-06-01", subscribedKva: 6, receivedOn: "2025-05-02" },
+      { type: "powerChange", date: "2025-10-01", subscribedKva: 12, receivedOn: "2025-09-02", annualChargeHt: "20.00" },
+      { type: "powerChange", date: "2026-04-10", subscribedKva: 15, receivedOn: "2026-03-20", fee, ...(annualChargeHt ? { annualChargeHt } : {}) },
+    ], 9);
+
+  it("R8 (engine 0.3.4, annualCharacterAnyOpposite) a second increase less than a year after the decrease bears the charge too: « une augmentation … moins d'un an après avoir bénéficié d'une diminution »", () => {
+    // 2026-04-10 is less than a year after the decrease of 2025-06-01 (one year earlier: 2025-04-10).
+    expect(reversedChange(twoIncreases(), { date: "2026-04-10", subscribedKva: 15 })?.date).toBe("2025-06-01");
+    expect(dueInvoices(twoIncreases())).toMatchObject({ ok: false, failure: { code: "MISSING_REFERENCE" } });
+    const [inv] = ok(dueInvoices(twoIncreases("15.60"))).invoices;
+    expect(services(inv!)).toEqual([["3.53", "powerChangeRemote"], ["15.60", "powerAnnualCharacter"]]);
+    expect(inv!.lines.find((l) => l.inputs["item"] === "powerAnnualCharacter")!.inputs["reverses"]).toBe("2025-06-01");
+    // The decrease is more than a year before: no charge (2025-06-01 → 2026-06-01 is exactly one year).
+    expect(reversedChange(twoIncreases(), { date: "2026-06-01", subscribedKva: 15 })).toBeNull();
+  });
+
+  it("R8 engine 0.3.3: only the change just before counted — the second increase bore no charge (replayed as issued)", () => {
+    expect(reversedChange(twoIncreases(), { date: "2026-04-10", subscribedKva: 15 }, false)).toBeNull();
+    const [inv] = ok(dueInvoices(twoIncreases(), { engineVersion: "0.3.3" })).invoices;
+    expect(services(inv!)).toEqual([["3.53", "powerChangeRemote"]]);
   });
 });
 

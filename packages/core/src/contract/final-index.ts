@@ -17,7 +17,12 @@
  * issued well within the 4 weeks. A self-read of the end date that R2's checks reject is no final index:
  * it does not end the wait (engine 0.3.3+, ruleset `checkedFinalSelfRead`, applied by
  * invoice/monthly-invoice.ts on the computed invoice's source; up to 0.3.2 any self-read of that date
- * ended it, and a rejected one sent the final invoice straight to the estimate).
+ * ended it, and a rejected one sent the final invoice straight to the estimate). The options are
+ * alternatives in this order, so only the contract's own one ends the wait early (engine 0.3.4+, ruleset
+ * `finalIndexByOption`): with a communicating meter, or after a special read the customer asked for, the
+ * distributor's index of the end date — a self-read sent first waits with the rest, and is the final index
+ * only if that index has not come when the wait is over. Up to 0.3.3 a self-read that passed the checks
+ * ended the wait whatever the meter.
  */
 import type { Case, Read } from "../case/schema.ts";
 import { registersOf } from "../consumption/meter-index.ts";
@@ -34,15 +39,33 @@ export const FINAL_INVOICE_MAX_DAYS = 28;
 // The registers of the option in force on the last day supplied (R8: after a price option change, its new ones).
 const complete = (c: Case, r: Read): boolean => registersOf(priceOptionAt(c, addDays(r.date, -1))).every((reg) => r.registers[reg] !== undefined);
 
-/** An index of the end date from sources 1–3, known on asOf. */
-export function actualFinalIndexKnown(c: Case, end: LocalDate): boolean {
-  return c.reads.some(
-    (r) => r.date === end && (r.receivedOn ?? r.date) <= c.asOf && complete(c, r) &&
-      (r.source === "teleRead" || r.source === "distributorActual" || r.source === "selfRead"),
-  );
+const DISTRIBUTOR_INDEX: ReadonlySet<string> = new Set(["teleRead", "distributorActual"]);
+const ANY_ACTUAL_INDEX: ReadonlySet<string> = new Set(["teleRead", "distributorActual", "selfRead"]);
+
+/**
+ * The sources whose index of the end date ends the final invoice's wait. `byOption` (ruleset
+ * `finalIndexByOption`, engine 0.3.4+): only the contract's own option — with a communicating meter
+ * (option 1) or after a special read the customer asked for (option 2), the distributor's index of the
+ * end date; otherwise the distributor's index or the customer's self-read (option 3). Up to 0.3.3 any
+ * of the three ended it, so a self-read that arrived first was used before a tele-read due the next day.
+ */
+function waitEndingSources(c: Case, end: LocalDate, byOption: boolean): ReadonlySet<string> {
+  if (!byOption) return ANY_ACTUAL_INDEX;
+  if (c.contract.communicatingMeter) return DISTRIBUTOR_INDEX;
+  const ending = c.events.find((e) => e.type === "contractEnd" && e.date === end);
+  return ending?.type === "contractEnd" && ending.specialRead === true ? DISTRIBUTOR_INDEX : ANY_ACTUAL_INDEX;
 }
 
-/** True while the final invoice of `end` should wait for an actual index (before the wait is over). */
-export function finalIndexAwaited(c: Case, end: LocalDate): boolean {
-  return c.asOf < addDays(end, FINAL_INDEX_WAIT_DAYS) && !actualFinalIndexKnown(c, end);
+/** An index of the end date, known on asOf, that ends the wait (see {@link waitEndingSources}). */
+export function actualFinalIndexKnown(c: Case, end: LocalDate, byOption = true): boolean {
+  const sources = waitEndingSources(c, end, byOption);
+  return c.reads.some((r) => r.date === end && (r.receivedOn ?? r.date) <= c.asOf && sources.has(r.source) && complete(c, r));
+}
+
+/**
+ * True while the final invoice of `end` should wait for an actual index (before the wait is over).
+ * `byOption`: the ruleset's `finalIndexByOption` (default: today's rules).
+ */
+export function finalIndexAwaited(c: Case, end: LocalDate, byOption = true): boolean {
+  return c.asOf < addDays(end, FINAL_INDEX_WAIT_DAYS) && !actualFinalIndexKnown(c, end, byOption);
 }

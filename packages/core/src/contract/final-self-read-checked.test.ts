@@ -47,8 +47,8 @@ describe("R8 · CGV 10.3 — a rejected final self-read does not end the wait", 
     expect(energy(fin!)).toEqual([["energy", "67.26"], ["excise", "12.81"]]);
   });
 
-  it("a self-read the checks accept still ends the wait at once: 185 kWh, 32.75 + 6.23", () => {
-    const [fin] = ok(dueInvoices(c("2026-02-03", [goodSelf]))).invoices;
+  it("engine 0.3.3: a self-read the checks accept ended a Linky's wait at once — 185 kWh, 32.75 + 6.23 (0.3.4 waits for the tele-read: final-index-by-option.test.ts)", () => {
+    const [fin] = ok(dueInvoices(c("2026-02-03", [goodSelf]), { engineVersion: "0.3.3" })).invoices;
     // 5185 − 5000 = 185 kWh × 0.1770 = 32.745 → 32.75; excise 185 × 0.0337 = 6.2345 → 6.23
     expect(fin!.consumption!.source).toBe("selfRead");
     expect(energy(fin!)).toEqual([["energy", "32.75"], ["excise", "6.23"]]);

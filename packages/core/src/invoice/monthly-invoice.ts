@@ -67,7 +67,7 @@ export function monthlyInvoice(
   }
   // The first monthly invoice after a smoothed plan year (noEnergy): the true-up billed the year's changes.
   if (!(noEnergy && rules.smoothedChanges)) {
-    drafts.push(...powerChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the distributor's fee, annual-character charge
+    drafts.push(...powerChangeLines(c, billingDate, rules.contractLife, rules.annualCharacterAnyOpposite)); // R8 · CGV 4: the distributor's fee, annual-character charge
     drafts.push(...optionChangeLines(c, billingDate, rules.contractLife)); // R8 · CGV 4: the same for a price option change
   }
   drafts.push(...carriedChargeLines(c, billingDate)); // R3/R4 charges of the account, outside VAT
@@ -156,7 +156,7 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
   let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
     // R8 · CGV 10.3: the final invoice waits a few days for an actual index of the end date.
-    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
+    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d, rules.finalIndexByOption)) return { ok: true, invoices, nextBillingDate: d };
     // R8 · CGV 4: the invoice reaching a price option change date waits a few days for the distributor's indexes of that date.
     if (optionIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
     try {

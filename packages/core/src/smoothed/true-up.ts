@@ -52,7 +52,7 @@ export function trueUpInvoice(
   if (rules.smoothedChanges) {
     // R8 · CGV 4: the distributor's fee and annual-character charge of the plan year's power and option
     // changes, passed through once, on the true-up (the smoothed contract's next invoice).
-    drafts.push(...powerChangeLinesIn(c, plan.start, end, rules.contractLife), ...optionChangeLinesIn(c, plan.start, end, rules.contractLife));
+    drafts.push(...powerChangeLinesIn(c, plan.start, end, rules.contractLife, rules.annualCharacterAnyOpposite), ...optionChangeLinesIn(c, plan.start, end, rules.contractLife));
   }
   drafts.push(...trueUpChargeLines(c, plan.start)); // R3/R4 charges of the account, outside VAT
   const totalHt = sum(drafts.map((l) => l.amount));

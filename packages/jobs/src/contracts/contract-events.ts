@@ -259,9 +259,9 @@ async function recordIn(
         if (events.some((x) => x.kind === "powerChange" && x.effective_date > effectiveDate)) return refuse(`powerChange: a later power change is recorded; changes are recorded in date order`);
         const reversed = reversedChange(view, { date: effectiveDate, subscribedKva: kva });
         if (reversed && e.annualChargeHt === undefined) {
-          return refuse(`powerChange: ${before} → ${kva} kVA reverses the change of ${reversed.date} less than a year before: give the distributor's annual-character charge (annualChargeHt, CGV 4)`);
+          return refuse(`powerChange: ${before} → ${kva} kVA comes less than a year after the opposite change of ${reversed.date}: give the distributor's annual-character charge (annualChargeHt, CGV 4)`);
         }
-        if (!reversed && e.annualChargeHt !== undefined) return refuse(`powerChange: ${before} → ${kva} kVA reverses no change of the last year: no annual-character charge applies (CGV 4)`);
+        if (!reversed && e.annualChargeHt !== undefined) return refuse(`powerChange: ${before} → ${kva} kVA follows no opposite change of the last year: no annual-character charge applies (CGV 4)`);
         const item = e.feeItem ?? (k.communicating_meter ? "powerChangeRemote" : "powerChangeTechnician");
         let fee: { item: string; amountHt: string; source: string };
         if (e.feeHt !== undefined) {
@@ -273,7 +273,7 @@ async function recordIn(
         }
         Object.assign(details, { subscribedKva: kva, fromKva: before, fee, ...(e.annualChargeHt !== undefined ? { annualChargeHt: e.annualChargeHt, reverses: reversed!.date } : {}) });
         explanation = `Power change ${before} → ${kva} kVA from ${effectiveDate}: subscription and network part split at that date (R1); distributor's fee ${fee.amountHt} € HT (${item})` +
-          (reversed ? `; reverses the change of ${reversed.date}: annual-character charge ${e.annualChargeHt} € HT passed through (CGV 4)` : "");
+          (reversed ? `; comes less than a year after the opposite change of ${reversed.date}: annual-character charge ${e.annualChargeHt} € HT passed through (CGV 4)` : "");
         break;
       }
       case "optionChange": {

@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`) |
+ * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`); R8 a smoothed contract's final true-up on R8's final index (`finalTrueUp`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -77,6 +77,14 @@
  * annual-character charge when any change of the opposite direction is dated less than a year before it
  * (contract/power-change.ts). Before: only the change just before it counted, so after 9 → 6 and 6 → 12,
  * a further 12 → 15 within the year bore none.
+ *
+ * `finalTrueUp` (R8 · CGV 10.3 on a smoothed contract's termination): false ≤ 0.3.3, true from 0.3.4 —
+ * the final true-up ends on the final index in R8's order (smoothed/true-up.ts), after the same wait as a
+ * monthly final invoice: the tele-read, a special read, the customer's self-read subject to R2's checks,
+ * else the distributor's pro-rata estimate (history, then peers); it records the source and why each
+ * better one was not used. Before: the end date's index was whatever the reads gave — a self-read taken
+ * unchecked (one of 9,999 billed 3,889 kWh for 42 days) — and without one the contract failed (NO_INDEX)
+ * every night, never reaching the estimate.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -119,16 +127,18 @@ export interface Ruleset {
   readonly finalIndexByOption: boolean;
   /** R8 · CGV 4: a power change bears the annual-character charge after any opposite change of the last year (false ≤ 0.3.3: only the one just before). */
   readonly annualCharacterAnyOpposite: boolean;
+  /** R8 · CGV 10.3 on smoothed contracts: the final true-up's index in R8's order, after the same wait (false ≤ 0.3.3). */
+  readonly finalTrueUp: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true, finalTrueUp: true },
 ];
 
 /**

@@ -39,8 +39,10 @@ export const FINAL_INVOICE_MAX_DAYS = 28;
 // The registers of the option in force on the last day supplied (R8: after a price option change, its new ones).
 const complete = (c: Case, r: Read): boolean => registersOf(priceOptionAt(c, addDays(r.date, -1))).every((reg) => r.registers[reg] !== undefined);
 
+/** R8 · CGV 10.3 options 1–3: the final index is a tele-read, a distributor index or the customer's self-read of the end date. */
+export const FINAL_ACTUAL_SOURCES: ReadonlySet<string> = new Set(["teleRead", "distributorActual", "selfRead"]);
 const DISTRIBUTOR_INDEX: ReadonlySet<string> = new Set(["teleRead", "distributorActual"]);
-const ANY_ACTUAL_INDEX: ReadonlySet<string> = new Set(["teleRead", "distributorActual", "selfRead"]);
+const ANY_ACTUAL_INDEX = FINAL_ACTUAL_SOURCES;
 
 /**
  * The sources whose index of the end date ends the final invoice's wait. `byOption` (ruleset
@@ -60,6 +62,14 @@ function waitEndingSources(c: Case, end: LocalDate, byOption: boolean): Readonly
 export function actualFinalIndexKnown(c: Case, end: LocalDate, byOption = true): boolean {
   const sources = waitEndingSources(c, end, byOption);
   return c.reads.some((r) => r.date === end && (r.receivedOn ?? r.date) <= c.asOf && sources.has(r.source) && complete(c, r));
+}
+
+/**
+ * R8 · CGV 10.3 (ruleset `checkedFinalSelfRead`): a final document computed during the wait on the
+ * estimate (a self-read of the end date that R2's checks rejected, no better index) waits on instead.
+ */
+export function estimatedDuringWait(c: Case, end: LocalDate, consumption: { readonly source: string } | undefined): boolean {
+  return c.asOf < addDays(end, FINAL_INDEX_WAIT_DAYS) && consumption !== undefined && !FINAL_ACTUAL_SOURCES.has(consumption.source);
 }
 
 /**

@@ -21,7 +21,7 @@ import { subscriptionLines } from "./subscription.ts";
 import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment.ts";
 import { powerChangeLines } from "../contract/power-change.ts";
 import { optionChangeLines, optionIndexAwaited, periodEnergy } from "../contract/option-change.ts";
-import { FINAL_INDEX_WAIT_DAYS, RULE_R8_FINAL_INDEX, finalIndexAwaited } from "../contract/final-index.ts";
+import { RULE_R8_FINAL_INDEX, estimatedDuringWait, finalIndexAwaited } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 import { type PreparedReference, prepareReference } from "../pricing/prepared-reference.ts";
@@ -142,9 +142,6 @@ export type BillingOutcome =
  * compute with the rules of that engine version (ruleset.ts), as a replay of its documents does
  * (default: this engine's).
  */
-/** R8 · CGV 10.3 options 1–3: the final index is a tele-read, a distributor index or the customer's self-read of the end date. */
-const FINAL_ACTUAL_SOURCES: ReadonlySet<string> = new Set(["teleRead", "distributorActual", "selfRead"]);
-const finalFromActual = (invoice: Invoice): boolean => invoice.consumption === undefined || FINAL_ACTUAL_SOURCES.has(invoice.consumption.source);
 
 export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome {
   const rules = rulesOf(options);
@@ -163,7 +160,7 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
       const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules, prepared);
       // R8 · CGV 10.3 (ruleset checkedFinalSelfRead): a self-read of the end date is the final index only
       // when R2's checks accept it; rejected, it does not end the wait for the distributor's index.
-      if (rules.checkedFinalSelfRead && rules.contractLife && d === c.contract.end && c.asOf < addDays(d, FINAL_INDEX_WAIT_DAYS) && !finalFromActual(invoice)) {
+      if (rules.checkedFinalSelfRead && rules.contractLife && d === c.contract.end && estimatedDuringWait(c, d, invoice.consumption)) {
         return { ok: true, invoices, nextBillingDate: d };
       }
       invoices.push(invoice);

@@ -27,6 +27,7 @@ import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./docum
 import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
 import { isReadjustmentDate, readjustment } from "./readjustment.ts";
 import { trueUpInvoice } from "./true-up.ts";
+import { estimatedDuringWait, finalIndexAwaited } from "../contract/final-index.ts";
 import { onOptionAt } from "../pricing/price-option.ts";
 import { type RulesOption, rulesOf } from "../ruleset.ts";
 
@@ -105,6 +106,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
   let switchFrom: LocalDate | null = null;
   for (const e of c.events) if (e.type === "billingModeChange" && (switchFrom === null || e.date < switchFrom)) switchFrom = e.date;
   let mode: BillingMode = "smoothed";
+  let waitingOn: LocalDate | null = null; // R8 · CGV 10.3: the end date, while its final true-up waits for an index
   for (const d of dates) {
     try {
       if (mode === "monthly") {
@@ -124,7 +126,17 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
       const pd = planDates(c.contract, current.start);
       if (d === pd.end) {
         const switching = switchFrom !== null && switchFrom <= d;
+        // R8 · CGV 10.3 (ruleset finalTrueUp): the final true-up waits for an index of the end date, as a final invoice does.
+        const finalTrueUp = rules.finalTrueUp && d === c.contract.end;
+        if (finalTrueUp && finalIndexAwaited(c, d, rules.finalIndexByOption)) {
+          waitingOn = d;
+          break;
+        }
         const inv = trueUpInvoice(c, current, d, issueDate, credit, switching, rules);
+        if (finalTrueUp && rules.checkedFinalSelfRead && estimatedDuringWait(c, d, inv.consumption)) {
+          waitingOn = d;
+          break;
+        }
         documents.push(inv);
         const s = inv.trueUp!.settlement;
         credit = s.kind === "carriedForward" ? dec(s.amountTtc) : ZERO;
@@ -159,5 +171,6 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
     }
   }
   const finalPlan: PlanState | null = plan === null ? null : { ...(plan as PlanState), creditToDeductTtc: formatCents(credit) };
-  return { ok: true, documents, plan: finalPlan, billingMode: mode, nextBillingDate: nextBillingDate(c.contract, c.asOf) };
+  // A final true-up waiting for its index is due again the next night.
+  return { ok: true, documents, plan: finalPlan, billingMode: mode, nextBillingDate: waitingOn ?? nextBillingDate(c.contract, c.asOf) };
 }

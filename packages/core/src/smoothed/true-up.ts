@@ -9,6 +9,12 @@
  * (refund-threshold.ts). A credit carried from the previous true-up and not yet deducted from an
  * instalment is deducted here.
  *
+ * A final true-up (R8 · CGV 10.3, ruleset `finalTrueUp`, engine 0.3.4+) ends on the final index, in
+ * R8's order as a monthly final invoice does (contract/final-index.ts): the tele-read, a special read, the
+ * customer's self-read subject to R2's checks, else the distributor's pro-rata estimate; the invoice
+ * records the source used and why each better one was not. Up to 0.3.3 it took whatever index the reads
+ * gave on the end date, a self-read unchecked, and failed (NO_INDEX) until one came.
+ *
  * Reading: the instalments are payments on account (acomptes) without VAT of their own; the VAT of
  * the year is on the true-up invoice, whose total TTC is the year's full TTC. The subscription of a
  * smoothed contract is billed over the plan year, not month by month in advance.
@@ -21,7 +27,9 @@ import { vatGroups } from "../taxes/vat.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { type DraftLine, finishLine } from "../invoice/draft-line.ts";
 import { energyLines } from "../invoice/energy.ts";
-import { optionChangeLinesIn, trueUpEnergy } from "../contract/option-change.ts";
+import { optionChangeLinesIn, periodEnergy, trueUpEnergy } from "../contract/option-change.ts";
+import { RULE_R8_FINAL_INDEX } from "../contract/final-index.ts";
+import type { ConsumptionBasis } from "../invoice/document.ts";
 import { powerChangeLinesIn } from "../contract/power-change.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { trueUpChargeLines } from "../invoice/carried-charges.ts";
@@ -45,9 +53,21 @@ export function trueUpInvoice(
   rules: Ruleset = CURRENT_RULES,
 ): Invoice {
   const period = { start: plan.start, end };
+  const termination = c.contract.end != null && end >= c.contract.end;
   const drafts: DraftLine[] = [...subscriptionLines(c, period, rules)];
-  // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
-  const energy = rules.smoothedChanges ? trueUpEnergy(c, period, rules) : energyLines(c, period, undefined, rules);
+  let consumption: ConsumptionBasis | undefined;
+  let energy: { lines: DraftLine[]; indexes: Invoice["indexes"] };
+  if (termination && rules.finalTrueUp) {
+    // R8 · CGV 10.3: the final index in its order (and, across a price option change, each option's days on its registers).
+    const ending = c.events.find((e) => e.type === "contractEnd" && e.date === c.contract.end);
+    const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
+    const final = periodEnergy(c, period, null, { rule: RULE_R8_FINAL_INDEX, specialRead, selfReadFirst: rules.finalSelfReadFirst }, rules);
+    energy = final;
+    consumption = final.basis;
+  } else {
+    // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
+    energy = rules.smoothedChanges ? trueUpEnergy(c, period, rules) : energyLines(c, period, undefined, rules);
+  }
   drafts.push(...energy.lines);
   if (rules.smoothedChanges) {
     // R8 · CGV 4: the distributor's fee and annual-character charge of the plan year's power and option
@@ -63,9 +83,9 @@ export function trueUpInvoice(
   const instalments = dates.map((billingDate, i) => ({ amountTtc: plan.amountsTtc[i]!, billingDate, no: i + 1 }));
   const billed = sum(instalments.map((i) => dec(i.amountTtc)));
   const balance = sub(totalTtc, billed);
-  const termination = c.contract.end != null && end >= c.contract.end;
   return {
     billingDate: end,
+    ...(consumption ? { consumption } : {}),
     contractId: c.contract.id,
     customerId: c.customer.id,
     deliveryPoint: c.contract.deliveryPoint,

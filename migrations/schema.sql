@@ -1995,11 +1995,11 @@ ALTER TABLE ONLY public.dunning_letter_receipt
 
 
 --
--- Name: dunning_procedure dunning_procedure_customer_id_item_ref_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: dunning_procedure dunning_procedure_customer_id_item_ref_opened_on_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.dunning_procedure
-    ADD CONSTRAINT dunning_procedure_customer_id_item_ref_key UNIQUE (customer_id, item_ref);
+    ADD CONSTRAINT dunning_procedure_customer_id_item_ref_opened_on_key UNIQUE (customer_id, item_ref, opened_on);
 
 
 --

@@ -210,17 +210,21 @@ export function dunningHistory(db: Db, customerId: string, asOf?: string): Promi
   return loadProcedures(db, { customerIds: [customerId], openOnly: false, ...(asOf ? { asOf } : {}) });
 }
 
-/** Opens the customer's procedure on its oldest overdue item (idempotent). Returns its id. */
+/**
+ * Opens the customer's procedure on its oldest overdue item (idempotent for the day). Returns its id.
+ * A procedure settled earlier on the same item (still partly owed under the policy's minimum balance)
+ * does not stand in the way: the new one is its own row (migration 0041).
+ */
 export async function openDunningProcedure(
   trx: Transaction<Database>,
   p: { customerId: string; itemRef: string; itemDueDate: string; openedOn: string },
 ): Promise<number> {
   const inserted = await trx.insertInto("dunning_procedure")
     .values({ customer_id: p.customerId, item_ref: p.itemRef, item_due_date: p.itemDueDate, opened_on: p.openedOn })
-    .onConflict((oc) => oc.columns(["customer_id", "item_ref"]).doNothing()).returning("id").executeTakeFirst();
+    .onConflict((oc) => oc.columns(["customer_id", "item_ref", "opened_on"]).doNothing()).returning("id").executeTakeFirst();
   if (inserted) return Number(inserted.id);
   const existing = await trx.selectFrom("dunning_procedure").select("id")
-    .where("customer_id", "=", p.customerId).where("item_ref", "=", p.itemRef).executeTakeFirstOrThrow();
+    .where("customer_id", "=", p.customerId).where("item_ref", "=", p.itemRef).where("opened_on", "=", p.openedOn).executeTakeFirstOrThrow();
   return Number(existing.id);
 }
 

@@ -194,4 +194,17 @@ describe("R6 · R7 on the shipped data: BTINFCU4 9 kVA HP/HC, energy [2025-07-15
       ["subscription", "2026-02-01..2026-02-15", "10.41", "20"], ["cta", "2026-02-01..2026-02-15", "0.81", "20"],
     ]);
   });
+
+  it("reading for the lead (pinned as the engine does now): from 2026-08-01 the 2025-08-01 TURPE 7 grid is still billed — the update of délib. 2026-105 is only a warning gap", () => {
+    const c = cu4({ reads: [
+      { date: "2026-07-15", source: "teleRead", registers: { HP: "10000", HC: "5000" } },
+      { date: "2026-08-15", source: "teleRead", registers: { HP: "10310", HC: "5217" } },
+    ] });
+    const { lines } = energyLines(c, { start: "2026-07-15", end: "2026-08-15" });
+    // Split at 2026-08-01 by the excise only (30.85 → 30.62 €/MWh); HP keeps HPB 0.0166, HC HCB 0.0116 on both sides.
+    expect(lines.filter((l) => l.kind === "energy").map((l) => [l.register, l.period.start, l.inputs["networkPerKwh"]])).toEqual([
+      ["HP", "2026-07-15", "0.0166"], ["HC", "2026-07-15", "0.0116"], ["HP", "2026-08-01", "0.0166"], ["HC", "2026-08-01", "0.0116"],
+    ]);
+    expect(c.reference.gaps!.some((g) => g.series === "networkTariff" && g.key === "BTINFCU4" && g.from === "2026-08-01" && g.to === undefined)).toBe(true);
+  });
 });

@@ -457,8 +457,11 @@ function catalogueFee(ref: ReferenceRows, item: string, day: string): { ok: true
     return { ok: false, reason: `the distributor catalogue has no price for ${item} on ${day} (${reason})` };
   }
   const v = row.value as { price: string; taxBasis?: string };
+  const taxBasis = v.taxBasis ?? "HT";
   const vat = (ref.vat ?? []).filter(inForce).at(-1);
-  const normal = (vat?.value as { energyPct?: string } | undefined)?.energyPct ?? "20";
-  const priced = catalogueFeeHt(v.price, v.taxBasis ?? "HT", normal);
+  const normal = (vat?.value as { energyPct?: string } | undefined)?.energyPct;
+  // A price published TTC is taken back to HT at the day's normal VAT rate: never at a guessed one.
+  if (normal === undefined && /^TTC/i.test(taxBasis.trim())) return { ok: false, reason: `no VAT rate in force on ${day} to take the catalogue's TTC price of ${item} back to HT` };
+  const priced = catalogueFeeHt(v.price, taxBasis, normal ?? "0");
   return { ok: true, fee: { item, amountHt: priced.amountHt, source: `distributor catalogue ${item} from ${row.valid_from}: ${priced.detail} — ${row.source}` } };
 }

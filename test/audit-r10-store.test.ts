@@ -12,7 +12,7 @@
  *         a new procedure and its reminder on 03-17 (CGV 9.1: « un courrier » before any suspension).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertPayment, issueInvoices } from "@billing/db";
+import { insertPayment, issueInvoices, loadCustomerSituations, recordCustomerSituation } from "@billing/db";
 import { runDunning } from "@billing/jobs";
 import { fakeInvoice, newInvoice, seedContracts } from "../packages/db/src/test-fixtures.ts";
 import { openTestStore } from "./helpers/store.ts";
@@ -57,5 +57,19 @@ describe("R10 audit (store) — a new procedure after one settled on a partly-ow
     ]);
     // A rerun of the night adds nothing.
     expect((await runDunning(t.store, "2025-03-17", { policy })).taken).toEqual([]);
+  });
+});
+
+describe("R10 audit (store) — the winter truce protects a household's main residence only", () => {
+  it("R10 · CASF L115-3 a professional customer given a situation row (the CLI's default: main residence) is not a main residence", async () => {
+    await db().insertInto("customer").values([
+      { id: "CP9", kind: "professional", name: "Boulangerie Durand", department: "69" },
+      { id: "CU9", kind: "residential", name: "Marie Foyer", department: "69" },
+    ]).execute();
+    for (const customerId of ["CP9", "CU9"]) {
+      await recordCustomerSituation(db(), { customerId, effectiveFrom: "2025-01-01", socialTariff: false, energyCheque: false, housingFundAid: false, vulnerable: false, mainResidence: true, source: "test" });
+    }
+    const s = await loadCustomerSituations(db(), ["CP9", "CU9"], "2025-12-01");
+    expect([s.get("CP9")!.mainResidence, s.get("CU9")!.mainResidence]).toEqual([false, true]);
   });
 });

@@ -108,7 +108,8 @@ export async function loadCustomerSituations(db: Db, customerIds: readonly strin
       energyCheque: r.energy_cheque ?? false,
       housingFundAid: r.housing_fund_aid ?? false,
       vulnerable: r.vulnerable ?? false,
-      mainResidence: r.main_residence ?? r.kind === "residential",
+      // R10 · CASF L115-3: the winter truce protects a household's main residence — never a professional's premises.
+      mainResidence: r.kind === "residential" && (r.main_residence ?? true),
       communicatingMeter: r.meter ?? false,
       housingFundApplications: byCustomer.get(r.id) ?? [],
       ...(r.ended ? { supplied: false } : {}),

@@ -116,8 +116,19 @@ export async function loadChargesAfter(db: Db, afterId: number): Promise<{ custo
  * balance after the instalments (the instalments are entries of their own), less the charges it
  * bills, which are entries of their own; instalment notices count for their scheduled amount (a
  * credit deducted from one is the true-up credit already in the account).
+ *
+ * A distributor service re-billed on an invoice (a `distributorService` charge) is a sum of that invoice
+ * like its energy, not a penalty: it stays in the invoice's entry, so a late payment bears interest on
+ * the whole amount TTC owed (R3 · CGV 6.4, « toute somme non payée à l'échéance »). With
+ * `servicesOwedWithInvoice: false` (engine ≤ 0.3.3, ruleset.ts) it is an entry of its own, as it was.
  */
-export async function loadLedgerEntries(db: Db, customerIds: readonly string[], asOf?: string): Promise<Map<string, LedgerEntry[]>> {
+export async function loadLedgerEntries(
+  db: Db,
+  customerIds: readonly string[],
+  asOf?: string,
+  opts: { readonly servicesOwedWithInvoice?: boolean } = {},
+): Promise<Map<string, LedgerEntry[]>> {
+  const apart = opts.servicesOwedWithInvoice === false;
   const out = new Map<string, LedgerEntry[]>();
   if (customerIds.length === 0) return out;
   const ids = [...new Set(customerIds)];
@@ -130,7 +141,7 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
         (select x.number from invoice x where x.id = i.replaces_invoice_id) as replaces,
         ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric else i.total_ttc end)
           - coalesce((select sum(c.amount) from ledger_charge_billing b join ledger_charge c on c.id = b.charge_id
-                      where b.invoice_id = i.id), 0))::text as amount
+                      where b.invoice_id = i.id and (${apart}::boolean or c.kind <> 'distributorService')), 0))::text as amount
       from invoice i
       where i.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
     sql<{ customer_id: string; contract_id: string; plan_reference: string; instalment_no: number; issue_date: string; due_date: string; amount_ttc: string }>`
@@ -140,7 +151,7 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
     sql<{ id: number; customer_id: string; contract_id: string; kind: ChargeKind; amount: string; explanation: string; number: string; issue_date: string; due_date: string }>`
       select c.id::int8 as id, c.customer_id, c.contract_id, c.kind, c.amount::text, c.explanation, i.number, i.issue_date, i.due_date
       from ledger_charge c join ledger_charge_billing b on b.charge_id = c.id join invoice i on i.id = b.invoice_id
-      where c.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
+      where c.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date and (${apart}::boolean or c.kind <> 'distributorService')`.execute(db),
     sql<{ customer_id: string; reference: string; received_on: string; amount: string; method: string | null }>`
       select customer_id, reference, received_on, amount::text, method from payment
       where customer_id = any(${ids}::text[]) and received_on <= ${until}::date`.execute(db),

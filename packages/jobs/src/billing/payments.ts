@@ -18,6 +18,7 @@ import {
   type LegalInterestRateGap,
   type PendingCharge,
   BillingError,
+  ENGINE_VERSION,
   allocate,
   availableCredit,
   isPositiveAmount,
@@ -29,6 +30,7 @@ import {
   lateRefundPenalty,
   refundDecision,
   refundDueOnRequest,
+  rulesetFor,
 } from "@billing/core";
 import {
   type ChargeRow,
@@ -257,14 +259,16 @@ const toNewCharge = (customerId: string, contractId: string, itemRef: string, da
  * after it, less refunds already decided and unpaid, is refunded by issue + 15 if ≥ 25.00 € or at
  * termination, else carried (R4); (2) computes the penalty (and a professional's indemnity) of every
  * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4).
+ * `engineVersion`: whose rules to apply (default: this engine's; ruleset.ts).
  */
-export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number } = {}): Promise<PaymentsNightlySummary> {
+export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number; engineVersion?: string } = {}): Promise<PaymentsNightlySummary> {
+  const rules = rulesetFor(opts.engineVersion ?? ENGINE_VERSION);
   const legal = await loadLegalRates(store);
   const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
   const failures: { customerId: string; reason: string }[] = [];
   for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
     const [entries, facts, refunds, reviews] = await Promise.all([
-      loadLedgerEntries(store.db, ids, date),
+      loadLedgerEntries(store.db, ids, date, { servicesOwedWithInvoice: rules.servicesOwedWithInvoice }),
       customerFacts(store, ids),
       refundsOf(store.db, ids, date),
       invoicesToReview(store.db, ids, date),

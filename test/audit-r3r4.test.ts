@@ -110,6 +110,36 @@ describe("R3 audit on the store: what the penalty is computed on", () => {
   });
 });
 
+describe("R4 audit on the store: a credit at termination", () => {
+  /** Monthly invoice of 03-01: 60.00 due 03-16. Final invoice of 03-10: −12.00 (subscription billed in advance credited).
+   * At the end of 03-10 the account owes 48.00: no credit. The customer pays the 60.00 on 03-15. */
+  async function endedAccountPaidAfterFinal(id: string, engineVersion?: string) {
+    const o = engineVersion ? { engineVersion } : {};
+    await db().updateTable("contract").set({ end_date: "2025-03-01" }).where("id", "=", `K${id}`).execute();
+    await db().transaction().execute((trx) => issueInvoices(trx, [
+      invoice(`K${id}`, `A${id}`, "2025-03-01", "2025-03-16", "50.00", "10.00", "60.00"),
+      invoice(`K${id}`, `A${id}`, "2025-03-10", "2025-03-25", "-10.00", "-2.00", "-12.00", true),
+    ]));
+    await runPaymentsNightly(t.store, "2025-03-10", o);
+    await importPayments(t.store, csv([`${id}-1,A${id},2025-03-15,60.00,transfer`]));
+    await runPaymentsNightly(t.store, "2025-03-15", o);
+    await runPaymentsNightly(t.store, "2025-04-30", o);
+    return (await loadRefundsDue(db(), "2025-04-30")).filter((r) => r.customer_id === `A${id}`).map((r) => [r.amount, r.reason, r.decided_on, r.due_date]);
+  }
+
+  it("R4 a credit found after the final invoice (the last monthly invoice paid after the final one was issued) is refunded, whatever its size", async () => {
+    // The account: +60.00 (03-01) − 12.00 (03-10) − 60.00 (03-15) = −12.00 from 03-15 → « any credit found at
+    // termination »: refund of 12.00 due 03-15 + 15 = 03-30.
+    expect(await endedAccountPaidAfterFinal("T1")).toEqual([["12.00", "termination", "2025-03-15", "2025-03-30"]]);
+    // Idempotent: another night decides nothing more.
+    expect((await runPaymentsNightly(t.store, "2025-05-01")).refundsDecided).toBe(0);
+  });
+
+  it("R4 engine 0.3.3 (creditAfterEndRefunded false) left that credit on the account: no refund", async () => {
+    expect(await endedAccountPaidAfterFinal("T3", "0.3.3")).toEqual([]);
+  });
+});
+
 describe("R4 audit on the store: refunds", () => {
   it("R4 example C5 through the store: 1,236.00 credit on an invoice of 2025-06-05, refunded 2025-08-04 → −15.48 residential, −7.50 professional; execution date recorded", async () => {
     // A credit of 1,236.00 after the invoice of 06-05: the customer paid 1,296.00 on 06-01 for an invoice of 60.00.

@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`) |
+ * | 0.3.4 …         | "exact"     | true           | R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -70,6 +70,13 @@
  * late payment bears interest on the whole amount TTC owed. Before: the service's HT amount was an entry of
  * its own that bore no penalty (its VAT stayed in the invoice's): an invoice of 4,200.00 TTC with a 50.00 HT
  * service, paid 110 days late, bore 57.61 (on 4,150.00) instead of 58.31.
+ *
+ * `creditAfterEndRefunded` (R4 · CGV 6.5, « tout trop-perçu constaté à l'occasion de la résiliation »; the
+ * nightly payments step): false ≤ 0.3.3, true from 0.3.4 — once every contract of the customer has ended and
+ * its final invoice is issued, a credit the account holds that no invoice review refunded (money received
+ * after the final invoice, e.g. the last monthly invoice paid after the final one was issued) is refunded
+ * whatever its size, due 15 days after the day it arose. Before: no invoice followed to review it, and it
+ * stayed on the account unless the customer asked for it.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -110,16 +117,18 @@ export interface Ruleset {
   readonly planHistoryScaled: boolean;
   /** R3: a distributor service billed on an invoice counts in that invoice's amount owed (false ≤ 0.3.3: an entry of its own, no penalty). */
   readonly servicesOwedWithInvoice: boolean;
+  /** R4: a credit found after an ended account's final invoice is refunded, whatever its size (false ≤ 0.3.3: left on the account). */
+  readonly creditAfterEndRefunded: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true },
 ];
 
 /**

@@ -452,6 +452,27 @@ export async function insertRefundRequest(db: Db, customerId: string, requestedO
   return r !== undefined;
 }
 
+/**
+ * R4 · CGV 6.5 (« tout trop-perçu constaté à l'occasion de la résiliation »): the customers among `customerIds`
+ * whose account has ended on `asOf` — every contract ended on or before it with its final invoice issued (no
+ * next billing date) — and who have no charge computed and not yet billed (those go on a charges invoice,
+ * whose review refunds the credit). No invoice follows to review a credit such an account comes to hold.
+ */
+export async function endedAccounts(db: Db, customerIds: readonly string[], asOf: string): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select c.id from customer c
+    where c.id = any(${[...customerIds]}::text[])
+      and exists (select 1 from contract k where k.customer_id = c.id)
+      and not exists (
+        select 1 from contract k left join contract_schedule s on s.contract_id = k.id
+        where k.customer_id = c.id and (k.end_date is null or k.end_date > ${asOf}::date or s.next_billing_date is not null))
+      and not exists (
+        select 1 from ledger_charge x where x.customer_id = c.id
+          and not exists (select 1 from ledger_charge_billing b where b.charge_id = x.id))`.execute(db);
+  return new Set(rows.map((r) => r.id));
+}
+
 // Credit reviews (R4) ----------------------------------------------------------------------------------
 
 export interface InvoiceToReview {

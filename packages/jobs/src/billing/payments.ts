@@ -43,6 +43,7 @@ import {
   chargedItems,
   chargesOf,
   customerChunks,
+  endedAccounts,
   existingCustomerIds,
   loadCustomerContractRates,
   insertCharges,
@@ -258,7 +259,8 @@ const toNewCharge = (customerId: string, contractId: string, itemRef: string, da
  * with an account, (1) reviews each invoice issued up to D not yet reviewed — the account's credit
  * after it, less refunds already decided and unpaid, is refunded by issue + 15 if ≥ 25.00 € or at
  * termination, else carried (R4); (2) computes the penalty (and a professional's indemnity) of every
- * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4).
+ * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4);
+ * (4) an ended account's credit no review refunded (R4, ruleset `creditAfterEndRefunded`).
  * `engineVersion`: whose rules to apply (default: this engine's; ruleset.ts).
  */
 export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number; engineVersion?: string } = {}): Promise<PaymentsNightlySummary> {
@@ -267,11 +269,12 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
   const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
   const failures: { customerId: string; reason: string }[] = [];
   for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
-    const [entries, facts, refunds, reviews] = await Promise.all([
+    const [entries, facts, refunds, reviews, ended] = await Promise.all([
       loadLedgerEntries(store.db, ids, date, { servicesOwedWithInvoice: rules.servicesOwedWithInvoice }),
       customerFacts(store, ids),
       refundsOf(store.db, ids, date),
       invoicesToReview(store.db, ids, date),
+      rules.creditAfterEndRefunded ? endedAccounts(store.db, ids, date) : Promise.resolve(new Set<string>()),
     ]);
     const itemRefs = [...entries.values()].flat().filter((e) => e.kind === "invoice" || e.kind === "instalment").map((e) => e.ref);
     const [penalised, indemnified, refundPenalised] = await Promise.all([
@@ -336,6 +339,25 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             customerKind: f.kind, rates: legal.rates, gaps: legal.gaps,
           });
           if (c) charges.push(toNewCharge(customerId, r.contract_id ?? f.mainContract!, `refund:${r.id}`, date, c));
+        }
+        // (4) R4 « any credit found at termination »: an ended account's credit that no review refunded (money
+        // received after the final invoice) has no next invoice to be deducted from — refunded whatever its
+        // size, due 15 days after the day the account came to hold it (its latest entry). Not while a charge
+        // waits for its charges invoice: that invoice's review settles the net credit.
+        if (ended.has(customerId) && charges.length === 0) {
+          const unpaid = [...mine, ...newRefunds.map((r) => ({ amount: r.amount, decided_on: r.decidedOn, paid_on: null as string | null }))]
+            .filter((r) => r.paid_on === null || r.paid_on > date)
+            .map((r) => r.amount);
+          const credit = availableCredit(list, date, unpaid);
+          const foundOn = list.at(-1)?.date;
+          if (foundOn !== undefined && isPositiveAmount(credit)) {
+            const s = refundDecision(credit, foundOn, true);
+            newRefunds.push({
+              customerId, contractId: f.mainContract, triggerRef: `account-end:${customerId}/${foundOn}`, reason: "termination",
+              amount: s.amountTtc, decidedOn: foundOn, dueDate: s.dueDate!, rule: s.rule,
+              explanation: `Credit of ${s.amountTtc} € on the account on ${foundOn}, after the final invoice of an ended contract: refunded by ${s.dueDate} (15 days), whatever its amount.`,
+            });
+          }
         }
         if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0) continue;
         pending.push({ customerId, refunds: newRefunds, reviews: reviewRows, charges });

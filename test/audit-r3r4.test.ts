@@ -35,7 +35,7 @@ beforeAll(async () => {
     { offer_id: "AUD-R3", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2024-01-01", valid_to: null, amount: "8.00" },
     { offer_id: "AUD-R3", component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: "2024-01-01", valid_to: null, amount: "0.1000" },
   ]);
-  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3"];
+  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3", "YE", "YEP", "OV", "RF", "RF3"];
   await insertCustomers(db(), ids.map((id) => ({ id: `A${id}`, kind: id.endsWith("P") ? "professional" as const : "residential" as const, name: `Audit ${id}`, department: "75" })));
   await insertContracts(db(), ids.map((id, i) => ({
     id: `K${id}`, customer_id: `A${id}`, delivery_point: `97000000000${String(i).padStart(3, "0")}`, offer_id: "AUD-R3", subscribed_kva: 6, price_option: "BASE" as const,
@@ -77,6 +77,51 @@ describe("R3 audit on the store: worked examples through `payments import` and `
     const later = await runPaymentsNightly(t.store, "2025-09-20");
     expect([again.penalties, again.indemnities, later.penalties, later.indemnities]).toEqual([0, 0, 0, 0]);
     expect((await chargesOf("AB3P")).length).toBe(2);
+  });
+});
+
+describe("R3 audit on the store: partial payments across a rate change and a year end", () => {
+  it("R3 30,000.00 due 2024-12-20: 10,000 on the due date, 5,000 the day after, 15,000 on 2025-01-10 → 57.24 residential; 114.48 + 40.00 professional", async () => {
+    await db().transaction().execute((trx) => issueInvoices(trx, [
+      invoice("KYE", "AYE", "2024-12-05", "2024-12-20", "25000.00", "5000.00", "30000.00"),
+      invoice("KYEP", "AYEP", "2024-12-05", "2024-12-20", "25000.00", "5000.00", "30000.00"),
+    ]));
+    await importPayments(t.store, csv([
+      "YE-1,AYE,2024-12-20,10000.00,transfer", "YE-2,AYE,2024-12-21,5000.00,transfer", "YE-3,AYE,2025-01-10,15000.00,transfer",
+      "YEP-1,AYEP,2024-12-20,10000.00,transfer", "YEP-2,AYEP,2024-12-21,5000.00,transfer", "YEP-3,AYEP,2025-01-10,15000.00,transfer",
+    ]));
+    expect((await runPaymentsNightly(t.store, "2025-01-10")).failures).toEqual([]);
+    // Late days 2024-12-21 … 2025-01-10 (21). Owed at the start of 12-21: 20,000 (the due-date payment counts
+    // from 12-21); 12-22 … 12-31: 15,000 (10 d) at 1.5 × 4.92 = 7.38; 2025-01-01 … 01-10: 15,000 (10 d) at 1.5 × 3.71 = 5.565.
+    // N = 20000 × 7.38 + 15000 × 7.38 × 10 + 15000 × 5.565 × 10 = 147,600 + 1,107,000 + 834,750 = 2,089,350 ÷ 36,500 = 57.2425 → 57.24.
+    expect((await chargesOf("AYE")).map((c) => [c.kind, c.amount, c.inputs["daysLate"]])).toEqual([["latePaymentPenalty", "57.24", "21"]]);
+    // Professional: 3 × legal = 2 × (1.5 × legal): 4,178,700 ÷ 36,500 = 114.4849 → 114.48, + 40.00.
+    expect((await chargesOf("AYEP")).map((c) => [c.kind, c.amount])).toEqual([["latePaymentPenalty", "114.48"], ["recoveryIndemnity", "40.00"]]);
+  });
+});
+
+describe("R3 then R4 audit on the store: an overpayment, then the penalty billed on the next invoice", () => {
+  it("R3 240.00 due 06-16 paid 300.00 on 07-20 → 7.50; the next invoice (30.00 + the 7.50 line) leaves 22.50: carried, not refunded", async () => {
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice("KOV", "AOV", "2025-06-01", "2025-06-16", "200.00", "40.00", "240.00")]));
+    await importPayments(t.store, csv(["OV-1,AOV,2025-07-20,300.00,transfer"]));
+    await runPaymentsNightly(t.store, "2025-07-20");
+    const [pen] = await db().selectFrom("ledger_charge").select(["id", "amount"]).where("customer_id", "=", "AOV").execute();
+    expect(pen!.amount).toBe("7.50");
+    // The next invoice, 08-01: 25.00 HT + 5.00 VAT + the penalty line 7.50 outside VAT = 37.50 TTC, as the night bills it.
+    const next = invoice("KOV", "AOV", "2025-08-01", "2025-08-16", "25.00", "5.00", "37.50");
+    const d = next.document as unknown as { lines: { lineNo: number; amount: string; kind: string; vatRate: string }[]; totalHt: string };
+    d.lines = [d.lines[0]!, { ...d.lines[0]!, lineNo: 2, kind: "latePaymentPenalty", amount: "7.50", vatRate: "0" }];
+    d.totalHt = "32.50";
+    await db().transaction().execute(async (trx) => {
+      const [issued] = await issueInvoices(trx, [next]);
+      await trx.insertInto("ledger_charge_billing").values({ charge_id: pen!.id, invoice_id: Number(issued!.id), line_no: 2 }).execute();
+    });
+    await runPaymentsNightly(t.store, "2025-08-01");
+    // Account at the end of 08-01: 240.00 − 300.00 + 30.00 + 7.50 = −22.50 → a credit under 25.00: carried (R4).
+    const review = await db().selectFrom("credit_review").innerJoin("invoice", "invoice.id", "credit_review.invoice_id")
+      .select(["credit_review.credit", "credit_review.outcome"]).where("invoice.customer_id", "=", "AOV").orderBy("invoice.issue_date").execute();
+    expect(review.map((r) => [r.credit, r.outcome])).toEqual([["0", "none"], ["22.50", "carriedForward"]]);
+    expect((await loadRefundsDue(db(), "2025-08-01")).filter((r) => r.customer_id === "AOV")).toEqual([]);
   });
 });
 
@@ -137,6 +182,40 @@ describe("R4 audit on the store: a credit at termination", () => {
 
   it("R4 engine 0.3.3 (creditAfterEndRefunded false) left that credit on the account: no refund", async () => {
     expect(await endedAccountPaidAfterFinal("T3", "0.3.3")).toEqual([]);
+  });
+});
+
+describe("R3 with R4 audit on the store: a credit decided for refund does not pay the next invoice", () => {
+  /** Invoice A 60.00 (03-01, due 03-16); 160.00 received 03-05; invoice B 60.00 (04-01, due 04-16): the account's
+   * credit after B, 40.00, is refunded, due 04-16. Invoice C 40.00 (05-01, due 05-16) paid 40.00 on 05-30;
+   * the refund paid on 06-10. */
+  async function refundDecidedThenLatePayment(id: string, engineVersion?: string) {
+    const o = engineVersion ? { engineVersion } : {};
+    const [k, a] = [`K${id}`, `A${id}`];
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-03-01", "2025-03-16", "50.00", "10.00", "60.00")]));
+    await importPayments(t.store, csv([`${id}-1,${a},2025-03-05,160.00,transfer`]));
+    await runPaymentsNightly(t.store, "2025-03-05", o);
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-04-01", "2025-04-16", "50.00", "10.00", "60.00")]));
+    await runPaymentsNightly(t.store, "2025-04-01", o);
+    const [refund] = (await loadRefundsDue(db(), "2025-04-01")).filter((r) => r.customer_id === a);
+    expect([refund!.amount, refund!.due_date]).toEqual(["40.00", "2025-04-16"]);
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-05-01", "2025-05-16", "33.33", "6.67", "40.00")]));
+    await runPaymentsNightly(t.store, "2025-05-01", o);
+    await importPayments(t.store, csv([`${id}-2,${a},2025-05-30,40.00,transfer`]));
+    await runPaymentsNightly(t.store, "2025-05-30", o);
+    await recordRefundPayment(db(), refund!.id, "2025-06-10", false);
+    await runPaymentsNightly(t.store, "2025-06-10", o);
+    return (await chargesOf(a)).map((c) => [c.kind, c.amount, c.inputs["daysLate"]]);
+  }
+
+  it("R3 invoice C paid 14 days late bears 7.50 although a 40.00 credit sat on the account: that credit was decided for refund (R4), not for C", async () => {
+    // C: 40.00 owed 05-17 … 05-30 (14 days) at 1.5 × 2.76 = 4.14: 40 × 4.14 × 14 = 2,318.4 ÷ 36,500 = 0.0635 → 0.06 → floor 7.50.
+    // The refund: 40.00 due 04-16 paid 06-10 (55 days) at 1.5 × 7.21 (natural person): 40 × 10.815 × 55 = 23,793 ÷ 36,500 = 0.65 → floor −7.50.
+    expect(await refundDecidedThenLatePayment("RF")).toEqual([["latePaymentPenalty", "7.50", "14"], ["lateRefundPenalty", "-7.50", "55"]]);
+  });
+
+  it("R3 engine 0.3.3 (decidedRefundsSettleNothing false): the credit to be refunded settled C on time — no penalty on C, only the late refund's", async () => {
+    expect(await refundDecidedThenLatePayment("RF3", "0.3.3")).toEqual([["lateRefundPenalty", "-7.50", "55"]]);
   });
 });
 

@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`) |
+ * | 0.3.4 …         | "exact"     | true           | R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`); R3 a credit decided for refund settles no later item (`decidedRefundsSettleNothing`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -77,6 +77,13 @@
  * after the final invoice, e.g. the last monthly invoice paid after the final one was issued) is refunded
  * whatever its size, due 15 days after the day it arose. Before: no invoice followed to review it, and it
  * stayed on the account unless the customer asked for it.
+ *
+ * `decidedRefundsSettleNothing` (R3 · CGV 6.4 with R4 · CGV 6.5: a credit of 25.00 € or more is refunded, only a
+ * smaller one « déduite de la prochaine facture »; the nightly payments step): false ≤ 0.3.3, true from 0.3.4 —
+ * in the allocation that dates each item's settlement, a refund counts from the day it was decided, so the
+ * credit it pays back does not settle the invoices that follow. Before: it counted from the day it was paid,
+ * and until then the credit settled the next invoice — an invoice of 40.00 due 05-16 paid on 05-30 while a
+ * refund of 40.00 decided on 04-01 was still unpaid bore no penalty (now 7.50).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -119,16 +126,18 @@ export interface Ruleset {
   readonly servicesOwedWithInvoice: boolean;
   /** R4: a credit found after an ended account's final invoice is refunded, whatever its size (false ≤ 0.3.3: left on the account). */
   readonly creditAfterEndRefunded: boolean;
+  /** R3 with R4: a refund counts from its decision in the allocation, so its credit settles no later item (false ≤ 0.3.3: from its payment). */
+  readonly decidedRefundsSettleNothing: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: false, creditAfterEndRefunded: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true, decidedRefundsSettleNothing: true },
 ];
 
 /**

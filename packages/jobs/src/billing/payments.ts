@@ -312,9 +312,21 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
           }
           reviewRows.push({ invoiceId: inv.id, reviewedOn: date, credit: s.amountTtc, outcome: s.kind === "refund" ? "refund" : "carriedForward", explanation: s.explanation });
         }
-        // (2) R3 items settled late.
+        // (2) R3 items settled late. A credit the night decided to refund is the customer's money to pay back,
+        // not money for the items that follow (R4: only a credit under 25.00 € is deducted from the next
+        // invoice): for the allocation, each refund is an item from the day it was decided, paid or not
+        // (ruleset `decidedRefundsSettleNothing`; before, it counted from the day it was paid, and until then
+        // the credit settled the next invoices — one paid late bore no penalty).
+        const settling = rules.decidedRefundsSettleNothing
+          ? [
+              ...list.filter((e) => e.kind !== "refund"),
+              ...[...mine.map((r) => ({ ref: `refund:${r.id}`, decidedOn: r.decided_on, amount: r.amount })),
+                ...newRefunds.map((r) => ({ ref: `refund:${r.triggerRef}`, decidedOn: r.decidedOn, amount: r.amount }))]
+                .map((r): LedgerEntry => ({ kind: "refund", ref: r.ref, date: r.decidedOn, dueDate: r.decidedOn, amount: r.amount, label: `refund decided ${r.decidedOn}` })),
+            ]
+          : list;
         const charges: NewCharge[] = [];
-        for (const it of allocate(list, date).items) {
+        for (const it of allocate(settling, date).items) {
           if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
           if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
           // What a credit note cancelled was never owed (ledger.ts): the penalty runs on the rest only.

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
 import { insertContracts, insertCustomers, insertOffer, issueInvoices, loadRefundsDue, recordRefundPayment } from "@billing/db";
-import { importPayments, runPaymentsNightly } from "@billing/jobs";
+import { importPayments, requestRefund, runPaymentsNightly } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
     { offer_id: "AUD-R3", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2024-01-01", valid_to: null, amount: "8.00" },
     { offer_id: "AUD-R3", component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: "2024-01-01", valid_to: null, amount: "0.1000" },
   ]);
-  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3", "YE", "YEP", "OV", "RF", "RF3"];
+  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3", "YE", "YEP", "OV", "RF", "RF3", "CQ", "C25"];
   await insertCustomers(db(), ids.map((id) => ({ id: `A${id}`, kind: id.endsWith("P") ? "professional" as const : "residential" as const, name: `Audit ${id}`, department: "75" })));
   await insertContracts(db(), ids.map((id, i) => ({
     id: `K${id}`, customer_id: `A${id}`, delivery_point: `97000000000${String(i).padStart(3, "0")}`, offer_id: "AUD-R3", subscribed_kva: 6, price_option: "BASE" as const,
@@ -220,6 +220,19 @@ describe("R3 with R4 audit on the store: a credit decided for refund does not pa
 });
 
 describe("R4 audit on the store: refunds", () => {
+  it("R4 example C through the store: a 24.99 credit after the invoice of 2025-03-10 is carried; asked on 03-20, due 04-04; 25.00 is refunded by 03-25", async () => {
+    await db().transaction().execute((trx) => issueInvoices(trx, [
+      invoice("KCQ", "ACQ", "2025-03-10", "2025-03-25", "50.00", "10.00", "60.00"),
+      invoice("KC25", "AC25", "2025-03-10", "2025-03-25", "50.00", "10.00", "60.00"),
+    ]));
+    // 84.99 − 60.00 = 24.99 and 85.00 − 60.00 = 25.00 of credit at the end of 03-10.
+    await importPayments(t.store, csv(["CQ-1,ACQ,2025-03-01,84.99,transfer", "C25-1,AC25,2025-03-01,85.00,transfer"]));
+    await runPaymentsNightly(t.store, "2025-03-10");
+    const due = (await loadRefundsDue(db(), "2025-03-10")).filter((r) => ["ACQ", "AC25"].includes(r.customer_id));
+    expect(due.map((r) => [r.customer_id, r.amount, r.due_date, r.reason])).toEqual([["AC25", "25.00", "2025-03-25", "threshold"]]);
+    expect(await requestRefund(t.store, "ACQ", "2025-03-20")).toMatchObject({ status: "refund", amount: "24.99", dueDate: "2025-04-04" });
+  });
+
   it("R4 example C5 through the store: 1,236.00 credit on an invoice of 2025-06-05, refunded 2025-08-04 → −15.48 residential, −7.50 professional; execution date recorded", async () => {
     // A credit of 1,236.00 after the invoice of 06-05: the customer paid 1,296.00 on 06-01 for an invoice of 60.00.
     await db().transaction().execute((trx) => issueInvoices(trx, [

@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`); R8 a smoothed contract's final true-up on R8's final index (`finalTrueUp`) |
+ * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`); R8 a smoothed contract's final true-up on R8's final index (`finalTrueUp`); R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`); R3 a credit decided for refund settles no later item (`decidedRefundsSettleNothing`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -85,6 +85,27 @@
  * better one was not used. Before: the end date's index was whatever the reads gave — a self-read taken
  * unchecked (one of 9,999 billed 3,889 kWh for 42 days) — and without one the contract failed (NO_INDEX)
  * every night, never reaching the estimate.
+ *
+ * `servicesOwedWithInvoice` (R3 · CGV 6.4, « toute somme non payée à l'échéance »; the nightly payments
+ * step, jobs billing/payments.ts): false ≤ 0.3.3, true from 0.3.4 — a distributor service re-billed on an
+ * invoice (a `distributorService` charge) is part of that invoice's entry in the customer account, so a
+ * late payment bears interest on the whole amount TTC owed. Before: the service's HT amount was an entry of
+ * its own that bore no penalty (its VAT stayed in the invoice's): an invoice of 4,200.00 TTC with a 50.00 HT
+ * service, paid 110 days late, bore 57.61 (on 4,150.00) instead of 58.31.
+ *
+ * `creditAfterEndRefunded` (R4 · CGV 6.5, « tout trop-perçu constaté à l'occasion de la résiliation »; the
+ * nightly payments step): false ≤ 0.3.3, true from 0.3.4 — once every contract of the customer has ended and
+ * its final invoice is issued, a credit the account holds that no invoice review refunded (money received
+ * after the final invoice, e.g. the last monthly invoice paid after the final one was issued) is refunded
+ * whatever its size, due 15 days after the day it arose. Before: no invoice followed to review it, and it
+ * stayed on the account unless the customer asked for it.
+ *
+ * `decidedRefundsSettleNothing` (R3 · CGV 6.4 with R4 · CGV 6.5: a credit of 25.00 € or more is refunded, only a
+ * smaller one « déduite de la prochaine facture »; the nightly payments step): false ≤ 0.3.3, true from 0.3.4 —
+ * in the allocation that dates each item's settlement, a refund counts from the day it was decided, so the
+ * credit it pays back does not settle the invoices that follow. Before: it counted from the day it was paid,
+ * and until then the credit settled the next invoice — an invoice of 40.00 due 05-16 paid on 05-30 while a
+ * refund of 40.00 decided on 04-01 was still unpaid bore no penalty (now 7.50).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -129,16 +150,22 @@ export interface Ruleset {
   readonly annualCharacterAnyOpposite: boolean;
   /** R8 · CGV 10.3 on smoothed contracts: the final true-up's index in R8's order, after the same wait (false ≤ 0.3.3). */
   readonly finalTrueUp: boolean;
+  /** R3: a distributor service billed on an invoice counts in that invoice's amount owed (false ≤ 0.3.3: an entry of its own, no penalty). */
+  readonly servicesOwedWithInvoice: boolean;
+  /** R4: a credit found after an ended account's final invoice is refunded, whatever its size (false ≤ 0.3.3: left on the account). */
+  readonly creditAfterEndRefunded: boolean;
+  /** R3 with R4: a refund counts from its decision in the allocation, so its credit settles no later item (false ≤ 0.3.3: from its payment). */
+  readonly decidedRefundsSettleNothing: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true, finalTrueUp: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true, finalTrueUp: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true, decidedRefundsSettleNothing: true },
 ];
 
 /**

@@ -116,8 +116,19 @@ export async function loadChargesAfter(db: Db, afterId: number): Promise<{ custo
  * balance after the instalments (the instalments are entries of their own), less the charges it
  * bills, which are entries of their own; instalment notices count for their scheduled amount (a
  * credit deducted from one is the true-up credit already in the account).
+ *
+ * A distributor service re-billed on an invoice (a `distributorService` charge) is a sum of that invoice
+ * like its energy, not a penalty: it stays in the invoice's entry, so a late payment bears interest on
+ * the whole amount TTC owed (R3 · CGV 6.4, « toute somme non payée à l'échéance »). With
+ * `servicesOwedWithInvoice: false` (engine ≤ 0.3.3, ruleset.ts) it is an entry of its own, as it was.
  */
-export async function loadLedgerEntries(db: Db, customerIds: readonly string[], asOf?: string): Promise<Map<string, LedgerEntry[]>> {
+export async function loadLedgerEntries(
+  db: Db,
+  customerIds: readonly string[],
+  asOf?: string,
+  opts: { readonly servicesOwedWithInvoice?: boolean } = {},
+): Promise<Map<string, LedgerEntry[]>> {
+  const apart = opts.servicesOwedWithInvoice === false;
   const out = new Map<string, LedgerEntry[]>();
   if (customerIds.length === 0) return out;
   const ids = [...new Set(customerIds)];
@@ -130,7 +141,7 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
         (select x.number from invoice x where x.id = i.replaces_invoice_id) as replaces,
         ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric else i.total_ttc end)
           - coalesce((select sum(c.amount) from ledger_charge_billing b join ledger_charge c on c.id = b.charge_id
-                      where b.invoice_id = i.id), 0))::text as amount
+                      where b.invoice_id = i.id and (${apart}::boolean or c.kind <> 'distributorService')), 0))::text as amount
       from invoice i
       where i.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
     sql<{ customer_id: string; contract_id: string; plan_reference: string; instalment_no: number; issue_date: string; due_date: string; amount_ttc: string }>`
@@ -140,7 +151,7 @@ export async function loadLedgerEntries(db: Db, customerIds: readonly string[], 
     sql<{ id: number; customer_id: string; contract_id: string; kind: ChargeKind; amount: string; explanation: string; number: string; issue_date: string; due_date: string }>`
       select c.id::int8 as id, c.customer_id, c.contract_id, c.kind, c.amount::text, c.explanation, i.number, i.issue_date, i.due_date
       from ledger_charge c join ledger_charge_billing b on b.charge_id = c.id join invoice i on i.id = b.invoice_id
-      where c.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date`.execute(db),
+      where c.customer_id = any(${ids}::text[]) and i.issue_date <= ${until}::date and (${apart}::boolean or c.kind <> 'distributorService')`.execute(db),
     sql<{ customer_id: string; reference: string; received_on: string; amount: string; method: string | null }>`
       select customer_id, reference, received_on, amount::text, method from payment
       where customer_id = any(${ids}::text[]) and received_on <= ${until}::date`.execute(db),
@@ -439,6 +450,27 @@ export async function insertRefundRequest(db: Db, customerId: string, requestedO
     .returning("customer_id")
     .executeTakeFirst();
   return r !== undefined;
+}
+
+/**
+ * R4 · CGV 6.5 (« tout trop-perçu constaté à l'occasion de la résiliation »): the customers among `customerIds`
+ * whose account has ended on `asOf` — every contract ended on or before it with its final invoice issued (no
+ * next billing date) — and who have no charge computed and not yet billed (those go on a charges invoice,
+ * whose review refunds the credit). No invoice follows to review a credit such an account comes to hold.
+ */
+export async function endedAccounts(db: Db, customerIds: readonly string[], asOf: string): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select c.id from customer c
+    where c.id = any(${[...customerIds]}::text[])
+      and exists (select 1 from contract k where k.customer_id = c.id)
+      and not exists (
+        select 1 from contract k left join contract_schedule s on s.contract_id = k.id
+        where k.customer_id = c.id and (k.end_date is null or k.end_date > ${asOf}::date or s.next_billing_date is not null))
+      and not exists (
+        select 1 from ledger_charge x where x.customer_id = c.id
+          and not exists (select 1 from ledger_charge_billing b where b.charge_id = x.id))`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 // Credit reviews (R4) ----------------------------------------------------------------------------------

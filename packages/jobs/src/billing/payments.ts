@@ -18,6 +18,7 @@ import {
   type LegalInterestRateGap,
   type PendingCharge,
   BillingError,
+  ENGINE_VERSION,
   allocate,
   availableCredit,
   isPositiveAmount,
@@ -29,6 +30,7 @@ import {
   lateRefundPenalty,
   refundDecision,
   refundDueOnRequest,
+  rulesetFor,
 } from "@billing/core";
 import {
   type ChargeRow,
@@ -41,6 +43,7 @@ import {
   chargedItems,
   chargesOf,
   customerChunks,
+  endedAccounts,
   existingCustomerIds,
   loadCustomerContractRates,
   insertCharges,
@@ -256,18 +259,22 @@ const toNewCharge = (customerId: string, contractId: string, itemRef: string, da
  * with an account, (1) reviews each invoice issued up to D not yet reviewed — the account's credit
  * after it, less refunds already decided and unpaid, is refunded by issue + 15 if ≥ 25.00 € or at
  * termination, else carried (R4); (2) computes the penalty (and a professional's indemnity) of every
- * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4).
+ * item settled late by a payment received up to D (R3); (3) the penalty of every refund paid late (R4);
+ * (4) an ended account's credit no review refunded (R4, ruleset `creditAfterEndRefunded`).
+ * `engineVersion`: whose rules to apply (default: this engine's; ruleset.ts).
  */
-export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number } = {}): Promise<PaymentsNightlySummary> {
+export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number; engineVersion?: string } = {}): Promise<PaymentsNightlySummary> {
+  const rules = rulesetFor(opts.engineVersion ?? ENGINE_VERSION);
   const legal = await loadLegalRates(store);
   const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
   const failures: { customerId: string; reason: string }[] = [];
   for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
-    const [entries, facts, refunds, reviews] = await Promise.all([
-      loadLedgerEntries(store.db, ids, date),
+    const [entries, facts, refunds, reviews, ended] = await Promise.all([
+      loadLedgerEntries(store.db, ids, date, { servicesOwedWithInvoice: rules.servicesOwedWithInvoice }),
       customerFacts(store, ids),
       refundsOf(store.db, ids, date),
       invoicesToReview(store.db, ids, date),
+      rules.creditAfterEndRefunded ? endedAccounts(store.db, ids, date) : Promise.resolve(new Set<string>()),
     ]);
     const itemRefs = [...entries.values()].flat().filter((e) => e.kind === "invoice" || e.kind === "instalment").map((e) => e.ref);
     const [penalised, indemnified, refundPenalised] = await Promise.all([
@@ -305,9 +312,21 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
           }
           reviewRows.push({ invoiceId: inv.id, reviewedOn: date, credit: s.amountTtc, outcome: s.kind === "refund" ? "refund" : "carriedForward", explanation: s.explanation });
         }
-        // (2) R3 items settled late.
+        // (2) R3 items settled late. A credit the night decided to refund is the customer's money to pay back,
+        // not money for the items that follow (R4: only a credit under 25.00 € is deducted from the next
+        // invoice): for the allocation, each refund is an item from the day it was decided, paid or not
+        // (ruleset `decidedRefundsSettleNothing`; before, it counted from the day it was paid, and until then
+        // the credit settled the next invoices — one paid late bore no penalty).
+        const settling = rules.decidedRefundsSettleNothing
+          ? [
+              ...list.filter((e) => e.kind !== "refund"),
+              ...[...mine.map((r) => ({ ref: `refund:${r.id}`, decidedOn: r.decided_on, amount: r.amount })),
+                ...newRefunds.map((r) => ({ ref: `refund:${r.triggerRef}`, decidedOn: r.decidedOn, amount: r.amount }))]
+                .map((r): LedgerEntry => ({ kind: "refund", ref: r.ref, date: r.decidedOn, dueDate: r.decidedOn, amount: r.amount, label: `refund decided ${r.decidedOn}` })),
+            ]
+          : list;
         const charges: NewCharge[] = [];
-        for (const it of allocate(list, date).items) {
+        for (const it of allocate(settling, date).items) {
           if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
           if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
           // What a credit note cancelled was never owed (ledger.ts): the penalty runs on the rest only.
@@ -332,6 +351,25 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             customerKind: f.kind, rates: legal.rates, gaps: legal.gaps,
           });
           if (c) charges.push(toNewCharge(customerId, r.contract_id ?? f.mainContract!, `refund:${r.id}`, date, c));
+        }
+        // (4) R4 « any credit found at termination »: an ended account's credit that no review refunded (money
+        // received after the final invoice) has no next invoice to be deducted from — refunded whatever its
+        // size, due 15 days after the day the account came to hold it (its latest entry). Not while a charge
+        // waits for its charges invoice: that invoice's review settles the net credit.
+        if (ended.has(customerId) && charges.length === 0) {
+          const unpaid = [...mine, ...newRefunds.map((r) => ({ amount: r.amount, decided_on: r.decidedOn, paid_on: null as string | null }))]
+            .filter((r) => r.paid_on === null || r.paid_on > date)
+            .map((r) => r.amount);
+          const credit = availableCredit(list, date, unpaid);
+          const foundOn = list.at(-1)?.date;
+          if (foundOn !== undefined && isPositiveAmount(credit)) {
+            const s = refundDecision(credit, foundOn, true);
+            newRefunds.push({
+              customerId, contractId: f.mainContract, triggerRef: `account-end:${customerId}/${foundOn}`, reason: "termination",
+              amount: s.amountTtc, decidedOn: foundOn, dueDate: s.dueDate!, rule: s.rule,
+              explanation: `Credit of ${s.amountTtc} € on the account on ${foundOn}, after the final invoice of an ended contract: refunded by ${s.dueDate} (15 days), whatever its amount.`,
+            });
+          }
         }
         if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0) continue;
         pending.push({ customerId, refunds: newRefunds, reviews: reviewRows, charges });

@@ -12,6 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
+ * | 0.3.4 …         | "exact"     | true           | R5 a correction charges no more consumption older than 14 months before the last reading (`correctionBackBillingCap`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -62,6 +63,13 @@
  * from 0.3.3 — 12 months of reads are scaled to the plan year's days, as partial history and the
  * declared estimate already were: a plan starting mid-month (its year 351 days) no longer estimates 365
  * days of consumption, nor a 366-day year 365. Before: the 12 months' kWh were taken as the year's.
+ *
+ * `correctionBackBillingCap` (R5 · CGV 6.6.2, « la régularisation ne peut porter sur aucune consommation
+ * antérieure de plus de quatorze mois au dernier relevé ou auto-relevé »): false ≤ 0.3.3, true from 0.3.4 —
+ * a correction (correction/recalculation.ts) keeps as issued an invoice it would make bill more kWh for
+ * consumption beginning before the last reading it knows − 14 months, unless an exception is recorded.
+ * Before: each recomputed invoice was capped only from its own case's last reading, so a distributor index
+ * of 2024-03-10 added in 2025 billed 1,190 kWh of January–March 2024 again (+227.56 TTC on that invoice).
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -100,16 +108,22 @@ export interface Ruleset {
   readonly checkedFinalSelfRead: boolean;
   /** R1 smoothed: 12 months of history scaled to the plan year's days (false ≤ 0.3.2). */
   readonly planHistoryScaled: boolean;
+  /**
+   * R5 · CGV 6.6.2: a correction (correction/recalculation.ts) charges no more kWh for consumption older than
+   * 14 months before the last reading it knows, unless an exception is recorded (false ≤ 0.3.3: a recomputed
+   * invoice was capped from its own case's last reading only).
+   */
+  readonly correctionBackBillingCap: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: true },
 ];
 
 /**

@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R5 a correction charges no more consumption older than 14 months before the last reading (`correctionBackBillingCap`) |
+ * | 0.3.4 …         | "exact"     | true           | R5 a correction charges no more consumption older than 14 months before the last reading (`correctionBackBillingCap`); R5 E from the exact billed start (`exactCapStart`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -70,6 +70,12 @@
  * consumption beginning before the last reading it knows − 14 months, unless an exception is recorded.
  * Before: each recomputed invoice was capped only from its own case's last reading, so a distributor index
  * of 2024-03-10 added in 2025 billed 1,190 kWh of January–March 2024 again (+227.56 TTC on that invoice).
+ *
+ * `exactCapStart` (R5 · CGV 6.6, « kWh carried at full precision through this formula »): false ≤ 0.3.3, true
+ * from 0.3.4 — the kWh already billed since the distributor index `a` (E) are the exact billed start minus
+ * index(a) when the estimate was billed exactly (billing.lastIndexes.exact, engine 0.3.3+). Before: its
+ * 12-place print, so E, the kWh held back and the trace's r5 figures were off by up to 10^-12 kWh (the line's
+ * delta already came from the exact start); the cent could differ only on an exact half-cent tie.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -114,16 +120,18 @@ export interface Ruleset {
    * invoice was capped from its own case's last reading only).
    */
   readonly correctionBackBillingCap: boolean;
+  /** R5: the 14-month cap's E from the exact billed start (false ≤ 0.3.3: from its 12-place print). */
+  readonly exactCapStart: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, correctionBackBillingCap: true, exactCapStart: true },
 ];
 
 /**

@@ -153,3 +153,43 @@ describe("R5 audit — E_old / E_new are the kWh billed for the days before / af
     expect(l.inputs).toMatchObject({ r5BilledOldKwh: "740", r5BilledNewKwh: "6120", r5RegularisationKwh: "1338360/547" });
   });
 });
+
+/**
+ * R5 « kWh are carried at full precision through this formula »: the last estimate was billed exactly
+ * (engine 0.3.3+, billing.lastIndexes.exact = 3,799,000/517, printed 7,348.162475822051). a = 1,000 on
+ * 2024-01-10, b = 12,000 on 2025-08-10 (578 days), floor 2024-06-10 (152 days before, 426 after); billed up to
+ * 2025-07-10 (547 days: 152 old, 395 new).
+ *   E = 3,799,000/517 − 1,000 = 3,282,000/517; E_old = E × 152/547 = 912,000/517; E_new = E × 395/547 = 2,370,000/517;
+ *   C_old = 11,000 × 152/578 = 836,000/289 > E_old (held back 168,644,000/149,413); C_new = 11,000 × 426/578;
+ *   regularisation = C_new − E_new = 526,401,000/149,413 = 3,523.1271… kWh (the whole energy of [07-10, 08-10));
+ *   energy × 0.1770 = 623.5935… → 623.59; excise × 0.0337 = 118.7294… → 118.73.
+ * Engine 0.3.3 took E from the 12-place print: r5BilledNewKwh 501,504,835,589,942,029/109,400,000,000,000.
+ */
+describe("R5 audit — E from the exact billed start", () => {
+  const c = exampleCase({
+    asOf: "2025-08-10",
+    contract: { start: "2024-01-10", billingDay: 10, communicatingMeter: false },
+    reads: [
+      { date: "2024-01-10", source: "distributorActual", registers: { BASE: "1000" } },
+      { date: "2025-08-10", source: "distributorActual", registers: { BASE: "12000" } },
+    ],
+    billing: { lastBillingDate: "2025-07-10", lastIssueDate: "2025-07-10", lastIndexes: { BASE: { index: "7348.162475822051", exact: "3799000/517", estimated: true, source: "history", actualReadDate: "2024-01-10" } } },
+  });
+  const energy = (engineVersion?: string) => {
+    const r = dueInvoices(c, engineVersion ? { engineVersion } : {});
+    if (!r.ok) throw new Error(r.failure.message);
+    return r.invoices[0]!.lines.filter((l) => l.kind === "energy" || l.kind === "excise");
+  };
+
+  it("R5 engine 0.3.4: E 3,282,000/517, regularisation 526,401,000/149,413 kWh exactly; 623.59 + excise 118.73", () => {
+    const [e, x] = energy();
+    expect(e!.inputs).toMatchObject({ r5BilledOldKwh: "912000/517", r5BilledNewKwh: "2370000/517", r5NotBilledKwh: "168644000/149413", r5RegularisationKwh: "526401000/149413", kwhExact: "526401000/149413" });
+    expect([e!.amount, x!.amount]).toEqual(["623.59", "118.73"]);
+  });
+
+  it("R5 engine 0.3.3 (ruleset exactCapStart false): E from the printed index, the same cents", () => {
+    const [e, x] = energy("0.3.3");
+    expect(e!.inputs).toMatchObject({ r5BilledNewKwh: "501504835589942029/109400000000000" });
+    expect([e!.amount, x!.amount]).toEqual(["623.59", "118.73"]);
+  });
+});

@@ -193,3 +193,18 @@ describe("R5 audit — E from the exact billed start", () => {
     expect([e!.amount, x!.amount]).toEqual(["623.59", "118.73"]);
   });
 });
+
+describe("R5 audit — the correction cap does not refuse what the invoice's own cap already protects", () => {
+  const issued = issuedChain();
+  it("R5 the distributor corrects its index of 2025-07-10 to 12,100: FA-19 (capped from 2024-05-10 already) re-issued, +100 × 426/547 kWh, TTC +19.69", () => {
+    // C = 11,100: regularisation = 11,100 × 426/547 − 3,960 = 2,562,480/547 = 4,684.6069… kWh (C_old − E_old > 0 still held back);
+    // energy 4,684.6069… × 0.1770 = 829.175… → 829.18 (was 815.39); excise × 0.0337 = 157.871… → 157.87 (was 155.25);
+    // HT +13.79 + 2.62 = +16.41; VAT 20 % of 987.05 = 197.41 (was 970.64 → 194.13): +3.28; TTC +19.69.
+    const fix: WhatIf = { reads: [{ date: "2025-07-10", register: "BASE", index: "12100", source: "distributorActual" }], exceptions: [] };
+    const r = recalculate(issued.slice(18), fix, { requestedOn: "2025-08-01", initiatedBy: "supplier" });
+    const fa19 = r[0]!;
+    if (fa19.status !== "corrected") throw new Error(fa19.status === "refused" ? fa19.reason : fa19.status);
+    expect(fa19.recomputed.lines.find((l) => l.kind === "energy")!.inputs).toMatchObject({ r5RegularisationKwh: "2562480/547" });
+    expect(fa19.totals).toEqual({ ht: "16.41", vat: "3.28", ttc: "19.69" });
+  });
+});

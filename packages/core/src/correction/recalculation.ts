@@ -20,7 +20,8 @@
  * (a distributor index of 2024 found in 2025): its own cap would let the correction charge consumption
  * older than 14 months before the last reading known today. So an invoice whose correction bills more kWh
  * and more TTC, for consumption that begins (its energy period's start, or, when it reconciles billed
- * estimates, the distributor index they grew from) before `last reading − 14 months`, is kept as issued
+ * estimates, the distributor index they grew from or its own cap's floor if later) before `last reading −
+ * 14 months`, is kept as issued
  * (refused, rule RULE_R5_CORRECTION_CAP), unless an exception (fraud, registered letter) is recorded. The
  * last reading is the latest distributor index, tele-read or self-read the recomputed cases and the
  * what-if hold, up to the request's day. A correction that credits is never capped.
@@ -144,9 +145,10 @@ function lastReadingOf(issued: readonly IssuedInvoice[], whatIf: WhatIf, on: Loc
 }
 
 /**
- * R5: the first day whose consumption the invoice's energy bills: its energy period's start, or, when it
- * reconciles billed estimates (a start estimated from a distributor index older than the one its end
- * accounts for, R2), that older index's date (the contract's start when none).
+ * R5: the first day whose consumption the invoice's energy may charge: its energy period's start, or, when
+ * it reconciles billed estimates (a start estimated from a distributor index `a` older than the index `b`
+ * its end accounts for, R2), `a` — or, when the invoice's own cap (consumption/back-billing-cap.ts) already
+ * holds back what is older than b − 14 months, that floor (the contract's start stands for a missing `a`).
  */
 function consumptionFrom(base: Case, recomputed: Invoice): LocalDate | null {
   const start = recomputed.energyPeriod?.start;
@@ -156,7 +158,9 @@ function consumptionFrom(base: Case, recomputed: Invoice): LocalDate | null {
   for (const s of Object.values(base.billing.lastIndexes ?? {})) {
     if (!s?.estimated || newest === null || (s.actualReadDate !== null && newest <= s.actualReadDate)) continue;
     const a = s.actualReadDate ?? base.contract.start;
-    if (a < from) from = a;
+    const ownFloor = s.actualReadDate === null ? a : capFloor(newest);
+    const charged = ownFloor > a ? ownFloor : a;
+    if (charged < from) from = charged;
   }
   return from;
 }

@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Store, findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, migrateOrThrow, openStore } from "@billing/db";
 import { commitRecalculation, recalculate, runBilling } from "@billing/jobs";
+import { RULE_R5_CORRECTION_CAP } from "@billing/core";
 import { runCli } from "./helpers/cli.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -99,6 +100,20 @@ describe("R5 the 14-month cap on the store", () => {
   it("R5 · CGV 6.6 a recalculation without an exception changes nothing: the cap stands", async () => {
     const plan = await recalculate(t.store, { contractId: "K-CAP", from: "2025-07-10", requestedOn: "2025-07-20", initiatedBy: "supplier" });
     expect(plan.invoices.map((x) => x.status)).toEqual(["unchanged"]);
+    expect(plan.documents).toEqual([]);
+  });
+
+  it("R5 · CGV 6.6.2 a distributor index of 2024-03-10 found on 2025-08-01 charges no consumption older than 14 months before the last reading (2025-07-10): the invoice of 2024-03-10 is kept as issued, nothing issued", async () => {
+    // Engine 0.3.3 replaced the invoice of 2024-03-10 with 2,500 − 1,310 = 1,190 kWh instead of 290 (consumption of
+    // 2024-01-10 … 2024-03-10, 16 to 18 months before the last reading); correction/audit-r5-correction-cap.test.ts has the figures.
+    const plan = await recalculate(t.store, {
+      contractId: "K-CAP", from: "2024-02-10", requestedOn: "2025-08-01", initiatedBy: "supplier",
+      reads: [{ date: "2024-03-10", register: "BASE", index: "2500", source: "distributorActual" }],
+    });
+    const march = plan.invoices.find((x) => x.issued.billingDate === "2024-03-10")!;
+    expect(march).toMatchObject({ status: "refused", rule: RULE_R5_CORRECTION_CAP });
+    expect(march.status === "refused" && march.reason).toMatch(/900\.00 kWh more .* for consumption from 2024-01-10, before 2024-05-10 \(14 months before the last reading of 2025-07-10\)/);
+    expect(plan.invoices.filter((x) => x.status === "corrected")).toEqual([]);
     expect(plan.documents).toEqual([]);
   });
 

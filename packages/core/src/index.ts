@@ -60,6 +60,7 @@ export {
   applyWhatIf,
   describeWhatIf,
   describeEvent,
+  RULE_R5_CORRECTION_CAP,
   RULE_R5_EVENT_CAP,
   lineDifferences,
   lineKey,

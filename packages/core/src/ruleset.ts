@@ -12,7 +12,7 @@
  * | 0.3.1 …         | "exact"     | true           | R8 power and option changes on smoothed contracts (`smoothedChanges`) |
  * | 0.3.2 …         | "exact"     | true           | R8 final index: the self-read of the end date before the distributor's pro-rata estimate (`finalSelfReadFirst`); R2 coherence checks on exact totals (`exactCoherenceChecks`) |
  * | 0.3.3 …         | "exact"     | true           | R2 estimated indexes kept exact (`exactEstimates`); R2 3.3 the comparable period of a leap day (`leapDayHistory`); R1 the subscription split at every used option's price changes (`everyOptionSplits`); R8 a final self-read that fails R2's checks does not end the wait (`checkedFinalSelfRead`); R1 a plan's 12 months of history scaled to its year's days (`planHistoryScaled`) |
- * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`); R8 a smoothed contract's final true-up on R8's final index (`finalTrueUp`); R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`); R3 a credit decided for refund settles no later item (`decidedRefundsSettleNothing`) |
+ * | 0.3.4 …         | "exact"     | true           | R8 only the contract's own final-index option ends the final invoice's wait (`finalIndexByOption`); R8 the annual-character charge after any opposite power change of the last year (`annualCharacterAnyOpposite`); R8 a smoothed contract's final true-up on R8's final index (`finalTrueUp`); R3 a distributor service billed on an invoice is part of the invoice's amount owed (`servicesOwedWithInvoice`); R4 a credit found after an ended account's final invoice is refunded (`creditAfterEndRefunded`); R3 a credit decided for refund settles no later item (`decidedRefundsSettleNothing`); R5 a correction charges no more consumption older than 14 months before the last reading (`correctionBackBillingCap`); R5 E from the exact billed start (`exactCapStart`) |
  *
  * `contractLife` (R8, contract/): false ≤ 0.2.x, true from 0.3.0 — a final invoice's index in R8's order
  * (self-read of the end date only, no connected station) after waiting for an actual index, and the
@@ -106,6 +106,19 @@
  * credit it pays back does not settle the invoices that follow. Before: it counted from the day it was paid,
  * and until then the credit settled the next invoice — an invoice of 40.00 due 05-16 paid on 05-30 while a
  * refund of 40.00 decided on 04-01 was still unpaid bore no penalty (now 7.50).
+ *
+ * `correctionBackBillingCap` (R5 · CGV 6.6.2, « la régularisation ne peut porter sur aucune consommation
+ * antérieure de plus de quatorze mois au dernier relevé ou auto-relevé »): false ≤ 0.3.3, true from 0.3.4 —
+ * a correction (correction/recalculation.ts) keeps as issued an invoice it would make bill more kWh for
+ * consumption beginning before the last reading it knows − 14 months, unless an exception is recorded.
+ * Before: each recomputed invoice was capped only from its own case's last reading, so a distributor index
+ * of 2024-03-10 added in 2025 billed 1,190 kWh of January–March 2024 again (+227.56 TTC on that invoice).
+ *
+ * `exactCapStart` (R5 · CGV 6.6, « kWh carried at full precision through this formula »): false ≤ 0.3.3, true
+ * from 0.3.4 — the kWh already billed since the distributor index `a` (E) are the exact billed start minus
+ * index(a) when the estimate was billed exactly (billing.lastIndexes.exact, engine 0.3.3+). Before: its
+ * 12-place print, so E, the kWh held back and the trace's r5 figures were off by up to 10^-12 kWh (the line's
+ * delta already came from the exact start); the cent could differ only on an exact half-cent tie.
  */
 import { ENGINE_VERSION } from "./version.ts";
 import type { PreparedReference } from "./pricing/prepared-reference.ts";
@@ -156,16 +169,24 @@ export interface Ruleset {
   readonly creditAfterEndRefunded: boolean;
   /** R3 with R4: a refund counts from its decision in the allocation, so its credit settles no later item (false ≤ 0.3.3: from its payment). */
   readonly decidedRefundsSettleNothing: boolean;
+  /**
+   * R5 · CGV 6.6.2: a correction (correction/recalculation.ts) charges no more kWh for consumption older than
+   * 14 months before the last reading it knows, unless an exception is recorded (false ≤ 0.3.3: a recomputed
+   * invoice was capped from its own case's last reading only).
+   */
+  readonly correctionBackBillingCap: boolean;
+  /** R5: the 14-month cap's E from the exact billed start (false ≤ 0.3.3: from its 12-place print). */
+  readonly exactCapStart: boolean;
 }
 
 /** Every behaviour the engine has had, oldest first; a version uses the last row it is at or after. */
 export const RULESETS: readonly Ruleset[] = [
-  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
-  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
-  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
-  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
-  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false },
-  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true, finalTrueUp: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true, decidedRefundsSettleNothing: true },
+  { since: "0.0.0", kwhShares: "quantized", backBillingCap: false, contractLife: false, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.0", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: false, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.1", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: false, exactCoherenceChecks: false, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.2", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: false, leapDayHistory: false, everyOptionSplits: false, checkedFinalSelfRead: false, planHistoryScaled: false, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.3", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: false, annualCharacterAnyOpposite: false, finalTrueUp: false, servicesOwedWithInvoice: false, creditAfterEndRefunded: false, decidedRefundsSettleNothing: false, correctionBackBillingCap: false, exactCapStart: false },
+  { since: "0.3.4", kwhShares: "exact", backBillingCap: true, contractLife: true, smoothedChanges: true, finalSelfReadFirst: true, exactCoherenceChecks: true, exactEstimates: true, leapDayHistory: true, everyOptionSplits: true, checkedFinalSelfRead: true, planHistoryScaled: true, finalIndexByOption: true, annualCharacterAnyOpposite: true, finalTrueUp: true, servicesOwedWithInvoice: true, creditAfterEndRefunded: true, decidedRefundsSettleNothing: true, correctionBackBillingCap: true, exactCapStart: true },
 ];
 
 /**

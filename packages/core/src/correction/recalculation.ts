@@ -13,6 +13,18 @@
  *
  * R5's 14-month cap and its exceptions are applied by the core's billing itself; a request records
  * the exceptions (registered letter, fraud) in the case it recomputes, with their evidence.
+ *
+ * R5 · CGV 6.6.2 on a correction (engine 0.3.4+, ruleset `correctionBackBillingCap`): « la régularisation
+ * ne peut porter sur aucune consommation antérieure de plus de quatorze mois au dernier relevé ou
+ * auto-relevé ». A recomputed invoice is computed from its own case, whose last reading may be long past
+ * (a distributor index of 2024 found in 2025): its own cap would let the correction charge consumption
+ * older than 14 months before the last reading known today. So an invoice whose correction bills more kWh
+ * and more TTC, for consumption that begins (its energy period's start, or, when it reconciles billed
+ * estimates, the distributor index they grew from or its own cap's floor if later) before `last reading −
+ * 14 months`, is kept as issued
+ * (refused, rule RULE_R5_CORRECTION_CAP), unless an exception (fraud, registered letter) is recorded. The
+ * last reading is the latest distributor index, tele-read or self-read the recomputed cases and the
+ * what-if hold, up to the request's day. A correction that credits is never capped.
  */
 import type { Case, ContractEvent, PriceOption, RegularisationException, Register } from "../case/schema.ts";
 import { capFloor } from "../consumption/back-billing-cap.ts";
@@ -22,7 +34,8 @@ import type { CorrectionSection, DocumentReference, IndexUsed, Invoice, InvoiceL
 import { billedIndexesOf, dueInvoices } from "../invoice/monthly-invoice.ts";
 import { dueDate } from "../payment/due-date.ts";
 import type { LocalDate } from "../primitives/dates.ts";
-import { dec, formatCents, sub } from "../primitives/money.ts";
+import { type Dec, ZERO, add, dec, formatCents, sub } from "../primitives/money.ts";
+import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { RULE_CORRECTION } from "./credit-note.ts";
 import { type Initiator, checkRegularisationLimit } from "./regularisation-limits.ts";
 
@@ -117,6 +130,42 @@ export type InvoiceRecalculation =
   /** R8: billed wholly after a contract end the recalculation adds — cancelled by a credit note, not replaced. */
   | { readonly status: "cancelled"; readonly number: string; readonly issued: Invoice; readonly reason: string }
   | { readonly status: "failed"; readonly number: string; readonly issued: Invoice; readonly reason: string };
+
+export const RULE_R5_CORRECTION_CAP = "R5 · CGV 6.6.2 · Synthèse 2.2.3 (14-month cap: a correction charges no more consumption older than 14 months before the last reading)";
+
+/** R5 · CGV 6.6.2: the latest reading or self-reading the correction knows (stored cases and what-if), up to `on`; null when none. */
+function lastReadingOf(issued: readonly IssuedInvoice[], whatIf: WhatIf, on: LocalDate): LocalDate | null {
+  let last: LocalDate | null = null;
+  const see = (d: LocalDate) => {
+    if (d <= on && (last === null || d > last)) last = d;
+  };
+  for (const i of issued) for (const r of i.storedCase.reads) if (r.source === "distributorActual" || r.source === "teleRead" || r.source === "selfRead") see(r.date);
+  for (const r of whatIf.reads) see(r.date);
+  return last;
+}
+
+/**
+ * R5: the first day whose consumption the invoice's energy may charge: its energy period's start, or, when
+ * it reconciles billed estimates (a start estimated from a distributor index `a` older than the index `b`
+ * its end accounts for, R2), `a` — or, when the invoice's own cap (consumption/back-billing-cap.ts) already
+ * holds back what is older than b − 14 months, that floor (the contract's start stands for a missing `a`).
+ */
+function consumptionFrom(base: Case, recomputed: Invoice): LocalDate | null {
+  const start = recomputed.energyPeriod?.start;
+  if (start === undefined) return null;
+  let from: LocalDate = start;
+  const newest = recomputed.consumption?.actualReadDate ?? null;
+  for (const s of Object.values(base.billing.lastIndexes ?? {})) {
+    if (!s?.estimated || newest === null || (s.actualReadDate !== null && newest <= s.actualReadDate)) continue;
+    const a = s.actualReadDate ?? base.contract.start;
+    const ownFloor = s.actualReadDate === null ? a : capFloor(newest);
+    const charged = ownFloor > a ? ownFloor : a;
+    if (charged < from) from = charged;
+  }
+  return from;
+}
+
+const energyKwh = (i: Invoice): Dec => i.lines.filter((l) => l.kind === "energy").reduce((s, l) => add(s, dec(l.quantity)), ZERO);
 
 export const RULE_R5_EVENT_CAP = "R5 · CGV 6.6 · Synthèse 2.2.3 (14-month cap: a late contract event charges nothing more for older days)";
 
@@ -280,7 +329,8 @@ const indexKey = (xs: readonly IndexUsed[]): string =>
  * limits (regularisation-limits.ts); a case the engine cannot compute is `failed` with the reason.
  * Neither stops the others: later invoices then start from the issued one.
  */
-export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, request: RecalculationRequest): InvoiceRecalculation[] {
+export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, request: RecalculationRequest, rules: Ruleset = CURRENT_RULES): InvoiceRecalculation[] {
+  const lastReading = rules.correctionBackBillingCap ? lastReadingOf(issued, whatIf, request.requestedOn) : null;
   const sorted = [...issued].sort((a, b) => (a.document.billingDate < b.document.billingDate ? -1 : 1));
   const firstReadDate = whatIf.reads.reduce<LocalDate | undefined>((m, r) => (m === undefined || r.date < m ? r.date : m), undefined);
   /** Recomputed invoices by billing date: what the next invoice starts from. */
@@ -360,6 +410,21 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
       recomputedAt.delete(doc.billingDate); // refused: the next invoice starts from this one as issued
       out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: `${limit.reason}; it would charge ${totals.ttc} € TTC more (a credit would still be issued)` });
       continue;
+    }
+    // R5 · CGV 6.6.2 (engine 0.3.4+): no more kWh charged for consumption older than 14 months before the last reading.
+    if (lastReading !== null && changed && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && energyKwh(recomputed).greaterThan(energyKwh(doc))) {
+      const excepted = (parsed.value.contract.regularisationExceptions ?? []).some((e) => e.recordedOn <= request.requestedOn);
+      const from = consumptionFrom(base, recomputed);
+      const readingFloor = capFloor(lastReading);
+      if (!excepted && from !== null && from < readingFloor) {
+        recomputedAt.delete(doc.billingDate); // kept as issued: the next invoice starts from it
+        out.push({
+          status: "refused", number: inv.number, issued: doc, rule: RULE_R5_CORRECTION_CAP,
+          reason: `${RULE_R5_CORRECTION_CAP}: the correction would bill ${formatCents(sub(energyKwh(recomputed), energyKwh(doc)))} kWh more (${totals.ttc} € TTC) on ${inv.number} ` +
+            `for consumption from ${from}, before ${readingFloor} (14 months before the last reading of ${lastReading}); no exception (fraud, registered letter) recorded — only a credit may go back that far`,
+        });
+        continue;
+      }
     }
     // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
     // for days older than 14 months before the correction; a correction in the customer's favour is never capped.

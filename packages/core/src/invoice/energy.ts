@@ -33,6 +33,7 @@ import {
   ratioValue,
   isZero,
   ratio,
+  subRatio,
   roundExactTimesToCent,
   sub,
 } from "../primitives/money.ts";
@@ -238,7 +239,7 @@ export function energyLines(
     const chosen = ends?.registers.get(r);
     if (chosen) {
       // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
-      const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen) : null;
+      const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen, rules.exactCapStart) : null;
       if (cap) capByRegister.set(r, cap);
       kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.startExact ?? chosen.start, chosen.inside, chosen.endExact ?? chosen.end, subPeriods, rules.kwhShares, cap?.notBilled));
       continue;
@@ -352,12 +353,15 @@ export function energyLines(
  * estimates, when the reads bracket a part older than the floor; null when nothing is older than 14
  * months (or the case does not hold the read the estimates grew from: then nothing can be dated old).
  */
-function reconciliationCap(c: Case, p: Period, ends: RegisterEnds): BackBillingCap | null {
+function reconciliationCap(c: Case, p: Period, ends: RegisterEnds, exactStart: boolean): BackBillingCap | null {
   const rec = ends.reconciliation;
   if (!rec || rec.a === null) return null;
   const { a, b } = rec;
   const exceptions = [...(c.contract.regularisationExceptions ?? [])].filter((e) => e.recordedOn <= c.asOf);
-  const cap = backBillingCap({ a, b, billed: { kwh: ratio(sub(ends.start, a.index)), upTo: p.start }, exceptions });
+  // E = the billed start − index(a): the exact start when the estimate was billed exactly (engine 0.3.4+, `exactCapStart`;
+  // before, its 12-place print, so the kWh held back and the delta they are taken from differed by up to 10^-12 kWh).
+  const billedKwh = exactStart && ends.startExact ? subRatio(ends.startExact, ratio(a.index)) : ratio(sub(ends.start, a.index));
+  const cap = backBillingCap({ a, b, billed: { kwh: billedKwh, upTo: p.start }, exceptions });
   return cap.floor > a.date ? cap : null;
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
-import { insertContracts, insertCustomers, insertOffer, issueInvoices, loadRefundsDue, recordRefundPayment } from "@billing/db";
+import { insertContracts, insertCustomers, insertOffer, issueInvoices, loadOverdueItems, loadRefundsDue, recordRefundPayment } from "@billing/db";
 import { importPayments, requestRefund, runPaymentsNightly } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -35,7 +35,7 @@ beforeAll(async () => {
     { offer_id: "AUD-R3", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2024-01-01", valid_to: null, amount: "8.00" },
     { offer_id: "AUD-R3", component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: "2024-01-01", valid_to: null, amount: "0.1000" },
   ]);
-  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3", "YE", "YEP", "OV", "RF", "RF3", "CQ", "C25"];
+  const ids = ["B", "B2", "B3", "B3P", "C5", "C5P", "T1", "EX", "T3", "EX3", "YE", "YEP", "OV", "RF", "RF3", "RFD", "CQ", "C25"];
   await insertCustomers(db(), ids.map((id) => ({ id: `A${id}`, kind: id.endsWith("P") ? "professional" as const : "residential" as const, name: `Audit ${id}`, department: "75" })));
   await insertContracts(db(), ids.map((id, i) => ({
     id: `K${id}`, customer_id: `A${id}`, delivery_point: `97000000000${String(i).padStart(3, "0")}`, offer_id: "AUD-R3", subscribed_kva: 6, price_option: "BASE" as const,
@@ -212,6 +212,19 @@ describe("R3 with R4 audit on the store: a credit decided for refund does not pa
     // C: 40.00 owed 05-17 … 05-30 (14 days) at 1.5 × 2.76 = 4.14: 40 × 4.14 × 14 = 2,318.4 ÷ 36,500 = 0.0635 → 0.06 → floor 7.50.
     // The refund: 40.00 due 04-16 paid 06-10 (55 days) at 1.5 × 7.21 (natural person): 40 × 10.815 × 55 = 23,793 ÷ 36,500 = 0.65 → floor −7.50.
     expect(await refundDecidedThenLatePayment("RF")).toEqual([["latePaymentPenalty", "7.50", "14"], ["lateRefundPenalty", "-7.50", "55"]]);
+  });
+
+  it("R10 the unpaid-bill procedure sees C overdue on 05-17: the credit decided for refund on 04-01 (unpaid) does not pay it", async () => {
+    const [k, a] = ["KRFD", "ARFD"];
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-03-01", "2025-03-16", "50.00", "10.00", "60.00")]));
+    await importPayments(t.store, csv([`RFD-1,${a},2025-03-05,160.00,transfer`]));
+    await runPaymentsNightly(t.store, "2025-03-05");
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-04-01", "2025-04-16", "50.00", "10.00", "60.00")]));
+    await runPaymentsNightly(t.store, "2025-04-01"); // the 40.00 credit is decided for refund
+    await db().transaction().execute((trx) => issueInvoices(trx, [invoice(k, a, "2025-05-01", "2025-05-16", "33.33", "6.67", "40.00")]));
+    const [overdue] = await loadOverdueItems(db(), "2025-05-17", { customerIds: [a] });
+    // 160.00 paid A and B (120.00); the 40.00 left is the refund's, decided 04-01: C's 40.00 is all owed.
+    expect(overdue?.items.map((i) => [i.entry.ref.startsWith("invoice:"), i.dueDate, i.open])).toEqual([[true, "2025-05-16", "40.00"]]);
   });
 
   it("R3 engine 0.3.3 (decidedRefundsSettleNothing false): the credit to be refunded settled C on time — no penalty on C, only the late refund's", async () => {

@@ -126,9 +126,10 @@ export async function loadLedgerEntries(
   db: Db,
   customerIds: readonly string[],
   asOf?: string,
-  opts: { readonly servicesOwedWithInvoice?: boolean } = {},
+  opts: { readonly servicesOwedWithInvoice?: boolean; readonly refundsFromDecision?: boolean } = {},
 ): Promise<Map<string, LedgerEntry[]>> {
   const apart = opts.servicesOwedWithInvoice === false;
+  const fromDecision = opts.refundsFromDecision === true;
   const out = new Map<string, LedgerEntry[]>();
   if (customerIds.length === 0) return out;
   const ids = [...new Set(customerIds)];
@@ -155,10 +156,15 @@ export async function loadLedgerEntries(
     sql<{ customer_id: string; reference: string; received_on: string; amount: string; method: string | null }>`
       select customer_id, reference, received_on, amount::text, method from payment
       where customer_id = any(${ids}::text[]) and received_on <= ${until}::date`.execute(db),
-    sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
-      select r.customer_id, r.contract_id, r.id::int8 as id, p.paid_on, r.amount::text, p.execution_date_only
-      from refund r join refund_payment p on p.refund_id = r.id
-      where r.customer_id = any(${ids}::text[]) and p.paid_on <= ${until}::date`.execute(db),
+    fromDecision
+      ? sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
+          select r.customer_id, r.contract_id, r.id::int8 as id, r.decided_on as paid_on, r.amount::text, false as execution_date_only
+          from refund r
+          where r.customer_id = any(${ids}::text[]) and r.decided_on <= ${until}::date`.execute(db)
+      : sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
+          select r.customer_id, r.contract_id, r.id::int8 as id, p.paid_on, r.amount::text, p.execution_date_only
+          from refund r join refund_payment p on p.refund_id = r.id
+          where r.customer_id = any(${ids}::text[]) and p.paid_on <= ${until}::date`.execute(db),
   ]);
   const push = (customerId: string, e: LedgerEntry) => out.get(customerId)!.push(e);
   for (const r of invoices.rows) {
@@ -188,7 +194,7 @@ export async function loadLedgerEntries(
   for (const r of refunds.rows) {
     push(r.customer_id, {
       kind: "refund", ref: `refund:${r.id}`, date: r.paid_on, amount: r.amount, contractId: r.contract_id ?? undefined,
-      label: `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
+      label: fromDecision ? `refund ${r.id} decided` : `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
     });
   }
   // Date order; on one day documents first, each invoice followed by the charges it bills, then money.
@@ -238,13 +244,16 @@ export interface CustomerOverdue {
 /**
  * For R10 (unpaid bills): per customer, the items of the account past their due date on `date`
  * (due date < date) with the amount still owed after allocating every payment received up to
- * `date` to the oldest items. Customers with nothing overdue are left out.
+ * `date` to the oldest items. Customers with nothing overdue are left out. A refund counts from the
+ * day it was decided, paid or not: the credit it pays back is the customer's money, not a payment of
+ * the invoices that follow (R4: only a credit under 25.00 € is deducted from the next invoice; the
+ * payments step allocates so too, ruleset `decidedRefundsSettleNothing`).
  */
 export async function loadOverdueItems(store: { db: Db } | Db, date: string, opts: { customerIds?: readonly string[] } = {}): Promise<CustomerOverdue[]> {
   const db = "db" in store ? store.db : store;
   const out: CustomerOverdue[] = [];
   const handle = async (ids: readonly string[]) => {
-    const entries = await loadLedgerEntries(db, ids, date);
+    const entries = await loadLedgerEntries(db, ids, date, { refundsFromDecision: true });
     for (const [customerId, list] of entries) {
       const items = overdueItems(list, date);
       if (items.length > 0) out.push({ customerId, items });

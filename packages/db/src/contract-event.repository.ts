@@ -73,6 +73,12 @@ export async function insertContractEvent(trx: Transaction<Database>, e: NewCont
   return r !== undefined;
 }
 
+/** Whether a contract has any instalment notice (a smoothed contract's payment requests on account, not invoices). */
+export async function hasInstalmentNotices(db: Db, contractId: string): Promise<boolean> {
+  const r = await db.selectFrom("instalment_notice").select("instalment_no").where("contract_id", "=", contractId).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
 /** The contract's state after an event: its end and next billing date, its start (move-in). */
 export async function updateContractLife(
   trx: Transaction<Database>,

@@ -42,6 +42,7 @@ import {
   type Store,
   contractEventsOf,
   findCustomerDepartment,
+  hasInstalmentNotices,
   hasInvoices,
   insertContractEvent,
   knownOnAfterIssued,
@@ -201,7 +202,9 @@ async function recordIn(
             // by the recalculation below — a credit note per invoice, none replaced (R8 · R5 · CGV 6.6).
             life.endDate = k.start_date;
             life.nextBillingDate = null;
-            if (!ending && await hasInvoices(trx, k.id)) {
+            // A smoothed contract's first documents are its plan and instalment notices (no invoice before
+            // the true-up): an instalment notice is owed too, and cancelling it is not built — refused as well.
+            if (!ending && (await hasInvoices(trx, k.id) || (k.billing_mode === "smoothed" && await hasInstalmentNotices(trx, k.id)))) {
               if (k.billing_mode === "smoothed") {
                 return refuse(`withdrawal: nothing is owed but contract ${k.id} is billed in smoothed instalments — cancelling its instalments and true-ups is not supported yet (docs/contract-life.md)`);
               }

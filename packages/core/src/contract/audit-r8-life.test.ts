@@ -9,6 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { withdrawalDeadline, withdrawalDecision } from "./withdrawal.ts";
 import { terminationEnd } from "./termination.ts";
+import type { Invoice } from "../invoice/document.ts";
+import { dueInvoices } from "../invoice/monthly-invoice.ts";
+import { exampleCase, teleRead } from "../testing/example-case.ts";
 
 describe("R8 · CGV 3.6 audit — withdrawal deadlines on every kind of holiday", () => {
   // deadline = conclusion + 15, moved to the next Mon–Fri that is not a holiday of the department.
@@ -59,10 +62,6 @@ describe("R8 · CGV 10.1 audit — termination end", () => {
     expect(terminationEnd({ reason: "moveOut", askedEnd: "2025-11-20", noticeOn: "2025-11-20" })).toMatchObject({ ok: true, end: "2025-11-20", capped: false });
   });
 });
-
-import type { Invoice } from "../invoice/document.ts";
-import { dueInvoices } from "../invoice/monthly-invoice.ts";
-import { exampleCase, teleRead } from "../testing/example-case.ts";
 
 const lines = (i: Invoice) => i.lines.map((l) => [l.kind, `${l.periodStart}..${l.periodEnd}`, l.amount, l.vatRate]);
 const totals = (i: Invoice) => [i.totalHt, i.totalVat, i.totalTtc];

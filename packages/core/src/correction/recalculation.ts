@@ -25,6 +25,11 @@
  * (refused, rule RULE_R5_CORRECTION_CAP), unless an exception (fraud, registered letter) is recorded. The
  * last reading is the latest distributor index, tele-read or self-read the recomputed cases and the
  * what-if hold, up to the request's day. A correction that credits is never capped.
+ *
+ * R8 · CGV 10.3 with R3, R4, R9: a late end cancels the invoices billed after the end's final invoice
+ * (credit notes, none replacing them). The charges of the account they carried — a late-payment
+ * penalty, a re-billed distributor service, a compensation credit — are owed all the same: they move to
+ * the final invoice, except a penalty for paying one of those cancelled invoices late (never owed).
  */
 import type { Case, ContractEvent, PriceOption, RegularisationException, Register } from "../case/schema.ts";
 import { capFloor } from "../consumption/back-billing-cap.ts";
@@ -339,6 +344,14 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
   const end = whatIf.event?.type === "contractEnd" ? whatIf.event.date : null;
   /** R8: once an invoice of the range is recomputed into the final invoice, the later ones are only cancelled. */
   let finalMade = false;
+  // R8 · R3/R4/R9: the charges the invoices cancelled only (billed after the final invoice's) carried move to the final invoice.
+  const finalAt = end === null ? -1 : sorted.findIndex((i) => i.document.billingDate >= end && end > i.storedCase.contract.start);
+  const cancelledOnly = finalAt < 0 ? [] : sorted.slice(finalAt + 1).filter((i) => i.document.billingDate > end!);
+  const neverOwed = new Set(cancelledOnly.map((i) => `invoice:${i.number}`));
+  const movedCharges = cancelledOnly.flatMap((i) => {
+    const billed = new Set(i.document.lines.map((l) => l.inputs["chargeId"]).filter((id) => id !== undefined));
+    return (i.storedCase.billing.pendingCharges ?? []).filter((ch) => billed.has(ch.id) && !neverOwed.has(ch.inputs["item"] ?? ""));
+  });
   for (const inv of sorted) {
     const doc = inv.document;
     if (end !== null && end <= inv.storedCase.contract.start) {
@@ -380,6 +393,7 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
     const wantFinal = end !== null && doc.billingDate >= end;
     const target = wantFinal ? end : doc.billingDate;
     if (wantFinal) base = { ...base, asOf: base.asOf < request.requestedOn ? request.requestedOn : base.asOf, reads: withReads(base.reads, whatIf.finalReads ?? []) };
+    if (wantFinal && movedCharges.length > 0) base = { ...base, billing: { ...base.billing, pendingCharges: [...(base.billing.pendingCharges ?? []), ...movedCharges] } };
     const parsed = parseCase(applyWhatIf(base, whatIf));
     if (!parsed.ok) {
       out.push({ status: "failed", number: inv.number, issued: doc, reason: `the what-if case is invalid: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` });

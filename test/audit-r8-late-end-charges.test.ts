@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chargesOf, insertContracts, refundsOf, insertCustomers, insertMeterReads, insertOffer } from "@billing/db";
-import { importPayments, recordContractEvent, runBilling, runPaymentsNightly } from "@billing/jobs";
+import { importPayments, recordContractEvent, replayInvoice, runBilling, runPaymentsNightly } from "@billing/jobs";
 import { contractEventInputSchema } from "../packages/jobs/src/contracts/contract-events.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
@@ -60,6 +60,7 @@ describe("R8 · R3 a late switch cancels an invoice that carried a penalty", () 
     expect(rows.filter((l) => l.kind === "latePaymentPenalty").map((l) => [l.amount, (l.inputs as Record<string, string>)["item"]])).toEqual([
       ["7.50", "invoice:FA-2025-000001"], ["7.50", "invoice:FA-2025-000002"],
     ]);
+    expect(await replayInvoice(db(), final.number)).toMatchObject({ status: "match" });
     // The 11-01 invoice is cancelled only (credit note −101.64, its penalties included).
     const nov = all.find((i) => i.billing_date === "2025-11-01" && i.kind === "monthlyInvoice")!;
     expect(all.filter((i) => i.cancels_invoice_id === nov.id).map((i) => i.total_ttc)).toEqual(["-101.64"]);

@@ -510,6 +510,10 @@ export async function invoicesToReview(db: Db, customerIds: readonly string[], d
     select i.id::int8 as id, i.number, i.customer_id, i.contract_id, i.issue_date,
       (case when i.kind = 'trueUpInvoice' then coalesce((i.true_up->>'termination')::boolean, false)
             when i.kind = 'creditNote' then exists (select 1 from correction_document d where d.credit_note_id = i.id and d.new_invoice_id is null)
+            -- A monthly invoice without subscription is a final invoice, or the closing invoice of a switch to
+            -- smoothed billing (engine 0.3.4+: no final section; the contract goes on, its credit is carried as any).
+            when i.kind = 'monthlyInvoice' then i.subscription_start is null
+              and (i.final is not null or exists (select 1 from contract k where k.id = i.contract_id and k.end_date = i.billing_date))
             else i.subscription_start is null end) as termination,
       coalesce((i.true_up->>'switchToMonthly')::boolean, false) as switch_to_monthly
     from invoice i

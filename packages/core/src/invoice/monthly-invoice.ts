@@ -30,7 +30,9 @@ import { type PreparedReference, prepareReference } from "../pricing/prepared-re
  * The monthly invoice of billing date `billingDate`, issued on `issueDate`. Throws BillingError on a data gap.
  * `noEnergy`: bill no energy, as on the first monthly invoice after a smoothed plan year whose
  * true-up billed the energy up to `billingDate` (smoothed-billing.ts) (default: false). `rules`: the
- * engine behaviour to apply (ruleset.ts; default: today's).
+ * engine behaviour to apply (ruleset.ts; default: today's). `closing`: the last monthly invoice before
+ * smoothed billing starts on `billingDate` — the energy up to it, no subscription (the plan bills it from
+ * then on); not a final invoice: the contract goes on (default: false).
  */
 export function monthlyInvoice(
   c: Case,
@@ -40,15 +42,16 @@ export function monthlyInvoice(
   billed: BilledIndexes | null = null,
   rules: Ruleset = CURRENT_RULES,
   prepared: PreparedReference = prepareReference(),
+  closing = false,
 ): Invoice {
   const contract = c.contract;
   const prev = noEnergy ? null : previousBillingDate(contract, billingDate);
-  const next = nextBillingDate(contract, billingDate);
+  const next = closing ? null : nextBillingDate(contract, billingDate);
   const subscriptionPeriod = next === null ? null : { start: billingDate, end: next };
   const energyPeriod = prev === null ? null : { start: prev, end: billingDate };
 
   // R8 · CGV 10.3: the invoice of the contract's end is its final invoice.
-  const isFinal = contract.end != null && billingDate === contract.end && rules.contractLife;
+  const isFinal = !closing && contract.end != null && billingDate === contract.end && rules.contractLife;
   const ending = isFinal ? c.events.find((e) => e.type === "contractEnd" && e.date === billingDate) : undefined;
   const drafts: DraftLine[] = [];
   if (subscriptionPeriod) drafts.push(...subscriptionLines(c, subscriptionPeriod, rules, prepared));

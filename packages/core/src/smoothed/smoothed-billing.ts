@@ -19,7 +19,7 @@ import type { BillingMode, Case, PlanState } from "../case/schema.ts";
 import { BillingError, type BillingFailure } from "../errors.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { monthlyInvoice } from "../invoice/monthly-invoice.ts";
-import { billingDatesBetween, nextBillingDate } from "../invoice/schedule.ts";
+import { billingDatesBetween, nextBillingDate, previousBillingDate } from "../invoice/schedule.ts";
 import { dueDate } from "../payment/due-date.ts";
 import type { LocalDate } from "../primitives/dates.ts";
 import { type Dec, ZERO, dec, formatCents, min, sub } from "../primitives/money.ts";
@@ -117,7 +117,13 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
         // A switch from monthly billing: the energy since the last monthly invoice is billed first
         // (its subscription was billed in advance up to this date).
         if (c.billing.lastBillingDate !== null) {
-          documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate, false, null, rules, options.prepared));
+          if (rules.switchClosingInvoice) {
+            // R2: from what the last monthly invoice billed up to; an ordinary invoice, not a final one (the contract goes on).
+            const billed = c.billing.lastBillingDate === previousBillingDate(c.contract, d) ? (c.billing.lastIndexes ?? null) : null;
+            documents.push(monthlyInvoice(c, d, issueDate, false, billed, rules, options.prepared, true));
+          } else {
+            documents.push(monthlyInvoice({ ...c, contract: { ...c.contract, end: d } }, d, issueDate, false, null, rules, options.prepared));
+          }
         }
         startPlan(d);
         continue;

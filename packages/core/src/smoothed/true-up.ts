@@ -9,6 +9,13 @@
  * (refund-threshold.ts). A credit carried from the previous true-up and not yet deducted from an
  * instalment is deducted here.
  *
+ * The year's consumption is measured on the distributor's indexes (CGV 6.2 « une facture établie en
+ * fonction de ses consommations réelles au moins une fois par an, sur la base des index transmis par le
+ * Distributeur »; ruleset `trueUpOnDistributorIndexes`, engine 0.3.4+): tele-reads and on-site reads at
+ * both ends, interpolated pro rata temporis between them; the night retries (NO_INDEX) until the
+ * distributor's index after the anniversary is known. Up to 0.3.3 a self-read or a connected-station read
+ * of the anniversary was an index point too, used unchecked.
+ *
  * A final true-up (R8 · CGV 10.3, ruleset `finalTrueUp`, engine 0.3.4+) ends on the final index, in
  * R8's order as a monthly final invoice does (contract/final-index.ts): the tele-read, a special read, the
  * customer's self-read subject to R2's checks, else the distributor's pro-rata estimate; the invoice
@@ -37,6 +44,18 @@ import { subscriptionLines } from "../invoice/subscription.ts";
 import { planDates } from "./instalment-plan.ts";
 import { settle } from "./refund-threshold.ts";
 
+/** The distributor's indexes: tele-reads and on-site reads (CGV 6.2 « sur la base des index transmis par le Distributeur »). */
+const isDistributorIndex = (r: Case["reads"][number]): boolean => r.source === "teleRead" || r.source === "distributorActual";
+
+/**
+ * The case a true-up measures the plan year on (ruleset `trueUpOnDistributorIndexes`): the distributor's
+ * indexes only — plus, on a final true-up, the reads of the end date, for R8's final index (the customer's
+ * self-read of that date, subject to R2's checks; the station is not one of its options).
+ */
+function measuredOn(c: Case, finalEnd: LocalDate | null): Case {
+  return { ...c, reads: c.reads.filter((r) => isDistributorIndex(r) || r.date === finalEnd) };
+}
+
 /**
  * The true-up invoice of `plan` over `[plan.start, end)`, issued on `issueDate`, deducting the
  * instalments scheduled before `end` (all issued by then). `switchToMonthly`: the last true-up
@@ -61,12 +80,15 @@ export function trueUpInvoice(
     // R8 · CGV 10.3: the final index in its order (and, across a price option change, each option's days on its registers).
     const ending = c.events.find((e) => e.type === "contractEnd" && e.date === c.contract.end);
     const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
-    const final = periodEnergy(c, period, null, { rule: RULE_R8_FINAL_INDEX, specialRead, selfReadFirst: rules.finalSelfReadFirst }, rules);
+    const m = rules.trueUpOnDistributorIndexes ? measuredOn(c, end) : c;
+    const final = periodEnergy(m, period, null, { rule: RULE_R8_FINAL_INDEX, specialRead, selfReadFirst: rules.finalSelfReadFirst }, rules);
     energy = final;
     consumption = final.basis;
   } else {
+    // R1 · CGV 6.1, 6.2: the year's real consumption, between the distributor's indexes at both ends.
+    const m = rules.trueUpOnDistributorIndexes ? measuredOn(c, null) : c;
     // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
-    energy = rules.smoothedChanges ? trueUpEnergy(c, period, rules) : energyLines(c, period, undefined, rules);
+    energy = rules.smoothedChanges ? trueUpEnergy(m, period, rules) : energyLines(m, period, undefined, rules);
   }
   drafts.push(...energy.lines);
   if (rules.smoothedChanges) {

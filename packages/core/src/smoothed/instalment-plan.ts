@@ -19,10 +19,16 @@
  * - Instalment = estimated TTC ÷ 12, rounded to the cent half-up; the 12th takes the rounding
  *   remainder, so the 12 add up to the estimated TTC exactly (the remainder is at most 6 cents; the
  *   plan total stays the priced estimate, which is what readjustments compare against).
+ * - History and a readjustment's consumption so far are measured on the **distributor's indexes**
+ *   (tele-reads, on-site reads), as the true-up is and as R2's history is (ruleset
+ *   `planOnDistributorIndexes`, engine 0.3.4+): a customer's self-read or a station read, unchecked
+ *   here, is no index of a plan. Up to 0.3.3 every read was (a self-read of 99,999 readjusted the
+ *   instalments to 11,105.89).
  */
 import type { Case, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
-import { indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { type IndexPoint, indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { distributorPoints } from "../consumption/estimation-priority.ts";
 import { type LocalDate, daysBetween, firstOfNextMonth, monthDay, parts } from "../primitives/dates.ts";
 import { type Dec, ZERO, add, compare, dec, div, formatCents, formatPlain, isNegative, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import { nextBillingDate } from "../invoice/schedule.ts";
@@ -91,6 +97,11 @@ export function splitInstalments(total: Dec, count: number): Dec[] {
   return out;
 }
 
+/** The index points a plan's estimate and a readjustment measure on (ruleset `planOnDistributorIndexes`: the distributor's indexes only). */
+export function planPoints(c: Case, r: Register, rules: Ruleset): IndexPoint[] {
+  return rules.planOnDistributorIndexes ? distributorPoints(c.reads, r) : indexPoints(c, r);
+}
+
 interface Estimate {
   basis: EstimateBasis;
   detail: string;
@@ -129,7 +140,7 @@ export function estimateYear(c: Case, year: { start: LocalDate; end: LocalDate }
   let basis: EstimateBasis = "history";
   const reasons: string[] = [];
   for (const r of registersOf(c.contract.priceOption)) {
-    const points = indexPoints(c, r).filter((p) => p.date <= year.start);
+    const points = planPoints(c, r, rules).filter((p) => p.date <= year.start);
     const last = points.at(-1);
     if (!last) {
       reasons.push(`no read of register ${r} on or before ${year.start}`);

@@ -18,16 +18,19 @@
  * - Remaining instalments = (projected TTC − Σ instalments issued) ÷ remaining count, rounded half-up,
  *   the last taking the remainder; never below 0.00 (an excess already paid comes back at the true-up).
  * - A check without any read after the plan start is recorded as not applied, with that reason.
+ * - Measured on the distributor's indexes (tele-reads, on-site reads; ruleset `planOnDistributorIndexes`,
+ *   engine 0.3.4+, instalment-plan.ts `planPoints`): a self-read or station read, unchecked here, is not
+ *   one. Up to 0.3.3 any read was.
  */
 import type { Case, PlanState, Register } from "../case/schema.ts";
-import { indexAt, indexPoints, registersOf } from "../consumption/meter-index.ts";
+import { indexAt, registersOf } from "../consumption/meter-index.ts";
 import { type LocalDate, daysBetween } from "../primitives/dates.ts";
 import { type Dec, abs, compare, dec, div, formatCents, formatPlain, isZero, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import type { PlanReadjustment } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
 import { onOptionAt, optionChanges } from "../pricing/price-option.ts";
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
-import { INSTALMENTS_PER_YEAR, planDates, smoothingSettings, splitInstalments } from "./instalment-plan.ts";
+import { INSTALMENTS_PER_YEAR, planDates, planPoints, smoothingSettings, splitInstalments } from "./instalment-plan.ts";
 
 /** True when the `k`-th billing date of a plan (0-based; k = instalments already issued) is a check date. */
 export function isReadjustmentDate(c: Case, k: number): boolean {
@@ -87,7 +90,7 @@ export function readjustment(
   const projected = new Map<Register, Dec>();
   const measuredTo: Record<string, LocalDate> = {};
   for (const r of registersOf(c.contract.priceOption)) {
-    const points = indexPoints(c, r).filter((p) => p.date <= date);
+    const points = planPoints(c, r, rules).filter((p) => p.date <= date);
     const last = points.at(-1);
     if (!last || last.date <= plan.start) {
       return kept(`no read of register ${r} after the plan start ${plan.start}: nothing to compare, plan kept`);

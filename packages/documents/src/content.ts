@@ -19,6 +19,7 @@ import {
   lineQuantity,
   lineUnitPrice,
   lineVat,
+  outsideVat,
   quantity,
 } from "./format-fr.ts";
 import type { PartiesView, StoredDocument } from "./printable.ts";
@@ -194,8 +195,8 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
 
   const totals: string[][] = [["Total HT", euros(inv.totalHt)]];
   for (const g of inv.vat) totals.push([`TVA ${frNumber(g.rate)} % sur ${euros(g.base)}`, euros(g.amount)]);
-  const outsideVat = inv.lines.filter((l) => l.kind === "latePaymentPenalty" || l.kind === "recoveryIndemnity" || l.kind === "lateRefundPenalty");
-  if (outsideVat.length > 0) totals.push(["dont hors champ de la TVA (indemnités)", euros(sumCentsText(outsideVat.map((l) => l.amount)))]);
+  const outside = inv.lines.filter(outsideVat);
+  if (outside.length > 0) totals.push(["dont hors champ de la TVA (indemnités)", euros(sumCentsText(outside.map((l) => l.amount)))]);
   totals.push(["Total TVA", euros(inv.totalVat)], ["Total TTC", euros(inv.totalTtc)]);
   const bold = [0, totals.length - 1];
   if (trueUp && inv.trueUp) {

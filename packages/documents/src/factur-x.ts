@@ -16,7 +16,7 @@
 import { InvoiceService } from "@e-invoice-eu/core";
 import { type Invoice, type InvoiceLine, centsText, dates, negateDecimal, sumCentsText } from "@billing/core";
 import { describeInForce, optionsInForce, powersInForce } from "./in-force.ts";
-import { lineLabel } from "./format-fr.ts";
+import { lineLabel, outsideVat } from "./format-fr.ts";
 import type { EmbeddedXml } from "./pdf.ts";
 import type { PartiesView } from "./printable.ts";
 import type { SupplierIdentity } from "./supplier.ts";
@@ -28,7 +28,6 @@ export class FacturXError extends Error {
   override readonly name = "FacturXError";
 }
 
-const CHARGE_KINDS = new Set(["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"]);
 
 /** EN 16931 unit codes (UN/ECE Rec. 20): kWh, month, one. */
 const UNIT: Record<InvoiceLine["quantityUnit"], string> = { kWh: "KWH", month: "MON", charge: "C62" };
@@ -40,7 +39,7 @@ const OUTSIDE_VAT_REASON = "Indemnité hors champ de la TVA (CGI art. 256)";
 
 
 function taxCategory(l: InvoiceLine): Record<string, unknown> {
-  return CHARGE_KINDS.has(l.kind)
+  return outsideVat(l)
     ? { "cbc:ID": "E", "cbc:Percent": "0", "cac:TaxScheme": { "cbc:ID": "VAT" } }
     : { "cbc:ID": "S", "cbc:Percent": l.vatRate, "cac:TaxScheme": { "cbc:ID": "VAT" } };
 }
@@ -100,7 +99,7 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
     ...amountField("cbc:TaxAmount", g.amount),
     "cac:TaxCategory": { "cbc:ID": "S", "cbc:Percent": g.rate, "cac:TaxScheme": { "cbc:ID": "VAT" } },
   }));
-  const charges = inv.lines.filter((l) => CHARGE_KINDS.has(l.kind));
+  const charges = inv.lines.filter(outsideVat);
   if (charges.length > 0) {
     const base = charges.map((l) => l.amount);
     vatSubtotals.push({

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type Case, type Invoice, dueInvoices, parseCase } from "@billing/core";
+import { type Case, type Invoice, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
 import { type StoredDocument, documentContent, DEFAULT_SUPPLIER, facturXXml, partiesOf, renderDocumentPdf } from "./index.ts";
 import { pdfText, validateFacturX, xmlValues } from "./testing.ts";
 
@@ -86,4 +86,48 @@ describe("R9 · CGI art. 256 a compensation credit (long outage, missed appointm
       expect(xmlValues(xml, "TaxBasisTotalAmount")).toEqual(["-83.24"]);
     });
   }
+});
+
+describe("CGV 6.1, 6.5 a true-up that deducts a credit carried from the previous true-up states the balance it settles", () => {
+  // A smoothed contract ends on 2025-09-20, 19 days into a plan whose 1st instalment (92.25) left 10.00 of
+  // the previous true-up's credit to deduct: TTC 58.30 − 92.25 − 10.00 = −43.95, refunded (R4, termination).
+  const raw = JSON.parse(readFileSync(new URL("../../../docs/examples/example-smoothed.json", import.meta.url), "utf8"));
+  raw.asOf = "2025-09-20";
+  raw.contract.end = "2025-09-20";
+  raw.customer = PRO;
+  raw.events.push({ type: "contractEnd", date: "2025-09-20", reason: "supplierSwitch" });
+  raw.reads.push({ date: "2025-09-20", source: "teleRead", registers: { BASE: "4800" } });
+  raw.billing = {
+    ...raw.billing,
+    lastBillingDate: "2025-09-01",
+    plan: { amountsTtc: [...Array(11).fill("92.25"), "92.26"], creditToDeductTtc: "10.00", estimatedTotalTtc: "1107.01", reference: "K1/2025-09-01", start: "2025-09-01" },
+  };
+  const parsed = parseCase(raw);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const out = dueSmoothedDocuments(parsed.value);
+  if (!out.ok) throw new Error(out.failure.message);
+  const trueUp = out.documents.find((d) => d.kind === "trueUpInvoice") as Invoice;
+  const doc: StoredDocument = { kind: "invoice", number: "FA-2025-000060", invoice: trueUp, parties: partiesOf(parsed.value) };
+
+  it("the stored true-up: TTC 58.30, instalments 92.25, credit carried in 10.00, refund 43.95", () => {
+    expect(trueUp.totalTtc).toBe("58.30");
+    expect(trueUp.trueUp).toMatchObject({ instalmentsTotalTtc: "92.25", creditCarriedInTtc: "10.00", balanceTtc: "-33.95", settlement: { kind: "refund", amountTtc: "43.95" } });
+  });
+
+  it("the PDF's summary adds up: 58,30 − 92,25 − 10,00 = solde −43,95 €, the 43,95 € refunded", async () => {
+    const text = pdfText(await renderDocumentPdf(doc, { facturX: false }));
+    expect(text).toMatch(/Total TTC\s+58,30 €/);
+    expect(text).toMatch(/Mensualités facturées sur le plan K1\/2025-09-01 \(1\)\s+-92,25 €/);
+    expect(text).toMatch(/Trop-perçu reporté de la régularisation précédente\s+-10,00 €/);
+    expect(text).toMatch(/Solde de la régularisation \(négatif : en votre faveur\)\s+-43,95 €/);
+    expect(text).toContain("Trop-perçu en votre faveur : 43,95 € TTC");
+  });
+
+  it("the Factur-X: paid in advance (BT-113) 102.25 = instalments + credit carried in, amount due (BT-115) −43.95 = the refund, BR-CO-16 holds", async () => {
+    const xml = await facturXXml("FA-2025-000060", trueUp, partiesOf(parsed.value), DEFAULT_SUPPLIER);
+    expect(validateFacturX(xml).ok).toBe(true);
+    expect(xmlValues(xml, "GrandTotalAmount")).toEqual(["58.30"]);
+    expect(xmlValues(xml, "TotalPrepaidAmount")).toEqual(["102.25"]);
+    expect(xmlValues(xml, "DuePayableAmount")).toEqual(["-43.95"]);
+  });
 });

@@ -203,7 +203,8 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     const u = inv.trueUp;
     totals.push([`Mensualités facturées sur le plan ${u.planReference} (${u.instalments.length})`, euros(`-${u.instalmentsTotalTtc}`)]);
     if (u.creditCarriedInTtc !== "0" && u.creditCarriedInTtc !== "0.00") totals.push(["Trop-perçu reporté de la régularisation précédente", euros(`-${u.creditCarriedInTtc}`)]);
-    totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(u.balanceTtc)]);
+    // CGV 6.1, 6.5: the balance the settlement settles — after the credit carried in, as the lines above deduct it.
+    totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]))]);
     bold.push(totals.length - 1);
   }
   totals.push(["dont part acheminement (TURPE) incluse dans les montants HT", euros(share.total)]);

@@ -109,8 +109,11 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
     });
   }
 
-  const prepaid = inv.trueUp ? inv.trueUp.instalmentsTotalTtc : null;
-  const payable = inv.trueUp ? inv.trueUp.balanceTtc : inv.totalTtc;
+  // BT-113 paid in advance: the instalments and a credit carried in from the previous true-up; BT-115 the
+  // balance the settlement settles (BR-CO-16: BT-112 − BT-113).
+  const u = inv.trueUp;
+  const prepaid = u ? sumCentsText([u.instalmentsTotalTtc, u.creditCarriedInTtc]) : null;
+  const payable = u ? sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]) : inv.totalTtc;
 
   const lines = inv.lines.map((l) => {
     // BR-27: a price is never negative; a negative line (a credit) carries a negative quantity.

@@ -84,6 +84,8 @@ describe("R9 · CGI art. 256 a compensation credit (long outage, missed appointm
         { category: "E", rate: "0", basis: "-162.00", tax: "0.00" },
       ]);
       expect(xmlValues(xml, "TaxBasisTotalAmount")).toEqual(["-83.24"]);
+      // CGV 6.5: TTC −67.49 is in the customer's favour — no « À payer » in the payment terms (BT-20).
+      expect(xml).not.toContain("À payer au plus tard");
     });
   }
 });
@@ -129,5 +131,57 @@ describe("CGV 6.1, 6.5 a true-up that deducts a credit carried from the previous
     expect(xmlValues(xml, "GrandTotalAmount")).toEqual(["58.30"]);
     expect(xmlValues(xml, "TotalPrepaidAmount")).toEqual(["102.25"]);
     expect(xmlValues(xml, "DuePayableAmount")).toEqual(["-43.95"]);
+  });
+});
+
+describe("CGV 6.4, 6.5 a document with nothing to pay says so: no « Montant à payer » of a negative amount, no « À payer au plus tard »", () => {
+  it("a monthly invoice of −67.49 TTC (a 162.00 long-outage credit) prints the amount in the customer's favour and how CGV 6.5 settles it", async () => {
+    const { c, invoice } = exampleA((raw) => {
+      raw.billing.pendingCharges = [
+        { id: "CH1", kind: "longOutageCredit", amount: "-162.00", periodStart: "2025-07-20", periodEnd: "2025-07-22", rule: "R9 · Synthèse 2.2", inputs: {}, explanation: "credit" },
+      ];
+    });
+    expect(invoice.totalTtc).toBe("-67.49");
+    const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000051", invoice, parties: partiesOf(c) })).replace(/\s+/g, " ");
+    expect(flat).not.toContain("Montant à payer : -67,49");
+    expect(flat).not.toContain("À payer au plus tard");
+    expect(flat).toContain("Montant en votre faveur : 67,49 € TTC");
+    expect(flat).toContain("remboursé au plus tard le 30/08/2025 s'il atteint 25 € TTC");
+  });
+
+  it("a final invoice in the customer's favour: refunded by issue + 15 days whatever its size (R8, R4)", async () => {
+    // K1 ends on 2025-07-20 (supplier switch): energy [07-15, 07-20) 10 kWh (1.77 + 0.34), a missed-appointment credit of 20.00: TTC −17.47.
+    const { c, invoice } = exampleA((raw) => {
+      raw.contract.end = "2025-07-20";
+      raw.asOf = "2025-07-20";
+      raw.events = [{ type: "contractEnd", date: "2025-07-20", reason: "supplierSwitch" }];
+      raw.billing.pendingCharges = [
+        { id: "CH2", kind: "missedAppointmentCredit", amount: "-20.00", periodStart: "2025-07-17", periodEnd: "2025-07-18", rule: "R9 · Synthèse 2.2", inputs: {}, explanation: "credit" },
+      ];
+      raw.reads = raw.reads.filter((r: { date: string }) => r.date <= "2025-07-15").concat([{ date: "2025-07-20", source: "teleRead", registers: { BASE: "1010" } }]);
+    });
+    expect(invoice.final).toBeDefined();
+    expect([invoice.totalTtc, invoice.dueDate]).toEqual(["-17.47", "2025-08-04"]);
+    const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000052", invoice, parties: partiesOf(c) })).replace(/\s+/g, " ");
+    expect(flat).not.toContain("À payer au plus tard");
+    expect(flat).toContain("Montant en votre faveur : 17,47 € TTC, remboursé au plus tard le 04/08/2025");
+  });
+
+  it("a true-up refunding 43.95 does not also say « À payer au plus tard le 05/10/2025 »", async () => {
+    const raw = JSON.parse(readFileSync(new URL("../../../docs/examples/example-smoothed.json", import.meta.url), "utf8"));
+    raw.asOf = "2025-09-20";
+    raw.contract.end = "2025-09-20";
+    raw.events.push({ type: "contractEnd", date: "2025-09-20", reason: "supplierSwitch" });
+    raw.reads.push({ date: "2025-09-20", source: "teleRead", registers: { BASE: "4800" } });
+    raw.billing = { ...raw.billing, lastBillingDate: "2025-09-01", plan: { amountsTtc: [...Array(11).fill("92.25"), "92.26"], creditToDeductTtc: "0.00", estimatedTotalTtc: "1107.01", reference: "K1/2025-09-01", start: "2025-09-01" } };
+    const parsed = parseCase(raw);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const out = dueSmoothedDocuments(parsed.value);
+    if (!out.ok) throw new Error(out.failure.message);
+    const trueUp = out.documents.find((d) => d.kind === "trueUpInvoice") as Invoice;
+    expect(trueUp.trueUp!.settlement).toMatchObject({ kind: "refund", amountTtc: "33.95" });
+    const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000061", invoice: trueUp, parties: partiesOf(parsed.value) })).replace(/\s+/g, " ");
+    expect(flat).toContain("Trop-perçu en votre faveur : 33,95 € TTC, remboursé au plus tard le 05/10/2025");
+    expect(flat).not.toContain("À payer au plus tard");
   });
 });

@@ -117,10 +117,15 @@ function contractRows(p: PartiesView, inv?: Invoice): [string, string][] {
   return rows;
 }
 
-/** CGV 6.3, 6.4 (residential) or Code de commerce L441-10, D441-5 (professional). */
-function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIdentity): Mention[] {
+/**
+ * CGV 6.3, 6.4 (residential) or Code de commerce L441-10, D441-5 (professional). `toPay` false: the
+ * document is in the customer's favour, no payment is asked (default: true).
+ */
+function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIdentity, toPay = true): Mention[] {
   const out: Mention[] = [
-    { text: `À payer au plus tard le ${frDate(dueDate)}, net et sans escompte ; aucune réduction n'est accordée en cas de paiement anticipé.`, clause: "CGV 6.4, 6.5" },
+    toPay
+      ? { text: `À payer au plus tard le ${frDate(dueDate)}, net et sans escompte ; aucune réduction n'est accordée en cas de paiement anticipé.`, clause: "CGV 6.4, 6.5" }
+      : { text: "Aucun paiement n'est demandé sur ce document ; aucune réduction n'est accordée en cas de paiement anticipé.", clause: "CGV 6.4, 6.5" },
     { text: `Modes de paiement : ${supplier.paymentMethods}. Le paiement est réputé fait à sa date de réception.`, clause: "CGV 6.3, 6.4" },
   ];
   if (p.customer.kind === "professional") {
@@ -265,8 +270,10 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
       ],
     });
   } else {
-    const amountDue = inv.trueUp ? settlementMention(inv) : { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
-    sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier)] });
+    const amountDue = inv.trueUp ? settlementMention(inv) : amountDueMention(inv);
+    // CGV 6.4, 6.5: a document in the customer's favour asks for no payment.
+    const toPay = inv.trueUp ? inv.trueUp.settlement.kind === "payment" : !inv.totalTtc.startsWith("-");
+    sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier, toPay)] });
   }
   sections.push({ heading: "Informations", mentions: informationMentions(p, supplier) });
 
@@ -357,6 +364,26 @@ function trueUpSection(inv: Invoice): Section {
         clause: "CGV 6.1",
       },
     ],
+  };
+}
+
+/**
+ * CGV 6.4 — the amount to pay by the due date; CGV 6.5 (R4) — a negative total is a credit in the
+ * customer's favour, refunded within 15 days of issue (the due date) at the end of a contract whatever
+ * its size (R8), otherwise when the account's credit reaches 25 € TTC, else deducted from the next
+ * invoice or refunded on request (the payments step decides on the account's credit).
+ */
+function amountDueMention(inv: Invoice): Mention {
+  if (!inv.totalTtc.startsWith("-")) return { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
+  const credit = euros(negateText(inv.totalTtc));
+  if (inv.final) {
+    return { text: `Montant en votre faveur : ${credit} TTC, remboursé au plus tard le ${frDate(inv.dueDate)} (quinze jours après l'émission de la facture).`, clause: "CGV 6.5, 10.3" };
+  }
+  return {
+    text:
+      `Montant en votre faveur : ${credit} TTC (trop-perçu), porté au crédit de votre compte client : remboursé au plus tard le ${frDate(inv.dueDate)} s'il atteint 25 € TTC, ` +
+      "sinon déduit de votre prochaine facture, ou remboursé sous quinze jours si vous en faites la demande.",
+    clause: "CGV 6.5",
   };
 }
 

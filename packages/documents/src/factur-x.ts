@@ -189,7 +189,13 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
         },
       },
       "cac:Delivery": { "cac:DeliveryLocation": { "cbc:ID": p.contract.deliveryPoint } },
-      "cac:PaymentTerms": { "cbc:Note": credit ? "Avoir : porté au crédit du compte client." : `À payer au plus tard le ${inv.dueDate}, net et sans escompte.` },
+      "cac:PaymentTerms": {
+        "cbc:Note": credit
+          ? "Avoir : porté au crédit du compte client."
+          : (u ? u.settlement.kind !== "payment" : inv.totalTtc.startsWith("-"))
+            ? "Montant en faveur du client : rien à payer ; trop-perçu remboursé ou déduit selon CGV 6.5."
+            : `À payer au plus tard le ${inv.dueDate}, net et sans escompte.`,
+      },
       "cac:TaxTotal": [{ ...amountField("cbc:TaxAmount", inv.totalVat), "cac:TaxSubtotal": vatSubtotals }],
       "cac:LegalMonetaryTotal": {
         ...amountField("cbc:LineExtensionAmount", inv.totalHt),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type Case, type Invoice, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
+import { type Case, type Invoice, dueInvoices, dueSmoothedDocuments, parseCase, referenceOf, replacementInvoice } from "@billing/core";
 import { type StoredDocument, documentContent, DEFAULT_SUPPLIER, facturXXml, partiesOf, renderDocumentPdf } from "./index.ts";
 import { pdfText, validateFacturX, xmlValues } from "./testing.ts";
 
@@ -183,5 +183,27 @@ describe("CGV 6.4, 6.5 a document with nothing to pay says so: no « Montant à 
     const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000061", invoice: trueUp, parties: partiesOf(parsed.value) })).replace(/\s+/g, " ");
     expect(flat).toContain("Trop-perçu en votre faveur : 33,95 € TTC, remboursé au plus tard le 05/10/2025");
     expect(flat).not.toContain("À payer au plus tard");
+  });
+});
+
+describe("R5 · CGV 6.6, 6.2 a replacing invoice issued months later does not invite a self-read in a window already past", () => {
+  it("the invoice of 2025-08-15 (window 2025-09-10..2025-09-15) replaced on 2026-01-10: no self-read window printed", async () => {
+    const { c, invoice } = exampleA((raw) => {
+      raw.contract.communicatingMeter = false;
+      raw.reads = raw.reads.map((r: { source: string }) => ({ ...r, source: "distributorActual" }));
+    });
+    expect(invoice.selfReadWindow).toEqual({ from: "2025-09-10", to: "2025-09-15" });
+    const original = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000070", invoice, parties: partiesOf(c) }, { facturX: false })).replace(/\s+/g, " ");
+    expect(original).toContain("Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du 10/09/2025 au 15/09/2025.");
+    const replacing = replacementInvoice(invoice, {
+      issueDate: "2026-01-10",
+      replaces: referenceOf("FA-2025-000070", invoice),
+      creditNote: "AV-2026-000001",
+      initiatedBy: "customer",
+      changes: [],
+    });
+    const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2026-000009", invoice: replacing, parties: partiesOf(c) }, { facturX: false })).replace(/\s+/g, " ");
+    expect(flat).toContain("Cette facture remplace la facture N° FA-2025-000070");
+    expect(flat).not.toContain("Auto-relevé : pour votre prochaine facture");
   });
 });

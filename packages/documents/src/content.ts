@@ -410,7 +410,10 @@ function settlementMention(inv: Invoice): Mention {
 
 /** R2 (CGV 6.2): the consumption's source, the indexes used and the next self-read window. */
 function consumptionSection(inv: Invoice): Section | null {
-  if (!inv.energyPeriod && !inv.selfReadWindow) return null;
+  // R5 · CGV 6.6: a replacing invoice keeps the window of the invoice it replaces; once past on its own
+  // issue date it is no invitation to the customer any more, and is not printed.
+  const window = inv.selfReadWindow && inv.selfReadWindow.to >= inv.issueDate ? inv.selfReadWindow : undefined;
+  if (!inv.energyPeriod && !window) return null;
   const mentions: Mention[] = [];
   const c = inv.consumption;
   if (c) {
@@ -428,9 +431,9 @@ function consumptionSection(inv: Invoice): Section | null {
     const sources = [...new Set(inv.indexes.filter((i) => i.basis !== "billed").map((i) => SOURCE_SHORT[i.source] ?? i.source))];
     mentions.push({ text: `Consommation établie sur : ${sources.join(", ")}.`, clause: "CGV 6.2" });
   }
-  if (inv.selfReadWindow) {
+  if (window) {
     mentions.push({
-      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(inv.selfReadWindow.from)} au ${frDate(inv.selfReadWindow.to)}.`,
+      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(window.from)} au ${frDate(window.to)}.`,
       clause: "CGV 6.2",
     });
   }

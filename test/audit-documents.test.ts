@@ -128,3 +128,38 @@ describe("R5 · CGV 6.6 corrections as issued documents", () => {
     expect(Number((await db().selectFrom("invoice").select(db().fn.countAll().as("n")).executeTakeFirstOrThrow()).n)).toEqual(3);
   });
 });
+
+describe("R5 · CGV 6.6, CGI art. 242 nonies A a correction dated before an invoice it cancels is blocked: no credit note predates the invoice it cancels", () => {
+  it("after the run of 2026-03-01 (FA-2026-000003 for K-EST), a correction of K-EST from 2026-02-01 requested on 2026-02-25 is blocked and issues nothing; requested on 2026-03-02 it is committed", async () => {
+    await insertContracts(db(), [{
+      id: "K-LATE", customer_id: "CP-EST", delivery_point: "99000000000102", offer_id: "FLAT-2025", subscribed_kva: 6, price_option: "BASE" as const,
+      tariff_formula: "BTINFCUST", billing_day: 25, communicating_meter: true, start_date: "2026-01-25", next_billing_date: "2026-01-25",
+    }]);
+    await insertMeterReads(db(), [
+      { contract_id: "K-LATE", read_date: "2026-01-25", source: "teleRead" as const, register: "BASE", index_value: "100" },
+      { contract_id: "K-LATE", read_date: "2026-02-25", source: "teleRead" as const, register: "BASE", index_value: "400" },
+      { contract_id: "K-EST", read_date: "2026-03-01", source: "distributorActual" as const, register: "BASE", index_value: "10700" },
+    ]);
+    expect((await runBilling(t.store, { date: "2026-03-01" })).invoices).toBe(3);
+    const listing = async () => (await sql<{ n: string; d: string }>`select number as n, issue_date::text as d from invoice order by id`.execute(db())).rows.map((r) => `${r.n} ${r.d}`);
+    const before = await listing();
+    expect(before).toEqual([
+      "FA-2026-000001 2026-02-01", "AV-2026-000001 2026-02-20", "FA-2026-000002 2026-02-20",
+      "FA-2026-000003 2026-03-01", "FA-2026-000004 2026-03-01", "FA-2026-000005 2026-03-01",
+    ]);
+    const request = { contractId: "K-EST", from: "2026-02-01", reads: [{ date: "2026-02-01", register: "BASE", index: "10300" }] };
+    const back = await commitRecalculation(t.store, { ...request, requestedOn: "2026-02-25" });
+    expect(back.status).toBe("blocked");
+    if (back.status !== "blocked") return;
+    // Before: committed — AV-2026-000003 dated 2026-02-25 cancelled FA-2026-000003 issued 2026-03-01, and
+    // FA-2026-000006/7 dated 2026-02-25 were numbered after FA-2026-000005 dated 2026-03-01.
+    expect(back.reasons).toEqual([
+      "invoice FA-2026-000003 was issued on 2026-03-01, after 2026-02-25: a credit note cannot predate the invoice it cancels",
+    ]);
+    expect(await listing()).toEqual(before);
+    const onTime = await commitRecalculation(t.store, { ...request, requestedOn: "2026-03-02" });
+    expect(onTime.status).toBe("committed");
+    const after = await listing();
+    expect(after.slice(before.length)).toEqual(["AV-2026-000002 2026-03-02", "AV-2026-000003 2026-03-02", "FA-2026-000006 2026-03-02", "FA-2026-000007 2026-03-02"]);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type Case, type Invoice, dueInvoices, dueSmoothedDocuments, parseCase, referenceOf, replacementInvoice } from "@billing/core";
+import { type Case, type Invoice, dueInvoices, dueSmoothedDocuments, creditNoteFor, parseCase, referenceOf, replacementInvoice } from "@billing/core";
 import { type StoredDocument, documentContent, DEFAULT_SUPPLIER, facturXXml, partiesOf, renderDocumentPdf } from "./index.ts";
 import { pdfText, validateFacturX, xmlValues } from "./testing.ts";
 
@@ -205,5 +205,28 @@ describe("R5 · CGV 6.6, 6.2 a replacing invoice issued months later does not in
     const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2026-000009", invoice: replacing, parties: partiesOf(c) }, { facturX: false })).replace(/\s+/g, " ");
     expect(flat).toContain("Cette facture remplace la facture N° FA-2025-000070");
     expect(flat).not.toContain("Auto-relevé : pour votre prochaine facture");
+  });
+});
+
+describe("EN 16931 the credit note of an invoice carrying a compensation credit and a penalty (381)", () => {
+  it("states the cancelled invoice's amounts negated back: S 20 % 78.76 / 15.75, E −162.00 + 7.50 = −154.50, bases adding up to BT-109 −75.74", async () => {
+    const { c, invoice } = exampleA((raw) => {
+      raw.customer = PRO;
+      raw.billing.pendingCharges = [
+        { id: "CH1", kind: "longOutageCredit", amount: "-162.00", periodStart: "2025-07-20", periodEnd: "2025-07-22", rule: "R9", inputs: {}, explanation: "credit" },
+        { id: "CH2", kind: "latePaymentPenalty", amount: "7.50", periodStart: "2025-07-01", periodEnd: "2025-07-10", rule: "R3", inputs: {}, explanation: "penalty" },
+      ];
+    });
+    expect([invoice.totalHt, invoice.totalVat, invoice.totalTtc]).toEqual(["-75.74", "15.75", "-59.99"]);
+    const note = creditNoteFor("FA-2025-000050", invoice, "2025-09-01", "test");
+    const xml = await facturXXml("AV-2025-000001", note, partiesOf(c), DEFAULT_SUPPLIER);
+    expect(validateFacturX(xml).ok).toBe(true);
+    expect(headerBreakdown(xml)).toEqual([
+      { category: "S", rate: "20", basis: "78.76", tax: "15.75" },
+      { category: "E", rate: "0", basis: "-154.50", tax: "0.00" },
+    ]);
+    expect(xmlValues(xml, "TaxBasisTotalAmount")).toEqual(["-75.74"]);
+    expect(xmlValues(xml, "GrandTotalAmount")).toEqual(["-59.99"]);
+    expect(lineTaxes(xml).slice(-2)).toEqual([{ category: "E", rate: "0", amount: "-162.00" }, { category: "E", rate: "0", amount: "7.50" }]);
   });
 });

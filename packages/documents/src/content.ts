@@ -19,6 +19,7 @@ import {
   lineQuantity,
   lineUnitPrice,
   lineVat,
+  outsideVat,
   quantity,
 } from "./format-fr.ts";
 import type { PartiesView, StoredDocument } from "./printable.ts";
@@ -116,10 +117,15 @@ function contractRows(p: PartiesView, inv?: Invoice): [string, string][] {
   return rows;
 }
 
-/** CGV 6.3, 6.4 (residential) or Code de commerce L441-10, D441-5 (professional). */
-function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIdentity): Mention[] {
+/**
+ * CGV 6.3, 6.4 (residential) or Code de commerce L441-10, D441-5 (professional). `toPay` false: the
+ * document is in the customer's favour, no payment is asked (default: true).
+ */
+function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIdentity, toPay = true): Mention[] {
   const out: Mention[] = [
-    { text: `À payer au plus tard le ${frDate(dueDate)}, net et sans escompte ; aucune réduction n'est accordée en cas de paiement anticipé.`, clause: "CGV 6.4, 6.5" },
+    toPay
+      ? { text: `À payer au plus tard le ${frDate(dueDate)}, net et sans escompte ; aucune réduction n'est accordée en cas de paiement anticipé.`, clause: "CGV 6.4, 6.5" }
+      : { text: "Aucun paiement n'est demandé sur ce document ; aucune réduction n'est accordée en cas de paiement anticipé.", clause: "CGV 6.4, 6.5" },
     { text: `Modes de paiement : ${supplier.paymentMethods}. Le paiement est réputé fait à sa date de réception.`, clause: "CGV 6.3, 6.4" },
   ];
   if (p.customer.kind === "professional") {
@@ -194,15 +200,16 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
 
   const totals: string[][] = [["Total HT", euros(inv.totalHt)]];
   for (const g of inv.vat) totals.push([`TVA ${frNumber(g.rate)} % sur ${euros(g.base)}`, euros(g.amount)]);
-  const outsideVat = inv.lines.filter((l) => l.kind === "latePaymentPenalty" || l.kind === "recoveryIndemnity" || l.kind === "lateRefundPenalty");
-  if (outsideVat.length > 0) totals.push(["dont hors champ de la TVA (indemnités)", euros(sumCentsText(outsideVat.map((l) => l.amount)))]);
+  const outside = inv.lines.filter(outsideVat);
+  if (outside.length > 0) totals.push(["dont hors champ de la TVA (indemnités)", euros(sumCentsText(outside.map((l) => l.amount)))]);
   totals.push(["Total TVA", euros(inv.totalVat)], ["Total TTC", euros(inv.totalTtc)]);
   const bold = [0, totals.length - 1];
   if (trueUp && inv.trueUp) {
     const u = inv.trueUp;
     totals.push([`Mensualités facturées sur le plan ${u.planReference} (${u.instalments.length})`, euros(`-${u.instalmentsTotalTtc}`)]);
     if (u.creditCarriedInTtc !== "0" && u.creditCarriedInTtc !== "0.00") totals.push(["Trop-perçu reporté de la régularisation précédente", euros(`-${u.creditCarriedInTtc}`)]);
-    totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(u.balanceTtc)]);
+    // CGV 6.1, 6.5: the balance the settlement settles — after the credit carried in, as the lines above deduct it.
+    totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]))]);
     bold.push(totals.length - 1);
   }
   totals.push(["dont part acheminement (TURPE) incluse dans les montants HT", euros(share.total)]);
@@ -263,8 +270,10 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
       ],
     });
   } else {
-    const amountDue = inv.trueUp ? settlementMention(inv) : { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
-    sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier)] });
+    const amountDue = inv.trueUp ? settlementMention(inv) : amountDueMention(inv);
+    // CGV 6.4, 6.5: a document in the customer's favour asks for no payment.
+    const toPay = inv.trueUp ? inv.trueUp.settlement.kind === "payment" : !inv.totalTtc.startsWith("-");
+    sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier, toPay)] });
   }
   sections.push({ heading: "Informations", mentions: informationMentions(p, supplier) });
 
@@ -358,6 +367,26 @@ function trueUpSection(inv: Invoice): Section {
   };
 }
 
+/**
+ * CGV 6.4 — the amount to pay by the due date; CGV 6.5 (R4) — a negative total is a credit in the
+ * customer's favour, refunded within 15 days of issue (the due date) at the end of a contract whatever
+ * its size (R8), otherwise when the account's credit reaches 25 € TTC, else deducted from the next
+ * invoice or refunded on request (the payments step decides on the account's credit).
+ */
+function amountDueMention(inv: Invoice): Mention {
+  if (!inv.totalTtc.startsWith("-")) return { text: `Montant à payer : ${euros(inv.totalTtc)} TTC, au plus tard le ${frDate(inv.dueDate)}.`, clause: "CGV 6.4" };
+  const credit = euros(negateText(inv.totalTtc));
+  if (inv.final) {
+    return { text: `Montant en votre faveur : ${credit} TTC, remboursé au plus tard le ${frDate(inv.dueDate)} (quinze jours après l'émission de la facture).`, clause: "CGV 6.5, 10.3" };
+  }
+  return {
+    text:
+      `Montant en votre faveur : ${credit} TTC (trop-perçu), porté au crédit de votre compte client : remboursé au plus tard le ${frDate(inv.dueDate)} s'il atteint 25 € TTC, ` +
+      "sinon déduit de votre prochaine facture, ou remboursé sous quinze jours si vous en faites la demande.",
+    clause: "CGV 6.5",
+  };
+}
+
 /** R3 · R4 — what the true-up's balance leads to (CGV 6.4, 6.5). */
 function settlementMention(inv: Invoice): Mention {
   const s = inv.trueUp!.settlement;
@@ -381,7 +410,10 @@ function settlementMention(inv: Invoice): Mention {
 
 /** R2 (CGV 6.2): the consumption's source, the indexes used and the next self-read window. */
 function consumptionSection(inv: Invoice): Section | null {
-  if (!inv.energyPeriod && !inv.selfReadWindow) return null;
+  // R5 · CGV 6.6: a replacing invoice keeps the window of the invoice it replaces; once past on its own
+  // issue date it is no invitation to the customer any more, and is not printed.
+  const window = inv.selfReadWindow && inv.selfReadWindow.to >= inv.issueDate ? inv.selfReadWindow : undefined;
+  if (!inv.energyPeriod && !window) return null;
   const mentions: Mention[] = [];
   const c = inv.consumption;
   if (c) {
@@ -399,9 +431,9 @@ function consumptionSection(inv: Invoice): Section | null {
     const sources = [...new Set(inv.indexes.filter((i) => i.basis !== "billed").map((i) => SOURCE_SHORT[i.source] ?? i.source))];
     mentions.push({ text: `Consommation établie sur : ${sources.join(", ")}.`, clause: "CGV 6.2" });
   }
-  if (inv.selfReadWindow) {
+  if (window) {
     mentions.push({
-      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(inv.selfReadWindow.from)} au ${frDate(inv.selfReadWindow.to)}.`,
+      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(window.from)} au ${frDate(window.to)}.`,
       clause: "CGV 6.2",
     });
   }

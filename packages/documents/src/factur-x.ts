@@ -16,7 +16,7 @@
 import { InvoiceService } from "@e-invoice-eu/core";
 import { type Invoice, type InvoiceLine, centsText, dates, negateDecimal, sumCentsText } from "@billing/core";
 import { describeInForce, optionsInForce, powersInForce } from "./in-force.ts";
-import { lineLabel } from "./format-fr.ts";
+import { lineLabel, outsideVat } from "./format-fr.ts";
 import type { EmbeddedXml } from "./pdf.ts";
 import type { PartiesView } from "./printable.ts";
 import type { SupplierIdentity } from "./supplier.ts";
@@ -28,7 +28,6 @@ export class FacturXError extends Error {
   override readonly name = "FacturXError";
 }
 
-const CHARGE_KINDS = new Set(["latePaymentPenalty", "recoveryIndemnity", "lateRefundPenalty"]);
 
 /** EN 16931 unit codes (UN/ECE Rec. 20): kWh, month, one. */
 const UNIT: Record<InvoiceLine["quantityUnit"], string> = { kWh: "KWH", month: "MON", charge: "C62" };
@@ -40,7 +39,7 @@ const OUTSIDE_VAT_REASON = "Indemnité hors champ de la TVA (CGI art. 256)";
 
 
 function taxCategory(l: InvoiceLine): Record<string, unknown> {
-  return CHARGE_KINDS.has(l.kind)
+  return outsideVat(l)
     ? { "cbc:ID": "E", "cbc:Percent": "0", "cac:TaxScheme": { "cbc:ID": "VAT" } }
     : { "cbc:ID": "S", "cbc:Percent": l.vatRate, "cac:TaxScheme": { "cbc:ID": "VAT" } };
 }
@@ -100,7 +99,7 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
     ...amountField("cbc:TaxAmount", g.amount),
     "cac:TaxCategory": { "cbc:ID": "S", "cbc:Percent": g.rate, "cac:TaxScheme": { "cbc:ID": "VAT" } },
   }));
-  const charges = inv.lines.filter((l) => CHARGE_KINDS.has(l.kind));
+  const charges = inv.lines.filter(outsideVat);
   if (charges.length > 0) {
     const base = charges.map((l) => l.amount);
     vatSubtotals.push({
@@ -110,8 +109,11 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
     });
   }
 
-  const prepaid = inv.trueUp ? inv.trueUp.instalmentsTotalTtc : null;
-  const payable = inv.trueUp ? inv.trueUp.balanceTtc : inv.totalTtc;
+  // BT-113 paid in advance: the instalments and a credit carried in from the previous true-up; BT-115 the
+  // balance the settlement settles (BR-CO-16: BT-112 − BT-113).
+  const u = inv.trueUp;
+  const prepaid = u ? sumCentsText([u.instalmentsTotalTtc, u.creditCarriedInTtc]) : null;
+  const payable = u ? sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]) : inv.totalTtc;
 
   const lines = inv.lines.map((l) => {
     // BR-27: a price is never negative; a negative line (a credit) carries a negative quantity.
@@ -187,7 +189,13 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
         },
       },
       "cac:Delivery": { "cac:DeliveryLocation": { "cbc:ID": p.contract.deliveryPoint } },
-      "cac:PaymentTerms": { "cbc:Note": credit ? "Avoir : porté au crédit du compte client." : `À payer au plus tard le ${inv.dueDate}, net et sans escompte.` },
+      "cac:PaymentTerms": {
+        "cbc:Note": credit
+          ? "Avoir : porté au crédit du compte client."
+          : (u ? u.settlement.kind !== "payment" : inv.totalTtc.startsWith("-"))
+            ? "Montant en faveur du client : rien à payer ; trop-perçu remboursé ou déduit selon CGV 6.5."
+            : `À payer au plus tard le ${inv.dueDate}, net et sans escompte.`,
+      },
       "cac:TaxTotal": [{ ...amountField("cbc:TaxAmount", inv.totalVat), "cac:TaxSubtotal": vatSubtotals }],
       "cac:LegalMonetaryTotal": {
         ...amountField("cbc:LineExtensionAmount", inv.totalHt),

@@ -4,7 +4,7 @@
  * strings of the documents (no JavaScript number ever holds money); rounding for display goes through
  * the core (`centsText`, `displayDecimal`).
  */
-import { type ConsumptionSource, type InvoiceLine, centsText, dates, displayDecimal } from "@billing/core";
+import { CHARGE_LINE_KINDS, type ConsumptionSource, type InvoiceLine, centsText, dates, displayDecimal } from "@billing/core";
 
 /** "1800.5" → "1 800,50" (a plain space between thousands: text extraction finds it as typed). */
 export function frNumber(canonical: string): string {
@@ -117,8 +117,16 @@ export function lineUnitPrice(l: InvoiceLine): string {
   return euros(l.unitPrice);
 }
 
+/**
+ * The lines outside the scope of VAT (CGI art. 256): the core's charge kinds — penalties, the recovery
+ * indemnity and the R9 compensation credits (long outage, missed appointment) — left out of its VAT groups.
+ */
+export function outsideVat(l: InvoiceLine): boolean {
+  return (CHARGE_LINE_KINDS as readonly string[]).includes(l.kind);
+}
+
 /** VAT column: "20 %", "5,5 %", or "hors TVA" for an indemnity (CGI art. 256). */
 export function lineVat(l: InvoiceLine): string {
-  if (l.kind === "latePaymentPenalty" || l.kind === "recoveryIndemnity" || l.kind === "lateRefundPenalty") return "hors TVA";
+  if (outsideVat(l)) return "hors TVA";
   return `${frNumber(l.vatRate)} %`;
 }

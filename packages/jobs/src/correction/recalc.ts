@@ -289,6 +289,14 @@ async function plan(db: Db, input: unknown): Promise<Loaded> {
     }
   }
 
+  // R5 · CGV 6.6, CGI art. 242 nonies A: a credit note cannot predate the invoice it cancels (its documents
+  // are dated the request's day, numbered after that invoice).
+  for (const x of results) {
+    if ((x.status === "corrected" || x.status === "cancelled") && x.issued.issueDate > request.requestedOn) {
+      blockers.push(`invoice ${x.number} was issued on ${x.issued.issueDate}, after ${request.requestedOn}: a credit note cannot predate the invoice it cancels`);
+    }
+  }
+
   const reason = `recalculation ${request.initiatedBy === "customer" ? "after the customer's contest" : "on the supplier's regularisation"} of ${request.requestedOn}` +
     (changes.length > 0 ? ` (${changes.join("; ")})` : "");
   const documents: PlannedCorrection[] = results.flatMap((x) => {

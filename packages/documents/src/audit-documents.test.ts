@@ -165,6 +165,9 @@ describe("CGV 6.4, 6.5 a document with nothing to pay says so: no « Montant à 
     const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000052", invoice, parties: partiesOf(c) })).replace(/\s+/g, " ");
     expect(flat).not.toContain("À payer au plus tard");
     expect(flat).toContain("Montant en votre faveur : 17,47 € TTC, remboursé au plus tard le 04/08/2025");
+    // R8 · CGV 10.3: the final invoice says what it is, the end date and why.
+    expect(flat).toContain("Facture de résiliation");
+    expect(flat).toContain("Fin du contrat (changement de fournisseur) 20/07/2025");
   });
 
   it("a true-up refunding 43.95 does not also say « À payer au plus tard le 05/10/2025 »", async () => {
@@ -183,6 +186,8 @@ describe("CGV 6.4, 6.5 a document with nothing to pay says so: no « Montant à 
     const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000061", invoice: trueUp, parties: partiesOf(parsed.value) })).replace(/\s+/g, " ");
     expect(flat).toContain("Trop-perçu en votre faveur : 33,95 € TTC, remboursé au plus tard le 05/10/2025");
     expect(flat).not.toContain("À payer au plus tard");
+    expect(flat).toContain("Facture de résiliation (régularisation des mensualités)");
+    expect(flat).not.toContain("Facture de régularisation annuelle");
   });
 });
 

@@ -177,13 +177,28 @@ function shareOf(inv: Invoice, cancelled: Invoice | undefined): { readonly lines
   return { lines: new Map([...of.lines].map(([no, a]) => [no, negateDecimal(a)])), total: negateDecimal(of.total) };
 }
 
+/** R8: why the contract ended, as the final invoice prints it. */
+const END_REASON_FR: Record<string, string> = {
+  supplierSwitch: "changement de fournisseur",
+  termination: "résiliation à votre demande",
+  moveOut: "déménagement",
+  withdrawal: "rétractation",
+};
+
 function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: SupplierIdentity, cancelled?: Invoice): PrintedContent {
   const trueUp = inv.kind === "trueUpInvoice";
   const credit = inv.kind === "creditNote";
-  const title = credit ? "Avoir" : trueUp ? "Facture de régularisation annuelle" : inv.kind === "chargesInvoice" ? "Facture de frais après résiliation" : "Facture";
+  // R8 · CGV 10.3: the invoice of the contract's end is its final invoice (« facture de résiliation »), a
+  // smoothed contract's final true-up too.
+  const ending = (trueUp && inv.trueUp!.termination) || (inv.kind === "monthlyInvoice" && inv.final !== undefined);
+  const title = credit ? "Avoir"
+    : trueUp ? (ending ? "Facture de résiliation (régularisation des mensualités)" : "Facture de régularisation annuelle")
+    : inv.kind === "chargesInvoice" ? "Facture de frais après résiliation"
+    : ending ? "Facture de résiliation" : "Facture";
   const share = shareOf(inv, cancelled);
 
   const periodRows: [string, string][] = [];
+  if (inv.kind === "monthlyInvoice" && inv.final) periodRows.push([`Fin du contrat${inv.final.reason ? ` (${END_REASON_FR[inv.final.reason]})` : ""}`, frDate(inv.final.end)]);
   if (inv.subscriptionPeriod) periodRows.push(["Abonnement facturé d'avance (à échoir)", frPeriod(inv.subscriptionPeriod.start, inv.subscriptionPeriod.end)]);
   if (inv.energyPeriod) periodRows.push(["Consommation facturée (terme échu)", frPeriod(inv.energyPeriod.start, inv.energyPeriod.end)]);
   // R3/R4/R9 after R8: a charges invoice bills no period; it follows the contract's end and final invoice.

@@ -246,7 +246,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates, rules.selfReadCheckedOnReads);
   if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
@@ -433,6 +433,7 @@ function selfReadAttempt(
   leapDayHistory: boolean,
   final = false,
   exactEstimates = false,
+  onReads = false,
 ): Attempt {
   const D = p.end;
   const window = selfReadWindow(c, D);
@@ -445,6 +446,8 @@ function selfReadAttempt(
   if (inWindow.length === 0) return { ok: false, reason: final ? `no self-read of the end date ${D} received` : `no self-read received for ${window.from}..${window.to}` };
   const read = inWindow.reduce((a, b) => (b.date > a.date ? b : a));
   const s = read.date;
+  // The self-read the previous invoice used (its window, read on or before its date): the customer's own previous index.
+  const previous = onReads ? previousSelfRead(c, reads, p.start) : undefined;
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
   const minFactor = c.estimation.selfReadMinFactor === undefined ? null : dec(c.estimation.selfReadMinFactor);
   const end = new Map<Register, Dec>();
@@ -458,11 +461,22 @@ function selfReadAttempt(
     if (last && compare(x, last.index) < 0) {
       return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}`, readDate: s };
     }
+    // Ruleset selfReadCheckedOnReads: « the last known distributor index » is the latest known up to D — a
+    // self-read older than it is below it or makes the meter go backwards; the estimate grows from that index.
+    const lastKnown = onReads ? actual.get(r)!.findLast((a) => a.date <= D) : undefined;
+    if (lastKnown && lastKnown.date > s) {
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is older than the last distributor index ${formatPlain(lastKnown.index)} of ${lastKnown.date}`, readDate: s };
+    }
     // Below the customer's own previous self-read: a negative consumption, incoherent (a self-read below
-    // an index the supplier estimated is a correction, kept: the difference is credited).
+    // an index the supplier estimated is a correction, kept: the difference is credited). Ruleset
+    // selfReadCheckedOnReads: the previous self-read as read, not the billed index it was carried to
+    // (the carried kWh are the supplier's estimate); before, the billed index.
     const start = starts.get(r)!;
-    if (start.used.source === "selfRead" && start.used.date < s && compare(x, start.index) < 0) {
-      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(start.index)} billed on ${start.used.date}`, readDate: s };
+    const prevRead = previous?.registers[r];
+    const prevIndex = prevRead !== undefined ? dec(prevRead) : start.index;
+    if (start.used.source === "selfRead" && start.used.date < s && compare(x, prevIndex) < 0) {
+      const of = prevRead !== undefined ? `of ${previous!.date}` : `billed on ${start.used.date}`;
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(prevIndex)} ${of}`, readDate: s };
     }
     // Implied daily consumption since the last distributor index (else since the period's start index).
     const ref = last ?? { date: p.start, index: starts.get(r)!.index };
@@ -502,6 +516,17 @@ function selfReadAttempt(
   }
   const detail = `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}`;
   return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact } : { end, inputs, detail } };
+}
+
+/** The self-read the invoice of `billingDate` used or would use: the latest read on or before it among those sent in its window. */
+function previousSelfRead(c: Case, reads: readonly Read[], billingDate: LocalDate): Read | undefined {
+  const w = selfReadWindow(c, billingDate);
+  let out: Read | undefined;
+  for (const x of reads) {
+    const sent = x.receivedOn ?? x.date;
+    if (x.source === "selfRead" && sent >= w.from && sent <= w.to && x.date <= billingDate && (out === undefined || x.date > out.date)) out = x;
+  }
+  return out;
 }
 
 /** R2 3.2: the connected station's daily kWh over every day from the base to D. */

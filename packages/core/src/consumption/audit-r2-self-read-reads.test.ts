@@ -130,3 +130,51 @@ describe("R2 audit — a self-read dated before a short first energy period's co
     expect(totals(inv!)).toEqual(["118.90", "23.78", "142.68"]);
   });
 });
+
+describe("R1 audit — the self-read used is an index inside the period (« unless an index exists at the change date »)", () => {
+  // Distributor 5000 on 01-15; the invoice of 02-15 estimated 5300 (peers). Supply 0.1370 → 0.1570 on 03-01
+  // (kWh 0.1770 → 0.1970). Self-read 5420 of 03-01, sent 03-10: 420 kWh in 45 d since 01-15 (≤ 3 × 450),
+  // carried 14 d at that rate: 420 × 14/45 = 392/3 → end 5420 + 392/3 = 16652/3 = 5550.666…; billed 752/3 kWh.
+  const c = {
+    asOf: "2026-03-15",
+    offer: {
+      id: "O",
+      name: "Price change 03-01",
+      capacity: "included" as const,
+      subscription: [{ from: "2020-01-01", priceOption: "BASE" as const, kva: 6, monthlyHt: "8.00" }],
+      energy: [
+        { from: "2020-01-01", to: "2026-03-01", priceOption: "BASE" as const, register: "BASE" as const, priceHt: "0.1370" },
+        { from: "2026-03-01", priceOption: "BASE" as const, register: "BASE" as const, priceHt: "0.1570" },
+      ],
+    },
+    reads: [dr("2026-01-15", "5000"), { ...sr("2026-03-01", "5420"), receivedOn: "2026-03-10" }],
+    billing: { lastBillingDate: "2026-02-15", lastIndexes: { BASE: { index: "5300", estimated: true, actualReadDate: "2026-01-15", source: "peerAverage" } } },
+  };
+
+  it("R1 the kWh up to the self-read (120) at the old price, the carry (392/3) at the new one: HT 69.10, TTC 82.92", () => {
+    const [inv] = run(c);
+    // 120 × 0.1770 = 21.24; 120 × 0.0337 = 4.044 → 4.04; 392/3 × 0.1970 = 25.7413… → 25.74; 392/3 × 0.0337 = 4.4034… → 4.40;
+    // HT 13.68 + 55.42 = 69.10; VAT 13.82; TTC 82.92.
+    expect(inv!.consumption!.source).toBe("selfRead");
+    expect(energy(inv!)).toEqual([
+      ["energy", "120", "21.24"],
+      ["excise", "120", "4.04"],
+      ["energy", "130.666666666667", "25.74"],
+      ["excise", "130.666666666667", "4.40"],
+    ]);
+    expect(totals(inv!)).toEqual(["69.10", "13.82", "82.92"]);
+  });
+
+  it("R1 engine 0.3.3 spread the 752/3 kWh by days (14/28 each side): HT 68.99, TTC 82.79", () => {
+    const [inv] = run(c, "0.3.3");
+    // 376/3 × 0.1770 = 22.184 → 22.18; × 0.0337 = 4.2237… → 4.22; 376/3 × 0.1970 = 24.6906… → 24.69; 4.22;
+    // HT 13.68 + 55.31 = 68.99; VAT 13.798 → 13.80; TTC 82.79.
+    expect(energy(inv!)).toEqual([
+      ["energy", "125.333333333333", "22.18"],
+      ["excise", "125.333333333333", "4.22"],
+      ["energy", "125.333333333333", "24.69"],
+      ["excise", "125.333333333333", "4.22"],
+    ]);
+    expect(totals(inv!)).toEqual(["68.99", "13.80", "82.79"]);
+  });
+});

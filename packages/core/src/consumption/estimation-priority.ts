@@ -148,6 +148,8 @@ interface Candidate {
   readonly exact?: ReadonlyMap<Register, Ratio>;
   readonly inputs: Record<string, string>;
   readonly detail: string;
+  /** A self-read's own index, at its date (before the carry to D): an index inside the period (R1). */
+  readonly knot?: { readonly date: LocalDate; readonly index: ReadonlyMap<Register, Dec> };
 }
 
 type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string; readDate?: LocalDate };
@@ -247,7 +249,8 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
 
   // 2. The customer's self-read (R2 3.1).
   const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates, rules.selfReadCheckedOnReads);
-  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact);
+  // R1 (ruleset selfReadSplits): the self-read's index at its date is an index inside the period, like a distributor's.
+  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact, rules.selfReadSplits ? self.value.knot : undefined);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
   if (distributor) return fromDistributor(distributor);
@@ -326,6 +329,7 @@ function finishEnds(
   detail: string,
   basisOf: (r: Register) => IndexUsed["basis"],
   exact?: ReadonlyMap<Register, Ratio>,
+  knot?: Candidate["knot"],
 ): MeterEnds {
   const { registers, starts, actual, p, D, notUsed, final } = ctx;
   const byRegister = new Map<Register, RegisterEnds>();
@@ -343,6 +347,12 @@ function finishEnds(
       if (x.date > D) break;
       lastActual = x;
       if (x.date > p.start && x.date < D) inside.push(x);
+    }
+    // R1: « spread pro rata between two indexes, unless an index exists at the change date »: the self-read
+    // used, dated inside the period, is such an index (after every distributor index inside: R2's checks).
+    const k = knot?.index.get(r);
+    if (knot && k !== undefined && knot.date > p.start && knot.date < D && !inside.some((x) => x.date >= knot.date)) {
+      inside.push({ date: knot.date, index: k, source: "selfRead" });
     }
     const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
     const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
@@ -515,7 +525,8 @@ function selfReadAttempt(
     if (exactEstimates && s < D && rate !== null) exact.set(r, addRatio(ratio(x), ratio(mul(sub(x, ref.index), dec(daysBetween(s, D))), days)));
   }
   const detail = `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}`;
-  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact } : { end, inputs, detail } };
+  const knot = s > p.start && s < D ? { knot: { date: s, index: new Map(registers.map((r) => [r, dec(read.registers[r]!)])) } } : {};
+  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact, ...knot } : { end, inputs, detail, ...knot } };
 }
 
 /** The self-read the invoice of `billingDate` used or would use: the latest read on or before it among those sent in its window. */

@@ -139,7 +139,8 @@
  * `selfReadCheckedOnReads` (R2 3.1 · CGV 6.2, a self-read « rejected if incoherent … with the last distributor
  * index »): false ≤ 0.3.3, true from 0.3.4 — a self-read is checked against the reads themselves: it is
  * rejected when older than the last distributor index known on or before the billing date (not only the
- * last one on or before its own date: below it, or the meter would go backwards), and it is compared with
+ * last one on or before its own date: below it, or the meter would go backwards) or of its day (the day's
+ * distributor read counts; 9999 beside 5290 was billed unchecked, no day to check a rate on), and compared with
  * the customer's previous self-read as read, not with the billed index that self-read was carried to
  * (consumption/estimation-priority.ts). Before: 5200 of 03-11 was carried to 5233.33 past a distributor index
  * of 5290 on 03-13; 1500 of 03-02 was billed unchecked after a commissioning index of 1000 on 03-03; 5290

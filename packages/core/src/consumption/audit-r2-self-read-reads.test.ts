@@ -104,6 +104,27 @@ describe("R2 audit — a self-read older than the last distributor index known",
   });
 });
 
+describe("R2 audit — a self-read of the same day as a distributor index", () => {
+  // Billed up to 5000 (distributor, 02-15). The distributor read 5290 on 03-13 (received 03-14); the customer
+  // sent 9999 read the same day (a typo). No day between the two reads: no rate to check (0.3.3: unchecked).
+  const c = { asOf: "2026-03-15", reads: [dr("2026-02-15", "5000"), dr("2026-03-13", "5290", "2026-03-14"), sr("2026-03-13", "9999")], billing: billedActual("2026-02-15", "5000") };
+
+  it("R2 the distributor's index counts for that day: the self-read is rejected, the peers grow from 5290 (→ 5310), TTC 94.80", () => {
+    const [inv] = run(c);
+    // 310 kWh: 54.87 + 10.45; HT 79.00; VAT 15.80; TTC 94.80 (as above).
+    expect(selfReadReason(inv!)).toBe("self-read BASE 9999 of 2026-03-13 is of the same day as the last distributor index 5290 of 2026-03-13");
+    expect(totals(inv!)).toEqual(["79.00", "15.80", "94.80"]);
+  });
+
+  it("R2 engine 0.3.3 billed 9999 unchecked as the index of 03-15 (4,999 kWh): TTC 1,280.36", () => {
+    const [inv] = run(c, "0.3.3");
+    // 4999 × 0.1770 = 884.823 → 884.82; 4999 × 0.0337 = 168.4663 → 168.47; HT 13.68 + 1,053.29 = 1,066.97;
+    // VAT 213.394 → 213.39; TTC 1,280.36.
+    expect(inv!.consumption!.source).toBe("selfRead");
+    expect(totals(inv!)).toEqual(["1066.97", "213.39", "1280.36"]);
+  });
+});
+
 describe("R2 audit — a self-read dated before a short first energy period's commissioning index", () => {
   // Contract from 2026-03-03, billing day 5: the energy period [03-03, 03-05) has 2 days and its window
   // [02-28, 03-05] reaches before it. Distributor 1000 on 03-03 (commissioning); a self-read 1500 of 03-02.

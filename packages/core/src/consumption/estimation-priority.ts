@@ -472,10 +472,13 @@ function selfReadAttempt(
       return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}`, readDate: s };
     }
     // Ruleset selfReadCheckedOnReads: « the last known distributor index » is the latest known up to D — a
-    // self-read older than it is below it or makes the meter go backwards; the estimate grows from that index.
+    // self-read older than it is below it or makes the meter go backwards, and one of its day gives way to
+    // it (a day's distributor read ranks first; no day between them to check a rate on): the estimate grows
+    // from that index.
     const lastKnown = onReads ? actual.get(r)!.findLast((a) => a.date <= D) : undefined;
-    if (lastKnown && lastKnown.date > s) {
-      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is older than the last distributor index ${formatPlain(lastKnown.index)} of ${lastKnown.date}`, readDate: s };
+    if (lastKnown && lastKnown.date >= s) {
+      const why = lastKnown.date > s ? "is older than" : "is of the same day as";
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} ${why} the last distributor index ${formatPlain(lastKnown.index)} of ${lastKnown.date}`, readDate: s };
     }
     // Below the customer's own previous self-read: a negative consumption, incoherent (a self-read below
     // an index the supplier estimated is a correction, kept: the difference is credited). Ruleset

@@ -6,8 +6,9 @@
  *   1. a distributor index of that day, or one interpolated pro rata temporis between the distributor
  *      reads around it (when the invoice is computed after a later read arrived);
  *   2. the customer's self-read (auto-relevé) sent during the self-read window, rejected when below the
- *      last distributor index or when its implied daily consumption exceeds `selfReadMaxFactor` (3) ×
- *      the expected one (and, when configured, below `selfReadMinFactor` ×);
+ *      last distributor index (engine 0.3.4+: older than or of the day of the last one known up to D), below
+ *      the customer's previous self-read as read, or when its implied daily consumption exceeds
+ *      `selfReadMaxFactor` (3) × the expected one (and, when configured, below `selfReadMinFactor` ×);
  *   3. the supplier's connected station, rejected when it misses a day of the period or implies more
  *      than `selfReadMaxFactor` × the expected daily consumption;
  *   4. the history over the same dates one year earlier;

@@ -6,8 +6,9 @@
  *   1. a distributor index of that day, or one interpolated pro rata temporis between the distributor
  *      reads around it (when the invoice is computed after a later read arrived);
  *   2. the customer's self-read (auto-relevé) sent during the self-read window, rejected when below the
- *      last distributor index or when its implied daily consumption exceeds `selfReadMaxFactor` (3) ×
- *      the expected one (and, when configured, below `selfReadMinFactor` ×);
+ *      last distributor index (engine 0.3.4+: older than or of the day of the last one known up to D), below
+ *      the customer's previous self-read as read, or when its implied daily consumption exceeds
+ *      `selfReadMaxFactor` (3) × the expected one (and, when configured, below `selfReadMinFactor` ×);
  *   3. the supplier's connected station, rejected when it misses a day of the period or implies more
  *      than `selfReadMaxFactor` × the expected daily consumption;
  *   4. the history over the same dates one year earlier;
@@ -148,6 +149,8 @@ interface Candidate {
   readonly exact?: ReadonlyMap<Register, Ratio>;
   readonly inputs: Record<string, string>;
   readonly detail: string;
+  /** A self-read's own index, at its date (before the carry to D): an index inside the period (R1). */
+  readonly knot?: { readonly date: LocalDate; readonly index: ReadonlyMap<Register, Dec> };
 }
 
 type Attempt = { ok: true; value: Candidate } | { ok: false; reason: string; readDate?: LocalDate };
@@ -246,8 +249,9 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   notUsed.push({ reason: final?.specialRead ? `no special read of ${D} received` : `no distributor index on ${D}`, source: "distributorActual" });
 
   // 2. The customer's self-read (R2 3.1).
-  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates);
-  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact);
+  const self = selfReadAttempt(c, reads, registers, actual, starts, p, rules.exactCoherenceChecks, rules.leapDayHistory, final !== null, rules.exactEstimates, rules.selfReadCheckedOnReads);
+  // R1 (ruleset selfReadSplits): the self-read's index at its date is an index inside the period, like a distributor's.
+  if (self.ok) return finishEnds(ends, "selfRead", true, self.value.end, self.value.inputs, self.value.detail, estimatedBasis, self.value.exact, rules.selfReadSplits ? self.value.knot : undefined);
   notUsed.push(self.readDate === undefined ? { reason: self.reason, source: "selfRead" } : { readDate: self.readDate, reason: self.reason, source: "selfRead" });
   // R8 · CGV 10.3 (4): the distributor's pro-rata estimate, first from its own indexes around D.
   if (distributor) return fromDistributor(distributor);
@@ -326,6 +330,7 @@ function finishEnds(
   detail: string,
   basisOf: (r: Register) => IndexUsed["basis"],
   exact?: ReadonlyMap<Register, Ratio>,
+  knot?: Candidate["knot"],
 ): MeterEnds {
   const { registers, starts, actual, p, D, notUsed, final } = ctx;
   const byRegister = new Map<Register, RegisterEnds>();
@@ -343,6 +348,12 @@ function finishEnds(
       if (x.date > D) break;
       lastActual = x;
       if (x.date > p.start && x.date < D) inside.push(x);
+    }
+    // R1: « spread pro rata between two indexes, unless an index exists at the change date »: the self-read
+    // used, dated inside the period, is such an index (after every distributor index inside: R2's checks).
+    const k = knot?.index.get(r);
+    if (knot && k !== undefined && knot.date > p.start && knot.date < D && !inside.some((x) => x.date >= knot.date)) {
+      inside.push({ date: knot.date, index: k, source: "selfRead" });
     }
     const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
     const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
@@ -433,6 +444,7 @@ function selfReadAttempt(
   leapDayHistory: boolean,
   final = false,
   exactEstimates = false,
+  onReads = false,
 ): Attempt {
   const D = p.end;
   const window = selfReadWindow(c, D);
@@ -445,6 +457,8 @@ function selfReadAttempt(
   if (inWindow.length === 0) return { ok: false, reason: final ? `no self-read of the end date ${D} received` : `no self-read received for ${window.from}..${window.to}` };
   const read = inWindow.reduce((a, b) => (b.date > a.date ? b : a));
   const s = read.date;
+  // The self-read the previous invoice used (its window, read on or before its date): the customer's own previous index.
+  const previous = onReads ? previousSelfRead(c, reads, p.start) : undefined;
   const maxFactor = dec(c.estimation.selfReadMaxFactor ?? SELF_READ_MAX_FACTOR);
   const minFactor = c.estimation.selfReadMinFactor === undefined ? null : dec(c.estimation.selfReadMinFactor);
   const end = new Map<Register, Dec>();
@@ -458,11 +472,25 @@ function selfReadAttempt(
     if (last && compare(x, last.index) < 0) {
       return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the last distributor index ${formatPlain(last.index)} of ${last.date}`, readDate: s };
     }
+    // Ruleset selfReadCheckedOnReads: « the last known distributor index » is the latest known up to D — a
+    // self-read older than it is below it or makes the meter go backwards, and one of its day gives way to
+    // it (a day's distributor read ranks first; no day between them to check a rate on): the estimate grows
+    // from that index.
+    const lastKnown = onReads ? actual.get(r)!.findLast((a) => a.date <= D) : undefined;
+    if (lastKnown && lastKnown.date >= s) {
+      const why = lastKnown.date > s ? "is older than" : "is of the same day as";
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} ${why} the last distributor index ${formatPlain(lastKnown.index)} of ${lastKnown.date}`, readDate: s };
+    }
     // Below the customer's own previous self-read: a negative consumption, incoherent (a self-read below
-    // an index the supplier estimated is a correction, kept: the difference is credited).
+    // an index the supplier estimated is a correction, kept: the difference is credited). Ruleset
+    // selfReadCheckedOnReads: the previous self-read as read, not the billed index it was carried to
+    // (the carried kWh are the supplier's estimate); before, the billed index.
     const start = starts.get(r)!;
-    if (start.used.source === "selfRead" && start.used.date < s && compare(x, start.index) < 0) {
-      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(start.index)} billed on ${start.used.date}`, readDate: s };
+    const prevRead = previous?.registers[r];
+    const prevIndex = prevRead !== undefined ? dec(prevRead) : start.index;
+    if (start.used.source === "selfRead" && start.used.date < s && compare(x, prevIndex) < 0) {
+      const of = prevRead !== undefined ? `of ${previous!.date}` : `billed on ${start.used.date}`;
+      return { ok: false, reason: `self-read ${r} ${formatPlain(x)} of ${s} is below the customer's previous self-read ${formatPlain(prevIndex)} ${of}`, readDate: s };
     }
     // Implied daily consumption since the last distributor index (else since the period's start index).
     const ref = last ?? { date: p.start, index: starts.get(r)!.index };
@@ -501,7 +529,19 @@ function selfReadAttempt(
     if (exactEstimates && s < D && rate !== null) exact.set(r, addRatio(ratio(x), ratio(mul(sub(x, ref.index), dec(daysBetween(s, D))), days)));
   }
   const detail = `self-read of ${s}${s < D ? `, carried to ${D} at its implied daily rate` : ""}`;
-  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact } : { end, inputs, detail } };
+  const knot = s > p.start && s < D ? { knot: { date: s, index: new Map(registers.map((r) => [r, dec(read.registers[r]!)])) } } : {};
+  return { ok: true, value: exact.size > 0 ? { end, inputs, detail, exact, ...knot } : { end, inputs, detail, ...knot } };
+}
+
+/** The self-read the invoice of `billingDate` used or would use: the latest read on or before it among those sent in its window. */
+function previousSelfRead(c: Case, reads: readonly Read[], billingDate: LocalDate): Read | undefined {
+  const w = selfReadWindow(c, billingDate);
+  let out: Read | undefined;
+  for (const x of reads) {
+    const sent = x.receivedOn ?? x.date;
+    if (x.source === "selfRead" && sent >= w.from && sent <= w.to && x.date <= billingDate && (out === undefined || x.date > out.date)) out = x;
+  }
+  return out;
 }
 
 /** R2 3.2: the connected station's daily kWh over every day from the base to D. */

@@ -58,4 +58,10 @@ describe("R8 · CGV 3.6 a withdrawal with nothing owed on a smoothed contract wi
     const k = await db().selectFrom("contract as k").innerJoin("contract_schedule as s", "s.contract_id", "k.id").select(["k.end_date", "s.next_billing_date"]).where("k.id", "=", "KRS1").executeTakeFirstOrThrow();
     expect(k).toEqual({ end_date: null, next_billing_date: "2025-09-01" });
   });
+
+  it("R8 · CGV 3.3 a move-in recorded after the plan and its 1st notice were issued is refused too: the plan starts on the old start date", async () => {
+    const out = await recordContractEvent(t.store, contractEventInputSchema.parse({ contract: "KRS1", kind: "moveIn", date: "2025-08-10", receivedOn: "2025-08-06" }), "2025-08-06", "test");
+    expect(out).toMatchObject({ status: "refused" });
+    expect(out.status === "refused" ? out.reason : "").toMatch(/already billed.*instalment notice/);
+  });
 });

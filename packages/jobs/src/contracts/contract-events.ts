@@ -332,7 +332,9 @@ async function recordIn(
           if (same.effective_date === effectiveDate) return { status: "unchanged", kind: e.kind, effectiveDate, explanation: same.explanation };
           return refuse(`moveIn: contract ${k.id} already has a move-in on ${same.effective_date}`);
         }
-        if (await hasInvoices(trx, k.id)) return refuse(`moveIn: contract ${k.id} is already billed; a move-in starts a contract (record it before its first invoice)`);
+        if (await hasInvoices(trx, k.id) || (k.billing_mode === "smoothed" && await hasInstalmentNotices(trx, k.id))) {
+          return refuse(`moveIn: contract ${k.id} is already billed; a move-in starts a contract (record it before its first invoice or instalment notice)`);
+        }
         if (k.end_date !== null && k.end_date <= effectiveDate) return refuse(`moveIn: contract ${k.id} ends on ${k.end_date}`);
         life.startDate = effectiveDate;
         if (k.next_billing_date !== null) life.nextBillingDate = effectiveDate;

@@ -1188,7 +1188,12 @@ CREATE TABLE public.ledger_charge (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     vat_rate numeric DEFAULT 0 NOT NULL,
     CONSTRAINT ledger_charge_kind_check CHECK ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text, 'lateRefundPenalty'::text, 'distributorService'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text]))),
-    CONSTRAINT ledger_charge_sign_check CHECK (((kind = ANY (ARRAY['lateRefundPenalty'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text])) = (amount < (0)::numeric))),
+    CONSTRAINT ledger_charge_sign_check CHECK (
+CASE
+    WHEN (kind = ANY (ARRAY['lateRefundPenalty'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text])) THEN (amount < (0)::numeric)
+    WHEN ((kind = 'distributorService'::text) AND (item_ref ~~ '%/forceMajeure'::text)) THEN (amount < (0)::numeric)
+    ELSE (amount >= (0)::numeric)
+END),
     CONSTRAINT ledger_charge_vat_check CHECK (((vat_rate = (0)::numeric) OR (kind = 'distributorService'::text))),
     CONSTRAINT ledger_charge_vat_rate_check CHECK ((vat_rate >= (0)::numeric))
 );

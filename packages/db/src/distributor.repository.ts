@@ -148,3 +148,55 @@ export async function distributorEventsOf(db: Db, contractOrDeliveryPoint: strin
     amount: r.amount, vatRate: r.vat_rate, rule: r.rule, explanation: r.explanation, invoiceNumber: r.number,
   }));
 }
+
+/** A distributor event's charge as stored (R9), with the event it came from. */
+export interface DistributorEventCharge {
+  readonly reference: string;
+  readonly type: string;
+  readonly customerId: string;
+  readonly contractId: string;
+  readonly eventDate: string;
+  readonly record: Record<string, unknown>;
+  readonly charge: { readonly itemRef: string; readonly kind: string; readonly amount: string; readonly vatRate: string } | null;
+}
+
+/** The distributor event of `reference` and its charge; null when no event has that reference. */
+export async function distributorEventCharge(db: Db, reference: string): Promise<DistributorEventCharge | null> {
+  const r = await sql<{
+    reference: string; type: string; customer_id: string; contract_id: string; event_date: string; record: Record<string, unknown>;
+    item_ref: string | null; kind: string | null; amount: string | null; vat_rate: string | null;
+  }>`
+    select e.reference, e.type, e.customer_id, e.contract_id, e.event_date::text as event_date, e.record,
+      c.item_ref, c.kind, c.amount::text as amount, c.vat_rate::text as vat_rate
+    from distributor_event e left join ledger_charge c on c.id = e.charge_id
+    where e.reference = ${reference}`.execute(db);
+  const x = r.rows[0];
+  if (!x) return null;
+  return {
+    reference: x.reference, type: x.type, customerId: x.customer_id, contractId: x.contract_id, eventDate: x.event_date, record: x.record,
+    charge: x.item_ref === null ? null : { itemRef: x.item_ref, kind: x.kind!, amount: x.amount!, vatRate: x.vat_rate! },
+  };
+}
+
+/**
+ * Records a charge of the customer account that follows a distributor event already imported (R9: a
+ * wasted-trip fee refunded on proof of force majeure), billed on the contract's next invoice. Idempotent:
+ * false when a charge of that item and kind is already recorded.
+ */
+export async function recordFollowUpCharge(
+  db: Db,
+  e: { readonly customerId: string; readonly contractId: string; readonly computedOn: string; readonly reference: string },
+  c: NonNullable<NewDistributorEvent["charge"]>,
+): Promise<boolean> {
+  const row = await db
+    .insertInto("ledger_charge")
+    .values({
+      customer_id: e.customerId, contract_id: e.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, vat_rate: c.vatRate,
+      computed_on: e.computedOn, period_start: c.periodStart, period_end: c.periodEnd, rule: c.rule, inputs: JSON.stringify(c.inputs),
+      explanation: c.explanation, computation: JSON.stringify({ distributorReference: e.reference, followUp: c.inputs }),
+    })
+    .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}

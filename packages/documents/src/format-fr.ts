@@ -91,6 +91,8 @@ export function lineLabel(l: InvoiceLine, kva: number | undefined, option: strin
     case "lateRefundPenalty":
       return "Pénalités de retard de remboursement (en votre faveur)";
     case "distributorService":
+      // R9: a wasted-trip fee refunded on proof of force majeure (distributor/force-majeure.ts).
+      if (l.inputs["item"] === "wastedTripRefund") return "Remboursement du frais de déplacement vain (force majeure prouvée, en votre faveur)";
       return `Prestation du distributeur${typeof l.inputs["service"] === "string" ? ` (${l.inputs["service"]})` : ""}`;
     case "longOutageCredit":
       return "Indemnisation coupure longue (en votre faveur)";

@@ -62,6 +62,7 @@ export {
 export { exportCase, CaseExportError } from "./billing/case-export.ts";
 export { importDistributorFile, loadDistributorReference, DISTRIBUTOR_COLUMNS, type DistributorImportSummary } from "./distributor/import.ts";
 export { formatDistributorImport } from "./commands/distributor.ts";
+export { recordForceMajeure, type ForceMajeureOutcome } from "./distributor/force-majeure.ts";
 export { quoteFile } from "./commands/quote.ts";
 export { producerCheckFile } from "./commands/producer.ts";
 export { auditRange, auditDocument, type AuditOptions, type AuditReport, type AuditMismatch, type AuditProgress, type AuditedChain } from "./billing/audit.ts";

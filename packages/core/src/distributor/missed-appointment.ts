@@ -18,7 +18,7 @@
  */
 import { isBusinessDay } from "../calendar/holidays.ts";
 import { addDays, type LocalDate } from "../primitives/dates.ts";
-import { dec, formatCents, neg } from "../primitives/money.ts";
+import { ZERO, compare, dec, formatCents, neg } from "../primitives/money.ts";
 import { type Catalogue, cataloguePriceAt } from "./catalogue.ts";
 import { type DistributorOutcome, itemRefOf } from "./charge-draft.ts";
 import { type NormalVatEntry, servicePriceHt } from "./service-price.ts";
@@ -45,6 +45,43 @@ export function businessDaysBefore(date: LocalDate, n: number, department?: stri
     while (!isBusinessDay(d, department)) d = addDays(d, -1);
   }
   return d;
+}
+
+/** The wasted-trip fee re-billed to the customer for a missed appointment, as its charge was stored. */
+export interface BilledWastedTripFee {
+  readonly reference: string;
+  readonly itemRef: string;
+  readonly kind: string;
+  /** € HT, > 0. */
+  readonly amount: string;
+  readonly vatRate: string;
+  readonly appointmentOn: LocalDate;
+}
+
+/**
+ * R9 (RULES.md: the wasted-trip fee is « refunded if the customer proves force majeure »): the refund of a
+ * fee already charged — its line negated, at its VAT rate (the fee was billed with VAT, its refund takes it
+ * back), on the contract's next invoice. Refused for anything but a wasted-trip fee the customer was charged.
+ */
+export function forceMajeureRefund(fee: BilledWastedTripFee, provenOn: LocalDate): DistributorOutcome {
+  if (fee.kind !== "distributorService" || !(compare(dec(fee.amount), ZERO) > 0)) {
+    return { outcome: "failed", reason: `distributor event ${fee.reference} charged no wasted-trip fee to the customer: nothing to refund` };
+  }
+  if (provenOn < fee.appointmentOn) return { outcome: "failed", reason: `force majeure proven on ${provenOn}, before the appointment of ${fee.appointmentOn}` };
+  return {
+    outcome: "charge",
+    charge: {
+      kind: "distributorService",
+      itemRef: `${fee.itemRef}/forceMajeure`,
+      amount: formatCents(neg(dec(fee.amount))),
+      vatRate: fee.vatRate,
+      periodStart: fee.appointmentOn,
+      periodEnd: addDays(fee.appointmentOn, 1),
+      rule: RULE_R9_APPOINTMENT,
+      inputs: { distributorReference: fee.reference, appointmentOn: fee.appointmentOn, forceMajeureProvenOn: provenOn, refundedFeeHt: fee.amount, item: "wastedTripRefund" },
+      explanation: `appointment of ${fee.appointmentOn}: the customer proved force majeure on ${provenOn}; the wasted-trip fee of ${fee.amount} € HT re-billed for it is refunded, with its VAT`,
+    },
+  };
 }
 
 export function missedAppointment(a: MissedAppointment, catalogue: Catalogue, vat: readonly NormalVatEntry[]): DistributorOutcome {

@@ -2,12 +2,14 @@
  * The distributor's file (R9 · Synthèse 2.2, seed 000; docs/distributor.md):
  *   billing distributor import <file> [--date D] [--json]   decide and store each service / outage / appointment
  *   billing distributor list <contract|deliveryPoint>       what was decided, and the invoice that billed it
+ *   billing distributor force-majeure <reference> --proven-on D   refund a missed appointment's wasted-trip fee
  * Exit codes (issue 13's contract): 0 all done; 1 done with rejected records (each listed with its
  * line, field and reason); 2 usage or input error (unreadable file, bad header); 3 a step failed.
  */
 import type { Command } from "commander";
 import { distributorEventsOf } from "@billing/db";
 import { type DistributorImportSummary, importDistributorFile } from "../distributor/import.ts";
+import { recordForceMajeure } from "../distributor/force-majeure.ts";
 import { ImportFileError } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
@@ -63,6 +65,29 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
         process.stderr.write(`error: the import stopped: ${(e as Error).message} (records before it are stored; import the file again to finish)\n`);
         process.exitCode = 3;
       }
+    });
+  cmd
+    .command("force-majeure")
+    .description("R9: the customer proved force majeure for an appointment it missed — refund the wasted-trip fee re-billed for it (its line negated, with its VAT) on the contract's next invoice")
+    .argument("<reference>", "the distributor's reference of the missed appointment (as imported)")
+    .requiredOption("--proven-on <YYYY-MM-DD>", "the day the supplier received the customer's proof")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit codes:",
+        "  0  the refund is recorded (or was already)",
+        "  2  usage error, or refused with the reason: an unknown reference, not a missed appointment, no fee charged to the customer",
+        "",
+        "Example:",
+        "  billing distributor force-majeure RDV-2026-0042 --proven-on 2026-03-20",
+      ].join("\n"),
+    )
+    .action(async (reference: string, o: { provenOn: string }) => {
+      const provenOn = parseDateOption(o.provenOn, "--proven-on");
+      const out = await withStore(storeOptions(), (store) => recordForceMajeure(store, reference, provenOn));
+      if (out.status === "refused") throw new UsageError(out.reason);
+      process.stdout.write(`${reference}: refund of ${out.amount} € HT + VAT ${out.vatRate} % ${out.status === "recorded" ? "recorded" : "already recorded"}, billed on the contract's next invoice — ${out.explanation}\n`);
     });
   cmd
     .command("list")

@@ -38,6 +38,7 @@ const USAGE_ERRORS: readonly (readonly [readonly string[], RegExp])[] = [
   [["payments", "nightly", "--date", "tomorrow"], /--date: "tomorrow"/],
   [["dunning", "receipt", "x", "--on", "2026-01-05"], /stepId: "x" is not a positive whole number/],
   [["refunds", "paid", "0", "--on", "2026-01-05"], /<refundId>: "0"/],
+  [["distributor", "force-majeure", "F-1", "--proven-on", "soon"], /--proven-on: "soon"/],
   [["demo", "--smoothed-share", "2"], /--smoothed-share must be a number from 0 to 1/],
   [["account", "show", "C1", "--as-of", "x"], /--as-of: "x"/],
   [["simulate", join(dir, "missing.json")], /cannot read|no such file/i],

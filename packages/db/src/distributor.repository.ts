@@ -4,7 +4,7 @@
  * customer account (a re-billed service with VAT, or a compensation credit outside VAT), billed on
  * the contract's next invoice by the nightly run like every account charge (ledger_charge_billing).
  */
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type Transaction, sql } from "kysely";
 import type { ChargeKind, Database } from "./schema.ts";
 
 type Db = Kysely<Database>;
@@ -78,25 +78,37 @@ export interface NewDistributorEvent {
  * Records one event and its charge in one transaction. Returns false (and writes nothing) when the
  * reference was already recorded — a concurrent import of the same file.
  */
+/** One charge of the customer account from a distributor event (R9); null when one of its item and kind is already recorded. */
+async function insertDistributorCharge(
+  db: Db | Transaction<Database>,
+  customerId: string,
+  contractId: string,
+  computedOn: string,
+  c: NonNullable<NewDistributorEvent["charge"]>,
+  computation: unknown,
+): Promise<number | null> {
+  const row = await db
+    .insertInto("ledger_charge")
+    .values({
+      customer_id: customerId, contract_id: contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, vat_rate: c.vatRate,
+      computed_on: computedOn, period_start: c.periodStart, period_end: c.periodEnd, rule: c.rule, inputs: JSON.stringify(c.inputs),
+      explanation: c.explanation, computation: JSON.stringify(computation),
+    })
+    .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row ? Number(row.id) : null;
+}
+
 export async function recordDistributorEvent(db: Db, e: NewDistributorEvent): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom("distributor_event").select("reference").where("reference", "=", e.reference).executeTakeFirst();
     if (exists) return false;
     let chargeId: number | null = null;
     if (e.charge) {
-      const c = e.charge;
-      const row = await trx
-        .insertInto("ledger_charge")
-        .values({
-          customer_id: e.customerId, contract_id: e.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, vat_rate: c.vatRate,
-          computed_on: e.importedOn, period_start: c.periodStart, period_end: c.periodEnd, rule: c.rule, inputs: JSON.stringify(c.inputs),
-          explanation: c.explanation, computation: JSON.stringify({ distributorReference: e.reference, record: e.record }),
-        })
-        .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
-        .returning("id")
-        .executeTakeFirst();
-      if (!row) return false;
-      chargeId = Number(row.id);
+      const id = await insertDistributorCharge(trx, e.customerId, e.contractId, e.importedOn, e.charge, { distributorReference: e.reference, record: e.record });
+      if (id === null) return false;
+      chargeId = id;
     }
     const inserted = await trx
       .insertInto("distributor_event")
@@ -188,15 +200,5 @@ export async function recordFollowUpCharge(
   e: { readonly customerId: string; readonly contractId: string; readonly computedOn: string; readonly reference: string },
   c: NonNullable<NewDistributorEvent["charge"]>,
 ): Promise<boolean> {
-  const row = await db
-    .insertInto("ledger_charge")
-    .values({
-      customer_id: e.customerId, contract_id: e.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, vat_rate: c.vatRate,
-      computed_on: e.computedOn, period_start: c.periodStart, period_end: c.periodEnd, rule: c.rule, inputs: JSON.stringify(c.inputs),
-      explanation: c.explanation, computation: JSON.stringify({ distributorReference: e.reference, followUp: c.inputs }),
-    })
-    .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await insertDistributorCharge(db, e.customerId, e.contractId, e.computedOn, c, { distributorReference: e.reference, followUp: c.inputs })) !== null;
 }

@@ -28,7 +28,7 @@ export function formatDistributorImport(s: DistributorImportSummary, importedOn:
 }
 
 export function registerDistributor(program: Command, storeOptions: () => StoreOptions): void {
-  const cmd = program.command("distributor").description("The distributor's services and compensation events (R9): import and list");
+  const cmd = program.command("distributor").description("The distributor's services and compensation events (R9): import, list, refund a fee on proof of force majeure");
   cmd
     .command("import")
     .description(

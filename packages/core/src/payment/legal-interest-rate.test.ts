@@ -1,28 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BillingError } from "../errors.ts";
 import { formatPlain } from "../primitives/money.ts";
 import { type LegalInterestRateEntry, legalInterestRateAt } from "./legal-interest-rate.ts";
+import { type ShippedRow, sharedReferenceDir, shippedRows } from "../testing/shipped-data.ts";
 
 // The shipped data files (loaded by migrations 0003 and 0015, in that order: a later file's `close` and
 // `remove` apply to the rows before it) and, when present, the research CSV they come from.
-const DATA_DIR = fileURLToPath(new URL("../../../db/reference-data/", import.meta.url));
-const CSV = fileURLToPath(new URL("../../../../../shared/reference/legal_interest_rate.csv", import.meta.url));
+const REF_DIR = sharedReferenceDir();
+const CSV = REF_DIR === null ? "" : join(REF_DIR, "legal_interest_rate.csv");
 
-interface Row { series: string; key: string; validFrom: string; validTo: string | null; value: Record<string, string>; source: string }
-interface DataFile { rows: Row[]; close?: Omit<Row, "value" | "source">[]; remove?: Pick<Row, "series" | "key" | "validFrom">[] }
-const shipped: Row[] = [];
-for (const folder of readdirSync(DATA_DIR).sort()) {
-  for (const name of readdirSync(join(DATA_DIR, folder)).filter((n) => n.endsWith(".json")).sort()) {
-    const file = JSON.parse(readFileSync(join(DATA_DIR, folder, name), "utf8")) as DataFile;
-    const same = (r: Row, c: { series: string; key: string; validFrom: string }) => r.series === c.series && r.key === c.key && r.validFrom === c.validFrom;
-    for (const c of file.close ?? []) shipped.filter((r) => same(r, c) && r.validTo === null).forEach((r) => (r.validTo = c.validTo));
-    for (const c of file.remove ?? []) shipped.splice(0, shipped.length, ...shipped.filter((r) => !same(r, c)));
-    shipped.push(...file.rows);
-  }
-}
+type Row = Omit<ShippedRow, "value"> & { value: Record<string, string> };
+const shipped = shippedRows() as Row[];
 const byFrom = (a: Row, b: Row) => a.validFrom.localeCompare(b.validFrom);
 const series: LegalInterestRateEntry[] = shipped.filter((r) => r.series === "legalInterestRate").sort(byFrom).map((r) => ({
   from: r.validFrom,

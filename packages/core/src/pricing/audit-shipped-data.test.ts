@@ -6,35 +6,17 @@
  * the seasons, 2026-02-01 (excise), 2026-08-01 (excise 30.62) and 2026-11-01 (capacity → levy), and
  * subscriptions straddling 2025-08-01 (TURPE 7, VAT regime) and 2026-02-01 (CTA 15 %).
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CaseInput, caseSchema } from "../case/schema.ts";
 import { energyLines } from "../invoice/energy.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
+import { type ShippedRow, sharedReferenceDir, shippedRows } from "../testing/shipped-data.ts";
 
-const DATA_DIR = fileURLToPath(new URL("../../../db/reference-data/", import.meta.url));
-/** shared/reference next to the repository (or next to the main checkout of a worktree). */
-const REF_DIR = ((): string => {
-  for (let d = fileURLToPath(new URL(".", import.meta.url)); d !== dirname(d); d = dirname(d)) {
-    if (existsSync(join(d, "shared/reference/turpe_bt_le36kva.csv"))) return join(d, "shared/reference");
-  }
-  return "/work/shared/reference";
-})();
-
-interface Row { series: string; key: string; validFrom: string; validTo: string | null; value: Record<string, unknown>; source: string }
-interface DataFile { rows: Row[]; close?: Omit<Row, "value" | "source">[]; remove?: Pick<Row, "series" | "key" | "validFrom">[] }
-const shipped: Row[] = [];
-for (const folder of readdirSync(DATA_DIR).sort()) {
-  for (const name of readdirSync(join(DATA_DIR, folder)).filter((n) => n.endsWith(".json")).sort()) {
-    const file = JSON.parse(readFileSync(join(DATA_DIR, folder, name), "utf8")) as DataFile;
-    const same = (r: Row, c: { series: string; key: string; validFrom: string }) => r.series === c.series && r.key === c.key && r.validFrom === c.validFrom;
-    for (const c of file.close ?? []) shipped.filter((r) => same(r, c) && r.validTo === null).forEach((r) => (r.validTo = c.validTo));
-    for (const c of file.remove ?? []) shipped.splice(0, shipped.length, ...shipped.filter((r) => !same(r, c)));
-    shipped.push(...file.rows.map((r) => ({ ...r })));
-  }
-}
+const REF_DIR = sharedReferenceDir() ?? "/work/shared/reference";
+type Row = ShippedRow;
+const shipped: Row[] = shippedRows();
 
 /** Minimal CSV reader (quoted fields with commas). */
 function csv(name: string): Record<string, string>[] {

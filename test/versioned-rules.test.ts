@@ -74,7 +74,7 @@ describe("R1 rules that change over time: replay by engine version", () => {
     const now = await energyOf(newNumber);
     expect([now.line.amount, now.line.inputs["kwhExact"]]).toEqual(["81.59", "19425/31"]);
     expect((await db().selectFrom("invoice").select("engine_version").where("number", "=", newNumber).executeTakeFirstOrThrow()).engine_version).toBe(ENGINE_VERSION);
-    expect(ENGINE_VERSION).toBe("0.3.4");
+    expect(ENGINE_VERSION).toBe("0.3.5");
   });
 
   it("R1 the 0.2.0 invoice replays MATCH with the rules of the engine that issued it (the default)", async () => {

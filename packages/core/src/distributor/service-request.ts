@@ -61,8 +61,27 @@ export type ServiceDecision =
 
 const at = (w: ParisWallTime) => `${w.date} ${w.time}`;
 
+const WALL_TIME = /^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d+))?)?$/;
+
+/**
+ * A wall time as a comparable key: twice its whole seconds of the day, plus one when a fraction of a
+ * second follows (so 21:00:00.5 is after 21:00:00). "HH:MM" reads as "HH:MM:00", "9:30" as "09:30:00"; anything else is null.
+ * Times are compared as times, not as strings ("15:00" is 15:00:00, not before it).
+ */
+function wallTimeKey(time: string): number | null {
+  const m = WALL_TIME.exec(time);
+  if (!m) return null;
+  const seconds = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return seconds * 2 + (m[4] !== undefined && /[1-9]/.test(m[4]) ? 1 : 0);
+}
+
+const SAME_DAY_CUTOFF_KEY = wallTimeKey(SAME_DAY_CUTOFF)!;
+const RESTORATION_SAME_DAY_FROM_KEY = wallTimeKey(RESTORATION_SAME_DAY_FROM)!;
+
 export function decideService(r: ServiceRequest): ServiceDecision {
   const when = at(r.requestedAt);
+  const timeKey = wallTimeKey(r.requestedAt.time);
+  if (timeKey === null) return { ok: false, reason: `requested at "${r.requestedAt.time}": not a wall time HH:MM[:SS] (Europe/Paris)` };
   if (r.option === "sameDay" && r.kind !== "activation" && r.kind !== "restoration") {
     return { ok: false, reason: `the « dans la journée » option exists for activation and restoration only (seed 000), not for ${r.kind}` };
   }
@@ -78,7 +97,7 @@ export function decideService(r: ServiceRequest): ServiceDecision {
     explanation,
   });
   const sameDayTaken = (): { takenOn: LocalDate; why: string } =>
-    r.requestedAt.time <= SAME_DAY_CUTOFF
+    timeKey <= SAME_DAY_CUTOFF_KEY
       ? { takenOn: r.requestedAt.date, why: `requested ${when} (Europe/Paris), by 21:00: taken in charge the same day` }
       : (() => {
           const next = nextBusinessDay(r.requestedAt.date, r.department);
@@ -100,7 +119,7 @@ export function decideService(r: ServiceRequest): ServiceDecision {
         ? ok("firstActivationExpress", false, r.requestedAt.date, "first activation, express")
         : ok("firstActivation", false, r.requestedAt.date, "first activation, standard");
     case "restoration": {
-      const before15 = r.requestedAt.time < RESTORATION_SAME_DAY_FROM;
+      const before15 = timeKey < RESTORATION_SAME_DAY_FROM_KEY;
       if (before15) {
         const opt = r.option === "express" ? "express" : "standard";
         return ok(

@@ -113,3 +113,13 @@ describe("R11 producer withdrawal, 14 jours francs", () => {
     expect(w.endedByWorksOn).toBe("2026-04-25");
   });
 });
+
+describe("R11 producer deposit and housing validity", () => {
+  it("C 265.81: 50 % = 132.905 → 132.91, balance 132.90; with extension 30 % = 79.743 → 79.74, balance 186.07", () => {
+    expect(connection.producerDeposit("265.81", { networkExtension: false, choice: "deposit50" })).toMatchObject({ deposit: "132.91", balance: "132.90" });
+    expect(connection.producerDeposit("265.81", { networkExtension: true, depositPct: "30" })).toMatchObject({ deposit: "79.74", balance: "186.07" });
+  });
+  it("housing offer sent 2026-11-30: three months → 2027-02-30 clamped to 2027-02-28", () => {
+    expect(connection.housingOfferValidity("2026-11-30").validUntil).toBe("2027-02-28");
+  });
+});

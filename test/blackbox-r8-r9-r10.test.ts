@@ -154,6 +154,15 @@ describe("R10 steps: 15 / 30 / 20 / 60 days, winter truce boundaries, FSL pendin
     expect(next([r], "2026-10-17")).toEqual({ step: "suspension", earliest: "2026-10-17", may: true });
     expect(next([r], "2026-11-01")).toEqual({ step: "limitation", earliest: "2026-11-01", may: true });
   });
+  it("FSL aid with Linky: limited in the truce (allowed, not an energy cheque) on 11-01; the 60 days at 1 kVA count from 04-01 → interruption from 2027-05-31", () => {
+    const aid = { ...ORDINARY_SITUATION, housingFundAid: true };
+    const r: RecordedDunningStep = { step: "reminder", takenOn: "2026-09-29", letterReceivedOn: "2026-10-01" };
+    expect(next([r], "2026-11-01", aid)).toEqual({ step: "limitation", earliest: "2026-11-01", may: true });
+    const steps: RecordedDunningStep[] = [r, { step: "limitation", takenOn: "2026-11-01" }, { step: "formalNotice", takenOn: "2026-11-01", letterReceivedOn: "2026-11-03" }];
+    // April 30 days + May 1–30 = 60 days outside the truce → 05-31
+    expect(next(steps, "2027-05-30", aid)).toEqual({ step: "interruption", earliest: "2027-05-31", may: false });
+    expect(next(steps, "2027-05-31", aid)).toEqual({ step: "interruption", earliest: "2027-05-31", may: true });
+  });
   it("FSL filed 2026-12-31, no decision: held through 2027-02-28 (two months, clamped), the housing-fund letter from 03-01", () => {
     const fsl = { ...ORDINARY_SITUATION, housingFundApplications: [{ filedOn: "2026-12-31" }] };
     const r: RecordedDunningStep = { step: "reminder", takenOn: "2026-12-01", letterReceivedOn: "2026-12-03" };

@@ -145,6 +145,31 @@ describe("R6 network tariff changes", () => {
   });
 });
 
+describe("R6 / R7 missing data fails loudly", () => {
+  it("a BASE register on BTINFMUDT with no band mapping on a billed day: MISSING_REFERENCE", () => {
+    const r = compute((c) => {
+      c.contract.tariffFormula = "BTINFMUDT";
+      c.reference.networkTariff = [{ from: "2020-01-01", tariffFormula: "BTINFMUDT", managementPerYear: "54", meteringPerYear: "0", withdrawalPerKvaPerYear: "0", energyPerKwh: { HP: "0.05", HC: "0.03" } }];
+      c.reference.networkBandMapping = [{ from: "2020-01-01", to: "2025-07-20", tariffFormula: "BTINFMUDT", hpShare: "0.6" }];
+    });
+    expect(r).toMatchObject({ ok: false, failure: { code: "MISSING_REFERENCE" } });
+    expect(r.ok ? "" : r.failure.message).toContain("2025-07-20");
+  });
+  it("capacity passed through with no 2026 reference price: the January days fail (MISSING_REFERENCE), never the 2025 price carried over", () => {
+    const r = compute((c) => {
+      c.asOf = "2026-01-15";
+      c.billing.lastBillingDate = "2025-12-15";
+      c.reads = [
+        { date: "2025-12-15", source: "teleRead", registers: { BASE: "1000" } },
+        { date: "2026-01-15", source: "teleRead", registers: { BASE: "1310" } },
+      ];
+      c.offer.capacity = "passThrough";
+      c.reference.capacity = [{ from: "2025-01-01", to: "2026-01-01", priceOption: "BASE", register: "BASE", referencePriceEurPerMw: "60000", coefficientKwPerKwh: "0.0002" }];
+    });
+    expect(r).toMatchObject({ ok: false, failure: { code: "MISSING_REFERENCE" } });
+  });
+});
+
 describe("R7 capacity: 1 January, the end on 2026-10-31, the levy", () => {
   const month = (from: string, to: string) => (c: any) => {
     c.asOf = to;

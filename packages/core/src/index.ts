@@ -4,7 +4,7 @@ export * from "./errors.ts";
 export * from "./version.ts";
 export * from "./ruleset.ts";
 export { PreparedReference, prepareReference } from "./pricing/prepared-reference.ts";
-export type { Invoice, InvoiceKind, InvoiceLine, VatGroup, IndexUsed, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
+export type { Invoice, InvoiceKind, InvoiceLine, VatGroup, IndexUsed, BilledPoint, LineKind, ChargeLineKind, ConsumptionBasis, ConsumptionSource, FinalSection } from "./invoice/document.ts";
 export { monthlyInvoice, dueInvoices, billedIndexesOf, type BillingOutcome } from "./invoice/monthly-invoice.ts";
 export { type PriceTexts, priceTexts, renderLineExplanation, standardLineRule, storedExplanation, storedRule } from "./invoice/line-explanation.ts";
 export { chargesInvoice, RULE_CHARGES_INVOICE } from "./invoice/charges-invoice.ts";

@@ -429,11 +429,14 @@ export interface BilledIndexRow {
   readonly actualReadDate: string | null;
   /** The index exactly when `index` is not (engine 0.3.3+: an estimate billed exactly, IndexUsed.exact). */
   readonly exact?: string;
+  /** R5 (engine 0.3.5+, IndexUsed.billedPath): the index billed up to at each earlier billing date since actualReadDate. */
+  readonly billedPath?: readonly { readonly date: string; readonly index: string }[];
 }
 
 /**
  * R2: per contract, the indexes its invoice of `billingDate` billed up to (the `indexes` entries dated
  * the end of its energy period, which must be that billing date), with whether they were estimated —
+ * and, from engine 0.3.5, the billed path stored on those entries (R5, IndexUsed.billedPath) —
  * read from the invoice and its consumption basis (migration 0011), in one query: one index lookup per contract
  * (invoice_contract, migration 0024). A contract whose invoice has no energy period or no consumption basis (an older engine) gets none.
  */
@@ -458,7 +461,7 @@ export async function loadBilledIndexes(
   const out: BilledIndexRow[] = [];
   for (const row of r.rows) {
     const consumption = row.consumption as { estimated?: boolean; actualReadDate?: string | null };
-    for (const x of row.indexes as { register: string; date: string; index: string; basis: string; source: string; exact?: string }[]) {
+    for (const x of row.indexes as { register: string; date: string; index: string; basis: string; source: string; exact?: string; billedPath?: { date: string; index: string }[] }[]) {
       if (x.date !== row.energy_end) continue;
       out.push({
         contractId: row.contract_id,
@@ -468,6 +471,8 @@ export async function loadBilledIndexes(
         source: x.source,
         actualReadDate: consumption.actualReadDate ?? null,
         ...(x.exact !== undefined ? { exact: x.exact } : {}),
+        // R5: the billed path rides on the index already loaded (no other query).
+        ...(x.billedPath !== undefined ? { billedPath: x.billedPath } : {}),
       });
     }
   }

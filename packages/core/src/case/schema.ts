@@ -340,6 +340,17 @@ export const estimationSchema = z
   })
   .strict();
 
+/** R5: the index an earlier invoice billed up to, on its billing date (a point of a billed path). */
+export const billedPointSchema = z
+  .object({
+    date: isoDate.describe("Billing date the index was billed up to"),
+    index: z
+      .string()
+      .regex(/^\d+(\.\d+)?(\/[1-9]\d*)?$/, "a non-negative decimal or numerator/denominator")
+      .describe("The index billed up to, exactly: a decimal or \"numerator/denominator\""),
+  })
+  .strict();
+
 /** What the last invoice billed up to, per register: the index at `billing.lastBillingDate`. */
 export const billedIndexSchema = z
   .object({
@@ -354,6 +365,10 @@ export const billedIndexSchema = z
     actualReadDate: isoDate
       .nullable()
       .describe("Date of the latest distributor index it accounts for; a later actual read is new information (R2 reconciliation)"),
+    billedPath: z
+      .array(billedPointSchema)
+      .optional()
+      .describe("R5 (engine 0.3.5+): on an estimated index, the index billed up to (exactly) at each earlier billing date since actualReadDate, oldest first — what the 14-month cap splits the kWh already billed by; absent = not known (the kWh billed since actualReadDate spread evenly)"),
   })
   .strict();
 
@@ -569,6 +584,17 @@ function checkCase(c: z.output<ReturnType<typeof z.object<typeof caseShape>>>, c
     }
     if (c.billing.lastIndexes !== undefined && c.billing.lastBillingDate === null) {
       ctx.addIssue({ code: "custom", path: ["billing", "lastIndexes"], message: "needs billing.lastBillingDate (the date they were billed up to)" });
+    }
+    // R5: a billed path runs from the distributor index of actualReadDate to lastBillingDate, strictly inside both.
+    for (const [reg, b] of Object.entries(c.billing.lastIndexes ?? {})) {
+      const path = b?.billedPath ?? [];
+      const at = ["billing", "lastIndexes", reg, "billedPath"];
+      if (path.length > 0 && b!.actualReadDate === null) ctx.addIssue({ code: "custom", path: at, message: "needs actualReadDate (the distributor index the path starts from)" });
+      path.forEach((x, i) => {
+        const prev = i > 0 ? path[i - 1]!.date : b!.actualReadDate;
+        if (prev !== null && x.date <= prev) ctx.addIssue({ code: "custom", path: [...at, i, "date"], message: `is not after ${i > 0 ? "the previous point's date" : "actualReadDate"} ${prev}` });
+        if (lastBilled !== null && x.date >= lastBilled) ctx.addIssue({ code: "custom", path: [...at, i, "date"], message: `is not before billing.lastBillingDate ${lastBilled}` });
+      });
     }
     c.events.forEach((e, i) => {
       if (e.type === "contractEnd" && (c.contract.end ?? null) !== e.date) {

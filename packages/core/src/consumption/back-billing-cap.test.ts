@@ -143,3 +143,57 @@ describe("R5 back-billing cap — on the reconciling invoice (engine 0.3.0)", ()
     expect([l.quantity, l.amount, l.inputs["r5Floor"]]).toEqual(["6360", "1125.72", undefined]);
   });
 });
+
+/**
+ * R5 (ruleset billedPartsCap, engine 0.3.5+): E_old / E_new from the billed path — the kWh billed since a up
+ * to each billing date — the invoice straddling the floor split pro rata temporis inside its own period.
+ */
+describe("R5 back-billing cap — E split by the billed path", () => {
+  const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+
+  it("R5 example D with its 2,940 kWh billed by 29 monthly estimates evenly in time: the path gives the same E_old 1,520, E_new 1,420, 143,420/49 kWh", () => {
+    // Billing dates 2023-02-10 … 2025-05-10; at each, 2,940 × (days since 2023-01-10)/882 kWh billed.
+    const exact = Array.from({ length: 28 }, (_, i) => {
+      const m = i + 1;
+      const date = `${2023 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}-10`;
+      return { date, kwh: ratio(dec(2940 * (day(date) - day("2023-01-10"))), 882) };
+    });
+    const cap = backBillingCap({ a: { date: "2023-01-10", index: dec("0") }, b: { date: "2025-06-10", index: dec("9000") }, billed: { kwh: ratio(dec("2940")), upTo: "2025-06-10", path: exact }, exceptions: [] });
+    expect([formatRatio(cap.billedOld), formatRatio(cap.billedNew)]).toEqual(["1520", "1420"]);
+    expect(formatRatio(cap.regularisation)).toBe("143420/49");
+    expect(cap.billedSplit).toEqual({ by: "path", straddled: null });
+  });
+
+  it("R5 a floor inside an invoice's period: that invoice's kWh split pro rata temporis inside it — E_old 21,400/31, 20,406,800/5,177 kWh (the even spread held back nothing: 4,000)", () => {
+    // a = 1,000 on 2024-01-10, b = 6,000 on 2025-05-25 (501 days): C = 5,000; floor 2024-03-25 (75 days after a).
+    // Billed since a: 100 up to 2024-02-10, 400 up to 2024-03-10, 1,000 up to 2024-04-10 (billed up to).
+    // The floor is 15 days into [2024-03-10, 2024-04-10) (31 days): E_old = 400 + 600 × 15/31 = 21,400/31; E_new = 1,000 − E_old = 9,600/31.
+    // C_old = 5,000 × 75/501 = 125,000/167 > E_old: held back 125,000/167 − 21,400/31 = 301,200/5,177;
+    // regularisation = 5,000 − 1,000 − 301,200/5,177 = 20,406,800/5,177 = 3,941.82… kWh.
+    // Even spread (engine 0.3.4): E_old = 1,000 × 75/91 = 75,000/91 > C_old: nothing held back, 4,000 kWh.
+    const input = {
+      a: { date: "2024-01-10", index: dec("1000") },
+      b: { date: "2025-05-25", index: dec("6000") },
+      exceptions: [],
+    };
+    const path = [{ date: "2024-02-10", kwh: ratio(dec("100")) }, { date: "2024-03-10", kwh: ratio(dec("400")) }];
+    const cap = backBillingCap({ ...input, billed: { kwh: ratio(dec("1000")), upTo: "2024-04-10", path } });
+    expect(cap.floor).toBe("2024-03-25");
+    expect([formatRatio(cap.consumptionOld), formatRatio(cap.billedOld), formatRatio(cap.billedNew)]).toEqual(["125000/167", "21400/31", "9600/31"]);
+    expect([formatRatio(cap.notBilled), formatRatio(cap.regularisation)]).toEqual(["301200/5177", "20406800/5177"]);
+    expect(cap.billedSplit).toEqual({ by: "path", straddled: { start: "2024-03-10", end: "2024-04-10" } });
+    const even = backBillingCap({ ...input, billed: { kwh: ratio(dec("1000")), upTo: "2024-04-10" } });
+    expect([formatRatio(even.billedOld), formatRatio(even.regularisation)]).toEqual(["75000/91", "4000"]);
+    expect(even.billedSplit).toEqual({ by: "even" });
+  });
+
+  it("R5 a floor after the last billed day: every kWh billed is old (E_old = E, E_new 0); an over-billing still credited", () => {
+    // a = 0 on 2023-01-10, billed 3,000 up to 2023-06-10 (path 1,000 on 2023-03-10); b = 2,000 on 2025-01-10, floor 2023-11-10.
+    // C_old = 2,000 × 304/731 = 608,000/731 < E_old 3,000: credited: regularisation = (C_new − 0) + (C_old − 3,000) = 2,000 − 3,000 = −1,000.
+    const cap = backBillingCap({
+      a: { date: "2023-01-10", index: dec("0") }, b: { date: "2025-01-10", index: dec("2000") }, exceptions: [],
+      billed: { kwh: ratio(dec("3000")), upTo: "2023-06-10", path: [{ date: "2023-03-10", kwh: ratio(dec("1000")) }] },
+    });
+    expect([formatRatio(cap.billedOld), formatRatio(cap.billedNew), formatRatio(cap.regularisation), formatRatio(cap.notBilled)]).toEqual(["3000", "0", "-1000", "0"]);
+  });
+});

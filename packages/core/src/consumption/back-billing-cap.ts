@@ -14,9 +14,14 @@
  *
  * Readings where RULES.md is silent (docs/rules.md, "R5"): `a` is the distributor index the billed
  * estimates grew from (billing.lastIndexes.actualReadDate) and `b` the latest distributor index on or
- * before the invoice's end; the kWh already billed since `a` (the billed index minus index(a)) are
- * spread pro rata temporis over the days they billed, `[a, billed up to)` — worked example D's
- * « billed by estimates evenly in time »; a recorded exception (contract.regularisationExceptions,
+ * before the invoice's end. E_old / E_new (engine 0.3.5+, ruleset `billedPartsCap`): from the billed
+ * path — the index billed up to at each billing date since `a` — E_old = the billed index at the floor −
+ * index(a), the invoice whose period straddles the floor split pro rata temporis inside its own period
+ * (an estimate is one figure for its period), E_new the rest of what was billed up to b. Without a path
+ * (billed indexes issued by 0.3.4 or before, and every index up to 0.3.4) the kWh billed since `a` (the
+ * billed index minus index(a)) are spread pro rata temporis over the days they billed, `[a, billed up
+ * to)` — worked example D's « billed by estimates evenly in time », which a path of even estimates gives
+ * too. A recorded exception (contract.regularisationExceptions,
  * recorded on or before the computation date) lifts the cap, and the lines say which and its evidence.
  */
 import type { RegularisationException } from "../case/schema.ts";
@@ -37,10 +42,20 @@ export interface BackBillingInput {
   readonly a: ActualIndex;
   /** The distributor index that reconciles them (the last reading). */
   readonly b: ActualIndex;
-  /** kWh billed by estimates for the days after `a`, and the day they were billed up to (exclusive). */
-  readonly billed: { readonly kwh: Ratio; readonly upTo: LocalDate };
+  /**
+   * kWh billed by estimates for the days after `a`, and the day they were billed up to (exclusive);
+   * `path`: the kWh billed since `a` up to each billing date strictly between `a` and `upTo`, oldest
+   * first (absent: not known — `kwh` spread evenly over [a, upTo)).
+   */
+  readonly billed: { readonly kwh: Ratio; readonly upTo: LocalDate; readonly path?: readonly BilledSince[] };
   /** The exceptions recorded for the contract (the first lifts the cap). */
   readonly exceptions: readonly RegularisationException[];
+}
+
+/** R5: the kWh billed since `a` up to a billing date (a point of the billed path). */
+export interface BilledSince {
+  readonly date: LocalDate;
+  readonly kwh: Ratio;
 }
 
 export interface BackBillingCap {
@@ -55,6 +70,12 @@ export interface BackBillingCap {
   /** E_old, E_new: the estimated kWh already billed for [a, floor) and [floor, b). */
   readonly billedOld: Ratio;
   readonly billedNew: Ratio;
+  /**
+   * How E was split: "path" — by the billed index of each billing date since `a` (the period holding the
+   * floor split pro rata temporis: `straddled`, null when the floor is a billing date or outside them);
+   * "even" — spread over [a, billed up to) (no path known).
+   */
+  readonly billedSplit: { readonly by: "path"; readonly straddled: { readonly start: LocalDate; readonly end: LocalDate } | null } | { readonly by: "even" };
   /** (C − E): what the reconciliation would bill without the cap. */
   readonly uncapped: Ratio;
   /** What it bills: (C_new − E_new) + min(0, C_old − E_old), or `uncapped` under an exception. */
@@ -80,6 +101,23 @@ function proRata(kwh: Ratio, from: LocalDate, to: LocalDate, s: LocalDate, e: Lo
   return shareOfRatio(kwh, days, total);
 }
 
+/**
+ * The kWh billed since `a` up to day `t`, from the billed path (points (a, 0), …path, (upTo, kwh)): a
+ * billing date's own figure, or pro rata temporis inside the period that holds `t`; `kwh` from upTo on.
+ */
+function billedUpTo(path: readonly BilledSince[], a: LocalDate, upTo: LocalDate, kwh: Ratio, t: LocalDate): { kwh: Ratio; straddled: { start: LocalDate; end: LocalDate } | null } {
+  let prev: BilledSince = { date: a, kwh: ratio(ZERO) };
+  for (const x of [...path.filter((p) => p.date > a && p.date < upTo), { date: upTo, kwh }]) {
+    if (t <= prev.date) return { kwh: prev.kwh, straddled: null };
+    if (t < x.date) {
+      const inside = shareOfRatio(subRatio(x.kwh, prev.kwh), daysBetween(prev.date, t), daysBetween(prev.date, x.date));
+      return { kwh: addRatio(prev.kwh, inside), straddled: { start: prev.date, end: x.date } };
+    }
+    prev = x;
+  }
+  return { kwh, straddled: null };
+}
+
 /** R5: the regularisation a reconciliation between actual reads `a` and `b` may bill. */
 export function backBillingCap(input: BackBillingInput): BackBillingCap {
   const { a, b, billed } = input;
@@ -89,8 +127,20 @@ export function backBillingCap(input: BackBillingInput): BackBillingCap {
   const f = floor < a.date ? a.date : floor > b.date ? b.date : floor;
   const consumptionOld = proRata(c, a.date, b.date, a.date, f);
   const consumptionNew = subRatio(c, consumptionOld);
-  const billedOld = proRata(billed.kwh, a.date, billed.upTo, a.date, f);
-  const billedNew = proRata(billed.kwh, a.date, billed.upTo, f, b.date);
+  // E_old / E_new: from the billed path when known, else the kWh billed since a spread evenly over [a, upTo).
+  let billedOld: Ratio;
+  let billedNew: Ratio;
+  let billedSplit: BackBillingCap["billedSplit"];
+  if (billed.path) {
+    const atFloor = billedUpTo(billed.path, a.date, billed.upTo, billed.kwh, f);
+    billedOld = atFloor.kwh;
+    billedNew = subRatio(billedUpTo(billed.path, a.date, billed.upTo, billed.kwh, b.date).kwh, atFloor.kwh);
+    billedSplit = { by: "path", straddled: atFloor.straddled };
+  } else {
+    billedOld = proRata(billed.kwh, a.date, billed.upTo, a.date, f);
+    billedNew = proRata(billed.kwh, a.date, billed.upTo, f, b.date);
+    billedSplit = { by: "even" };
+  }
   const uncapped = subRatio(c, addRatio(billedOld, billedNew));
   const capped = addRatio(subRatio(consumptionNew, billedNew), minRatio(ratio(ZERO), subRatio(consumptionOld, billedOld)));
   const holdsBack = compareRatio(capped, uncapped) < 0;
@@ -105,6 +155,7 @@ export function backBillingCap(input: BackBillingInput): BackBillingCap {
     consumptionNew,
     billedOld,
     billedNew,
+    billedSplit,
     uncapped,
     regularisation,
     notBilled: maxRatio(ratio(ZERO), subRatio(uncapped, regularisation)),

@@ -75,7 +75,8 @@ describe("R2 estimation priority — the lowest-numbered source that passes its 
     expect(inv.consumption).toMatchObject({ source: "selfRead", estimated: true, notUsed: [NOT_COMMUNICATING, NO_DISTRIBUTOR], actualReadDate: "2026-02-15" });
     // 250 kWh over 26 days = 9.615384615385 kWh/day, carried 2 days → 5269.230769230769 printed; exactly
     // 5250 + 250 × 2/26 = 68500/13 (engine 0.3.3+: what the kWh are billed to and the next invoice starts from).
-    expect(inv.indexes.at(-1)).toEqual({ basis: "estimated", date: "2026-03-15", exact: "68500/13", index: "5269.230769230769", register: "BASE", source: "selfRead" });
+    // R5 (engine 0.3.5+): an estimated end carries its billed path since the distributor index of 2026-02-15 — none before this period.
+    expect(inv.indexes.at(-1)).toEqual({ basis: "estimated", billedPath: [], date: "2026-03-15", exact: "68500/13", index: "5269.230769230769", register: "BASE", source: "selfRead" });
     expect(inv.lines.find((l) => l.kind === "energy")!.inputs["kwhExact"]).toBe("3500/13"); // 68500/13 − 5000
     expect(inv.consumption!.inputs).toMatchObject({ "BASE.impliedKwhPerDay": "9.615", "BASE.expectedKwhPerDay": "11.071 (history)", "BASE.carriedKwh": "19.230769230769" });
     expect(inv.lines.find((l) => l.kind === "energy")!.quantity).toBe("269.230769230769");

@@ -29,7 +29,7 @@
  */
 import type { BilledIndex, Case, Read, Register } from "../case/schema.ts";
 import { BillingError } from "../errors.ts";
-import type { ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/document.ts";
+import type { BilledPoint, ConsumptionBasis, ConsumptionSource, IndexUsed } from "../invoice/document.ts";
 import { type LocalDate, addDays, daysBetween } from "../primitives/dates.ts";
 import { type Dec, type Ratio, ZERO, add, addRatio, compare, dec, div, formatForDisplay, formatPlain, formatRatio, mul, parseRatio, quantize, ratio, ratioEquals, sub } from "../primitives/money.ts";
 import type { Period } from "../primitives/period.ts";
@@ -65,7 +65,15 @@ export interface RegisterEnds {
    * estimates grew from (null when the case does not hold it), and `b`, the latest distributor index on
    * or before the period's end. The estimates billed since `a` are start − index(a), up to the period's start.
    */
-  readonly reconciliation?: { readonly a: IndexPoint | null; readonly b: IndexPoint };
+  readonly reconciliation?: {
+    readonly a: IndexPoint | null;
+    readonly b: IndexPoint;
+    /**
+     * R5 (ruleset `billedPartsCap`): the billed path of the start — the index billed up to at each billing
+     * date strictly between `a` and the period's start, oldest first (absent: not known, E spread evenly).
+     */
+    readonly billedPath?: readonly BilledPoint[];
+  };
 }
 
 export interface MeterEnds {
@@ -133,6 +141,8 @@ interface Start {
   readonly used: IndexUsed;
   readonly estimated: boolean;
   readonly actualReadDate: LocalDate | null;
+  /** R5: the billed start's path (billing.lastIndexes.*.billedPath), when it has one. */
+  readonly billedPath?: readonly BilledPoint[];
 }
 
 interface Base {
@@ -198,6 +208,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
           : { basis: "billed", date: p.start, index: b.index, register: r, source: b.source },
         estimated: b.estimated,
         actualReadDate: b.actualReadDate,
+        ...(b.billedPath ? { billedPath: b.billedPath } : {}),
       });
     } else {
       const at = indexAtOf(reads, r, p.start, rules.exactEstimates); // indexAt(indexPoints(the case with its known reads, r), p.start, r)
@@ -213,7 +224,7 @@ export function meterEnds(c: Case, p: Period, billed: BilledIndexes | null, fina
   }
 
   const notUsed: ConsumptionBasis["notUsed"][number][] = [];
-  const ends: EndsContext = { registers, starts, actual, p, D, notUsed, final };
+  const ends: EndsContext = { registers, starts, actual, p, D, notUsed, final, billedParts: rules.billedPartsCap };
 
   // 0. Communicating meter: the tele-read of D.
   if (c.contract.communicatingMeter) {
@@ -294,6 +305,8 @@ interface EndsContext {
   readonly D: LocalDate;
   readonly notUsed: ConsumptionBasis["notUsed"][number][];
   readonly final: FinalMode | null;
+  /** R5 (ruleset `billedPartsCap`): estimated end indexes carry their billed path. */
+  readonly billedParts: boolean;
 }
 
 /**
@@ -332,7 +345,7 @@ function finishEnds(
   exact?: ReadonlyMap<Register, Ratio>,
   knot?: Candidate["knot"],
 ): MeterEnds {
-  const { registers, starts, actual, p, D, notUsed, final } = ctx;
+  const { registers, starts, actual, p, D, notUsed, final, billedParts } = ctx;
   const byRegister = new Map<Register, RegisterEnds>();
   const indexes: IndexUsed[] = [];
   const next: BilledIndexes = {};
@@ -357,7 +370,8 @@ function finishEnds(
     }
     const reconciles = s.estimated && lastActual !== undefined && (s.actualReadDate === null || lastActual.date > s.actualReadDate);
     const a = reconciles && s.actualReadDate !== null ? (points.find((x) => x.date === s.actualReadDate) ?? null) : null;
-    const ends: RegisterEnds = reconciles ? { start: s.index, end: e, inside, reconciles, reconciliation: { a, b: lastActual! } } : { start: s.index, end: e, inside, reconciles };
+    const reconciliation = reconciles ? (billedParts && s.billedPath ? { a, b: lastActual!, billedPath: s.billedPath } : { a, b: lastActual! }) : undefined;
+    const ends: RegisterEnds = reconciliation ? { start: s.index, end: e, inside, reconciles, reconciliation } : { start: s.index, end: e, inside, reconciles };
     const endExact = exact?.get(r);
     byRegister.set(r, s.exact === undefined && endExact === undefined ? ends : { ...ends, ...(s.exact ? { startExact: s.exact } : {}), ...(endExact ? { endExact } : {}) });
     indexes.push(s.used, exactUsed({ basis: basisOf(r), date: D, index: formatPlain(e), register: r, source }, e, endExact));
@@ -368,7 +382,17 @@ function finishEnds(
   for (const r of registers) {
     const e = end.get(r)!;
     const x = exact?.get(r);
-    next[r] = x !== undefined && !ratioEquals(x, e) ? { actualReadDate, estimated, exact: formatRatio(x), index: formatPlain(e), source } : { actualReadDate, estimated, index: formatPlain(e), source };
+    const entry: BilledIndex = x !== undefined && !ratioEquals(x, e) ? { actualReadDate, estimated, exact: formatRatio(x), index: formatPlain(e), source } : { actualReadDate, estimated, index: formatPlain(e), source };
+    const path = billedParts && estimated ? billedPathOf(starts.get(r)!, p.start, actualReadDate) : undefined;
+    next[r] = path ? { ...entry, billedPath: path } : entry;
+  }
+  // R5: the billed path rides on the end index printed on the invoice (the store loads it with the index).
+  if (billedParts && estimated) {
+    for (let i = 0; i < indexes.length; i++) {
+      const u = indexes[i]!;
+      const path = u.date === D ? next[u.register as Register]?.billedPath : undefined;
+      if (path) indexes[i] = withBilledPath(u, path);
+    }
   }
   const basis: ConsumptionBasis = {
     actualReadDate,
@@ -383,6 +407,29 @@ function finishEnds(
 }
 
 const estimatedBasis = (): IndexUsed["basis"] => "estimated";
+
+/**
+ * R5 (ruleset `billedPartsCap`): the billed path of an estimated end grown since the distributor index of
+ * `since` — the index billed up to at each billing date strictly between `since` and the period's end,
+ * oldest first. The start's own path plus the start itself when the start belongs to the same estimates
+ * (it accounts for the same distributor index); none before the period when `since` is on or after its
+ * start (the estimate grew from a newer index: one segment). Undefined when the start's path is not known
+ * (a billed index issued by engine 0.3.4 or before): the cap then spreads E evenly.
+ */
+function billedPathOf(s: Start, periodStart: LocalDate, since: LocalDate | null): BilledPoint[] | undefined {
+  if (since === null) return undefined;
+  if (since >= periodStart) return [];
+  if (s.actualReadDate !== since) return undefined;
+  const point: BilledPoint = { date: periodStart, index: s.exact ? formatRatio(s.exact) : formatPlain(s.index) };
+  if (s.used.basis !== "billed") return [point];
+  return s.billedPath ? [...s.billedPath, point] : undefined;
+}
+
+/** An index used with its billed path (keys in canonical order: basis, billedPath, date, …). */
+function withBilledPath(u: IndexUsed, billedPath: readonly BilledPoint[]): IndexUsed {
+  const { basis, date, exact, index, register, source } = u;
+  return exact === undefined ? { basis, billedPath, date, index, register, source } : { basis, billedPath, date, exact, index, register, source };
+}
 
 function maxOrNull(a: LocalDate | null, b: LocalDate | null): LocalDate | null {
   if (a === null) return b;

@@ -37,7 +37,7 @@ const reads = [
 ];
 
 /** FA-1 … FA-19 as the nightly runs issued them: each computed on its billing date from the previous one's billed index. */
-function issuedChain(peerAverages: typeof peers = peers): IssuedInvoice[] {
+function issuedChain(peerAverages: typeof peers = peers, engineVersion?: string): IssuedInvoice[] {
   const out: IssuedInvoice[] = [];
   let prev: Invoice | null = null;
   for (let i = 0; i < 19; i++) {
@@ -50,7 +50,7 @@ function issuedChain(peerAverages: typeof peers = peers): IssuedInvoice[] {
       estimation: { peerAverages },
       billing: prev ? { lastBillingDate: prev.billingDate, lastIssueDate: prev.issueDate, ...(billed ? { lastIndexes: billed } : {}) } : { lastBillingDate: null },
     });
-    const r = dueInvoices(c);
+    const r = dueInvoices(c, engineVersion ? { engineVersion } : {});
     if (!r.ok) throw new Error(`${r.failure.code}: ${r.failure.message}`);
     for (const document of r.invoices) {
       out.push({ number: `FA-${out.length + 1}`, document, storedCase: c });
@@ -112,28 +112,68 @@ describe("R5 audit — a correction may not charge consumption older than 14 mon
 });
 
 /**
- * R5 reading « E_old / E_new the kWh already billed for the same parts » against the engine's split of E
- * (back-billing-cap.ts: the kWh billed since a spread evenly over the days they billed). Peer averages
- * 5 kWh/day January–April, 20 kWh/day from May (R2's own seasonal estimates): the invoices billed
- * 740 kWh for [2024-01-10, 2024-05-10) (112 days × 5 + 9 days × 20) and 6,120 for [2024-05-10, 2025-06-10),
- * 6,860 in all. Same reads as above: C_new = 4,686,000/547, C_old = 1,331,000/547.
- *   RULES.md: (C_new − 6,120) + min(0, C_old − 740) = 1,338,360/547 = 2,446.73 kWh.
- *   Engine: E_old = 6,860 × 121/517 = 75,460/47, E_new = 246,960/47 → 85,154,880/25,709 = 3,312.26 kWh,
- *   865.53 kWh more (≈ 153.20 € HT at 0.1770). With winter-heavy estimates the error goes the other way.
- * Open (not fixed here): the case does not carry the kWh each past invoice billed (docs/rules.md, « E's split »).
+ * R5 reading « E_old / E_new the kWh already billed for the same parts » (ruleset `billedPartsCap`, engine
+ * 0.3.5+): each estimated end index carries the billed index of every earlier billing date since a (its
+ * billed path), so the cap takes E_old = the billed index at the floor − index(a). Peer averages 5 kWh/day
+ * January–April, 20 kWh/day from May (R2's own seasonal estimates): the invoices billed 740 kWh for
+ * [2024-01-10, 2024-05-10) (112 days × 5 + 9 days × 20; the floor 2024-05-10 is a billing date: billed
+ * index 1,740) and 6,120 for [2024-05-10, 2025-06-10), 6,860 in all. Same reads as above: C_new =
+ * 4,686,000/547, C_old = 1,331,000/547.
+ *   RULES.md (0.3.5): C_old − E_old = 1,331,000/547 − 740 > 0 (held back), so regularisation = C_new − E_new
+ *   = 4,686,000/547 − 3,347,640/547 = 1,338,360/547 = 2,446.7276… kWh.
+ *   Engine 0.3.4 (E spread evenly over [2024-01-10, 2025-06-10), 517 days): E_old = 6,860 × 121/517 =
+ *   75,460/47, E_new = 246,960/47 → 85,154,880/25,709 = 3,312.26 kWh, 865.53 kWh more (≈ 153.20 € HT at 0.1770).
  */
-describe("R5 audit — E_old / E_new are the kWh billed for the days before / after the floor (open)", () => {
+describe("R5 audit — E_old / E_new are the kWh billed for the days before / after the floor", () => {
   const seasonal = Array.from({ length: 20 }, (_, i) => ({ month: month(i), register: "BASE" as const, kwhPerDay: i % 12 <= 3 ? "5" : "20", version: "2024-01-01" }));
-  const reconciling = (): Invoice => issuedChain(seasonal).at(-1)!.document;
+  const energyOf = (chain: IssuedInvoice[]) => chain.at(-1)!.document.lines.find((x) => x.kind === "energy")!;
 
-  it("R5 today: E spread evenly — 3,312.26 kWh (E_old 75,460/47)", () => {
-    const l = reconciling().lines.find((x) => x.kind === "energy")!;
-    expect(l.inputs).toMatchObject({ r5BilledOldKwh: "75460/47", r5BilledNewKwh: "246960/47", r5RegularisationKwh: "85154880/25709" });
+  it("R5 · CGV 6.6 engine 0.3.5 (billedPartsCap): E_old 740, E_new 6,120 → 1,338,360/547 = 2,446.73 kWh", () => {
+    const chain = issuedChain(seasonal);
+    const l = energyOf(chain);
+    expect(l.inputs).toMatchObject({ r5BilledOldKwh: "740", r5BilledNewKwh: "6120", r5RegularisationKwh: "1338360/547", r5BilledSplit: "billed path: the billed index of 2024-05-10" });
+    expect(l.quantity).toBe("2446.72760511883");
+    // The path rides on each estimated end index: FA-18's (billed up to 2025-06-10) holds the 16 billing dates 2024-02-10 … 2025-05-10.
+    const end = chain[17]!.document.indexes.find((i) => i.date === "2025-06-10")!;
+    expect(end.billedPath).toHaveLength(16);
+    expect(end.billedPath!.slice(0, 4)).toEqual([
+      { date: "2024-02-10", index: "1155" }, { date: "2024-03-10", index: "1300" }, { date: "2024-04-10", index: "1455" }, { date: "2024-05-10", index: "1740" },
+    ]);
+    // FA-2 (its end the first estimate from a) has an empty path; FA-19 (an actual end) none.
+    expect(chain[1]!.document.indexes.find((i) => i.date === "2024-02-10")!.billedPath).toEqual([]);
+    expect(chain[18]!.document.indexes.every((i) => i.billedPath === undefined)).toBe(true);
   });
 
-  it.fails("R5 as RULES.md defines E: E_old 740, E_new 6,120 → 1,338,360/547 = 2,446.73 kWh (fails until the case carries the kWh billed per invoice)", () => {
-    const l = reconciling().lines.find((x) => x.kind === "energy")!;
-    expect(l.inputs).toMatchObject({ r5BilledOldKwh: "740", r5BilledNewKwh: "6120", r5RegularisationKwh: "1338360/547" });
+  it("R5 · CGV 6.6 engine 0.3.4 (billedPartsCap false): E spread evenly — 3,312.26 kWh (E_old 75,460/47), no path on the documents", () => {
+    const chain = issuedChain(seasonal, "0.3.4");
+    const l = energyOf(chain);
+    expect(l.inputs).toMatchObject({ r5BilledOldKwh: "75460/47", r5BilledNewKwh: "246960/47", r5RegularisationKwh: "85154880/25709" });
+    expect(l.inputs["r5BilledSplit"]).toBeUndefined();
+    expect(chain.every((x) => x.document.indexes.every((i) => i.billedPath === undefined))).toBe(true);
+  });
+
+  it("R5 · CGV 6.6 a chain issued by 0.3.4 (no path) reconciled by 0.3.5 keeps the even spread: 3,312.26 kWh, said on the line", () => {
+    const chain = issuedChain(seasonal, "0.3.4").slice(0, 18);
+    const prev = chain.at(-1)!;
+    const billed = billedIndexesOf(prev.document)!;
+    const c = exampleCase({
+      asOf: "2025-07-10",
+      contract: { start: "2024-01-10", billingDay: 10, communicatingMeter: false },
+      reads,
+      estimation: { peerAverages: seasonal },
+      billing: { lastBillingDate: "2025-06-10", lastIssueDate: "2025-06-10", lastIndexes: billed },
+    });
+    const r = dueInvoices(c);
+    if (!r.ok) throw new Error(r.failure.message);
+    expect(r.invoices[0]!.lines.find((x) => x.kind === "energy")!.inputs).toMatchObject({
+      r5BilledOldKwh: "75460/47", r5RegularisationKwh: "85154880/25709",
+      r5BilledSplit: "even: the kWh billed since 2024-01-10 spread pro rata temporis over the days they billed (no billed path)",
+    });
+  });
+
+  it("R5 with even estimates the billed path gives the even spread's figures: FA-19 of the 10 kWh/day chain unchanged (2,519,880/547)", () => {
+    const l = energyOf(issuedChain());
+    expect(l.inputs).toMatchObject({ r5BilledOldKwh: "1210", r5BilledNewKwh: "3960", r5RegularisationKwh: "2519880/547", r5BilledSplit: "billed path: the billed index of 2024-05-10" });
   });
 });
 

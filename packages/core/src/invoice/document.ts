@@ -184,6 +184,12 @@ export interface ConsumptionBasis {
   readonly explanation: string;
 }
 
+/** R5: the index an earlier invoice billed up to on its billing date, exactly ("numerator/denominator" or a decimal). */
+export interface BilledPoint {
+  readonly date: LocalDate;
+  readonly index: string;
+}
+
 export interface IndexUsed {
   readonly register: string;
   readonly date: LocalDate;
@@ -194,6 +200,13 @@ export interface IndexUsed {
    * index the previous invoice billed up to (estimated or not: `source` says where it came from).
    */
   readonly basis: "read" | "interpolated" | "estimated" | "billed";
+  /**
+   * R5 (engine 0.3.5+, ruleset `billedPartsCap`): on an estimated end index, the index billed up to
+   * (exactly) at each earlier billing date since the distributor index of `consumption.actualReadDate`,
+   * oldest first — the billed path the next invoice starts from (`billing.lastIndexes.*.billedPath`) and
+   * the 14-month cap splits the kWh already billed by. Absent: not an estimate, or not known.
+   */
+  readonly billedPath?: readonly BilledPoint[];
   /** Source of the read(s) it comes from, e.g. "teleRead". */
   readonly source: string;
   /**

@@ -34,6 +34,7 @@ import {
   isZero,
   ratio,
   subRatio,
+  parseRatio,
   roundExactTimesToCent,
   sub,
 } from "../primitives/money.ts";
@@ -217,9 +218,9 @@ function cutsOf(c: Case, p: Period, prepared: PreparedReference, at: (date: Loca
  * (ruleset.ts; default: today's).
  */
 /** R5: every per-kWh line of a capped register explains the cap (inputs, rule and a sentence). */
-function withCap(capByRegister: ReadonlyMap<Register, BackBillingCap>, r: Register, l: DraftLine): DraftLine {
+function withCap(capByRegister: ReadonlyMap<Register, BackBillingCap>, r: Register, l: DraftLine, billedParts: boolean): DraftLine {
   const cap = capByRegister.get(r);
-  return cap ? { ...l, rule: `${l.rule} · ${RULE_R5}`, inputs: { ...l.inputs, ...capInputs(cap) }, explanation: `${l.explanation} — ${capSentence(cap)}` } : l;
+  return cap ? { ...l, rule: `${l.rule} · ${RULE_R5}`, inputs: { ...l.inputs, ...capInputs(cap, billedParts) }, explanation: `${l.explanation} — ${capSentence(cap)}` } : l;
 }
 
 export function energyLines(
@@ -239,7 +240,7 @@ export function energyLines(
     const chosen = ends?.registers.get(r);
     if (chosen) {
       // R2: end − start, a negative difference billed as a credit. R5 hook: cap here when chosen.reconciles.
-      const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen, rules.exactCapStart) : null;
+      const cap = rules.backBillingCap ? reconciliationCap(c, p, chosen, rules.exactCapStart, rules.billedPartsCap) : null;
       if (cap) capByRegister.set(r, cap);
       kwhByRegister.set(r, spreadBetweenIndexes(p, chosen.startExact ?? chosen.start, chosen.inside, chosen.endExact ?? chosen.end, subPeriods, rules.kwhShares, cap?.notBilled));
       continue;
@@ -308,7 +309,7 @@ export function energyLines(
           (price.capacityBasis === "passThrough" ? ` + capacity ${pt.capacityShown})` : ")") +
           (isNegative(kwh) ? " — a credit: the index reached is below the estimated index already billed (R2)" : ""),
         texts: { amount: amountKnown, quantity: quantityText, unitPrice: pt.unitKnown, vatRate: v.known.vatEnergy },
-      }));
+      }, rules.billedPartsCap));
       const exciseKnown = roundExactTimesToCent(fx, v.exactPrices.exciseKwh);
       const [excise, exciseText] = exciseKnown; // taxes/excise.ts: kWh × €/kWh, rounded per line
       lines.push(withCap(capByRegister, r, {
@@ -324,7 +325,7 @@ export function energyLines(
         inputs: repeating ? { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.exciseMwhPlain, kwh: kwhText },
         explanation: `Excise ${r} ${periodText}: ${kwhShown} kWh × ${vt.exciseMwhShown} €/MWh = ${exciseText} €`,
         texts: { amount: exciseKnown, quantity: quantityText, unitPrice: v.known.exciseKwh, vatRate: v.known.vatExcise },
-      }));
+      }, rules.billedPartsCap));
       if (v.levy !== null) {
         const levyKnown = roundExactTimesToCent(fx, v.exactPrices.levyKwh!);
         const [levy, levyText] = levyKnown; // taxes/capacity-levy.ts: kWh × €/kWh, rounded per line
@@ -341,7 +342,7 @@ export function energyLines(
           inputs: repeating ? { eurPerMwh: vt.levyMwhPlain, kwh: kwhText, kwhExact: shareText } : { eurPerMwh: vt.levyMwhPlain, kwh: kwhText },
           explanation: `Capacity levy ${r} ${periodText}: ${kwhShown} kWh × ${vt.levyMwhShown} €/MWh = ${levyText} €`,
           texts: { amount: levyKnown, quantity: quantityText, unitPrice: v.known.levyKwh!, vatRate: v.known.vatExcise },
-        }));
+        }, rules.billedPartsCap));
       }
     }
   });
@@ -353,7 +354,7 @@ export function energyLines(
  * estimates, when the reads bracket a part older than the floor; null when nothing is older than 14
  * months (or the case does not hold the read the estimates grew from: then nothing can be dated old).
  */
-function reconciliationCap(c: Case, p: Period, ends: RegisterEnds, exactStart: boolean): BackBillingCap | null {
+function reconciliationCap(c: Case, p: Period, ends: RegisterEnds, exactStart: boolean, billedParts: boolean): BackBillingCap | null {
   const rec = ends.reconciliation;
   if (!rec || rec.a === null) return null;
   const { a, b } = rec;
@@ -361,17 +362,21 @@ function reconciliationCap(c: Case, p: Period, ends: RegisterEnds, exactStart: b
   // E = the billed start − index(a): the exact start when the estimate was billed exactly (engine 0.3.4+, `exactCapStart`;
   // before, its 12-place print, so the kWh held back and the delta they are taken from differed by up to 10^-12 kWh).
   const billedKwh = exactStart && ends.startExact ? subRatio(ends.startExact, ratio(a.index)) : ratio(sub(ends.start, a.index));
-  const cap = backBillingCap({ a, b, billed: { kwh: billedKwh, upTo: p.start }, exceptions });
+  // R5 (ruleset billedPartsCap): E split by the billed path (the kWh billed since a up to each billing date), when known.
+  const path = billedParts && rec.billedPath ? rec.billedPath.map((x) => ({ date: x.date, kwh: subRatio(parseRatio(x.index), ratio(a.index)) })) : undefined;
+  const cap = backBillingCap({ a, b, billed: path ? { kwh: billedKwh, upTo: p.start, path } : { kwh: billedKwh, upTo: p.start }, exceptions });
   return cap.floor > a.date ? cap : null;
 }
 
 const kwh2 = (r: Ratio): string => formatForDisplay(ratioValue(r), 2);
 
 /** The cap's figures for a line's trace: exact kWh (fractions where they have no finite decimal). */
-function capInputs(cap: BackBillingCap): Record<string, string> {
+function capInputs(cap: BackBillingCap, billedParts: boolean): Record<string, string> {
   return {
     r5BilledNewKwh: formatRatio(cap.billedNew),
     r5BilledOldKwh: formatRatio(cap.billedOld),
+    // R5 (ruleset billedPartsCap, engine 0.3.5+): how E was split between the parts.
+    ...(billedParts ? { r5BilledSplit: billedSplitText(cap) } : {}),
     r5ConsumptionKwh: formatRatio(cap.consumption),
     r5ConsumptionNewKwh: formatRatio(cap.consumptionNew),
     r5ConsumptionOldKwh: formatRatio(cap.consumptionOld),
@@ -382,6 +387,14 @@ function capInputs(cap: BackBillingCap): Record<string, string> {
     r5ReadB: `${cap.b.date}: ${formatPlain(cap.b.index)}`,
     r5RegularisationKwh: formatRatio(cap.regularisation),
   };
+}
+
+/** R5: how E_old / E_new were taken (the line's trace). */
+function billedSplitText(cap: BackBillingCap): string {
+  const s = cap.billedSplit;
+  if (s.by === "even") return `even: the kWh billed since ${cap.a.date} spread pro rata temporis over the days they billed (no billed path)`;
+  if (s.straddled === null) return `billed path: the billed index of ${cap.floor}`;
+  return `billed path: the invoice of ${s.straddled.start}..${s.straddled.end} split pro rata temporis at ${cap.floor}`;
 }
 
 function capSentence(cap: BackBillingCap): string {

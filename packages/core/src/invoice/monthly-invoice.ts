@@ -121,7 +121,7 @@ function finalSection(c: Case, end: LocalDate, ending: Case["events"][number] | 
   };
 }
 
-/** What an invoice billed up to, per register: the next invoice's start (R2); null without energy. */
+/** What an invoice billed up to, per register, with its billed path (R5): the next invoice's start (R2); null without energy. */
 export function billedIndexesOf(invoice: Invoice): BilledIndexes | null {
   const p = invoice.energyPeriod;
   const basis = invoice.consumption;
@@ -129,7 +129,8 @@ export function billedIndexesOf(invoice: Invoice): BilledIndexes | null {
   const out: BilledIndexes = {};
   for (const i of invoice.indexes) {
     if (i.date !== p.end) continue;
-    out[i.register as Register] = { actualReadDate: basis.actualReadDate, estimated: basis.estimated, ...(i.exact !== undefined ? { exact: i.exact } : {}), index: i.index, source: i.source };
+    // R5 (engine 0.3.5+): the billed path rides on the end index, and on to the next invoice.
+    out[i.register as Register] = { actualReadDate: basis.actualReadDate, estimated: basis.estimated, ...(i.exact !== undefined ? { exact: i.exact } : {}), index: i.index, source: i.source, ...(i.billedPath ? { billedPath: i.billedPath.map((x) => ({ date: x.date, index: x.index })) } : {}) };
   }
   return out;
 }

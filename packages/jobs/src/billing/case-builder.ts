@@ -148,12 +148,16 @@ export function peerAveragesFromRows(rows: readonly PeerAverageRow[], priceOptio
 /** Fewest delivery points a kVA band's monthly average needs to be used instead of the whole option's. */
 export const MIN_BAND_SAMPLE = 10;
 
-/** R2: the previous invoice's billed indexes of one contract as the case's billing.lastIndexes; undefined when none. */
+/** R2: the previous invoice's billed indexes of one contract (with their R5 billed path) as the case's billing.lastIndexes; undefined when none. */
 export function lastIndexesFromRows(rows: readonly BilledIndexRow[]): Case["billing"]["lastIndexes"] {
   if (rows.length === 0) return undefined;
   const out: NonNullable<Case["billing"]["lastIndexes"]> = {};
   for (const r of rows) {
-    out[r.register as Register] = { index: r.index, ...(r.exact !== undefined ? { exact: r.exact } : {}), estimated: r.estimated, source: r.source, actualReadDate: r.actualReadDate };
+    out[r.register as Register] = {
+      index: r.index, ...(r.exact !== undefined ? { exact: r.exact } : {}), estimated: r.estimated, source: r.source, actualReadDate: r.actualReadDate,
+      // R5 (engine 0.3.5+): the billed path the cap splits E by.
+      ...(r.billedPath !== undefined ? { billedPath: r.billedPath.map((x) => ({ date: x.date, index: x.index })) } : {}),
+    };
   }
   return out;
 }

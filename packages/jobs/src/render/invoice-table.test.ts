@@ -110,3 +110,38 @@ describe("renderInvoice — R2 consumption basis and self-read window", () => {
     expect(renderInvoice(invoiceOfExampleA())).not.toContain("Self-read window");
   });
 });
+
+describe("renderInvoice — R8 final invoice in the customer's favour (R4 · CGV 6.5)", () => {
+  // Example A's contract ends on 2025-08-20 (termination received 2025-08-18, after the invoice of 08-15
+  // that billed [08-15, 09-15) in advance). Final invoice of 08-20: energy 2025-08-15..08-20 = 10 kWh
+  // (1310 → 1320) × 0.1790 = 1.79, excise 10 × 0.02998 = 0.2998 → 0.30; subscription credited
+  // [08-20, 09-01) 12.50 × 12/31 = 4.8387 → −4.84 and [09-01, 09-15) 12.50 × 14/30 = 5.8333 → −5.83;
+  // CTA 4.50 × 12/31 × 21.93 % = 0.38099 → −0.38 and 4.50 × 14/30 × 21.93 % = 0.46053 → −0.46.
+  // HT 1.79 + 0.30 − 4.84 − 5.83 − 0.38 − 0.46 = −9.42; VAT 20 % = −1.884 → −1.88; TTC −11.30:
+  // a credit at termination, refunded by issue + 15 = 2025-09-04 whatever its amount.
+  function finalInvoice(): Invoice {
+    const input = structuredClone(exampleA) as unknown as Record<string, unknown> & { contract: Record<string, unknown>; reads: unknown[]; billing: Record<string, unknown> };
+    input["asOf"] = "2025-08-20";
+    input.contract["end"] = "2025-08-20";
+    input.reads.push({ date: "2025-08-20", source: "teleRead", registers: { BASE: "1320" } });
+    input["events"] = [{ type: "contractEnd", date: "2025-08-20", reason: "termination", receivedOn: "2025-08-18" }];
+    input.billing = { lastBillingDate: "2025-08-15", lastIssueDate: "2025-08-15" };
+    const parsed = parseCase(input);
+    if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
+    const out = dueInvoices(parsed.value);
+    if (!out.ok || out.invoices.length !== 1) throw new Error("one final invoice expected");
+    return out.invoices[0]!;
+  }
+
+  it("is titled « Final invoice », says why the contract ended, and prints the refund date instead of a due date", () => {
+    const inv = finalInvoice();
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["-9.42", "-1.88", "-11.30"]);
+    const text = renderInvoice(inv);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("Final invoice (not numbered)");
+    expect(lines[1]).toContain("Final invoice: the contract ended on 2025-08-20 (termination)");
+    expect(lines[2]).toBe("  R8 · CGV 10.3 (final invoice within 4 weeks of the end)");
+    expect(text).toMatch(/^ {2}Refund by +2025-09-04 \(R4 · CGV 6\.5: /m);
+    expect(text).not.toMatch(/Due date/);
+  });
+});

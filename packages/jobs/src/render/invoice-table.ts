@@ -124,10 +124,16 @@ function trueUpSection(inv: Invoice, u: TrueUpSection): string[] {
 /** One invoice as a readable table; `number` is the invoice number once the store has assigned one. */
 export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): string {
   const out: string[] = [];
-  const title = inv.kind === "trueUpInvoice" ? "True-up invoice" : inv.kind === "creditNote" ? "Credit note" : inv.kind === "chargesInvoice" ? "Charges invoice" : "Monthly invoice";
+  // R8 · CGV 10.3: a monthly invoice closing the contract is its final invoice (the PDF's « Facture de résiliation »).
+  const title =
+    inv.kind === "trueUpInvoice" ? "True-up invoice"
+    : inv.kind === "creditNote" ? "Credit note"
+    : inv.kind === "chargesInvoice" ? "Charges invoice"
+    : inv.final ? "Final invoice"
+    : "Monthly invoice";
   out.push(opts.number === undefined ? `${title} (not numbered)` : `${title} ${opts.number}`);
-  // R3/R4/R9 after R8: what a charges invoice follows (the contract's end and final invoice).
-  if (inv.kind === "chargesInvoice" && inv.final) out.push(`  ${inv.final.explanation}`, `  ${inv.final.rule}`);
+  // R8 (and R3/R4/R9 after it): why the contract ended, what a final or charges invoice does.
+  if ((inv.kind === "chargesInvoice" || inv.kind === "monthlyInvoice") && inv.final) out.push(`  ${inv.final.explanation}`, `  ${inv.final.rule}`);
   // R5 · CGV 6.6: what a correction document cancels or replaces, and why.
   const c = inv.correction;
   if (c) out.push(`  ${c.kind === "cancellation" ? "Cancels" : "Replaces"}  ${c.kind === "cancellation" ? c.cancels.number : c.replaces.number}`, `  ${c.explanation}`, `  ${c.rule}`);
@@ -143,7 +149,10 @@ export function renderInvoice(inv: Invoice, opts: { number?: string } = {}): str
         ["Customer", inv.customerId],
         ["Billing date", inv.billingDate],
         ["Issue date", inv.issueDate],
-        ["Due date", inv.dueDate],
+        // R4 · CGV 6.5: a document in the customer's favour asks for no payment; its date is the refund's.
+        inv.totalTtc.trim().startsWith("-") && (inv.kind === "monthlyInvoice" || inv.kind === "chargesInvoice")
+          ? ["Refund by", `${inv.dueDate} (R4 · CGV 6.5: a credit of 25.00 € TTC or more, or any credit at termination; a smaller one is deducted from the next invoice)`]
+          : ["Due date", inv.dueDate],
         // A true-up bills both over the plan year (R1 · CGV 6.1), neither in advance nor month by month.
         ["Subscription", period(inv.subscriptionPeriod, inv.kind === "trueUpInvoice" ? "plan year" : "in advance")],
         ["Energy", period(inv.energyPeriod, inv.kind === "trueUpInvoice" ? "plan year" : "in arrears")],

@@ -12,8 +12,10 @@
  * The year's consumption is measured on the distributor's indexes (CGV 6.2 « une facture établie en
  * fonction de ses consommations réelles au moins une fois par an, sur la base des index transmis par le
  * Distributeur »; ruleset `trueUpOnDistributorIndexes`, engine 0.3.4+): tele-reads and on-site reads at
- * both ends, interpolated pro rata temporis between them; the night retries (NO_INDEX) until the
- * distributor's index after the anniversary is known. Up to 0.3.3 a self-read or a connected-station read
+ * both ends, interpolated pro rata temporis between them. Until the distributor's index after the
+ * anniversary is known ({@link distributorIndexKnownFrom}) the true-up waits and the next plan year starts
+ * (engine 0.3.5+, ruleset `deferredTrueUp`, smoothed-billing.ts); up to 0.3.4 the night failed NO_INDEX
+ * until it came. Up to 0.3.3 a self-read or a connected-station read
  * of the anniversary was an index point too, used unchecked.
  *
  * A final true-up (R8 · CGV 10.3, ruleset `finalTrueUp`, engine 0.3.4+) ends on the final index, in

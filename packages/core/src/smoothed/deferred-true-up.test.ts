@@ -152,6 +152,13 @@ describe("R1 · CGV 6.1 — a smoothed year does not wait for its true-up (engin
     expect(ended.next).toBe(null);
   });
 
+  it("one true-up at a time: the next anniversary (2027-09-01) with year 1's still waiting waits too — nothing issued, due again that date", () => {
+    const plan2: PlanState = { reference: "K1/2026-09-01", start: "2026-09-01", estimatedTotalTtc: "1150.99", amountsTtc: [...Array(11).fill("95.92"), "95.87"], pendingTrueUp: { ...PLAN_1, end: "2026-09-01" } };
+    const c = night("2027-09-01", "2027-08-01", plan2);
+    const out = dueSmoothedDocuments({ ...c, reads: c.reads.filter((r) => r.date < "2026-09-01") });
+    expect(out).toMatchObject({ ok: true, documents: [], nextBillingDate: "2027-09-01", waiting: WAITING, plan: { reference: "K1/2026-09-01", pendingTrueUp: { end: "2026-09-01" } } });
+  });
+
   it("a switch to monthly billing at the anniversary waits for the true-up (nothing issued, not a failure); 0.3.4 failed NO_INDEX", () => {
     const events = [{ type: "billingModeChange", date: "2026-06-15", billingMode: "monthly" }];
     const out = dueSmoothedDocuments(night("2026-09-01", "2026-08-01", PLAN_1, { events }));

@@ -50,24 +50,53 @@ export async function issueSmoothedDocuments(trx: Transaction<Database>, docs: S
 }
 
 /**
+ * The instalments of plan `x` after its latest applied readjustment, and its carried credit still to deduct:
+ * the plan's own (set from the true-up issued with it), plus — R1 · CGV 6.1, ruleset `deferredTrueUp` — the
+ * credit carried forward by the true-up of the year before when that true-up was issued after the plan
+ * (it waited for the distributor's index), minus what the plan's notices deducted. The night's true-up of a
+ * date is the one row of the key (contract, kind, billing date) that replaces nothing (migration 0013).
+ */
+const amountsOf = (x: string) => sql.raw(`coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = ${x}.reference and a.applied
+                order by a.check_date desc limit 1), ${x}.amounts_ttc)`);
+const creditOf = (x: string) => sql.raw(`(${x}.credit_to_deduct_ttc
+      + coalesce((select (t.true_up->'settlement'->>'amountTtc')::numeric from invoice t
+                where t.contract_id = ${x}.contract_id and t.kind = 'trueUpInvoice' and t.billing_date = ${x}.start_date
+                  and t.replaces_invoice_id is null and t.issue_date > ${x}.issue_date
+                  and t.true_up->'settlement'->>'kind' = 'carriedForward'), 0)
+      - coalesce((select sum(n.credit_deducted_ttc) from instalment_notice n
+                where n.contract_id = ${x}.contract_id and n.plan_reference = ${x}.reference), 0))::text`);
+
+/**
  * The plan in force of each contract (its latest), as the case's `billing.plan`: the instalments
- * after the latest applied readjustment, and the carried credit still to deduct. One query: one lookup per
- * contract on instalment_plan_contract (contract, start date desc), its readjustments and notices by their
- * primary keys, whatever the statistics (docs/performance.md "Plans").
+ * after the latest applied readjustment, and the carried credit still to deduct — and, when the true-up
+ * of the year before has not been issued yet (R1 · CGV 6.1, ruleset `deferredTrueUp`: it waits for the
+ * distributor's index after its anniversary), that year as `pendingTrueUp`: its plan's figures, its
+ * anniversary and the credit it had not deducted by then. One query: one lookup per contract on
+ * instalment_plan_contract (contract, start date desc), its readjustments and notices by their primary
+ * keys, the year before's plan on the same index and its true-up on invoice_contract, whatever the
+ * statistics (docs/performance.md "Plans").
  */
 export async function loadPlanStates(db: Db, contractIds: readonly string[]): Promise<Map<string, PlanState>> {
   const out = new Map<string, PlanState>();
   if (contractIds.length === 0) return out;
-  const r = await sql<{ contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; amounts_ttc: string[]; credit: string }>`
-    select p.contract_id, p.reference, p.start_date, p.estimated_total_ttc,
-      coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = p.reference and a.applied
-                order by a.check_date desc limit 1), p.amounts_ttc) as amounts_ttc,
-      (p.credit_to_deduct_ttc - coalesce((select sum(n.credit_deducted_ttc) from instalment_notice n
-                where n.contract_id = p.contract_id and n.plan_reference = p.reference), 0))::text as credit
+  const r = await sql<{
+    contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; amounts_ttc: string[]; credit: string;
+    q_reference: string | null; q_start: string | null; q_end: string | null; q_total: string | null; q_amounts: string[] | null; q_credit: string | null;
+  }>`
+    select p.contract_id, p.reference, p.start_date, p.estimated_total_ttc, ${amountsOf("p")} as amounts_ttc, ${creditOf("p")} as credit,
+      q.reference as q_reference, q.start_date as q_start, q.end_date as q_end, q.estimated_total_ttc as q_total,
+      case when q.reference is null then null else ${amountsOf("q")} end as q_amounts,
+      case when q.reference is null then null else ${creditOf("q")} end as q_credit
     from unnest(${[...contractIds]}::text[]) as u(id)
     cross join lateral (
       select * from instalment_plan p where p.contract_id = u.id order by p.start_date desc limit 1
-    ) p`.execute(db);
+    ) p
+    left join lateral (
+      select * from instalment_plan q where q.contract_id = p.contract_id and q.end_date = p.start_date
+        and not exists (select 1 from invoice t where t.contract_id = q.contract_id and t.kind = 'trueUpInvoice'
+                          and t.billing_date = q.end_date and t.replaces_invoice_id is null)
+      limit 1
+    ) q on true`.execute(db);
   for (const row of r.rows) {
     out.set(row.contract_id, {
       reference: row.reference,
@@ -75,6 +104,16 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
       estimatedTotalTtc: row.estimated_total_ttc,
       amountsTtc: row.amounts_ttc,
       ...(Number(row.credit) > 0 ? { creditToDeductTtc: row.credit } : {}),
+      ...(row.q_reference === null ? {} : {
+        pendingTrueUp: {
+          reference: row.q_reference,
+          start: row.q_start!,
+          end: row.q_end!,
+          estimatedTotalTtc: row.q_total!,
+          amountsTtc: row.q_amounts!,
+          ...(Number(row.q_credit) > 0 ? { creditToDeductTtc: row.q_credit! } : {}),
+        },
+      }),
     });
   }
   return out;

@@ -443,19 +443,41 @@ export const eventSchema = z.discriminatedUnion("type", [
     .strict(),
 ]);
 
+/** A plan year's figures a true-up needs (CGV 6.1). */
+const planYearFields = {
+  reference: z.string().min(1).describe("The plan's reference, printed on every instalment notice"),
+  start: isoDate.describe("First day of the plan year (the date of its first instalment)"),
+  estimatedTotalTtc: nonNegativeDecimal("TTC of the estimated year when the plan was made, €"),
+  amountsTtc: z
+    .array(nonNegativeDecimal("instalment, € TTC"))
+    .length(12)
+    .describe("The 12 instalments as scheduled now (readjustments change the ones not yet issued)"),
+  creditToDeductTtc: nonNegativeDecimal("credit carried from a true-up, still to deduct from the next documents, € TTC")
+    .optional()
+    .describe("R4: a credit under 25 € carried to the next instalment(s); absent = none"),
+};
+
+/**
+ * R1 · CGV 6.1 (ruleset `deferredTrueUp`, engine 0.3.5+): the previous plan year, whose true-up waits for the
+ * distributor's index on or after its anniversary (smoothed/smoothed-billing.ts).
+ */
+export const pendingTrueUpSchema = z
+  .object({
+    ...planYearFields,
+    creditToDeductTtc: nonNegativeDecimal("credit carried into that year's true-up, € TTC")
+      .optional()
+      .describe("R4: the credit of an earlier true-up not deducted by the anniversary, deducted on this true-up; absent = none"),
+    end: isoDate.describe("The anniversary that ends the year (the true-up's billing date)"),
+  })
+  .strict();
+
 /** Where a smoothed contract's current instalment plan stands (CGV 6.1): what the next documents need. */
 export const planStateSchema = z
   .object({
-    reference: z.string().min(1).describe("The plan's reference, printed on every instalment notice"),
-    start: isoDate.describe("First day of the plan year (the date of its first instalment)"),
-    estimatedTotalTtc: nonNegativeDecimal("TTC of the estimated year when the plan was made, €"),
-    amountsTtc: z
-      .array(nonNegativeDecimal("instalment, € TTC"))
-      .length(12)
-      .describe("The 12 instalments as scheduled now (readjustments change the ones not yet issued)"),
-    creditToDeductTtc: nonNegativeDecimal("credit carried from a true-up, still to deduct from the next documents, € TTC")
+    ...planYearFields,
+    pendingTrueUp: pendingTrueUpSchema
       .optional()
-      .describe("R4: a credit under 25 € carried to the next instalment(s); absent = none"),
+      .describe("The previous plan year when its true-up is still to issue (waiting for the distributor's index); absent = none"),
   })
   .strict();
 
@@ -634,6 +656,7 @@ export type PriceOption = (typeof PRICE_OPTIONS)[number];
 export type ReferenceGap = NonNullable<Case["reference"]["gaps"]>[number];
 export type BillingMode = (typeof BILLING_MODES)[number];
 export type PlanState = z.output<typeof planStateSchema>;
+export type PendingTrueUp = z.output<typeof pendingTrueUpSchema>;
 export type SmoothingConfig = z.output<typeof smoothingConfigSchema>;
 export type ContractEvent = Case["events"][number];
 export type PendingCharge = z.output<typeof pendingChargeSchema>;

@@ -14,19 +14,39 @@
  *   billed it up to that date); later dates are billed monthly (energy from the anniversary on).
  * All documents are issued on `asOf` (catch-up like the monthly run). All or nothing: a data gap on
  * any date fails the whole case with the date and reason.
+ *
+ * A true-up that waits (ruleset `deferredTrueUp`, engine 0.3.5+). The true-up measures its year on the
+ * distributor's indexes and needs one on or after the anniversary (true-up.ts). When none is known on the
+ * anniversary's night, the new year starts on time all the same: the next plan (estimated as every plan is,
+ * from what is known on its start) and its notices are issued on schedule, and the year's true-up waits in
+ * the plan state (`plan.pendingTrueUp`: the year's plan, its anniversary and the credit not deducted by
+ * then, which that true-up deducts — the new plan starts with none). Every night until the index is known
+ * the contract is due again (its next billing date the day after `asOf`) and waits: no document, not a
+ * failure (`waiting` says on what). The night the index is known, before the documents of its dates, the
+ * true-up is issued — billing date the anniversary, issued that night, the figures a catch-up of that night
+ * gives it — and a credit it carries forward is deducted from the next notices. Readings (docs/rules.md,
+ * "Smoothed billing"):
+ * - one true-up at a time: the next anniversary, while one still waits, waits for it (nothing issued that
+ *   night and after, as a final true-up's wait);
+ * - a switch to monthly billing at that anniversary waits for it too (the true-up closes the smoothed
+ *   billing and the first monthly invoice starts where it ends);
+ * - a contract that ends while a true-up waits: the pending true-up first, then the final one — the final
+ *   true-up waits for it (the two years are then settled the same night, in order);
+ * - a readjustment check of the new year is made as always, on the distributor's indexes after the plan start.
+ * Up to 0.3.4 the whole case failed NO_INDEX every night until the index came.
  */
-import type { BillingMode, Case, PlanState } from "../case/schema.ts";
+import type { BillingMode, Case, PendingTrueUp, PlanState } from "../case/schema.ts";
 import { BillingError, type BillingFailure } from "../errors.ts";
 import type { Invoice } from "../invoice/document.ts";
 import { monthlyInvoice } from "../invoice/monthly-invoice.ts";
 import { billingDatesBetween, nextBillingDate, previousBillingDate } from "../invoice/schedule.ts";
 import { dueDate } from "../payment/due-date.ts";
-import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, ZERO, dec, formatCents, min, sub } from "../primitives/money.ts";
+import { type LocalDate, addDays } from "../primitives/dates.ts";
+import { type Dec, ZERO, add, dec, formatCents, min, sub } from "../primitives/money.ts";
 import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./documents.ts";
 import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
 import { isReadjustmentDate, readjustment } from "./readjustment.ts";
-import { trueUpInvoice } from "./true-up.ts";
+import { distributorIndexKnownFrom, trueUpInvoice } from "./true-up.ts";
 import { estimatedDuringWait, finalIndexAwaited } from "../contract/final-index.ts";
 import { onOptionAt } from "../pricing/price-option.ts";
 import { type RulesOption, rulesOf } from "../ruleset.ts";
@@ -43,8 +63,15 @@ export type SmoothedOutcome =
       /** The contract's billing mode after the last document: "monthly" once a switch took effect. */
       readonly billingMode: BillingMode;
       readonly nextBillingDate: LocalDate | null;
+      /**
+       * Why documents due are not issued yet, the contract waiting rather than failing (a final true-up's
+       * index; a true-up waiting for the distributor's index, ruleset `deferredTrueUp`); absent: nothing waits.
+       */
+      readonly waiting?: string;
     }
   | { readonly ok: false; readonly billingDate: LocalDate; readonly failure: BillingFailure };
+
+const withoutPending = ({ pendingTrueUp: _pending, ...p }: PlanState): PlanState => p;
 
 const stateOf = (p: InstalmentPlan): PlanState => ({
   amountsTtc: [...p.amountsTtc],
@@ -73,9 +100,13 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
     };
   }
   const documents: SmoothedDocument[] = [];
-  let plan: PlanState | null = c.billing.plan ?? null;
+  // R1 · CGV 6.1 (ruleset deferredTrueUp): the previous year's true-up, waiting for the distributor's index.
+  let pending: PendingTrueUp | null = c.billing.plan?.pendingTrueUp ?? null;
+  let plan: PlanState | null = c.billing.plan ? withoutPending(c.billing.plan) : null;
   let credit: Dec = dec(plan?.creditToDeductTtc ?? "0");
   const issueDate = c.asOf;
+  const pendingWait = (p: PendingTrueUp): string =>
+    `the true-up of plan ${p.reference} (year ${p.start} to ${p.end}) waits for the distributor's index on or after ${p.end}`;
 
   const notice = (p: PlanState, no: number, billingDate: LocalDate): InstalmentNotice => {
     const amount = dec(p.amountsTtc[no - 1]!);
@@ -107,6 +138,22 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
   for (const e of c.events) if (e.type === "billingModeChange" && (switchFrom === null || e.date < switchFrom)) switchFrom = e.date;
   let mode: BillingMode = "smoothed";
   let waitingOn: LocalDate | null = null; // R8 · CGV 10.3: the end date, while its final true-up waits for an index
+  let waiting: string | undefined;
+  if (pending !== null && distributorIndexKnownFrom(c, pending.end)) {
+    // The night the distributor's index is known: the waiting true-up first, as a catch-up of this night
+    // would issue it (its year's credit carried in); a credit it carries forward goes to the next notices.
+    const year = pending;
+    try {
+      const inv = trueUpInvoice(c, year, year.end, issueDate, dec(year.creditToDeductTtc ?? "0"), false, rules);
+      documents.push(inv);
+      const s = inv.trueUp!.settlement;
+      if (s.kind === "carriedForward") credit = add(credit, dec(s.amountTtc));
+      pending = null;
+    } catch (e) {
+      if (e instanceof BillingError) return { ok: false, billingDate: year.end, failure: { code: e.code, message: e.message } };
+      throw e;
+    }
+  }
   for (const d of dates) {
     try {
       if (mode === "monthly") {
@@ -132,11 +179,33 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
       const pd = planDates(c.contract, current.start);
       if (d === pd.end) {
         const switching = switchFrom !== null && switchFrom <= d;
+        if (pending !== null) {
+          // One true-up at a time, in order: this year's (a final one, a switch's) waits for the previous one.
+          waitingOn = d;
+          waiting = pendingWait(pending);
+          break;
+        }
         // R8 · CGV 10.3 (ruleset finalTrueUp): the final true-up waits for an index of the end date, as a final invoice does.
         const finalTrueUp = rules.finalTrueUp && d === c.contract.end;
         if (finalTrueUp && finalIndexAwaited(c, d, rules.finalIndexByOption)) {
           waitingOn = d;
           break;
+        }
+        if (rules.deferredTrueUp && d !== c.contract.end && !distributorIndexKnownFrom(c, d)) {
+          // R1 · CGV 6.1 (ruleset deferredTrueUp): no distributor index of the anniversary yet. The new year
+          // starts on time; the true-up waits with the credit not deducted by now. A switch to monthly
+          // billing waits for it (the first monthly invoice starts where the true-up ends).
+          const { creditToDeductTtc: _planCredit, ...figures } = current;
+          const year: PendingTrueUp = { ...figures, end: d, ...(credit.isZero() ? {} : { creditToDeductTtc: formatCents(credit) }) };
+          if (switching) {
+            waitingOn = d;
+            waiting = pendingWait(year);
+            break;
+          }
+          pending = year;
+          credit = ZERO;
+          startPlan(d);
+          continue;
         }
         const inv = trueUpInvoice(c, current, d, issueDate, credit, switching, rules);
         if (finalTrueUp && rules.checkedFinalSelfRead && estimatedDuringWait(c, d, inv.consumption)) {
@@ -176,7 +245,16 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
       throw e;
     }
   }
-  const finalPlan: PlanState | null = plan === null ? null : { ...(plan as PlanState), creditToDeductTtc: formatCents(credit) };
-  // A final true-up waiting for its index is due again the next night.
-  return { ok: true, documents, plan: finalPlan, billingMode: mode, nextBillingDate: waitingOn ?? nextBillingDate(c.contract, c.asOf) };
+  const finalPlan: PlanState | null = plan === null
+    ? null
+    : { ...(plan as PlanState), creditToDeductTtc: formatCents(credit), ...(pending === null ? {} : { pendingTrueUp: pending }) };
+  // A final true-up waiting for its index is due again the next night; so is a contract whose true-up
+  // waits (the day after asOf: the billing dates up to asOf are done).
+  let next = waitingOn ?? nextBillingDate(c.contract, c.asOf);
+  if (waitingOn === null && pending !== null) {
+    const tomorrow = addDays(c.asOf, 1);
+    if (next === null || tomorrow < next) next = tomorrow;
+    waiting = pendingWait(pending);
+  }
+  return { ok: true, documents, plan: finalPlan, billingMode: mode, nextBillingDate: next, ...(waiting === undefined ? {} : { waiting }) };
 }

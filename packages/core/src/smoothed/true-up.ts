@@ -12,8 +12,10 @@
  * The year's consumption is measured on the distributor's indexes (CGV 6.2 « une facture établie en
  * fonction de ses consommations réelles au moins une fois par an, sur la base des index transmis par le
  * Distributeur »; ruleset `trueUpOnDistributorIndexes`, engine 0.3.4+): tele-reads and on-site reads at
- * both ends, interpolated pro rata temporis between them; the night retries (NO_INDEX) until the
- * distributor's index after the anniversary is known. Up to 0.3.3 a self-read or a connected-station read
+ * both ends, interpolated pro rata temporis between them. Until the distributor's index after the
+ * anniversary is known ({@link distributorIndexKnownFrom}) the true-up waits and the next plan year starts
+ * (engine 0.3.5+, ruleset `deferredTrueUp`, smoothed-billing.ts); up to 0.3.4 the night failed NO_INDEX
+ * until it came. Up to 0.3.3 a self-read or a connected-station read
  * of the anniversary was an index point too, used unchecked.
  *
  * A final true-up (R8 · CGV 10.3, ruleset `finalTrueUp`, engine 0.3.4+) ends on the final index, in
@@ -27,7 +29,9 @@
  * smoothed contract is billed over the plan year, not month by month in advance.
  */
 import type { Case, PlanState } from "../case/schema.ts";
-import type { LocalDate } from "../primitives/dates.ts";
+import { type LocalDate, addDays } from "../primitives/dates.ts";
+import { registersOf } from "../consumption/meter-index.ts";
+import { priceOptionAt } from "../pricing/price-option.ts";
 import { type Dec, add, dec, formatCents, sub, sum } from "../primitives/money.ts";
 import { dueDate } from "../payment/due-date.ts";
 import { vatGroups } from "../taxes/vat.ts";
@@ -46,6 +50,16 @@ import { settle } from "./refund-threshold.ts";
 
 /** The distributor's indexes: tele-reads and on-site reads (CGV 6.2 « sur la base des index transmis par le Distributeur »). */
 const isDistributorIndex = (r: Case["reads"][number]): boolean => r.source === "teleRead" || r.source === "distributorActual";
+
+/**
+ * R1 · CGV 6.1, 6.2: a distributor's index of every register on or after `end`, known on the case's
+ * `asOf` — what a true-up of a year ending on `end` needs for the index of its end (ruleset
+ * `deferredTrueUp`: until there is one, the true-up waits and the next plan year starts on time).
+ */
+export function distributorIndexKnownFrom(c: Case, end: LocalDate): boolean {
+  const registers = registersOf(priceOptionAt(c, addDays(end, -1)));
+  return c.reads.some((r) => isDistributorIndex(r) && r.date >= end && (r.receivedOn ?? r.date) <= c.asOf && registers.every((k) => r.registers[k] !== undefined));
+}
 
 /**
  * The case a true-up measures the plan year on (ruleset `trueUpOnDistributorIndexes`): the distributor's

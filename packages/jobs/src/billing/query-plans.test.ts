@@ -298,15 +298,22 @@ describe.skipIf(process.env["DATABASE_URL"] === undefined)("the night's hot quer
       expect(scans.filter((n) => !/= ANY/.test(n.Filter ?? "")).map((n) => n["Relation Name"])).toEqual([]);
     });
 
-    it("the smoothed plans in force: one lookup per contract, its readjustments and notices per plan", async () => {
+    it("the smoothed plans in force: one lookup per contract, the year before's whose true-up waits, its readjustments, late true-up and notices per plan", async () => {
       // The demo's plans fit in a page or two, which the planner may rightly scan; the shape must hold.
       const nodes = await planOf((db) => loadPlanStates(db, ids));
       expectPerContract(nodes, "instalment_plan");
       expect(nodes[0]!["Node Type"]).toBe("Nested Loop");
-      expect(nodes[0]!.Plans!.map((n) => n["Node Type"])).toEqual(["Function Scan", "Limit", "Limit", "Aggregate"]);
+      // The plan in force per contract (the ids, then one Limit per contract), then the year before's plan when
+      // its true-up waits (R1 · CGV 6.1, ruleset deferredTrueUp); per plan, its last applied readjustment, the
+      // true-up of its start issued after it (its carried credit) and its notices' deductions.
+      const [inForce, ...rest] = nodes[0]!.Plans!;
+      expect([inForce!["Node Type"], inForce!.Plans!.map((n) => n["Node Type"])]).toEqual(["Nested Loop", ["Function Scan", "Limit"]]);
+      expect(rest.slice(-6).map((n) => n["Node Type"])).toEqual(["Limit", "Index Scan", "Aggregate", "Limit", "Index Scan", "Aggregate"]);
+      // The true-ups are looked up on invoice's index by contract, kind and billing date, never a scan of invoice.
+      expectIndexLookups(nodes, "invoice", "invoice_contract_id_kind_billing_date_key");
       // With scans priced out, each is read through its index (as it is once the tables grow).
       const [indexed] = await plansOf((db) => loadPlanStates(db, ids), { seqscan: false });
-      for (const index of ["instalment_plan_contract", "plan_readjustment_pkey", "instalment_notice_pkey"]) expect(indexed!.some((n) => n["Index Name"] === index)).toBe(true);
+      for (const index of ["instalment_plan_contract", "plan_readjustment_pkey", "instalment_notice_pkey", "invoice_contract_id_kind_billing_date_key"]) expect(indexed!.some((n) => n["Index Name"] === index)).toBe(true);
     });
 
     it("the ended contracts with pending charges (charges step): the range's ended contracts on contract_schedule_due, their charges one at a time", async () => {

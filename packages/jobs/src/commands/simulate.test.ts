@@ -328,10 +328,11 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
   });
 
   describe("a data gap", () => {
-    // Catching up from 2026-07-01: the 12th notice (2026-08-01) could be issued, but the true-up of 2026-09-01
-    // has no read on or after its end: nothing is issued.
+    // Catching up from 2026-07-01: the 12th notice (2026-08-01) could be issued, but the next plan of 2026-09-01
+    // cannot be estimated (one read, no declared consumption, no peers), its true-up waiting for a read after
+    // the anniversary (engine 0.3.5; up to 0.3.4 that true-up failed NO_ESTIMATE first): nothing is issued.
     const gap = smoothedCase({
-      asOf: "2026-09-01", lastBillingDate: "2026-07-01", plan: plan2025(twelve("94.02", "93.97")), reads: YEAR_READS.filter((r) => r.date !== "2026-09-01"),
+      asOf: "2026-09-01", lastBillingDate: "2026-07-01", plan: plan2025(twelve("94.02", "93.97")), reads: YEAR_READS.filter((r) => r.date === "2026-02-01"),
     });
 
     it("R1 · CGV 6.1 exit 3: the failure names the billing date, the code and the reason, and no document is printed", () => {
@@ -340,7 +341,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(
         "Billing of contract K1 failed at billing date 2026-09-01\n" +
-          "  NO_INDEX: no index for register BASE on or after 2026-09-01: cannot bill consumption up to 2026-09-01\n" +
+          "  NO_ESTIMATE: cannot estimate the plan year from 2026-09-01: only 0 days of reads of register BASE before 2026-09-01 (fewer than 90); no peer average and no declared annual estimate\n" +
           "No document is issued for this case: the documents due are issued all together or not at all.\n",
       );
     });
@@ -350,7 +351,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
       expect(r.exitCode).toBe(3);
       expect(JSON.parse(r.stdout)).toEqual({
         billingDate: "2026-09-01",
-        failure: { code: "NO_INDEX", message: "no index for register BASE on or after 2026-09-01: cannot bill consumption up to 2026-09-01" },
+        failure: { code: "NO_ESTIMATE", message: "cannot estimate the plan year from 2026-09-01: only 0 days of reads of register BASE before 2026-09-01 (fewer than 90); no peer average and no declared annual estimate" },
       });
     });
   });
@@ -362,5 +363,18 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
     );
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe("No document due on 2025-10-15 (after the last billing date 2025-10-01). Plan in force: K1/2025-09-01. Next billing date: 2025-11-01.\n");
+  });
+
+  it("R1 · CGV 6.1 (engine 0.3.5) a true-up waiting for the distributor's index: nothing due, the wait said (text and --json), exit 0", () => {
+    // The anniversary 2026-09-01 passed with no distributor index after it: plan 2 issued, the year-1 true-up waits.
+    const pendingTrueUp = { ...plan2025(twelve("92.25", "92.26")), end: "2026-09-01" };
+    const plan = { reference: "K1/2026-09-01", start: "2026-09-01", estimatedTotalTtc: "1150.99", amountsTtc: twelve("95.92", "95.87"), pendingTrueUp };
+    const text = smoothedCase({ asOf: "2026-09-15", lastBillingDate: "2026-09-01", plan: plan as never, reads: HISTORY });
+    const wait = "the true-up of plan K1/2025-09-01 (year 2025-09-01 to 2026-09-01) waits for the distributor's index on or after 2026-09-01";
+    const r = simulateText(text, "waiting.json");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(`No document due on 2026-09-15 (after the last billing date 2026-09-01). Plan in force: K1/2026-09-01. Next billing date: 2026-09-16.\nWaiting: ${wait}.\n`);
+    const j = simulateText(text, "waiting.json", { json: true });
+    expect(JSON.parse(j.stdout)).toMatchObject({ documents: [], nextBillingDate: "2026-09-16", waiting: wait, plan: { pendingTrueUp: { reference: "K1/2025-09-01", end: "2026-09-01" } } });
   });
 });

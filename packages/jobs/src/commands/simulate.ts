@@ -63,7 +63,10 @@ function outcomeAsJson(outcome: BillingOutcome): string {
 /** R1 · CGV 6.1 the smoothed documents with the plan in force after them and the billing mode (a switch to monthly shows there). */
 function smoothedAsJson(outcome: SmoothedOutcome): string {
   return outcome.ok
-    ? asJson({ documents: outcome.documents, plan: outcome.plan, billingMode: outcome.billingMode, nextBillingDate: outcome.nextBillingDate })
+    ? asJson({
+      documents: outcome.documents, plan: outcome.plan, billingMode: outcome.billingMode, nextBillingDate: outcome.nextBillingDate,
+      ...(outcome.waiting === undefined ? {} : { waiting: outcome.waiting }),
+    })
     : failureAsJson(outcome);
 }
 
@@ -117,11 +120,13 @@ function smoothedAsText(outcome: Extract<SmoothedOutcome, { ok: true }>, asOf: s
   const since = describeSince(lastBillingDate);
   const plan = describePlan(outcome.plan, outcome.billingMode);
   const next = describeNext(outcome.nextBillingDate);
+  // R1 · CGV 6.1: documents due but waiting (a true-up for the distributor's index): not a failure.
+  const waiting = outcome.waiting === undefined ? "" : `Waiting: ${outcome.waiting}.\n`;
   parts.push(
-    count === 0
+    (count === 0
       ? `No document due on ${asOf} (${since}). Plan in force: ${plan}. Next billing date: ${next}.\n`
       : `${plural(count, "document")} due on ${asOf} (${since}), not stored: ${countByKind(outcome.documents)}. ` +
-          `Plan in force after: ${plan}. Next billing date: ${next}.\n`,
+          `Plan in force after: ${plan}. Next billing date: ${next}.\n`) + waiting,
   );
   return parts.join("\n");
 }

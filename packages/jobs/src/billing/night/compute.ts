@@ -175,8 +175,9 @@ function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): C
     contract,
     invoices,
     next: out.nextBillingDate,
+    // A contract that waits (a true-up for the distributor's index, R1 · CGV 6.1) is no failure: unchanged, saying on what.
     outcome: count === 0
-      ? { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }
+      ? { contractId: contract.id, outcome: "unchanged", reason: out.waiting === undefined ? "nothing due" : `waiting: ${out.waiting}` }
       : { contractId: contract.id, outcome: "billed", invoices: count },
     lines: docs.reduce((n, i) => n + i.lines.length, 0),
     smoothed: { plans, notices, readjustments },

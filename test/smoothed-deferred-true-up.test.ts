@@ -1,0 +1,138 @@
+/**
+ * R1 · CGV 6.1 (ruleset `deferredTrueUp`, engine 0.3.5) on a real store, the night run as the `billing run`
+ * command runs it (runCommand): a non-communicating smoothed meter whose distributor read comes nearly 3
+ * months after the anniversary. The new plan year starts on time; the contract waits (unchanged, not failed)
+ * every night; the year-1 true-up is issued the night the read is received, as 0.3.4 computes it that
+ * night; its credit carried forward is deducted from the next notice (loadPlanStates).
+ *
+ * Contract KW1, 6 kVA BASE, billing day 1, smoothed since 2024-09-01, supply 8.00 €/month and 0.1370 €/kWh
+ * HT, the shipped reference data. Plan 1 [2025-09-01, 2026-09-01): 12 × 100.00 = 1,200.00, its 12 notices
+ * issued. The distributor's reads: 2024-09-01 1,000; 2025-09-01 4,610; 2026-03-02 6,584; 2026-11-27 8,924
+ * received 2026-11-28.
+ * The true-up: the index of 2026-09-01 is 6,584 + 2,340 × 183/270 = 8,170 (interpolated), the year
+ * 8,170 − 4,610 = 3,560 kWh: 1,974 to 03-02 (182 days), 1,586 after (183 days), split at the excise changes
+ * of 02-01 and 08-01: 1,974 × 153/182 = 1,659.46…; 1,974 × 29/182 + 1,586 × 152/183 = 1,631.87…;
+ * 1,586 × 31/183 = 268.67…;
+ *   subscription 12 × (8.00 + TURPE 8.768333…) = 12 × 16.77 = 201.24; CTA 5 × 1.92 + 7 × 1.32 = 18.84;
+ *   energy at 0.1854 (0.1370 + network 0.0484): 307.66 + 302.55 + 49.81 = 660.02;
+ *   excise at 29.98, 30.85, 30.62 €/MWh: 49.75 + 50.34 + 8.23 = 108.32;
+ *   HT 988.42; VAT 20 % 197.684 → 197.68; TTC 1,186.10; balance 1,186.10 − 1,200.00 = −13.90: a credit
+ *   under 25.00 €, carried forward (R4) and deducted from the next notice, 2026-12-01's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type InstalmentNotice, type InstalmentPlan, type Invoice, type PlanState, dueSmoothedDocuments } from "@billing/core";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, issueSmoothedDocuments, planHistory } from "@billing/db";
+import { exportCase, replayInvoice, runCommand } from "@billing/jobs";
+import { openTestStore } from "./helpers/store.ts";
+import type { TestStore } from "./helpers/store.ts";
+
+let t: TestStore;
+const db = () => t.store.db;
+
+const PLAN_1: PlanState = { reference: "KW1/2025-09-01", start: "2025-09-01", estimatedTotalTtc: "1200.00", amountsTtc: Array(12).fill("100.00") };
+const WAITING = "waiting: the true-up of plan KW1/2025-09-01 (year 2025-09-01 to 2026-09-01) waits for the distributor's index on or after 2026-09-01";
+
+const nightOf = (date: string) => runCommand(t.store, { date, allowDate: true, progress: false });
+const outcomeOf = async (runId: number) =>
+  db().selectFrom("billing_run_outcome").select(["outcome", "reason", "invoices"]).where("run_id", "=", runId).where("contract_id", "=", "KW1").executeTakeFirst();
+const nextOf = async () => (await db().selectFrom("contract_schedule").select("next_billing_date").where("contract_id", "=", "KW1").executeTakeFirstOrThrow()).next_billing_date;
+const trueUpsOf = () => db().selectFrom("invoice").select(["number", "billing_date", "issue_date", "total_ttc"]).where("contract_id", "=", "KW1").where("kind", "=", "trueUpInvoice").execute();
+
+beforeAll(async () => {
+  t = await openTestStore();
+  await insertCustomers(db(), [{ id: "CW1", kind: "residential", name: "Wanda Attente", department: "35" }]);
+  await insertOffer(db(), { id: "WAIT-2025", name: "Smoothed test offer", capacity: "included" }, [
+    { offer_id: "WAIT-2025", component: "subscription", price_option: "BASE", kva: 6, register: null, valid_from: "2020-01-01", valid_to: null, amount: "8.00" },
+    { offer_id: "WAIT-2025", component: "energy", price_option: "BASE", kva: null, register: "BASE", valid_from: "2020-01-01", valid_to: null, amount: "0.1370" },
+  ]);
+  await insertContracts(db(), [{
+    id: "KW1", customer_id: "CW1", delivery_point: "96000000000001", offer_id: "WAIT-2025", subscribed_kva: 6, price_option: "BASE",
+    tariff_formula: "BTINFCUST", billing_day: 1, communicating_meter: false, start_date: "2024-09-01", next_billing_date: "2026-09-01", billing_mode: "smoothed",
+  }]);
+  const read = (read_date: string, index_value: string, received_on?: string) =>
+    ({ contract_id: "KW1", read_date, source: "distributorActual" as const, register: "BASE", index_value, ...(received_on ? { received_on } : {}) });
+  await insertMeterReads(db(), [read("2024-09-01", "1000"), read("2025-09-01", "4610"), read("2026-03-02", "6584"), read("2026-11-27", "8924", "2026-11-28")]);
+  // Year 1 as the nights of 2025-09-01 … 2026-08-01 left it: plan 1 and its 12 notices.
+  const notices: InstalmentNotice[] = PLAN_1.amountsTtc.map((a, i) => {
+    const billingDate = `${i < 4 ? 2025 : 2026}-${String(((8 + i) % 12) + 1).padStart(2, "0")}-01`;
+    return { kind: "instalmentNotice", contractId: "KW1", planReference: PLAN_1.reference, instalmentNo: i + 1, billingDate, issueDate: billingDate, dueDate: billingDate, amountTtc: a, creditDeductedTtc: "0.00", amountDueTtc: a };
+  });
+  const plan: InstalmentPlan = {
+    kind: "instalmentPlan", contractId: "KW1", reference: PLAN_1.reference, start: "2025-09-01", end: "2026-09-01", issueDate: "2025-09-01", basis: "history",
+    basisDetail: "test fixture", estimatedKwh: { BASE: "3610" }, estimatedTotalHt: "1000.00", estimatedTotalTtc: "1200.00", amountsTtc: PLAN_1.amountsTtc, creditToDeductTtc: "0.00", rule: "test fixture",
+  };
+  await db().transaction().execute((trx) => issueSmoothedDocuments(trx, { plans: [plan], notices, readjustments: [] }, null));
+}, 120_000);
+
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up waits (store, engine 0.3.5)", () => {
+  it("2026-09-01: plan 2 and its first notice, no true-up; the contract due again the next night", async () => {
+    const s = await nightOf("2026-09-01");
+    expect(s.failures).toEqual([]);
+    expect(await outcomeOf(s.runId)).toMatchObject({ outcome: "billed", invoices: 2 });
+    const h = await planHistory(db(), "KW1");
+    expect(h.plans.map((p) => [p.reference, p.issue_date, p.credit_to_deduct_ttc])).toEqual([["KW1/2025-09-01", "2025-09-01", "0.00"], ["KW1/2026-09-01", "2026-09-01", "0.00"]]);
+    expect(h.notices.slice(12).map((n) => [n.plan_reference, n.instalment_no, n.billing_date, n.issue_date])).toEqual([["KW1/2026-09-01", 1, "2026-09-01", "2026-09-01"]]);
+    expect(await trueUpsOf()).toEqual([]);
+    expect(await nextOf()).toBe("2026-09-02");
+  }, 60_000);
+
+  it("every night until the read is received the contract waits — unchanged with the reason, never failed — and its notices come on schedule", async () => {
+    for (const d of ["2026-09-02", "2026-10-01", "2026-10-15", "2026-11-01", "2026-11-27"]) {
+      const s = await nightOf(d);
+      expect(s.failures).toEqual([]);
+      const o = await outcomeOf(s.runId);
+      if (d.endsWith("-01")) expect(o).toMatchObject({ outcome: "billed", invoices: 1 });
+      else expect(o).toMatchObject({ outcome: "unchanged", reason: WAITING });
+      expect(await nextOf()).toBe(`${d.slice(0, 8)}${String(Number(d.slice(8)) + 1).padStart(2, "0")}`);
+    }
+    const h = await planHistory(db(), "KW1");
+    expect(h.notices.slice(12).map((n) => [n.instalment_no, n.billing_date, n.issue_date, n.credit_deducted_ttc])).toEqual([
+      [1, "2026-09-01", "2026-09-01", "0.00"], [2, "2026-10-01", "2026-10-01", "0.00"], [3, "2026-11-01", "2026-11-01", "0.00"],
+    ]);
+    expect(await trueUpsOf()).toEqual([]);
+  }, 120_000);
+
+  it("2026-11-28, the read received: the year-1 true-up (3,560 kWh), the invoice 0.3.4 issues that night; it replays; a rerun issues nothing", async () => {
+    const s = await nightOf("2026-11-28");
+    expect(s.failures).toEqual([]);
+    expect(await outcomeOf(s.runId)).toMatchObject({ outcome: "billed", invoices: 1 });
+    const [row] = await trueUpsOf();
+    expect([row!.billing_date, row!.issue_date]).toEqual(["2026-09-01", "2026-11-28"]);
+    const inv = (await findInvoiceByNumber(db(), row!.number))!.document;
+    expect(inv.indexes.map((i) => [i.date, i.index, i.basis])).toEqual([["2025-09-01", "4610", "read"], ["2026-09-01", "8170", "interpolated"]]);
+    expect(inv.lines.filter((l) => l.kind === "energy" || l.kind === "excise").map((l) => [l.kind, l.amount])).toEqual([
+      ["energy", "307.66"], ["excise", "49.75"], ["energy", "302.55"], ["excise", "50.34"], ["energy", "49.81"], ["excise", "8.23"],
+    ]);
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["988.42", "197.68", "1186.10"]);
+    expect([inv.trueUp!.instalmentsTotalTtc, inv.trueUp!.balanceTtc, inv.trueUp!.creditCarriedInTtc, inv.trueUp!.settlement.kind, inv.trueUp!.settlement.amountTtc])
+      .toEqual(["1200.00", "-13.90", "0.00", "carriedForward", "13.90"]);
+    // 0.3.4 that night, on the case the night built: the catch-up from 2026-08-01 starts with this very true-up.
+    const c = await exportCase(t.store, "KW1", "2026-11-28");
+    const old = dueSmoothedDocuments({ ...c, billing: { ...c.billing, lastBillingDate: "2026-08-01", plan: PLAN_1 } }, {}, { engineVersion: "0.3.4" });
+    if (!old.ok) throw new Error(old.failure.message);
+    const oldTrueUp = old.documents[0] as Invoice;
+    expect([oldTrueUp.kind, oldTrueUp.issueDate]).toEqual(["trueUpInvoice", "2026-11-28"]);
+    expect({ lines: inv.lines, totals: [inv.totalHt, inv.totalVat, inv.totalTtc], vat: inv.vat, trueUp: inv.trueUp, indexes: inv.indexes })
+      .toEqual({ lines: oldTrueUp.lines, totals: [oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc], vat: oldTrueUp.vat, trueUp: oldTrueUp.trueUp, indexes: oldTrueUp.indexes });
+    expect((await replayInvoice(db(), row!.number)).status).toBe("match");
+    expect(await nextOf()).toBe("2026-12-01");
+    const again = await nightOf("2026-11-28");
+    expect([again.billed, again.invoices, again.failures]).toEqual([0, 0, []]);
+    expect((await trueUpsOf()).length).toBe(1);
+  }, 120_000);
+
+  it("2026-12-01: the 4th notice deducts the credit the true-up carried forward (R4), read back from the store", async () => {
+    const s = await nightOf("2026-12-01");
+    expect(s.failures).toEqual([]);
+    const h = await planHistory(db(), "KW1");
+    const n4 = h.notices.at(-1)!;
+    expect([n4.plan_reference, n4.instalment_no, n4.billing_date, n4.credit_deducted_ttc]).toEqual(["KW1/2026-09-01", 4, "2026-12-01", "13.90"]);
+    expect(Math.round(Number(n4.amount_ttc) * 100) - Math.round(Number(n4.amount_due_ttc) * 100)).toBe(1390);
+    const again = await nightOf("2026-12-01");
+    expect([again.billed, again.invoices, again.failures]).toEqual([0, 0, []]);
+  }, 60_000);
+});

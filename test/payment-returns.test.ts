@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
-import { insertContracts, insertCustomers, insertOffer, issueInvoices, loadOverdueItems, loadRefundsDue, recordRefundPayment } from "@billing/db";
-import { accountStatement, importPaymentReturns, importPayments, runDunning, runPaymentsNightly } from "@billing/jobs";
+import { insertContracts, insertCustomers, insertMeterReads, insertOffer, issueInvoices, loadOverdueItems, loadRefundsDue, recordRefundPayment } from "@billing/db";
+import { accountStatement, importPaymentReturns, importPayments, replayInvoice, runBilling, runDunning, runPaymentsNightly } from "@billing/jobs";
+import { lineLabel } from "../packages/documents/src/format-fr.ts";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -40,7 +41,7 @@ const nightly = async (date: string, engineVersion?: string) => {
   return s;
 };
 
-const IDS = ["L", "L4", "LP", "LT", "R", "RB", "RF", "RH", "RP", "CLI"];
+const IDS = ["L", "L4", "LP", "LT", "LB", "R", "RB", "RF", "RH", "RP", "CLI"];
 
 beforeAll(async () => {
   t = await openTestStore();
@@ -51,8 +52,11 @@ beforeAll(async () => {
   await insertCustomers(db(), IDS.map((id) => ({ id: `A${id}`, kind: id.endsWith("P") ? "professional" as const : "residential" as const, name: `Returns ${id}`, department: "75" })));
   await insertContracts(db(), IDS.map((id, i) => ({
     id: `K${id}`, customer_id: `A${id}`, delivery_point: `96000000000${String(i).padStart(3, "0")}`, offer_id: "RET", subscribed_kva: 6, price_option: "BASE" as const,
-    tariff_formula: "BTINFCUST", billing_day: 1, communicating_meter: true, start_date: "2025-01-01", next_billing_date: null,
+    tariff_formula: "BTINFCUST", billing_day: 1, communicating_meter: true,
+    // KLB is billed by the night from 2025-10-01 (reads of 09-01 and 10-01): its charges go on that invoice.
+    ...(id === "LB" ? { start_date: "2025-09-01", next_billing_date: "2025-10-01" } : { start_date: "2025-01-01", next_billing_date: null }),
   })));
+  await insertMeterReads(db(), ["2025-09-01", "2025-10-01"].map((d, i) => ({ contract_id: "KLB", read_date: d, source: "teleRead" as const, register: "BASE", index_value: String(1000 + 300 * i) })));
 }, 120_000);
 
 afterAll(async () => {
@@ -113,6 +117,25 @@ describe("R3 a payment imported after the penalty was computed (engine 0.3.5, ru
     expect(c.map((x) => [x.kind, x.amount])).toEqual([["latePaymentPenalty", "7.50"], ["latePaymentPenalty", "-7.50"]]);
     // Paid on time: the correction's period is the day after the due date.
     expect([c[1]!.inputs["settledOn"], c[1]!.inputs["due"], c[1]!.period_start, c[1]!.period_end]).toEqual(["2025-06-10", "0.00", "2025-06-17", "2025-06-18"]);
+  });
+});
+
+describe("R3 the correction billed on the next invoice", () => {
+  it("R3 the invoice of 10-01 carries the 16.30 penalty and its −7.53 correction, each its own line outside VAT, labelled; it replays as issued", async () => {
+    await issue(invoice("KLB", "ALB", "2025-06-01", "2025-06-16", "1500.00", "300.00", "1800.00"));
+    await importPayments(t.store, csv(["LB-2,ALB,2025-08-30,1800.00,transfer"]));
+    await nightly("2025-08-30");
+    await importPayments(t.store, csv(["LB-1,ALB,2025-06-26,1000.00,cheque"]));
+    await nightly("2025-09-05");
+    expect((await runBilling(t.store, { date: "2025-10-01" })).failures).toEqual([]);
+    const inv = await db().selectFrom("invoice").selectAll().where("contract_id", "=", "KLB").where("billing_date", "=", "2025-10-01").executeTakeFirstOrThrow();
+    const lines = await db().selectFrom("invoice_line").selectAll().where("invoice_id", "=", inv.id).where("quantity_unit", "=", "charge").orderBy("line_no").execute();
+    expect(lines.map((l) => [l.kind, l.amount, l.vat_rate])).toEqual([["latePaymentPenalty", "16.30", "0"], ["latePaymentPenalty", "-7.53", "0"]]);
+    expect(lines.map((l) => lineLabel({ kind: l.kind, amount: l.amount, inputs: l.inputs } as never, 6, "BASE"))).toEqual([
+      "Pénalités de retard de paiement",
+      "Pénalités de retard de paiement : régularisation (paiements à leur date de réception) (en votre faveur)",
+    ]);
+    expect((await replayInvoice(db(), inv.number)).status).toBe("match");
   });
 });
 

@@ -91,6 +91,10 @@ describe("R3 a payment imported after the penalty was computed (engine 0.3.5, ru
       .toEqual(["16.30", "8.77", "8.77", "75", "2025-06-17", "2025-08-31"]);
     // Idempotent: the next nights add nothing (no payment recorded since).
     expect([(await nightly("2025-09-05")).penaltyCorrections, (await nightly("2025-09-06")).penaltyCorrections]).toEqual([0, 0]);
+    // A later payment recorded makes the night compute the item again: the same 8.77, nothing charged.
+    await importPayments(t.store, csv(["L-3,AL,2025-09-20,10.00,transfer"]));
+    expect((await nightly("2025-09-20")).penaltyCorrections).toBe(0);
+    expect((await chargesOf("AL")).length).toBe(2);
   });
 
   it("R3 engine 0.3.4 (penaltyFollowsPayments false) computed the penalty once: 16.30 stays, nothing corrected", async () => {

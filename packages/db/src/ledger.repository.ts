@@ -145,6 +145,11 @@ export async function loadCustomerContractRates(db: Db, customerIds: readonly st
     .execute();
 }
 
+/** The store's clock to the microsecond, as text (a timestamptz literal), to stamp what is read next. */
+export async function storeClockText(db: Db): Promise<string> {
+  return (await sql<{ at: string }>`select clock_timestamp()::text as at`.execute(db)).rows[0]!.at;
+}
+
 /** The id of the latest charge recorded (0: none yet): charges recorded after it are newer. */
 export async function lastChargeId(db: Db): Promise<number> {
   const before = await sql<{ id: number | null }>`select max(id) as id from ledger_charge`.execute(db);
@@ -341,6 +346,11 @@ export interface NewCharge {
   readonly inputs: Readonly<Record<string, string>>;
   readonly explanation: string;
   readonly computation: unknown;
+  /**
+   * When the entries it was computed from were read (default: the insert's transaction start): a payment or a
+   * return recorded after it was not seen, so the penalty is computed again (ruleset penaltyFollowsPayments).
+   */
+  readonly createdAt?: string | undefined;
 }
 
 /** Inserts charges; one already recorded for the same item and kind is kept as is. Returns how many were new. */
@@ -352,6 +362,7 @@ export async function insertCharges(db: Db, charges: readonly NewCharge[]): Prom
       customer_id: c.customerId, contract_id: c.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, computed_on: c.computedOn,
       period_start: c.periodStart, period_end: c.periodEnd,
       rule: c.rule, inputs: JSON.stringify(c.inputs), explanation: c.explanation, computation: JSON.stringify(c.computation),
+      ...(c.createdAt ? { created_at: c.createdAt } : {}),
     })))
     .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
     .returning("id")
@@ -373,22 +384,23 @@ export async function chargedItems(db: Db, itemRefs: readonly string[], kind: Ch
  * recorded (a charge recorded after it already counted every payment known). One lookup per customer.
  */
 export async function chargesByItem(db: Db, customerIds: readonly string[]): Promise<{
-  items: Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: Date }[]>;
-  moneyRecordedAt: Map<string, Date>;
+  /** `lastAt`, `moneyRecordedAt`: microseconds since the epoch (the store's precision). */
+  items: Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: bigint }[]>;
+  moneyRecordedAt: Map<string, bigint>;
 }> {
-  const items = new Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: Date }[]>();
-  const moneyRecordedAt = new Map<string, Date>();
+  const items = new Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: bigint }[]>();
+  const moneyRecordedAt = new Map<string, bigint>();
   if (customerIds.length === 0) return { items, moneyRecordedAt };
   const ids = [...new Set(customerIds)];
   const [charges, money] = await Promise.all([
-    sql<{ item: string; kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; last_at: Date }>`
+    sql<{ item: string; kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; last_at: string }>`
       select split_part(c.item_ref, '/correction:', 1) as item, c.kind, sum(c.amount)::text as amount,
-        (count(*) - 1)::int as corrections, max(c.created_at) as last_at
+        (count(*) - 1)::int as corrections, (extract(epoch from max(c.created_at)) * 1000000)::int8::text as last_at
       from ledger_charge c
       where c.customer_id = any(${ids}::text[]) and c.kind in ('latePaymentPenalty', 'recoveryIndemnity')
       group by 1, 2`.execute(db),
-    sql<{ customer_id: string; at: Date }>`
-      select customer_id, max(at) as at from (
+    sql<{ customer_id: string; at: string }>`
+      select customer_id, (extract(epoch from max(at)) * 1000000)::int8::text as at from (
         select customer_id, imported_at as at from payment where customer_id = any(${ids}::text[])
         union all
         select customer_id, recorded_at from payment_return where customer_id = any(${ids}::text[])) m
@@ -397,9 +409,9 @@ export async function chargesByItem(db: Db, customerIds: readonly string[]): Pro
   for (const r of charges.rows) {
     let list = items.get(r.item);
     if (!list) items.set(r.item, (list = []));
-    list.push({ kind: r.kind, amount: r.amount, corrections: Number(r.corrections), lastAt: new Date(r.last_at) });
+    list.push({ kind: r.kind, amount: r.amount, corrections: Number(r.corrections), lastAt: BigInt(r.last_at) });
   }
-  for (const r of money.rows) moneyRecordedAt.set(r.customer_id, new Date(r.at));
+  for (const r of money.rows) moneyRecordedAt.set(r.customer_id, BigInt(r.at));
   return { items, moneyRecordedAt };
 }
 

@@ -61,6 +61,7 @@ import {
   loadLedgerEntries,
   loadReference,
   refundsOf,
+  storeClockText,
   analyzeTables,
 } from "@billing/db";
 
@@ -280,6 +281,8 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
   const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0, penaltyCorrections: 0, refundsCancelled: 0 };
   const failures: { customerId: string; reason: string }[] = [];
   for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
+    // Charges are stamped with the time the entries were read: a payment recorded after it was not seen.
+    const readAt = await storeClockText(store.db);
     const [entries, facts, refunds, reviews, ended] = await Promise.all([
       loadLedgerEntries(store.db, ids, date, { servicesOwedWithInvoice: rules.servicesOwedWithInvoice }),
       customerFacts(store, ids),
@@ -355,6 +358,9 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             // An item a return made owed again waits until it is settled (penalty-correction.ts).
             const money = charged.moneyRecordedAt.get(customerId);
             if (money === undefined || it.settledOn === null || done.every((d) => d.lastAt >= money)) continue;
+            // An item a credit note cancelled in part keeps its penalty as charged (reading in docs/payments.md:
+            // customer service cancels it with a correction if it wishes).
+            if (isPositiveAmount(it.cancelled)) continue;
             const late = it.settledOn > it.dueDate && isPositiveAmount(owed.amount);
             const due = late
               ? latePaymentCharges({
@@ -367,7 +373,7 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             const sums = Object.fromEntries(kinds.map((k) => [k, done.find((d) => d.kind === k)?.amount ?? "0.00"]));
             for (const c of penaltyCorrections({ itemRef: it.entry.ref, itemLabel: it.entry.label, dueDate: it.dueDate, settledOn: it.settledOn, due, charged: sums })) {
               const n = (done.find((d) => d.kind === c.kind)?.corrections ?? -1) + 1;
-              charges.push(toNewCharge(customerId, contractId, `${it.entry.ref}/correction:${n}`, date, c));
+              charges.push({ ...toNewCharge(customerId, contractId, `${it.entry.ref}/correction:${n}`, date, c), createdAt: readAt });
             }
             continue;
           }
@@ -379,7 +385,7 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             receipts: owed.receipts, customerKind: f.kind,
             offerRatePct: f.offerRate.get(contractId) ?? undefined, rates: legal.rates, gaps: legal.gaps,
           });
-          for (const c of computed) charges.push(toNewCharge(customerId, contractId, it.entry.ref, date, c));
+          for (const c of computed) charges.push({ ...toNewCharge(customerId, contractId, it.entry.ref, date, c), createdAt: readAt });
         }
         // (3) R4 refunds paid late.
         for (const r of mine) {

@@ -3,7 +3,10 @@
  * (penalty-correction.ts), pure. Rates of RULES.md examples B/B2: "other cases" 3.71 % to 2025-06-30, 2.76 % from
  * 2025-07-01 (1.5 × = 5.565 and 4.14).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { addDays } from "../primitives/dates.ts";
+import { ZERO, dec, div, formatCents, mul, sub, sum } from "../primitives/money.ts";
 import { type LedgerEntry, allocate, balanceAt, owedPart, overdueItems } from "./ledger.ts";
 import { latePaymentCharges } from "./late-payment-penalty.ts";
 import { paymentReturnRefusal, refundAfterReturn } from "./returned-payment.ts";
@@ -88,5 +91,33 @@ describe("R3 the penalty follows the payments known (penaltyCorrections)", () =>
 
   it("R3 the ruleset: penaltyFollowsPayments true from 0.3.5 (default), false for 0.3.4", () => {
     expect([rulesetFor().penaltyFollowsPayments, rulesetFor("0.3.5").penaltyFollowsPayments, rulesetFor("0.3.4").penaltyFollowsPayments]).toEqual([true, true, false]);
+  });
+});
+
+describe("R3 returns keep the account whole (property)", () => {
+  const cents = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => formatCents(div(dec(n), dec(100))));
+  const day = fc.integer({ min: 0, max: 200 }).map((d) => addDays("2025-01-01", d));
+  it("R3 Σ open − unallocated = balance, and a returned payment settles no more than it kept, whatever returns (≤ the payment, on or after it)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ date: day, amount: cents(1, 100_000) }), { maxLength: 8 }),
+        fc.array(fc.record({ date: day, amount: cents(1, 100_000), back: fc.option(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 100 })), { nil: undefined }) }), { maxLength: 8 }),
+        day,
+        (invoices, payments, asOf) => {
+          const entries: LedgerEntry[] = invoices.map((x, i) => ({ kind: "invoice", ref: `invoice:${i}`, date: x.date, dueDate: addDays(x.date, 15), amount: x.amount, label: "" }));
+          payments.forEach((p, i) => {
+            entries.push(pay(`P${i}`, p.date, p.amount));
+            if (p.back) entries.push(ret(`R${i}`, `P${i}`, addDays(p.date, p.back[0]), formatCents(div(mul(dec(p.amount), dec(p.back[1])), dec(100)))));
+          });
+          const a = allocate(entries, asOf);
+          expect(formatCents(sub(sum(a.items.map((i) => dec(i.open))), dec(a.unallocated)))).toBe(a.balance);
+          for (const [i, p] of payments.entries()) {
+            const given = sum(a.items.flatMap((it) => it.allocations.filter((x) => x.sourceRef === `payment:P${i}`).map((x) => dec(x.amount))));
+            const returnedBy = p.back && addDays(p.date, p.back[0]) <= asOf ? div(mul(dec(p.amount), dec(p.back[1])), dec(100)) : ZERO;
+            expect(given.lessThanOrEqualTo(sub(dec(p.amount), dec(formatCents(returnedBy))))).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });

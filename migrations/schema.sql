@@ -60,6 +60,30 @@ $$;
 
 
 --
+-- Name: check_payment_return(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.check_payment_return() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare p payment%rowtype;
+begin
+  select * into p from payment where reference = new.payment_reference;
+  if new.customer_id <> p.customer_id then
+    raise exception 'payment % is customer %''s, not %', p.reference, p.customer_id, new.customer_id using errcode = 'check_violation';
+  end if;
+  if new.amount > p.amount then
+    raise exception 'return of % exceeds payment % of %', new.amount, p.reference, p.amount using errcode = 'check_violation';
+  end if;
+  if new.returned_on < p.received_on then
+    raise exception 'return dated % before payment % was received (%)', new.returned_on, p.reference, p.received_on using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+
+--
 -- Name: contract_event_append_only(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1192,6 +1216,7 @@ CREATE TABLE public.ledger_charge (
 CASE
     WHEN (kind = ANY (ARRAY['lateRefundPenalty'::text, 'longOutageCredit'::text, 'missedAppointmentCredit'::text])) THEN (amount < (0)::numeric)
     WHEN ((kind = 'distributorService'::text) AND (item_ref ~~ '%/forceMajeure'::text)) THEN (amount < (0)::numeric)
+    WHEN ((kind = ANY (ARRAY['latePaymentPenalty'::text, 'recoveryIndemnity'::text])) AND (item_ref ~~ '%/correction:%'::text)) THEN (amount <> (0)::numeric)
     ELSE (amount >= (0)::numeric)
 END),
     CONSTRAINT ledger_charge_vat_check CHECK (((vat_rate = (0)::numeric) OR (kind = 'distributorService'::text))),
@@ -1344,6 +1369,23 @@ CREATE TABLE public.payment (
     source_file text,
     imported_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT payment_amount_check CHECK ((amount > (0)::numeric))
+);
+
+
+--
+-- Name: payment_return; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payment_return (
+    reference text NOT NULL,
+    payment_reference text NOT NULL,
+    customer_id text NOT NULL,
+    returned_on date NOT NULL,
+    amount numeric NOT NULL,
+    reason text,
+    source_file text,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_return_amount_check CHECK ((amount > (0)::numeric))
 );
 
 
@@ -1564,6 +1606,19 @@ CREATE TABLE public.refund (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT refund_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT refund_reason_check CHECK ((reason = ANY (ARRAY['threshold'::text, 'termination'::text, 'request'::text])))
+);
+
+
+--
+-- Name: refund_cancellation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_cancellation (
+    refund_id bigint NOT NULL,
+    cancelled_on date NOT NULL,
+    return_reference text NOT NULL,
+    explanation text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 
@@ -2224,6 +2279,22 @@ ALTER TABLE ONLY public.payment
 
 
 --
+-- Name: payment_return payment_return_payment_reference_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_return
+    ADD CONSTRAINT payment_return_payment_reference_key UNIQUE (payment_reference);
+
+
+--
+-- Name: payment_return payment_return_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_return
+    ADD CONSTRAINT payment_return_pkey PRIMARY KEY (reference);
+
+
+--
 -- Name: peer_average peer_average_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2309,6 +2380,14 @@ ALTER TABLE ONLY public.reference_value
 
 ALTER TABLE ONLY public.reference_value
     ADD CONSTRAINT reference_value_series_key_valid_from_key UNIQUE (series, key, valid_from);
+
+
+--
+-- Name: refund_cancellation refund_cancellation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_cancellation
+    ADD CONSTRAINT refund_cancellation_pkey PRIMARY KEY (refund_id);
 
 
 --
@@ -2609,6 +2688,13 @@ CREATE UNIQUE INDEX offer_price_key ON public.offer_price USING btree (offer_id,
 --
 
 CREATE INDEX payment_customer ON public.payment USING btree (customer_id, received_on);
+
+
+--
+-- Name: payment_return_customer; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_return_customer ON public.payment_return USING btree (customer_id, returned_on);
 
 
 --
@@ -3060,6 +3146,27 @@ CREATE TRIGGER payment_no_truncate BEFORE TRUNCATE ON public.payment FOR EACH ST
 
 
 --
+-- Name: payment_return payment_return_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_return_checked BEFORE INSERT ON public.payment_return FOR EACH ROW EXECUTE FUNCTION public.check_payment_return();
+
+
+--
+-- Name: payment_return payment_return_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_return_immutable BEFORE DELETE OR UPDATE ON public.payment_return FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: payment_return payment_return_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payment_return_no_truncate BEFORE TRUNCATE ON public.payment_return FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
 -- Name: peer_average peer_average_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3085,6 +3192,20 @@ CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.pla
 --
 
 CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: refund_cancellation refund_cancellation_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_cancellation_immutable BEFORE DELETE OR UPDATE ON public.refund_cancellation FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_account_history();
+
+
+--
+-- Name: refund_cancellation refund_cancellation_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refund_cancellation_no_truncate BEFORE TRUNCATE ON public.refund_cancellation FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_account_history();
 
 
 --
@@ -3528,6 +3649,22 @@ ALTER TABLE ONLY public.payment
 
 
 --
+-- Name: payment_return payment_return_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_return
+    ADD CONSTRAINT payment_return_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customer(id);
+
+
+--
+-- Name: payment_return payment_return_payment_reference_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_return
+    ADD CONSTRAINT payment_return_payment_reference_fkey FOREIGN KEY (payment_reference) REFERENCES public.payment(reference);
+
+
+--
 -- Name: plan_readjustment plan_readjustment_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3557,6 +3694,22 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.reference_value
     ADD CONSTRAINT reference_value_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.reference_import(id);
+
+
+--
+-- Name: refund_cancellation refund_cancellation_refund_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_cancellation
+    ADD CONSTRAINT refund_cancellation_refund_id_fkey FOREIGN KEY (refund_id) REFERENCES public.refund(id);
+
+
+--
+-- Name: refund_cancellation refund_cancellation_return_reference_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_cancellation
+    ADD CONSTRAINT refund_cancellation_return_reference_fkey FOREIGN KEY (return_reference) REFERENCES public.payment_return(reference);
 
 
 --

@@ -51,6 +51,8 @@ export * from "./dunning/unpaid-bill-procedure.ts";
 export * from "./payment/ledger.ts";
 export * from "./payment/late-payment-penalty.ts";
 export * from "./payment/refund.ts";
+export * from "./payment/returned-payment.ts";
+export * from "./payment/penalty-correction.ts";
 export type { CorrectionSection, DocumentReference } from "./invoice/document.ts";
 export { creditNoteFor, negateDecimal, referenceOf, RULE_CORRECTION } from "./correction/credit-note.ts";
 export * from "./correction/regularisation-limits.ts";

@@ -63,6 +63,58 @@ export async function loadPaymentsByReference(db: Db, references: readonly strin
   return db.selectFrom("payment").selectAll().where("reference", "in", [...references]).execute();
 }
 
+// Returned payments (migration 0043) ----------------------------------------------------------------
+
+export interface NewPaymentReturn {
+  readonly reference: string;
+  readonly paymentReference: string;
+  readonly customerId: string;
+  readonly returnedOn: string;
+  /** Decimal string, > 0, at most the payment's amount. */
+  readonly amount: string;
+  readonly reason?: string | null | undefined;
+}
+
+/**
+ * Stores one return on its own (one statement: atomic). The same reference with the same payment, date and
+ * amount is `unchanged` (a re-import); with anything else, or a second return of the payment, a `conflict`.
+ * The store's trigger refuses a return of more than the payment or dated before it.
+ */
+export async function insertPaymentReturn(db: Db, r: NewPaymentReturn, sourceFile: string | null): Promise<PaymentInsertOutcome> {
+  const inserted = await db
+    .insertInto("payment_return")
+    .values({ reference: r.reference, payment_reference: r.paymentReference, customer_id: r.customerId, returned_on: r.returnedOn, amount: r.amount, reason: r.reason ?? null, source_file: sourceFile })
+    .onConflict((oc) => oc.doNothing())
+    .returning("reference")
+    .executeTakeFirst();
+  if (inserted) return { status: "inserted" };
+  const existing = await db
+    .selectFrom("payment_return")
+    .select(["reference", "payment_reference", "returned_on", sql<boolean>`amount = ${r.amount}::numeric`.as("same_amount")])
+    .where((eb) => eb.or([eb("reference", "=", r.reference), eb("payment_reference", "=", r.paymentReference)]))
+    .execute();
+  const mine = existing.find((e) => e.reference === r.reference);
+  if (!mine) return { status: "conflict", reason: `payment ${r.paymentReference} was already returned (${existing[0]?.reference ?? "?"})` };
+  const diffs: string[] = [];
+  if (!mine.same_amount) diffs.push("another amount");
+  if (mine.payment_reference !== r.paymentReference) diffs.push(`payment ${mine.payment_reference}`);
+  if (mine.returned_on !== r.returnedOn) diffs.push(`returned on ${mine.returned_on}`);
+  if (diffs.length === 0) return { status: "unchanged" };
+  return { status: "conflict", reason: `already imported with ${diffs.join(", ")}` };
+}
+
+/** The payments these references name, with the return each already has (for the return file's checks). */
+export async function loadPaymentsForReturns(db: Db, paymentReferences: readonly string[]) {
+  if (paymentReferences.length === 0) return [];
+  return db
+    .selectFrom("payment as p")
+    .leftJoin("payment_return as r", "r.payment_reference", "p.reference")
+    .select(["p.reference", "p.customer_id", "p.received_on", sql<string>`p.amount::text`.as("amount"),
+      "r.reference as return_reference", sql<string | null>`r.amount::text`.as("return_amount"), "r.returned_on"])
+    .where("p.reference", "in", [...new Set(paymentReferences)])
+    .execute();
+}
+
 export async function existingCustomerIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom("customer").select("id").where("id", "in", [...new Set(ids)]).execute();
@@ -91,6 +143,11 @@ export async function loadCustomerContractRates(db: Db, customerIds: readonly st
     .orderBy("k.start_date")
     .orderBy("k.id")
     .execute();
+}
+
+/** The store's clock to the microsecond, as text (a timestamptz literal), to stamp what is read next. */
+export async function storeClockText(db: Db): Promise<string> {
+  return (await sql<{ at: string }>`select clock_timestamp()::text as at`.execute(db)).rows[0]!.at;
 }
 
 /** The id of the latest charge recorded (0: none yet): charges recorded after it are newer. */
@@ -135,7 +192,7 @@ export async function loadLedgerEntries(
   const ids = [...new Set(customerIds)];
   for (const id of ids) out.set(id, []);
   const until = asOf ?? "9999-12-31";
-  const [invoices, notices, charges, payments, refunds] = await Promise.all([
+  const [invoices, notices, charges, payments, refunds, returns] = await Promise.all([
     sql<{ customer_id: string; contract_id: string; number: string; kind: string; issue_date: string; due_date: string; amount: string; cancels: string | null; replaces: string | null }>`
       select i.customer_id, i.contract_id, i.number, i.kind, i.issue_date, i.due_date,
         (select x.number from invoice x where x.id = i.cancels_invoice_id) as cancels,
@@ -160,11 +217,15 @@ export async function loadLedgerEntries(
       ? sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
           select r.customer_id, r.contract_id, r.id::int8 as id, r.decided_on as paid_on, r.amount::text, false as execution_date_only
           from refund r
-          where r.customer_id = any(${ids}::text[]) and r.decided_on <= ${until}::date`.execute(db)
+          where r.customer_id = any(${ids}::text[]) and r.decided_on <= ${until}::date
+            and not exists (select 1 from refund_cancellation x where x.refund_id = r.id and x.cancelled_on <= ${until}::date)`.execute(db)
       : sql<{ customer_id: string; contract_id: string | null; id: number; paid_on: string; amount: string; execution_date_only: boolean }>`
           select r.customer_id, r.contract_id, r.id::int8 as id, p.paid_on, r.amount::text, p.execution_date_only
           from refund r join refund_payment p on p.refund_id = r.id
           where r.customer_id = any(${ids}::text[]) and p.paid_on <= ${until}::date`.execute(db),
+    sql<{ customer_id: string; reference: string; payment_reference: string; returned_on: string; amount: string; reason: string | null }>`
+      select customer_id, reference, payment_reference, returned_on, amount::text, reason from payment_return
+      where customer_id = any(${ids}::text[]) and returned_on <= ${until}::date`.execute(db),
   ]);
   const push = (customerId: string, e: LedgerEntry) => out.get(customerId)!.push(e);
   for (const r of invoices.rows) {
@@ -197,8 +258,14 @@ export async function loadLedgerEntries(
       label: fromDecision ? `refund ${r.id} decided` : `refund ${r.id} paid${r.execution_date_only ? " (transfer execution date)" : ""}`,
     });
   }
+  for (const r of returns.rows) {
+    push(r.customer_id, {
+      kind: "paymentReturn", ref: `return:${r.reference}`, date: r.returned_on, amount: r.amount, returns: `payment:${r.payment_reference}`,
+      label: `payment ${r.payment_reference} returned (${r.reference}${r.reason ? `, ${r.reason}` : ""})`,
+    });
+  }
   // Date order; on one day documents first, each invoice followed by the charges it bills, then money.
-  const rank = (e: LedgerEntry) => (e.kind === "invoice" || e.kind === "instalment" ? 0 : e.kind === "payment" || e.kind === "refund" ? 2 : 1);
+  const rank = (e: LedgerEntry) => (e.kind === "invoice" || e.kind === "instalment" ? 0 : e.kind === "payment" || e.kind === "refund" || e.kind === "paymentReturn" ? 2 : 1);
   for (const list of out.values()) {
     list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : rank(a) - rank(b) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)));
   }
@@ -279,6 +346,11 @@ export interface NewCharge {
   readonly inputs: Readonly<Record<string, string>>;
   readonly explanation: string;
   readonly computation: unknown;
+  /**
+   * When the entries it was computed from were read (default: the insert's transaction start): a payment or a
+   * return recorded after it was not seen, so the penalty is computed again (ruleset penaltyFollowsPayments).
+   */
+  readonly createdAt?: string | undefined;
 }
 
 /** Inserts charges; one already recorded for the same item and kind is kept as is. Returns how many were new. */
@@ -290,6 +362,7 @@ export async function insertCharges(db: Db, charges: readonly NewCharge[]): Prom
       customer_id: c.customerId, contract_id: c.contractId, kind: c.kind, item_ref: c.itemRef, amount: c.amount, computed_on: c.computedOn,
       period_start: c.periodStart, period_end: c.periodEnd,
       rule: c.rule, inputs: JSON.stringify(c.inputs), explanation: c.explanation, computation: JSON.stringify(c.computation),
+      ...(c.createdAt ? { created_at: c.createdAt } : {}),
     })))
     .onConflict((oc) => oc.columns(["item_ref", "kind"]).doNothing())
     .returning("id")
@@ -302,6 +375,44 @@ export async function chargedItems(db: Db, itemRefs: readonly string[], kind: Ch
   if (itemRefs.length === 0) return new Set();
   const rows = await db.selectFrom("ledger_charge").select("item_ref").where("kind", "=", kind).where("item_ref", "in", [...itemRefs]).execute();
   return new Set(rows.map((r) => r.item_ref));
+}
+
+/**
+ * R3 (ruleset penaltyFollowsPayments): per customer, what was charged for each late item — penalty and
+ * indemnity, the first charge and its corrections ('<item>/correction:<n>') summed by kind — with the number
+ * of corrections and when the last charge was recorded; and when the customer's latest payment or return was
+ * recorded (a charge recorded after it already counted every payment known). One lookup per customer.
+ */
+export async function chargesByItem(db: Db, customerIds: readonly string[]): Promise<{
+  /** `lastAt`, `moneyRecordedAt`: microseconds since the epoch (the store's precision). */
+  items: Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: bigint }[]>;
+  moneyRecordedAt: Map<string, bigint>;
+}> {
+  const items = new Map<string, { kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; lastAt: bigint }[]>();
+  const moneyRecordedAt = new Map<string, bigint>();
+  if (customerIds.length === 0) return { items, moneyRecordedAt };
+  const ids = [...new Set(customerIds)];
+  const [charges, money] = await Promise.all([
+    sql<{ item: string; kind: "latePaymentPenalty" | "recoveryIndemnity"; amount: string; corrections: number; last_at: string }>`
+      select split_part(c.item_ref, '/correction:', 1) as item, c.kind, sum(c.amount)::text as amount,
+        (count(*) - 1)::int as corrections, (extract(epoch from max(c.created_at)) * 1000000)::int8::text as last_at
+      from ledger_charge c
+      where c.customer_id = any(${ids}::text[]) and c.kind in ('latePaymentPenalty', 'recoveryIndemnity')
+      group by 1, 2`.execute(db),
+    sql<{ customer_id: string; at: string }>`
+      select customer_id, (extract(epoch from max(at)) * 1000000)::int8::text as at from (
+        select customer_id, imported_at as at from payment where customer_id = any(${ids}::text[])
+        union all
+        select customer_id, recorded_at from payment_return where customer_id = any(${ids}::text[])) m
+      group by customer_id`.execute(db),
+  ]);
+  for (const r of charges.rows) {
+    let list = items.get(r.item);
+    if (!list) items.set(r.item, (list = []));
+    list.push({ kind: r.kind, amount: r.amount, corrections: Number(r.corrections), lastAt: BigInt(r.last_at) });
+  }
+  for (const r of money.rows) moneyRecordedAt.set(r.customer_id, BigInt(r.at));
+  return { items, moneyRecordedAt };
 }
 
 export type ChargeRow = Selectable<Database["ledger_charge"]>;
@@ -412,14 +523,17 @@ export async function insertRefund(db: Db, r: NewRefund): Promise<number | null>
 export interface RefundWithPayment extends RefundRow {
   readonly paid_on: string | null;
   readonly execution_date_only: boolean | null;
+  /** R4 with R3: cancelled, not to be paid — a returned payment took its credit away (migration 0043). */
+  readonly cancelled_on: string | null;
 }
 
 const refundsWithPayment = (db: Db) =>
   db
     .selectFrom("refund as r")
     .leftJoin("refund_payment as p", "p.refund_id", "r.id")
+    .leftJoin("refund_cancellation as x", "x.refund_id", "r.id")
     .selectAll("r")
-    .select(["p.paid_on", "p.execution_date_only"]);
+    .select(["p.paid_on", "p.execution_date_only", "x.cancelled_on"]);
 
 /** A customer's refunds (decided on or before `asOf`), with their payment if recorded. */
 export async function refundsOf(db: Db, customerIds: readonly string[], asOf = "9999-12-31"): Promise<RefundWithPayment[]> {
@@ -428,9 +542,9 @@ export async function refundsOf(db: Db, customerIds: readonly string[], asOf = "
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
-/** Refunds decided on or before `date` and not paid yet: the payment file's list, oldest due first. */
+/** Refunds decided on or before `date`, not paid yet and not cancelled: the payment file's list, oldest due first. */
 export async function loadRefundsDue(db: Db, date: string): Promise<RefundWithPayment[]> {
-  const rows = await refundsWithPayment(db).where("r.decided_on", "<=", date).where("p.refund_id", "is", null).orderBy("r.due_date").orderBy("r.id").execute();
+  const rows = await refundsWithPayment(db).where("r.decided_on", "<=", date).where("p.refund_id", "is", null).where("x.refund_id", "is", null).orderBy("r.due_date").orderBy("r.id").execute();
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
@@ -439,15 +553,37 @@ export async function loadRefund(db: Db, id: number): Promise<RefundWithPayment 
   return r && { ...r, id: Number(r.id) };
 }
 
-/** Records a refund as paid, once; returns false when it was already recorded (nothing changed). */
+/**
+ * Records a refund as paid, once; returns false when it was already recorded or the refund was cancelled
+ * (a returned payment took its credit away, migration 0043): nothing changed.
+ */
 export async function recordRefundPayment(db: Db, refundId: number, paidOn: string, executionDateOnly: boolean): Promise<boolean> {
+  const r = await sql<{ refund_id: number }>`
+    insert into refund_payment (refund_id, paid_on, execution_date_only)
+    select ${refundId}::int8, ${paidOn}::date, ${executionDateOnly}::boolean
+    where not exists (select 1 from refund_cancellation x where x.refund_id = ${refundId}::int8)
+    on conflict (refund_id) do nothing
+    returning refund_id`.execute(db);
+  return r.rows.length > 0;
+}
+
+export interface NewRefundCancellation {
+  readonly refundId: number;
+  readonly cancelledOn: string;
+  readonly returnReference: string;
+  readonly explanation: string;
+}
+
+/** Records refund cancellations (R4 with a returned payment); one already recorded is kept. Returns how many were new. */
+export async function insertRefundCancellations(db: Db, rows: readonly NewRefundCancellation[]): Promise<number> {
+  if (rows.length === 0) return 0;
   const r = await db
-    .insertInto("refund_payment")
-    .values({ refund_id: refundId, paid_on: paidOn, execution_date_only: executionDateOnly })
+    .insertInto("refund_cancellation")
+    .values(rows.map((x) => ({ refund_id: x.refundId, cancelled_on: x.cancelledOn, return_reference: x.returnReference, explanation: x.explanation })))
     .onConflict((oc) => oc.column("refund_id").doNothing())
     .returning("refund_id")
-    .executeTakeFirst();
-  return r !== undefined;
+    .execute();
+  return r.length;
 }
 
 /** Records the customer's dated refund request; false when that day's request is already recorded. */

@@ -442,6 +442,28 @@ export interface PaymentTable {
   imported_at: Timestamp;
 }
 
+/** A payment that came back (rejet de prélèvement, chèque impayé; migration 0043): one per payment, never more than it. */
+export interface PaymentReturnTable {
+  reference: string;
+  payment_reference: string;
+  customer_id: string;
+  /** The day the money went back. */
+  returned_on: DateColumn;
+  amount: Numeric;
+  reason: string | null;
+  source_file: string | null;
+  recorded_at: Generated<Timestamp>;
+}
+
+/** R4: a refund decided and not paid whose credit a returned payment took away (migration 0043). */
+export interface RefundCancellationTable {
+  refund_id: number;
+  cancelled_on: DateColumn;
+  return_reference: string;
+  explanation: string;
+  recorded_at: Generated<Timestamp>;
+}
+
 /** R3/R4 indemnities (0009); R9 distributor services re-billed and compensation credits (0018). */
 export type ChargeKind = "latePaymentPenalty" | "recoveryIndemnity" | "lateRefundPenalty" | "distributorService" | "longOutageCredit" | "missedAppointmentCredit";
 
@@ -682,6 +704,8 @@ export interface Database {
   instalment_notice: InstalmentNoticeTable;
   plan_readjustment: PlanReadjustmentTable;
   payment: PaymentTable;
+  payment_return: PaymentReturnTable;
+  refund_cancellation: RefundCancellationTable;
   ledger_charge: LedgerChargeTable;
   ledger_charge_billing: LedgerChargeBillingTable;
   distributor_event: DistributorEventTable;

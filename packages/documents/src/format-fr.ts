@@ -85,9 +85,12 @@ export function lineLabel(l: InvoiceLine, kva: number | undefined, option: strin
     case "capacityLevy":
       return `Contribution capacité${l.register && l.register !== "BASE" ? ` (${REGISTER_LABEL[l.register] ?? l.register})` : ""}`;
     case "latePaymentPenalty":
-      return "Pénalités de retard de paiement";
-    case "recoveryIndemnity":
-      return "Indemnité forfaitaire pour frais de recouvrement";
+    case "recoveryIndemnity": {
+      const label = l.kind === "latePaymentPenalty" ? "Pénalités de retard de paiement" : "Indemnité forfaitaire pour frais de recouvrement";
+      // R3 (payment/penalty-correction.ts): the difference when a payment imported late or returned changed the figure billed.
+      if (l.inputs["difference"] === undefined) return label;
+      return `${label} : régularisation (paiements à leur date de réception)${String(l.amount).startsWith("-") ? " (en votre faveur)" : ""}`;
+    }
     case "lateRefundPenalty":
       return "Pénalités de retard de remboursement (en votre faveur)";
     case "distributorService":

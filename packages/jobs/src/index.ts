@@ -32,6 +32,7 @@ export {
 } from "./dunning/dunning-run.ts";
 export { formatDunningOutlook, formatDunningSummary } from "./commands/dunning.ts";
 export * from "./billing/payments.ts";
+export * from "./billing/payment-returns.ts";
 export { formatImportReport, formatPaymentsSummary, formatStatement } from "./commands/payments.ts";
 export { recordContractEvent, contractEventInputSchema, CONTRACT_EVENT_KINDS, type ContractEventInput, type RecordOutcome } from "./contracts/contract-events.ts";
 export { formatOutcome as formatContractEventOutcome } from "./commands/contract-events.ts";

@@ -151,7 +151,11 @@ export interface ComputedCharge {
   readonly rule: string;
   readonly inputs: Readonly<Record<string, string>>;
   readonly explanation: string;
-  readonly computation: InterestComputation | { readonly flat: string; readonly daysLate: number };
+  readonly computation:
+    | InterestComputation
+    | { readonly flat: string; readonly daysLate: number }
+    /** A correction (penalty-correction.ts): what was charged, what is due now and its computation. */
+    | { readonly charged: string; readonly due: string; readonly difference: string; readonly now: unknown };
 }
 
 /** The structured inputs of an interest computation: strings only (STYLE 7). */

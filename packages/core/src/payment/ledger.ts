@@ -19,9 +19,15 @@
  * allocated to it moves on to the next open items (the invoice that replaces it, usually). Reading
  * (docs/payments.md): an invoice found wrong and cancelled was never due; the replacing invoice has its
  * own due date. What a credit note leaves over (it cancels more than is left) is money in like any other.
+ *
+ * A returned payment (rejet de prélèvement, chèque impayé; payment/returned-payment.ts) is an entry of its
+ * own, positive, dated the day the money went back, naming the payment it returns: the balance shows the
+ * money in, then out again. For the allocation it is not an item: from its date on, the payment it names
+ * counts for its amount less what came back — R3, « a payment counts on the day the supplier receives
+ * it », and a returned payment was not received: the items it settled are owed again from their due date.
  */
 import type { LocalDate } from "../primitives/dates.ts";
-import { type Dec, ZERO, add, compare, dec, formatCents, isNegative, isZero, min, neg, sub, sum } from "../primitives/money.ts";
+import { type Dec, ZERO, add, compare, dec, formatCents, isNegative, isZero, max, min, neg, sub, sum } from "../primitives/money.ts";
 
 export const LEDGER_ENTRY_KINDS = [
   "invoice",
@@ -34,6 +40,7 @@ export const LEDGER_ENTRY_KINDS = [
   "missedAppointmentCredit",
   "payment",
   "refund",
+  "paymentReturn",
 ] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 
@@ -51,6 +58,8 @@ export interface LedgerEntry {
   readonly contractId?: string | undefined;
   /** A credit note: the ref of the item it cancels ("invoice:FA-…"). */
   readonly cancels?: string | undefined;
+  /** A returned payment: the ref of the payment it returns ("payment:…"). */
+  readonly returns?: string | undefined;
   /** A readable label for statements. */
   readonly label: string;
 }
@@ -97,13 +106,16 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function allocate(entries: readonly LedgerEntry[], asOf: LocalDate): AccountAllocation {
   const inForce = entries.filter((e) => e.date <= asOf);
+  // A payment returned by `asOf` counts for what was not returned (returned-payment.ts): never received.
+  const returned = new Map<string, Dec>();
+  for (const e of inForce) if (e.returns !== undefined) returned.set(e.returns, add(returned.get(e.returns) ?? ZERO, dec(e.amount)));
   const items = inForce
-    .filter((e) => !isNegative(dec(e.amount)) && !isZero(dec(e.amount)))
+    .filter((e) => e.returns === undefined && !isNegative(dec(e.amount)) && !isZero(dec(e.amount)))
     .map((e) => ({ entry: e, dueDate: e.dueDate ?? e.date, left: dec(e.amount), allocations: [] as Allocation[], settledOn: null as LocalDate | null }))
     .sort((a, b) => byString(a.dueDate, b.dueDate) || byString(a.entry.ref, b.entry.ref));
   const sources = inForce
     .filter((e) => isNegative(dec(e.amount)))
-    .map((e) => ({ entry: e, left: neg(dec(e.amount)) }))
+    .map((e) => ({ entry: e, left: max(ZERO, sub(neg(dec(e.amount)), returned.get(e.ref) ?? ZERO)) }))
     .sort((a, b) => byString(a.entry.date, b.entry.date) || byString(a.entry.ref, b.entry.ref));
 
   // Credit notes first: each cancels (part of) the item it names, before any money is allocated.

@@ -18,8 +18,10 @@ import {
   type LegalInterestRateGap,
   type PendingCharge,
   BillingError,
+  CORRECTED_KINDS,
   ENGINE_VERSION,
   allocate,
+  refundAfterReturn,
   availableCredit,
   isPositiveAmount,
   owedPart,
@@ -28,6 +30,7 @@ import {
   dates,
   latePaymentCharges,
   lateRefundPenalty,
+  penaltyCorrections,
   refundDecision,
   refundDueOnRequest,
   rulesetFor,
@@ -38,9 +41,11 @@ import {
   type NewCharge,
   type NewCreditReview,
   type NewRefund,
+  type NewRefundCancellation,
   type RefundWithPayment,
   type Store,
   chargedItems,
+  chargesByItem,
   chargesOf,
   customerChunks,
   endedAccounts,
@@ -50,11 +55,13 @@ import {
   insertCreditReviews,
   insertPayment,
   insertRefund,
+  insertRefundCancellations,
   insertRefundRequest,
   invoicesToReview,
   loadLedgerEntries,
   loadReference,
   refundsOf,
+  storeClockText,
   analyzeTables,
 } from "@billing/db";
 
@@ -214,6 +221,10 @@ export interface PaymentsNightlySummary {
   readonly penalties: number;
   readonly indemnities: number;
   readonly lateRefundPenalties: number;
+  /** R3 (engine 0.3.5): penalties and indemnities corrected because the payments known changed them. */
+  readonly penaltyCorrections: number;
+  /** R4 with R3: refunds decided and not paid whose credit a returned payment took away. */
+  readonly refundsCancelled: number;
   readonly failures: readonly { readonly customerId: string; readonly reason: string }[];
 }
 
@@ -247,7 +258,8 @@ const toNewCharge = (customerId: string, contractId: string, itemRef: string, da
   amount: c.amount,
   computedOn: date,
   periodStart: dates.addDays(c.inputs["dueDate"]!, 1),
-  periodEnd: dates.addDays(c.inputs["settledOn"]!, 1),
+  // The late days; a correction to an item found paid on time: the day after its due date.
+  periodEnd: dates.addDays(c.inputs["settledOn"]! > c.inputs["dueDate"]! ? c.inputs["settledOn"]! : dates.addDays(c.inputs["dueDate"]!, 1), 1),
   rule: c.rule,
   inputs: c.inputs,
   explanation: c.explanation,
@@ -266,9 +278,11 @@ const toNewCharge = (customerId: string, contractId: string, itemRef: string, da
 export async function runPaymentsNightly(store: Store, date: string, opts: { chunkSize?: number; engineVersion?: string } = {}): Promise<PaymentsNightlySummary> {
   const rules = rulesetFor(opts.engineVersion ?? ENGINE_VERSION);
   const legal = await loadLegalRates(store);
-  const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
+  const counts = { customers: 0, creditReviews: 0, refundsDecided: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0, penaltyCorrections: 0, refundsCancelled: 0 };
   const failures: { customerId: string; reason: string }[] = [];
   for await (const ids of customerChunks(store.db, opts.chunkSize ?? 500)) {
+    // Charges are stamped with the time the entries were read: a payment recorded after it was not seen.
+    const readAt = await storeClockText(store.db);
     const [entries, facts, refunds, reviews, ended] = await Promise.all([
       loadLedgerEntries(store.db, ids, date, { servicesOwedWithInvoice: rules.servicesOwedWithInvoice }),
       customerFacts(store, ids),
@@ -277,10 +291,12 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
       rules.creditAfterEndRefunded ? endedAccounts(store.db, ids, date) : Promise.resolve(new Set<string>()),
     ]);
     const itemRefs = [...entries.values()].flat().filter((e) => e.kind === "invoice" || e.kind === "instalment").map((e) => e.ref);
-    const [penalised, indemnified, refundPenalised] = await Promise.all([
-      chargedItems(store.db, itemRefs, "latePaymentPenalty"),
-      chargedItems(store.db, itemRefs, "recoveryIndemnity"),
+    const follow = rules.penaltyFollowsPayments;
+    const [penalised, indemnified, refundPenalised, charged] = await Promise.all([
+      follow ? Promise.resolve(new Set<string>()) : chargedItems(store.db, itemRefs, "latePaymentPenalty"),
+      follow ? Promise.resolve(new Set<string>()) : chargedItems(store.db, itemRefs, "recoveryIndemnity"),
       chargedItems(store.db, refunds.map((r) => `refund:${r.id}`), "lateRefundPenalty"),
+      follow ? chargesByItem(store.db, ids) : Promise.resolve(null),
     ]);
     const pending: AccountWrites[] = [];
     for (const customerId of ids) {
@@ -289,9 +305,10 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
       if (!f) continue;
       try {
         const list = entries.get(customerId) ?? [];
-        const mine = refunds.filter((r) => r.customer_id === customerId);
         const newRefunds: NewRefund[] = [];
         const reviewRows: NewCreditReview[] = [];
+        // (0) R4 with R3: a refund decided on a credit a returned payment took away is not paid (returned-payment.ts).
+        const { live: mine, cancellations } = cancelRefundsOfReturns(customerId, list, refunds.filter((r) => r.customer_id === customerId && r.cancelled_on === null), date, newRefunds);
         // (1) R4 credit reviews, in issue order; refunds decided here count for the next ones.
         for (const inv of reviews.filter((r) => r.customer_id === customerId)) {
           const d = inv.issue_date;
@@ -328,20 +345,47 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
         const charges: NewCharge[] = [];
         for (const it of allocate(settling, date).items) {
           if (it.entry.kind !== "invoice" && it.entry.kind !== "instalment") continue;
-          if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
           // What a credit note cancelled was never owed (ledger.ts): the penalty runs on the rest only.
           const owed = owedPart(it);
-          if (!isPositiveAmount(owed.amount)) continue;
-          // Done once: a residential item has its penalty; a professional item its indemnity, written in the
-          // same transaction as its penalty (or without one when the interest rounds to 0.00).
-          if (f.kind === "residential" ? penalised.has(it.entry.ref) : indemnified.has(it.entry.ref)) continue;
           const contractId = it.entry.contractId ?? f.mainContract!;
+          // The first computation is marked by the residential penalty, or the professional indemnity (written in
+          // the same transaction as its penalty, or without one when the interest rounds to 0.00).
+          const marker = f.kind === "residential" ? "latePaymentPenalty" : "recoveryIndemnity";
+          const done = charged?.items.get(it.entry.ref);
+          if (charged && done?.some((d) => d.kind === marker)) {
+            // R3 (ruleset penaltyFollowsPayments): charged already — computed again once a payment or a return was
+            // recorded after its last charge, with every payment on its receipt date; the difference is charged.
+            // An item a return made owed again waits until it is settled (penalty-correction.ts).
+            const money = charged.moneyRecordedAt.get(customerId);
+            if (money === undefined || it.settledOn === null || done.every((d) => d.lastAt >= money)) continue;
+            // An item a credit note cancelled in part keeps its penalty as charged (reading in docs/payments.md:
+            // customer service cancels it with a correction if it wishes).
+            if (isPositiveAmount(it.cancelled)) continue;
+            const late = it.settledOn > it.dueDate && isPositiveAmount(owed.amount);
+            const due = late
+              ? latePaymentCharges({
+                  itemRef: it.entry.ref, itemLabel: it.entry.label, amount: owed.amount, dueDate: it.dueDate, settledOn: it.settledOn,
+                  receipts: owed.receipts, customerKind: f.kind,
+                  offerRatePct: f.offerRate.get(contractId) ?? undefined, rates: legal.rates, gaps: legal.gaps,
+                })
+              : [];
+            const kinds = f.kind === "residential" ? (["latePaymentPenalty"] as const) : CORRECTED_KINDS;
+            const sums = Object.fromEntries(kinds.map((k) => [k, done.find((d) => d.kind === k)?.amount ?? "0.00"]));
+            for (const c of penaltyCorrections({ itemRef: it.entry.ref, itemLabel: it.entry.label, dueDate: it.dueDate, settledOn: it.settledOn, due, charged: sums })) {
+              const n = (done.find((d) => d.kind === c.kind)?.corrections ?? -1) + 1;
+              charges.push({ ...toNewCharge(customerId, contractId, `${it.entry.ref}/correction:${n}`, date, c), createdAt: readAt });
+            }
+            continue;
+          }
+          if (it.settledOn === null || it.settledOn <= it.dueDate) continue;
+          if (!isPositiveAmount(owed.amount)) continue;
+          if (!charged && (f.kind === "residential" ? penalised.has(it.entry.ref) : indemnified.has(it.entry.ref))) continue;
           const computed = latePaymentCharges({
             itemRef: it.entry.ref, itemLabel: it.entry.label, amount: owed.amount, dueDate: it.dueDate, settledOn: it.settledOn,
             receipts: owed.receipts, customerKind: f.kind,
             offerRatePct: f.offerRate.get(contractId) ?? undefined, rates: legal.rates, gaps: legal.gaps,
           });
-          for (const c of computed) charges.push(toNewCharge(customerId, contractId, it.entry.ref, date, c));
+          for (const c of computed) charges.push({ ...toNewCharge(customerId, contractId, it.entry.ref, date, c), createdAt: readAt });
         }
         // (3) R4 refunds paid late.
         for (const r of mine) {
@@ -371,8 +415,8 @@ export async function runPaymentsNightly(store: Store, date: string, opts: { chu
             });
           }
         }
-        if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0) continue;
-        pending.push({ customerId, refunds: newRefunds, reviews: reviewRows, charges });
+        if (newRefunds.length === 0 && reviewRows.length === 0 && charges.length === 0 && cancellations.length === 0) continue;
+        pending.push({ customerId, refunds: newRefunds, reviews: reviewRows, charges, cancellations });
       } catch (e) {
         const reason = e instanceof BillingError ? `${e.code}: ${e.message}` : `internal error: ${(e as Error).message}`;
         failures.push({ customerId, reason });
@@ -403,13 +447,15 @@ interface AccountWrites {
   readonly refunds: readonly NewRefund[];
   readonly reviews: readonly NewCreditReview[];
   readonly charges: readonly NewCharge[];
+  readonly cancellations: readonly NewRefundCancellation[];
 }
 
-type WriteCounts = Record<"refundsDecided" | "creditReviews" | "penalties" | "indemnities" | "lateRefundPenalties", number>;
+type WriteCounts = Record<"refundsDecided" | "creditReviews" | "penalties" | "indemnities" | "lateRefundPenalties" | "penaltyCorrections" | "refundsCancelled", number>;
 
 /** Writes what the nightly step decided for some accounts; counts only what was new (a rerun adds nothing). */
 async function writeAccounts(trx: Transaction<Database>, accounts: readonly AccountWrites[]): Promise<WriteCounts> {
-  const add: WriteCounts = { refundsDecided: 0, creditReviews: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0 };
+  const add: WriteCounts = { refundsDecided: 0, creditReviews: 0, penalties: 0, indemnities: 0, lateRefundPenalties: 0, penaltyCorrections: 0, refundsCancelled: 0 };
+  add.refundsCancelled += await insertRefundCancellations(trx, accounts.flatMap((a) => a.cancellations));
   for (const a of accounts) for (const r of a.refunds) if ((await insertRefund(trx, r)) !== null) add.refundsDecided++;
   add.creditReviews += await insertCreditReviews(trx, accounts.flatMap((a) => a.reviews));
   for (const a of accounts) {
@@ -417,13 +463,60 @@ async function writeAccounts(trx: Transaction<Database>, accounts: readonly Acco
     const added = await insertCharges(trx, a.charges);
     if (added === a.charges.length) {
       for (const c of a.charges) {
-        if (c.kind === "latePaymentPenalty") add.penalties++;
+        if (c.itemRef.includes("/correction:")) add.penaltyCorrections++;
+        else if (c.kind === "latePaymentPenalty") add.penalties++;
         else if (c.kind === "recoveryIndemnity") add.indemnities++;
         else add.lateRefundPenalties++;
       }
     }
   }
   return add;
+}
+
+/**
+ * R4 with R3 (returned-payment.ts): « a credit created by a payment that is then returned is not refunded ».
+ * Each refund decided and not paid, on or after the receipt of a payment returned by `date`, that the account's
+ * credit on `date` no longer covers (less the refunds decided before it and not paid) is cancelled; the credit
+ * left, if any, is refunded again by the same due date when R4 refunds it (25.00 € or more, a termination, a
+ * request), else it stays on the account (carried). A refund already paid is not touched: the return makes
+ * the account owe it (ledger.ts). Returns the refunds still live.
+ */
+function cancelRefundsOfReturns(
+  customerId: string,
+  list: readonly LedgerEntry[],
+  refunds: readonly RefundWithPayment[],
+  date: string,
+  newRefunds: NewRefund[],
+): { live: RefundWithPayment[]; cancellations: NewRefundCancellation[] } {
+  const returns = list.filter((e) => e.kind === "paymentReturn");
+  let live = [...refunds];
+  const cancellations: NewRefundCancellation[] = [];
+  if (returns.length === 0) return { live, cancellations };
+  const receivedOn = new Map(list.filter((e) => e.kind === "payment").map((e) => [e.ref, e.date]));
+  for (const r of refunds) {
+    if (r.paid_on !== null || r.decided_on > date) continue;
+    const ret = returns.find((x) => (receivedOn.get(x.returns!) ?? "9999-12-31") <= r.decided_on);
+    if (!ret) continue;
+    const before = live.filter((o) => o.id < r.id && (o.paid_on === null || o.paid_on > date)).map((o) => o.amount);
+    const credit = availableCredit(list, date, before);
+    const d = refundAfterReturn(credit, r);
+    if (!d.cancel) continue;
+    live = live.filter((o) => o.id !== r.id);
+    const { left, refundAgain: again } = d;
+    cancellations.push({
+      refundId: r.id, cancelledOn: date, returnReference: ret.ref.slice("return:".length),
+      explanation: `Refund #${r.id} of ${r.amount} € (decided ${r.decided_on}) cancelled on ${date}: ${ret.label} — a returned payment was not received (R3), ` +
+        `the account's credit is ${isPositiveAmount(left) ? `${left} €` : "gone"}` +
+        (isPositiveAmount(left) ? (again ? `, refunded by ${r.due_date} instead.` : `, under 25.00 €: carried to the next invoice (R4).`) : "."),
+    });
+    if (again) {
+      newRefunds.push({
+        customerId, contractId: r.contract_id, triggerRef: `replaces:${r.id}`, reason: r.reason, amount: left, decidedOn: date, dueDate: r.due_date, rule: r.rule,
+        explanation: `Credit of ${left} € left after payment return ${ret.ref.slice("return:".length)}: refund #${r.id} of ${r.amount} € cancelled, this one due by its date ${r.due_date} (R4).`,
+      });
+    }
+  }
+  return { live, cancellations };
 }
 
 // Refunds ---------------------------------------------------------------------------------------------------

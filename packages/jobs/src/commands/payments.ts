@@ -1,6 +1,7 @@
 /**
  * The customer account on the command line (R3 · CGV 6.4, R4 · CGV 6.5; docs/payments.md):
  *   billing payments import <file.csv|file.jsonl> [--received-on D] [--format csv|jsonl]
+ *   billing payments returns <file.csv|file.jsonl> [--returned-on D] [--format csv|jsonl]
  *   billing payments nightly --date D
  *   billing account show <customerId> [--as-of D]
  *   billing refunds request <customerId> --on D
@@ -21,14 +22,15 @@ import {
   runPaymentsNightly,
   PAYMENT_COLUMNS,
 } from "../billing/payments.ts";
+import { RETURN_COLUMNS, importPaymentReturns } from "../billing/payment-returns.ts";
 import { ImportFileError } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, parsePositiveInt, todayInParis, withStore } from "./context.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
 import { checkImportFile } from "./import-check.ts";
 
-export function formatImportReport(file: string, r: ImportReport): string {
-  const out = [`Payments ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.duplicates.length} duplicate rows, ${r.errors.length} rejected`];
+export function formatImportReport(file: string, r: ImportReport, what = "Payments"): string {
+  const out = [`${what} ${file}: ${r.inserted} stored, ${r.unchanged} already imported, ${r.duplicates.length} duplicate rows, ${r.errors.length} rejected`];
   for (const d of r.duplicates) out.push(`  line ${d.line}: duplicate of line ${d.sameAsLine} (${d.reference}, same values): stored once`);
   for (const e of r.errors) out.push(`  ${formatRowError(e)}`);
   return out.join("\n");
@@ -39,6 +41,7 @@ export function formatPaymentsSummary(s: PaymentsNightlySummary): string {
     `Payments step for ${s.date}: ${s.customers} accounts`,
     `  credit reviews  ${s.creditReviews} (refunds decided: ${s.refundsDecided})`,
     `  charges         ${s.penalties} late-payment penalties, ${s.indemnities} recovery indemnities, ${s.lateRefundPenalties} late-refund penalties (billed on the next invoice)`,
+    `  corrections     ${s.penaltyCorrections} penalties or indemnities corrected (a payment imported late or returned), ${s.refundsCancelled} refunds cancelled (a returned payment)`,
     `  failed          ${s.failures.length}`,
   ];
   for (const f of s.failures.slice(0, 20)) out.push(`    ${f.customerId}: ${f.reason}`);
@@ -87,6 +90,25 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
           throw e instanceof ImportFileError ? new UsageError(`${file}: ${e.message}; nothing stored`) : e;
         });
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatImportReport(file, report)) + "\n");
+        if (report.errors.length > 0) reachExitCode(EXIT.rejected);
+      });
+    });
+  payments
+    .command("returns <file>")
+    .description("Import a file of payments that came back (rejet de prélèvement, chèque impayé), CSV or JSON Lines (reference,payment_reference,returned_on,amount[,reason]; docs/payments.md): each good row stored once, bad rows reported with line and reason")
+    .option("--returned-on <YYYY-MM-DD>", "return date for rows whose returned_on is empty (default: none, such rows are rejected)")
+    .option("--format <csv|jsonl>", "the file's format (default: jsonl for a .jsonl file, else csv)")
+    .option("--json", "print the report as JSON (default: readable)")
+    .action(async (file: string, o: { returnedOn?: string; format?: string; json?: boolean }) => {
+      const returnedOn = o.returnedOn ? parseDateOption(o.returnedOn, "--returned-on") : undefined;
+      const format = formatOption(file, o.format);
+      await checkImportFile(file, RETURN_COLUMNS, format);
+      await withStore(storeOptions(), async (store) => {
+        await migrateOrThrow(store);
+        const report = await importPaymentReturns(store, { path: file }, { sourceFile: basename(file), format, ...(returnedOn ? { returnedOn } : {}) }).catch((e: unknown) => {
+          throw e instanceof ImportFileError ? new UsageError(`${file}: ${e.message}; nothing stored`) : e;
+        });
+        process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatImportReport(file, report, "Payment returns")) + "\n");
         if (report.errors.length > 0) reachExitCode(EXIT.rejected);
       });
     });
@@ -165,12 +187,13 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
       await withStore(storeOptions(), async (store) => {
         const r = await loadRefund(store.db, id);
         if (!r) throw new UsageError(`refund ${id} not found`);
+        if (r.cancelled_on !== null) throw new UsageError(`refund ${id} was cancelled on ${r.cancelled_on} (a returned payment took its credit away): it is not to be paid`);
         if (on < r.decided_on) throw new UsageError(`--on ${on} is before the refund was decided (${r.decided_on})`);
         const recorded = await recordRefundPayment(store.db, id, on, o.executionDateOnly === true);
         process.stdout.write(
           recorded
             ? `Refund #${id} of ${r.amount} € recorded as paid on ${on}${o.executionDateOnly ? " (execution date)" : ""}${on > r.due_date ? `, after its due date ${r.due_date}: a late-refund penalty follows (R4)` : ""}\n`
-            : `Refund #${id} was already recorded as paid on ${r.paid_on}; nothing changed\n`,
+            : `Refund #${id} was already recorded as paid on ${r.paid_on ?? "?"}; nothing changed\n`,
         );
       });
     });

@@ -1,0 +1,124 @@
+/**
+ * Returned payments (rejet de prélèvement, chèque impayé; R3 · CGV 6.4, core payment/returned-payment.ts):
+ * `billing payments returns <file>` imports the bank's file of payments that came back, the way the payment
+ * file is imported — the shared reader (CSV or JSON Lines), zod per row with the exact field and reason,
+ * each good row stored on its own (atomic), a re-import changing nothing. A return is a record of its own
+ * naming the payment (the payment is never edited); it is refused for an unknown payment, more than the
+ * payment, a date before the payment, or a payment already returned. What follows (the items owed again,
+ * their penalty, R10 reminders, R4 refunds cancelled) is the nightly steps' work.
+ */
+import { z } from "zod";
+import { type ImportFormat, type ImportSource, formatOf, readRecords } from "../import/records.ts";
+import { dates, paymentReturnRefusal, sameAmount } from "@billing/core";
+import { type Store, analyzeTables, insertPaymentReturn, loadPaymentsForReturns } from "@billing/db";
+import type { DuplicateRow, ImportReport, RowError } from "./payments.ts";
+
+/** Columns of the return file (docs/payments.md, "Returned payments"). */
+export const RETURN_CSV_COLUMNS = ["reference", "payment_reference", "returned_on", "amount", "reason"] as const;
+export const RETURN_COLUMNS = { required: RETURN_CSV_COLUMNS.slice(0, 4), optional: RETURN_CSV_COLUMNS.slice(4) } as const;
+
+const referenceSchema = z.string().trim().min(1, "is empty").max(100, "is longer than 100 characters").regex(/^[A-Za-z0-9._:/-]+$/, "may hold letters, digits and . _ : / - only");
+
+const returnRowSchema = z.object({
+  reference: referenceSchema,
+  payment_reference: referenceSchema,
+  returned_on: z.string().trim().refine(dates.isLocalDate, "is not a calendar date written YYYY-MM-DD"),
+  amount: z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d{1,2})?$/, "is not an amount in euros with at most 2 decimals, e.g. 120.50")
+    .refine((s) => !s.startsWith("-") && /[1-9]/.test(s), "must be greater than 0"),
+  reason: z.string().trim().max(200, "is longer than 200 characters").optional(),
+});
+export type ReturnRow = z.output<typeof returnRowSchema>;
+
+/**
+ * Parses and validates the return file row by row. `returnedOn` fills an empty returned_on. A row repeating a
+ * reference of the file with the same values is a duplicate (stored once); with other values, or a payment
+ * returned by two rows, an error.
+ */
+export async function parseReturnFile(
+  source: string | ImportSource,
+  opts: { returnedOn?: string; format?: ImportFormat } = {},
+): Promise<{ rows: { line: number; row: ReturnRow }[]; errors: RowError[]; duplicates: DuplicateRow[] }> {
+  const errors: RowError[] = [];
+  const rows: { line: number; row: ReturnRow }[] = [];
+  const duplicates: DuplicateRow[] = [];
+  const seen = new Map<string, { line: number; row: ReturnRow }>();
+  const byPayment = new Map<string, number>();
+  const input: ImportSource = typeof source === "string" ? { text: source } : source;
+  const format = opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name));
+  for await (const item of readRecords(input, { columns: RETURN_COLUMNS, format })) {
+    const line = item.line;
+    if (!item.ok) {
+      errors.push(item.shape ? { line, field: "row", reason: `has ${item.shape.cells.length} field${item.shape.cells.length === 1 ? "" : "s"}, the header ${item.shape.header.length}` } : { line, field: item.field, reason: item.reason });
+      continue;
+    }
+    const record: Record<string, string | undefined> = { ...item.fields };
+    if ((record["returned_on"] ?? "") === "" && opts.returnedOn) record["returned_on"] = opts.returnedOn;
+    if ((record["reason"] ?? "") === "") delete record["reason"];
+    const parsed = returnRowSchema.safeParse(record);
+    if (!parsed.success) {
+      const fields = new Set<string>();
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.join(".") || "row";
+        if (!fields.has(field)) errors.push({ line, field, reason: record[field] === undefined && field !== "row" ? "is empty" : issue.message });
+        fields.add(field);
+      }
+      continue;
+    }
+    const r = parsed.data;
+    const prev = seen.get(r.reference);
+    if (prev) {
+      const same = prev.row.payment_reference === r.payment_reference && prev.row.returned_on === r.returned_on && sameAmount(prev.row.amount, r.amount);
+      if (!same) errors.push({ line, field: "reference", reason: `${r.reference} already appears on line ${prev.line} with other values` });
+      else duplicates.push({ line, reference: r.reference, sameAsLine: prev.line });
+      continue;
+    }
+    const other = byPayment.get(r.payment_reference);
+    if (other !== undefined) {
+      errors.push({ line, field: "payment_reference", reason: `payment ${r.payment_reference} is already returned by line ${other} of the file` });
+      continue;
+    }
+    const entry = { line, row: r };
+    seen.set(r.reference, entry);
+    byPayment.set(r.payment_reference, line);
+    rows.push(entry);
+  }
+  return { rows, errors, duplicates };
+}
+
+/**
+ * `billing payments returns`: validates every row, checks it against its payment (payment/returned-payment.ts),
+ * then stores each good row atomically; a bad row never stops the good ones. Same report as the payment import.
+ */
+export async function importPaymentReturns(
+  store: Store,
+  source: string | ImportSource,
+  opts: { sourceFile?: string; returnedOn?: string; format?: ImportFormat } = {},
+): Promise<ImportReport> {
+  const { rows, errors, duplicates } = await parseReturnFile(source, opts);
+  const all: RowError[] = [...errors];
+  const payments = new Map((await loadPaymentsForReturns(store.db, rows.map((r) => r.row.payment_reference))).map((p) => [p.reference, p]));
+  let inserted = 0;
+  let unchanged = 0;
+  for (const { line, row } of rows) {
+    const p = payments.get(row.payment_reference);
+    const refusal = paymentReturnRefusal(
+      { reference: row.reference, paymentReference: row.payment_reference, returnedOn: row.returned_on, amount: row.amount },
+      p && { reference: p.reference, customerId: p.customer_id, receivedOn: p.received_on, amount: p.amount },
+      p?.return_reference ? { reference: p.return_reference, amount: p.return_amount!, returnedOn: p.returned_on! } : undefined,
+    );
+    if (refusal) {
+      all.push({ line, ...refusal });
+      continue;
+    }
+    const out = await insertPaymentReturn(store.db, { reference: row.reference, paymentReference: row.payment_reference, customerId: p!.customer_id, returnedOn: row.returned_on, amount: row.amount, reason: row.reason }, opts.sourceFile ?? null);
+    if (out.status === "inserted") inserted++;
+    else if (out.status === "unchanged") unchanged++;
+    else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
+  }
+  all.sort((a, b) => a.line - b.line);
+  if (inserted > 0) await analyzeTables(store.db, ["payment_return"]);
+  return { inserted, unchanged, errors: all, duplicates };
+}

@@ -440,15 +440,17 @@ function correctionSections(inv: Invoice): Section[] {
 function annualSummarySection(inv: Invoice): Section {
   const u = inv.trueUp!;
   const sum = (kind: string) => sumCentsText(inv.lines.filter((l) => l.kind === kind).map((l) => l.amount));
+  // A termination true-up covers the plan year up to the end only: « la période », not « l'année ».
+  const span = u.termination ? "la période" : "l'année";
   return {
-    heading: `Récapitulatif annuel (${frPeriod(u.planStart, u.planEnd)})`,
+    heading: `${u.termination ? "Récapitulatif de la période" : "Récapitulatif annuel"} (${frPeriod(u.planStart, u.planEnd)})`,
     rows: [
-      ["Abonnement facturé sur l'année (HT)", euros(sum("subscription"))],
-      ["Consommation facturée sur l'année (HT)", euros(sum("energy"))],
+      [`Abonnement facturé sur ${span} (HT)`, euros(sum("subscription"))],
+      [`Consommation facturée sur ${span} (HT)`, euros(sum("energy"))],
       ["Options et services souscrits (HT)", "aucun"],
-      ["Total facturé sur l'année (TTC)", euros(inv.totalTtc)],
+      [`Total facturé sur ${span} (TTC)`, euros(inv.totalTtc)],
     ],
-    mentions: [{ text: "Montants de l'année facturés sur cette facture de régularisation, avant déduction des mensualités.", clause: "Arrêté du 18 avril 2012 art. 12" }],
+    mentions: [{ text: `Montants de ${span} facturés sur cette facture de régularisation, avant déduction des mensualités.`, clause: "Arrêté du 18 avril 2012 art. 12" }],
   };
 }
 

@@ -164,11 +164,11 @@ describe("arrêté du 18 avril 2012 art. 12 — the year's amounts, on the true-
     const trueUp = out.documents.find((d) => d.kind === "trueUpInvoice") as Invoice;
     expect(trueUp.totalTtc).toBe("58.30");
     const flat = pdfFlatText(await renderDocumentPdf(doc("FA-2025-000090", parsed.value, trueUp)));
-    expect(flat).toContain("Récapitulatif annuel (du 01/09/2025 au 19/09/2025)");
-    expect(flat).toContain("Abonnement facturé sur l'année (HT) 7,92 €");
-    expect(flat).toContain("Consommation facturée sur l'année (HT) 33,63 €");
+    expect(flat).toContain("Récapitulatif de la période (du 01/09/2025 au 19/09/2025)");
+    expect(flat).toContain("Abonnement facturé sur la période (HT) 7,92 €");
+    expect(flat).toContain("Consommation facturée sur la période (HT) 33,63 €");
     expect(flat).toContain("Options et services souscrits (HT) aucun");
-    expect(flat).toContain("Total facturé sur l'année (TTC) 58,30 €");
+    expect(flat).toContain("Total facturé sur la période (TTC) 58,30 €");
     // A true-up names no next invoice (the plan's notices do).
     expect(flat).not.toContain("Prochaine facture");
   });

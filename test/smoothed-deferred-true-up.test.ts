@@ -22,7 +22,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InstalmentNotice, type InstalmentPlan, type Invoice, type PlanState, dueSmoothedDocuments } from "@billing/core";
 import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, issueSmoothedDocuments, planHistory } from "@billing/db";
-import { exportCase, replayInvoice, runCommand } from "@billing/jobs";
+import { exportCase, formatPlanHistory, replayInvoice, runCommand } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -94,6 +94,15 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
       [1, "2026-09-01", "2026-09-01", "0.00"], [2, "2026-10-01", "2026-10-01", "0.00"], [3, "2026-11-01", "2026-11-01", "0.00"],
     ]);
     expect(await trueUpsOf()).toEqual([]);
+    // billing plan show: the waiting year, since the anniversary night, for the distributor's index after it; the
+    // latest distributor index stored (the fixture holds the read of 2026-11-27 already, received 2026-11-28).
+    expect(h.waitingTrueUp).toEqual({
+      plan_reference: "KW1/2025-09-01", start_date: "2025-09-01", end_date: "2026-09-01", since: "2026-09-01", credit_to_deduct_ttc: "0.00",
+      last_distributor_read: { read_date: "2026-11-27", received_on: "2026-11-28" },
+    });
+    expect(formatPlanHistory("KW1", h).split("\n")).toContain(
+      "  True-up    WAITING since 2026-09-01 for the distributor's index on or after 2026-09-01 (year 2025-09-01..2026-09-01); latest distributor index: 2026-11-27 (received 2026-11-28)",
+    );
   }, 120_000);
 
   it("2026-11-28, the read received: the year-1 true-up (3,560 kWh), the invoice 0.3.4 issues that night; it replays; a rerun issues nothing", async () => {
@@ -119,6 +128,9 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect({ lines: inv.lines, totals: [inv.totalHt, inv.totalVat, inv.totalTtc], vat: inv.vat, trueUp: inv.trueUp, indexes: inv.indexes })
       .toEqual({ lines: oldTrueUp.lines, totals: [oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc], vat: oldTrueUp.vat, trueUp: oldTrueUp.trueUp, indexes: oldTrueUp.indexes });
     expect((await replayInvoice(db(), row!.number)).status).toBe("match");
+    // Issued: billing plan show lists it as every true-up, nothing waits.
+    const h = await planHistory(db(), "KW1");
+    expect([h.waitingTrueUp, h.trueUps.map((x) => [x.number, x.true_up.planReference])]).toEqual([null, [[row!.number, "KW1/2025-09-01"]]]);
     expect(await nextOf()).toBe("2026-12-01");
     const again = await nightOf("2026-11-28");
     expect([again.billed, again.invoices, again.failures]).toEqual([0, 0, []]);

@@ -57,7 +57,9 @@ const asJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
 const failureAsJson = (f: Failure): string => asJson({ billingDate: f.billingDate, failure: f.failure });
 
 function outcomeAsJson(outcome: BillingOutcome): string {
-  return outcome.ok ? asJson({ invoices: outcome.invoices, nextBillingDate: outcome.nextBillingDate }) : failureAsJson(outcome);
+  return outcome.ok
+    ? asJson({ invoices: outcome.invoices, nextBillingDate: outcome.nextBillingDate, ...(outcome.waiting === undefined ? {} : { waiting: outcome.waiting }) })
+    : failureAsJson(outcome);
 }
 
 /** R1 · CGV 6.1 the smoothed documents with the plan in force after them and the billing mode (a switch to monthly shows there). */
@@ -80,10 +82,12 @@ function outcomeAsText(outcome: Extract<BillingOutcome, { ok: true }>, asOf: str
   const next = describeNext(outcome.nextBillingDate);
   const count = outcome.invoices.length;
   const since = describeSince(lastBillingDate);
+  // R8 · CGV 10.3, 4: an invoice due but waiting (the final index, an option change's indexes): not a failure, not "nothing due".
+  const waiting = outcome.waiting === undefined ? "" : `Waiting: ${outcome.waiting}.\n`;
   parts.push(
-    count === 0
-      ? `No invoice due on ${asOf} (${since}). Next billing date: ${next}.\n`
-      : `${count} invoice${count === 1 ? "" : "s"} due on ${asOf} (${since}), not stored. Next billing date: ${next}.\n`,
+    (count === 0
+      ? `No invoice ${waiting === "" ? "due" : "issued"} on ${asOf} (${since}). Next billing date: ${next}.\n`
+      : `${count} invoice${count === 1 ? "" : "s"} due on ${asOf} (${since}), not stored. Next billing date: ${next}.\n`) + waiting,
   );
   return parts.join("\n");
 }
@@ -124,7 +128,7 @@ function smoothedAsText(outcome: Extract<SmoothedOutcome, { ok: true }>, asOf: s
   const waiting = outcome.waiting === undefined ? "" : `Waiting: ${outcome.waiting}.\n`;
   parts.push(
     (count === 0
-      ? `No document due on ${asOf} (${since}). Plan in force: ${plan}. Next billing date: ${next}.\n`
+      ? `No document ${waiting === "" ? "due" : "issued"} on ${asOf} (${since}). Plan in force: ${plan}. Next billing date: ${next}.\n`
       : `${plural(count, "document")} due on ${asOf} (${since}), not stored: ${countByKind(outcome.documents)}. ` +
           `Plan in force after: ${plan}. Next billing date: ${next}.\n`) + waiting,
   );

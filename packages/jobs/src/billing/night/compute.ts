@@ -124,7 +124,10 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
     const out = dueInvoices(c, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
     if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
     if (out.invoices.length === 0) {
-      return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
+      // A contract that waits (its final invoice for the final index, R8 · CGV 10.3; an option change's indexes) is
+      // no contract with nothing to bill: unchanged, saying on what — as a smoothed true-up that waits.
+      const reason = out.waiting === undefined ? "nothing due" : `waiting: ${out.waiting}`;
+      return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason }, lines: 0, smoothed: NO_SMOOTHED };
     }
     const input = ctx.hasher.storedInput(c, out.invoices);
     const invoices = out.invoices.map(

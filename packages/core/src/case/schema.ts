@@ -452,6 +452,10 @@ const planYearFields = {
     .array(nonNegativeDecimal("instalment, € TTC"))
     .length(12)
     .describe("The 12 instalments as scheduled now (readjustments change the ones not yet issued)"),
+  estimatedKwh: z
+    .partialRecord(z.enum(REGISTERS), nonNegativeDecimal("the plan's estimated kWh of the register for its year"))
+    .optional()
+    .describe("R5 (ruleset trueUpCap): the year's kWh per register the plan estimated and priced (its document's estimatedKwh) — what the instalments billed, spread pro rata temporis over the plan year; absent = not known (nothing counted as billed)"),
   creditToDeductTtc: nonNegativeDecimal("credit carried from a true-up, still to deduct from the next documents, € TTC")
     .optional()
     .describe("R4: a credit under 25 € carried to the next instalment(s); absent = none"),

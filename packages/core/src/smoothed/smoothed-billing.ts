@@ -79,6 +79,7 @@ const stateOf = (p: InstalmentPlan): PlanState => ({
   estimatedTotalTtc: p.estimatedTotalTtc,
   reference: p.reference,
   start: p.start,
+  estimatedKwh: { ...p.estimatedKwh },
 });
 
 /**

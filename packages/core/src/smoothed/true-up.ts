@@ -24,6 +24,10 @@
  * records the source used and why each better one was not. Up to 0.3.3 it took whatever index the reads
  * gave on the end date, a self-read unchecked, and failed (NO_INDEX) until one came.
  *
+ * R5 · CGV 6.6.2 (ruleset `trueUpCap`, engine 0.3.5+): a true-up whose last reading is more than 14 months
+ * after its year's start charges no consumption before `last reading − 14 months` beyond the kWh the plan
+ * billed for those days; the kWh held back are credited by their own lines (true-up-cap.ts).
+ *
  * Reading: the instalments are payments on account (acomptes) without VAT of their own; the VAT of
  * the year is on the true-up invoice, whose total TTC is the year's full TTC. The subscription of a
  * smoothed contract is billed over the plan year, not month by month in advance.
@@ -47,6 +51,7 @@ import { trueUpChargeLines } from "../invoice/carried-charges.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
 import { planDates } from "./instalment-plan.ts";
 import { settle } from "./refund-threshold.ts";
+import { heldBackLines, trueUpCaps, withTrueUpCap } from "./true-up-cap.ts";
 
 /** The distributor's indexes: tele-reads and on-site reads (CGV 6.2 « sur la base des index transmis par le Distributeur »). */
 const isDistributorIndex = (r: Case["reads"][number]): boolean => r.source === "teleRead" || r.source === "distributorActual";
@@ -103,6 +108,12 @@ export function trueUpInvoice(
     const m = rules.trueUpOnDistributorIndexes ? measuredOn(c, null) : c;
     // R8 · CGV 4: across a price option change, each option's days on its own registers (contract/option-change.ts).
     energy = rules.smoothedChanges ? trueUpEnergy(m, period, rules) : energyLines(m, period, undefined, rules);
+    if (rules.trueUpCap) {
+      // R5 · CGV 6.6.2 (ruleset trueUpCap): no consumption older than 14 months before the last reading
+      // charged beyond what the plan billed for it (true-up-cap.ts).
+      const caps = trueUpCaps(m, plan, end);
+      if (caps.length > 0) energy = { ...energy, lines: [...energy.lines.map((l) => withTrueUpCap(caps, l)), ...heldBackLines(m, caps, plan.start, rules)] };
+    }
   }
   drafts.push(...energy.lines);
   if (rules.smoothedChanges) {

@@ -45,6 +45,7 @@ const PLAN_2025: PlanState = {
   start: "2025-09-01",
   estimatedTotalTtc: "1107.01",
   amountsTtc: [...Array(11).fill("92.25"), "92.26"],
+  estimatedKwh: { BASE: "3610" },
 };
 
 const byKind = <K extends string>(docs: readonly { kind: string }[], kind: K) => docs.filter((d) => d.kind === kind);

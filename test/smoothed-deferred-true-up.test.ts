@@ -3,7 +3,8 @@
  * command runs it (runCommand): a non-communicating smoothed meter whose distributor read comes nearly 3
  * months after the anniversary. The new plan year starts on time; the contract waits (unchanged, not failed)
  * every night; the year-1 true-up is issued the night the read is received, as 0.3.4 computes it that
- * night; its credit carried forward is deducted from the next notice (loadPlanStates).
+ * night but for R5's 14-month cap (ruleset `trueUpCap`: the read comes more than 14 months after the year's
+ * start); its credit carried forward is deducted from the next notice (loadPlanStates).
  *
  * Contract KW1, 6 kVA BASE, billing day 1, smoothed since 2024-09-01, supply 8.00 €/month and 0.1370 €/kWh
  * HT, the shipped reference data. Plan 1 [2025-09-01, 2026-09-01): 12 × 100.00 = 1,200.00, its 12 notices
@@ -16,8 +17,14 @@
  *   subscription 12 × (8.00 + TURPE 8.768333…) = 12 × 16.77 = 201.24; CTA 5 × 1.92 + 7 × 1.32 = 18.84;
  *   energy at 0.1854 (0.1370 + network 0.0484): 307.66 + 302.55 + 49.81 = 660.02;
  *   excise at 29.98, 30.85, 30.62 €/MWh: 49.75 + 50.34 + 8.23 = 108.32;
- *   HT 988.42; VAT 20 % 197.684 → 197.68; TTC 1,186.10; balance 1,186.10 − 1,200.00 = −13.90: a credit
- *   under 25.00 €, carried forward (R4) and deducted from the next notice, 2026-12-01's.
+ *   HT 988.42; VAT 20 % 197.684 → 197.68; TTC 1,186.10; balance 1,186.10 − 1,200.00 = −13.90 (engine 0.3.4).
+ * R5 (ruleset `trueUpCap`, 0.3.5), a true-up issued more than 14 months after its year's start: the last
+ * reading 2026-11-27 puts the floor at 2025-09-27, 26 days into the year. C_old = 1,974 × 26/182 = 282 kWh;
+ * E_old = the plan's estimated 3,610 kWh (instalment_plan.estimated_kwh, loaded as the pending year's
+ * `estimatedKwh`) × 26/365 = 18,772/73 = 257.15…; held back 282 − 18,772/73 = 1,814/73 = 24.849… kWh over
+ * 2025-09-01..2025-09-27: energy × 0.1854 = −4.607… → −4.61; excise × 0.02998 = −0.744… → −0.74.
+ *   HT 988.42 − 5.35 = 983.07; VAT 196.614 → 196.61; TTC 1,179.68; balance 1,179.68 − 1,200.00 = −20.32: a
+ *   credit under 25.00 €, carried forward (R4) and deducted from the next notice, 2026-12-01's.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InstalmentNotice, type InstalmentPlan, type Invoice, type PlanState, dueSmoothedDocuments } from "@billing/core";
@@ -135,7 +142,7 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect(next.taken[0]!.explanation).not.toMatch(/true-up|invoice:/);
   }, 60_000);
 
-  it("2026-11-28, the read received: the year-1 true-up (3,560 kWh), the invoice 0.3.4 issues that night; it replays; a rerun issues nothing", async () => {
+  it("2026-11-28, the read received: the year-1 true-up (3,560 kWh, R5 holding back 24.85 kWh of 2025-09-01..27), 0.3.4's invoice of that night but for the cap; it replays; a rerun issues nothing", async () => {
     const s = await nightOf("2026-11-28");
     expect(s.failures).toEqual([]);
     expect(await outcomeOf(s.runId)).toMatchObject({ outcome: "billed", invoices: 1 });
@@ -145,22 +152,28 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect(inv.indexes.map((i) => [i.date, i.index, i.basis])).toEqual([["2025-09-01", "4610", "read"], ["2026-09-01", "8170", "interpolated"]]);
     expect(inv.lines.filter((l) => l.kind === "energy" || l.kind === "excise").map((l) => [l.kind, l.amount])).toEqual([
       ["energy", "307.66"], ["excise", "49.75"], ["energy", "302.55"], ["excise", "50.34"], ["energy", "49.81"], ["excise", "8.23"],
+      ["energy", "-4.61"], ["excise", "-0.74"],
     ]);
-    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["988.42", "197.68", "1186.10"]);
+    expect(inv.lines.at(-1)!.inputs).toMatchObject({
+      r5ReadB: "2026-11-27: 8924", r5Floor: "2025-09-27", r5ConsumptionOldKwh: "282", r5PlanEstimatedKwh: "3610 over 2025-09-01..2026-09-01 (365 days), pro rata temporis",
+      r5BilledOldKwh: "18772/73", r5NotBilledKwh: "1814/73",
+    });
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["983.07", "196.61", "1179.68"]);
     expect([inv.trueUp!.instalmentsTotalTtc, inv.trueUp!.balanceTtc, inv.trueUp!.creditCarriedInTtc, inv.trueUp!.settlement.kind, inv.trueUp!.settlement.amountTtc])
-      .toEqual(["1200.00", "-13.90", "0.00", "carriedForward", "13.90"]);
-    // 0.3.4 that night, on the case the night built: the catch-up from 2026-08-01 starts with this very true-up.
+      .toEqual(["1200.00", "-20.32", "0.00", "carriedForward", "20.32"]);
+    // 0.3.4 that night, on the case the night built: the catch-up from 2026-08-01 starts with this true-up, the year uncapped.
     const c = await exportCase(t.store, "KW1", "2026-11-28");
     const old = dueSmoothedDocuments({ ...c, billing: { ...c.billing, lastBillingDate: "2026-08-01", plan: PLAN_1 } }, {}, { engineVersion: "0.3.4" });
     if (!old.ok) throw new Error(old.failure.message);
     const oldTrueUp = old.documents[0] as Invoice;
     expect([oldTrueUp.kind, oldTrueUp.issueDate]).toEqual(["trueUpInvoice", "2026-11-28"]);
-    expect({ lines: inv.lines, totals: [inv.totalHt, inv.totalVat, inv.totalTtc], vat: inv.vat, trueUp: inv.trueUp, indexes: inv.indexes })
-      .toEqual({ lines: oldTrueUp.lines, totals: [oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc], vat: oldTrueUp.vat, trueUp: oldTrueUp.trueUp, indexes: oldTrueUp.indexes });
+    expect([oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc, oldTrueUp.trueUp!.balanceTtc]).toEqual(["988.42", "197.68", "1186.10", "-13.90"]);
+    expect(oldTrueUp.lines.some((l) => l.rule.includes("R5"))).toBe(false);
+    expect(inv.indexes).toEqual(oldTrueUp.indexes);
     expect((await replayInvoice(db(), row!.number)).status).toBe("match");
     // On the account from its issue (11-28), due 15 days after it (R3) — not from its billing date, the anniversary.
     const st = await accountStatement(t.store, "CW1", "2026-11-28");
-    expect(st.lines.filter((l) => l.ref === `invoice:${row!.number}`).map((l) => [l.date, l.dueDate, l.amount])).toEqual([["2026-11-28", "2026-12-13", "-13.90"]]);
+    expect(st.lines.filter((l) => l.ref === `invoice:${row!.number}`).map((l) => [l.date, l.dueDate, l.amount])).toEqual([["2026-11-28", "2026-12-13", "-20.32"]]);
     // Issued: billing plan show lists it as every true-up, nothing waits.
     const h = await planHistory(db(), "KW1");
     expect([h.waitingTrueUp, h.trueUps.map((x) => [x.number, x.true_up.planReference])]).toEqual([null, [[row!.number, "KW1/2025-09-01"]]]);
@@ -175,8 +188,8 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect(s.failures).toEqual([]);
     const h = await planHistory(db(), "KW1");
     const n4 = h.notices.at(-1)!;
-    expect([n4.plan_reference, n4.instalment_no, n4.billing_date, n4.credit_deducted_ttc]).toEqual(["KW1/2026-09-01", 4, "2026-12-01", "13.90"]);
-    expect(Math.round(Number(n4.amount_ttc) * 100) - Math.round(Number(n4.amount_due_ttc) * 100)).toBe(1390);
+    expect([n4.plan_reference, n4.instalment_no, n4.billing_date, n4.credit_deducted_ttc]).toEqual(["KW1/2026-09-01", 4, "2026-12-01", "20.32"]);
+    expect(Math.round(Number(n4.amount_ttc) * 100) - Math.round(Number(n4.amount_due_ttc) * 100)).toBe(2032);
     const again = await nightOf("2026-12-01");
     expect([again.billed, again.invoices, again.failures]).toEqual([0, 0, []]);
   }, 60_000);

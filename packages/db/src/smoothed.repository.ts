@@ -70,7 +70,8 @@ const creditOf = (x: string) => sql.raw(`(${x}.credit_to_deduct_ttc
  * The plan in force of each contract (its latest), as the case's `billing.plan`: the instalments
  * after the latest applied readjustment, and the carried credit still to deduct — and, when the true-up
  * of the year before has not been issued yet (R1 · CGV 6.1, ruleset `deferredTrueUp`: it waits for the
- * distributor's index after its anniversary), that year as `pendingTrueUp`: its plan's figures, its
+ * distributor's index after its anniversary), that year as `pendingTrueUp`: its plan's figures (its estimated
+ * kWh too: what R5's cap on its true-up counts as billed, ruleset `trueUpCap`), its
  * anniversary and the credit it had not deducted by then. One query: one lookup per contract on
  * instalment_plan_contract (contract, start date desc), its readjustments and notices by their primary
  * keys, the year before's plan on the same index and its true-up on invoice_contract, whatever the
@@ -80,11 +81,11 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
   const out = new Map<string, PlanState>();
   if (contractIds.length === 0) return out;
   const r = await sql<{
-    contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; amounts_ttc: string[]; credit: string;
-    q_reference: string | null; q_start: string | null; q_end: string | null; q_total: string | null; q_amounts: string[] | null; q_credit: string | null;
+    contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; estimated_kwh: Record<string, string>; amounts_ttc: string[]; credit: string;
+    q_reference: string | null; q_start: string | null; q_end: string | null; q_total: string | null; q_kwh: Record<string, string> | null; q_amounts: string[] | null; q_credit: string | null;
   }>`
-    select p.contract_id, p.reference, p.start_date, p.estimated_total_ttc, ${amountsOf("p")} as amounts_ttc, ${creditOf("p")} as credit,
-      q.reference as q_reference, q.start_date as q_start, q.end_date as q_end, q.estimated_total_ttc as q_total,
+    select p.contract_id, p.reference, p.start_date, p.estimated_total_ttc, p.estimated_kwh, ${amountsOf("p")} as amounts_ttc, ${creditOf("p")} as credit,
+      q.reference as q_reference, q.start_date as q_start, q.end_date as q_end, q.estimated_total_ttc as q_total, q.estimated_kwh as q_kwh,
       case when q.reference is null then null else ${amountsOf("q")} end as q_amounts,
       case when q.reference is null then null else ${creditOf("q")} end as q_credit
     from unnest(${[...contractIds]}::text[]) as u(id)
@@ -103,6 +104,7 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
       start: row.start_date,
       estimatedTotalTtc: row.estimated_total_ttc,
       amountsTtc: row.amounts_ttc,
+      estimatedKwh: row.estimated_kwh,
       ...(Number(row.credit) > 0 ? { creditToDeductTtc: row.credit } : {}),
       ...(row.q_reference === null ? {} : {
         pendingTrueUp: {
@@ -111,6 +113,7 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
           end: row.q_end!,
           estimatedTotalTtc: row.q_total!,
           amountsTtc: row.q_amounts!,
+          estimatedKwh: row.q_kwh!,
           ...(Number(row.q_credit) > 0 ? { creditToDeductTtc: row.q_credit! } : {}),
         },
       }),

@@ -17,8 +17,16 @@
  *   is 183 days of 516 to 2027-07-31);
  *   the year 3,560 kWh, 1,974 to 03-02 (182 days), 1,586 after (183 days) — the very year of
  *   test/smoothed-deferred-true-up.test.ts: energy 307.66 + 302.55 + 49.81, excise 49.75 + 50.34 + 8.23,
- *   HT 988.42, VAT 197.68, TTC 1,186.10; balance 1,186.10 − 1,200.00 = −13.90, carried forward (R4, under
- *   25.00 €) and deducted from the notice of that night, plan 2's 12th (2027-08-01).
+ *   HT 988.42, VAT 197.68, TTC 1,186.10; balance 1,186.10 − 1,200.00 = −13.90 (engine 0.3.4: carried forward,
+ *   R4, under 25.00 €, and deducted from the notice of that night, plan 2's 12th).
+ * R5 (ruleset `trueUpCap`, 0.3.5) — the true-up issued 23 months after its year's start: the last reading
+ * 2027-07-31 puts the floor at 2026-05-31 (272 days of the year before it). C_old = index(05-31) − 4,610 =
+ * 6,584 + 4,472 × 90/516 − 4,610 = 6,584 + 780 − 4,610 = 2,754 kWh; E_old = the plan's 3,610 kWh × 272/365 =
+ * 196,384/73 = 2,690.19…; held back 2,754 − 196,384/73 = 4,658/73 = 63.808… kWh, taken off 2025-09-01..
+ * 2026-05-31 pro rata temporis: 153/272 before the excise change of 2026-02-01 (35.892… kWh), 119/272 after
+ * (27.916… kWh): energy × 0.1854 −6.65 and −5.18, excise × 0.02998 −1.08 and × 0.03085 −0.86.
+ *   HT 988.42 − 13.77 = 974.65; VAT 194.93; TTC 1,169.58; balance 1,169.58 − 1,200.00 = −30.42: a credit of
+ *   25.00 € or more, refunded (R4) — nothing deducted from that night's notice.
  * Without the reads before the window, the true-up has no index before 2025-09-01 and the night fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,7 +95,7 @@ describe("R1 · CGV 6.1 — a true-up that waits 11 months: the night's reads fo
     expect(await trueUpsOf()).toEqual([]);
   }, 300_000);
 
-  it("2027-08-01, the read received: the window of the night (from 2025-04-21) leaves out 2025-03-03, yet the year-1 true-up is issued on it — 3,560 kWh, 1,186.10 TTC, the invoice 0.3.4 issues that night; it replays", async () => {
+  it("2027-08-01, the read received: the window of the night (from 2025-04-21) leaves out 2025-03-03, yet the year-1 true-up is issued on it — 3,560 kWh less R5's 63.81 held back, 1,169.58 TTC (0.3.4: 1,186.10); it replays", async () => {
     expect(await nextOf()).toBe("2027-07-03");
     // The night's window as it was: 802 days before the earliest due date.
     expect(SMOOTHED_READ_WINDOW_DAYS).toBe(802);
@@ -98,24 +106,30 @@ describe("R1 · CGV 6.1 — a true-up that waits 11 months: the night's reads fo
     expect(s.failures).toEqual([]);
     expect(await outcomeOf(s.runId)).toMatchObject({ outcome: "billed", invoices: 2 });
     const [row] = await trueUpsOf();
-    expect([row!.billing_date, row!.issue_date, row!.total_ttc]).toEqual(["2026-09-01", "2027-08-01", "1186.10"]);
+    expect([row!.billing_date, row!.issue_date, row!.total_ttc]).toEqual(["2026-09-01", "2027-08-01", "1169.58"]);
     const inv = (await findInvoiceByNumber(db(), row!.number))!.document;
     expect(inv.indexes.map((i) => [i.date, i.index, i.basis])).toEqual([["2025-09-01", "4610", "interpolated"], ["2026-09-01", "8170", "interpolated"]]);
     expect(inv.lines.filter((l) => l.kind === "energy" || l.kind === "excise").map((l) => [l.kind, l.amount])).toEqual([
       ["energy", "307.66"], ["excise", "49.75"], ["energy", "302.55"], ["excise", "50.34"], ["energy", "49.81"], ["excise", "8.23"],
+      ["energy", "-6.65"], ["excise", "-1.08"], ["energy", "-5.18"], ["excise", "-0.86"],
     ]);
-    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["988.42", "197.68", "1186.10"]);
-    expect([inv.trueUp!.balanceTtc, inv.trueUp!.settlement.kind, inv.trueUp!.settlement.amountTtc]).toEqual(["-13.90", "carriedForward", "13.90"]);
+    expect(inv.lines.at(-1)!.inputs).toMatchObject({
+      r5ReadB: "2027-07-31: 11056", r5Floor: "2026-05-31", r5ConsumptionOldKwh: "2754", r5BilledOldKwh: "196384/73", r5NotBilledKwh: "4658/73",
+    });
+    expect([inv.totalHt, inv.totalVat, inv.totalTtc]).toEqual(["974.65", "194.93", "1169.58"]);
+    expect([inv.trueUp!.balanceTtc, inv.trueUp!.settlement.kind, inv.trueUp!.settlement.amountTtc]).toEqual(["-30.42", "refund", "30.42"]);
     // The stored input keeps the reads the true-up used: the invoice replays as issued.
     expect((await replayInvoice(db(), row!.number)).status).toBe("match");
-    // 0.3.4 that night, on the case the export built: its catch-up starts with this very true-up.
+    // 0.3.4 that night, on the case the export built: its catch-up starts with this true-up, uncapped.
     const old = dueSmoothedDocuments({ ...c, billing: { ...c.billing, lastBillingDate: "2026-08-01", plan: PLAN_1 } }, {}, { engineVersion: "0.3.4" });
     if (!old.ok) throw new Error(old.failure.message);
     const oldTrueUp = old.documents[0] as Invoice;
-    expect({ lines: inv.lines, trueUp: inv.trueUp, indexes: inv.indexes }).toEqual({ lines: oldTrueUp.lines, trueUp: { ...oldTrueUp.trueUp }, indexes: oldTrueUp.indexes });
-    // Plan 2's 12th notice, issued that night after the true-up, deducts the credit it carried forward.
+    expect([oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc, oldTrueUp.trueUp!.balanceTtc, oldTrueUp.trueUp!.settlement.kind]).toEqual(["988.42", "197.68", "1186.10", "-13.90", "carriedForward"]);
+    expect(oldTrueUp.lines.some((l) => l.rule.includes("R5"))).toBe(false);
+    expect(inv.indexes).toEqual(oldTrueUp.indexes);
+    // Plan 2's 12th notice, issued that night after the true-up: the credit is refunded, nothing deducted.
     const n12 = (await planHistory(db(), "KW2")).notices.at(-1)!;
-    expect([n12.plan_reference, n12.instalment_no, n12.billing_date, n12.credit_deducted_ttc]).toEqual(["KW2/2026-09-01", 12, "2027-08-01", "13.90"]);
+    expect([n12.plan_reference, n12.instalment_no, n12.billing_date, n12.credit_deducted_ttc]).toEqual(["KW2/2026-09-01", 12, "2027-08-01", "0.00"]);
     expect(await nextOf()).toBe("2027-09-01");
   }, 120_000);
 

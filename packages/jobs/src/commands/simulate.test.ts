@@ -231,7 +231,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
         amountDueTtc: "92.25", amountTtc: "92.25", billingDate: "2025-09-01", contractId: "K1", creditDeductedTtc: "0.00",
         dueDate: "2025-09-16", instalmentNo: 1, issueDate: "2025-09-01", kind: "instalmentNotice", planReference: "K1/2025-09-01",
       });
-      expect(out.plan).toEqual({ ...plan2025(twelve("92.25", "92.26")), creditToDeductTtc: "0.00" });
+      expect(out.plan).toEqual({ ...plan2025(twelve("92.25", "92.26")), creditToDeductTtc: "0.00", estimatedKwh: { BASE: "3610" } });
       expect([out.billingMode, out.nextBillingDate]).toEqual(["smoothed", "2025-10-01"]);
     });
 
@@ -302,7 +302,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
         instalmentsTotalTtc: "1020.00", balanceTtc: "83.20", settlement: { kind: "payment", amountTtc: "83.20", dueDate: "2026-09-16" },
       });
       expect(out.documents[2]).toMatchObject({ instalmentNo: 1, amountTtc: "93.43", creditDeductedTtc: "0.00", amountDueTtc: "93.43" });
-      expect(out.plan).toEqual({ reference: "K1/2026-09-01", start: "2026-09-01", estimatedTotalTtc: "1121.20", amountsTtc: twelve("93.43", "93.47"), creditToDeductTtc: "0.00" });
+      expect(out.plan).toEqual({ reference: "K1/2026-09-01", start: "2026-09-01", estimatedTotalTtc: "1121.20", amountsTtc: twelve("93.43", "93.47"), creditToDeductTtc: "0.00", estimatedKwh: { BASE: "3500" } });
       expect([out.billingMode, out.nextBillingDate]).toEqual(["smoothed", "2026-10-01"]);
     });
 

@@ -107,6 +107,16 @@ describe("R5 · CGV 6.6.2 — the 14-month cap on a smoothed true-up (engine 0.3
     expect(t.lines[t.lines.length - 1]!.inputs["r5PlanEstimatedKwh"]).toBe("not known: nothing counted as billed");
   });
 
+  it("a reading more than 14 months after the year's end (2027-11-15, floor 2026-09-15): the whole year is old — it charges the plan's 2,920 kWh, no more", () => {
+    // 2025-09-01 → 2027-11-15 is 805 days: 18,050 at 10 a day. C_old 3,650 (the year), C_new 0; E_old 2,920; held back 730:
+    // −730 × 0.1770 = −129.21, −730 × 0.0337 = −24.601 → −24.60 over the whole year. HT 930.94 − 153.81 = 777.13;
+    // VAT 155.426 → 155.43; TTC 932.56; balance −27.44.
+    const t = trueUp(theCase({}, "2027-11-16", [distributor("2025-09-01", "10000"), distributor("2027-11-15", "18050")]));
+    expect(perKwh(t).slice(2)).toEqual([["energy", "2025-09-01", "2026-09-01", "-730", "-129.21"], ["excise", "2025-09-01", "2026-09-01", "-730", "-24.60"]]);
+    expect(totals(t)).toEqual(["777.13", "155.43", "932.56", "-27.44"]);
+    expect(t.lines.at(-1)!.inputs).toMatchObject({ r5Floor: "2026-09-15", r5ConsumptionOldKwh: "3650", r5ConsumptionNewKwh: "0", r5BilledOldKwh: "2920", r5RegularisationKwh: "0" });
+  });
+
   it("a true-up on the anniversary's own index (floor 2025-07-01, before the year): nothing old, no R5 trace", () => {
     const t = trueUp(theCase({}, "2026-09-01", [distributor("2025-09-01", "10000"), distributor("2026-09-01", "13650")]));
     expect(totals(t)).toEqual(["930.94", "186.19", "1117.13", "157.13"]);

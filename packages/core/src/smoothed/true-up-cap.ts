@@ -66,6 +66,8 @@ export interface TrueUpCap {
   /** The last reading: the distributor's index the year's end rests on. */
   readonly b: { readonly date: LocalDate; readonly index: string };
   readonly floor: LocalDate;
+  /** The last day (exclusive) of the year's old part: the floor, or the year's end when the floor is after it. */
+  readonly oldUntil: LocalDate;
   readonly consumptionOld: Ratio;
   readonly consumptionNew: Ratio;
   /** The plan's estimated kWh of the year (null: not in the plan state, nothing counted as billed). */
@@ -115,6 +117,7 @@ export function trueUpCaps(m: Case, plan: PlanState, end: LocalDate): TrueUpCap[
       register: r,
       b: { date: b.date, index: formatPlain(b.index) },
       floor,
+      oldUntil: f,
       consumptionOld,
       consumptionNew,
       planEstimated: estimated ?? null,
@@ -181,7 +184,7 @@ export function heldBackLines(m: Case, caps: readonly TrueUpCap[], start: LocalD
       registers.set(r, { start: ZERO, end: quantize(ratioValue(held)), endExact: held, inside: [], reconciles: false });
     }
     const ends = { registers, indexes: [] } as unknown as MeterEnds;
-    const lines = energyLines(m, { start, end: cap.floor }, ends, rules).lines.filter((l) => l.register === cap.register);
+    const lines = energyLines(m, { start, end: cap.oldUntil }, ends, rules).lines.filter((l) => l.register === cap.register);
     for (const l of lines) {
       out.push(withTrueUpCap([cap], {
         ...l,

@@ -569,6 +569,20 @@ export interface CorrectionDocumentTable {
   new_invoice_id: number | null;
 }
 
+/**
+ * An index a correction of a smoothed contract's true-up was made on (migration 0044): read over meter_read
+ * by the smoothed cases the night builds (the latest correction's value wins).
+ */
+export interface ReadCorrectionTable {
+  correction_id: number;
+  contract_id: string;
+  read_date: DateColumn;
+  source: "distributorActual" | "teleRead" | "selfRead";
+  register: string;
+  index_value: Numeric;
+  recorded_on: DateColumn;
+}
+
 /** A client tool's API token (migration 0022): only its sha256 is kept. */
 export interface ApiTokenTable {
   id: Generated<number>;
@@ -715,6 +729,7 @@ export interface Database {
   credit_review: CreditReviewTable;
   correction: CorrectionTable;
   correction_document: CorrectionDocumentTable;
+  read_correction: ReadCorrectionTable;
   api_token: ApiTokenTable;
   api_commit: ApiCommitTable;
   customer_situation: CustomerSituationTable;

@@ -53,8 +53,10 @@ export async function issueSmoothedDocuments(trx: Transaction<Database>, docs: S
  * The instalments of plan `x` after its latest applied readjustment, and its carried credit still to deduct:
  * the plan's own (set from the true-up issued with it), plus — R1 · CGV 6.1, ruleset `deferredTrueUp` — the
  * credit carried forward by the true-up of the year before when that true-up was issued after the plan
- * (it waited for the distributor's index), minus what the plan's notices deducted. The night's true-up of a
- * date is the one row of the key (contract, kind, billing date) that replaces nothing (migration 0013).
+ * (it waited for the distributor's index), plus — R5 on R1 · CGV 6.1 — the difference a replacing true-up
+ * (a correction) carried forward while the plan was the latest issued, minus what the plan's notices deducted.
+ * The night's true-up of a date is the one row of the key (contract, kind, billing date) that replaces nothing
+ * (migration 0013).
  */
 const amountsOf = (x: string) => sql.raw(`coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = ${x}.reference and a.applied
                 order by a.check_date desc limit 1), ${x}.amounts_ttc)`);
@@ -63,6 +65,11 @@ const creditOf = (x: string) => sql.raw(`(${x}.credit_to_deduct_ttc
                 where t.contract_id = ${x}.contract_id and t.kind = 'trueUpInvoice' and t.billing_date = ${x}.start_date
                   and t.replaces_invoice_id is null and t.issue_date > ${x}.issue_date
                   and t.true_up->'settlement'->>'kind' = 'carriedForward'), 0)
+      + coalesce((select sum((t.true_up->'settlement'->>'amountTtc')::numeric) from invoice t
+                where t.contract_id = ${x}.contract_id and t.kind = 'trueUpInvoice' and t.replaces_invoice_id is not null
+                  and t.true_up->'settlement'->>'kind' = 'carriedForward' and t.issue_date >= ${x}.issue_date
+                  and not exists (select 1 from instalment_plan y where y.contract_id = ${x}.contract_id
+                                    and y.start_date > ${x}.start_date and y.issue_date <= t.issue_date)), 0)
       - coalesce((select sum(n.credit_deducted_ttc) from instalment_notice n
                 where n.contract_id = ${x}.contract_id and n.plan_reference = ${x}.reference), 0))::text`);
 

@@ -43,7 +43,7 @@ import { type Dec, ZERO, add, dec, formatCents, sub } from "../primitives/money.
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { RULE_CORRECTION } from "./credit-note.ts";
 import { type Initiator, checkRegularisationLimit } from "./regularisation-limits.ts";
-import { correctedTrueUpSettlement, recomputeTrueUp } from "./true-up-correction.ts";
+import { correctedTrueUpSettlement, increasedConsumptionFrom, recomputeTrueUp } from "./true-up-correction.ts";
 
 /** A meter index the correction adds to the case (e.g. the customer's self-read the invoice missed). */
 export interface WhatIfRead {
@@ -485,7 +485,8 @@ function afterRecomputation(
   // R5 · CGV 6.6.2 (engine 0.3.4+): no more kWh charged for consumption older than 14 months before the last reading.
   if (lastReading !== null && changed && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && energyKwh(recomputed).greaterThan(energyKwh(doc))) {
     const excepted = (whatIfCase.contract.regularisationExceptions ?? []).some((e) => e.recordedOn <= request.requestedOn);
-    const from = consumptionFrom(base, recomputed);
+    // A true-up: from the first energy line the correction increases (true-up-correction.ts).
+    const from = recomputed.kind === "trueUpInvoice" ? increasedConsumptionFrom(doc, recomputed) : consumptionFrom(base, recomputed);
     const readingFloor = capFloor(lastReading);
     if (!excepted && from !== null && from < readingFloor) {
       return {

@@ -25,6 +25,7 @@ import { exampleCase } from "../testing/example-case.ts";
 import { dueSmoothedDocuments } from "../smoothed/smoothed-billing.ts";
 import { creditNoteFor, referenceOf } from "./credit-note.ts";
 import { type InvoiceRecalculation, type IssuedInvoice, RULE_R5_CORRECTION_CAP, recalculate, replacementInvoice } from "./recalculation.ts";
+import { increasedConsumptionFrom } from "./true-up-correction.ts";
 
 const PLAN_1: PlanState = { reference: "K1/2025-09-01", start: "2025-09-01", estimatedTotalTtc: "1107.01", amountsTtc: [...Array(11).fill("92.25"), "92.26"] };
 type Read = { date: string; source: "distributorActual" | "selfRead"; registers: { BASE: string } };
@@ -140,6 +141,15 @@ describe("R5 · CGV 6.6 — correcting a smoothed contract's true-up (R1 · CGV 
     expect(up.map((x) => [x.status, x.status === "refused" ? x.rule : ""])).toEqual([["refused", RULE_R5_CORRECTION_CAP]]);
     const down = recalculate([tu], { reads: [...corrected("8070").reads, later], exceptions: [] }, supplier("2026-11-25"));
     expect(down.map((x) => x.status)).toEqual(["corrected"]);
+  });
+
+  it("R5 · CGV 6.6.2 the consumption a true-up's correction charges more is dated by its energy lines: from the first one it increases", () => {
+    const line = (periodStart: string, periodEnd: string, quantity: string) => ({ ...tu.document.lines.find((l) => l.kind === "energy")!, periodStart, periodEnd, quantity });
+    const year = (a: string, b: string) => ({ ...tu.document, lines: [line("2025-09-01", "2026-02-01", "1659"), line("2026-02-01", "2026-08-01", a), line("2026-08-01", "2026-09-01", b)] });
+    // Only the lines after 2026-02-01 move (an index corrected after the anniversary): the year's start is not "charged more".
+    expect(increasedConsumptionFrom(year("1631", "268"), year("1783", "299"))).toBe("2026-02-01");
+    expect(increasedConsumptionFrom(year("1631", "268"), year("1631", "299"))).toBe("2026-08-01");
+    expect(increasedConsumptionFrom(year("1631", "268"), year("1600", "268"))).toBe(null);
   });
 
   it("R5 · CGV 6.6 the supplier's 2 years: known on 2026-09-01, a request on 2028-09-02 may still credit, not charge", () => {

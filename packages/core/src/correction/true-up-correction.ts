@@ -111,3 +111,24 @@ export function trueUpCancellation(number: string, invoice: Invoice): TrueUpCanc
     rule: RULE_TRUE_UP_CORRECTION,
   };
 }
+
+/**
+ * R5 · CGV 6.6.2 on a true-up: the first day of the consumption a correction charges more — the start of the
+ * earliest energy line (per register and period) whose kWh it increases, or that it adds; null when it
+ * increases none. A true-up's energy lines are its year split at every price, tax and VAT-regime change: an
+ * index corrected after the anniversary changes the lines after the read before it, not the whole year.
+ * Reading (docs/rules.md "Corrections"): a line that begins before the floor and bills more is refused whole,
+ * the customer's favour (its kWh are not dated more finely than the line).
+ */
+export function increasedConsumptionFrom(issued: Invoice, recomputed: Invoice): LocalDate | null {
+  const key = (l: Invoice["lines"][number]) => `${l.register ?? ""}|${l.periodStart}|${l.periodEnd}`;
+  const before = new Map(issued.lines.filter((l) => l.kind === "energy").map((l) => [key(l), dec(l.quantity)]));
+  let from: LocalDate | null = null;
+  for (const l of recomputed.lines) {
+    if (l.kind !== "energy") continue;
+    const was = before.get(key(l));
+    if (was !== undefined && !dec(l.quantity).greaterThan(was)) continue;
+    if (from === null || l.periodStart < from) from = l.periodStart;
+  }
+  return from;
+}

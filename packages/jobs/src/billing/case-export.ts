@@ -20,6 +20,7 @@ import {
   loadPendingCharges,
   loadPlanStates,
   loadReadsFor,
+  loadSmoothedReadsFor,
   loadReference,
   loadStationDays,
   findContract,
@@ -85,7 +86,7 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
       pendingCharges: charges.get(k.id)?.map(pendingChargeOf),
     });
 
-  if (smoothed) return build(await loadReadsFor(db, [k.id], dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), asOf, received), []);
+  if (smoothed) return build(await loadSmoothedReadsFor(db, [k.id], dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), asOf, received), []);
   if (!k.communicating_meter) {
     const e = await estimationData();
     return build(e.reads, e.station);

@@ -54,6 +54,7 @@ import {
   markContractCorrected,
   recordCorrection,
   recordCorrectionDocuments,
+  recordReadCorrections,
 } from "@billing/db";
 import type { Kysely, Transaction } from "kysely";
 import { offerFromRows, referenceFromRows } from "../billing/case-builder.ts";
@@ -254,7 +255,8 @@ async function plan(db: Db, input: unknown): Promise<Loaded> {
     const s = (await findInvoiceByNumber(db, number))!;
     stored.set(number, s);
     const c = await storedCaseOf(db, s);
-    if (c.ok) issued.push({ number, document: s.document, storedCase: c.value });
+    // A true-up is recomputed with the rules of the engine that issued it (core true-up-correction.ts).
+    if (c.ok) issued.push({ number, document: s.document, storedCase: c.value, engineVersion: s.invoice.engine_version });
     else failures.push({ status: "failed", number, issued: s.document, reason: c.reason });
   }
   let offer: Case["offer"] | undefined;
@@ -433,9 +435,12 @@ async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts:
     const document = replacementInvoice(x.recomputed, {
       issueDate: r.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: noteOf.get(x.number)!.number, initiatedBy: r.initiatedBy, changes: p.changes,
     });
+    // R5 on R1 · CGV 6.1: a replacing true-up was computed by the night that issued the original, with its
+    // engine's rules — stored with that engine version and the night's trimmed case, it replays as issued.
+    const trueUp = x.recomputed.kind === "trueUpInvoice";
     return {
-      document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: ENGINE_VERSION,
-      replacesInvoiceId: original.invoice.id, input: hasher.storedInput(x.case, x.caseInvoices),
+      document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: trueUp ? original.invoice.engine_version : ENGINE_VERSION,
+      replacesInvoiceId: original.invoice.id, input: trueUp ? hasher.storedSmoothedInput(x.case, x.caseInvoices) : hasher.storedInput(x.case, x.caseInvoices),
     };
   });
   const issuedInvoices = newInvoices.length === 0 ? [] : await issueInvoices(trx, newInvoices);
@@ -447,6 +452,8 @@ async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts:
     new_invoice_id: newOf.get(x.number) ?? null,
   }));
   await recordCorrectionDocuments(trx, docs);
+  // R1 · CGV 6.1: the next true-ups measure on the indexes this one was corrected on (migration 0044).
+  if (corrected.some((x) => x.recomputed.kind === "trueUpInvoice")) await recordReadCorrections(trx, correctionId, r.contractId, r.requestedOn, r.reads);
   const committed = await committedUnder(trx, p.requestKey);
   if (!committed || committed.id !== correctionId) throw new Error(`correction ${correctionId} was committed but cannot be read back`);
   return { status: "committed", plan: p, correction: committed };

@@ -28,6 +28,7 @@ import {
   loadPendingCharges,
   loadPlanStates,
   loadReadsFor,
+  loadSmoothedReadsFor,
   loadRecentInvoiceTotals,
   loadReference,
   loadStationDays,
@@ -207,7 +208,7 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
   const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
     loadCustomers(db, [...customerIds]),
     loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), date, received),
-    smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), date, received),
+    smoothedIds.length === 0 ? [] : loadSmoothedReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), date, received),
     loadEstimationData(db, date, estimatedRows, earliest),
     smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
     loadBilledIndexes(db, lastBilling),

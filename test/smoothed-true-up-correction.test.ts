@@ -134,7 +134,8 @@ describe("R5 · CGV 6.6 — the distributor corrects the index a smoothed true-u
     const doc = (await findInvoiceByNumber(db(), last.number))!.document;
     expect([doc.totalHt, doc.totalVat, doc.totalTtc]).toEqual(["1021.54", "204.31", "1225.85"]);
     expect(doc.trueUp!.settlement).toMatchObject({ kind: "carriedForward", amountTtc: "7.74", dueDate: null });
-    expect((await loadPlanStates(db(), ["KW1"])).get("KW1")!.creditToDeductTtc).toBe("7.74");
+    expect((await loadPlanStates(db(), ["KW1"], { corrected: ["KW1"] })).get("KW1")!.creditToDeductTtc).toBe("7.74");
+    expect((await exportCase(t.store, "KW1", "2026-12-21")).billing.plan!.creditToDeductTtc).toBe("7.74");
     const s = await nightOf("2027-01-01");
     expect(s.failures).toEqual([]);
     const n5 = (await planHistory(db(), "KW1")).notices.at(-1)!;

@@ -72,7 +72,7 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
     return { reads: [...anchors, ...history], station };
   };
   const [plans, billed, charges, peerRows] = await Promise.all([
-    smoothed ? loadPlanStates(db, [k.id]) : Promise.resolve(new Map()),
+    smoothed ? loadPlanStates(db, [k.id], { corrected: k.last_correction_id === null ? [] : [k.id] }) : Promise.resolve(new Map()),
     lastBilling === null ? Promise.resolve([]) : loadBilledIndexes(db, [{ id: k.id, billingDate: lastBilling }]),
     loadPendingCharges(db, [k.id], asOf),
     loadPeerAverages(db, asOf),
@@ -86,7 +86,7 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
       pendingCharges: charges.get(k.id)?.map(pendingChargeOf),
     });
 
-  if (smoothed) return build(await loadSmoothedReadsFor(db, [k.id], dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), asOf, received), []);
+  if (smoothed) return build(await loadSmoothedReadsFor(db, [k.id], dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), asOf, { ...received, corrected: k.last_correction_id === null ? [] : [k.id] }), []);
   if (!k.communicating_meter) {
     const e = await estimationData();
     return build(e.reads, e.station);

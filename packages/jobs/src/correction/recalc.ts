@@ -224,7 +224,15 @@ function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
   };
 }
 
-const sameBilled = (a: Invoice, b: Invoice): boolean => canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
+/**
+ * Whether the next invoice would start from the same index: what a monthly invoice billed up to (R2), or the
+ * index a true-up ends on — the next plan year's true-up, or the first monthly invoice after a switch, starts
+ * from the same reads (R1 · CGV 6.1).
+ */
+const sameBilled = (a: Invoice, b: Invoice): boolean =>
+  a.kind === "trueUpInvoice"
+    ? canonicalJson(a.indexes.filter((i) => i.date === a.billingDate)) === canonicalJson(b.indexes.filter((i) => i.date === b.billingDate))
+    : canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
 
 async function committedUnder(db: Db, requestKey: string): Promise<CommittedCorrection | undefined> {
   const c = await findCorrection(db, requestKey);

@@ -24,7 +24,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstalmentNotice, InstalmentPlan, PlanState } from "@billing/core";
-import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, issueSmoothedDocuments, loadLedgerEntries, loadPlanStates, planHistory } from "@billing/db";
+import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, insertReferenceValues, issueSmoothedDocuments, loadLedgerEntries, loadPlanStates, planHistory } from "@billing/db";
 import { exportCase, replayInvoice, runCommand } from "@billing/jobs";
 import { runCli } from "./helpers/cli.ts";
 import { openTestStore } from "./helpers/store.ts";
@@ -143,4 +143,27 @@ describe("R5 · CGV 6.6 — the distributor corrects the index a smoothed true-u
     const k = await exportCase(t.store, "KW1", "2027-01-02");
     expect(k.reads.filter((r) => r.date === "2026-11-27").map((r) => r.registers["BASE"])).toEqual(["9150"]);
   }, 180_000);
+
+  it("year 2's true-up (2027-09-01) starts from the corrected index (8,323.17…); a correction of 11-27 whose range stops before it is blocked, one that includes it corrects both years", async () => {
+    await insertMeterReads(db(), [{ contract_id: "KW1", read_date: "2027-09-01", source: "distributorActual", register: "BASE", index_value: "12500" }]);
+    // R7: year 2 runs past 2026-10-31 — the capacity levy's rate as data (no rate is shipped: docs/reference-data.md).
+    await insertReferenceValues(db(), [{ series: "capacityLevy", key: "", validFrom: "2026-11-01", validTo: null, value: { eurPerMwh: "4.50" }, source: "test: a rate as it would be published" }]);
+    for (let m = 2; m <= 9; m++) {
+      const s = await nightOf(`2027-${String(m).padStart(2, "0")}-01`);
+      expect(s.failures).toEqual([]);
+    }
+    const ups = await trueUps();
+    const year2 = (await findInvoiceByNumber(db(), ups.at(-1)!.number))!.document;
+    const year1 = (await findInvoiceByNumber(db(), ups.at(-2)!.number))!.document;
+    expect([year2.billingDate, year2.trueUp!.planReference]).toEqual(["2027-09-01", "KW1/2026-09-01"]);
+    // 6,584 + 2,566 × 183/270: the index year 1's replacing true-up ended on is the one year 2 starts from.
+    expect(year2.indexes[0]!.index).toBe(year1.indexes.at(-1)!.index);
+    expect(year2.indexes[0]!.index.startsWith("8323.177")).toBe(true);
+    const blocked = await recalc("2027-09-10", "9100", "--to", "2026-09-01");
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(new RegExp(`BLOCKED: invoice ${ups.at(-1)!.number} \\(after the range\\) starts from the index ${ups.at(-2)!.number} billed up to, which the recalculation changes: extend --to to include it`));
+    const both = await recalc("2027-09-10", "9100");
+    expect(both.code, both.stderr + both.stdout).toBe(0);
+    expect(both.stdout.match(/would become TTC/g)).toHaveLength(2);
+  }, 300_000);
 });

@@ -283,10 +283,16 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     sections.push({
       heading: "Règlement",
       mentions: [
-        {
-          text: `Rien à payer : le montant de cet avoir, ${euros(negateText(inv.totalTtc))} TTC, est porté au crédit de votre compte client et vient en déduction des sommes que vous devez, à commencer par la facture qui remplace la facture annulée.`,
-          clause: "R5 · CGV 6.6",
-        },
+        inv.correction?.kind === "cancellation" && inv.correction.trueUp
+          // R1 · CGV 6.1: the instalments stay paid on account — the account moves by − the true-up's balance only.
+          ? {
+            text: `Rien à payer sur cet avoir : il annule la facture de régularisation et la déduction de ses mensualités ; la facture qui la remplace déduit les mêmes mensualités et indique le seul écart à régler ou à rembourser.`,
+            clause: "R5 · CGV 6.6 · R1 · CGV 6.1",
+          }
+          : {
+            text: `Rien à payer : le montant de cet avoir, ${euros(negateText(inv.totalTtc))} TTC, est porté au crédit de votre compte client et vient en déduction des sommes que vous devez, à commencer par la facture qui remplace la facture annulée.`,
+            clause: "R5 · CGV 6.6",
+          },
       ],
     });
   } else {

@@ -47,6 +47,8 @@ describe("R5 · CGV 6.6 — the printed correction of a true-up (R1 · CGV 6.1)"
     const flat = pdfText(await renderDocumentPdf({ kind: "invoice", number: "AV-2025-000001", invoice: note, parties: partiesOf(c), cancelled: trueUp }, { facturX: false })).replace(/\s+/g, " ");
     expect(flat).toContain("Les mensualités qu'elle déduisait (92,25 € TTC) restent acquises comme acomptes et sont déduites par la facture qui la remplace : cet avoir modifie votre compte de 33,95 € TTC.");
     expect(flat).not.toContain("est en votre faveur");
+    expect(flat).toContain("Rien à payer sur cet avoir : il annule la facture de régularisation et la déduction de ses mensualités");
+    expect(flat).not.toContain("est porté au crédit de votre compte client");
   });
 
   it("the replacing true-up (TTC 83.58: +100 kWh, energy 17.70 + excise 3.37, VAT 4.21) prints +25.28 as the only amount to settle, payable by 2025-10-25; its Factur-X: prepaid 58.30, due 25.28", async () => {

@@ -372,3 +372,18 @@ describe("black box · engine 0.3.5 — the deferred true-up (anniversary before
     expect([r.consumedKwh, r.projectedKwh, r.projectedTotalTtc, r.deviationPct, r.applied]).toEqual([{ BASE: "720" }, { BASE: "3285" }, "1259.10", "-8", false]);
   });
 });
+
+describe("black box · R2 — a distributor index going backwards at a readjustment check names the reads", () => {
+  it("3,650 on 2025-09-01 then 2,834.76 on 2025-11-13: INDEX_BACKWARDS on those two reads (was: « -4076.2 on 2026-09-01 after 0 on 2025-09-01 »)", () => {
+    const out = dueSmoothedDocuments(bbCase({
+      asOf: "2025-12-01", last: "2025-11-01",
+      plan: { reference: "BBK/2025-09-01", start: "2025-09-01", estimatedTotalTtc: "1368.60", amountsTtc: twelve("114.05") },
+      reads: [read("2024-09-01", "0", "distributorActual"), read("2025-09-01", "3650"), read("2025-11-13", "2834.76", "distributorActual")],
+    }));
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect([out.billingDate, out.failure.code, out.failure.message]).toEqual([
+      "2025-12-01", "INDEX_BACKWARDS", "index of register BASE goes backwards: 2834.76 on 2025-11-13 after 3650 on 2025-09-01",
+    ]);
+  });
+});

@@ -465,6 +465,8 @@ CREATE TABLE public.billing_run (
     interrupted_by bigint,
     resumes_run_id bigint,
     failure_reason text,
+    contracts_waiting integer,
+    CONSTRAINT billing_run_contracts_waiting_check CHECK ((contracts_waiting >= 0)),
     CONSTRAINT billing_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text, 'interrupted'::text])))
 );
 

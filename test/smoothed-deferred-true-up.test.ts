@@ -22,7 +22,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InstalmentNotice, type InstalmentPlan, type Invoice, type PlanState, dueSmoothedDocuments } from "@billing/core";
 import { findInvoiceByNumber, insertContracts, insertCustomers, insertMeterReads, insertOffer, issueSmoothedDocuments, planHistory } from "@billing/db";
-import { exportCase, replayInvoice, runCommand } from "@billing/jobs";
+import { accountStatement, exportCase, formatPlanHistory, importPayments, ledgerOverdueLoader, replayInvoice, runCommand, runDunning, runPaymentsNightly } from "@billing/jobs";
 import { openTestStore } from "./helpers/store.ts";
 import type { TestStore } from "./helpers/store.ts";
 
@@ -94,7 +94,46 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
       [1, "2026-09-01", "2026-09-01", "0.00"], [2, "2026-10-01", "2026-10-01", "0.00"], [3, "2026-11-01", "2026-11-01", "0.00"],
     ]);
     expect(await trueUpsOf()).toEqual([]);
+    // billing plan show: the waiting year, since the anniversary night, for the distributor's index after it; the
+    // latest distributor index stored (the fixture holds the read of 2026-11-27 already, received 2026-11-28).
+    expect(h.waitingTrueUp).toEqual({
+      plan_reference: "KW1/2025-09-01", start_date: "2025-09-01", end_date: "2026-09-01", since: "2026-09-01", credit_to_deduct_ttc: "0.00",
+      last_distributor_read: { read_date: "2026-11-27", received_on: "2026-11-28" },
+    });
+    expect(formatPlanHistory("KW1", h).split("\n")).toContain(
+      "  True-up    WAITING since 2026-09-01 for the distributor's index on or after 2026-09-01 (year 2025-09-01..2026-09-01); latest distributor index: 2026-11-27 (received 2026-11-28)",
+    );
   }, 120_000);
+
+  it("the account while the true-up waits (2026-11-27): the instalments issued are owed and reminded when unpaid; the true-up, not issued, is on no statement, reminded and penalised for nothing", async () => {
+    // Every notice paid on its due date but plan 2's 3rd (2026-11-01, due 11-16): year 1 12 × 100.00, then 2 of plan 2.
+    const h = await planHistory(db(), "KW1");
+    const paid = h.notices.filter((n) => !(n.plan_reference === "KW1/2026-09-01" && n.instalment_no === 3));
+    const third = h.notices.find((n) => n.plan_reference === "KW1/2026-09-01" && n.instalment_no === 3)!;
+    expect([paid.length, third.due_date]).toEqual([14, "2026-11-16"]);
+    const csv = ["reference,customer_id,received_on,amount,method", ...paid.map((n) => `P-${n.plan_reference}-${n.instalment_no},CW1,${n.due_date},${n.amount_due_ttc},transfer`)].join("\n");
+    expect((await importPayments(t.store, csv)).errors).toEqual([]);
+    // The statement: the 15 notices and 14 payments, no true-up; the balance is the unpaid notice.
+    const st = await accountStatement(t.store, "CW1", "2026-11-27");
+    expect(st.lines.filter((l) => l.kind !== "instalment" && l.kind !== "payment")).toEqual([]);
+    expect(st.lines.filter((l) => l.kind === "instalment")).toHaveLength(15);
+    expect(st.balance).toBe(third.amount_due_ttc);
+    // R10: the only overdue item is that notice; R3: the payments step charges no penalty (all paid on time, the
+    // one unpaid not yet paid) — none for a true-up that is not issued.
+    expect(await ledgerOverdueLoader(db(), "2026-11-27")).toEqual([{ customerId: "CW1", items: [{ itemRef: "instalment:KW1/KW1/2026-09-01/3", dueDate: "2026-11-16", amountOwedTtc: third.amount_due_ttc }] }]);
+    const pay = await runPaymentsNightly(t.store, "2026-11-27");
+    expect([pay.penalties, pay.failures]).toEqual([0, []]);
+    const dun = await runDunning(t.store, "2026-11-27", { dryRun: true });
+    // The nights' dunning step reminded the fixture's year-1 notices on 09-01 (paid only now): that procedure is
+    // settled, and what is overdue — that notice alone — starts one of its own, with its own reminder.
+    expect(dun.taken.map((x) => [x.customerId, x.step])).toEqual([["CW1", "settled"]]);
+    expect(dun.taken[0]!.explanation).toContain(`the oldest item overdue on 2026-11-27, instalment:KW1/KW1/2026-09-01/3, fell due on 2026-11-16, after it. The procedure stops; ${third.amount_due_ttc} € overdue starts a procedure of its own`);
+    await runDunning(t.store, "2026-11-27");
+    const next = await runDunning(t.store, "2026-11-27", { dryRun: true });
+    expect(next.taken.map((x) => [x.customerId, x.step])).toEqual([["CW1", "reminder"]]);
+    expect(next.taken[0]!.explanation).toContain("instalment:KW1/KW1/2026-09-01/3");
+    expect(next.taken[0]!.explanation).not.toMatch(/true-up|invoice:/);
+  }, 60_000);
 
   it("2026-11-28, the read received: the year-1 true-up (3,560 kWh), the invoice 0.3.4 issues that night; it replays; a rerun issues nothing", async () => {
     const s = await nightOf("2026-11-28");
@@ -119,6 +158,12 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect({ lines: inv.lines, totals: [inv.totalHt, inv.totalVat, inv.totalTtc], vat: inv.vat, trueUp: inv.trueUp, indexes: inv.indexes })
       .toEqual({ lines: oldTrueUp.lines, totals: [oldTrueUp.totalHt, oldTrueUp.totalVat, oldTrueUp.totalTtc], vat: oldTrueUp.vat, trueUp: oldTrueUp.trueUp, indexes: oldTrueUp.indexes });
     expect((await replayInvoice(db(), row!.number)).status).toBe("match");
+    // On the account from its issue (11-28), due 15 days after it (R3) — not from its billing date, the anniversary.
+    const st = await accountStatement(t.store, "CW1", "2026-11-28");
+    expect(st.lines.filter((l) => l.ref === `invoice:${row!.number}`).map((l) => [l.date, l.dueDate, l.amount])).toEqual([["2026-11-28", "2026-12-13", "-13.90"]]);
+    // Issued: billing plan show lists it as every true-up, nothing waits.
+    const h = await planHistory(db(), "KW1");
+    expect([h.waitingTrueUp, h.trueUps.map((x) => [x.number, x.true_up.planReference])]).toEqual([null, [[row!.number, "KW1/2025-09-01"]]]);
     expect(await nextOf()).toBe("2026-12-01");
     const again = await nightOf("2026-11-28");
     expect([again.billed, again.invoices, again.failures]).toEqual([0, 0, []]);

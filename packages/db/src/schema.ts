@@ -245,6 +245,11 @@ export interface BillingRunTable {
   contracts_billed: Generated<number>;
   contracts_unchanged: Generated<number>;
   contracts_failed: Generated<number>;
+  /**
+   * Contracts that waited for an index (migration 0048), not in `contracts_unchanged`; null: a run closed
+   * before 0048, whose waiting contracts are in `contracts_unchanged` (not counted apart).
+   */
+  contracts_waiting: ColumnType<number | null, number | null | undefined, number | null>;
   invoices: Generated<number>;
   lines: Generated<number>;
   /** Issue 13: when the next run found this one's process dead, and which run that was. */

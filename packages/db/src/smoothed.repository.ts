@@ -164,31 +164,65 @@ export interface TrueUpSummary {
   readonly true_up: TrueUpSection;
 }
 
+/**
+ * R1 · CGV 6.1 (ruleset `deferredTrueUp`): a plan year whose true-up waits for the distributor's index on
+ * or after its anniversary, as `billing plan show` lists it. Nothing of it is issued, so nothing of it is owed.
+ */
+export interface WaitingTrueUp {
+  /** The plan year waiting: its plan, its start and its anniversary (the true-up's billing date). */
+  readonly plan_reference: string;
+  readonly start_date: string;
+  readonly end_date: string;
+  /** The night the wait began: the issue date of the plan that followed (the anniversary, or a later catch-up). */
+  readonly since: string;
+  /** The carried credit (R4) the true-up will deduct, not deducted by the anniversary ("0.00": none). */
+  readonly credit_to_deduct_ttc: string;
+  /** The latest distributor index (tele-read, on-site read) stored: its date and when it was received; null: none. */
+  readonly last_distributor_read: { readonly read_date: string; readonly received_on: string } | null;
+}
+
 export interface PlanHistory {
   readonly plans: Selectable<InstalmentPlanTable>[];
   readonly notices: Selectable<InstalmentNoticeTable>[];
   readonly readjustments: Selectable<PlanReadjustmentTable>[];
   /** The contract's true-up invoices, in billing-date order. */
   readonly trueUps: TrueUpSummary[];
+  /** The plan year whose true-up waits for the distributor's index (engine 0.3.5+); null: none waits. */
+  readonly waitingTrueUp: WaitingTrueUp | null;
   /** The contract's billing mode now and its pending request to be billed monthly (null = none); null when unknown. */
   readonly contract: { readonly billing_mode: "monthly" | "smoothed"; readonly switch_to_monthly_on: string | null } | null;
 }
 
 /** Every plan of a contract with its notices, readjustment checks and true-ups, in date order. */
 export async function planHistory(db: Db, contractId: string): Promise<PlanHistory> {
-  const [plans, notices, readjustments, trueUps, contract] = await Promise.all([
+  const [plans, notices, readjustments, trueUps, contract, states, lastRead] = await Promise.all([
     db.selectFrom("instalment_plan").selectAll().where("contract_id", "=", contractId).orderBy("start_date").execute(),
     db.selectFrom("instalment_notice").selectAll().where("contract_id", "=", contractId).orderBy("billing_date").orderBy("instalment_no").execute(),
     db.selectFrom("plan_readjustment").selectAll().where("contract_id", "=", contractId).orderBy("check_date").execute(),
     db.selectFrom("invoice").select(["number", "billing_date", "issue_date", "total_ttc", "true_up"])
       .where("contract_id", "=", contractId).where("kind", "=", "trueUpInvoice").orderBy("billing_date").execute(),
     db.selectFrom("contract").select(["billing_mode", "switch_to_monthly_on"]).where("id", "=", contractId).executeTakeFirst(),
+    // R1 · CGV 6.1: the year whose true-up waits, read back as the night reads it.
+    loadPlanStates(db, [contractId]),
+    db.selectFrom("meter_read").select(["read_date", "received_on"])
+      .where("contract_id", "=", contractId).where("status", "=", "accepted").where("source", "in", ["teleRead", "distributorActual"])
+      .orderBy("read_date", "desc").orderBy("received_on", "desc").limit(1).executeTakeFirst(),
   ]);
+  const pending = states.get(contractId)?.pendingTrueUp;
+  const waitingTrueUp: WaitingTrueUp | null = pending === undefined ? null : {
+    plan_reference: pending.reference,
+    start_date: pending.start,
+    end_date: pending.end,
+    since: plans.find((p) => p.start_date === pending.end)?.issue_date ?? pending.end,
+    credit_to_deduct_ttc: pending.creditToDeductTtc ?? "0.00",
+    last_distributor_read: lastRead?.read_date == null ? null : { read_date: lastRead.read_date, received_on: lastRead.received_on },
+  };
   return {
     plans,
     notices,
     readjustments,
     trueUps: trueUps.map((t) => ({ ...t, true_up: t.true_up as TrueUpSection })),
+    waitingTrueUp,
     contract: contract ?? null,
   };
 }

@@ -199,7 +199,7 @@ describe("R5 · CGV 6.6, 6.2 a replacing invoice issued months later does not in
     });
     expect(invoice.selfReadWindow).toEqual({ from: "2025-09-10", to: "2025-09-15" });
     const original = pdfText(await renderDocumentPdf({ kind: "invoice", number: "FA-2025-000070", invoice, parties: partiesOf(c) }, { facturX: false })).replace(/\s+/g, " ");
-    expect(original).toContain("Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du 10/09/2025 au 15/09/2025.");
+    expect(original).toContain("Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du 10/09/2025 au 15/09/2025, par téléphone au 0 806 800 444 ou sur votre espace client sowee.fr.");
     const replacing = replacementInvoice(invoice, {
       issueDate: "2026-01-10",
       replaces: referenceOf("FA-2025-000070", invoice),

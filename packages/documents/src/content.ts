@@ -4,7 +4,7 @@
  * requires it. Pure: the same stored document gives the same content; the PDF layout (pdf.ts) only
  * places it. docs/invoice-document.md lists every mention and why it is there.
  */
-import { type Invoice, type InstalmentNotice, negateDecimal, networkShareOf, sumCentsText } from "@billing/core";
+import { type Invoice, type InstalmentNotice, negateDecimal, networkShareOf, nextBillingDate, sumCentsText } from "@billing/core";
 import {
   INDEX_BASIS_LABEL,
   PRICE_OPTION_LABEL,
@@ -111,6 +111,11 @@ function contractRows(p: PartiesView, inv?: Invoice): [string, string][] {
     ["Formule tarifaire d'acheminement", inv ? describeInForce(formulasInForce(inv, k.tariffFormula), (v) => v) : k.tariffFormula],
     ["Offre", p.offer.name],
     ["Mode de facturation", k.billingMode === "smoothed" ? "paiement lissé (mensualités et régularisation annuelle)" : "facture mensuelle"],
+    // Arrêté du 18 avril 2012 art. 4: « le type du ou des compteurs » and « le caractère réglementé ou non
+    // des prix facturés » — the engine bills the supplier's market offers (CGV, Annexe Prix), never a
+    // regulated tariff (reading, docs/invoice-document.md).
+    ["Type de compteur", k.communicatingMeter ? "communicant (index télérelevés par le distributeur)" : "non communicant"],
+    ["Nature des prix", "prix non réglementés (offre de marché)"],
   ];
   // CGV 3.3: « La date de prise d'effet figure sur la première facture adressée au Client. »
   if (p.firstInvoice) rows.push(["Date de prise d'effet du contrat", frDate(k.start)]);
@@ -151,23 +156,88 @@ function paymentMentions(p: PartiesView, dueDate: string, supplier: SupplierIden
   return out;
 }
 
-/** Synthèse 2.2 (troubleshooting number, Enedis), CGV 12.3 (mediator), 6.6.1 (contesting), 13 (energy info). */
-function informationMentions(p: PartiesView, supplier: SupplierIdentity): Mention[] {
+/**
+ * Synthèse 2.2 (troubleshooting number, Enedis); arrêté du 18 avril 2012 art. 4 (customer service:
+ * name, e-mail and postal address, non-premium number, hours), art. 10 (complaints service; the
+ * mediator's postal and web addresses with the sentence the arrêté prescribes; the minimum time to
+ * keep invoices), art. 3 (how to reach every price applied; Énergie-Info's phone, call cost and web
+ * site); CGV 12.3 (mediator), 6.6.1 (contesting), 13 (energy info). `invoice` false (an instalment
+ * notice): no contest / keeping sentence.
+ */
+function informationMentions(p: PartiesView, supplier: SupplierIdentity, invoice: boolean): Mention[] {
   const d = supplier.distributor;
   const dept = p.customer.department;
   const phone = dept !== undefined ? d.troubleshootingPhone.replace("{department}", dept) : d.troubleshootingFallback;
   const m = supplier.mediator;
-  return [
+  const cs = supplier.customerServiceContact;
+  const out: Mention[] = [
     { text: `Dépannage électricité 24h/24 : ${phone} — coordonnées de ${d.name}, le distributeur (gestionnaire du réseau).`, clause: "Synthèse 2.2" },
     {
-      text:
-        `Réclamations : ${supplier.customerService}. Si votre réclamation écrite n'est pas résolue dans un délai de deux mois, vous pouvez saisir gratuitement le ` +
-        `${m.name} (${p.customer.kind === "professional" ? "ouvert aux consommateurs et aux micro-entreprises" : "dans les dix mois suivants"}) : ` +
-        `${m.website} ou ${m.postalAddress}. Informations pratiques : ${m.infoWebsite}.`,
-      clause: "CGV 12.3",
+      text: `${cs.name} : ${cs.website} · ${cs.email} · ${cs.phone} (${cs.phoneCost}), ${cs.hours} · courrier : ${cs.postalAddress}.`,
+      clause: "Arrêté du 18 avril 2012 art. 4",
     },
-    { text: "Vous pouvez contester cette facture pendant cinq ans à compter du jour où vous avez eu connaissance de votre droit à agir.", clause: "CGV 6.6.1" },
+    {
+      text:
+        `Réclamations : ${supplier.customerService}, ou par écrit au ${cs.name} aux coordonnées ci-dessus. ` +
+        `En cas de litige lié à l'exécution du contrat, si votre réclamation écrite auprès de ${supplier.name} n'a pas permis de régler le différend dans un délai de deux mois, ` +
+        `vous pouvez saisir le ${m.name} : ${m.website} ou ${m.postalAddress}. ` +
+        (p.customer.kind === "professional"
+          ? "Sa saisine est gratuite ; elle est ouverte aux consommateurs et aux micro-entreprises."
+          : "Sa saisine est gratuite, dans les dix mois suivant ce délai de deux mois."),
+      clause: "Arrêté du 18 avril 2012 art. 10 · CGV 12.3",
+    },
+    {
+      text:
+        `Prix appliqués : ${supplier.pricesAccess}. Énergie-Info, le service d'information des pouvoirs publics : ${m.infoWebsite}, ` +
+        `${m.infoPhone} (${m.infoPhoneCost}) ; comparateur d'offres d'électricité et de gaz naturel : ${m.comparatorWebsite}.`,
+      clause: "Arrêté du 18 avril 2012 art. 3 · CGV 13.2",
+    },
   ];
+  if (invoice) {
+    out.push({
+      text:
+        "Vous pouvez contester cette facture pendant cinq ans à compter du jour où vous avez eu connaissance de votre droit à agir ; " +
+        "conservez-la au moins cinq ans (délai minimal de conservation).",
+      clause: "CGV 6.6.1 · arrêté du 18 avril 2012 art. 10",
+    });
+  }
+  return out;
+}
+
+/**
+ * Arrêté du 18 avril 2012 art. 4: « la date estimative de la prochaine facture » — a monthly invoice
+ * that is not the contract's last: the next date of the billing schedule (R1, invoice/schedule.ts)
+ * after its billing date. None on a final, charges or correction document, a true-up (the smoothed
+ * plan's notices say when the next payment falls) or when the view has no billing day.
+ */
+function nextInvoiceDate(inv: Invoice, p: PartiesView): string | null {
+  const k = p.contract;
+  if (inv.kind !== "monthlyInvoice" || inv.final || inv.correction || k.billingDay === undefined) return null;
+  const next = nextBillingDate({ start: k.start, end: k.end ?? null, billingDay: k.billingDay }, inv.billingDate);
+  // The contract's end date bills its final invoice: still the next invoice.
+  return next;
+}
+
+/**
+ * CGI ann. II art. 242 nonies A (décret 2022-1299, the e-invoicing reform's mentions), on a
+ * professional customer's document: the nature of the operations — electricity is a good (CGI art.
+ * 256 II: « l'électricité […] [est] considéré[e] comme [un] bien[…] meuble[…] corporel[…] »), so a
+ * supply invoice is « livraisons de biens »; a distributor service re-billed (R9) is a service, which
+ * makes the invoice mixed (reading) — and the option for VAT on debits when the supplier has opted.
+ */
+export function operationMentions(inv: Invoice, p: PartiesView, supplier: SupplierIdentity): Mention[] {
+  if (p.customer.kind !== "professional") return [];
+  const services = inv.lines.some((l) => l.kind === "distributorService");
+  const out: Mention[] = [
+    {
+      text: services
+        ? "Nature des opérations : livraisons de biens et prestations de services (fourniture d'électricité ; prestations du distributeur refacturées)."
+        : "Nature des opérations : livraisons de biens (fourniture d'électricité).",
+      clause: "CGI ann. II art. 242 nonies A",
+    },
+  ];
+  if (supplier.vatOnDebits) out.push({ text: "Option pour le paiement de la taxe d'après les débits.", clause: "CGI ann. II art. 242 nonies A" });
+  return out;
 }
 
 /** The TURPE share per line: a credit note's is the cancelled invoice's, negated line by line. */
@@ -203,6 +273,8 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
   if (inv.energyPeriod) periodRows.push(["Consommation facturée (terme échu)", frPeriod(inv.energyPeriod.start, inv.energyPeriod.end)]);
   // R3/R4/R9 after R8: a charges invoice bills no period; it follows the contract's end and final invoice.
   if (inv.kind === "chargesInvoice" && inv.final) periodRows.push(["Contrat terminé le (frais nés après la facture de résiliation)", frDate(inv.final.end)]);
+  const next = nextInvoiceDate(inv, p);
+  if (next) periodRows.push(["Prochaine facture (date estimative)", `vers le ${frDate(next)}`]);
 
   const lineRows = inv.lines.map((l) => [
     `${lineLabel(l, p.contract.subscribedKva, p.contract.priceOption)}\n${frPeriod(l.periodStart, l.periodEnd)}`,
@@ -258,6 +330,7 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
             "Taxes et contributions (CTA, accise sur l'électricité, TVA) appliquées selon la réglementation en vigueur.",
           clause: "Annexe Prix II-1.1, CGV 5.4",
         },
+        ...operationMentions(inv, p, supplier),
       ],
     },
     {
@@ -273,10 +346,10 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     },
   ];
 
-  if (inv.trueUp) sections.push(trueUpSection(inv));
+  if (inv.trueUp) sections.push(trueUpSection(inv), annualSummarySection(inv));
 
   // A credit note bills no consumption of its own: the cancelled invoice showed where it came from.
-  const consumption = credit ? null : consumptionSection(inv);
+  const consumption = credit ? null : consumptionSection(inv, supplier);
   if (consumption) sections.push(consumption);
 
   if (credit) {
@@ -301,7 +374,7 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     const toPay = inv.trueUp ? inv.trueUp.settlement.kind === "payment" : !inv.totalTtc.startsWith("-");
     sections.push({ heading: "Paiement", mentions: [amountDue, ...paymentMentions(p, inv.dueDate, supplier, toPay)] });
   }
-  sections.push({ heading: "Informations", mentions: informationMentions(p, supplier) });
+  sections.push({ heading: "Informations", mentions: informationMentions(p, supplier, true) });
 
   const cancels = inv.correction?.kind === "cancellation" ? inv.correction.cancels : null;
   return {
@@ -378,6 +451,29 @@ function correctionSections(inv: Invoice): Section[] {
   }
 }
 
+/**
+ * Arrêté du 18 avril 2012 art. 12: « au moins une fois par an », the year's subscription and
+ * consumption HT, each option and service subscribed HT, and the total TTC billed. A true-up's lines
+ * are its year's (CGV 6.1), so it carries them: subscription lines, energy lines, and the TTC of all
+ * its lines (before the instalments are deducted). The offers hold no option or service (reading).
+ */
+function annualSummarySection(inv: Invoice): Section {
+  const u = inv.trueUp!;
+  const sum = (kind: string) => sumCentsText(inv.lines.filter((l) => l.kind === kind).map((l) => l.amount));
+  // A termination true-up covers the plan year up to the end only: « la période », not « l'année ».
+  const span = u.termination ? "la période" : "l'année";
+  return {
+    heading: `${u.termination ? "Récapitulatif de la période" : "Récapitulatif annuel"} (${frPeriod(u.planStart, u.planEnd)})`,
+    rows: [
+      [`Abonnement facturé sur ${span} (HT)`, euros(sum("subscription"))],
+      [`Consommation facturée sur ${span} (HT)`, euros(sum("energy"))],
+      ["Options et services souscrits (HT)", "aucun"],
+      [`Total facturé sur ${span} (TTC)`, euros(inv.totalTtc)],
+    ],
+    mentions: [{ text: `Montants de ${span} facturés sur cette facture de régularisation, avant déduction des mensualités.`, clause: "Arrêté du 18 avril 2012 art. 12" }],
+  };
+}
+
 function trueUpSection(inv: Invoice): Section {
   const u = inv.trueUp!;
   return {
@@ -444,7 +540,7 @@ function settlementMention(inv: Invoice): Mention {
 }
 
 /** R2 (CGV 6.2): the consumption's source, the indexes used and the next self-read window. */
-function consumptionSection(inv: Invoice): Section | null {
+function consumptionSection(inv: Invoice, supplier: SupplierIdentity): Section | null {
   // R5 · CGV 6.6: a replacing invoice keeps the window of the invoice it replaces; once past on its own
   // issue date it is no invitation to the customer any more, and is not printed.
   const window = inv.selfReadWindow && inv.selfReadWindow.to >= inv.issueDate ? inv.selfReadWindow : undefined;
@@ -468,8 +564,8 @@ function consumptionSection(inv: Invoice): Section | null {
   }
   if (window) {
     mentions.push({
-      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(window.from)} au ${frDate(window.to)}.`,
-      clause: "CGV 6.2",
+      text: `Auto-relevé : pour votre prochaine facture, vous pouvez nous transmettre l'index de votre compteur du ${frDate(window.from)} au ${frDate(window.to)}, ${supplier.selfReadChannel}.`,
+      clause: "CGV 6.2 · arrêté du 18 avril 2012 art. 4",
     });
   }
   const rows = inv.indexes.map((i) => [REGISTER_LABEL[i.register] ?? i.register, frDate(i.date), quantity(i.index), `${INDEX_BASIS_LABEL[i.basis] ?? i.basis} (${SOURCE_SHORT[i.source] ?? i.source})`]);
@@ -528,7 +624,7 @@ function noticeContent(n: InstalmentNotice, p: PartiesView, supplier: SupplierId
         ],
       },
       { heading: "Paiement", mentions: [{ text: `Montant à payer : ${euros(n.amountDueTtc)} TTC, au plus tard le ${frDate(n.dueDate)}.`, clause: "CGV 6.4" }, ...paymentMentions(p, n.dueDate, supplier)] },
-      { heading: "Informations", mentions: informationMentions(p, supplier).slice(0, 2) },
+      { heading: "Informations", mentions: informationMentions(p, supplier, false) },
     ],
     info: { title: `Avis d'échéance ${reference}`, subject: `Avis d'échéance ${reference} — ${p.customer.name}`, author: supplier.name, issueDate: n.issueDate },
   };

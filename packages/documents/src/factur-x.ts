@@ -15,6 +15,7 @@
  */
 import { InvoiceService } from "@e-invoice-eu/core";
 import { type Invoice, type InvoiceLine, centsText, dates, negateDecimal, sumCentsText } from "@billing/core";
+import { operationMentions } from "./content.ts";
 import { describeInForce, optionsInForce, powersInForce } from "./in-force.ts";
 import { lineLabel, outsideVat } from "./format-fr.ts";
 import type { EmbeddedXml } from "./pdf.ts";
@@ -155,6 +156,9 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
     // R1 · R8: the power and option in force over the invoice's period (in-force.ts), not the contract's first.
     `Point de livraison (PDL) ${p.contract.deliveryPoint}, ${describeInForce(powersInForce(inv, p.contract.subscribedKva), (v) => `${v} kVA`)}, option ${describeInForce(optionsInForce(inv, p.contract.priceOption), (v) => v)}.`,
   ];
+  // CGI ann. II art. 242 nonies A (e-invoicing reform): the nature of the operations and the option for
+  // VAT on debits, as the PDF prints them (content.ts operationMentions), in the note (BT-22).
+  notes.push(...operationMentions(inv, p, supplier).map((m) => m.text));
 
   return {
     "ubl:Invoice": {

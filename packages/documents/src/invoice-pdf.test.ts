@@ -105,7 +105,7 @@ describe("R1 · CGV 6 worked example A as the customer's invoice", () => {
     const content = documentContent(residential, DEFAULT_SUPPLIER);
     const mentions = content.sections.flatMap((s) => s.mentions ?? []);
     expect(mentions.length).toBeGreaterThan(8);
-    for (const m of mentions) expect(m.clause).toMatch(/CGV|Synthèse|Annexe|Code de commerce/);
+    for (const m of mentions) expect(m.clause).toMatch(/CGV|Synthèse|Annexe|Code de commerce|Arrêté du 18 avril 2012|CGI/);
   });
 });
 

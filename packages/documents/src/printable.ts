@@ -19,6 +19,12 @@ export interface PartiesView {
     readonly tariffFormula: string;
     readonly billingMode: "monthly" | "smoothed";
     readonly communicatingMeter: boolean;
+    /**
+     * The billing day and end of the contract (R1 schedule), for the next invoice's estimated date
+     * (arrêté du 18 avril 2012 art. 4). Absent in a view built by hand: no date is printed.
+     */
+    readonly billingDay?: number;
+    readonly end?: string | null;
   };
   readonly offer: { readonly id: string; readonly name: string; readonly latePaymentRatePct?: string | undefined };
   /** true on the contract's first invoice: no invoice was issued before it (billing.lastBillingDate null). */
@@ -67,6 +73,8 @@ export function partiesOf(c: Pick<Case, "customer" | "contract" | "offer"> & { b
       tariffFormula: k.tariffFormula,
       billingMode: k.billingMode,
       communicatingMeter: k.communicatingMeter,
+      billingDay: k.billingDay,
+      end: k.end ?? null,
     },
     offer: { id: c.offer.id, name: c.offer.name, ...(c.offer.latePaymentRatePct !== undefined ? { latePaymentRatePct: c.offer.latePaymentRatePct } : {}) },
     firstInvoice: (c.billing?.lastBillingDate ?? null) === null,

@@ -209,7 +209,8 @@ export function trimCaseParts(c: Case, invoices: readonly Invoice[]): TrimmedCas
  * The stored input of a smoothed contract's invoices (true-ups; the monthly invoices of a switch). A
  * replay runs the night's smoothed computation again (smoothed/smoothed-billing.ts), and a night that
  * issues a true-up also makes the next plan from a year of history, priced as known on the
- * anniversary. So the reads are kept whole (the run loads a bounded window of them, about two years),
+ * anniversary. So the reads are kept whole (the run loads a bounded window of them, about two years —
+ * and, for a true-up that waits for the distributor's index, back to the read before its year's start),
  * and every series keeps the entries in force on a day of `[earliest period or plan start, asOf]` and of
  * the invoices' periods — every day a document of that night was priced on, or known on.
  */

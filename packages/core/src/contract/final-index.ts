@@ -79,3 +79,22 @@ export function estimatedDuringWait(c: Case, end: LocalDate, consumption: { read
 export function finalIndexAwaited(c: Case, end: LocalDate, byOption = true): boolean {
   return c.asOf < addDays(end, FINAL_INDEX_WAIT_DAYS) && !actualFinalIndexKnown(c, end, byOption);
 }
+
+/**
+ * R8 · CGV 10.3: why the final document of `end` (a final invoice, a smoothed contract's final true-up) is
+ * not issued yet, as the night reports the contract (`waiting: …`) and `billing simulate` prints it — a
+ * contract that waits, not one with nothing to bill. `rejectedSelfRead`: the customer's self-read of the end
+ * date failed R2's checks (ruleset `checkedFinalSelfRead`). Wording only: no figure depends on it.
+ */
+export function finalIndexWaitReason(c: Case, end: LocalDate, document: string, byOption = true, rejectedSelfRead = false): string {
+  const estimateFrom = addDays(end, FINAL_INDEX_WAIT_DAYS);
+  const ending = c.events.find((e) => e.type === "contractEnd" && e.date === end);
+  const specialRead = ending?.type === "contractEnd" && ending.specialRead === true;
+  const awaited = !rejectedSelfRead && waitEndingSources(c, end, byOption) !== DISTRIBUTOR_INDEX
+    ? "an actual index (the distributor's, or the customer's self-read)"
+    : c.contract.communicatingMeter ? "the distributor's tele-read" : specialRead ? "the special read the customer asked for" : "the distributor's index";
+  const why = rejectedSelfRead ? ": the customer's self-read of that date does not pass R2's checks" : "";
+  return `the ${document} of the contract's end on ${end} waits for ${awaited} of that date (R8 · CGV 10.3)${why}; ` +
+    `without it, it is issued on the distributor's estimate from ${estimateFrom}`;
+}
+

@@ -33,6 +33,7 @@ describe("R8 · CGV 3.6 withdrawal after an early start at the customer's reques
     // credit [10-01, 10-05) 12.50 × 4/31 → −1.61, CTA → −0.13. HT 4.46; VAT 20 % 0.892 → 0.89; TTC 5.35.
     const out = ok(dueInvoices(withdrawn("2025-09-12")));
     expect(out.nextBillingDate).toBeNull();
+    expect(out.waiting).toBeUndefined();
     const [final] = out.invoices;
     expect(final!.billingDate).toBe("2025-09-12");
     expect(final!.subscriptionPeriod).toBeNull();
@@ -53,6 +54,10 @@ describe("R8 · CGV 3.6 withdrawal after an early start at the customer's reques
   it("R8 without the tele-read of the notice day the final invoice waits (7 days), then estimates by R8's order", () => {
     const early = ok(dueInvoices(withdrawn("2025-09-15", [teleRead("2025-09-05", { BASE: "1000" })])));
     expect(early).toMatchObject({ invoices: [], nextBillingDate: "2025-09-12" });
+    // Reported waiting, with why — not "nothing due" (the night's outcome, billing simulate).
+    expect(early.waiting).toBe(
+      "the final invoice of the contract's end on 2025-09-12 waits for the distributor's tele-read of that date (R8 · CGV 10.3); without it, it is issued on the distributor's estimate from 2025-09-19",
+    );
     const late = dueInvoices(withdrawn("2025-09-19", [teleRead("2025-09-05", { BASE: "1000" })]));
     // No history, no peer average: R8 (4) cannot estimate either — the failure lists every source.
     expect(late).toMatchObject({ ok: false, failure: { code: "NO_ESTIMATE" } });

@@ -33,6 +33,16 @@ const goodSelf = { date: "2026-02-03", source: "selfRead" as const, registers: {
 describe("R8 · CGV 10.3 — a rejected final self-read does not end the wait", () => {
   it("02-03: the rejected self-read is known, the night waits; 02-04: the tele-read — 190 kWh, 33.63 + 6.40", () => {
     expect(ok(dueInvoices(c("2026-02-03", [badSelf]))).invoices).toEqual([]);
+    // Reported waiting, with why (not "nothing due"): a Linky waits for its tele-read; without one, the
+    // rejected self-read is said.
+    expect(ok(dueInvoices(c("2026-02-03", [badSelf]))).waiting).toBe(
+      "the final invoice of the contract's end on 2026-02-03 waits for the distributor's tele-read of that date (R8 · CGV 10.3); without it, it is issued on the distributor's estimate from 2026-02-10",
+    );
+    const old = c("2026-02-03", [badSelf]);
+    expect(ok(dueInvoices({ ...old, contract: { ...old.contract, communicatingMeter: false } }))).toMatchObject({
+      invoices: [],
+      waiting: "the final invoice of the contract's end on 2026-02-03 waits for the distributor's index of that date (R8 · CGV 10.3): the customer's self-read of that date does not pass R2's checks; without it, it is issued on the distributor's estimate from 2026-02-10",
+    });
     const [fin] = ok(dueInvoices(c("2026-02-04", [badSelf, tele]))).invoices;
     // 190 kWh × 0.1770 = 33.63; excise 190 × 0.0337 = 6.403 → 6.40
     expect(fin!.consumption!.source).toBe("teleRead");

@@ -141,7 +141,11 @@ describe("R8 · CGV 4 a price option change BASE → HPHC mid-period (R1 split)"
     expect(out.ok ? "" : out.failure.message).toMatch(/option change of 2026-02-01 \(BASE → HPHC\): the distributor's indexes of that date are needed — old registers BASE and new registers HP, HC/);
     // A change on 02-12: on 02-15 the invoice still waits for them (until 02-19).
     const recent = { ...change, date: "2026-02-12" };
-    expect(ok(dueInvoices(changed("2026-02-15", [recent], noChangeRead)))).toMatchObject({ invoices: [], nextBillingDate: "2026-02-15" });
+    expect(ok(dueInvoices(changed("2026-02-15", [recent], noChangeRead)))).toMatchObject({
+      invoices: [], nextBillingDate: "2026-02-15",
+      // Reported waiting, with why — not "nothing due".
+      waiting: "the invoice of 2026-02-15 waits for the distributor's indexes of the price option change of 2026-02-12 (BASE → HPHC: old registers BASE, new HP, HC; R8 · CGV 4); not received by 2026-02-19, the night fails and asks for them",
+    });
   });
 
   it("R8 · CGV 4 a return to BASE less than a year after passes the distributor's annual-character charge through when given", () => {

@@ -71,7 +71,20 @@ function changesReached(c: Case, billingDate: LocalDate): OptionChange[] {
 
 /** True while the invoice of `billingDate` should wait for the indexes of an option change date (before the wait is over). */
 export function optionIndexAwaited(c: Case, billingDate: LocalDate): boolean {
-  return changesReached(c, billingDate).some((e) => optionChangeRead(c, e) === null && c.asOf < addDays(e.date, OPTION_INDEX_WAIT_DAYS));
+  return optionIndexWaitReason(c, billingDate) !== null;
+}
+
+/**
+ * Why the invoice of `billingDate` waits for the indexes of an option change date (null: it does not), as
+ * the night reports the contract (`waiting: …`) and `billing simulate` prints it. Wording only.
+ */
+export function optionIndexWaitReason(c: Case, billingDate: LocalDate): string | null {
+  const e = changesReached(c, billingDate).find((x) => optionChangeRead(c, x) === null && c.asOf < addDays(x.date, OPTION_INDEX_WAIT_DAYS));
+  if (e === undefined) return null;
+  const { before, after } = registersAround(c, e);
+  return `the invoice of ${billingDate} waits for the distributor's indexes of the price option change of ${e.date} ` +
+    `(${priceOptionAt(c, addDays(e.date, -1))} → ${e.priceOption}: old registers ${before.join(", ")}, new ${after.join(", ")}; R8 · CGV 4); ` +
+    `not received by ${addDays(e.date, OPTION_INDEX_WAIT_DAYS)}, the night fails and asks for them`;
 }
 
 function requireChangeRead(c: Case, change: OptionChange): Read {

@@ -20,8 +20,8 @@ import { assertSafetyBounds } from "./safety-bounds.ts";
 import { subscriptionLines } from "./subscription.ts";
 import { subscriptionAdjustmentLines } from "../contract/subscription-adjustment.ts";
 import { powerChangeLines } from "../contract/power-change.ts";
-import { optionChangeLines, optionIndexAwaited, periodEnergy } from "../contract/option-change.ts";
-import { RULE_R8_FINAL_INDEX, estimatedDuringWait, finalIndexAwaited } from "../contract/final-index.ts";
+import { optionChangeLines, optionIndexWaitReason, periodEnergy } from "../contract/option-change.ts";
+import { RULE_R8_FINAL_INDEX, estimatedDuringWait, finalIndexAwaited, finalIndexWaitReason } from "../contract/final-index.ts";
 import type { FinalSection } from "./document.ts";
 import { CURRENT_RULES, type Ruleset, type RulesOption, rulesOf } from "../ruleset.ts";
 import { type PreparedReference, prepareReference } from "../pricing/prepared-reference.ts";
@@ -136,7 +136,17 @@ export function billedIndexesOf(invoice: Invoice): BilledIndexes | null {
 }
 
 export type BillingOutcome =
-  | { readonly ok: true; readonly invoices: readonly Invoice[]; readonly nextBillingDate: LocalDate | null }
+  | {
+      readonly ok: true;
+      readonly invoices: readonly Invoice[];
+      readonly nextBillingDate: LocalDate | null;
+      /**
+       * Why an invoice due is not issued yet, the contract waiting rather than having nothing to bill: the
+       * final invoice waiting for its final index (R8 · CGV 10.3), an invoice waiting for a price option
+       * change's indexes (R8 · CGV 4); absent: nothing waits. Wording only: no figure depends on it.
+       */
+      readonly waiting?: string;
+    }
   | { readonly ok: false; readonly billingDate: LocalDate; readonly failure: BillingFailure };
 
 /**
@@ -157,15 +167,18 @@ export function dueInvoices(c: Case, options: RulesOption = {}): BillingOutcome 
   let billedAt = c.billing.lastBillingDate;
   for (const d of dates) {
     // R8 · CGV 10.3: the final invoice waits a few days for an actual index of the end date.
-    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d, rules.finalIndexByOption)) return { ok: true, invoices, nextBillingDate: d };
+    if (rules.contractLife && d === c.contract.end && finalIndexAwaited(c, d, rules.finalIndexByOption)) {
+      return { ok: true, invoices, nextBillingDate: d, waiting: finalIndexWaitReason(c, d, "final invoice", rules.finalIndexByOption) };
+    }
     // R8 · CGV 4: the invoice reaching a price option change date waits a few days for the distributor's indexes of that date.
-    if (optionIndexAwaited(c, d)) return { ok: true, invoices, nextBillingDate: d };
+    const optionWait = optionIndexWaitReason(c, d);
+    if (optionWait !== null) return { ok: true, invoices, nextBillingDate: d, waiting: optionWait };
     try {
       const invoice = monthlyInvoice(c, d, c.asOf, false, billedAt === previousBillingDate(c.contract, d) ? billed : null, rules, prepared);
       // R8 · CGV 10.3 (ruleset checkedFinalSelfRead): a self-read of the end date is the final index only
       // when R2's checks accept it; rejected, it does not end the wait for the distributor's index.
       if (rules.checkedFinalSelfRead && rules.contractLife && d === c.contract.end && estimatedDuringWait(c, d, invoice.consumption)) {
-        return { ok: true, invoices, nextBillingDate: d };
+        return { ok: true, invoices, nextBillingDate: d, waiting: finalIndexWaitReason(c, d, "final invoice", rules.finalIndexByOption, true) };
       }
       invoices.push(invoice);
       billed = billedIndexesOf(invoice);

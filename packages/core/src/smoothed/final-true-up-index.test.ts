@@ -59,6 +59,10 @@ describe("R8 · CGV 10.3 — a smoothed contract's final true-up on R8's final i
     const waiting = run(ending(true, "2026-03-15", [selfRead("6195")]));
     expect(waiting.documents).toEqual([]);
     expect(waiting.nextBillingDate).toBe("2026-03-15");
+    // The night reports the contract waiting, with why (not "nothing due"): the tele-read, the estimate from 03-22.
+    expect(waiting.waiting).toBe(
+      "the final true-up of the contract's end on 2026-03-15 waits for the distributor's tele-read of that date (R8 · CGV 10.3); without it, it is issued on the distributor's estimate from 2026-03-22",
+    );
     const inv = trueUp(run(ending(true, "2026-03-16", [selfRead("6195"), tele])));
     // 90 kWh × 0.1870 = 16.83; excise 90 × 0.0337 = 3.033 → 3.03; HT 403.09 + 19.86 = 422.95; VAT 84.59; TTC 507.54
     expect(inv.consumption!.source).toBe("teleRead");
@@ -68,7 +72,11 @@ describe("R8 · CGV 10.3 — a smoothed contract's final true-up on R8's final i
   });
 
   it("a self-read R2 rejects (9,999: 3,889 kWh in 42 days against 3 × 415.4) waits; at the end of the wait (03-22) the estimate from history — TTC 593.72", () => {
-    expect(run(ending(false, "2026-03-15", [selfRead("9999")])).documents).toEqual([]);
+    const rejected = run(ending(false, "2026-03-15", [selfRead("9999")]));
+    expect(rejected.documents).toEqual([]);
+    expect(rejected.waiting).toBe(
+      "the final true-up of the contract's end on 2026-03-15 waits for the distributor's index of that date (R8 · CGV 10.3): the customer's self-read of that date does not pass R2's checks; without it, it is issued on the distributor's estimate from 2026-03-22",
+    );
     expect(run(ending(false, "2026-03-21", [selfRead("9999")])).nextBillingDate).toBe("2026-03-15");
     const inv = trueUp(run(ending(false, "2026-03-22", [selfRead("9999")])));
     // History [2025-02-01, 2025-03-15) between 2024-09-01 (1000) and 2025-09-01 (4610): 3,610 × 42/365 = 30324/73 kWh.
@@ -83,7 +91,13 @@ describe("R8 · CGV 10.3 — a smoothed contract's final true-up on R8's final i
   });
 
   it("no communicating meter, a self-read R2 accepts: the final true-up that night — 85 kWh, TTC 506.22", () => {
-    const inv = trueUp(run(ending(false, "2026-03-15", [selfRead("6195")])));
+    // Before the self-read: either index ends the wait.
+    expect(run(ending(false, "2026-03-15", [])).waiting).toBe(
+      "the final true-up of the contract's end on 2026-03-15 waits for an actual index (the distributor's, or the customer's self-read) of that date (R8 · CGV 10.3); without it, it is issued on the distributor's estimate from 2026-03-22",
+    );
+    const done = run(ending(false, "2026-03-15", [selfRead("6195")]));
+    expect(done.waiting).toBeUndefined();
+    const inv = trueUp(done);
     // 85 kWh × 0.1870 = 15.895 → 15.90; excise 85 × 0.0337 = 2.8645 → 2.86; HT 403.09 + 18.76 = 421.85; VAT 84.37; TTC 506.22
     expect(inv.consumption!.source).toBe("selfRead");
     expect(energy(inv).slice(2)).toEqual([["energy", "2026-02-01", "15.90"], ["excise", "2026-02-01", "2.86"]]);

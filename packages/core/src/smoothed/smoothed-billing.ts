@@ -47,7 +47,7 @@ import type { InstalmentNotice, InstalmentPlan, PlanReadjustment } from "./docum
 import { type SmoothedHooks, instalmentPlan, planDates } from "./instalment-plan.ts";
 import { isReadjustmentDate, readjustment } from "./readjustment.ts";
 import { distributorIndexKnownFrom, trueUpInvoice } from "./true-up.ts";
-import { estimatedDuringWait, finalIndexAwaited } from "../contract/final-index.ts";
+import { estimatedDuringWait, finalIndexAwaited, finalIndexWaitReason } from "../contract/final-index.ts";
 import { onOptionAt } from "../pricing/price-option.ts";
 import { type RulesOption, rulesOf } from "../ruleset.ts";
 
@@ -189,6 +189,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
         const finalTrueUp = rules.finalTrueUp && d === c.contract.end;
         if (finalTrueUp && finalIndexAwaited(c, d, rules.finalIndexByOption)) {
           waitingOn = d;
+          waiting = finalIndexWaitReason(c, d, "final true-up", rules.finalIndexByOption);
           break;
         }
         if (rules.deferredTrueUp && d !== c.contract.end && !distributorIndexKnownFrom(c, d)) {
@@ -210,6 +211,7 @@ export function dueSmoothedDocuments(c: Case, hooks: SmoothedHooks = {}, options
         const inv = trueUpInvoice(c, current, d, issueDate, credit, switching, rules);
         if (finalTrueUp && rules.checkedFinalSelfRead && estimatedDuringWait(c, d, inv.consumption)) {
           waitingOn = d;
+          waiting = finalIndexWaitReason(c, d, "final true-up", rules.finalIndexByOption, true);
           break;
         }
         documents.push(inv);

@@ -34,7 +34,7 @@ import {
   referenceFromRows,
   stationDaysFromRows,
 } from "./case-builder.ts";
-import { HISTORY_READ_WINDOW_DAYS, READ_WINDOW_DAYS, SMOOTHED_READ_WINDOW_DAYS, STATION_WINDOW_DAYS } from "./nightly-run.ts";
+import { HISTORY_READ_WINDOW_DAYS, READ_WINDOW_DAYS, SMOOTHED_READ_WINDOW_DAYS, STATION_WINDOW_DAYS, pendingTrueUpReads } from "./nightly-run.ts";
 import { pendingChargeOf } from "./payments.ts";
 
 export class CaseExportError extends Error {
@@ -86,7 +86,12 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
       pendingCharges: charges.get(k.id)?.map(pendingChargeOf),
     });
 
-  if (smoothed) return build(await loadSmoothedReadsFor(db, [k.id], dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), asOf, { ...received, corrected: k.last_correction_id === null ? [] : [k.id] }), []);
+  if (smoothed) {
+    // As the run: the smoothed window, and the reads of a true-up that waits before it (R1 · CGV 6.1).
+    const from = dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS);
+    const [window, waiting] = await Promise.all([loadSmoothedReadsFor(db, [k.id], from, asOf, { ...received, corrected: k.last_correction_id === null ? [] : [k.id] }), pendingTrueUpReads(db, plans, from, asOf)]);
+    return build([...waiting, ...window], []);
+  }
   if (!k.communicating_meter) {
     const e = await estimationData();
     return build(e.reads, e.station);

@@ -26,7 +26,7 @@ import { type WriteContext, writeChunk } from "./night/write.ts";
 
 export type { EstimationSettings, HeldDocuments, ReviewBounds, RunFailure, RunHold, RunProgress, RunSummary } from "./night/types.ts";
 export { NO_PROGRESS } from "./night/types.ts";
-export { HISTORY_READ_WINDOW_DAYS, READ_WINDOW_DAYS, SMOOTHED_READ_WINDOW_DAYS, STATION_WINDOW_DAYS } from "./night/load.ts";
+export { HISTORY_READ_WINDOW_DAYS, READ_WINDOW_DAYS, SMOOTHED_READ_WINDOW_DAYS, STATION_WINDOW_DAYS, pendingTrueUpReads } from "./night/load.ts";
 export { chargeLinesOf } from "./night/write.ts";
 
 export interface RunOptions {

@@ -36,6 +36,7 @@ const trueUp = (number: string, date: string, total: string, u: Partial<TrueUpSe
 
 const HISTORY: PlanHistory = {
   contract: { billing_mode: "smoothed", switch_to_monthly_on: "2026-06-15" },
+  waitingTrueUp: null,
   plans: [
     plan("K1/2025-09-01", "2025-09-01", "2026-09-01", "3610", "922.51", "1107.01", [...Array(11).fill("92.25"), "92.26"], "0.00"),
     plan("K1/2026-09-01", "2026-09-01", "2027-09-01", "3500", "934.33", "1121.20", [...Array(11).fill("93.43"), "93.47"], "24.99"),
@@ -104,5 +105,33 @@ describe("billing plan show (text)", () => {
     const lines = formatPlanHistory("K1", h).split("\n");
     expect(lines[0]).toBe("Contract K1  billed monthly");
     expect(lines).toContain("  True-up    FA-000007 (2026-09-01, issued 2026-09-01): year 1103.20 € TTC − instalments 1128.19 = -24.99 (last: billed monthly from 2026-09-01)");
+  });
+
+  it("R1 · CGV 6.1 (engine 0.3.5) a true-up waiting for the distributor's index: in its year's block — since when, for what, the latest distributor index, the credit it deducts; not owed", () => {
+    // Year 1's true-up waits since the anniversary night (plan 2 issued 2026-09-01); the latest distributor
+    // index is of 2026-03-02, received 2026-03-05; the year had 24.99 € of credit left to deduct.
+    const h: PlanHistory = {
+      ...HISTORY,
+      trueUps: [],
+      notices: HISTORY.notices.slice(0, 2),
+      waitingTrueUp: {
+        plan_reference: "K1/2025-09-01", start_date: "2025-09-01", end_date: "2026-09-01", since: "2026-09-01", credit_to_deduct_ttc: "24.99",
+        last_distributor_read: { read_date: "2026-03-02", received_on: "2026-03-05" },
+      },
+    };
+    const lines = formatPlanHistory("K1", h).split("\n");
+    const at = lines.indexOf("    2026-03-01  kept     projected year 1380.00 € is −2.21 % from the plan's 1411.21 €, within ±10 %: instalments unchanged");
+    expect(lines.slice(at + 1, at + 4)).toEqual([
+      "  True-up    WAITING since 2026-09-01 for the distributor's index on or after 2026-09-01 (year 2025-09-01..2026-09-01); latest distributor index: 2026-03-02 (received 2026-03-05)",
+      "             Not issued: billing date 2026-09-01, issued the night that index is received; it deducts the credit of 24.99 € carried (R4). Nothing of it is owed until then.",
+      "",
+    ]);
+    // Only in its own year's block; none without a credit, none stored.
+    expect(lines.filter((l) => l.includes("WAITING"))).toHaveLength(1);
+    const bare = formatPlanHistory("K1", { ...h, waitingTrueUp: { ...h.waitingTrueUp!, since: "2026-10-14", credit_to_deduct_ttc: "0.00", last_distributor_read: null } }).split("\n");
+    expect(bare.slice(at + 1, at + 3)).toEqual([
+      "  True-up    WAITING since 2026-10-14 for the distributor's index on or after 2026-09-01 (year 2025-09-01..2026-09-01); latest distributor index: none stored",
+      "             Not issued: billing date 2026-09-01, issued the night that index is received. Nothing of it is owed until then.",
+    ]);
   });
 });

@@ -4,7 +4,7 @@
  * customer's request to be billed monthly again, effective at the first plan anniversary on or after D.
  */
 import type { Command } from "commander";
-import { type PlanHistory, planHistory, requestSwitchToMonthly } from "@billing/db";
+import { type PlanHistory, type WaitingTrueUp, planHistory, requestSwitchToMonthly } from "@billing/db";
 import { trueUpBalance } from "../render/invoice-table.ts";
 import { type NoticeView, type PlanView, noticeTable, planLines, readjustmentLine } from "../render/smoothed-documents.ts";
 import { EXIT, reachExitCode } from "./exit-codes.ts";
@@ -37,6 +37,22 @@ const noticeView = (n: PlanHistory["notices"][number]): NoticeView => ({
   instalmentNo: n.instalment_no,
 });
 
+/**
+ * R1 · CGV 6.1 (ruleset `deferredTrueUp`): the year's true-up waiting for the distributor's index — since
+ * when, for what, the latest distributor index known, the credit it will deduct. Not issued: nothing of it
+ * is owed, reminded or penalised.
+ */
+function waitingTrueUpLines(w: WaitingTrueUp): string[] {
+  const last = w.last_distributor_read;
+  const latest = last === null
+    ? "none stored"
+    : `${last.read_date}${last.received_on === last.read_date ? "" : ` (received ${last.received_on})`}`;
+  return [
+    `  True-up    WAITING since ${w.since} for the distributor's index on or after ${w.end_date} (year ${w.start_date}..${w.end_date}); latest distributor index: ${latest}`,
+    `             Not issued: billing date ${w.end_date}, issued the night that index is received${Number(w.credit_to_deduct_ttc) > 0 ? `; it deducts the credit of ${w.credit_to_deduct_ttc} € carried (R4)` : ""}. Nothing of it is owed until then.`,
+  ];
+}
+
 /** The readable report of `billing plan show`: one block per plan, in date order. */
 export function formatPlanHistory(contractId: string, h: PlanHistory): string {
   const out: string[] = [];
@@ -59,6 +75,8 @@ export function formatPlanHistory(contractId: string, h: PlanHistory): string {
       out.push(`  True-up    ${t.number} (${t.billing_date}, issued ${t.issue_date}): ${trueUpBalance(t.total_ttc, t.true_up)}`);
       out.push(`             ${t.true_up.settlement.explanation}`);
     }
+    const w = h.waitingTrueUp;
+    if (w !== null && w.plan_reference === p.reference) out.push(...waitingTrueUpLines(w));
     out.push("");
   }
   return out.join("\n");

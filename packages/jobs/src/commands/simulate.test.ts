@@ -110,6 +110,21 @@ describe("billing simulate", () => {
     expect(r.stdout).toBe("No invoice due on 2025-08-20 (after the last billing date 2025-08-15). Next billing date: 2025-09-15.\n");
   });
 
+  it("R8 · CGV 10.3 a final invoice waiting for the final index: no invoice issued, the wait said — not \"nothing due\" (text and --json), exit 0", () => {
+    // Example A ended on 2025-08-18 (a switch), its tele-read of that day not received on 08-20: the final invoice waits (7 days).
+    const c = exampleA();
+    Object.assign(c, { asOf: "2025-08-20" });
+    c.billing.lastBillingDate = "2025-08-15";
+    c.contract.end = "2025-08-18";
+    c.events = [{ type: "contractEnd", date: "2025-08-18", reason: "supplierSwitch", receivedOn: "2025-08-01", requestedBy: "newSupplier" }];
+    const wait = "the final invoice of the contract's end on 2025-08-18 waits for the distributor's tele-read of that date (R8 · CGV 10.3); without it, it is issued on the distributor's estimate from 2025-08-25";
+    const r = simulateText(JSON.stringify(c), "final-waiting.json");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(`No invoice issued on 2025-08-20 (after the last billing date 2025-08-15). Next billing date: 2025-08-18.\nWaiting: ${wait}.\n`);
+    const j = simulateText(JSON.stringify(c), "final-waiting.json", { json: true });
+    expect(JSON.parse(j.stdout)).toEqual({ invoices: [], nextBillingDate: "2025-08-18", waiting: wait });
+  });
+
   it("docs/case-format.md shows the real output for example A and invalid-case.json", () => {
     const doc = readFileSync(fileURLToPath(new URL("../../../../docs/case-format.md", import.meta.url)), "utf8");
     const a = simulateFile(example("example-a.json"));
@@ -365,7 +380,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
     expect(r.stdout).toBe("No document due on 2025-10-15 (after the last billing date 2025-10-01). Plan in force: K1/2025-09-01. Next billing date: 2025-11-01.\n");
   });
 
-  it("R1 · CGV 6.1 (engine 0.3.5) a true-up waiting for the distributor's index: nothing due, the wait said (text and --json), exit 0", () => {
+  it("R1 · CGV 6.1 (engine 0.3.5) a true-up waiting for the distributor's index: nothing issued, the wait said (text and --json), exit 0", () => {
     // The anniversary 2026-09-01 passed with no distributor index after it: plan 2 issued, the year-1 true-up waits.
     const pendingTrueUp = { ...plan2025(twelve("92.25", "92.26")), end: "2026-09-01" };
     const plan = { reference: "K1/2026-09-01", start: "2026-09-01", estimatedTotalTtc: "1150.99", amountsTtc: twelve("95.92", "95.87"), pendingTrueUp };
@@ -373,7 +388,7 @@ describe("billing simulate — smoothed billing (R1 · R4 · CGV 6.1, 6.5)", () 
     const wait = "the true-up of plan K1/2025-09-01 (year 2025-09-01 to 2026-09-01) waits for the distributor's index on or after 2026-09-01";
     const r = simulateText(text, "waiting.json");
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`No document due on 2026-09-15 (after the last billing date 2026-09-01). Plan in force: K1/2026-09-01. Next billing date: 2026-09-16.\nWaiting: ${wait}.\n`);
+    expect(r.stdout).toBe(`No document issued on 2026-09-15 (after the last billing date 2026-09-01). Plan in force: K1/2026-09-01. Next billing date: 2026-09-16.\nWaiting: ${wait}.\n`);
     const j = simulateText(text, "waiting.json", { json: true });
     expect(JSON.parse(j.stdout)).toMatchObject({ documents: [], nextBillingDate: "2026-09-16", waiting: wait, plan: { pendingTrueUp: { reference: "K1/2025-09-01", end: "2026-09-01" } } });
   });

@@ -17,6 +17,7 @@ import type { Command } from "commander";
 import { type BillingMode, type BillingOutcome, type Case, type PlanState, type SmoothedDocument, type SmoothedOutcome, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
 import { isNonZeroAmount, renderFailure, renderInvoice } from "../render/invoice-table.ts";
 import { renderSmoothedDocument } from "../render/smoothed-documents.ts";
+import { ownExitCodes } from "./exit-codes.ts";
 
 export const SIMULATE_EXIT = { ok: 0, invalidInput: 2, billingFailed: 3 } as const;
 export type SimulateExitCode = (typeof SIMULATE_EXIT)[keyof typeof SIMULATE_EXIT];
@@ -57,7 +58,9 @@ const asJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
 const failureAsJson = (f: Failure): string => asJson({ billingDate: f.billingDate, failure: f.failure });
 
 function outcomeAsJson(outcome: BillingOutcome): string {
-  return outcome.ok ? asJson({ invoices: outcome.invoices, nextBillingDate: outcome.nextBillingDate }) : failureAsJson(outcome);
+  return outcome.ok
+    ? asJson({ invoices: outcome.invoices, nextBillingDate: outcome.nextBillingDate, ...(outcome.waiting === undefined ? {} : { waiting: outcome.waiting }) })
+    : failureAsJson(outcome);
 }
 
 /** R1 · CGV 6.1 the smoothed documents with the plan in force after them and the billing mode (a switch to monthly shows there). */
@@ -80,10 +83,12 @@ function outcomeAsText(outcome: Extract<BillingOutcome, { ok: true }>, asOf: str
   const next = describeNext(outcome.nextBillingDate);
   const count = outcome.invoices.length;
   const since = describeSince(lastBillingDate);
+  // R8 · CGV 10.3, 4: an invoice due but waiting (the final index, an option change's indexes): not a failure, not "nothing due".
+  const waiting = outcome.waiting === undefined ? "" : `Waiting: ${outcome.waiting}.\n`;
   parts.push(
-    count === 0
-      ? `No invoice due on ${asOf} (${since}). Next billing date: ${next}.\n`
-      : `${count} invoice${count === 1 ? "" : "s"} due on ${asOf} (${since}), not stored. Next billing date: ${next}.\n`,
+    (count === 0
+      ? `No invoice ${waiting === "" ? "due" : "issued"} on ${asOf} (${since}). Next billing date: ${next}.\n`
+      : `${count} invoice${count === 1 ? "" : "s"} due on ${asOf} (${since}), not stored. Next billing date: ${next}.\n`) + waiting,
   );
   return parts.join("\n");
 }
@@ -124,7 +129,7 @@ function smoothedAsText(outcome: Extract<SmoothedOutcome, { ok: true }>, asOf: s
   const waiting = outcome.waiting === undefined ? "" : `Waiting: ${outcome.waiting}.\n`;
   parts.push(
     (count === 0
-      ? `No document due on ${asOf} (${since}). Plan in force: ${plan}. Next billing date: ${next}.\n`
+      ? `No document ${waiting === "" ? "due" : "issued"} on ${asOf} (${since}). Plan in force: ${plan}. Next billing date: ${next}.\n`
       : `${plural(count, "document")} due on ${asOf} (${since}), not stored: ${countByKind(outcome.documents)}. ` +
           `Plan in force after: ${plan}. Next billing date: ${next}.\n`) + waiting,
   );
@@ -208,7 +213,7 @@ export function registerSimulate(program: Command): void {
     )
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  documents computed (possibly none due)",
@@ -219,7 +224,7 @@ export function registerSimulate(program: Command): void {
         "  billing simulate docs/examples/example-a.json         # monthly: one invoice",
         "  billing simulate docs/examples/example-smoothed.json  # smoothed (CGV 6.1): the instalment plan and its first notice",
         "  billing simulate docs/examples/example-estimated.json # R2: a self-read rejected, the month estimated from history",
-      ].join("\n"),
+      ]),
     )
     .action((file: string, options: { json?: boolean }) => {
       const r = simulateFile(file, { json: options.json === true });

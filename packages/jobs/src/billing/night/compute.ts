@@ -37,6 +37,7 @@ import { pendingChargeOf } from "../payments.ts";
 import type { InputHasher } from "../stored-input.ts";
 import type { ChunkData, NightData, ReadsByContract } from "./load.ts";
 import { type ComputedResult, type ContractResult, NO_SMOOTHED, type ReviewBounds } from "./types.ts";
+import { waitingOutcome } from "./waiting.ts";
 
 /** What computing a contract needs besides its rows: the run's shared data, rules and stored-input hasher. */
 export interface ComputeContext {
@@ -124,7 +125,10 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
     const out = dueInvoices(c, { engineVersion: ctx.engineVersion, prepared: ctx.prepared });
     if (!out.ok) return failedResult(contract, `${out.failure.code} (billing date ${out.billingDate}): ${out.failure.message}`);
     if (out.invoices.length === 0) {
-      return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason: "nothing due" }, lines: 0, smoothed: NO_SMOOTHED };
+      // A contract that waits (its final invoice for the final index, R8 · CGV 10.3; an option change's indexes) is
+      // no contract with nothing to bill: unchanged, saying on what — as a smoothed true-up that waits.
+      const outcome = out.waiting === undefined ? { contractId: contract.id, outcome: "unchanged" as const, reason: "nothing due" } : waitingOutcome(contract.id, out.waiting);
+      return { contract, invoices: [], next: out.nextBillingDate, outcome, lines: 0, smoothed: NO_SMOOTHED };
     }
     const input = ctx.hasher.storedInput(c, out.invoices);
     const invoices = out.invoices.map(
@@ -177,7 +181,7 @@ function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): C
     next: out.nextBillingDate,
     // A contract that waits (a true-up for the distributor's index, R1 · CGV 6.1) is no failure: unchanged, saying on what.
     outcome: count === 0
-      ? { contractId: contract.id, outcome: "unchanged", reason: out.waiting === undefined ? "nothing due" : `waiting: ${out.waiting}` }
+      ? (out.waiting === undefined ? { contractId: contract.id, outcome: "unchanged", reason: "nothing due" } : waitingOutcome(contract.id, out.waiting))
       : { contractId: contract.id, outcome: "billed", invoices: count },
     lines: docs.reduce((n, i) => n + i.lines.length, 0),
     smoothed: { plans, notices, readjustments },

@@ -40,7 +40,10 @@ import type { EstimationSettings, ReviewBounds } from "./types.ts";
 
 /** Days of reads loaded before the previous billing date, so interpolation always has a bracketing read. */
 export const READ_WINDOW_DAYS = 70;
-/** Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. */
+/**
+ * Smoothed contracts: reads back to 12 months of history before a plan that may be a year old. A contract
+ * whose true-up waits (ruleset `deferredTrueUp`) needs more: see {@link pendingTrueUpReads}.
+ */
 export const SMOOTHED_READ_WINDOW_DAYS = 2 * 366 + 70;
 /**
  * R2 3.3: a meter that is not communicating may be estimated from its history over the same dates one
@@ -171,6 +174,39 @@ export async function loadEstimationData(db: Kysely<Database>, date: string, row
   return { reads: [...anchors, ...history], station };
 }
 
+/**
+ * R1 · CGV 6.1, 6.2 (ruleset `deferredTrueUp`): the reads a waiting true-up measures its year on, beyond
+ * the smoothed window. Such a contract is due every night, so the window — SMOOTHED_READ_WINDOW_DAYS before
+ * the chunk's earliest next billing date — moves on while the year it waits to settle stays: 11 months
+ * after the anniversary the window starts about 100 days before that year's start, and the distributor's
+ * read before it (a meter read once a year) falls outside; past the next anniversary the year's start
+ * itself does. For the contracts of `plans` with a `pendingTrueUp`: their reads from the earliest waiting
+ * year's start to the window's start `from` (excluded), and each register's last distributor read before
+ * that start (the index of the year's start is interpolated from it). Nothing for the others: one indexed
+ * query or two, only when a contract waits.
+ */
+export async function pendingTrueUpReads(
+  db: Kysely<Database>,
+  plans: ReadonlyMap<string, PlanState>,
+  from: string,
+  date: string,
+): Promise<MeterReadRow[]> {
+  const ids: string[] = [];
+  let start = from;
+  for (const [id, p] of plans) {
+    const year = p.pendingTrueUp;
+    if (year === undefined) continue;
+    ids.push(id);
+    if (year.start < start) start = year.start;
+  }
+  if (ids.length === 0) return [];
+  const [anchors, older] = await Promise.all([
+    loadLastActualReadsBefore(db, ids, start, date),
+    start < from ? loadReadsFor(db, ids, start, dates.addDays(from, -1), { receivedBy: date }) : [],
+  ]);
+  return [...anchors, ...older];
+}
+
 /** `loadEstimationData` grouped by contract. */
 export async function loadEstimationReads(db: Kysely<Database>, date: string, rows: readonly ContractRow[], earliest: string): Promise<ReadsByContract> {
   const more = await loadEstimationData(db, date, rows, earliest);
@@ -209,10 +245,11 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
     const billingDate = lastBillingDateOf(k);
     if (billingDate !== null) lastBilling.push({ id: k.id, billingDate });
   }
+  const smoothedFrom = dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS);
   const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
     loadCustomers(db, [...customerIds]),
     loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), date, received),
-    smoothedIds.length === 0 ? [] : loadSmoothedReadsFor(db, smoothedIds, dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS), date, { ...received, corrected: correctedIds }),
+    smoothedIds.length === 0 ? [] : loadSmoothedReadsFor(db, smoothedIds, smoothedFrom, date, { ...received, corrected: correctedIds }),
     loadEstimationData(db, date, estimatedRows, earliest),
     smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds, { corrected: correctedIds }),
     loadBilledIndexes(db, lastBilling),
@@ -224,14 +261,18 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
     loadHeldContracts(db, ids),
     review ? loadRecentInvoiceTotals(db, ids, review.recentInvoices) : new Map<string, string[]>(),
   ]);
-  // R1/R8: the last invoice's issue date, only for contracts with events (what it knew of them).
-  const lastIssued = events.size === 0 ? new Map<string, string>() : await loadLastIssueDates(db, [...events.keys()]);
+  // R1/R8: the last invoice's issue date, only for contracts with events (what it knew of them); R1 · CGV 6.1:
+  // the reads of a waiting true-up's year before the smoothed window, only for contracts whose true-up waits.
+  const [lastIssued, waitingReads] = await Promise.all([
+    events.size === 0 ? new Map<string, string>() : loadLastIssueDates(db, [...events.keys()]),
+    pendingTrueUpReads(db, plans, smoothedFrom, date),
+  ]);
   return {
     contracts: chunk,
     earliest,
     customers: new Map(customers.map((c) => [c.id, c])),
     reads: {
-      reads: groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...forEstimation.reads], (r) => r.contract_id),
+      reads: groupByContract<MeterReadRow>([...reads, ...smoothedReads, ...waitingReads, ...forEstimation.reads], (r) => r.contract_id),
       station: groupByContract(forEstimation.station, (r) => r.contract_id),
     },
     plans,

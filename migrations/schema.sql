@@ -465,6 +465,8 @@ CREATE TABLE public.billing_run (
     interrupted_by bigint,
     resumes_run_id bigint,
     failure_reason text,
+    contracts_waiting integer,
+    CONSTRAINT billing_run_contracts_waiting_check CHECK ((contracts_waiting >= 0)),
     CONSTRAINT billing_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'finished'::text, 'failed'::text, 'interrupted'::text])))
 );
 
@@ -1516,6 +1518,23 @@ CREATE TABLE public.queue_worker_heartbeat (
 
 
 --
+-- Name: read_correction; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.read_correction (
+    correction_id bigint NOT NULL,
+    contract_id text NOT NULL,
+    read_date date NOT NULL,
+    source text NOT NULL,
+    register text NOT NULL,
+    index_value numeric NOT NULL,
+    recorded_on date NOT NULL,
+    CONSTRAINT read_correction_index_value_check CHECK ((index_value >= (0)::numeric)),
+    CONSTRAINT read_correction_source_check CHECK ((source = ANY (ARRAY['distributorActual'::text, 'teleRead'::text, 'selfRead'::text])))
+);
+
+
+--
 -- Name: reference_import; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2359,6 +2378,14 @@ ALTER TABLE ONLY public.queue_worker_heartbeat
 
 
 --
+-- Name: read_correction read_correction_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.read_correction
+    ADD CONSTRAINT read_correction_pkey PRIMARY KEY (correction_id, read_date, register, source);
+
+
+--
 -- Name: reference_import reference_import_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2709,6 +2736,13 @@ CREATE INDEX peer_read_pending_read_date ON public.peer_read_pending USING btree
 --
 
 CREATE INDEX plan_readjustment_run ON public.plan_readjustment USING btree (run_id) WHERE (run_id IS NOT NULL);
+
+
+--
+-- Name: read_correction_contract; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX read_correction_contract ON public.read_correction USING btree (contract_id, read_date);
 
 
 --
@@ -3192,6 +3226,20 @@ CREATE TRIGGER plan_readjustment_immutable BEFORE DELETE OR UPDATE ON public.pla
 --
 
 CREATE TRIGGER plan_readjustment_no_truncate BEFORE TRUNCATE ON public.plan_readjustment FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_smoothed_document();
+
+
+--
+-- Name: read_correction read_correction_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER read_correction_immutable BEFORE DELETE OR UPDATE ON public.read_correction FOR EACH ROW EXECUTE FUNCTION public.forbid_change_of_correction();
+
+
+--
+-- Name: read_correction read_correction_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER read_correction_no_truncate BEFORE TRUNCATE ON public.read_correction FOR EACH STATEMENT EXECUTE FUNCTION public.forbid_change_of_correction();
 
 
 --
@@ -3686,6 +3734,22 @@ ALTER TABLE ONLY public.plan_readjustment
 
 ALTER TABLE ONLY public.plan_readjustment
     ADD CONSTRAINT plan_readjustment_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.billing_run(id);
+
+
+--
+-- Name: read_correction read_correction_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.read_correction
+    ADD CONSTRAINT read_correction_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contract(id);
+
+
+--
+-- Name: read_correction read_correction_correction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.read_correction
+    ADD CONSTRAINT read_correction_correction_id_fkey FOREIGN KEY (correction_id) REFERENCES public.correction(id);
 
 
 --

@@ -60,6 +60,14 @@ describe("every command exits with 2 and its reason on a usage error (issue 13 Â
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}all done\n {2}1 {2}done, with rejected items/);
   }, 700_000);
+
+  it("a command naming its own exit codes prints only them (billing simulate: 0 / 2 / 3, not the generic 1)", async () => {
+    const r = await runCli(["simulate", "--help"], { timeoutMs: 600_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^Exit codes:/gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}documents computed/);
+    expect(r.stdout).not.toContain("done, with rejected items");
+  }, 700_000);
 });
 
 describe("a store opened and never queried is closed (issue 13 Â· every command exits)", () => {

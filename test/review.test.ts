@@ -133,6 +133,7 @@ describe("held for review", () => {
       "Billing run #2 for 2026-04-15: 2 contracts in 1.00 s
         billed     1
         unchanged  0
+        waiting    0
         failed     0
         held       1 for review, not issued (billing review list)
         issued     1 monthly invoice, 0 true-up invoices, 0 instalment notices, 0 instalment plans, 0 readjustment checks (0 applied)

@@ -142,6 +142,59 @@ export function inReadOrder(rows: MeterReadRow[], ids: readonly string[]): Meter
   return rows;
 }
 
+/**
+ * {@link loadReadsFor} for smoothed contracts, with the indexes corrections of their true-ups were made on
+ * (read_correction, migration 0044) read over meter_read: a true-up measures its year on the distributor's
+ * indexes, so the next one must start where the corrected one ends. The latest correction's value of a
+ * (date, register, source) replaces the stored one (its reception day kept); a read no import brought is
+ * added, received on the correction's day. Only corrections recorded by `receivedBy` count, and only the
+ * contracts of `corrected` are looked up (those a correction touched, contract.last_correction_id: the night
+ * asks nothing more of the others) (default: every one of `contractIds`).
+ */
+export async function loadSmoothedReadsFor(
+  db: Kysely<Database>,
+  contractIds: readonly string[],
+  from?: string,
+  to?: string,
+  opts: { receivedBy?: string; corrected?: readonly string[] } = {},
+): Promise<MeterReadRow[]> {
+  if (contractIds.length === 0) return [];
+  const lookedUp = opts.corrected ?? contractIds;
+  if (lookedUp.length === 0) return loadReadsFor(db, contractIds, from, to, opts);
+  const [rows, corrected] = await Promise.all([
+    loadReadsFor(db, contractIds, from, to, opts),
+    sql<{ contract_id: string; read_date: string; source: MeterReadRow["source"]; register: string; index_value: string; recorded_on: string }>`${named("read-corrections")}
+      select distinct on (contract_id, read_date, register, source) contract_id, read_date, source, register, index_value::text as index_value, recorded_on
+      from read_correction
+      where contract_id = any(${[...lookedUp]}::text[])
+        and read_date >= coalesce(${from ?? null}::date, '-infinity') and read_date <= coalesce(${to ?? null}::date, 'infinity')
+        and (${opts.receivedBy ?? null}::date is null or recorded_on <= ${opts.receivedBy ?? null}::date)
+      order by contract_id, read_date, register, source, correction_id desc`.execute(db),
+  ]);
+  if (corrected.rows.length === 0) return rows;
+  return overlayReadCorrections(rows, corrected.rows, contractIds);
+}
+
+/** `rows` with `corrections` read over them (see {@link loadSmoothedReadsFor}), in loadReadsFor's order. */
+export function overlayReadCorrections(
+  rows: readonly MeterReadRow[],
+  corrections: readonly { contract_id: string; read_date: string; source: MeterReadRow["source"]; register: string; index_value: string; recorded_on: string }[],
+  contractIds: readonly string[],
+): MeterReadRow[] {
+  const key = (r: { contract_id: string; read_date: string; register: string; source: string }) => `${r.contract_id}|${r.read_date}|${r.register}|${r.source}`;
+  const byKey = new Map(corrections.map((c) => [key(c), c]));
+  const out: MeterReadRow[] = [];
+  for (const r of rows) {
+    const c = byKey.get(key(r));
+    if (c) byKey.delete(key(r));
+    out.push(c ? { ...r, index_value: c.index_value } : r);
+  }
+  for (const c of byKey.values()) {
+    out.push({ id: 0, contract_id: c.contract_id, read_date: c.read_date, source: c.source, register: c.register, index_value: c.index_value, received_on: c.recorded_on });
+  }
+  return inReadOrder(out, contractIds);
+}
+
 /** Sets each contract's next billing date (null: nothing more to bill) in one statement; returns the rows updated. */
 export async function setNextBillingDates(
   trx: Transaction<Database>,

@@ -68,3 +68,20 @@ export async function recordCorrectionDocuments(
 ): Promise<void> {
   await trx.insertInto("correction_document").values([...docs]).execute();
 }
+
+/**
+ * R5 · CGV 6.6 on R1 · CGV 6.1 (migration 0044): the indexes a correction that replaced a smoothed contract's
+ * true-up was made on, recorded with it so the next true-ups measure on them (loadSmoothedReadsFor).
+ */
+export async function recordReadCorrections(
+  trx: Transaction<Database>,
+  correctionId: number,
+  contractId: string,
+  recordedOn: string,
+  reads: readonly { date: string; register: string; index: string; source: "distributorActual" | "teleRead" | "selfRead" }[],
+): Promise<void> {
+  if (reads.length === 0) return;
+  await trx.insertInto("read_correction").values(reads.map((r) => ({
+    correction_id: correctionId, contract_id: contractId, read_date: r.date, source: r.source, register: r.register, index_value: r.index, recorded_on: recordedOn,
+  }))).execute();
+}

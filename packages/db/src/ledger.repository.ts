@@ -170,7 +170,8 @@ export async function loadChargesAfter(db: Db, afterId: number): Promise<{ custo
 /**
  * Every entry of the accounts of `customerIds` dated on or before `asOf` (all when omitted), per
  * customer. Invoices count for their amount to settle: a monthly invoice its TTC, a true-up its
- * balance after the instalments (the instalments are entries of their own), less the charges it
+ * balance after the instalments (the instalments are entries of their own) — and a credit note cancelling
+ * a true-up − that balance (it gives back the instalments' deduction) —, less the charges it
  * bills, which are entries of their own; instalment notices count for their scheduled amount (a
  * credit deducted from one is the true-up credit already in the account).
  *
@@ -197,7 +198,11 @@ export async function loadLedgerEntries(
       select i.customer_id, i.contract_id, i.number, i.kind, i.issue_date, i.due_date,
         (select x.number from invoice x where x.id = i.cancels_invoice_id) as cancels,
         (select x.number from invoice x where x.id = i.replaces_invoice_id) as replaces,
-        ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric else i.total_ttc end)
+        ((case when i.kind = 'trueUpInvoice' then (i.true_up->>'balanceTtc')::numeric
+               -- R5 on R1 · CGV 6.1: a credit note cancelling a true-up gives back the deduction of its instalments
+               -- (payments on account, entries of their own): it moves the account by − the true-up's balance.
+               when i.kind = 'creditNote' and i.correction->'trueUp' is not null then (i.correction->'trueUp'->>'balanceTtc')::numeric
+               else i.total_ttc end)
           - coalesce((select sum(c.amount) from ledger_charge_billing b join ledger_charge c on c.id = b.charge_id
                       where b.invoice_id = i.id and (${apart}::boolean or c.kind <> 'distributorService')), 0))::text as amount
       from invoice i

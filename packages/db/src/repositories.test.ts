@@ -111,11 +111,11 @@ describe("run repository", () => {
       { contract_id: "C0001", outcome: "billed", reason: null, invoices: 1 },
       { contract_id: "C0002", outcome: "unchanged", reason: null, invoices: 0 },
     ]);
-    await finishRun(db, runId, { contractsBilled: 1, contractsUnchanged: 1, contractsFailed: 0, invoices: 1, lines: 3 });
+    await finishRun(db, runId, { contractsBilled: 1, contractsUnchanged: 1, contractsWaiting: 0, contractsFailed: 0, invoices: 1, lines: 3 });
     const run = await db.selectFrom("billing_run").selectAll().where("id", "=", runId).executeTakeFirstOrThrow();
     expect(run).toMatchObject({ status: "finished", run_date: "2025-02-01", contracts_billed: 1, lines: 3 });
     expect(run.finished_at).toBeInstanceOf(Date);
-    await expect(finishRun(db, 999_999, { contractsBilled: 0, contractsUnchanged: 0, contractsFailed: 0, invoices: 0, lines: 0 }))
+    await expect(finishRun(db, 999_999, { contractsBilled: 0, contractsUnchanged: 0, contractsWaiting: 0, contractsFailed: 0, invoices: 0, lines: 0 }))
       .rejects.toThrow(/billing run 999999 does not exist/);
   });
 });

@@ -49,7 +49,10 @@ export async function recordOutcomes(
 
 export interface RunCounts {
   contractsBilled: number;
+  /** Contracts with nothing to issue, the waiting ones apart (`contractsWaiting`). */
   contractsUnchanged: number;
+  /** Contracts that wait for an index (outcome `unchanged`, reason `waiting: …`; migration 0048). */
+  contractsWaiting: number;
   contractsFailed: number;
   invoices: number;
   lines: number;
@@ -68,6 +71,7 @@ export async function finishRun(db: Kysely<Database>, runId: number, counts: Run
       finished_at: sql<Date>`now()`,
       contracts_billed: counts.contractsBilled,
       contracts_unchanged: counts.contractsUnchanged,
+      contracts_waiting: counts.contractsWaiting,
       contracts_failed: counts.contractsFailed,
       invoices: counts.invoices,
       lines: counts.lines,

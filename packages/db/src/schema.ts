@@ -245,6 +245,11 @@ export interface BillingRunTable {
   contracts_billed: Generated<number>;
   contracts_unchanged: Generated<number>;
   contracts_failed: Generated<number>;
+  /**
+   * Contracts that waited for an index (migration 0048), not in `contracts_unchanged`; null: a run closed
+   * before 0048, whose waiting contracts are in `contracts_unchanged` (not counted apart).
+   */
+  contracts_waiting: ColumnType<number | null, number | null | undefined, number | null>;
   invoices: Generated<number>;
   lines: Generated<number>;
   /** Issue 13: when the next run found this one's process dead, and which run that was. */
@@ -569,6 +574,20 @@ export interface CorrectionDocumentTable {
   new_invoice_id: number | null;
 }
 
+/**
+ * An index a correction of a smoothed contract's true-up was made on (migration 0044): read over meter_read
+ * by the smoothed cases the night builds (the latest correction's value wins).
+ */
+export interface ReadCorrectionTable {
+  correction_id: number;
+  contract_id: string;
+  read_date: DateColumn;
+  source: "distributorActual" | "teleRead" | "selfRead";
+  register: string;
+  index_value: Numeric;
+  recorded_on: DateColumn;
+}
+
 /** A client tool's API token (migration 0022): only its sha256 is kept. */
 export interface ApiTokenTable {
   id: Generated<number>;
@@ -715,6 +734,7 @@ export interface Database {
   credit_review: CreditReviewTable;
   correction: CorrectionTable;
   correction_document: CorrectionDocumentTable;
+  read_correction: ReadCorrectionTable;
   api_token: ApiTokenTable;
   api_commit: ApiCommitTable;
   customer_situation: CustomerSituationTable;

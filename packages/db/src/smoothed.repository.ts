@@ -53,8 +53,9 @@ export async function issueSmoothedDocuments(trx: Transaction<Database>, docs: S
  * The instalments of plan `x` after its latest applied readjustment, and its carried credit still to deduct:
  * the plan's own (set from the true-up issued with it), plus — R1 · CGV 6.1, ruleset `deferredTrueUp` — the
  * credit carried forward by the true-up of the year before when that true-up was issued after the plan
- * (it waited for the distributor's index), minus what the plan's notices deducted. The night's true-up of a
- * date is the one row of the key (contract, kind, billing date) that replaces nothing (migration 0013).
+ * (it waited for the distributor's index), minus what the plan's notices deducted (a replacing true-up's carried
+ * difference is added by loadPlanStates, correctedTrueUpCredits). The night's true-up of a date is the one row of
+ * the key (contract, kind, billing date) that replaces nothing (migration 0013).
  */
 const amountsOf = (x: string) => sql.raw(`coalesce((select a.amounts_ttc from plan_readjustment a where a.plan_reference = ${x}.reference and a.applied
                 order by a.check_date desc limit 1), ${x}.amounts_ttc)`);
@@ -77,9 +78,11 @@ const creditOf = (x: string) => sql.raw(`(${x}.credit_to_deduct_ttc
  * keys, the year before's plan on the same index and its true-up on invoice_contract, whatever the
  * statistics (docs/performance.md "Plans").
  */
-export async function loadPlanStates(db: Db, contractIds: readonly string[]): Promise<Map<string, PlanState>> {
+export async function loadPlanStates(db: Db, contractIds: readonly string[], opts: { readonly corrected?: readonly string[] } = {}): Promise<Map<string, PlanState>> {
   const out = new Map<string, PlanState>();
   if (contractIds.length === 0) return out;
+  const corrected = opts.corrected ?? [];
+  const extra = corrected.length === 0 ? new Map<string, string>() : await correctedTrueUpCredits(db, corrected);
   const r = await sql<{
     contract_id: string; reference: string; start_date: string; estimated_total_ttc: string; estimated_kwh: Record<string, string>; amounts_ttc: string[]; credit: string;
     q_reference: string | null; q_start: string | null; q_end: string | null; q_total: string | null; q_kwh: Record<string, string> | null; q_amounts: string[] | null; q_credit: string | null;
@@ -99,6 +102,8 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
       limit 1
     ) q on true`.execute(db);
   for (const row of r.rows) {
+    const more = extra.get(row.contract_id);
+    if (more !== undefined) row.credit = addCents(row.credit, more);
     out.set(row.contract_id, {
       reference: row.reference,
       start: row.start_date,
@@ -120,6 +125,37 @@ export async function loadPlanStates(db: Db, contractIds: readonly string[]): Pr
     });
   }
   return out;
+}
+
+/** a + b, two amounts in euros to the cent ("13.90", "-7.74"), exactly (integer cents; the store adds no decimals of its own). */
+function addCents(a: string, b: string): string {
+  const cents = (x: string) => {
+    const neg = x.startsWith("-");
+    const [i, f = ""] = x.replace("-", "").split(".");
+    if (/[1-9]/.test(f.slice(2))) throw new Error(`${x} is not an amount to the cent`);
+    const v = BigInt(i!) * 100n + BigInt((f + "00").slice(0, 2));
+    return neg ? -v : v;
+  };
+  const t = cents(a) + cents(b);
+  const abs = t < 0n ? -t : t;
+  return `${t < 0n ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+}
+
+/**
+ * R5 on R1 · CGV 6.1: per contract, the differences the true-ups replacing others (corrections, billing recalc)
+ * carried forward (R4, under 25.00 €) while the plan in force was already the latest issued — it deducts them
+ * from its next notices, as the year's credit. Asked only for contracts a correction touched (the contract's
+ * last_correction_id, migration 0034), so the night's plan query keeps its one lookup per contract.
+ */
+async function correctedTrueUpCredits(db: Db, contractIds: readonly string[]): Promise<Map<string, string>> {
+  const r = await sql<{ contract_id: string; credit: string }>`
+    select t.contract_id, sum((t.true_up->'settlement'->>'amountTtc')::numeric)::text as credit
+    from invoice t
+    where t.contract_id = any(${[...contractIds]}::text[]) and t.kind = 'trueUpInvoice' and t.replaces_invoice_id is not null
+      and t.true_up->'settlement'->>'kind' = 'carriedForward'
+      and not exists (select 1 from instalment_plan y where y.contract_id = t.contract_id and y.issue_date > t.issue_date)
+    group by t.contract_id`.execute(db);
+  return new Map(r.rows.map((x) => [x.contract_id, x.credit]));
 }
 
 /** A true-up invoice as `billing plan show` lists it. */

@@ -298,6 +298,11 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     // CGV 6.1, 6.5: the balance the settlement settles — after the credit carried in, as the lines above deduct it.
     totals.push(["Solde de la régularisation (négatif : en votre faveur)", euros(sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]))]);
     bold.push(totals.length - 1);
+    // R5 · CGV 6.6 on R1 · CGV 6.1: a replacing true-up settles only its difference with the one it replaces (whose balance was settled).
+    if (inv.correction?.kind === "replacement") {
+      totals.push([`Écart à régler avec la facture remplacée N° ${inv.correction.replaces.number}`, euros(inv.correction.differenceTtc)]);
+      bold.push(totals.length - 1);
+    }
   }
   totals.push(["dont part acheminement (TURPE) incluse dans les montants HT", euros(share.total)]);
 
@@ -351,10 +356,16 @@ function invoiceContent(number: string, inv: Invoice, p: PartiesView, supplier: 
     sections.push({
       heading: "Règlement",
       mentions: [
-        {
-          text: `Rien à payer : le montant de cet avoir, ${euros(negateText(inv.totalTtc))} TTC, est porté au crédit de votre compte client et vient en déduction des sommes que vous devez, à commencer par la facture qui remplace la facture annulée.`,
-          clause: "R5 · CGV 6.6",
-        },
+        inv.correction?.kind === "cancellation" && inv.correction.trueUp
+          // R1 · CGV 6.1: the instalments stay paid on account — the account moves by − the true-up's balance only.
+          ? {
+            text: `Rien à payer sur cet avoir : il annule la facture de régularisation et la déduction de ses mensualités ; la facture qui la remplace déduit les mêmes mensualités et indique le seul écart à régler ou à rembourser.`,
+            clause: "R5 · CGV 6.6 · R1 · CGV 6.1",
+          }
+          : {
+            text: `Rien à payer : le montant de cet avoir, ${euros(negateText(inv.totalTtc))} TTC, est porté au crédit de votre compte client et vient en déduction des sommes que vous devez, à commencer par la facture qui remplace la facture annulée.`,
+            clause: "R5 · CGV 6.6",
+          },
       ],
     });
   } else {
@@ -407,10 +418,19 @@ function correctionSections(inv: Invoice): Section[] {
                 `(montant ${euros(c.cancels.totalTtc)} TTC) ; une nouvelle facture la remplace.`,
               clause: "R5 · CGV 6.6",
             },
-            {
-              text: `Montants négatifs : chaque ligne ci-dessous reprend, en négatif, la ligne de la facture annulée ; le total de ${euros(inv.totalTtc)} TTC est en votre faveur.`,
-              clause: "R5 · CGV 6.6",
-            },
+            c.trueUp
+              // R1 · CGV 6.1: a true-up's instalments are payments on account — the credit note gives back their deduction only.
+              ? {
+                text:
+                  `Montants négatifs : chaque ligne ci-dessous reprend, en négatif, la ligne de la facture de régularisation annulée (${euros(inv.totalTtc)} TTC). ` +
+                  `Les mensualités qu'elle déduisait (${euros(c.trueUp.instalmentsTotalTtc)} TTC) restent acquises comme acomptes et sont déduites par la facture qui la remplace : ` +
+                  `cet avoir modifie votre compte de ${euros(c.trueUp.balanceTtc)} TTC.`,
+                clause: "R5 · CGV 6.6 · R1 · CGV 6.1",
+              }
+              : {
+                text: `Montants négatifs : chaque ligne ci-dessous reprend, en négatif, la ligne de la facture annulée ; le total de ${euros(inv.totalTtc)} TTC est en votre faveur.`,
+                clause: "R5 · CGV 6.6",
+              },
           ],
         },
       ];

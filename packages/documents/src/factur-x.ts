@@ -113,8 +113,11 @@ export function facturXInvoiceData(number: string, stored: Invoice, p: PartiesVi
   // BT-113 paid in advance: the instalments and a credit carried in from the previous true-up; BT-115 the
   // balance the settlement settles (BR-CO-16: BT-112 − BT-113).
   const u = inv.trueUp;
-  const prepaid = u ? sumCentsText([u.instalmentsTotalTtc, u.creditCarriedInTtc]) : null;
-  const payable = u ? sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]) : inv.totalTtc;
+  // R5 · CGV 6.6 on R1 · CGV 6.1: a true-up replacing another settles only the difference (its settlement); what the
+  // replaced one settled — its instalments, credit carried in and balance, i.e. its TTC — is paid in advance.
+  const replaced = u && inv.correction?.kind === "replacement" ? inv.correction : null;
+  const prepaid = replaced ? replaced.replaces.totalTtc : u ? sumCentsText([u.instalmentsTotalTtc, u.creditCarriedInTtc]) : null;
+  const payable = replaced ? replaced.differenceTtc : u ? sumCentsText([u.balanceTtc, negateDecimal(u.creditCarriedInTtc)]) : inv.totalTtc;
 
   const lines = inv.lines.map((l) => {
     // BR-27: a price is never negative; a negative line (a credit) carries a negative quantity.

@@ -184,7 +184,7 @@ try {
     `  invoices   ${s.invoices.toLocaleString("en-US")} → ${per(s.invoices)} invoices/s`,
     `  lines      ${s.lines.toLocaleString("en-US")} → ${per(s.lines)} lines/s`,
     `  smoothed   ${s.plans.toLocaleString("en-US")} plans, ${s.notices.toLocaleString("en-US")} instalment notices`,
-    `  failed     ${s.failed} (bad data seeded on purpose)`,
+    `  failed     ${s.failed} (bad data seeded on purpose); waiting ${s.waiting} (for an index: not failed)`,
     `  peak RSS   ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process${Number(workers) > 1 ? "; each worker reports its own below" : ""})`,
   ];
   if (s.workerPeakRssMiB?.length) lines.push(`  workers    peak RSS ${s.workerPeakRssMiB.map((m) => `${m} MiB`).join(", ")}`);

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { ENGINE_VERSION } from "@billing/core";
 import { UsageError } from "./commands/context.ts";
-import { EXIT, EXIT_CODES_HELP, reachExitCode } from "./commands/exit-codes.ts";
+import { EXIT, exitCodesHelp, reachExitCode } from "./commands/exit-codes.ts";
 import { LOG_LEVELS, type LogLevel, createLogger, setLogger } from "./log.ts";
 import type { StoreOptions } from "./commands/context.ts";
 import { registerBook } from "./commands/book.ts";
@@ -74,9 +74,9 @@ export function buildProgram(): Command {
   registerDistributor(program, storeOptions);
   registerContractEvents(program, storeOptions);
   registerServe(program, storeOptions);
-  // Every command's --help ends with the exit-code contract.
+  // Every command's --help ends with the exit-code contract (the generic one unless it names its own).
   const withHelp = (c: Command): void => {
-    c.addHelpText("after", EXIT_CODES_HELP);
+    c.addHelpText("after", exitCodesHelp);
     c.commands.forEach(withHelp);
   };
   withHelp(program);

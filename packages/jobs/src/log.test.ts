@@ -18,7 +18,7 @@ describe("structured logs (issue 13)", () => {
     const { lines, stream } = capture();
     setLogger(createLogger("info", stream, false));
     const night: NightSummary = {
-      ...NO_PROGRESS, runId: 42, date: "2026-12-02", unchanged: 3, contractsDone: 5, billed: 0, failed: 2, seconds: 1,
+      ...NO_PROGRESS, runId: 42, date: "2026-12-02", unchanged: 2, waiting: 1, contractsDone: 5, billed: 0, failed: 2, seconds: 1,
       failures: [{ contractId: "K1", reason: "INDEX_BACKWARDS (billing date 2026-11-15): index goes backwards" }, { contractId: "K2", reason: "offer LEGACY has no price" }],
       steps: [{ step: "peers", status: "done" }, { step: "billing", status: "done" }, { step: "payments", status: "skipped" }, { step: "dunning", status: "failed", error: "database gone" }],
     };
@@ -32,7 +32,7 @@ describe("structured logs (issue 13)", () => {
     expect(events.filter((e) => String(e["event"]).startsWith("step")).map((e) => [e["step"], e["event"]])).toEqual([
       ["peers", "step done"], ["billing", "step done"], ["payments", "step skipped"], ["dunning", "step failed"],
     ]);
-    expect(events.at(-1)).toMatchObject({ event: "night finished", exitCode: 3, failed: 2 });
+    expect(events.at(-1)).toMatchObject({ event: "night finished", exitCode: 3, unchanged: 2, waiting: 1, failed: 2 });
   });
 
   it("prints human text instead on a terminal, and nothing below --log-level", () => {

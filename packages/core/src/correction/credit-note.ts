@@ -6,6 +6,7 @@
  */
 import type { DocumentReference, Invoice, InvoiceLine } from "../invoice/document.ts";
 import type { LocalDate } from "../primitives/dates.ts";
+import { trueUpCancellation } from "./true-up-correction.ts";
 
 export const RULE_CORRECTION = "R5 · CGV 6.6";
 
@@ -55,6 +56,8 @@ export function creditNoteFor(number: string, invoice: Invoice, issueDate: Local
       kind: "cancellation",
       reason,
       rule: RULE_CORRECTION,
+      // R1 · CGV 6.1: a true-up's instalments are payments on account — their deduction is given back, not cancelled.
+      ...(invoice.trueUp ? { trueUp: trueUpCancellation(number, invoice) } : {}),
     },
     customerId: invoice.customerId,
     deliveryPoint: invoice.deliveryPoint,

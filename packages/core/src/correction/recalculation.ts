@@ -43,6 +43,7 @@ import { type Dec, ZERO, add, dec, formatCents, sub } from "../primitives/money.
 import { CURRENT_RULES, type Ruleset } from "../ruleset.ts";
 import { RULE_CORRECTION } from "./credit-note.ts";
 import { type Initiator, checkRegularisationLimit } from "./regularisation-limits.ts";
+import { correctedTrueUpSettlement, increasedConsumptionFrom, recomputeTrueUp } from "./true-up-correction.ts";
 
 /** A meter index the correction adds to the case (e.g. the customer's self-read the invoice missed). */
 export interface WhatIfRead {
@@ -94,6 +95,11 @@ export interface IssuedInvoice {
   readonly number: string;
   readonly document: Invoice;
   readonly storedCase: Case;
+  /**
+   * The engine version that issued it (stored with it). A true-up is recomputed with that engine's rules
+   * (true-up-correction.ts, replay discipline); a monthly invoice with this engine's (default: this engine).
+   */
+  readonly engineVersion?: string | undefined;
 }
 
 /** What one line of the invoice becomes; `issued`/`recomputed` absent when the line exists on one side only. */
@@ -376,8 +382,34 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
       out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: limit.reason });
       continue;
     }
-    if (doc.kind !== "monthlyInvoice" || inv.storedCase.contract.billingMode !== "monthly") {
-      out.push({ status: "failed", number: inv.number, issued: doc, reason: `UNSUPPORTED: correcting a smoothed contract's ${doc.kind} is not supported yet` });
+    // R5 · CGV 6.6 on R1 · CGV 6.1: a smoothed contract's true-up (or final true-up) is recomputed by the
+    // night that issued it, with its engine's rules (true-up-correction.ts).
+    const trueUp = doc.kind === "trueUpInvoice" && inv.storedCase.contract.billingMode === "smoothed";
+    if (!trueUp && (doc.kind !== "monthlyInvoice" || inv.storedCase.contract.billingMode !== "monthly")) {
+      out.push({
+        status: "failed", number: inv.number, issued: doc,
+        reason: doc.kind === "monthlyInvoice"
+          ? `UNSUPPORTED: correcting the monthly invoice issued with a smoothed contract's true-up (the switch to monthly billing: subscription in advance, no energy) is not supported yet`
+          : `UNSUPPORTED: correcting a smoothed contract's ${doc.kind} is not supported yet`,
+      });
+      continue;
+    }
+    if (trueUp && (whatIf.event !== undefined || (whatIf.priceOption !== undefined && whatIf.priceOption !== inv.storedCase.contract.priceOption))) {
+      out.push({
+        status: "failed", number: inv.number, issued: doc,
+        reason: `UNSUPPORTED: a ${whatIf.event ? `contract event (${describeEvent(whatIf.event)})` : "price option change"} on a smoothed contract's true-up is not supported yet ` +
+          `(the plan and its instalment notices would have to be re-made); a true-up is corrected on corrected or added reads, the subscribed power and R5's exceptions`,
+      });
+      continue;
+    }
+    if (trueUp) {
+      const r = recomputeTrueUp(inv.number, doc, applyWhatIf(inv.storedCase, whatIf), inv.engineVersion);
+      if (!r.ok) {
+        out.push({ status: "failed", number: inv.number, issued: doc, reason: r.reason });
+        continue;
+      }
+      const checked = afterRecomputation(inv, r.recomputed, r.case, r.caseInvoices, inv.storedCase, limit, lastReading, whatIf, request, doc.billingDate);
+      out.push(checked);
       continue;
     }
     let base: Case = inv.storedCase;
@@ -417,44 +449,65 @@ export function recalculate(issued: readonly IssuedInvoice[], whatIf: WhatIf, re
     }
     if (wantFinal) finalMade = true;
     recomputedAt.set(doc.billingDate, recomputed);
-    const lines = lineDifferences(doc, recomputed);
-    const totals = totalsDifference(doc, recomputed);
-    const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes) || target !== doc.billingDate;
-    if (!limit.ok && changed && dec(totals.ttc).greaterThan(0)) {
-      recomputedAt.delete(doc.billingDate); // refused: the next invoice starts from this one as issued
-      out.push({ status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: `${limit.reason}; it would charge ${totals.ttc} € TTC more (a credit would still be issued)` });
-      continue;
-    }
-    // R5 · CGV 6.6.2 (engine 0.3.4+): no more kWh charged for consumption older than 14 months before the last reading.
-    if (lastReading !== null && changed && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && energyKwh(recomputed).greaterThan(energyKwh(doc))) {
-      const excepted = (parsed.value.contract.regularisationExceptions ?? []).some((e) => e.recordedOn <= request.requestedOn);
-      const from = consumptionFrom(base, recomputed);
-      const readingFloor = capFloor(lastReading);
-      if (!excepted && from !== null && from < readingFloor) {
-        recomputedAt.delete(doc.billingDate); // kept as issued: the next invoice starts from it
-        out.push({
-          status: "refused", number: inv.number, issued: doc, rule: RULE_R5_CORRECTION_CAP,
-          reason: `${RULE_R5_CORRECTION_CAP}: the correction would bill ${formatCents(sub(energyKwh(recomputed), energyKwh(doc)))} kWh more (${totals.ttc} € TTC) on ${inv.number} ` +
-            `for consumption from ${from}, before ${readingFloor} (14 months before the last reading of ${lastReading}); no exception (fraud, registered letter) recorded — only a credit may go back that far`,
-        });
-        continue;
-      }
-    }
-    // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
-    // for days older than 14 months before the correction; a correction in the customer's favour is never capped.
-    const floor = capFloor(request.requestedOn);
-    const changedKeys = new Set(lines.map((l) => l.key.replace(/#\d+$/, "")));
-    const firstDay = [...doc.lines, ...recomputed.lines].filter((l) => changedKeys.has(lineKey(l).key)).map((l) => l.periodStart).sort()[0] ?? doc.billingDate;
-    if (changed && whatIf.event && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && firstDay < floor) {
-      out.push({
-        status: "refused", number: inv.number, issued: doc, rule: RULE_R5_EVENT_CAP,
-        reason: `${RULE_R5_EVENT_CAP}: ${describeEvent(whatIf.event)} would charge ${totals.ttc} € TTC more on ${inv.number}, whose changed lines bill days from ${firstDay}, before ${floor} (14 months before the correction of ${request.requestedOn}); only a credit may go back that far`,
-      });
-      continue;
-    }
-    out.push({ status: changed ? "corrected" : "unchanged", number: inv.number, issued: doc, recomputed, lines, totals, case: parsed.value, caseInvoices: computed.invoices });
+    const checked = afterRecomputation(inv, recomputed, parsed.value, computed.invoices, base, limit, lastReading, whatIf, request, target);
+    // Kept as issued by R5's limits, the next invoice starts from it (a late event's cap keeps the chain as it was).
+    if (checked.status === "refused" && checked.rule !== RULE_R5_EVENT_CAP) recomputedAt.delete(doc.billingDate);
+    out.push(checked);
   }
   return out;
+}
+
+/**
+ * The recomputed invoice compared with the issued one, and R5's limits applied to the difference: the
+ * supplier's 2 years (only a charge refused), the 14-month cap of a correction (ruleset
+ * `correctionBackBillingCap`) and of a late event. Shared by monthly invoices and true-ups.
+ */
+function afterRecomputation(
+  inv: IssuedInvoice,
+  recomputed: Invoice,
+  whatIfCase: Case,
+  caseInvoices: readonly Invoice[],
+  base: Case,
+  limit: ReturnType<typeof checkRegularisationLimit>,
+  lastReading: LocalDate | null,
+  whatIf: WhatIf,
+  request: RecalculationRequest,
+  target: LocalDate,
+): InvoiceRecalculation {
+  const doc = inv.document;
+  const lines = lineDifferences(doc, recomputed);
+  const totals = totalsDifference(doc, recomputed);
+  const changed = lines.length > 0 || totals.ttc !== "0.00" || totals.ht !== "0.00" || indexKey(doc.indexes) !== indexKey(recomputed.indexes) || target !== doc.billingDate;
+  if (!limit.ok && changed && dec(totals.ttc).greaterThan(0)) {
+    // refused: the next invoice starts from this one as issued
+    return { status: "refused", number: inv.number, issued: doc, rule: limit.rule, reason: `${limit.reason}; it would charge ${totals.ttc} € TTC more (a credit would still be issued)` };
+  }
+  // R5 · CGV 6.6.2 (engine 0.3.4+): no more kWh charged for consumption older than 14 months before the last reading.
+  if (lastReading !== null && changed && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && energyKwh(recomputed).greaterThan(energyKwh(doc))) {
+    const excepted = (whatIfCase.contract.regularisationExceptions ?? []).some((e) => e.recordedOn <= request.requestedOn);
+    // A true-up: from the first energy line the correction increases (true-up-correction.ts).
+    const from = recomputed.kind === "trueUpInvoice" ? increasedConsumptionFrom(doc, recomputed) : consumptionFrom(base, recomputed);
+    const readingFloor = capFloor(lastReading);
+    if (!excepted && from !== null && from < readingFloor) {
+      return {
+        status: "refused", number: inv.number, issued: doc, rule: RULE_R5_CORRECTION_CAP,
+        reason: `${RULE_R5_CORRECTION_CAP}: the correction would bill ${formatCents(sub(energyKwh(recomputed), energyKwh(doc)))} kWh more (${totals.ttc} € TTC) on ${inv.number} ` +
+          `for consumption from ${from}, before ${readingFloor} (14 months before the last reading of ${lastReading}); no exception (fraud, registered letter) recorded — only a credit may go back that far`,
+      };
+    }
+  }
+  // R5 · Synthèse 2.2.3 (Reading, docs/contract-life.md): a late event may not charge the customer more
+  // for days older than 14 months before the correction; a correction in the customer's favour is never capped.
+  const floor = capFloor(request.requestedOn);
+  const changedKeys = new Set(lines.map((l) => l.key.replace(/#\d+$/, "")));
+  const firstDay = [...doc.lines, ...recomputed.lines].filter((l) => changedKeys.has(lineKey(l).key)).map((l) => l.periodStart).sort()[0] ?? doc.billingDate;
+  if (changed && whatIf.event && whatIf.exceptions.length === 0 && dec(totals.ttc).greaterThan(0) && firstDay < floor) {
+    return {
+      status: "refused", number: inv.number, issued: doc, rule: RULE_R5_EVENT_CAP,
+      reason: `${RULE_R5_EVENT_CAP}: ${describeEvent(whatIf.event)} would charge ${totals.ttc} € TTC more on ${inv.number}, whose changed lines bill days from ${firstDay}, before ${floor} (14 months before the correction of ${request.requestedOn}); only a credit may go back that far`,
+    };
+  }
+  return { status: changed ? "corrected" : "unchanged", number: inv.number, issued: doc, recomputed, lines, totals, case: whatIfCase, caseInvoices };
 }
 
 /**
@@ -480,5 +533,7 @@ export function replacementInvoice(
     replaces: { ...p.replaces },
     rule: RULE_CORRECTION,
   };
-  return { ...recomputed, correction, dueDate: dueDate(p.issueDate), issueDate: p.issueDate };
+  // R1 · CGV 6.1 with R3/R4: a replacing true-up settles the difference with the one it replaces (true-up-correction.ts).
+  const trueUp = recomputed.trueUp ? { trueUp: { ...recomputed.trueUp, settlement: correctedTrueUpSettlement(recomputed, p.replaces, p.issueDate) } } : {};
+  return { ...recomputed, correction, dueDate: dueDate(p.issueDate), issueDate: p.issueDate, ...trueUp };
 }

@@ -131,6 +131,12 @@ export type CorrectionSection =
       readonly rule: string;
       readonly reason: string;
       readonly explanation: string;
+      /**
+       * Present when the cancelled invoice is a smoothed contract's true-up (correction/true-up-correction.ts):
+       * the instalments it deducted are payments on account, not cancelled — the credit note gives back their
+       * deduction, so the account moves by `balanceTtc` = − the true-up's balance, not by the credit note's TTC.
+       */
+      readonly trueUp?: TrueUpCancellation;
     }
   | {
       readonly kind: "replacement";
@@ -146,6 +152,17 @@ export type CorrectionSection =
       readonly rule: string;
       readonly explanation: string;
     };
+
+/** R5 · CGV 6.6 on a true-up: what the credit note cancelling it does to the instalments it deducted. */
+export interface TrueUpCancellation {
+  /** What the account moves by: − the cancelled true-up's balance (its TTC negated + the instalments it deducted). */
+  readonly balanceTtc: string;
+  readonly explanation: string;
+  /** The instalments the cancelled true-up deducted (they stay paid on account; the replacing true-up deducts them again). */
+  readonly instalmentsTotalTtc: string;
+  readonly planReference: string;
+  readonly rule: string;
+}
 
 export interface FinalSection {
   /** First day no longer supplied. */

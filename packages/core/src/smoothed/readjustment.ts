@@ -23,9 +23,9 @@
  *   one. Up to 0.3.3 any read was.
  */
 import type { Case, PlanState, Register } from "../case/schema.ts";
-import { indexAt, registersOf } from "../consumption/meter-index.ts";
+import { assertNonDecreasing, indexAt, registersOf } from "../consumption/meter-index.ts";
 import { type LocalDate, daysBetween } from "../primitives/dates.ts";
-import { type Dec, abs, compare, dec, div, formatCents, formatPlain, isZero, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
+import { type Dec, abs, compare, dec, div, formatCents, formatPlain, isNegative, isZero, mul, quantize, roundToCent, sub, sum } from "../primitives/money.ts";
 import type { PlanReadjustment } from "./documents.ts";
 import { priceEstimatedPeriod } from "./estimated-year.ts";
 import { onOptionAt, optionChanges } from "../pricing/price-option.ts";
@@ -102,6 +102,10 @@ export function readjustment(
       return kept(`no read of register ${r} on or before the plan start ${plan.start}: the consumption so far cannot be measured, plan kept`);
     }
     const kwh = sub(last.index, indexAt(points, plan.start, r).index);
+    // A distributor index going down since the plan start fails the check, as it fails any document (R2).
+    // Name the reads that go backwards (was: the projection's own figures, a negative index on the
+    // anniversary "after 0 on" the plan start, neither of them a read). Same failure, same nights.
+    if (isNegative(kwh)) assertNonDecreasing(points, { start: plan.start, end: last.date }, r);
     consumed.set(r, kwh);
     projected.set(r, quantize(div(mul(kwh, dec(yearDays)), dec(daysBetween(plan.start, last.date)))));
     measuredTo[r] = last.date;

@@ -20,6 +20,7 @@ import {
   loadPendingCharges,
   loadPlanStates,
   loadReadsFor,
+  loadSmoothedReadsFor,
   loadReference,
   loadStationDays,
   findContract,
@@ -71,7 +72,7 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
     return { reads: [...anchors, ...history], station };
   };
   const [plans, billed, charges, peerRows] = await Promise.all([
-    smoothed ? loadPlanStates(db, [k.id]) : Promise.resolve(new Map()),
+    smoothed ? loadPlanStates(db, [k.id], { corrected: k.last_correction_id === null ? [] : [k.id] }) : Promise.resolve(new Map()),
     lastBilling === null ? Promise.resolve([]) : loadBilledIndexes(db, [{ id: k.id, billingDate: lastBilling }]),
     loadPendingCharges(db, [k.id], asOf),
     loadPeerAverages(db, asOf),
@@ -88,7 +89,7 @@ export async function exportCase(store: Store, contractId: string, asOf: string,
   if (smoothed) {
     // As the run: the smoothed window, and the reads of a true-up that waits before it (R1 · CGV 6.1).
     const from = dates.addDays(earliest, -SMOOTHED_READ_WINDOW_DAYS);
-    const [window, waiting] = await Promise.all([loadReadsFor(db, [k.id], from, asOf, received), pendingTrueUpReads(db, plans, from, asOf)]);
+    const [window, waiting] = await Promise.all([loadSmoothedReadsFor(db, [k.id], from, asOf, { ...received, corrected: k.last_correction_id === null ? [] : [k.id] }), pendingTrueUpReads(db, plans, from, asOf)]);
     return build([...waiting, ...window], []);
   }
   if (!k.communicating_meter) {

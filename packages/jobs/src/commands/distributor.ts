@@ -13,6 +13,7 @@ import { recordForceMajeure } from "../distributor/force-majeure.ts";
 import { ImportFileError } from "../import/records.ts";
 import { formatOption } from "../import/options.ts";
 import { type StoreOptions, UsageError, parseDateOption, todayInParis, withStore } from "./context.ts";
+import { ownExitCodes } from "./exit-codes.ts";
 
 export function formatDistributorImport(s: DistributorImportSummary, importedOn: string): string {
   const out = [
@@ -41,7 +42,7 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
     .option("--json", "print the summary as JSON (default: text)")
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  every record decided and stored (or already imported)",
@@ -51,7 +52,7 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
         "",
         "Example:",
         "  billing distributor import docs/examples/distributor-events.csv --date 2026-03-15",
-      ].join("\n"),
+      ]),
     )
     .action(async (file: string, o: { date?: string; json?: boolean; format?: string }) => {
       const importedOn = o.date ? parseDateOption(o.date) : todayInParis();
@@ -73,7 +74,7 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
     .requiredOption("--proven-on <YYYY-MM-DD>", "the day the supplier received the customer's proof")
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  the refund is recorded (or was already)",
@@ -81,7 +82,7 @@ export function registerDistributor(program: Command, storeOptions: () => StoreO
         "",
         "Example:",
         "  billing distributor force-majeure RDV-2026-0042 --proven-on 2026-03-20",
-      ].join("\n"),
+      ]),
     )
     .action(async (reference: string, o: { provenOn: string }) => {
       const provenOn = parseDateOption(o.provenOn, "--proven-on");

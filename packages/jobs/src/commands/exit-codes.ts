@@ -18,6 +18,24 @@ export function reachExitCode(code: ExitCode): void {
   if (code > current) process.exitCode = code;
 }
 
+/** Commands whose --help printed exit codes of their own (the generic paragraph is then left out). */
+const OWN_EXIT_CODES = new WeakSet<object>();
+
+/**
+ * A command's own help paragraph naming its exit codes: `.addHelpText("after", ownExitCodes([...]))`. The
+ * generic paragraph ({@link exitCodesHelp}, added to every command after) is then not printed too.
+ */
+export function ownExitCodes(lines: readonly string[]): (context: { command: object }) => string {
+  const text = lines.join("\n");
+  return ({ command }) => {
+    OWN_EXIT_CODES.add(command);
+    return text;
+  };
+}
+
+/** The generic paragraph, for a command that printed none of its own. */
+export const exitCodesHelp = ({ command }: { command: object }): string => (OWN_EXIT_CODES.has(command) ? "" : EXIT_CODES_HELP);
+
 /** The help text's paragraph on exit codes (every command's --help). */
 export const EXIT_CODES_HELP = `
 Exit codes:

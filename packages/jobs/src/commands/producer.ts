@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { distributor } from "@billing/core";
 import { readJsonInput } from "./json-input.ts";
 import type { CommandResult } from "./quote.ts";
+import { ownExitCodes } from "./exit-codes.ts";
 
 export function renderSelfActivation(r: distributor.SelfActivationCheck): string {
   const out = [`Producer self-activation check ${r.reference} (${r.rule}): ${r.eligible ? "ELIGIBLE" : "NOT ELIGIBLE"}`, ""];
@@ -35,7 +36,7 @@ export function registerProducer(program: Command): void {
     .option("--json", "print the check as JSON (default: text)")
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  eligible: every condition met",
@@ -44,7 +45,7 @@ export function registerProducer(program: Command): void {
         "",
         "Example:",
         "  billing producer check docs/examples/producer-self-activation.json",
-      ].join("\n"),
+      ]),
     )
     .action((file: string, options: { json?: boolean }) => {
       const r = producerCheckFile(file, { json: options.json === true });

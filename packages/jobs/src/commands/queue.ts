@@ -119,6 +119,7 @@ async function runQueuedWith(store: Store, date: string, o: QueuedRunOptions, co
     await finishRun(store.db, run.runId, {
       contractsBilled: summary.billed,
       contractsUnchanged: summary.unchanged,
+      contractsWaiting: summary.waiting,
       contractsFailed: summary.failed,
       invoices: summary.invoices,
       lines: summary.lines,

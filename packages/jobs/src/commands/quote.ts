@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { connection } from "@billing/core";
 import { readJsonInput } from "./json-input.ts";
+import { ownExitCodes } from "./exit-codes.ts";
 
 export interface CommandResult {
   readonly exitCode: 0 | 1 | 2 | 3;
@@ -67,7 +68,7 @@ export function registerQuote(program: Command): void {
     .option("--json", "print the quote as JSON, each figure with its rule (default: text)")
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  quote computed",
@@ -76,7 +77,7 @@ export function registerQuote(program: Command): void {
         "Examples:",
         "  billing quote docs/examples/quote-producer.json          # seed 003: 50 % deposit, withdrawal dates",
         "  billing quote docs/examples/quote-housing.json --json    # seed 004: tiered deposit, three-month validity",
-      ].join("\n"),
+      ]),
     )
     .action((file: string, options: { json?: boolean }) => {
       const r = quoteFile(file, { json: options.json === true });

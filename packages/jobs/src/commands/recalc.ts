@@ -29,7 +29,7 @@ export function formatRecalculation(p: RecalculationPlan): string {
   const r = p.request;
   const out = [
     `Recalculation of ${r.contractId}, invoices billed ${r.from} → ${r.to ?? "last"}, requested ${r.requestedOn} by the ${r.initiatedBy} (R5 · CGV 6.6)`,
-    `What-if: ${p.changes.length > 0 ? p.changes.join("; ") : "none (recomputed as stored, with today's engine)"}`,
+    `What-if: ${p.changes.length > 0 ? p.changes.join("; ") : "none (recomputed as stored, with today's engine; a true-up with the engine that issued it)"}`,
   ];
   if (p.invoices.length === 0) out.push("No current invoice in the range.");
   for (const x of p.invoices) {
@@ -42,6 +42,12 @@ export function formatRecalculation(p: RecalculationPlan): string {
         out.push(`${head}: would become TTC ${x.recomputed.totalTtc}`);
         for (const l of x.lines) out.push(`  ${l.label.padEnd(42)} ${fig(l.issued).padEnd(34)} → ${fig(l.recomputed).padEnd(34)} ${l.difference}`);
         out.push(`  difference: HT ${x.totals.ht}, VAT ${x.totals.vat}, TTC ${x.totals.ttc}`);
+        if (x.recomputed.trueUp && x.issued.trueUp) {
+          // R1 · CGV 6.1: instalment notices are never corrected — the same instalments are deducted.
+          const t = x.recomputed.trueUp;
+          out.push(`  true-up of plan ${t.planReference}: the same ${t.instalments.length} instalments deducted (${t.instalmentsTotalTtc}), balance ${x.issued.trueUp.balanceTtc} → ${t.balanceTtc}` +
+            ` (the issued balance was settled as issued: ${x.issued.trueUp.settlement.kind} ${x.issued.trueUp.settlement.amountTtc})`);
+        }
         break;
       case "refused":
         out.push(`${head}: REFUSED — ${x.reason}`);
@@ -57,8 +63,12 @@ export function formatRecalculation(p: RecalculationPlan): string {
   if (p.documents.length > 0 || p.cancellations.length > 0) {
     out.push("Documents:");
     for (const d of p.documents) {
-      out.push(`  credit note (${r.creditNoteSeries} series) cancelling ${d.replaces} in full: TTC ${d.creditNote.totalTtc}`);
+      const back = d.creditNote.correction?.kind === "cancellation" ? d.creditNote.correction.trueUp : undefined;
+      out.push(`  credit note (${r.creditNoteSeries} series) cancelling ${d.replaces} in full: TTC ${d.creditNote.totalTtc}` +
+        (back ? `; the deduction of its instalments (${back.instalmentsTotalTtc}) given back: the account moves by ${back.balanceTtc}` : ""));
       out.push(`  new invoice (${d.newInvoice.issueDate}) replacing ${d.replaces}${d.newInvoice.final ? ` — the final invoice of ${d.newInvoice.billingDate}` : ""}: TTC ${d.newInvoice.totalTtc}`);
+      const s = d.newInvoice.trueUp?.settlement;
+      if (s) out.push(`    the difference settled (${s.rule}): ${s.kind} ${s.amountTtc}${s.dueDate ? ` by ${s.dueDate}` : ""}`);
     }
     for (const c of p.cancellations) out.push(`  credit note (${r.creditNoteSeries} series) cancelling ${c.cancels} in full, not replaced: TTC ${c.creditNote.totalTtc}`);
     out.push(`Net change of the customer's account: TTC ${p.netTtc} (R4 reviews a resulting credit)`);

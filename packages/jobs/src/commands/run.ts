@@ -1,7 +1,7 @@
 /**
  * `billing run --date D`: the nightly batch. On a terminal it shows a progress bar; otherwise it
  * writes one structured JSON log line per chunk on stderr. It ends with a summary: contracts billed,
- * unchanged and failed (with reasons), invoices and lines, and throughput.
+ * unchanged, waiting (night/waiting.ts), failed (with reasons) and held, invoices and lines, and throughput.
  *
  * `--workers N` (PostgreSQL only) splits the due contracts into N id ranges and bills them in N
  * OS processes — one per core — under one run; invoice numbers stay gapless because each chunk
@@ -225,6 +225,7 @@ export function formatSummary(
     `${s.dryRun ? "DRY RUN (nothing stored) — " : ""}Billing run #${s.runId} for ${s.date}: ${s.contractsDone} contracts in ${s.seconds.toFixed(2)} s`,
     `  billed     ${s.billed}`,
     `  unchanged  ${s.unchanged}`,
+    `  waiting    ${s.waiting}${s.waiting > 0 ? " for an index (not failed; billed the night it comes: billing_run_outcome, reason \"waiting: …\")" : ""}`,
     `  failed     ${s.failed}`,
     `  held       ${s.held ?? 0}${(s.held ?? 0) > 0 ? " for review, not issued (billing review list)" : ""}`,
     `  issued     ${plural(monthly, "monthly invoice")}, ${plural(s.trueUps, "true-up invoice")}, ${plural(s.notices, "instalment notice")}, ` +
@@ -384,6 +385,7 @@ async function runInWorkers(
     date,
     ...sumProgress(all),
     unchanged: all.reduce((n, s) => n + s.unchanged, 0),
+    waiting: all.reduce((n, s) => n + s.waiting, 0),
     failures: all.flatMap((s) => s.failures),
     holds: all.flatMap((s) => s.holds ?? []),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -428,12 +430,13 @@ export type NightSummary = RunSummary & {
  * data, not a bad contract); 1 when some contracts, accounts or customers failed while others went
  * through (each is listed), or when they all failed but only retried failures an earlier run already
  * recorded with the same reason (the night's bad contracts, due again); else 0. "Already issued by
- * another run" is not a failure.
+ * another run" is not a failure; nor is a contract that waits for an index (counted `waiting`): it went
+ * through, as a held one did.
  */
 export function nightExitCode(s: NightSummary): ExitCode {
   if (s.steps.some((t) => t.status === "failed")) return EXIT.stepFailed;
-  // A contract held for review went through (a person decides on it): not a failure.
-  if (s.failed > 0 && s.billed + s.unchanged + (s.held ?? 0) === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
+  // A contract held for review went through (a person decides on it), one that waits for an index too: not failures.
+  if (s.failed > 0 && s.billed + s.unchanged + s.waiting + (s.held ?? 0) === 0 && s.failed > (s.knownFailures ?? 0)) return EXIT.stepFailed;
   const paymentsFailed = s.payments?.failures.length ?? 0;
   if (paymentsFailed > 0 && paymentsFailed === s.payments!.customers) return EXIT.stepFailed;
   const dunningFailed = s.dunning?.failures.length ?? 0;
@@ -441,7 +444,7 @@ export function nightExitCode(s: NightSummary): ExitCode {
   return s.failed + paymentsFailed + dunningFailed > 0 ? EXIT.rejected : EXIT.done;
 }
 
-const emptySummary = (date: string, runId: number): RunSummary => ({ ...NO_PROGRESS, runId, date, unchanged: 0, failures: [], seconds: 0 });
+const emptySummary = (date: string, runId: number): RunSummary => ({ ...NO_PROGRESS, runId, date, unchanged: 0, waiting: 0, failures: [], seconds: 0 });
 
 /**
  * The nightly run as a function (used by the command, `pnpm demo` and the benchmark): peers, billing,
@@ -479,7 +482,7 @@ export function logNight(s: NightSummary, exitCode: ExitCode): void {
     if (t.status === "failed") l.error({ event: "step failed", step: t.step, error: t.error }, `step ${t.step} failed`);
     else l.info({ event: `step ${t.status}`, step: t.step }, `step ${t.step} ${t.status}`);
   }
-  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, failed: s.failed, held: s.held ?? 0, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
+  l.info({ event: "night finished", exitCode, billed: s.billed, unchanged: s.unchanged, waiting: s.waiting, failed: s.failed, held: s.held ?? 0, invoices: s.invoices, lines: s.lines, seconds: s.seconds }, "night finished");
 }
 
 /** What a dry run would have issued: each document of the (rolled-back) run, and the R3/R4 charges computed. */
@@ -616,6 +619,7 @@ function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
     lines: a.lines + b.lines,
     failed: a.failed + b.failed,
     unchanged: a.unchanged + b.unchanged,
+    waiting: a.waiting + b.waiting,
     failures: [...a.failures, ...b.failures],
   };
 }
@@ -631,6 +635,7 @@ async function countKnownFailures(store: Store, s: RunSummary): Promise<number> 
 const countsOf = (s: RunSummary) => ({
   contractsBilled: s.billed,
   contractsUnchanged: s.unchanged,
+  contractsWaiting: s.waiting,
   contractsFailed: s.failed,
   invoices: s.invoices,
   lines: s.lines,

@@ -1,6 +1,7 @@
 /**
  * `billing runs show <id>`: a billing run's record — status (running, finished, failed, interrupted),
- * dates, counts, the run it resumes or that found it dead — and, for a queued run, each range's state:
+ * dates, counts (billed, unchanged, waiting, failed; a run closed before migration 0048 shows "waiting —":
+ * its waiting contracts are inside its unchanged ones), the run it resumes or that found it dead — and, for a queued run, each range's state:
  * queued, running on worker X since T, stalled (its worker stopped beating), done, failed with its last
  * error (issue 13 item 4).
  */
@@ -13,13 +14,20 @@ type RunRow = NonNullable<Awaited<ReturnType<typeof loadRun>>>;
 
 const at = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
 
+/**
+ * A run's waiting contracts (night/waiting.ts): "N waiting"; "— waiting" when not counted (null): a run still
+ * running or interrupted (no count yet), or closed before migration 0048 (its waiting contracts are in its
+ * unchanged ones, not counted apart).
+ */
+const waitingOf = (run: RunRow): string => `${run.contracts_waiting ?? "—"} waiting`;
+
 /** The readable report of a run and its ranges. */
 export function formatRunShow(run: RunRow, ranges: readonly RangeState[]): string {
   const out = [
     `Billing run #${run.id} for ${run.run_date}: ${run.status.toUpperCase()}`,
     `  started    ${at(run.started_at)}${run.finished_at ? `, finished ${at(run.finished_at)}` : ""}${run.interrupted_at ? `, found interrupted ${at(run.interrupted_at)} by run #${run.interrupted_by}` : ""}`,
-    `  contracts  ${run.contracts_billed} billed, ${run.contracts_unchanged} unchanged, ${run.contracts_failed} failed; ${run.invoices} invoices, ${run.lines} lines` +
-      (run.status === "running" ? " (counted when the run closes)" : ""),
+    `  contracts  ${run.contracts_billed} billed, ${run.contracts_unchanged} unchanged, ${waitingOf(run)}, ${run.contracts_failed} failed; ${run.invoices} invoices, ${run.lines} lines` +
+      (run.status === "running" ? " (counted when the run closes)" : run.finished_at !== null && run.contracts_waiting === null ? " (closed before migration 0048: its waiting contracts are within unchanged)" : ""),
     `  engine     ${run.engine_version}`,
   ];
   if (run.failure_reason !== null && run.failure_reason !== undefined) out.push(`  failed     ${run.failure_reason}`);

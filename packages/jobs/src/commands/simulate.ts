@@ -17,6 +17,7 @@ import type { Command } from "commander";
 import { type BillingMode, type BillingOutcome, type Case, type PlanState, type SmoothedDocument, type SmoothedOutcome, dueInvoices, dueSmoothedDocuments, parseCase } from "@billing/core";
 import { isNonZeroAmount, renderFailure, renderInvoice } from "../render/invoice-table.ts";
 import { renderSmoothedDocument } from "../render/smoothed-documents.ts";
+import { ownExitCodes } from "./exit-codes.ts";
 
 export const SIMULATE_EXIT = { ok: 0, invalidInput: 2, billingFailed: 3 } as const;
 export type SimulateExitCode = (typeof SIMULATE_EXIT)[keyof typeof SIMULATE_EXIT];
@@ -212,7 +213,7 @@ export function registerSimulate(program: Command): void {
     )
     .addHelpText(
       "after",
-      [
+      ownExitCodes([
         "",
         "Exit codes:",
         "  0  documents computed (possibly none due)",
@@ -223,7 +224,7 @@ export function registerSimulate(program: Command): void {
         "  billing simulate docs/examples/example-a.json         # monthly: one invoice",
         "  billing simulate docs/examples/example-smoothed.json  # smoothed (CGV 6.1): the instalment plan and its first notice",
         "  billing simulate docs/examples/example-estimated.json # R2: a self-read rejected, the month estimated from history",
-      ].join("\n"),
+      ]),
     )
     .action((file: string, options: { json?: boolean }) => {
       const r = simulateFile(file, { json: options.json === true });

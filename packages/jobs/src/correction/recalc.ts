@@ -54,6 +54,7 @@ import {
   markContractCorrected,
   recordCorrection,
   recordCorrectionDocuments,
+  recordReadCorrections,
 } from "@billing/db";
 import type { Kysely, Transaction } from "kysely";
 import { offerFromRows, referenceFromRows } from "../billing/case-builder.ts";
@@ -223,7 +224,15 @@ function whatIfOf(r: RecalcRequest, offer: Case["offer"] | undefined): WhatIf {
   };
 }
 
-const sameBilled = (a: Invoice, b: Invoice): boolean => canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
+/**
+ * Whether the next invoice would start from the same index: what a monthly invoice billed up to (R2), or the
+ * index a true-up ends on — the next plan year's true-up, or the first monthly invoice after a switch, starts
+ * from the same reads (R1 · CGV 6.1).
+ */
+const sameBilled = (a: Invoice, b: Invoice): boolean =>
+  a.kind === "trueUpInvoice"
+    ? canonicalJson(a.indexes.filter((i) => i.date === a.billingDate)) === canonicalJson(b.indexes.filter((i) => i.date === b.billingDate))
+    : canonicalJson(billedIndexesOf(a)) === canonicalJson(billedIndexesOf(b));
 
 async function committedUnder(db: Db, requestKey: string): Promise<CommittedCorrection | undefined> {
   const c = await findCorrection(db, requestKey);
@@ -254,7 +263,8 @@ async function plan(db: Db, input: unknown): Promise<Loaded> {
     const s = (await findInvoiceByNumber(db, number))!;
     stored.set(number, s);
     const c = await storedCaseOf(db, s);
-    if (c.ok) issued.push({ number, document: s.document, storedCase: c.value });
+    // A true-up is recomputed with the rules of the engine that issued it (core true-up-correction.ts).
+    if (c.ok) issued.push({ number, document: s.document, storedCase: c.value, engineVersion: s.invoice.engine_version });
     else failures.push({ status: "failed", number, issued: s.document, reason: c.reason });
   }
   let offer: Case["offer"] | undefined;
@@ -433,9 +443,12 @@ async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts:
     const document = replacementInvoice(x.recomputed, {
       issueDate: r.requestedOn, replaces: referenceOf(x.number, x.issued), creditNote: noteOf.get(x.number)!.number, initiatedBy: r.initiatedBy, changes: p.changes,
     });
+    // R5 on R1 · CGV 6.1: a replacing true-up was computed by the night that issued the original, with its
+    // engine's rules — stored with that engine version and the night's trimmed case, it replays as issued.
+    const trueUp = x.recomputed.kind === "trueUpInvoice";
     return {
-      document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: ENGINE_VERSION,
-      replacesInvoiceId: original.invoice.id, input: hasher.storedInput(x.case, x.caseInvoices),
+      document, seriesPrefix: x.case.contract.invoiceSeries, runId: null, engineVersion: trueUp ? original.invoice.engine_version : ENGINE_VERSION,
+      replacesInvoiceId: original.invoice.id, input: trueUp ? hasher.storedSmoothedInput(x.case, x.caseInvoices) : hasher.storedInput(x.case, x.caseInvoices),
     };
   });
   const issuedInvoices = newInvoices.length === 0 ? [] : await issueInvoices(trx, newInvoices);
@@ -447,6 +460,8 @@ async function issueCorrection(trx: Transaction<Database>, loaded: Loaded, opts:
     new_invoice_id: newOf.get(x.number) ?? null,
   }));
   await recordCorrectionDocuments(trx, docs);
+  // R1 · CGV 6.1: the next true-ups measure on the indexes this one was corrected on (migration 0044).
+  if (corrected.some((x) => x.recomputed.kind === "trueUpInvoice")) await recordReadCorrections(trx, correctionId, r.contractId, r.requestedOn, r.reads);
   const committed = await committedUnder(trx, p.requestKey);
   if (!committed || committed.id !== correctionId) throw new Error(`correction ${correctionId} was committed but cannot be read back`);
   return { status: "committed", plan: p, correction: committed };

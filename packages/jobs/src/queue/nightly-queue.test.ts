@@ -228,12 +228,12 @@ describe.skipIf(!databaseUrl)("nightly run on the job queue (graphile-worker)", 
     const first = await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 2, logger: quiet });
     expect(first.jobKeys).toHaveLength(2);
     // Its waiter gave up: closed as failed, its jobs still queued — `billing run --queue` again waits for it.
-    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsFailed: 0, invoices: 0, lines: 0, status: "failed", reason: "gave up" });
+    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsWaiting: 0, contractsFailed: 0, invoices: 0, lines: 0, status: "failed", reason: "gave up" });
     expect(await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 3, logger: quiet })).toEqual({ ...first, resumed: true });
     // Its ranges recorded done and the run closed as finished, within the milliseconds before the queue
     // deletes the jobs (the waiter ends on the ranges done): a second `billing run --queue` opens a run of its own.
     for (const key of first.jobKeys) await recordRangeDone(queued.store.db, key);
-    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsFailed: 0, invoices: 0, lines: 0 });
+    await finishRun(queued.store.db, first.runId, { contractsBilled: 0, contractsUnchanged: 0, contractsWaiting: 0, contractsFailed: 0, invoices: 0, lines: 0 });
     const second = await enqueueRun(queued.store, date, { connectionString: queued.url!, ranges: 3, logger: quiet });
     try {
       expect(second.resumed).toBe(false);

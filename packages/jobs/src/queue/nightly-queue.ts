@@ -46,6 +46,7 @@ import { type EstimationSettings, type ReviewBounds, type RunFailure, type RunPr
 import { ProcessMemo } from "../billing/night/process-memo.ts";
 import { type WarmUpOptions, type WarmUpSummary, warmUp } from "../billing/night/warm-up.ts";
 import { log } from "../log.ts";
+import { isWaiting } from "../billing/night/waiting.ts";
 import { cpuSampler } from "../worker-cpu.ts";
 import { DEFAULT_BEAT_EVERY_MS, DEFAULT_STALE_AFTER_MS, type HealedWorker, type RangeState, healQueue, rangeStatesOf, startHeartbeat } from "./queue-health.ts";
 import { type Wakeup, timerOnly } from "./range-done.ts";
@@ -350,7 +351,8 @@ export async function runSummaryOf(store: Store, runId: number, date: string, se
   const outcomes = await loadRunOutcomesNotBilled(store.db, runId);
   const failures: RunFailure[] = outcomes.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "" }));
   const holds = await loadRunHolds(store.db, runId);
-  return { runId, date, ...progress, unchanged: outcomes.length - failures.length, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
+  const waiting = outcomes.filter(isWaiting).length;
+  return { runId, date, ...progress, unchanged: outcomes.length - failures.length - waiting, waiting, failures, ...(holds.length > 0 ? { holds } : {}), seconds };
 }
 
 export interface WorkerOptions {

@@ -1,16 +1,19 @@
 /**
- * Step 5, **account**: each written contract counted in the run's progress (billed, unchanged, failed,
- * held; invoices, lines, smoothed documents), its failure or hold listed; the run's summary, and its
+ * Step 5, **account**: each written contract counted in the run's progress (billed, unchanged, waiting,
+ * failed, held; invoices, lines, smoothed documents), its failure or hold listed; the run's summary, and its
  * counts as `finishRun` records them on the run.
  */
 import { type Database, finishRun, isEncoded } from "@billing/db";
 import type { Kysely } from "kysely";
+import { isWaiting } from "./waiting.ts";
 import { type ContractResult, NO_PROGRESS, NO_SMOOTHED, type RunFailure, type RunHold, type RunProgress, type RunSummary } from "./types.ts";
 
 /** A run's counts so far. */
 export class RunTally {
   private readonly counts: { -readonly [K in keyof RunProgress]: number } = { ...NO_PROGRESS };
   unchanged = 0;
+  /** Contracts that wait (night/waiting.ts): not in `unchanged`. */
+  waiting = 0;
   readonly failures: RunFailure[] = [];
   readonly holds: RunHold[] = [];
 
@@ -33,7 +36,8 @@ export class RunTally {
         }
         break;
       case "unchanged":
-        this.unchanged += 1;
+        if (isWaiting(p.outcome)) this.waiting += 1;
+        else this.unchanged += 1;
         break;
       case "failed":
         progress.failed += 1;
@@ -54,7 +58,7 @@ export class RunTally {
   /** The run's summary; `withHolds`: the holds listed when there are any (a stopped run's partial summary lists none). */
   summary(runId: number, date: string, seconds: number, withHolds = true): RunSummary {
     return {
-      ...this.counts, runId, date, unchanged: this.unchanged, failures: this.failures,
+      ...this.counts, runId, date, unchanged: this.unchanged, waiting: this.waiting, failures: this.failures,
       ...(withHolds && this.holds.length > 0 ? { holds: this.holds } : {}), seconds,
     };
   }
@@ -66,6 +70,7 @@ export async function closeRun(db: Kysely<Database>, runId: number, tally: RunTa
   await finishRun(db, runId, {
     contractsBilled: p.billed,
     contractsUnchanged: tally.unchanged,
+    contractsWaiting: tally.waiting,
     contractsFailed: p.failed,
     invoices: p.invoices,
     lines: p.lines,

@@ -37,6 +37,7 @@ import { pendingChargeOf } from "../payments.ts";
 import type { InputHasher } from "../stored-input.ts";
 import type { ChunkData, NightData, ReadsByContract } from "./load.ts";
 import { type ComputedResult, type ContractResult, NO_SMOOTHED, type ReviewBounds } from "./types.ts";
+import { waitingOutcome } from "./waiting.ts";
 
 /** What computing a contract needs besides its rows: the run's shared data, rules and stored-input hasher. */
 export interface ComputeContext {
@@ -126,8 +127,8 @@ export function computeContract(ctx: ComputeContext, contract: ContractRow, rows
     if (out.invoices.length === 0) {
       // A contract that waits (its final invoice for the final index, R8 · CGV 10.3; an option change's indexes) is
       // no contract with nothing to bill: unchanged, saying on what — as a smoothed true-up that waits.
-      const reason = out.waiting === undefined ? "nothing due" : `waiting: ${out.waiting}`;
-      return { contract, invoices: [], next: out.nextBillingDate, outcome: { contractId: contract.id, outcome: "unchanged", reason }, lines: 0, smoothed: NO_SMOOTHED };
+      const outcome = out.waiting === undefined ? { contractId: contract.id, outcome: "unchanged" as const, reason: "nothing due" } : waitingOutcome(contract.id, out.waiting);
+      return { contract, invoices: [], next: out.nextBillingDate, outcome, lines: 0, smoothed: NO_SMOOTHED };
     }
     const input = ctx.hasher.storedInput(c, out.invoices);
     const invoices = out.invoices.map(
@@ -180,7 +181,7 @@ function computeSmoothed(ctx: ComputeContext, contract: ContractRow, c: Case): C
     next: out.nextBillingDate,
     // A contract that waits (a true-up for the distributor's index, R1 · CGV 6.1) is no failure: unchanged, saying on what.
     outcome: count === 0
-      ? { contractId: contract.id, outcome: "unchanged", reason: out.waiting === undefined ? "nothing due" : `waiting: ${out.waiting}` }
+      ? (out.waiting === undefined ? { contractId: contract.id, outcome: "unchanged", reason: "nothing due" } : waitingOutcome(contract.id, out.waiting))
       : { contractId: contract.id, outcome: "billed", invoices: count },
     lines: docs.reduce((n, i) => n + i.lines.length, 0),
     smoothed: { plans, notices, readjustments },

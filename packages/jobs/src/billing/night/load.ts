@@ -28,6 +28,7 @@ import {
   loadPendingCharges,
   loadPlanStates,
   loadReadsFor,
+  loadSmoothedReadsFor,
   loadRecentInvoiceTotals,
   loadReference,
   loadStationDays,
@@ -225,6 +226,7 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
   // (docs/performance.md, "the thirteenth pass").
   const ids: string[] = [];
   const smoothedIds: string[] = []; // need a plan and a longer history of reads
+  const correctedIds: string[] = []; // smoothed and corrected once (billing recalc): a replacing true-up's carried difference
   const estimatedRows: ContractRow[] = []; // R2: may be estimated (a year of history, station days)
   const shortIds: string[] = []; // the others: the short read window
   const customerIds = new Set<string>();
@@ -234,7 +236,10 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
     ids.push(k.id);
     customerIds.add(k.customer_id);
     if (k.next_billing_date! < earliest) earliest = k.next_billing_date!;
-    if (k.billing_mode === "smoothed") smoothedIds.push(k.id);
+    if (k.billing_mode === "smoothed") {
+      smoothedIds.push(k.id);
+      if (k.last_correction_id !== null) correctedIds.push(k.id);
+    }
     else if (estimated(k)) estimatedRows.push(k);
     else shortIds.push(k.id);
     const billingDate = lastBillingDateOf(k);
@@ -244,9 +249,9 @@ export async function loadChunk(db: Kysely<Database>, date: string, chunk: reado
   const [customers, reads, smoothedReads, forEstimation, plans, billed, charges, events, heldContracts, recentTotals] = await Promise.all([
     loadCustomers(db, [...customerIds]),
     loadReadsFor(db, shortIds, dates.addDays(earliest, -31 - READ_WINDOW_DAYS), date, received),
-    smoothedIds.length === 0 ? [] : loadReadsFor(db, smoothedIds, smoothedFrom, date, received),
+    smoothedIds.length === 0 ? [] : loadSmoothedReadsFor(db, smoothedIds, smoothedFrom, date, { ...received, corrected: correctedIds }),
     loadEstimationData(db, date, estimatedRows, earliest),
-    smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds),
+    smoothedIds.length === 0 ? new Map<string, PlanState>() : loadPlanStates(db, smoothedIds, { corrected: correctedIds }),
     loadBilledIndexes(db, lastBilling),
     // R3/R4 charges: on a monthly contract's next invoice, on a smoothed one's next true-up.
     loadPendingCharges(db, ids, date),

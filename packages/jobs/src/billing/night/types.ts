@@ -61,7 +61,14 @@ export interface RunFailure {
 export interface RunSummary extends RunProgress {
   readonly runId: number;
   readonly date: string;
+  /** Contracts with nothing issued and nothing to issue yet (not the waiting ones). */
   readonly unchanged: number;
+  /**
+   * Contracts that wait — a final invoice for its final index, a smoothed true-up for the distributor's
+   * index, an invoice for an option change's indexes (outcome `unchanged`, reason `waiting: …`,
+   * night/waiting.ts): not failures, not in `unchanged`.
+   */
+  readonly waiting: number;
   readonly failures: readonly RunFailure[];
   /** Contracts held for review by this run, with the reason (`billing review list`). */
   readonly holds?: readonly RunHold[];

@@ -6,7 +6,11 @@
  * supply 8.00 €/month and 0.1370 €/kWh HT, the shipped reference data; plan 1 = 12 × 100.00). Reads 2024-09-01
  * 1,000; 2025-09-01 4,610; 2026-03-02 6,584; 2026-11-27 8,924 (received 11-28). The year-1 true-up, issued on
  * 2026-11-28: index of 2026-09-01 interpolated 8,170, 3,560 kWh, TTC 1,186.10, balance −13.90 carried forward
- * and deducted from plan 2's 4th notice (2026-12-01).
+ * and deducted from plan 2's 4th notice (2026-12-01). R5's 14-month cap (ruleset `trueUpCap`) examines the
+ * year's days before 2026-11-27 − 14 months = 2025-09-27 and holds nothing back: C_old = 1,974 × 26/182 = 282
+ * kWh, below what plan 1 billed for them, its 4,015 kWh × 26/365 = 286 (test/smoothed-deferred-true-up.test.ts
+ * has the plan of 3,610 kWh, where it holds 24.85 kWh back) — the corrected index of 2026-11-27 leaves both as
+ * they are.
  *
  * On 2026-12-10 the distributor corrects its index of 2026-11-27: 9,194 (+270). The index of 2026-09-01 becomes
  * 6,584 + 2,610 × 183/270 = 8,353; the year 3,743 kWh: 1,974 up to 03-02 (182 days), 1,769 after (183 days).
@@ -62,7 +66,7 @@ beforeAll(async () => {
   });
   const plan: InstalmentPlan = {
     kind: "instalmentPlan", contractId: "KW1", reference: PLAN_1.reference, start: "2025-09-01", end: "2026-09-01", issueDate: "2025-09-01", basis: "history",
-    basisDetail: "test fixture", estimatedKwh: { BASE: "3610" }, estimatedTotalHt: "1000.00", estimatedTotalTtc: "1200.00", amountsTtc: PLAN_1.amountsTtc, creditToDeductTtc: "0.00", rule: "test fixture",
+    basisDetail: "test fixture", estimatedKwh: { BASE: "4015" }, estimatedTotalHt: "1000.00", estimatedTotalTtc: "1200.00", amountsTtc: PLAN_1.amountsTtc, creditToDeductTtc: "0.00", rule: "test fixture",
   };
   await db().transaction().execute((trx) => issueSmoothedDocuments(trx, { plans: [plan], notices, readjustments: [] }, null));
   for (const d of ["2026-09-01", "2026-10-01", "2026-11-01", "2026-11-28", "2026-12-01"]) {

@@ -345,7 +345,10 @@ describe("black box · engine 0.3.5 — the deferred true-up (anniversary before
   // (HT 1,049.25); 1,368.60 billed → −109.50, refunded by 11-21 + 15 = 12-06.
   // Plan 2 (known on 09-01: history 3,650 − 0 over 2024-09-01..2025-09-01) = 1,368.60 = 12 × 114.05.
   const R = [read("2024-09-01", "0", "distributorActual"), read("2025-09-01", "3650", "distributorActual"), read("2026-11-20", "7655", "distributorActual", "2026-11-21")];
-  const plan1 = { reference: "BBK/2025-09-01", start: "2025-09-01", estimatedTotalTtc: "1368.60", amountsTtc: twelve("114.05") };
+  // R5 (ruleset trueUpCap): the read of 2026-11-20 puts the floor at 2025-09-20; C_old = 9 × 19 = 171 kWh is below
+  // what plan 1 (3,650 kWh estimated, 1,368.60 = 0.30 × (912 + 3,650)) billed for those days, 3,650 × 19/365 = 190:
+  // nothing held back.
+  const plan1 = { reference: "BBK/2025-09-01", start: "2025-09-01", estimatedTotalTtc: "1368.60", amountsTtc: twelve("114.05"), estimatedKwh: { BASE: "3650" } };
 
   it("on the anniversary the next plan starts and the true-up waits; the night the index is received it is issued first", () => {
     const a = run(bbCase({ asOf: "2026-09-01", last: "2026-08-01", plan: plan1, communicatingMeter: false, reads: R }));

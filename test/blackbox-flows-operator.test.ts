@@ -16,7 +16,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importBook, importPaymentReturns, importPayments } from "@billing/jobs";
+import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
+import { dunningHistory, issueInvoices } from "@billing/db";
+import { importBook, importPaymentReturns, importPayments, runDunning } from "@billing/jobs";
 import { runCli } from "./helpers/cli.ts";
 import { openTestStore, type TestStore } from "./helpers/store.ts";
 
@@ -165,5 +167,48 @@ describe("errors on bad input name the line, the field and the true reason", () 
     // Before the fix: "Too big: expected number to be <=31" (zod's wording).
     expect(r.rejections.map((x) => `line ${x.line}: ${x.field}: ${x.reason}`)).toEqual(["line 2: billing_day: must be at most 31", "line 3: billing_day: must be at least 1"]);
     expect(r.stored).toBe(false);
+  }, 120_000);
+});
+
+describe("R10 · CGV 8: a debt that fell due after the reminder gets its own reminder the night the old one is paid", () => {
+  /** One invoice of `ttc` € TTC (one line at 20 %), issued `issue`, due issue + 15 — as test/payment-returns.test.ts. */
+  const invoice = (contractId: string, customerId: string, issue: string, due: string, ht: string, vat: string, ttc: string) => {
+    const base = fakeInvoice(contractId, issue);
+    const doc = {
+      ...base, customerId, issueDate: issue, billingDate: issue, dueDate: due,
+      lines: [{ ...base.lines[1]!, lineNo: 1, amount: ht, quantity: "1", unitPrice: ht }],
+      vat: [{ rate: "20", base: ht, amount: vat }], totalHt: ht, totalVat: vat, totalTtc: ttc,
+    };
+    return { ...newInvoice(contractId, issue), document: doc as never };
+  };
+
+  it("settled and the new procedure's reminder on the same night; a rerun of that night records nothing new", async () => {
+    await importBook(t.store, "customers", { text: "id,kind,name,department\nCF-D,residential,Dora Dun,75", name: "customers.csv" });
+    await importBook(t.store, "contracts", {
+      text: "id,customer_id,offer_id,delivery_point,start,end,subscribed_kva,price_option,tariff_formula,billing_day,communicating_meter\n" +
+        "KF-D,CF-D,BB-FLOWS,41000000000099,2025-09-01,2025-09-02,6,BASE,BTINFCUST,1,true",
+      name: "contracts.csv",
+    });
+    // A: 120.00 TTC due 2025-09-16; B: 60.00 TTC due 2025-10-16. The reminder of 10-01 is about A.
+    await t.store.db.transaction().execute((trx) => issueInvoices(trx, [
+      invoice("KF-D", "CF-D", "2025-09-01", "2025-09-16", "100.00", "20.00", "120.00"),
+      invoice("KF-D", "CF-D", "2025-10-01", "2025-10-16", "50.00", "10.00", "60.00"),
+    ]));
+    const first = await runDunning(t.store, "2025-10-01", { customerIds: ["CF-D"] });
+    expect(first.taken.map((x) => x.step)).toEqual(["reminder"]);
+    // A paid on 10-20 (FIFO: the oldest item). On 11-01 only B is overdue (60.00, due 10-16, after the reminder
+    // of 10-01): the procedure about A stops and B's starts, with its reminder, that night.
+    await importPayments(t.store, "reference,customer_id,received_on,amount,method\nPF-D1,CF-D,2025-10-20,120.00,transfer");
+    const night = await runDunning(t.store, "2025-11-01", { customerIds: ["CF-D"] });
+    // Before the fix: ["settled"] only — B's reminder waited for the next night, and a rerun of 11-01 recorded it.
+    expect(night.taken.map((x) => x.step)).toEqual(["settled", "reminder"]);
+    expect(night.taken[1]!.explanation).toMatch(/^Reminder letter on 2025-11-01: the oldest overdue item invoice:FA-2025-\d{6} was due on 2025-10-16; overdue balance 60\.00 €\.$/);
+    const again = await runDunning(t.store, "2025-11-01", { customerIds: ["CF-D"] });
+    expect(again.taken).toEqual([]);
+    const history = await dunningHistory(t.store.db, "CF-D");
+    expect(history.map((p) => [p.openedOn, p.steps.map((x) => `${x.takenOn} ${x.step}`)])).toEqual([
+      ["2025-10-01", ["2025-10-01 reminder", "2025-11-01 settled"]],
+      ["2025-11-01", ["2025-11-01 reminder"]],
+    ]);
   }, 120_000);
 });

@@ -135,6 +135,21 @@ describe("finance: a command naming nothing exits 2 (README, exit codes)", () =>
   }, 300_000);
 });
 
+describe("customer service: a customer or contract that does not exist exits 2 (README, exit codes)", () => {
+  it("`account show`, `contracts event` and `contracts events list` of an unknown id", async () => {
+    // Before the fix: an empty account (exit 0), "refused — unknown contract NOPE" (exit 1, the rules' refusal)
+    // and "no event recorded for NOPE" (exit 0).
+    const account = await cli(["account", "show", "NOPE"]);
+    expect([account.code, account.stderr.trim()]).toEqual([2, "error: customer NOPE does not exist"]);
+    const event = await cli(["contracts", "event", "NOPE", "termination", "--date", "2025-12-20", "--received-on", "2025-12-01"]);
+    expect([event.code, event.stderr.trim()]).toEqual([2, "error: contract NOPE does not exist"]);
+    const list = await cli(["contracts", "events", "list", "NOPE"]);
+    expect([list.code, list.stderr.trim()]).toEqual([2, "error: contract NOPE does not exist"]);
+    const known = await cli(["contracts", "events", "list", "KF-1"]);
+    expect([known.code, known.stdout]).toEqual([0, "no event recorded for KF-1\n"]);
+  }, 300_000);
+});
+
 describe("errors on bad input name the line, the field and the true reason", () => {
   it("R3 a returned-payment row refused for its own reason does not claim the payment for a later row", async () => {
     await importPayments(t.store, ["reference,customer_id,received_on,amount,method", "PF-1,CF-1,2025-09-10,15.23,direct debit"].join("\n"));

@@ -17,7 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeInvoice, newInvoice } from "../packages/db/src/test-fixtures.ts";
-import { dunningHistory, issueInvoices } from "@billing/db";
+import { dunningHistory, issueInvoices, loadRun } from "@billing/db";
+import { formatRunShow } from "../packages/jobs/src/commands/runs.ts";
 import { importBook, importPaymentReturns, importPayments, runDunning } from "@billing/jobs";
 import { runCli } from "./helpers/cli.ts";
 import { openTestStore, type TestStore } from "./helpers/store.ts";
@@ -79,7 +80,7 @@ describe("the night's report keeps what it left (nothing lost)", () => {
     expect(r.stdout).toContain("  KF-5: MISSING_PRICE (billing date 2025-09-01): offer BB-FLOWS has no subscription price for BASE 12 kVA on 2025-09-01");
     const shown = await cli(["runs", "show", String(r.runId)]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain("contracts  2 billed, 0 unchanged, 1 failed; 2 invoices, 4 lines");
+    expect(shown.stdout).toContain("contracts  2 billed, 0 unchanged, 0 waiting, 1 failed; 2 invoices, 4 lines");
     // Before the fix the record said "1 failed" and nothing more: which contract and why was only in the
     // night's output and logs.
     expect(shown.stdout).toContain(
@@ -89,6 +90,11 @@ describe("the night's report keeps what it left (nothing lost)", () => {
     const json = JSON.parse((await cli(["runs", "show", String(r.runId), "--json"])).stdout);
     expect(json.failed).toEqual([{ contractId: "KF-5", reason: "MISSING_PRICE (billing date 2025-09-01): offer BB-FLOWS has no subscription price for BASE 12 kVA on 2025-09-01" }]);
     expect(json.held).toEqual([]);
+    expect(json.waiting).toEqual([]);
+    // A waiting contract (stored `unchanged`, reason `waiting: …`, migration 0048) is listed with its reason too.
+    const run = (await loadRun(t.store.db, r.runId))!;
+    expect(formatRunShow(run, [], { waiting: [{ contractId: "KF-W", reason: "the tele-read of the end date 2025-09-01 has not come (day 1 of 7)" }], failed: [], held: [] }))
+      .toContain("\n  waiting contracts (nothing issued yet; billed once what they wait for comes):\n    KF-W: the tele-read of the end date 2025-09-01 has not come (day 1 of 7)");
   }, 300_000);
 });
 

@@ -9,6 +9,7 @@
  */
 import type { Command } from "commander";
 import { loadRun, loadRunHolds, loadRunOutcomesNotBilled } from "@billing/db";
+import { WAITING_PREFIX } from "../billing/night/waiting.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState, formatRangeState, rangeStatesOf } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDuration, parsePositiveInt, withStore } from "./context.ts";
 
@@ -35,7 +36,7 @@ export interface RunLeftovers {
 export async function loadRunLeftovers(db: Parameters<typeof loadRun>[0], runId: number): Promise<RunLeftovers> {
   const notBilled = await loadRunOutcomesNotBilled(db, runId);
   const failed = notBilled.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "(no reason recorded)" }));
-  const waiting = notBilled.filter((o) => o.outcome === "unchanged" && (o.reason ?? "").startsWith("waiting: ")).map((o) => ({ contractId: o.contract_id, reason: o.reason!.slice("waiting: ".length) }));
+  const waiting = notBilled.filter((o) => o.outcome === "unchanged" && (o.reason ?? "").startsWith(WAITING_PREFIX)).map((o) => ({ contractId: o.contract_id, reason: o.reason!.slice(WAITING_PREFIX.length) }));
   return { waiting, failed, held: await loadRunHolds(db, runId) };
 }
 

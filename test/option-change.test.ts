@@ -64,7 +64,7 @@ afterAll(async () => {
 describe("price option change on the store (R8 · CGV 4, R1)", () => {
   it("R8 · R9 without the distributor's fee the change is refused: the shipped catalogue has no price for it", async () => {
     const out = await recordContractEvent(t.store, event({ contract: "KO1", kind: "optionChange", date: "2025-09-15", option: "HPHC", receivedOn: "2025-09-10" }), "2025-09-10", "test");
-    expect(out).toMatchObject({ status: "refused", reason: expect.stringMatching(/^optionChange: the distributor catalogue has no price for optionChangeRemote on 2025-09-15 \(.*not collected\); give the distributor's fee \(feeHt\) from its invoice$/) });
+    expect(out).toMatchObject({ status: "refused", reason: expect.stringMatching(/^optionChange: the distributor catalogue has no price for optionChangeRemote on 2025-09-15 \(.*not collected\); give the distributor's fee in € HT from its invoice \(--fee-ht; fee_ht in an events file, feeHt in the API\)$/) });
   });
 
   it("R8 the change is recorded with the distributor's fee, the formula following the option; recording it again changes nothing", async () => {

@@ -240,23 +240,23 @@ describe("`billing payments returns` on the command line", () => {
       "RJ-CLI-4,NOPE,2025-06-23,5.00,", // unknown payment
       "RJ-CLI-5,CLI-4,2025-06-19,3.00,", // before the payment was received
       "RJ-CLI-6,CLI-9,2025-02-30,0,", // bad date and amount
-      "RJ-CLI-7,CLI-2,2025-06-21,5.00,", // a second row for CLI-2
+      "RJ-CLI-7,CLI-2,2025-06-21,5.00,", // a second row for CLI-2, the first refused: stored
     ]) + "\n");
     const env = { DATABASE_URL: t.url };
     const r = await runCli(["payments", "returns", file], { env, timeoutMs: 120_000 });
     expect(r.stdout.trim().split("\n")).toEqual([
-      `Payment returns ${file}: 1 stored, 0 already imported, 0 duplicate rows, 7 rejected`,
+      `Payment returns ${file}: 2 stored, 0 already imported, 0 duplicate rows, 6 rejected`,
       "  line 3: amount: 10.01 is more than payment CLI-2 paid (10.00)",
       "  line 4: payment_reference: payment CLI-3 was already returned (RJ-CLI-3, 5.00 on 2025-06-22)",
       "  line 5: payment_reference: no payment NOPE was imported",
       "  line 6: returned_on: 2025-06-19 is before payment CLI-4 was received (2025-06-20)",
       "  line 7: returned_on: is not a calendar date written YYYY-MM-DD",
       "  line 7: amount: must be greater than 0",
-      "  line 8: payment_reference: payment CLI-2 is already returned by line 3 of the file",
+      // Line 8 is the file's only acceptable return of CLI-2 (line 3's was refused: it returned nothing): stored.
     ]);
     expect(r.code).toBe(1);
     const again = await runCli(["payments", "returns", file, "--json"], { env, timeoutMs: 120_000 });
-    expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, unchanged: 1 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, unchanged: 2 });
     // The store refuses a second return of a payment, whatever the importer.
     await expect(db().insertInto("payment_return").values({ reference: "RJ-DIRECT", payment_reference: "CLI-1", customer_id: "ACLI", returned_on: "2025-06-25", amount: "1.00" }).execute())
       .rejects.toThrow(/payment_return_payment_reference_key/);

@@ -107,7 +107,8 @@ describe("billing invoice replay", () => {
 
   it("reports an unknown number as not replayable", async () => {
     const r = await replayInvoice(db(), "FA-2026-999999");
-    expect(r).toEqual({ status: "unreplayable", number: "FA-2026-999999", reason: "invoice FA-2026-999999 not found" });
+    // notFound: the command exits 2 (an argument naming nothing), not 1 (a replay that differs).
+    expect(r).toEqual({ status: "unreplayable", number: "FA-2026-999999", reason: "invoice FA-2026-999999 not found", notFound: true });
     expect(formatReplayResult(r)).toBe("FA-2026-999999: cannot be replayed: invoice FA-2026-999999 not found");
   });
 

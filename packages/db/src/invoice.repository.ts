@@ -538,6 +538,11 @@ export function mergeChainProblems(v: ChainVerification, content: readonly Chain
   return { ok: false, count: v.count, brokenAt: problems[0]!.number, reason: problems[0]!.reason, problems };
 }
 
+/** The invoice series the store has numbered documents in (e.g. AV-2025, FA-2025), by id. */
+export async function invoiceSeriesIds(db: Kysely<Database>): Promise<string[]> {
+  return (await db.selectFrom("invoice_series").select("id").orderBy("id").execute()).map((r) => r.id);
+}
+
 /**
  * Recomputes every hash of a series in seq order from the stored rows and lists every problem:
  * each gap in the numbering, each number that does not match its seq, each broken link (an invoice

@@ -34,8 +34,9 @@ export type ReturnRow = z.output<typeof returnRowSchema>;
 
 /**
  * Parses and validates the return file row by row. `returnedOn` fills an empty returned_on. A row repeating a
- * reference of the file with the same values is a duplicate (stored once); with other values, or a payment
- * returned by two rows, an error.
+ * reference of the file with the same values is a duplicate (stored once); with other values, an error. Two rows
+ * returning the same payment are both kept here: the import stores the first that passes its checks and
+ * rejects the later ones naming its line (a row rejected for its own reason returns nothing, so it claims nothing).
  */
 export async function parseReturnFile(
   source: string | ImportSource,
@@ -45,7 +46,6 @@ export async function parseReturnFile(
   const rows: { line: number; row: ReturnRow }[] = [];
   const duplicates: DuplicateRow[] = [];
   const seen = new Map<string, { line: number; row: ReturnRow }>();
-  const byPayment = new Map<string, number>();
   const input: ImportSource = typeof source === "string" ? { text: source } : source;
   const format = opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name));
   for await (const item of readRecords(input, { columns: RETURN_COLUMNS, format })) {
@@ -75,14 +75,8 @@ export async function parseReturnFile(
       else duplicates.push({ line, reference: r.reference, sameAsLine: prev.line });
       continue;
     }
-    const other = byPayment.get(r.payment_reference);
-    if (other !== undefined) {
-      errors.push({ line, field: "payment_reference", reason: `payment ${r.payment_reference} is already returned by line ${other} of the file` });
-      continue;
-    }
     const entry = { line, row: r };
     seen.set(r.reference, entry);
-    byPayment.set(r.payment_reference, line);
     rows.push(entry);
   }
   return { rows, errors, duplicates };
@@ -102,7 +96,16 @@ export async function importPaymentReturns(
   const payments = new Map((await loadPaymentsForReturns(store.db, rows.map((r) => r.row.payment_reference))).map((p) => [p.reference, p]));
   let inserted = 0;
   let unchanged = 0;
+  // The line of the file whose return of a payment was stored (or found already stored): a later row on the
+  // same payment is refused naming it. A row refused for its own reason claims nothing (black-box audit: it
+  // used to, and the next row was told the payment was "already returned by" a line that returned nothing).
+  const returnedBy = new Map<string, number>();
   for (const { line, row } of rows) {
+    const other = returnedBy.get(row.payment_reference);
+    if (other !== undefined) {
+      all.push({ line, field: "payment_reference", reason: `payment ${row.payment_reference} is already returned by line ${other} of the file` });
+      continue;
+    }
     const p = payments.get(row.payment_reference);
     const refusal = paymentReturnRefusal(
       { reference: row.reference, paymentReference: row.payment_reference, returnedOn: row.returned_on, amount: row.amount },
@@ -116,6 +119,7 @@ export async function importPaymentReturns(
     const out = await insertPaymentReturn(store.db, { reference: row.reference, paymentReference: row.payment_reference, customerId: p!.customer_id, returnedOn: row.returned_on, amount: row.amount, reason: row.reason }, opts.sourceFile ?? null);
     if (out.status === "inserted") inserted++;
     else if (out.status === "unchanged") unchanged++;
+    if (out.status === "inserted" || out.status === "unchanged") returnedBy.set(row.payment_reference, line);
     else all.push({ line, field: "reference", reason: `${row.reference} ${out.reason}` });
   }
   all.sort((a, b) => a.line - b.line);

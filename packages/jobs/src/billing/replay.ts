@@ -76,7 +76,7 @@ export type ReplayResult =
       readonly differences: readonly ReplayDifference[];
       readonly engine: ReplayEngines;
     }
-  | { readonly status: "unreplayable"; readonly number: string; readonly reason: string };
+  | { readonly status: "unreplayable"; readonly number: string; readonly reason: string; /** No document of that number: the argument names nothing (exit 2). */ readonly notFound?: true };
 
 
 /** The names of the shared parts InputHasher stores, in the order they enter the case hash. */
@@ -89,7 +89,7 @@ const SHARED_PARTS = ["offer", "reference"] as const;
  */
 export async function replayInvoice(db: Store["db"], number: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   const stored = await findInvoiceByNumber(db, number);
-  if (!stored) return { status: "unreplayable", number, reason: `invoice ${number} not found` };
+  if (!stored) return { status: "unreplayable", number, reason: `invoice ${number} not found`, notFound: true };
   return replayStored(db, stored, options);
 }
 

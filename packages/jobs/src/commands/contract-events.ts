@@ -5,7 +5,7 @@
  * record; 1 refused (each with its reason); 2 usage or input error.
  */
 import type { Command } from "commander";
-import { contractEventsOf, migrateOrThrow } from "@billing/db";
+import { contractEventsOf, findContract, migrateOrThrow } from "@billing/db";
 import { issuesOf } from "@billing/core";
 import { CONTRACT_EVENT_KINDS, type RecordOutcome, contractEventInputSchema, correctionSentence, recordContractEvent } from "../contracts/contract-events.ts";
 import { formatRecalculation } from "./recalc.ts";
@@ -122,6 +122,8 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
       const today = todayInParis();
       await withStore(storeOptions(), async (store) => {
         await migrateOrThrow(store);
+        // An unknown contract is an argument naming nothing (exit 2, nothing done), not a refusal of the rules (1).
+        if (!(await findContract(store.db, contract))) throw new UsageError(`contract ${contract} does not exist`);
         const out = await recordContractEvent(store, parsed.data, today, "cli", { dryRun: o.dryRun ?? false });
         process.stdout.write((o.json ? JSON.stringify(outcomeJson(out), null, 2) : formatOutcome(contract, out)) + "\n");
         if (out.status === "refused") process.exitCode = 1;
@@ -165,6 +167,7 @@ export function registerContractEvents(program: Command, storeOptions: () => Sto
     .action(async (contract: string, o: { json?: boolean }) => {
       await withStore(storeOptions(), async (store) => {
         const rows = await contractEventsOf(store.db, contract);
+        if (rows.length === 0 && !(await findContract(store.db, contract))) throw new UsageError(`contract ${contract} does not exist`);
         if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
         else if (rows.length === 0) process.stdout.write(`no event recorded for ${contract}\n`);
         else {

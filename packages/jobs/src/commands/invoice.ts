@@ -1,7 +1,7 @@
 /** `billing invoice show <number>`, `billing invoice pdf <number>` and `billing invoice verify <series>`. */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type ChainVerification, findInvoiceByNumber, verifyChain } from "@billing/db";
+import { type ChainVerification, findInvoiceByNumber, invoiceSeriesIds, verifyChain } from "@billing/db";
 import { FacturXError } from "@billing/documents";
 import { type LoadResult, loadInvoiceDocument, renderPdf } from "../documents/printable.ts";
 import { renderInvoice } from "../render/invoice-table.ts";
@@ -69,11 +69,21 @@ export function registerInvoice(program: Command, storeOptions: () => StoreOptio
   invoice
     .command("verify <series>")
     .description(
-      "Recompute the hash chain of an invoice series (e.g. FA-2025) and list every problem: each gap in the numbering, each broken link, each invoice altered after issue (exit 1 when there is one)",
+      "Recompute the hash chain of an invoice series (e.g. FA-2025) and list every problem: each gap in the numbering, each broken link, each invoice altered after issue (exit 1 when there is one; 2 for a series the store has no invoice in)",
     )
     .action(async (series: string) => {
       await withStore(storeOptions(), async (store) => {
         const r = await verifyChain(store.db, series);
+        if (r.count === 0 && r.ok) {
+          // A series the store never numbered in (a typo, FA-2024 for FA-2025): not an intact chain but an
+          // argument naming nothing (exit 2), with the series there are.
+          const known = await invoiceSeriesIds(store.db);
+          if (!known.includes(series)) {
+            process.stderr.write(`error: no invoice series ${series} in the store (series: ${known.length > 0 ? known.join(", ") : "none yet"}); nothing checked\n`);
+            reachExitCode(EXIT.usage);
+            return;
+          }
+        }
         process.stdout.write(formatChainVerification(series, r) + "\n");
         if (!r.ok) reachExitCode(EXIT.rejected);
       });

@@ -10,7 +10,7 @@
  */
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { loadRefund, loadRefundsDue, migrateOrThrow, recordRefundPayment } from "@billing/db";
+import { customerExists, loadRefund, loadRefundsDue, migrateOrThrow, recordRefundPayment } from "@billing/db";
 import {
   type AccountStatement,
   type ImportReport,
@@ -137,6 +137,8 @@ export function registerPayments(program: Command, storeOptions: () => StoreOpti
     .action(async (customerId: string, o: { asOf?: string; json?: boolean }) => {
       const asOf = parseDateOption(o.asOf ?? todayInParis(), "--as-of");
       await withStore(storeOptions(), async (store) => {
+        // An unknown customer is an argument naming nothing (exit 2), not an empty account (black-box audit).
+        if (!(await customerExists(store.db, customerId))) throw new UsageError(`customer ${customerId} does not exist`);
         const s = await accountStatement(store, customerId, asOf);
         process.stdout.write((o.json ? JSON.stringify(s, null, 2) : formatStatement(s)) + "\n");
       });

@@ -25,6 +25,25 @@ export function parseReadOption(value: string, source: string): { date: string; 
 const fig = (f: LineFigures | undefined): string => (f ? `${f.quantity} × ${f.unitPrice} = ${f.amount}` : "(none)");
 
 /** The readable report of a recalculation plan (dry run or commit). */
+interface Printed {
+  readonly billingDate: string;
+  readonly indexes: readonly { readonly register: string; readonly index: string; readonly date: string; readonly basis: string }[];
+}
+const indexesOf = (xs: Printed["indexes"]): string => xs.map((i) => `${i.register} ${i.index} of ${i.date} (${i.basis})`).join(", ") || "none";
+
+/**
+ * Why an invoice whose every line keeps its figure is still cancelled and reissued: the indexes it prints
+ * changed (a what-if read moved its start or end index), or its billing date did. Said in the dry run, where
+ * an operator otherwise saw a credit note and a new invoice for a difference of 0.00 (black-box audit).
+ */
+function sameFiguresReason(issued: Printed, recomputed: Printed): string {
+  const before = indexesOf(issued.indexes);
+  const after = indexesOf(recomputed.indexes);
+  if (before !== after) return `same figures, other indexes printed: ${before} → ${after} (reissued so that the invoice shows them)`;
+  if (issued.billingDate !== recomputed.billingDate) return `same figures, billing date ${issued.billingDate} → ${recomputed.billingDate}`;
+  return "same figures (reissued with today's engine)";
+}
+
 export function formatRecalculation(p: RecalculationPlan): string {
   const r = p.request;
   const out = [
@@ -41,6 +60,7 @@ export function formatRecalculation(p: RecalculationPlan): string {
       case "corrected":
         out.push(`${head}: would become TTC ${x.recomputed.totalTtc}`);
         for (const l of x.lines) out.push(`  ${l.label.padEnd(42)} ${fig(l.issued).padEnd(34)} → ${fig(l.recomputed).padEnd(34)} ${l.difference}`);
+        if (x.lines.length === 0) out.push(`  ${sameFiguresReason(x.issued, x.recomputed)}`);
         out.push(`  difference: HT ${x.totals.ht}, VAT ${x.totals.vat}, TTC ${x.totals.ttc}`);
         if (x.recomputed.trueUp && x.issued.trueUp) {
           // R1 · CGV 6.1: instalment notices are never corrected — the same instalments are deducted.

@@ -1,11 +1,13 @@
 /**
  * `billing invoice replay <number>`: recompute an issued invoice from the input stored with it and
  * prove it matches to the cent, or list every field that differs (DESIGN job 3). Exit code 0 when
- * identical, 1 when it differs or cannot be replayed (unknown number, missing or invalid input).
+ * identical, 1 when it differs or cannot be replayed (missing or invalid input), 2 when no document has that
+ * number (an argument naming nothing: the README's exit-code contract, as `invoice show` and `invoice pdf`).
  */
 import type { Command } from "commander";
 import { type ReplayEngines, type ReplayResult, replayInvoice } from "../billing/replay.ts";
 import { type StoreOptions, withStore } from "./context.ts";
+import { EXIT } from "./exit-codes.ts";
 
 const show = (v: unknown): string => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
 
@@ -40,13 +42,14 @@ export function formatReplayResult(r: ReplayResult): string {
 export function registerReplay(invoiceCommand: Command, storeOptions: () => StoreOptions): void {
   invoiceCommand
     .command("replay <number>")
-    .description("Recompute an issued invoice from its stored input and compare it with the stored document, field by field")
+    .description("Recompute an issued invoice from its stored input and compare it with the stored document, field by field: exit 0 identical, 1 it differs or cannot be replayed, 2 no document has that number")
     .option("--json", "print the replay result as JSON (default: a readable report)")
     .option("--today-rules", "run this engine's rules instead of those of the engine version that issued the invoice (default: the issued version's)")
     .action(async (number: string, o: { json?: boolean; todayRules?: boolean }) => {
       const r = await withStore(storeOptions(), (store) => replayInvoice(store.db, number, { rules: o.todayRules ? "today" : "issued" }));
       process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatReplayResult(r)) + "\n");
       // Set once the store is closed: closing PGlite resets process.exitCode to 0.
-      if (r.status !== "match") process.exitCode = 1;
+      if (r.status === "unreplayable" && r.notFound) process.exitCode = EXIT.usage;
+      else if (r.status !== "match") process.exitCode = EXIT.rejected;
     });
 }

@@ -237,7 +237,7 @@ export function formatSummary(
   if (s.failures.length > 0) {
     out.push("Failed contracts (nothing was issued for them; they are retried on the next run):");
     for (const f of s.failures.slice(0, 20)) out.push(`  ${f.contractId}: ${f.reason}`);
-    if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more (billing_run_outcome, run ${s.runId})`);
+    if (s.failures.length > 20) out.push(`  … and ${s.failures.length - 20} more: billing runs show ${s.runId}`);
   }
   if ((s.holds ?? []).length > 0) {
     out.push("Held for review (not issued, not numbered; billing review release <id> | reject <id> --reason …):");

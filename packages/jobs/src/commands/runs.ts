@@ -3,10 +3,13 @@
  * dates, counts (billed, unchanged, waiting, failed; a run closed before migration 0048 shows "waiting —":
  * its waiting contracts are inside its unchanged ones), the run it resumes or that found it dead — and, for a queued run, each range's state:
  * queued, running on worker X since T, stalled (its worker stopped beating), done, failed with its last
- * error (issue 13 item 4).
+ * error (issue 13 item 4) — and the contracts it did not bill: each failed one with its reason, each held one
+ * with its total and reason (the run's report, kept in billing_run_outcome and held_invoice: an operator reading
+ * it the next morning, after cron threw the night's output away, sees what was left and why).
  */
 import type { Command } from "commander";
-import { loadRun } from "@billing/db";
+import { loadRun, loadRunHolds, loadRunOutcomesNotBilled } from "@billing/db";
+import { WAITING_PREFIX } from "../billing/night/waiting.ts";
 import { DEFAULT_STALE_AFTER_MS, type RangeState, formatRangeState, rangeStatesOf } from "../queue/queue-health.ts";
 import { type StoreOptions, UsageError, parseDuration, parsePositiveInt, withStore } from "./context.ts";
 
@@ -21,8 +24,24 @@ const at = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/,
  */
 const waitingOf = (run: RunRow): string => `${run.contracts_waiting ?? "—"} waiting`;
 
-/** The readable report of a run and its ranges. */
-export function formatRunShow(run: RunRow, ranges: readonly RangeState[]): string {
+/** The contracts a run did not bill: waiting or failed with their reason, held for review with their total and reason. */
+export interface RunLeftovers {
+  /** Outcome `unchanged` with a reason `waiting: …` (migration 0048): the reason without that prefix. */
+  readonly waiting?: readonly { readonly contractId: string; readonly reason: string }[];
+  readonly failed: readonly { readonly contractId: string; readonly reason: string }[];
+  readonly held: readonly { readonly contractId: string; readonly totalTtc: string; readonly reason: string }[];
+}
+
+/** What the run's store rows say it left: its failed contracts (billing_run_outcome) and its held invoices. */
+export async function loadRunLeftovers(db: Parameters<typeof loadRun>[0], runId: number): Promise<RunLeftovers> {
+  const notBilled = await loadRunOutcomesNotBilled(db, runId);
+  const failed = notBilled.filter((o) => o.outcome === "failed").map((o) => ({ contractId: o.contract_id, reason: o.reason ?? "(no reason recorded)" }));
+  const waiting = notBilled.filter((o) => o.outcome === "unchanged" && (o.reason ?? "").startsWith(WAITING_PREFIX)).map((o) => ({ contractId: o.contract_id, reason: o.reason!.slice(WAITING_PREFIX.length) }));
+  return { waiting, failed, held: await loadRunHolds(db, runId) };
+}
+
+/** The readable report of a run, its ranges and (when given) the contracts it failed or held. */
+export function formatRunShow(run: RunRow, ranges: readonly RangeState[], left: RunLeftovers = { failed: [], held: [] }): string {
   const out = [
     `Billing run #${run.id} for ${run.run_date}: ${run.status.toUpperCase()}`,
     `  started    ${at(run.started_at)}${run.finished_at ? `, finished ${at(run.finished_at)}` : ""}${run.interrupted_at ? `, found interrupted ${at(run.interrupted_at)} by run #${run.interrupted_by}` : ""}`,
@@ -41,6 +60,15 @@ export function formatRunShow(run: RunRow, ranges: readonly RangeState[]): strin
       ...ranges.map(formatRangeState),
     );
   }
+  if ((left.waiting ?? []).length > 0) {
+    out.push(`  waiting contracts (nothing issued yet; billed once what they wait for comes):`, ...left.waiting!.map((w) => `    ${w.contractId}: ${w.reason}`));
+  }
+  if (left.failed.length > 0) {
+    out.push(`  failed contracts (nothing issued for them; the next run retries them):`, ...left.failed.map((f) => `    ${f.contractId}: ${f.reason}`));
+  }
+  if (left.held.length > 0) {
+    out.push(`  held for review (billing review list | release | reject):`, ...left.held.map((h) => `    ${h.contractId}: ${h.totalTtc} € TTC — ${h.reason}`));
+  }
   return out.join("\n");
 }
 
@@ -50,7 +78,7 @@ export function registerRuns(program: Command, storeOptions: () => StoreOptions)
     .command("show <id>")
     .description(
       "Show a billing run: status (running, finished, failed, interrupted), counts, the run it resumes; for a run billed through the queue, each range: " +
-        "queued, running on worker X since T, stalled (its worker stopped beating), done, or failed with its last error",
+        "queued, running on worker X since T, stalled (its worker stopped beating), done, or failed with its last error; then each contract it failed (with the reason) or held for review",
     )
     .option("--stale-after <duration>", `call a running range stalled when its worker has been silent for longer than this (default: ${DEFAULT_STALE_AFTER_MS / 1000}s)`)
     .option("--json", "print the run and its ranges as JSON (default: readable)")
@@ -61,7 +89,8 @@ export function registerRuns(program: Command, storeOptions: () => StoreOptions)
         const run = await loadRun(store.db, runId);
         if (!run) throw new UsageError(`billing run #${runId} does not exist`);
         const ranges = await rangeStatesOf(store.db, runId, { staleAfterMs });
-        process.stdout.write((o.json ? JSON.stringify({ run, ranges }, null, 2) : formatRunShow(run, ranges)) + "\n");
+        const left = await loadRunLeftovers(store.db, runId);
+        process.stdout.write((o.json ? JSON.stringify({ run, ranges, ...left }, null, 2) : formatRunShow(run, ranges, left)) + "\n");
       });
     });
 }

@@ -271,7 +271,7 @@ async function recordIn(
           fee = { item, amountHt: e.feeHt, source: `the distributor's invoice (recorded with the event, ${origin})` };
         } else {
           const priced = catalogueFee(reference!, item, effectiveDate);
-          if (!priced.ok) return refuse(`powerChange: ${priced.reason}; give the distributor's fee (feeHt) from its invoice`);
+          if (!priced.ok) return refuse(`powerChange: ${priced.reason}; give the distributor's fee in € HT from its invoice (--fee-ht; fee_ht in an events file, feeHt in the API)`);
           fee = priced.fee;
         }
         Object.assign(details, { subscribedKva: kva, fromKva: before, fee, ...(e.annualChargeHt !== undefined ? { annualChargeHt: e.annualChargeHt, reverses: reversed!.date } : {}) });
@@ -316,7 +316,7 @@ async function recordIn(
           fee = { item, amountHt: e.feeHt, source: `the distributor's invoice (recorded with the event, ${origin})` };
         } else {
           const priced = catalogueFee(reference!, item, effectiveDate);
-          if (!priced.ok) return refuse(`optionChange: ${priced.reason}; give the distributor's fee (feeHt) from its invoice`);
+          if (!priced.ok) return refuse(`optionChange: ${priced.reason}; give the distributor's fee in € HT from its invoice (--fee-ht; fee_ht in an events file, feeHt in the API)`);
           fee = priced.fee;
         }
         Object.assign(details, { priceOption: option, tariffFormula: formula, fromOption, fromFormula, fee, ...(e.annualChargeHt !== undefined ? { annualChargeHt: e.annualChargeHt, reverses: reversed!.date } : {}) });

@@ -201,6 +201,14 @@ async function dunCustomer(
       }
       out.push({ customerId, procedureId, stepId, step, explanation: d.explanation });
       steps.push({ step, takenOn: date, letterSentOn: isLetterStep(step) ? date : null, letterReceivedOn: null });
+      if (step === "settled") {
+        // R10 · CGV 8: the procedure stops; what is overdue now (a debt that fell due after its reminder) starts
+        // a procedure of its own the same night, with its reminder — as the settled step says. Up to the black-box
+        // audit it waited for the next night, so a rerun of this night recorded that reminder then (dated this
+        // night), and a night skipped left the customer without a letter.
+        steps.length = 0;
+        procedureId = null;
+      }
       d = decide();
     }
     return { taken: out, waiting: d.outcome === "step" && !d.mayTakeToday };

@@ -208,6 +208,9 @@ function messageOf(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_value" && "values" in issue) return `must be one of ${(issue.values as unknown[]).map(String).join(", ")}`;
   if (issue.code === "invalid_type" && issue.expected === "boolean") return "must be true or false";
   if (issue.code === "invalid_type" && issue.expected === "number") return "must be a whole number";
+  // zod's own wording ("Too big: expected number to be <=31") read like a developer's message among the others.
+  if (issue.code === "too_big" && issue.origin === "number") return `must be ${issue.inclusive === false ? "less than" : "at most"} ${String(issue.maximum)}`;
+  if (issue.code === "too_small" && issue.origin === "number") return `must be ${issue.inclusive === false ? "more than" : "at least"} ${String(issue.minimum)}`;
   return issue.message;
 }
 

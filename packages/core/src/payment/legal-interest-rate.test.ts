@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BillingError } from "../errors.ts";
 import { formatPlain } from "../primitives/money.ts";
 import { type LegalInterestRateEntry, legalInterestRateAt } from "./legal-interest-rate.ts";
-import { type ShippedRow, sharedReferenceDir, shippedRows } from "../testing/shipped-data.ts";
+import { type ShippedRow, sharedReferenceDir, shippedRows } from "../../../../test/helpers/shipped-data.ts";
 
 // The shipped data files (loaded by migrations 0003 and 0015, in that order: a later file's `close` and
 // `remove` apply to the rows before it) and, when present, the research CSV they come from.

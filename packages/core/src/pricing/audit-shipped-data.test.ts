@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { type CaseInput, caseSchema } from "../case/schema.ts";
 import { energyLines } from "../invoice/energy.ts";
 import { subscriptionLines } from "../invoice/subscription.ts";
-import { type ShippedRow, sharedReferenceDir, shippedRows } from "../testing/shipped-data.ts";
+import { type ShippedRow, sharedReferenceDir, shippedRows } from "../../../../test/helpers/shipped-data.ts";
 
 const REF_DIR = sharedReferenceDir() ?? "/work/shared/reference";
 type Row = ShippedRow;

@@ -22,7 +22,7 @@ interface DataFile {
   remove?: Pick<ShippedRow, "series" | "key" | "validFrom">[];
 }
 
-const DATA_DIR = fileURLToPath(new URL("../../../db/reference-data/", import.meta.url));
+const DATA_DIR = fileURLToPath(new URL("../../packages/db/reference-data/", import.meta.url));
 
 /** Every shipped row in force after the last data file, as the migrations leave the store. */
 export function shippedRows(): ShippedRow[] {

@@ -8,10 +8,10 @@
  * their penalty, R10 reminders, R4 refunds cancelled) is the nightly steps' work.
  */
 import { z } from "zod";
-import { type ImportFormat, type ImportSource, formatOf, readRecords } from "../import/records.ts";
+import type { ImportFormat, ImportSource } from "../import/records.ts";
 import { dates, paymentReturnRefusal, sameAmount } from "@billing/core";
 import { type Store, analyzeTables, insertPaymentReturn, loadPaymentsForReturns } from "@billing/db";
-import type { DuplicateRow, ImportReport, RowError } from "./payments.ts";
+import { type ImportReport, type ParsedRows, type RowError, parseReferencedRows } from "./payments.ts";
 
 /** Columns of the return file (docs/payments.md, "Returned payments"). */
 export const RETURN_CSV_COLUMNS = ["reference", "payment_reference", "returned_on", "amount", "reason"] as const;
@@ -38,48 +38,17 @@ export type ReturnRow = z.output<typeof returnRowSchema>;
  * returning the same payment are both kept here: the import stores the first that passes its checks and
  * rejects the later ones naming its line (a row rejected for its own reason returns nothing, so it claims nothing).
  */
-export async function parseReturnFile(
-  source: string | ImportSource,
-  opts: { returnedOn?: string; format?: ImportFormat } = {},
-): Promise<{ rows: { line: number; row: ReturnRow }[]; errors: RowError[]; duplicates: DuplicateRow[] }> {
-  const errors: RowError[] = [];
-  const rows: { line: number; row: ReturnRow }[] = [];
-  const duplicates: DuplicateRow[] = [];
-  const seen = new Map<string, { line: number; row: ReturnRow }>();
-  const input: ImportSource = typeof source === "string" ? { text: source } : source;
-  const format = opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name));
-  for await (const item of readRecords(input, { columns: RETURN_COLUMNS, format })) {
-    const line = item.line;
-    if (!item.ok) {
-      errors.push(item.shape ? { line, field: "row", reason: `has ${item.shape.cells.length} field${item.shape.cells.length === 1 ? "" : "s"}, the header ${item.shape.header.length}` } : { line, field: item.field, reason: item.reason });
-      continue;
-    }
-    const record: Record<string, string | undefined> = { ...item.fields };
-    if ((record["returned_on"] ?? "") === "" && opts.returnedOn) record["returned_on"] = opts.returnedOn;
-    if ((record["reason"] ?? "") === "") delete record["reason"];
-    const parsed = returnRowSchema.safeParse(record);
-    if (!parsed.success) {
-      const fields = new Set<string>();
-      for (const issue of parsed.error.issues) {
-        const field = issue.path.join(".") || "row";
-        if (!fields.has(field)) errors.push({ line, field, reason: record[field] === undefined && field !== "row" ? "is empty" : issue.message });
-        fields.add(field);
-      }
-      continue;
-    }
-    const r = parsed.data;
-    const prev = seen.get(r.reference);
-    if (prev) {
-      const same = prev.row.payment_reference === r.payment_reference && prev.row.returned_on === r.returned_on && sameAmount(prev.row.amount, r.amount);
-      if (!same) errors.push({ line, field: "reference", reason: `${r.reference} already appears on line ${prev.line} with other values` });
-      else duplicates.push({ line, reference: r.reference, sameAsLine: prev.line });
-      continue;
-    }
-    const entry = { line, row: r };
-    seen.set(r.reference, entry);
-    rows.push(entry);
-  }
-  return { rows, errors, duplicates };
+export function parseReturnFile(source: string | ImportSource, opts: { returnedOn?: string; format?: ImportFormat } = {}): Promise<ParsedRows<ReturnRow>> {
+  return parseReferencedRows(source, {
+    columns: RETURN_COLUMNS,
+    schema: returnRowSchema,
+    ...(opts.format ? { format: opts.format } : {}),
+    prepare: (record) => {
+      if ((record["returned_on"] ?? "") === "" && opts.returnedOn) record["returned_on"] = opts.returnedOn;
+      if ((record["reason"] ?? "") === "") delete record["reason"];
+    },
+    sameValues: (a, b) => a.payment_reference === b.payment_reference && a.returned_on === b.returned_on && sameAmount(a.amount, b.amount),
+  });
 }
 
 /**

@@ -104,24 +104,58 @@ export const PAYMENT_COLUMNS = { required: PAYMENT_CSV_COLUMNS.slice(0, 4), opti
 export async function parsePaymentCsv(
   source: string | ImportSource,
   opts: { receivedOn?: string; format?: ImportFormat } = {},
-): Promise<{ rows: { line: number; row: PaymentRow }[]; errors: RowError[]; duplicates: DuplicateRow[] }> {
+): Promise<ParsedRows<PaymentRow>> {
+  return parseReferencedRows(source, {
+    columns: PAYMENT_COLUMNS,
+    schema: paymentRowSchema,
+    ...(opts.format ? { format: opts.format } : {}),
+    prepare: (record) => {
+      if ((record["received_on"] ?? "") === "" && opts.receivedOn) record["received_on"] = opts.receivedOn;
+      if ((record["method"] ?? "") === "") delete record["method"];
+    },
+    sameValues: (a, b) => a.customer_id === b.customer_id && a.received_on === b.received_on && sameAmount(a.amount, b.amount),
+  });
+}
+
+/** A bank file's rows, each with its line, the rows' errors and the exact repeats (payments and returns alike). */
+export interface ParsedRows<R> {
+  readonly rows: { line: number; row: R }[];
+  readonly errors: RowError[];
+  readonly duplicates: DuplicateRow[];
+}
+
+/**
+ * The reading shared by the payment file and the return file (payment-returns.ts): the shared reader (CSV or JSON
+ * Lines), `prepare` filling a record's defaults, zod per row with the first reason per field ("is empty" says
+ * it all, without the format checks that follow it), and a row repeating an earlier reference of the file — a
+ * duplicate (stored once) when `sameValues`, otherwise an error naming the earlier line.
+ */
+export async function parseReferencedRows<R extends { reference: string }>(
+  source: string | ImportSource,
+  spec: {
+    readonly columns: Parameters<typeof readRecords>[1]["columns"];
+    readonly schema: z.ZodType<R>;
+    readonly format?: ImportFormat;
+    readonly prepare: (record: Record<string, string | undefined>) => void;
+    readonly sameValues: (a: R, b: R) => boolean;
+  },
+): Promise<ParsedRows<R>> {
   const errors: RowError[] = [];
-  const rows: { line: number; row: PaymentRow }[] = [];
+  const rows: { line: number; row: R }[] = [];
   const duplicates: DuplicateRow[] = [];
-  const seen = new Map<string, { line: number; row: PaymentRow }>();
+  const seen = new Map<string, { line: number; row: R }>();
   const input: ImportSource = typeof source === "string" ? { text: source } : source;
-  for await (const item of readRecords(input, { columns: PAYMENT_COLUMNS, format: opts.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name)) })) {
+  const format = spec.format ?? (typeof source === "string" ? "csv" : formatOf("path" in input ? input.path : input.name));
+  for await (const item of readRecords(input, { columns: spec.columns, format })) {
     const line = item.line;
     if (!item.ok) {
       errors.push(item.shape ? { line, field: "row", reason: `has ${item.shape.cells.length} field${item.shape.cells.length === 1 ? "" : "s"}, the header ${item.shape.header.length}` } : { line, field: item.field, reason: item.reason });
       continue;
     }
     const record: Record<string, string | undefined> = { ...item.fields };
-    if ((record["received_on"] ?? "") === "" && opts.receivedOn) record["received_on"] = opts.receivedOn;
-    if ((record["method"] ?? "") === "") delete record["method"];
-    const parsed = paymentRowSchema.safeParse(record);
+    spec.prepare(record);
+    const parsed = spec.schema.safeParse(record);
     if (!parsed.success) {
-      // The first reason per field: "is empty" says it all, without the format checks that follow it.
       const fields = new Set<string>();
       for (const issue of parsed.error.issues) {
         const field = issue.path.join(".") || "row";
@@ -130,15 +164,15 @@ export async function parsePaymentCsv(
       }
       continue;
     }
-    const prev = seen.get(parsed.data.reference);
+    const r = parsed.data;
+    const prev = seen.get(r.reference);
     if (prev) {
-      const same = prev.row.customer_id === parsed.data.customer_id && prev.row.received_on === parsed.data.received_on && sameAmount(prev.row.amount, parsed.data.amount);
-      if (!same) errors.push({ line, field: "reference", reason: `${parsed.data.reference} already appears on line ${prev.line} with other values` });
-      else duplicates.push({ line, reference: parsed.data.reference, sameAsLine: prev.line });
+      if (!spec.sameValues(prev.row, r)) errors.push({ line, field: "reference", reason: `${r.reference} already appears on line ${prev.line} with other values` });
+      else duplicates.push({ line, reference: r.reference, sameAsLine: prev.line });
       continue;
     }
-    const entry = { line, row: parsed.data };
-    seen.set(parsed.data.reference, entry);
+    const entry = { line, row: r };
+    seen.set(r.reference, entry);
     rows.push(entry);
   }
   return { rows, errors, duplicates };

@@ -132,14 +132,15 @@ describe("R1 · CGV 6.1 — the smoothed year starts on time while its true-up w
     expect([pay.penalties, pay.failures]).toEqual([0, []]);
     const dun = await runDunning(t.store, "2026-11-27", { dryRun: true });
     // The nights' dunning step reminded the fixture's year-1 notices on 09-01 (paid only now): that procedure is
-    // settled, and what is overdue — that notice alone — starts one of its own, with its own reminder.
-    expect(dun.taken.map((x) => [x.customerId, x.step])).toEqual([["CW1", "settled"]]);
+    // settled, and what is overdue — that notice alone — starts one of its own, with its own reminder, the same
+    // night (the dunning step records both: docs/dunning.md).
+    expect(dun.taken.map((x) => [x.customerId, x.step])).toEqual([["CW1", "settled"], ["CW1", "reminder"]]);
     expect(dun.taken[0]!.explanation).toContain(`the oldest item overdue on 2026-11-27, instalment:KW1/KW1/2026-09-01/3, fell due on 2026-11-16, after it. The procedure stops; ${third.amount_due_ttc} € overdue starts a procedure of its own`);
+    expect(dun.taken[1]!.explanation).toContain("instalment:KW1/KW1/2026-09-01/3");
+    expect(dun.taken[1]!.explanation).not.toMatch(/true-up|invoice:/);
     await runDunning(t.store, "2026-11-27");
     const next = await runDunning(t.store, "2026-11-27", { dryRun: true });
-    expect(next.taken.map((x) => [x.customerId, x.step])).toEqual([["CW1", "reminder"]]);
-    expect(next.taken[0]!.explanation).toContain("instalment:KW1/KW1/2026-09-01/3");
-    expect(next.taken[0]!.explanation).not.toMatch(/true-up|invoice:/);
+    expect(next.taken).toEqual([]);
   }, 60_000);
 
   it("2026-11-28, the read received: the year-1 true-up (3,560 kWh, R5 holding back 24.85 kWh of 2025-09-01..27), 0.3.4's invoice of that night but for the cap; it replays; a rerun issues nothing", async () => {

@@ -226,7 +226,8 @@ describe("R4 returned payments: a credit the payment made is not refunded", () =
   });
 });
 
-describe("`billing payments returns` on the command line", () => {
+// The command runs in its own process against the test's database: PostgreSQL (an embedded store is the test's own).
+describe.skipIf(!process.env["DATABASE_URL"])("`billing payments returns` on the command line", () => {
   it("R3 imports the good rows, reports each bad one with its line, field and reason (exit 1); a re-import changes nothing", async () => {
     await issue(invoice("KCLI", "ACLI", "2025-06-01", "2025-06-16", "200.00", "40.00", "240.00"));
     await importPayments(t.store, csv(["CLI-1,ACLI,2025-06-16,240.00,direct debit", "CLI-2,ACLI,2025-06-20,10.00,transfer", "CLI-3,ACLI,2025-06-21,5.00,transfer", "CLI-4,ACLI,2025-06-20,3.00,transfer"]));
